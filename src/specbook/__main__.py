@@ -1,0 +1,3 @@
+from specbook.cli import main
+
+main()

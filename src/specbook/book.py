@@ -1,0 +1,176 @@
+"""A book: a folder of documents plus its configuration.
+
+:func:`open_book` finds the config by walking up from a folder; :class:`Book`
+lists the book's document files, loads them, and finds one by ID or path.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from specbook.config import BookConfig, KindConfig, find_config_file, load_config
+from specbook.errors import NoBookError, NotFoundError, UsageError
+from specbook.model import Document
+from specbook.parse import parse
+
+_MD_SUFFIXES = (".md", ".markdown")
+
+
+class Book:
+    """The documents under ``config.root``: every Markdown file in a kind's folder."""
+
+    def __init__(self, config: BookConfig) -> None:
+        if config.root is None:
+            raise NoBookError("a book needs a root folder")
+        self.config = config
+        self.root: Path = config.root
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the book root, POSIX style (absolute if outside the book)."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _excluded(self, rel: str) -> bool:
+        name = rel.rsplit("/", 1)[-1]
+        for pattern in self.config.exclude:
+            if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(
+                name, pattern.rsplit("/", 1)[-1]
+            ):
+                return True
+        return False
+
+    def paths(self) -> list[Path]:
+        """Every document file of the book, sorted, each listed once."""
+        seen: set[Path] = set()
+        templates = (self.root / self.config.templates_dir).resolve()
+        for kind in self.config.kinds.values():
+            folder = (self.root / kind.folder).resolve()
+            if not folder.is_dir():
+                continue
+            for dirpath, dirnames, filenames in os.walk(folder):
+                here = Path(dirpath)
+                dirnames[:] = sorted(
+                    d
+                    for d in dirnames
+                    if not d.startswith(".") and (here / d).resolve() != templates
+                )
+                for name in filenames:
+                    if name.lower().endswith(_MD_SUFFIXES):
+                        p = here / name
+                        if not self._excluded(self.rel(p)):
+                            seen.add(p)
+        return sorted(seen)
+
+    def load(self, path: Path) -> Document:
+        """Parse one file of the book. Raises :class:`NotFoundError` when it cannot be read."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise NotFoundError(f"{path}: cannot read the file ({exc.strerror})") from exc
+        return parse(data, self.rel(path), self.config)
+
+    def documents(self) -> Iterator[Document]:
+        """Parse every document of the book, in path order."""
+        for p in self.paths():
+            try:
+                yield self.load(p)
+            except NotFoundError:
+                continue  # deleted while we were listing: nothing to show
+
+    def find(self, ref: str) -> Document:
+        """The document with ID ``ref`` (case-insensitive), or at path ``ref``.
+
+        Raises :class:`NotFoundError` naming what was looked for and where.
+        """
+        candidate = Path(ref)
+        if ref.lower().endswith(_MD_SUFFIXES) or os.sep in ref or "/" in ref:
+            if not candidate.is_absolute():
+                candidate = Path.cwd() / candidate
+            if candidate.is_file():
+                return self.load(candidate)
+            raise NotFoundError(f"{ref}: no such file")
+        want = ref.upper()
+        paths = self.paths()
+        # Files named after the ID first: parsing every file is the slow path.
+        named = [
+            p for p in paths if p.name.upper().startswith(want) and _id_boundary(p.name, len(want))
+        ]
+        for p in named:
+            doc = self.load(p)
+            if doc.id and doc.id.upper() == want:
+                return doc
+        for p in paths:
+            if p in named:
+                continue
+            doc = self.load(p)
+            if doc.id and doc.id.upper() == want:
+                return doc
+        raise NotFoundError(
+            f"{ref}: no document with this ID in the book at {self.root} "
+            f"(looked in {', '.join(k.folder for k in self.config.kinds.values())}); "
+            "`specbook list` shows the IDs there are"
+        )
+
+    def kind(self, name: str) -> KindConfig:
+        """The kind called ``name`` (``spec``, ``SPEC``, or its prefix).
+
+        Raises :class:`UsageError` listing the kinds there are.
+        """
+        want = name.upper()
+        for k in self.config.kinds.values():
+            if k.name.upper() == want or k.prefix.upper() == want:
+                return k
+        raise UsageError(f"unknown kind {name!r}; this book has: {', '.join(self.config.kinds)}")
+
+    def used_numbers(self, kind: KindConfig) -> set[int]:
+        """Numbers already taken by ``kind``'s IDs: in file names anywhere in the book and
+        in the ID field near the top of each file of the kind's folder."""
+        numbers: set[int] = set()
+        name_re = re.compile(rf"^{re.escape(kind.prefix)}-(\d+)(?:\D|$)", re.IGNORECASE)
+        field_re = re.compile(
+            rb"(?:\*\*ID:?\*\*:?|^id:|^ID:)[ \t]*[`\"']?"
+            + re.escape(kind.prefix.encode())
+            + rb"-(\d+)",
+            re.MULTILINE | re.IGNORECASE,
+        )
+        for p in self.paths():
+            m = name_re.match(p.name)
+            if m:
+                numbers.add(int(m.group(1)))
+                continue
+            try:
+                with p.open("rb") as fh:
+                    head = fh.read(4096)
+            except OSError:
+                continue
+            fm = field_re.search(head)
+            if fm:
+                numbers.add(int(fm.group(1)))
+        return numbers
+
+
+def _id_boundary(name: str, n: int) -> bool:
+    return len(name) == n or not name[n].isalnum()
+
+
+def open_book(start: Path | None = None) -> Book:
+    """The book containing ``start`` (default: the current folder).
+
+    Raises :class:`NoBookError` when no ``specbook.toml`` (or ``pyproject.toml`` with
+    ``[tool.specbook]``) is found there or above, and :class:`ConfigError` when the
+    config is invalid.
+    """
+    start = start or Path.cwd()
+    path = find_config_file(start)
+    if path is None:
+        raise NoBookError(
+            f"no specbook.toml in {start.resolve()} or any folder above it; "
+            "run `specbook init` to start a book here"
+        )
+    return Book(load_config(path))

@@ -1,0 +1,53 @@
+"""The ``specbook`` command. Commands are thin: they call the library and print.
+
+Heavy modules are imported inside the commands, so ``specbook --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from specbook import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(fn: F) -> F:
+    """Turn specbook's typed errors into a one-line message and the documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from specbook.errors import SpecbookError
+
+        try:
+            return fn(*args, **kwargs)
+        except SpecbookError as exc:
+            click.echo(f"specbook: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="specbook")
+def main() -> None:
+    """specbook: engineering specs as Markdown in git.
+
+    Create documents from templates with the next free ID, read them (yours and the
+    ones already in the wild), and list and show them. Run a command with --help for
+    its options. Exit codes: 0 fine, 1 findings or a refused action, 2 usage or
+    configuration error.
+    """
+
+
+from specbook.cli import commands  # noqa: E402,F401  (registers the commands)

@@ -1,0 +1,97 @@
+"""``init``, ``new``, ``show`` and ``list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from specbook.cli import emit_json, handle_errors, main
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@handle_errors
+def init(directory: Path) -> None:
+    """Start a book in DIRECTORY (default: here).
+
+    Writes a commented specbook.toml holding every setting at its default, and
+    creates the folders of the four kinds (docs/specs, docs/decisions, docs/bugs,
+    docs/tasks).
+    """
+    from specbook.init import init_book
+
+    for path in init_book(directory):
+        click.echo(f"created {path}")
+
+
+@main.command()
+@click.argument("kind")
+@click.argument("title")
+@click.option(
+    "--type", "type_", metavar="TYPE", help="The document's Type (one of the kind's types)."
+)
+@click.option("--author", metavar="NAME", help="Author to record (default: git user.name).")
+@handle_errors
+def new(kind: str, title: str, type_: str | None, author: str | None) -> None:
+    """Create a KIND document (spec, dec, bug, task) titled TITLE.
+
+    Copies the kind's template to <folder>/<ID>-<slug>.md with the next free ID and
+    fills in ID, Date, Status (the kind's first status), Type, Created, Modified
+    and Author; every other byte is the template's. Prints the new file's path.
+    """
+    from specbook.book import open_book
+    from specbook.create import new_document
+
+    book = open_book()
+    path = new_document(book, kind, title, type_=type_, author=author)
+    click.echo(book.rel(path))
+
+
+@main.command()
+@click.argument("ref", metavar="ID|PATH")
+@click.option("--json", "as_json", is_flag=True, help="Print the document model as JSON.")
+@handle_errors
+def show(ref: str, as_json: bool) -> None:
+    """Show one document: by ID inside a book, or any Markdown file by path.
+
+    The text view lists fields, the section outline, requirements, checklist
+    progress and references with their line numbers; --json prints the whole
+    model (see DESIGN.md for the shape).
+    """
+    from specbook.jsonout import document_json
+    from specbook.show import load_for_show, render_text
+
+    doc = load_for_show(ref)
+    if as_json:
+        emit_json(document_json(doc))
+    else:
+        click.echo(render_text(doc), nl=False)
+
+
+@main.command(name="list")
+@click.option("--kind", metavar="KIND", help="Only this kind (spec, dec, bug, task).")
+@click.option("--status", metavar="STATUS", help="Only this status (the book's word, any case).")
+@click.option("--type", "type_", metavar="TYPE", help="Only this type.")
+@click.option("--tag", metavar="TAG", help="Only documents carrying this tag.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@handle_errors
+def list_(
+    kind: str | None, status: str | None, type_: str | None, tag: str | None, as_json: bool
+) -> None:
+    """List the book's documents, with optional filters.
+
+    Filters match the canonical status (so --status approved finds "Accepté" when
+    the book maps it), the type and tags case-insensitively.
+    """
+    from specbook.book import open_book
+    from specbook.jsonout import list_entry
+    from specbook.show import filter_documents, render_list
+
+    book = open_book()
+    kind_name = book.kind(kind).name if kind else None
+    docs = filter_documents(book.documents(), kind=kind_name, status=status, type_=type_, tag=tag)
+    if as_json:
+        emit_json([list_entry(d) for d in docs])
+    else:
+        click.echo(render_list(docs), nl=False)

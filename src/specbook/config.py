@@ -1,0 +1,418 @@
+"""The book's configuration: ``specbook.toml`` or ``[tool.specbook]`` in ``pyproject.toml``.
+
+Every setting has a default, so a book with no config file works. The config is
+found by walking up from the current folder. A wrong key or value raises
+:class:`~specbook.errors.ConfigError` naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from specbook.errors import ConfigError
+from specbook.text import norm_key
+
+CONFIG_FILE = "specbook.toml"
+
+# Canonical field keys and the names documents use for them (compared by norm_key).
+# A book adds its own with [fields.aliases].
+DEFAULT_FIELD_ALIASES: dict[str, str] = {
+    "id": "id",
+    "spec id": "id",
+    "identifier": "id",
+    "identifiant": "id",
+    "title": "title",
+    "titulo": "title",
+    "titre": "title",
+    "date": "date",
+    "fecha": "date",
+    "status": "status",
+    "state": "status",
+    "estado": "status",
+    "statut": "status",
+    "stato": "status",
+    "type": "type",
+    "tipo": "type",
+    "created": "created",
+    "creado": "created",
+    "cree": "created",
+    "cree le": "created",
+    "modified": "modified",
+    "updated": "modified",
+    "last updated": "modified",
+    "last modified": "modified",
+    "actualizado": "modified",
+    "modifie": "modified",
+    "author": "author",
+    "autor": "author",
+    "auteur": "author",
+    "reviewers": "reviewers",
+    "approvers": "approvers",
+    "tags": "tags",
+    "labels": "tags",
+    "severity": "severity",
+    "severidad": "severity",
+    "severite": "severity",
+    "priority": "priority",
+    "prioridad": "priority",
+    "priorite": "priority",
+    "owner": "owner",
+    "parent": "parent",
+    "parent spec": "parent",
+    "supersedes": "supersedes",
+    "superseded by": "superseded_by",
+}
+
+
+@dataclass(frozen=True)
+class KindConfig:
+    """One kind of document (SPEC, DEC, BUG, TASK or a book's own)."""
+
+    name: str
+    prefix: str
+    folder: str
+    digits: int
+    template: str
+    statuses: tuple[str, ...]
+    types: tuple[str, ...]
+    status_aliases: Mapping[str, str] = field(default_factory=dict)
+    required_fields: tuple[str, ...] = ("id", "date", "status", "type")
+
+    def canonical_status(self, value: str) -> str | None:
+        """The kind's status word that ``value`` means, or ``None``.
+
+        Matching ignores case, accents, emoji and trailing explanations:
+        ``✅ Active (expand as needed)`` matches ``Active``.
+        """
+        from specbook.text import is_placeholder
+
+        if not value or is_placeholder(value):
+            return None
+        words = norm_key(value).split()
+        table = self._status_table()
+        while words:
+            hit = table.get(" ".join(words))
+            if hit is not None:
+                return hit
+            words.pop()
+        return None
+
+    def _status_table(self) -> dict[str, str]:
+        cached: dict[str, str] | None = self.__dict__.get("_table")
+        if cached is None:
+            cached = {norm_key(s): s for s in self.statuses}
+            for alias, target in self.status_aliases.items():
+                cached[norm_key(alias)] = target
+            object.__setattr__(self, "_table", cached)
+        return cached
+
+    def canonical_type(self, value: str) -> str | None:
+        """The kind's type word that ``value`` means (case-insensitive), or ``None``."""
+        key = norm_key(value)
+        for t in self.types:
+            if norm_key(t) == key:
+                return t
+        return None
+
+
+def _default_kinds() -> dict[str, KindConfig]:
+    return {
+        "SPEC": KindConfig(
+            name="SPEC",
+            prefix="SPEC",
+            folder="docs/specs",
+            digits=3,
+            template="spec.md",
+            statuses=("Draft", "Review", "Approved", "Implemented", "Archived"),
+            types=("Feature", "Enhancement", "Fix", "Refactor", "Infrastructure"),
+            status_aliases={
+                "in review": "Review",
+                "accepted": "Approved",
+                "done": "Implemented",
+                "complete": "Implemented",
+                "completed": "Implemented",
+                "deprecated": "Archived",
+                "superseded": "Archived",
+            },
+        ),
+        "DEC": KindConfig(
+            name="DEC",
+            prefix="DEC",
+            folder="docs/decisions",
+            digits=3,
+            template="dec.md",
+            statuses=("Proposed", "Accepted", "Rejected", "Deprecated", "Superseded"),
+            types=("Architecture", "Technology", "Process", "Product"),
+            status_aliases={"draft": "Proposed", "approved": "Accepted"},
+        ),
+        "BUG": KindConfig(
+            name="BUG",
+            prefix="BUG",
+            folder="docs/bugs",
+            digits=3,
+            template="bug.md",
+            statuses=("Open", "In Progress", "Fixed", "Verified", "Closed", "Won't Fix"),
+            types=("Defect", "Regression", "Performance", "Security", "Usability"),
+            status_aliases={"resolved": "Fixed", "wontfix": "Won't Fix", "new": "Open"},
+            required_fields=("id", "date", "status", "severity"),
+        ),
+        "TASK": KindConfig(
+            name="TASK",
+            prefix="TASK",
+            folder="docs/tasks",
+            digits=3,
+            template="task.md",
+            statuses=("Todo", "In Progress", "Blocked", "Done", "Cancelled"),
+            types=("Development", "Testing", "Documentation", "Operations", "Research"),
+            status_aliases={"to do": "Todo", "open": "Todo", "complete": "Done"},
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """A book's settings. ``root`` is ``None`` for a file read outside any book."""
+
+    root: Path | None
+    path: Path | None
+    name: str
+    kinds: Mapping[str, KindConfig]
+    field_aliases: Mapping[str, str]
+    exclude: tuple[str, ...]
+    templates_dir: str
+    functional_prefixes: tuple[str, ...] = ("FR",)
+    non_functional_prefixes: tuple[str, ...] = ("NFR",)
+
+    def kind_for_id(self, doc_id: str) -> KindConfig | None:
+        """The kind whose prefix starts ``doc_id`` (longest prefix wins)."""
+        best: KindConfig | None = None
+        for k in self.kinds.values():
+            if doc_id.startswith(k.prefix + "-") and (
+                best is None or len(k.prefix) > len(best.prefix)
+            ):
+                best = k
+        return best
+
+    def kind_for_path(self, rel_path: str) -> KindConfig | None:
+        """The kind whose folder holds ``rel_path`` (a POSIX path relative to the root)."""
+        best: KindConfig | None = None
+        for k in self.kinds.values():
+            folder = k.folder.strip("/")
+            if (rel_path.startswith(folder + "/") or folder in ("", ".")) and (
+                best is None or len(folder) > len(best.folder.strip("/"))
+            ):
+                best = k
+        return best
+
+    def field_key(self, name: str) -> str:
+        """The canonical key for a field name as written (``Estado`` -> ``status``)."""
+        key = norm_key(name)
+        return self.field_aliases.get(key, key)
+
+    def is_known_field(self, name: str) -> bool:
+        return norm_key(name) in self.field_aliases
+
+
+def default_config(root: Path | None = None) -> BookConfig:
+    """The configuration of a book that has no config file."""
+    return BookConfig(
+        root=root,
+        path=None,
+        name=root.name if root else "",
+        kinds=_default_kinds(),
+        field_aliases=dict(DEFAULT_FIELD_ALIASES),
+        exclude=("**/README.md", "**/readme.md"),
+        templates_dir="docs/templates",
+    )
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest ``specbook.toml`` or ``pyproject.toml`` with ``[tool.specbook]``,
+    looking in ``start`` and then each parent folder."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                raw = pyproject.read_bytes()
+            except OSError:
+                continue
+            if b"[tool.specbook" in raw:
+                return pyproject
+    return None
+
+
+def load_config(path: Path) -> BookConfig:
+    """Read and validate the config file at ``path``.
+
+    Raises :class:`ConfigError` when the file is not valid TOML or a setting is wrong.
+    """
+    shown = str(path)
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(shown, "(file)", f"not valid TOML: {exc}; fix the syntax") from exc
+    except OSError as exc:
+        raise ConfigError(shown, "(file)", f"cannot be read: {exc.strerror}") from exc
+    prefix = ""
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("specbook", {})
+        prefix = "tool.specbook."
+    return config_from_mapping(data, root=path.parent.resolve(), path=path, key_prefix=prefix)
+
+
+_TOP_KEYS = {"book", "fields", "requirements", "kinds"}
+_BOOK_KEYS = {"name", "exclude", "templates"}
+_KIND_KEYS = {
+    "prefix",
+    "folder",
+    "digits",
+    "template",
+    "statuses",
+    "types",
+    "status_aliases",
+    "required_fields",
+}
+
+
+class _Reader:
+    """Type-checked access to one table of the TOML data, with errors that name the key."""
+
+    def __init__(self, path: str, prefix: str, table: Mapping[str, Any], allowed: set[str]):
+        self.path = path
+        self.prefix = prefix
+        self.table = table
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            raise ConfigError(
+                path,
+                prefix + unknown[0],
+                f"unknown setting; allowed here: {', '.join(sorted(allowed))}",
+            )
+
+    def _err(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, self.prefix + key, problem)
+
+    def text(self, key: str, default: str) -> str:
+        value = self.table.get(key, default)
+        if not isinstance(value, str) or (key != "folder" and not value.strip()):
+            raise self._err(key, f"expected a non-empty string, got {value!r}")
+        return value
+
+    def number(self, key: str, default: int, lo: int, hi: int) -> int:
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise self._err(key, f"expected a whole number from {lo} to {hi}, got {value!r}")
+        return value
+
+    def strs(self, key: str, default: tuple[str, ...], nonempty: bool = False) -> tuple[str, ...]:
+        value = self.table.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self._err(key, f"expected a list of non-empty strings, got {value!r}")
+        if nonempty and not value:
+            raise self._err(key, "expected at least one entry")
+        return tuple(value)
+
+    def str_map(self, key: str) -> dict[str, str]:
+        value = self.table.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise self._err(
+                key, f'expected a table of strings such as {{ "Name" = "value" }}, got {value!r}'
+            )
+        return dict(value)
+
+    def sub(self, key: str, allowed: set[str]) -> _Reader:
+        value = self.table.get(key, {})
+        if not isinstance(value, dict):
+            raise self._err(key, f"expected a table [{self.prefix}{key}], got {value!r}")
+        return _Reader(self.path, f"{self.prefix}{key}.", value, allowed)
+
+
+def config_from_mapping(
+    data: Mapping[str, Any], root: Path | None, path: Path | None, key_prefix: str = ""
+) -> BookConfig:
+    """Build a :class:`BookConfig` from parsed TOML data, validating every key."""
+    shown = str(path) if path else "(config)"
+    base = default_config(root)
+    top = _Reader(shown, key_prefix, data, _TOP_KEYS)
+    book = top.sub("book", _BOOK_KEYS)
+    fields_t = top.sub("fields", {"aliases"})
+    reqs = top.sub("requirements", {"functional", "non_functional"})
+
+    aliases = dict(base.field_aliases)
+    for name, target in fields_t.str_map("aliases").items():
+        aliases[norm_key(name)] = norm_key(target).replace(" ", "_")
+
+    kinds = dict(base.kinds)
+    kinds_t = top.table.get("kinds", {})
+    if not isinstance(kinds_t, dict):
+        raise ConfigError(
+            shown, key_prefix + "kinds", "expected a table of kinds such as [kinds.SPEC]"
+        )
+    for name, _ in kinds_t.items():
+        if not isinstance(name, str) or not name.replace("_", "").isalnum():
+            raise ConfigError(
+                shown, f"{key_prefix}kinds.{name}", "a kind name is letters and digits, e.g. RFC"
+            )
+        r = top.sub("kinds", set(kinds_t)).sub(name, _KIND_KEYS)
+        old = kinds.get(name)
+        status_aliases = dict(old.status_aliases) if old else {}
+        status_aliases.update(r.str_map("status_aliases"))
+        statuses = r.strs(
+            "statuses", old.statuses if old else kinds["SPEC"].statuses, nonempty=True
+        )
+        for alias, target in status_aliases.items():
+            if target not in statuses:
+                raise ConfigError(
+                    shown,
+                    f"{key_prefix}kinds.{name}.status_aliases.{alias}",
+                    f"maps to {target!r}, which is not a status; allowed: {', '.join(statuses)}",
+                )
+        prefix = r.text("prefix", old.prefix if old else name)
+        kinds[name] = KindConfig(
+            name=name,
+            prefix=prefix,
+            folder=r.text("folder", old.folder if old else f"docs/{name.lower()}s"),
+            digits=r.number("digits", old.digits if old else 3, 1, 9),
+            template=r.text("template", old.template if old else "spec.md"),
+            statuses=statuses,
+            types=r.strs("types", old.types if old else ()),
+            status_aliases=status_aliases,
+            required_fields=tuple(
+                norm_key(f).replace(" ", "_")
+                for f in r.strs("required_fields", old.required_fields if old else ("id", "status"))
+            ),
+        )
+    prefixes = [k.prefix for k in kinds.values()]
+    dup = {p for p in prefixes if prefixes.count(p) > 1}
+    if dup:
+        raise ConfigError(
+            shown, key_prefix + "kinds", f"two kinds share the prefix {sorted(dup)[0]!r}"
+        )
+
+    return BookConfig(
+        root=root,
+        path=path,
+        name=book.text("name", root.name if root else "book"),
+        kinds=kinds,
+        field_aliases=aliases,
+        exclude=book.strs("exclude", base.exclude),
+        templates_dir=book.text("templates", base.templates_dir),
+        functional_prefixes=reqs.strs("functional", base.functional_prefixes, nonempty=True),
+        non_functional_prefixes=reqs.strs(
+            "non_functional", base.non_functional_prefixes, nonempty=True
+        ),
+    )
+
+
+def find_book_config(start: Path) -> BookConfig | None:
+    """The config of the book containing ``start``, or ``None`` when there is none."""
+    path = find_config_file(start)
+    return None if path is None else load_config(path)

@@ -1,0 +1,1 @@
+"""Byte-span edits of documents: patches, atomic writes."""

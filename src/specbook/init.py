@@ -1,0 +1,73 @@
+"""``specbook init``: a commented ``specbook.toml`` and the kind folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from specbook.config import CONFIG_FILE, default_config
+from specbook.errors import SpecbookError
+
+
+def config_text(name: str) -> str:
+    """The commented config ``init`` writes: every setting at its default value."""
+    cfg = default_config(None)
+    lines = [
+        "# specbook book configuration. Every setting has a default: delete what you",
+        "# do not change. Docs: README.md, section 'Configuration'.",
+        "",
+        "[book]",
+        f'name = "{name}"',
+        "# Files never treated as documents (globs on the path relative to this folder).",
+        'exclude = ["**/README.md", "**/readme.md"]',
+        "# A template here (spec.md, dec.md, bug.md, task.md) overrides the built-in one.",
+        f'templates = "{cfg.templates_dir}"',
+        "",
+        "[fields]",
+        "# Field names your documents use, mapped to specbook's (id, title, date, status,",
+        "# type, created, modified, author, reviewers, approvers, tags, severity, priority,",
+        "# owner, parent). Common Spanish and French names are known already.",
+        '# aliases = { "Estado" = "status", "Autor" = "author" }',
+        "",
+        "[requirements]",
+        "# Prefixes of requirement IDs (FR-1, NFR-2).",
+        'functional = ["FR"]',
+        'non_functional = ["NFR"]',
+    ]
+    for kind in cfg.kinds.values():
+        lines += [
+            "",
+            f"[kinds.{kind.name}]",
+            f'prefix = "{kind.prefix}"',
+            f'folder = "{kind.folder}"',
+            f"digits = {kind.digits}",
+            f'template = "{kind.template}"',
+            "statuses = [" + ", ".join(f'"{s}"' for s in kind.statuses) + "]",
+            "types = [" + ", ".join(f'"{t}"' for t in kind.types) + "]",
+            "required_fields = [" + ", ".join(f'"{t}"' for t in kind.required_fields) + "]",
+            "# Status words your documents use, mapped to one of the statuses above.",
+            '# status_aliases = { "Accepté" = "'
+            + kind.statuses[min(2, len(kind.statuses) - 1)]
+            + '" }',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def init_book(folder: Path) -> list[Path]:
+    """Write ``specbook.toml`` and create the kind folders under ``folder``.
+
+    Returns what was created. Raises :class:`SpecbookError` when a config exists.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / CONFIG_FILE
+    if target.exists():
+        raise SpecbookError(
+            f"{target} already exists; this folder is a book already (edit the file to change it)"
+        )
+    created = [target]
+    target.write_text(config_text(folder.resolve().name), encoding="utf-8")
+    for kind in default_config(None).kinds.values():
+        path = folder / kind.folder
+        if not path.exists():
+            path.mkdir(parents=True)
+            created.append(path)
+    return created

@@ -1,0 +1,136 @@
+"""The JSON shapes of DESIGN.md (``show --json``, ``list --json``). Keep them stable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from specbook.model import Document, Section, Span
+from specbook.text import is_placeholder
+
+
+def _lines(span: Span) -> dict[str, int]:
+    return {"line": span.line, "end_line": span.end_line}
+
+
+def _section(s: Section) -> dict[str, Any]:
+    return {
+        "title": s.title,
+        "template_name": s.template_name,
+        "level": s.level,
+        **_lines(s.span),
+        "children": [_section(c) for c in s.children],
+    }
+
+
+def tags_of(doc: Document) -> list[str]:
+    """The document's tags as a list (an unfilled ``[tag1, tag2]`` prompt gives none)."""
+    raw = doc.value("tags")
+    if not raw or is_placeholder(raw):
+        return []
+    return [t.strip().strip("`#") for t in raw.replace(";", ",").split(",") if t.strip()]
+
+
+def document_json(doc: Document) -> dict[str, Any]:
+    """The whole model of ``doc`` as plain JSON data, every node with its line numbers."""
+    return {
+        "id": doc.id,
+        "kind": doc.kind,
+        "title": doc.title,
+        "status": doc.status,
+        "status_canonical": doc.status_canonical,
+        "type": doc.type,
+        "path": doc.path,
+        "fields": [
+            {
+                "key": f.key,
+                "name": f.name,
+                "value": f.value,
+                "source": f.source,
+                "section": f.section,
+                **_lines(f.span),
+            }
+            for f in doc.fields
+        ],
+        "metadata": doc.metadata,
+        "sections": [_section(s) for s in doc.sections],
+        "requirements": [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "text": r.text,
+                "acceptance_criteria": r.criteria,
+                "target": r.target,
+                "section": r.section,
+                **_lines(r.span),
+            }
+            for r in doc.requirements
+        ],
+        "references": [
+            {
+                "target": r.target,
+                "requirement": r.requirement,
+                "text": r.text,
+                "section": r.section,
+                **_lines(r.span),
+            }
+            for r in doc.references
+        ],
+        "checklists": [
+            {"checked": c.checked, "text": c.text, "section": c.section, **_lines(c.span)}
+            for c in doc.checklists
+        ],
+        "tables": [
+            {
+                "section": t.section,
+                "header": [c.text for c in t.header],
+                "rows": [[c.text for c in row] for row in t.rows],
+                "row_lines": [s.line for s in t.row_spans],
+                **_lines(t.span),
+            }
+            for t in doc.tables
+        ],
+        "code_blocks": [
+            {"language": c.language, "section": c.section, "closed": c.closed, **_lines(c.span)}
+            for c in doc.code_blocks
+        ],
+        "links": [
+            {"url": lk.url, "text": lk.text, "image": lk.image, **_lines(lk.span)}
+            for lk in doc.links
+        ],
+        "review_history": [
+            {
+                "date": e.date,
+                "reviewer": e.reviewer,
+                "status": e.status,
+                "feedback": e.feedback,
+                **_lines(e.span),
+            }
+            for e in doc.review_history
+        ],
+        "encoding": {
+            "bom": doc.encoding.bom,
+            "newline": doc.encoding.newline,
+            "final_newline": doc.encoding.final_newline,
+            "size": doc.encoding.size,
+            "invalid_utf8": list(doc.encoding.invalid_utf8),
+        },
+        "problems": [
+            {"code": p.code, "message": p.message, **_lines(p.span)} for p in doc.problems
+        ],
+    }
+
+
+def list_entry(doc: Document) -> dict[str, Any]:
+    """One row of ``specbook list --json``."""
+    return {
+        "id": doc.id,
+        "kind": doc.kind,
+        "title": doc.title,
+        "status": doc.status,
+        "status_canonical": doc.status_canonical,
+        "type": doc.type,
+        "path": doc.path,
+        "date": doc.value("date"),
+        "modified": doc.value("modified"),
+        "tags": tags_of(doc),
+    }

@@ -1,0 +1,255 @@
+"""The document model: frozen dataclasses, every node with its source span.
+
+Spans are UTF-8 **byte** offsets into the file exactly as it is on disk (BOM
+included), with 1-based first and last line numbers, so a finding points at the
+right line and an edit touches only its own bytes.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Span(NamedTuple):
+    """Bytes ``start:end`` of the file, on lines ``line`` to ``end_line`` (1-based).
+
+    A named tuple rather than a dataclass: documents hold hundreds of spans and a
+    tuple is the cheapest immutable value to build.
+    """
+
+    start: int
+    end: int
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One place where a document states a header value.
+
+    ``key`` is the canonical field name (``status``), ``name`` the name as written
+    (``Estado``). ``source`` is one of ``front_matter``, ``bold``, ``table``,
+    ``section`` (a ``## Status`` section or a ``## Status: X`` heading) or
+    ``plain`` (a ``Status: X`` line). ``value_span`` covers exactly the value's
+    bytes, ready for an edit.
+    """
+
+    key: str
+    name: str
+    value: str
+    source: str
+    span: Span
+    value_span: Span
+    section: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading and everything under it up to the next heading of its level or higher.
+
+    ``template_name`` is the template heading it matches (``## 1. Summary ✅`` matches
+    ``Summary``), or ``None``. ``heading`` spans the heading line(s); ``span`` the
+    whole section.
+    """
+
+    level: int
+    title: str
+    template_name: str | None
+    heading: Span
+    span: Span
+    children: tuple[Section, ...] = ()
+
+    def walk(self) -> Iterator[Section]:
+        """Yield this section and all sections below it, in document order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """``FR-n`` or ``NFR-n`` with its acceptance criteria or target.
+
+    ``criteria`` / ``target`` are ``None`` when the document gives none.
+    """
+
+    id: str
+    kind: str
+    text: str
+    criteria: str | None
+    target: str | None
+    section: str | None
+    span: Span
+    criteria_span: Span | None = None
+    target_span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """A task-list item; ``marker`` spans the ``[ ]`` / ``[x]`` bytes."""
+
+    checked: bool
+    text: str
+    section: str | None
+    span: Span
+    marker: Span
+
+
+class Cell(NamedTuple):
+    """One table cell: its inline text and the span of its bytes (pipes excluded)."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A pipe table: header cells and body rows of cells, in the section it stands in."""
+
+    header: tuple[Cell, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    section: str | None
+    span: Span
+    row_spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    language: str
+    text: str
+    section: str | None
+    span: Span
+    fenced: bool = True
+    closed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A mention of another document's ID, optionally of one of its requirements."""
+
+    target: str
+    requirement: str | None
+    text: str
+    section: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str
+    text: str
+    section: str | None
+    span: Span
+    image: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEntry:
+    """One row of the Review History table."""
+
+    date: str
+    reviewer: str
+    status: str
+    feedback: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """Facts about the file's bytes.
+
+    ``newline`` is ``lf``, ``crlf``, ``cr``, ``mixed`` or ``none``;
+    ``invalid_utf8`` holds the byte offsets of sequences that are not UTF-8.
+    """
+
+    bom: bool
+    newline: str
+    final_newline: bool
+    size: int
+    invalid_utf8: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the parser noticed about the file itself (not a lint rule).
+
+    Codes: ``invalid-utf8``, ``unclosed-fence``, ``front-matter``, ``binary``,
+    ``internal`` (a parser defect, caught so that parsing never raises).
+    """
+
+    code: str
+    message: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed Markdown document.
+
+    ``status`` is the value as written; ``status_canonical`` the book's status word
+    it maps to, or ``None``. ``source`` holds the file's exact bytes.
+    """
+
+    path: str | None
+    kind: str | None
+    id: str | None
+    title: str
+    status: str | None
+    status_canonical: str | None
+    type: str | None
+    fields: tuple[Field, ...]
+    sections: tuple[Section, ...]
+    requirements: tuple[Requirement, ...]
+    references: tuple[Reference, ...]
+    checklists: tuple[ChecklistItem, ...]
+    tables: tuple[Table, ...]
+    code_blocks: tuple[CodeBlock, ...]
+    links: tuple[Link, ...]
+    review_history: tuple[ReviewEntry, ...]
+    encoding: Encoding
+    problems: tuple[Problem, ...]
+    source: bytes = field(repr=False)
+    line_starts: tuple[int, ...] = field(repr=False, default=(0,))
+
+    def field(self, key: str) -> Field | None:
+        """The preferred occurrence of field ``key`` (fields are stored best first)."""
+        for f in self.fields:
+            if f.key == key:
+                return f
+        return None
+
+    def value(self, key: str) -> str | None:
+        """The preferred value of field ``key``, or ``None``."""
+        f = self.field(key)
+        return None if f is None else f.value
+
+    def all_sections(self) -> Iterator[Section]:
+        """Every section of the tree, in document order."""
+        for s in self.sections:
+            yield from s.walk()
+
+    def section(self, name: str) -> Section | None:
+        """The first section whose template name or title is ``name`` (case-insensitive)."""
+        want = name.casefold()
+        for s in self.all_sections():
+            if (s.template_name or s.title).casefold() == want:
+                return s
+        return None
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """Fields stated in the Metadata section, by canonical key."""
+        out: dict[str, str] = {}
+        for f in self.fields:
+            if f.section == "Metadata" and f.key not in out:
+                out[f.key] = f.value
+        return out
+
+    def column(self, offset: int) -> int:
+        """1-based character column of byte ``offset``."""
+        i = bisect_right(self.line_starts, offset) - 1
+        start = self.line_starts[i] if i >= 0 else 0
+        return len(self.source[start:offset].decode("utf-8", "replace")) + 1

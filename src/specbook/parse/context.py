@@ -1,0 +1,103 @@
+"""What the parser needs to know about a book, computed once per configuration."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from specbook.config import BookConfig, KindConfig, default_config
+from specbook.text import fold, norm_heading
+
+_H1 = re.compile(rb"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+class ParseContext:
+    """Compiled patterns and template facts for one :class:`BookConfig`."""
+
+    def __init__(self, config: BookConfig) -> None:
+        self.config = config
+        prefixes = sorted({k.prefix for k in config.kinds.values()}, key=len, reverse=True)
+        reqs = "|".join(
+            re.escape(p) for p in (*config.non_functional_prefixes, *config.functional_prefixes)
+        )
+        alt = "|".join(re.escape(p) for p in prefixes)
+        # An ID of a configured kind, optionally with /FR-n; not glued to other word characters.
+        self.ref_re = re.compile(
+            rf"(?<![\w/-])((?:{alt})-\d+)(?:/((?:{reqs})-\d+))?(?![\w]|-\w)".encode()
+        )
+        self.req_item_re = re.compile(
+            rf"^\s*(?:\d+[.)]\s*)?((?:{reqs})-\d+)\b[\s:.)*_—–-]*(.*)$", re.S
+        )
+        self.non_functional = set(config.non_functional_prefixes)
+
+    @cached_property
+    def _templates(self) -> dict[str, bytes]:
+        from specbook.templates import template_bytes
+
+        out: dict[str, bytes] = {}
+        for kind in self.config.kinds.values():
+            try:
+                out[kind.name] = template_bytes(self.config, kind)
+            except Exception:  # a broken template must not stop parsing documents
+                out[kind.name] = b""
+        return out
+
+    @cached_property
+    def generic_titles(self) -> tuple[str, ...]:
+        """The templates' H1 texts (``Technical Specification``), folded, longest first."""
+        titles = set()
+        for data in self._templates.values():
+            m = _H1.search(data[:2000])
+            if m:
+                titles.add(fold(m.group(1).decode("utf-8", "replace").strip()))
+        return tuple(sorted(titles, key=len, reverse=True))
+
+    def template_sections(self, kind: str | None) -> dict[str, str]:
+        """Normalized heading -> template heading, for ``kind`` (all kinds when ``None``)."""
+        cache = self._section_cache
+        key = kind or ""
+        if key not in cache:
+            names: dict[str, str] = {}
+            kinds = [kind] if kind in self._templates else list(self._templates)
+            for k in kinds:
+                for level, title in _template_headings(self._templates.get(k or "", b"")):
+                    if level >= 2:
+                        names.setdefault(norm_heading(title), title)
+            cache[key] = names
+        return cache[key]
+
+    @cached_property
+    def _section_cache(self) -> dict[str, dict[str, str]]:
+        return {}
+
+    def kind(self, name: str | None) -> KindConfig | None:
+        return self.config.kinds.get(name) if name else None
+
+
+def _template_headings(data: bytes) -> list[tuple[int, str]]:
+    from specbook.parse.core import headings_of
+
+    return headings_of(data)
+
+
+_CACHE: dict[int, ParseContext] = {}
+
+
+def context_for(config: BookConfig | None) -> ParseContext:
+    """The (cached) :class:`ParseContext` of ``config``; the default config when ``None``."""
+    if config is None:
+        config = _default()
+    ctx = _CACHE.get(id(config))
+    if ctx is None or ctx.config is not config:
+        ctx = ParseContext(config)
+        _CACHE[id(config)] = ctx
+    return ctx
+
+
+_DEFAULT: list[BookConfig] = []
+
+
+def _default() -> BookConfig:
+    if not _DEFAULT:
+        _DEFAULT.append(default_config(None))
+    return _DEFAULT[0]

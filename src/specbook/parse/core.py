@@ -1,0 +1,1038 @@
+"""Markdown bytes -> :class:`~specbook.model.Document`.
+
+One pass over pyromark's events (with byte ranges) collects headings, list items,
+tables, code blocks and links; fields, requirements and references are then read
+from the byte ranges those events give. Nothing here raises on any input: see
+:func:`parse`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import pyromark
+
+from specbook.model import (
+    Cell,
+    ChecklistItem,
+    CodeBlock,
+    Document,
+    Encoding,
+    Field,
+    Link,
+    Problem,
+    Reference,
+    Requirement,
+    ReviewEntry,
+    Section,
+    Span,
+    Table,
+)
+from specbook.parse.context import ParseContext
+from specbook.text import fold, is_placeholder, norm_heading, norm_key
+
+_O = pyromark.Options
+# Typed as Any: the events are dicts whose shape the code below checks as it goes.
+_MD: Any = pyromark.Markdown(
+    options=_O.ENABLE_TABLES | _O.ENABLE_TASKLISTS | _O.ENABLE_STRIKETHROUGH | _O.ENABLE_FOOTNOTES
+)
+
+_NEWLINE = re.compile(rb"\r\n|\r|\n")
+_NOT_NEWLINE = re.compile(rb"[^\r\n]")
+_FRONT_OPEN = re.compile(rb"---[ \t]*(?:\r\n|\r|\n)")
+_FRONT_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
+_BOLD_FIELD = re.compile(
+    rb"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_\r\n]{1,60}?)(?:\*\*|__)"
+    rb"(?P<colon>[ \t]*:)?[ \t]*(?P<value>[^\r\n]*)\r?$",
+    re.MULTILINE,
+)
+_PLAIN_FIELD = re.compile(
+    rb"^(?P<name>[^\s:*|#>`\[\-][^:\r\n*|`\[]{0,40}?)[ \t]*:[ \t]+(?P<value>[^\r\n]*\S)[ \t]*\r?$",
+    re.MULTILINE,
+)
+_FM_LINE = re.compile(
+    rb"^(?P<name>[A-Za-z_][\w .-]*?)[ \t]*:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$", re.MULTILINE
+)
+_CRITERIA = re.compile(
+    rb"^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?(?P<label>acceptance criteria|acceptance|"
+    rb"criteria|target|targets|metric)(?:[ \t]*:)?(?:\*\*|__)?[ \t]*:?[ \t]*"
+    rb"(?P<value>[^\r\n]*)\r?$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_LEADING_ID = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+\b")
+_ID_VALUE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+$")
+_FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
+_TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
+_FIELD_SECTIONS = {
+    "metadata",
+    "document metadata",
+    "metadatos",
+    "metadonnees",
+    "document information",
+}
+_HEADER_NAMES = {
+    "field",
+    "fields",
+    "property",
+    "key",
+    "name",
+    "attribute",
+    "item",
+    "campo",
+    "champ",
+}
+
+_SOURCE_RANK = {"front_matter": 0, "bold": 1, "table": 2, "section": 3, "plain": 4}
+
+
+class _Bad:
+    """Records invalid UTF-8 sequences while decoding."""
+
+    __slots__ = ("ranges",)
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []
+
+
+_BAD: list[_Bad] = []
+
+
+def _record(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    _BAD[-1].ranges.append((exc.start, exc.end))
+    return "\ufffd", exc.end
+
+
+codecs.register_error("specbook-record", _record)
+
+
+class _Decoded:
+    """The text handed to pyromark and the map from its byte offsets to the file's."""
+
+    def __init__(self, data: bytes) -> None:
+        self.bom = data.startswith(b"\xef\xbb\xbf")
+        self.base = 3 if self.bom else 0
+        body = data[self.base :]
+        self.invalid: list[int] = []
+        self._shift_at: list[int] = []
+        self._shift_by: list[int] = []
+        try:
+            self.text = body.decode("utf-8")
+            self.work = body
+        except UnicodeDecodeError:
+            bad = _Bad()
+            _BAD.append(bad)
+            try:
+                self.text = body.decode("utf-8", "specbook-record")
+            finally:
+                _BAD.pop()
+            self.work = self.text.encode("utf-8")
+            acc = 0
+            for start, end in bad.ranges:
+                self.invalid.append(start + self.base)
+                # In `work` this run is U+FFFD (3 bytes) where the file has end - start bytes.
+                at = start - acc + 3
+                acc += (end - start) - 3
+                self._shift_at.append(at)
+                self._shift_by.append(acc)
+
+    def map(self, offset: int) -> int:
+        """File offset of ``offset`` in :attr:`work`."""
+        if not self._shift_at:
+            return offset + self.base
+        i = bisect_right(self._shift_at, offset)
+        return offset + self.base + (self._shift_by[i - 1] if i else 0)
+
+
+class Blocks(NamedTuple):
+    """What one pass over the block structure yields; offsets are UTF-8 byte offsets.
+
+    Every list is in source order (by start offset).
+    """
+
+    headings: list[tuple[int, int, int, str]]  # level, start, end, inline text
+    items: list[tuple[int, int, str, tuple[bool, int, int] | None]]  # start, end, text, task marker
+    tables: list[tuple[int, int, list[list[tuple[str, int, int]]]]]  # start, end, rows of cells
+    codes: list[tuple[int, int, str, str, bool]]  # start, end, info string, text, fenced
+    html: list[tuple[int, int]]  # HTML blocks
+    links: list[tuple[int, int, str, str, bool]]  # start, end, url, text, image
+
+
+def event_blocks(text: str) -> Blocks:
+    """Collect :class:`Blocks` from pyromark's events (the CommonMark-exact reference path)."""
+    headings: list[tuple[int, int, int, str]] = []  # level, start, end, text
+    items: list[tuple[int, int, str, tuple[bool, int, int] | None]] = []
+    tables: list[tuple[int, int, list[list[tuple[str, int, int]]]]] = []
+    codes: list[tuple[int, int, str, str, bool]] = []
+    html: list[tuple[int, int]] = []
+    links: list[tuple[int, int, str, str, bool]] = []
+
+    collectors: list[list[str]] = []
+    item_stack: list[list[Any]] = []  # [start, end, parts, marker]
+    cur_heading: list[Any] | None = None
+    cur_table: list[list[tuple[str, int, int]]] | None = None
+    cur_table_start = 0
+    cur_row: list[tuple[str, int, int]] | None = None
+    cell_parts: list[str] | None = None
+    cur_code: list[Any] | None = None
+    link_stack: list[list[Any]] = []
+
+    for ev, rng in _MD.events_with_range(text, merge_text=True):
+        if ev.__class__ is str:
+            if ev in ("SoftBreak", "HardBreak") and collectors:
+                for c in collectors:
+                    c.append(" ")
+            continue
+        t = ev.get("Text")
+        if t is None:
+            t = ev.get("Code")
+        if t is not None:
+            if cur_code is not None:
+                cur_code[3].append(t)
+            else:
+                for c in collectors:
+                    c.append(t)
+            continue
+        start = ev.get("Start")
+        if start is not None:
+            if start.__class__ is str:
+                if start == "Item":
+                    parts: list[str] = []
+                    item_stack.append([rng["start"], rng["end"], parts, None])
+                    collectors.append(parts)
+                elif start == "TableCell":
+                    cell_parts = []
+                    collectors.append(cell_parts)
+                elif start == "TableHead" or start == "TableRow":
+                    cur_row = []
+                elif start == "HtmlBlock":
+                    html.append((rng["start"], rng["end"]))
+                continue
+            if "Heading" in start:
+                cur_heading = [int(start["Heading"]["level"][1]), rng["start"], rng["end"], []]
+                collectors.append(cur_heading[3])
+            elif "List" in start:
+                if item_stack:
+                    _drop(collectors, item_stack[-1][2])
+            elif "CodeBlock" in start:
+                kind = start["CodeBlock"]
+                if isinstance(kind, dict) and "Fenced" in kind:
+                    cur_code = [rng["start"], rng["end"], kind["Fenced"], [], True]
+                else:
+                    cur_code = [rng["start"], rng["end"], "", [], False]
+            elif "Table" in start:
+                cur_table = []
+                cur_table_start = rng["start"]
+            elif "Link" in start or "Image" in start:
+                info = start.get("Link") or start.get("Image")
+                parts = []
+                link_stack.append(
+                    [rng["start"], rng["end"], info.get("dest_url", ""), parts, "Image" in start]
+                )
+                collectors.append(parts)
+            continue
+        end = ev.get("End")
+        if end is not None:
+            if end.__class__ is str:
+                if end == "Item":
+                    it = item_stack.pop()
+                    _drop(collectors, it[2])
+                    items.append((it[0], it[1], "".join(it[2]), it[3]))
+                elif end == "TableCell":
+                    if cell_parts is not None:
+                        _drop(collectors, cell_parts)
+                        if cur_row is not None:
+                            cur_row.append(("".join(cell_parts), rng["start"], rng["end"]))
+                    cell_parts = None
+                elif end == "TableHead" or end == "TableRow":
+                    if cur_table is not None and cur_row is not None:
+                        cur_table.append(cur_row)
+                    cur_row = None
+                elif end == "Table":
+                    if cur_table is not None:
+                        tables.append((cur_table_start, rng["end"], cur_table))
+                    cur_table = None
+                elif end == "CodeBlock":
+                    if cur_code is not None:
+                        codes.append(
+                            (
+                                cur_code[0],
+                                rng["end"],
+                                cur_code[2],
+                                "".join(cur_code[3]),
+                                cur_code[4],
+                            )
+                        )
+                    cur_code = None
+                elif (end == "Link" or end == "Image") and link_stack:
+                    lk = link_stack.pop()
+                    _drop(collectors, lk[3])
+                    links.append((lk[0], lk[1], lk[2], "".join(lk[3]), lk[4]))
+                continue
+            if "Heading" in end and cur_heading is not None:
+                _drop(collectors, cur_heading[3])
+                headings.append(
+                    (cur_heading[0], cur_heading[1], rng["end"], "".join(cur_heading[3]).strip())
+                )
+                cur_heading = None
+            continue
+        marker = ev.get("TaskListMarker")
+        if marker is not None and item_stack:
+            item_stack[-1][3] = (bool(marker), rng["start"], rng["end"])
+
+    items.sort(key=lambda it: it[0])
+    links.sort(key=lambda lk: lk[0])
+    return Blocks(headings, items, tables, codes, html, links)
+
+
+# The fast scanner (specbook.parse.fast), when present, returns Blocks or None to defer.
+_fast_scan: Callable[[bytes], Blocks | None] | None = None
+
+
+class _Parser:
+    def __init__(self, data: bytes, path: str | None, ctx: ParseContext) -> None:
+        self.data = data
+        self.path = path
+        self.ctx = ctx
+        self.dec = _Decoded(data)
+        self.work = self.dec.work
+        self.problems: list[Problem] = []
+        self.line_starts = [0, *[m.end() for m in _NEWLINE.finditer(data)]]
+        self._plain = not self.dec._shift_at
+        self._base = self.dec.base
+
+    # -- spans -----------------------------------------------------------------------
+    def span(self, start: int, end: int) -> Span:
+        """A span from offsets in :attr:`work`."""
+        if self._plain:
+            s, e = start + self._base, end + self._base
+        else:
+            s, e = self.dec.map(start), self.dec.map(end)
+        ls = self.line_starts
+        last = e - 1 if e > s else e
+        return Span(s, e, bisect_right(ls, s), bisect_right(ls, last))
+
+    def text_of(self, start: int, end: int) -> str:
+        return self.work[start:end].decode("utf-8", "replace")
+
+    # -- main ------------------------------------------------------------------------
+    def run(self) -> Document:
+        work = self.work
+        front: tuple[int, int, str] | None = None
+        text = self.dec.text
+        opener = _FRONT_OPEN.match(work)
+        fm = _FRONT_CLOSE.search(work, opener.end()) if opener else None
+        if opener is not None and fm is not None:
+            # Front matter is ours to read; pyromark sees blank lines of the same byte length,
+            # so offsets stay aligned and a later `---` pair is never taken for metadata.
+            open_end = opener.end()
+            front = (0, fm.end(), work[open_end : fm.start()].decode("utf-8", "replace"))
+            text = _NOT_NEWLINE.sub(b" ", work[: fm.end()]).decode("ascii") + work[
+                fm.end() :
+            ].decode("utf-8", "replace")
+        blocks = None
+        if _fast_scan is not None and text is self.dec.text and self._plain:
+            blocks = _fast_scan(work)
+        if blocks is None:
+            blocks = event_blocks(text)
+        return self.build(work, *blocks, front)
+
+    # -- assembly --------------------------------------------------------------------
+    def build(
+        self,
+        work: bytes,
+        headings: list[tuple[int, int, int, str]],
+        items: list[tuple[int, int, str, tuple[bool, int, int] | None]],
+        tables: list[tuple[int, int, list[list[tuple[str, int, int]]]]],
+        codes: list[tuple[int, int, str, str, bool]],
+        html: list[tuple[int, int]],
+        links_raw: list[tuple[int, int, str, str, bool]],
+        front: tuple[int, int, str] | None,
+    ) -> Document:
+        ctx = self.ctx
+        n = len(work)
+        path_kind = None
+        if self.path and ctx.config.root is not None:
+            k = ctx.config.kind_for_path(self.path)
+            path_kind = k.name if k else None
+
+        # First guess of the kind (for template section names): from the path or an early ID.
+        early_id = _early_id(work)
+        guess = ctx.config.kind_for_id(early_id) if early_id else None
+        kind_guess = guess.name if guess else path_kind
+        tmpl = ctx.template_sections(kind_guess)
+
+        # Sections: each heading runs to the next heading of its level or higher.
+        heads = []
+        for i, (level, hs, he, title) in enumerate(headings):
+            end = n
+            for level2, hs2, _, _ in headings[i + 1 :]:
+                if level2 <= level:
+                    end = hs2
+                    break
+            heads.append(
+                (level, hs, he, title, end, tmpl.get(norm_heading(title)) if level > 1 else None)
+            )
+        head_starts = [h[1] for h in heads]
+        head_names = [h[5] or h[3] for h in heads]
+
+        def section_at(offset: int) -> str | None:
+            i = bisect_right(head_starts, offset) - 1
+            return head_names[i] if i >= 0 else None
+
+        sections = self._section_tree(heads)
+
+        # Code and HTML ranges are opaque to field and reference scans.
+        opaque = sorted([(c[0], c[1]) for c in codes] + html)
+
+        fields = self._fields(work, heads, tables, opaque, front)
+
+        checklists = []
+        requirements = []
+        for s, e, text, marker in items:
+            if marker is not None:
+                checklists.append(
+                    ChecklistItem(
+                        marker[0],
+                        text.strip(),
+                        section_at(s),
+                        self.span(s, e),
+                        self.span(marker[1], marker[2]),
+                    )
+                )
+            m = ctx.req_item_re.match(text)
+            if m:
+                requirements.append(self._requirement(m, s, e, section_at(s)))
+        for _level, hs, he, title, end, _ in heads:
+            m = ctx.req_item_re.match(title)
+            if m:
+                requirements.append(self._requirement(m, hs, end, section_at(hs), body_from=he))
+        requirements.sort(key=lambda r: r.span.start)
+
+        table_nodes = []
+        for ts, te, rows in tables:
+            if not rows:
+                continue
+            header = tuple(Cell(t.strip(), self.span(cs, ce)) for t, cs, ce in rows[0])
+            body = tuple(
+                tuple(Cell(t.strip(), self.span(cs, ce)) for t, cs, ce in row) for row in rows[1:]
+            )
+            row_spans = tuple(
+                self.span(row[0][1], row[-1][2]) if row else self.span(ts, ts) for row in rows[1:]
+            )
+            table_nodes.append(Table(header, body, section_at(ts), self.span(ts, te), row_spans))
+
+        code_nodes = []
+        for cs, ce, lang, text, fenced in codes:
+            closed = True
+            if fenced:
+                closed = _fence_closed(work, cs, ce)
+                if not closed:
+                    sp = self.span(cs, ce)
+                    self.problems.append(
+                        Problem(
+                            "unclosed-fence",
+                            f"code fence opened on line {sp.line} is never closed",
+                            sp,
+                        )
+                    )
+            code_nodes.append(
+                CodeBlock(lang.strip(), text, section_at(cs), self.span(cs, ce), fenced, closed)
+            )
+
+        link_nodes = tuple(
+            Link(url, text, section_at(s), self.span(s, e), img)
+            for s, e, url, text, img in links_raw
+        )
+
+        # Identity.
+        doc_id = self._doc_id(fields, headings)
+        kind = ctx.config.kind_for_id(doc_id) if doc_id else None
+        kind_name = kind.name if kind else path_kind
+        if kind_name != kind_guess:
+            # The template to match sections against changed: rename sections.
+            tmpl2 = ctx.template_sections(kind_name)
+            heads = [(*h[:5], tmpl2.get(norm_heading(h[3])) if h[0] > 1 else None) for h in heads]
+            head_names = [h[5] or h[3] for h in heads]
+            sections = self._section_tree(heads)
+
+        refs = self._references(work, opaque, section_at, doc_id, front)
+        review = self._review_history(heads, table_nodes)
+
+        title = self._title(headings, fields)
+        status_field = _first(fields, "status")
+        status = status_field.value if status_field else None
+        kcfg = ctx.kind(kind_name)
+        canonical = None
+        if status is not None:
+            if kcfg is not None:
+                canonical = kcfg.canonical_status(status)
+            else:
+                for k in ctx.config.kinds.values():
+                    canonical = k.canonical_status(status)
+                    if canonical:
+                        break
+        type_field = _first(fields, "type")
+
+        if self.dec.invalid:
+            for off in self.dec.invalid:
+                i = bisect_right(self.line_starts, off)
+                self.problems.append(
+                    Problem(
+                        "invalid-utf8",
+                        f"bytes at offset {off} are not valid UTF-8",
+                        Span(off, off + 1, i, i),
+                    )
+                )
+
+        return Document(
+            path=self.path,
+            kind=kind_name,
+            id=doc_id,
+            title=title,
+            status=status,
+            status_canonical=canonical,
+            type=type_field.value if type_field else None,
+            fields=tuple(fields),
+            sections=sections,
+            requirements=tuple(requirements),
+            references=tuple(refs),
+            checklists=tuple(checklists),
+            tables=tuple(table_nodes),
+            code_blocks=tuple(code_nodes),
+            links=link_nodes,
+            review_history=tuple(review),
+            encoding=_encoding(self.data, self.dec),
+            problems=tuple(self.problems),
+            source=self.data,
+            line_starts=tuple(self.line_starts),
+        )
+
+    def _section_tree(
+        self, heads: list[tuple[int, int, int, str, int, str | None]]
+    ) -> tuple[Section, ...]:
+        pos = 0
+
+        def build(parent_level: int) -> list[Section]:
+            nonlocal pos
+            out = []
+            while pos < len(heads) and heads[pos][0] > parent_level:
+                level, hs, he, title, end, name = heads[pos]
+                pos += 1
+                children = build(level)
+                out.append(
+                    Section(
+                        level, title, name, self.span(hs, he), self.span(hs, end), tuple(children)
+                    )
+                )
+            return out
+
+        return tuple(build(0))
+
+    # -- fields ----------------------------------------------------------------------
+    def _fields(
+        self,
+        work: bytes,
+        heads: list[tuple[int, int, int, str, int, str | None]],
+        tables: list[tuple[int, int, list[list[tuple[str, int, int]]]]],
+        opaque: list[tuple[int, int]],
+        front: tuple[int, int, str] | None,
+    ) -> list[Field]:
+        cfg = self.ctx.config
+        found: list[tuple[int, int, Field]] = []
+
+        body_start = 0
+        if front is not None:
+            body_start = front[1]
+            for f in self._front_matter(work, front):
+                found.append((0, f.span.start, f))
+
+        # The preamble runs from the top to the first heading below the title.
+        pre_end = len(work)
+        first_h1 = True
+        for level, hs, _, _, _, _ in heads:
+            if hs < body_start:
+                continue
+            if level == 1 and first_h1:
+                first_h1 = False
+                continue
+            pre_end = hs
+            break
+        zones: list[tuple[int, int, str | None, bool]] = [(body_start, pre_end, None, False)]
+        # Documents that open with `## Summary` and a list of `- **Severity:** P2` lines keep
+        # their header there: the first section gives fields, but only under known names.
+        first = next((h for h in heads if h[1] >= pre_end and h[0] >= 2), None)
+        if first is not None:
+            zones.append((first[2], first[4], first[5] or first[3], True))
+        for level, hs, he, title, end, name in heads:
+            key = norm_heading(title)
+            if level > 1 and (
+                key in _FIELD_SECTIONS or (name and norm_key(name) in _FIELD_SECTIONS)
+            ):
+                zones.append((he, end, name or title, False))
+            # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
+            if level > 1:
+                hf = self._heading_field(work, title, hs, he, end, name)
+                if hf is not None:
+                    found.append((_SOURCE_RANK["section"], hf.span.start, hf))
+
+        seen_zone: set[tuple[int, int]] = set()
+        for zs, ze, zname, known_only in zones:
+            if ze <= zs or (zs, ze) in seen_zone:
+                continue
+            seen_zone.add((zs, ze))
+            for m in _BOLD_FIELD.finditer(work, zs, ze):
+                if _inside(opaque, m.start()):
+                    continue
+                name = m.group("name").decode("utf-8", "replace").strip()
+                if not m.group("colon") and not name.endswith(":"):
+                    continue
+                name = name.rstrip(": \t")
+                if not name or (known_only and not cfg.is_known_field(name)):
+                    continue
+                vs, ve = m.span("value")
+                vs, ve = _trim_value(work, vs, ve)
+                f = Field(
+                    cfg.field_key(name).replace(" ", "_"),
+                    name,
+                    self.text_of(vs, ve),
+                    "bold",
+                    self.span(m.start(), m.end()),
+                    self.span(vs, ve),
+                    zname,
+                )
+                found.append((_SOURCE_RANK["bold"] if zname is None else 1, m.start(), f))
+            if zname is None:
+                for m in _PLAIN_FIELD.finditer(work, zs, ze):
+                    name = m.group("name").decode("utf-8", "replace").strip()
+                    if not cfg.is_known_field(name) or _inside(opaque, m.start()):
+                        continue
+                    vs, ve = _trim_value(work, *m.span("value"))
+                    f = Field(
+                        cfg.field_key(name),
+                        name,
+                        self.text_of(vs, ve),
+                        "plain",
+                        self.span(m.start(), m.end()),
+                        self.span(vs, ve),
+                        None,
+                    )
+                    found.append((_SOURCE_RANK["plain"], m.start(), f))
+                for ts, _te, rows in tables:
+                    if not zs <= ts < ze:
+                        continue
+                    for ri, row in enumerate(rows):
+                        if len(row) != 2:
+                            break
+                        name = row[0][0].strip().strip("*_").strip().rstrip(":").strip()
+                        if ri == 0 and (
+                            norm_key(name) in _HEADER_NAMES or not cfg.is_known_field(name)
+                        ):
+                            continue
+                        if not name:
+                            continue
+                        vs, ve = _trim_cell(work, row[1][1], row[1][2])
+                        f = Field(
+                            cfg.field_key(name).replace(" ", "_"),
+                            name,
+                            row[1][0].strip(),
+                            "table",
+                            self.span(row[0][1], row[1][2]),
+                            self.span(vs, ve),
+                            None,
+                        )
+                        found.append((_SOURCE_RANK["table"], row[0][1], f))
+        found.sort(key=lambda x: (x[0], x[1]))
+        return [f for _, _, f in found]
+
+    def _heading_field(
+        self, work: bytes, title: str, hs: int, he: int, end: int, name: str | None
+    ) -> Field | None:
+        cfg = self.ctx.config
+        key_text = norm_heading(title)
+        if ":" in title:
+            fname, _, value = title.partition(":")
+            if cfg.is_known_field(fname.strip()) and value.strip():
+                raw = work[hs:he]
+                colon = raw.find(b":")
+                vs, ve = _trim_value(work, hs + colon + 1, hs + len(raw.rstrip(b"\r\n# \t")))
+                return Field(
+                    cfg.field_key(fname.strip()),
+                    fname.strip(),
+                    self.text_of(vs, ve),
+                    "section",
+                    self.span(hs, he),
+                    self.span(vs, ve),
+                    None,
+                )
+            return None
+        if key_text in ("status", "statut", "estado", "title") or (
+            cfg.field_aliases.get(key_text) in ("status", "title") and len(key_text.split()) <= 2
+        ):
+            # first non-empty line of the body
+            pos = he
+            while pos < end:
+                nl = work.find(b"\n", pos, end)
+                line_end = end if nl < 0 else nl
+                line = work[pos:line_end].strip()
+                if line:
+                    if line.startswith((b"#", b"```", b"|", b"<")):
+                        return None
+                    ls = pos + (len(work[pos:line_end]) - len(work[pos:line_end].lstrip()))
+                    vs, ve = _trim_value(work, ls, line_end)
+                    value = self.text_of(vs, ve).strip("*_ ")
+                    return Field(
+                        cfg.field_key(key_text),
+                        title.strip(),
+                        value,
+                        "section",
+                        self.span(ls, line_end),
+                        self.span(vs, ve),
+                        None,
+                    )
+                pos = line_end + 1
+        return None
+
+    def _front_matter(self, work: bytes, front: tuple[int, int, str]) -> list[Field]:
+        cfg = self.ctx.config
+        fs, fe, text = front
+        out: list[Field] = []
+        values: dict[str, Any] = {}
+        try:
+            import yaml
+
+            loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            if isinstance(loaded, dict):
+                values = {str(k): v for k, v in loaded.items()}
+            elif loaded is not None:
+                self.problems.append(
+                    Problem(
+                        "front-matter",
+                        "front matter is not a key: value mapping",
+                        self.span(fs, fe),
+                    )
+                )
+        except Exception as exc:  # any YAML error: report it, keep the line-by-line values
+            self.problems.append(
+                Problem(
+                    "front-matter",
+                    f"front matter is not valid YAML: {str(exc).splitlines()[0]}",
+                    self.span(fs, fe),
+                )
+            )
+        # The first line is `---`: start after it.
+        first_nl = work.find(b"\n", fs, fe)
+        inner_start = fs if first_nl < 0 else first_nl + 1
+        last = work.rfind(b"\n", inner_start, fe - 1)
+        inner_end = fe if last < 0 else last + 1
+        for m in _FM_LINE.finditer(work, inner_start, inner_end):
+            if m.start() > inner_start and work[m.start() - 1 : m.start()] not in (b"\n", b"\r"):
+                continue
+            name = m.group("name").decode("utf-8", "replace")
+            vs, ve = m.span("value")
+            raw = work[vs:ve]
+            if raw[:1] in (b'"', b"'") and raw[-1:] == raw[:1] and len(raw) >= 2:
+                vs, ve = vs + 1, ve - 1
+            if name in values:
+                v = values[name]
+                if isinstance(v, list):
+                    value = ", ".join(str(x) for x in v)
+                elif v is None:
+                    value = ""
+                elif isinstance(v, bool):
+                    value = "true" if v else "false"
+                else:
+                    value = str(v)
+            else:
+                value = self.text_of(vs, ve)
+            out.append(
+                Field(
+                    cfg.field_key(name).replace(" ", "_"),
+                    name,
+                    value,
+                    "front_matter",
+                    self.span(m.start(), m.end()),
+                    self.span(vs, ve),
+                    None,
+                )
+            )
+        return out
+
+    # -- requirements ----------------------------------------------------------------
+    def _requirement(
+        self, m: re.Match[str], s: int, e: int, section: str | None, body_from: int | None = None
+    ) -> Requirement:
+        rid = m.group(1)
+        nonfunc = rid.split("-")[0] in self.ctx.non_functional
+        text = m.group(2).strip()
+        criteria = target = None
+        criteria_span = target_span = None
+        work = self.work
+        scan_from = body_from if body_from is not None else s
+        for cm in _CRITERIA.finditer(work, scan_from, e):
+            label = cm.group("label").lower().decode()
+            vs, ve = _trim_value(work, *cm.span("value"))
+            value = self.text_of(vs, ve).strip()
+            if not value:
+                value, vs, ve = self._following_items(cm.end(), e)
+            if label.startswith(("target", "metric")):
+                if target is None:
+                    target, target_span = value, self.span(cm.start(), cm.end())
+            elif criteria is None:
+                criteria, criteria_span = value, self.span(cm.start(), cm.end())
+        return Requirement(
+            rid,
+            "non-functional" if nonfunc else "functional",
+            text,
+            criteria if criteria else None,
+            target if target else None,
+            section,
+            self.span(s, e),
+            criteria_span,
+            target_span,
+        )
+
+    def _following_items(self, pos: int, end: int) -> tuple[str, int, int]:
+        """Bullet lines right after an empty ``Acceptance Criteria:`` label, joined."""
+        parts: list[str] = []
+        first = last = pos
+        for m in re.finditer(rb"\r?\n[ \t]*(?:[-*+]|\d+[.)])[ \t]+([^\r\n]*)", self.work[pos:end]):
+            if m.start() != (last - pos if parts else 0):
+                break
+            parts.append(m.group(1).decode("utf-8", "replace").strip())
+            if not parts[:-1]:
+                first = pos + m.start(1)
+            last = pos + m.end()
+        return "; ".join(p for p in parts if p), first, last
+
+    # -- references ------------------------------------------------------------------
+    def _references(
+        self,
+        work: bytes,
+        opaque: list[tuple[int, int]],
+        section_at: Any,
+        doc_id: str | None,
+        front: tuple[int, int, str] | None,
+    ) -> list[Reference]:
+        out = []
+        for m in self.ctx.ref_re.finditer(work):
+            s = m.start()
+            if opaque and _inside(opaque, s):
+                continue
+            target = m.group(1).decode()
+            req = m.group(2).decode() if m.group(2) else None
+            if target == doc_id and req is None:
+                continue
+            out.append(
+                Reference(target, req, m.group(0).decode(), section_at(s), self.span(s, m.end()))
+            )
+        return out
+
+    # -- review history --------------------------------------------------------------
+    def _review_history(
+        self, heads: list[tuple[int, int, int, str, int, str | None]], tables: list[Table]
+    ) -> list[ReviewEntry]:
+        for _level, hs, _he, title, end, name in heads:
+            if norm_key(name or title) != "review history":
+                continue
+            start_b, end_b = self.dec.map(hs), self.dec.map(end)
+            for t in tables:
+                if start_b <= t.span.start < end_b:
+                    cols = {_review_col(c.text): i for i, c in reversed(list(enumerate(t.header)))}
+                    out = []
+                    for row, rs in zip(t.rows, t.row_spans, strict=False):
+
+                        def cell(
+                            name: str, row: tuple[Cell, ...] = row, cols: dict[str, int] = cols
+                        ) -> str:
+                            i = cols.get(name)
+                            return row[i].text if i is not None and i < len(row) else ""
+
+                        out.append(
+                            ReviewEntry(
+                                cell("date"), cell("reviewer"), cell("status"), cell("feedback"), rs
+                            )
+                        )
+                    return out
+            return []
+        return []
+
+    # -- identity --------------------------------------------------------------------
+    def _doc_id(self, fields: list[Field], headings: list[tuple[int, int, int, str]]) -> str | None:
+        for f in fields:
+            if f.key == "id":
+                v = f.value.strip().strip("`*")
+                if v and not is_placeholder(v) and _ID_VALUE.match(v):
+                    return v
+        for level, _, _, title in headings:
+            if level == 1:
+                m = _LEADING_ID.match(_TITLE_JUNK.sub("", title))
+                if m:
+                    return m.group(0)
+                break
+        if self.path:
+            name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+            m = _FILE_ID.match(name)
+            if m:
+                return m.group(1)
+        return None
+
+    def _title(self, headings: list[tuple[int, int, int, str]], fields: list[Field]) -> str:
+        generic = self.ctx.generic_titles
+        for level, _, _, raw in headings:
+            if level != 1:
+                continue
+            t = _TITLE_JUNK.sub("", raw.strip())
+            m = _LEADING_ID.match(t)
+            if m:
+                t = t[m.end() :]
+                t = re.sub(r"^(?:\.md\b)?[\s:—–\-|.]*", "", t)
+            folded = fold(t)
+            for g in generic:
+                if folded.startswith(g):
+                    rest = t[len(g) :]
+                    if not rest.strip() or rest.lstrip()[:1] in (":", "—", "–", "-", "|"):
+                        t = rest.lstrip().lstrip(":—–-|").strip()
+                        break
+            if any(ch.isalnum() for ch in t):
+                return t.strip()
+        for f in fields:
+            if f.key == "title" and f.value.strip() and not is_placeholder(f.value):
+                return f.value.strip()
+        if self.path:
+            stem = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+            stem = re.sub(r"\.(md|markdown)$", "", stem, flags=re.I)
+            m = _FILE_ID.match(stem)
+            if m:
+                stem = stem[len(m.group(1)) :]
+            stem = stem.strip("-_ ").replace("-", " ").replace("_", " ")
+            if stem:
+                return stem
+        return ""
+
+
+def _drop(collectors: list[list[str]], parts: list[str]) -> None:
+    """Stop collecting into ``parts`` (by identity: equal lists are different collectors)."""
+    for i in range(len(collectors) - 1, -1, -1):
+        if collectors[i] is parts:
+            del collectors[i]
+            return
+
+
+def _first(fields: list[Field], key: str) -> Field | None:
+    for f in fields:
+        if f.key == key:
+            return f
+    return None
+
+
+def _review_col(header: str) -> str:
+    k = norm_key(header)
+    if k in ("date", "when", "fecha"):
+        return "date"
+    if k in ("reviewer", "who", "by", "name", "author", "revisor", "relecteur"):
+        return "reviewer"
+    if k in ("status", "state", "decision", "result", "estado", "statut"):
+        return "status"
+    if k in ("feedback", "note", "notes", "comment", "comments", "remarks"):
+        return "feedback"
+    return k
+
+
+def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
+    i = bisect_right(ranges, (pos, 1 << 62)) - 1
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
+
+
+def _trim_value(work: bytes, s: int, e: int) -> tuple[int, int]:
+    """Narrow a value's byte range: no surrounding blanks, backslash break or backticks."""
+    while e > s and work[e - 1] in b" \t\r":
+        e -= 1
+    if e > s and work[e - 1] == 0x5C:  # trailing backslash line break
+        e -= 1
+        while e > s and work[e - 1] in b" \t":
+            e -= 1
+    while s < e and work[s] in b" \t":
+        s += 1
+    if e - s >= 2 and work[s] == 0x60 and work[e - 1] == 0x60:
+        s, e = s + 1, e - 1
+    return s, e
+
+
+def _trim_cell(work: bytes, s: int, e: int) -> tuple[int, int]:
+    while s < e and work[s] in b" \t":
+        s += 1
+    while e > s and work[e - 1] in b" \t":
+        e -= 1
+    return s, e
+
+
+def _fence_closed(work: bytes, s: int, e: int) -> bool:
+    """Whether the fenced block at ``s:e`` ends with a closing fence line."""
+    opener = work[s:e].lstrip(b" ")
+    ch = opener[:1]
+    if ch not in (b"`", b"~"):
+        return True
+    n = len(opener) - len(opener.lstrip(ch))
+    tail = work[s:e].rstrip(b"\r\n")
+    last_nl = max(tail.rfind(b"\n"), tail.rfind(b"\r"))
+    if last_nl < 0:
+        return False
+    last_line = tail[last_nl + 1 :].strip()
+    return len(last_line) >= n and last_line == ch * len(last_line)
+
+
+def _early_id(work: bytes) -> str | None:
+    m = re.search(
+        rb"(?:\*\*ID\*\*:?|^id:|^ID:)[ \t]*[`\"']?([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)",
+        work[:3000],
+        re.M | re.I,
+    )
+    if m:
+        return m.group(1).decode()
+    m = re.search(rb"^#[ \t]+[^\w\r\n]*([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)", work[:3000], re.M)
+    return m.group(1).decode() if m else None
+
+
+def _encoding(data: bytes, dec: _Decoded) -> Encoding:
+    crlf = data.count(b"\r\n")
+    cr = data.count(b"\r") - crlf
+    lf = data.count(b"\n") - crlf
+    kinds = [name for name, count in (("crlf", crlf), ("cr", cr), ("lf", lf)) if count]
+    newline = kinds[0] if len(kinds) == 1 else ("mixed" if kinds else "none")
+    return Encoding(
+        bom=dec.bom,
+        newline=newline,
+        final_newline=data.endswith((b"\n", b"\r")),
+        size=len(data),
+        invalid_utf8=tuple(dec.invalid),
+    )
+
+
+def headings_of(data: bytes) -> list[tuple[int, str]]:
+    """(level, title) of every heading in ``data``; used to read templates."""
+    out: list[tuple[int, str]] = []
+    parts: list[str] | None = None
+    level = 0
+    for ev in _MD.events(data.decode("utf-8", "replace")):
+        if ev.__class__ is str:
+            continue
+        if "Start" in ev and isinstance(ev["Start"], dict) and "Heading" in ev["Start"]:
+            level = int(ev["Start"]["Heading"]["level"][1])
+            parts = []
+        elif "End" in ev and isinstance(ev["End"], dict) and "Heading" in ev["End"]:
+            if parts is not None:
+                out.append((level, "".join(parts).strip()))
+            parts = None
+        elif parts is not None and ("Text" in ev or "Code" in ev):
+            parts.append(ev.get("Text") or ev.get("Code") or "")
+    return out
+
+
+def parse_document(data: bytes, path: str | None, ctx: ParseContext) -> Document:
+    """Parse ``data``; may raise on a parser defect (see :func:`specbook.parse.parse`)."""
+    return _Parser(data, path, ctx).run()

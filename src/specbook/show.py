@@ -1,0 +1,126 @@
+"""Finding a document for ``show`` and the text views of ``show`` and ``list``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from specbook.book import Book, open_book
+from specbook.config import find_config_file, load_config
+from specbook.errors import NotFoundError
+from specbook.jsonout import tags_of
+from specbook.model import Document
+from specbook.parse import parse
+from specbook.text import norm_key
+
+
+def load_for_show(ref: str) -> Document:
+    """``ref`` is a path to any Markdown file (inside a book or not) or a document ID.
+
+    Raises :class:`NotFoundError` for a missing file or an unknown ID.
+    """
+    path = Path(ref)
+    looks_like_path = path.suffix.lower() in (".md", ".markdown") or "/" in ref or path.exists()
+    if looks_like_path:
+        if not path.is_file():
+            raise NotFoundError(f"{ref}: no such file")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise NotFoundError(f"{ref}: cannot read the file ({exc.strerror})") from exc
+        config_file = find_config_file(path.resolve().parent)
+        if config_file is None:
+            return parse(data, str(path), None)
+        book = Book(load_config(config_file))
+        return parse(data, book.rel(path), book.config)
+    return open_book().find(ref)
+
+
+def filter_documents(
+    docs: Iterable[Document],
+    kind: str | None = None,
+    status: str | None = None,
+    type_: str | None = None,
+    tag: str | None = None,
+) -> list[Document]:
+    """Documents matching every given filter (statuses compare canonical words)."""
+    want_status = norm_key(status) if status else None
+    want_type = norm_key(type_) if type_ else None
+    want_tag = norm_key(tag) if tag else None
+    out = []
+    for d in docs:
+        if kind and d.kind != kind:
+            continue
+        if want_status is not None and want_status not in (
+            norm_key(d.status_canonical or ""),
+            norm_key(d.status or ""),
+        ):
+            continue
+        if want_type is not None and norm_key(d.type or "") != want_type:
+            continue
+        if want_tag is not None and want_tag not in {norm_key(t) for t in tags_of(d)}:
+            continue
+        out.append(d)
+    return out
+
+
+def render_list(docs: list[Document]) -> str:
+    """One line per document: ID, status, type, title, path."""
+    if not docs:
+        return "no documents\n"
+    rows = [
+        (d.id or "-", d.status_canonical or d.status or "-", d.type or "-", d.title, d.path or "")
+        for d in docs
+    ]
+    w_id = max(len(r[0]) for r in rows)
+    w_st = max(len(r[1]) for r in rows)
+    w_ty = max(len(r[2]) for r in rows)
+    lines = [f"{r[0]:<{w_id}}  {r[1]:<{w_st}}  {r[2]:<{w_ty}}  {r[3]}" for r in rows]
+    lines.append(f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def render_text(doc: Document) -> str:
+    """A readable summary of one document, with line numbers."""
+    out = [f"{doc.id or '(no ID)'}  {doc.title}"]
+    status = doc.status or "-"
+    if doc.status_canonical and doc.status_canonical != doc.status:
+        status += f" (= {doc.status_canonical})"
+    out.append(f"  kind: {doc.kind or '-'}   status: {status}   type: {doc.type or '-'}")
+    out.append(f"  path: {doc.path}")
+    if doc.fields:
+        out.append("\nFields")
+        for f in doc.fields:
+            where = f" [{f.section}]" if f.section else ""
+            out.append(f"  {f.span.line:>5}  {f.name}: {f.value}   ({f.source}{where})")
+    if doc.sections:
+        out.append("\nSections")
+        for s in doc.all_sections():
+            if s.level == 1:
+                continue
+            out.append(f"  {s.heading.line:>5}  {'  ' * (s.level - 2)}{s.title}")
+    if doc.requirements:
+        out.append("\nRequirements")
+        for r in doc.requirements:
+            extra = r.target if r.kind == "non-functional" else r.criteria
+            label = "target" if r.kind == "non-functional" else "acceptance"
+            out.append(f"  {r.span.line:>5}  {r.id}: {r.text}")
+            out.append(f"         {label}: {extra if extra else '(none)'}")
+    if doc.checklists:
+        done = sum(1 for c in doc.checklists if c.checked)
+        out.append(f"\nChecklist: {done}/{len(doc.checklists)} done")
+    if doc.references:
+        out.append("\nReferences")
+        for ref in doc.references:
+            out.append(
+                f"  {ref.span.line:>5}  {ref.text}" + (f"   [{ref.section}]" if ref.section else "")
+            )
+    if doc.review_history:
+        out.append("\nReview history")
+        for e in doc.review_history:
+            out.append(f"  {e.span.line:>5}  {e.date}  {e.reviewer}  {e.status}  {e.feedback}")
+    if doc.problems:
+        out.append("\nProblems")
+        for p in doc.problems:
+            out.append(f"  {p.span.line:>5}  {p.code}: {p.message}")
+    return "\n".join(out) + "\n"

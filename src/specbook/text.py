@@ -1,0 +1,53 @@
+"""Small text helpers shared by the parser, the config and the commands."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[ivxlc]+[.)]|[a-z][.)])\s+", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip accents: ``Sévérité`` -> ``severite``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1 << 16)
+def norm_key(text: str) -> str:
+    """A comparison key: folded, every run of non-alphanumerics one space, trimmed.
+
+    ``Statut :`` -> ``statut``; ``Spec-ID`` -> ``spec id``; ``✅ Active`` -> ``active``.
+    """
+    if text.isascii():
+        return _NON_ALNUM.sub(" ", text.lower()).strip()
+    return _NON_ALNUM.sub(" ", fold(text)).strip()
+
+
+@lru_cache(maxsize=1 << 16)
+def norm_heading(text: str) -> str:
+    """A heading's comparison key, without numbering or emoji: ``2.1 Summary ✅`` -> ``summary``."""
+    return norm_key(_NUMBERING.sub("", text, count=1))
+
+
+def slugify(title: str, max_len: int = 60) -> str:
+    """A file-name slug: ``User login (v2)!`` -> ``user-login-v2``."""
+    slug = _NON_ALNUM.sub("-", fold(title)).strip("-")
+    if len(slug) > max_len:
+        slug = slug[:max_len].rsplit("-", 1)[0] or slug[:max_len]
+    return slug or "untitled"
+
+
+def is_placeholder(value: str) -> bool:
+    """True for an unfilled template prompt: ``[Name]``, ``{{status}}``, ``SPEC-XXX``."""
+    v = value.strip()
+    if not v:
+        return False
+    if v.startswith("[") and v.endswith("]"):
+        return True
+    if v.startswith("{{") and v.endswith("}}"):
+        return True
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9]*-X{2,}", v))
