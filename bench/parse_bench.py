@@ -1,0 +1,84 @@
+"""Parse throughput on generated spec documents, beside a plain read of the same files.
+
+    .venv/bin/python bench/parse_bench.py [N] [--repeat R]
+
+Generates N documents (default 10,000) into a temporary book, then in the same run
+and on one core measures: reading every file's bytes (the floor), and reading plus
+parsing every file into a Document. Prints documents/s and MB/s for each, as the
+median of R rounds (default 3), and how many documents took the fast scanner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gen
+from specbook.config import load_config
+from specbook.parse import context_for
+from specbook.parse import core as parse_core
+
+
+def _read_all(paths: list[Path]) -> int:
+    total = 0
+    for p in paths:
+        total += len(p.read_bytes())
+    return total
+
+
+def _parse_all(paths: list[Path], root: Path, ctx: parse_core.ParseContext) -> int:
+    total = 0
+    for p in paths:
+        data = p.read_bytes()
+        parse_core.parse_document(data, p.relative_to(root).as_posix(), ctx)
+        total += len(data)
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("n", nargs="?", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        paths = gen.generate(root, args.n)
+        print(f"generated {len(paths)} documents in {time.perf_counter() - t0:.1f} s")
+        ctx = context_for(load_config(root / "specbook.toml"))
+        size = _read_all(paths)
+        fast = 0
+        if parse_core._fast_scan is not None:
+            fast = sum(1 for p in paths if parse_core._fast_scan(p.read_bytes()) is not None)
+        _parse_all(paths[:200], root, ctx)  # warm caches of the context
+        rows = []
+        for label, fn in (
+            ("plain read", lambda: _read_all(paths)),
+            ("read + parse", lambda: _parse_all(paths, root, ctx)),
+        ):
+            times = []
+            for _ in range(args.repeat):
+                gc.collect()
+                t = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t)
+            med = statistics.median(times)
+            rows.append((label, len(paths) / med, size / med / 1e6, med))
+        print(
+            f"{len(paths)} documents, {size / 1e6:.1f} MB, median of {args.repeat} rounds, one core"
+        )
+        for label, dps, mbs, med in rows:
+            print(f"  {label:<13} {dps:>10,.0f} documents/s  {mbs:>7.1f} MB/s  ({med:.2f} s)")
+        print(f"  parse / plain read time ratio: {rows[1][3] / rows[0][3]:.1f}x")
+        print(f"  fast scanner took {fast} of {len(paths)} documents")
+
+
+if __name__ == "__main__":
+    main()
