@@ -10,7 +10,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from functools import cached_property
+from typing import NamedTuple, Protocol
 
 
 class Span(NamedTuple):
@@ -185,12 +186,30 @@ class Problem:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+class DocumentParts(Protocol):
+    """Builds the parts of a document that are only made when first asked for."""
+
+    def sections(self) -> tuple[Section, ...]: ...
+    def requirements(self) -> tuple[Requirement, ...]: ...
+    def references(self) -> tuple[Reference, ...]: ...
+    def checklists(self) -> tuple[ChecklistItem, ...]: ...
+    def tables(self) -> tuple[Table, ...]: ...
+    def code_blocks(self) -> tuple[CodeBlock, ...]: ...
+    def links(self) -> tuple[Link, ...]: ...
+    def review_history(self) -> tuple[ReviewEntry, ...]: ...
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed Markdown document.
 
     ``status`` is the value as written; ``status_canonical`` the book's status word
     it maps to, or ``None``. ``source`` holds the file's exact bytes.
+
+    Identity and fields are read when the document is parsed; sections,
+    requirements, references, checklists, tables, code blocks, links and review
+    history are built from the parse on first access and then kept, so a command
+    that needs only IDs and statuses (``list``) does not pay for the rest.
     """
 
     path: str | None
@@ -201,18 +220,43 @@ class Document:
     status_canonical: str | None
     type: str | None
     fields: tuple[Field, ...]
-    sections: tuple[Section, ...]
-    requirements: tuple[Requirement, ...]
-    references: tuple[Reference, ...]
-    checklists: tuple[ChecklistItem, ...]
-    tables: tuple[Table, ...]
-    code_blocks: tuple[CodeBlock, ...]
-    links: tuple[Link, ...]
-    review_history: tuple[ReviewEntry, ...]
     encoding: Encoding
     problems: tuple[Problem, ...]
     source: bytes = field(repr=False)
     line_starts: tuple[int, ...] = field(repr=False, default=(0,))
+    parts: DocumentParts | None = field(repr=False, compare=False, default=None)
+
+    @cached_property
+    def sections(self) -> tuple[Section, ...]:
+        return self.parts.sections() if self.parts else ()
+
+    @cached_property
+    def requirements(self) -> tuple[Requirement, ...]:
+        return self.parts.requirements() if self.parts else ()
+
+    @cached_property
+    def references(self) -> tuple[Reference, ...]:
+        return self.parts.references() if self.parts else ()
+
+    @cached_property
+    def checklists(self) -> tuple[ChecklistItem, ...]:
+        return self.parts.checklists() if self.parts else ()
+
+    @cached_property
+    def tables(self) -> tuple[Table, ...]:
+        return self.parts.tables() if self.parts else ()
+
+    @cached_property
+    def code_blocks(self) -> tuple[CodeBlock, ...]:
+        return self.parts.code_blocks() if self.parts else ()
+
+    @cached_property
+    def links(self) -> tuple[Link, ...]:
+        return self.parts.links() if self.parts else ()
+
+    @cached_property
+    def review_history(self) -> tuple[ReviewEntry, ...]:
+        return self.parts.review_history() if self.parts else ()
 
     def field(self, key: str) -> Field | None:
         """The preferred occurrence of field ``key`` (fields are stored best first)."""

@@ -12,6 +12,8 @@ import codecs
 import re
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import cached_property
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 import pyromark
@@ -67,6 +69,7 @@ _LEADING_ID = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+\b")
 _ID_VALUE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+$")
 _FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 _TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
+_FIELD_HEADINGS = {"status", "statut", "estado", "title"}
 _FIELD_SECTIONS = {
     "metadata",
     "document metadata",
@@ -301,7 +304,7 @@ class _Parser:
         self.dec = _Decoded(data)
         self.work = self.dec.work
         self.problems: list[Problem] = []
-        self.line_starts = [0, *[m.end() for m in _NEWLINE.finditer(data)]]
+        self.line_starts = _line_starts(data)
         self._plain = not self.dec._shift_at
         self._base = self.dec.base
 
@@ -354,123 +357,33 @@ class _Parser:
         front: tuple[int, int, str] | None,
     ) -> Document:
         ctx = self.ctx
+        # Each heading runs to the next heading of its level or higher.
         n = len(work)
-        path_kind = None
-        if self.path and ctx.config.root is not None:
-            k = ctx.config.kind_for_path(self.path)
-            path_kind = k.name if k else None
-
-        # First guess of the kind (for template section names): from the path or an early ID.
-        early_id = _early_id(work)
-        guess = ctx.config.kind_for_id(early_id) if early_id else None
-        kind_guess = guess.name if guess else path_kind
-        tmpl = ctx.template_sections(kind_guess)
-
-        # Sections: each heading runs to the next heading of its level or higher.
-        heads = []
-        for i, (level, hs, he, title) in enumerate(headings):
-            end = n
-            for level2, hs2, _, _ in headings[i + 1 :]:
-                if level2 <= level:
-                    end = hs2
-                    break
-            heads.append(
-                (level, hs, he, title, end, tmpl.get(norm_heading(title)) if level > 1 else None)
-            )
-        head_starts = [h[1] for h in heads]
-        head_names = [h[5] or h[3] for h in heads]
-
-        def section_at(offset: int) -> str | None:
-            i = bisect_right(head_starts, offset) - 1
-            return head_names[i] if i >= 0 else None
-
-        sections = self._section_tree(heads)
+        ends = [n] * len(headings)
+        open_: list[int] = []
+        for i, (level, hs, _, _) in enumerate(headings):
+            while open_ and headings[open_[-1]][0] >= level:
+                ends[open_.pop()] = hs
+            open_.append(i)
+        heads = [(h[0], h[1], h[2], h[3], ends[i]) for i, h in enumerate(headings)]
 
         # Code and HTML ranges are opaque to field and reference scans.
-        opaque = sorted([(c[0], c[1]) for c in codes] + html)
-
+        opaque = sorted([(c[0], c[1]) for c in codes] + html) if codes or html else []
         fields = self._fields(work, heads, tables, opaque, front)
 
-        checklists = []
-        requirements = []
-        for s, e, text, marker in items:
-            if marker is not None:
-                checklists.append(
-                    ChecklistItem(
-                        marker[0],
-                        text.strip(),
-                        section_at(s),
-                        self.span(s, e),
-                        self.span(marker[1], marker[2]),
-                    )
-                )
-            m = ctx.req_item_re.match(text)
-            if m:
-                requirements.append(self._requirement(m, s, e, section_at(s)))
-        for _level, hs, he, title, end, _ in heads:
-            m = ctx.req_item_re.match(title)
-            if m:
-                requirements.append(self._requirement(m, hs, end, section_at(hs), body_from=he))
-        requirements.sort(key=lambda r: r.span.start)
-
-        table_nodes = []
-        for ts, te, rows in tables:
-            if not rows:
-                continue
-            header = tuple(Cell(t.strip(), self.span(cs, ce)) for t, cs, ce in rows[0])
-            body = tuple(
-                tuple(Cell(t.strip(), self.span(cs, ce)) for t, cs, ce in row) for row in rows[1:]
-            )
-            row_spans = tuple(
-                self.span(row[0][1], row[-1][2]) if row else self.span(ts, ts) for row in rows[1:]
-            )
-            table_nodes.append(Table(header, body, section_at(ts), self.span(ts, te), row_spans))
-
-        code_nodes = []
-        for cs, ce, lang, text, fenced in codes:
-            closed = True
-            if fenced:
-                closed = _fence_closed(work, cs, ce)
-                if not closed:
-                    sp = self.span(cs, ce)
-                    self.problems.append(
-                        Problem(
-                            "unclosed-fence",
-                            f"code fence opened on line {sp.line} is never closed",
-                            sp,
-                        )
-                    )
-            code_nodes.append(
-                CodeBlock(lang.strip(), text, section_at(cs), self.span(cs, ce), fenced, closed)
-            )
-
-        link_nodes = tuple(
-            Link(url, text, section_at(s), self.span(s, e), img)
-            for s, e, url, text, img in links_raw
-        )
-
-        # Identity.
         doc_id = self._doc_id(fields, headings)
         kind = ctx.config.kind_for_id(doc_id) if doc_id else None
-        kind_name = kind.name if kind else path_kind
-        if kind_name != kind_guess:
-            # The template to match sections against changed: rename sections.
-            tmpl2 = ctx.template_sections(kind_name)
-            heads = [(*h[:5], tmpl2.get(norm_heading(h[3])) if h[0] > 1 else None) for h in heads]
-            head_names = [h[5] or h[3] for h in heads]
-            sections = self._section_tree(heads)
-
-        refs = self._references(work, opaque, section_at, doc_id, front)
-        review = self._review_history(heads, table_nodes)
+        if kind is None and self.path and ctx.config.root is not None:
+            kind = ctx.config.kind_for_path(self.path)
+        kind_name = kind.name if kind else None
 
         title = self._title(headings, fields)
         status_field = _first(fields, "status")
         status = status_field.value if status_field else None
-        kcfg = ctx.kind(kind_name)
         canonical = None
         if status is not None:
-            if kcfg is not None:
-                canonical = kcfg.canonical_status(status)
+            if kind is not None:
+                canonical = kind.canonical_status(status)
             else:
                 for k in ctx.config.kinds.values():
                     canonical = k.canonical_status(status)
@@ -478,17 +391,26 @@ class _Parser:
                         break
         type_field = _first(fields, "type")
 
-        if self.dec.invalid:
-            for off in self.dec.invalid:
-                i = bisect_right(self.line_starts, off)
+        for cs, ce, _, _, fenced in codes:
+            if fenced and not _fence_closed(work, cs, ce):
+                sp = self.span(cs, ce)
                 self.problems.append(
                     Problem(
-                        "invalid-utf8",
-                        f"bytes at offset {off} are not valid UTF-8",
-                        Span(off, off + 1, i, i),
+                        "unclosed-fence", f"code fence opened on line {sp.line} is never closed", sp
                     )
                 )
+        for off in self.dec.invalid:
+            i = bisect_right(self.line_starts, off)
+            self.problems.append(
+                Problem(
+                    "invalid-utf8",
+                    f"bytes at offset {off} are not valid UTF-8",
+                    Span(off, off + 1, i, i),
+                )
+            )
+        self.problems.sort(key=lambda p: p.span.start)
 
+        blocks = Blocks(headings, items, tables, codes, html, links_raw)
         return Document(
             path=self.path,
             kind=kind_name,
@@ -498,51 +420,24 @@ class _Parser:
             status_canonical=canonical,
             type=type_field.value if type_field else None,
             fields=tuple(fields),
-            sections=sections,
-            requirements=tuple(requirements),
-            references=tuple(refs),
-            checklists=tuple(checklists),
-            tables=tuple(table_nodes),
-            code_blocks=tuple(code_nodes),
-            links=link_nodes,
-            review_history=tuple(review),
             encoding=_encoding(self.data, self.dec),
             problems=tuple(self.problems),
             source=self.data,
             line_starts=tuple(self.line_starts),
+            parts=_Parts(self, heads, blocks, opaque, kind_name, doc_id),
         )
-
-    def _section_tree(
-        self, heads: list[tuple[int, int, int, str, int, str | None]]
-    ) -> tuple[Section, ...]:
-        pos = 0
-
-        def build(parent_level: int) -> list[Section]:
-            nonlocal pos
-            out = []
-            while pos < len(heads) and heads[pos][0] > parent_level:
-                level, hs, he, title, end, name = heads[pos]
-                pos += 1
-                children = build(level)
-                out.append(
-                    Section(
-                        level, title, name, self.span(hs, he), self.span(hs, end), tuple(children)
-                    )
-                )
-            return out
-
-        return tuple(build(0))
 
     # -- fields ----------------------------------------------------------------------
     def _fields(
         self,
         work: bytes,
-        heads: list[tuple[int, int, int, str, int, str | None]],
+        heads: list[tuple[int, int, int, str, int]],
         tables: list[tuple[int, int, list[list[tuple[str, int, int]]]]],
         opaque: list[tuple[int, int]],
         front: tuple[int, int, str] | None,
     ) -> list[Field]:
         cfg = self.ctx.config
+        names = self.ctx.template_sections(None)
         found: list[tuple[int, int, Field]] = []
 
         body_start = 0
@@ -554,7 +449,7 @@ class _Parser:
         # The preamble runs from the top to the first heading below the title.
         pre_end = len(work)
         first_h1 = True
-        for level, hs, _, _, _, _ in heads:
+        for level, hs, _, _, _ in heads:
             if hs < body_start:
                 continue
             if level == 1 and first_h1:
@@ -567,16 +462,24 @@ class _Parser:
         # their header there: the first section gives fields, but only under known names.
         first = next((h for h in heads if h[1] >= pre_end and h[0] >= 2), None)
         if first is not None:
-            zones.append((first[2], first[4], first[5] or first[3], True))
-        for level, hs, he, title, end, name in heads:
+            zones.append((first[2], first[4], names.get(norm_heading(first[3]), first[3]), True))
+        for level, hs, he, title, end in heads:
+            if level < 2:
+                continue
             key = norm_heading(title)
-            if level > 1 and (
-                key in _FIELD_SECTIONS or (name and norm_key(name) in _FIELD_SECTIONS)
-            ):
-                zones.append((he, end, name or title, False))
+            if key in _FIELD_SECTIONS:
+                zones.append((he, end, names.get(key, title), False))
             # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
-            if level > 1:
-                hf = self._heading_field(work, title, hs, he, end, name)
+            if (
+                ":" in title
+                or key in _FIELD_HEADINGS
+                or self.ctx.config.field_aliases.get(key)
+                in (
+                    "status",
+                    "title",
+                )
+            ):
+                hf = self._heading_field(work, title, hs, he, end)
                 if hf is not None:
                     found.append((_SOURCE_RANK["section"], hf.span.start, hf))
 
@@ -649,9 +552,7 @@ class _Parser:
         found.sort(key=lambda x: (x[0], x[1]))
         return [f for _, _, f in found]
 
-    def _heading_field(
-        self, work: bytes, title: str, hs: int, he: int, end: int, name: str | None
-    ) -> Field | None:
+    def _heading_field(self, work: bytes, title: str, hs: int, he: int, end: int) -> Field | None:
         cfg = self.ctx.config
         key_text = norm_heading(title)
         if ":" in title:
@@ -814,9 +715,8 @@ class _Parser:
         self,
         work: bytes,
         opaque: list[tuple[int, int]],
-        section_at: Any,
+        section_at: Callable[[int], str | None],
         doc_id: str | None,
-        front: tuple[int, int, str] | None,
     ) -> list[Reference]:
         out = []
         for m in self.ctx.ref_re.finditer(work):
@@ -834,7 +734,7 @@ class _Parser:
 
     # -- review history --------------------------------------------------------------
     def _review_history(
-        self, heads: list[tuple[int, int, int, str, int, str | None]], tables: list[Table]
+        self, heads: list[tuple[int, int, int, str, int, str | None]], tables: tuple[Table, ...]
     ) -> list[ReviewEntry]:
         for _level, hs, _he, title, end, name in heads:
             if norm_key(name or title) != "review history":
@@ -913,6 +813,151 @@ class _Parser:
             if stem:
                 return stem
         return ""
+
+
+class _Parts:
+    """Builds a document's sections, requirements, tables… on first access.
+
+    Holds the parser's block tuples so a :class:`Document` that is only listed never
+    pays for building hundreds of node objects.
+    """
+
+    def __init__(
+        self,
+        p: _Parser,
+        heads: list[tuple[int, int, int, str, int]],
+        blocks: Blocks,
+        opaque: list[tuple[int, int]],
+        kind: str | None,
+        doc_id: str | None,
+    ) -> None:
+        self.p = p
+        self.raw_heads = heads
+        self.blocks = blocks
+        self.opaque = opaque
+        self.kind = kind
+        self.doc_id = doc_id
+
+    @cached_property
+    def heads(self) -> list[tuple[int, int, int, str, int, str | None]]:
+        """Headings with the template section each one matches."""
+        tmpl = self.p.ctx.template_sections(self.kind)
+        return [(*h, tmpl.get(norm_heading(h[3])) if h[0] > 1 else None) for h in self.raw_heads]
+
+    @cached_property
+    def _index(self) -> tuple[list[int], list[str]]:
+        heads = self.heads
+        return [h[1] for h in heads], [h[5] or h[3] for h in heads]
+
+    def section_at(self, offset: int) -> str | None:
+        """The innermost section holding ``offset``: its template name, else its title."""
+        starts, names = self._index
+        i = bisect_right(starts, offset) - 1
+        return names[i] if i >= 0 else None
+
+    def sections(self) -> tuple[Section, ...]:
+        heads = self.heads
+        span = self.p.span
+        pos = 0
+
+        def build(parent_level: int) -> list[Section]:
+            nonlocal pos
+            out = []
+            while pos < len(heads) and heads[pos][0] > parent_level:
+                level, hs, he, title, end, name = heads[pos]
+                pos += 1
+                children = build(level)
+                out.append(
+                    Section(level, title, name, span(hs, he), span(hs, end), tuple(children))
+                )
+            return out
+
+        return tuple(build(0))
+
+    def requirements(self) -> tuple[Requirement, ...]:
+        p = self.p
+        match = p.ctx.req_item_re.match
+        out = []
+        for s, e, text, _ in self.blocks.items:
+            m = match(text)
+            if m:
+                out.append(p._requirement(m, s, e, self.section_at(s)))
+        for _level, hs, he, title, end in self.raw_heads:
+            m = match(title)
+            if m:
+                out.append(p._requirement(m, hs, end, self.section_at(hs), body_from=he))
+        out.sort(key=lambda r: r.span.start)
+        return tuple(out)
+
+    def references(self) -> tuple[Reference, ...]:
+        return tuple(self.p._references(self.p.work, self.opaque, self.section_at, self.doc_id))
+
+    def checklists(self) -> tuple[ChecklistItem, ...]:
+        span = self.p.span
+        return tuple(
+            ChecklistItem(
+                marker[0], text.strip(), self.section_at(s), span(s, e), span(marker[1], marker[2])
+            )
+            for s, e, text, marker in self.blocks.items
+            if marker is not None
+        )
+
+    @cached_property
+    def _tables(self) -> tuple[Table, ...]:
+        span = self.p.span
+        out = []
+        for ts, te, rows in self.blocks.tables:
+            if not rows:
+                continue
+            header = tuple(Cell(t.strip(), span(cs, ce)) for t, cs, ce in rows[0])
+            body = tuple(
+                tuple(Cell(t.strip(), span(cs, ce)) for t, cs, ce in row) for row in rows[1:]
+            )
+            row_spans = tuple(
+                span(row[0][1], row[-1][2]) if row else span(ts, ts) for row in rows[1:]
+            )
+            out.append(Table(header, body, self.section_at(ts), span(ts, te), row_spans))
+        return tuple(out)
+
+    def tables(self) -> tuple[Table, ...]:
+        return self._tables
+
+    def code_blocks(self) -> tuple[CodeBlock, ...]:
+        p = self.p
+        return tuple(
+            CodeBlock(
+                lang.strip(),
+                text,
+                self.section_at(cs),
+                p.span(cs, ce),
+                fenced,
+                _fence_closed(p.work, cs, ce) if fenced else True,
+            )
+            for cs, ce, lang, text, fenced in self.blocks.codes
+        )
+
+    def links(self) -> tuple[Link, ...]:
+        span = self.p.span
+        return tuple(
+            Link(url, text, self.section_at(s), span(s, e), img)
+            for s, e, url, text, img in self.blocks.links
+        )
+
+    def review_history(self) -> tuple[ReviewEntry, ...]:
+        return tuple(self.p._review_history(self.heads, self._tables))
+
+
+def _line_starts(data: bytes) -> list[int]:
+    """Offsets where each line starts (lines end at CRLF, CR or LF, as CommonMark says)."""
+    if b"\r" not in data:
+        # all in C: the running sum of line lengths plus their newlines
+        starts = list(accumulate(map(_PLUS_ONE, map(len, data.split(b"\n"))), initial=0))
+        starts.pop()
+        return starts
+    return [0, *[m.end() for m in _NEWLINE.finditer(data)]]
+
+
+_PLUS_ONE = (1).__add__
 
 
 def _drop(collectors: list[list[str]], parts: list[str]) -> None:
