@@ -186,6 +186,9 @@ class BookConfig:
     templates_dir: str
     functional_prefixes: tuple[str, ...] = ("FR",)
     non_functional_prefixes: tuple[str, ...] = ("NFR",)
+    lint_select: tuple[str, ...] = ()
+    lint_ignore: tuple[str, ...] = ()
+    lint_rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def kind_for_id(self, doc_id: str) -> KindConfig | None:
         """The kind whose prefix starts ``doc_id`` (longest prefix wins)."""
@@ -268,7 +271,7 @@ def load_config(path: Path) -> BookConfig:
     return config_from_mapping(data, root=path.parent.resolve(), path=path, key_prefix=prefix)
 
 
-_TOP_KEYS = {"book", "fields", "requirements", "kinds"}
+_TOP_KEYS = {"book", "fields", "requirements", "kinds", "lint"}
 _BOOK_KEYS = {"name", "exclude", "templates"}
 _KIND_KEYS = {
     "prefix",
@@ -345,6 +348,12 @@ def config_from_mapping(
     book = top.sub("book", _BOOK_KEYS)
     fields_t = top.sub("fields", {"aliases"})
     reqs = top.sub("requirements", {"functional", "non_functional"})
+    lint = top.sub("lint", {"select", "ignore", "rules"})
+    lint_rules_t = lint.table.get("rules", {})
+    if not isinstance(lint_rules_t, dict) or not all(isinstance(v, dict) for v in lint_rules_t.values()):
+        raise ConfigError(
+            shown, f"{key_prefix}lint.rules", "expected tables such as [lint.rules.stale-review] with days = 14"
+        )
 
     aliases = dict(base.field_aliases)
     for name, target in fields_t.str_map("aliases").items():
@@ -406,6 +415,9 @@ def config_from_mapping(
         exclude=book.strs("exclude", base.exclude),
         templates_dir=book.text("templates", base.templates_dir),
         functional_prefixes=reqs.strs("functional", base.functional_prefixes, nonempty=True),
+        lint_select=lint.strs("select", ()),
+        lint_ignore=lint.strs("ignore", ()),
+        lint_rules={str(k): dict(v) for k, v in lint_rules_t.items()},
         non_functional_prefixes=reqs.strs(
             "non_functional", base.non_functional_prefixes, nonempty=True
         ),

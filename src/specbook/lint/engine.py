@@ -1,0 +1,228 @@
+"""Running rules: selection, options, status-aware severity, findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from specbook.config import BookConfig, KindConfig
+from specbook.errors import ConfigError, UsageError
+from specbook.lint.facts import BookFacts, DocFacts, facts_of
+from specbook.lint.finding import Finding
+from specbook.lint.registry import Rule, RuleContext, load_rules
+from specbook.lint.template import TemplateFacts, template_facts
+from specbook.model import Document
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    rule: Rule
+    options: dict[str, Any]
+    severity: str | None  # a configured override, or None for the rule's own
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    files: int
+    documents: int
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "files": self.files,
+            "documents": self.documents,
+            "errors": self.count("error"),
+            "warnings": self.count("warning"),
+            "infos": self.count("info"),
+        }
+
+
+def _matches(token: str, r: Rule) -> bool:
+    t = token.strip()
+    return t.upper() == r.id or t.lower() == r.name or (len(t) >= 2 and r.id.startswith(t.upper()))
+
+
+def _split(tokens: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for t in tokens:
+        out.extend(x for x in t.replace(" ", ",").split(",") if x)
+    return out
+
+
+class Linter:
+    """The enabled rules of a book, with their options, ready to run.
+
+    Raises :class:`ConfigError` for a ``[lint.rules.X]`` table naming no rule or an
+    option the rule does not have, and :class:`UsageError` for a ``--select`` /
+    ``--ignore`` token that matches no rule.
+    """
+
+    def __init__(
+        self,
+        config: BookConfig,
+        select: Sequence[str] = (),
+        ignore: Sequence[str] = (),
+        today: dt.date | None = None,
+        rules: list[Rule] | None = None,
+    ) -> None:
+        self.config = config
+        self.today = today or dt.date.today()
+        all_rules = rules if rules is not None else load_rules()
+        where = str(config.path) if config.path else "(config)"
+        per_rule: dict[str, dict[str, Any]] = {}
+        for key, table in config.lint_rules.items():
+            match = [r for r in all_rules if key.upper() == r.id or key.lower() == r.name]
+            if not match:
+                raise ConfigError(
+                    where, f"lint.rules.{key}", "no such rule; `specbook rules` lists them"
+                )
+            r = match[0]
+            allowed = {"severity", *r.options}
+            for opt, value in table.items():
+                if opt not in allowed:
+                    raise ConfigError(
+                        where,
+                        f"lint.rules.{key}.{opt}",
+                        f"unknown option; allowed: {', '.join(sorted(allowed))}",
+                    )
+                if opt == "severity" and value not in ("error", "warning", "info", "off"):
+                    raise ConfigError(
+                        where, f"lint.rules.{key}.severity", "expected error, warning, info or off"
+                    )
+                default = r.options.get(opt)
+                if opt != "severity" and default is not None and type(value) is not type(default):
+                    raise ConfigError(
+                        where,
+                        f"lint.rules.{key}.{opt}",
+                        f"expected a {type(default).__name__} like {default!r}, got {value!r}",
+                    )
+            per_rule.setdefault(r.id, {}).update(table)
+
+        cli_select, cli_ignore = _split(select), _split(ignore)
+        for token in [*cli_select, *cli_ignore]:
+            if not any(_matches(token, r) for r in all_rules):
+                raise UsageError(
+                    f"--select/--ignore {token!r} names no rule; `specbook rules` lists them"
+                )
+        chosen_select = cli_select or list(config.lint_select)
+        chosen_ignore = [*config.lint_ignore, *cli_ignore]
+        self.active: list[ActiveRule] = []
+        for r in all_rules:
+            if chosen_select and not any(_matches(t, r) for t in chosen_select):
+                continue
+            if any(_matches(t, r) for t in chosen_ignore):
+                continue
+            table = per_rule.get(r.id, {})
+            sev = table.get("severity")
+            if sev == "off":
+                continue
+            options = {**r.options, **{k: v for k, v in table.items() if k != "severity"}}
+            self.active.append(ActiveRule(r, options, sev))
+        self.document_rules = [a for a in self.active if a.rule.check is not None]
+        self.book_rules = [a for a in self.active if a.rule.book_check is not None]
+        self._templates: dict[str, TemplateFacts | None] = {}
+
+    def fingerprint(self) -> str:
+        """Identifies the rule set and its options (part of the lint cache key)."""
+        parts = [f"{a.rule.id}:{a.severity}:{sorted(a.options.items())!r}" for a in self.active]
+        return "|".join(parts) + f"|today={self.today.isoformat()}"
+
+    def _template(self, kind: KindConfig | None) -> TemplateFacts | None:
+        if kind is None:
+            return None
+        if kind.name not in self._templates:
+            self._templates[kind.name] = template_facts(self.config, kind)
+        return self._templates[kind.name]
+
+    def _severity(
+        self,
+        a: ActiveRule,
+        report_severity: str | None,
+        doc_status: str | None,
+        kind: KindConfig | None,
+    ) -> str:
+        if a.severity is not None:
+            return a.severity
+        if report_severity is not None:
+            return report_severity
+        if a.rule.status_aware:
+            if kind is None or doc_status is None or doc_status == kind.statuses[0]:
+                return "warning"
+            return "error"
+        return a.rule.severity
+
+    def lint_document(self, doc: Document) -> list[Finding]:
+        """Findings of the document-scope rules on ``doc``."""
+        kind = self.config.kinds.get(doc.kind) if doc.kind else None
+        template = self._template(kind)
+        out: list[Finding] = []
+        path = doc.path or ""
+        for a in self.document_rules:
+            assert a.rule.check is not None
+            ctx = RuleContext(self.config, kind, a.options, self.today, template)
+            for rep in a.rule.check(doc, ctx):
+                sp = rep.span
+                out.append(
+                    Finding(
+                        rule=a.rule.id,
+                        name=a.rule.name,
+                        severity=self._severity(a, rep.severity, doc.status_canonical, kind),
+                        path=path,
+                        doc_id=doc.id,
+                        line=sp.line,
+                        column=doc.column(sp.start),
+                        end_line=sp.end_line,
+                        end_column=doc.column(sp.end),
+                        message=rep.message,
+                        fix=rep.fix,
+                    )
+                )
+        return out
+
+    def lint_book(self, facts: list[DocFacts]) -> list[Finding]:
+        """Findings of the book-scope rules over every document's facts."""
+        book = BookFacts(facts)
+        status = {d.path: (d.status_canonical, d.kind) for d in facts}
+        out: list[Finding] = []
+        for a in self.book_rules:
+            assert a.rule.book_check is not None
+            ctx = RuleContext(self.config, None, a.options, self.today, None, book)
+            for rep in a.rule.book_check(book, ctx):
+                st, kind_name = status.get(rep.path, (None, None))
+                kind = self.config.kinds.get(kind_name) if kind_name else None
+                out.append(
+                    Finding(
+                        rule=a.rule.id,
+                        name=a.rule.name,
+                        severity=self._severity(a, None, st, kind),
+                        path=rep.path,
+                        doc_id=rep.doc_id,
+                        line=rep.line,
+                        column=rep.column,
+                        end_line=rep.end_line,
+                        end_column=rep.end_column,
+                        message=rep.message,
+                    )
+                )
+        return out
+
+    def run(self, docs: list[Document]) -> LintResult:
+        """Lint ``docs`` as one book: every rule, every document."""
+        findings: list[Finding] = []
+        facts = []
+        for d in docs:
+            findings.extend(self.lint_document(d))
+            facts.append(facts_of(d))
+        findings.extend(self.lint_book(facts))
+        return LintResult(sort_findings(findings), files=len(docs), documents=len(docs))
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule, f.message))

@@ -1,0 +1,98 @@
+"""Small per-document summaries that book-wide rules work on.
+
+A :class:`DocFacts` holds what rules about the whole book need (ID, references,
+supersede links, requirement IDs) so that they can run from the lint cache without
+parsing every file again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from specbook.model import Document, Span
+
+_SUPERSEDED_BY = re.compile(rb"(?i)\bsuperseded\s+by\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")
+_SUPERSEDES = re.compile(rb"(?i)\bsupersedes\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")
+
+
+@dataclass(frozen=True)
+class Ref:
+    target: str
+    requirement: str | None
+    text: str
+    span: Span
+    line: int
+    column: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class DocFacts:
+    path: str
+    id: str | None
+    kind: str | None
+    status_canonical: str | None
+    id_span: Span | None
+    id_column: int
+    requirement_ids: frozenset[str]
+    references: tuple[Ref, ...]
+    superseded_by: tuple[tuple[str, Span, int], ...]  # (ID, span, column)
+    supersedes: tuple[tuple[str, Span, int], ...]
+
+
+def _links(doc: Document, pattern: re.Pattern[bytes]) -> tuple[tuple[str, Span, int], ...]:
+    out = []
+    opaque = [(c.span.start, c.span.end) for c in doc.code_blocks]
+    starts = doc.line_starts
+    for m in pattern.finditer(doc.source):
+        s = m.start(1)
+        if any(a <= s < b for a, b in opaque):
+            continue
+        from bisect import bisect_right
+
+        line = bisect_right(starts, s)
+        out.append((m.group(1).decode(), Span(s, m.end(1), line, line), doc.column(s)))
+    return tuple(out)
+
+
+def facts_of(doc: Document) -> DocFacts:
+    """The book-rule summary of one parsed document."""
+    id_field = doc.field("id")
+    refs = tuple(
+        Ref(
+            r.target,
+            r.requirement,
+            r.text,
+            r.span,
+            r.span.line,
+            doc.column(r.span.start),
+            doc.column(r.span.end),
+        )
+        for r in doc.references
+    )
+    return DocFacts(
+        path=doc.path or "",
+        id=doc.id,
+        kind=doc.kind,
+        status_canonical=doc.status_canonical,
+        id_span=id_field.value_span if id_field else None,
+        id_column=doc.column(id_field.value_span.start) if id_field else 1,
+        requirement_ids=frozenset(r.id for r in doc.requirements),
+        references=refs,
+        superseded_by=_links(doc, _SUPERSEDED_BY),
+        supersedes=_links(doc, _SUPERSEDES),
+    )
+
+
+@dataclass
+class BookFacts:
+    """Every document's facts, with an index by ID."""
+
+    docs: list[DocFacts]
+    by_id: dict[str, list[DocFacts]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for d in self.docs:
+            if d.id:
+                self.by_id.setdefault(d.id, []).append(d)

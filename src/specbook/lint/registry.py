@@ -1,0 +1,182 @@
+"""The rule registry.
+
+A rule is a function decorated with :func:`rule`; its docstring is its docs page
+(first line: what it finds; then ``Why:``, ``Example:`` and ``Fix:`` paragraphs).
+Rules are found through the ``specbook.rules`` entry-point group: each entry point
+names an iterable of :class:`Rule` (specbook's own is ``specbook.lint.rules:RULES``),
+so a third-party package adds rules the same way specbook does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from specbook.config import BookConfig, KindConfig
+from specbook.edit.patch import Patch
+from specbook.model import Document, Span
+
+ENTRY_POINT_GROUP = "specbook.rules"
+_ID = re.compile(r"^[A-Z]{2,}\d{3}$")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+
+class Report(NamedTuple):
+    """What a rule's check yields: where (a span of the document), what, and a fix."""
+
+    span: Span
+    message: str
+    fix: tuple[Patch, ...] = ()
+    severity: str | None = None  # overrides the rule's severity for this one report
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a check may look at besides the document."""
+
+    config: BookConfig
+    kind: KindConfig | None
+    options: Mapping[str, Any]
+    today: dt.date
+    template: Any  # specbook.lint.template.TemplateFacts | None
+    book: Any = None  # specbook.lint.facts.BookFacts, for book-scope rules
+
+
+class BookReport(NamedTuple):
+    """What a book-scope check yields: a place in one document of the book, and what."""
+
+    path: str
+    doc_id: str | None
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+
+
+DocumentCheck = Callable[[Document, RuleContext], Iterable[Report]]
+BookCheck = Callable[[Any, RuleContext], Iterable[BookReport]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: stable ID, kebab-case name, default severity, tags, docs, check.
+
+    ``status_aware`` rules report a warning while the document is in its kind's
+    first status (Draft) and an error from the next status on.
+    """
+
+    id: str
+    name: str
+    severity: str
+    tags: tuple[str, ...]
+    doc: str
+    check: DocumentCheck | None = None
+    book_check: BookCheck | None = None
+    status_aware: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)
+    fixable: bool = False
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
+
+    @property
+    def scope(self) -> str:
+        return "book" if self.book_check is not None else "document"
+
+
+def rule(
+    rule_id: str,
+    name: str,
+    *,
+    severity: str = "error",
+    tags: Iterable[str] = (),
+    status_aware: bool = False,
+    options: Mapping[str, Any] | None = None,
+    scope: str = "document",
+    fixable: bool = False,
+) -> Callable[[Callable[..., Iterable[Any]]], Rule]:
+    """Decorate a check function to make it a :class:`Rule`.
+
+    Raises :class:`ValueError` for an ID that is not like ``SB123``, a name that is not
+    kebab-case, or an unknown severity or scope.
+    """
+    if not _ID.match(rule_id):
+        raise ValueError(f"rule ID {rule_id!r} must look like SB123")
+    if not _NAME.match(name):
+        raise ValueError(f"rule name {name!r} must be kebab-case")
+    if severity not in ("error", "warning", "info"):
+        raise ValueError(f"severity {severity!r} must be error, warning or info")
+    if scope not in ("document", "book"):
+        raise ValueError(f"scope {scope!r} must be document or book")
+
+    def wrap(fn: Callable[..., Iterable[Any]]) -> Rule:
+        doc = inspect.cleandoc(fn.__doc__ or "")
+        return Rule(
+            id=rule_id,
+            name=name,
+            severity=severity,
+            tags=tuple(tags),
+            doc=doc,
+            check=fn if scope == "document" else None,
+            book_check=fn if scope == "book" else None,
+            status_aware=status_aware,
+            options=dict(options or {}),
+            fixable=fixable,
+        )
+
+    return wrap
+
+
+def load_rules() -> list[Rule]:
+    """Every rule of every ``specbook.rules`` entry point, sorted by ID.
+
+    Raises :class:`ValueError` when two rules share an ID or a name.
+    """
+    from importlib.metadata import entry_points
+
+    found: list[Rule] = []
+    eps = list(entry_points(group=ENTRY_POINT_GROUP))
+    if not any(ep.value.startswith("specbook.") for ep in eps):
+        # running from a source tree without installed metadata: still have ours
+        from specbook.lint.rules import RULES
+
+        found.extend(RULES)
+    for ep in eps:
+        loaded = ep.load()
+        items = getattr(loaded, "RULES", loaded)
+        found.extend(r for r in items if isinstance(r, Rule))
+    return _checked(found)
+
+
+def _checked(rules: list[Rule]) -> list[Rule]:
+    by_id: dict[str, Rule] = {}
+    by_name: dict[str, Rule] = {}
+    for r in rules:
+        if r.id in by_id and by_id[r.id] is not r:
+            raise ValueError(f"two rules share the ID {r.id}: {by_id[r.id].name} and {r.name}")
+        if r.name in by_name and by_name[r.name] is not r:
+            raise ValueError(f"two rules share the name {r.name}: {by_name[r.name].id} and {r.id}")
+        by_id[r.id] = r
+        by_name[r.name] = r
+    return sorted(by_id.values(), key=lambda r: r.id)
+
+
+def iter_docs_sections(doc: str) -> Iterator[tuple[str, str]]:
+    """Split a rule docstring into (heading, text) parts: the summary, then
+    ``Why:``, ``Example:``, ``Fix:`` paragraphs."""
+    current = "What"
+    buf: list[str] = []
+    for line in doc.splitlines():
+        m = re.match(r"^(Why|Example|Fix|Options):\s*(.*)$", line)
+        if m:
+            yield current, "\n".join(buf).strip()
+            current, buf = m.group(1), [m.group(2)] if m.group(2) else []
+        else:
+            buf.append(line)
+    yield current, "\n".join(buf).strip()

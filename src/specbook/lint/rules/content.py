@@ -1,0 +1,3 @@
+"""Rules: content."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules: fields."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules: requirements."""
+
+from __future__ import annotations

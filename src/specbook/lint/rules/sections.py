@@ -1,0 +1,3 @@
+"""Rules: sections."""
+
+from __future__ import annotations

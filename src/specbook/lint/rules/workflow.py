@@ -1,0 +1,3 @@
+"""Rules: workflow."""
+
+from __future__ import annotations

@@ -1,0 +1,88 @@
+"""Every rule against its scenario: a small book whose files mark the findings inline.
+
+A scenario is the folder ``tests/rules/<ID>-<name>/``: a book (with or without a
+``specbook.toml``). A line that should produce a finding of the rule ends with the
+marker ``<!-- SB205 -->`` (one ID per expected finding: ``<!-- SB205 SB205 -->``
+expects two). The test fails on any missing or extra finding of that rule. Lint
+runs as if today were 2026-06-15, so date rules are stable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from specbook.book import Book
+from specbook.config import default_config, load_config
+from specbook.lint.engine import Linter
+from specbook.lint.registry import load_rules
+
+SCENARIOS = Path(__file__).resolve().parent / "rules"
+TODAY = dt.date(2026, 6, 15)
+MARKER = re.compile(rb"<!--\s*((?:SB\d{3}\s*)+)-->")
+RULES = load_rules()
+
+
+def _scenario(rule_id: str) -> Path | None:
+    found = sorted(SCENARIOS.glob(f"{rule_id}-*"))
+    return found[0] if found else None
+
+
+def _expected(book: Book) -> Counter[tuple[str, int, str]]:
+    out: Counter[tuple[str, int, str]] = Counter()
+    for path in book.paths():
+        for n, line in enumerate(path.read_bytes().split(b"\n"), 1):
+            for m in MARKER.finditer(line):
+                for rid in m.group(1).split():
+                    out[(book.rel(path), n, rid.decode())] += 1
+    return out
+
+
+def test_every_rule_has_a_unique_id_name_scenario_and_docs_page() -> None:
+    ids = [r.id for r in RULES]
+    names = [r.name for r in RULES]
+    assert len(ids) == len(set(ids)) and len(names) == len(set(names))
+    docs = Path(__file__).resolve().parents[1] / "docs" / "rules"
+    for r in RULES:
+        assert _scenario(r.id) is not None, f"{r.id} has no scenario under tests/rules/"
+        assert (docs / f"{r.id}-{r.name}.md").is_file(), f"{r.id} has no docs page"
+        assert len(r.doc.splitlines()) >= 3 and "Fix:" in r.doc, (
+            f"{r.id}: docstring needs What/Why/Fix"
+        )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.id}-{r.name}")
+def test_scenario(rule) -> None:  # type: ignore[no-untyped-def]
+    folder = _scenario(rule.id)
+    assert folder is not None, f"no scenario for {rule.id}"
+    cfg_file = folder / "specbook.toml"
+    config = load_config(cfg_file) if cfg_file.is_file() else default_config(folder.resolve())
+    book = Book(config)
+    docs = list(book.documents())
+    assert docs, f"{folder} holds no documents"
+    result = Linter(config, select=[rule.id], today=TODAY).run(docs)
+    got = Counter((f.path, f.line, f.rule) for f in result.findings if f.rule == rule.id)
+    want = Counter({k: v for k, v in _expected(book).items() if k[2] == rule.id})
+    assert want, f"{folder} marks no expected {rule.id} finding"
+    missing = want - got
+    extra = got - want
+    assert not missing and not extra, (
+        f"missing: {sorted(missing)}\nextra: {sorted(extra)}\n"
+        + "\n".join(f"  {f.path}:{f.line}:{f.column} {f.message}" for f in result.findings)
+    )
+
+
+def test_docs_pages_are_current() -> None:
+    from specbook.lint.docs import expected_pages
+
+    folder = Path(__file__).resolve().parents[1] / "docs" / "rules"
+    stale = [
+        name
+        for name, text in expected_pages(RULES).items()
+        if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text
+    ]
+    assert not stale, f"run `python -m specbook.lint.docs` to regenerate: {stale}"
