@@ -350,9 +350,13 @@ def config_from_mapping(
     reqs = top.sub("requirements", {"functional", "non_functional"})
     lint = top.sub("lint", {"select", "ignore", "rules"})
     lint_rules_t = lint.table.get("rules", {})
-    if not isinstance(lint_rules_t, dict) or not all(isinstance(v, dict) for v in lint_rules_t.values()):
+    if not isinstance(lint_rules_t, dict) or not all(
+        isinstance(v, dict) for v in lint_rules_t.values()
+    ):
         raise ConfigError(
-            shown, f"{key_prefix}lint.rules", "expected tables such as [lint.rules.stale-review] with days = 14"
+            shown,
+            f"{key_prefix}lint.rules",
+            "expected tables such as [lint.rules.stale-review] with days = 14",
         )
 
     aliases = dict(base.field_aliases)
