@@ -47,3 +47,29 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class ChangedOnDisk(Exception):
+    """The file's bytes are no longer the ones the edit was computed from."""
+
+
+def replace_if_unchanged(path: Path, expected: bytes, data: bytes) -> None:
+    """Atomically replace ``path`` with ``data`` if it still holds ``expected``.
+
+    Raises :class:`ChangedOnDisk` when someone changed the file since it was read.
+    The file keeps its permission bits.
+    """
+    if path.read_bytes() != expected:
+        raise ChangedOnDisk(str(path))
+    mode = path.stat().st_mode & 0o7777
+    tmp = _temp_with(path, data)
+    try:
+        os.chmod(tmp, mode)
+        if path.read_bytes() != expected:
+            raise ChangedOnDisk(str(path))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)

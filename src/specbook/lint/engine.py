@@ -75,6 +75,7 @@ class Linter:
         self.config = config
         self.today = today or dt.date.today()
         all_rules = rules if rules is not None else load_rules()
+        self.all_rules = all_rules
         where = str(config.path) if config.path else "(config)"
         per_rule: dict[str, dict[str, Any]] = {}
         for key, table in config.lint_rules.items():

@@ -11,7 +11,6 @@ from urllib.parse import unquote, urlsplit
 from specbook.lint.facts import BookFacts
 from specbook.lint.registry import BookReport, Report, RuleContext, rule
 from specbook.model import Document
-from specbook.text import norm_key
 
 
 @rule("SB106", "duplicate-id", severity="error", tags=("identity",), scope="book")
@@ -130,15 +129,28 @@ def _anchor(title: str) -> str:
     return keep.replace(" ", "-")
 
 
+def _loose(anchor: str) -> str:
+    """Renderers disagree on punctuation in anchors (`_`, `→`, dashes): compare without it."""
+    return "".join(ch for ch in anchor.lower() if ch.isalnum())
+
+
 def _anchors(doc: Document) -> set[str]:
+    """Every anchor the document's headings make, exact and loose forms."""
     seen: dict[str, int] = {}
     out = set()
     for s in doc.all_sections():
         base = _anchor(s.title)
         n = seen.get(base, 0)
         seen[base] = n + 1
-        out.add(base if n == 0 else f"{base}-{n}")
+        exact = base if n == 0 else f"{base}-{n}"
+        out.add(exact)
+        out.add(_loose(exact))
     return out
+
+
+def _has_anchor(anchors: set[str], fragment: str) -> bool:
+    f = fragment.lower()
+    return f in anchors or _loose(f) in anchors
 
 
 @rule("SB403", "broken-link", severity="error", tags=("references",))
@@ -169,7 +181,7 @@ def broken_link(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if not target:
             if fragment:
                 own = own if own is not None else _anchors(doc)
-                if fragment.lower() not in own:
+                if not _has_anchor(own, fragment):
                     yield Report(
                         link.span, f"no heading in this document makes the anchor #{fragment}"
                     )
@@ -187,9 +199,7 @@ def broken_link(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             from specbook.parse import parse
 
             other = parse(path.read_bytes(), None, ctx.config)
-            if fragment.lower() not in _anchors(other) and norm_key(fragment) not in {
-                norm_key(a) for a in _anchors(other)
-            }:
+            if not _has_anchor(_anchors(other), fragment):
                 yield Report(
                     link.span, f"{target} has no heading that makes the anchor #{fragment}"
                 )

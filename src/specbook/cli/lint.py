@@ -1,0 +1,158 @@
+"""``lint`` and ``rules``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from specbook.cli import emit_json, handle_errors, main
+
+
+def _progress_bar() -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A progress bar on a terminal (stderr); silent elsewhere."""
+    if not sys.stderr.isatty():
+        return (lambda done, total: None), (lambda: None)
+    from rich.progress import Progress, TaskID
+
+    bar = Progress(transient=True)
+    task: list[TaskID] = []
+
+    def update(done: int, total: int) -> None:
+        if total < 500:
+            return
+        if not task:
+            bar.start()
+            task.append(bar.add_task("linting", total=total))
+        bar.update(task[0], completed=done)
+
+    return update, bar.stop
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col lines; json: the documented contract; "
+    "sarif: SARIF 2.1.0; github: workflow annotations.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option(
+    "--fix", is_flag=True, help="Apply the safe fixes in place (only the bytes of each fix change)."
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules (IDs, ID prefixes such as SB2, or names).",
+)
+@click.option(
+    "--ignore", multiple=True, metavar="RULES", help="Skip these rules (IDs, prefixes or names)."
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Ignore and do not update .specbook/lint-cache.json."
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Worker processes (default: all cores).",
+)
+@handle_errors
+def lint(
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    fix: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    no_cache: bool,
+    jobs: int | None,
+) -> None:
+    """Check documents against the rule catalog (default: the whole book).
+
+    PATHS may be files or folders. Book-wide rules (duplicate IDs, dangling
+    references, supersede symmetry) always see every linted document. Exit codes: 0
+    no errors, 1 errors (or warnings with --strict), 2 usage or configuration error.
+    `specbook rules` lists the rules; docs/rules/ has a page for each.
+    """
+    from specbook.book import Book, open_book
+    from specbook.config import default_config
+    from specbook.errors import NoBookError
+    from specbook.lint.engine import Linter
+    from specbook.lint.output import render
+    from specbook.lint.run import apply_fixes, expand_paths, lint_files
+
+    try:
+        book = open_book()
+        in_book = True
+    except NoBookError:
+        if not paths:
+            raise
+        book = Book(default_config(Path.cwd().resolve()))
+        in_book = False
+    linter = Linter(book.config, select=list(select), ignore=list(ignore))
+    files = expand_paths(book, paths) if paths else book.paths()
+    update, stop = _progress_bar()
+    try:
+        result, per_file = lint_files(
+            book,
+            linter,
+            files,
+            list(select),
+            list(ignore),
+            use_cache=in_book and not no_cache,
+            jobs=jobs,
+            progress=update,
+        )
+    finally:
+        stop()
+    if fix:
+        changed = apply_fixes(book, result, per_file)
+        if changed:
+            click.echo(
+                f"fixed {len(changed)} file{'s' * (len(changed) != 1)}: {', '.join(changed)}",
+                err=True,
+            )
+            result, per_file = lint_files(
+                book,
+                linter,
+                files,
+                list(select),
+                list(ignore),
+                use_cache=in_book and not no_cache,
+                jobs=jobs,
+            )
+    colour = fmt == "text" and sys.stdout.isatty()
+    click.echo(render(result, fmt, linter.all_rules, colour=colour), nl=False)
+    failing = result.count("error") + (result.count("warning") if strict else 0)
+    sys.exit(1 if failing else 0)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the rules as JSON.")
+@handle_errors
+def rules(as_json: bool) -> None:
+    """List every lint rule: ID, name, default severity and what it finds."""
+    from specbook.lint.registry import load_rules
+
+    items = load_rules()
+    if as_json:
+        emit_json(
+            [
+                {"id": r.id, "name": r.name, "severity": r.severity, "status_aware": r.status_aware,
+                 "scope": r.scope, "tags": list(r.tags), "fixable": r.fixable, "summary": r.summary,
+                 "options": dict(r.options)}
+                for r in items
+            ]
+        )  # fmt: skip
+        return
+    for r in items:
+        sev = "draft:warning/else:error" if r.status_aware else r.severity
+        click.echo(f"{r.id}  {r.name:<24} {sev:<24} {r.summary}")

@@ -1,0 +1,354 @@
+"""Linting a book: which files, the content-hash cache, parallel parsing, --fix.
+
+The cache (``.specbook/lint-cache.json``) keeps, per file, its content hash, the
+findings of the document rules and the facts the book rules need. It is keyed by
+specbook's version and the rule set with its options, so changing either starts
+afresh; a file whose size and modification time are unchanged is not even read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from specbook import __version__
+from specbook.book import Book
+from specbook.config import BookConfig
+from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
+from specbook.edit.patch import Patch, apply_patches
+from specbook.errors import NotFoundError, SpecbookError
+from specbook.lint.engine import Linter, LintResult, sort_findings
+from specbook.lint.facts import DocFacts, Ref, facts_of
+from specbook.lint.finding import Finding
+from specbook.model import Span
+from specbook.parse import parse
+
+CACHE_NAME = "lint-cache.json"
+CACHE_VERSION = 1
+PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
+
+
+@dataclass
+class FileResult:
+    rel: str
+    sig: tuple[int, int]
+    digest: str
+    findings: list[Finding]
+    facts: DocFacts
+
+
+# -- serialisation of cache entries ----------------------------------------------------
+def _span_j(s: Span | None) -> list[int] | None:
+    return None if s is None else [s.start, s.end, s.line, s.end_line]
+
+
+def _span_p(v: list[int] | None) -> Span | None:
+    return None if v is None else Span(*v)
+
+
+def _finding_j(f: Finding) -> list[Any]:
+    return [
+        f.rule, f.name, f.severity, f.doc_id, f.line, f.column, f.end_line, f.end_column, f.message,
+        [[p.start, p.end, p.text.hex()] for p in f.fix],
+    ]  # fmt: skip
+
+
+def _finding_p(path: str, v: list[Any]) -> Finding:
+    fix = tuple(Patch(s, e, bytes.fromhex(t)) for s, e, t in v[9])
+    return Finding(v[0], v[1], v[2], path, v[3], v[4], v[5], v[6], v[7], v[8], fix)
+
+
+def _facts_j(d: DocFacts) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "status": d.status_canonical,
+        "id_span": _span_j(d.id_span),
+        "id_column": d.id_column,
+        "reqs": sorted(d.requirement_ids),
+        "refs": [
+            [r.target, r.requirement, r.text, _span_j(r.span), r.column, r.end_column]
+            for r in d.references
+        ],
+        "by": [[t, _span_j(s), c] for t, s, c in d.superseded_by],
+        "sup": [[t, _span_j(s), c] for t, s, c in d.supersedes],
+    }
+
+
+def _facts_p(path: str, v: dict[str, Any]) -> DocFacts:
+    refs = []
+    for target, req, text, sp, col, end_col in v["refs"]:
+        span = Span(*sp)
+        refs.append(Ref(target, req, text, span, span.line, col, end_col))
+    return DocFacts(
+        path=path,
+        id=v["id"],
+        kind=v["kind"],
+        status_canonical=v["status"],
+        id_span=_span_p(v["id_span"]),
+        id_column=v["id_column"],
+        requirement_ids=frozenset(v["reqs"]),
+        references=tuple(refs),
+        superseded_by=tuple((t, Span(*s), c) for t, s, c in v["by"]),
+        supersedes=tuple((t, Span(*s), c) for t, s, c in v["sup"]),
+    )
+
+
+# -- the work for one file (also run in worker processes) ----------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(config: BookConfig, select: list[str], ignore: list[str], today: Any) -> None:
+    _WORKER["linter"] = Linter(config, select=select, ignore=ignore, today=today)
+
+
+def _lint_one(
+    linter: Linter, path: Path, rel: str
+) -> tuple[str, tuple[int, int], str, list[Any], dict[str, Any]] | None:
+    try:
+        st = path.stat()
+        data = path.read_bytes()
+    except OSError:
+        return None
+    doc = parse(data, rel, linter.config)
+    findings = linter.lint_document(doc)
+    return (
+        rel,
+        (st.st_mtime_ns, st.st_size),
+        hashlib.blake2b(data, digest_size=16).hexdigest(),
+        [_finding_j(f) for f in findings],
+        _facts_j(facts_of(doc)),
+    )
+
+
+def _lint_chunk(items: list[tuple[str, str]]) -> list[Any]:
+    linter: Linter = _WORKER["linter"]
+    return [_lint_one(linter, Path(p), rel) for p, rel in items]
+
+
+# -- the cache -------------------------------------------------------------------------
+def _code_fingerprint(linter: Linter) -> str:
+    """Size and mtime of specbook's own modules and of every rule's module: editing
+    the code (without a version bump) must not serve stale findings."""
+    files = {str(p) for p in Path(__file__).resolve().parents[1].rglob("*.py")}
+    for a in linter.active:
+        fn = a.rule.check or a.rule.book_check
+        code = getattr(fn, "__code__", None)
+        if code is not None:
+            files.add(code.co_filename)
+    h = hashlib.blake2b(digest_size=12)
+    for name in sorted(files):
+        try:
+            st = os.stat(name)
+        except OSError:
+            continue
+        h.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
+def _cache_path(config: BookConfig) -> Path | None:
+    return None if config.root is None else config.root / ".specbook" / CACHE_NAME
+
+
+def _load_cache(path: Path | None, key: str) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("key") != key:
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _save_cache(path: Path | None, key: str, files: dict[str, Any]) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(
+            json.dumps(
+                {"version": CACHE_VERSION, "key": key, "files": files}, separators=(",", ":")
+            ),
+            encoding="utf-8",
+        )
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+# -- running ---------------------------------------------------------------------------
+def expand_paths(book: Book, paths: Iterable[Path]) -> list[Path]:
+    """Files to lint: each named file, and the documents under each named folder.
+
+    Raises :class:`NotFoundError` for a path that does not exist.
+    """
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            root = p.resolve()
+            inside = [q for q in book.paths() if q.resolve().is_relative_to(root)]
+            if not inside:  # a folder outside the kind folders: every Markdown file in it
+                inside = sorted(
+                    q for q in root.rglob("*") if q.suffix.lower() in (".md", ".markdown")
+                )
+            out.extend(inside)
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise NotFoundError(f"{p}: no such file or folder")
+    seen: set[Path] = set()
+    unique = []
+    for p in out:
+        r = p.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(p)
+    return unique
+
+
+def lint_files(
+    book: Book,
+    linter: Linter,
+    files: list[Path],
+    select: list[str],
+    ignore: list[str],
+    use_cache: bool = True,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[LintResult, dict[str, FileResult]]:
+    """Lint ``files`` as one book. Returns the result and, per file, what was linted."""
+    key = f"{__version__}|{_code_fingerprint(linter)}|{linter.fingerprint()}"
+    cache_path = _cache_path(book.config) if use_cache else None
+    cached = _load_cache(cache_path, key)
+    results: dict[str, FileResult] = {}
+    todo: list[tuple[Path, str]] = []
+    for p in files:
+        rel = book.rel(p)
+        entry = cached.get(rel)
+        if entry is not None:
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            sig = (st.st_mtime_ns, st.st_size)
+            if list(sig) == entry["sig"]:
+                results[rel] = _from_entry(rel, entry)
+                continue
+            try:
+                digest = hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()
+            except OSError:
+                continue
+            if digest == entry["hash"]:
+                entry["sig"] = list(sig)
+                results[rel] = _from_entry(rel, entry)
+                continue
+        todo.append((p, rel))
+
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    done = 0
+    raw: list[Any] = []
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+        chunk = max(32, len(todo) // (workers * 8))
+        chunks = [
+            [(str(p), rel) for p, rel in todo[i : i + chunk]] for i in range(0, len(todo), chunk)
+        ]
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            initializer=_init_worker,
+            initargs=(book.config, select, ignore, linter.today),
+        ) as pool:
+            for part in pool.map(_lint_chunk, chunks):
+                raw.extend(part)
+                done += len(part)
+                if progress:
+                    progress(done, len(todo))
+    else:
+        for p, rel in todo:
+            raw.append(_lint_one(linter, p, rel))
+            done += 1
+            if progress and done % 50 == 0:
+                progress(done, len(todo))
+    for item in raw:
+        if item is None:
+            continue
+        rel, sig, digest, findings_j, facts_j = item
+        results[rel] = FileResult(
+            rel, sig, digest, [_finding_p(rel, f) for f in findings_j], _facts_p(rel, facts_j)
+        )
+        cached[rel] = {"sig": list(sig), "hash": digest, "findings": findings_j, "facts": facts_j}
+
+    if use_cache:
+        # keep entries of files not linted this time (a partial run must not forget the rest)
+        _save_cache(cache_path, key, cached)
+
+    findings: list[Finding] = []
+    for fr in results.values():
+        findings.extend(fr.findings)
+    findings.extend(linter.lint_book([fr.facts for fr in results.values()]))
+    result = LintResult(sort_findings(findings), files=len(files), documents=len(results))
+    return result, results
+
+
+def _from_entry(rel: str, entry: dict[str, Any]) -> FileResult:
+    return FileResult(
+        rel,
+        (entry["sig"][0], entry["sig"][1]),
+        entry["hash"],
+        [_finding_p(rel, f) for f in entry["findings"]],
+        _facts_p(rel, entry["facts"]),
+    )
+
+
+def apply_fixes(book: Book, result: LintResult, files: dict[str, FileResult]) -> list[str]:
+    """Apply every finding's fix, file by file; returns the paths changed.
+
+    Patches that overlap an earlier one are left for the next run. Raises
+    :class:`SpecbookError` ("changed on disk, re-run") when a file changed since it
+    was linted; other files are still fixed.
+    """
+    by_file: dict[str, list[Patch]] = {}
+    for f in result.findings:
+        if f.fix:
+            by_file.setdefault(f.path, []).extend(f.fix)
+    changed: list[str] = []
+    stale: list[str] = []
+    for rel, patches in sorted(by_file.items()):
+        path = book.root / rel
+        fr = files.get(rel)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if fr is None or hashlib.blake2b(data, digest_size=16).hexdigest() != fr.digest:
+            stale.append(rel)
+            continue
+        chosen: list[Patch] = []
+        end = -1
+        for p in sorted(set(patches), key=lambda p: (p.start, p.end)):
+            if p.start >= end or (p.start == p.end == end):
+                chosen.append(p)
+                end = p.end
+        new = apply_patches(data, chosen)
+        if new == data:
+            continue
+        try:
+            replace_if_unchanged(path, data, new)
+        except ChangedOnDisk:
+            stale.append(rel)
+            continue
+        changed.append(rel)
+    if stale:
+        raise SpecbookError(
+            f"{', '.join(stale)}: changed on disk while linting; re-run `specbook lint --fix`"
+        )
+    return changed
