@@ -1,0 +1,100 @@
+"""Lint throughput on generated documents: cold, warm, and one file from the shell.
+
+    .venv/bin/python bench/lint_bench.py [N] [--repeat R]
+
+Generates N spec documents (default 10,000) into a temporary book and prints, each
+as the median of R rounds (default 3):
+- a plain read of every file (the floor);
+- a cold lint (no cache) on one core, and on every core;
+- a warm lint with nothing changed (cache hit for every file);
+- `specbook lint FILE` on one file, wall time including interpreter start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gen
+from specbook.book import open_book
+from specbook.lint.engine import Linter
+from specbook.lint.run import lint_files
+
+
+def _median(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("n", nargs="?", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        paths = gen.generate(root, args.n)
+        book = open_book(root)
+        linter = Linter(book.config)
+        files = book.paths()
+
+        def read_all() -> None:
+            for p in files:
+                p.read_bytes()
+
+        def cold(jobs: int) -> Callable[[], object]:
+            return lambda: lint_files(book, linter, files, [], [], use_cache=False, jobs=jobs)
+
+        def warm() -> None:
+            lint_files(book, linter, files, [], [], use_cache=True)
+
+        t_read = _median(read_all, args.repeat)
+        t_cold1 = _median(cold(1), args.repeat)
+        t_coldn = _median(cold(cores), args.repeat)
+        shutil.rmtree(root / ".specbook", ignore_errors=True)
+        warm()  # fill the cache
+        t_warm = _median(warm, args.repeat)
+        result, _ = lint_files(book, linter, files, [], [], use_cache=True)
+
+        exe = Path(sys.executable).with_name("specbook")
+        one = paths[len(paths) // 2]
+        single = []
+        for _ in range(max(5, args.repeat)):
+            t = time.perf_counter()
+            subprocess.run(
+                [str(exe), "lint", "--no-cache", str(one)],
+                cwd=root,
+                capture_output=True,
+                check=False,
+            )
+            single.append(time.perf_counter() - t)
+
+        n = len(files)
+        size = sum(p.stat().st_size for p in files) / 1e6
+        print(f"{n} documents, {size:.1f} MB; medians of {args.repeat}")
+        print(f"  plain read            {n / t_read:>9,.0f} docs/s  ({t_read:.2f} s)")
+        print(f"  lint cold, 1 core     {n / t_cold1:>9,.0f} docs/s  ({t_cold1:.2f} s)")
+        print(f"  lint cold, {cores} cores    {n / t_coldn:>9,.0f} docs/s  ({t_coldn:.2f} s)")
+        print(f"  lint warm (no change) {t_warm:>9.3f} s")
+        wall = statistics.median(single) * 1000
+        print(f"  `specbook lint FILE`  {wall:>9.0f} ms wall (median of {len(single)})")
+        print(f"  findings: {len(result.findings)} ({result.count('error')} errors)")
+
+
+if __name__ == "__main__":
+    main()
