@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -258,6 +257,8 @@ def lint_files(
     done = 0
     raw: list[Any] = []
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+        from concurrent.futures import ProcessPoolExecutor  # only big runs pay for the import
+
         chunk = max(32, len(todo) // (workers * 8))
         chunks = [
             [(str(p), rel) for p, rel in todo[i : i + chunk]] for i in range(0, len(todo), chunk)

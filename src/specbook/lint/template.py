@@ -10,19 +10,38 @@ is not. A book's own template gets the same checks with no code.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 from specbook.config import BookConfig, KindConfig
-from specbook.model import Document
+from specbook.model import Document, Span
 from specbook.parse import parse
 from specbook.templates import template_bytes
 from specbook.text import norm_heading
 
-# a bracketed prompt: not a task box `[ ]`/`[x]`, not link text `[a](b)` / `[a][b]`
-PROMPT = re.compile(r"(?<![!\]\\])\[(?![ xX]\])([^\[\]\r\n]{1,200})\](?![(\[:])")
-XXX_ID = re.compile(r"\b[A-Z][A-Z0-9]*-X{3,}\b")
-MUSTACHE = re.compile(r"\{\{[^{}\r\n]{0,200}\}\}")
+# A bracketed prompt: not a task box `[ ]`/`[x]`, not link text `[a](b)` / `[a][b]` /
+# `![a](b)`, not an index `a[i]`. A `[label]: url` definition is told apart by
+# DEFINITION, not here: `- [Metric 1]: [Expected change]` holds two prompts.
+_PROMPT = r"(?<![\w!\]\\])\[(?![ xX]\])([^\[\]\r\n]{1,200})\](?![(\[])"
+_XXX_ID = r"\b[A-Z][A-Z0-9]*-X{3,}\b"
+_MUSTACHE = r"\{\{[^{}\r\n]{0,200}\}\}"
+# A link reference definition at the start of a line: `[label]: destination "title"`.
+_DEFINITION = (
+    r"[ \t]{0,3}\[([^\[\]\r\n]+)\]:[ \t]*(?:<[^<>\r\n]*>|[^\s<\[\]]+)"
+    r"(?:[ \t]+(?:\"[^\"\r\n]*\"|'[^'\r\n]*'|\([^()\r\n]*\)))?[ \t]*(?:\r\n|\r|\n|\Z)"
+)
+PROMPT = re.compile(_PROMPT, re.ASCII)
+XXX_ID = re.compile(_XXX_ID)
+MUSTACHE = re.compile(_MUSTACHE)
+DEFINITION = re.compile(_DEFINITION)
+# The same patterns over a document's bytes (spans are byte offsets).
+PROMPT_BYTES = re.compile(_PROMPT.encode())
+XXX_ID_BYTES = re.compile(_XXX_ID.encode())
+MUSTACHE_BYTES = re.compile(_MUSTACHE.encode())
+DEFINITION_BYTES = re.compile(_DEFINITION.encode())
+HTML_COMMENT_BYTES = re.compile(rb"<!--.*?-->", re.S)
+_DIGITS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -34,7 +53,12 @@ class RequiredSection:
 
 @dataclass(frozen=True)
 class TemplateFacts:
-    """The checks a template implies."""
+    """The checks a template implies.
+
+    ``prompt_keys`` holds :func:`prompt_key` of every bracketed prompt, so
+    ``[Step 4]`` in a document is known as the template's ``[Step 1]``;
+    ``markers`` holds the template's ``XXX`` IDs and ``{{…}}`` prompts as written.
+    """
 
     kind: str
     document: Document
@@ -42,6 +66,22 @@ class TemplateFacts:
     order: tuple[str, ...]  # the `##` titles in template order
     prompts: frozenset[str]  # bracketed prompts, brackets included
     repeatable: tuple[str, ...]  # normalized heading stems such as "component"
+    prompt_keys: frozenset[str] = frozenset()
+    markers: frozenset[str] = frozenset()
+
+
+def prompt_key(prompt: str) -> str:
+    """How prompts are compared: case, spacing and numbers ignored (``[Step 2]`` ~ ``[step 1]``)."""
+    return _DIGITS.sub("#", " ".join(prompt.split())).casefold()
+
+
+def heading_stem(title: str) -> str:
+    """``Component 1: [Name]`` -> ``component``: the part before any number or prompt."""
+    head = re.split(r"[\[\d:{]", title, maxsplit=1)[0]
+    return norm_heading(head) or norm_heading(title)
+
+
+_stem = heading_stem
 
 
 def _has_prompt(title: str) -> bool:
@@ -60,7 +100,7 @@ def facts_from_template(kind: str, data: bytes) -> TemplateFacts:
             if s2.level != 2:
                 continue
             if _has_prompt(s2.title):
-                repeatable.append(_stem(s2.title))
+                repeatable.append(heading_stem(s2.title))
                 continue
             required.append(RequiredSection(2, s2.title, None))
             order.append(s2.title)
@@ -68,20 +108,91 @@ def facts_from_template(kind: str, data: bytes) -> TemplateFacts:
                 if s3 is s2:
                     continue
                 if _has_prompt(s3.title):
-                    repeatable.append(_stem(s3.title))
+                    repeatable.append(heading_stem(s3.title))
                 elif s3.level == 3:
                     required.append(RequiredSection(3, s3.title, s2.title))
-    text = data.decode("utf-8", "replace")
-    prompts = {m.group(0) for m in PROMPT.finditer(text)}
+    prompts, markers = _prompts(doc)
     return TemplateFacts(
-        kind, doc, tuple(required), tuple(order), frozenset(prompts), tuple(repeatable)
+        kind,
+        doc,
+        tuple(required),
+        tuple(order),
+        frozenset(prompts),
+        tuple(repeatable),
+        frozenset(prompt_key(p) for p in prompts),
+        frozenset(markers),
     )
 
 
-def _stem(title: str) -> str:
-    """``Component 1: [Name]`` -> ``component``: the part before any number or prompt."""
-    head = re.split(r"[\[\d:{]", title, maxsplit=1)[0]
-    return norm_heading(head) or norm_heading(title)
+class Ranges:
+    """Byte ranges, merged, that answer "is this offset inside one?" by bisection."""
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        for s, e in sorted(ranges):
+            if starts and s <= ends[-1]:
+                ends[-1] = max(ends[-1], e)
+            else:
+                starts.append(s)
+                ends.append(e)
+        self._starts = starts
+        self._ends = ends
+
+    def __contains__(self, pos: int) -> bool:
+        i = bisect_right(self._starts, pos) - 1
+        return i >= 0 and pos < self._ends[i]
+
+
+def comment_ranges(data: bytes, code: Ranges) -> list[tuple[int, int]]:
+    """Byte ranges of the HTML comments of ``data`` that do not start inside ``code``."""
+    if b"<!--" not in data:
+        return []
+    return [(m.start(), m.end()) for m in HTML_COMMENT_BYTES.finditer(data) if m.start() not in code]
+
+
+def is_definition(data: bytes, start: int, line_start: int) -> bool:
+    """True when the ``[`` at ``start`` opens a link reference definition line."""
+    return (
+        data[line_start:start].strip(b" \t") == b""
+        and DEFINITION_BYTES.match(data, line_start) is not None
+    )
+
+
+def _prompts(doc: Document) -> tuple[set[str], set[str]]:
+    """The template's bracketed prompts, and its ``XXX`` IDs and ``{{…}}`` prompts.
+
+    Not prompts: table header cells and link text (fixed text), link reference
+    definitions and the labels they define, and anything inside HTML comments
+    (guidance for the writer, not text to fill in).
+    """
+    data = doc.source
+    code = Ranges([(c.span.start, c.span.end) for c in doc.code_blocks])
+    skip = [(t.header[0].span.start, t.header[-1].span.end) for t in doc.tables if t.header]
+    skip += [(link.span.start, link.span.end) for link in doc.links]
+    skip += comment_ranges(data, code)
+    defined: set[str] = set()
+    for line_start in doc.line_starts:
+        if data.startswith(b"[", line_start) or data.startswith(b" ", line_start):
+            m = DEFINITION_BYTES.match(data, line_start)
+            if m is not None:
+                skip.append((m.start(), m.end()))
+                defined.add(prompt_key(f"[{m.group(1).decode('utf-8', 'replace')}]"))
+    skipped = Ranges(skip)
+    prompts: set[str] = set()
+    for m in PROMPT_BYTES.finditer(data):
+        text = m.group(0).decode("utf-8", "replace")
+        if m.start() not in skipped and prompt_key(text) not in defined:
+            prompts.add(text)
+    markers = {
+        m.group(0).decode("utf-8", "replace")
+        for rx in (XXX_ID_BYTES, MUSTACHE_BYTES)
+        for m in rx.finditer(data)
+        if m.start() not in skipped
+    }
+    return prompts, markers
 
 
 @lru_cache(maxsize=64)

@@ -1,3 +1,351 @@
-"""Rules: content."""
+"""Rules about what sections hold: SQL, YAML, dependency lines, risk and timeline tables."""
 
 from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterator
+
+from specbook.lint.registry import Report, RuleContext, rule
+from specbook.lint.template import MUSTACHE, PROMPT
+from specbook.model import Cell, CodeBlock, Document, Span, Table
+from specbook.text import is_placeholder, norm_heading, norm_key
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_HTML_COMMENT = re.compile(r"\s*<!--.*?-->\s*$")
+_HASH_COMMENT = re.compile(r"(?:^|\s)#.*$")
+_PIP_OPTION = re.compile(r"^(?:-[rceif]\s|--[a-z])")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+# ```sql and its dialects -> sqlglot's dialect name (None: the generic one)
+_SQL = {
+    "sql": None,
+    "postgresql": "postgres",
+    "postgres": "postgres",
+    "psql": "postgres",
+    "pgsql": "postgres",
+    "mysql": "mysql",
+    "sqlite": "sqlite",
+    "tsql": "tsql",
+}
+_YAML = ("yaml", "yml")
+# Dependency blocks that hold requirement lines; ```bash or ```toml blocks hold other things.
+_REQ_LANGS = ("", "text", "txt", "plain", "plaintext", "requirements", "requirements.txt", "pip")
+_LEVELS = ("High", "Med", "Low")
+_LEVEL_KEYS = {"high": "High", "med": "Med", "medium": "Med", "low": "Low"}
+_EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–", "tbd"}
+
+
+def _language(block: CodeBlock) -> str:
+    """The block's language: the first word of the info string, lower case."""
+    words = block.language.split()
+    return words[0].lower().lstrip("{.").rstrip("}") if words else ""
+
+
+def _line_span(doc: Document, line: int) -> Span:
+    """Line ``line`` (1-based) without leading blanks and its newline."""
+    starts = doc.line_starts
+    s = starts[line - 1] if 0 < line <= len(starts) else 0
+    e = starts[line] if line < len(starts) else len(doc.source)
+    src = doc.source
+    while e > s and src[e - 1] in b"\r\n":
+        e -= 1
+    while s < e and src[s] in b" \t":
+        s += 1
+    return Span(s, e, line, line)
+
+
+def _ranges(doc: Document, name: str) -> list[tuple[int, int]]:
+    """Byte ranges of the sections called ``name`` (each with its subsections)."""
+    out = []
+    for s in doc.all_sections():
+        if norm_heading(s.template_name or s.title) == name or norm_heading(s.title) == name:
+            out.append((s.span.start, s.span.end))
+    return out
+
+
+def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
+    return any(a <= pos < b for a, b in ranges)
+
+
+def _short(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _templated(text: str, ctx: RuleContext) -> bool:
+    """Whether text holds a `{{…}}` or one of the template's own prompts (SB205's job)."""
+    if MUSTACHE.search(text):
+        return True
+    prompts = getattr(ctx.template, "prompts", None)
+    return bool(prompts) and any(m.group(0) in prompts for m in PROMPT.finditer(text))
+
+
+@rule("SB601", "invalid-sql", severity="error", tags=("content",))
+def invalid_sql(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A `sql` block in the Data Model section that does not parse.
+
+    Why: the schema in a spec is what the migration will be written from; a
+    statement that does not parse hides a typo or an unfinished thought that
+    reviewers read past.
+
+    Example:
+    a ```` ```sql ```` block under Data Model holding
+    `CREATE TABLE orders (id INTEGER PRIMARY KEY, total NUMERIC(10, 2)` with its
+    closing parenthesis missing. Blocks marked `postgresql`, `mysql`, `sqlite` or
+    `tsql` are read in that dialect.
+
+    Fix: correct the statement (the message says what the parser expected and
+    where), or mark a block that is not SQL with another language.
+    """
+    blocks = [b for b in doc.code_blocks if b.closed and _language(b) in _SQL]
+    if not blocks:
+        return
+    ranges = _ranges(doc, "data model")
+    if not ranges:
+        return
+    for block in blocks:
+        if not _inside(ranges, block.span.start) or not block.text.strip():
+            continue
+        if _templated(block.text, ctx):
+            continue
+        import sqlglot
+        from sqlglot.errors import ParseError, SqlglotError
+
+        try:
+            sqlglot.parse(block.text, read=_SQL[_language(block)])
+        except ParseError as exc:
+            first = exc.errors[0] if exc.errors else {}
+            what = str(first.get("description") or str(exc).splitlines()[0])
+            where = ""
+            line = first.get("line")
+            if isinstance(line, int) and line > 0:
+                where = f" (line {block.span.line + line}, column {first.get('col')})"
+            yield Report(
+                _line_span(doc, block.span.line),
+                f"SQL does not parse: {_short(_ANSI.sub('', what))}{where}; fix the statement "
+                f"or mark the block with another language",
+            )
+        except SqlglotError as exc:
+            what = _ANSI.sub("", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            yield Report(
+                _line_span(doc, block.span.line),
+                f"SQL does not parse: {_short(what)}; fix the statement "
+                f"or mark the block with another language",
+            )
+        except Exception:  # a parser defect is not the document's fault
+            continue
+
+
+@rule("SB602", "invalid-yaml", severity="error", tags=("content",))
+def invalid_yaml(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A `yaml` block that does not parse.
+
+    Why: configuration shown in a spec is copied into real files; YAML that does not
+    load there fails the deployment, often far from where the mistake was made.
+
+    Example:
+    a ```` ```yaml ```` block under Configuration Changes holding `retries: [1, 2`
+    or an indented key under a scalar. Blocks with several `---` documents are fine.
+
+    Fix: correct the YAML (the message gives the problem and its line in the
+    document). A block that is a template rather than YAML (`{{ .Values.x }}`) is not
+    checked.
+    """
+    blocks = [b for b in doc.code_blocks if b.closed and _language(b) in _YAML]
+    if not blocks:
+        return
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for block in blocks:
+        text = block.text
+        if not text.strip() or "{{" in text or "{%" in text:
+            continue
+        try:
+            for _ in yaml.load_all(text, Loader=loader):
+                pass
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            context = getattr(exc, "context", None)
+            mark = getattr(exc, "problem_mark", None)
+            where = ""
+            if mark is not None:
+                where = f" (line {block.span.line + 1 + mark.line}, column {mark.column + 1})"
+            what = f"{context}: {problem}" if context else str(problem)
+            yield Report(
+                _line_span(doc, block.span.line),
+                f"YAML does not parse: {_short(what)}{where}; fix the YAML "
+                f"or mark the block with another language",
+            )
+        except Exception:  # a loader defect is not the document's fault
+            continue
+
+
+@rule("SB603", "invalid-dependency", severity="error", tags=("content",))
+def invalid_dependency(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A line in Dependencies to Add that is not a valid requirement specifier.
+
+    Why: the lines are meant to be pasted into `requirements.txt` or `pyproject.toml`;
+    one that pip cannot read breaks the install and usually hides a wrong version
+    operator or a typo.
+
+    Example:
+    `requests => 2.31` or `numpy = 1.26` in the block under Dependencies to Add.
+    Comments (`# why it is needed`), blank lines and pip options (`-r`, `-e`,
+    `--index-url`) are fine; blocks marked as another language (```` ```bash ````,
+    ```` ```toml ````) are not checked.
+
+    Fix: write the line as a PEP 508 specifier: `name`, `name==1.2.3`,
+    `name>=2.0,<3`, `name[extra]>=1; python_version >= "3.11"`.
+    """
+    blocks = [b for b in doc.code_blocks if b.closed and _language(b) in _REQ_LANGS]
+    if not blocks:
+        return
+    ranges = _ranges(doc, "dependencies to add")
+    if not ranges:
+        return
+    for block in blocks:
+        if not _inside(ranges, block.span.start):
+            continue
+        first_line = block.span.line + 1 if block.fenced else block.span.line
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        for i, raw in enumerate(_NEWLINE.split(block.text)):
+            line = _HASH_COMMENT.sub("", _HTML_COMMENT.sub("", raw)).strip()
+            if not line or _PIP_OPTION.match(line):
+                continue
+            try:
+                Requirement(line)
+            except InvalidRequirement as exc:
+                if _templated(line, ctx):
+                    continue
+                why = str(exc).splitlines()[0] if str(exc) else "not a requirement"
+                yield Report(
+                    _line_span(doc, first_line + i),
+                    f'"{_short(line, 60)}" is not a valid requirement specifier ({why}); '
+                    f"write it like `package>=1.2` or `package==1.2.3`",
+                )
+
+
+def _columns(table: Table, names: tuple[str, ...]) -> list[int]:
+    """Indexes of the header cells whose first words are one of ``names``."""
+    out = []
+    for i, cell in enumerate(table.header):
+        key = norm_key(cell.text)
+        if any(key == n or key.startswith(n + " ") for n in names):
+            out.append(i)
+    return out
+
+
+def _cell(row: tuple[Cell, ...], i: int) -> Cell | None:
+    return row[i] if i < len(row) else None
+
+
+@rule("SB604", "invalid-risk", severity="error", tags=("content",))
+def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """Probability or Impact outside High/Med/Low in a risk table.
+
+    Why: risks are compared and sorted by these two columns; free text ("likely",
+    "big", "3") cannot be compared, and the template's `High/Med/Low` left as it is
+    says nothing.
+
+    Example:
+    `| Data loss | Likely | High/Med/Low | Nightly backups |` in the Risk Assessment
+    table. `Medium` and any letter case are fine.
+
+    Fix: pick one of High, Med or Low for each risk. Tables are checked in the Risk
+    Assessment section, and anywhere a table has both a Probability and an Impact
+    column.
+    """
+    if not doc.tables:
+        return
+    ranges: list[tuple[int, int]] | None = None
+    for table in doc.tables:
+        likely = _columns(table, ("probability", "likelihood"))
+        impact = _columns(table, ("impact",))
+        if not likely and not impact:
+            continue
+        if not (likely and impact):
+            # one of the two columns alone: a risk table only in Risk Assessment
+            if ranges is None:
+                ranges = _ranges(doc, "risk assessment")
+            if not _inside(ranges, table.span.start):
+                continue
+        cols = sorted(likely + impact)
+        for row, row_span in zip(table.rows, table.row_spans, strict=False):
+            for i in cols:
+                cell = _cell(row, i)
+                if cell is None:
+                    continue
+                value = cell.text.strip()
+                if is_placeholder(value) or PROMPT.fullmatch(value) or MUSTACHE.search(value):
+                    continue
+                if value.lower() in _EXPLICIT_NONE:
+                    continue
+                key = norm_key(value)
+                if key in _LEVEL_KEYS:
+                    continue
+                column = table.header[i].text
+                if key == "high med low" or key == "high medium low":
+                    msg = f"{column} is still the template's `{value}`; pick one of High, Med, Low"
+                elif not value:
+                    msg = f"{column} is empty; pick one of High, Med, Low"
+                else:
+                    close = difflib.get_close_matches(key, list(_LEVEL_KEYS), n=1, cutoff=0.6)
+                    hint = f'; did you mean "{_LEVEL_KEYS[close[0]]}"?' if close else ""
+                    msg = f'{column} "{_short(value, 40)}" is not one of High, Med, Low{hint}'
+                yield Report(
+                    Span(cell.span.start, cell.span.end, row_span.line, row_span.line), msg
+                )
+
+
+def _date(text: str) -> dt.date | None:
+    m = _ISO.match(text.strip().strip("*_`"))
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+@rule("SB605", "timeline-order", severity="error", tags=("content",))
+def timeline_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A phase that ends before it starts.
+
+    Why: a plan with an impossible phase is a typo at best; at worst the dates
+    everyone plans around are wrong.
+
+    Example:
+    `| Testing | 5 days | 2026-07-10 | 2026-07-03 | Planned |` in the Timeline table.
+
+    Fix: correct the Start Date or the End Date. Every table with a Start Date and
+    an End Date column is checked; placeholders such as `[YYYY-MM-DD]` and dates
+    that are not ISO `YYYY-MM-DD` are skipped (SB205 and SB104 look at those).
+    """
+    for table in doc.tables:
+        starts = _columns(table, ("start date", "start", "starts", "begin", "begins"))
+        ends = _columns(table, ("end date", "end", "ends", "finish", "finish date"))
+        if not starts or not ends:
+            continue
+        si, ei = starts[0], ends[0]
+        label = _columns(table, ("phase", "milestone", "stage", "step", "task"))
+        li = label[0] if label else 0
+        for row, row_span in zip(table.rows, table.row_spans, strict=False):
+            sc, ec = _cell(row, si), _cell(row, ei)
+            if sc is None or ec is None:
+                continue
+            start, end = _date(sc.text), _date(ec.text)
+            if start is None or end is None or end >= start:
+                continue
+            name_cell = _cell(row, li)
+            name = name_cell.text.strip() if name_cell is not None else ""
+            what = f'phase "{_short(name, 40)}"' if name else "this phase"
+            yield Report(
+                Span(row_span.start, row_span.end, row_span.line, row_span.line),
+                f"{what} ends {end.isoformat()}, {(start - end).days} days before it starts "
+                f"{start.isoformat()}; correct the Start Date or the End Date",
+            )

@@ -1,3 +1,620 @@
-"""Rules: fields."""
+"""Rules about header fields: ID, Date, Status, Type, Created, Modified."""
 
 from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from specbook.config import KindConfig
+from specbook.edit.patch import Patch
+from specbook.lint.registry import Report, RuleContext, rule
+from specbook.model import Document, Field, Span
+from specbook.text import is_placeholder, norm_key
+
+# Values that state "no value" on purpose: not errors, and never compared.
+_EXPLICIT_EMPTY = frozenset({"none", "n a", "na", "tbd", "tba", ""})
+_DASHES = frozenset({"-", "--", "—", "–"})
+# Sections whose fields are the document's header (besides the preamble, section None).
+_HEADER_SECTIONS = frozenset(
+    {"metadata", "document metadata", "metadatos", "metadonnees", "document information"}
+)
+_HTML_COMMENT_TAIL = re.compile(rb"\s*<!--(?:(?!-->).)*-->\s*$", re.DOTALL)
+_YAML_COMMENT = re.compile(rb"[ \t]+#")
+_EDGE = b"*_` \t"
+# a value written as plain words (no emoji, no explanation): safe to rewrite whole
+_WORDY = re.compile(r"[^\W\d_](?:[\w' -]*\w)?")
+# a real ISO date at the start of a value, followed by nothing, a time or a note
+_ISO_LEAD = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?=$|T\d|[\s,;(])")
+_LOOSE_YMD = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
+_MONTH_DY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_DAY_MY = re.compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})$")
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        1,
+    )
+    for m in names
+}
+_FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?=$|[-_. ])")
+_SOURCE_NAMES = {
+    "front_matter": "front matter",
+    "bold": "a bold field line",
+    "table": "a field table",
+    "section": "a section",
+    "plain": "a plain field line",
+}
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _is_header(f: Field) -> bool:
+    return f.section is None or norm_key(f.section) in _HEADER_SECTIONS
+
+
+def _core(doc: Document, f: Field) -> tuple[int, int, str]:
+    """The value's own bytes: no emphasis, backticks, quotes, trailing HTML or YAML comment.
+
+    Returns the byte range in ``doc.source`` and its text.
+    """
+    src = doc.source
+    s, e = f.value_span.start, f.value_span.end
+    m = _HTML_COMMENT_TAIL.search(src, s, e)
+    while m is not None and m.start() > s:
+        e = m.start()
+        m = _HTML_COMMENT_TAIL.search(src, s, e)
+    if f.source == "front_matter" and src[s : s + 1] not in (b'"', b"'"):
+        c = _YAML_COMMENT.search(src, s, e)
+        if c is not None:
+            e = c.start()
+    if f.source == "front_matter" and e - s >= 2 and src[s] == src[e - 1] and src[s] in b"\"'":
+        s, e = s + 1, e - 1
+    while s < e and src[s] in _EDGE:
+        s += 1
+    while e > s and src[e - 1] in _EDGE:
+        e -= 1
+    return s, e, src[s:e].decode("utf-8", "replace")
+
+
+def _clean(value: str) -> str:
+    """``value`` (as parsed) without emphasis, backticks or a trailing HTML comment."""
+    v = value
+    while True:
+        i = v.rfind("<!--")
+        if i < 0 or not v.rstrip().endswith("-->"):
+            break
+        v = v[:i]
+    return v.strip().strip("*_` \t")
+
+
+def _empty(value: str) -> bool:
+    v = value.strip()
+    return v in _DASHES or norm_key(v) in _EXPLICIT_EMPTY
+
+
+def _value_of(doc: Document, f: Field) -> tuple[int, int, str, bool]:
+    """The value's bytes and text, and whether the bytes hold exactly the parsed value
+    (so that rewriting them is a safe fix)."""
+    s, e, text = _core(doc, f)
+    return s, e, text, text == _clean(f.value)
+
+
+def _span(doc: Document, start: int, end: int, line: int) -> Span:
+    return Span(start, end, line, line)
+
+
+def _first_line(doc: Document) -> Span:
+    """The document's H1 heading, or its first line."""
+    for s in doc.sections:
+        if s.level == 1:
+            return s.heading
+    starts = doc.line_starts
+    end = (starts[1] - 1) if len(starts) > 1 else len(doc.source)
+    return Span(0, max(end, 0), 1, 1)
+
+
+def _closest(value: str, words: Iterable[str], table: dict[str, str]) -> str | None:
+    """The vocabulary word closest to ``value`` (difflib), or ``None``."""
+    keys = {norm_key(w): w for w in words}
+    keys.update(table)
+    hit = difflib.get_close_matches(norm_key(value), list(keys), n=1, cutoff=0.6)
+    return keys[hit[0]] if hit else None
+
+
+def _yaml_text(doc: Document, f: Field, s: int, text: str) -> str:
+    """``text`` made safe for the front matter quoting around byte ``s``."""
+    if f.source != "front_matter":
+        return text
+    before = doc.source[s - 1 : s] if s > 0 else b""
+    if before == b"'":
+        return text.replace("'", "''")
+    if before == b'"':
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+    return text
+
+
+def _quote(values: Sequence[str]) -> str:
+    return ", ".join(values)
+
+
+def _iso_date(value: str) -> dt.date | None:
+    """The real ISO date that ``value`` starts with (``2026-08-16 (note)`` counts)."""
+    m = _ISO_LEAD.match(value.strip())
+    if m is None:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _guess_date(value: str) -> dt.date | None:
+    """The date a non-ISO but unambiguous value means (``2026/3/5``, ``March 5, 2026``)."""
+    v = value.strip()
+    try:
+        m = _LOOSE_YMD.match(v)
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _MONTH_DY.match(v)
+        if m and m.group(1).lower() in _MONTHS:
+            return dt.date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
+        m = _DAY_MY.match(v)
+        if m and m.group(2).lower() in _MONTHS:
+            return dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def _is_date_key(key: str) -> bool:
+    return key in ("date", "created", "modified") or key.endswith("_date")
+
+
+def _label(f: Field) -> str:
+    return f.key.replace("_", " ").capitalize() if f.key != "id" else "ID"
+
+
+def _lookup(table: dict[str, str], value: str) -> tuple[str | None, bool]:
+    """``(word, whole)``: the vocabulary word ``value`` means and whether the whole value
+    is that word (not a word followed by an explanation)."""
+    words = norm_key(value).split()
+    whole = True
+    while words:
+        hit = table.get(" ".join(words))
+        if hit is not None:
+            return hit, whole
+        words.pop()
+        whole = False
+    return None, False
+
+
+def _status_table(kind: KindConfig) -> dict[str, str]:
+    table = {norm_key(s): s for s in kind.statuses}
+    for alias, target in kind.status_aliases.items():
+        table[norm_key(alias)] = target
+    return table
+
+
+def _vocabulary_check(
+    doc: Document,
+    fields: Iterable[Field],
+    kind: KindConfig,
+    what: str,
+    words: tuple[str, ...],
+    table: dict[str, str],
+) -> Iterator[Report]:
+    """Shared by SB102 and SB103: a value outside ``words``, or one not spelled like its word."""
+    allowed = _quote(words)
+    for f in fields:
+        s, e, text, exact = _value_of(doc, f)
+        if not text or _empty(text) or is_placeholder(text) or is_placeholder(f.value.strip()):
+            continue
+        line = f.value_span.line
+        word, whole = _lookup(table, text)
+        if word is None:
+            close = _closest(text, words, table)
+            hint = f'; did you mean "{close}"?' if close else ";"
+            yield Report(
+                _span(doc, s, e, line),
+                f'{what} "{text}" is not a {kind.name} {what.lower()}{hint} (allowed: {allowed})',
+            )
+            continue
+        if text == word or not whole or not _WORDY.fullmatch(text):
+            continue
+        fix = (Patch(s, e, _yaml_text(doc, f, s, word).encode("utf-8")),) if exact else ()
+        yield Report(
+            _span(doc, s, e, line),
+            f'{what} "{text}" means "{word}"; write it as "{word}"',
+            fix=fix,
+            severity="warning",
+        )
+
+
+# -- rules -------------------------------------------------------------------------------
+
+
+@rule("SB101", "missing-field", severity="error", tags=("fields",))
+def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A field the kind requires is absent.
+
+    Why: `list`, `search`, the portal and the lifecycle commands read the header
+    fields; a SPEC without a Status cannot be moved through its workflow, and one
+    without a Date cannot be sorted or checked for staleness. A SPEC requires ID,
+    Date, Status and Type (a book sets its own list with `required_fields`).
+
+    Example: a SPEC whose header holds `**ID**`, `**Date**` and `**Status**` but no
+    `**Type**` line. A field written in any place counts: front matter, a bold line,
+    a field table or the Metadata section. The ID may also stand in the title
+    (`# SPEC-001: Login`). A field given with no value at all is reported where it
+    stands; `None`, `-` and `N/A` are explicit values and pass.
+
+    Fix: add the field under the title, spelled as in the template (`**Type**: Feature`).
+    """
+    kind = ctx.kind
+    if kind is None:
+        return
+    have: dict[str, list[Field]] = {}
+    for f in doc.fields:
+        have.setdefault(f.key, []).append(f)
+    h1 = next((s for s in doc.sections if s.level == 1), None)
+    names = _template_names(ctx)
+    for key in kind.required_fields:
+        found = have.get(key, [])
+        name = names.get(key, key.replace("_", " ").title() if key != "id" else "ID")
+        if found:
+            if all(not _clean(f.value) for f in found):
+                f = found[0]
+                yield Report(f.span, f"{name} has no value; fill it in")
+            continue
+        if key == "id" and doc.id and h1 is not None and doc.id in h1.title:
+            continue
+        if key == "title" and h1 is not None and h1.title.strip():
+            continue
+        vocab = kind.statuses if key == "status" else kind.types if key == "type" else ()
+        hint = f" ({'|'.join(vocab)})" if vocab else ""
+        yield Report(
+            _first_line(doc),
+            f"a {kind.name} needs the field {name}{hint}; "
+            f'add a line "**{name}**: …" under the title',
+        )
+
+
+@rule("SB102", "invalid-status", severity="error", tags=("fields", "lifecycle"), fixable=True)
+def invalid_status(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A status outside the kind's vocabulary.
+
+    Why: the workflow (`specbook move`), `list --status` and the portal only know
+    the kind's statuses; a document with any other word is invisible to them. A
+    word that only means a status (`draft`, or an alias the book configures under
+    `status_aliases`, such as `Accepté`) works, but the header should say the
+    status itself so that every tool and reader agrees.
+
+    Example: `**Status**: Reveiw` is reported as an error with the closest status
+    (`did you mean "Review"?`). `**Status**: draft` or `status: accepted` in front
+    matter is reported as a warning: "write it as …". Case, accents, emoji and a
+    trailing explanation (`✅ Approved (by the board)`) are ignored when matching;
+    unfilled prompts such as `[Draft|Review|...]` are left to the placeholder rule.
+
+    Fix: write one of the kind's statuses. `specbook lint --fix` rewrites a case
+    variant or an alias to the status word itself, in every place the status is
+    written (front matter, bold line, table), and changes no other byte.
+    """
+    kind = ctx.kind
+    if kind is None or not kind.statuses:
+        return
+    fields = [f for f in doc.fields if f.key == "status"]
+    if fields:
+        yield from _vocabulary_check(
+            doc, fields, kind, "Status", kind.statuses, _status_table(kind)
+        )
+
+
+@rule("SB103", "invalid-type", severity="error", tags=("fields",), fixable=True)
+def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A type outside the kind's vocabulary.
+
+    Why: types group documents in `list --type`, in the portal and in reports; a
+    type the book does not know puts the document in a group of its own.
+
+    Example: `**Type**: Improvement` in a SPEC (types: Feature, Enhancement, Fix,
+    Refactor, Infrastructure) is reported with the closest type. `**Type**: feature`
+    is reported as a warning: "write it as Feature". A kind that lists no types
+    accepts any type; unfilled prompts are left to the placeholder rule.
+
+    Fix: write one of the kind's types (a book may add its own with `types`).
+    `specbook lint --fix` rewrites a case variant to the type word itself.
+    """
+    kind = ctx.kind
+    if kind is None or not kind.types:
+        return
+    fields = [f for f in doc.fields if f.key == "type"]
+    if fields:
+        table = {norm_key(t): t for t in kind.types}
+        yield from _vocabulary_check(doc, fields, kind, "Type", kind.types, table)
+
+
+@rule("SB104", "invalid-date", severity="error", tags=("fields", "dates"))
+def invalid_date(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A date that is not a real ISO `YYYY-MM-DD` date.
+
+    Why: specbook sorts, filters and checks staleness by the Date, Created and
+    Modified fields; `03/04/2026` means March or April depending on the reader, and
+    `2026-02-30` does not exist.
+
+    Example: `**Date**: 2026-02-30`, `**Created**: March 5, 2026` or
+    `due_date: 15/01/2026`. Every field named Date, Created or Modified (or whose
+    name ends in "date") is checked. A real date followed by a note
+    (`2026-08-16 (pending release)`) or a time passes; `None`, `-`, `N/A`, `TBD` and
+    unfilled prompts such as `[YYYY-MM-DD]` are not reported here.
+
+    Fix: write the date as `YYYY-MM-DD` (the message suggests it when the value is
+    unambiguous).
+    """
+    for f in doc.fields:
+        if not _is_date_key(f.key):
+            continue
+        s, e, text, _ = _value_of(doc, f)
+        if not text or _empty(text) or is_placeholder(text) or is_placeholder(f.value.strip()):
+            continue
+        if _iso_date(text) is not None:
+            continue
+        sp = _span(doc, s, e, f.value_span.line)
+        label = _label(f)
+        if _ISO_LEAD.match(text):
+            yield Report(sp, f'{label} "{text}" is not a real date; write a date that exists')
+            continue
+        guess = _guess_date(text)
+        hint = f" ({guess.isoformat()}?)" if guess else ""
+        yield Report(sp, f'{label} "{text}" is not an ISO date; write it as YYYY-MM-DD{hint}')
+
+
+@rule("SB105", "id-mismatch", severity="error", tags=("fields", "identity"))
+def id_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """The ID in the file differs from the ID in the file name.
+
+    Why: people and tools find a document by either one; when they disagree a
+    reference to SPEC-002 may open SPEC-001's file, and `specbook show` and the
+    links of the portal point at different documents.
+
+    Example: `SPEC-001-login.md` whose header says `**ID**: SPEC-002`. A file whose
+    name starts with no ID (`login.md`) is not checked; the ID is the one of the ID
+    field, or of the title (`# SPEC-002: Login`) when there is no ID field.
+
+    Fix: rename the file or correct the ID field, whichever is wrong
+    (`specbook renumber` changes an ID and every reference to it).
+    """
+    if not doc.path or not doc.id:
+        return
+    name = doc.path.replace("\\", "/").rsplit("/", 1)[-1]
+    m = _FILE_ID.match(name)
+    if m is None:
+        return
+    file_id = m.group(1)
+    if doc.id == file_id:
+        return
+    rest = name[len(doc.id) : len(doc.id) + 1]
+    if name.startswith(doc.id) and rest in ("", "-", "_", ".", " "):
+        return  # `SPEC-001-2-x.md` for SPEC-001: the name does start with the ID
+    span: Span | None = None
+    for f in doc.fields:
+        if f.key == "id":
+            s, e, text, _ = _value_of(doc, f)
+            if text == doc.id:
+                span = _span(doc, s, e, f.value_span.line)
+                break
+    if span is None:
+        span = _first_line(doc)
+    yield Report(span, f"the ID is {doc.id} but the file name says {file_id}; make them agree")
+
+
+def _comparable(doc: Document, f: Field, kind: KindConfig | None) -> tuple[str, str] | None:
+    """What SB107 compares: a normalized value, and the text to show; ``None`` to skip."""
+    _, _, text, _ = _value_of(doc, f)
+    if not text or _empty(text):
+        return None
+    if f.key == "status" and kind is not None:
+        word = kind.canonical_status(text)
+        if word is not None:
+            return "status:" + word, text
+    if _is_date_key(f.key):
+        d = _iso_date(text)
+        if d is not None:
+            return "date:" + d.isoformat(), text
+    return " ".join(text.casefold().split()), text
+
+
+@rule("SB107", "conflicting-field", severity="error", tags=("fields",))
+def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """One field given twice (front matter, bold line, table) with different values.
+
+    Why: readers and tools each pick one of the places; when front matter says
+    `released` and the bold line says `draft`, half of them see the wrong status.
+    It usually means one place was updated and the other forgotten.
+
+    Example: front matter `status: released` and, under the title,
+    `**Estado**: En progreso`. Places of the header count: front matter, bold lines
+    and tables under the title, a `## Status` section and the Metadata section.
+    Values are compared without case and surrounding blanks; statuses by the status
+    they mean (`draft` and `Draft` agree), dates by their date
+    (`2026-08-16 (v2)` and `2026-08-16` agree). An unfilled `{{status}}` differs
+    from any real value. The finding stands at the second place and names the first.
+
+    Fix: keep the right value in one place and make the others say the same, or
+    delete the duplicates.
+    """
+    kind = ctx.kind
+    by_key: dict[str, list[Field]] = {}
+    for f in doc.fields:
+        if _is_header(f):
+            by_key.setdefault(f.key, []).append(f)
+    for key, fields in by_key.items():
+        if len(fields) < 2:
+            continue
+        fields.sort(key=lambda f: f.span.start)
+        first: tuple[Field, str, str] | None = None
+        seen: set[str] = set()
+        for f in fields:
+            c = _comparable(doc, f, kind)
+            if c is None:
+                continue
+            norm, shown = c
+            if first is None:
+                first = (f, norm, shown)
+                seen.add(norm)
+                continue
+            if norm in seen:
+                continue
+            seen.add(norm)
+            ff, _, fshown = first
+            where = _SOURCE_NAMES.get(ff.source, ff.source)
+            if ff.source != "front_matter" and ff.section is not None:
+                where = f"the {ff.section} section"
+            yield Report(
+                f.span,
+                f'{key.replace("_", " ")} is "{fshown}" in {where} (line {ff.span.line}) '
+                f'but "{shown}" here; make them agree',
+            )
+
+
+@rule("SB108", "date-order", severity="warning", tags=("fields", "dates"), fixable=True)
+def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """Modified before Created, or a date in the future.
+
+    Why: a Modified date earlier than the Created date, or earlier than the last
+    review, means the field was not updated; a date after today is a typo (or a
+    plan, which belongs in the Timeline, not the header).
+
+    Example: `**Created**: 2026-03-01` with `**Modified**: 2026-02-01`; a Review
+    History row dated 2026-04-02 while Modified says 2026-03-20; `**Date**: 2062-01-01`.
+    The latest Review History date counts (rows dated after today are ignored).
+
+    Fix: `specbook lint --fix` sets a Modified date that is too early to the latest
+    of Created and the Review History dates, changing only the date's bytes (a note
+    after the date stays). A date in the future is reported without a fix: correct it
+    by hand.
+    """
+    today = ctx.today
+    dated: list[tuple[Field, dt.date, int, int]] = []
+    for f in doc.fields:
+        if f.key not in ("date", "created", "modified") or not _is_header(f):
+            continue
+        s, e, text, _ = _value_of(doc, f)
+        d = _iso_date(text)
+        if d is not None:
+            dated.append((f, d, s, e))
+    if not dated:
+        return
+    for f, d, s, e in dated:
+        if d > today:
+            yield Report(
+                _span(doc, s, e, f.value_span.line),
+                f"{_label(f)} {d.isoformat()} is in the future (today is {today.isoformat()}); "
+                "correct the date",
+            )
+    created = next((d for f, d, _, _ in dated if f.key == "created"), None)
+    reviewed: dt.date | None = None
+    if any(f.key == "modified" for f, _, _, _ in dated):
+        for entry in doc.review_history:
+            rd = _iso_date(_clean(entry.date))
+            if rd is not None and rd <= today and (reviewed is None or rd > reviewed):
+                reviewed = rd
+    for f, d, s, e in dated:
+        if f.key != "modified":
+            continue
+        why: list[str] = []
+        if created is not None and d < created:
+            why.append(f"Created {created.isoformat()}")
+        if reviewed is not None and d < reviewed:
+            why.append(f"the last Review History date {reviewed.isoformat()}")
+        if not why:
+            continue
+        target = max(x for x in (created, reviewed) if x is not None)
+        iso = d.isoformat().encode()
+        at = doc.source.find(iso, s, e)
+        fix = (Patch(at, at + len(iso), target.isoformat().encode()),) if at >= 0 else ()
+        yield Report(
+            _span(doc, s, e, f.value_span.line),
+            f"Modified {d.isoformat()} is before {' and '.join(why)}; "
+            f"set it to {target.isoformat()}",
+            fix=fix,
+        )
+
+
+_NAMES: dict[int, tuple[object, dict[str, str], dict[str, str]]] = {}
+
+
+def _template_maps(ctx: RuleContext) -> tuple[dict[str, str], dict[str, str]]:
+    """The template's field names: by canonical key, and by case-folded name."""
+    t = ctx.template
+    if t is None:
+        return {}, {}
+    hit = _NAMES.get(id(t))
+    if hit is None or hit[0] is not t:
+        by_key: dict[str, str] = {}
+        by_name: dict[str, str] = {}
+        for f in t.document.fields:
+            by_key.setdefault(f.key, f.name)
+            by_name.setdefault(f.name.casefold(), f.name)
+        hit = (t, by_key, by_name)
+        _NAMES[id(t)] = hit
+    return hit[1], hit[2]
+
+
+def _template_names(ctx: RuleContext) -> dict[str, str]:
+    return _template_maps(ctx)[0]
+
+
+@rule("SB109", "field-name-case", severity="info", tags=("fields", "style"), fixable=True)
+def field_name_case(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A field name spelled with other capitals than in the template.
+
+    Why: the template is the book's house style; `**status**`, `**STATUS**` and
+    `**Status**` all work, but mixed spellings make documents look unlike each other
+    and make plain-text searches (`grep "**Status**"`) miss some of them.
+
+    Example: `**status**: Draft` where the template writes `**Status**:`, or
+    `| Id | SPEC-004 |` where it writes `**ID**`. Names in front matter (`status:`)
+    follow YAML conventions and are not checked; a name in another language
+    (`**Estado**`) is not a different spelling and is left alone.
+
+    Fix: `specbook lint --fix` rewrites the name's letters as the template spells
+    them, and nothing else on the line.
+    """
+    if ctx.template is None:
+        return
+    _, by_name = _template_maps(ctx)
+    if not by_name:
+        return
+    src = doc.source
+    for f in doc.fields:
+        if f.source in ("front_matter", "section"):
+            continue
+        want = by_name.get(f.name.casefold())
+        if want is None or want == f.name:
+            continue
+        raw = f.name.encode("utf-8")
+        at = src.find(raw, f.span.start, f.value_span.start)
+        if at < 0:
+            continue
+        line = f.span.line
+        yield Report(
+            Span(at, at + len(raw), line, line),
+            f'field name "{f.name}" is spelled "{want}" in the template; write "{want}"',
+            fix=(Patch(at, at + len(raw), want.encode("utf-8")),),
+        )
