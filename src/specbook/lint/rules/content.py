@@ -79,7 +79,7 @@ def _templated(text: str, ctx: RuleContext) -> bool:
     """Whether text holds a `{{…}}` or one of the template's own prompts (SB205's job)."""
     if MUSTACHE.search(text):
         return True
-    prompts = getattr(ctx.template, "prompts", None)
+    prompts: frozenset[str] = getattr(ctx.template, "prompts", None) or frozenset()
     return bool(prompts) and any(m.group(0) in prompts for m in PROMPT.finditer(text))
 
 

@@ -133,7 +133,7 @@ def _closest(value: str, words: Iterable[str], table: dict[str, str]) -> str | N
     """The vocabulary word closest to ``value`` (difflib), or ``None``."""
     keys = {norm_key(w): w for w in words}
     keys.update(table)
-    hit = difflib.get_close_matches(norm_key(value), list(keys), n=1, cutoff=0.6)
+    hit = difflib.get_close_matches(norm_key(value), list(keys), n=1, cutoff=0.75)
     return keys[hit[0]] if hit else None
 
 
@@ -229,7 +229,7 @@ def _vocabulary_check(
         word, whole = _lookup(table, text)
         if word is None:
             close = _closest(text, words, table)
-            hint = f'; did you mean "{close}"?' if close else ";"
+            hint = f'; did you mean "{close}"?' if close else ""
             yield Report(
                 _span(doc, s, e, line),
                 f'{what} "{text}" is not a {kind.name} {what.lower()}{hint} (allowed: {allowed})',
