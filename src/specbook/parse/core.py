@@ -470,14 +470,11 @@ class _Parser:
             if key in _FIELD_SECTIONS:
                 zones.append((he, end, names.get(key, title), False))
             # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
-            if (
+            # Only at level 2: a `#### Modifié : GET /api` heading deep in a design is no field.
+            if level == 2 and (
                 ":" in title
                 or key in _FIELD_HEADINGS
-                or self.ctx.config.field_aliases.get(key)
-                in (
-                    "status",
-                    "title",
-                )
+                or self.ctx.config.field_aliases.get(key) in ("status", "title")
             ):
                 hf = self._heading_field(work, title, hs, he, end)
                 if hf is not None:

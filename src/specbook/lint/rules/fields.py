@@ -23,10 +23,14 @@ _HEADER_SECTIONS = frozenset(
 _HTML_COMMENT_TAIL = re.compile(rb"\s*<!--(?:(?!-->).)*-->\s*$", re.DOTALL)
 _YAML_COMMENT = re.compile(rb"[ \t]+#")
 _EDGE = b"*_` \t"
+_DEEP_HEADING = re.compile(rb"[ \t]{0,3}#{3,}")
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)$")
 # a value written as plain words (no emoji, no explanation): safe to rewrite whole
 _WORDY = re.compile(r"[^\W\d_](?:[\w' -]*\w)?")
 # a real ISO date at the start of a value, followed by nothing, a time or a note
 _ISO_LEAD = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?=$|T\d|[\s,;(])")
+_MARKUP = re.compile(r"[*`]")
+_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 _LOOSE_YMD = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
 _MONTH_DY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _DAY_MY = re.compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})$")
@@ -51,6 +55,8 @@ _MONTHS = {
     )
     for m in names
 }
+_ID_VALUE = re.compile(r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+")
+_H1_ID = re.compile(r"[^\w\[(\"'`]*([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)\b")
 _FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?=$|[-_. ])")
 _SOURCE_NAMES = {
     "front_matter": "front matter",
@@ -66,6 +72,18 @@ _SOURCE_NAMES = {
 
 def _is_header(f: Field) -> bool:
     return f.section is None or norm_key(f.section) in _HEADER_SECTIONS
+
+
+def _fields(doc: Document) -> list[Field]:
+    """The document's fields, without `### Name: value` headings deep in the body
+    (`#### Modified: GET /api/x` is a heading, not the Modified field)."""
+    src = doc.source
+    out = []
+    for f in doc.fields:
+        if f.source == "section" and _DEEP_HEADING.match(src, f.span.start):
+            continue
+        out.append(f)
+    return out
 
 
 def _core(doc: Document, f: Field) -> tuple[int, int, str]:
@@ -109,10 +127,14 @@ def _empty(value: str) -> bool:
 
 
 def _value_of(doc: Document, f: Field) -> tuple[int, int, str, bool]:
-    """The value's bytes and text, and whether the bytes hold exactly the parsed value
-    (so that rewriting them is a safe fix)."""
+    """The value's byte range and text, and whether those bytes hold exactly the parsed
+    value (so that rewriting them is a safe fix). When they do not (a YAML block
+    scalar, a table cell with a link), the parsed value and the whole value span."""
     s, e, text = _core(doc, f)
-    return s, e, text, text == _clean(f.value)
+    value = _clean(f.value)
+    if text == value:
+        return s, e, text, True
+    return f.value_span.start, f.value_span.end, value, False
 
 
 def _span(doc: Document, start: int, end: int, line: int) -> Span:
@@ -153,9 +175,13 @@ def _quote(values: Sequence[str]) -> str:
     return ", ".join(values)
 
 
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _iso_date(value: str) -> dt.date | None:
     """The real ISO date that ``value`` starts with (``2026-08-16 (note)`` counts)."""
-    m = _ISO_LEAD.match(value.strip())
+    m = _ISO_LEAD.match(_MARKUP.sub("", value).strip())
     if m is None:
         return None
     try:
@@ -165,12 +191,21 @@ def _iso_date(value: str) -> dt.date | None:
 
 
 def _guess_date(value: str) -> dt.date | None:
-    """The date a non-ISO but unambiguous value means (``2026/3/5``, ``March 5, 2026``)."""
+    """The date a non-ISO but unambiguous value means (``2026/3/5``, ``March 5, 2026``,
+    ``15/01/2026``)."""
     v = value.strip()
     try:
         m = _LOOSE_YMD.match(v)
         if m:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _DMY.match(v)
+        if m:
+            a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            if a > 12 >= b:
+                return dt.date(y, b, a)
+            if b > 12 >= a:
+                return dt.date(y, a, b)
+            return None  # 03/04/2026: March or April, nobody knows
         m = _MONTH_DY.match(v)
         if m and m.group(1).lower() in _MONTHS:
             return dt.date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
@@ -232,7 +267,8 @@ def _vocabulary_check(
             hint = f'; did you mean "{close}"?' if close else ""
             yield Report(
                 _span(doc, s, e, line),
-                f'{what} "{text}" is not a {kind.name} {what.lower()}{hint} (allowed: {allowed})',
+                f'{what} "{_short(text)}" is not a {kind.name} {what.lower()}{hint} '
+                f"(allowed: {allowed})",
             )
             continue
         if text == word or not whole or not _WORDY.fullmatch(text):
@@ -270,7 +306,7 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if kind is None:
         return
     have: dict[str, list[Field]] = {}
-    for f in doc.fields:
+    for f in _fields(doc):
         have.setdefault(f.key, []).append(f)
     h1 = next((s for s in doc.sections if s.level == 1), None)
     names = _template_names(ctx)
@@ -282,7 +318,7 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 f = found[0]
                 yield Report(f.span, f"{name} has no value; fill it in")
             continue
-        if key == "id" and doc.id and h1 is not None and doc.id in h1.title:
+        if key == "id" and h1 is not None and _H1_ID.match(h1.title):
             continue
         if key == "title" and h1 is not None and h1.title.strip():
             continue
@@ -318,7 +354,7 @@ def invalid_status(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     kind = ctx.kind
     if kind is None or not kind.statuses:
         return
-    fields = [f for f in doc.fields if f.key == "status"]
+    fields = [f for f in _fields(doc) if f.key == "status"]
     if fields:
         yield from _vocabulary_check(
             doc, fields, kind, "Status", kind.statuses, _status_table(kind)
@@ -343,7 +379,7 @@ def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     kind = ctx.kind
     if kind is None or not kind.types:
         return
-    fields = [f for f in doc.fields if f.key == "type"]
+    fields = [f for f in _fields(doc) if f.key == "type"]
     if fields:
         table = {norm_key(t): t for t in kind.types}
         yield from _vocabulary_check(doc, fields, kind, "Type", kind.types, table)
@@ -366,7 +402,7 @@ def invalid_date(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     Fix: write the date as `YYYY-MM-DD` (the message suggests it when the value is
     unambiguous).
     """
-    for f in doc.fields:
+    for f in _fields(doc):
         if not _is_date_key(f.key):
             continue
         s, e, text, _ = _value_of(doc, f)
@@ -376,12 +412,16 @@ def invalid_date(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             continue
         sp = _span(doc, s, e, f.value_span.line)
         label = _label(f)
-        if _ISO_LEAD.match(text):
-            yield Report(sp, f'{label} "{text}" is not a real date; write a date that exists')
+        if _ISO_LEAD.match(_MARKUP.sub("", text)):
+            yield Report(
+                sp, f'{label} "{_short(text)}" is not a real date; write a date that exists'
+            )
             continue
         guess = _guess_date(text)
-        hint = f" ({guess.isoformat()}?)" if guess else ""
-        yield Report(sp, f'{label} "{text}" is not an ISO date; write it as YYYY-MM-DD{hint}')
+        hint = f" (did you mean {guess.isoformat()}?)" if guess else ""
+        yield Report(
+            sp, f'{label} "{_short(text)}" is not an ISO date; write it as YYYY-MM-DD{hint}'
+        )
 
 
 @rule("SB105", "id-mismatch", severity="error", tags=("fields", "identity"))
@@ -399,28 +439,33 @@ def id_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     Fix: rename the file or correct the ID field, whichever is wrong
     (`specbook renumber` changes an ID and every reference to it).
     """
-    if not doc.path or not doc.id:
+    if not doc.path:
         return
     name = doc.path.replace("\\", "/").rsplit("/", 1)[-1]
     m = _FILE_ID.match(name)
     if m is None:
         return
     file_id = m.group(1)
-    if doc.id == file_id:
-        return
-    rest = name[len(doc.id) : len(doc.id) + 1]
-    if name.startswith(doc.id) and rest in ("", "-", "_", ".", " "):
-        return  # `SPEC-001-2-x.md` for SPEC-001: the name does start with the ID
-    span: Span | None = None
-    for f in doc.fields:
-        if f.key == "id":
+    found: tuple[str, Span] | None = None
+    for f in _fields(doc):
+        if f.key == "id" and _is_header(f):
             s, e, text, _ = _value_of(doc, f)
-            if text == doc.id:
-                span = _span(doc, s, e, f.value_span.line)
+            if _ID_VALUE.fullmatch(text):
+                found = (text, _span(doc, s, e, f.value_span.line))
                 break
-    if span is None:
-        span = _first_line(doc)
-    yield Report(span, f"the ID is {doc.id} but the file name says {file_id}; make them agree")
+    if found is None:
+        h1 = next((s for s in doc.sections if s.level == 1), None)
+        hm = _H1_ID.match(h1.title) if h1 is not None else None
+        if h1 is None or hm is None:
+            return
+        found = (hm.group(1), h1.heading)
+    doc_id, span = found
+    if doc_id == file_id:
+        return
+    rest = name[len(doc_id) : len(doc_id) + 1]
+    if name.startswith(doc_id) and rest in ("", "-", "_", ".", " "):
+        return  # `SPEC-001-2-x.md` for SPEC-001: the name does start with the ID
+    yield Report(span, f"the ID is {doc_id} but the file name says {file_id}; make them agree")
 
 
 def _comparable(doc: Document, f: Field, kind: KindConfig | None) -> tuple[str, str] | None:
@@ -428,10 +473,12 @@ def _comparable(doc: Document, f: Field, kind: KindConfig | None) -> tuple[str, 
     _, _, text, _ = _value_of(doc, f)
     if not text or _empty(text):
         return None
-    if f.key == "status" and kind is not None:
-        word = kind.canonical_status(text)
+    if f.key == "status":
+        word = kind.canonical_status(text) if kind is not None else None
         if word is not None:
             return "status:" + word, text
+        # an explanation after the status does not make it another status
+        return " ".join(_TRAILING_NOTE.sub("", text).casefold().split()), text
     if _is_date_key(f.key):
         d = _iso_date(text)
         if d is not None:
@@ -460,7 +507,7 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """
     kind = ctx.kind
     by_key: dict[str, list[Field]] = {}
-    for f in doc.fields:
+    for f in _fields(doc):
         if _is_header(f):
             by_key.setdefault(f.key, []).append(f)
     for key, fields in by_key.items():
@@ -487,8 +534,8 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 where = f"the {ff.section} section"
             yield Report(
                 f.span,
-                f'{key.replace("_", " ")} is "{fshown}" in {where} (line {ff.span.line}) '
-                f'but "{shown}" here; make them agree',
+                f'{key.replace("_", " ")} is "{_short(fshown)}" in {where} (line {ff.span.line}) '
+                f'but "{_short(shown)}" here; make them agree',
             )
 
 
@@ -511,7 +558,7 @@ def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """
     today = ctx.today
     dated: list[tuple[Field, dt.date, int, int]] = []
-    for f in doc.fields:
+    for f in _fields(doc):
         if f.key not in ("date", "created", "modified") or not _is_header(f):
             continue
         s, e, text, _ = _value_of(doc, f)
@@ -541,7 +588,7 @@ def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if created is not None and d < created:
             why.append(f"Created {created.isoformat()}")
         if reviewed is not None and d < reviewed:
-            why.append(f"the last Review History date {reviewed.isoformat()}")
+            why.append(f"the latest Review History date {reviewed.isoformat()}")
         if not why:
             continue
         target = max(x for x in (created, reviewed) if x is not None)
@@ -602,7 +649,7 @@ def field_name_case(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if not by_name:
         return
     src = doc.source
-    for f in doc.fields:
+    for f in _fields(doc):
         if f.source in ("front_matter", "section"):
             continue
         want = by_name.get(f.name.casefold())
