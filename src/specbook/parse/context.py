@@ -26,7 +26,7 @@ class ParseContext:
             rf"(?<![\w/-])((?:{alt})-\d+)(?:/((?:{reqs})-\d+))?(?![\w]|-\w)".encode()
         )
         self.req_item_re = re.compile(
-            rf"^\s*(?:\d+[.)]\s*)?((?:{reqs})-\d+)\b[\s:.)*_—–-]*(.*)$", re.S
+            rf"^\s*(?:\d+[.)]\s*)?((?:{reqs})-\d+(?:\.\d+)*)\b[\s:.)*_—–-]*(.*)$", re.S
         )
         self.non_functional = set(config.non_functional_prefixes)
 

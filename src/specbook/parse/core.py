@@ -991,9 +991,16 @@ def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
 
 
 def _trim_value(work: bytes, s: int, e: int) -> tuple[int, int]:
-    """Narrow a value's byte range: no surrounding blanks, backslash break or backticks."""
+    """Narrow a value's byte range: no surrounding blanks, trailing HTML comment,
+    backslash break or backticks."""
     while e > s and work[e - 1] in b" \t\r":
         e -= 1
+    if e - s >= 7 and work[e - 3 : e] == b"-->":  # `**Status**: Draft <!-- reviewed -->`
+        open_at = work.rfind(b"<!--", s, e)
+        if open_at >= 0:
+            e = open_at
+            while e > s and work[e - 1] in b" \t":
+                e -= 1
     if e > s and work[e - 1] == 0x5C:  # trailing backslash line break
         e -= 1
         while e > s and work[e - 1] in b" \t":

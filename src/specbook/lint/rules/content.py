@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.template import MUSTACHE, PROMPT
@@ -14,10 +15,12 @@ from specbook.text import is_placeholder, norm_heading, norm_key
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_TOKEN = re.compile(r"<Token token_type: [^,>]*, text: (.*?), line: \d+.*?>")
 _HTML_COMMENT = re.compile(r"\s*<!--.*?-->\s*$")
 _HASH_COMMENT = re.compile(r"(?:^|\s)#.*$")
 _PIP_OPTION = re.compile(r"^(?:-[rceif]\s|--[a-z])")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_PAREN = re.compile(r"\([^()]*\)")
 
 # ```sql and its dialects -> sqlglot's dialect name (None: the generic one)
 _SQL = {
@@ -33,7 +36,6 @@ _SQL = {
 _YAML = ("yaml", "yml")
 # Dependency blocks that hold requirement lines; ```bash or ```toml blocks hold other things.
 _REQ_LANGS = ("", "text", "txt", "plain", "plaintext", "requirements", "requirements.txt", "pip")
-_LEVELS = ("High", "Med", "Low")
 _LEVEL_KEYS = {"high": "High", "med": "Med", "medium": "Med", "low": "Low"}
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–", "tbd"}
 
@@ -55,6 +57,19 @@ def _line_span(doc: Document, line: int) -> Span:
     while s < e and src[s] in b" \t":
         s += 1
     return Span(s, e, line, line)
+
+
+def _at_margin(doc: Document, block: CodeBlock) -> bool:
+    """Whether the block's fence starts its line (so columns inside it are the file's)."""
+    starts = doc.line_starts
+    line = block.span.line
+    return 0 < line <= len(starts) and block.span.start == starts[line - 1]
+
+
+def _where(doc: Document, block: CodeBlock, line: int, column: object) -> str:
+    if isinstance(column, int) and _at_margin(doc, block):
+        return f" (line {line}, column {column})"
+    return f" (line {line})"
 
 
 def _ranges(doc: Document, name: str) -> list[tuple[int, int]]:
@@ -81,6 +96,11 @@ def _templated(text: str, ctx: RuleContext) -> bool:
         return True
     prompts: frozenset[str] = getattr(ctx.template, "prompts", None) or frozenset()
     return bool(prompts) and any(m.group(0) in prompts for m in PROMPT.finditer(text))
+
+
+def _sql_message(text: str) -> str:
+    """sqlglot's message without terminal colours or token reprs, shortened."""
+    return _short(_TOKEN.sub(r'"\1"', _ANSI.sub("", text)))
 
 
 @rule("SB601", "invalid-sql", severity="error", tags=("content",))
@@ -111,32 +131,43 @@ def invalid_sql(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             continue
         if _templated(block.text, ctx):
             continue
-        import sqlglot
-        from sqlglot.errors import ParseError, SqlglotError
-
-        try:
-            sqlglot.parse(block.text, read=_SQL[_language(block)])
-        except ParseError as exc:
-            first = exc.errors[0] if exc.errors else {}
-            what = str(first.get("description") or str(exc).splitlines()[0])
-            where = ""
-            line = first.get("line")
-            if isinstance(line, int) and line > 0:
-                where = f" (line {block.span.line + line}, column {first.get('col')})"
-            yield Report(
-                _line_span(doc, block.span.line),
-                f"SQL does not parse: {_short(_ANSI.sub('', what))}{where}; fix the statement "
-                f"or mark the block with another language",
-            )
-        except SqlglotError as exc:
-            what = _ANSI.sub("", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            yield Report(
-                _line_span(doc, block.span.line),
-                f"SQL does not parse: {_short(what)}; fix the statement "
-                f"or mark the block with another language",
-            )
-        except Exception:  # a parser defect is not the document's fault
+        problem = _sql_problem(block.text, _SQL[_language(block)])
+        if problem is None:
             continue
+        what, line, col = problem
+        where = _where(doc, block, block.span.line + line, col) if line > 0 else ""
+        yield Report(
+            _line_span(doc, block.span.line),
+            f"SQL does not parse: {what}{where}; fix the statement "
+            f"or mark the block with another language",
+        )
+
+
+@lru_cache(maxsize=1024)
+def _sql_problem(text: str, dialect: str | None) -> tuple[str, int, int | None] | None:
+    """What sqlglot says is wrong with ``text`` (message, line in the block, column),
+    or ``None`` when it parses. Cached: many documents keep the template's example."""
+    import sqlglot
+    from sqlglot.errors import ParseError, SqlglotError
+
+    try:
+        sqlglot.parse(text, read=dialect)
+    except ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        what = str(first.get("description") or str(exc).splitlines()[0])
+        line = first.get("line")
+        col = first.get("col")
+        return (
+            _sql_message(what),
+            line if isinstance(line, int) else 0,
+            col if isinstance(col, int) else None,
+        )
+    except SqlglotError as exc:
+        what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return _sql_message(what), 0, None
+    except Exception:  # a parser defect is not the document's fault
+        return None
+    return None
 
 
 @rule("SB602", "invalid-yaml", severity="error", tags=("content",))
@@ -157,31 +188,43 @@ def invalid_yaml(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     blocks = [b for b in doc.code_blocks if b.closed and _language(b) in _YAML]
     if not blocks:
         return
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     for block in blocks:
         text = block.text
         if not text.strip() or "{{" in text or "{%" in text:
             continue
-        try:
-            for _ in yaml.load_all(text, Loader=loader):
-                pass
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            context = getattr(exc, "context", None)
-            mark = getattr(exc, "problem_mark", None)
-            where = ""
-            if mark is not None:
-                where = f" (line {block.span.line + 1 + mark.line}, column {mark.column + 1})"
-            what = f"{context}: {problem}" if context else str(problem)
-            yield Report(
-                _line_span(doc, block.span.line),
-                f"YAML does not parse: {_short(what)}{where}; fix the YAML "
-                f"or mark the block with another language",
-            )
-        except Exception:  # a loader defect is not the document's fault
+        problem = _yaml_problem(text)
+        if problem is None:
             continue
+        what, line, col = problem
+        where = _where(doc, block, block.span.line + 1 + line, col) if line >= 0 else ""
+        yield Report(
+            _line_span(doc, block.span.line),
+            f"YAML does not parse: {what}{where}; fix the YAML "
+            f"or mark the block with another language",
+        )
+
+
+@lru_cache(maxsize=1024)
+def _yaml_problem(text: str) -> tuple[str, int, int] | None:
+    """What the YAML loader says is wrong with ``text`` (message, 0-based line in the
+    block or -1, 1-based column), or ``None`` when every document in it loads."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for _ in yaml.load_all(text, Loader=loader):
+            pass
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        mark = getattr(exc, "problem_mark", None)
+        what = f"{context}: {problem}" if context else str(problem)
+        if mark is None:
+            return _short(what), -1, 0
+        return _short(what), int(mark.line), int(mark.column) + 1
+    except Exception:  # a loader defect is not the document's fault
+        return None
+    return None
 
 
 @rule("SB603", "invalid-dependency", severity="error", tags=("content",))
@@ -231,13 +274,12 @@ def invalid_dependency(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
 
 def _columns(table: Table, names: tuple[str, ...]) -> list[int]:
-    """Indexes of the header cells whose first words are one of ``names``."""
-    out = []
-    for i, cell in enumerate(table.header):
-        key = norm_key(cell.text)
-        if any(key == n or key.startswith(n + " ") for n in names):
-            out.append(i)
-    return out
+    """Indexes of the header cells named one of ``names`` (a `(H/M/L)` hint aside)."""
+    return [i for i, cell in enumerate(table.header) if _header_key(cell.text) in names]
+
+
+def _header_key(text: str) -> str:
+    return norm_key(_PAREN.sub(" ", text))
 
 
 def _cell(row: tuple[Cell, ...], i: int) -> Cell | None:
@@ -258,11 +300,13 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Fix: pick one of High, Med or Low for each risk. Tables are checked in the Risk
     Assessment section, and anywhere a table has both a Probability and an Impact
-    column.
+    column. The template's `High/Med/Low` is a warning while the document is a
+    Draft, like any unfilled prompt.
     """
     if not doc.tables:
         return
     ranges: list[tuple[int, int]] | None = None
+    draft = ctx.kind is None or doc.status_canonical in (None, ctx.kind.statuses[0])
     for table in doc.tables:
         likely = _columns(table, ("probability", "likelihood"))
         impact = _columns(table, ("impact",))
@@ -289,8 +333,12 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 if key in _LEVEL_KEYS:
                     continue
                 column = table.header[i].text
+                severity = None
                 if key == "high med low" or key == "high medium low":
                     msg = f"{column} is still the template's `{value}`; pick one of High, Med, Low"
+                    # the template's own prompt: like a placeholder, a Draft may keep it
+                    if draft:
+                        severity = "warning"
                 elif not value:
                     msg = f"{column} is empty; pick one of High, Med, Low"
                 else:
@@ -298,7 +346,9 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                     hint = f'; did you mean "{_LEVEL_KEYS[close[0]]}"?' if close else ""
                     msg = f'{column} "{_short(value, 40)}" is not one of High, Med, Low{hint}'
                 yield Report(
-                    Span(cell.span.start, cell.span.end, row_span.line, row_span.line), msg
+                    Span(cell.span.start, cell.span.end, row_span.line, row_span.line),
+                    msg,
+                    severity=severity,
                 )
 
 
@@ -344,8 +394,10 @@ def timeline_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             name_cell = _cell(row, li)
             name = name_cell.text.strip() if name_cell is not None else ""
             what = f'phase "{_short(name, 40)}"' if name else "this phase"
+            gap = (start - end).days
             yield Report(
                 Span(row_span.start, row_span.end, row_span.line, row_span.line),
-                f"{what} ends {end.isoformat()}, {(start - end).days} days before it starts "
-                f"{start.isoformat()}; correct the Start Date or the End Date",
+                f"{what} ends {end.isoformat()}, {gap} day{'s' if gap != 1 else ''} before it "
+                f"starts {start.isoformat()}; correct the {table.header[si].text} "
+                f"or the {table.header[ei].text}",
             )

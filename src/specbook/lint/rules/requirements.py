@@ -28,6 +28,7 @@ _MEASURED = re.compile(
 _ANY_NUMBER = re.compile(_NUMBER)
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–"}
 _REQ_NUMBER = re.compile(r"^(.*)-0*(\d+)$")
+_SUB_NUMBER = re.compile(rb"[.]\d")
 
 
 def _line_span(doc: Document, line: int, start: int | None = None) -> Span:
@@ -56,7 +57,8 @@ def defined_requirements(doc: Document) -> list[Requirement]:
 
     When the document has sections about requirements (``Requirements``,
     ``Functional Requirements``…), only the items inside them count; items in an
-    ``Out of Scope`` or traceability section mention requirements but do not define them.
+    ``Out of Scope`` or traceability section mention requirements but do not define
+    them, and ``FR-1.1`` is a part of FR-1, not a second FR-1.
     """
     reqs = doc.requirements
     if not reqs:
@@ -70,17 +72,23 @@ def defined_requirements(doc: Document) -> list[Requirement]:
         elif "requirement" in key:
             inside.append((s.span.start, s.span.end))
     out = []
+    src = doc.source
     for r in reqs:
         pos = r.span.start
         if inside and not any(a <= pos < b for a, b in inside):
             continue
         if any(a <= pos < b for a, b in outside):
             continue
+        if "." in r.id:
+            continue  # `FR-1.1` is a part of FR-1: its criteria are FR-1's
+        at = _id_span(doc, r).end
+        if _SUB_NUMBER.match(src, at):
+            continue
         out.append(r)
     return out
 
 
-@rule("SB301", "missing-acceptance", severity="error", tags=("requirements",))
+@rule("SB301", "missing-acceptance", severity="error", tags=("requirements",), status_aware=True)
 def missing_acceptance(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """A functional requirement (FR-n) without Acceptance Criteria.
 
@@ -103,7 +111,7 @@ def missing_acceptance(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             )
 
 
-@rule("SB302", "missing-target", severity="error", tags=("requirements",))
+@rule("SB302", "missing-target", severity="error", tags=("requirements",), status_aware=True)
 def missing_target(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """A non-functional requirement (NFR-n) without a Target.
 
@@ -202,9 +210,9 @@ def duplicate_requirement(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             continue
         prefix = key[0]
         highest[prefix] += 1
-        same = "" if seen.id == r.id else f" ({seen.id})"
+        same = "is already defined" if seen.id == r.id else f"has the number of {seen.id}, defined"
         yield Report(
             _id_span(doc, r),
-            f"{r.id} is already defined on line {seen.span.line}{same}; "
+            f"{r.id} {same} on line {seen.span.line}; "
             f"renumber this one (next free: {prefix}-{highest[prefix]})",
         )

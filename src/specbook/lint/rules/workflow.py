@@ -119,7 +119,7 @@ def approval_missing(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     by = f" ({author_raw.strip()})" if author else ""
     yield Report(
         span,
-        f"{doc.status} needs {needed} approval{'s' if needed != 1 else ''} by someone "
+        f"{status} needs {needed} approval{'s' if needed != 1 else ''} by someone "
         f"other than the author{by} since the last move to {review}; found {found}. "
         f"Record it with `specbook review {doc.id or 'ID'} --approve`, or set the status "
         f"back to {review}",
@@ -184,7 +184,7 @@ def unchecked_implemented(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         yield Report(
             Span(item.marker.start, end, line, line),
             f'"{_short(item.text)}" under {where} is unchecked but the status is '
-            f"{doc.status}; check it when done, remove it if dropped, or move the status back",
+            f"{implemented}; check it when done, remove it if dropped, or move the status back",
         )
 
 
@@ -222,7 +222,7 @@ def status_drift(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         return
     yield Report(
         span,
-        f'Status is "{doc.status}" but the last Review History row (line {entry.span.line}) '
+        f'Status is "{status}" but the last Review History row (line {entry.span.line}) '
         f'says "{entry.status}"; add a Review History row for the change or correct the Status',
     )
 
