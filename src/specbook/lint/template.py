@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from specbook.config import BookConfig, KindConfig
-from specbook.model import Document, Span
+from specbook.model import Document
 from specbook.parse import parse
 from specbook.templates import template_bytes
 from specbook.text import norm_heading
@@ -23,8 +23,10 @@ from specbook.text import norm_heading
 # A bracketed prompt: not a task box `[ ]`/`[x]`, not link text `[a](b)` / `[a][b]` /
 # `![a](b)`, not an index `a[i]`. A `[label]: url` definition is told apart by
 # DEFINITION, not here: `- [Metric 1]: [Expected change]` holds two prompts.
-_PROMPT = r"(?<![\w!\]\\])\[(?![ xX]\])([^\[\]\r\n]{1,200})\](?![(\[])"
-_XXX_ID = r"\b[A-Z][A-Z0-9]*-X{3,}\b"
+# (`\[` comes first, the look-behind after it: a literal start lets `re` skip ahead fast.)
+_PROMPT = r"\[(?<![\w!\]\\]\[)(?![ xX]\])([^\[\]\r\n]{1,200})\](?![(\[])"
+# `SPEC-XXX`, but not a part of a path or name such as `feature/SPEC-XXX-title.md`.
+_XXX_ID = r"(?<![\w/.-])[A-Z][A-Z0-9]*-X{3,}(?![\w/-]|\.\w)"
 _MUSTACHE = r"\{\{[^{}\r\n]{0,200}\}\}"
 # A link reference definition at the start of a line: `[label]: destination "title"`.
 _DEFINITION = (
@@ -42,6 +44,7 @@ MUSTACHE_BYTES = re.compile(_MUSTACHE.encode())
 DEFINITION_BYTES = re.compile(_DEFINITION.encode())
 HTML_COMMENT_BYTES = re.compile(rb"<!--.*?-->", re.S)
 _DIGITS = re.compile(r"\d+")
+_TICKS = re.compile(rb"`+")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ class TemplateFacts:
 
     ``prompt_keys`` holds :func:`prompt_key` of every bracketed prompt, so
     ``[Step 4]`` in a document is known as the template's ``[Step 1]``;
-    ``markers`` holds the template's ``XXX`` IDs and ``{{…}}`` prompts as written.
+    ``markers`` holds the template's ``XXX`` IDs and ``{{…}}`` prompts as written, and
+    ``code_markers`` those of them it has inside code (a block or a `code span`).
     """
 
     kind: str
@@ -68,6 +72,7 @@ class TemplateFacts:
     repeatable: tuple[str, ...]  # normalized heading stems such as "component"
     prompt_keys: frozenset[str] = frozenset()
     markers: frozenset[str] = frozenset()
+    code_markers: frozenset[str] = frozenset()  # markers the template has inside code
 
 
 def prompt_key(prompt: str) -> str:
@@ -79,9 +84,6 @@ def heading_stem(title: str) -> str:
     """``Component 1: [Name]`` -> ``component``: the part before any number or prompt."""
     head = re.split(r"[\[\d:{]", title, maxsplit=1)[0]
     return norm_heading(head) or norm_heading(title)
-
-
-_stem = heading_stem
 
 
 def _has_prompt(title: str) -> bool:
@@ -111,7 +113,7 @@ def facts_from_template(kind: str, data: bytes) -> TemplateFacts:
                     repeatable.append(heading_stem(s3.title))
                 elif s3.level == 3:
                     required.append(RequiredSection(3, s3.title, s2.title))
-    prompts, markers = _prompts(doc)
+    prompts, markers, code_markers = _prompts(doc)
     return TemplateFacts(
         kind,
         doc,
@@ -121,6 +123,7 @@ def facts_from_template(kind: str, data: bytes) -> TemplateFacts:
         tuple(repeatable),
         frozenset(prompt_key(p) for p in prompts),
         frozenset(markers),
+        frozenset(code_markers),
     )
 
 
@@ -150,7 +153,9 @@ def comment_ranges(data: bytes, code: Ranges) -> list[tuple[int, int]]:
     """Byte ranges of the HTML comments of ``data`` that do not start inside ``code``."""
     if b"<!--" not in data:
         return []
-    return [(m.start(), m.end()) for m in HTML_COMMENT_BYTES.finditer(data) if m.start() not in code]
+    return [
+        (m.start(), m.end()) for m in HTML_COMMENT_BYTES.finditer(data) if m.start() not in code
+    ]
 
 
 def is_definition(data: bytes, start: int, line_start: int) -> bool:
@@ -161,8 +166,18 @@ def is_definition(data: bytes, start: int, line_start: int) -> bool:
     )
 
 
-def _prompts(doc: Document) -> tuple[set[str], set[str]]:
-    """The template's bracketed prompts, and its ``XXX`` IDs and ``{{…}}`` prompts.
+def in_code_span(data: bytes, line_start: int, pos: int) -> bool:
+    """True when ``pos`` is inside a `code span`.
+
+    A cheap test (an odd number of backtick runs before ``pos`` on its line), used only
+    for the few matches that need it.
+    """
+    return len(_TICKS.findall(data, line_start, pos)) % 2 == 1
+
+
+def _prompts(doc: Document) -> tuple[set[str], set[str], set[str]]:
+    """The template's bracketed prompts, its ``XXX`` IDs and ``{{…}}`` prompts, and those
+    of the latter that stand inside code.
 
     Not prompts: table header cells and link text (fixed text), link reference
     definitions and the labels they define, and anything inside HTML comments
@@ -186,13 +201,18 @@ def _prompts(doc: Document) -> tuple[set[str], set[str]]:
         text = m.group(0).decode("utf-8", "replace")
         if m.start() not in skipped and prompt_key(text) not in defined:
             prompts.add(text)
-    markers = {
-        m.group(0).decode("utf-8", "replace")
-        for rx in (XXX_ID_BYTES, MUSTACHE_BYTES)
-        for m in rx.finditer(data)
-        if m.start() not in skipped
-    }
-    return prompts, markers
+    markers: set[str] = set()
+    code_markers: set[str] = set()
+    for rx in (XXX_ID_BYTES, MUSTACHE_BYTES):
+        for m in rx.finditer(data):
+            if m.start() in skipped:
+                continue
+            text = m.group(0).decode("utf-8", "replace")
+            markers.add(text)
+            line_start = doc.line_starts[bisect_right(doc.line_starts, m.start()) - 1]
+            if m.start() in code or in_code_span(data, line_start, m.start()):
+                code_markers.add(text)
+    return prompts, markers, code_markers
 
 
 @lru_cache(maxsize=64)

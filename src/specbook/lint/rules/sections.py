@@ -1,3 +1,360 @@
-"""Rules: sections."""
+"""Rules about a document's sections and the template prompts left in it.
+
+What is required comes from the kind's template (see :mod:`specbook.lint.template`),
+so a book's own template gets the same checks with no code.
+"""
 
 from __future__ import annotations
+
+import re
+import weakref
+from bisect import bisect_right
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import NamedTuple
+
+from specbook.lint.registry import Report, RuleContext, rule
+from specbook.lint.template import (
+    MUSTACHE_BYTES,
+    PROMPT_BYTES,
+    XXX_ID_BYTES,
+    Ranges,
+    RequiredSection,
+    TemplateFacts,
+    comment_ranges,
+    heading_stem,
+    in_code_span,
+    is_definition,
+    prompt_key,
+)
+from specbook.model import Document, Section, Span
+from specbook.text import norm_heading
+
+# A line that shows nothing: blank, or a thematic break (`---`, `***`, `___`).
+_QUIET_LINE = rb"(?:[ \t]*|[ ]{0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}))"
+_QUIET = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n))*" + _QUIET_LINE)
+_COMMENT = re.compile(rb"<!--.*?-->", re.S)
+_BLANKS = re.compile(rb"[ \t\r\n]*")
+_MAY_BE_QUIET = frozenset(b"-*_<")  # the first byte of a rule or a comment
+_QUIET_OPENER = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)")
+_NEWLINES = b"\r\n"
+
+
+class _Node(NamedTuple):
+    section: Section
+    parent: Section | None
+    key: str
+
+
+# The last document's flattened tree: the section rules run one after another on the
+# same document, and building the list once saves most of their time.
+_last: tuple[weakref.ref[Document], list[_Node]] | None = None
+
+
+def _flat(doc: Document) -> list[_Node]:
+    """Every section with its parent and key, in document order."""
+    global _last
+    last = _last
+    if last is not None and last[0]() is doc:
+        return last[1]
+    out: list[_Node] = []
+    stack: list[tuple[Section, Section | None]] = [(s, None) for s in reversed(doc.sections)]
+    while stack:
+        s, parent = stack.pop()
+        out.append(_Node(s, parent, norm_heading(s.template_name or s.title)))
+        if s.children:
+            stack.extend((c, s) for c in reversed(s.children))
+    _last = (weakref.ref(doc), out)
+    return out
+
+
+def _heading_span(doc: Document, s: Section) -> Span:
+    """The heading's bytes without its line end."""
+    start, end = s.heading.start, s.heading.end
+    while end > start and doc.source[end - 1] in _NEWLINES:
+        end -= 1
+    return Span(
+        start, end, s.heading.line, max(s.heading.line, bisect_right(doc.line_starts, end - 1))
+    )
+
+
+def _title_span(doc: Document) -> Span:
+    """The first H1's heading line, or line 1 when the document has no H1."""
+    for s in doc.sections:
+        if s.level == 1:
+            return _heading_span(doc, s)
+    starts = doc.line_starts
+    end = starts[1] if len(starts) > 1 else len(doc.source)
+    while end > 0 and doc.source[end - 1] in _NEWLINES:
+        end -= 1
+    return Span(0, end, 1, 1)
+
+
+def _with_template(doc: Document, ctx: RuleContext) -> TemplateFacts | None:
+    """The kind's template facts, or ``None`` for a document of no known kind."""
+    if doc.kind is None or ctx.kind is None:
+        return None
+    facts: TemplateFacts | None = ctx.template
+    return facts
+
+
+_REQUIRED: dict[int, tuple[TemplateFacts, list[tuple[RequiredSection, str, str | None]]]] = {}
+
+
+def _required(tmpl: TemplateFacts) -> list[tuple[RequiredSection, str, str | None]]:
+    """The template's required sections with their keys and their parents' keys."""
+    hit = _REQUIRED.get(id(tmpl))
+    if hit is None or hit[0] is not tmpl:
+        keys = [
+            (r, norm_heading(r.title), None if r.parent is None else norm_heading(r.parent))
+            for r in tmpl.required
+        ]
+        if len(_REQUIRED) > 64:
+            _REQUIRED.clear()
+        hit = _REQUIRED[id(tmpl)] = (tmpl, keys)
+    return hit[1]
+
+
+@rule("SB201", "missing-section", severity="error", tags=("template", "sections"))
+def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A section of the template is absent.
+
+    Why: readers and reviewers look for the same sections in every document of a
+    kind; a missing one is usually forgotten rather than not applicable. What is
+    required comes from the kind's template (the book's own in `docs/templates/`, else
+    the built-in one): its `##` sections, and the `###` sections under them whose
+    titles hold no prompt. Headings that hold a prompt (`#### Component 1: [Name]`)
+    are examples: any number of them, none included, is fine. Titles match whatever
+    their numbering, emoji or case (`## 2. Context ✅` is `Context`).
+
+    Example: a spec with no `## Risk Assessment` (reported on the title line), or a
+    `## Deployment` without its `### Rollback Plan` (reported on `## Deployment`).
+
+    Fix: add the section under the heading the template gives it. When it does not
+    apply, keep the heading and write `N/A` and why.
+    """
+    tmpl = _with_template(doc, ctx)
+    if tmpl is None:
+        return
+    by_key: dict[str, list[Section]] = {}
+    under: set[tuple[str, str]] = set()  # (key of an ancestor, key of a section below it)
+    path: list[tuple[int, str]] = []  # (level, key) of the ancestors of the current section
+    for sec, _parent, key in _flat(doc):
+        level = sec.level
+        while path and path[-1][0] >= level:
+            path.pop()
+        for _, up in path:
+            under.add((up, key))
+        by_key.setdefault(key, []).append(sec)
+        path.append((level, key))
+    title: Span | None = None
+    previous: str | None = None
+    for req, key, parent_key in _required(tmpl):
+        if parent_key is None:
+            if key not in by_key:
+                title = title or _title_span(doc)
+                where = f'after "{previous}"' if previous else "first, after the header"
+                yield Report(
+                    title,
+                    f'section "{req.title}" of the {tmpl.kind} template is missing; '
+                    f'add "## {req.title}" {where}',
+                )
+            previous = req.title
+            continue
+        parents = by_key.get(parent_key)
+        if not parents:
+            continue  # the missing parent is reported already
+        if (parent_key, key) in under:
+            continue
+        elsewhere = by_key.get(key)
+        hint = (
+            f' (the one at line {elsewhere[0].heading.line} is not under "{parents[0].title}";'
+            " move it there)"
+            if elsewhere
+            else ""
+        )
+        yield Report(
+            _heading_span(doc, parents[0]),
+            f'section "{parents[0].title}" has no "{req.title}"; add "### {req.title}" '
+            f"under it{hint}",
+        )
+
+
+@rule("SB202", "empty-section", severity="error", tags=("sections",), status_aware=True)
+def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A section with no content.
+
+    Why: an empty heading promises an answer that is not there; a reader cannot tell
+    "nothing to say" from "not written yet". Blank lines, `---` rules and HTML
+    comments are not content. A section whose only content is its subsections (such
+    as the template's `### Component Design`) is not empty, nor is a heading that
+    states a field (`## Status: Done`). A warning while the document is a Draft, an
+    error from the next status on.
+
+    Example: `## Rollback Plan` followed directly by `---` and the next heading.
+
+    Fix: write what the section asks for; when it does not apply, say so (`N/A: the
+    change is additive`) rather than leaving it blank.
+    """
+    data = doc.source
+    blanks, opener = _BLANKS.match, _QUIET_OPENER.match
+    for s, _parent, _key in _flat(doc):
+        if s.level == 1 or s.children:
+            continue
+        start, end = s.heading.end, s.span.end
+        m = blanks(data, start, end)
+        first = m.end() if m is not None else start
+        if first < end and (data[first] not in _MAY_BE_QUIET or not opener(data, first, end)):
+            continue  # the usual case: text right after the heading
+        if data.find(b"<!--", start, end) >= 0:
+            quiet = _QUIET.fullmatch(_COMMENT.sub(b"", data[start:end])) is not None
+        else:
+            quiet = _QUIET.fullmatch(data, start, end) is not None
+        if quiet and not any(
+            f.source == "section" and s.heading.start <= f.value_span.start < s.heading.end
+            for f in doc.fields
+        ):  # `## Status: Done` states a field in its heading: nothing more to write
+            yield Report(
+                _heading_span(doc, s),
+                f'section "{s.title}" is empty; write its content, '
+                'or "N/A" and why if it does not apply',
+            )
+
+
+@rule("SB203", "section-order", severity="warning", tags=("template", "sections"))
+def section_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """Sections out of the template's order.
+
+    Why: documents of one kind are read side by side; the same sections in the same
+    order let a reader find things without searching. Only the `##` sections the
+    template names are compared; sections of your own may stand anywhere.
+
+    Example: `## Notes` written before `## Context` in a spec, where the template
+    puts Notes last. Each section that stands before one it should follow is
+    reported once, on its heading.
+
+    Fix: move the reported section below the one the message names.
+    """
+    tmpl = _with_template(doc, ctx)
+    if tmpl is None:
+        return
+    rank = {norm_heading(t): i for i, t in enumerate(tmpl.order)}
+    placed = [(s, rank[k]) for s, _, k in _flat(doc) if s.level == 2 and k in rank]
+    n = len(placed)
+    lowest = [0] * (n + 1)  # lowest[i]: the smallest rank from position i on
+    lowest[n] = len(rank)
+    for i in range(n - 1, -1, -1):
+        lowest[i] = min(placed[i][1], lowest[i + 1])
+    for i, (s, r) in enumerate(placed):
+        if r <= lowest[i + 1]:
+            continue
+        after = next(t for t, tr in reversed(placed[i + 1 :]) if tr < r)
+        yield Report(
+            _heading_span(doc, s),
+            f'section "{s.title}" comes before "{after.title}", but the {tmpl.kind} '
+            f'template puts it after; move it below "{after.title}"',
+        )
+
+
+@rule("SB204", "duplicate-section", severity="warning", tags=("sections",))
+def duplicate_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """The same section twice at one level.
+
+    Why: readers, links (`#context`) and specbook itself find the first one only; the
+    second usually holds text that belongs in the first. Sections are the same when
+    they match the same template section or have the same title (numbering, emoji and
+    case aside) under the same parent. The template's repeatable examples
+    (`#### Component 1: [Name]`, `### Alternative 2: [Name]`) may appear any number
+    of times.
+
+    Example: two `## Context` sections after a merge; every `## Context` after the
+    first is reported.
+
+    Fix: merge the two sections into one.
+    """
+    tmpl: TemplateFacts | None = ctx.template if doc.kind is not None else None
+    repeatable = frozenset(tmpl.repeatable) if tmpl is not None else frozenset()
+    seen: dict[tuple[int, str], Section] = {}  # (id of the parent, key) -> first section
+    for s, parent, key in _flat(doc):
+        if not key:
+            continue
+        first = seen.setdefault((id(parent), key), s)
+        if first is s or (repeatable and heading_stem(s.title) in repeatable):
+            continue
+        where = f'under "{parent.title}"' if parent is not None else "at the top level"
+        yield Report(
+            _heading_span(doc, s),
+            f'section "{s.title}" appears twice {where} (first at line '
+            f"{first.heading.line}); merge the two",
+        )
+
+
+@lru_cache(maxsize=4096)
+def _doc_prompt_key(raw: bytes) -> str:
+    return prompt_key(raw.decode("utf-8", "replace"))
+
+
+@rule("SB205", "placeholder", severity="error", tags=("template",), status_aware=True)
+def placeholder(doc: Document, ctx: RuleContext) -> Iterator[Report]:
+    """A template prompt left unfilled.
+
+    Why: a prompt such as `[YYYY-MM-DD]` or `[Brief one-line description …]` reads as
+    content to tools and hurried readers while saying nothing. Reported: every
+    bracketed prompt of the kind's template (also with another number, `[Step 4]`
+    for the template's `[Step 1]`), an `XXX` ID (`SPEC-XXX`) and a `{{…}}` prompt,
+    wherever it stands: header fields, headings (`#### Component 1: [Name]`), tables,
+    checklist items and code blocks. Task boxes (`[ ]`, `[x]`), link text, HTML
+    comments and the template's fixed text (headings, checklist items such as
+    `Tests passing`, table header rows) are never placeholders. A Draft may keep
+    placeholders (warning); from the next status on they are errors.
+
+    Example: `**Date**: [YYYY-MM-DD]`, `- Related Bugs: BUG-XXX`,
+    `| Design | [X days] | … |`.
+
+    Fix: replace each prompt with the real text, or with `N/A` where it does not
+    apply; delete example entries you do not need (`#### Component 2: [Name]`).
+    """
+    data = doc.source
+    tmpl = _with_template(doc, ctx)
+    keys = tmpl.prompt_keys if tmpl is not None else frozenset()
+    markers = tmpl.markers if tmpl is not None else frozenset()
+    code_markers = tmpl.code_markers if tmpl is not None else frozenset()
+    found: list[tuple[int, int, str]] = []  # start, end, what
+    if keys:
+        for m in PROMPT_BYTES.finditer(data):
+            if _doc_prompt_key(m.group(0)) in keys:
+                found.append((m.start(), m.end(), "prompt"))
+    if b"-XXX" in data:
+        prefixes = {k.prefix.encode() for k in ctx.config.kinds.values()}
+        for m in XXX_ID_BYTES.finditer(data):
+            raw = m.group(0)
+            if raw.split(b"-", 1)[0] in prefixes or raw.decode() in markers:
+                found.append((m.start(), m.end(), "id"))
+    if b"{{" in data:
+        found.extend((m.start(), m.end(), "mustache") for m in MUSTACHE_BYTES.finditer(data))
+    if not found:
+        return
+    found.sort()
+    code = Ranges([(c.span.start, c.span.end) for c in doc.code_blocks])
+    comments = Ranges(comment_ranges(data, code))
+    links: Ranges | None = None
+    starts = doc.line_starts
+    for start, end, what in found:
+        if start in comments:
+            continue
+        text = data[start:end].decode("utf-8", "replace")
+        line = bisect_right(starts, start)
+        if what == "prompt":
+            links = links or Ranges([(k.span.start, k.span.end) for k in doc.links])
+            if start in links:
+                continue
+            if data[end : end + 1] == b":" and is_definition(data, start, starts[line - 1]):
+                continue
+        elif text not in code_markers and (
+            start in code or in_code_span(data, starts[line - 1], start)
+        ):
+            continue  # `feature/SPEC-XXX`, `{{ user }}`: code that explains, not a prompt
+        yield Report(
+            Span(start, end, line, line),
+            f'placeholder "{text}" left from the template; fill it in',
+        )
