@@ -21,6 +21,9 @@ demo: $(STAMP)
 	@echo
 	@echo "== specbook show SPEC-001"
 	cd $(BOOK) && ../../$(BIN)/specbook show SPEC-001
+	@echo
+	@echo "== specbook lint"
+	cd $(BOOK) && ../../$(BIN)/specbook lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -34,6 +37,7 @@ test: $(STAMP) lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
+	$(BIN)/python bench/lint_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
