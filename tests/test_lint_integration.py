@@ -62,7 +62,7 @@ def test_whole_wild_corpus_lints_without_exception() -> None:
     )
     book = Book(config)
     files = sorted(CORPUS.rglob("*.md"))
-    result, per_file = lint_files(book, Linter(config), files, [], [], use_cache=False, jobs=1)
+    result, _ = lint_files(book, Linter(config), files, [], [], use_cache=False, jobs=1)
     assert result.documents == len(files) >= 300
     rules_seen = {f.rule for f in result.findings}
     assert {"SB001", "SB107", "SB201"} <= rules_seen
