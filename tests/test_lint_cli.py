@@ -246,3 +246,21 @@ def test_rules_command(runner: CliRunner) -> None:
     data = json.loads(r.output)
     assert {"SB001", "SB401"} <= {d["id"] for d in data}
     assert random.choice(data)["summary"]
+
+
+def test_config_or_template_change_invalidates_the_cache(dangling: Path) -> None:
+    book = open_book(dangling)
+    before = _run(book)
+    assert any(f.rule == "SB401" for f in before.findings)
+    (dangling / "specbook.toml").write_text("[lint.rules.SB401]\nseverity = 'warning'\n")
+    after = _run(open_book(dangling))
+    assert {f.severity for f in after.findings if f.rule == "SB401"} == {"warning"}
+    (dangling / "specbook.toml").write_text("[kinds.SPEC]\nfolder = 'nowhere'\n")
+    assert _run(open_book(dangling)).documents == 0
+    (dangling / "specbook.toml").write_text("[book]\nname = 't'\n")
+    (dangling / "docs/templates").mkdir(parents=True)
+    (dangling / "docs/templates/spec.md").write_text(
+        "# Spec\n\n**ID**: SPEC-XXX\n\n## Only section\n"
+    )
+    with_template = _run(open_book(dangling))
+    assert any(f.rule == "SB201" and "Only section" in f.message for f in with_template.findings)

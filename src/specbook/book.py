@@ -28,9 +28,13 @@ class Book:
             raise NoBookError("a book needs a root folder")
         self.config = config
         self.root: Path = config.root
+        self._root_prefix = str(config.root).rstrip(os.sep) + os.sep
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the book root, POSIX style (absolute if outside the book)."""
+        text = str(path)
+        if text.startswith(self._root_prefix) and ".." not in text:
+            return text[len(self._root_prefix) :].replace(os.sep, "/")  # the common case, cheaply
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
@@ -47,25 +51,28 @@ class Book:
 
     def paths(self) -> list[Path]:
         """Every document file of the book, sorted, each listed once."""
-        seen: set[Path] = set()
-        templates = (self.root / self.config.templates_dir).resolve()
+        seen: set[str] = set()
+        templates = os.path.normpath(os.path.join(self.root, self.config.templates_dir))
+        root = str(self.root)
         for kind in self.config.kinds.values():
-            folder = (self.root / kind.folder).resolve()
-            if not folder.is_dir():
+            folder = os.path.normpath(os.path.join(root, kind.folder))
+            if not os.path.isdir(folder):
                 continue
             for dirpath, dirnames, filenames in os.walk(folder):
-                here = Path(dirpath)
                 dirnames[:] = sorted(
                     d
                     for d in dirnames
-                    if not d.startswith(".") and (here / d).resolve() != templates
+                    if not d.startswith(".") and os.path.join(dirpath, d) != templates
                 )
                 for name in filenames:
                     if name.lower().endswith(_MD_SUFFIXES):
-                        p = here / name
-                        if not self._excluded(self.rel(p)):
-                            seen.add(p)
-        return sorted(seen)
+                        full = os.path.join(dirpath, name)
+                        if full in seen:
+                            continue
+                        rel = os.path.relpath(full, root).replace(os.sep, "/")
+                        if not self.config.exclude or not self._excluded(rel):
+                            seen.add(full)
+        return [Path(p) for p in sorted(seen)]
 
     def load(self, path: Path) -> Document:
         """Parse one file of the book. Raises :class:`NotFoundError` when it cannot be read."""

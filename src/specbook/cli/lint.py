@@ -110,6 +110,7 @@ def lint(
             use_cache=in_book and not no_cache,
             jobs=jobs,
             progress=update,
+            use_memo=not fix,
         )
     finally:
         stop()

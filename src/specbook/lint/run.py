@@ -8,6 +8,7 @@ afresh; a file whose size and modification time are unchanged is not even read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ from specbook.model import Span
 from specbook.parse import parse
 
 CACHE_NAME = "lint-cache.json"
+MEMO_NAME = "lint-last.json"  # the whole last result, reused when nothing changed
 CACHE_VERSION = 1
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
@@ -151,6 +153,25 @@ def _code_fingerprint(linter: Linter) -> str:
     return h.hexdigest()
 
 
+def _book_fingerprint(book: Book) -> str:
+    """The config file's bytes and the book's template files: both change findings."""
+    h = hashlib.blake2b(digest_size=12)
+    cfg = book.config
+    if cfg.path is not None:
+        with contextlib.suppress(OSError):
+            h.update(cfg.path.read_bytes())
+    from specbook.templates import template_path
+
+    for kind in cfg.kinds.values():
+        tp = template_path(cfg, kind)
+        if tp is not None:
+            try:
+                h.update(f"{kind.name}:{tp}:".encode() + tp.read_bytes())
+            except OSError:
+                h.update(f"{kind.name}:{tp}:missing".encode())
+    return h.hexdigest()
+
+
 def _cache_path(config: BookConfig) -> Path | None:
     return None if config.root is None else config.root / ".specbook" / CACHE_NAME
 
@@ -223,11 +244,25 @@ def lint_files(
     ignore: list[str],
     use_cache: bool = True,
     jobs: int | None = None,
+    use_memo: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
-    """Lint ``files`` as one book. Returns the result and, per file, what was linted."""
-    key = f"{__version__}|{_code_fingerprint(linter)}|{linter.fingerprint()}"
+    """Lint ``files`` as one book. Returns the result and, per file, what was linted.
+
+    When nothing changed since the last run (same rules, same files with the same
+    size and modification time) the last result is returned as it was, with an empty
+    per-file map; pass ``use_memo=False`` when you need that map (``--fix``).
+    """
+    key = "|".join(
+        (__version__, _code_fingerprint(linter), _book_fingerprint(book), linter.fingerprint())
+    )
     cache_path = _cache_path(book.config) if use_cache else None
+    memo_path = cache_path.with_name(MEMO_NAME) if cache_path is not None else None
+    sigs = _signatures(book, files)
+    if memo_path is not None and use_memo:
+        memo = _load_memo(memo_path, key, sigs)
+        if memo is not None:
+            return memo, {}
     cached = _load_cache(cache_path, key)
     results: dict[str, FileResult] = {}
     todo: list[tuple[Path, str]] = []
@@ -297,7 +332,47 @@ def lint_files(
         findings.extend(fr.findings)
     findings.extend(linter.lint_book([fr.facts for fr in results.values()]))
     result = LintResult(sort_findings(findings), files=len(files), documents=len(results))
+    if memo_path is not None:
+        _save_memo(memo_path, key, sigs, result)
     return result, results
+
+
+def _signatures(book: Book, files: list[Path]) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    for p in files:
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        out.append([book.rel(p), st.st_mtime_ns, st.st_size])
+    return out
+
+
+def _load_memo(path: Path, key: str, sigs: list[list[Any]]) -> LintResult | None:
+    """The whole previous result, when the rules and every file are as they were then."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != key or data.get("files") != sigs:
+        return None
+    findings = [_finding_p(item[0], item[1:]) for item in data["findings"]]
+    return LintResult(findings, files=len(sigs), documents=int(data["documents"]))
+
+
+def _save_memo(path: Path, key: str, sigs: list[list[Any]], result: LintResult) -> None:
+    data = {
+        "key": key,
+        "files": sigs,
+        "documents": result.documents,
+        "findings": [[f.path, *_finding_j(f)] for f in result.findings],
+    }
+    try:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _from_entry(rel: str, entry: dict[str, Any]) -> FileResult:
