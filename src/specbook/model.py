@@ -11,7 +11,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 class Span(NamedTuple):
@@ -270,10 +270,19 @@ class Document:
         f = self.field(key)
         return None if f is None else f.value
 
+    @cached_property
+    def flat_sections(self) -> tuple[Section, ...]:
+        """Every section of the tree, in document order, as one tuple."""
+        return tuple(s for top in self.sections for s in top.walk())
+
     def all_sections(self) -> Iterator[Section]:
         """Every section of the tree, in document order."""
-        for s in self.sections:
-            yield from s.walk()
+        return iter(self.flat_sections)
+
+    @cached_property
+    def derived(self) -> dict[str, Any]:
+        """A scratch memo for values several rules derive from the same document."""
+        return {}
 
     def section(self, name: str) -> Section | None:
         """The first section whose template name or title is ``name`` (case-insensitive)."""

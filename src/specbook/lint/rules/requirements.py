@@ -53,6 +53,15 @@ def _id_span(doc: Document, req: Requirement) -> Span:
 
 
 def defined_requirements(doc: Document) -> list[Requirement]:
+    """The requirements a document defines (computed once per document)."""
+    memo = doc.derived
+    found: list[Requirement] | None = memo.get("defined_requirements")
+    if found is None:
+        found = memo["defined_requirements"] = _defined_requirements(doc)
+    return found
+
+
+def _defined_requirements(doc: Document) -> list[Requirement]:
     """The requirements a document defines.
 
     When the document has sections about requirements (``Requirements``,
