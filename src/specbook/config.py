@@ -376,11 +376,13 @@ def config_from_mapping(
             )
         r = top.sub("kinds", set(kinds_t)).sub(name, _KIND_KEYS)
         old = kinds.get(name)
-        status_aliases = dict(old.status_aliases) if old else {}
-        status_aliases.update(r.str_map("status_aliases"))
         statuses = r.strs(
             "statuses", old.statuses if old else kinds["SPEC"].statuses, nonempty=True
         )
+        # built-in aliases survive only where their target is still a status
+        inherited = old.status_aliases if old else {}
+        status_aliases = {a: t for a, t in inherited.items() if t in statuses}
+        status_aliases.update(r.str_map("status_aliases"))
         for alias, target in status_aliases.items():
             if target not in statuses:
                 raise ConfigError(

@@ -115,7 +115,9 @@ def new_document(
     if not title:
         raise UsageError('the title is empty; give one, e.g. specbook new spec "User login"')
     values: dict[str, str] = {}
-    day = (today or dt.date.today()).isoformat()
+    from specbook.clock import today as _today
+
+    day = (today or _today()).isoformat()
     values.update(date=day, created=day, modified=day, status=kind.statuses[0])
     if type_ is not None:
         canonical = kind.canonical_type(type_)

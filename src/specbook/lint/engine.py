@@ -73,7 +73,11 @@ class Linter:
         rules: list[Rule] | None = None,
     ) -> None:
         self.config = config
-        self.today = today or dt.date.today()
+        if today is None:
+            from specbook.clock import today as _today
+
+            today = _today()
+        self.today = today
         all_rules = rules if rules is not None else load_rules()
         self.all_rules = all_rules
         where = str(config.path) if config.path else "(config)"

@@ -1,0 +1,88 @@
+"""``status``, ``review`` and ``check``: lifecycle moves that edit only the bytes they must."""
+
+from __future__ import annotations
+
+import click
+
+from specbook.cli import handle_errors, main
+from specbook.model import Document
+
+
+def _lint_errors(doc: Document) -> list[str]:
+    """Error findings of the whole catalog on ``doc`` (book-wide rules included)."""
+    from specbook.book import open_book
+    from specbook.lint.engine import Linter
+    from specbook.lint.run import lint_files
+
+    book = open_book()
+    result, _ = lint_files(book, Linter(book.config), book.paths(), [], [])
+    return [
+        f"{f.path}:{f.line} {f.rule} {f.message}"
+        for f in result.findings
+        if f.path == doc.path and f.severity == "error"
+    ]
+
+
+@main.command()
+@click.argument("ref", metavar="ID")
+@click.argument("new", metavar="STATUS")
+@click.option("--by", metavar="NAME", help="Who makes the move (default: git user.name).")
+@click.option("--note", metavar="TEXT", help="The Review History note (required to archive).")
+@click.option("--force", is_flag=True, help="Pass unmet gates; the history row says so.")
+@handle_errors
+def status(ref: str, new: str, by: str | None, note: str | None, force: bool) -> None:
+    """Move document ID to STATUS, through the kind's workflow and its gates.
+
+    Changes the Status value (in every place the document states it), the Metadata
+    Modified date, and appends one Review History row; nothing else in the file
+    changes. A refused move names every unmet gate (exit 1): to Review, no lint
+    errors; to Approved, the approvals since the last move to Review, none by the
+    author; to Implemented, every Implementation Plan item checked; to Archived, a
+    note.
+    """
+    from specbook.book import open_book
+    from specbook.lifecycle import transition
+
+    click.echo(
+        transition(open_book(), ref, new, by=by, note=note, force=force, lint_errors=_lint_errors)
+    )
+
+
+@main.command()
+@click.argument("ref", metavar="ID")
+@click.option("--approve", "verdict", flag_value="approve", help="Approve the document.")
+@click.option("--request-changes", "verdict", flag_value="request-changes", help="Ask for changes.")
+@click.option("--comment", "verdict", flag_value="comment", help="Leave a comment.")
+@click.option("--by", metavar="NAME", help="The reviewer (default: git user.name).")
+@click.option("--note", metavar="TEXT", help="The feedback for the Review History row.")
+@handle_errors
+def review(ref: str, verdict: str | None, by: str | None, note: str | None) -> None:
+    """Record a review of document ID in its Review History.
+
+    --approve adds the reviewer to Approvers; every review adds them to Reviewers;
+    --request-changes on a document in Review moves it back to its first status.
+    """
+    from specbook.book import open_book
+    from specbook.errors import UsageError
+    from specbook.lifecycle import review as do_review
+
+    if verdict is None:
+        raise UsageError("say --approve, --request-changes or --comment")
+    click.echo(do_review(open_book(), ref, verdict, by=by, note=note))
+
+
+@main.command()
+@click.argument("ref", metavar="ID")
+@click.argument("item", required=False)
+@click.option("--all", "section", metavar="SECTION", help="Tick every item under this section.")
+@handle_errors
+def check(ref: str, item: str | None, section: str | None) -> None:
+    """Tick a checklist item of document ID: by number (1-based) or by its text.
+
+    --all SECTION ticks every item under that section (and its subsections). Only
+    the `[ ]` of each item changes.
+    """
+    from specbook.book import open_book
+    from specbook.lifecycle import check as do_check
+
+    click.echo(do_check(open_book(), ref, item=item, section=section))

@@ -1,0 +1,400 @@
+"""The lifecycle: a state machine per kind, its gates, and the commands that move,
+review and tick documents by editing only the bytes that must change.
+
+Default SPEC workflow (DESIGN.md)::
+
+    Draft -> Review -> Approved -> Implemented -> Archived
+    Review -> Draft, Approved -> Draft (changes requested / reopened); any -> Archived
+
+Gates: to Review, no error findings; to Approved, the required approvals since the
+last move to Review, none by the author; to Implemented, every Implementation Plan
+item checked; to Archived, a note. ``force`` passes a gate and says so in the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from specbook.book import Book
+from specbook.clock import today
+from specbook.config import KindConfig
+from specbook.create import book_lock, git_user_name
+from specbook.edit.atomic import ChangedOnDisk
+from specbook.edit.document import DocumentEdit, EditRefused
+from specbook.errors import SpecbookError, UsageError
+from specbook.model import Document, ReviewEntry
+from specbook.text import norm_key
+
+APPROVAL_WORDS = {"approve", "approved", "approval", "accept", "accepted", "lgtm"}
+CHANGES_WORDS = {"changes requested", "request changes", "rejected changes"}
+
+
+class TransitionRefused(SpecbookError):
+    """Raised when a move is not allowed or a gate is not met (exit 1); names every gate."""
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The states and moves of one kind, and what its gates look for."""
+
+    kind: KindConfig
+    transitions: dict[str, tuple[str, ...]]
+    review: str | None
+    approved: str | None
+    implemented: str | None
+    archived: str | None
+    approvals: int = 1
+
+    def allowed(self, current: str | None) -> tuple[str, ...]:
+        if current is None:
+            return self.kind.statuses
+        return self.transitions.get(current, ())
+
+
+def _word(kind: KindConfig, *candidates: str) -> str | None:
+    for c in candidates:
+        hit = kind.canonical_status(c)
+        if hit is not None:
+            return hit
+    return None
+
+
+# The built-in kinds' moves, used while a kind keeps its default statuses.
+_DEFAULT_MOVES: dict[str, dict[str, tuple[str, ...]]] = {
+    "SPEC": {
+        "Draft": ("Review", "Archived"),
+        "Review": ("Approved", "Draft", "Archived"),
+        "Approved": ("Implemented", "Draft", "Archived"),
+        "Implemented": ("Archived",),
+        "Archived": (),
+    },
+    "DEC": {
+        "Proposed": ("Accepted", "Rejected"),
+        "Accepted": ("Deprecated", "Superseded"),
+        "Rejected": ("Proposed",),
+        "Deprecated": ("Superseded",),
+        "Superseded": (),
+    },
+    "BUG": {
+        "Open": ("In Progress", "Fixed", "Won't Fix", "Closed"),
+        "In Progress": ("Fixed", "Open", "Won't Fix"),
+        "Fixed": ("Verified", "Open", "Closed"),
+        "Verified": ("Closed", "Open"),
+        "Closed": ("Open",),
+        "Won't Fix": ("Open",),
+    },
+    "TASK": {
+        "Todo": ("In Progress", "Blocked", "Cancelled"),
+        "In Progress": ("Done", "Blocked", "Todo", "Cancelled"),
+        "Blocked": ("In Progress", "Todo", "Cancelled"),
+        "Done": ("In Progress",),
+        "Cancelled": ("Todo",),
+    },
+}
+
+
+def workflow_for(kind: KindConfig) -> Workflow:
+    """The kind's workflow: the DESIGN.md one for SPEC-like kinds, else linear with
+    steps back to the start and a way out to the last status from anywhere."""
+    statuses = list(kind.statuses)
+    review = _word(kind, "Review", "Proposed", "In Review")
+    approved = _word(kind, "Approved", "Accepted")
+    implemented = _word(kind, "Implemented", "Done", "Fixed")
+    archived = _word(kind, "Archived", "Closed", "Superseded", "Cancelled")
+    known = _DEFAULT_MOVES.get(kind.name)
+    if known is not None and set(known) == set(statuses):
+        return Workflow(kind, dict(known), review, approved, implemented, archived)
+    transitions: dict[str, list[str]] = {s: [] for s in statuses}
+    spec_like = review is not None and approved is not None
+    for i, s in enumerate(statuses):
+        if i + 1 < len(statuses):
+            transitions[s].append(statuses[i + 1])  # one step forward
+        # back to the start: changes requested / reopened (SPEC-like: from Review or
+        # Approved only; other kinds: from anywhere, e.g. a bug reopened)
+        if i > 0 and (not spec_like or s in (review, approved)):
+            transitions[s].append(statuses[0])
+    for s in statuses:  # any -> Archived (or the kind's last status)
+        for terminal in (archived, statuses[-1]):
+            if terminal and terminal != s and terminal not in transitions[s]:
+                transitions[s].append(terminal)
+    return Workflow(
+        kind=kind,
+        transitions={k: tuple(v) for k, v in transitions.items()},
+        review=review,
+        approved=approved,
+        implemented=implemented,
+        archived=archived,
+    )
+
+
+def is_approval(entry: ReviewEntry, kind: KindConfig) -> bool:
+    """A Review History row that records an approval (``Approve`` or the approved status)."""
+    key = norm_key(entry.status)
+    return key in APPROVAL_WORDS or (
+        kind.canonical_status(entry.status) is not None
+        and kind.canonical_status(entry.status) == _word(kind, "Approved", "Accepted")
+    )
+
+
+def _person(name: str) -> str:
+    return norm_key(name.lstrip("@"))
+
+
+def approvals_since_review(doc: Document, wf: Workflow) -> list[str]:
+    """Distinct people who approved since the last move to Review, the author excepted."""
+    rows = list(doc.review_history)
+    last_review = -1
+    for i, e in enumerate(rows):
+        if wf.review and wf.kind.canonical_status(e.status) == wf.review:
+            last_review = i
+    author = _person(doc.value("author") or "")
+    out: list[str] = []
+    for e in rows[last_review + 1 :]:
+        who = _person(e.reviewer)
+        if who and who != author and is_approval(e, wf.kind) and who not in out:
+            out.append(who)
+    return out
+
+
+def unmet_gates(
+    doc: Document,
+    wf: Workflow,
+    target: str,
+    note: str | None,
+    lint_errors: Callable[[], list[str]],
+    approvers: tuple[str, ...] = (),
+) -> list[str]:
+    """Every gate the move to ``target`` does not meet, each as a sentence."""
+    gates = []
+    if target == wf.review:
+        errors = lint_errors()
+        if errors:
+            shown = "; ".join(errors[:5]) + (
+                f"; and {len(errors) - 5} more" if len(errors) > 5 else ""
+            )
+            gates.append(f"gate no-errors: `specbook lint` reports {len(errors)} error(s): {shown}")
+    if target == wf.approved:
+        names = approvals_since_review(doc, wf)
+        if approvers:
+            allowed = {_person(a) for a in approvers}
+            names = [n for n in names if n in allowed]
+        if len(names) < wf.approvals:
+            who = " from the book's approvers" if approvers else ""
+            gates.append(
+                f"gate approvals: needs {wf.approvals} approval(s){who} since the last move to "
+                f"{wf.review or 'review'}, not by the author; found {len(names)} "
+                f"(record one with `specbook review {doc.id} --approve --by NAME`)"
+            )
+    if target == wf.implemented:
+        open_items = [
+            c
+            for c in doc.checklists
+            if c.section and _in_section(doc, c.span.start, "Implementation Plan") and not c.checked
+        ]
+        if open_items:
+            listed = "; ".join(f"line {c.span.line}: {c.text}" for c in open_items[:5])
+            gates.append(
+                f"gate checklist: {len(open_items)} Implementation Plan item(s) unchecked "
+                f"({listed}); tick them with `specbook check {doc.id} ITEM`"
+            )
+    if target == wf.archived and not (note and note.strip()):
+        gates.append("gate note: archiving needs a note saying why (--note TEXT)")
+    return gates
+
+
+def _in_section(doc: Document, offset: int, name: str) -> bool:
+    want = name.casefold()
+    for s in doc.all_sections():
+        if (s.template_name or s.title).casefold() == want and s.span.start <= offset < s.span.end:
+            return True
+    return False
+
+
+def who_is(by: str | None, root: Path) -> str:
+    """The person acting: ``--by``, else git user.name, else the login name."""
+    if by and by.strip():
+        return by.strip()
+    return git_user_name(root) or getpass.getuser()
+
+
+def _edit_with_retry(book: Book, doc_path: Path, make: Callable[[DocumentEdit], str]) -> str:
+    """Run ``make`` on a fresh edit of the file under the book lock; retry when the
+    file changed on disk (another writer), up to a few times, then report."""
+    rel = book.rel(doc_path)
+    for attempt in range(5):
+        with book_lock(book):
+            edit = DocumentEdit(doc_path, book.config, rel)
+            message = make(edit)
+            try:
+                edit.write()
+            except ChangedOnDisk:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            except EditRefused:
+                raise
+            return message
+    raise SpecbookError(f"{rel}: changed on disk while being edited, five times; re-run")
+
+
+def transition(
+    book: Book,
+    ref: str,
+    target: str,
+    by: str | None = None,
+    note: str | None = None,
+    force: bool = False,
+    on: dt.date | None = None,
+    lint_errors: Callable[[Document], list[str]] | None = None,
+) -> str:
+    """Move document ``ref`` to status ``target``: Status, Modified and one Review
+    History row change, nothing else. Raises :class:`TransitionRefused` naming every
+    unmet gate, :class:`UsageError` for an unknown status."""
+    doc = book.find(ref)
+    kind = book.config.kinds.get(doc.kind or "")
+    if kind is None:
+        raise UsageError(f"{ref}: its kind is unknown, so it has no workflow")
+    wanted = kind.canonical_status(target)
+    if wanted is None:
+        raise UsageError(
+            f"unknown status {target!r} for {kind.name}; allowed: {', '.join(kind.statuses)}"
+        )
+    wf = workflow_for(kind)
+    current = doc.status_canonical
+    if current == wanted:
+        raise TransitionRefused(f"{doc.id} is already {wanted}")
+    problems = []
+    if wanted not in wf.allowed(current):
+        problems.append(
+            f"{current or 'no status'} -> {wanted} is not a move of the {kind.name} workflow; "
+            f"from {current} it can go to: {', '.join(wf.allowed(current)) or 'nowhere'}"
+        )
+    problems += unmet_gates(doc, wf, wanted, note, lambda: (lint_errors or _no_errors)(doc))
+    if problems and not force:
+        raise TransitionRefused(
+            f"{doc.id}: cannot move to {wanted}:\n  - " + "\n  - ".join(problems)
+        )
+    person = who_is(by, book.root)
+    day = (on or today()).isoformat()
+    row_note = (note or "").strip()
+    if problems:
+        passed = ", ".join(re.sub(r"^gate ([\w-]+):.*", r"\1", p, flags=re.S) for p in problems)
+        row_note = f"forced past: {passed}" + (f"; {row_note}" if row_note else "")
+
+    def make(edit: DocumentEdit) -> str:
+        edit.set_field("status", wanted)
+        edit.set_field("modified", day)
+        edit.append_review_row(day, person, wanted, row_note)
+        return f"{doc.id}: {current} -> {wanted}" + (" (forced)" if problems else "")
+
+    return _edit_with_retry(book, book.root / (doc.path or ""), make)
+
+
+def _no_errors(doc: Document) -> list[str]:
+    return []
+
+
+def review(
+    book: Book,
+    ref: str,
+    verdict: str,
+    by: str | None = None,
+    note: str | None = None,
+    on: dt.date | None = None,
+) -> str:
+    """Record a review: ``approve``, ``request-changes`` or ``comment``.
+
+    Appends a Review History row; an approval adds the name to Approvers and every
+    review to Reviewers; ``request-changes`` on a document in Review moves it back to
+    the first status.
+    """
+    doc = book.find(ref)
+    kind = book.config.kinds.get(doc.kind or "")
+    if kind is None:
+        raise UsageError(f"{ref}: its kind is unknown, so it has no workflow")
+    wf = workflow_for(kind)
+    person = who_is(by, book.root)
+    day = (on or today()).isoformat()
+    label = {"approve": "Approve", "request-changes": "Changes requested", "comment": "Comment"}[
+        verdict
+    ]
+    back = (
+        verdict == "request-changes" and wf.review is not None and doc.status_canonical == wf.review
+    )
+    first = kind.statuses[0]
+
+    def make(edit: DocumentEdit) -> str:
+        edit.append_review_row(day, person, label, (note or "").strip())
+        edit.add_name("reviewers", person)
+        if verdict == "approve":
+            edit.add_name("approvers", person)
+        if back:
+            edit.set_field("status", first)
+            edit.append_review_row(day, person, first, "changes requested")
+        edit.set_field("modified", day)
+        return f"{doc.id}: {label.lower()} by {person}" + (f"; back to {first}" if back else "")
+
+    return _edit_with_retry(book, book.root / (doc.path or ""), make)
+
+
+def check(book: Book, ref: str, item: str | None = None, section: str | None = None) -> str:
+    """Tick checklist items: one by number (1-based, in document order) or by text
+    (case-insensitive, must match one item), or every item under ``section``."""
+    doc = book.find(ref)
+    items = list(doc.checklists)
+    if not items:
+        raise UsageError(f"{doc.id}: the document has no checklist items")
+    chosen = []
+    if section is not None:
+        want = section.casefold()
+        hits = [
+            s
+            for s in doc.all_sections()
+            if (s.template_name or s.title).casefold() == want or s.title.casefold() == want
+        ]
+        if not hits:
+            raise UsageError(f"{doc.id}: no section {section!r}")
+        chosen = [c for c in items if any(s.span.start <= c.span.start < s.span.end for s in hits)]
+        if not chosen:
+            raise UsageError(f"{doc.id}: section {section!r} has no checklist items")
+    elif item is not None:
+        if item.isdigit():
+            n = int(item)
+            if not 1 <= n <= len(items):
+                raise UsageError(
+                    f"{doc.id}: item {n} does not exist; it has items 1 to {len(items)}"
+                )
+            chosen = [items[n - 1]]
+        else:
+            want = item.casefold()
+            exact = [c for c in items if c.text.casefold() == want]
+            partial = exact or [c for c in items if want in c.text.casefold()]
+            if not partial:
+                raise UsageError(f"{doc.id}: no checklist item matches {item!r}")
+            if len(partial) > 1:
+                listed = "; ".join(f"{items.index(c) + 1}: {c.text}" for c in partial[:8])
+                raise UsageError(
+                    f"{doc.id}: {item!r} matches {len(partial)} items ({listed}); give its number"
+                )
+            chosen = partial
+    else:
+        raise UsageError("say which item (a number or its text) or --all SECTION")
+    todo = [c for c in chosen if not c.checked]
+    if not todo:
+        return f"{doc.id}: already checked"
+
+    def make(edit: DocumentEdit) -> str:
+        fresh = {c.marker.start: c for c in edit.doc.checklists}
+        for c in todo:
+            now = fresh.get(c.marker.start)
+            if now is None or now.text != c.text:
+                raise EditRefused(f"{doc.id}: the checklist changed since it was read; re-run")
+            edit.tick(now)
+        return f"{doc.id}: checked {len(todo)} item{'s' * (len(todo) != 1)}"
+
+    return _edit_with_retry(book, book.root / (doc.path or ""), make)
