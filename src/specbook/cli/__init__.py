@@ -50,4 +50,4 @@ def main() -> None:
     """
 
 
-from specbook.cli import commands, lifecycle, lint  # noqa: E402,F401  (registers the commands)
+from specbook.cli import commands, lifecycle, lint, multi  # noqa: E402,F401  (registers the commands)
