@@ -223,12 +223,28 @@ def who_is(by: str | None, root: Path) -> str:
     return git_user_name(root) or getpass.getuser()
 
 
+def _sweep_temp_files(path: Path, older_than: float = 600.0) -> None:
+    """Remove temporary files a killed writer left beside ``path`` (``.NAME.*.tmp``).
+
+    Called under the book lock, so no live writer of this book owns them; a file
+    younger than ``older_than`` seconds is left alone in case another tool wrote it.
+    """
+    now = time.time()
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > older_than:
+                tmp.unlink()
+        except OSError:
+            continue
+
+
 def _edit_with_retry(book: Book, doc_path: Path, make: Callable[[DocumentEdit], str]) -> str:
     """Run ``make`` on a fresh edit of the file under the book lock; retry when the
     file changed on disk (another writer), up to a few times, then report."""
     rel = book.rel(doc_path)
     for attempt in range(5):
         with book_lock(book):
+            _sweep_temp_files(doc_path)
             edit = DocumentEdit(doc_path, book.config, rel)
             message = make(edit)
             try:

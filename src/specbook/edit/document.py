@@ -12,6 +12,7 @@ file atomically, refusing if its bytes changed since they were read.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from specbook.text import is_placeholder
 _HEADER_SOURCES = ("front_matter", "bold", "table", "section", "plain")
 _METADATA_KEYS = ("created", "modified", "author", "reviewers", "approvers", "tags")
 _EMPTY = {"", "none", "-", "n/a", "tbd"}
+_LIST_MARKER = re.compile(rb"[ \t]*(?:[-*+]|\d+[.)])[ \t]+")
 _TITLES = {
     "id": "ID",
     "date": "Date",
@@ -97,6 +99,8 @@ class DocumentEdit:
         self.patches: list[Patch] = []
         self.intent = _Intent()
         self._meta_patch: int | None = None
+        self._rh_patch: int | None = None  # the Review History table this edit adds
+        self._rh_row_end = b""
 
     # -- fields ---------------------------------------------------------------------
     def header_fields(self, key: str) -> list[Field]:
@@ -151,7 +155,9 @@ class DocumentEdit:
             if existing:
                 last = max(existing, key=lambda f: f.span.end)
                 nl = newline_of(data, last.span.start)
-                prefix = b"- " if data[last.span.start : last.span.start + 2] == b"- " else b""
+                # the new line is an item of the same list: copy the marker (`- `, `-\t`, `* `)
+                marker = _LIST_MARKER.match(data, last.span.start)
+                prefix = marker.group(0) if marker else b""
                 at = self._line_end(last.span.end)
                 line = prefix + f"**{title}**: {value}".encode() + nl
                 self.patches.append(Patch(at, at, line))
@@ -214,7 +220,15 @@ class DocumentEdit:
                 ),
                 None,
             )
-        if table is not None:
+        if self._rh_patch is not None:  # a table this edit already adds: one more row
+            i = self._rh_patch
+            p = self.patches[i]
+            nl = newline_of(data)
+            row = self._row(cells, 4).encode("utf-8") + nl
+            cut = p.text.rindex(self._rh_row_end) + len(self._rh_row_end)
+            self.patches[i] = p._replace(text=p.text[:cut] + row + p.text[cut:])
+            self._rh_row_end = row
+        elif table is not None:
             nl = newline_of(data, table.span.start)
             at = self._line_end(max(table.span.end - 1, table.span.start))
             if at > len(data) or data[at - 1 : at] not in (b"\n", b"\r"):
@@ -228,16 +242,20 @@ class DocumentEdit:
             header = "| Date | Reviewer | Status | Feedback |"
             rule = "|------|----------|--------|----------|"
             body = nl.join(x.encode() for x in (header, rule, self._row(cells, 4)))
+            self._rh_row_end = self._row(cells, 4).encode("utf-8") + nl
             if section is not None:
                 at = section.heading.end
+                self._rh_patch = len(self.patches)
                 self.patches.append(Patch(at, at, nl + body + nl))
             else:
                 at, block = self._new_section_place(b"## Review History" + nl + nl + body + nl, nl)
                 if self._meta_patch is not None:
                     # before the Metadata section this edit adds at the same place
+                    self._rh_patch = self._meta_patch
                     self.patches.insert(self._meta_patch, Patch(at, at, block))
                     self._meta_patch += 1
                 else:
+                    self._rh_patch = len(self.patches)
                     self.patches.append(Patch(at, at, block))
                 self.intent.new_sections.add("Review History")
         self.intent.rows_added += 1

@@ -398,6 +398,24 @@ def apply_fixes(book: Book, result: LintResult, files: dict[str, FileResult]) ->
             by_file.setdefault(f.path, []).extend(f.fix)
     changed: list[str] = []
     stale: list[str] = []
+    from specbook.create import book_lock
+
+    with book_lock(book):  # the same lock lifecycle edits hold: no lost updates
+        _fix_files(book, by_file, files, changed, stale)
+    if stale:
+        raise SpecbookError(
+            f"{', '.join(stale)}: changed on disk while linting; re-run `specbook lint --fix`"
+        )
+    return changed
+
+
+def _fix_files(
+    book: Book,
+    by_file: dict[str, list[Patch]],
+    files: dict[str, FileResult],
+    changed: list[str],
+    stale: list[str],
+) -> None:
     for rel, patches in sorted(by_file.items()):
         path = book.root / rel
         fr = files.get(rel)
@@ -423,8 +441,3 @@ def apply_fixes(book: Book, result: LintResult, files: dict[str, FileResult]) ->
             stale.append(rel)
             continue
         changed.append(rel)
-    if stale:
-        raise SpecbookError(
-            f"{', '.join(stale)}: changed on disk while linting; re-run `specbook lint --fix`"
-        )
-    return changed
