@@ -48,7 +48,6 @@ import datetime as dt
 import os
 import re
 import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,7 +58,7 @@ from specbook.book import Book
 from specbook.clock import today
 from specbook.config import BookConfig, KindConfig
 from specbook.create import book_lock
-from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
+from specbook.edit.atomic import ChangedOnDisk, fsync_dir, replace_if_unchanged, temp_beside
 from specbook.edit.document import DocumentEdit, EditRefused, newline_of
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import SpecbookError, UsageError
@@ -92,22 +91,6 @@ class CommitFailed(SpecbookError):
     """A multi-file write failed; the message says whether every file was put back."""
 
 
-def _temp_beside(target: Path, data: bytes, mode: int | None) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return tmp
-
-
 def _install(tmp: str, target: Path) -> None:
     """Put a staged file in place of ``target`` (atomic rename)."""
     os.replace(tmp, target)
@@ -118,18 +101,6 @@ def _install_new(tmp: str, target: Path) -> None:
     os.link(tmp, target)
     with contextlib.suppress(OSError):
         os.unlink(tmp)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _discard(staged: Sequence[tuple[FileChange, str]]) -> None:
@@ -151,7 +122,7 @@ def _rollback(done: list[tuple[str, FileChange, int]]) -> list[str]:
                     raise ChangedOnDisk(str(c.new_path))
                 os.unlink(c.new_path)
             else:  # "removed": bring the old name back with its original bytes
-                tmp = _temp_beside(c.path, c.original, mode)
+                tmp = temp_beside(c.path, c.original, mode)
                 try:
                     os.link(tmp, c.path)
                 finally:
@@ -179,7 +150,7 @@ def commit(changes: Sequence[FileChange]) -> None:
             modes[c.path] = c.path.stat().st_mode & 0o7777
             if c.new_path is not None and c.new_path.exists():
                 raise CommitFailed(f"{c.new_path} exists already; nothing was changed")
-            staged.append((c, _temp_beside(c.target, c.data, modes[c.path])))
+            staged.append((c, temp_beside(c.target, c.data, modes[c.path])))
     except OSError as exc:
         _discard(staged)
         raise CommitFailed(f"could not prepare the new files ({exc}); nothing was changed") from exc
@@ -220,7 +191,7 @@ def commit(changes: Sequence[FileChange]) -> None:
             ) from exc
         raise
     for folder in {c.path.parent for c in changes} | {c.target.parent for c in changes}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def _why(exc: BaseException) -> str:

@@ -85,9 +85,9 @@ def lint(
     from specbook.book import Book, open_book
     from specbook.config import default_config
     from specbook.errors import NoBookError
-    from specbook.lint.engine import Linter
+    from specbook.lint.engine import Linter, LintResult
     from specbook.lint.output import render
-    from specbook.lint.run import apply_fixes, expand_paths, lint_files
+    from specbook.lint.run import FileResult, apply_fixes, expand_paths, lint_files
 
     try:
         book = open_book()
@@ -100,8 +100,11 @@ def lint(
     linter = Linter(book.config, select=list(select), ignore=list(ignore))
     files = expand_paths(book, paths) if paths else book.paths()
     update, stop = _progress_bar()
-    try:
-        result, per_file = lint_files(
+
+    def run(
+        progress: Callable[[int, int], None] | None = None, memo: bool = True
+    ) -> tuple[LintResult, dict[str, FileResult]]:
+        return lint_files(
             book,
             linter,
             files,
@@ -109,9 +112,12 @@ def lint(
             list(ignore),
             use_cache=in_book and not no_cache,
             jobs=jobs,
-            progress=update,
-            use_memo=not fix,
+            progress=progress,
+            use_memo=memo,
         )
+
+    try:
+        result, per_file = run(update, memo=not fix)
     finally:
         stop()
     if fix:
@@ -121,15 +127,7 @@ def lint(
                 f"fixed {len(changed)} file{'s' * (len(changed) != 1)}: {', '.join(changed)}",
                 err=True,
             )
-            result, per_file = lint_files(
-                book,
-                linter,
-                files,
-                list(select),
-                list(ignore),
-                use_cache=in_book and not no_cache,
-                jobs=jobs,
-            )
+            result, per_file = run(memo=False)
     colour = fmt == "text" and sys.stdout.isatty()
     click.echo(render(result, fmt, linter.all_rules, colour=colour), nl=False)
     failing = result.count("error") + (result.count("warning") if strict else 0)

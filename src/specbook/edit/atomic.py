@@ -8,13 +8,17 @@ import tempfile
 from pathlib import Path
 
 
-def _temp_with(path: Path, data: bytes) -> str:
+def temp_beside(path: Path, data: bytes, mode: int | None = None) -> str:
+    """A temporary file ``.NAME.*.tmp`` in ``path``'s folder holding ``data``, fsynced
+    (and given ``mode`` when set); the caller renames or links it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -27,16 +31,17 @@ def create_new(path: Path, data: bytes) -> None:
 
     Raises :class:`FileExistsError` when ``path`` exists (another writer won the race).
     """
-    tmp = _temp_with(path, data)
+    tmp = temp_beside(path, data)
     try:
         os.link(tmp, path)  # atomic, and refuses to replace an existing file
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort: some file systems refuse)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -62,9 +67,8 @@ def replace_if_unchanged(path: Path, expected: bytes, data: bytes) -> None:
     if path.read_bytes() != expected:
         raise ChangedOnDisk(str(path))
     mode = path.stat().st_mode & 0o7777
-    tmp = _temp_with(path, data)
+    tmp = temp_beside(path, data, mode)
     try:
-        os.chmod(tmp, mode)
         if path.read_bytes() != expected:
             raise ChangedOnDisk(str(path))
         os.replace(tmp, path)
@@ -72,4 +76,4 @@ def replace_if_unchanged(path: Path, expected: bytes, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
