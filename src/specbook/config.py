@@ -81,6 +81,11 @@ class KindConfig:
     types: tuple[str, ...]
     status_aliases: Mapping[str, str] = field(default_factory=dict)
     required_fields: tuple[str, ...] = ("id", "date", "status", "type")
+    # the workflow: allowed moves (None: the built-in ones), approvals needed to reach
+    # the approved status, and who may approve (empty: anyone but the author)
+    transitions: Mapping[str, tuple[str, ...]] | None = None
+    approvals: int = 1
+    approvers: tuple[str, ...] = ()
 
     def canonical_status(self, value: str) -> str | None:
         """The kind's status word that ``value`` means, or ``None``.
@@ -282,6 +287,9 @@ _KIND_KEYS = {
     "types",
     "status_aliases",
     "required_fields",
+    "transitions",
+    "approvals",
+    "approvers",
 }
 
 
@@ -336,6 +344,31 @@ class _Reader:
         if not isinstance(value, dict):
             raise self._err(key, f"expected a table [{self.prefix}{key}], got {value!r}")
         return _Reader(self.path, f"{self.prefix}{key}.", value, allowed)
+
+
+def _transitions(
+    r: _Reader, statuses: tuple[str, ...], default: Mapping[str, tuple[str, ...]] | None
+) -> Mapping[str, tuple[str, ...]] | None:
+    """``transitions = { Draft = ["Review"], ... }``: every name must be a status."""
+    raw = r.table.get("transitions")
+    if raw is None:
+        return default
+    if not isinstance(raw, dict):
+        raise r._err("transitions", 'expected a table such as { Draft = ["Review"] }')
+    out: dict[str, tuple[str, ...]] = {s: () for s in statuses}
+    for source, targets in raw.items():
+        if source not in statuses:
+            raise r._err(f"transitions.{source}", f"not a status; allowed: {', '.join(statuses)}")
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            raise r._err(f"transitions.{source}", "expected a list of statuses")
+        for t in targets:
+            if t not in statuses:
+                raise r._err(
+                    f"transitions.{source}",
+                    f"{t!r} is not a status; allowed: {', '.join(statuses)}",
+                )
+        out[source] = tuple(targets)
+    return out
 
 
 def config_from_mapping(
@@ -404,6 +437,9 @@ def config_from_mapping(
                 norm_key(f).replace(" ", "_")
                 for f in r.strs("required_fields", old.required_fields if old else ("id", "status"))
             ),
+            transitions=_transitions(r, statuses, old.transitions if old else None),
+            approvals=r.number("approvals", old.approvals if old else 1, 0, 20),
+            approvers=r.strs("approvers", old.approvers if old else ()),
         )
     prefixes = [k.prefix for k in kinds.values()]
     dup = {p for p in prefixes if prefixes.count(p) > 1}

@@ -44,12 +44,31 @@ def config_text(name: str) -> str:
             "statuses = [" + ", ".join(f'"{s}"' for s in kind.statuses) + "]",
             "types = [" + ", ".join(f'"{t}"' for t in kind.types) + "]",
             "required_fields = [" + ", ".join(f'"{t}"' for t in kind.required_fields) + "]",
+            f"approvals = {kind.approvals}  # approvals needed to reach the approved status",
+            "approvers = []  # who may approve; empty: anyone but the author",
+            "# Allowed moves; the default is the built-in workflow, for example:",
+            "# transitions = { "
+            + ", ".join(
+                f'"{a}" = [' + ", ".join(f'"{b}"' for b in bs) + "]"
+                for a, bs in _default_moves(kind.name).items()
+            )
+            + " }",
             "# Status words your documents use, mapped to one of the statuses above.",
             '# status_aliases = { "Accepté" = "'
-            + kind.statuses[min(2, len(kind.statuses) - 1)]
+            + (
+                kind.canonical_status("Approved")
+                or kind.canonical_status("Accepted")
+                or kind.statuses[0]
+            )
             + '" }',
         ]
     return "\n".join(lines) + "\n"
+
+
+def _default_moves(kind: str) -> dict[str, tuple[str, ...]]:
+    from specbook.lifecycle import _DEFAULT_MOVES
+
+    return _DEFAULT_MOVES.get(kind, {})
 
 
 def init_book(folder: Path) -> list[Path]:

@@ -107,9 +107,12 @@ def workflow_for(kind: KindConfig) -> Workflow:
     approved = _word(kind, "Approved", "Accepted")
     implemented = _word(kind, "Implemented", "Done", "Fixed")
     archived = _word(kind, "Archived", "Closed", "Superseded", "Cancelled")
+    if kind.transitions is not None:
+        moves = {k: tuple(v) for k, v in kind.transitions.items()}
+        return Workflow(kind, moves, review, approved, implemented, archived, kind.approvals)
     known = _DEFAULT_MOVES.get(kind.name)
     if known is not None and set(known) == set(statuses):
-        return Workflow(kind, dict(known), review, approved, implemented, archived)
+        return Workflow(kind, dict(known), review, approved, implemented, archived, kind.approvals)
     transitions: dict[str, list[str]] = {s: [] for s in statuses}
     spec_like = review is not None and approved is not None
     for i, s in enumerate(statuses):
@@ -130,6 +133,7 @@ def workflow_for(kind: KindConfig) -> Workflow:
         approved=approved,
         implemented=implemented,
         archived=archived,
+        approvals=kind.approvals,
     )
 
 
@@ -290,7 +294,9 @@ def transition(
             f"{current or 'no status'} -> {wanted} is not a move of the {kind.name} workflow; "
             f"from {current} it can go to: {', '.join(wf.allowed(current)) or 'nowhere'}"
         )
-    problems += unmet_gates(doc, wf, wanted, note, lambda: (lint_errors or _no_errors)(doc))
+    problems += unmet_gates(
+        doc, wf, wanted, note, lambda: (lint_errors or _no_errors)(doc), kind.approvers
+    )
     if problems and not force:
         raise TransitionRefused(
             f"{doc.id}: cannot move to {wanted}:\n  - " + "\n  - ".join(problems)
@@ -336,9 +342,15 @@ def review(
     wf = workflow_for(kind)
     person = who_is(by, book.root)
     day = (on or today()).isoformat()
-    label = {"approve": "Approve", "request-changes": "Changes requested", "comment": "Comment"}[
-        verdict
-    ]
+    if verdict == "approve" and kind.approvers:
+        allowed = {_person(a) for a in kind.approvers}
+        if _person(person) not in allowed:
+            raise TransitionRefused(
+                f"{person} may not approve {kind.name} documents; the book's approvers are "
+                f"{', '.join(kind.approvers)} ([kinds.{kind.name}] approvers)"
+            )
+    labels = {"approve": "Approve", "request-changes": "Changes requested", "comment": "Comment"}
+    label = labels[verdict]
     back = (
         verdict == "request-changes" and wf.review is not None and doc.status_canonical == wf.review
     )
