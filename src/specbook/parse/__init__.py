@@ -11,8 +11,12 @@ from pathlib import Path
 
 from specbook.config import BookConfig
 from specbook.model import Document, Encoding, Problem, Span
+from specbook.parse import core as _core
+from specbook.parse import fast as _fast
 from specbook.parse.context import ParseContext, context_for
 from specbook.parse.core import parse_document
+
+_core._fast_scan = _fast.scan  # after both modules are loaded: fast imports core
 
 __all__ = ["ParseContext", "context_for", "parse", "parse_file"]
 
