@@ -29,31 +29,43 @@ class Book:
         self.config = config
         self.root: Path = config.root
         self._root_prefix = str(config.root).rstrip(os.sep) + os.sep
+        self._exclude_res = [
+            (
+                re.compile(fnmatch.translate(p)),
+                re.compile(fnmatch.translate(p[3:])) if p.startswith("**/") else None,
+            )
+            for p in config.exclude
+        ]
 
-    def rel(self, path: Path) -> str:
+    def rel(self, path: Path | str) -> str:
         """``path`` relative to the book root, POSIX style (absolute if outside the book)."""
-        text = str(path)
+        text = os.fspath(path)
         if text.startswith(self._root_prefix) and ".." not in text:
             return text[len(self._root_prefix) :].replace(os.sep, "/")  # the common case, cheaply
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return Path(text).resolve().relative_to(self.root).as_posix()
         except ValueError:
-            return str(path)
+            return text
 
     def _excluded(self, rel: str) -> bool:
+        """Whether ``rel`` matches an ``exclude`` glob: ``**/NAME`` matches NAME in any
+        folder; any other pattern matches the whole relative path."""
         name = rel.rsplit("/", 1)[-1]
-        for pattern in self.config.exclude:
-            if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(
-                name, pattern.rsplit("/", 1)[-1]
-            ):
+        for whole, base in self._exclude_res:
+            if (base is not None and base.match(name)) or whole.match(rel):
                 return True
         return False
 
     def paths(self) -> list[Path]:
         """Every document file of the book, sorted, each listed once."""
+        return [Path(p) for p in self.path_strings()]
+
+    def path_strings(self) -> list[str]:
+        """:meth:`paths` as plain strings (cheaper for 10,000 files: no Path objects)."""
         seen: set[str] = set()
         templates = os.path.normpath(os.path.join(self.root, self.config.templates_dir))
         root = str(self.root)
+        prefix = self._root_prefix
         for kind in self.config.kinds.values():
             folder = os.path.normpath(os.path.join(root, kind.folder))
             if not os.path.isdir(folder):
@@ -69,10 +81,10 @@ class Book:
                         full = os.path.join(dirpath, name)
                         if full in seen:
                             continue
-                        rel = os.path.relpath(full, root).replace(os.sep, "/")
-                        if not self.config.exclude or not self._excluded(rel):
+                        rel = full[len(prefix) :].replace(os.sep, "/")
+                        if not self._exclude_res or not self._excluded(rel):
                             seen.add(full)
-        return [Path(p) for p in sorted(seen)]
+        return sorted(seen)
 
     def load(self, path: Path) -> Document:
         """Parse one file of the book. Raises :class:`NotFoundError` when it cannot be read."""

@@ -98,7 +98,7 @@ def lint(
         book = Book(default_config(Path.cwd().resolve()))
         in_book = False
     linter = Linter(book.config, select=list(select), ignore=list(ignore))
-    files = expand_paths(book, paths) if paths else book.paths()
+    files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.path_strings()
     update, stop = _progress_bar()
 
     def run(

@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,11 +110,12 @@ def _init_worker(config: BookConfig, select: list[str], ignore: list[str], today
 
 
 def _lint_one(
-    linter: Linter, path: Path, rel: str
+    linter: Linter, path: Path | str, rel: str
 ) -> tuple[str, tuple[int, int], str, list[Any], dict[str, Any]] | None:
     try:
-        st = path.stat()
-        data = path.read_bytes()
+        st = os.stat(path)
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError:
         return None
     doc = parse(data, rel, linter.config)
@@ -239,7 +240,7 @@ def expand_paths(book: Book, paths: Iterable[Path]) -> list[Path]:
 def lint_files(
     book: Book,
     linter: Linter,
-    files: list[Path],
+    files: Sequence[Path | str],
     select: list[str],
     ignore: list[str],
     use_cache: bool = True,
@@ -265,13 +266,13 @@ def lint_files(
             return memo, {}
     cached = _load_cache(cache_path, key)
     results: dict[str, FileResult] = {}
-    todo: list[tuple[Path, str]] = []
+    todo: list[tuple[Path | str, str]] = []
     for p in files:
         rel = book.rel(p)
         entry = cached.get(rel)
         if entry is not None:
             try:
-                st = p.stat()
+                st = os.stat(p)
             except OSError:
                 continue
             sig = (st.st_mtime_ns, st.st_size)
@@ -279,7 +280,8 @@ def lint_files(
                 results[rel] = _from_entry(rel, entry)
                 continue
             try:
-                digest = hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()
+                with open(p, "rb") as fh:
+                    digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
             except OSError:
                 continue
             if digest == entry["hash"]:
@@ -337,7 +339,7 @@ def lint_files(
     return result, results
 
 
-def _signatures(book: Book, files: list[Path]) -> list[list[Any]]:
+def _signatures(book: Book, files: Sequence[Path | str]) -> list[list[Any]]:
     out: list[list[Any]] = []
     for p in files:
         try:
