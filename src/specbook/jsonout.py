@@ -30,8 +30,8 @@ def tags_of(doc: Document) -> list[str]:
     return [t.strip().strip("`#") for t in raw.replace(";", ",").split(",") if t.strip()]
 
 
-def document_json(doc: Document) -> dict[str, Any]:
-    """The whole model of ``doc`` as plain JSON data, every node with its line numbers."""
+def _identity(doc: Document) -> dict[str, Any]:
+    """The keys ``show --json`` and ``list --json`` both start with."""
     return {
         "id": doc.id,
         "kind": doc.kind,
@@ -40,6 +40,13 @@ def document_json(doc: Document) -> dict[str, Any]:
         "status_canonical": doc.status_canonical,
         "type": doc.type,
         "path": doc.path,
+    }
+
+
+def document_json(doc: Document) -> dict[str, Any]:
+    """The whole model of ``doc`` as plain JSON data, every node with its line numbers."""
+    return {
+        **_identity(doc),
         "fields": [
             {
                 "key": f.key,
@@ -123,13 +130,7 @@ def document_json(doc: Document) -> dict[str, Any]:
 def list_entry(doc: Document) -> dict[str, Any]:
     """One row of ``specbook list --json``."""
     return {
-        "id": doc.id,
-        "kind": doc.kind,
-        "title": doc.title,
-        "status": doc.status,
-        "status_canonical": doc.status_canonical,
-        "type": doc.type,
-        "path": doc.path,
+        **_identity(doc),
         "date": doc.value("date"),
         "modified": doc.value("modified"),
         "tags": tags_of(doc),
