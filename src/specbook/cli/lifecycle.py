@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from specbook.cli import handle_errors, main
-from specbook.model import Document
+
+if TYPE_CHECKING:  # the model is imported only by commands that run
+    from specbook.model import Document
 
 
 def _lint_errors(doc: Document) -> list[str]:
