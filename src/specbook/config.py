@@ -17,6 +17,8 @@ from specbook.errors import ConfigError
 from specbook.text import norm_key
 
 CONFIG_FILE = "specbook.toml"
+# Review History status words that record an approval rather than a move
+APPROVAL_WORDS = frozenset({"approve", "approval", "lgtm"})
 
 # Canonical field keys and the names documents use for them (compared by norm_key).
 # A book adds its own with [fields.aliases].
@@ -114,6 +116,18 @@ class KindConfig:
                 cached[norm_key(alias)] = target
             object.__setattr__(self, "_table", cached)
         return cached
+
+    def approved_status(self) -> str | None:
+        """The status that approval leads to (``Approved``, or ``Accepted`` for decisions)."""
+        return self.canonical_status("Approved") or self.canonical_status("Accepted")
+
+    def is_approval(self, row_status: str) -> bool:
+        """Whether a Review History row's status column records an approval: a verb
+        (``Approve``, written by ``specbook review --approve``) or the approved status."""
+        if norm_key(row_status) in APPROVAL_WORDS:
+            return True
+        approved = self.approved_status()
+        return approved is not None and self.canonical_status(row_status) == approved
 
     def canonical_type(self, value: str) -> str | None:
         """The kind's type word that ``value`` means (case-insensitive), or ``None``."""

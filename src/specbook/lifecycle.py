@@ -28,11 +28,8 @@ from specbook.create import book_lock, git_user_name
 from specbook.edit.atomic import ChangedOnDisk
 from specbook.edit.document import DocumentEdit, EditRefused
 from specbook.errors import SpecbookError, UsageError
-from specbook.model import Document, ReviewEntry
+from specbook.model import Document
 from specbook.text import norm_key
-
-APPROVAL_WORDS = {"approve", "approved", "approval", "accept", "accepted", "lgtm"}
-CHANGES_WORDS = {"changes requested", "request changes", "rejected changes"}
 
 
 class TransitionRefused(SpecbookError):
@@ -104,7 +101,7 @@ def workflow_for(kind: KindConfig) -> Workflow:
     steps back to the start and a way out to the last status from anywhere."""
     statuses = list(kind.statuses)
     review = _word(kind, "Review", "Proposed", "In Review")
-    approved = _word(kind, "Approved", "Accepted")
+    approved = kind.approved_status()
     implemented = _word(kind, "Implemented", "Done", "Fixed")
     archived = _word(kind, "Archived", "Closed", "Superseded", "Cancelled")
     if kind.transitions is not None:
@@ -137,15 +134,6 @@ def workflow_for(kind: KindConfig) -> Workflow:
     )
 
 
-def is_approval(entry: ReviewEntry, kind: KindConfig) -> bool:
-    """A Review History row that records an approval (``Approve`` or the approved status)."""
-    key = norm_key(entry.status)
-    return key in APPROVAL_WORDS or (
-        kind.canonical_status(entry.status) is not None
-        and kind.canonical_status(entry.status) == _word(kind, "Approved", "Accepted")
-    )
-
-
 def _person(name: str) -> str:
     return norm_key(name.lstrip("@"))
 
@@ -161,7 +149,7 @@ def approvals_since_review(doc: Document, wf: Workflow) -> list[str]:
     out: list[str] = []
     for e in rows[last_review + 1 :]:
         who = _person(e.reviewer)
-        if who and who != author and is_approval(e, wf.kind) and who not in out:
+        if who and who != author and wf.kind.is_approval(e.status) and who not in out:
             out.append(who)
     return out
 

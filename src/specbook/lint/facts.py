@@ -8,6 +8,7 @@ parsing every file again.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from specbook.model import Document, Span
@@ -49,8 +50,6 @@ def _links(doc: Document, pattern: re.Pattern[bytes]) -> tuple[tuple[str, Span, 
         s = m.start(1)
         if any(a <= s < b for a, b in opaque):
             continue
-        from bisect import bisect_right
-
         line = bisect_right(starts, s)
         out.append((m.group(1).decode(), Span(s, m.end(1), line, line), doc.column(s)))
     return tuple(out)

@@ -1036,18 +1036,6 @@ def _fence_closed(work: bytes, s: int, e: int) -> bool:
     return len(last_line) >= n and last_line == ch * len(last_line)
 
 
-def _early_id(work: bytes) -> str | None:
-    m = re.search(
-        rb"(?:\*\*ID\*\*:?|^id:|^ID:)[ \t]*[`\"']?([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)",
-        work[:3000],
-        re.M | re.I,
-    )
-    if m:
-        return m.group(1).decode()
-    m = re.search(rb"^#[ \t]+[^\w\r\n]*([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)", work[:3000], re.M)
-    return m.group(1).decode() if m else None
-
-
 def _encoding(data: bytes, dec: _Decoded) -> Encoding:
     crlf = data.count(b"\r\n")
     cr = data.count(b"\r") - crlf

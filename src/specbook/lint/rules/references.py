@@ -95,32 +95,23 @@ def supersede_asymmetry(book: BookFacts, ctx: RuleContext) -> Iterator[BookRepor
     NEW` edits both).
     """
     for d in book.docs:
-        for target, span, col in d.superseded_by:
-            for t in book.by_id.get(target, []):
-                if not any(src == d.id for src, _, _ in t.supersedes):
-                    yield BookReport(
-                        d.path,
-                        d.id,
-                        span.line,
-                        col,
-                        span.line,
-                        col + len(target),
-                        f"{d.id} says it is superseded by {target}, "
-                        f"but {target} does not say it supersedes {d.id}",
-                    )
-        for target, span, col in d.supersedes:
-            for t in book.by_id.get(target, []):
-                if not any(src == d.id for src, _, _ in t.superseded_by):
-                    yield BookReport(
-                        d.path,
-                        d.id,
-                        span.line,
-                        col,
-                        span.line,
-                        col + len(target),
-                        f"{d.id} says it supersedes {target}, "
-                        f"but {target} does not say it is superseded by {d.id}",
-                    )
+        for mine, theirs, says, missing in (
+            ("superseded_by", "supersedes", "is superseded by", "supersedes"),
+            ("supersedes", "superseded_by", "supersedes", "is superseded by"),
+        ):
+            for target, span, col in getattr(d, mine):
+                for t in book.by_id.get(target, []):
+                    if not any(src == d.id for src, _, _ in getattr(t, theirs)):
+                        yield BookReport(
+                            d.path,
+                            d.id,
+                            span.line,
+                            col,
+                            span.line,
+                            col + len(target),
+                            f"{d.id} says it {says} {target}, "
+                            f"but {target} does not say it {missing} {d.id}",
+                        )
 
 
 def _anchor(title: str) -> str:

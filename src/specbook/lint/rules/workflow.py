@@ -57,10 +57,6 @@ def _review_word(kind: KindConfig) -> str | None:
     return kind.canonical_status("Review") or kind.canonical_status("In Review")
 
 
-# `specbook review --approve` writes "Approve" rows; people also write these
-_APPROVAL_VERBS = {"approve", "approval", "lgtm"}
-
-
 @rule(
     "SB501",
     "approval-missing",
@@ -109,8 +105,7 @@ def approval_missing(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     names: set[str] = set()
     for entry, canon in rows[last_review + 1 :]:
         who = _person(entry.reviewer)
-        approval = canon == approved or norm_key(entry.status) in _APPROVAL_VERBS
-        if approval and who and who != author:
+        if (canon == approved or kind.is_approval(entry.status)) and who and who != author:
             names.add(who)
     listed = doc.metadata.get("approvers") or doc.value("approvers") or ""
     if not is_placeholder(listed) and norm_key(listed) not in _EXPLICIT_NONE:
