@@ -6,8 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOOK   := examples/book
+PORT   ?= 8000
+# Browser tests drive Debian's Chromium; install it when it is missing (CI runs as root).
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +22,19 @@ demo: $(STAMP)
 	@echo "== specbook list (example book: $(BOOK))"
 	cd $(BOOK) && ../../$(BIN)/specbook list
 	@echo
-	@echo "== specbook show SPEC-001"
-	cd $(BOOK) && ../../$(BIN)/specbook show SPEC-001
-	@echo
 	@echo "== specbook lint"
 	cd $(BOOK) && ../../$(BIN)/specbook lint
+	@echo
+	@echo "== specbook search webhook"
+	cd $(BOOK) && ../../$(BIN)/specbook search webhook
+	@echo
+	@echo "== specbook serve (the portal; Ctrl-C stops it)"
+	cd $(BOOK) && ../../$(BIN)/specbook serve --port $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -32,12 +43,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) chromium lint typecheck
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/lint_bench.py
+	$(BIN)/python bench/index_bench.py
+	$(BIN)/python bench/portal_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

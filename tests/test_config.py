@@ -36,7 +36,7 @@ def test_no_book(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("toml", "key", "words"),
     [
-        ("[bok]\n", "bok", "allowed here: book, fields, kinds, lint, requirements"),
+        ("[bok]\n", "bok", "allowed here: book, fields, kinds, lint, portal, requirements, trace"),
         ("[book]\nnam = 1\n", "book.nam", "allowed here"),
         ("[kinds.SPEC]\nstatuses = []\n", "kinds.SPEC.statuses", "at least one"),
         ("[kinds.SPEC]\nstatuses = 'Draft'\n", "kinds.SPEC.statuses", "list of non-empty strings"),
@@ -80,3 +80,23 @@ def test_status_words_ignore_case_emoji_and_explanations() -> None:
     assert spec.canonical_status("✅ Implemented (phase 1)") == "Implemented"
     assert spec.canonical_status("[Draft|Review|Approved]") is None
     assert spec.canonical_status("Shipped") is None
+
+
+def test_portal_accounts_take_hashes_only(tmp_path: Path) -> None:
+    from specbook.web.auth import hash_password, hash_token, verify_password
+
+    good = hash_password("correct horse", iterations=1000)
+    path = tmp_path / "specbook.toml"
+    path.write_text(
+        f'[portal]\nusers = {{ "Ana" = "{good}" }}\ntokens = {{ "ci" = "{hash_token("t0k")}" }}\n',
+        encoding="utf-8",
+    )
+    cfg = load_config(path)
+    assert verify_password("correct horse", cfg.portal_users["Ana"])
+    assert not verify_password("wrong", cfg.portal_users["Ana"])
+    assert cfg.portal_tokens["ci"].startswith("sha256$")
+    path.write_text('[portal]\nusers = { "Ana" = "hunter2" }\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.key == "portal.users.Ana"
+    assert "specbook passwd" in str(err.value)

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from specbook.cli import main
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-CASES = sorted(p for p in GOLDEN.iterdir() if p.is_dir())
+# report/ and graph/ hold other golden files (tests/test_report.py, tests/test_graph.py)
+CASES = sorted(p for p in GOLDEN.iterdir() if (p / "command.txt").is_file())
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)

@@ -3,8 +3,9 @@
 A scenario is the folder ``tests/rules/<ID>-<name>/``: a book (with or without a
 ``specbook.toml``). A line that should produce a finding of the rule ends with the
 marker ``<!-- SB205 -->`` (one ID per expected finding: ``<!-- SB205 SB205 -->``
-expects two). The test fails on any missing or extra finding of that rule. Lint
-runs as if today were 2026-06-15, so date rules are stable.
+expects two); in a code file the book's ``[trace] code`` names, a line ends with
+the comment ``# SB404``. The test fails on any missing or extra finding of that
+rule. Lint runs as if today were 2026-06-15, so date rules are stable.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from specbook.book import Book
 from specbook.config import default_config, load_config
 from specbook.lint.engine import Linter
 from specbook.lint.registry import load_rules
+from specbook.trace.coverage import code_files
 
 SCENARIOS = Path(__file__).resolve().parent / "rules"
 TODAY = dt.date(2026, 6, 15)
 MARKER = re.compile(rb"<!--\s*((?:SB\d{3}\s*)+)-->")
+CODE_MARKER = re.compile(rb"#\s*((?:SB\d{3}\s*)+)$")
 RULES = load_rules()
 
 
@@ -39,6 +42,11 @@ def _expected(book: Book) -> Counter[tuple[str, int, str]]:
             for m in MARKER.finditer(line):
                 for rid in m.group(1).split():
                     out[(book.rel(path), n, rid.decode())] += 1
+    for rel in code_files(book.config):
+        for n, line in enumerate((book.root / rel).read_bytes().split(b"\n"), 1):
+            m = CODE_MARKER.search(line.rstrip())
+            for rid in m.group(1).split() if m else ():
+                out[(rel, n, rid.decode())] += 1
     return out
 
 

@@ -17,6 +17,8 @@ from specbook.errors import ConfigError
 from specbook.text import norm_key
 
 CONFIG_FILE = "specbook.toml"
+# [trace] code: where `specbook trace` and rules SB404/SB405 look for tests and tags
+DEFAULT_TRACE_CODE = ("tests/**/*.py", "src/**/*.py")
 # Review History status words that record an approval rather than a move
 APPROVAL_WORDS = frozenset({"approve", "approval", "lgtm"})
 
@@ -208,6 +210,12 @@ class BookConfig:
     lint_select: tuple[str, ...] = ()
     lint_ignore: tuple[str, ...] = ()
     lint_rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # [trace]: globs (relative to the root) of the code scanned for requirement tags
+    trace_code: tuple[str, ...] = DEFAULT_TRACE_CODE
+    trace_exclude: tuple[str, ...] = ()
+    # [portal]: who may write through the web portal (password and token hashes)
+    portal_users: Mapping[str, str] = field(default_factory=dict)
+    portal_tokens: Mapping[str, str] = field(default_factory=dict)
 
     def kind_for_id(self, doc_id: str) -> KindConfig | None:
         """The kind whose prefix starts ``doc_id`` (longest prefix wins)."""
@@ -290,7 +298,7 @@ def load_config(path: Path) -> BookConfig:
     return config_from_mapping(data, root=path.parent.resolve(), path=path, key_prefix=prefix)
 
 
-_TOP_KEYS = {"book", "fields", "requirements", "kinds", "lint"}
+_TOP_KEYS = {"book", "fields", "requirements", "kinds", "lint", "trace", "portal"}
 _BOOK_KEYS = {"name", "exclude", "templates"}
 _KIND_KEYS = {
     "prefix",
@@ -396,6 +404,8 @@ def config_from_mapping(
     fields_t = top.sub("fields", {"aliases"})
     reqs = top.sub("requirements", {"functional", "non_functional"})
     lint = top.sub("lint", {"select", "ignore", "rules"})
+    trace = top.sub("trace", {"code", "exclude"})
+    portal = top.sub("portal", {"users", "tokens"})
     lint_rules_t = lint.table.get("rules", {})
     if not isinstance(lint_rules_t, dict) or not all(
         isinstance(v, dict) for v in lint_rules_t.values()
@@ -477,7 +487,38 @@ def config_from_mapping(
         non_functional_prefixes=reqs.strs(
             "non_functional", base.non_functional_prefixes, nonempty=True
         ),
+        trace_code=_globs(trace, "code", base.trace_code),
+        trace_exclude=_globs(trace, "exclude", ()),
+        portal_users=_hashes(portal, "users", "pbkdf2_sha256$", "specbook passwd NAME"),
+        portal_tokens=_hashes(portal, "tokens", "sha256$", "specbook passwd --token NAME"),
     )
+
+
+def _hashes(r: _Reader, key: str, scheme: str, how: str) -> dict[str, str]:
+    """``[portal.users]`` / ``[portal.tokens]``: names to hashes, never plain secrets."""
+    out = r.str_map(key)
+    for name, value in out.items():
+        if not value.startswith(scheme):
+            raise r._err(
+                f"{key}.{name}",
+                f"expected a hash starting with {scheme} (run `{how}` and paste its line); "
+                "plain passwords and tokens are never accepted",
+            )
+    return out
+
+
+def _globs(r: _Reader, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of globs relative to the book root: no absolute paths, no ``..``."""
+    patterns = r.strs(key, default)
+    for p in patterns:
+        norm = p.replace("\\", "/")
+        if norm.startswith("/") or (len(norm) > 1 and norm[1] == ":") or ".." in norm.split("/"):
+            raise r._err(
+                key,
+                f"{p!r} is not a glob relative to the book root; write it like "
+                '"tests/**/*.py" (no leading /, no drive, no ..)',
+            )
+    return patterns
 
 
 def find_book_config(start: Path) -> BookConfig | None:

@@ -32,6 +32,22 @@ def config_text(name: str) -> str:
         "# Prefixes of requirement IDs (FR-1, NFR-2).",
         'functional = ["FR"]',
         'non_functional = ["NFR"]',
+        "",
+        "[trace]",
+        "# Code that `specbook trace` and rules SB404/SB405 scan for requirement tags",
+        '# (SPEC-001/FR-2 in a comment or docstring, @pytest.mark.spec("SPEC-001/FR-2"),',
+        "# test_spec_001_fr_2_...) and for the tests a Testing Strategy lists.",
+        "# Globs relative to this folder; hidden folders and __pycache__ are skipped.",
+        "code = [" + ", ".join(f'"{g}"' for g in cfg.trace_code) + "]",
+        "exclude = []",
+        "",
+        "[portal]",
+        "# Who may review through `specbook serve` (read-only when both are empty).",
+        "# `specbook passwd NAME` prints a users line; `specbook passwd --token NAME` a",
+        "# tokens line for the JSON API. Only hashes go here, never plain passwords.",
+        "# SPECBOOK_USERS / SPECBOOK_TOKENS (name=HASH,...) add accounts from the environment.",
+        "users = {}",
+        "tokens = {}",
     ]
     for kind in cfg.kinds.values():
         lines += [

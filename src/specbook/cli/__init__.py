@@ -34,6 +34,31 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A progress bar for long work (500 items or more) on a terminal (stderr); silent
+    elsewhere. Returns (update(done, total), stop())."""
+    if not sys.stderr.isatty():
+        return (lambda done, total: None), (lambda: None)
+    from rich.progress import Progress, TaskID
+
+    bar = Progress(transient=True)
+    task: list[TaskID] = []
+
+    def update(done: int, total: int) -> None:
+        if total < 500:
+            return
+        if not task:
+            bar.start()
+            task.append(bar.add_task(label, total=total))
+        bar.update(task[0], completed=done)
+
+    def stop() -> None:
+        if task:
+            bar.stop()
+
+    return update, stop
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -50,4 +75,14 @@ def main() -> None:
     """
 
 
-from specbook.cli import commands, lifecycle, lint, multi  # noqa: E402,F401  (registers the commands)
+from specbook.cli import (  # noqa: E402,F401  (registers the commands)
+    adopt,
+    commands,
+    export,
+    index,
+    lifecycle,
+    lint,
+    multi,
+    report,
+    trace,
+)

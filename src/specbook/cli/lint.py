@@ -59,6 +59,13 @@ def _progress_bar() -> tuple[Callable[[int, int], None], Callable[[], None]]:
     "--no-cache", is_flag=True, help="Ignore and do not update .specbook/lint-cache.json."
 )
 @click.option(
+    "--changed",
+    "changed_rev",
+    metavar="REV",
+    help="Only the documents changed since REV (committed on this branch since it left "
+    "REV, staged, unstaged or untracked) and the documents that reference them.",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(1, 256),
     default=None,
@@ -74,6 +81,7 @@ def lint(
     ignore: tuple[str, ...],
     no_cache: bool,
     jobs: int | None,
+    changed_rev: str | None,
 ) -> None:
     """Check documents against the rule catalog (default: the whole book).
 
@@ -81,10 +89,15 @@ def lint(
     references, supersede symmetry) always see every linted document. Exit codes: 0
     no errors, 1 errors (or warnings with --strict), 2 usage or configuration error.
     `specbook rules` lists the rules; docs/rules/ has a page for each.
+
+    --changed REV lints what a branch changes: the documents in `git diff
+    --name-only REV...HEAD`, plus uncommitted and untracked ones, plus every
+    document that references one of them (or a deleted one). Book-wide rules still
+    see the whole book. Outside git, or with a REV git does not know: exit 2.
     """
     from specbook.book import Book, open_book
     from specbook.config import default_config
-    from specbook.errors import NoBookError
+    from specbook.errors import NoBookError, UsageError
     from specbook.lint.engine import Linter, LintResult
     from specbook.lint.output import render
     from specbook.lint.run import FileResult, apply_fixes, expand_paths, lint_files
@@ -97,8 +110,15 @@ def lint(
             raise
         book = Book(default_config(Path.cwd().resolve()))
         in_book = False
+    if changed_rev is not None and (paths or not in_book):
+        raise UsageError("--changed lints a book's changes; give it without PATHS, in a book")
     linter = Linter(book.config, select=list(select), ignore=list(ignore))
     files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.path_strings()
+    only: list[str] | None = None
+    if changed_rev is not None:
+        from specbook.lint.run import changed_since
+
+        changed, deleted = changed_since(book, changed_rev)
     update, stop = _progress_bar()
 
     def run(
@@ -117,9 +137,14 @@ def lint(
         )
 
     try:
-        result, per_file = run(update, memo=not fix)
+        result, per_file = run(update, memo=not fix and changed_rev is None)
     finally:
         stop()
+    if changed_rev is not None:
+        from specbook.lint.run import restrict, with_referrers
+
+        only = with_referrers(changed, deleted, per_file)
+        result = restrict(result, only)
     if fix:
         changed = apply_fixes(book, result, per_file)
         if changed:
@@ -128,6 +153,8 @@ def lint(
                 err=True,
             )
             result, per_file = run(memo=False)
+            if only is not None:
+                result = restrict(result, only)
     colour = fmt == "text" and sys.stdout.isatty()
     click.echo(render(result, fmt, linter.all_rules, colour=colour), nl=False)
     failing = result.count("error") + (result.count("warning") if strict else 0)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from specbook.model import Document, Span
+from specbook.trace.coverage import listed_tests
 
 _SUPERSEDED_BY = re.compile(rb"(?i)\bsuperseded\s+by\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")
 _SUPERSEDES = re.compile(rb"(?i)\bsupersedes\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")
@@ -40,6 +42,8 @@ class DocFacts:
     references: tuple[Ref, ...]
     superseded_by: tuple[tuple[str, Span, int], ...]  # (ID, span, column)
     supersedes: tuple[tuple[str, Span, int], ...]
+    # tests the Testing Strategy lists: (name, line, column, end column, checked)
+    listed_tests: tuple[tuple[str, int, int, int, bool | None], ...] = ()
 
 
 def _links(doc: Document, pattern: re.Pattern[bytes]) -> tuple[tuple[str, Span, int], ...]:
@@ -81,6 +85,9 @@ def facts_of(doc: Document) -> DocFacts:
         references=refs,
         superseded_by=_links(doc, _SUPERSEDED_BY),
         supersedes=_links(doc, _SUPERSEDES),
+        listed_tests=tuple(
+            (t.name, t.line, t.column, t.end_column, t.checked) for t in listed_tests(doc)
+        ),
     )
 
 
@@ -90,6 +97,7 @@ class BookFacts:
 
     docs: list[DocFacts]
     by_id: dict[str, list[DocFacts]] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)  # work rules share (the code scan)
 
     def __post_init__(self) -> None:
         for d in self.docs:

@@ -60,6 +60,8 @@ class BookReport(NamedTuple):
 
 DocumentCheck = Callable[[Document, RuleContext], Iterable[Report]]
 BookCheck = Callable[[Any, RuleContext], Iterable[BookReport]]
+# Files besides the documents that a book-scope check reads: (path, mtime_ns, size).
+Inputs = Callable[[BookConfig], Iterable[tuple[str, int, int]]]
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ class Rule:
     """One rule: stable ID, kebab-case name, default severity, tags, docs, check.
 
     ``status_aware`` rules report a warning while the document is in its kind's
-    first status (Draft) and an error from the next status on.
+    first status (Draft) and an error from the next status on. ``inputs`` lists the
+    files other than documents that the check reads (code, for the trace rules), so
+    that lint's whole-result memo is not reused after one of them changed.
     """
 
     id: str
@@ -80,6 +84,7 @@ class Rule:
     status_aware: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
     fixable: bool = False
+    inputs: Inputs | None = None
 
     @property
     def summary(self) -> str:
@@ -100,6 +105,7 @@ def rule(
     options: Mapping[str, Any] | None = None,
     scope: str = "document",
     fixable: bool = False,
+    inputs: Inputs | None = None,
 ) -> Callable[[Callable[..., Iterable[Any]]], Rule]:
     """Decorate a check function to make it a :class:`Rule`.
 
@@ -128,6 +134,7 @@ def rule(
             status_aware=status_aware,
             options=dict(options or {}),
             fixable=fixable,
+            inputs=inputs,
         )
 
     return wrap

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from specbook.book import Book
 from specbook.config import BookConfig
 from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
 from specbook.edit.patch import Patch, apply_patches
-from specbook.errors import NotFoundError, SpecbookError
+from specbook.errors import NotFoundError, SpecbookError, UsageError
 from specbook.lint.engine import Linter, LintResult, sort_findings
 from specbook.lint.facts import DocFacts, Ref, facts_of
 from specbook.lint.finding import Finding
@@ -79,6 +80,7 @@ def _facts_j(d: DocFacts) -> dict[str, Any]:
         ],
         "by": [[t, _span_j(s), c] for t, s, c in d.superseded_by],
         "sup": [[t, _span_j(s), c] for t, s, c in d.supersedes],
+        "tests": [list(t) for t in d.listed_tests],
     }
 
 
@@ -98,6 +100,7 @@ def _facts_p(path: str, v: dict[str, Any]) -> DocFacts:
         references=tuple(refs),
         superseded_by=tuple((t, Span(*s), c) for t, s, c in v["by"]),
         supersedes=tuple((t, Span(*s), c) for t, s, c in v["sup"]),
+        listed_tests=tuple((n, ln, c, e, ck) for n, ln, c, e, ck in v.get("tests", ())),
     )
 
 
@@ -154,7 +157,7 @@ def _code_fingerprint(linter: Linter) -> str:
     return h.hexdigest()
 
 
-def _book_fingerprint(book: Book) -> str:
+def book_fingerprint(book: Book) -> str:
     """The config file's bytes and the book's template files: both change findings."""
     h = hashlib.blake2b(digest_size=12)
     cfg = book.config
@@ -255,13 +258,14 @@ def lint_files(
     per-file map; pass ``use_memo=False`` when you need that map (``--fix``).
     """
     key = "|".join(
-        (__version__, _code_fingerprint(linter), _book_fingerprint(book), linter.fingerprint())
+        (__version__, _code_fingerprint(linter), book_fingerprint(book), linter.fingerprint())
     )
     cache_path = _cache_path(book.config) if use_cache else None
     memo_path = cache_path.with_name(MEMO_NAME) if cache_path is not None else None
     sigs = _signatures(book, files)
+    memo_key = key + _inputs_digest(linter) if memo_path is not None else key
     if memo_path is not None and use_memo:
-        memo = _load_memo(memo_path, key, sigs)
+        memo = _load_memo(memo_path, memo_key, sigs)
         if memo is not None:
             return memo, {}
     cached = _load_cache(cache_path, key)
@@ -335,8 +339,21 @@ def lint_files(
     findings.extend(linter.lint_book([fr.facts for fr in results.values()]))
     result = LintResult(sort_findings(findings), files=len(files), documents=len(results))
     if memo_path is not None:
-        _save_memo(memo_path, key, sigs, result)
+        _save_memo(memo_path, memo_key, sigs, result)
     return result, results
+
+
+def _inputs_digest(linter: Linter) -> str:
+    """The size and mtime of the files besides documents that active rules read (the
+    trace rules' code): the memo must not outlive a change to them."""
+    readers = [a.rule.inputs for a in linter.book_rules if a.rule.inputs is not None]
+    if not readers:
+        return ""
+    h = hashlib.blake2b(digest_size=12)
+    for inputs in dict.fromkeys(readers):  # one walk per distinct reader
+        for path, mtime, size in inputs(linter.config):
+            h.update(f"{path}:{mtime}:{size};".encode())
+    return "|inputs=" + h.hexdigest()
 
 
 def _signatures(book: Book, files: Sequence[Path | str]) -> list[list[Any]]:
@@ -443,3 +460,86 @@ def _fix_files(
             stale.append(rel)
             continue
         changed.append(rel)
+
+
+# -- linting what a branch changed ---------------------------------------------------------
+_NAMED_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
+
+
+def _git(root: Path, *args: str) -> str:
+    """Run git in ``root``; raises :class:`UsageError` with git's own message on failure."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise UsageError(f"--changed needs git, which cannot be run here ({exc})") from exc
+    if out.returncode != 0:
+        detail = (out.stderr or out.stdout).strip().splitlines()
+        raise UsageError(f"git {' '.join(args)}: {detail[-1] if detail else 'failed'}")
+    return out.stdout
+
+
+def changed_since(book: Book, rev: str) -> tuple[list[str], list[str]]:
+    """Book documents a branch changed since ``rev``: ``(present, deleted)`` relative paths.
+
+    Changed means: in ``git diff --name-only REV...HEAD`` (what the branch committed
+    since it left REV), in ``git diff --name-only HEAD`` (staged and unstaged edits),
+    or untracked and not ignored. Raises :class:`UsageError` outside a git work tree
+    or for a REV git does not know.
+    """
+    try:
+        inside = _git(book.root, "rev-parse", "--is-inside-work-tree").strip()
+    except UsageError as exc:
+        raise UsageError(
+            f"{book.root} is not inside a git repository; `lint --changed` compares with "
+            "git history (run `lint` without --changed to check everything)"
+        ) from exc
+    if inside != "true":
+        raise UsageError(f"{book.root} is not inside a git work tree; --changed needs one")
+    top = Path(os.path.realpath(_git(book.root, "rev-parse", "--show-toplevel").strip()))
+    _git(book.root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    names: set[str] = set()
+    for args in (
+        ("diff", "--name-only", "--no-renames", f"{rev}...HEAD"),
+        ("diff", "--name-only", "--no-renames", "HEAD"),
+        ("ls-files", "--others", "--exclude-standard", "--full-name"),
+    ):
+        names.update(line for line in _git(top, *args).splitlines() if line)
+    documents = set(book.path_strings())
+    present: list[str] = []
+    deleted: list[str] = []
+    for name in sorted(names):
+        full = os.path.normpath(os.path.join(top, name))
+        rel = book.rel(full)
+        if full in documents:
+            present.append(rel)
+        elif not os.path.exists(full) and rel.lower().endswith((".md", ".markdown")):
+            deleted.append(rel)
+    return present, deleted
+
+
+def restrict(result: LintResult, paths: Iterable[str]) -> LintResult:
+    """``result`` with only the findings on ``paths`` (book-relative)."""
+    keep = set(paths)
+    findings = [f for f in result.findings if f.path in keep]
+    return LintResult(findings, files=len(keep), documents=len(keep))
+
+
+def with_referrers(
+    changed: Iterable[str], deleted: Iterable[str], files: dict[str, FileResult]
+) -> list[str]:
+    """``changed`` plus every linted document that references a changed or deleted
+    document (by ID; a deleted document's ID is read from its file name)."""
+    chosen = set(changed)
+    ids = {files[p].facts.id for p in chosen if p in files and files[p].facts.id}
+    for rel in deleted:
+        m = _NAMED_ID.match(rel.rsplit("/", 1)[-1])
+        if m:
+            ids.add(m.group(1))
+    for rel, fr in files.items():
+        if rel not in chosen and any(r.target in ids for r in fr.facts.references):
+            chosen.add(rel)
+    return sorted(chosen)

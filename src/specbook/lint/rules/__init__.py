@@ -10,12 +10,13 @@ from specbook.lint.rules import (
     references,
     requirements,
     sections,
+    trace,
     workflow,
 )
 
 RULES: list[Rule] = [
     obj
-    for module in (encoding, fields, sections, requirements, references, workflow, content)
+    for module in (encoding, fields, sections, requirements, references, trace, workflow, content)
     for obj in vars(module).values()
     if isinstance(obj, Rule)
 ]

@@ -1,0 +1,94 @@
+"""The store interface every backend implements, and the records it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+from specbook.store.query import Query
+from specbook.store.records import DocRecord
+
+SCHEMA_VERSION = 1
+
+
+class StoredFile(NamedTuple):
+    mtime_ns: int
+    size: int
+    hash: str
+
+
+class Hit(NamedTuple):
+    """One search result. ``snippet`` marks matched words with \\x02 ... \\x03."""
+
+    id: str | None
+    title: str
+    status: str | None
+    path: str
+    line: int
+    snippet: str
+    score: float
+
+
+class RefEdge(NamedTuple):
+    """A typed reference from ``source`` (at ``path``:``line``) to ``target``."""
+
+    source: str | None
+    path: str
+    target: str
+    requirement: str | None
+    type: str
+    section: str | None
+    line: int
+    text: str
+
+
+class DocSummary(NamedTuple):
+    id: str | None
+    kind: str | None
+    title: str
+    status: str | None
+    status_canonical: str | None
+    type: str | None
+    path: str
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    path: str
+    rule: str
+    name: str
+    severity: str
+    line: int
+    column: int
+    message: str
+
+
+class Store(Protocol):
+    """An index of one book. Writes happen inside :meth:`transaction` only."""
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+    def clear(self) -> None: ...
+    def stored_files(self) -> dict[str, StoredFile]: ...
+    def put(self, record: DocRecord) -> None: ...
+    def touch(self, path: str, mtime_ns: int, size: int) -> None: ...
+    def delete(self, paths: Iterable[str]) -> None: ...
+    def put_findings(self, hashes: dict[str, str], rows: Iterable[FindingRow]) -> None: ...
+
+    def count(self) -> int: ...
+    def listing(self) -> list[dict[str, Any]]: ...
+    def document(self, doc_id: str) -> dict[str, Any] | None: ...
+    def reviews(self, paths: Iterable[str]) -> dict[str, list[tuple[str, str, str, str, int]]]: ...
+    def finding_counts(self) -> dict[str, int]: ...
+    def sections(self, path: str) -> list[tuple[int, str, int, int]]: ...
+    def documents(self) -> list[DocSummary]: ...
+    def search(self, query: Query, limit: int = 20) -> list[Hit]: ...
+    def outgoing(self, doc_id: str) -> list[RefEdge]: ...
+    def incoming(self, doc_id: str) -> list[RefEdge]: ...
+    def references(self) -> Iterator[RefEdge]: ...
+    def requirements(self, doc_id: str | None = None) -> list[dict[str, Any]]: ...
+    def findings(self, path: str | None = None) -> list[FindingRow]: ...
+    def close(self) -> None: ...

@@ -1,0 +1,190 @@
+"""Keeping the index in step with the files, incrementally by content hash.
+
+A file whose size and modification time match the index is not read; one whose
+bytes hash the same only has its signature updated; the rest are parsed (in worker
+processes when there are many) and replaced. Files that are gone are deleted. The
+whole sync is one transaction, so an interrupted sync leaves the previous state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from specbook import __version__
+from specbook.book import Book
+from specbook.config import BookConfig
+from specbook.parse import parse
+from specbook.store.base import SCHEMA_VERSION, Store
+from specbook.store.records import DocRecord, content_hash, record_of
+
+PARALLEL_THRESHOLD = 256  # fewer files than this parse faster in one process
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SyncStats:
+    """What one sync did."""
+
+    files: int
+    added: int
+    updated: int
+    deleted: int
+    unchanged: int
+    rebuilt: bool
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.deleted
+
+
+def index_key(book: Book) -> str:
+    """Identifies what the index's rows depend on besides the files themselves:
+    specbook's version and code, the schema, the book's config and templates. A
+    different key rebuilds the index from scratch."""
+    from specbook.lint.run import book_fingerprint
+
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"{__version__}|{SCHEMA_VERSION}|{book_fingerprint(book)}|".encode())
+    pkg = Path(__file__).resolve().parents[1]
+    for name in sorted(pkg.rglob("*.py")):
+        try:
+            st = name.stat()
+        except OSError:
+            continue
+        h.update(f"{name.relative_to(pkg)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
+def _read(path: str) -> tuple[int, int, bytes] | None:
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None  # vanished or unreadable: treated as gone
+    return st.st_mtime_ns, st.st_size, data
+
+
+def _record(config: BookConfig, path: str, rel: str) -> DocRecord | None:
+    got = _read(path)
+    if got is None:
+        return None
+    mtime_ns, size, data = got
+    return record_of(parse(data, rel, config), data, mtime_ns, size)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(config: BookConfig) -> None:
+    _WORKER["config"] = config
+
+
+def _record_chunk(items: list[tuple[str, str]]) -> list[DocRecord | None]:
+    config: BookConfig = _WORKER["config"]
+    return [_record(config, p, rel) for p, rel in items]
+
+
+def _records(
+    config: BookConfig,
+    todo: Sequence[tuple[str, str]],
+    jobs: int | None,
+    progress: Progress | None,
+) -> list[DocRecord]:
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    out: list[DocRecord | None] = []
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+        from concurrent.futures import ProcessPoolExecutor  # only big syncs pay for it
+
+        size = max(32, len(todo) // (workers * 8))
+        chunks = [list(todo[i : i + size]) for i in range(0, len(todo), size)]
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(config,)
+        ) as pool:
+            for part in pool.map(_record_chunk, chunks):
+                out.extend(part)
+                if progress:
+                    progress(len(out), len(todo))
+    else:
+        for path, rel in todo:
+            out.append(_record(config, path, rel))
+            if progress and len(out) % 100 == 0:
+                progress(len(out), len(todo))
+    return [r for r in out if r is not None]
+
+
+def _plan(
+    book: Book, stored: dict[str, Any]
+) -> tuple[list[tuple[str, str]], list[tuple[str, int, int]], list[str], int]:
+    """(files to parse, (rel, mtime, size) to touch, rels to delete, files seen)."""
+    todo: list[tuple[str, str]] = []
+    touch: list[tuple[str, int, int]] = []
+    seen: set[str] = set()
+    paths = book.path_strings()
+    for path in paths:
+        rel = book.rel(path)
+        seen.add(rel)
+        old = stored.get(rel)
+        if old is None:
+            todo.append((path, rel))
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # gone since the listing: deleted below
+        if st.st_mtime_ns == old.mtime_ns and st.st_size == old.size:
+            continue
+        got = _read(path)
+        if got is None:
+            continue
+        if content_hash(got[2]) == old.hash:
+            touch.append((rel, got[0], got[1]))
+        else:
+            todo.append((path, rel))
+    gone = [rel for rel in stored if rel not in seen]
+    return todo, touch, gone, len(paths)
+
+
+def sync(
+    store: Store,
+    book: Book,
+    *,
+    full: bool = False,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> SyncStats:
+    """Bring ``store`` in step with ``book``'s files; ``full`` rebuilds from scratch."""
+    key = index_key(book)
+    rebuild = full or store.get_meta("key") != key
+    if not rebuild:
+        # Look first without the write lock: nothing changed is the common case.
+        todo, touch, gone, seen = _plan(book, store.stored_files())
+        if not todo and not touch and not gone:
+            return SyncStats(seen, 0, 0, 0, seen, False)
+    with store.transaction():
+        if rebuild or store.get_meta("key") != key:
+            store.clear()
+            store.set_meta("key", key)
+            rebuild = True
+        stored = store.stored_files()  # again: another process may have synced meanwhile
+        todo, touch, gone, seen = _plan(book, stored)
+        records = _records(book.config, todo, jobs, progress)
+        store.delete(gone)
+        for rel, mtime_ns, size in touch:
+            store.touch(rel, mtime_ns, size)
+        added = 0
+        for record in records:
+            added += record.path not in stored
+            store.put(record)
+        if records or gone:
+            # Readers (the portal) keep derived data per generation.
+            store.set_meta("generation", str(int(store.get_meta("generation") or 0) + 1))
+    updated = len(records) - added
+    unchanged = seen - len(records) - len(touch)
+    return SyncStats(seen, added, updated, len(gone), unchanged, rebuild)

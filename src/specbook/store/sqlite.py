@@ -1,0 +1,448 @@
+"""The SQLite backend of the store: ``.specbook/index.db`` (WAL, FTS5).
+
+One row per document plus child tables for what commands query (fields, sections,
+requirements, typed references, checklist progress, review rows, findings), and an
+FTS5 table over ID, title and text ranked by bm25 with the title weighted highest.
+A database written by another schema version is rebuilt, never migrated in place:
+the files are the source of truth and the index is only a cache of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from specbook.errors import SpecbookError
+from specbook.store.base import (
+    SCHEMA_VERSION,
+    DocSummary,
+    FindingRow,
+    Hit,
+    RefEdge,
+    StoredFile,
+)
+from specbook.store.query import Query, QueryError, best_line, fts5_expression, match_pattern
+from specbook.store.records import DocRecord, filter_key
+
+# Weights of the FTS columns id, title, body: a title match outranks body matches.
+RANK = "bm25(6.0, 10.0, 1.0)"
+
+_SCHEMA = f"""
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents(
+    docid INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE,
+    mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, hash TEXT NOT NULL,
+    id TEXT, kind TEXT, title TEXT NOT NULL, title_line INTEGER NOT NULL,
+    status TEXT, status_canonical TEXT, status_key TEXT, type TEXT, type_key TEXT,
+    date TEXT, modified TEXT, author TEXT, tags TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX documents_id ON documents(id);
+CREATE TABLE fields(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
+    key TEXT, name TEXT, value TEXT, source TEXT, line INTEGER);
+CREATE INDEX fields_doc ON fields(docid);
+CREATE TABLE sections(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
+    ord INTEGER, level INTEGER, title TEXT, template_name TEXT, line INTEGER,
+    end_line INTEGER, parent INTEGER);
+CREATE INDEX sections_doc ON sections(docid);
+CREATE TABLE requirements(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
+    req_id TEXT, kind TEXT, text TEXT, criteria TEXT, target TEXT, section TEXT,
+    line INTEGER);
+CREATE INDEX requirements_doc ON requirements(docid);
+CREATE TABLE refs(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
+    source TEXT, target TEXT, requirement TEXT, type TEXT, section TEXT, line INTEGER,
+    text TEXT);
+CREATE INDEX refs_doc ON refs(docid);
+CREATE INDEX refs_source ON refs(source);
+CREATE INDEX refs_target ON refs(target);
+CREATE TABLE checklists(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
+    section TEXT, total INTEGER, done INTEGER);
+CREATE INDEX checklists_doc ON checklists(docid);
+CREATE TABLE reviews(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
+    date TEXT, reviewer TEXT, status TEXT, feedback TEXT, line INTEGER);
+CREATE INDEX reviews_doc ON reviews(docid);
+CREATE TABLE findings(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
+    hash TEXT NOT NULL, rule TEXT, name TEXT, severity TEXT, line INTEGER, col INTEGER,
+    message TEXT);
+CREATE INDEX findings_doc ON findings(docid);
+CREATE VIRTUAL TABLE fts USING fts5(id, title, body, content = 'documents',
+    content_rowid = 'docid', tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO fts(fts, rank) VALUES ('rank', '{RANK}');
+"""
+
+_TABLES = (
+    "fts", "findings", "reviews", "checklists", "refs", "requirements", "sections", "fields",
+    "documents", "meta",
+)  # fmt: skip
+
+
+class StoreError(SpecbookError):
+    """The index cannot be opened or written; the message names the file."""
+
+
+class SQLiteStore:
+    """The index of one book in one SQLite file (or ``:memory:``)."""
+
+    def __init__(self, path: Path | str, check_same_thread: bool = True) -> None:
+        self.path = str(path)
+        self._same_thread = check_same_thread
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError:
+            # Not a database (or damaged): it is only a cache, so start it afresh.
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path + suffix)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                timeout=30.0,
+                check_same_thread=self._same_thread,
+            )
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot open the index ({exc})") from exc
+        db.execute("PRAGMA foreign_keys = ON")
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+        self._ensure_schema(db)
+        return db
+
+    @staticmethod
+    def _ensure_schema(db: sqlite3.Connection) -> None:
+        version: Any = None
+        with contextlib.suppress(sqlite3.OperationalError):
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            version = row[0] if row else None
+        if version == str(SCHEMA_VERSION):
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for table in _TABLES:
+                db.execute(f"DROP TABLE IF EXISTS {table}")
+            for stmt in _SCHEMA.split(";\n"):
+                if stmt.strip():
+                    db.execute(stmt)
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # -- writing ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside are one transaction: a sync is all or nothing."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def clear(self) -> None:
+        self._db.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
+        for table in _TABLES[1:-1]:
+            self._db.execute(f"DELETE FROM {table}")
+
+    def stored_files(self) -> dict[str, StoredFile]:
+        return {
+            p: StoredFile(m, s, h)
+            for p, m, s, h in self._db.execute("SELECT path, mtime_ns, size, hash FROM documents")
+        }
+
+    def delete(self, paths: Iterable[str]) -> None:
+        db = self._db
+        for path in paths:
+            row = db.execute(
+                "SELECT docid, coalesce(id, ''), title, body FROM documents WHERE path = ?",
+                (path,),
+            ).fetchone()
+            if row is not None:
+                # External-content FTS forgets a row when told its old text.
+                db.execute(
+                    "INSERT INTO fts(fts, rowid, id, title, body) VALUES ('delete', ?, ?, ?, ?)",
+                    row,
+                )
+                db.execute("DELETE FROM documents WHERE docid = ?", (row[0],))
+
+    def touch(self, path: str, mtime_ns: int, size: int) -> None:
+        self._db.execute(
+            "UPDATE documents SET mtime_ns = ?, size = ? WHERE path = ?", (mtime_ns, size, path)
+        )
+
+    def put(self, r: DocRecord) -> None:
+        db = self._db
+        self.delete([r.path])
+        status_key = filter_key(r.status_canonical or r.status or "")
+        cur = db.execute(
+            "INSERT INTO documents(path, mtime_ns, size, hash, id, kind, title, title_line,"
+            " status, status_canonical, status_key, type, type_key, date, modified, author,"
+            " tags, body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                r.path, r.mtime_ns, r.size, r.hash, r.id, r.kind, r.title, r.title_line,
+                r.status, r.status_canonical, status_key, r.type, filter_key(r.type or ""),
+                r.date, r.modified, r.author, "|" + "|".join(filter_key(t) for t in r.tags) + "|",
+                r.body,
+            ),
+        )  # fmt: skip
+        docid = cur.lastrowid
+        db.executemany("INSERT INTO fields VALUES (?,?,?,?,?,?)", [(docid, *f) for f in r.fields])
+        db.executemany(
+            "INSERT INTO sections VALUES (?,?,?,?,?,?,?,?)", [(docid, *s) for s in r.sections]
+        )
+        db.executemany(
+            "INSERT INTO requirements VALUES (?,?,?,?,?,?,?,?)",
+            [(docid, *q) for q in r.requirements],
+        )
+        db.executemany(
+            "INSERT INTO refs VALUES (?,?,?,?,?,?,?,?)",
+            [(docid, r.id, *ref) for ref in r.references],
+        )
+        db.executemany(
+            "INSERT INTO checklists VALUES (?,?,?,?)", [(docid, *c) for c in r.checklists]
+        )
+        db.executemany("INSERT INTO reviews VALUES (?,?,?,?,?,?)", [(docid, *v) for v in r.reviews])
+        db.execute(
+            "INSERT INTO fts(rowid, id, title, body) VALUES (?,?,?,?)",
+            (docid, r.id or "", r.title, r.body),
+        )
+
+    def put_findings(self, hashes: dict[str, str], rows: Iterable[FindingRow]) -> None:
+        """Replace the findings of the documents in ``hashes`` (path -> the content hash
+        they were computed for). A document changed since is left without findings."""
+        db = self._db
+        ids: dict[str, int] = {}
+        for path, digest in hashes.items():
+            row = db.execute(
+                "SELECT docid FROM documents WHERE path = ? AND hash = ?", (path, digest)
+            ).fetchone()
+            db.execute(
+                "DELETE FROM findings WHERE docid IN (SELECT docid FROM documents WHERE path = ?)",
+                (path,),
+            )
+            if row is not None:
+                ids[path] = row[0]
+        db.executemany(
+            "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (
+                    ids[f.path],
+                    hashes[f.path],
+                    f.rule,
+                    f.name,
+                    f.severity,
+                    f.line,
+                    f.column,
+                    f.message,
+                )
+                for f in rows
+                if f.path in ids
+            ],
+        )
+
+    # -- reading ---------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def documents(self) -> list[DocSummary]:
+        return [
+            DocSummary(*row)
+            for row in self._db.execute(
+                "SELECT id, kind, title, status, status_canonical, type, path FROM documents"
+                " ORDER BY path"
+            )
+        ]
+
+    _LISTING = (
+        "SELECT id, kind, title, status, status_canonical, type, path, date, modified, author,"
+        " tags, mtime_ns, hash FROM documents"
+    )
+    _LISTING_KEYS = (
+        "id", "kind", "title", "status", "status_canonical", "type", "path", "date",
+        "modified", "author", "tags", "mtime_ns", "hash",
+    )  # fmt: skip
+
+    def _listing_row(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        out = dict(zip(self._LISTING_KEYS, row, strict=True))
+        out["tags"] = [t for t in str(out["tags"]).split("|") if t]
+        return out
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every document as a dict of its header facts (tags as a list), by path."""
+        return [self._listing_row(r) for r in self._db.execute(self._LISTING + " ORDER BY path")]
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """The header facts of the document with ID ``doc_id`` (the first by path)."""
+        row = self._db.execute(
+            self._LISTING + " WHERE id = ? ORDER BY path LIMIT 1", (doc_id,)
+        ).fetchone()
+        return None if row is None else self._listing_row(row)
+
+    def reviews(self, paths: Iterable[str]) -> dict[str, list[tuple[str, str, str, str, int]]]:
+        """Review History rows (date, reviewer, status, feedback, line) of ``paths``."""
+        out: dict[str, list[tuple[str, str, str, str, int]]] = {}
+        for path in paths:
+            out[path] = [
+                tuple(r)
+                for r in self._db.execute(
+                    "SELECT v.date, v.reviewer, v.status, v.feedback, v.line FROM reviews v"
+                    " JOIN documents d ON d.docid = v.docid WHERE d.path = ? ORDER BY v.line",
+                    (path,),
+                )
+            ]
+        return out
+
+    def sections(self, path: str) -> list[tuple[int, str, int, int]]:
+        """(level, title, line, end line) of every heading of ``path``, in order."""
+        return [
+            (level, title, line, end)
+            for level, title, line, end in self._db.execute(
+                "SELECT s.level, s.title, s.line, s.end_line FROM sections s JOIN documents d"
+                " ON d.docid = s.docid WHERE d.path = ? ORDER BY s.line",
+                (path,),
+            )
+        ]
+
+    def finding_counts(self) -> dict[str, int]:
+        """Current findings by severity (only those computed for the current content)."""
+        return {
+            sev: n
+            for sev, n in self._db.execute(
+                "SELECT f.severity, count(*) FROM findings f JOIN documents d"
+                " ON d.docid = f.docid AND d.hash = f.hash GROUP BY f.severity"
+            )
+        }
+
+    @staticmethod
+    def _filters(q: Query) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for key, values in q.filters.items():
+            ors = []
+            for v in values:
+                if key == "status":
+                    ors.append("(d.status_key = ? OR lower(d.status) = lower(?))")
+                    params += [filter_key(v), v]
+                elif key == "type":
+                    ors.append("d.type_key = ?")
+                    params.append(filter_key(v))
+                elif key == "kind":
+                    ors.append("upper(d.kind) = upper(?)")
+                    params.append(v)
+                elif key == "id":
+                    ors.append("upper(d.id) LIKE upper(?) ESCAPE '\\'")
+                    params.append(_like(v.rstrip("*")) + ("%" if v.endswith("*") else ""))
+                elif key == "tag":
+                    ors.append("d.tags LIKE ? ESCAPE '\\'")
+                    params.append("%|" + _like(filter_key(v)) + "|%")
+                elif key == "author":
+                    ors.append("lower(d.author) LIKE lower(?) ESCAPE '\\'")
+                    params.append("%" + _like(v) + "%")
+            clauses.append("(" + " OR ".join(ors) + ")")
+        return (" AND " + " AND ".join(clauses)) if clauses else "", params
+
+    def search(self, query: Query, limit: int = 20) -> list[Hit]:
+        db = self._db
+        where, params = self._filters(query)
+        if not query.has_terms:
+            listed = db.execute(
+                "SELECT d.id, d.title, d.status, d.path, d.title_line FROM documents d"
+                " WHERE 1" + where + " ORDER BY d.kind, d.id, d.path LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+            return [Hit(i, t, s, p, line, "", 0.0) for i, t, s, p, line in listed]
+        expr = fts5_expression(query)
+        try:
+            top = db.execute(
+                "SELECT fts.rowid, fts.rank FROM fts JOIN documents d ON d.docid = fts.rowid"
+                " WHERE fts MATCH ?" + where + " ORDER BY fts.rank LIMIT ?",
+                (expr, *params, limit),
+            ).fetchall()
+        except sqlite3.OperationalError as exc:  # should not happen: every word is quoted
+            raise QueryError(f"search query {query.text!r} cannot be run: {exc}") from exc
+        pattern = match_pattern(query)
+        rows: dict[int, tuple[Any, ...]] = {
+            row[0]: row[1:]
+            for row in db.execute(
+                "SELECT docid, id, title, status, path, title_line, body FROM documents"
+                f" WHERE docid IN ({','.join('?' * len(top))})",
+                [docid for docid, _ in top],
+            )
+        }
+        hits = []
+        for docid, rank in top:
+            doc_id, title, status, path, title_line, body = rows[docid]
+            line, snippet = best_line(body, pattern)
+            if line == 0:  # matched in the ID or title only
+                line, snippet = title_line, title
+            hits.append(Hit(doc_id, title, status, path, line, snippet, -float(rank)))
+        return hits
+
+    def _edges(self, where: str, params: tuple[Any, ...]) -> list[RefEdge]:
+        return [
+            RefEdge(*row)
+            for row in self._db.execute(
+                "SELECT r.source, d.path, r.target, r.requirement, r.type, r.section, r.line,"
+                " r.text FROM refs r JOIN documents d ON d.docid = r.docid"
+                f" WHERE {where} ORDER BY r.source, d.path, r.line",
+                params,
+            )
+        ]
+
+    def outgoing(self, doc_id: str) -> list[RefEdge]:
+        return self._edges("r.source = ?", (doc_id,))
+
+    def incoming(self, doc_id: str) -> list[RefEdge]:
+        return self._edges("r.target = ?", (doc_id,))
+
+    def references(self) -> Iterator[RefEdge]:
+        yield from self._edges("1", ())
+
+    def requirements(self, doc_id: str | None = None) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT d.id, d.path, q.req_id, q.kind, q.text, q.criteria, q.target, q.section,"
+            " q.line FROM requirements q JOIN documents d ON d.docid = q.docid"
+        )
+        params: tuple[Any, ...] = ()
+        if doc_id is not None:
+            sql += " WHERE d.id = ?"
+            params = (doc_id,)
+        keys = ("doc_id", "path", "id", "kind", "text", "criteria", "target", "section", "line")
+        return [dict(zip(keys, row, strict=True)) for row in self._db.execute(sql, params)]
+
+    def findings(self, path: str | None = None) -> list[FindingRow]:
+        sql = (
+            "SELECT d.path, f.rule, f.name, f.severity, f.line, f.col, f.message FROM findings f"
+            " JOIN documents d ON d.docid = f.docid AND d.hash = f.hash"
+        )
+        params: tuple[Any, ...] = ()
+        if path is not None:
+            sql += " WHERE d.path = ?"
+            params = (path,)
+        return [
+            FindingRow(*row) for row in self._db.execute(f"{sql} ORDER BY d.path, f.line", params)
+        ]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,1 @@
+"""Links between documents and from documents to code and tests."""

@@ -1,0 +1,168 @@
+"""`specbook export` and `specbook schema`: the book as JSON (validated against the
+published schema) and as a requirements CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from specbook.book import open_book
+from specbook.cli import main
+from specbook.export import CSV_COLUMNS, export_csv
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "book"
+
+
+@pytest.fixture
+def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of examples/book as the current folder (never the original)."""
+    root = tmp_path / "book"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".specbook"))
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-03-01")
+    return root
+
+
+def _schema(runner: CliRunner) -> dict[str, object]:
+    r = runner.invoke(main, ["schema"])
+    assert r.exit_code == 0, r.output
+    schema: dict[str, object] = json.loads(r.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def test_json_export_of_the_example_book_validates_against_the_schema(
+    example: Path, runner: CliRunner
+) -> None:
+    schema = _schema(runner)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    r = runner.invoke(main, ["export", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["version"] == 1
+    assert data["book"] == "parcel"
+    assert data["generated_at"] == "2026-03-01"
+    ids = [d["id"] for d in data["documents"]]
+    assert len(ids) == len(list(example.glob("docs/*/*.md"))) >= 13
+    assert {"SPEC-001", "DEC-003", "BUG-002", "TASK-001"} <= set(ids)
+    # each document is what `show --json` prints for it
+    shown = runner.invoke(main, ["show", "SPEC-002", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert data["documents"][ids.index("SPEC-002")] == json.loads(shown.stdout)
+
+
+def test_schema_is_strict_where_the_contract_is_fixed(example: Path, runner: CliRunner) -> None:
+    validator = jsonschema.Draft202012Validator(_schema(runner))
+    data = json.loads(runner.invoke(main, ["export"]).stdout)
+    assert validator.is_valid(data)
+    bad_cases = []
+    extra = json.loads(json.dumps(data))
+    extra["documents"][0]["surprise"] = 1
+    bad_cases.append(extra)
+    missing = json.loads(json.dumps(data))
+    del missing["documents"][0]["requirements"]
+    bad_cases.append(missing)
+    wrong_type = json.loads(json.dumps(data))
+    wrong_type["documents"][0]["fields"][0]["line"] = "3"
+    bad_cases.append(wrong_type)
+    wrong_version = json.loads(json.dumps(data))
+    wrong_version["version"] = 2
+    bad_cases.append(wrong_version)
+    nested = json.loads(json.dumps(data))
+    nested["documents"][0]["sections"][0]["children"].append({"title": "x"})
+    bad_cases.append(nested)
+    for case in bad_cases:
+        assert not validator.is_valid(case)
+
+
+def test_csv_export_has_one_row_per_requirement(example: Path, runner: CliRunner) -> None:
+    r = runner.invoke(main, ["export", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    book = open_book()
+    expected = [(d.id, q.id) for d in book.documents() for q in d.requirements]
+    assert [(row["spec_id"], row["requirement_id"]) for row in rows] == expected
+    assert tuple(rows[0]) == CSV_COLUMNS
+    by_key = {(row["spec_id"], row["requirement_id"]): row for row in rows}
+    fr = by_key["SPEC-001", "FR-1"]
+    assert fr["spec_title"] == "Shipment tracking API"
+    assert fr["spec_status"] == "Implemented"
+    assert fr["kind"] == "FR"
+    assert fr["text"].startswith("POST /v1/shipments registers a shipment")
+    assert fr["acceptance_criteria_or_target"].startswith("A new shipment returns 201")
+    nfr = by_key["SPEC-001", "NFR-1"]
+    assert nfr["kind"] == "NFR"
+    assert (
+        nfr["acceptance_criteria_or_target"]
+        == "p95 ≤ 150 ms at 200 requests/s on 2 vCPU and 4 GB RAM"
+    )
+    # a value with a comma and quotes survives the round trip
+    assert any("," in row["acceptance_criteria_or_target"] for row in rows)
+
+
+def test_csv_coverage_column_comes_from_the_counter(example: Path) -> None:
+    book = open_book()
+    text = export_csv(
+        book, coverage=lambda doc, req: 7 if (doc, req) == ("SPEC-001", "FR-2") else 0
+    )
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {row["coverage"] for row in rows} == {"0", "7"}
+    assert [r["requirement_id"] for r in rows if r["coverage"] == "7"] == ["FR-2"]
+    without = list(csv.DictReader(io.StringIO(export_csv(book))))
+    assert {row["coverage"] for row in without} == {""}
+
+
+def test_out_writes_the_file_atomically_and_replaces_an_old_one(
+    example: Path, runner: CliRunner
+) -> None:
+    target = example / "out" / "book.json"
+    r = runner.invoke(main, ["export", "--out", str(target)])
+    assert r.exit_code == 2
+    assert "does not exist" in r.output
+    target.parent.mkdir()
+    target.write_text("old")
+    r = runner.invoke(main, ["export", "--out", str(target)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout == ""
+    assert json.loads(target.read_text())["version"] == 1
+    assert [p.name for p in target.parent.iterdir()] == ["book.json"]  # no temporary left
+    r = runner.invoke(main, ["export", "--format", "csv", "--out", str(target)])
+    assert r.exit_code == 0
+    assert target.read_text().startswith("spec_id,spec_title,")
+
+
+def test_export_outside_a_book_is_a_usage_error(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(main, ["export"])
+    assert r.exit_code == 2
+    assert "specbook init" in r.output
+
+
+def test_csv_coverage_counts_the_tests_trace_finds(example: Path, runner: CliRunner) -> None:
+    r = runner.invoke(main, ["export", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = {
+        (x["spec_id"], x["requirement_id"]): x["coverage"]
+        for x in csv.DictReader(io.StringIO(r.stdout))
+    }
+    t = runner.invoke(main, ["trace", "--json"])
+    trace = json.loads(t.stdout)
+    expected = {
+        (d["id"], q["id"]): str(len({(x["path"], x["test"] or x["line"]) for x in q["tests"]}))
+        for d in trace["documents"]
+        for q in d["requirements"]
+    }
+    assert expected  # the example book has requirements tagged by tests
+    assert any(v != "0" for v in expected.values())
+    assert {k: rows[k] for k in expected} == expected

@@ -1,0 +1,359 @@
+"""The index: sync by content hash, search, typed references, findings, rebuilds."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import specbook.store.incremental as sync_module
+from specbook.book import Book, open_book
+from specbook.cli import main
+from specbook.store import QueryError, index_path, open_store, parse_query, sync, synced_store
+from specbook.store.query import best_line, fts5_expression, match_pattern
+from specbook.trace.links import phrase_type
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "book"
+sys.path.insert(0, str(REPO / "bench"))
+import gen  # noqa: E402
+
+
+@pytest.fixture
+def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the example book, without any index; cwd is its root."""
+    root = tmp_path / "book"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".specbook"))
+    monkeypatch.chdir(root)
+    return root
+
+
+def _ids(root: Path, query: str, *flags: str) -> list[str]:
+    res = CliRunner().invoke(main, ["search", query, "--json", *flags])
+    assert res.exit_code in (0, 1), res.output
+    return [h["id"] for h in json.loads(res.stdout)] if res.exit_code == 0 else []
+
+
+# -- search on the example book -----------------------------------------------------------
+def test_title_match_ranks_above_body_matches(example: Path) -> None:
+    hits = json.loads(CliRunner().invoke(main, ["search", "webhook", "--json"]).stdout)
+    ids = [h["id"] for h in hits]
+    titled = {"TASK-001", "SPEC-002", "DEC-003"}  # "webhook" in the title
+    assert set(ids[:3]) == titled
+    assert len(ids) > 3  # body-only matches exist and come after
+    assert not titled & set(ids[3:])
+    for h in hits:
+        assert set(h) == {"id", "title", "status", "path", "line", "snippet", "score"}
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_hit_line_and_snippet_point_at_the_match(example: Path) -> None:
+    hits = json.loads(CliRunner().invoke(main, ["search", "token bucket", "--json"]).stdout)
+    assert hits
+    for h in hits:
+        lines = (example / h["path"]).read_text(encoding="utf-8").split("\n")
+        text = lines[h["line"] - 1].lower()
+        assert "token" in text or "bucket" in text, (h, text)
+        assert "**" in h["snippet"]  # matches are marked
+
+
+def test_filters_in_query_and_options(example: Path) -> None:
+    assert _ids(example, "status:approved") == ["SPEC-001", "SPEC-002"] or set(
+        _ids(example, "status:approved")
+    ) >= {"SPEC-002"}
+    for hit in json.loads(
+        CliRunner().invoke(main, ["search", "carrier", "--kind", "dec", "--json"]).stdout
+    ):
+        assert hit["id"].startswith("DEC-")
+    review = _ids(example, "kind:spec status:review")
+    assert review == ["SPEC-003"]
+    both = set(_ids(example, "webhook OR polling"))
+    assert both >= set(_ids(example, "webhook")) | set(_ids(example, "polling"))
+    assert "DEC-003" not in _ids(example, "polling -webhook")
+    assert _ids(example, "zzzznotaword") == []
+
+
+def test_nothing_found_exits_1(example: Path) -> None:
+    res = CliRunner().invoke(main, ["search", "zzzznotaword"])
+    assert res.exit_code == 1
+    assert "no matches" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"unclosed phrase', "never closed"),
+        ("-webhook", "excluded"),
+        ("webhook OR", "OR needs a term"),
+        ("status:", "has no value"),
+    ],
+)
+def test_malformed_queries_get_a_clear_message(example: Path, query: str, message: str) -> None:
+    res = CliRunner().invoke(main, ["search", query])
+    assert res.exit_code == 2
+    assert message in res.stderr
+    assert "Traceback" not in res.output and "sqlite" not in res.stderr.lower()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \"*-:()^+OR NOTAND{}.'\\é")), max_size=30))
+def test_any_query_runs_or_is_refused_cleanly(text: str) -> None:
+    store = _SHARED_STORE[0]
+    try:
+        q = parse_query(text)
+    except QueryError:
+        return
+    store.search(q, 5)  # never an SQL error
+
+
+_SHARED_STORE: list[object] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    root = tmp_path_factory.mktemp("shared") / "book"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".specbook"))
+    store, _ = synced_store(open_book(root))
+    _SHARED_STORE.append(store)
+    yield
+    store.close()  # type: ignore[attr-defined]
+    _SHARED_STORE.clear()
+
+
+def test_query_language_renders_quoted_fts() -> None:
+    q = parse_query('web* "rate limit" OR near NOT x status:Review type:feature')
+    assert q.filters == {"status": ["Review"], "type": ["feature"]}
+    assert fts5_expression(q) == '("web"* "rate limit") OR ("near" NOT "x")'
+    # FTS operators typed by the user are just words
+    assert fts5_expression(parse_query("NEAR(a b) ^c")) == '("near a" "b" "c")'
+
+
+def test_best_line_prefers_the_line_with_most_words() -> None:
+    text = "# Title\nalpha here\nbeta there\nalpha and beta together\n"
+    m = match_pattern(parse_query("alpha beta"))
+    line, snip = best_line(text, m)
+    assert line == 4
+    assert snip == "\x02alpha\x03 and \x02beta\x03 together"
+    assert best_line("nothing", m) == (0, "")
+    long = "x " * 300 + "alpha" + " y" * 300
+    line, snip = best_line(long, m)
+    assert line == 1 and "\x02alpha\x03" in snip and snip.startswith("…") and snip.endswith("…")
+
+
+# -- 10,000 generated documents -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def big_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("big")
+    paths = gen.generate(root, 10_000, seed=3)
+    # One document whose title holds a rare word; five others mention it in the text.
+    titled = paths[4321]
+    data = titled.read_text(encoding="utf-8")
+    first = data.index("\n")
+    titled.write_text("# Technical Specification: Zephyrine cache warmer" + data[first:])
+    for p in paths[100:105]:
+        p.write_text(p.read_text(encoding="utf-8") + "\nThe zephyrine cache is mentioned here.\n")
+    return root
+
+
+def test_ranking_and_sync_on_10000_documents(big_book: Path) -> None:
+    book = open_book(big_book)
+    store, stats = synced_store(book)
+    try:
+        assert stats.files == 10_000 and stats.added == 10_000
+        hits = store.search(parse_query("zephyrine"), 10)
+        assert len(hits) == 6
+        assert "Zephyrine" in hits[0].title
+        assert all("Zephyrine" not in h.title for h in hits[1:])
+        assert hits[0].line == 1
+        assert all(h.line > 1 for h in hits[1:])
+        # one edit: one document parsed again, the rest untouched
+        p = sorted((big_book / "docs" / "specs").iterdir())[7]
+        p.write_bytes(p.read_bytes() + b"\nA quasselbrook note.\n")
+        again = sync(store, book)
+        assert (again.updated, again.added, again.deleted) == (1, 0, 0)
+        assert [h.path for h in store.search(parse_query("quasselbrook"))] == [book.rel(p)]
+    finally:
+        store.close()
+
+
+# -- sync keeps nothing stale ---------------------------------------------------------------
+def test_delete_rename_edit_between_commands(example: Path) -> None:
+    run = CliRunner()
+    assert "SPEC-004" in _ids(example, "auto-detection")
+    specs = example / "docs" / "specs"
+    # edit: the new word is found, the old one is gone
+    p = specs / "SPEC-005-adaptive-polling-scheduler.md"
+    p.write_text(re.sub("(?i)token bucket", "leaky faucet", p.read_text(encoding="utf-8")))
+    assert "SPEC-005" in _ids(example, '"leaky faucet"')
+    assert "SPEC-005" not in _ids(example, '"token bucket"')
+    # rename: one document at the new path, nothing at the old
+    old = specs / "SPEC-004-carrier-auto-detection.md"
+    new = specs / "SPEC-004-carrier-detection.md"
+    old.rename(new)
+    hits = json.loads(run.invoke(main, ["search", "auto-detection", "--json"]).stdout)
+    assert [h["path"] for h in hits if h["id"] == "SPEC-004"] == [
+        "docs/specs/SPEC-004-carrier-detection.md"
+    ]
+    # delete: gone from search, refs and the store
+    new.unlink()
+    assert "SPEC-004" not in _ids(example, "auto-detection")
+    book = open_book(example)
+    store = open_store(book)
+    try:
+        assert all(d.id != "SPEC-004" for d in store.documents())
+        assert all(e.source != "SPEC-004" for e in store.references())
+        assert store.count() == len(book.paths())
+    finally:
+        store.close()
+
+
+def test_deleting_the_index_loses_nothing(example: Path) -> None:
+    before = _ids(example, "webhook")
+    shutil.rmtree(example / ".specbook")
+    assert _ids(example, "webhook") == before
+    assert index_path(open_book(example)).exists()
+
+
+def test_newer_schema_or_damaged_file_is_rebuilt(example: Path) -> None:
+    before = _ids(example, "webhook")
+    db = index_path(open_book(example))
+    con = sqlite3.connect(db)
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema'")
+    con.commit()
+    con.close()
+    assert _ids(example, "webhook") == before
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    db.write_bytes(b"this is not a database" * 100)
+    assert _ids(example, "webhook") == before
+
+
+def test_config_change_rebuilds(example: Path) -> None:
+    book = open_book(example)
+    store, first = synced_store(book)
+    store.close()
+    assert first.rebuilt
+    cfg = example / "specbook.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "\n# a comment changes the key\n")
+    store, second = synced_store(open_book(example))
+    store.close()
+    assert second.rebuilt and second.added == second.files
+
+
+def test_interrupted_sync_leaves_the_previous_state(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = open_book(example)
+    store, _ = synced_store(book)
+    before = sorted(store.documents())
+    changed = 0
+    for p in book.paths():
+        data = p.read_bytes()
+        changed += b"carrier" in data
+        p.write_bytes(data.replace(b"carrier", b"courier"))
+    assert changed > 5
+    calls = 0
+    real = sync_module.record_of
+
+    def dying(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C halfway
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module, "record_of", dying)
+    with pytest.raises(KeyboardInterrupt):
+        sync(store, book)
+    assert sorted(store.documents()) == before
+    assert store.search(parse_query("courier")) == []
+    monkeypatch.setattr(sync_module, "record_of", real)
+    stats = sync(store, book)
+    assert stats.updated == changed
+    assert store.search(parse_query("courier"))
+    store.close()
+
+
+def test_unchanged_touch_only_updates_signature(example: Path) -> None:
+    book = open_book(example)
+    store, _ = synced_store(book)
+    p = book.paths()[0]
+    os.utime(p, ns=(1_000_000_000, 1_000_000_000))
+    stats = sync(store, book)
+    assert (stats.updated, stats.added, stats.unchanged) == (0, 0, stats.files - 1)
+    assert store.stored_files()[book.rel(p)].mtime_ns == 1_000_000_000
+    store.close()
+
+
+# -- refs and typed references --------------------------------------------------------------
+def test_refs_json_outgoing_and_incoming(example: Path) -> None:
+    res = CliRunner().invoke(main, ["refs", "dec-003", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["id"] == "DEC-003"
+    out = {(r["id"], r["type"], r["line"]) for r in data["outgoing"]}
+    assert ("DEC-002", "supersedes", 19) in out
+    assert ("SPEC-002", "relates", 22) in out
+    inc = {(r["id"], r["type"]) for r in data["incoming"]}
+    assert ("DEC-002", "superseded-by") in inc
+    assert all(r["path"].endswith(".md") and r["line"] > 0 for r in data["incoming"])
+    text = CliRunner().invoke(main, ["refs", "TASK-001"]).stdout
+    assert "SPEC-002" in text and "implements" in text
+
+
+def test_refs_unknown_id(example: Path) -> None:
+    res = CliRunner().invoke(main, ["refs", "SPEC-999"])
+    assert res.exit_code == 1
+    assert "SPEC-999" in res.stderr and "specbook list" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [
+        ("- Related Specs: ", "relates"),
+        ("Supersedes ", "supersedes"),
+        ("Superseded by ", "superseded-by"),
+        ("Superseded by DEC-003 after ", None),
+        ("This work depends on ", "depends-on"),
+        ("**Parent**: ", "implements"),
+        ("Fixes BUG-1, BUG-2 and ", "fixes"),
+        ("Fixed by ", "relates"),
+        ("- [ ] Implement signature verification (", None),
+        ("We decided. Then ", None),
+        ("| Blocked by | ", None),
+    ],
+)
+def test_reference_type_from_the_phrase(before: str, expected: str | None) -> None:
+    assert phrase_type(before) == expected
+
+
+# -- index and findings -------------------------------------------------------------------
+def test_index_command_stores_findings_for_current_content(example: Path) -> None:
+    p = example / "docs" / "specs" / "SPEC-003-delivery-notifications.md"
+    p.write_text(p.read_text(encoding="utf-8").replace("**Type**: Feature", "**Type**: Sorcery"))
+    res = CliRunner().invoke(main, ["index", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["documents"] == 14 and data["findings"] >= 1
+    book: Book = open_book(example)
+    store = open_store(book)
+    try:
+        rules = {f.rule for f in store.findings("docs/specs/SPEC-003-delivery-notifications.md")}
+        assert "SB103" in rules
+        p.write_text(p.read_text(encoding="utf-8").replace("Sorcery", "Feature"))
+        sync(store, book)
+        # the edited file's old findings are not shown for its new content
+        assert store.findings("docs/specs/SPEC-003-delivery-notifications.md") == []
+    finally:
+        store.close()
