@@ -10,7 +10,7 @@ PORT   ?= 8000
 # Browser tests drive Debian's Chromium; install it when it is missing (CI runs as root).
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck bench clean chromium
+.PHONY: demo test lint typecheck bench clean chromium postgresql
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# The PostgreSQL store tests start their own server; install Debian's when it is missing
+# (the package also creates the postgres user the tests run the server as under root).
+postgresql:
+	@{ { ls /usr/lib/postgresql/*/bin/initdb || command -v initdb; } && id postgres; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the PostgreSQL store tests"; \
+	  $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -43,7 +50,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) chromium lint typecheck
+test: $(STAMP) chromium postgresql lint typecheck
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -51,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lint_bench.py
 	$(BIN)/python bench/index_bench.py
 	$(BIN)/python bench/portal_bench.py
+	$(BIN)/python bench/pg_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

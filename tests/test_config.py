@@ -36,7 +36,11 @@ def test_no_book(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("toml", "key", "words"),
     [
-        ("[bok]\n", "bok", "allowed here: book, fields, kinds, lint, portal, requirements, trace"),
+        (
+            "[bok]\n",
+            "bok",
+            "allowed here: book, fields, index, kinds, lint, portal, requirements, trace",
+        ),
         ("[book]\nnam = 1\n", "book.nam", "allowed here"),
         ("[kinds.SPEC]\nstatuses = []\n", "kinds.SPEC.statuses", "at least one"),
         ("[kinds.SPEC]\nstatuses = 'Draft'\n", "kinds.SPEC.statuses", "list of non-empty strings"),

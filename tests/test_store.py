@@ -19,19 +19,54 @@ from hypothesis import strategies as st
 import specbook.store.incremental as sync_module
 from specbook.book import Book, open_book
 from specbook.cli import main
-from specbook.store import QueryError, index_path, open_store, parse_query, sync, synced_store
-from specbook.store.query import best_line, fts5_expression, match_pattern
+from specbook.store import (
+    DB_ENV,
+    QueryError,
+    Store,
+    index_path,
+    open_store,
+    parse_query,
+    sync,
+    synced_store,
+)
+from specbook.store.query import best_line, fts5_expression, match_pattern, tsquery_expression
 from specbook.trace.links import phrase_type
+from tests.pgserver import (
+    PgServer,
+    drop_database,
+    fresh_database,
+    pg_server_fixture,  # noqa: F401
+)
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"
 sys.path.insert(0, str(REPO / "bench"))
 import gen  # noqa: E402
 
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each test runs on both backends: the book's SQLite index, and a fresh PostgreSQL
+    database chosen the way a user chooses it (SPECBOOK_DB), so the CLI uses it too."""
+    monkeypatch.delenv(DB_ENV, raising=False)
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    url = fresh_database(server)
+    monkeypatch.setenv(DB_ENV, url)
+    try:
+        yield "postgres"
+    finally:
+        drop_database(server, url)
+
 
 @pytest.fixture
-def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of the example book, without any index; cwd is its root."""
+def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str) -> Path:
+    """A private copy of the example book, without any index; cwd is its root. The
+    index is the backend's (see ``backend``)."""
     root = tmp_path / "book"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".specbook"))
     monkeypatch.chdir(root)
@@ -53,7 +88,9 @@ def test_title_match_ranks_above_body_matches(example: Path) -> None:
     assert len(ids) > 3  # body-only matches exist and come after
     assert not titled & set(ids[3:])
     for h in hits:
-        assert set(h) == {"id", "title", "status", "path", "line", "snippet", "score"}
+        # a shared database is searched across its books, so each hit names its book
+        extra = {"book"} if os.environ.get(DB_ENV) else set()
+        assert set(h) == {"id", "title", "status", "path", "line", "snippet", "score", *extra}
     scores = [h["score"] for h in hits]
     assert scores == sorted(scores, reverse=True)
 
@@ -106,10 +143,15 @@ def test_malformed_queries_get_a_clear_message(example: Path, query: str, messag
     assert "Traceback" not in res.output and "sqlite" not in res.stderr.lower()
 
 
+@pytest.mark.parametrize("kind", BACKENDS)
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab \"*-:()^+OR NOTAND{}.'\\é")), max_size=30))
-def test_any_query_runs_or_is_refused_cleanly(text: str) -> None:
-    store = _SHARED_STORE[0]
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab \"*-:()^+OR NOTAND{}.'\\é!&|<>")), max_size=30)
+)
+def test_any_query_runs_or_is_refused_cleanly(
+    shared_stores: dict[str, Store], kind: str, text: str
+) -> None:
+    store = shared_stores[kind]
     try:
         q = parse_query(text)
     except QueryError:
@@ -117,18 +159,22 @@ def test_any_query_runs_or_is_refused_cleanly(text: str) -> None:
     store.search(q, 5)  # never an SQL error
 
 
-_SHARED_STORE: list[object] = []
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+@pytest.fixture(scope="module")
+def shared_stores(
+    tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer
+) -> Iterator[dict[str, Store]]:
+    """The example book indexed once per backend, for tests that only read."""
     root = tmp_path_factory.mktemp("shared") / "book"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".specbook"))
-    store, _ = synced_store(open_book(root))
-    _SHARED_STORE.append(store)
-    yield
-    store.close()  # type: ignore[attr-defined]
-    _SHARED_STORE.clear()
+    url = fresh_database(pg_server)
+    stores = {
+        "sqlite": synced_store(open_book(root), db="sqlite")[0],
+        "postgres": synced_store(open_book(root), db=url)[0],
+    }
+    yield stores
+    for store in stores.values():
+        store.close()
+    drop_database(pg_server, url)
 
 
 def test_query_language_renders_quoted_fts() -> None:
@@ -137,6 +183,12 @@ def test_query_language_renders_quoted_fts() -> None:
     assert fts5_expression(q) == '("web"* "rate limit") OR ("near" NOT "x")'
     # FTS operators typed by the user are just words
     assert fts5_expression(parse_query("NEAR(a b) ^c")) == '("near a" "b" "c")'
+    # PostgreSQL: every lexeme quoted, words split as SQLite splits them, no diacritics
+    assert tsquery_expression(q) == "('web':* & ('rate' <-> 'limit')) | ('near' & !'x')"
+    assert tsquery_expression(parse_query("SPEC-001 café don't")) == (
+        "(('spec' <-> '001') & 'cafe' & ('don' <-> 't'))"
+    )
+    assert tsquery_expression(parse_query("a&b | !c <-> d:*")) == "(('a' <-> 'b') & 'c' & 'd':*)"
 
 
 def test_best_line_prefers_the_line_with_most_words() -> None:
@@ -166,7 +218,7 @@ def big_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_ranking_and_sync_on_10000_documents(big_book: Path) -> None:
+def test_ranking_and_sync_on_10000_documents(big_book: Path, backend: str) -> None:
     book = open_book(big_book)
     store, stats = synced_store(book)
     try:
@@ -218,14 +270,26 @@ def test_delete_rename_edit_between_commands(example: Path) -> None:
         store.close()
 
 
-def test_deleting_the_index_loses_nothing(example: Path) -> None:
+def test_deleting_the_index_loses_nothing(example: Path, backend: str) -> None:
     before = _ids(example, "webhook")
-    shutil.rmtree(example / ".specbook")
+    if backend == "sqlite":
+        shutil.rmtree(example / ".specbook")
+    else:
+        from specbook.store.postgres import PostgresStore
+
+        store = open_store(open_book(example))
+        assert isinstance(store, PostgresStore)
+        store.drop_book()
+        assert store.count() == 0 and store.books() == []
     assert _ids(example, "webhook") == before
-    assert index_path(open_book(example)).exists()
+    assert open_store(open_book(example)).count() == 14
+    if backend == "sqlite":
+        assert index_path(open_book(example)).exists()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_newer_schema_or_damaged_file_is_rebuilt(example: Path) -> None:
+    """SQLite's index is a cache: rebuilt, never migrated (PostgreSQL: test_pg_store)."""
     before = _ids(example, "webhook")
     db = index_path(open_book(example))
     con = sqlite3.connect(db)

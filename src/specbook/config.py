@@ -216,6 +216,8 @@ class BookConfig:
     # [portal]: who may write through the web portal (password and token hashes)
     portal_users: Mapping[str, str] = field(default_factory=dict)
     portal_tokens: Mapping[str, str] = field(default_factory=dict)
+    # [index] db: the shared PostgreSQL database the book's index lives in (None: SQLite)
+    index_db: str | None = None
 
     def kind_for_id(self, doc_id: str) -> KindConfig | None:
         """The kind whose prefix starts ``doc_id`` (longest prefix wins)."""
@@ -298,7 +300,7 @@ def load_config(path: Path) -> BookConfig:
     return config_from_mapping(data, root=path.parent.resolve(), path=path, key_prefix=prefix)
 
 
-_TOP_KEYS = {"book", "fields", "requirements", "kinds", "lint", "trace", "portal"}
+_TOP_KEYS = {"book", "fields", "requirements", "kinds", "lint", "trace", "portal", "index"}
 _BOOK_KEYS = {"name", "exclude", "templates"}
 _KIND_KEYS = {
     "prefix",
@@ -406,6 +408,7 @@ def config_from_mapping(
     lint = top.sub("lint", {"select", "ignore", "rules"})
     trace = top.sub("trace", {"code", "exclude"})
     portal = top.sub("portal", {"users", "tokens"})
+    index = top.sub("index", {"db"})
     lint_rules_t = lint.table.get("rules", {})
     if not isinstance(lint_rules_t, dict) or not all(
         isinstance(v, dict) for v in lint_rules_t.values()
@@ -491,7 +494,31 @@ def config_from_mapping(
         trace_exclude=_globs(trace, "exclude", ()),
         portal_users=_hashes(portal, "users", "pbkdf2_sha256$", "specbook passwd NAME"),
         portal_tokens=_hashes(portal, "tokens", "sha256$", "specbook passwd --token NAME"),
+        index_db=_index_db(index),
     )
+
+
+def _index_db(r: _Reader) -> str | None:
+    """``[index] db``: a ``postgresql://`` URL without a password (the config is
+    committed; the password belongs in PGPASSWORD or ~/.pgpass)."""
+    if "db" not in r.table:
+        return None
+    url = r.text("db", "")
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise r._err("db", "expected a postgresql://user@host/database URL")
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        raise r._err("db", "not a valid URL; write it as postgresql://user@host/database") from None
+    if password is not None:
+        raise r._err(
+            "db",
+            "holds a password, which must not be committed: remove it from the URL and "
+            "set PGPASSWORD or a ~/.pgpass entry instead",
+        )
+    return url
 
 
 def _hashes(r: _Reader, key: str, scheme: str, how: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, Protocol
 from specbook.store.query import Query
 from specbook.store.records import DocRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: references keep the book they name (target_book)
 
 
 class StoredFile(NamedTuple):
@@ -29,10 +29,15 @@ class Hit(NamedTuple):
     line: int
     snippet: str
     score: float
+    book: str | None = None  # the document's book (PostgreSQL; None in a one-book index)
 
 
 class RefEdge(NamedTuple):
-    """A typed reference from ``source`` (at ``path``:``line``) to ``target``."""
+    """A typed reference from ``source`` (at ``path``:``line``) to ``target``.
+
+    ``target_book`` is the book a cross-book reference names (``payments:SPEC-004``),
+    ``None`` for one within the source's book; ``book`` is the source's book where the
+    store knows it (PostgreSQL), else ``None``."""
 
     source: str | None
     path: str
@@ -42,6 +47,8 @@ class RefEdge(NamedTuple):
     section: str | None
     line: int
     text: str
+    target_book: str | None = None
+    book: str | None = None
 
 
 class DocSummary(NamedTuple):

@@ -162,18 +162,28 @@ def sync(
     """Bring ``store`` in step with ``book``'s files; ``full`` rebuilds from scratch."""
     key = index_key(book)
     rebuild = full or store.get_meta("key") != key
+    looked: tuple[str | None, dict[str, Any], Any] | None = None
     if not rebuild:
         # Look first without the write lock: nothing changed is the common case.
-        todo, touch, gone, seen = _plan(book, store.stored_files())
+        generation = store.get_meta("generation")
+        stored = store.stored_files()
+        plan = _plan(book, stored)
+        todo, touch, gone, seen = plan
         if not todo and not touch and not gone:
             return SyncStats(seen, 0, 0, 0, seen, False)
+        looked = (generation, stored, plan)
     with store.transaction():
-        if rebuild or store.get_meta("key") != key:
+        # again, under the write lock: another process may have rebuilt it meanwhile
+        rebuild = full or store.get_meta("key") != key
+        if rebuild:
             store.clear()
             store.set_meta("key", key)
-            rebuild = True
-        stored = store.stored_files()  # again: another process may have synced meanwhile
-        todo, touch, gone, seen = _plan(book, stored)
+        if not rebuild and looked is not None and store.get_meta("generation") == looked[0]:
+            # Nobody wrote documents since the first look: its plan still holds.
+            stored, (todo, touch, gone, seen) = looked[1], looked[2]
+        else:
+            stored = store.stored_files()  # another process may have synced meanwhile
+            todo, touch, gone, seen = _plan(book, stored)
         records = _records(book.config, todo, jobs, progress)
         store.delete(gone)
         for rel, mtime_ns, size in touch:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -231,3 +232,40 @@ def best_line(text: str, matcher: Matcher | None) -> tuple[int, str]:
     if lo + SNIPPET_WIDTH < len(line_text):
         snippet += "…"
     return text.count("\n", 0, start) + 1, snippet
+
+
+# -- PostgreSQL ----------------------------------------------------------------------
+# Both sides of a PostgreSQL search see text the way SQLite's unicode61 tokenizer does:
+# runs of letters and digits, lower-cased, without diacritics. PostgreSQL's own parser
+# would read "SPEC-001" as "spec" and "-001" and "a/b.md" as one file-path word.
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """``text`` as space-separated words without diacritics (``Café-au`` -> ``Cafe au``)."""
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", text)
+
+
+def tsquery_expression(q: Query) -> str:
+    """``q``'s terms as a PostgreSQL ``to_tsquery`` expression: every lexeme quoted,
+    a phrase joined by ``<->``, a prefix as ``:*``, NOT as ``!``, OR as ``|``. The
+    result is passed to ``to_tsquery`` as a parameter, never written into SQL."""
+
+    def term(t: Term) -> str:
+        words = fold(" ".join(t.words)).lower().split()
+        lexemes = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words]
+        if t.prefix and lexemes:
+            lexemes[-1] += ":*"
+        inner = " <-> ".join(lexemes)
+        text = f"({inner})" if len(lexemes) > 1 else inner
+        return "!" + text if t.negated else text
+
+    parts = []
+    for g in q.groups:
+        terms = [term(t) for t in g if fold(" ".join(t.words)).strip()]
+        if terms:
+            parts.append("(" + " & ".join(terms) + ")")
+    return " | ".join(parts)

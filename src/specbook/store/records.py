@@ -22,8 +22,8 @@ SectionRow = tuple[
 ]  # ord, level, title, template, line, end, parent
 RequirementRow = tuple[str, str, str, "str | None", "str | None", "str | None", int]
 RefRow = tuple[
-    str, "str | None", str, "str | None", int, str
-]  # target, req, type, section, line, text
+    str, "str | None", str, "str | None", int, str, "str | None"
+]  # target, req, type, section, line, text, target book (None: this book)
 ChecklistRow = tuple[str, int, int]  # section, total, done
 ReviewRow = tuple[str, str, str, str, int]  # date, reviewer, status, feedback, line
 
@@ -114,7 +114,7 @@ def record_of(doc: Document, data: bytes, mtime_ns: int, size: int) -> DocRecord
             for r in doc.requirements
         ),
         references=tuple(
-            (r.target, r.requirement, r.type, r.section, r.line, r.text)
+            (r.target, r.requirement, r.type, r.section, r.line, r.text, r.target_book)
             for r in typed_references(doc)
         ),
         checklists=tuple((sec, n, done) for sec, (n, done) in progress.items()),

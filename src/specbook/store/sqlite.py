@@ -53,7 +53,7 @@ CREATE TABLE requirements(docid INTEGER NOT NULL REFERENCES documents ON DELETE 
 CREATE INDEX requirements_doc ON requirements(docid);
 CREATE TABLE refs(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
     source TEXT, target TEXT, requirement TEXT, type TEXT, section TEXT, line INTEGER,
-    text TEXT);
+    text TEXT, target_book TEXT);
 CREATE INDEX refs_doc ON refs(docid);
 CREATE INDEX refs_source ON refs(source);
 CREATE INDEX refs_target ON refs(target);
@@ -85,8 +85,13 @@ class StoreError(SpecbookError):
 class SQLiteStore:
     """The index of one book in one SQLite file (or ``:memory:``)."""
 
-    def __init__(self, path: Path | str, check_same_thread: bool = True) -> None:
+    def __init__(
+        self, path: Path | str, check_same_thread: bool = True, book: str | None = None
+    ) -> None:
+        """``book`` is the book's name: a reference naming it (``name:SPEC-001``) is
+        one within the book."""
         self.path = str(path)
+        self.book = book
         self._same_thread = check_same_thread
         try:
             self._db = self._open()
@@ -212,7 +217,7 @@ class SQLiteStore:
             [(docid, *q) for q in r.requirements],
         )
         db.executemany(
-            "INSERT INTO refs VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO refs VALUES (?,?,?,?,?,?,?,?,?)",
             [(docid, r.id, *ref) for ref in r.references],
         )
         db.executemany(
@@ -400,7 +405,7 @@ class SQLiteStore:
             RefEdge(*row)
             for row in self._db.execute(
                 "SELECT r.source, d.path, r.target, r.requirement, r.type, r.section, r.line,"
-                " r.text FROM refs r JOIN documents d ON d.docid = r.docid"
+                " r.text, r.target_book FROM refs r JOIN documents d ON d.docid = r.docid"
                 f" WHERE {where} ORDER BY r.source, d.path, r.line",
                 params,
             )
@@ -410,7 +415,10 @@ class SQLiteStore:
         return self._edges("r.source = ?", (doc_id,))
 
     def incoming(self, doc_id: str) -> list[RefEdge]:
-        return self._edges("r.target = ?", (doc_id,))
+        """References to ``doc_id`` in this book (not those naming another book)."""
+        return self._edges(
+            "r.target = ? AND (r.target_book IS NULL OR r.target_book = ?)", (doc_id, self.book)
+        )
 
     def references(self) -> Iterator[RefEdge]:
         yield from self._edges("1", ())

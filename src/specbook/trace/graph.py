@@ -97,9 +97,11 @@ def build_graph(items: Iterable[tuple[NodeInfo, Iterable[TypedReference]]]) -> G
     for info, refs in items:
         nodes.setdefault(info.id, Node(info.id, info.kind, info.title, info.status))
         for ref in refs:
-            if ref.target == info.id:
+            if ref.target == info.id and not ref.target_book:
                 continue  # a document naming itself says nothing about the graph
-            key = (info.id, ref.target, ref.type)
+            # a document of another book (payments:SPEC-004) is its own node
+            target = f"{ref.target_book}:{ref.target}" if ref.target_book else ref.target
+            key = (info.id, target, ref.type)
             counts[key] = counts.get(key, 0) + 1
     typed = {(s, t) for (s, t, ty) in counts if ty != RELATES}
     for key in [k for k in counts if k[2] == RELATES and k[:2] in typed]:
@@ -131,7 +133,16 @@ def graph_from_store(store: Store) -> Graph:
     for e in store.references():
         if e.source:
             refs.setdefault(e.source, []).append(
-                TypedReference(e.source, e.target, e.requirement, e.type, e.section, e.line, e.text)
+                TypedReference(
+                    e.source,
+                    e.target,
+                    e.requirement,
+                    e.type,
+                    e.section,
+                    e.line,
+                    e.text,
+                    e.target_book,
+                )
             )
     items = []
     for d in store.documents():  # sorted by path, as Book.documents() is

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from specbook.config import DEFAULT_FIELD_ALIASES
 from specbook.model import Document, Reference
 from specbook.text import norm_key
 
@@ -54,6 +55,11 @@ _SECTION_TYPES = {
 _ID = re.compile(r"[A-Z][A-Z0-9]*-\d+(?:/[A-Z]+-\d+(?:\.\d+)*)?")
 _AT_START = re.compile(r"[\s>*+\-#\d.)\[\]x_`]*(?:[^\W\d_][\w ]*[*_`]*:[\s*_`]*)?", re.I)
 _LIST_GLUE = re.compile(r"(?:[\s,;&/*_`:()\[\]-]|\band\b|\bor\b)*")
+# `payments:SPEC-004`: a book name glued to the ID by a colon names the book it lives in.
+_BOOK_PREFIX = re.compile(rb"(?<![\w.:/@-])([A-Za-z0-9][\w.-]*):$")
+_NOT_BOOKS = frozenset(
+    {"see", "ref", "refs", "re", "fix", "fixes", "closes", "implements", "parent", "related"}
+)
 
 
 class TypedReference(NamedTuple):
@@ -66,6 +72,21 @@ class TypedReference(NamedTuple):
     section: str | None
     line: int
     text: str
+    target_book: str | None = None  # the book of a cross-book reference (`payments:SPEC-004`)
+
+
+def book_prefix(source: bytes, start: int) -> str | None:
+    """The book named right before the reference at byte ``start`` of ``source``
+    (``payments`` in ``payments:SPEC-004``), or ``None`` for a reference within the book.
+    Field names and phrases glued to an ID (``Parent:SPEC-001``) name no book."""
+    m = _BOOK_PREFIX.search(source[max(0, start - 80) : start])
+    if m is None:
+        return None
+    name = m.group(1).decode("utf-8", "replace")
+    key = norm_key(name)
+    if key in _NOT_BOOKS or key in DEFAULT_FIELD_ALIASES:
+        return None
+    return name
 
 
 def phrase_type(before: str) -> str | None:
@@ -104,6 +125,9 @@ def reference_type(doc: Document, ref: Reference) -> str:
     src = doc.source
     line_start = src.rfind(b"\n", 0, ref.span.start) + 1
     before = src[line_start : ref.span.start].decode("utf-8", "replace")
+    prefix = book_prefix(src, ref.span.start)
+    if prefix is not None:
+        before = before[: -len(prefix) - 1]  # "Depends on payments:X" reads as "Depends on X"
     kind = phrase_type(before)
     if kind is not None:
         return kind
@@ -118,7 +142,14 @@ def typed_references(doc: Document) -> list[TypedReference]:
     """Every reference of ``doc`` with its type, in document order."""
     return [
         TypedReference(
-            doc.id, r.target, r.requirement, reference_type(doc, r), r.section, r.span.line, r.text
+            doc.id,
+            r.target,
+            r.requirement,
+            reference_type(doc, r),
+            r.section,
+            r.span.line,
+            r.text,
+            book_prefix(doc.source, r.span.start),
         )
         for r in doc.references
     ]
