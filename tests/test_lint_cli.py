@@ -265,3 +265,29 @@ def test_config_or_template_change_invalidates_the_cache(dangling: Path) -> None
     )
     with_template = _run(open_book(dangling))
     assert any(f.rule == "SB201" and "Only section" in f.message for f in with_template.findings)
+
+
+def test_linting_one_file_sees_the_whole_book(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A named file's references to documents that were not named are not dangling,
+    and only the named file's findings are shown (what a pre-commit hook needs)."""
+    root = tmp_path / "book"
+    shutil.copytree(
+        Path(__file__).resolve().parents[1] / "examples" / "book",
+        root,
+        ignore=shutil.ignore_patterns(".specbook"),
+    )
+    monkeypatch.chdir(root)
+    one = "docs/specs/SPEC-002-carrier-webhook-ingestion.md"
+    res = CliRunner().invoke(main, ["lint", one, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["findings"] == [] and data["summary"]["files"] == 1
+    # a real dangling reference in the named file is still found, and only there
+    p = root / one
+    p.write_text(p.read_text(encoding="utf-8") + "\nSee also SPEC-404.\n", encoding="utf-8")
+    other = root / "docs/specs/SPEC-001-shipment-tracking-api.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\nAnd BUG-404.\n", encoding="utf-8")
+    data = json.loads(CliRunner().invoke(main, ["lint", one, "--format", "json"]).stdout)
+    assert {(f["rule"], f["path"]) for f in data["findings"]} == {("SB401", one)}

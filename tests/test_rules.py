@@ -6,12 +6,18 @@ marker ``<!-- SB205 -->`` (one ID per expected finding: ``<!-- SB205 SB205 -->``
 expects two); in a code file the book's ``[trace] code`` names, a line ends with
 the comment ``# SB404``. The test fails on any missing or extra finding of that
 rule. Lint runs as if today were 2026-06-15, so date rules are stable.
+
+A rule that reads git history (SB505) has a ``history/`` folder in its scenario:
+each ``history/<step>/`` is a set of book files, copied over a fresh repository in
+``tmp_path`` and committed in name order (one day apart from 2026-03-01); the
+scenario's own files are then copied over them as the uncommitted working tree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -50,6 +56,24 @@ def _expected(book: Book) -> Counter[tuple[str, int, str]]:
     return out
 
 
+def _book_folder(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The scenario's folder, or for a scenario with history, the repository built
+    from it (see the module docstring)."""
+    history = folder / "history"
+    if not history.is_dir():
+        return folder
+    from tests.gitbook import commit, init, isolate
+
+    isolate(monkeypatch)
+    repo = tmp_path / folder.name
+    init(repo)
+    for day, step in enumerate(sorted(p for p in history.iterdir() if p.is_dir()), 1):
+        shutil.copytree(step, repo, dirs_exist_ok=True)
+        commit(repo, step.name, f"2026-03-{day:02d}T10:00:00Z")
+    shutil.copytree(folder, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("history"))
+    return repo
+
+
 def test_every_rule_has_a_unique_id_name_scenario_and_docs_page() -> None:
     ids = [r.id for r in RULES]
     names = [r.name for r in RULES]
@@ -64,9 +88,10 @@ def test_every_rule_has_a_unique_id_name_scenario_and_docs_page() -> None:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.id}-{r.name}")
-def test_scenario(rule) -> None:  # type: ignore[no-untyped-def]
-    folder = _scenario(rule.id)
-    assert folder is not None, f"no scenario for {rule.id}"
+def test_scenario(rule, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    scenario = _scenario(rule.id)
+    assert scenario is not None, f"no scenario for {rule.id}"
+    folder = _book_folder(scenario, tmp_path, monkeypatch)
     cfg_file = folder / "specbook.toml"
     config = load_config(cfg_file) if cfg_file.is_file() else default_config(folder.resolve())
     book = Book(config)

@@ -309,6 +309,25 @@ def _no_errors(doc: Document) -> list[str]:
     return []
 
 
+def lint_gate(book: Book) -> Callable[[Document], list[str]]:
+    """The no-errors gate's check for ``book``: a function giving a document's error
+    findings, one line each. The whole book is linted, so book-wide rules (dangling
+    references, duplicate IDs) see every document, as in ``specbook lint``."""
+
+    def errors(doc: Document) -> list[str]:
+        from specbook.lint.engine import Linter
+        from specbook.lint.run import lint_files
+
+        result, _ = lint_files(book, Linter(book.config), book.paths(), [], [])
+        return [
+            f"{f.path}:{f.line} {f.rule} {f.message}"
+            for f in result.findings
+            if f.path == doc.path and f.severity == "error"
+        ]
+
+    return errors
+
+
 def review(
     book: Book,
     ref: str,

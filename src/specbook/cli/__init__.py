@@ -78,6 +78,7 @@ def main() -> None:
 from specbook.cli import (  # noqa: E402,F401  (registers the commands)
     adopt,
     commands,
+    diff,
     export,
     index,
     lifecycle,

@@ -15,16 +15,9 @@ if TYPE_CHECKING:  # the model is imported only by commands that run
 def _lint_errors(doc: Document) -> list[str]:
     """Error findings of the whole catalog on ``doc`` (book-wide rules included)."""
     from specbook.book import open_book
-    from specbook.lint.engine import Linter
-    from specbook.lint.run import lint_files
+    from specbook.lifecycle import lint_gate
 
-    book = open_book()
-    result, _ = lint_files(book, Linter(book.config), book.paths(), [], [])
-    return [
-        f"{f.path}:{f.line} {f.rule} {f.message}"
-        for f in result.findings
-        if f.path == doc.path and f.severity == "error"
-    ]
+    return lint_gate(open_book())(doc)
 
 
 @main.command()

@@ -86,7 +86,8 @@ def lint(
     """Check documents against the rule catalog (default: the whole book).
 
     PATHS may be files or folders. Book-wide rules (duplicate IDs, dangling
-    references, supersede symmetry) always see every linted document. Exit codes: 0
+    references, supersede symmetry) always see every document of the book (through
+    the cache), and findings are shown for the named files only. Exit codes: 0
     no errors, 1 errors (or warnings with --strict), 2 usage or configuration error.
     `specbook rules` lists the rules; docs/rules/ has a page for each.
 
@@ -115,6 +116,13 @@ def lint(
     linter = Linter(book.config, select=list(select), ignore=list(ignore))
     files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.path_strings()
     only: list[str] | None = None
+    if paths and in_book:
+        # Book-wide rules must see the whole book, or a reference to a document that was
+        # not named would look dangling; findings are then shown for the named files only.
+        named = [book.rel(p) for p in files]
+        if all(not n.startswith("/") for n in named):
+            only = named
+            files = sorted({*book.path_strings(), *(str(p) for p in files)})
     if changed_rev is not None:
         from specbook.lint.run import changed_since
 
@@ -141,9 +149,12 @@ def lint(
     finally:
         stop()
     if changed_rev is not None:
-        from specbook.lint.run import restrict, with_referrers
+        from specbook.lint.run import with_referrers
 
         only = with_referrers(changed, deleted, per_file)
+    if only is not None:
+        from specbook.lint.run import restrict
+
         result = restrict(result, only)
     if fix:
         changed = apply_fixes(book, result, per_file)

@@ -191,14 +191,15 @@ class Linter:
                 )
         return out
 
-    def lint_book(self, facts: list[DocFacts]) -> list[Finding]:
-        """Findings of the book-scope rules over every document's facts."""
+    def lint_book(self, facts: list[DocFacts], use_cache: bool = True) -> list[Finding]:
+        """Findings of the book-scope rules over every document's facts; with
+        ``use_cache`` false, rules that keep their own cache (SB505) do not use it."""
         book = BookFacts(facts)
         status = {d.path: (d.status_canonical, d.kind) for d in facts}
         out: list[Finding] = []
         for a in self.book_rules:
             assert a.rule.book_check is not None
-            ctx = RuleContext(self.config, None, a.options, self.today, None, book)
+            ctx = RuleContext(self.config, None, a.options, self.today, None, book, use_cache)
             for rep in a.rule.book_check(book, ctx):
                 st, kind_name = status.get(rep.path, (None, None))
                 kind = self.config.kinds.get(kind_name) if kind_name else None

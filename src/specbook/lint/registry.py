@@ -44,6 +44,7 @@ class RuleContext:
     today: dt.date
     template: Any  # specbook.lint.template.TemplateFacts | None
     book: Any = None  # specbook.lint.facts.BookFacts, for book-scope rules
+    cache: bool = True  # whether a rule may keep its own cache (false: lint --no-cache)
 
 
 class BookReport(NamedTuple):

@@ -336,7 +336,7 @@ def lint_files(
     findings: list[Finding] = []
     for fr in results.values():
         findings.extend(fr.findings)
-    findings.extend(linter.lint_book([fr.facts for fr in results.values()]))
+    findings.extend(linter.lint_book([fr.facts for fr in results.values()], use_cache))
     result = LintResult(sort_findings(findings), files=len(files), documents=len(results))
     if memo_path is not None:
         _save_memo(memo_path, memo_key, sigs, result)

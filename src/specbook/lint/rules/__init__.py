@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from specbook.lint.registry import Rule
 from specbook.lint.rules import (
+    approval,
     content,
     encoding,
     fields,
@@ -16,7 +17,17 @@ from specbook.lint.rules import (
 
 RULES: list[Rule] = [
     obj
-    for module in (encoding, fields, sections, requirements, references, trace, workflow, content)
+    for module in (
+        encoding,
+        fields,
+        sections,
+        requirements,
+        references,
+        trace,
+        workflow,
+        approval,
+        content,
+    )
     for obj in vars(module).values()
     if isinstance(obj, Rule)
 ]

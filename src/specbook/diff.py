@@ -1,0 +1,875 @@
+"""What changed in a book between two git revisions, document by document.
+
+Three layers, each usable alone:
+
+- :func:`diff_documents` compares two parsed :class:`~specbook.model.Document` and
+  returns a :class:`DocumentDiff` (pure: no files, no git);
+- :func:`diff_book` reads the book's documents at two revisions (``git show``,
+  ``git ls-tree``; the newer side may be the working tree), pairs old and new by ID
+  (by path for a document without ID, so a renamed file is one document) and diffs
+  each pair;
+- :func:`render_text`, :func:`render_markdown` and :meth:`BookDiff.to_json` print it.
+
+A section counts as *modified* only when its own text (its heading line and
+subsections excluded) changed beyond what the other lists report: field values,
+checklist ticks and Review History rows are masked before comparing, so a
+lifecycle edit (``specbook status``, ``review``, ``check``) shows as fields, ticks
+and review rows, not as modified sections. :func:`section_text` gives the same
+normalised text of a whole section for the approval-stale rule (SB505).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from specbook.errors import UsageError
+from specbook.model import Document, Section
+from specbook.parse import parse
+from specbook.text import norm_heading, norm_key
+
+if TYPE_CHECKING:
+    from specbook.book import Book
+
+JSON_VERSION = 1
+_TICK = re.compile(rb"\[[xX]\]")
+_NEWLINES = re.compile(rb"\r\n?")
+_SPACES = re.compile(r"\s+")
+# fields a lifecycle edit writes: their values are masked in section_text
+LIFECYCLE_FIELDS = frozenset({"status", "modified", "reviewers", "approvers"})
+
+
+# -- the structure -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """A header field whose value changed; ``old``/``new`` is ``None`` when absent."""
+
+    key: str
+    name: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SectionChange:
+    """A section ``added``, ``removed`` or ``modified``, named by its heading path
+    (the titles from the top heading down); ``line`` is in the new version (the old
+    one for a removed section)."""
+
+    change: str
+    path: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementVersion:
+    text: str
+    criteria: str | None
+    target: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementChange:
+    """An FR/NFR ``added``, ``removed`` or ``reworded`` (its text, acceptance
+    criteria or target differ, whitespace aside)."""
+
+    change: str
+    id: str
+    kind: str
+    old: RequirementVersion | None
+    new: RequirementVersion | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistChange:
+    """A checklist item ``ticked`` or ``unticked``."""
+
+    change: str
+    text: str
+    section: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRowAdded:
+    date: str
+    reviewer: str
+    status: str
+    feedback: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceChange:
+    """A mention of another document (``target``, optionally ``/requirement``)
+    ``added`` or ``removed``; ``line`` is its first place in the side that has it."""
+
+    change: str
+    target: str
+    requirement: str | None
+    line: int
+
+    @property
+    def label(self) -> str:
+        return self.target + (f"/{self.requirement}" if self.requirement else "")
+
+
+@dataclass(frozen=True)
+class DocumentDiff:
+    """What changed in one document. ``change`` is ``added``, ``removed`` or
+    ``modified``; ``old_path`` differs from ``path`` when the file was renamed.
+    An added or removed document carries no detail lists."""
+
+    change: str
+    id: str | None
+    kind: str | None
+    title: str
+    status: str | None
+    path: str
+    old_path: str | None
+    fields: tuple[FieldChange, ...] = ()
+    sections: tuple[SectionChange, ...] = ()
+    requirements: tuple[RequirementChange, ...] = ()
+    checklists: tuple[ChecklistChange, ...] = ()
+    review_rows: tuple[ReviewRowAdded, ...] = ()
+    references: tuple[ReferenceChange, ...] = ()
+
+    @property
+    def renamed(self) -> bool:
+        return (
+            self.change == "modified" and self.old_path is not None and self.old_path != self.path
+        )
+
+    @property
+    def empty(self) -> bool:
+        """A modified document in which nothing this diff reports changed."""
+        return not (
+            self.renamed
+            or self.fields
+            or self.sections
+            or self.requirements
+            or self.checklists
+            or self.review_rows
+            or self.references
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        def version(v: RequirementVersion | None) -> dict[str, Any] | None:
+            if v is None:
+                return None
+            return {"text": v.text, "criteria": v.criteria, "target": v.target, "line": v.line}
+
+        return {
+            "change": self.change,
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "status": self.status,
+            "path": self.path,
+            "old_path": self.old_path,
+            "renamed": self.renamed,
+            "fields": [
+                {"key": f.key, "name": f.name, "old": f.old, "new": f.new} for f in self.fields
+            ],
+            "sections": [
+                {"change": s.change, "path": list(s.path), "line": s.line} for s in self.sections
+            ],
+            "requirements": [
+                {
+                    "change": r.change,
+                    "id": r.id,
+                    "kind": r.kind,
+                    "old": version(r.old),
+                    "new": version(r.new),
+                }
+                for r in self.requirements
+            ],
+            "checklists": [
+                {"change": c.change, "text": c.text, "section": c.section, "line": c.line}
+                for c in self.checklists
+            ],
+            "review_rows": [
+                {
+                    "date": r.date,
+                    "reviewer": r.reviewer,
+                    "status": r.status,
+                    "feedback": r.feedback,
+                    "line": r.line,
+                }
+                for r in self.review_rows
+            ],
+            "references": [
+                {
+                    "change": r.change,
+                    "target": r.target,
+                    "requirement": r.requirement,
+                    "line": r.line,
+                }
+                for r in self.references
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One side of a book diff: the revision as given (``None``: the working tree)
+    and the commit it names. ``merge_base`` says that ``commit`` is the merge base
+    of HEAD with the branch ``rev`` (the default base), not ``rev`` itself."""
+
+    rev: str | None
+    commit: str | None
+    merge_base: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.rev is None:
+            return "working tree"
+        short = (self.commit or "")[:7]
+        if self.merge_base:
+            return f"merge base with {self.rev} ({short})"
+        return self.rev if not short or self.rev.startswith(short) else f"{self.rev} ({short})"
+
+
+@dataclass(frozen=True)
+class BookDiff:
+    """Every changed document of a book between ``base`` and ``head``."""
+
+    base: Revision
+    head: Revision
+    documents: tuple[DocumentDiff, ...] = field(default=())
+
+    def summary(self) -> dict[str, int]:
+        docs = self.documents
+        return {
+            "documents": len(docs),
+            "added": sum(d.change == "added" for d in docs),
+            "removed": sum(d.change == "removed" for d in docs),
+            "modified": sum(d.change == "modified" for d in docs),
+            "renamed": sum(d.renamed for d in docs),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable ``specbook diff --format json`` object (``"version": 1``)."""
+        return {
+            "version": JSON_VERSION,
+            "base": {
+                "rev": self.base.rev,
+                "commit": self.base.commit,
+                "merge_base": self.base.merge_base,
+            },
+            "head": {"rev": self.head.rev, "commit": self.head.commit},
+            "documents": [d.to_json() for d in self.documents],
+            "summary": self.summary(),
+        }
+
+
+# -- comparing two documents -----------------------------------------------------------------
+def _name(s: Section) -> str:
+    return norm_heading(s.template_name or s.title)
+
+
+def _squash(text: str | None) -> str | None:
+    return None if text is None else _SPACES.sub(" ", text).strip()
+
+
+def lifecycle_masks(doc: Document, keys: Iterable[str] | None = None) -> list[tuple[int, int]]:
+    """Byte ranges a lifecycle edit rewrites: the values of fields ``keys`` (default:
+    every field), every Review History row, and checklist marks (``[x]``)."""
+    wanted = None if keys is None else set(keys)
+    out = [
+        (f.value_span.start, f.value_span.end)
+        for f in doc.fields
+        if wanted is None or f.key in wanted
+    ]
+    out += [(e.span.start, e.span.end) for e in doc.review_history]
+    out += [(c.marker.start, c.marker.end) for c in doc.checklists]
+    return sorted(out)
+
+
+def _masked(doc: Document, start: int, end: int, masks: Sequence[tuple[int, int]]) -> bytes:
+    """Bytes ``start:end`` with every mask range inside it blanked, newlines as LF."""
+    parts: list[bytes] = []
+    pos = start
+    for a, b in masks:
+        if b <= pos or a >= end:
+            continue
+        a, b = max(a, pos), min(b, end)
+        parts.append(doc.source[pos:a])
+        parts.append(b"\x00")
+        pos = b
+    parts.append(doc.source[pos:end])
+    lines = _NEWLINES.sub(b"\n", b"".join(parts)).split(b"\n")
+    # a line that was only a masked thing (a Review History row) counts as absent
+    return b"\n".join(
+        line for line in lines if b"\x00" not in line or line.strip(b" \t|\x00")
+    ).rstrip()
+
+
+def section_text(doc: Document, section: Section, masks: Sequence[tuple[int, int]]) -> bytes:
+    """The whole section (subsections included, heading line excluded) with
+    ``masks`` blanked, checklist marks unticked and newlines as LF: two versions
+    compare equal when only lifecycle edits separate them."""
+    return _TICK.sub(b"[ ]", _masked(doc, section.heading.end, section.span.end, masks))
+
+
+def _own_text(doc: Document, s: Section, masks: Sequence[tuple[int, int]]) -> bytes:
+    end = s.children[0].span.start if s.children else s.span.end
+    return _masked(doc, s.heading.end, end, masks)
+
+
+def _section_index(doc: Document) -> dict[tuple[str, ...], tuple[tuple[str, ...], Section]]:
+    """Sections by heading-path key (repeats numbered), with the path as written."""
+    out: dict[tuple[str, ...], tuple[tuple[str, ...], Section]] = {}
+
+    def walk(s: Section, key: tuple[str, ...], shown: tuple[str, ...]) -> None:
+        k = (*key, _name(s) or s.title)
+        n = 2
+        while k in out:
+            k = (*key, f"{_name(s)}#{n}")
+            n += 1
+        # the document's title heading (level 1) heads every path: left out of it
+        here = (*shown, s.title) if s.level > 1 or not s.children else shown
+        out[k] = (here or (s.title,), s)
+        for c in s.children:
+            walk(c, k, here)
+
+    for top in doc.sections:
+        walk(top, (), ())
+    return out
+
+
+def _diff_sections(old: Document, new: Document) -> list[SectionChange]:
+    a, b = _section_index(old), _section_index(new)
+    ma, mb = lifecycle_masks(old), lifecycle_masks(new)
+    out: list[SectionChange] = []
+    for key, (shown, s) in b.items():
+        if key not in a:
+            out.append(SectionChange("added", shown, s.heading.line))
+        elif _TICK.sub(b"[ ]", _own_text(old, a[key][1], ma)) != _TICK.sub(
+            b"[ ]", _own_text(new, s, mb)
+        ):
+            out.append(SectionChange("modified", shown, s.heading.line))
+    for key, (shown, s) in a.items():
+        if key not in b:
+            out.append(SectionChange("removed", shown, s.heading.line))
+    return out
+
+
+def _diff_fields(old: Document, new: Document) -> list[FieldChange]:
+    keys = list(dict.fromkeys([f.key for f in new.fields] + [f.key for f in old.fields]))
+    out = []
+    for key in keys:
+        fo, fn = old.field(key), new.field(key)
+        vo = None if fo is None else fo.value
+        vn = None if fn is None else fn.value
+        if _squash(vo) != _squash(vn):
+            name = (fn or fo).name if (fn or fo) is not None else key  # type: ignore[union-attr]
+            out.append(FieldChange(key, name, vo, vn))
+    return out
+
+
+def _numbered(items: Iterable[Any], key: Any) -> dict[Any, Any]:
+    """``items`` by ``key(item)``, the second of a key numbered ``(key, 2)``."""
+    out: dict[Any, Any] = {}
+    seen: Counter[Any] = Counter()
+    for it in items:
+        k = key(it)
+        seen[k] += 1
+        out[k if seen[k] == 1 else (k, seen[k])] = it
+    return out
+
+
+def requirement_changes(old: Document, new: Document) -> list[RequirementChange]:
+    """FR/NFR added, removed or reworded from ``old`` to ``new``, paired by ID."""
+    a = _numbered(old.requirements, lambda r: r.id)
+    b = _numbered(new.requirements, lambda r: r.id)
+
+    def version(r: Any) -> RequirementVersion:
+        return RequirementVersion(r.text, r.criteria, r.target, r.span.line)
+
+    out: list[RequirementChange] = []
+    for k, r in b.items():
+        o = a.get(k)
+        if o is None:
+            out.append(RequirementChange("added", r.id, r.kind, None, version(r)))
+        elif (_squash(o.text), _squash(o.criteria), _squash(o.target)) != (
+            _squash(r.text),
+            _squash(r.criteria),
+            _squash(r.target),
+        ):
+            out.append(RequirementChange("reworded", r.id, r.kind, version(o), version(r)))
+    for k, o in a.items():
+        if k not in b:
+            out.append(RequirementChange("removed", o.id, o.kind, version(o), None))
+    return out
+
+
+def _diff_checklists(old: Document, new: Document) -> list[ChecklistChange]:
+    def key(c: Any) -> tuple[str, str]:
+        return (norm_key(c.section or ""), _squash(c.text) or "")
+
+    a = _numbered(old.checklists, key)
+    out = []
+    for k, c in _numbered(new.checklists, key).items():
+        o = a.get(k)
+        if o is not None and o.checked != c.checked:
+            change = "ticked" if c.checked else "unticked"
+            out.append(ChecklistChange(change, c.text, c.section, c.marker.line))
+    return out
+
+
+def _diff_review(old: Document, new: Document) -> list[ReviewRowAdded]:
+    def key(e: Any) -> tuple[str | None, ...]:
+        return tuple(_squash(x) for x in (e.date, e.reviewer, e.status, e.feedback))
+
+    before = Counter(key(e) for e in old.review_history)
+    out = []
+    for e in new.review_history:
+        k = key(e)
+        if before[k] > 0:
+            before[k] -= 1
+            continue
+        out.append(ReviewRowAdded(e.date, e.reviewer, e.status, e.feedback, e.span.line))
+    return out
+
+
+def _diff_references(old: Document, new: Document) -> list[ReferenceChange]:
+    def firsts(doc: Document) -> dict[tuple[str, str | None], int]:
+        out: dict[tuple[str, str | None], int] = {}
+        for r in doc.references:
+            if r.target != doc.id or r.requirement:
+                out.setdefault((r.target, r.requirement), r.span.line)
+        return out
+
+    a, b = firsts(old), firsts(new)
+    out = [ReferenceChange("added", t, q, line) for (t, q), line in b.items() if (t, q) not in a]
+    out += [ReferenceChange("removed", t, q, line) for (t, q), line in a.items() if (t, q) not in b]
+    return out
+
+
+def diff_documents(old: Document | None, new: Document | None) -> DocumentDiff:
+    """What changed from ``old`` to ``new`` (``None``: the document did not exist).
+
+    Raises :class:`ValueError` when both are ``None``.
+    """
+    if old is None and new is None:
+        raise ValueError("diff_documents needs at least one document")
+    if old is None or new is None:
+        doc = new if new is not None else old
+        assert doc is not None
+        return DocumentDiff(
+            "added" if new is not None else "removed",
+            doc.id,
+            doc.kind,
+            doc.title,
+            doc.status,
+            doc.path or "",
+            None,
+        )
+    return DocumentDiff(
+        "modified",
+        new.id or old.id,
+        new.kind or old.kind,
+        new.title,
+        new.status,
+        new.path or "",
+        old.path,
+        fields=tuple(_diff_fields(old, new)),
+        sections=tuple(_diff_sections(old, new)),
+        requirements=tuple(requirement_changes(old, new)),
+        checklists=tuple(_diff_checklists(old, new)),
+        review_rows=tuple(_diff_review(old, new)),
+        references=tuple(_diff_references(old, new)),
+    )
+
+
+def pair_documents(
+    old: Sequence[Document], new: Sequence[Document]
+) -> list[tuple[Document | None, Document | None]]:
+    """Old and new documents paired by ID (case-insensitive), and by path where
+    either side has no ID; the unpaired come alone. A renamed file keeps its ID, so
+    it is one pair; a file whose ID changed is one document removed and one added."""
+    by_id = {d.id.upper(): d for d in old if d.id}
+    by_path = {d.path: d for d in old}
+    used: set[int] = set()
+    pairs: list[tuple[Document | None, Document | None]] = []
+    for d in new:
+        o = by_id.get(d.id.upper()) if d.id else None
+        if o is None:
+            at = by_path.get(d.path)
+            if at is not None and (not at.id or not d.id):
+                o = at
+        if o is not None and id(o) in used:
+            o = None
+        if o is not None:
+            used.add(id(o))
+        pairs.append((o, d))
+    pairs += [(o, None) for o in old if id(o) not in used]
+    return pairs
+
+
+# -- git -----------------------------------------------------------------------------------------
+class GitFailed(Exception):
+    """git ran and refused; the message is git's own last line."""
+
+
+def git(cwd: Path, *args: str, data: bytes | None = None) -> bytes:
+    """Run git in ``cwd`` and return its output.
+
+    Raises :class:`UsageError` when git cannot be run and :class:`GitFailed` when it
+    exits non-zero.
+    """
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(cwd), *args],
+            input=data,
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+    except FileNotFoundError as exc:
+        raise UsageError("specbook diff needs git, and no `git` command is on PATH") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise UsageError(f"`git {' '.join(args)}` took longer than 120 s") from exc
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitFailed(lines[-1] if lines else f"git {args[0]} failed")
+    return done.stdout
+
+
+def repository_top(root: Path) -> Path:
+    """The top folder of the git work tree holding ``root``.
+
+    Raises :class:`UsageError` (exit 2) outside a git repository.
+    """
+    try:
+        out = git(root, "rev-parse", "--show-toplevel")
+    except GitFailed as exc:
+        raise UsageError(
+            f"{root} is not inside a git repository; `specbook diff` compares git "
+            "revisions (commit the book to git, or run it inside the repository)"
+        ) from exc
+    return Path(os.path.realpath(out.decode().strip()))
+
+
+def resolve_revision(root: Path, rev: str) -> str:
+    """The commit ``rev`` names. Raises :class:`UsageError` naming an unknown one."""
+    if not rev.strip() or rev.startswith("-"):
+        raise UsageError(f"{rev!r} is not a revision; give a commit, branch or tag")
+    try:
+        return git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+    except GitFailed as exc:
+        raise UsageError(
+            f"unknown revision {rev!r}: git knows no commit, branch or tag by that name "
+            "(fetch it first in a shallow CI clone; `git log --oneline` lists commits)"
+        ) from exc
+
+
+def default_base(root: Path) -> tuple[str, str]:
+    """The merge base of HEAD with the main branch: ``main``, else ``master``, else
+    the remote's HEAD (``origin/HEAD``), as ``(branch, commit)``. Raises
+    :class:`UsageError` when there is none."""
+    candidates = ["main", "master"]
+    try:
+        remote = git(root, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").decode().strip()
+        candidates.append(remote.removeprefix("refs/remotes/"))
+    except GitFailed:
+        pass
+    for name in candidates:
+        try:
+            git(root, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}")
+        except GitFailed:
+            continue
+        try:
+            return name, git(root, "merge-base", "HEAD", name).decode().strip()
+        except GitFailed as exc:
+            raise UsageError(
+                f"HEAD and {name} have no common commit; name the base, e.g. `specbook diff REV`"
+            ) from exc
+    raise UsageError(
+        "no main branch to compare with (looked for main, master and origin/HEAD); "
+        "name the base revision, e.g. `specbook diff v1.0`"
+    )
+
+
+def read_blobs(top: Path, names: Sequence[str]) -> dict[str, bytes | None]:
+    """The bytes of each ``REV:path`` in ``names`` (``None`` when missing), read by
+    one ``git cat-file --batch``."""
+    if not names:
+        return {}
+    out = git(top, "cat-file", "--batch", data="".join(f"{n}\n" for n in names).encode())
+    result: dict[str, bytes | None] = {}
+    pos = 0
+    for name in names:
+        eol = out.index(b"\n", pos)
+        header = out[pos:eol].split()
+        pos = eol + 1
+        if len(header) < 3 or header[-1] == b"missing" or header[1] != b"blob":
+            result[name] = None
+            if len(header) >= 3 and header[1] != b"blob" and header[-1] != b"missing":
+                pos += int(header[2]) + 1  # a tree or a commit: skip its bytes
+            continue
+        size = int(header[2])
+        result[name] = out[pos : pos + size]
+        pos += size + 1
+    return result
+
+
+class _BookInGit:
+    """Where a book sits in its repository: the top, and the book root's prefix."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.top = repository_top(book.root)
+        rel = os.path.relpath(os.path.realpath(book.root), self.top)
+        self.prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        templates = os.path.normpath(book.config.templates_dir).replace(os.sep, "/")
+        self.templates = templates.strip("/") + "/"
+        self.folders = sorted(
+            {
+                (self.prefix + os.path.normpath(k.folder).replace(os.sep, "/")).strip("/.") or "."
+                for k in book.config.kinds.values()
+            }
+        )
+
+    def is_document(self, repo_path: str) -> bool:
+        """Whether a path (relative to the repository top) is one of the book's
+        documents as :meth:`Book.path_strings` would list it."""
+        if not repo_path.startswith(self.prefix) or not repo_path.lower().endswith(
+            (".md", ".markdown")
+        ):
+            return False
+        rel = repo_path[len(self.prefix) :]
+        if rel.startswith(self.templates) or any(p.startswith(".") for p in rel.split("/")[:-1]):
+            return False
+        if self.book.config.kind_for_path(rel) is None:
+            return False
+        return not self.book._excluded(rel)
+
+    def files_at(self, commit: str) -> list[str]:
+        """The book's document paths at ``commit``, relative to the repository top."""
+        out = git(self.top, "ls-tree", "-r", "--name-only", "-z", commit, "--", *self.folders)
+        return [
+            p for p in out.decode("utf-8", "surrogateescape").split("\0") if self.is_document(p)
+        ]
+
+    def changed(self, base: str, head: str | None) -> set[str]:
+        """Document paths (repository-relative) that differ between ``base`` and
+        ``head`` (``None``: the working tree, untracked files included)."""
+        args = ["diff", "--name-only", "--no-renames", "-z", base]
+        if head is not None:
+            args.append(head)
+        names = git(self.top, *args, "--", *self.folders).decode("utf-8", "surrogateescape")
+        found = {n for n in names.split("\0") if n}
+        if head is None:
+            others = git(
+                self.top,
+                "ls-files",
+                "--others",
+                "--exclude-standard",
+                "--full-name",
+                "-z",
+                "--",
+                *self.folders,
+            ).decode("utf-8", "surrogateescape")
+            found.update(n for n in others.split("\0") if n)
+        return {n for n in found if self.is_document(n)}
+
+
+def diff_book(
+    book: Book,
+    base: str | None = None,
+    head: str | None = None,
+    ids: Sequence[str] = (),
+) -> BookDiff:
+    """What changed in ``book`` from revision ``base`` (default: the merge base with
+    the main branch) to ``head`` (default: the working tree), limited to documents
+    whose ID is in ``ids`` when given.
+
+    Raises :class:`UsageError` outside a git repository or for an unknown revision.
+    """
+    where = _BookInGit(book)
+    if base:
+        base_rev = Revision(base, resolve_revision(book.root, base))
+    else:
+        branch, commit = default_base(book.root)
+        base_rev = Revision(branch, commit, merge_base=True)
+    base_commit = base_rev.commit or ""
+    head_commit = resolve_revision(book.root, head) if head else None
+    changed = where.changed(base_commit, head_commit)
+    before = set(where.files_at(base_commit))
+    after = set(where.files_at(head_commit)) if head_commit else None
+
+    old_names = sorted(p for p in changed if p in before)
+    blobs = read_blobs(where.top, [f"{base_commit}:{p}" for p in old_names])
+    old_docs = [
+        parse(data, p[len(where.prefix) :], book.config)
+        for p in old_names
+        if (data := blobs[f"{base_commit}:{p}"]) is not None
+    ]
+    new_docs: list[Document] = []
+    if head_commit is not None:
+        assert after is not None
+        new_names = sorted(p for p in changed if p in after)
+        blobs = read_blobs(where.top, [f"{head_commit}:{p}" for p in new_names])
+        for p in new_names:
+            data = blobs[f"{head_commit}:{p}"]
+            if data is not None:
+                new_docs.append(parse(data, p[len(where.prefix) :], book.config))
+    else:
+        for p in sorted(changed):
+            try:
+                data = (where.top / p).read_bytes()
+            except OSError:
+                continue  # deleted in the working tree
+            new_docs.append(parse(data, p[len(where.prefix) :], book.config))
+
+    wanted = {i.upper() for i in ids}
+    out: list[DocumentDiff] = []
+    for o, n in pair_documents(old_docs, new_docs):
+        if wanted and not any(d is not None and d.id and d.id.upper() in wanted for d in (o, n)):
+            continue
+        if o is not None and n is not None and o.source == n.source and o.path == n.path:
+            continue
+        d = diff_documents(o, n)
+        if d.change == "modified" and d.empty:
+            continue  # e.g. only blank lines moved
+        out.append(d)
+    out.sort(key=lambda d: ((d.id or "~").upper(), d.path))
+    return BookDiff(base_rev, Revision(head, head_commit), tuple(out))
+
+
+# -- rendering -------------------------------------------------------------------------------------
+def _req_label(v: RequirementVersion) -> list[str]:
+    out = [v.text]
+    if v.criteria is not None:
+        out.append(f"Acceptance Criteria: {v.criteria}")
+    if v.target is not None:
+        out.append(f"Target: {v.target}")
+    return out
+
+
+def _heading(d: DocumentDiff) -> str:
+    return f"{d.id or '(no ID)'}  {d.title}"
+
+
+def _value(v: str | None) -> str:
+    return "(none)" if v is None else v
+
+
+def render_text(result: BookDiff) -> str:
+    """A plain-text report: one block per changed document."""
+    lines = [f"Changes from {result.base.label} to {result.head.label}"]
+    s = result.summary()
+    if not result.documents:
+        lines.append("No document changed.")
+        return "\n".join(lines) + "\n"
+    lines.append(
+        f"{s['documents']} document{'s' * (s['documents'] != 1)}: {s['added']} added, "
+        f"{s['removed']} removed, {s['modified']} modified ({s['renamed']} renamed)"
+    )
+    for d in result.documents:
+        lines.append("")
+        if d.change != "modified":
+            lines.append(f"{_heading(d)}  [{d.change}]  {d.path}")
+            continue
+        lines.append(f"{_heading(d)}  {d.path}")
+        if d.renamed:
+            lines.append(f"  renamed from {d.old_path}")
+        for f in d.fields:
+            lines.append(f"  field {f.name}: {_value(f.old)} -> {_value(f.new)}")
+        for sc in d.sections:
+            lines.append(f"  section {sc.change}: {' > '.join(sc.path)} (line {sc.line})")
+        for r in d.requirements:
+            line = (r.new or r.old).line if (r.new or r.old) else 0  # type: ignore[union-attr]
+            lines.append(f"  {r.id} {r.change} (line {line})")
+            if r.old is not None:
+                lines += [f"    - {t}" for t in _req_label(r.old)]
+            if r.new is not None:
+                lines += [f"    + {t}" for t in _req_label(r.new)]
+        for c in d.checklists:
+            where = f" ({c.section})" if c.section else ""
+            lines.append(f"  {c.change}: {c.text}{where} (line {c.line})")
+        for e in d.review_rows:
+            note = f": {e.feedback}" if e.feedback else ""
+            lines.append(f"  review: {e.date} {e.reviewer} {e.status}{note} (line {e.line})")
+        for ref in d.references:
+            lines.append(f"  reference {ref.change}: {ref.label} (line {ref.line})")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """Inline Markdown text: escape what would start markup or break a table."""
+    return re.sub(r"([\\`*_<>|\[\]])", r"\\\1", text).replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    ticks = "``" if "`" in text else "`"
+    pad = " " if "`" in text else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def render_markdown(result: BookDiff) -> str:
+    """A Markdown report ready to post as a pull-request comment."""
+    s = result.summary()
+    lines = [f"### specbook diff: {_md(result.base.label)} → {_md(result.head.label)}", ""]
+    if not result.documents:
+        lines.append("No document changed.")
+        return "\n".join(lines) + "\n"
+    lines.append(
+        f"**{s['documents']} document{'s' * (s['documents'] != 1)}**: {s['added']} added, "
+        f"{s['removed']} removed, {s['modified']} modified ({s['renamed']} renamed)"
+    )
+    for d in result.documents:
+        lines += ["", f"#### {_md(d.id or '(no ID)')}: {_md(d.title)}", ""]
+        if d.change != "modified":
+            lines.append(f"**{d.change.capitalize()}**: {_code(d.path)}")
+            continue
+        where = f"{_code(d.path)}"
+        if d.renamed:
+            where += f" (renamed from {_code(d.old_path or '')})"
+        lines.append(where)
+        if d.fields:
+            lines += ["", "| Field | Before | After |", "|---|---|---|"]
+            lines += [
+                f"| {_md(f.name)} | {_md(_value(f.old))} | {_md(_value(f.new))} |" for f in d.fields
+            ]
+        if d.requirements:
+            lines += ["", "**Requirements**", ""]
+            for r in d.requirements:
+                lines.append(f"- **{r.id}** {r.change}")
+                if r.old is not None and r.new is not None:
+                    lines += [f"  - before: {_md(t)}" for t in _req_label(r.old)]
+                    lines += [f"  - after: {_md(t)}" for t in _req_label(r.new)]
+                else:
+                    v = r.new or r.old
+                    assert v is not None
+                    lines += [f"  - {_md(t)}" for t in _req_label(v)]
+        if d.sections:
+            lines += ["", "**Sections**", ""]
+            lines += [f"- {sc.change}: {_md(' › '.join(sc.path))}" for sc in d.sections]
+        if d.checklists:
+            lines += ["", "**Checklist**", ""]
+            lines += [
+                f"- {'☑' if c.change == 'ticked' else '☐'} {c.change}: {_md(c.text)}"
+                + (f" ({_md(c.section)})" if c.section else "")
+                for c in d.checklists
+            ]
+        if d.review_rows:
+            lines += ["", "**Review History**", "", "| Date | Reviewer | Status | Feedback |"]
+            lines.append("|---|---|---|---|")
+            lines += [
+                f"| {_md(e.date)} | {_md(e.reviewer)} | {_md(e.status)} | {_md(e.feedback)} |"
+                for e in d.review_rows
+            ]
+        if d.references:
+            lines += ["", "**References**", ""]
+            lines += [f"- {r.change}: {_md(r.label)}" for r in d.references]
+    return "\n".join(lines) + "\n"
