@@ -77,6 +77,7 @@ def main() -> None:
 
 from specbook.cli import (  # noqa: E402,F401  (registers the commands)
     adopt,
+    agent,
     commands,
     diff,
     export,
@@ -86,4 +87,5 @@ from specbook.cli import (  # noqa: E402,F401  (registers the commands)
     multi,
     report,
     trace,
+    web,
 )

@@ -1,0 +1,112 @@
+"""``serve``, ``build`` and ``passwd``: the portal, the static site, and accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from specbook.cli import handle_errors, main
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one and prints it).")  # fmt: skip
+@click.option(
+    "--watch", is_flag=True, help="Pick up edits made outside the portal (checks every second)."
+)
+@handle_errors
+def serve(host: str, port: int, watch: bool) -> None:
+    """Serve the book as a web portal.
+
+    Home (counts, reviews waiting, stale reviews, recent changes, lint summary),
+    the document list with facets, search as you type, document pages (rendered and
+    sanitized, contents, findings, requirements with test coverage, backlinks,
+    review history), the reference graph, the timeline and the risk register, and a
+    JSON API under /api/ (described by /api/openapi.json).
+
+    Reviewers sign in with the users of the book's [portal] users table (or
+    SPECBOOK_USERS); `specbook passwd NAME` prints a password hash to put there.
+    With no users the portal is read-only. Approve, request changes, comment, move
+    and tick go through the same engine and gates as the CLI and edit the files.
+    """
+    import socket
+
+    import uvicorn
+
+    from specbook.book import open_book
+    from specbook.web.app import create_app
+    from specbook.web.auth import accounts_from
+
+    book = open_book()
+    users, tokens = book.config.portal_users, book.config.portal_tokens
+    app = create_app(book, accounts_from(dict(users), dict(tokens)), watch=watch)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only then, and without it every
+    # keep-alive response waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(
+        socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        from specbook.errors import UsageError
+
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; try another --port"
+        ) from exc
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"specbook: serving {book.config.name} at http://{shown}:{bound}/ (Ctrl-C stops)", err=True
+    )
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@main.command()
+@click.option("--out", "out", default="site", show_default=True, type=click.Path(path_type=Path),
+              help="Folder to write the site into (replaced).")  # fmt: skip
+@handle_errors
+def build(out: Path) -> None:
+    """Write the book as a static site that works from any file server or file://.
+
+    The same pages as the portal (without review actions), with client-side search
+    from a prebuilt index. The folder is written afresh each time.
+    """
+    from specbook.book import open_book
+    from specbook.web.site import build_site
+
+    stats = build_site(open_book(), out)
+    click.echo(f"wrote {stats.pages} pages to {out}/ (open {out}/index.html)")
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--token", is_flag=True, help="Make an API token for NAME instead of a password hash."
+)
+@handle_errors
+def passwd(name: str, token: bool) -> None:
+    """Print a line for the book's [portal] users (or tokens) table.
+
+    Asks for the password twice (nothing is echoed) and prints `NAME = "HASH"` to
+    paste under [portal.users] in specbook.toml. With --token, prints a new random
+    API token once (keep it secret) and the line for [portal.tokens].
+    """
+    import secrets
+
+    from specbook.web.auth import hash_password, hash_token
+
+    if token:
+        value = "sbk_" + secrets.token_urlsafe(24)
+        click.echo(f"token (shown once): {value}", err=True)
+        click.echo(f'{name} = "{hash_token(value)}"')
+        return
+    password = click.prompt("password", hide_input=True, confirmation_prompt=True, err=True)
+    if len(password) < 8:
+        from specbook.errors import UsageError
+
+        raise UsageError("a password needs at least 8 characters")
+    click.echo(f'{name} = "{hash_password(password)}"')

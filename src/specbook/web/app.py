@@ -1,0 +1,471 @@
+"""The portal: server-rendered pages over the index, review actions for signed-in
+reviewers, and the JSON API (:mod:`specbook.web.api`).
+
+Every page works without JavaScript; the small vendored script only adds search as
+you type. Responses carry a Content-Security-Policy that forbids inline script, so
+even a document that slipped past the sanitizer could not run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup, escape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from specbook import __version__
+from specbook.book import Book
+from specbook.clock import today
+from specbook.errors import NotFoundError, SpecbookError
+from specbook.lint.engine import Linter
+from specbook.store import Store, parse_query, sync
+from specbook.store.records import content_hash
+from specbook.store.sqlite import SQLiteStore
+from specbook.web import pages
+from specbook.web.auth import Accounts, Session, SessionSigner, portal_secret
+from specbook.web.links import ServerLinks
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "specbook_session"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: https:; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+ACTIONS = ("review", "status", "check")
+DONE = {
+    "approve": "Approval recorded.",
+    "request-changes": "Change request recorded.",
+    "comment": "Comment recorded.",
+    "status": "Status changed.",
+    "check": "Item ticked.",
+    "saved": "Saved.",
+}
+
+
+def template_env() -> jinja2.Environment:
+    """The Jinja environment of the portal and the static site (autoescaped)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def snippet(text: str) -> Markup:
+        return Markup(str(escape(text)).replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+    def merge(base: dict[str, Any], extra: dict[str, Any], **more: Any) -> dict[str, Any]:
+        return {**base, **extra, **more}
+
+    env.filters["snippet"] = snippet
+    env.globals["merge"] = merge
+    env.globals["version"] = __version__
+    return env
+
+
+class Portal:
+    """The state behind the portal's routes: the book, its index, caches, accounts."""
+
+    def __init__(self, book: Book, accounts: Accounts | None = None, watch: bool = False) -> None:
+        self.book = book
+        self.accounts = accounts or Accounts()
+        self.signer = SessionSigner(portal_secret(book.root))
+        self.env = template_env()
+        self.links = ServerLinks()
+        self.db_path = book.root / ".specbook" / "index.db"
+        self.store: Store = self._open_store()
+        sync(self.store, book)
+        self.linter = Linter(book.config)
+        self.docs = pages.DocumentPages(book, self.linter)
+        self.lint_ready = threading.Event()
+        self.watch = watch
+        self._stop = threading.Event()
+        self._derived: dict[str, tuple[str, Any]] = {}
+
+    def _open_store(self) -> Store:
+        try:
+            return SQLiteStore(self.db_path, check_same_thread=False)
+        except (SpecbookError, OSError):
+            return SQLiteStore(":memory:", check_same_thread=False)
+
+    # -- background work ------------------------------------------------------------
+    def start_background(self) -> None:
+        threading.Thread(target=self._lint_all, name="specbook-lint", daemon=True).start()
+        if self.watch:
+            threading.Thread(target=self._watch, name="specbook-watch", daemon=True).start()
+
+    def stop_background(self) -> None:
+        self._stop.set()
+
+    def _lint_all(self) -> None:
+        from specbook.store.findings import store_findings
+
+        store = self._open_store()
+        try:
+            store_findings(store, self.book)
+        except Exception:  # findings are a convenience; the pages work without them
+            pass
+        finally:
+            store.close()
+            self.lint_ready.set()
+
+    def _watch(self) -> None:
+        store = self._open_store()
+        try:
+            while not self._stop.wait(1.0):
+                with contextlib.suppress(Exception):
+                    if sync(store, self.book).changed:
+                        self._lint_all_quietly(store)
+        finally:
+            store.close()
+
+    def _lint_all_quietly(self, store: Store) -> None:
+        from specbook.store.findings import store_findings
+
+        with contextlib.suppress(Exception):
+            store_findings(store, self.book)
+
+    def refresh(self) -> None:
+        """Bring the index in step after a write made through the portal."""
+        sync(self.store, self.book)
+
+    def generation(self) -> str:
+        return self.store.get_meta("generation") or "0"
+
+    def derived(self, name: str, build: Any) -> Any:
+        """A value computed from the whole book, kept until the index changes."""
+        gen = self.generation()
+        hit = self._derived.get(name)
+        if hit is None or hit[0] != gen:
+            hit = (gen, build())
+            self._derived[name] = hit
+        return hit[1]
+
+    def catalog(self) -> pages.Catalog:
+        catalog: pages.Catalog = self.derived(
+            "catalog", lambda: pages.Catalog(self.store, self.book.config)
+        )
+        return catalog
+
+    # -- requests --------------------------------------------------------------------
+    def session(self, request: Request) -> Session | None:
+        return self.signer.read(request.cookies.get(COOKIE))
+
+    def render(
+        self, request: Request, template: str, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
+        session = self.session(request)
+        base = {
+            "book_name": self.book.config.name,
+            "links": self.links,
+            "user": session.user if session else None,
+            "csrf": self.signer.csrf(session),
+            "writable": self.accounts.writable,
+            "request_path": request.url.path,
+        }
+        html = self.env.get_template(template).render(**base, **context)
+        return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+    def error(self, request: Request, status: int, heading: str, detail: str) -> HTMLResponse:
+        return self.render(
+            request, "error.html", status, code=status, heading=heading, detail=detail
+        )
+
+
+def create_app(book: Book, accounts: Accounts | None = None, watch: bool = False) -> Starlette:
+    """The portal application for ``book``."""
+    from specbook.web import api, authoring
+
+    portal = Portal(book, accounts, watch)
+
+    async def home(request: Request) -> Response:
+        data = pages.home(portal.store, book.config, today(), portal.catalog())
+        return portal.render(request, "home.html", lint_ready=portal.lint_ready.is_set(), **data)
+
+    async def documents(request: Request) -> Response:
+        data = pages.listing(portal.store, dict(request.query_params), catalog=portal.catalog())
+        return portal.render(request, "list.html", **data)
+
+    async def search(request: Request) -> Response:
+        query = request.query_params.get("q", "").strip()
+        hits: list[Any] = []
+        error = None
+        if query:
+            try:
+                hits = portal.store.search(parse_query(query), 50)
+            except SpecbookError as exc:
+                error = str(exc)
+        context: dict[str, Any] = {
+            "query": query,
+            "hits": hits,
+            "error": error,
+            "anchors": pages.hit_anchors(portal.store, hits),
+        }
+        if request.query_params.get("partial"):
+            html = portal.env.get_template("_results.html").render(links=portal.links, **context)
+            return HTMLResponse(html, headers=SECURITY_HEADERS)
+        return portal.render(request, "search.html", **context)
+
+    stale_cache: dict[tuple[str, str, str | None], pages.StaleApproval | None] = {}
+
+    def stale_banner(doc: Any) -> pages.StaleApproval | None:
+        from specbook.lint.rules.approval import head_commit
+
+        key = (doc.path or "", content_hash(doc.source), head_commit(book.root))
+        if key not in stale_cache:
+            try:
+                stale_cache[key] = pages.stale_approval(book, portal.linter, doc)
+            except (SpecbookError, OSError):
+                stale_cache[key] = None
+        return stale_cache[key]
+
+    def doc_context(path: str) -> dict[str, Any]:
+        page = portal.docs.get(portal.store, path)
+        return {
+            "stale": stale_banner(page.doc),
+            "doc": page.doc,
+            "html": page.html,
+            "toc": page.toc,
+            "findings": page.findings,
+            "backlinks": page.backlinks,
+            "coverage": portal.derived("coverage", lambda: pages.coverage_map(book)).get(
+                page.doc.id or "", {}
+            ),
+            "transitions": page.transitions,
+            "unchecked": page.unchecked,
+        }
+
+    async def document(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        path = pages.document_path(portal.store, ref)
+        if path is None:
+            return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
+        try:
+            context = doc_context(path)
+        except OSError:
+            portal.refresh()
+            return portal.error(request, 404, "No such document", f"{ref} is no longer on disk.")
+        done = request.query_params.get("done")
+        return portal.render(
+            request,
+            "doc.html",
+            actions=portal.session(request) is not None,
+            message=DONE.get(done or ""),
+            **context,
+        )
+
+    async def action(request: Request) -> Response:
+        ref, what = request.path_params["ref"], request.path_params["what"]
+        session = portal.session(request)
+        form = await request.form()
+        if session is None:
+            return portal.error(
+                request, 403, "Sign in first", "Only signed-in reviewers can change documents."
+            )
+        if not portal.signer.csrf_ok(session, str(form.get("csrf") or "")):
+            return portal.error(request, 403, "Form expired", "Reload the page and try again.")
+        if what not in ACTIONS:
+            return portal.error(request, 404, "No such action", what)
+        path = pages.document_path(portal.store, ref)
+        if path is None:
+            return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
+        note = str(form.get("note") or "").strip() or None
+        try:
+            done = perform(portal, path, what, form, session.user, note)
+        except SpecbookError as exc:
+            portal.refresh()
+            return portal.render(
+                request, "doc.html", 409, actions=True, message=str(exc), message_kind="error",
+                **doc_context(path),
+            )  # fmt: skip
+        portal.refresh()
+        target = pages.document_path(portal.store, ref) and ref
+        return RedirectResponse(f"/doc/{quote(target or ref)}?done={quote(done)}", status_code=303)
+
+    async def diff_page(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        base = request.query_params.get("base", "")
+        path = pages.document_path(portal.store, ref)
+        if path is None:
+            return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
+        if not re.fullmatch(r"[0-9a-f]{7,40}", base):
+            return portal.error(request, 400, "Which version?", "base must be a commit hash.")
+        doc = portal.docs.get(portal.store, path).doc
+        try:
+            html = pages.diff_since(book, doc.id or ref, base)
+        except SpecbookError as exc:
+            return portal.error(request, 400, "No diff", str(exc))
+        return portal.render(request, "diff.html", ref=ref, base=base, html=html, doc=doc)
+
+    async def login_page(request: Request) -> Response:
+        if not portal.accounts.writable:
+            return portal.error(
+                request, 404, "Read-only portal", "No users are configured for this book."
+            )
+        return portal.render(
+            request, "login.html", next=_safe_next(request.query_params.get("next"))
+        )
+
+    async def login(request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        form = await request.form()
+        nxt = _safe_next(str(form.get("next") or "/"))
+        if not portal.signer.csrf_ok(None, str(form.get("csrf") or "")):
+            return portal.error(
+                request, 403, "Form expired", "Reload the sign-in page and try again."
+            )
+        name = str(form.get("name") or "")
+        password = str(form.get("password") or "")
+        user = await run_in_threadpool(portal.accounts.check_password, name, password)
+        if user is None:
+            time.sleep(0.2)  # slow down guessing a little
+            return portal.render(
+                request, "login.html", 401, next=nxt, error="Wrong name or password."
+            )
+        resp = RedirectResponse(nxt, status_code=303)
+        resp.set_cookie(
+            COOKIE, portal.signer.issue(user), httponly=True, samesite="lax",
+            secure=request.url.scheme == "https", max_age=12 * 3600,
+        )  # fmt: skip
+        return resp
+
+    async def logout(request: Request) -> Response:
+        form = await request.form()
+        session = portal.session(request)
+        if session is not None and not portal.signer.csrf_ok(session, str(form.get("csrf") or "")):
+            return portal.error(request, 403, "Form expired", "Reload the page and try again.")
+        resp = RedirectResponse("/", status_code=303)
+        resp.delete_cookie(COOKIE)
+        return resp
+
+    async def graph_page(request: Request) -> Response:
+        from specbook.trace.graph import graph_from_store, neighbourhood
+        from specbook.trace.links import REF_TYPES
+        from specbook.web.svg import graph_svg
+
+        root = request.query_params.get("root", "").strip().upper() or None
+        try:
+            depth = max(0, min(6, int(request.query_params.get("depth", "2"))))
+        except ValueError:
+            depth = 2
+        full = portal.derived("graph", lambda: graph_from_store(portal.store))
+        result = full
+        if root:
+            try:
+                result = neighbourhood(full, root, depth)
+            except NotFoundError as exc:
+                return portal.error(request, 404, "No such document", str(exc))
+        connected = {e.source for e in result.edges} | {e.target for e in result.edges}
+        too_many = root is None and len(connected) > 300
+        svg = "" if too_many else graph_svg(result, list(book.config.kinds), portal.links.doc)
+        return portal.render(
+            request, "graph.html", svg=svg, root=root, depth=depth, too_many=too_many,
+            node_count=len(connected), types=REF_TYPES,
+        )  # fmt: skip
+
+    async def timeline_page(request: Request) -> Response:
+        data = portal.derived("timeline", lambda: pages.timeline(book, today()))
+        return portal.render(request, "timeline.html", **data)
+
+    async def risks_page(request: Request) -> Response:
+        data = portal.derived("risks", lambda: pages.risks(book))
+        return portal.render(request, "risks.html", **data)
+
+    routes = [
+        Route("/", home),
+        Route("/documents", documents),
+        Route("/search", search),
+        Route("/graph", graph_page),
+        Route("/timeline", timeline_page),
+        Route("/risks", risks_page),
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        *authoring.routes(portal),
+        Route("/doc/{ref:path}/diff", diff_page, methods=["GET"]),
+        Route("/doc/{ref:path}/{what:str}", action, methods=["POST"]),
+        Route("/doc/{ref:path}", document, methods=["GET"]),
+        *api.routes(portal),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return api.json_error(404, "no such endpoint; see /api/openapi.json")
+        return portal.error(request, 404, "Not found", f"Nothing lives at {request.url.path}.")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return api.json_error(500, "internal error; the server log has the details")
+        return portal.error(request, 500, "Something broke", "The server log has the details.")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        portal.start_background()
+        try:
+            yield
+        finally:
+            portal.stop_background()
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: not_found, 500: server_error},
+        lifespan=lifespan,
+    )
+    app.state.portal = portal
+    return app
+
+
+def perform(portal: Portal, path: str, what: str, form: Any, user: str, note: str | None) -> str:
+    """Run one review action through the lifecycle engine; returns the ``done`` code.
+    Raises the engine's errors (a refused gate, a file changed on disk)."""
+    from specbook import lifecycle
+    from specbook.errors import UsageError
+
+    full = str(portal.book.root / path)
+    if what == "review":
+        verdict = str(form.get("verdict") or "")
+        if verdict not in ("approve", "request-changes", "comment"):
+            raise UsageError("choose Approve, Request changes or Comment")
+        lifecycle.review(portal.book, full, verdict, by=user, note=note)
+        return verdict
+    if what == "status":
+        target = str(form.get("status") or "").strip()
+        if not target:
+            raise UsageError("choose a status to move to")
+        lifecycle.transition(
+            portal.book, full, target, by=user, note=note,
+            lint_errors=lifecycle.lint_gate(portal.book),
+        )  # fmt: skip
+        return "status"
+    item = str(form.get("item") or "").strip()
+    if not item:
+        raise UsageError("choose an item to tick")
+    lifecycle.check(portal.book, full, item)
+    return "check"
+
+
+def _safe_next(value: str | None) -> str:
+    """Only same-site paths may follow a sign-in (no open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value

@@ -1,0 +1,205 @@
+"""Writing documents in the portal: the New form and the source editor.
+
+New uses the same :func:`specbook.create.new_document` as ``specbook new``. The
+editor shows the Markdown source with a live preview and live findings (the same
+parser, renderer and lint engine as everywhere else, asked for by a debounced
+request). Saving writes atomically under the book lock and only when the file still
+holds what the editor was opened on; otherwise the user's text stays in the editor
+beside a diff of what changed on disk, so nothing typed is ever lost.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from specbook.errors import SpecbookError
+from specbook.store.records import content_hash
+
+if TYPE_CHECKING:
+    from specbook.web.app import Portal
+
+MAX_SOURCE = 2_000_000  # bytes; a spec is a few kilobytes
+
+
+def _newline(data: bytes) -> bytes:
+    """The file's own line ending (browsers send textarea text with CRLF)."""
+    crlf = data.count(b"\r\n")
+    return b"\r\n" if crlf and crlf >= data.count(b"\n") - crlf else b"\n"
+
+
+def as_file_bytes(text: str, like: bytes) -> bytes:
+    """The editor's ``text`` encoded with the line endings and BOM of ``like``."""
+    body = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    nl = _newline(like)
+    if nl != b"\n":
+        body = body.replace(b"\n", nl)
+    if like.startswith(b"\xef\xbb\xbf") and not body.startswith(b"\xef\xbb\xbf"):
+        body = b"\xef\xbb\xbf" + body
+    return body
+
+
+def preview(portal: Portal, path: str, text: str) -> dict[str, Any]:
+    """The rendered HTML and the document-rule findings of ``text`` as ``path``."""
+    from specbook.parse import parse
+    from specbook.web.render import markdown_html
+
+    data = text.replace("\r\n", "\n").encode("utf-8")
+    doc = parse(data, path, portal.book.config)
+    html, _toc = markdown_html(data.decode("utf-8"))
+    findings = portal.linter.lint_document(doc)
+    return {
+        "html": html,
+        "findings": [
+            {"rule": f.rule, "name": f.name, "severity": f.severity, "line": f.line,
+             "message": f.message}
+            for f in findings
+        ],
+    }  # fmt: skip
+
+
+def routes(portal: Portal) -> list[Route]:
+    from specbook.web import pages
+
+    def signed_in(request: Request) -> str | None:
+        session = portal.session(request)
+        return session.user if session else None
+
+    async def new_page(request: Request) -> Response:
+        if signed_in(request) is None:
+            return RedirectResponse("/login?next=/new", status_code=303)
+        return portal.render(request, "new.html", kinds=_kinds(portal), form={})
+
+    async def new_post(request: Request) -> Response:
+        from specbook.create import new_document
+
+        user = signed_in(request)
+        form = await request.form()
+        session = portal.session(request)
+        if user is None:
+            return portal.error(request, 403, "Sign in first", "Only signed-in users can write.")
+        if not portal.signer.csrf_ok(session, str(form.get("csrf") or "")):
+            return portal.error(request, 403, "Form expired", "Reload the page and try again.")
+        kind = str(form.get("kind") or "")
+        title = str(form.get("title") or "")
+        type_ = str(form.get("type") or "").strip() or None
+        try:
+            path = new_document(portal.book, kind, title, type_, author=user)
+        except SpecbookError as exc:
+            return portal.render(
+                request, "new.html", 400, kinds=_kinds(portal), message=str(exc),
+                message_kind="error", form={"kind": kind, "title": title, "type": type_ or ""},
+            )  # fmt: skip
+        portal.refresh()
+        rel = portal.book.rel(path)
+        found = [d for d in portal.store.documents() if d.path == rel]
+        ref = found[0].id if found and found[0].id else rel
+        return RedirectResponse(f"/doc/{quote(ref or rel)}/edit?created=1", status_code=303)
+
+    def edit_context(path: str, text: str, base: str, **more: Any) -> dict[str, Any]:
+        shown = preview(portal, path, text)
+        return {"path": path, "text": text, "base": base, **shown, **more}
+
+    async def edit_page(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        if signed_in(request) is None:
+            return RedirectResponse(f"/login?next=/doc/{quote(ref)}/edit", status_code=303)
+        path = pages.document_path(portal.store, ref)
+        if path is None:
+            return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
+        data = (portal.book.root / path).read_bytes()
+        text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+        created = request.query_params.get("created")
+        message = "Created. Fill in the template and save." if created else None
+        return portal.render(
+            request, "edit.html", ref=ref, message=message,
+            **edit_context(path, text, content_hash(data)),
+        )  # fmt: skip
+
+    async def edit_post(request: Request) -> Response:
+        from specbook.create import book_lock
+        from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
+
+        ref = request.path_params["ref"]
+        form = await request.form()
+        session = portal.session(request)
+        if session is None:
+            return portal.error(request, 403, "Sign in first", "Only signed-in users can write.")
+        if not portal.signer.csrf_ok(session, str(form.get("csrf") or "")):
+            return portal.error(request, 403, "Form expired", "Reload the page and try again.")
+        path = pages.document_path(portal.store, ref)
+        if path is None:
+            return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
+        text = str(form.get("text") or "")
+        base = str(form.get("base") or "")
+        if len(text.encode("utf-8")) > MAX_SOURCE:
+            return portal.error(request, 413, "Too large", "A document may hold at most 2 MB.")
+        full = portal.book.root / path
+        with book_lock(portal.book):
+            current = full.read_bytes()
+            new = as_file_bytes(text, current)
+            if content_hash(current) != base:
+                return conflict(request, ref, path, text, current)
+            if new != current:
+                try:
+                    replace_if_unchanged(full, current, new)
+                except ChangedOnDisk:
+                    return conflict(request, ref, path, text, full.read_bytes())
+        portal.refresh()
+        return RedirectResponse(f"/doc/{quote(ref)}?done=saved", status_code=303)
+
+    def conflict(request: Request, ref: str, path: str, text: str, current: bytes) -> Response:
+        theirs = current.decode("utf-8", "replace").replace("\r\n", "\n")
+        diff = "".join(
+            difflib.unified_diff(
+                text.replace("\r\n", "\n").splitlines(keepends=True),
+                theirs.splitlines(keepends=True),
+                "your text",
+                "the file on disk now",
+            )
+        )
+        return portal.render(
+            request, "edit.html", 409, ref=ref, conflict=diff,
+            message=(
+                "The file changed on disk since you opened it, so it was not saved. Your "
+                "text is still here; the changes made meanwhile are shown below. Merge "
+                "them into your text and save again."
+            ),
+            message_kind="error",
+            **edit_context(path, text, content_hash(current)),
+        )  # fmt: skip
+
+    async def preview_api(request: Request) -> Response:
+        session = portal.session(request)
+        if session is None:
+            return JSONResponse({"error": "sign in first"}, status_code=401)
+        if not portal.signer.csrf_ok(session, request.headers.get("x-csrf-token")):
+            return JSONResponse({"error": "missing or wrong X-CSRF-Token header"}, status_code=403)
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            return JSONResponse({"error": "text (a string) is required"}, status_code=400)
+        path = str(body.get("path") or "preview.md")
+        if len(body["text"]) > MAX_SOURCE:
+            return JSONResponse({"error": "at most 2 MB"}, status_code=413)
+        return JSONResponse(preview(portal, path, body["text"]))
+
+    return [
+        Route("/new", new_page, methods=["GET"]),
+        Route("/new", new_post, methods=["POST"]),
+        Route("/preview", preview_api, methods=["POST"]),
+        Route("/doc/{ref:path}/edit", edit_page, methods=["GET"]),
+        Route("/doc/{ref:path}/edit", edit_post, methods=["POST"]),
+    ]
+
+
+def _kinds(portal: Portal) -> list[dict[str, Any]]:
+    return [{"name": k.name, "types": list(k.types)} for k in portal.book.config.kinds.values()]

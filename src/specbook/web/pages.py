@@ -1,0 +1,425 @@
+"""What each page shows, gathered from the index and the files. Shared by the
+portal and the static site, so both show the same thing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from specbook.book import Book
+from specbook.config import BookConfig
+from specbook.errors import SpecbookError
+from specbook.lint.engine import Linter
+from specbook.model import Document
+from specbook.parse import parse
+from specbook.store import Store
+from specbook.store.records import content_hash
+from specbook.web.render import markdown_html
+
+PAGE_SIZE = 100
+LIST_FACETS = ("kind", "status", "type", "tag", "author")
+LIST_SORTS = ("id", "title", "status", "modified", "kind")
+
+
+def review_word(config: BookConfig, kind: str | None) -> str | None:
+    """The review status of ``kind`` (``Review`` for specs), if its workflow has one."""
+    from specbook.lifecycle import workflow_for
+
+    k = config.kinds.get(kind or "")
+    return None if k is None else workflow_for(k).review
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+@dataclass
+class Waiting:
+    doc: dict[str, Any]
+    since: dt.date | None
+    days: int | None
+    stale: bool
+
+
+class Catalog:
+    """Every document's header facts, with what the home and list pages derive from
+    them, computed once per index generation (the portal keeps one until a sync
+    changes something)."""
+
+    def __init__(self, store: Store, config: BookConfig) -> None:
+        from specbook.trace.graph import id_order
+
+        self.docs = store.listing()
+        reviews = {name: review_word(config, name) for name in config.kinds}
+        self.in_review = [
+            d
+            for d in self.docs
+            if d["status_canonical"] and d["status_canonical"] == reviews.get(d["kind"] or "")
+        ]
+        # lower-cased facet values of each document, in LIST_FACETS order
+        self.values: list[tuple[tuple[str, ...], ...]] = [
+            tuple(tuple(v.lower() for v in _facet_values(d, f)) for f in LIST_FACETS)
+            for d in self.docs
+        ]
+        self.shown: list[tuple[tuple[str, ...], ...]] = [
+            tuple(tuple(_facet_values(d, f)) for f in LIST_FACETS) for d in self.docs
+        ]
+        self._id_key = [id_order(d["id"] or d["path"]) for d in self.docs]
+        self._orders: dict[str, list[int]] = {}
+
+    def order(self, sort: str) -> list[int]:
+        """Indexes of the documents sorted by ``sort`` (cached)."""
+        if sort not in self._orders:
+            idx = range(len(self.docs))
+            if sort == "id":
+                self._orders[sort] = sorted(idx, key=lambda i: self._id_key[i])
+            else:
+                self._orders[sort] = sorted(
+                    idx, key=lambda i: (str(self.docs[i][sort] or "").lower(), self._id_key[i])
+                )
+        return self._orders[sort]
+
+
+def _facet_values(d: dict[str, Any], facet: str) -> list[str]:
+    if facet == "tag":
+        return list(d["tags"])
+    if facet == "status":
+        return [d["status_canonical"] or d["status"] or "(none)"]
+    return [d[facet] or "(none)"]
+
+
+def waiting_for_review(
+    store: Store, config: BookConfig, today: dt.date, catalog: Catalog | None = None
+) -> list[Waiting]:
+    """Documents in their kind's review status, longest waiting first; stale past the
+    book's stale-review days (counted as rule SB504 counts: from the last Review
+    History row that moved it to review, else Modified, else Date)."""
+    from specbook.report import stale_review_days
+
+    limit = stale_review_days(config)
+    docs = (catalog or Catalog(store, config)).in_review
+    rows = store.reviews(d["path"] for d in docs)
+    out = []
+    for d in docs:
+        kind = config.kinds.get(d["kind"] or "")
+        since = None
+        for date, _who, status, _note, _line in reversed(rows.get(d["path"], [])):
+            canon = kind.canonical_status(status) if kind else status
+            if canon == d["status_canonical"]:
+                since = _date(date)
+                break
+        since = since or _date(d["modified"]) or _date(d["date"])
+        days = None if since is None else (today - since).days
+        out.append(Waiting(d, since, days, days is not None and days > limit))
+    out.sort(key=lambda w: (-(w.days or -1), w.doc["id"] or ""))
+    return out
+
+
+def home(
+    store: Store, config: BookConfig, today: dt.date, catalog: Catalog | None = None
+) -> dict[str, Any]:
+    catalog = catalog or Catalog(store, config)
+    docs = catalog.docs
+    by_status = Counter(d["status_canonical"] or d["status"] or "(none)" for d in docs)
+    by_kind = Counter(d["kind"] or "(none)" for d in docs)
+    recent = sorted(docs, key=lambda d: (d["modified"] or d["date"] or "", d["mtime_ns"]))
+    waiting = waiting_for_review(store, config, today, catalog)
+    return {
+        "total": len(docs),
+        "by_status": sorted(by_status.items(), key=lambda kv: (-kv[1], kv[0])),
+        "by_kind": sorted(by_kind.items()),
+        "waiting": waiting,
+        "stale": [w for w in waiting if w.stale],
+        "recent": list(reversed(recent[-10:])),
+        "findings": store.finding_counts(),
+    }
+
+
+def listing(
+    store: Store,
+    params: dict[str, str],
+    page_size: int | None = PAGE_SIZE,
+    catalog: Catalog | None = None,
+    config: BookConfig | None = None,
+) -> dict[str, Any]:
+    """The list page: facet counts, the filtered and sorted rows of one page
+    (``page_size=None``: every row on one page, as the static site shows them)."""
+    if catalog is None:
+        from specbook.config import default_config
+
+        catalog = Catalog(store, config or default_config())
+    chosen = {k: params[k] for k in LIST_FACETS if params.get(k)}
+    wanted = [(LIST_FACETS.index(f), v.lower()) for f, v in chosen.items()]
+    # One pass: a document counts towards facet f when it passes every other filter.
+    counts: list[Counter[str]] = [Counter() for _ in LIST_FACETS]
+    keep: set[int] = set()
+    for i, (low, shown) in enumerate(zip(catalog.values, catalog.shown, strict=True)):
+        misses = [fi for fi, want in wanted if want not in low[fi]]
+        if not misses:
+            keep.add(i)
+        if len(misses) > 1:
+            continue
+        for fi in range(len(LIST_FACETS)):
+            if not misses or misses == [fi]:
+                counts[fi].update(set(shown[fi]))
+    facets = {
+        f: sorted(counts[fi].items(), key=lambda kv: (-kv[1], kv[0].lower()))[:30]
+        for fi, f in enumerate(LIST_FACETS)
+    }
+    sort = params.get("sort", "id")
+    if sort not in LIST_SORTS:
+        sort = "id"
+    ordered = [i for i in catalog.order(sort) if i in keep]
+    if params.get("order") == "desc":
+        ordered.reverse()
+    try:
+        page = max(1, int(params.get("page", "1")))
+    except ValueError:
+        page = 1
+    size = page_size or max(1, len(ordered))
+    pages = max(1, -(-len(ordered) // size))
+    page = min(page, pages)
+    return {
+        "facets": facets,
+        "chosen": chosen,
+        "rows": [catalog.docs[i] for i in ordered[(page - 1) * size : page * size]],
+        "count": len(ordered),
+        "page": page,
+        "pages": pages,
+        "sort": sort,
+        "order": params.get("order", "asc"),
+    }
+
+
+@dataclass
+class DocumentPage:
+    doc: Document
+    html: str
+    toc: list[tuple[int, str, str]]
+    findings: list[Any]
+    backlinks: list[Any]
+    coverage: dict[str, list[str]] = field(default_factory=dict)
+    transitions: tuple[str, ...] = ()
+    unchecked: list[tuple[int, str]] = field(default_factory=list)
+
+
+_Built = tuple[Document, str, list[tuple[int, str, str]], list[Any]]
+
+
+class DocumentPages:
+    """Document pages, cached per file content: a page is built once per version."""
+
+    def __init__(self, book: Book, linter: Linter, size: int = 256) -> None:
+        self.book = book
+        self.linter = linter
+        self.size = size
+        self._cache: dict[tuple[str, str], _Built] = {}
+
+    def get(self, store: Store, path: str) -> DocumentPage:
+        full = self.book.root / path
+        data = full.read_bytes()
+        key = (path, content_hash(data))
+        hit = self._cache.get(key)
+        if hit is None:
+            doc = parse(data, path, self.book.config)
+            html_text, toc = markdown_html(data.decode("utf-8", "replace"))
+            hit = (doc, html_text, toc, self.linter.lint_document(doc))
+            if len(self._cache) >= self.size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = hit
+        doc, html_text, toc, findings = hit
+        targets = {r.target for r in doc.references}
+        missing = {t for t in targets if store.document(t) is None}
+        dangling = [r for r in doc.references if r.target in missing]
+        from specbook.lifecycle import workflow_for
+
+        kind = self.book.config.kinds.get(doc.kind or "")
+        moves: tuple[str, ...] = ()
+        if kind is not None:
+            moves = workflow_for(kind).allowed(doc.status_canonical)
+        unchecked = [(i + 1, c.text) for i, c in enumerate(doc.checklists) if not c.checked]
+        return DocumentPage(
+            doc=doc,
+            html=html_text,
+            toc=toc,
+            findings=sorted(
+                [*findings, *(_dangling_finding(doc, r) for r in dangling)],
+                key=lambda f: (f.line, f.rule),
+            ),
+            backlinks=store.incoming(doc.id) if doc.id else [],
+            transitions=moves,
+            unchecked=unchecked,
+        )
+
+
+@dataclass(frozen=True)
+class _PageFinding:
+    rule: str
+    name: str
+    severity: str
+    line: int
+    message: str
+
+
+def _dangling_finding(doc: Document, ref: Any) -> _PageFinding:
+    return _PageFinding(
+        "SB401", "dangling-reference", "error", ref.span.line,
+        f"{ref.target} is referenced but no document in the book has this ID",
+    )  # fmt: skip
+
+
+def document_path(store: Store, ref: str) -> str | None:
+    """The book-relative path of the document with ID (or path) ``ref``."""
+    found = store.document(ref.upper())
+    if found is not None:
+        return str(found["path"])
+    if ref.endswith((".md", ".markdown")) and any(d.path == ref for d in store.documents()):
+        return ref
+    return None
+
+
+def _parsed_documents(book: Book) -> list[Document]:
+    return list(book.documents())
+
+
+def timeline(book: Book, today: dt.date, timelines: list[Any] | None = None) -> dict[str, Any]:
+    """Every phase of every Timeline table as Gantt rows (left/width in percent of the
+    whole span), overdue phases marked. ``timelines`` (the documents' timelines, when
+    the caller has parsed them already) saves parsing the book again."""
+    from specbook.report import document_timeline
+
+    if timelines is None:
+        timelines = [t for d in _parsed_documents(book) if (t := document_timeline(d, today))]
+    dated = []
+    for t in timelines:
+        for p in t.phases:
+            start, end = _date(p.start), _date(p.end)
+            if start and end and end >= start:
+                dated.append((t, p, start, end))
+    if not dated:
+        return {"rows": [], "today": today}
+    lo = min(s for _, _, s, _ in dated)
+    hi = max(e for _, _, _, e in dated)
+    span = max(1, (hi - lo).days + 1)
+    rows = [
+        (
+            t,
+            p,
+            round((s - lo).days * 100 / span, 2),
+            max(0.5, round(((e - s).days + 1) * 100 / span, 2)),
+        )
+        for t, p, s, e in dated
+    ]
+    return {"rows": rows, "start": lo, "end": hi, "today": today}
+
+
+def risks(book: Book, register: list[Any] | None = None) -> dict[str, Any]:
+    """The risk register and its probability × impact matrix; ``register`` (the
+    documents' risks, when the caller has parsed them already) saves parsing again."""
+    from specbook.report import document_risks
+
+    if register is None:
+        register = [r for d in _parsed_documents(book) for r in document_risks(d)]
+    register = list(register)
+    register.sort(key=lambda r: (-(r.score or 0), r.id or "", r.line))
+    levels = ["Low", "Med", "High"]
+    matrix: dict[tuple[str, str], list[Any]] = {}
+    for r in register:
+        if r.probability in levels and r.impact in levels:
+            matrix.setdefault((r.probability, r.impact), []).append(r)
+    return {
+        "risks": register,
+        "matrix": matrix,
+        "levels": levels,
+        "scores": {"Low": 1, "Med": 2, "High": 3},
+    }
+
+
+def coverage_map(book: Book) -> dict[str, dict[str, list[str]]]:
+    """Document ID -> requirement ID -> the tests that cover it, as ``file:line name``
+    (from the same scan as ``specbook trace``)."""
+    from specbook.trace.coverage import trace_book
+
+    try:
+        result = trace_book(book)
+    except (SpecbookError, OSError):
+        return {}
+    out: dict[str, dict[str, list[str]]] = {}
+    for d in result.documents:
+        reqs = out.setdefault(d.id, {})
+        for r in d.requirements:
+            reqs[r.requirement] = [f"{t.path}:{t.line} {t.owner or ''}".strip() for t in r.tests]
+    return out
+
+
+def hit_anchors(store: Store, hits: list[Any]) -> dict[tuple[str, int], str]:
+    """(path, line) of each search hit -> the anchor of the section holding that line
+    on the document page (the same anchors :func:`markdown_html` gives headings)."""
+    from specbook.web.render import heading_anchor
+
+    out: dict[tuple[str, int], str] = {}
+    for h in hits:
+        used: dict[str, int] = {}
+        best = ""
+        for _level, title, line, _end in store.sections(h.path):
+            name = heading_anchor(title, used)
+            if line <= h.line:
+                best = name
+        out[(h.path, h.line)] = best
+    return out
+
+
+@dataclass(frozen=True)
+class StaleApproval:
+    """What rule SB505 finds on a document page: the approval and what changed since."""
+
+    reviewer: str
+    date: str
+    commit: str
+    sections: tuple[str, ...]
+
+
+def stale_approval(book: Book, linter: Linter, doc: Document) -> StaleApproval | None:
+    """The SB505 finding of ``doc`` as a banner, or ``None`` (not approved, not in git,
+    the approval not committed yet, or nothing changed since)."""
+    import os
+
+    from specbook.lint.rules.approval import (
+        DEFAULT_SECTIONS,
+        approved_or_later,
+        repository_of,
+        since_approval,
+    )
+
+    kind = book.config.kinds.get(doc.kind or "")
+    if kind is None or doc.status_canonical not in approved_or_later(kind) or not doc.path:
+        return None
+    rule = next((a for a in linter.active if a.rule.id == "SB505"), None)
+    top = repository_of(book.root) if rule is not None else None
+    if rule is None or top is None:
+        return None
+    full = os.path.realpath(book.root / doc.path)
+    repo_path = os.path.relpath(full, top).replace(os.sep, "/")
+    names = [str(n) for n in rule.options.get("sections", DEFAULT_SECTIONS)]
+    found = since_approval(doc, kind, book.config, top, repo_path, names)
+    if found is None or not found[2]:
+        return None
+    row, approval, changed = found
+    titles = tuple(s.title if s is not None else name for name, s, _what in changed)
+    return StaleApproval(row.reviewer, row.date, approval.commit, titles)
+
+
+def diff_since(book: Book, doc_id: str, base: str) -> str:
+    """The Markdown of ``specbook diff BASE ID`` (working tree), rendered as HTML."""
+    from specbook.diff import diff_book, render_markdown
+    from specbook.web.render import markdown_html
+
+    html, _toc = markdown_html(render_markdown(diff_book(book, base=base, ids=[doc_id])))
+    return html

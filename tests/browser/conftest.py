@@ -1,0 +1,170 @@
+"""Browser fixtures: one headless Chromium (Debian's, never a downloaded one) for the
+whole session, a live portal per module, a folder for screenshots, and a guard that
+notices any script a document manages to run."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.webbook import copy_book
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The portal's dates (Modified, Review History) are pinned so the expected file can
+# be computed independently.
+TODAY = "2026-11-20"
+REVIEWER = "Ana Reviewer"
+PASSWORD = "correct horse battery"
+_shots: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless. A missing browser fails the run: these tests
+    must run in CI, and they never download a browser."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium and never "
+            "download one; install it with `apt-get install chromium` (make test does)",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+        launched = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh context (no cookies), closed after the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    new = context.new_page()
+    yield new
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $SPECBOOK_SCREENSHOTS (CI keeps it as an artifact), else
+    a temporary folder; the path is printed at the end of the run."""
+    chosen = os.environ.get("SPECBOOK_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"browser screenshots: {folder}")
+    _shots.append(folder)
+    return folder
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for folder in _shots:
+        terminalreporter.write_line(f"browser screenshots: {folder}")
+
+
+def shoot(page: Page, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 1000, f"{path} looks empty"
+    return path
+
+
+@dataclass
+class LivePortal:
+    url: str
+    root: Path
+
+
+@pytest.fixture(scope="module")
+def live_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePortal]:
+    """The real portal (uvicorn) on an ephemeral port of 127.0.0.1, over a fresh copy
+    of the example book plus the hostile document, with one reviewer account."""
+    import uvicorn
+
+    from specbook.book import open_book
+    from specbook.web.app import create_app
+    from specbook.web.auth import Accounts, hash_password
+
+    root = copy_book(tmp_path_factory.mktemp("portal") / "book")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SPECBOOK_TODAY", TODAY)
+        accounts = Accounts({REVIEWER: hash_password(PASSWORD, iterations=1000)}, {})
+        app = create_app(open_book(root), accounts)
+        sock = socket.socket(socket.AF_INET)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="portal", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                pytest.fail("the portal did not start within 15 s", pytrace=False)
+            time.sleep(0.02)
+        try:
+            yield LivePortal(f"http://127.0.0.1:{port}", root)
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            sock.close()
+
+
+@dataclass
+class ScriptGuard:
+    """What a page did that only script could do: dialogs, console output, errors."""
+
+    dialogs: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> ScriptGuard:
+        def dialog(d: Dialog) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", dialog)
+        page.on("console", lambda m: self.console.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        return self
+
+    def assert_nothing_ran(self, page: Page) -> None:
+        """No flag set, no dialog, no error, and no script blocked by the CSP either
+        (the sanitizer, not only the policy, stopped it); then prove the guard would
+        have seen a dialog."""
+        assert page.evaluate("() => window.__pwned === undefined"), page.evaluate(
+            "() => window.__pwned"
+        )
+        assert self.dialogs == []
+        assert self.errors == []
+        assert [c for c in self.console if "pwned" in c or "Content Security Policy" in c] == []
+        page.evaluate("() => alert('control')")
+        assert self.dialogs == ["control"]
+
+
+def click_hostile_links(page: Page, texts: tuple[str, ...]) -> None:
+    """Click each of the hostile document's links; none may navigate anywhere."""
+    before = page.url
+    page.hover("h1")
+    for text in texts:
+        page.get_by_text(text, exact=True).click()
+        page.wait_for_timeout(50)
+        assert page.url == before, f"clicking {text!r} went to {page.url}"

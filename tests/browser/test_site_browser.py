@@ -1,0 +1,185 @@
+"""The static site opened from disk (file://) in a real browser, no server anywhere:
+navigate, filter the document list, search in the browser and follow a result, read
+a document, see the graph, timeline and risks, and a hostile document runs no script."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from specbook.book import open_book
+from specbook.web.site import build_site
+from tests.browser.conftest import ScriptGuard, click_hostile_links, shoot
+from tests.webbook import HOSTILE_ID, HOSTILE_LINKS, HOSTILE_WORD, copy_book, example_ids
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site built from a fresh copy of the example book (plus the hostile document)."""
+    root = copy_book(tmp_path_factory.mktemp("static-book") / "book")
+    out = tmp_path_factory.mktemp("static-out") / "site"
+    build_site(open_book(root), out)
+    return out
+
+
+@pytest.fixture
+def no_js_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def visible_ids(page: Page) -> list[str]:
+    return page.locator("table.sortable tbody tr:not([hidden]) td:first-child").all_inner_texts()
+
+
+def test_navigate_and_filter_documents_from_file_url(
+    page: Page, site: Path, screenshots: Path
+) -> None:
+    guard = ScriptGuard().watch(page)
+    page.goto((site / "index.html").as_uri())
+    expect(page.locator("main h1")).to_have_text("parcel")
+    shoot(page, screenshots, "site-home")
+
+    page.locator("header nav").get_by_role("link", name="Documents").click()
+    page.wait_for_url("**/documents.html")
+    assert sorted(visible_ids(page)) == sorted(example_ids())
+    shoot(page, screenshots, "site-list")
+
+    # a facet filters the rows in the browser; its link is a real, bookmarkable URL
+    page.locator(".facets").get_by_role("link", name="Review", exact=True).click()
+    page.wait_for_url(re.compile(r"documents\.html\?status=Review"))
+    assert visible_ids(page) == ["SPEC-003"]
+    expect(page.locator("main h1 small")).to_have_text("1")
+    page.locator(".facets").get_by_role("link", name="SPEC", exact=True).click()
+    assert visible_ids(page) == ["SPEC-003"]  # both facets apply
+    expect(page.locator(".facets li.on")).to_have_count(2)
+    page.locator(".facets").get_by_role("link", name="Review", exact=True).click()
+    specs = [i for i in example_ids() if i.startswith("SPEC-")]
+    assert visible_ids(page) == specs  # Review off again, SPEC still on
+
+    # sorting by title, then the other way round
+    page.get_by_role("link", name=re.compile("^Title")).click()
+    titles = page.locator("table.sortable tbody tr:not([hidden]) td:nth-child(2)")
+    got = titles.all_inner_texts()
+    assert got == sorted(got, key=str.lower) and len(got) == len(specs)
+    page.get_by_role("link", name=re.compile("^Title")).click()
+    assert titles.all_inner_texts() == list(reversed(got))
+    assert page.url.endswith("sort=title&order=desc")
+    assert guard.errors == []
+
+
+def test_documents_and_search_pages_without_javascript(no_js_page: Page, site: Path) -> None:
+    no_js_page.goto((site / "documents.html").as_uri() + "?status=Review")
+    assert sorted(visible_ids(no_js_page)) == sorted(example_ids())
+    no_js_page.goto((site / "search.html").as_uri() + "?q=webhook")
+    expect(no_js_page.locator("#needs-js")).to_be_visible()
+
+
+def test_search_page_hides_its_no_javascript_note(page: Page, site: Path) -> None:
+    page.goto((site / "search.html").as_uri())
+    expect(page.locator("#needs-js")).to_be_hidden()
+
+
+def test_search_in_the_browser_ranks_titles_first_and_follows_a_result(
+    page: Page, site: Path, screenshots: Path
+) -> None:
+    guard = ScriptGuard().watch(page)
+    page.goto((site / "index.html").as_uri())
+    page.fill("#search-box", "webhook")
+    page.press("#search-box", "Enter")
+    page.wait_for_url("**/search.html?q=webhook")
+    hits = page.locator("#results a.hit")
+    expect(hits.first).to_be_visible()
+    texts = hits.all_inner_texts()
+    in_title = [("webhook" in t.lower()) for t in texts]
+    assert in_title[0] and in_title.count(True) >= 3 and in_title.count(False) >= 1
+    assert in_title == sorted(in_title, reverse=True), texts  # title matches first
+    expect(page.locator("#results .snippet mark").first).to_have_text(re.compile("^webhook", re.I))
+
+    # filters and phrases, as the portal's search takes them
+    page.fill("#search-page-box", "kind:task webhook")
+    expect(hits).to_have_text(["TASK-001 Implement webhook signature verification"])
+    page.fill("#search-page-box", 'status:review "double opt-in"')
+    expect(hits).to_have_text(["SPEC-003 Delivery notifications"])
+    page.fill("#search-page-box", "constructor:x __proto__")
+    expect(page.locator("#results p.none")).to_have_text(
+        "No document matches “constructor:x __proto__”."
+    )
+
+    page.evaluate("() => { window.__samePage = true; }")
+    page.fill("#search-page-box", "unsubscribe")
+    expect(hits.first).to_have_text("SPEC-003 Delivery notifications")
+    assert page.evaluate("() => window.__samePage") is True
+    shoot(page, screenshots, "site-search")
+
+    hits.first.click()
+    page.wait_for_url(re.compile(r"/doc/SPEC-003\.html#[\w-]+$"))
+    expect(page.locator(".doc-head h1")).to_have_text("SPEC-003 Delivery notifications")
+    assert page.locator(".markdown h2").all_inner_texts()[:3] == [
+        "Summary",
+        "Context",
+        "Requirements",
+    ]
+    expect(page.locator(".requirements tbody tr").first).to_contain_text("FR-1")
+    expect(page.locator("section.actions")).to_have_count(0)
+    expect(page.locator("form[method=post]")).to_have_count(0)
+    shoot(page, screenshots, "site-document")
+    page.locator("nav.toc").get_by_role("link", name="Risk Assessment", exact=True).click()
+    assert page.url.endswith("#risk-assessment")
+    expect(page.locator("#risk-assessment")).to_be_in_viewport()
+    # a backlink leads to another page of the site
+    page.locator("section.backlinks a").first.click()
+    expect(page.locator(".doc-head h1")).to_contain_text(re.compile(r"^[A-Z]+-\d+ "))
+    assert guard.errors == []
+
+
+def test_graph_timeline_and_risks_render(page: Page, site: Path, screenshots: Path) -> None:
+    page.goto((site / "graph.html").as_uri())
+    assert page.locator("svg.refgraph g.node").count() >= len(example_ids()) - 1
+    expect(page.locator("form.graph-form")).to_have_count(0)  # needs a server
+    shoot(page, screenshots, "site-graph")
+    page.locator("svg.refgraph a").first.click()
+    page.wait_for_url(re.compile(r"/doc/[A-Z]+-\d+\.html$"))
+    expect(page.locator(".doc-head h1")).to_be_visible()
+
+    page.goto((site / "timeline.html").as_uri())
+    assert page.locator(".gantt-row").count() > 5
+    bar = page.locator(".gantt-bar").first.bounding_box()
+    assert bar is not None and bar["width"] > 0
+    shoot(page, screenshots, "site-timeline")
+
+    page.goto((site / "risks.html").as_uri())
+    expect(page.locator("table.matrix")).to_be_visible()
+    assert page.locator("table.rows tbody tr").count() > 5
+    shoot(page, screenshots, "site-risks")
+
+
+def test_hostile_document_runs_no_script_in_the_site(page: Page, site: Path) -> None:
+    guard = ScriptGuard().watch(page)
+    page.goto((site / "search.html").as_uri() + f"?q={HOSTILE_WORD}")
+    hit = page.locator("#results li").first
+    expect(hit.locator("a.hit")).to_contain_text(HOSTILE_ID)
+    # the code span's markup reaches the snippet as text, never as elements
+    expect(hit.locator(".snippet")).to_contain_text('<script>alert("snippet")</script>')
+    expect(page.locator("#results script, #results img, #results b")).to_have_count(0)
+    hit.locator("a.hit").click()
+    page.wait_for_url(f"**/doc/{HOSTILE_ID}.html#*")
+    guard.assert_nothing_ran(page)
+
+    guard = ScriptGuard().watch(page)
+    page.reload()
+    markdown = page.locator(".markdown")
+    for selector in ("script", "iframe", "svg", "[onerror]", "[onload]", "[onclick]"):
+        expect(markdown.locator(selector)).to_have_count(0)
+    click_hostile_links(page, HOSTILE_LINKS)
+    guard.assert_nothing_ran(page)
+    # the relative link to another document of the book was pointed at its page
+    page.get_by_role("link", name="the tracking API").click()
+    page.wait_for_url("**/doc/SPEC-001.html#summary")
+    expect(page.locator(".doc-head h1")).to_contain_text("SPEC-001")

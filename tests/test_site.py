@@ -1,0 +1,334 @@
+"""The static site builder (no browser): what it writes, that every link inside it
+resolves, that no page can run inline or document-supplied script, and that a build
+never destroys a folder it did not write or leaves half a site behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from markupsafe import escape
+
+from specbook.book import open_book
+from specbook.cli import main
+from specbook.errors import UsageError
+from specbook.web import pages
+from specbook.web.site import MARKER, build_site, plain_text, relink, sectioned_text
+from tests.webbook import HOSTILE_ID, HOSTILE_WORD, copy_book, example_ids
+
+TOP_PAGES = (
+    "index.html",
+    "documents.html",
+    "search.html",
+    "graph.html",
+    "timeline.html",
+    "risks.html",
+)
+
+
+class _Page(HTMLParser):
+    """The links, scripts and event-handler attributes of one HTML file."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[tuple[str, str]] = []  # (attribute, value)
+        self.scripts: list[dict[str, str | None]] = []
+        self.script_text: list[str] = []
+        self.handlers: list[str] = []
+        self.tags: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("href", "src", "action", "xlink:href") and value is not None:
+                self.urls.append((name, value))
+            if name.startswith("on"):
+                self.handlers.append(f"<{tag} {name}>")
+        if tag == "script":
+            self.scripts.append(dict(attrs))
+            self._in_script = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.script_text.append(data)
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
+    """(book root, site folder, pages reported) of one build shared by the module."""
+    root = copy_book(tmp_path_factory.mktemp("site-book") / "book")
+    out = tmp_path_factory.mktemp("site-out") / "site"
+    stats = build_site(open_book(root), out)
+    return root, out, stats.pages
+
+
+def _html_files(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+def test_writes_home_list_search_graph_timeline_risks_and_one_page_per_document(
+    built: tuple[Path, Path, int],
+) -> None:
+    _root, out, count = built
+    ids = example_ids()
+    for name in TOP_PAGES:
+        assert (out / name).is_file(), name
+    assert sorted(p.name for p in (out / "doc").iterdir()) == sorted(f"{i}.html" for i in ids)
+    assert count == len(TOP_PAGES) + len(ids) == len(_html_files(out))
+    for asset in ("style.css", "app.js", "search.js", "list.js", "search-index.js"):
+        assert (out / "static" / asset).is_file(), asset
+    assert json.loads((out / MARKER).read_text())["generator"] == "specbook"
+
+
+def test_every_internal_link_points_at_a_file_of_the_site(built: tuple[Path, Path, int]) -> None:
+    _root, out, _ = built
+    checked = 0
+    for page in _html_files(out):
+        for attr, value in _parse(page).urls:
+            parts = urlsplit(value)
+            if parts.scheme in ("http", "https", "mailto") or value.startswith("#"):
+                continue
+            where = f"{page.relative_to(out)}: {attr}={value!r}"
+            # A rooted or server link (/login, /doc/X) would break under file://.
+            assert not parts.scheme and not value.startswith("/"), where
+            assert parts.path, where
+            target = (page.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), where
+            assert out.resolve() in target.parents, where
+            checked += 1
+    assert checked > 200  # navigation, document links, graph nodes, assets
+
+
+def test_no_page_has_inline_script_or_event_handlers(built: tuple[Path, Path, int]) -> None:
+    _root, out, _ = built
+    for page in _html_files(out):
+        parsed = _parse(page)
+        name = page.relative_to(out)
+        assert parsed.scripts, f"{name} loads no script at all"
+        assert all(s.get("src") for s in parsed.scripts), f"{name} has an inline <script>"
+        assert parsed.script_text == [], name
+        assert parsed.handlers == [], f"{name}: {parsed.handlers}"
+        # Review actions, sign-in and sign-out need the portal; the site has none.
+        actions = [v for a, v in parsed.urls if a == "action"]
+        assert actions and all(v.endswith("search.html") for v in actions), f"{name}: {actions}"
+        text = page.read_text(encoding="utf-8")
+        assert "Content-Security-Policy" in text and "script-src 'self'" in text, name
+        assert 'method="post"' not in text, name
+
+
+def test_hostile_document_page_holds_no_script_or_javascript_url(
+    built: tuple[Path, Path, int],
+) -> None:
+    _root, out, _ = built
+    page = out / "doc" / f"{HOSTILE_ID}.html"
+    text = page.read_text(encoding="utf-8")
+    parsed = _parse(page)
+    assert "javascript:" not in text.lower()
+    assert "data:text/html" not in text
+    assert {"iframe", "svg", "object", "embed"}.isdisjoint(parsed.tags)
+    assert parsed.handlers == []
+    assert [s.get("src") for s in parsed.scripts] == ["../static/app.js"]
+    # the code span is shown as text, escaped
+    assert '<code>&lt;script&gt;alert("snippet")&lt;/script&gt;</code>' in text
+    for link in ("plain javascript link", "mixed case link", "data link"):
+        assert f'<a rel="noopener noreferrer nofollow">{link}</a>' in text  # href removed
+    # a relative link to another document of the book now leads to its page
+    assert 'href="../doc/SPEC-001.html#summary"' in text
+
+
+def test_search_index_is_a_script_with_every_document_and_plain_text(
+    built: tuple[Path, Path, int],
+) -> None:
+    _root, out, _ = built
+    source = (out / "static" / "search-index.js").read_text(encoding="utf-8")
+    body = source.split("window.SPECBOOK_SEARCH = ", 1)[1].rstrip().removesuffix(";")
+    index = json.loads(body)
+    docs = {d["id"]: d for d in index["documents"]}
+    assert sorted(docs) == sorted(example_ids())
+    spec = docs["SPEC-003"]
+    assert spec["url"] == "doc/SPEC-003.html" and (out / spec["url"]).is_file()
+    assert spec["title"] == "Delivery notifications" and spec["status"] == "Review"
+    assert "List-Unsubscribe-Post" in spec["text"]
+    assert "<" not in spec["text"] and "**" not in spec["text"]
+    sections = dict((anchor, at) for at, anchor in spec["sections"])
+    assert spec["text"][sections["summary"] :].startswith("Summary E-mail recipients")
+    hostile = docs[HOSTILE_ID]
+    assert HOSTILE_WORD in hostile["text"]
+    assert '<script>alert("snippet")</script>' in hostile["text"]  # text, shown via textContent
+    assert "window.__pwned = " not in hostile["text"]  # the real script's body is gone
+
+
+def test_documents_page_lists_every_document_with_facet_data(
+    built: tuple[Path, Path, int],
+) -> None:
+    _root, out, _ = built
+    text = (out / "documents.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr data-kind="([^"]*)" data-status="([^"]*)"', text)
+    assert len(rows) == len(example_ids())
+    assert ("SPEC", "Review") in rows
+    assert 'data-facet="status" data-value="Review"' in text
+    assert 'href="documents.html?status=Review&amp;sort=id&amp;order=asc"' in text
+    assert "page 1 of" not in text  # one page, however many documents
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    book = open_book(copy_book(tmp_path / "book"))
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "holiday.jpg").write_bytes(b"\xff\xd8 not really")
+    with pytest.raises(UsageError, match="not empty and was not written by specbook build"):
+        build_site(book, foreign)
+    assert [p.name for p in foreign.iterdir()] == ["holiday.jpg"]
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    with pytest.raises(UsageError, match="is a file"):
+        build_site(book, a_file)
+    assert a_file.read_text() == "keep me"
+    with pytest.raises(UsageError, match="holds the book"):
+        build_site(book, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_fills_an_empty_folder_and_replaces_its_own_previous_site(tmp_path: Path) -> None:
+    book = open_book(copy_book(tmp_path / "book"))
+    out = tmp_path / "empty"
+    out.mkdir()
+    build_site(book, out)
+    (out / "doc" / "STALE-001.html").write_text("from an older build")
+    first_home = (out / "index.html").read_bytes()
+    build_site(book, out)
+    assert not (out / "doc" / "STALE-001.html").exists()
+    assert (out / "index.html").read_bytes() == first_home
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_failed_build_leaves_the_previous_site_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = open_book(copy_book(tmp_path / "book"))
+    out = tmp_path / "site"
+    build_site(book, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def broken(*_args: object) -> object:
+        raise RuntimeError("disk on fire")
+
+    # fails late: after the pages before it were written into the new folder
+    monkeypatch.setattr(pages, "risks", broken)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build_site(book, out)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "site"]
+
+
+def test_build_command_reports_pages_and_refuses_a_foreign_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_book(tmp_path / "book")
+    monkeypatch.chdir(root)
+    runner = CliRunner()
+    result = runner.invoke(main, ["build", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {len(TOP_PAGES) + len(example_ids())} pages" in result.output
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("x")
+    refused = runner.invoke(main, ["build", "--out", str(tmp_path / "mine")])
+    assert refused.exit_code == 2
+    assert "not written by specbook build" in refused.output
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "x"
+
+
+def test_relink_rewrites_only_relative_links_to_files_of_the_book() -> None:
+    known = {"docs/specs/SPEC-001-a.md": "../doc/SPEC-001.html", "docs/specs/img/f.png": "F"}
+    body = (
+        '<a href="../specs/SPEC-001-a.md#goals">spec</a> <img src="img/f.png" alt="x"> '
+        '<a href="../bugs/missing.md">gone</a> <a href="https://x.test/SPEC-001-a.md">web</a> '
+        '<a href="#local">here</a> <a href="/abs/SPEC-001-a.md">rooted</a>'
+    )
+    got = relink(body, "docs/specs/SPEC-009-c.md", known.get)
+    assert 'href="../doc/SPEC-001.html#goals"' in got and 'src="F"' in got
+    for kept in ("../bugs/missing.md", "https://x.test/SPEC-001-a.md", '"#local"', '"/abs/'):
+        assert kept in got
+
+
+def test_images_a_document_shows_are_copied_but_never_config_or_hidden_files(
+    tmp_path: Path,
+) -> None:
+    root = copy_book(tmp_path / "book")
+    (root / "docs/specs/img").mkdir()
+    (root / "docs/specs/img/flow.png").write_bytes(b"\x89PNG fake")
+    (root / ".specbook").mkdir(exist_ok=True)
+    (root / ".specbook/secret.txt").write_text("no")
+    spec = root / "docs/specs/SPEC-004-carrier-auto-detection.md"
+    spec.write_bytes(
+        spec.read_bytes()
+        + b"\n![flow](img/flow.png) [config](../../specbook.toml) [s](../../.specbook/secret.txt)\n"
+    )
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    assert (out / "files/docs/specs/img/flow.png").read_bytes() == b"\x89PNG fake"
+    page = (out / "doc/SPEC-004.html").read_text(encoding="utf-8")
+    assert 'src="../files/docs/specs/img/flow.png"' in page
+    assert sorted(str(p.relative_to(out)) for p in (out / "files").rglob("*") if p.is_file()) == [
+        "files/docs/specs/img/flow.png"
+    ]
+    assert 'href="../../specbook.toml"' in page  # left as written: not published
+
+
+def test_plain_text_joins_inline_markup_and_separates_blocks() -> None:
+    assert plain_text(
+        "<h1>T</h1><p><strong>ID</strong>: X &amp; Y</p><ul><li>a</li><li>b</li></ul>"
+    ) == ("T ID: X & Y a b")
+
+
+def test_site_files_get_the_users_umask_not_private_modes(built: tuple[Path, Path, int]) -> None:
+    _root, out, _ = built
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~mask
+
+
+def test_section_offsets_count_utf16_units_as_javascript_does() -> None:
+    text, sections = sectioned_text(
+        '<h1 id="t">T 🚚</h1><p>one</p><h2 id="next">Next</h2><p>two</p>'
+    )
+    assert text == "T 🚚 one Next two"
+    # the truck is one code point but two UTF-16 units
+    assert sections == [(0, "t"), (len("T 🚚 one ") + 1, "next")]
+
+
+def test_timeline_and_risks_match_what_the_portal_computes(
+    built: tuple[Path, Path, int],
+) -> None:
+    root, out, _ = built
+    from specbook.clock import today
+
+    book = open_book(root)
+    timeline = pages.timeline(book, today())
+    register = pages.risks(book)["risks"]
+    assert len(timeline["rows"]) > 5 and len(register) > 5
+    gantt = (out / "timeline.html").read_text(encoding="utf-8")
+    assert gantt.count('<div class="gantt-row') == len(timeline["rows"])
+    assert f"{timeline['start']} – {timeline['end']}" in gantt
+    risks = (out / "risks.html").read_text(encoding="utf-8")
+    assert f"Risks <small>{len(register)}</small>" in risks
+    for r in register:
+        assert f"<td>{escape(r.mitigation)}</td>" in risks
