@@ -167,6 +167,7 @@ class BookTools:
 
     def search(self, query: str, limit: int = 20) -> dict[str, Any]:
         from specbook.store import parse_query, synced_store
+        from specbook.store.base import hit_json
 
         if not query.strip():
             raise UsageError('the query is empty; give words to look for, e.g. "rate limit"')
@@ -176,20 +177,7 @@ class BookTools:
             hits = store.search(q, limit)
         finally:
             store.close()
-        return {
-            "results": [
-                {
-                    "id": h.id,
-                    "title": h.title,
-                    "status": h.status,
-                    "path": h.path,
-                    "line": h.line,
-                    "snippet": h.snippet.replace("\x02", "**").replace("\x03", "**"),
-                    "score": round(h.score, 4),
-                }
-                for h in hits
-            ]
-        }
+        return {"results": [hit_json(h) for h in hits]}
 
     def create(
         self, kind: str, title: str, type_: str | None = None, author: str | None = None

@@ -188,6 +188,7 @@ def search(
     each result names its book.
     """
     from specbook.store import parse_query
+    from specbook.store.base import hit_json
 
     q = parse_query(" ".join(query))
     for key, values in (("kind", kind), ("status", status), ("type", type_)):
@@ -202,21 +203,7 @@ def search(
     finally:
         store.close()
     if as_json:
-        rows = []
-        for h in hits:
-            row: dict[str, object] = {
-                "id": h.id,
-                "title": h.title,
-                "status": h.status,
-                "path": h.path,
-                "line": h.line,
-                "snippet": h.snippet.replace("\x02", "**").replace("\x03", "**"),
-                "score": round(h.score, 4),
-            }
-            if many:
-                row["book"] = h.book
-            rows.append(row)
-        emit_json(rows)
+        emit_json([hit_json(h, with_book=many) for h in hits])
     else:
         color = sys.stdout.isatty()
         for h in hits:

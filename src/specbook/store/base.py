@@ -32,6 +32,23 @@ class Hit(NamedTuple):
     book: str | None = None  # the document's book (PostgreSQL; None in a one-book index)
 
 
+def hit_json(h: Hit, with_book: bool = False) -> dict[str, Any]:
+    """One search result in the JSON contract of DESIGN.md (``search --json``, the
+    portal API, the MCP server): matches marked ``**word**``."""
+    row: dict[str, Any] = {
+        "id": h.id,
+        "title": h.title,
+        "status": h.status,
+        "path": h.path,
+        "line": h.line,
+        "snippet": h.snippet.replace("\x02", "**").replace("\x03", "**"),
+        "score": round(h.score, 4),
+    }
+    if with_book:
+        row["book"] = h.book
+    return row
+
+
 class RefEdge(NamedTuple):
     """A typed reference from ``source`` (at ``path``:``line``) to ``target``.
 

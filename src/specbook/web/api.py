@@ -94,25 +94,13 @@ def routes(portal: Portal) -> list[Route]:
 
     async def search(request: Request) -> Response:
         from specbook.store import parse_query
+        from specbook.store.base import hit_json
 
         query = request.query_params.get("q", "")
         if not query.strip():
             raise UsageError("q is required: the words to look for")
         hits = portal.store.search(parse_query(query), _limit(request))
-        return JSONResponse(
-            [
-                {
-                    "id": h.id,
-                    "title": h.title,
-                    "status": h.status,
-                    "path": h.path,
-                    "line": h.line,
-                    "snippet": h.snippet.replace("\x02", "**").replace("\x03", "**"),
-                    "score": round(h.score, 4),
-                }
-                for h in hits
-            ]
-        )
+        return JSONResponse([hit_json(h) for h in hits])
 
     async def findings(request: Request) -> Response:
         path = request.query_params.get("path")
