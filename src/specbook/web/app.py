@@ -197,11 +197,25 @@ def create_app(book: Book, accounts: Accounts | None = None, watch: bool = False
     portal = Portal(book, accounts, watch)
 
     async def home(request: Request) -> Response:
-        data = pages.home(portal.store, book.config, today(), portal.catalog())
+        day = today()
+        data = portal.derived(
+            f"home:{day}", lambda: pages.home(portal.store, book.config, day, portal.catalog())
+        )
+        # findings arrive from the background lint without a new generation: read them fresh
+        data = {**data, "findings": portal.store.finding_counts()}
         return portal.render(request, "home.html", lint_ready=portal.lint_ready.is_set(), **data)
 
+    list_cache: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
+
     async def documents(request: Request) -> Response:
-        data = pages.listing(portal.store, dict(request.query_params), catalog=portal.catalog())
+        key = (portal.generation(), tuple(sorted(request.query_params.items())))
+        data = list_cache.get(key)
+        if data is None:
+            params = dict(request.query_params)
+            data = pages.listing(portal.store, params, catalog=portal.catalog())
+            if len(list_cache) >= 64:
+                list_cache.pop(next(iter(list_cache)))
+            list_cache[key] = data
         return portal.render(request, "list.html", **data)
 
     async def search(request: Request) -> Response:
