@@ -108,6 +108,16 @@ class Portal:
 
     # -- background work ------------------------------------------------------------
     def start_background(self) -> None:
+        # Compile every template and import what the background lint runs before any
+        # thread starts: CPython 3.11's compiler is not safe to run in two threads at
+        # once ("AST constructor recursion depth mismatch").
+        for name in self.env.list_templates():
+            self.env.get_template(name)
+        import specbook.lint.run
+        import specbook.store.findings  # noqa: F401
+        from specbook.lint.registry import load_rules
+
+        load_rules()
         threading.Thread(target=self._lint_all, name="specbook-lint", daemon=True).start()
         if self.watch:
             threading.Thread(target=self._watch, name="specbook-watch", daemon=True).start()
