@@ -291,3 +291,25 @@ def test_linting_one_file_sees_the_whole_book(
     other.write_text(other.read_text(encoding="utf-8") + "\nAnd BUG-404.\n", encoding="utf-8")
     data = json.loads(CliRunner().invoke(main, ["lint", one, "--format", "json"]).stdout)
     assert {(f["rule"], f["path"]) for f in data["findings"]} == {("SB401", one)}
+
+
+def test_reference_into_another_book_is_not_dangling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`payments:SPEC-404` names a document of another book (a shared index); only
+    the plain SPEC-405 is this book's business."""
+    root = tmp_path / "book"
+    shutil.copytree(
+        Path(__file__).resolve().parents[1] / "examples" / "book",
+        root,
+        ignore=shutil.ignore_patterns(".specbook"),
+    )
+    monkeypatch.chdir(root)
+    p = root / "docs/specs/SPEC-001-shipment-tracking-api.md"
+    p.write_text(
+        p.read_text(encoding="utf-8") + "\nSee payments:SPEC-404 and SPEC-405.\n", encoding="utf-8"
+    )
+    data = json.loads(CliRunner().invoke(main, ["lint", "--format", "json"]).stdout)
+    assert [(f["rule"], f["message"].split()[0]) for f in data["findings"]] == [
+        ("SB401", "SPEC-405")
+    ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from specbook.model import Document, Span
+from specbook.trace.links import book_prefix
 from specbook.trace.coverage import listed_tests
 
 _SUPERSEDED_BY = re.compile(rb"(?i)\bsuperseded\s+by\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")
@@ -73,6 +74,8 @@ def facts_of(doc: Document) -> DocFacts:
             doc.column(r.span.end),
         )
         for r in doc.references
+        # payments:SPEC-004 names another book's document: this book cannot judge it
+        if book_prefix(doc.source, r.span.start) is None
     )
     return DocFacts(
         path=doc.path or "",
