@@ -37,11 +37,10 @@ from specbook.lint.rules.content import _ranges as _section_ranges
 from specbook.lint.rules.workflow import (
     _EXPLICIT_NONE,
     _NAME_SPLIT,
-    _history,
     _only_prompts,
-    _parse_date,
     _person,
     _review_word,
+    in_review_since,
 )
 from specbook.lint.template import MUSTACHE, PROMPT
 from specbook.model import Cell, Document, Section, Table
@@ -279,25 +278,10 @@ def _counts(docs: Sequence[Document], config: BookConfig) -> tuple[KindCount, ..
 def review_wait(doc: Document, kind: KindConfig, today: dt.date, limit: int) -> ReviewWait | None:
     """How long ``doc`` has been in ``kind``'s Review status, or ``None`` when it is not
     in Review or no date says since when. Counted as rule SB504 counts it."""
-    review = _review_word(kind)
-    if review is None or doc.status_canonical != review:
+    found = in_review_since(doc, kind)
+    if found is None:
         return None
-    since: dt.date | None = None
-    source = ""
-    for entry, canon in reversed(_history(doc, kind)):
-        if canon == review:
-            since = _parse_date(entry.date)
-            source = f"Review History line {entry.span.line}"
-            break
-    if since is None:
-        for key, name in (("modified", "Modified"), ("date", "Date")):
-            value = doc.metadata.get(key) or doc.value(key)
-            since = _parse_date(value) if value else None
-            if since is not None:
-                source = name
-                break
-    if since is None:
-        return None
+    since, source = found
     days = (today - since).days
     return ReviewWait(doc.id, doc.kind, doc.title, doc.path, since, source, days, days > limit)
 

@@ -8,27 +8,7 @@ from pathlib import Path
 
 import click
 
-from specbook.cli import emit_json, handle_errors, main
-
-
-def _progress_bar() -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A progress bar on a terminal (stderr); silent elsewhere."""
-    if not sys.stderr.isatty():
-        return (lambda done, total: None), (lambda: None)
-    from rich.progress import Progress, TaskID
-
-    bar = Progress(transient=True)
-    task: list[TaskID] = []
-
-    def update(done: int, total: int) -> None:
-        if total < 500:
-            return
-        if not task:
-            bar.start()
-            task.append(bar.add_task("linting", total=total))
-        bar.update(task[0], completed=done)
-
-    return update, bar.stop
+from specbook.cli import emit_json, handle_errors, main, progress_bar
 
 
 @main.command()
@@ -127,7 +107,7 @@ def lint(
         from specbook.lint.run import changed_since
 
         changed, deleted = changed_since(book, changed_rev)
-    update, stop = _progress_bar()
+    update, stop = progress_bar("linting")
 
     def run(
         progress: Callable[[int, int], None] | None = None, memo: bool = True

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from specbook.model import Document, Span
-from specbook.trace.links import book_prefix
 from specbook.trace.coverage import listed_tests
+from specbook.trace.links import book_prefix
 
 _SUPERSEDED_BY = re.compile(rb"(?i)\bsuperseded\s+by\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")
 _SUPERSEDES = re.compile(rb"(?i)\bsupersedes\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")

@@ -49,6 +49,7 @@ from specbook.store.query import (
     Query,
     QueryError,
     best_line,
+    filter_sql,
     fold,
     match_pattern,
     tsquery_expression,
@@ -633,31 +634,7 @@ class PostgresStore:
 
     @staticmethod
     def _filters(q: Query) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        for key, values in q.filters.items():
-            ors = []
-            for v in values:
-                if key == "status":
-                    ors.append("(d.status_key = %s OR lower(d.status) = lower(%s))")
-                    params += [filter_key(v), v]
-                elif key == "type":
-                    ors.append("d.type_key = %s")
-                    params.append(filter_key(v))
-                elif key == "kind":
-                    ors.append("upper(d.kind) = upper(%s)")
-                    params.append(v)
-                elif key == "id":
-                    ors.append("upper(d.id) LIKE upper(%s) ESCAPE '\\'")
-                    params.append(_like(v.rstrip("*")) + ("%" if v.endswith("*") else ""))
-                elif key == "tag":
-                    ors.append("d.tags LIKE %s ESCAPE '\\'")
-                    params.append("%|" + _like(filter_key(v)) + "|%")
-                elif key == "author":
-                    ors.append("lower(d.author) LIKE lower(%s) ESCAPE '\\'")
-                    params.append("%" + _like(v) + "%")
-            clauses.append("(" + " OR ".join(ors) + ")")
-        return (" AND " + " AND ".join(clauses)) if clauses else "", params
+        return filter_sql(q, "%s")
 
     def search(self, query: Query, limit: int = 20) -> list[Hit]:
         """The best ``limit`` matches of ``query``: a document whose ID or title holds
@@ -756,7 +733,3 @@ class PostgresStore:
     def close(self) -> None:
         """Nothing to release: connections go back to the process's shared pool."""
         self._pending = []
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

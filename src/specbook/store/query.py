@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from specbook.errors import UsageError
 
@@ -269,3 +269,41 @@ def tsquery_expression(q: Query) -> str:
         if terms:
             parts.append("(" + " & ".join(terms) + ")")
     return " | ".join(parts)
+
+
+def like_pattern(text: str) -> str:
+    """``text`` with the LIKE wildcards escaped (for ``ESCAPE '\\'``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filter_sql(q: Query, mark: str) -> tuple[str, list[Any]]:
+    """``q``'s field filters as SQL over the ``documents d`` columns both backends
+    share: ``(" AND …", params)``; ``mark`` is the driver's placeholder (``?`` or
+    ``%s``). Several values of one field are alternatives; fields combine."""
+    from specbook.store.records import filter_key
+
+    clauses: list[str] = []
+    params: list[Any] = []
+    for key, values in q.filters.items():
+        ors = []
+        for v in values:
+            if key == "status":
+                ors.append(f"(d.status_key = {mark} OR lower(d.status) = lower({mark}))")
+                params += [filter_key(v), v]
+            elif key == "type":
+                ors.append(f"d.type_key = {mark}")
+                params.append(filter_key(v))
+            elif key == "kind":
+                ors.append(f"upper(d.kind) = upper({mark})")
+                params.append(v)
+            elif key == "id":
+                ors.append(f"upper(d.id) LIKE upper({mark}) ESCAPE '\\'")
+                params.append(like_pattern(v.rstrip("*")) + ("%" if v.endswith("*") else ""))
+            elif key == "tag":
+                ors.append(f"d.tags LIKE {mark} ESCAPE '\\'")
+                params.append("%|" + like_pattern(filter_key(v)) + "|%")
+            elif key == "author":
+                ors.append(f"lower(d.author) LIKE lower({mark}) ESCAPE '\\'")
+                params.append("%" + like_pattern(v) + "%")
+        clauses.append("(" + " OR ".join(ors) + ")")
+    return (" AND " + " AND ".join(clauses)) if clauses else "", params

@@ -25,7 +25,14 @@ from specbook.store.base import (
     RefEdge,
     StoredFile,
 )
-from specbook.store.query import Query, QueryError, best_line, fts5_expression, match_pattern
+from specbook.store.query import (
+    Query,
+    QueryError,
+    best_line,
+    filter_sql,
+    fts5_expression,
+    match_pattern,
+)
 from specbook.store.records import DocRecord, filter_key
 
 # Weights of the FTS columns id, title, body: a title match outranks body matches.
@@ -337,31 +344,7 @@ class SQLiteStore:
 
     @staticmethod
     def _filters(q: Query) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        for key, values in q.filters.items():
-            ors = []
-            for v in values:
-                if key == "status":
-                    ors.append("(d.status_key = ? OR lower(d.status) = lower(?))")
-                    params += [filter_key(v), v]
-                elif key == "type":
-                    ors.append("d.type_key = ?")
-                    params.append(filter_key(v))
-                elif key == "kind":
-                    ors.append("upper(d.kind) = upper(?)")
-                    params.append(v)
-                elif key == "id":
-                    ors.append("upper(d.id) LIKE upper(?) ESCAPE '\\'")
-                    params.append(_like(v.rstrip("*")) + ("%" if v.endswith("*") else ""))
-                elif key == "tag":
-                    ors.append("d.tags LIKE ? ESCAPE '\\'")
-                    params.append("%|" + _like(filter_key(v)) + "|%")
-                elif key == "author":
-                    ors.append("lower(d.author) LIKE lower(?) ESCAPE '\\'")
-                    params.append("%" + _like(v) + "%")
-            clauses.append("(" + " OR ".join(ors) + ")")
-        return (" AND " + " AND ".join(clauses)) if clauses else "", params
+        return filter_sql(q, "?")
 
     def search(self, query: Query, limit: int = 20) -> list[Hit]:
         db = self._db
@@ -450,7 +433,3 @@ class SQLiteStore:
 
     def close(self) -> None:
         self._db.close()
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -227,6 +227,27 @@ def status_drift(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     )
 
 
+def in_review_since(doc: Document, kind: KindConfig) -> tuple[dt.date, str] | None:
+    """Since when ``doc`` has been in ``kind``'s review status, and what says so: the
+    last Review History row that moved it there, else Modified, else Date. ``None``
+    when it is not in review or no date says. SB504 and ``specbook report`` share it."""
+    review = _review_word(kind)
+    if review is None or doc.status_canonical != review:
+        return None
+    for entry, canon in reversed(_history(doc, kind)):
+        if canon == review:
+            since = _parse_date(entry.date)
+            if since is not None:
+                return since, f"Review History line {entry.span.line}"
+            break
+    for key, name in (("modified", "Modified"), ("date", "Date")):
+        value = doc.metadata.get(key) or doc.value(key)
+        since = _parse_date(value) if value else None
+        if since is not None:
+            return since, name
+    return None
+
+
 @rule(
     "SB504",
     "stale-review",
@@ -258,22 +279,10 @@ def stale_review(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     limit = ctx.options.get("days", 14)
     if not isinstance(limit, int) or limit < 0:
         return
-    since: dt.date | None = None
-    source = ""
-    for entry, canon in reversed(_history(doc, kind)):
-        if canon == review:
-            since = _parse_date(entry.date)
-            source = f"Review History line {entry.span.line}"
-            break
-    if since is None:
-        for key, name in (("modified", "Modified"), ("date", "Date")):
-            value = doc.metadata.get(key) or doc.value(key)
-            since = _parse_date(value) if value else None
-            if since is not None:
-                source = name
-                break
-    if since is None:
+    found = in_review_since(doc, kind)
+    if found is None:
         return
+    since, source = found
     days = (ctx.today - since).days
     if days <= limit:
         return
