@@ -16,8 +16,14 @@ from specbook.cli import handle_errors, main
 @click.option(
     "--watch", is_flag=True, help="Pick up edits made outside the portal (checks every second)."
 )
+@click.option(
+    "--db",
+    metavar="URL",
+    help="Serve every book of this shared PostgreSQL index (default: $SPECBOOK_DB when no "
+    "book is found here, else the book found here).",
+)
 @handle_errors
-def serve(host: str, port: int, watch: bool) -> None:
+def serve(host: str, port: int, watch: bool, db: str | None) -> None:
     """Serve the book as a web portal.
 
     Home (counts, reviews waiting, stale reviews, recent changes, lint summary),
@@ -30,18 +36,56 @@ def serve(host: str, port: int, watch: bool) -> None:
     SPECBOOK_USERS); `specbook passwd NAME` prints a password hash to put there.
     With no users the portal is read-only. Approve, request changes, comment, move
     and tick go through the same engine and gates as the CLI and edit the files.
+
+    With --db postgresql://... one server holds every book of a shared index: a
+    page of books, search and a document list across them (the book is a facet),
+    and each book whose working copy is on this machine at /b/NAME/, where review
+    actions edit that working copy and sync it into the database. Run several
+    servers on one database with the same SPECBOOK_SECRET; accounts come from
+    SPECBOOK_USERS / SPECBOOK_TOKENS and every served book's [portal] tables.
     """
+    import contextlib
+    import os
     import socket
+    from typing import Any
 
     import uvicorn
 
     from specbook.book import open_book
+    from specbook.errors import NoBookError
     from specbook.web.app import create_app
     from specbook.web.auth import accounts_from
 
-    book = open_book()
-    users, tokens = book.config.portal_users, book.config.portal_tokens
-    app = create_app(book, accounts_from(dict(users), dict(tokens)), watch=watch)
+    app: Any
+    if db is None:
+        try:
+            book = open_book()
+        except NoBookError:
+            db = os.environ.get("SPECBOOK_DB") or None
+            if db is None:
+                raise
+    if db is not None:
+        from specbook.store.postgres import PostgresStore, is_postgres_url
+        from specbook.web.multi import create_multi_app
+
+        if not is_postgres_url(db):
+            from specbook.errors import UsageError
+
+            raise UsageError("--db must be a postgresql:// URL of a shared index")
+        users: dict[str, str] = {}
+        tokens: dict[str, str] = {}
+        for _name, root, _n in PostgresStore(db, None).books():
+            with contextlib.suppress(Exception):
+                cfg = open_book(Path(root or "")).config if root else None
+                if cfg is not None:
+                    users.update(cfg.portal_users)
+                    tokens.update(cfg.portal_tokens)
+        app = create_multi_app(db, accounts_from(users, tokens), watch=watch)
+        label = "every book of the shared index"
+    else:
+        users_, tokens_ = book.config.portal_users, book.config.portal_tokens
+        app = create_app(book, accounts_from(dict(users_), dict(tokens_)), watch=watch)
+        label = book.config.name
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only then, and without it every
     # keep-alive response waits ~40 ms for the client's delayed ACK.
     sock = socket.socket(
@@ -58,9 +102,7 @@ def serve(host: str, port: int, watch: bool) -> None:
         ) from exc
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    click.echo(
-        f"specbook: serving {book.config.name} at http://{shown}:{bound}/ (Ctrl-C stops)", err=True
-    )
+    click.echo(f"specbook: serving {label} at http://{shown}:{bound}/ (Ctrl-C stops)", err=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -12,7 +12,7 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -84,13 +84,24 @@ def template_env() -> jinja2.Environment:
 class Portal:
     """The state behind the portal's routes: the book, its index, caches, accounts."""
 
-    def __init__(self, book: Book, accounts: Accounts | None = None, watch: bool = False) -> None:
+    def __init__(
+        self,
+        book: Book,
+        accounts: Accounts | None = None,
+        watch: bool = False,
+        open_store: Callable[[], Store] | None = None,
+        prefix: str = "",
+        signer: SessionSigner | None = None,
+    ) -> None:
         self.book = book
         self.accounts = accounts or Accounts()
-        self.signer = SessionSigner(portal_secret(book.root))
+        self.signer = signer or SessionSigner(portal_secret(book.root))
         self.env = template_env()
-        self.links = ServerLinks()
+        self.links = ServerLinks(prefix)
         self.db_path = book.root / ".specbook" / "index.db"
+        # the book's own SQLite index, or (many books in one server) its part of a
+        # shared database; every thread opens its own
+        self._open_store = open_store or self._open_sqlite
         self.store: Store = self._open_store()
         sync(self.store, book)
         self.linter = Linter(book.config)
@@ -100,7 +111,7 @@ class Portal:
         self._stop = threading.Event()
         self._derived: dict[str, tuple[str, Any]] = {}
 
-    def _open_store(self) -> Store:
+    def _open_sqlite(self) -> Store:
         try:
             return SQLiteStore(self.db_path, check_same_thread=False)
         except (SpecbookError, OSError):
@@ -200,11 +211,20 @@ class Portal:
         )
 
 
-def create_app(book: Book, accounts: Accounts | None = None, watch: bool = False) -> Starlette:
-    """The portal application for ``book``."""
+def create_app(
+    book: Book,
+    accounts: Accounts | None = None,
+    watch: bool = False,
+    open_store: Callable[[], Store] | None = None,
+    prefix: str = "",
+    signer: SessionSigner | None = None,
+) -> Starlette:
+    """The portal application for ``book``: over its own SQLite index, or over its part
+    of a shared database (``open_store``) when mounted at ``prefix`` in a many-book
+    server (:mod:`specbook.web.multi`)."""
     from specbook.web import api, authoring
 
-    portal = Portal(book, accounts, watch)
+    portal = Portal(book, accounts, watch, open_store, prefix, signer)
 
     async def home(request: Request) -> Response:
         day = today()
@@ -322,7 +342,9 @@ def create_app(book: Book, accounts: Accounts | None = None, watch: bool = False
             )  # fmt: skip
         portal.refresh()
         target = pages.document_path(portal.store, ref) and ref
-        return RedirectResponse(f"/doc/{quote(target or ref)}?done={quote(done)}", status_code=303)
+        return RedirectResponse(
+            portal.links.doc(target or ref) + f"?done={quote(done)}", status_code=303
+        )
 
     async def diff_page(request: Request) -> Response:
         ref = request.path_params["ref"]
@@ -352,7 +374,7 @@ def create_app(book: Book, accounts: Accounts | None = None, watch: bool = False
         from starlette.concurrency import run_in_threadpool
 
         form = await request.form()
-        nxt = _safe_next(str(form.get("next") or "/"))
+        nxt = _safe_next(str(form.get("next") or portal.links.home()))
         if not portal.signer.csrf_ok(None, str(form.get("csrf") or "")):
             return portal.error(
                 request, 403, "Form expired", "Reload the sign-in page and try again."
@@ -377,7 +399,7 @@ def create_app(book: Book, accounts: Accounts | None = None, watch: bool = False
         session = portal.session(request)
         if session is not None and not portal.signer.csrf_ok(session, str(form.get("csrf") or "")):
             return portal.error(request, 403, "Form expired", "Reload the page and try again.")
-        resp = RedirectResponse("/", status_code=303)
+        resp = RedirectResponse(portal.links.home(), status_code=303)
         resp.delete_cookie(COOKIE)
         return resp
 

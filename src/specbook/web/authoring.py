@@ -73,7 +73,8 @@ def routes(portal: Portal) -> list[Route]:
 
     async def new_page(request: Request) -> Response:
         if signed_in(request) is None:
-            return RedirectResponse("/login?next=/new", status_code=303)
+            login = portal.links.page("/login?next=") + quote(portal.links.page("/new"))
+            return RedirectResponse(login, status_code=303)
         return portal.render(request, "new.html", kinds=_kinds(portal), form={})
 
     async def new_post(request: Request) -> Response:
@@ -100,7 +101,9 @@ def routes(portal: Portal) -> list[Route]:
         rel = portal.book.rel(path)
         found = [d for d in portal.store.documents() if d.path == rel]
         ref = found[0].id if found and found[0].id else rel
-        return RedirectResponse(f"/doc/{quote(ref or rel)}/edit?created=1", status_code=303)
+        return RedirectResponse(
+            portal.links.action(ref or rel, "edit") + "?created=1", status_code=303
+        )
 
     def edit_context(path: str, text: str, base: str, **more: Any) -> dict[str, Any]:
         shown = preview(portal, path, text)
@@ -109,7 +112,8 @@ def routes(portal: Portal) -> list[Route]:
     async def edit_page(request: Request) -> Response:
         ref = request.path_params["ref"]
         if signed_in(request) is None:
-            return RedirectResponse(f"/login?next=/doc/{quote(ref)}/edit", status_code=303)
+            back = quote(portal.links.action(ref, "edit"))
+            return RedirectResponse(portal.links.page("/login?next=") + back, status_code=303)
         path = pages.document_path(portal.store, ref)
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
@@ -152,7 +156,7 @@ def routes(portal: Portal) -> list[Route]:
                 except ChangedOnDisk:
                     return conflict(request, ref, path, text, full.read_bytes())
         portal.refresh()
-        return RedirectResponse(f"/doc/{quote(ref)}?done=saved", status_code=303)
+        return RedirectResponse(portal.links.doc(ref) + "?done=saved", status_code=303)
 
     def conflict(request: Request, ref: str, path: str, text: str, current: bytes) -> Response:
         theirs = current.decode("utf-8", "replace").replace("\r\n", "\n")

@@ -6,37 +6,54 @@ from urllib.parse import quote, urlencode
 
 
 class ServerLinks:
-    """URLs of the running portal."""
+    """URLs of the running portal; ``prefix`` is where it is mounted (``/b/payments``
+    when one server holds many books, else empty)."""
 
     mode = "server"
 
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix.rstrip("/")
+
     def home(self) -> str:
-        return "/"
+        return self.prefix + "/"
+
+    def page(self, path: str) -> str:
+        """Any other page of this portal: ``page("/login")``."""
+        return self.prefix + path
 
     def documents(self, **params: object) -> str:
         query = {k: str(v) for k, v in params.items() if v not in (None, "")}
-        return "/documents" + ("?" + urlencode(query) if query else "")
+        return self.prefix + "/documents" + ("?" + urlencode(query) if query else "")
 
     def search(self) -> str:
-        return "/search"
+        return self.prefix + "/search"
 
     def doc(self, ref: str) -> str:
-        return "/doc/" + quote(ref)
+        return f"{self.prefix}/doc/{quote(ref)}"
+
+    def doc_of(self, row: object) -> str:
+        """The page of a listed document (a dict row, a search hit or an edge)."""
+        ref = _get(row, "id") or _get(row, "path")
+        return self.doc(str(ref))
 
     def action(self, ref: str, what: str) -> str:
-        return f"/doc/{quote(ref)}/{what}"
+        return f"{self.prefix}/doc/{quote(ref)}/{what}"
 
     def graph(self) -> str:
-        return "/graph"
+        return self.prefix + "/graph"
 
     def timeline(self) -> str:
-        return "/timeline"
+        return self.prefix + "/timeline"
 
     def risks(self) -> str:
-        return "/risks"
+        return self.prefix + "/risks"
 
     def asset(self, name: str) -> str:
         return "/static/" + name
+
+
+def _get(row: object, key: str) -> object:
+    return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
 
 
 class StaticLinks:
@@ -62,6 +79,12 @@ class StaticLinks:
 
     def doc(self, ref: str) -> str:
         return self.up + "doc/" + quote(page_name(ref))
+
+    def doc_of(self, row: object) -> str:
+        return self.doc(str(_get(row, "id") or _get(row, "path")))
+
+    def page(self, path: str) -> str:
+        return self.up + path.lstrip("/")
 
     def action(self, ref: str, what: str) -> str:
         return ""

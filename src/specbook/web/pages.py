@@ -63,13 +63,16 @@ class Catalog:
             for d in self.docs
             if d["status_canonical"] and d["status_canonical"] == reviews.get(d["kind"] or "")
         ]
-        # lower-cased facet values of each document, in LIST_FACETS order
+        # many books in one store: the book is a facet too
+        many = any(d.get("book") for d in self.docs)
+        self.facets: tuple[str, ...] = ("book", *LIST_FACETS) if many else LIST_FACETS
+        # lower-cased facet values of each document, in self.facets order
         self.values: list[tuple[tuple[str, ...], ...]] = [
-            tuple(tuple(v.lower() for v in _facet_values(d, f)) for f in LIST_FACETS)
+            tuple(tuple(v.lower() for v in _facet_values(d, f)) for f in self.facets)
             for d in self.docs
         ]
         self.shown: list[tuple[tuple[str, ...], ...]] = [
-            tuple(tuple(_facet_values(d, f)) for f in LIST_FACETS) for d in self.docs
+            tuple(tuple(_facet_values(d, f)) for f in self.facets) for d in self.docs
         ]
         self._id_key = [id_order(d["id"] or d["path"]) for d in self.docs]
         self._orders: dict[str, list[int]] = {}
@@ -155,10 +158,11 @@ def listing(
         from specbook.config import default_config
 
         catalog = Catalog(store, config or default_config())
-    chosen = {k: params[k] for k in LIST_FACETS if params.get(k)}
-    wanted = [(LIST_FACETS.index(f), v.lower()) for f, v in chosen.items()]
+    names = catalog.facets
+    chosen = {k: params[k] for k in names if params.get(k)}
+    wanted = [(names.index(f), v.lower()) for f, v in chosen.items()]
     # One pass: a document counts towards facet f when it passes every other filter.
-    counts: list[Counter[str]] = [Counter() for _ in LIST_FACETS]
+    counts: list[Counter[str]] = [Counter() for _ in names]
     keep: set[int] = set()
     for i, (low, shown) in enumerate(zip(catalog.values, catalog.shown, strict=True)):
         misses = [fi for fi, want in wanted if want not in low[fi]]
@@ -166,12 +170,12 @@ def listing(
             keep.add(i)
         if len(misses) > 1:
             continue
-        for fi in range(len(LIST_FACETS)):
+        for fi in range(len(names)):
             if not misses or misses == [fi]:
                 counts[fi].update(set(shown[fi]))
     facets = {
         f: sorted(counts[fi].items(), key=lambda kv: (-kv[1], kv[0].lower()))[:30]
-        for fi, f in enumerate(LIST_FACETS)
+        for fi, f in enumerate(names)
     }
     sort = params.get("sort", "id")
     if sort not in LIST_SORTS:

@@ -15,12 +15,13 @@
       last = q;
       if (pending) pending.abort();
       pending = new AbortController();
-      var url = "/search?partial=1&q=" + encodeURIComponent(q);
+      var base = document.body.dataset.search || "/search";
+      var url = base + "?partial=1&q=" + encodeURIComponent(q);
       fetch(url, { signal: pending.signal, credentials: "same-origin" })
         .then(function (r) { return r.text(); })
         .then(function (html) {
           results.innerHTML = html;  // server-rendered and escaped by the portal
-          history.replaceState(null, "", "/search?q=" + encodeURIComponent(q));
+          history.replaceState(null, "", base + "?q=" + encodeURIComponent(q));
         })
         .catch(function () { /* aborted or offline: the form still works */ });
     }, 200);

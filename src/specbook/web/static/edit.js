@@ -29,7 +29,7 @@
     clearTimeout(timer);
     timer = setTimeout(function () {
       var mine = ++seq;
-      fetch("/preview", {
+      fetch(form.dataset.preview || "/preview", {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": form.dataset.csrf },

@@ -1,0 +1,178 @@
+"""One portal for many books: every book of a shared PostgreSQL index.
+
+Each book whose working copy is on this machine is served by the ordinary portal,
+mounted at ``/b/NAME/`` over its part of the database; its review actions and edits
+act on the files of that working copy, and the book is synced into the database
+straight after (and at start-up). The top level lists the books and searches and
+lists documents across all of them, with the book as a facet. Several server
+processes may serve one database at once: sessions are signed with
+``SPECBOOK_SECRET`` (set the same value for every process) and every write goes
+through the database's per-book lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from specbook.errors import SpecbookError
+from specbook.web import pages
+from specbook.web.app import HERE, SECURITY_HEADERS, create_app, template_env
+from specbook.web.auth import Accounts, SessionSigner
+
+
+class HubLinks:
+    """URLs of the many-book server's own pages; documents live under ``/b/NAME``."""
+
+    mode = "server"
+    prefix = ""
+
+    def home(self) -> str:
+        return "/"
+
+    def page(self, path: str) -> str:
+        return path
+
+    def documents(self, **params: object) -> str:
+        query = {k: str(v) for k, v in params.items() if v not in (None, "")}
+        return "/documents" + ("?" + urlencode(query) if query else "")
+
+    def search(self) -> str:
+        return "/search"
+
+    def book(self, name: str) -> str:
+        return f"/b/{quote(name)}/"
+
+    def doc(self, ref: str) -> str:
+        book, _, rest = ref.partition(":")
+        return f"/b/{quote(book)}/doc/{quote(rest)}"
+
+    def doc_of(self, row: object) -> str:
+        from specbook.web.links import _get
+
+        ref = _get(row, "id") or _get(row, "path")
+        return f"/b/{quote(str(_get(row, 'book')))}/doc/{quote(str(ref))}"
+
+    def action(self, ref: str, what: str) -> str:
+        return ""
+
+    def graph(self) -> str:
+        return "/"
+
+    def timeline(self) -> str:
+        return "/"
+
+    def risks(self) -> str:
+        return "/"
+
+    def asset(self, name: str) -> str:
+        return "/static/" + name
+
+
+def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = False) -> Starlette:
+    """The many-book portal over the PostgreSQL index at ``url``."""
+    from specbook.book import open_book
+    from specbook.store.postgres import PostgresStore
+
+    hub = PostgresStore(url, None)
+    secret = os.environ.get("SPECBOOK_SECRET", "").encode() or secrets.token_bytes(32)
+    signer = SessionSigner(secret)
+    accounts = accounts or Accounts()
+    env = template_env()
+    links = HubLinks()
+    portals: list[Any] = []
+    mounts: list[Mount] = []
+    unavailable: dict[str, str] = {}
+    for name, root, _count in hub.books():
+        if not root or not Path(root).is_dir():
+            unavailable[name] = "its working copy is not on this machine"
+            continue
+        try:
+            book = open_book(Path(root))
+        except SpecbookError as exc:
+            unavailable[name] = str(exc)
+            continue
+
+        def opener(n: str = name, r: str = root) -> Any:
+            return PostgresStore(url, n, r)
+
+        app = create_app(book, accounts, watch, opener, prefix=f"/b/{name}", signer=signer)
+        portals.append(app.state.portal)
+        mounts.append(Mount(f"/b/{name}", app=app))
+
+    def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+        session = signer.read(request.cookies.get("specbook_session"))
+        html = env.get_template(template).render(
+            book_name="All books",
+            links=links,
+            user=session.user if session else None,
+            csrf=signer.csrf(session),
+            writable=False,  # sign in on a book's pages
+            request_path=request.url.path,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+    def catalog() -> pages.Catalog:
+        from specbook.config import default_config
+
+        return pages.Catalog(hub, default_config())
+
+    async def home(request: Request) -> Response:
+        books = hub.books()
+        return render(request, "books.html", books=books, unavailable=unavailable)
+
+    async def documents(request: Request) -> Response:
+        data = pages.listing(hub, dict(request.query_params), catalog=catalog())
+        return render(request, "list.html", **data)
+
+    async def search(request: Request) -> Response:
+        from specbook.store import parse_query
+
+        query = request.query_params.get("q", "").strip()
+        hits: list[Any] = []
+        error = None
+        if query:
+            try:
+                hits = hub.search(parse_query(query), 50)
+            except SpecbookError as exc:
+                error = str(exc)
+        context: dict[str, Any] = {"query": query, "hits": hits, "error": error, "anchors": {}}
+        if request.query_params.get("partial"):
+            html = env.get_template("_results.html").render(links=links, **context)
+            return HTMLResponse(html, headers=SECURITY_HEADERS)
+        return render(request, "search.html", **context)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for portal in portals:  # mounted apps get no lifespan of their own
+            portal.start_background()
+        try:
+            yield
+        finally:
+            for portal in portals:
+                portal.stop_background()
+
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/documents", documents),
+            Route("/search", search),
+            *mounts,
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.portals = portals
+    return app

@@ -1,0 +1,132 @@
+"""One portal over many books of a shared PostgreSQL index (issue: organisation scale)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from specbook.cli import main
+from specbook.store import DB_ENV
+from specbook.store.postgres import PostgresStore
+from specbook.web.auth import Accounts, hash_password
+from specbook.web.multi import create_multi_app
+from tests.pgserver import PgServer, drop_database, fresh_database, pg_server_fixture  # noqa: F401
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
+
+
+@pytest.fixture
+def shared(
+    pg_server: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Path, Path]]:
+    """A database holding two books, `parcel` and `payments`, each with a working copy;
+    payments' SPEC-001 references parcel's SPEC-002 across books."""
+    monkeypatch.delenv(DB_ENV, raising=False)
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-11-20")
+    monkeypatch.setenv("SPECBOOK_SECRET", "one secret for every server process")
+    url = fresh_database(pg_server)
+    parcel = tmp_path / "parcel"
+    payments = tmp_path / "payments"
+    for dest, name in ((parcel, "parcel"), (payments, "payments")):
+        shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".specbook"))
+        cfg = dest / "specbook.toml"
+        cfg.write_text(cfg.read_text().replace('name = "parcel"', f'name = "{name}"'))
+    ledger = payments / "docs/specs/SPEC-001-shipment-tracking-api.md"
+    ledger.write_text(
+        ledger.read_text(encoding="utf-8").replace(
+            "# Technical Specification: Shipment tracking API",
+            "# Technical Specification: Ledger of carrier fees",
+        )
+        + "\nDepends on parcel:SPEC-002 for delivery events.\n",
+        encoding="utf-8",
+    )
+    for root, name in ((parcel, "parcel"), (payments, "payments")):
+        res = CliRunner().invoke(main, ["index", str(root), "--db", url, "--book", name])
+        assert res.exit_code == 0, res.output
+    try:
+        yield url, parcel, payments
+    finally:
+        drop_database(pg_server, url)
+
+
+def test_books_page_search_facet_and_review_on_a_working_copy(
+    shared: tuple[str, Path, Path],
+) -> None:
+    url, parcel, payments = shared
+    accounts = Accounts({"Ana Reviewer": hash_password("pw-ana-123", 1000)}, {})
+    with TestClient(create_multi_app(url, accounts)) as client:
+        home = client.get("/").text
+        assert 'href="/b/parcel/"' in home and 'href="/b/payments/"' in home
+
+        # search across books: the ledger is only in payments, links go to its book
+        hits = client.get("/search?q=ledger").text
+        assert 'href="/b/payments/doc/SPEC-001' in hits
+        assert "/b/parcel/doc/SPEC-001" not in hits
+
+        # the list has the book as a facet, and filtering by it keeps one book
+        listing = client.get("/documents").text
+        assert "<h3>Book</h3>" in listing
+        one = client.get("/documents?book=payments").text
+        assert "/b/payments/doc/" in one and "/b/parcel/doc/" not in one
+
+        # a book's own pages are the ordinary portal, mounted
+        page = client.get("/b/payments/doc/SPEC-001")
+        assert page.status_code == 200 and "Ledger of carrier fees" in page.text
+        incoming = client.get("/b/parcel/doc/SPEC-002").text
+        assert "Referenced by" in incoming
+
+        # sign in on a book's page and approve: the working copy changes, the
+        # database follows
+        login = client.get("/b/payments/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login)
+        assert csrf is not None
+        r = client.post(
+            "/b/payments/login",
+            data={"name": "Ana Reviewer", "password": "pw-ana-123", "csrf": csrf.group(1),
+                  "next": "/b/payments/doc/SPEC-003"},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert r.status_code == 303 and r.headers["location"] == "/b/payments/doc/SPEC-003"
+        doc = client.get("/b/payments/doc/SPEC-003").text
+        token = re.search(r'name="csrf" value="([^"]+)"', doc)
+        assert token is not None and 'action="/b/payments/doc/SPEC-003/review"' in doc
+        r = client.post(
+            "/b/payments/doc/SPEC-003/review",
+            data={"verdict": "approve", "csrf": token.group(1)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        assert r.headers["location"].startswith("/b/payments/doc/SPEC-003?done=")
+        text = (payments / "docs/specs/SPEC-003-delivery-notifications.md").read_text()
+        assert "| 2026-11-20 | Ana Reviewer | Approve |" in text
+        parcel_text = (parcel / "docs/specs/SPEC-003-delivery-notifications.md").read_text()
+        assert "Ana Reviewer" not in parcel_text  # the other book's copy is untouched
+        rows = PostgresStore(url, "payments").reviews(
+            ["docs/specs/SPEC-003-delivery-notifications.md"]
+        )
+        assert any(
+            r[1] == "Ana Reviewer" for r in rows["docs/specs/SPEC-003-delivery-notifications.md"]
+        )
+
+
+def test_two_server_processes_share_sessions(shared: tuple[str, Path, Path]) -> None:
+    """Sessions signed by one server process are good on another (same secret)."""
+    url, _parcel, _payments = shared
+    accounts = Accounts({"Ana Reviewer": hash_password("pw-ana-123", 1000)}, {})
+    one, two = create_multi_app(url, accounts), create_multi_app(url, accounts)
+    with TestClient(one) as first, TestClient(two) as second:
+        login = first.get("/b/parcel/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login)
+        assert csrf is not None
+        first.post(
+            "/b/parcel/login",
+            data={"name": "Ana Reviewer", "password": "pw-ana-123", "csrf": csrf.group(1)},
+        )
+        second.cookies.update(first.cookies)
+        assert "Ana Reviewer" in second.get("/b/parcel/").text
