@@ -22,10 +22,12 @@ is one more function appended to :data:`SECTIONS`.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -163,7 +165,99 @@ def section_search(run: Run) -> None:
     lite.close()
 
 
-SECTIONS: list[Callable[[Run], None]] = [section_sync, section_search]
+_ID = re.compile(r"([A-Z]+-\d+)")
+
+
+def _serve(url: str, work: Path) -> tuple[subprocess.Popen[str], int, float]:
+    """``specbook serve --db URL --port 0`` (every book); its port and start-up time."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SPECBOOK_SECRET": "bench"}
+    env.pop("SPECBOOK_DB", None)
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specbook", "serve", "--db", url, "--port", "0"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if found:
+            return proc, int(found.group(1)), time.perf_counter() - t
+    raise SystemExit(f"the portal did not start (exit {proc.wait()})")
+
+
+def _load(args: tuple[list[int], list[str], int, float, int]) -> tuple[int, int, float]:
+    """One client process spreading requests over the servers' ports in turn."""
+    from portal_bench import Client
+
+    ports, paths, count, deadline, seed = args
+    rng = random.Random(seed)
+    clients = [Client(p) for p in ports]
+    done = errors = 0
+    t = time.perf_counter()
+    while done < count and time.time() < deadline:
+        status, _ = clients[done % len(clients)].get(rng.choice(paths))
+        done += 1
+        errors += status != 200
+    return done, errors, time.perf_counter() - t
+
+
+def section_portal(run: Run) -> None:
+    """The many-book portal (``serve --db``) with 1 and with 2 server processes under
+    load from 4 client processes on loopback (bounded: 2,000 requests or 20 s)."""
+    import multiprocessing
+
+    from portal_bench import Client, wait_until
+
+    print("portal (serve --db: every book in one portal)", flush=True)
+    names = [run.name(b) for b in run.books]
+    rng = random.Random(3)
+    ids = [m.group(1) for p in run.books[0].paths()[:200] if (m := _ID.match(p.name))]
+    words = [q for q in run.queries if " " not in q and "*" not in q and ":" not in q][:6]
+    pages = {
+        "books page": ["/"],
+        "list, book facet": [f"/documents?book={n}" for n in names[:5]],
+        "search, all books": [f"/search?q={w}" for w in words],
+        "document page": [f"/b/{rng.choice(names)}/doc/{rng.choice(ids)}" for _ in range(40)],
+    }
+    mixed = [p for group in pages.values() for p in group]
+    work = run.books[0].root.parent
+    for count in (1, 2):
+        started = [_serve(run.url, work) for _ in range(count)]
+        ports = [port for _, port, _ in started]
+        t = time.perf_counter()
+        for port in ports:
+            wait_until(lambda port=port: Client(port).get("/")[0] == 200, 600)
+        slowest = max(s for *_, s in started) + time.perf_counter() - t
+        run.report(f"{count} process(es): start-up (sync every book)", f"{slowest:8.1f} s")
+        try:
+            client = Client(ports[0])
+            for path in mixed:
+                client.get(path)  # warm
+            for label, paths in pages.items():
+                times = [client.timed(paths[i % len(paths)]) / 1000 for i in range(60)]
+                run.report(f"{count} process(es): {label}", _pct(times))
+            deadline = time.time() + 20
+            jobs = [(ports, mixed, 500, deadline, i) for i in range(4)]
+            with multiprocessing.Pool(4) as pool:
+                results = pool.map(_load, jobs)
+            done = sum(r[0] for r in results)
+            bad = sum(r[1] for r in results)
+            seconds = max(r[2] for r in results)
+            run.report(
+                f"{count} process(es): load, 4 clients",
+                f"{done / seconds:8.0f} req/s  ({done} requests, {bad} not 200)",
+            )
+        finally:
+            for proc, _, _ in started:
+                proc.terminate()
+                proc.wait(30)
+
+
+SECTIONS: list[Callable[[Run], None]] = [section_sync, section_search, section_portal]
 
 
 def main(argv: list[str] | None = None) -> int:

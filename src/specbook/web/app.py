@@ -118,7 +118,8 @@ class Portal:
             return SQLiteStore(":memory:", check_same_thread=False)
 
     # -- background work ------------------------------------------------------------
-    def start_background(self) -> None:
+    def start_background(self, lint: bool = True) -> None:
+        """Start the whole-book lint (``lint``) and, with ``--watch``, the watcher."""
         # Compile every template and import what the background lint runs before any
         # thread starts: CPython 3.11's compiler is not safe to run in two threads at
         # once ("AST constructor recursion depth mismatch").
@@ -129,7 +130,10 @@ class Portal:
         from specbook.lint.registry import load_rules
 
         load_rules()
-        threading.Thread(target=self._lint_all, name="specbook-lint", daemon=True).start()
+        if lint:
+            threading.Thread(target=self._lint_all, name="specbook-lint", daemon=True).start()
+        else:
+            self.lint_ready.set()
         if self.watch:
             threading.Thread(target=self._watch, name="specbook-watch", daemon=True).start()
 

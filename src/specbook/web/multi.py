@@ -31,6 +31,8 @@ from specbook.web import pages
 from specbook.web.app import HERE, SECURITY_HEADERS, create_app, template_env
 from specbook.web.auth import Accounts, SessionSigner
 
+CATALOG_SECONDS = 10.0
+
 
 class HubLinks:
     """URLs of the many-book server's own pages; documents live under ``/b/NAME``."""
@@ -124,10 +126,19 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
         )
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
+    cached: list[tuple[float, pages.Catalog]] = []
+
     def catalog() -> pages.Catalog:
+        """Every book's documents, read again at most every CATALOG_SECONDS (the list
+        of 100,000 documents is too big to read per request; search reads live)."""
+        import time
+
         from specbook.config import default_config
 
-        return pages.Catalog(hub, default_config())
+        now = time.monotonic()
+        if not cached or now - cached[0][0] > CATALOG_SECONDS:
+            cached[:] = [(now, pages.Catalog(hub, default_config()))]
+        return cached[0][1]
 
     async def home(request: Request) -> Response:
         books = hub.books()
@@ -156,8 +167,11 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        for portal in portals:  # mounted apps get no lifespan of their own
-            portal.start_background()
+        # Mounted apps get no lifespan of their own. Findings of a shared index come
+        # from `specbook index --db` runs (each book's CI), not from linting every
+        # book in every server process.
+        for portal in portals:
+            portal.start_background(lint=False)
         try:
             yield
         finally:
