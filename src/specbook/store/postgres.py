@@ -118,7 +118,18 @@ CREATE INDEX findings_doc ON findings(docid);
 """
 
 # Migration steps, in order: (version, SQL). Append new steps; never edit a released one.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
+# 2: ``head``, the ID and title lexemes alone, with its own GIN index: title matches are
+# found without reading any document's whole text vector.
+_V2 = """
+ALTER TABLE documents ADD COLUMN head tsvector;
+UPDATE documents SET head = ts_filter(tsv, '{a}');
+ALTER TABLE documents ALTER COLUMN head SET NOT NULL;
+CREATE INDEX documents_head ON documents USING gin(head);
+"""
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
+# Body-only matches are ranked among this many candidates: ranking reads each match's
+# whole text vector, and a common word matches every document of every book.
+RANK_CANDIDATES = 2000
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _DOC_COLUMNS = (
@@ -465,9 +476,10 @@ class PostgresStore:
                     )  # fmt: skip
             cols = ", ".join(_DOC_COLUMNS)
             cur.execute(
-                f"INSERT INTO documents ({cols}, tsv) SELECT {cols},"
+                f"INSERT INTO documents ({cols}, tsv, head) SELECT {cols},"
                 " setweight(to_tsvector('simple', head_words), 'A')"
-                " || setweight(to_tsvector('simple', body_words), 'D') FROM specbook_stage"
+                " || setweight(to_tsvector('simple', body_words), 'D'),"
+                " setweight(to_tsvector('simple', head_words), 'A') FROM specbook_stage"
             )
             cur.execute("DELETE FROM specbook_stage")
             for table, columns in _CHILDREN:
@@ -652,15 +664,29 @@ class PostgresStore:
         psycopg, _ = _import_psycopg()
         expr = tsquery_expression(query)
         try:
+            # Documents whose ID or title holds the whole query come first (a small set,
+            # found through the head index); the rest are ranked among the first
+            # RANK_CANDIDATES body matches, so a word in every document stays fast.
             top = self._rows(
-                "SELECT d.docid, d.id, d.title, d.status, d.path, d.title_line, d.book,"
-                " ts_rank(%s::float4[], d.tsv, q)"
-                " + CASE WHEN ts_filter(d.tsv, '{a}') @@ q THEN 1 ELSE 0 END AS score"
-                " FROM documents d, to_tsquery('simple', %s) AS q"
-                f" WHERE d.tsv @@ q AND {scope}{where}"
+                "WITH q AS (SELECT to_tsquery('simple', %s) AS q),"
+                " heads AS (SELECT d.docid FROM documents d, q"
+                f"  WHERE d.head @@ q.q AND {scope}{where} LIMIT %s),"
+                " bodies AS (SELECT d.docid FROM documents d, q"
+                f"  WHERE d.tsv @@ q.q AND {scope}{where}"
+                "  AND d.docid NOT IN (SELECT docid FROM heads) LIMIT %s),"
+                " chosen AS (SELECT docid, 1 AS boost FROM heads"
+                "  UNION ALL SELECT docid, 0 FROM bodies)"
+                " SELECT d.docid, d.id, d.title, d.status, d.path, d.title_line, d.book,"
+                " ts_rank(%s::float4[], d.tsv, q.q) + c.boost AS score"
+                " FROM chosen c JOIN documents d ON d.docid = c.docid, q"
                 " ORDER BY score DESC, d.book, d.path LIMIT %s",
-                (RANK_WEIGHTS, expr, *scope_params, *params, limit),
-            )
+                (
+                    expr,
+                    *scope_params, *params, RANK_CANDIDATES,
+                    *scope_params, *params, RANK_CANDIDATES,
+                    RANK_WEIGHTS, limit,
+                ),
+            )  # fmt: skip
         except psycopg.errors.DataError as exc:  # should not happen: every lexeme is quoted
             raise QueryError(f"search query {query.text!r} cannot be run: {exc}") from exc
         bodies = dict(

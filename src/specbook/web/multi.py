@@ -126,26 +126,36 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
         )
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
-    cached: list[tuple[float, pages.Catalog]] = []
+    cache: dict[str, tuple[float, Any]] = {}
 
-    def catalog() -> pages.Catalog:
-        """Every book's documents, read again at most every CATALOG_SECONDS (the list
-        of 100,000 documents is too big to read per request; search reads live)."""
+    def recent(key: str, build: Any) -> Any:
+        """``build()``, reused for CATALOG_SECONDS: the book list and the document list
+        of 100,000 documents are too big to read per request (search reads live)."""
         import time
 
+        now = time.monotonic()
+        hit = cache.get(key)
+        if hit is None or now - hit[0] > CATALOG_SECONDS:
+            if len(cache) > 256:
+                cache.clear()
+            hit = (now, build())
+            cache[key] = hit
+        return hit[1]
+
+    def catalog() -> pages.Catalog:
         from specbook.config import default_config
 
-        now = time.monotonic()
-        if not cached or now - cached[0][0] > CATALOG_SECONDS:
-            cached[:] = [(now, pages.Catalog(hub, default_config()))]
-        return cached[0][1]
+        catalog: pages.Catalog = recent("catalog", lambda: pages.Catalog(hub, default_config()))
+        return catalog
 
     async def home(request: Request) -> Response:
-        books = hub.books()
+        books = recent("books", hub.books)
         return render(request, "books.html", books=books, unavailable=unavailable)
 
     async def documents(request: Request) -> Response:
-        data = pages.listing(hub, dict(request.query_params), catalog=catalog())
+        params = dict(request.query_params)
+        key = "list:" + repr(sorted(params.items()))
+        data = recent(key, lambda: pages.listing(hub, params, catalog=catalog()))
         return render(request, "list.html", **data)
 
     async def search(request: Request) -> Response:
