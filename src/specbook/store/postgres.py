@@ -11,8 +11,11 @@ that keeps many books (repositories) in one database behind one portal:
   configuration from text folded the way SQLite's tokenizer reads it (no stemming,
   no diacritics), ID and title weighted ``A`` and the body ``D``; ranked by
   ``ts_rank`` with the title weighted highest, and a title that holds the whole query
-  ranked above every document that only mentions it; the hit's line and snippet come
-  from the same :func:`~specbook.store.query.best_line` as SQLite's;
+  (found through a small ``head`` vector with its own index) ranked above every
+  document that only mentions it; documents that only mention it are ranked among the
+  first :data:`RANK_CANDIDATES` matches, so a word found in all 100,000 documents
+  costs no more than a rare one; the hit's line and snippet come from the same
+  :func:`~specbook.store.query.best_line` as SQLite's;
 - versioned migrations (:data:`MIGRATIONS`), applied in order in one transaction under
   an advisory lock, so processes starting at once do not race; a database written by a
   newer specbook is refused with :class:`StoreError`;
