@@ -169,24 +169,29 @@ _ID = re.compile(r"([A-Z]+-\d+)")
 
 
 def _serve(url: str, work: Path) -> tuple[subprocess.Popen[str], int, float]:
-    """``specbook serve --db URL --port 0`` (every book); its port and start-up time."""
+    """``specbook serve --db URL --port 0`` (every book); its port and start-up time.
+
+    Its stderr goes to a file, not a pipe: a pipe nobody reads any more fills up and
+    stops the server at its next warning."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "SPECBOOK_SECRET": "bench"}
     env.pop("SPECBOOK_DB", None)
+    log = Path(tempfile.mkstemp(prefix="specbook-serve-", suffix=".log")[1])
     t = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "specbook", "serve", "--db", url, "--port", "0"],
-        cwd=work,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "specbook", "serve", "--db", url, "--port", "0"],
+            cwd=work,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+        )
+    while proc.poll() is None:
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", log.read_text())
         if found:
             return proc, int(found.group(1)), time.perf_counter() - t
-    raise SystemExit(f"the portal did not start (exit {proc.wait()})")
+        time.sleep(0.1)
+    raise SystemExit(f"the portal did not start (exit {proc.returncode}): {log.read_text()}")
 
 
 def _load(args: tuple[list[int], list[str], int, float, int]) -> tuple[int, int, float]:
@@ -234,9 +239,11 @@ def section_portal(run: Run) -> None:
         slowest = max(s for *_, s in started) + time.perf_counter() - t
         run.report(f"{count} process(es): start-up (sync every book)", f"{slowest:8.1f} s")
         try:
+            for port in ports:  # warm every process, not only the one timed below
+                warm = Client(port)
+                for path in mixed:
+                    warm.get(path)
             client = Client(ports[0])
-            for path in mixed:
-                client.get(path)  # warm
             for label, paths in pages.items():
                 times = [client.timed(paths[i % len(paths)]) / 1000 for i in range(60)]
                 run.report(f"{count} process(es): {label}", _pct(times))
