@@ -32,8 +32,7 @@ from typing import Any
 
 from specbook.config import BookConfig, KindConfig
 from specbook.errors import ConfigError
-from specbook.lint.rules.content import _LEVEL_KEYS, _cell, _columns, _date, _inside
-from specbook.lint.rules.content import _ranges as _section_ranges
+from specbook.lint.rules.content import _LEVEL_KEYS, _cell, _columns, _date, risk_tables
 from specbook.lint.rules.workflow import (
     _EXPLICIT_NONE,
     _NAME_SPLIT,
@@ -43,7 +42,7 @@ from specbook.lint.rules.workflow import (
     in_review_since,
 )
 from specbook.lint.template import MUSTACHE, PROMPT
-from specbook.model import Cell, Document, Section, Table
+from specbook.model import Cell, Document, Section
 from specbook.text import is_placeholder, norm_heading, norm_key
 from specbook.trace.graph import id_order
 
@@ -340,25 +339,6 @@ def _level(text: str) -> str | None:
     return _LEVEL_KEYS.get(norm_key(text))
 
 
-def _risk_tables(doc: Document) -> list[Table]:
-    """The tables rule SB604 checks: Probability and Impact columns, or one of the two
-    inside Risk Assessment."""
-    out = []
-    ranges: list[tuple[int, int]] | None = None
-    for table in doc.tables:
-        likely = _columns(table, ("probability", "likelihood"))
-        impact = _columns(table, ("impact",))
-        if not likely and not impact:
-            continue
-        if not (likely and impact):
-            if ranges is None:
-                ranges = _section_ranges(doc, "risk assessment")
-            if not _inside(ranges, table.span.start):
-                continue
-        out.append(table)
-    return out
-
-
 def _unfilled(text: str) -> bool:
     """An empty cell or one holding only a template prompt."""
     value = text.strip()
@@ -371,7 +351,7 @@ def document_risks(doc: Document) -> list[Risk]:
     """The filled rows of ``doc``'s risk tables, scored (rows that are still the
     template's, such as ``| [Risk 1] | High/Med/Low | ...``, are left out)."""
     out: list[Risk] = []
-    for table in _risk_tables(doc):
+    for table, _likely, _impact in risk_tables(doc):
         likely = _columns(table, ("probability", "likelihood"))
         impact = _columns(table, ("impact",))
         named = _columns(table, ("risk", "risks", "description", "risk description"))

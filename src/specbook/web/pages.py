@@ -209,7 +209,6 @@ class DocumentPage:
     toc: list[tuple[int, str, str]]
     findings: list[Any]
     backlinks: list[Any]
-    coverage: dict[str, list[str]] = field(default_factory=dict)
     transitions: tuple[str, ...] = ()
     unchecked: list[tuple[int, str]] = field(default_factory=list)
 
@@ -254,7 +253,7 @@ class DocumentPages:
             html=html_text,
             toc=toc,
             findings=sorted(
-                [*findings, *(_dangling_finding(doc, r) for r in dangling)],
+                [*findings, *(_dangling_finding(r) for r in dangling)],
                 key=lambda f: (f.line, f.rule),
             ),
             backlinks=store.incoming(doc.id) if doc.id else [],
@@ -272,7 +271,7 @@ class _PageFinding:
     message: str
 
 
-def _dangling_finding(doc: Document, ref: Any) -> _PageFinding:
+def _dangling_finding(ref: Any) -> _PageFinding:
     return _PageFinding(
         "SB401", "dangling-reference", "error", ref.span.line,
         f"{ref.target} is referenced but no document in the book has this ID",

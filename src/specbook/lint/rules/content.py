@@ -286,6 +286,26 @@ def _cell(row: tuple[Cell, ...], i: int) -> Cell | None:
     return row[i] if i < len(row) else None
 
 
+def risk_tables(doc: Document) -> list[tuple[Table, list[int], list[int]]]:
+    """``(table, probability columns, impact columns)`` of every risk table: one with
+    both columns anywhere, or one of the two inside Risk Assessment (SB604 checks
+    them; ``specbook report`` rolls them up)."""
+    out = []
+    ranges: list[tuple[int, int]] | None = None
+    for table in doc.tables:
+        likely = _columns(table, ("probability", "likelihood"))
+        impact = _columns(table, ("impact",))
+        if not likely and not impact:
+            continue
+        if not (likely and impact):
+            if ranges is None:
+                ranges = _ranges(doc, "risk assessment")
+            if not _inside(ranges, table.span.start):
+                continue
+        out.append((table, likely, impact))
+    return out
+
+
 @rule("SB604", "invalid-risk", severity="error", tags=("content",))
 def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """Probability or Impact outside High/Med/Low in a risk table.
@@ -305,19 +325,8 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """
     if not doc.tables:
         return
-    ranges: list[tuple[int, int]] | None = None
     draft = ctx.kind is None or doc.status_canonical in (None, ctx.kind.statuses[0])
-    for table in doc.tables:
-        likely = _columns(table, ("probability", "likelihood"))
-        impact = _columns(table, ("impact",))
-        if not likely and not impact:
-            continue
-        if not (likely and impact):
-            # one of the two columns alone: a risk table only in Risk Assessment
-            if ranges is None:
-                ranges = _ranges(doc, "risk assessment")
-            if not _inside(ranges, table.span.start):
-                continue
+    for table, likely, impact in risk_tables(doc):
         cols = sorted(likely + impact)
         for row, row_span in zip(table.rows, table.row_spans, strict=False):
             for i in cols:
