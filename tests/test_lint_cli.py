@@ -313,3 +313,122 @@ def test_reference_into_another_book_is_not_dangling(
     assert [(f["rule"], f["message"].split()[0]) for f in data["findings"]] == [
         ("SB401", "SPEC-405")
     ]
+
+
+def _small_book_with_book_findings(root: Path) -> Book:
+    sys.path.insert(0, str(REPO / "bench"))
+    import gen  # type: ignore[import-not-found]
+
+    gen.generate(root, 24, seed=5)
+    specs = root / "docs/specs"
+    (specs / "SPEC-900-a.md").write_text(
+        "# A\n\n**ID**: SPEC-900\n\nSuperseded by SPEC-901.\n\n"
+        "See SPEC-777 and SPEC-001/FR-99 and SPEC-002.\n"
+    )
+    (specs / "SPEC-901-b.md").write_text("# B\n\n**ID**: SPEC-901\n\nNothing else.\n")
+    (specs / "SPEC-902-c.md").write_text("# C\n\n**ID**: SPEC-902\n\nSee SPEC-900.\n")
+    (specs / "SPEC-902-d.md").write_text("# D\n\n**ID**: SPEC-902\n")
+    return open_book(root)
+
+
+def _focused(book: Book, rel: str) -> list[lint_run.Finding]:
+    linter = Linter(book.config, today=dt.date(2026, 6, 15))
+    result, _ = lint_run.lint_files(book, linter, book.path_strings(), [], [], focus=[rel])
+    return result.findings
+
+
+def test_focused_run_equals_the_whole_book_run_restricted(tmp_path: Path) -> None:
+    """`lint FILE` reads the other documents' light facts from the cache; for every file
+    its findings are those of a whole-book lint, also right after another file changed."""
+    book = _small_book_with_book_findings(tmp_path)
+    rels = [book.rel(p) for p in book.path_strings()]
+    cold = {rel: _focused(book, rel) for rel in rels[-5:]}  # no cache yet, then partial
+    full = _run(book)
+    assert {"SB106", "SB401", "SB402"} <= {f.rule for f in full.findings}
+    for rel in rels:
+        want = [f for f in full.findings if f.path == rel]
+        assert _focused(book, rel) == want, rel
+        if rel in cold:
+            assert cold[rel] == want, rel
+    # another file changes: the named file's book findings follow it at once
+    b = tmp_path / "docs/specs/SPEC-901-b.md"
+    b.write_text("# B\n\n**ID**: SPEC-902\n\nSupersedes SPEC-900.\n")
+    a = "docs/specs/SPEC-900-a.md"
+    got = _focused(book, a)
+    full = _run(book, use_cache=False)
+    assert got == [f for f in full.findings if f.path == a]
+    assert not any(f.rule == "SB402" for f in got)  # SPEC-901 is gone: nothing to say
+    c = "docs/specs/SPEC-902-c.md"
+    assert _focused(book, c) == [f for f in full.findings if f.path == c]
+    assert any("SPEC-901-b.md" in f.message for f in _focused(book, c) if f.rule == "SB106")
+
+
+def test_rule_plugins_are_found_through_their_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule package registers under `specbook.rules` like the built-ins; the entry
+    points are read from the installed distributions' metadata files."""
+    from importlib.metadata import entry_points
+
+    from specbook.lint.registry import _entry_points
+
+    (tmp_path / "teh_rules.py").write_text(
+        "from specbook.lint.registry import rule\n\n"
+        "@rule('SB991', 'teh-plugin', severity='warning')\n"
+        "def teh(doc, ctx):\n    '''The word teh.'''\n    return iter(())\n\n"
+        "RULES = [teh]\n"
+    )
+    info = tmp_path / "teh_rules-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: teh-rules\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[specbook.rules]\nteh = teh_rules:RULES\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "teh_rules:RULES" in _entry_points("specbook.rules")
+    ids = [r.id for r in load_rules()]
+    assert "SB991" in ids and "SB401" in ids and len(ids) == len(set(ids))
+    for group in ("specbook.rules", "console_scripts"):
+        assert sorted(_entry_points(group)) == sorted(e.value for e in entry_points(group=group))
+
+
+def test_checker_answers_are_remembered_across_runs(tmp_path: Path) -> None:
+    """Editing a document's prose re-lints it without importing sqlglot, PyYAML or
+    packaging again: their answers are kept in the cache by the text they checked. The
+    findings are the same; a changed block is checked afresh."""
+    import subprocess
+
+    (tmp_path / "specbook.toml").write_text("[book]\nname = 't'\n")
+    specs = tmp_path / "docs/specs"
+    specs.mkdir(parents=True)
+    doc = specs / "SPEC-001-orders.md"
+    doc.write_text(
+        "# Orders\n\n**ID**: SPEC-001\n**Status**: Draft\n\n## Design\n\n### Data Model\n\n"
+        "```sql\nCREATE TABLE orders (id INTEGER PRIMARY KEY,\n;\n```\n\n"
+        "```yaml\nretries: [1, 2\n```\n\n### Dependencies to Add\n\n"
+        "```text\nrequests => 2.31\nhttpx>=0.27\n```\n\nProse.\n"
+    )
+    probe = (
+        "import sys, json\n"
+        "from specbook.cli import main\n"
+        "try:\n    main(['lint', '--format', 'json', '--select', 'SB601,SB602,SB603', sys.argv[1]])\n"
+        "except SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in ('sqlglot', 'yaml', 'packaging') if m in sys.modules)))\n"
+    )
+
+    def run() -> tuple[list[tuple[str, int]], list[str]]:
+        out = subprocess.run(
+            [sys.executable, "-c", probe, str(doc)],
+            cwd=tmp_path, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        report, _, modules = out.rpartition("\n[")
+        data = json.loads(report[report.index("{") :])
+        return [(f["rule"], f["line"]) for f in data["findings"]], json.loads("[" + modules)
+
+    first, imported = run()
+    assert sorted(first) == [("SB601", 10), ("SB602", 15), ("SB603", 22)]
+    assert imported == ["packaging", "sqlglot", "yaml"]
+    doc.write_text(doc.read_text().replace("Prose.", "Prose, edited."))
+    again, imported = run()
+    assert again == first and imported == []
+    doc.write_text(doc.read_text().replace("[1, 2\n", "[1, 2]\n"))
+    fixed, imported = run()
+    assert sorted(fixed) == [("SB601", 10), ("SB603", 22)] and imported == ["yaml"]

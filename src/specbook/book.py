@@ -65,25 +65,30 @@ class Book:
         seen: set[str] = set()
         templates = os.path.normpath(os.path.join(self.root, self.config.templates_dir))
         root = str(self.root)
-        prefix = self._root_prefix
+        cut = len(self._root_prefix)
+        excluded = self._excluded if self._exclude_res else None
         for kind in self.config.kinds.values():
             folder = os.path.normpath(os.path.join(root, kind.folder))
-            if not os.path.isdir(folder):
-                continue
-            for dirpath, dirnames, filenames in os.walk(folder):
-                dirnames[:] = sorted(
-                    d
-                    for d in dirnames
-                    if not d.startswith(".") and os.path.join(dirpath, d) != templates
-                )
-                for name in filenames:
-                    if name.lower().endswith(_MD_SUFFIXES):
-                        full = os.path.join(dirpath, name)
-                        if full in seen:
-                            continue
-                        rel = full[len(prefix) :].replace(os.sep, "/")
-                        if not self._exclude_res or not self._excluded(rel):
-                            seen.add(full)
+            stack = [folder]
+            while stack:
+                try:
+                    entries = os.scandir(stack.pop())
+                except OSError:
+                    continue  # a kind folder that does not exist (yet), or vanished
+                with entries:
+                    for e in entries:
+                        name = e.name
+                        if name.endswith(_MD_SUFFIXES) or name.lower().endswith(_MD_SUFFIXES):
+                            if e.is_file() and (
+                                excluded is None or not excluded(e.path[cut:].replace(os.sep, "/"))
+                            ):
+                                seen.add(e.path)
+                        elif (
+                            e.is_dir(follow_symlinks=False)
+                            and not name.startswith(".")
+                            and e.path != templates
+                        ):
+                            stack.append(e.path)
         return sorted(seen)
 
     def load(self, path: Path) -> Document:

@@ -36,7 +36,10 @@ from specbook.cli import emit_json, handle_errors, main, progress_bar
     "--ignore", multiple=True, metavar="RULES", help="Skip these rules (IDs, prefixes or names)."
 )
 @click.option(
-    "--no-cache", is_flag=True, help="Ignore and do not update .specbook/lint-cache.json."
+    "--no-cache",
+    is_flag=True,
+    help="Ignore and do not update .specbook/lint-cache.db (in a big book, naming a "
+    "file then parses every document for the book-wide rules).",
 )
 @click.option(
     "--changed",
@@ -122,6 +125,7 @@ def lint(
             jobs=jobs,
             progress=progress,
             use_memo=memo,
+            focus=only,
         )
 
     try:
@@ -129,12 +133,9 @@ def lint(
     finally:
         stop()
     if changed_rev is not None:
-        from specbook.lint.run import with_referrers
+        from specbook.lint.run import restrict, with_referrers
 
         only = with_referrers(changed, deleted, per_file)
-    if only is not None:
-        from specbook.lint.run import restrict
-
         result = restrict(result, only)
     if fix:
         changed = apply_fixes(book, result, per_file)
@@ -144,8 +145,8 @@ def lint(
                 err=True,
             )
             result, per_file = run(memo=False)
-            if only is not None:
-                result = restrict(result, only)
+            if changed_rev is not None:
+                result = restrict(result, only or [])
     colour = fmt == "text" and sys.stdout.isatty()
     click.echo(render(result, fmt, linter.all_rules, colour=colour), nl=False)
     failing = result.count("error") + (result.count("warning") if strict else 0)

@@ -191,10 +191,17 @@ class Linter:
                 )
         return out
 
-    def lint_book(self, facts: list[DocFacts], use_cache: bool = True) -> list[Finding]:
+    def lint_book(
+        self,
+        facts: list[DocFacts],
+        use_cache: bool = True,
+        focus: frozenset[str] | None = None,
+    ) -> list[Finding]:
         """Findings of the book-scope rules over every document's facts; with
-        ``use_cache`` false, rules that keep their own cache (SB505) do not use it."""
-        book = BookFacts(facts)
+        ``use_cache`` false, rules that keep their own cache (SB505) do not use it.
+        With ``focus`` (paths), rules report on those documents only (the others may be
+        light facts: ID, requirement IDs and supersede links)."""
+        book = BookFacts(facts, focus=focus)
         status = {d.path: (d.status_canonical, d.kind) for d in facts}
         out: list[Finding] = []
         for a in self.book_rules:

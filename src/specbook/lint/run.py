@@ -1,6 +1,6 @@
 """Linting a book: which files, the content-hash cache, parallel parsing, --fix.
 
-The cache (``.specbook/lint-cache.json``) keeps, per file, its content hash, the
+The cache (``.specbook/lint-cache.db``, SQLite) keeps, per file, its content hash, the
 findings of the document rules and the facts the book rules need. It is keyed by
 specbook's version and the rule set with its options, so changing either starts
 afresh; a file whose size and modification time are unchanged is not even read.
@@ -24,15 +24,16 @@ from specbook.config import BookConfig
 from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import NotFoundError, SpecbookError, UsageError
+from specbook.lint import verdicts
 from specbook.lint.engine import Linter, LintResult, sort_findings
 from specbook.lint.facts import DocFacts, Ref, facts_of
 from specbook.lint.finding import Finding
 from specbook.model import Span
 from specbook.parse import parse
 
-CACHE_NAME = "lint-cache.json"
+CACHE_NAME = "lint-cache.db"
 MEMO_NAME = "lint-last.json"  # the whole last result, reused when nothing changed
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -132,9 +133,9 @@ def _lint_one(
     )
 
 
-def _lint_chunk(items: list[tuple[str, str]]) -> list[Any]:
+def _lint_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
     linter: Linter = _WORKER["linter"]
-    return [_lint_one(linter, Path(p), rel) for p, rel in items]
+    return [_lint_one(linter, Path(p), rel) for p, rel in items], verdicts.drain()
 
 
 # -- the cache -------------------------------------------------------------------------
@@ -180,34 +181,130 @@ def _cache_path(config: BookConfig) -> Path | None:
     return None if config.root is None else config.root / ".specbook" / CACHE_NAME
 
 
-def _load_cache(path: Path | None, key: str) -> dict[str, Any]:
-    if path is None:
-        return {}
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get("key") != key:
-        return {}
-    files = data.get("files")
-    return files if isinstance(files, dict) else {}
+class _Cache:
+    """The per-file cache: one SQLite row per file, so that a run reads only the columns
+    it needs (a one-file lint reads every document's ID, requirement IDs and supersede
+    links, not their findings) and writes only the rows that changed.
+
+    Every failure (a damaged file, a read-only folder, a lock held too long) makes it
+    behave as an empty cache that keeps nothing: a cache only ever costs time.
+    """
+
+    def __init__(self, path: Path | None, key: str) -> None:
+        self.db: Any = None
+        if path is None:
+            return
+        import sqlite3
+
+        self._error: type[Exception] = sqlite3.Error
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=OFF")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (version INTEGER, key TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, mtime INTEGER,"
+                " size INTEGER, hash TEXT, id TEXT, kind TEXT, status TEXT, reqs TEXT,"
+                " links TEXT, findings TEXT, facts TEXT)"
+            )
+            db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, value TEXT)")
+            row = db.execute("SELECT version, key FROM meta").fetchone()
+            if row != (CACHE_VERSION, key):
+                # another specbook, other rules or another config: start afresh
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("DELETE FROM meta")
+                db.execute("DELETE FROM files")
+                db.execute("DELETE FROM verdicts")
+                db.execute("INSERT INTO meta VALUES (?, ?)", (CACHE_VERSION, key))
+                db.execute("COMMIT")
+            self.db = db
+        except (OSError, sqlite3.Error):
+            self.db = None
+
+    def full(self) -> dict[str, tuple[Any, ...]]:
+        """``rel -> (mtime, size, hash, findings JSON, facts JSON)`` of every file."""
+        return {r[0]: r[1:] for r in self._select("rel, mtime, size, hash, findings, facts")}
+
+    def light(self) -> dict[str, tuple[Any, ...]]:
+        """``rel -> (mtime, size, hash, id, kind, status, reqs, links)`` of every file."""
+        return {
+            r[0]: r[1:]
+            for r in self._select("rel, mtime, size, hash, id, kind, status, reqs, links")
+        }
+
+    def entry(self, rel: str) -> tuple[Any, ...] | None:
+        rows = self._select("rel, mtime, size, hash, findings, facts", rel)
+        return rows[0][1:] if rows else None
+
+    def _select(self, columns: str, rel: str | None = None) -> list[Any]:
+        if self.db is None:
+            return []
+        try:
+            if rel is None:
+                return list(self.db.execute(f"SELECT {columns} FROM files"))
+            return list(self.db.execute(f"SELECT {columns} FROM files WHERE rel = ?", (rel,)))
+        except self._error:
+            return []
+
+    def verdict(self, key: str) -> str | None:
+        """A remembered checker answer (see :mod:`specbook.lint.verdicts`)."""
+        try:
+            row = self.db.execute("SELECT value FROM verdicts WHERE key = ?", (key,)).fetchone()
+        except self._error:
+            return None
+        return None if row is None else str(row[0])
+
+    def save(
+        self,
+        rows: list[tuple[Any, ...]],
+        touched: list[tuple[int, int, str]],
+        verdicts: dict[str, str],
+    ) -> None:
+        """Write new rows (see :func:`_row`), new signatures of unchanged files and new
+        checker answers."""
+        if self.db is None or not (rows or touched or verdicts):
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+            self.db.executemany("UPDATE files SET mtime = ?, size = ? WHERE rel = ?", touched)
+            self.db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?)", verdicts.items())
+            self.db.execute("COMMIT")
+        except self._error:
+            with contextlib.suppress(self._error):
+                self.db.execute("ROLLBACK")
+
+    def close(self) -> None:
+        if self.db is not None:
+            with contextlib.suppress(self._error):
+                self.db.close()
 
 
-def _save_cache(path: Path | None, key: str, files: dict[str, Any]) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(
-            json.dumps(
-                {"version": CACHE_VERSION, "key": key, "files": files}, separators=(",", ":")
-            ),
-            encoding="utf-8",
-        )
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+def _row(
+    rel: str, sig: tuple[int, int], digest: str, findings_j: list[Any], facts_j: dict[str, Any]
+) -> tuple[Any, ...]:
+    links = [facts_j["by"], facts_j["sup"]]
+    return (
+        rel, sig[0], sig[1], digest, facts_j["id"], facts_j["kind"], facts_j["status"],
+        " ".join(facts_j["reqs"]), json.dumps(links) if links != [[], []] else "",
+        json.dumps(findings_j, separators=(",", ":")), json.dumps(facts_j, separators=(",", ":")),
+    )  # fmt: skip
+
+
+def _light_facts(rel: str, row: tuple[Any, ...]) -> DocFacts:
+    """What book rules need of a document they do not report on: its ID, requirement IDs
+    and supersede links (no references, no listed tests)."""
+    _, _, _, doc_id, kind, status, reqs, links = row
+    by: tuple[tuple[str, Span, int], ...] = ()
+    sup: tuple[tuple[str, Span, int], ...] = ()
+    if links:
+        by_j, sup_j = json.loads(links)
+        by = tuple((t, Span(*s), c) for t, s, c in by_j)
+        sup = tuple((t, Span(*s), c) for t, s, c in sup_j)
+    return DocFacts(rel, doc_id, kind, status, None, 1, frozenset(reqs.split()), (), by, sup)
 
 
 # -- running ---------------------------------------------------------------------------
@@ -250,53 +347,100 @@ def lint_files(
     jobs: int | None = None,
     use_memo: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    focus: Iterable[str] | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
     """Lint ``files`` as one book. Returns the result and, per file, what was linted.
 
     When nothing changed since the last run (same rules, same files with the same
     size and modification time) the last result is returned as it was, with an empty
     per-file map; pass ``use_memo=False`` when you need that map (``--fix``).
+
+    With ``focus`` (book-relative paths), only findings on those files are wanted:
+    ``specbook lint FILE``. The other files are still read for what book rules need
+    (IDs, requirement IDs, supersede links), from the cache where it is current, but
+    their own findings are neither loaded nor reported.
     """
     key = "|".join(
         (__version__, _code_fingerprint(linter), book_fingerprint(book), linter.fingerprint())
     )
+    wanted = None if focus is None else frozenset(focus)
     cache_path = _cache_path(book.config) if use_cache else None
-    memo_path = cache_path.with_name(MEMO_NAME) if cache_path is not None else None
-    sigs = _signatures(book, files)
+    memo_path = (
+        cache_path.with_name(MEMO_NAME) if cache_path is not None and wanted is None else None
+    )
+    stats = _stats(book, files)
     memo_key = key + _inputs_digest(linter) if memo_path is not None else key
     if memo_path is not None and use_memo:
+        sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
         memo = _load_memo(memo_path, memo_key, sigs)
         if memo is not None:
             return memo, {}
-    cached = _load_cache(cache_path, key)
+    cache = _Cache(cache_path, key)
+    try:
+        result, results = _run(
+            book, linter, stats, select, ignore, cache, use_cache, jobs, progress, wanted
+        )
+    finally:
+        cache.close()
+    if memo_path is not None:
+        sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
+        _save_memo(memo_path, memo_key, sigs, result)
+    return result, results
+
+
+def _run(
+    book: Book,
+    linter: Linter,
+    stats: list[tuple[Path | str, str, tuple[int, int]]],
+    select: list[str],
+    ignore: list[str],
+    cache: _Cache,
+    use_cache: bool,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+    wanted: frozenset[str] | None,
+) -> tuple[LintResult, dict[str, FileResult]]:
+    cached = cache.full() if wanted is None else cache.light()
     results: dict[str, FileResult] = {}
+    touched: list[tuple[int, int, str]] = []
     todo: list[tuple[Path | str, str]] = []
-    for p in files:
-        rel = book.rel(p)
+    for p, rel, sig in stats:
         entry = cached.get(rel)
         if entry is not None:
-            try:
-                st = os.stat(p)
-            except OSError:
+            light = wanted is not None and rel not in wanted
+            if (entry[0], entry[1]) != sig:
+                try:
+                    with open(p, "rb") as fh:
+                        digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+                except OSError:
+                    continue
+                if digest != entry[2]:
+                    todo.append((p, rel))
+                    continue
+                touched.append((sig[0], sig[1], rel))
+            if light:
+                results[rel] = FileResult(rel, sig, entry[2], [], _light_facts(rel, entry))
                 continue
-            sig = (st.st_mtime_ns, st.st_size)
-            if list(sig) == entry["sig"]:
-                results[rel] = _from_entry(rel, entry)
-                continue
-            try:
-                with open(p, "rb") as fh:
-                    digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
-            except OSError:
-                continue
-            if digest == entry["hash"]:
-                entry["sig"] = list(sig)
-                results[rel] = _from_entry(rel, entry)
-                continue
+            if wanted is not None:  # a named file: its whole entry
+                entry = cache.entry(rel)
+                if entry is None:
+                    todo.append((p, rel))
+                    continue
+            results[rel] = FileResult(
+                rel,
+                sig,
+                entry[2],
+                [_finding_p(rel, f) for f in json.loads(entry[3])],
+                _facts_p(rel, json.loads(entry[4])),
+            )
+            continue
         todo.append((p, rel))
 
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     done = 0
     raw: list[Any] = []
+    found: dict[str, str] = {}  # new checker answers
+    verdicts.attach(cache.verdict if cache.db is not None else None)
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         from concurrent.futures import ProcessPoolExecutor  # only big runs pay for the import
 
@@ -309,8 +453,9 @@ def lint_files(
             initializer=_init_worker,
             initargs=(book.config, select, ignore, linter.today),
         ) as pool:
-            for part in pool.map(_lint_chunk, chunks):
+            for part, answers in pool.map(_lint_chunk, chunks):
                 raw.extend(part)
+                found.update(answers)
                 done += len(part)
                 if progress:
                     progress(done, len(todo))
@@ -320,6 +465,9 @@ def lint_files(
             done += 1
             if progress and done % 50 == 0:
                 progress(done, len(todo))
+    found.update(verdicts.drain())
+    verdicts.attach(None)
+    rows: list[tuple[Any, ...]] = []
     for item in raw:
         if item is None:
             continue
@@ -327,19 +475,20 @@ def lint_files(
         results[rel] = FileResult(
             rel, sig, digest, [_finding_p(rel, f) for f in findings_j], _facts_p(rel, facts_j)
         )
-        cached[rel] = {"sig": list(sig), "hash": digest, "findings": findings_j, "facts": facts_j}
-
-    if use_cache:
-        # keep entries of files not linted this time (a partial run must not forget the rest)
-        _save_cache(cache_path, key, cached)
+        rows.append(_row(rel, sig, digest, findings_j, facts_j))
+    # (rows of files not linted this time stay: a partial run must not forget the rest)
+    cache.save(rows, touched, found)
 
     findings: list[Finding] = []
     for fr in results.values():
-        findings.extend(fr.findings)
-    findings.extend(linter.lint_book([fr.facts for fr in results.values()], use_cache))
-    result = LintResult(sort_findings(findings), files=len(files), documents=len(results))
-    if memo_path is not None:
-        _save_memo(memo_path, memo_key, sigs, result)
+        if wanted is None or fr.rel in wanted:
+            findings.extend(fr.findings)
+    findings.extend(linter.lint_book([fr.facts for fr in results.values()], use_cache, wanted))
+    if wanted is not None:
+        findings = [f for f in findings if f.path in wanted]
+        count = sum(1 for rel in results if rel in wanted)
+        return LintResult(sort_findings(findings), files=len(wanted), documents=count), results
+    result = LintResult(sort_findings(findings), files=len(stats), documents=len(results))
     return result, results
 
 
@@ -356,14 +505,17 @@ def _inputs_digest(linter: Linter) -> str:
     return "|inputs=" + h.hexdigest()
 
 
-def _signatures(book: Book, files: Sequence[Path | str]) -> list[list[Any]]:
-    out: list[list[Any]] = []
+def _stats(
+    book: Book, files: Sequence[Path | str]
+) -> list[tuple[Path | str, str, tuple[int, int]]]:
+    """``(path, book-relative path, (mtime ns, size))`` of every file that exists."""
+    out: list[tuple[Path | str, str, tuple[int, int]]] = []
     for p in files:
         try:
             st = os.stat(p)
         except OSError:
             continue
-        out.append([book.rel(p), st.st_mtime_ns, st.st_size])
+        out.append((p, book.rel(p), (st.st_mtime_ns, st.st_size)))
     return out
 
 
@@ -392,16 +544,6 @@ def _save_memo(path: Path, key: str, sigs: list[list[Any]], result: LintResult) 
         os.replace(tmp, path)
     except OSError:
         pass
-
-
-def _from_entry(rel: str, entry: dict[str, Any]) -> FileResult:
-    return FileResult(
-        rel,
-        (entry["sig"][0], entry["sig"][1]),
-        entry["hash"],
-        [_finding_p(rel, f) for f in entry["findings"]],
-        _facts_p(rel, entry["facts"]),
-    )
 
 
 def apply_fixes(book: Book, result: LintResult, files: dict[str, FileResult]) -> list[str]:

@@ -378,7 +378,7 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     names = [str(n) for n in ctx.options.get("sections", DEFAULT_SECTIONS)]
     wanted: list[Any] = []
     statuses: dict[str, frozenset[str]] = {}
-    for d in book.docs:
+    for d in book.reported:
         kind = cfg.kinds.get(d.kind or "")
         if kind is None or d.status_canonical in (None, kind.statuses[0]):
             continue  # a draft is never approved: no need for the workflow

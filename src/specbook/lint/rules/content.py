@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.template import MUSTACHE, PROMPT
+from specbook.lint.verdicts import remember
 from specbook.model import Cell, CodeBlock, Document, Span, Table
 from specbook.text import is_placeholder, norm_heading, norm_key
 
@@ -131,7 +132,8 @@ def invalid_sql(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             continue
         if _templated(block.text, ctx):
             continue
-        problem = _sql_problem(block.text, _SQL[_language(block)])
+        text, dialect = block.text, _SQL[_language(block)]
+        problem = remember(f"sql.{dialect}", text, _sql_problem, text, dialect)
         if problem is None:
             continue
         what, line, col = problem
@@ -192,7 +194,7 @@ def invalid_yaml(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         text = block.text
         if not text.strip() or "{{" in text or "{%" in text:
             continue
-        problem = _yaml_problem(text)
+        problem = remember("yaml", text, _yaml_problem, text)
         if problem is None:
             continue
         what, line, col = problem
@@ -254,23 +256,31 @@ def invalid_dependency(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if not _inside(ranges, block.span.start):
             continue
         first_line = block.span.line + 1 if block.fenced else block.span.line
-        from packaging.requirements import InvalidRequirement, Requirement
-
         for i, raw in enumerate(_NEWLINE.split(block.text)):
             line = _HASH_COMMENT.sub("", _HTML_COMMENT.sub("", raw)).strip()
             if not line or _PIP_OPTION.match(line):
                 continue
-            try:
-                Requirement(line)
-            except InvalidRequirement as exc:
+            why = remember("requirement", line, _requirement_problem, line)
+            if why is not None:
                 if _templated(line, ctx):
                     continue
-                why = str(exc).splitlines()[0] if str(exc) else "not a requirement"
                 yield Report(
                     _line_span(doc, first_line + i),
                     f'"{_short(line, 60)}" is not a valid requirement specifier ({why}); '
                     f"write it like `package>=1.2` or `package==1.2.3`",
                 )
+
+
+@lru_cache(maxsize=1024)
+def _requirement_problem(line: str) -> str | None:
+    """Why ``line`` is not a PEP 508 requirement specifier, or ``None`` when it is one."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        Requirement(line)
+    except InvalidRequirement as exc:
+        return str(exc).splitlines()[0] if str(exc) else "not a requirement"
+    return None
 
 
 def _columns(table: Table, names: tuple[str, ...]) -> list[int]:

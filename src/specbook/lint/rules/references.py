@@ -30,6 +30,8 @@ def duplicate_id(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
         if len(docs) < 2:
             continue
         for d in docs:
+            if book.focus is not None and d.path not in book.focus:
+                continue
             others = ", ".join(o.path for o in docs if o is not d)
             line = d.id_span.line if d.id_span else 1
             col = d.id_column if d.id_span else 1
@@ -52,7 +54,7 @@ def dangling_reference(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport
     Fix: correct the ID, or write the missing document.
     """
     known = sorted(book.by_id)
-    for d in book.docs:
+    for d in book.reported:
         for r in d.references:
             targets = book.by_id.get(r.target)
             if not targets:
@@ -94,7 +96,7 @@ def supersede_asymmetry(book: BookFacts, ctx: RuleContext) -> Iterator[BookRepor
     Fix: add the missing sentence to the other document (`specbook supersede OLD
     NEW` edits both).
     """
-    for d in book.docs:
+    for d in book.reported:
         for mine, theirs, says, missing in (
             ("superseded_by", "supersedes", "is superseded by", "supersedes"),
             ("supersedes", "superseded_by", "supersedes", "is superseded by"),

@@ -73,6 +73,8 @@ def dangling_tag(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     Fix: point the tag at the requirement the test checks (`specbook show SPEC-001`
     lists them), or add the requirement to the spec.
     """
+    if book.focus is not None:
+        return  # its findings are on code files, which a lint of named documents omits
     scan = _scan(book, ctx)
     if scan is None or not scan.tags:
         return
@@ -117,14 +119,14 @@ def missing_test(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     Fix: correct the name in the Testing Strategy, write the test, or untick the item
     until it exists.
     """
-    has_listed = any(d.listed_tests for d in book.docs)
+    has_listed = any(d.listed_tests for d in book.reported)
     if not has_listed:
         return
     scan = _scan(book, ctx)
     if scan is None or not scan.files:
         return  # no code here at all (a book kept apart from its code): nothing to judge
     skip: dict[str, frozenset[str]] = {}
-    for d in book.docs:
+    for d in book.reported:
         if not d.listed_tests:
             continue
         kind = ctx.config.kinds.get(d.kind) if d.kind else None

@@ -1,0 +1,56 @@
+"""Answers of the slow checkers, remembered by the text they were given.
+
+Checking a SQL block imports sqlglot, a YAML block PyYAML, a dependency line
+``packaging``: together about 0.3 s of start-up, far more than linting the file. Their
+answer depends only on the text checked, so a lint run keeps it in the lint cache
+(``.specbook/lint-cache.db``, keyed like the rest of it by specbook's version, code
+and rule configuration); editing a document's prose then costs no such import.
+
+A run attaches a lookup (:func:`attach`), rules call :func:`remember`, and the run
+saves what :func:`drain` returns. Without an attached lookup (``--no-cache``, worker
+processes) answers are only collected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+_lookup: Callable[[str], str | None] | None = None
+_new: dict[str, str] = {}
+
+
+def attach(lookup: Callable[[str], str | None] | None) -> None:
+    """Answer :func:`remember` from ``lookup`` (key to JSON text, or None) from now on."""
+    global _lookup
+    _lookup = lookup
+    _new.clear()
+
+
+def drain() -> dict[str, str]:
+    """The answers computed since :func:`attach` (key to JSON text), forgotten here."""
+    out = dict(_new)
+    _new.clear()
+    return out
+
+
+def remember(kind: str, text: str, compute: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``compute(*args, **kwargs)``, or its remembered answer for ``text`` (what the answer
+    depends on) under ``kind``. The answer must survive JSON (tuples come back as lists).
+    """
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+    key = f"{kind}:{digest.hexdigest()}"
+    known = _new.get(key)
+    if known is None and _lookup is not None:
+        known = _lookup(key)
+    if known is not None:
+        value: Any = json.loads(known)
+        return value  # type: ignore[no-any-return]
+    answer = compute(*args, **kwargs)
+    _new[key] = json.dumps(answer, separators=(",", ":"))
+    return answer
