@@ -20,6 +20,7 @@ from specbook.edit.atomic import create_new
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import UsageError
 from specbook.parse import parse
+from specbook.state import make_state_dir
 from specbook.templates import template_bytes
 from specbook.text import slugify
 
@@ -45,7 +46,7 @@ def git_user_name(cwd: Path) -> str | None:
 def book_lock(book: Book) -> Iterator[None]:
     """An exclusive lock on the book (``.specbook/lock``) across processes."""
     folder = book.root / ".specbook"
-    folder.mkdir(exist_ok=True)
+    make_state_dir(folder)
     fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

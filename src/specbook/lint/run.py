@@ -30,6 +30,7 @@ from specbook.lint.facts import DocFacts, Ref, facts_of
 from specbook.lint.finding import Finding
 from specbook.model import Span
 from specbook.parse import parse
+from specbook.state import make_state_dir
 
 CACHE_NAME = "lint-cache.db"
 MEMO_NAME = "lint-last.json"  # the whole last result, reused when nothing changed
@@ -198,7 +199,7 @@ class _Cache:
 
         self._error: type[Exception] = sqlite3.Error
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_state_dir(path.parent)
             db = sqlite3.connect(path, timeout=10, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from specbook.errors import SpecbookError
+from specbook.state import make_state_dir
 from specbook.store.base import (
     SCHEMA_VERSION,
     DocSummary,
@@ -111,7 +112,7 @@ class SQLiteStore:
 
     def _open(self) -> sqlite3.Connection:
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            make_state_dir(Path(self.path).parent)
         try:
             db = sqlite3.connect(
                 self.path,

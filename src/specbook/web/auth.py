@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specbook.errors import ConfigError
+from specbook.state import make_state_dir
 
 ITERATIONS = 120_000
 SESSION_SECONDS = 12 * 3600
@@ -132,7 +133,7 @@ def portal_secret(root: Path) -> bytes:
         pass
     key = secrets.token_bytes(32)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_state_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key)

@@ -30,6 +30,7 @@ from specbook.config import BookConfig, KindConfig
 from specbook.lint.facts import BookFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
 from specbook.model import Document, ReviewEntry, Section
+from specbook.state import make_state_dir
 from specbook.text import is_placeholder, norm_heading
 
 CACHE_NAME = "approval-cache.json"
@@ -480,7 +481,7 @@ def _touched_since(root: Path, old: str, new: str) -> set[str] | None:
 
 def _save(path: Path, key: str, head: str, files: dict[str, Any]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_state_dir(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"key": key, "head": head, "files": files}), encoding="utf-8")
         os.replace(tmp, path)
