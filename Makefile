@@ -12,7 +12,8 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint typecheck bench clean chromium postgresql
 
-$(STAMP): pyproject.toml
+# (setup.py builds the C scanner in place; an edited C file is rebuilt by the same install)
+$(STAMP): pyproject.toml setup.py src/specbook/parse/_cscan.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

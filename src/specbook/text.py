@@ -12,6 +12,8 @@ _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[ivxlc]+[.)]|[a-z][.)])\s+",
 
 def fold(text: str) -> str:
     """Case-fold and strip accents: ``Sévérité`` -> ``severite``."""
+    if text.isascii():  # (the same, faster: nothing to decompose, casefold is lower)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -295,6 +295,10 @@ def event_blocks(text: str) -> Blocks:
 # The fast scanner (specbook.parse.fast), when present, returns Blocks or None to defer.
 _fast_scan: Callable[[bytes], Blocks | None] | None = None
 
+# Builds a Span (or a Cell) without the Python-level __new__ of a named tuple: the same
+# object, made faster.
+_new_span = tuple.__new__
+
 
 class _Parser:
     def __init__(self, data: bytes, path: str | None, ctx: ParseContext) -> None:
@@ -304,20 +308,10 @@ class _Parser:
         self.dec = _Decoded(data)
         self.work = self.dec.work
         self.problems: list[Problem] = []
-        self.line_starts = _line_starts(data)
-        self._plain = not self.dec._shift_at
-        self._base = self.dec.base
-
-    # -- spans -----------------------------------------------------------------------
-    def span(self, start: int, end: int) -> Span:
-        """A span from offsets in :attr:`work`."""
-        if self._plain:
-            s, e = start + self._base, end + self._base
-        else:
-            s, e = self.dec.map(start), self.dec.map(end)
-        ls = self.line_starts
-        last = e - 1 if e > s else e
-        return Span(s, e, bisect_right(ls, s), bisect_right(ls, last))
+        self.line_starts = _line_index(data)
+        # A span from offsets in :attr:`work` (hundreds per document: a closure over the
+        # line index, the plainest for a file without a BOM or invalid bytes).
+        self.span: Callable[[int, int], Span] = _spans(self.line_starts, self.dec)
 
     def text_of(self, start: int, end: int) -> str:
         return self.work[start:end].decode("utf-8", "replace")
@@ -421,10 +415,10 @@ class _Parser:
             status_canonical=canonical,
             type=type_field.value if type_field else None,
             fields=tuple(fields),
-            encoding=_encoding(self.data, self.dec),
+            encoding=_encoding(self.data, self.dec, self.line_starts),
             problems=tuple(self.problems),
             source=self.data,
-            line_starts=tuple(self.line_starts),
+            line_starts=self.line_starts,
             parts=_Parts(self, heads, blocks, opaque, kind_name, doc_id),
         )
 
@@ -717,7 +711,7 @@ class _Parser:
         doc_id: str | None,
     ) -> list[Reference]:
         out = []
-        for m in self.ctx.ref_re.finditer(work):
+        for m in _find_refs(self.ctx, work):
             s = m.start()
             if opaque and _inside(opaque, s):
                 continue
@@ -811,6 +805,26 @@ class _Parser:
             if stem:
                 return stem
         return ""
+
+
+def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], Span]:
+    """The span function of a parse: offsets in ``dec.work`` to a :class:`Span` of the file."""
+    ls = line_starts
+    if not dec._shift_at and not dec.base:
+
+        def span(start: int, end: int) -> Span:
+            last = end - 1 if end > start else end
+            return _new_span(Span, (start, end, bisect_right(ls, start), bisect_right(ls, last)))
+
+    else:
+        to_file = dec.map
+
+        def span(start: int, end: int) -> Span:
+            s, e = to_file(start), to_file(end)
+            last = e - 1 if e > s else e
+            return _new_span(Span, (s, e, bisect_right(ls, s), bisect_right(ls, last)))
+
+    return span
 
 
 class _Parts:
@@ -907,9 +921,10 @@ class _Parts:
         for ts, te, rows in self.blocks.tables:
             if not rows:
                 continue
-            header = tuple(Cell(t.strip(), span(cs, ce)) for t, cs, ce in rows[0])
+            header = tuple(_new_span(Cell, (t.strip(), span(cs, ce))) for t, cs, ce in rows[0])
             body = tuple(
-                tuple(Cell(t.strip(), span(cs, ce)) for t, cs, ce in row) for row in rows[1:]
+                tuple(_new_span(Cell, (t.strip(), span(cs, ce))) for t, cs, ce in row)
+                for row in rows[1:]
             )
             row_spans = tuple(
                 span(row[0][1], row[-1][2]) if row else span(ts, ts) for row in rows[1:]
@@ -945,17 +960,21 @@ class _Parts:
         return tuple(self.p._review_history(self.heads, self._tables))
 
 
-def _line_starts(data: bytes) -> list[int]:
+def _line_starts(data: bytes) -> tuple[int, ...]:
     """Offsets where each line starts (lines end at CRLF, CR or LF, as CommonMark says)."""
     if b"\r" not in data:
         # all in C: the running sum of line lengths plus their newlines
         starts = list(accumulate(map(_PLUS_ONE, map(len, data.split(b"\n"))), initial=0))
         starts.pop()
-        return starts
-    return [0, *[m.end() for m in _NEWLINE.finditer(data)]]
+        return tuple(starts)
+    return (0, *[m.end() for m in _NEWLINE.finditer(data)])
 
 
 _PLUS_ONE = (1).__add__
+
+# The line index: _line_starts, or the same in C (specbook.parse._cscan.line_starts), which
+# specbook.parse puts here when it is built.
+_line_index: Callable[[bytes], tuple[int, ...]] = _line_starts
 
 
 def _drop(collectors: list[list[str]], parts: list[str]) -> None:
@@ -984,6 +1003,33 @@ def _review_col(header: str) -> str:
     if k in ("feedback", "note", "notes", "comment", "comments", "remarks"):
         return "feedback"
     return k
+
+
+def _find_refs(ctx: ParseContext, work: bytes) -> list[re.Match[bytes]]:
+    """``list(ctx.ref_re.finditer(work))``, faster.
+
+    A match of ref_re starts with one of ``ctx.ref_heads`` (a kind prefix and its hyphen),
+    so ref_re is tried only where ``bytes.find`` finds one, from left to right and never
+    inside the last match, as finditer does; finditer's attempts anywhere else would fail.
+    """
+    starts: set[int] = set()
+    for head in ctx.ref_heads:
+        i = work.find(head)
+        while i >= 0:
+            starts.add(i)
+            i = work.find(head, i + 1)
+    out: list[re.Match[bytes]] = []
+    if not starts:
+        return out
+    match = ctx.ref_re.match
+    end = 0
+    for i in sorted(starts):
+        if i >= end:
+            m = match(work, i)
+            if m is not None:
+                out.append(m)
+                end = m.end()
+    return out
 
 
 def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
@@ -1036,10 +1082,14 @@ def _fence_closed(work: bytes, s: int, e: int) -> bool:
     return len(last_line) >= n and last_line == ch * len(last_line)
 
 
-def _encoding(data: bytes, dec: _Decoded) -> Encoding:
-    crlf = data.count(b"\r\n")
-    cr = data.count(b"\r") - crlf
-    lf = data.count(b"\n") - crlf
+def _encoding(data: bytes, dec: _Decoded, line_starts: tuple[int, ...]) -> Encoding:
+    if b"\r" in data:
+        crlf = data.count(b"\r\n")
+        cr = data.count(b"\r") - crlf
+        lf = data.count(b"\n") - crlf
+    else:  # every line but the first starts after a newline
+        crlf = cr = 0
+        lf = len(line_starts) - 1
     kinds = [name for name, count in (("crlf", crlf), ("cr", cr), ("lf", lf)) if count]
     newline = kinds[0] if len(kinds) == 1 else ("mixed" if kinds else "none")
     return Encoding(

@@ -1,0 +1,1648 @@
+/* specbook.parse._cscan: specbook.parse.fast.scan in C.
+ *
+ * scan(work: bytes) -> None | (headings, items, tables, codes, html, links)
+ * line_starts(data: bytes) -> tuple of line start offsets (core._line_starts)
+ *
+ * scan is a line-by-line port of fast.py's block scanner (without its bulk path for runs
+ * of one-line bullet items, which gives what the line-by-line path gives). The rule:
+ * whenever it returns a tuple, that tuple is equal, element for element, to the Blocks
+ * that fast.scan returns for the same input; whenever it is not sure it returns None and
+ * the caller asks fast.scan (and then pyromark). It gives up in more cases than fast.py:
+ * on input that is not valid UTF-8, on inline content that is not "easy" in the sense of
+ * fast.py's _EASY pattern (fast.py then goes the long way through _inline; here that is a
+ * bail, so `links` and `html` are always empty), and on any line that starts with "<"
+ * (HTML, or an autolink, which is never easy). All decisions are made on ASCII bytes;
+ * texts are decoded as UTF-8 only after the whole input was checked to be valid UTF-8.
+ *
+ * tests/test_cscan.py holds it to fast.py (real, generated, random and edited documents).
+ * Each function below names the fast.py function or regular expression it mirrors.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define BAIL (-1) /* give up: return None */
+#define ERR (-2)  /* a Python exception is set (MemoryError) */
+
+#define TRY(x)                                                                                   \
+    do {                                                                                         \
+        int r_ = (x);                                                                            \
+        if (r_ < 0)                                                                              \
+            return r_;                                                                           \
+    } while (0)
+
+typedef Py_ssize_t ssz;
+typedef unsigned char uchar;
+
+typedef struct {
+    ssz level, start, end;
+    ssz cs, ce; /* the inline content in work */
+} Head;
+
+typedef struct {
+    ssz start, end;
+    ssz ms;        /* task marker start */
+    ssz rs, re;    /* the first line's inline content in work (fast.py's item_raw) */
+    int marker;    /* has a task marker */
+    int checked;   /* the task marker is checked */
+    PyObject *extra; /* texts of later lines / paragraphs (fast.py's item_extra), or NULL */
+} Item;
+
+typedef struct {
+    ssz s, e;
+} Range;
+
+typedef struct {
+    ssz col;     /* content column */
+    ssz opened;  /* item index */
+    int collecting;
+} Open;
+
+typedef struct {
+    const uchar *w;
+    ssz total;
+    int ascii;
+    int has_tab;
+
+    Head *heads;
+    ssz nheads, cheads;
+    Item *items;
+    ssz nitems, citems;
+    Range *para; /* the open paragraph's lines */
+    ssz npara, cpara;
+    int para_open;
+    ssz para_item;
+    int para_first;
+    Open *open; /* open list items, outermost first */
+    ssz depth, cdepth;
+    Range *rows; /* a table's body rows */
+    ssz nrows, crows;
+
+    PyObject *tables;
+    PyObject *codes;
+    uchar *buf;  /* scratch: a paragraph's lines joined */
+    uchar *buf2; /* scratch: a text less its markup */
+} S;
+
+/* -- helpers -------------------------------------------------------------------------- */
+
+static int
+grow(void **p, ssz *cap, size_t size)
+{
+    ssz nc = *cap ? *cap * 2 : 32;
+    void *q = PyMem_Realloc(*p, (size_t)nc * size);
+    if (q == NULL) {
+        PyErr_NoMemory();
+        return ERR;
+    }
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+#define RESERVE(ptr, n, cap)                                                                     \
+    do {                                                                                         \
+        if ((n) >= (cap))                                                                        \
+            TRY(grow((void **)&(ptr), &(cap), sizeof(*(ptr))));                                  \
+    } while (0)
+
+static inline int
+is_digit(uchar c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static inline int
+is_alpha(uchar c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline int
+is_alnum(uchar c)
+{
+    return is_digit(c) || is_alpha(c);
+}
+
+/* fast.py's _SPECIALS: ` * _ [ ] < & \ ~ */
+static uchar SPECIAL[256];
+/* fast.py's _ITEM_SUSPECT: < > # ` ~ - + * _ [ 0-9 | : */
+static uchar SUSPECT[256];
+
+static void
+init_tables(void)
+{
+    const char *sp = "`*_[]<&\\~";
+    const char *su = "<>#`~-+*_[0123456789|:";
+    for (; *sp; sp++)
+        SPECIAL[(uchar)*sp] = 1;
+    for (; *su; su++)
+        SUSPECT[(uchar)*su] = 1;
+}
+
+static int
+all_spaces(const uchar *s, ssz n)
+{
+    for (ssz i = 0; i < n; i++)
+        if (s[i] != ' ')
+            return 0;
+    return 1;
+}
+
+/* Whether s is pure ASCII; else whether it is valid UTF-8 as Python's strict decoder
+   reads it (no overlong forms, no surrogates, nothing past U+10FFFF). */
+static int
+check_utf8(const uchar *s, ssz n, int *ascii)
+{
+    ssz i = 0;
+    *ascii = 1;
+    while (i + 8 <= n) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        if (v & UINT64_C(0x8080808080808080))
+            break;
+        i += 8;
+    }
+    while (i < n) {
+        uchar c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        *ascii = 0;
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
+                return 0;
+            i += 2;
+        }
+        else if (c >= 0xE0 && c <= 0xEF) {
+            if (i + 2 >= n)
+                return 0;
+            uchar c1 = s[i + 1];
+            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
+                return 0;
+            if (c == 0xE0 && c1 < 0xA0)
+                return 0; /* overlong */
+            if (c == 0xED && c1 > 0x9F)
+                return 0; /* surrogate */
+            i += 3;
+        }
+        else if (c >= 0xF0 && c <= 0xF4) {
+            if (i + 3 >= n)
+                return 0;
+            uchar c1 = s[i + 1];
+            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+                return 0;
+            if (c == 0xF0 && c1 < 0x90)
+                return 0; /* overlong */
+            if (c == 0xF4 && c1 > 0x8F)
+                return 0; /* past U+10FFFF */
+            i += 4;
+        }
+        else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A tuple of ints, strings, None, booleans and such tuples can never be part of a
+   reference cycle: the garbage collector itself untracks it at its first look. Doing it
+   at once spares the collections that the many tuples of a scan would trigger. */
+static inline PyObject *
+untracked(PyObject *tup)
+{
+    PyObject_GC_UnTrack(tup);
+    return tup;
+}
+
+static PyObject *
+mkstr(S *st, const uchar *p, ssz n)
+{
+    if (st->ascii) {
+        PyObject *u = PyUnicode_New(n, 127);
+        if (u != NULL && n)
+            memcpy(PyUnicode_1BYTE_DATA(u), p, (size_t)n);
+        return u;
+    }
+    return PyUnicode_DecodeUTF8((const char *)p, n, "strict");
+}
+
+/* -- block-level patterns --------------------------------------------------------------- */
+
+/* _THEMATIC: ([-*_])(?: *\1){2,} *\Z */
+static int
+thematic(const uchar *s, ssz n)
+{
+    if (n < 3)
+        return 0;
+    uchar ch = s[0];
+    if (ch != '-' && ch != '*' && ch != '_')
+        return 0;
+    ssz count = 0;
+    for (ssz i = 0; i < n; i++) {
+        if (s[i] == ch)
+            count++;
+        else if (s[i] != ' ')
+            return 0;
+    }
+    return count >= 3;
+}
+
+/* _DELIM_LIKE: [ :|-]*\Z */
+static int
+delim_like(const uchar *s, ssz n)
+{
+    for (ssz i = 0; i < n; i++) {
+        uchar c = s[i];
+        if (c != ' ' && c != ':' && c != '|' && c != '-')
+            return 0;
+    }
+    return 1;
+}
+
+/* _ITEM_START: (?:[-+*]|[0-9]{1,9}[.)])(?: |\Z) */
+static int
+item_start(const uchar *s, ssz n)
+{
+    ssz k;
+    if (n == 0)
+        return 0;
+    if (s[0] == '-' || s[0] == '+' || s[0] == '*') {
+        k = 1;
+    }
+    else {
+        k = 0;
+        while (k < n && k < 10 && is_digit(s[k]))
+            k++;
+        if (k == 0 || k > 9 || k >= n || (s[k] != '.' && s[k] != ')'))
+            return 0;
+        k++;
+    }
+    return k == n || s[k] == ' ';
+}
+
+/* _REFDEF: \[(?:\^|[^\]]*\]:(?: *\Z| *<| *\S+ *\Z| *\S+ +["'(])) on a line (no newline;
+   a tab makes the caller give up before this is asked). */
+static int
+refdef(const uchar *s, ssz n)
+{
+    if (n < 2 || s[0] != '[')
+        return 0;
+    if (s[1] == '^')
+        return 1;
+    ssz i = 1;
+    while (i < n && s[i] != ']')
+        i++;
+    if (i + 1 >= n || s[i + 1] != ':')
+        return 0;
+    i += 2;
+    while (i < n && s[i] == ' ')
+        i++;
+    if (i == n || s[i] == '<')
+        return 1;
+    while (i < n && s[i] != ' ' && s[i] != '\t')
+        i++;
+    ssz sp = i;
+    while (i < n && s[i] == ' ')
+        i++;
+    if (i == n)
+        return 1;
+    return i > sp && (s[i] == '"' || s[i] == '\'' || s[i] == '(');
+}
+
+/* _delim_count / _DELIM_ROW:  *\|(?: *:?-+:? *\|)*(?: *:?-+:? *\|?) *\Z
+   The number of cells, or -1 if the line is no delimiter row. */
+static ssz
+delim_count(const uchar *s, ssz n)
+{
+    ssz i = 0;
+    while (i < n && s[i] == ' ')
+        i++;
+    if (i >= n || s[i] != '|')
+        return -1;
+    i++;
+    ssz e = n;
+    while (e > i && s[e - 1] == ' ')
+        e--;
+    if (e > i && s[e - 1] == '|')
+        e--;
+    ssz cells = 0;
+    for (;;) {
+        /* one cell:  *:?-+:? *  up to the next pipe or e */
+        ssz j = i;
+        while (j < e && s[j] == ' ')
+            j++;
+        if (j < e && s[j] == ':')
+            j++;
+        ssz d = j;
+        while (j < e && s[j] == '-')
+            j++;
+        if (j == d)
+            return -1;
+        if (j < e && s[j] == ':')
+            j++;
+        while (j < e && s[j] == ' ')
+            j++;
+        cells++;
+        if (j == e)
+            return cells;
+        if (s[j] != '|')
+            return -1;
+        i = j + 1;
+    }
+}
+
+/* -- inline ------------------------------------------------------------------------------ */
+
+/* _EASY (table=0) and _EASY_TABLE (table=1), a possessive (...)*+\Z: at each position the
+   first alternative that matches is taken, and the content is easy when that reaches
+   the end. 0: not easy; EASY_PLAIN: easy, without code spans or strong text (its text
+   is itself); EASY_MARKUP: easy, with some (see clean()). */
+#define EASY_PLAIN 1
+#define EASY_MARKUP 2
+
+static int
+easy(const uchar *s, ssz n, int table)
+{
+    ssz p = 0;
+    int markup = 0;
+    while (p < n) {
+        uchar c = s[p];
+        if (!SPECIAL[c]) {
+            p++;
+            continue;
+        }
+        switch (c) {
+        case '`': {
+            /* (?<!`)`[^`*\n ](?:[^`*\n]*[^`*\n ])?`(?!`)  (and no | in a table) */
+            if (p > 0 && s[p - 1] == '`')
+                return 0;
+            if (p + 1 >= n)
+                return 0;
+            uchar c1 = s[p + 1];
+            if (c1 == '`' || c1 == '*' || c1 == '\n' || c1 == ' ' || (table && c1 == '|'))
+                return 0;
+            ssz q = p + 2;
+            while (q < n && s[q] != '`' && s[q] != '*' && s[q] != '\n' && !(table && s[q] == '|'))
+                q++;
+            if (q >= n || s[q] != '`' || s[q - 1] == ' ')
+                return 0;
+            if (q + 1 < n && s[q + 1] == '`')
+                return 0;
+            p = q + 1;
+            markup = 1;
+            break;
+        }
+        case '*': {
+            /* (?<![^ \n(])\*\*(?=[A-Za-z0-9])[^`*_\[\]<&\\~]*?(?<=[A-Za-z0-9])\*\*
+               (?=[ \n:,;.)]|\Z)  (with | as a boundary, and no | or \n inside, in a table) */
+            if (p > 0) {
+                uchar b = s[p - 1];
+                if (b != ' ' && b != '\n' && b != '(' && !(table && b == '|'))
+                    return 0;
+            }
+            if (p + 2 >= n || s[p + 1] != '*' || !is_alnum(s[p + 2]))
+                return 0;
+            ssz q = p + 2;
+            while (q < n && !SPECIAL[s[q]] && !(table && (s[q] == '|' || s[q] == '\n')))
+                q++;
+            if (q + 1 >= n || s[q] != '*' || s[q + 1] != '*' || !is_alnum(s[q - 1]))
+                return 0;
+            if (q + 2 < n) {
+                uchar a = s[q + 2];
+                if (a != ' ' && a != '\n' && a != ':' && a != ',' && a != ';' && a != '.' &&
+                    a != ')' && !(table && a == '|'))
+                    return 0;
+            }
+            p = q + 2;
+            markup = 1;
+            break;
+        }
+        case '_': {
+            /* (?<=[A-Za-z0-9])_+(?=[A-Za-z0-9]) */
+            if (p == 0 || !is_alnum(s[p - 1]))
+                return 0;
+            ssz q = p;
+            while (q < n && s[q] == '_')
+                q++;
+            if (q >= n || !is_alnum(s[q]))
+                return 0;
+            p = q;
+            break;
+        }
+        case '<':
+            /* <(?![A-Za-z/!?]) */
+            if (p + 1 < n) {
+                uchar c1 = s[p + 1];
+                if (is_alpha(c1) || c1 == '/' || c1 == '!' || c1 == '?')
+                    return 0;
+            }
+            p++;
+            break;
+        case '&': {
+            /* &(?![#A-Za-z0-9]+;) */
+            ssz q = p + 1;
+            while (q < n && (s[q] == '#' || is_alnum(s[q])))
+                q++;
+            if (q > p + 1 && q < n && s[q] == ';')
+                return 0;
+            p++;
+            break;
+        }
+        case '[': {
+            /* \[(?!\^)[^`*_\[\]<&\\~\n]*\](?![(\[])  (and no | in a table) */
+            if (p + 1 < n && s[p + 1] == '^')
+                return 0;
+            ssz q = p + 1;
+            while (q < n && !SPECIAL[s[q]] && s[q] != '\n' && !(table && s[q] == '|'))
+                q++;
+            if (q >= n || s[q] != ']')
+                return 0;
+            if (q + 1 < n && (s[q + 1] == '(' || s[q + 1] == '['))
+                return 0;
+            p = q + 1;
+            break;
+        }
+        default: /* ] \ ~ */
+            return 0;
+        }
+    }
+    return markup ? EASY_MARKUP : EASY_PLAIN;
+}
+
+/* The text of easy content: less "**" and backticks (in easy content every "*" is half of
+   a "**" and every backtick delimits a code span). With `lines`, each line break and the
+   spaces around it become one space (fast.py's _NEWLINE_SPACES). Writes to out; returns
+   the length. */
+static ssz
+clean(const uchar *s, ssz n, uchar *out, int lines)
+{
+    ssz o = 0;
+    ssz i = 0;
+    while (i < n) {
+        uchar c = s[i];
+        if (c == '*' || c == '`') {
+            i++;
+            continue;
+        }
+        if (lines && (c == ' ' || c == '\n')) {
+            ssz j = i;
+            int nl = 0;
+            while (j < n && (s[j] == ' ' || s[j] == '\n')) {
+                nl |= s[j] == '\n';
+                j++;
+            }
+            if (nl) {
+                out[o++] = ' ';
+            }
+            else {
+                memcpy(out + o, s + i, (size_t)(j - i));
+                o += j - i;
+            }
+            i = j;
+            continue;
+        }
+        out[o++] = c;
+        i++;
+    }
+    return o;
+}
+
+/* The text of one line of inline content (fast.py's _texts / _line_text), or BAIL. */
+static int
+line_text(S *st, const uchar *s, ssz n, PyObject **out)
+{
+    int e = easy(s, n, 0);
+    if (!e)
+        return BAIL;
+    if (e == EASY_PLAIN) {
+        *out = mkstr(st, s, n);
+    }
+    else {
+        ssz m = clean(s, n, st->buf2, 0);
+        *out = mkstr(st, st->buf2, m);
+    }
+    return *out ? 0 : ERR;
+}
+
+/* -- paragraphs and items --------------------------------------------------------------- */
+
+/* fast.py's _para_text: the text of the open paragraph (into *out when need), or BAIL
+   when it holds anything but easy content that could make a link. */
+static int
+para_text(S *st, int need, PyObject **out)
+{
+    const uchar *w = st->w;
+    uchar *b = st->buf;
+    ssz n = 0;
+    for (ssz i = 0; i < st->npara; i++) {
+        if (i)
+            b[n++] = '\n';
+        ssz len = st->para[i].e - st->para[i].s;
+        memcpy(b + n, w + st->para[i].s, (size_t)len);
+        n += len;
+    }
+    while (n > 0 && b[n - 1] == ' ')
+        n--;
+    if (!need) {
+        if (memchr(b, '[', (size_t)n) == NULL && memchr(b, '<', (size_t)n) == NULL)
+            return 0;
+        return easy(b, n, 0) ? 0 : BAIL;
+    }
+    int e = easy(b, n, 0);
+    if (!e)
+        return BAIL;
+    if (e == EASY_PLAIN && st->npara == 1) {
+        *out = mkstr(st, b, n);
+    }
+    else {
+        ssz m = clean(b, n, st->buf2, st->npara > 1);
+        *out = mkstr(st, st->buf2, m);
+    }
+    return *out ? 0 : ERR;
+}
+
+/* fast.py's _close_para (the caller checks that it is due). */
+static int
+close_para(S *st)
+{
+    ssz item = st->para_item;
+    if (item < 0)
+        return para_text(st, 0, NULL);
+    PyObject *text = NULL;
+    TRY(para_text(st, 1, &text));
+    Item *it = &st->items[item];
+    if (st->para_first) {
+        /* the item's first paragraph goes on over more lines: its text replaces the
+           first line's */
+        it->re = it->rs;
+        Py_XDECREF(it->extra);
+        it->extra = PyList_New(0);
+        if (it->extra == NULL) {
+            Py_DECREF(text);
+            return ERR;
+        }
+    }
+    else if (it->extra == NULL) {
+        it->extra = PyList_New(0);
+        if (it->extra == NULL) {
+            Py_DECREF(text);
+            return ERR;
+        }
+    }
+    int r = PyList_Append(it->extra, text);
+    Py_DECREF(text);
+    return r < 0 ? ERR : 0;
+}
+
+/* para = None, closing it first when its text was not taken from its first line. */
+static int
+flush_para(S *st)
+{
+    if (st->para_open) {
+        st->para_open = 0;
+        if (st->npara > 1 || !st->para_first)
+            TRY(close_para(st));
+    }
+    return 0;
+}
+
+static int
+para_start(S *st, ssz s, ssz e)
+{
+    st->npara = 0;
+    RESERVE(st->para, st->npara, st->cpara);
+    st->para[0].s = s;
+    st->para[0].e = e;
+    st->npara = 1;
+    st->para_open = 1;
+    return 0;
+}
+
+static int
+para_add(S *st, ssz s, ssz e)
+{
+    RESERVE(st->para, st->npara, st->cpara);
+    st->para[st->npara].s = s;
+    st->para[st->npara].e = e;
+    st->npara++;
+    return 0;
+}
+
+/* fast.py's _close_items */
+static void
+close_items(S *st, ssz depth, ssz end)
+{
+    while (st->depth > depth) {
+        st->depth--;
+        st->items[st->open[st->depth].opened].end = end;
+    }
+}
+
+/* -- fenced code ----------------------------------------------------------------------- */
+
+static int
+add_code(S *st, ssz start, ssz end, PyObject *info, const uchar *text, ssz tlen)
+{
+    PyObject *t = mkstr(st, text, tlen);
+    if (t == NULL)
+        return ERR;
+    PyObject *a = PyLong_FromSsize_t(start);
+    PyObject *b = PyLong_FromSsize_t(end);
+    PyObject *tup = PyTuple_New(5);
+    if (a == NULL || b == NULL || tup == NULL) {
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        Py_XDECREF(tup);
+        Py_DECREF(t);
+        return ERR;
+    }
+    Py_INCREF(info);
+    Py_INCREF(Py_True);
+    PyTuple_SET_ITEM(tup, 0, a);
+    PyTuple_SET_ITEM(tup, 1, b);
+    PyTuple_SET_ITEM(tup, 2, info);
+    PyTuple_SET_ITEM(tup, 3, t);
+    PyTuple_SET_ITEM(tup, 4, Py_True);
+    int r = PyList_Append(st->codes, untracked(tup));
+    Py_DECREF(tup);
+    return r < 0 ? ERR : 0;
+}
+
+/* fast.py's _fence: the rest of a fenced code block, whose body starts at *ppos; sets
+   *ppos to the offset of the next line. */
+static int
+fence_body(S *st, ssz *ppos, uchar fch, ssz flen, ssz fcol, ssz findent, ssz fstart,
+           PyObject *info)
+{
+    const uchar *w = st->w;
+    ssz total = st->total;
+    int verbatim = !fcol && !findent;
+    ssz body_start = *ppos;
+    ssz pos = body_start;
+    uchar *parts = st->buf;
+    ssz np = 0;
+    while (pos < total) {
+        ssz ls = pos;
+        const uchar *nlp = memchr(w + ls, '\n', (size_t)(total - ls));
+        ssz le = nlp ? nlp - w : total;
+        ssz len = le - ls;
+        pos = le + 1;
+        ssz indent = 0;
+        while (indent < len && w[ls + indent] == ' ')
+            indent++;
+        if (indent < len) {
+            if (indent < fcol)
+                return BAIL; /* the list item ends, and the unclosed fence with it */
+            if (w[ls + indent] == fch && indent - fcol <= 3) {
+                ssz ce = le;
+                while (ce > ls + indent && w[ce - 1] == ' ')
+                    ce--;
+                if (ce - (ls + indent) >= flen) {
+                    ssz k = ls + indent;
+                    while (k < ce && w[k] == fch)
+                        k++;
+                    if (k == ce) {
+                        TRY(verbatim ? add_code(st, fstart, le, info, w + body_start,
+                                                ls - body_start)
+                                     : add_code(st, fstart, le, info, parts, np));
+                        *ppos = pos;
+                        return 0;
+                    }
+                }
+            }
+        }
+        if (st->has_tab && memchr(w + ls, '\t', (size_t)len) &&
+            (!verbatim || memchr(w + ls, fch, (size_t)len)))
+            return BAIL; /* tabs in indentation, or around a fence */
+        if (verbatim)
+            continue;
+        ssz rs = ls + fcol;
+        if (rs > le)
+            rs = le;
+        if (findent) {
+            ssz k = rs;
+            while (k < le && w[k] == ' ' && k - rs < findent)
+                k++;
+            rs = k;
+        }
+        if (le < total) {
+            memcpy(parts + np, w + rs, (size_t)(le - rs));
+            np += le - rs;
+            parts[np++] = '\n';
+        }
+        else if (indent < len || len - fcol >= 4) {
+            /* (a last line of up to 3 spaces, and no newline, is dropped) */
+            memcpy(parts + np, w + rs, (size_t)(le - rs));
+            np += le - rs;
+        }
+    }
+    /* unclosed: the block runs to the end of the document */
+    *ppos = pos;
+    if (verbatim) {
+        ssz ts = body_start < total ? body_start : total;
+        ssz te = total;
+        ssz last = te;
+        while (last > ts && w[last - 1] != '\n')
+            last--;
+        if (!(total > 0 && w[total - 1] == '\n') && te - last < 4 && all_spaces(w + last, te - last))
+            te = last;
+        return add_code(st, fstart, total, info, w + ts, te - ts);
+    }
+    return add_code(st, fstart, total, info, parts, np);
+}
+
+/* -- tables ------------------------------------------------------------------------------ */
+
+static PyObject *
+cell(PyObject *text, ssz s, ssz e)
+{
+    PyObject *a = PyLong_FromSsize_t(s);
+    PyObject *b = PyLong_FromSsize_t(e);
+    PyObject *tup = PyTuple_New(3);
+    if (text == NULL || a == NULL || b == NULL || tup == NULL) {
+        Py_XDECREF(text);
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        Py_XDECREF(tup);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(tup, 0, text);
+    PyTuple_SET_ITEM(tup, 1, a);
+    PyTuple_SET_ITEM(tup, 2, b);
+    return untracked(tup);
+}
+
+/* fast.py's _row: the cells of the row [ls, le), which starts with "|". ncols < 0 keeps
+   every cell, else the row is cut or padded (empty cells at rowend) to ncols. Without
+   `percell` the whole table is known to be easy (fast.py's `texts`); with it, each cell
+   kept must be easy on its own. (A cell's text is the same either way: stripping spaces
+   and dropping markup commute, since markup is never next to a space on its inner
+   side.) */
+static int
+mkrow(S *st, ssz ls, ssz le, ssz rowend, ssz ncols, int percell, PyObject **out)
+{
+    const uchar *line = st->w + ls;
+    ssz len = le - ls;
+    ssz bl = len;
+    while (bl > 0 && line[bl - 1] == ' ')
+        bl--;
+    if (bl < 2)
+        return BAIL;
+    int trailing = line[bl - 1] == '|';
+    ssz pipes = 0, tildes = 0;
+    for (ssz i = 0; i < bl; i++) {
+        pipes += line[i] == '|';
+        tildes += line[i] == '~';
+    }
+    if (percell && tildes > 1)
+        return BAIL; /* strikethrough across cells */
+    ssz nparts = pipes - (trailing ? 1 : 0); /* the pieces of the split, less the first */
+    ssz last_end = trailing ? -1 : ls + len;
+    if (ncols >= 0 && ncols < nparts) {
+        nparts = ncols;
+        last_end = -1;
+    }
+    ssz ncells = ncols > nparts ? ncols : nparts;
+    PyObject *row = PyList_New(ncells);
+    if (row == NULL)
+        return ERR;
+    ssz p = 1;
+    ssz o = ls + 1;
+    for (ssz k = 0; k < nparts; k++) {
+        ssz q = p;
+        while (q < bl && line[q] != '|')
+            q++;
+        ssz e = o + (q - p);
+        ssz a = p, b = q;
+        while (a < b && line[a] == ' ')
+            a++;
+        while (b > a && line[b - 1] == ' ')
+            b--;
+        int ez = EASY_MARKUP;
+        if (percell) {
+            ez = easy(line + a, b - a, 0);
+            if (!ez) {
+                Py_DECREF(row);
+                return BAIL;
+            }
+        }
+        PyObject *text;
+        if (ez == EASY_PLAIN || (memchr(line + a, '*', (size_t)(b - a)) == NULL &&
+                                 memchr(line + a, '`', (size_t)(b - a)) == NULL)) {
+            text = mkstr(st, line + a, b - a);
+        }
+        else {
+            ssz m = clean(line + a, b - a, st->buf2, 0);
+            text = mkstr(st, st->buf2, m);
+        }
+        PyObject *c = cell(text, o, k == nparts - 1 && last_end >= 0 ? last_end : e);
+        if (c == NULL) {
+            Py_DECREF(row);
+            return ERR;
+        }
+        PyList_SET_ITEM(row, k, c);
+        o = e + 1;
+        p = q + 1;
+    }
+    for (ssz k = nparts; k < ncells; k++) {
+        PyObject *c = cell(PyUnicode_New(0, 0), rowend, rowend);
+        if (c == NULL) {
+            Py_DECREF(row);
+            return ERR;
+        }
+        PyList_SET_ITEM(row, k, c);
+    }
+    *out = row;
+    return 0;
+}
+
+/* fast.py's _table: a table whose header row is [hs, he); the delimiter row starts at
+   *ppos. Sets *ppos to the offset of the line after the ones read. */
+static int
+table(S *st, ssz hs, ssz he, ssz *ppos)
+{
+    const uchar *w = st->w;
+    ssz total = st->total;
+    ssz pos = *ppos;
+    ssz ds = pos;
+    const uchar *nlp = memchr(w + ds, '\n', (size_t)(total - ds));
+    ssz de = nlp ? nlp - w : total;
+    pos = de + 1;
+    ssz ncols = delim_count(w + ds, de - ds);
+    if (ncols < 0)
+        return BAIL;
+    ssz body_start = pos;
+    st->nrows = 0;
+    while (pos < total) {
+        ssz ls = pos;
+        nlp = memchr(w + ls, '\n', (size_t)(total - ls));
+        ssz le = nlp ? nlp - w : total;
+        pos = le + 1;
+        if (le == ls)
+            break;
+        if (w[ls] != '|') {
+            if (!all_spaces(w + ls, le - ls))
+                return BAIL; /* the table would go on with this line */
+            break;
+        }
+        if (memchr(w + ls, '\t', (size_t)(le - ls)))
+            return BAIL;
+        RESERVE(st->rows, st->nrows, st->crows);
+        st->rows[st->nrows].s = ls;
+        st->rows[st->nrows].e = le;
+        st->nrows++;
+    }
+    /* fast.py reads the texts of all rows at once when the whole table is easy, else
+       cell by cell */
+    int percell = !easy(w + hs, he - hs, 1);
+    for (ssz i = 0; i < st->nrows && !percell; i++)
+        percell = !easy(w + st->rows[i].s, st->rows[i].e - st->rows[i].s, 1);
+
+    PyObject *rows = PyList_New(st->nrows + 1);
+    if (rows == NULL)
+        return ERR;
+    PyObject *row = NULL;
+    int r = mkrow(st, hs, he, he + 1, -1, percell, &row);
+    if (r < 0) {
+        Py_DECREF(rows);
+        return r;
+    }
+    PyList_SET_ITEM(rows, 0, row);
+    if (PyList_GET_SIZE(row) != ncols) {
+        Py_DECREF(rows);
+        return BAIL;
+    }
+    ssz end = body_start;
+    ssz rs = body_start;
+    for (ssz i = 0; i < st->nrows; i++) {
+        end = rs + (st->rows[i].e - st->rows[i].s) + 1;
+        r = mkrow(st, st->rows[i].s, st->rows[i].e, end <= total ? end : total, ncols, percell,
+                  &row);
+        if (r < 0) {
+            Py_DECREF(rows);
+            return r;
+        }
+        PyList_SET_ITEM(rows, i + 1, row);
+        rs = end;
+    }
+    PyObject *a = PyLong_FromSsize_t(hs);
+    PyObject *b = PyLong_FromSsize_t(end <= total ? end : total);
+    PyObject *tup = PyTuple_New(3);
+    if (a == NULL || b == NULL || tup == NULL) {
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        Py_XDECREF(tup);
+        Py_DECREF(rows);
+        return ERR;
+    }
+    PyTuple_SET_ITEM(tup, 0, a);
+    PyTuple_SET_ITEM(tup, 1, b);
+    PyTuple_SET_ITEM(tup, 2, rows);
+    r = PyList_Append(st->tables, tup);
+    Py_DECREF(tup);
+    if (r < 0)
+        return ERR;
+    *ppos = pos;
+    return 0;
+}
+
+/* -- the scan ---------------------------------------------------------------------------- */
+
+static int
+add_item(S *st, ssz start, int marker, int checked, ssz ms, ssz rs, ssz re)
+{
+    RESERVE(st->items, st->nitems, st->citems);
+    Item *it = &st->items[st->nitems++];
+    it->start = start;
+    it->end = 0;
+    it->marker = marker;
+    it->checked = checked;
+    it->ms = ms;
+    it->rs = rs;
+    it->re = re;
+    it->extra = NULL;
+    return 0;
+}
+
+/* fast.py's _scan, up to the texts */
+static int
+scan_blocks(S *st)
+{
+    const uchar *w = st->w;
+    ssz total = st->total;
+    ssz pos = 0; /* the offset of the next line */
+
+    while (pos < total) {
+        ssz ls = pos;
+        const uchar *nlp = memchr(w + ls, '\n', (size_t)(total - ls));
+        ssz le = nlp ? nlp - w : total;
+        ssz len = le - ls;
+        pos = le + 1;
+        if (len == 0) {
+            TRY(flush_para(st));
+            continue;
+        }
+        uchar c = w[ls];
+        ssz indent = 0;
+        if (c == ' ') {
+            while (indent < len && w[ls + indent] == ' ')
+                indent++;
+            if (indent == len) {
+                TRY(flush_para(st));
+                continue;
+            }
+            c = w[ls + indent];
+        }
+        if (st->has_tab && memchr(w + ls, '\t', (size_t)len))
+            return BAIL;
+        ssz sb = ls + indent; /* `stripped` is [sb, le) */
+        ssz slen = le - sb;
+
+        /* Which open items does this line continue (by indentation)? */
+        ssz depth, m, rel;
+        if (st->depth) {
+            depth = st->depth;
+            if (indent >= st->open[depth - 1].col) {
+                m = depth;
+                rel = indent - st->open[depth - 1].col;
+            }
+            else {
+                m = 0;
+                while (m < depth && st->open[m].col <= indent)
+                    m++;
+                rel = m ? indent - st->open[m - 1].col : indent;
+            }
+            if (rel >= 4) {
+                if (st->para_open && m == depth) {
+                    /* paragraph continuation, with the spaces past the item's column */
+                    TRY(para_add(st, sb - rel, le));
+                    continue;
+                }
+                return BAIL; /* indented code, or a lazy continuation line */
+            }
+        }
+        else {
+            depth = m = 0;
+            rel = indent;
+            if (indent >= 4) {
+                if (st->para_open) {
+                    TRY(para_add(st, ls, le));
+                    continue;
+                }
+                return BAIL; /* indented code */
+            }
+        }
+
+        /* -- block starts -- */
+        ssz marker_end = 0;
+        if (c == '#') {
+            ssz level = 0;
+            while (level < slen && w[sb + level] == '#')
+                level++;
+            if (level <= 6 && (level == slen || w[sb + level] == ' ')) {
+                if (m)
+                    return BAIL; /* a heading inside a list item */
+                TRY(flush_para(st));
+                if (depth)
+                    close_items(st, 0, ls);
+                ssz cs = sb + level, ce = le;
+                while (ce > cs && w[ce - 1] == ' ')
+                    ce--;
+                if (ce > cs && w[ce - 1] == '#') { /* a closing sequence? */
+                    ssz be = ce;
+                    while (be > cs && w[be - 1] == '#')
+                        be--;
+                    if (all_spaces(w + cs, be - cs)) {
+                        ce = cs;
+                    }
+                    else if (w[be - 1] == ' ') {
+                        ce = be;
+                        while (ce > cs && w[ce - 1] == ' ')
+                            ce--;
+                    }
+                }
+                RESERVE(st->heads, st->nheads, st->cheads);
+                Head *h = &st->heads[st->nheads++];
+                h->level = level;
+                h->start = sb;
+                h->end = le + 1;
+                h->cs = cs;
+                h->ce = ce;
+                continue;
+            }
+        }
+        else if (c == '-' || c == '*' || c == '+') {
+            if (slen < 2)
+                return BAIL; /* an empty list item, or a setext underline */
+            uchar c1 = w[sb + 1];
+            if (c1 == ' ') {
+                marker_end = 1;
+            }
+            else if (c != '+' && c1 == c && slen >= 3 && (w[sb + 2] == c || w[sb + 2] == ' ') &&
+                     thematic(w + sb, slen)) {
+                if (st->para_open || m)
+                    return BAIL; /* setext heading, or a break inside a list item */
+                if (depth)
+                    close_items(st, 0, ls);
+                continue;
+            }
+            else if (c == '-' && delim_like(w + sb, slen)) {
+                return BAIL; /* a table delimiter row or a setext underline */
+            }
+        }
+        else if (is_digit(c)) {
+            ssz k = 0;
+            while (k < slen && k < 10 && is_digit(w[sb + k]))
+                k++;
+            if (k <= 9 && k < slen && (w[sb + k] == '.' || w[sb + k] == ')')) {
+                ssz oe = k + 1;
+                if (oe < slen && w[sb + oe] == ' ') {
+                    /* (only a list starting at 1 may interrupt a paragraph) */
+                    long value = 0;
+                    for (ssz i = 0; i < k; i++)
+                        value = value * 10 + (w[sb + i] - '0');
+                    if (!st->para_open || m != depth || value == 1)
+                        marker_end = oe;
+                }
+                else if (oe >= slen) {
+                    return BAIL; /* an empty list item */
+                }
+            }
+        }
+        else if (c == '`' || c == '~') {
+            ssz k = 0;
+            while (k < slen && w[sb + k] == c)
+                k++;
+            if (k >= 3) {
+                ssz is = sb + k, ie = le;
+                if (c == '`' && memchr(w + is, '`', (size_t)(ie - is)))
+                    return BAIL; /* not a fence: inline code */
+                if (memchr(w + is, '\\', (size_t)(ie - is)) || memchr(w + is, '&', (size_t)(ie - is)))
+                    return BAIL; /* escapes or entities in the info string */
+                TRY(flush_para(st));
+                if (depth > m)
+                    close_items(st, m, ls);
+                while (is < ie && w[is] == ' ')
+                    is++;
+                while (ie > is && w[ie - 1] == ' ')
+                    ie--;
+                PyObject *info = mkstr(st, w + is, ie - is);
+                if (info == NULL)
+                    return ERR;
+                int r = fence_body(st, &pos, c, k, indent - rel, rel, sb, info);
+                Py_DECREF(info);
+                if (r < 0)
+                    return r;
+                continue;
+            }
+        }
+        else if (c == '|' || c == ':') {
+            if (delim_like(w + sb, slen) && (memchr(w + sb, '|', (size_t)slen) || st->para_open))
+                return BAIL; /* a table delimiter row, or a setext underline */
+            if (c == '|' && indent == 0 && (!st->para_open || !depth) && pos < total) {
+                nlp = memchr(w + pos, '\n', (size_t)(total - pos));
+                ssz ne = nlp ? nlp - w : total;
+                ssz nn = ne - pos;
+                if (memchr(w + pos, '-', (size_t)nn) && memchr(w + pos, '|', (size_t)nn) &&
+                    delim_like(w + pos, nn)) {
+                    /* a table (it may interrupt a paragraph at the top level) */
+                    TRY(flush_para(st));
+                    if (depth)
+                        close_items(st, 0, ls);
+                    TRY(table(st, ls, le, &pos));
+                    continue;
+                }
+            }
+        }
+        else if (c == '>') {
+            return BAIL; /* a block quote */
+        }
+        else if (c == '<') {
+            /* HTML, or an autolink (which is not easy inline content) */
+            return BAIL;
+        }
+        else if (c == '_') {
+            if (thematic(w + sb, slen)) {
+                if (st->para_open || m)
+                    return BAIL;
+                if (depth)
+                    close_items(st, 0, ls);
+                continue;
+            }
+        }
+        else if (c == '=' && st->para_open) {
+            ssz e = slen;
+            while (e > 0 && w[sb + e - 1] == ' ')
+                e--;
+            ssz k = 0;
+            while (k < e && w[sb + k] == '=')
+                k++;
+            if (k == e)
+                return BAIL; /* a setext underline */
+        }
+
+        if (marker_end) {
+            /* a list item: a space follows its marker */
+            ssz cs = sb + marker_end + 1; /* `content` is [cs, le) */
+            ssz ccol;
+            if (cs < le && w[cs] == ' ') {
+                ssz r = cs;
+                while (r < le && w[r] == ' ')
+                    r++;
+                ssz spaces = 1 + (r - cs);
+                if (spaces > 4)
+                    return BAIL; /* indented code after the marker */
+                cs = r;
+                ccol = indent + marker_end + spaces;
+            }
+            else {
+                ccol = indent + marker_end + 1;
+            }
+            if (cs >= le)
+                return BAIL; /* an empty item */
+            ssz clen = le - cs;
+            uchar c0 = w[cs];
+            if (SUSPECT[c0]) {
+                /* the first line must be paragraph text, not another block */
+                if (c0 == '*' || c0 == '-' || c0 == '+') {
+                    if (c0 == c && c != '+' && thematic(w + sb, slen)) {
+                        /* "* * *", "- --": a thematic break, not a list item */
+                        if (st->para_open || m)
+                            return BAIL;
+                        if (depth)
+                            close_items(st, 0, ls);
+                        continue;
+                    }
+                    if (clen < 2 || w[cs + 1] == ' ')
+                        return BAIL; /* a list marker right after another */
+                    if (w[cs + 1] == c0 && clen >= 3 && (w[cs + 2] == c0 || w[cs + 2] == ' ') &&
+                        thematic(w + cs, clen))
+                        return BAIL;
+                    if (c0 == '-' && delim_like(w + cs, clen))
+                        return BAIL;
+                }
+                else if (c0 == '`' || c0 == '~') {
+                    if (clen >= 3 && w[cs + 1] == c0 && w[cs + 2] == c0)
+                        return BAIL; /* a fence */
+                }
+                else if (is_digit(c0)) {
+                    if (item_start(w + cs, clen))
+                        return BAIL;
+                }
+                else if (c0 == '#') {
+                    ssz k = 0;
+                    while (k < clen && w[cs + k] == '#')
+                        k++;
+                    if (k == clen || w[cs + k] == ' ')
+                        return BAIL;
+                }
+                else if (c0 == '_') {
+                    if (thematic(w + cs, clen))
+                        return BAIL;
+                }
+                else if (c0 == '<' || c0 == '>') {
+                    return BAIL; /* HTML, an autolink, a block quote */
+                }
+                else if (c0 == '|' || c0 == ':') {
+                    if (delim_like(w + cs, clen))
+                        return BAIL;
+                }
+            }
+            if (st->para_open && (st->npara > 1 || !st->para_first))
+                TRY(close_para(st));
+            close_items(st, m, ls);
+            ssz coff = cs;
+            int marker = 0, checked = 0;
+            ssz ms = 0;
+            if (c0 == '[') {
+                uchar b1 = clen >= 2 ? w[cs + 1] : 0;
+                int box = b1 == ' ' || b1 == 'x' || b1 == 'X';
+                if (clen >= 3 && w[cs + 2] == ']' && box && all_spaces(w + cs + 3, clen - 3))
+                    return BAIL; /* "- [ ]" alone: a task or not depends on what follows */
+                if (clen >= 4 && w[cs + 2] == ']' && w[cs + 3] == ' ' && box) {
+                    ssz r = cs + 4;
+                    while (r < le && w[r] == ' ')
+                        r++;
+                    if (r == le)
+                        return BAIL;
+                    marker = 1;
+                    checked = b1 != ' ';
+                    ms = coff;
+                    coff = cs = r;
+                    clen = le - cs;
+                }
+                if (w[cs] == '[' && refdef(w + cs, clen))
+                    return BAIL;
+            }
+            ssz re = le;
+            while (re > cs && w[re - 1] == ' ')
+                re--;
+            st->para_first = 1;
+            st->para_item = st->nitems;
+            TRY(add_item(st, sb - rel, marker, checked, ms, coff, re));
+            if (m)
+                st->open[m - 1].collecting = 0; /* a list starts inside: stop collecting */
+            RESERVE(st->open, st->depth, st->cdepth);
+            st->open[st->depth].col = ccol;
+            st->open[st->depth].opened = st->para_item;
+            st->open[st->depth].collecting = 1;
+            st->depth++;
+            TRY(para_start(st, coff, le));
+            continue;
+        }
+
+        /* -- paragraph text -- */
+        if (st->para_open) {
+            if (m != depth)
+                return BAIL; /* lazy continuation */
+            TRY(para_add(st, sb - rel, le));
+            continue;
+        }
+        if (c == '[' && refdef(w + sb, slen))
+            return BAIL;
+        if (depth > m)
+            close_items(st, m, ls);
+        TRY(para_start(st, sb, le));
+        st->para_item = m && st->open[m - 1].collecting ? st->open[m - 1].opened : -1;
+        st->para_first = 0;
+    }
+
+    /* -- end of document -- */
+    TRY(flush_para(st));
+    if (st->depth)
+        close_items(st, 0, total);
+    /* a last line without a newline ends at the end of the document, not after it */
+    if (st->nheads && st->heads[st->nheads - 1].end > total)
+        st->heads[st->nheads - 1].end = total;
+    return 0;
+}
+
+/* -- results -------------------------------------------------------------------------------- */
+
+static int
+heading_text(S *st, Head *h, PyObject **out)
+{
+    const uchar *s = st->w + h->cs;
+    ssz n = h->ce - h->cs;
+    int e = easy(s, n, 0);
+    if (!e)
+        return BAIL;
+    const uchar *b = s;
+    ssz m = n;
+    if (e == EASY_MARKUP) {
+        m = clean(s, n, st->buf2, 0);
+        b = st->buf2;
+    }
+    ssz a = 0;
+    while (a < m && b[a] == ' ')
+        a++;
+    while (m > a && b[m - 1] == ' ')
+        m--;
+    PyObject *t = mkstr(st, b + a, m - a);
+    if (t == NULL)
+        return ERR;
+    if (m > a && (b[a] >= 0x80 || b[m - 1] >= 0x80)) {
+        /* str.strip() also takes Unicode white space (U+00A0, U+3000...) */
+        PyObject *u = PyObject_CallMethod(t, "strip", NULL);
+        Py_DECREF(t);
+        if (u == NULL)
+            return ERR;
+        t = u;
+    }
+    *out = t;
+    return 0;
+}
+
+static int
+item_text(S *st, Item *it, PyObject **out)
+{
+    PyObject *first = NULL;
+    TRY(line_text(st, st->w + it->rs, it->re - it->rs, &first));
+    if (it->extra == NULL) {
+        *out = first;
+        return 0;
+    }
+    int r = PyList_Insert(it->extra, 0, first);
+    Py_DECREF(first);
+    if (r < 0)
+        return ERR;
+    PyObject *empty = PyUnicode_New(0, 0);
+    if (empty == NULL)
+        return ERR;
+    *out = PyUnicode_Join(empty, it->extra);
+    Py_DECREF(empty);
+    return *out ? 0 : ERR;
+}
+
+static int
+build(S *st, PyObject **result)
+{
+    PyObject *heads = NULL, *items = NULL, *html = NULL, *links = NULL, *res = NULL;
+    int r = ERR;
+
+    heads = PyList_New(st->nheads);
+    if (heads == NULL)
+        goto done;
+    for (ssz i = 0; i < st->nheads; i++) {
+        Head *h = &st->heads[i];
+        PyObject *text = NULL;
+        r = heading_text(st, h, &text);
+        if (r < 0)
+            goto done;
+        r = ERR;
+        PyObject *tup = PyTuple_New(4);
+        PyObject *a = PyLong_FromSsize_t(h->level);
+        PyObject *b = PyLong_FromSsize_t(h->start);
+        PyObject *c = PyLong_FromSsize_t(h->end);
+        if (tup == NULL || a == NULL || b == NULL || c == NULL) {
+            Py_XDECREF(tup);
+            Py_XDECREF(a);
+            Py_XDECREF(b);
+            Py_XDECREF(c);
+            Py_DECREF(text);
+            goto done;
+        }
+        PyTuple_SET_ITEM(tup, 0, a);
+        PyTuple_SET_ITEM(tup, 1, b);
+        PyTuple_SET_ITEM(tup, 2, c);
+        PyTuple_SET_ITEM(tup, 3, text);
+        PyList_SET_ITEM(heads, i, untracked(tup));
+    }
+
+    items = PyList_New(st->nitems);
+    if (items == NULL)
+        goto done;
+    for (ssz i = 0; i < st->nitems; i++) {
+        Item *it = &st->items[i];
+        PyObject *text = NULL;
+        r = item_text(st, it, &text);
+        if (r < 0)
+            goto done;
+        r = ERR;
+        PyObject *marker;
+        if (it->marker) {
+            PyObject *a = PyLong_FromSsize_t(it->ms);
+            PyObject *b = PyLong_FromSsize_t(it->ms + 3);
+            marker = PyTuple_New(3);
+            if (marker == NULL || a == NULL || b == NULL) {
+                Py_XDECREF(marker);
+                Py_XDECREF(a);
+                Py_XDECREF(b);
+                Py_DECREF(text);
+                goto done;
+            }
+            PyObject *flag = it->checked ? Py_True : Py_False;
+            Py_INCREF(flag);
+            PyTuple_SET_ITEM(marker, 0, flag);
+            PyTuple_SET_ITEM(marker, 1, a);
+            PyTuple_SET_ITEM(marker, 2, b);
+            untracked(marker);
+        }
+        else {
+            marker = Py_None;
+            Py_INCREF(marker);
+        }
+        PyObject *tup = PyTuple_New(4);
+        PyObject *a = PyLong_FromSsize_t(it->start);
+        PyObject *b = PyLong_FromSsize_t(it->end);
+        if (tup == NULL || a == NULL || b == NULL) {
+            Py_XDECREF(tup);
+            Py_XDECREF(a);
+            Py_XDECREF(b);
+            Py_DECREF(text);
+            Py_DECREF(marker);
+            goto done;
+        }
+        PyTuple_SET_ITEM(tup, 0, a);
+        PyTuple_SET_ITEM(tup, 1, b);
+        PyTuple_SET_ITEM(tup, 2, text);
+        PyTuple_SET_ITEM(tup, 3, marker);
+        PyList_SET_ITEM(items, i, untracked(tup));
+    }
+
+    html = PyList_New(0);
+    links = PyList_New(0);
+    res = PyTuple_New(6);
+    if (html == NULL || links == NULL || res == NULL)
+        goto done;
+    PyTuple_SET_ITEM(res, 0, heads);
+    PyTuple_SET_ITEM(res, 1, items);
+    Py_INCREF(st->tables);
+    PyTuple_SET_ITEM(res, 2, st->tables);
+    Py_INCREF(st->codes);
+    PyTuple_SET_ITEM(res, 3, st->codes);
+    PyTuple_SET_ITEM(res, 4, html);
+    PyTuple_SET_ITEM(res, 5, links);
+    *result = res;
+    return 0;
+
+done:
+    Py_XDECREF(heads);
+    Py_XDECREF(items);
+    Py_XDECREF(html);
+    Py_XDECREF(links);
+    Py_XDECREF(res);
+    return r;
+}
+
+/* Whole-document refusals, as fast.py's _CONTROL: CR, NUL, VT, FF, the information
+   separators. */
+static int
+has_control(const uchar *s, ssz n)
+{
+    /* (eight passes of libc's vectorised memchr beat one pass byte by byte) */
+    static const uchar control[] = {0x0D, 0x00, 0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x1F};
+    for (size_t i = 0; i < sizeof control; i++)
+        if (memchr(s, control[i], (size_t)n) != NULL)
+            return 1;
+    return 0;
+}
+
+static PyObject *
+scan(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    if (!PyBytes_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "scan() argument must be bytes, not %.100s",
+                     Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(arg);
+    ssz total = PyBytes_GET_SIZE(arg);
+    if (has_control(w, total))
+        Py_RETURN_NONE;
+    S st;
+    memset(&st, 0, sizeof st);
+    st.w = w;
+    st.total = total;
+    if (!check_utf8(w, total, &st.ascii))
+        Py_RETURN_NONE;
+    st.has_tab = memchr(w, '\t', (size_t)total) != NULL;
+
+    PyObject *result = NULL;
+    int r = ERR;
+    st.tables = PyList_New(0);
+    st.codes = PyList_New(0);
+    /* every text is at most the document long (plus a newline per fenced line) */
+    st.buf = PyMem_Malloc((size_t)total + 16);
+    st.buf2 = PyMem_Malloc((size_t)total + 16);
+    if (st.tables == NULL || st.codes == NULL)
+        goto out;
+    if (st.buf == NULL || st.buf2 == NULL) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    r = scan_blocks(&st);
+    if (r == 0)
+        r = build(&st, &result);
+out:
+    for (ssz i = 0; i < st.nitems; i++)
+        Py_XDECREF(st.items[i].extra);
+    PyMem_Free(st.heads);
+    PyMem_Free(st.items);
+    PyMem_Free(st.para);
+    PyMem_Free(st.open);
+    PyMem_Free(st.rows);
+    PyMem_Free(st.buf);
+    PyMem_Free(st.buf2);
+    Py_XDECREF(st.tables);
+    Py_XDECREF(st.codes);
+    if (r == BAIL)
+        Py_RETURN_NONE;
+    if (r < 0) {
+        if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+            PyErr_Clear(); /* (cannot happen after check_utf8; give up all the same) */
+            Py_RETURN_NONE;
+        }
+        return NULL;
+    }
+    return result;
+}
+
+/* specbook.parse.core._line_starts: the offsets where each line starts, lines ending at
+   CRLF, CR or LF as CommonMark says; a tuple. */
+static PyObject *
+line_starts(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    if (!PyBytes_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "line_starts() argument must be bytes, not %.100s",
+                     Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(arg);
+    ssz n = PyBytes_GET_SIZE(arg);
+    int cr = memchr(w, '\r', (size_t)n) != NULL;
+    ssz count = 1;
+    for (const uchar *p = w, *end = w + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        count++;
+    if (cr) {
+        for (ssz i = 0; i < n; i++)
+            count += w[i] == '\r' && (i + 1 == n || w[i + 1] != '\n');
+    }
+    PyObject *out = PyTuple_New(count);
+    if (out == NULL)
+        return NULL;
+    ssz k = 0;
+    PyObject *v = PyLong_FromSsize_t(0);
+    if (v == NULL)
+        goto fail;
+    PyTuple_SET_ITEM(out, k++, v);
+    for (ssz i = 0; i < n; i++) {
+        uchar c = w[i];
+        if (c == '\n' || (c == '\r' && (i + 1 == n || w[i + 1] != '\n'))) {
+            v = PyLong_FromSsize_t(i + 1);
+            if (v == NULL)
+                goto fail;
+            PyTuple_SET_ITEM(out, k++, v);
+        }
+        if (!cr) {
+            const uchar *p = i + 1 < n ? memchr(w + i + 1, '\n', (size_t)(n - i - 1)) : NULL;
+            if (p == NULL)
+                break;
+            i = (p - w) - 1;
+        }
+    }
+    return untracked(out);
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+PyDoc_STRVAR(line_starts_doc,
+             "line_starts(data, /)\n--\n\n"
+             "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
+             "as a tuple: specbook.parse.core._line_starts in C.");
+
+PyDoc_STRVAR(scan_doc,
+             "scan(work, /)\n--\n\n"
+             "The blocks of the UTF-8 Markdown ``work`` as a tuple (headings, items, tables,\n"
+             "codes, html, links), exactly as specbook.parse.fast.scan returns them, or None\n"
+             "when this scanner is not sure (the caller then asks fast.scan).");
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_O, scan_doc},
+    {"line_starts", line_starts, METH_O, line_starts_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    "specbook.parse._cscan",
+    "specbook.parse.fast.scan (and core._line_starts) in C: see scan().",
+    0,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__cscan(void)
+{
+    init_tables();
+    return PyModule_Create(&module);
+}

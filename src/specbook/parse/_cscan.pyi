@@ -1,0 +1,20 @@
+"""Type stub for the C scanner (``_cscan.c``): ``specbook.parse.fast.scan`` in C."""
+
+_Heading = tuple[int, int, int, str]
+_Item = tuple[int, int, str, tuple[bool, int, int] | None]
+_Table = tuple[int, int, list[list[tuple[str, int, int]]]]
+_Code = tuple[int, int, str, str, bool]
+_Link = tuple[int, int, str, str, bool]
+
+# headings, items, tables, codes, html, links: the fields of specbook.parse.core.Blocks
+Found = tuple[
+    list[_Heading],
+    list[_Item],
+    list[_Table],
+    list[_Code],
+    list[tuple[int, int]],
+    list[_Link],
+]
+
+def scan(work: bytes, /) -> Found | None: ...
+def line_starts(data: bytes, /) -> tuple[int, ...]: ...

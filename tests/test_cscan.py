@@ -1,0 +1,368 @@
+"""The C scanner (specbook.parse._cscan) against the Python one (specbook.parse.fast).
+
+For every input, ``_cscan.scan`` must either return ``None`` (ask fast.py) or a tuple
+equal, element for element and type for type, to the :class:`Blocks` that
+``fast.scan`` returns (which ``test_fast_scan`` holds to pyromark). It must also take
+every generated benchmark document and most real specs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import specbook.parse
+from specbook.parse import core, fast, which_scanner
+from specbook.parse.core import _line_starts
+from tests.conftest import FIXTURES, REPO, SHARED
+from tests.test_fast_scan import _blank_front_matter, _document, _generated
+from tests.test_properties import PIECES
+
+
+def _c() -> ModuleType:
+    try:
+        from specbook.parse import _cscan
+    except ImportError as exc:  # pragma: no cover - the failure is the point
+        pytest.fail(f"the C scanner is not built ({exc}); `pip install -e .` builds it")
+    return _cscan
+
+
+def _check(work: bytes, label: str = "") -> bool:
+    """Whether the C scanner took ``work``; fails if it took it with a wrong result."""
+    got = _c().scan(work)
+    if got is None:
+        return False
+    expected = fast.scan(work)
+    assert expected is not None, (label, "the C scanner took what fast.py refuses", work[:200])
+    for field, mine, theirs in zip(expected._fields, got, expected, strict=True):
+        assert mine == theirs, (label, field, work[:200])
+    # repr tells True from 1 and a tuple from a list
+    assert repr(got) == repr(tuple(expected)), label
+    return True
+
+
+def _variants(data: bytes) -> Iterator[bytes]:
+    """``data``, and what the parser would hand a scanner for it or a near relative."""
+    yield data
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        yield data
+    if b"\r\n" in data:
+        data = data.replace(b"\r\n", b"\n")
+        yield data
+    blanked = _blank_front_matter(data)
+    if blanked is not None:
+        yield blanked
+
+
+def _files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        pytest.fail(f"{root} is missing")
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+# -- (a) the extension is there, and it is used -------------------------------------------
+
+
+def test_the_extension_is_built_and_used() -> None:
+    mod = _c()
+    assert mod.scan(b"# Title\n") is not None
+    if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
+        assert specbook.parse._c_scan is mod.scan
+        assert which_scanner(b"# Title\n") == "c"
+
+
+def test_pure_python_switch() -> None:
+    code = (
+        "import specbook.parse as p; from specbook.parse.core import _fast_scan as s; "
+        "print(p._c_scan is None, p.which_scanner(b'# T\\n'), s(b'# T\\n').headings)"
+    )
+    env = {**os.environ, "SPECBOOK_PURE_PYTHON": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split(None, 2) == ["True", "python", "[(1, 0, 4, 'T')]\n"]
+
+
+def test_which_scanner() -> None:
+    assert which_scanner(b"# T\n\nSee [the spec](a.md).\n") == "python"  # a link
+    assert which_scanner(b"> a quote\n") == "pyromark"
+
+
+def test_wrong_argument() -> None:
+    with pytest.raises(TypeError):
+        _c().scan("text")  # type: ignore[arg-type]
+
+
+# -- (b) real and generated documents ------------------------------------------------------
+
+
+def test_corpus_and_examples_are_exact() -> None:
+    taken: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for root in (SHARED / "corpus", REPO / "examples", FIXTURES, REPO / "tests" / "rules"):
+        for path in _files(root):
+            seen[root.name] = seen.get(root.name, 0) + 1
+            for k, work in enumerate(_variants(path.read_bytes())):
+                took = _check(work, f"{path} variant {k}")
+                if k == 0:
+                    taken[root.name] = taken.get(root.name, 0) + took
+    assert seen["corpus"] > 300
+    # (the C scanner leaves links and other inline markup to fast.py)
+    assert taken["corpus"] >= 35, taken
+    assert taken["rules"] >= 60, taken
+    book = _files(REPO / "examples" / "book" / "docs")
+    took = sum(_check(p.read_bytes(), str(p)) for p in book if p.suffix == ".md")
+    assert took >= 0.9 * sum(p.suffix == ".md" for p in book), took
+
+
+def test_generated_documents_are_all_taken() -> None:
+    docs = _generated(300)
+    taken = sum(_check(doc, f"generated {i}") for i, doc in enumerate(docs, 1))
+    assert taken == len(docs)
+
+
+# -- (c) random documents --------------------------------------------------------------------
+
+_PLAIN = st.sampled_from(
+    [
+        "alpha",
+        "Beta",
+        "FR-1",
+        "42",
+        "snake_case",
+        "**bold**",
+        "**Status**:",
+        "`code`",
+        "`a b`",
+        "[Name]",
+        "[x]",
+        "a < b",
+        "x<=y",
+        "R&D",
+        "&",
+        "(**x**)",
+        "é",
+        "日本",
+        "\u00a0",
+        "🙂",
+        "|",
+        ":",
+        "#",
+        "-",
+        "1.",
+    ]
+)
+_ODD = st.sampled_from(
+    ["*em*", "_x_", "[a](b)", "<https://x.org>", "&amp;", "\\*", "~", "` x`", "**a", "**"]
+)
+
+
+@st.composite
+def _easy_inline(draw: st.DrawFn, min_size: int = 0) -> str:
+    odd = draw(st.integers(0, 9)) == 0
+    words = draw(st.lists(_PLAIN | _ODD if odd else _PLAIN, min_size=min_size, max_size=6))
+    return draw(st.sampled_from([" ", " ", "", "  "])).join(words)
+
+
+@st.composite
+def _spec(draw: st.DrawFn) -> str:
+    """Mostly the constructs the C scanner takes, nested and mixed."""
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.integers(0, 8))
+        ind = " " * draw(st.sampled_from([0] * 9 + [2, 2, 3, 3, 1, 4, 6]))
+        if kind == 0:
+            hashes = "#" * draw(st.integers(1, 7))
+            gap = draw(st.sampled_from([" ", "  ", ""]))
+            close = draw(st.sampled_from(["", "", " #", " ##", "#", " ", "  # "]))
+            lines.append(ind + hashes + gap + draw(_easy_inline()) + close)
+        elif kind in (1, 2):
+            marker = draw(st.sampled_from(["-", "*", "+", "1.", "2)", "10.", "1."]))
+            box = draw(st.sampled_from(["", "", "", "[ ] ", "[x] ", "[X]  "]))
+            gap = " " * draw(st.sampled_from([1, 1, 1, 1, 2, 2, 3, 5]))
+            lines.append(ind + marker + gap + box + draw(_easy_inline(min_size=1)))
+        elif kind == 3:
+            lines.append(ind + draw(_easy_inline(min_size=1)))
+        elif kind == 4:
+            ncol = draw(st.integers(1, 3))
+            lead = draw(st.sampled_from(["|", "| "]))
+            trail = draw(st.sampled_from(["|", " |", "", " | <!-- x -->", " | `a` |", "  "]))
+            lines.append(lead + " | ".join(draw(_easy_inline()) for _ in range(ncol)) + trail)
+            lines.append(draw(st.sampled_from(["", " "])) + "|" + "|".join(["---"] * ncol) + "|")
+            for _ in range(draw(st.integers(0, 3))):
+                k = max(1, ncol + draw(st.sampled_from([0, 0, -1, 1])))
+                lines.append("| " + " | ".join(draw(_easy_inline()) for _ in range(k)) + trail)
+            if draw(st.integers(0, 4)):
+                lines.append("")
+        elif kind == 5:
+            fence = draw(st.sampled_from(["```", "~~~", "````"]))
+            lines.append(ind + fence + draw(st.sampled_from(["", "sql", " py ", "a b"])))
+            for _ in range(draw(st.integers(0, 3))):
+                pad = draw(st.sampled_from(["", " ", "  ", "    "]))
+                lines.append(pad + draw(st.sampled_from(["x = 1", "", "# h", "\tt", "```", "~~~"])))
+            if draw(st.integers(0, 3)):
+                lines.append(draw(st.sampled_from(["", " ", "  ", ind])) + fence)
+        elif kind == 6:
+            rule = draw(st.sampled_from(["---", "***", "___", "* * *", "- - -", "===", "--"]))
+            lines.append(ind + rule)
+        else:
+            lines.append(draw(st.sampled_from(["", "", " ", "   "])))
+    return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n\n", "\n  "]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_spec())
+def test_random_specs(text: str) -> None:
+    _check(text.encode("utf-8"))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_document())
+def test_random_documents(text: str) -> None:
+    _check(text.encode("utf-8"))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet="ab *_`[]()!<>#-|:~&\\\n 1.é\t\u00a0x", max_size=60))
+def test_random_text(text: str) -> None:
+    _check(text.encode("utf-8"))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_random_bytes(data: bytes) -> None:
+    _check(data)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.binary(max_size=3))
+def test_markdown_mixtures(pieces: list[str], junk: bytes) -> None:
+    data = "".join(pieces).encode("utf-8")
+    _check(data)
+    if junk:
+        _check(data[: len(data) // 2] + junk + data[len(data) // 2 :])
+
+
+_GENERATED = _generated(20)
+_EDITS = st.sampled_from(["delete", "duplicate", "indent", "dedent", "insert", "byte", "cut"])
+_INSERTS = st.sampled_from(
+    ["", " ", "- x", "  - y", "1. z", "| a |", "|---|", "```", "# H", "**", "`", "[", "<", "\t"]
+)
+
+
+def _edited(doc: bytes, edits: list[tuple[str, int, str]]) -> bytes:
+    """``doc`` with a few lines deleted, moved in or out, inserted, changed or cut."""
+    lines = doc.split(b"\n")
+    for edit, at, piece in edits:
+        i = at % len(lines)
+        if edit == "delete" and len(lines) > 1:
+            del lines[i]
+        elif edit == "duplicate":
+            lines.insert(i, lines[i])
+        elif edit == "indent":
+            lines[i] = b" " * (1 + at % 5) + lines[i]
+        elif edit == "dedent":
+            lines[i] = lines[i].lstrip(b" ")
+        elif edit == "insert":
+            lines.insert(i, piece.encode())
+        elif edit == "byte" and lines[i]:
+            j = at % len(lines[i])
+            lines[i] = lines[i][:j] + piece.encode() + lines[i][j + 1 :]
+        elif edit == "cut":
+            lines = lines[: i + 1]
+    return b"\n".join(lines)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(_GENERATED),
+    st.lists(st.tuples(_EDITS, st.integers(0, 10**6), _INSERTS), max_size=6),
+)
+def test_edited_generated_documents(doc: bytes, edits: list[tuple[str, int, str]]) -> None:
+    _check(_edited(doc, edits))
+
+
+# -- the line index -------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60) | st.text(alphabet="ab\r\n", max_size=60).map(str.encode))
+def test_line_starts(data: bytes) -> None:
+    assert _c().line_starts(data) == _line_starts(data)
+
+
+def test_line_starts_is_used() -> None:
+    if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
+        assert core._line_index is _c().line_starts
+    for data in (b"", b"\n", b"a\r\nb\rc\n", b"x" * 100 + b"\n\n"):
+        assert _c().line_starts(data) == _line_starts(data)
+
+
+# -- (d) cases that took some care ----------------------------------------------------------
+
+TAKEN = [
+    "",
+    "\n",
+    "   \n\n",
+    "# a",  # a last heading without a newline ends at the end
+    "#\n## ##\n### a ###\n#### b#\n##### c  #  \n###### #\n",
+    "####### seven is no heading\n",
+    "# Titel\u00a0\n## \u3000Breit\u3000\n",  # str.strip takes Unicode white space
+    "# `code` and **bold**: x\n",
+    "- a\n\n  second paragraph\n\n  third\n- b\n",
+    "- a\n  goes on\n     with spaces\n- b\n",
+    "para\n     continued past four spaces\n",
+    "- item\n\n  ```sh\n  make\n    indented\n  ```\n- next\n",
+    "- item\n   ```\n   body\n  ```\n",
+    "```\nunclosed\n  ",
+    "```\nunclosed\n    ",
+    "  ~~~ info string \nx\n  ~~~\n",
+    "1. one\n2. two\n\npara\n2. not an item\n1. an item\n",
+    "- [ ] a\n- [x] b\n- [X]   c\n  * [ ] nested\n",
+    "| a | b |\n|---|:-:|\n| 1 |\n| 1 | 2 | 3 |\n| `x` | **y** |\n",
+    "| a | b\n|---|---\n| 1 | 2\n",
+    "| a | b |\n|---|---|\n| 1 | 2 | <!-- cut off, so cell by cell -->\n",
+    "text\n| a |\n|---|\n| 1 |\n",
+    "**Status**: Draft\n**ID**: SPEC-001 (see [Name])\n",
+    "a_b_c, x < y, x<=y, R&D, (**bold**), [YYYY-MM-DD]\n",
+    "- **FR-1**: the thing.\n   - Acceptance Criteria: done.\n\n2. **FR-2**: more\n",
+    "* * *\n___\n- - -\n",
+]
+
+
+@pytest.mark.parametrize("text", TAKEN)
+def test_taken(text: str) -> None:
+    assert _check(text.encode("utf-8")), text
+
+
+LEFT = [
+    b"See [a link](https://example.com).\n",  # links are fast.py's
+    b"- <https://x.org>\n",
+    b"<div>\n",
+    b"*em*\n\n- *em* in an item\n",
+    b"Entity &amp; in an item:\n\n- &amp;\n",
+    b"| a |\n|---|\n| ~x~ ~y~ |\n",
+    b"a\r\nb\r\n",
+    b"\x0c",
+    b"# bad \xff UTF-8\n",
+    b"# a surrogate \xed\xa0\x80\n",
+    b"# overlong \xc0\xaf\n",
+    b"# past U+10FFFF \xf4\x90\x80\x80\n",
+    b"# cut short \xe6\x97",
+    b"- [ ]\n",
+    b"\tx\n",
+]
+
+
+@pytest.mark.parametrize("data", LEFT)
+def test_left_to_python(data: bytes) -> None:
+    assert _c().scan(data) is None, data
