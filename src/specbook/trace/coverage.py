@@ -36,6 +36,7 @@ import contextlib
 import json
 import os
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,11 @@ from specbook.config import BookConfig, KindConfig
 from specbook.model import Document, Section
 
 CACHE_NAME = "trace-cache.json"
+# One ast.parse at a time: CPython 3.11 keeps the AST validator's recursion depth in
+# interpreter state, and two threads parsing at once (the portal's background lint and
+# a page showing coverage) fail with "SystemError: AST constructor recursion depth
+# mismatch" (CPython gh-106905).
+_AST_LOCK = threading.Lock()
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules"})
 _TEST_DIRS = frozenset({"tests", "test"})
 _TEST_FILE = re.compile(r"^(?:test.*|.*_test\.\w+|.*\.(?:test|spec)\.\w+|.*_spec\.\w+)$")
@@ -331,7 +337,8 @@ def _python_tags(
     import ast
 
     try:
-        tree: ast.Module | None = ast.parse(text)
+        with _AST_LOCK:
+            tree: ast.Module | None = ast.parse(text)
     except (SyntaxError, ValueError):
         tree = None
     owners: list[_Owner] = []
