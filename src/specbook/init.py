@@ -82,7 +82,7 @@ def config_text(name: str) -> str:
 
 
 def _default_moves(kind: str) -> dict[str, tuple[str, ...]]:
-    from specbook.lifecycle import _DEFAULT_MOVES
+    from specbook.workflow import _DEFAULT_MOVES
 
     return _DEFAULT_MOVES.get(kind, {})
 

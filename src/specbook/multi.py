@@ -62,10 +62,11 @@ from specbook.edit.atomic import ChangedOnDisk, fsync_dir, replace_if_unchanged,
 from specbook.edit.document import DocumentEdit, EditRefused, newline_of
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import SpecbookError, UsageError
-from specbook.lifecycle import who_is, workflow_for
+from specbook.lifecycle import who_is
 from specbook.lint.facts import facts_of
 from specbook.model import Document, Reference, Section
 from specbook.parse import parse
+from specbook.workflow import workflow_for
 
 # ---------------------------------------------------------------------------------------
 # writing several files, all or nothing

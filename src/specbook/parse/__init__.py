@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from specbook.config import BookConfig
 from specbook.model import Document, Encoding, Problem, Span
 from specbook.parse import core as _core
-from specbook.parse import fast as _fast
 from specbook.parse.context import ParseContext, context_for
 from specbook.parse.core import Blocks, parse_document
 
@@ -41,8 +40,18 @@ if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
 else:
     _c_scan = None
 
-_fast_scan = _fast.scan
 _blocks = Blocks._make
+
+
+def _fast_scan(work: bytes) -> Blocks | None:
+    """The pure-Python scanner, imported on first use: with the C scanner it is needed
+    only for the documents C leaves to it, and its patterns take milliseconds to compile
+    (a one-file lint of a plain spec never loads it)."""
+    global _fast_scan
+    from specbook.parse.fast import scan
+
+    _fast_scan = scan
+    return scan(work)
 
 
 def _scan(work: bytes) -> Blocks | None:

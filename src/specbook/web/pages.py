@@ -25,7 +25,7 @@ LIST_SORTS = ("id", "title", "status", "modified", "kind")
 
 def review_word(config: BookConfig, kind: str | None) -> str | None:
     """The review status of ``kind`` (``Review`` for specs), if its workflow has one."""
-    from specbook.lifecycle import workflow_for
+    from specbook.workflow import workflow_for
 
     k = config.kinds.get(kind or "")
     return None if k is None else workflow_for(k).review
@@ -241,7 +241,7 @@ class DocumentPages:
         targets = {r.target for r in doc.references}
         missing = {t for t in targets if store.document(t) is None}
         dangling = [r for r in doc.references if r.target in missing]
-        from specbook.lifecycle import workflow_for
+        from specbook.workflow import workflow_for
 
         kind = self.book.config.kinds.get(doc.kind or "")
         moves: tuple[str, ...] = ()

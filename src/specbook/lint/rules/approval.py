@@ -106,7 +106,7 @@ def approved_or_later(kind: KindConfig) -> frozenset[str]:
     leads to without going back to the first status or to review, less the archived
     one and dead ends (an archived or superseded document is history, not a design
     being built). SPEC: Approved, Implemented. DEC: Accepted, Deprecated."""
-    from specbook.lifecycle import workflow_for
+    from specbook.workflow import workflow_for
 
     approved = kind.approved_status()
     if approved is None:
