@@ -43,13 +43,17 @@ def slugify(title: str, max_len: int = 60) -> str:
     return slug or "untitled"
 
 
+_XXX_ID = re.compile(r"[A-Z][A-Z0-9]*-X{2,}")
+
+
 def is_placeholder(value: str) -> bool:
     """True for an unfilled template prompt: ``[Name]``, ``{{status}}``, ``SPEC-XXX``."""
     v = value.strip()
     if not v:
         return False
-    if v.startswith("[") and v.endswith("]"):
-        return True
-    if v.startswith("{{") and v.endswith("}}"):
-        return True
-    return bool(re.fullmatch(r"[A-Z][A-Z0-9]*-X{2,}", v))
+    first = v[0]
+    if first == "[":
+        return v.endswith("]")
+    if first == "{":
+        return v.startswith("{{") and v.endswith("}}")
+    return "-XX" in v and _XXX_ID.fullmatch(v) is not None

@@ -44,6 +44,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from specbook.config import BookConfig, KindConfig
+from specbook.ids import IdIndex
 from specbook.model import Document, Section
 
 CACHE_NAME = "trace-cache.json"
@@ -663,41 +664,35 @@ def listed_test_due(checked: bool | None, status: str | None, kind: KindConfig |
     return implemented is not None and status == implemented
 
 
-def _numeric(doc_id: str) -> tuple[str, int] | None:
-    prefix, _, number = doc_id.rpartition("-")
-    return (prefix.upper(), int(number)) if number.isdigit() else None
-
-
 def resolve_doc(doc_id: str, known: Collection[str]) -> str | None:
     """The ID in ``known`` that ``doc_id`` names: itself, or the same prefix and number
-    written with other zero padding (``SPEC-7`` names ``SPEC-007``); else ``None``."""
-    if doc_id in known:
-        return doc_id
-    want = _numeric(doc_id)
-    if want is None:
-        return None
-    return next((k for k in sorted(known) if _numeric(k) == want), None)
+    written with other zero padding (``SPEC-7`` names ``SPEC-007``); else ``None``.
+    (For many look-ups in one book, make one :class:`~specbook.ids.IdIndex`.)"""
+    return IdIndex(known).resolve(doc_id)
 
 
 def tag_problem(
     tag: CodeTag,
     requirements: Mapping[str, Collection[str]],
+    index: IdIndex | None = None,
 ) -> tuple[str, str] | None:
     """Why ``tag`` points at nothing, as ``(problem, message)``, or ``None`` when its
     target exists. ``requirements`` maps each document ID of the book to its
-    requirement IDs. Problems: ``malformed``, ``no-document``, ``no-requirement``."""
+    requirement IDs; ``index`` is an :class:`IdIndex` of the same IDs (made here when
+    not given: pass one when checking many tags). Problems: ``malformed``,
+    ``no-document``, ``no-requirement``."""
     if tag.doc_id is None:
         return (
             "malformed",
             f"{tag.text!r} is not a requirement tag; write it like SPEC-007/FR-2 or SPEC-007",
         )
-    resolved = resolve_doc(tag.doc_id, requirements)
+    if index is None:
+        index = IdIndex(requirements)
+    resolved = index.resolve(tag.doc_id)
     reqs = requirements.get(resolved) if resolved is not None else None
     if reqs is None:
-        import difflib
-
-        close = difflib.get_close_matches(tag.doc_id, list(requirements), n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        close = index.nearest(tag.doc_id)
+        hint = f"; did you mean {close}?" if close else ""
         return "no-document", f"{tag.target}: {tag.doc_id} is not the ID of any document{hint}"
     if tag.requirement is not None and tag.requirement not in reqs:
         has = ", ".join(_sorted_reqs(reqs)) or "none"
@@ -883,12 +878,13 @@ def trace_book(book: Any, use_cache: bool = True) -> Coverage:
         requirements.setdefault(d.id, set()).update(r.id for r in d.requirements)
     by_target: dict[tuple[str, str | None], list[CodeTag]] = {}
     bad: list[BadTag] = []
+    index = IdIndex(requirements)
     for t in scan.tags:
-        problem = tag_problem(t, requirements)
+        problem = tag_problem(t, requirements, index)
         if problem is not None:
             bad.append(BadTag(t, *problem))
         elif t.doc_id is not None:
-            doc_id = resolve_doc(t.doc_id, requirements) or t.doc_id
+            doc_id = index.resolve(t.doc_id) or t.doc_id
             by_target.setdefault((doc_id, t.requirement), []).append(t)
     template_names: dict[str, frozenset[str]] = {}
     out: list[DocumentCoverage] = []

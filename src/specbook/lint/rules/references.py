@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from specbook.ids import IdIndex
 from specbook.lint.facts import BookFacts
 from specbook.lint.registry import BookReport, Report, RuleContext, rule
 from specbook.model import Document
@@ -53,13 +53,13 @@ def dangling_reference(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport
 
     Fix: correct the ID, or write the missing document.
     """
-    known = sorted(book.by_id)
+    index = IdIndex(book.by_id)
     for d in book.reported:
         for r in d.references:
             targets = book.by_id.get(r.target)
             if not targets:
-                close = difflib.get_close_matches(r.target, known, n=1)
-                hint = f"; did you mean {close[0]}?" if close else ""
+                close = index.nearest(r.target)
+                hint = f"; did you mean {close}?" if close else ""
                 yield BookReport(
                     d.path,
                     d.id,

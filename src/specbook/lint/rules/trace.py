@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from specbook.config import BookConfig
+from specbook.ids import IdIndex
 from specbook.lint.facts import BookFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
 from specbook.trace.coverage import (
@@ -79,9 +80,10 @@ def dangling_tag(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     if scan is None or not scan.tags:
         return
     requirements = {doc_id: docs[0].requirement_ids for doc_id, docs in book.by_id.items()}
+    index = IdIndex(requirements)
     partial: bool | None = None
     for tag in scan.tags:
-        problem = tag_problem(tag, requirements)
+        problem = tag_problem(tag, requirements, index)
         if problem is None:
             continue
         kind, message = problem
