@@ -218,6 +218,28 @@ untracked(PyObject *tup)
     return tup;
 }
 
+/* A tuple of the n references in parts, which it takes over (also when it fails); NULL,
+   with a Python exception set, when one of them or the tuple could not be made. */
+static PyObject *
+pack(ssz n, PyObject **parts)
+{
+    PyObject *tup = NULL;
+    for (ssz i = 0; i < n; i++) {
+        if (parts[i] == NULL)
+            goto fail;
+    }
+    tup = PyTuple_New(n);
+    if (tup == NULL)
+        goto fail;
+    for (ssz i = 0; i < n; i++)
+        PyTuple_SET_ITEM(tup, i, parts[i]);
+    return tup;
+fail:
+    for (ssz i = 0; i < n; i++)
+        Py_XDECREF(parts[i]);
+    return NULL;
+}
+
 static PyObject *
 mkstr(S *st, const uchar *p, ssz n)
 {
@@ -647,26 +669,11 @@ close_items(S *st, ssz depth, ssz end)
 static int
 add_code(S *st, ssz start, ssz end, PyObject *info, const uchar *text, ssz tlen)
 {
-    PyObject *t = mkstr(st, text, tlen);
-    if (t == NULL)
+    PyObject *parts[5] = {PyLong_FromSsize_t(start), PyLong_FromSsize_t(end), Py_NewRef(info),
+                          mkstr(st, text, tlen), Py_NewRef(Py_True)};
+    PyObject *tup = pack(5, parts);
+    if (tup == NULL)
         return ERR;
-    PyObject *a = PyLong_FromSsize_t(start);
-    PyObject *b = PyLong_FromSsize_t(end);
-    PyObject *tup = PyTuple_New(5);
-    if (a == NULL || b == NULL || tup == NULL) {
-        Py_XDECREF(a);
-        Py_XDECREF(b);
-        Py_XDECREF(tup);
-        Py_DECREF(t);
-        return ERR;
-    }
-    Py_INCREF(info);
-    Py_INCREF(Py_True);
-    PyTuple_SET_ITEM(tup, 0, a);
-    PyTuple_SET_ITEM(tup, 1, b);
-    PyTuple_SET_ITEM(tup, 2, info);
-    PyTuple_SET_ITEM(tup, 3, t);
-    PyTuple_SET_ITEM(tup, 4, Py_True);
     int r = PyList_Append(st->codes, untracked(tup));
     Py_DECREF(tup);
     return r < 0 ? ERR : 0;
@@ -760,20 +767,9 @@ fence_body(S *st, ssz *ppos, uchar fch, ssz flen, ssz fcol, ssz findent, ssz fst
 static PyObject *
 cell(PyObject *text, ssz s, ssz e)
 {
-    PyObject *a = PyLong_FromSsize_t(s);
-    PyObject *b = PyLong_FromSsize_t(e);
-    PyObject *tup = PyTuple_New(3);
-    if (text == NULL || a == NULL || b == NULL || tup == NULL) {
-        Py_XDECREF(text);
-        Py_XDECREF(a);
-        Py_XDECREF(b);
-        Py_XDECREF(tup);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(tup, 0, text);
-    PyTuple_SET_ITEM(tup, 1, a);
-    PyTuple_SET_ITEM(tup, 2, b);
-    return untracked(tup);
+    PyObject *parts[3] = {text, PyLong_FromSsize_t(s), PyLong_FromSsize_t(e)};
+    PyObject *tup = pack(3, parts);
+    return tup == NULL ? NULL : untracked(tup);
 }
 
 /* fast.py's _row: the cells of the row [ls, le), which starts with "|". ncols < 0 keeps
@@ -929,19 +925,11 @@ table(S *st, ssz hs, ssz he, ssz *ppos)
         PyList_SET_ITEM(rows, i + 1, row);
         rs = end;
     }
-    PyObject *a = PyLong_FromSsize_t(hs);
-    PyObject *b = PyLong_FromSsize_t(end <= total ? end : total);
-    PyObject *tup = PyTuple_New(3);
-    if (a == NULL || b == NULL || tup == NULL) {
-        Py_XDECREF(a);
-        Py_XDECREF(b);
-        Py_XDECREF(tup);
-        Py_DECREF(rows);
+    PyObject *parts[3] = {PyLong_FromSsize_t(hs), PyLong_FromSsize_t(end <= total ? end : total),
+                          rows};
+    PyObject *tup = pack(3, parts);
+    if (tup == NULL)
         return ERR;
-    }
-    PyTuple_SET_ITEM(tup, 0, a);
-    PyTuple_SET_ITEM(tup, 1, b);
-    PyTuple_SET_ITEM(tup, 2, rows);
     r = PyList_Append(st->tables, tup);
     Py_DECREF(tup);
     if (r < 0)
@@ -1394,22 +1382,11 @@ build(S *st, PyObject **result)
         if (r < 0)
             goto done;
         r = ERR;
-        PyObject *tup = PyTuple_New(4);
-        PyObject *a = PyLong_FromSsize_t(h->level);
-        PyObject *b = PyLong_FromSsize_t(h->start);
-        PyObject *c = PyLong_FromSsize_t(h->end);
-        if (tup == NULL || a == NULL || b == NULL || c == NULL) {
-            Py_XDECREF(tup);
-            Py_XDECREF(a);
-            Py_XDECREF(b);
-            Py_XDECREF(c);
-            Py_DECREF(text);
+        PyObject *parts[4] = {PyLong_FromSsize_t(h->level), PyLong_FromSsize_t(h->start),
+                              PyLong_FromSsize_t(h->end), text};
+        PyObject *tup = pack(4, parts);
+        if (tup == NULL)
             goto done;
-        }
-        PyTuple_SET_ITEM(tup, 0, a);
-        PyTuple_SET_ITEM(tup, 1, b);
-        PyTuple_SET_ITEM(tup, 2, c);
-        PyTuple_SET_ITEM(tup, 3, text);
         PyList_SET_ITEM(heads, i, untracked(tup));
     }
 
@@ -1423,44 +1400,23 @@ build(S *st, PyObject **result)
         if (r < 0)
             goto done;
         r = ERR;
-        PyObject *marker;
+        PyObject *marker = Py_NewRef(Py_None);
         if (it->marker) {
-            PyObject *a = PyLong_FromSsize_t(it->ms);
-            PyObject *b = PyLong_FromSsize_t(it->ms + 3);
-            marker = PyTuple_New(3);
-            if (marker == NULL || a == NULL || b == NULL) {
-                Py_XDECREF(marker);
-                Py_XDECREF(a);
-                Py_XDECREF(b);
+            PyObject *box[3] = {Py_NewRef(it->checked ? Py_True : Py_False),
+                                PyLong_FromSsize_t(it->ms), PyLong_FromSsize_t(it->ms + 3)};
+            Py_DECREF(marker);
+            marker = pack(3, box);
+            if (marker == NULL) {
                 Py_DECREF(text);
                 goto done;
             }
-            PyObject *flag = it->checked ? Py_True : Py_False;
-            Py_INCREF(flag);
-            PyTuple_SET_ITEM(marker, 0, flag);
-            PyTuple_SET_ITEM(marker, 1, a);
-            PyTuple_SET_ITEM(marker, 2, b);
             untracked(marker);
         }
-        else {
-            marker = Py_None;
-            Py_INCREF(marker);
-        }
-        PyObject *tup = PyTuple_New(4);
-        PyObject *a = PyLong_FromSsize_t(it->start);
-        PyObject *b = PyLong_FromSsize_t(it->end);
-        if (tup == NULL || a == NULL || b == NULL) {
-            Py_XDECREF(tup);
-            Py_XDECREF(a);
-            Py_XDECREF(b);
-            Py_DECREF(text);
-            Py_DECREF(marker);
+        PyObject *parts[4] = {PyLong_FromSsize_t(it->start), PyLong_FromSsize_t(it->end), text,
+                              marker};
+        PyObject *tup = pack(4, parts);
+        if (tup == NULL)
             goto done;
-        }
-        PyTuple_SET_ITEM(tup, 0, a);
-        PyTuple_SET_ITEM(tup, 1, b);
-        PyTuple_SET_ITEM(tup, 2, text);
-        PyTuple_SET_ITEM(tup, 3, marker);
         PyList_SET_ITEM(items, i, untracked(tup));
     }
 
