@@ -442,32 +442,33 @@ def _run(
     raw: list[Any] = []
     found: dict[str, str] = {}  # new checker answers
     verdicts.attach(cache.verdict if cache.db is not None else None)
-    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-        from concurrent.futures import ProcessPoolExecutor  # only big runs pay for the import
+    try:
+        if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+            from concurrent.futures import ProcessPoolExecutor  # only big runs pay for the import
 
-        chunk = max(32, len(todo) // (workers * 8))
-        chunks = [
-            [(str(p), rel) for p, rel in todo[i : i + chunk]] for i in range(0, len(todo), chunk)
-        ]
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            initializer=_init_worker,
-            initargs=(book.config, select, ignore, linter.today),
-        ) as pool:
-            for part, answers in pool.map(_lint_chunk, chunks):
-                raw.extend(part)
-                found.update(answers)
-                done += len(part)
-                if progress:
+            chunk = max(32, len(todo) // (workers * 8))
+            items = [(str(p), rel) for p, rel in todo]
+            chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                initializer=_init_worker,
+                initargs=(book.config, select, ignore, linter.today),
+            ) as pool:
+                for part, answers in pool.map(_lint_chunk, chunks):
+                    raw.extend(part)
+                    found.update(answers)
+                    done += len(part)
+                    if progress:
+                        progress(done, len(todo))
+        else:
+            for p, rel in todo:
+                raw.append(_lint_one(linter, p, rel))
+                done += 1
+                if progress and done % 50 == 0:
                     progress(done, len(todo))
-    else:
-        for p, rel in todo:
-            raw.append(_lint_one(linter, p, rel))
-            done += 1
-            if progress and done % 50 == 0:
-                progress(done, len(todo))
-    found.update(verdicts.drain())
-    verdicts.attach(None)
+        found.update(verdicts.drain())
+    finally:
+        verdicts.attach(None)
     rows: list[tuple[Any, ...]] = []
     for item in raw:
         if item is None:

@@ -8,34 +8,43 @@ and rule configuration); editing a document's prose then costs no such import.
 
 A run attaches a lookup (:func:`attach`), rules call :func:`remember`, and the run
 saves what :func:`drain` returns. Without an attached lookup (``--no-cache``, worker
-processes) answers are only collected.
+processes) answers are only collected. The state is per thread: the portal lints in
+a background thread while requests lint in others.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
-_lookup: Callable[[str], str | None] | None = None
-_new: dict[str, str] = {}
+
+class _State(threading.local):
+    lookup: Callable[[str], str | None] | None = None
+
+    def __init__(self) -> None:
+        self.new: dict[str, str] = {}
+
+
+_state = _State()
 
 
 def attach(lookup: Callable[[str], str | None] | None) -> None:
-    """Answer :func:`remember` from ``lookup`` (key to JSON text, or None) from now on."""
-    global _lookup
-    _lookup = lookup
-    _new.clear()
+    """Answer :func:`remember` in this thread from ``lookup`` (key to JSON text, or
+    None) from now on; ``None`` detaches."""
+    _state.lookup = lookup
+    _state.new.clear()
 
 
 def drain() -> dict[str, str]:
-    """The answers computed since :func:`attach` (key to JSON text), forgotten here."""
-    out = dict(_new)
-    _new.clear()
+    """The answers computed in this thread since :func:`attach`, forgotten here."""
+    out = dict(_state.new)
+    _state.new.clear()
     return out
 
 
@@ -45,12 +54,13 @@ def remember(kind: str, text: str, compute: Callable[P, T], *args: P.args, **kwa
     """
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
     key = f"{kind}:{digest.hexdigest()}"
-    known = _new.get(key)
-    if known is None and _lookup is not None:
-        known = _lookup(key)
+    state = _state
+    known = state.new.get(key)
+    if known is None and state.lookup is not None:
+        known = state.lookup(key)
     if known is not None:
         value: Any = json.loads(known)
         return value  # type: ignore[no-any-return]
     answer = compute(*args, **kwargs)
-    _new[key] = json.dumps(answer, separators=(",", ":"))
+    state.new[key] = json.dumps(answer, separators=(",", ":"))
     return answer
