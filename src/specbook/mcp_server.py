@@ -197,7 +197,7 @@ class BookTools:
     def lint(self, paths: list[str] | None = None) -> dict[str, Any]:
         from specbook.lint.engine import Linter
         from specbook.lint.output import render_json
-        from specbook.lint.run import expand_paths, lint_files, restrict
+        from specbook.lint.run import expand_paths, lint_files
 
         linter = Linter(self.book.config)
         if not paths:
@@ -213,8 +213,8 @@ class BookTools:
             # as `specbook lint PATHS`: book-wide rules see the whole book (a reference to a
             # document not named is no dangling one); findings are those of the named files
             files = sorted({*self.book.path_strings(), *(str(p) for p in named)})
-            result, _ = lint_files(self.book, linter, files, [], [])
-            result = restrict(result, [self.book.rel(p) for p in named])
+            focus = [self.book.rel(p) for p in named]
+            result, _ = lint_files(self.book, linter, files, [], [], focus=focus)
         data: dict[str, Any] = json.loads(render_json(result))  # the documented contract
         return data
 

@@ -113,7 +113,9 @@ def lint(
     update, stop = progress_bar("linting")
 
     def run(
-        progress: Callable[[int, int], None] | None = None, memo: bool = True
+        focus: list[str] | None,
+        progress: Callable[[int, int], None] | None = None,
+        memo: bool = True,
     ) -> tuple[LintResult, dict[str, FileResult]]:
         return lint_files(
             book,
@@ -125,11 +127,12 @@ def lint(
             jobs=jobs,
             progress=progress,
             use_memo=memo,
-            focus=only,
+            focus=focus,
         )
 
     try:
-        result, per_file = run(update, memo=not fix and changed_rev is None)
+        # (--changed needs every document's references first, to find the referrers)
+        result, per_file = run(only, update, memo=not fix and changed_rev is None)
     finally:
         stop()
     if changed_rev is not None:
@@ -144,9 +147,7 @@ def lint(
                 f"fixed {len(changed)} file{'s' * (len(changed) != 1)}: {', '.join(changed)}",
                 err=True,
             )
-            result, per_file = run(memo=False)
-            if changed_rev is not None:
-                result = restrict(result, only or [])
+            result, per_file = run(only, memo=False)
     colour = fmt == "text" and sys.stdout.isatty()
     click.echo(render(result, fmt, linter.all_rules, colour=colour), nl=False)
     failing = result.count("error") + (result.count("warning") if strict else 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from specbook.model import Document, Span
@@ -117,7 +118,7 @@ class BookFacts:
             if d.id:
                 self.by_id.setdefault(d.id, []).append(d)
 
-    @property
+    @cached_property
     def reported(self) -> list[DocFacts]:
         """The documents rules report on: the focus, or every document."""
         if self.focus is None:

@@ -664,13 +664,6 @@ def listed_test_due(checked: bool | None, status: str | None, kind: KindConfig |
     return implemented is not None and status == implemented
 
 
-def resolve_doc(doc_id: str, known: Collection[str]) -> str | None:
-    """The ID in ``known`` that ``doc_id`` names: itself, or the same prefix and number
-    written with other zero padding (``SPEC-7`` names ``SPEC-007``); else ``None``.
-    (For many look-ups in one book, make one :class:`~specbook.ids.IdIndex`.)"""
-    return IdIndex(known).resolve(doc_id)
-
-
 def tag_problem(
     tag: CodeTag,
     requirements: Mapping[str, Collection[str]],

@@ -275,11 +275,6 @@ def since_approval(
     return row, approval, stale_sections(doc, approved, names)
 
 
-def repository_of(root: Path) -> Path | None:
-    """The top of the git work tree holding ``root``, or ``None`` outside git."""
-    return _top(root)
-
-
 def check_document(
     doc: Document,
     kind: KindConfig,
@@ -411,7 +406,7 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
             reports = [BookReport(*r) for r in entry["reports"]]
         else:
             if top is None:
-                top = _top(cfg.root)
+                top = repository_of(cfg.root)
                 if top is None:
                     return  # not a git work tree after all
             from specbook.parse import parse
@@ -425,7 +420,8 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
         _save(cache_path, key, head, {**cached, **fresh})
 
 
-def _top(root: Path) -> Path | None:
+def repository_of(root: Path) -> Path | None:
+    """The top of the git work tree holding ``root``, or ``None`` outside git."""
     from specbook.diff import repository_top
     from specbook.errors import UsageError
 
@@ -462,7 +458,7 @@ def _touched_since(root: Path, old: str, new: str) -> set[str] | None:
     ``None`` when ``new`` does not descend from ``old`` (a reset, another branch)."""
     from specbook.diff import GitFailed, git
 
-    top = _top(root)
+    top = repository_of(root)
     if top is None:
         return None
     try:
