@@ -363,6 +363,59 @@ def test_focused_run_equals_the_whole_book_run_restricted(tmp_path: Path) -> Non
     assert any("SPEC-901-b.md" in f.message for f in _focused(book, c) if f.rule == "SB106")
 
 
+def test_focused_run_with_a_damaged_or_missing_light_snapshot(tmp_path: Path) -> None:
+    """The others' light facts come from one blob in the cache; when it is damaged or
+    gone, `lint FILE` parses what it must and still gives the whole-book answer."""
+    import sqlite3
+
+    book = _small_book_with_book_findings(tmp_path)
+    full = _run(book)
+    a = "docs/specs/SPEC-900-a.md"
+    want = [f for f in full.findings if f.path == a]
+    db_path = tmp_path / ".specbook" / lint_run.CACHE_NAME
+    for damage in ("UPDATE light SET data = x'00ff00'", "DELETE FROM light"):
+        db = sqlite3.connect(db_path)
+        db.execute(damage)
+        db.commit()
+        db.close()
+        assert _focused(book, a) == want, damage
+    # the run that found the blob unusable wrote a whole one again
+    db = sqlite3.connect(db_path)
+    (blob,) = db.execute("SELECT data FROM light").fetchone()
+    db.close()
+    import marshal
+
+    assert len(marshal.loads(blob)) == len(book.path_strings())
+
+
+def test_light_snapshot_keeps_what_two_runs_saved(tmp_path: Path) -> None:
+    """Two runs that read the cache and then save one after the other: the second
+    save re-reads the snapshot under the write lock, so neither run's rows are lost."""
+    book = _small_book_with_book_findings(tmp_path)
+    linter = Linter(book.config, today=dt.date(2026, 6, 15))
+    path = tmp_path / ".specbook" / lint_run.CACHE_NAME
+    key = "k"
+    first, second = lint_run._Cache(path, key), lint_run._Cache(path, key)
+    try:
+        rows = []
+        for name in ("SPEC-900-a.md", "SPEC-901-b.md"):
+            item = lint_run._lint_one(linter, tmp_path / "docs/specs" / name, f"docs/specs/{name}")
+            assert item is not None
+            rel, sig, digest, findings_j, facts_j = item
+            rows.append(lint_run._row(rel, sig, digest, findings_j, facts_j))
+        assert first.light() == {} and second.light() == {}
+        first.save([rows[0]], [], {})
+        second.save([rows[1]], [], {})
+        light = first.light()
+    finally:
+        first.close()
+        second.close()
+    assert set(light) == {"docs/specs/SPEC-900-a.md", "docs/specs/SPEC-901-b.md"}
+    assert light["docs/specs/SPEC-900-a.md"][3:7] == ("SPEC-900", "SPEC", None, "")
+    by = light["docs/specs/SPEC-900-a.md"][7]
+    assert [t for t, _, _ in by] == ["SPEC-901"]
+
+
 def test_rule_plugins_are_found_through_their_entry_point(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,20 +28,29 @@ class Book:
             raise NoBookError("a book needs a root folder")
         self.config = config
         self.root: Path = config.root
-        self._root_prefix = str(config.root).rstrip(os.sep) + os.sep
-        self._exclude_res = [
-            (
-                re.compile(fnmatch.translate(p)),
-                re.compile(fnmatch.translate(p[3:])) if p.startswith("**/") else None,
-            )
-            for p in config.exclude
-        ]
+        self.root_prefix = str(config.root).rstrip(os.sep) + os.sep
+        # ``**/NAME`` with a plain NAME (the default ``**/README.md``) is a set look-up;
+        # other patterns are joined into one expression per kind of match.
+        names: set[str] = set()
+        bases: list[str] = []
+        wholes: list[str] = []
+        for pattern in config.exclude:
+            base = pattern[3:] if pattern.startswith("**/") else None
+            if base is not None and not any(c in base for c in "*?[") and "/" not in base:
+                names.add(base)
+                continue
+            wholes.append(fnmatch.translate(pattern))
+            if base is not None:
+                bases.append(fnmatch.translate(base))
+        self._exclude_names = frozenset(names)
+        self._exclude_base = re.compile("|".join(bases)) if bases else None
+        self._exclude_whole = re.compile("|".join(wholes)) if wholes else None
 
     def rel(self, path: Path | str) -> str:
         """``path`` relative to the book root, POSIX style (absolute if outside the book)."""
         text = os.fspath(path)
-        if text.startswith(self._root_prefix) and ".." not in text:
-            return text[len(self._root_prefix) :].replace(os.sep, "/")  # the common case, cheaply
+        if text.startswith(self.root_prefix) and ".." not in text:
+            return text[len(self.root_prefix) :].replace(os.sep, "/")  # the common case, cheaply
         try:
             return Path(text).resolve().relative_to(self.root).as_posix()
         except ValueError:
@@ -51,10 +60,11 @@ class Book:
         """Whether ``rel`` matches an ``exclude`` glob: ``**/NAME`` matches NAME in any
         folder; any other pattern matches the whole relative path."""
         name = rel.rsplit("/", 1)[-1]
-        for whole, base in self._exclude_res:
-            if (base is not None and base.match(name)) or whole.match(rel):
-                return True
-        return False
+        if name in self._exclude_names:
+            return True
+        if self._exclude_base is not None and self._exclude_base.match(name):
+            return True
+        return self._exclude_whole is not None and self._exclude_whole.match(rel) is not None
 
     def paths(self) -> list[Path]:
         """Every document file of the book, sorted, each listed once."""
@@ -65,8 +75,8 @@ class Book:
         seen: set[str] = set()
         templates = os.path.normpath(os.path.join(self.root, self.config.templates_dir))
         root = str(self.root)
-        cut = len(self._root_prefix)
-        excluded = self._excluded if self._exclude_res else None
+        cut = len(self.root_prefix)
+        excluded = self._excluded if self.config.exclude else None
         for kind in self.config.kinds.values():
             folder = os.path.normpath(os.path.join(root, kind.folder))
             stack = [folder]

@@ -1,4 +1,4 @@
-"""The document model: frozen dataclasses, every node with its source span.
+"""The document model: immutable values, every node with its source span.
 
 Spans are UTF-8 **byte** offsets into the file exactly as it is on disk (BOM
 included), with 1-based first and last line numbers, so a finding points at the
@@ -17,8 +17,10 @@ from typing import Any, NamedTuple, Protocol
 class Span(NamedTuple):
     """Bytes ``start:end`` of the file, on lines ``line`` to ``end_line`` (1-based).
 
-    A named tuple rather than a dataclass: documents hold hundreds of spans and a
-    tuple is the cheapest immutable value to build.
+    Spans and every other node are named tuples rather than frozen dataclasses: a
+    document holds hundreds of them, a tuple is the cheapest immutable value to build,
+    and a named-tuple class costs a fifth of a frozen dataclass to define at import
+    (which a one-file ``specbook lint`` pays on every run).
     """
 
     start: int
@@ -27,8 +29,7 @@ class Span(NamedTuple):
     end_line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """One place where a document states a header value.
 
     ``key`` is the canonical field name (``status``), ``name`` the name as written
@@ -47,8 +48,7 @@ class Field:
     section: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     """A heading and everything under it up to the next heading of its level or higher.
 
     ``template_name`` is the template heading it matches (``## 1. Summary ✅`` matches
@@ -70,8 +70,7 @@ class Section:
             yield from child.walk()
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(NamedTuple):
     """``FR-n`` or ``NFR-n`` with its acceptance criteria or target.
 
     ``criteria`` / ``target`` are ``None`` when the document gives none.
@@ -88,8 +87,7 @@ class Requirement:
     target_span: Span | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ChecklistItem:
+class ChecklistItem(NamedTuple):
     """A task-list item; ``marker`` spans the ``[ ]`` / ``[x]`` bytes."""
 
     checked: bool
@@ -106,8 +104,7 @@ class Cell(NamedTuple):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Table:
+class Table(NamedTuple):
     """A pipe table: header cells and body rows of cells, in the section it stands in."""
 
     header: tuple[Cell, ...]
@@ -117,8 +114,7 @@ class Table:
     row_spans: tuple[Span, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class CodeBlock:
+class CodeBlock(NamedTuple):
     language: str
     text: str
     section: str | None
@@ -127,8 +123,7 @@ class CodeBlock:
     closed: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
     """A mention of another document's ID, optionally of one of its requirements."""
 
     target: str
@@ -138,8 +133,7 @@ class Reference:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     url: str
     text: str
     section: str | None
@@ -147,8 +141,7 @@ class Link:
     image: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewEntry:
+class ReviewEntry(NamedTuple):
     """One row of the Review History table."""
 
     date: str
@@ -158,8 +151,7 @@ class ReviewEntry:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Encoding:
+class Encoding(NamedTuple):
     """Facts about the file's bytes.
 
     ``newline`` is ``lf``, ``crlf``, ``cr``, ``mixed`` or ``none``;
@@ -173,8 +165,7 @@ class Encoding:
     invalid_utf8: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """Something the parser noticed about the file itself (not a lint rule).
 
     Codes: ``invalid-utf8``, ``unclosed-fence``, ``front-matter``, ``binary``,

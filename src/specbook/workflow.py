@@ -7,15 +7,14 @@ workflow, such as lint rules, load only this.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from specbook.config import KindConfig
 
 __all__ = ["Workflow", "workflow_for"]
 
 
-@dataclass(frozen=True)
-class Workflow:
+class Workflow(NamedTuple):
     """The states and moves of one kind, and what its gates look for."""
 
     kind: KindConfig

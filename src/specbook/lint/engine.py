@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from specbook.config import BookConfig, KindConfig
 from specbook.errors import ConfigError, UsageError
@@ -18,8 +18,7 @@ from specbook.model import Document
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-@dataclass(frozen=True)
-class ActiveRule:
+class ActiveRule(NamedTuple):
     rule: Rule
     options: dict[str, Any]
     severity: str | None  # a configured override, or None for the rule's own

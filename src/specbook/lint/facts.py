@@ -21,8 +21,7 @@ _SUPERSEDED_BY = re.compile(rb"(?i)\bsuperseded\s+by\b[\s:*_`]*((?:[A-Z][A-Z0-9]
 _SUPERSEDES = re.compile(rb"(?i)\bsupersedes\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     target: str
     requirement: str | None
     text: str

@@ -37,8 +37,7 @@ class Report(NamedTuple):
     severity: str | None = None  # overrides the rule's severity for this one report
 
 
-@dataclass(frozen=True)
-class RuleContext:
+class RuleContext(NamedTuple):
     """What a check may look at besides the document."""
 
     config: BookConfig

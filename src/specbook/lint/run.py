@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,7 @@ from specbook.state import make_state_dir
 
 CACHE_NAME = "lint-cache.db"
 MEMO_NAME = "lint-last.json"  # the whole last result, reused when nothing changed
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -210,6 +212,7 @@ class _Cache:
                 " links TEXT, findings TEXT, facts TEXT)"
             )
             db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS light (data BLOB)")
             row = db.execute("SELECT version, key FROM meta").fetchone()
             if row != (CACHE_VERSION, key):
                 # another specbook, other rules or another config: start afresh
@@ -217,6 +220,7 @@ class _Cache:
                 db.execute("DELETE FROM meta")
                 db.execute("DELETE FROM files")
                 db.execute("DELETE FROM verdicts")
+                db.execute("DELETE FROM light")
                 db.execute("INSERT INTO meta VALUES (?, ?)", (CACHE_VERSION, key))
                 db.execute("COMMIT")
             self.db = db
@@ -228,11 +232,21 @@ class _Cache:
         return {r[0]: r[1:] for r in self._select("rel, mtime, size, hash, findings, facts")}
 
     def light(self) -> dict[str, tuple[Any, ...]]:
-        """``rel -> (mtime, size, hash, id, kind, status, reqs, links)`` of every file."""
-        return {
-            r[0]: r[1:]
-            for r in self._select("rel, mtime, size, hash, id, kind, status, reqs, links")
-        }
+        """``rel -> (mtime, size, hash, id, kind, status, reqs, by, sup)`` of every file
+        (``reqs`` space-separated, ``by``/``sup`` plain tuples):
+        what book rules need of the documents a one-file lint does not report on.
+
+        Kept beside the rows as one marshalled blob, rewritten with them in the same
+        transaction: one read instead of a row per file (~4 ms instead of ~25 at
+        10,000 files)."""
+        if self.db is None:
+            return {}
+        try:
+            row = self.db.execute("SELECT data FROM light").fetchone()
+            data = marshal.loads(row[0]) if row is not None else {}
+        except (self._error, ValueError, EOFError, TypeError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def entry(self, rel: str) -> tuple[Any, ...] | None:
         rows = self._select("rel, mtime, size, hash, findings, facts", rel)
@@ -273,6 +287,17 @@ class _Cache:
             )
             self.db.executemany("UPDATE files SET mtime = ?, size = ? WHERE rel = ?", touched)
             self.db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?)", verdicts.items())
+            if rows or touched:
+                # read again under the write lock: another run may have saved meanwhile
+                light = self.light()
+                for r in rows:
+                    light[r[0]] = _light_entry(r)
+                for mtime, size, rel in touched:
+                    old = light.get(rel)
+                    if old is not None:
+                        light[rel] = (mtime, size, *old[2:])
+                self.db.execute("DELETE FROM light")
+                self.db.execute("INSERT INTO light VALUES (?)", (marshal.dumps(light),))
             self.db.execute("COMMIT")
         except self._error:
             with contextlib.suppress(self._error):
@@ -295,17 +320,37 @@ def _row(
     )  # fmt: skip
 
 
-def _light_facts(rel: str, row: tuple[Any, ...]) -> DocFacts:
-    """What book rules need of a document they do not report on: its ID, requirement IDs
-    and supersede links (no references, no listed tests)."""
-    _, _, _, doc_id, kind, status, reqs, links = row
-    by: tuple[tuple[str, Span, int], ...] = ()
-    sup: tuple[tuple[str, Span, int], ...] = ()
+def _light_entry(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row of :func:`_row` as kept in the light blob (see :meth:`_Cache.light`)."""
+    _, mtime, size, digest, doc_id, kind, status, reqs, links = row[:9]
+    by: tuple[Any, ...] = ()
+    sup: tuple[Any, ...] = ()
     if links:
         by_j, sup_j = json.loads(links)
-        by = tuple((t, Span(*s), c) for t, s, c in by_j)
-        sup = tuple((t, Span(*s), c) for t, s, c in sup_j)
-    return DocFacts(rel, doc_id, kind, status, None, 1, frozenset(reqs.split()), (), by, sup)
+        by = tuple((t, tuple(sp), c) for t, sp, c in by_j)
+        sup = tuple((t, tuple(sp), c) for t, sp, c in sup_j)
+    # one object for each repeated word, so that marshal writes the rest as references
+    kind, status, reqs = (None if v is None else sys.intern(v) for v in (kind, status, reqs))
+    return (mtime, size, digest, doc_id, kind, status, reqs, by, sup)
+
+
+_new_facts = tuple.__new__
+
+
+def _light_facts(rel: str, entry: tuple[Any, ...]) -> DocFacts:
+    """What book rules need of a document they do not report on: its ID, requirement IDs
+    and supersede links (no references, no listed tests)."""
+    by = entry[7]
+    sup = entry[8]
+    if by:
+        by = tuple((t, Span(*sp), c) for t, sp, c in by)
+    if sup:
+        sup = tuple((t, Span(*sp), c) for t, sp, c in sup)
+    # (built as a plain tuple: 10,000 of these in a big book's one-file lint)
+    return _new_facts(
+        DocFacts,
+        (rel, entry[3], entry[4], entry[5], None, 1, frozenset(entry[6].split()), (), by, sup, ()),
+    )
 
 
 # -- running ---------------------------------------------------------------------------
@@ -359,7 +404,8 @@ def lint_files(
     With ``focus`` (book-relative paths), only findings on those files are wanted:
     ``specbook lint FILE``. The other files are still read for what book rules need
     (IDs, requirement IDs, supersede links), from the cache where it is current, but
-    their own findings are neither loaded nor reported.
+    their own findings are neither loaded nor reported, and the per-file map holds
+    only the named files and those parsed this time.
     """
     key = "|".join(
         (__version__, _code_fingerprint(linter), book_fingerprint(book), linter.fingerprint())
@@ -403,6 +449,9 @@ def _run(
 ) -> tuple[LintResult, dict[str, FileResult]]:
     cached = cache.full() if wanted is None else cache.light()
     results: dict[str, FileResult] = {}
+    # every document's facts for the book rules, in the order of `stats` (then the
+    # documents parsed this time); a light document has facts but no FileResult
+    facts: dict[str, DocFacts] = {}
     touched: list[tuple[int, int, str]] = []
     todo: list[tuple[Path | str, str]] = []
     for p, rel, sig in stats:
@@ -420,20 +469,22 @@ def _run(
                     continue
                 touched.append((sig[0], sig[1], rel))
             if light:
-                results[rel] = FileResult(rel, sig, entry[2], [], _light_facts(rel, entry))
+                facts[rel] = _light_facts(rel, entry)
                 continue
             if wanted is not None:  # a named file: its whole entry
                 entry = cache.entry(rel)
                 if entry is None:
                     todo.append((p, rel))
                     continue
-            results[rel] = FileResult(
+            fr = FileResult(
                 rel,
                 sig,
                 entry[2],
                 [_finding_p(rel, f) for f in json.loads(entry[3])],
                 _facts_p(rel, json.loads(entry[4])),
             )
+            results[rel] = fr
+            facts[rel] = fr.facts
             continue
         todo.append((p, rel))
 
@@ -474,9 +525,11 @@ def _run(
         if item is None:
             continue
         rel, sig, digest, findings_j, facts_j = item
-        results[rel] = FileResult(
+        fr = FileResult(
             rel, sig, digest, [_finding_p(rel, f) for f in findings_j], _facts_p(rel, facts_j)
         )
+        results[rel] = fr
+        facts[rel] = fr.facts
         rows.append(_row(rel, sig, digest, findings_j, facts_j))
     # (rows of files not linted this time stay: a partial run must not forget the rest)
     cache.save(rows, touched, found)
@@ -485,12 +538,12 @@ def _run(
     for fr in results.values():
         if wanted is None or fr.rel in wanted:
             findings.extend(fr.findings)
-    findings.extend(linter.lint_book([fr.facts for fr in results.values()], use_cache, wanted))
+    findings.extend(linter.lint_book(list(facts.values()), use_cache, wanted))
     if wanted is not None:
         findings = [f for f in findings if f.path in wanted]
         count = sum(1 for rel in results if rel in wanted)
         return LintResult(sort_findings(findings), files=len(wanted), documents=count), results
-    result = LintResult(sort_findings(findings), files=len(stats), documents=len(results))
+    result = LintResult(sort_findings(findings), files=len(stats), documents=len(facts))
     return result, results
 
 
@@ -512,12 +565,21 @@ def _stats(
 ) -> list[tuple[Path | str, str, tuple[int, int]]]:
     """``(path, book-relative path, (mtime ns, size))`` of every file that exists."""
     out: list[tuple[Path | str, str, tuple[int, int]]] = []
+    stat = os.stat
+    rel = book.rel
+    prefix = book.root_prefix
+    cut = len(prefix)
+    plain = os.sep == "/"
     for p in files:
         try:
-            st = os.stat(p)
+            st = stat(p)
         except OSError:
             continue
-        out.append((p, book.rel(p), (st.st_mtime_ns, st.st_size)))
+        # (the common case, a listed path inside the book, without a call: 10,000 files)
+        if plain and type(p) is str and p.startswith(prefix) and ".." not in p:
+            out.append((p, p[cut:], (st.st_mtime_ns, st.st_size)))
+        else:
+            out.append((p, rel(p), (st.st_mtime_ns, st.st_size)))
     return out
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from specbook.config import BookConfig, KindConfig
 from specbook.model import Document
@@ -47,15 +47,13 @@ _DIGITS = re.compile(r"\d+")
 _TICKS = re.compile(rb"`+")
 
 
-@dataclass(frozen=True)
-class RequiredSection:
+class RequiredSection(NamedTuple):
     level: int
     title: str
     parent: str | None
 
 
-@dataclass(frozen=True)
-class TemplateFacts:
+class TemplateFacts(NamedTuple):
     """The checks a template implies.
 
     ``prompt_keys`` holds :func:`prompt_key` of every bracketed prompt, so

@@ -7,7 +7,6 @@ templates folder (``docs/templates/spec.md``), or by naming a path in the kind's
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from specbook.config import BookConfig, KindConfig
@@ -18,7 +17,12 @@ BUILTIN = ("spec.md", "dec.md", "bug.md", "task.md")
 
 def builtin_template(name: str) -> bytes:
     """The bytes of a built-in template such as ``spec.md``."""
-    return resources.files(__name__).joinpath(name).read_bytes()
+    try:  # installed as files (the usual case): no importlib.resources to import
+        return Path(__file__).with_name(name).read_bytes()
+    except OSError:
+        from importlib import resources
+
+        return resources.files(__name__).joinpath(name).read_bytes()
 
 
 def template_path(config: BookConfig, kind: KindConfig) -> Path | None:

@@ -152,8 +152,7 @@ def code_files(config: BookConfig) -> list[str]:
 
 
 # -- what a scan finds ------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class CodeTag:
+class CodeTag(NamedTuple):
     """One requirement tag in code.
 
     ``doc_id`` is ``None`` for a ``mark.spec(...)`` argument that is no tag at all;
@@ -183,8 +182,7 @@ class CodeTag:
         return f"{self.doc_id}/{self.requirement}" if self.requirement else self.doc_id
 
 
-@dataclass(frozen=True, slots=True)
-class CodeDef:
+class CodeDef(NamedTuple):
     """A function definition in the scanned code (any ``def``, at any depth)."""
 
     path: str
@@ -595,8 +593,7 @@ def list_items(doc: Document, section: Section) -> Iterator[ListItem]:
         pos = stop
 
 
-@dataclass(frozen=True, slots=True)
-class ListedTest:
+class ListedTest(NamedTuple):
     """A test a document's Testing Strategy names: ``name`` is the bare function name,
     ``written`` the code span as written; ``checked`` is ``None`` for a plain item."""
 
@@ -707,8 +704,7 @@ def _sorted_reqs(reqs: Iterable[str]) -> list[str]:
 
 
 # -- the report ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RequirementCoverage:
+class RequirementCoverage(NamedTuple):
     """One FR/NFR with the tests tagging it (``tests``) and other code tagging it."""
 
     requirement: str
@@ -723,8 +719,7 @@ class RequirementCoverage:
         return bool(self.tests)
 
 
-@dataclass(frozen=True)
-class ListedCoverage:
+class ListedCoverage(NamedTuple):
     """A test the Testing Strategy lists, with where the code defines it."""
 
     test: ListedTest
@@ -732,8 +727,7 @@ class ListedCoverage:
     due: bool  # must it exist by now (see listed_test_due)
 
 
-@dataclass(frozen=True)
-class DocumentCoverage:
+class DocumentCoverage(NamedTuple):
     id: str
     title: str
     status: str | None
@@ -744,15 +738,13 @@ class DocumentCoverage:
     document_tags: tuple[CodeTag, ...]  # tags naming the document without a requirement
 
 
-@dataclass(frozen=True)
-class BadTag:
+class BadTag(NamedTuple):
     tag: CodeTag
     problem: str  # malformed | no-document | no-requirement
     message: str
 
 
-@dataclass(frozen=True)
-class Coverage:
+class Coverage(NamedTuple):
     """The traceability report of a book."""
 
     scan: CodeScan
