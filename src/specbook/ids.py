@@ -9,7 +9,6 @@ instead of comparing it with every ID of the book.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
@@ -76,6 +75,8 @@ class IdIndex:
                 if tail and head + ch + tail[1:] in ids:  # one changed
                     hits.add(head + ch + tail[1:])
         hits.discard(doc_id)
-        if not hits:
-            return None
+        if len(hits) <= 1:
+            return next(iter(hits), None)
+        import difflib  # (only for a tie: most lints never get here)
+
         return max(sorted(hits), key=lambda k: difflib.SequenceMatcher(None, up, k).ratio())

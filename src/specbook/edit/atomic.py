@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
 def temp_beside(path: Path, data: bytes, mode: int | None = None) -> str:
     """A temporary file ``.NAME.*.tmp`` in ``path``'s folder holding ``data``, fsynced
     (and given ``mode`` when set); the caller renames or links it into place."""
+    import tempfile  # (here: a read-only command such as `lint FILE` never pays for it)
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
