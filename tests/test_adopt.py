@@ -28,8 +28,8 @@ UNKNOWN = {
         "docs/decisions/ADR-navigation-architecture.md",
         "docs/decisions/ADR-navigation-redesign-recommendations.md",
     },
-    # `tracking` is used once; FEAT-018's `## Status` section starts with `- **State:** …`
-    "sambeau__basil": {"work/specs/FEAT-018.md", "work/specs/FEAT-051.md"},
+    # `tracking` is used once
+    "sambeau__basil": {"work/specs/FEAT-051.md"},
 }
 
 

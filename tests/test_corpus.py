@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from specbook.parse import context_for
+from specbook.config import default_config
+from specbook.parse import context_for, parse
 from specbook.parse.core import parse_document
 from tests.conftest import CORPUS
 
@@ -159,6 +160,27 @@ def test_bulleted_bold_fields_in_first_section() -> None:
     doc = _load("3Dzigns__TTRPG-CENTER/docs/bugs/BUG-024.md")
     assert doc.value("severity") == "P2"
     assert doc.field("severity").span.line == 8  # type: ignore[union-attr]
+
+
+def test_status_section_holding_bulleted_fields() -> None:
+    """`## Status` then `- **State:** Implemented`: the line is a field of its own, not
+    the section's value (which read "- **State:** Implemented" and was an SB102)."""
+    doc = _load("sambeau__basil/work/specs/FEAT-018.md")
+    statuses = [(f.source, f.name, f.value) for f in doc.fields if f.key == "status"]
+    assert statuses == [("bold", "State", "Implemented")]
+    assert doc.status == "Implemented" and doc.value("priority") == "High"
+
+
+def test_status_section_value_as_a_list_item(tmp_path: Path) -> None:
+    """`## Status` then `- Done`: the value is the item's text, its span the word alone."""
+    data = b"# T\n\n## Status\n\n- Done\n\n## Status\n\n**Draft**\n"
+    doc = parse(data, "x.md", default_config(tmp_path))
+    status = doc.field("status")
+    assert status is not None and status.source == "section" and status.value == "Done"
+    assert data[status.value_span.start : status.value_span.end] == b"Done"
+    for text in (b"1. Review", b"* Review", b"+ Review"):
+        doc = parse(b"# T\n\n## Status\n" + text + b"\n", "x.md", default_config(tmp_path))
+        assert doc.status == "Review", text
 
 
 def test_statut_heading_and_french_bold_fields() -> None:

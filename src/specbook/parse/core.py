@@ -52,6 +52,7 @@ _BOLD_FIELD = re.compile(
     rb"(?P<colon>[ \t]*:)?[ \t]*(?P<value>[^\r\n]*)\r?$",
     re.MULTILINE,
 )
+_LIST_MARKER = re.compile(rb"(?:[-*+]|\d{1,9}[.)])[ \t]+(?=\S)")
 _PLAIN_FIELD = re.compile(
     rb"^(?P<name>[^\s:*|#>`\[\-][^:\r\n*|`\[]{0,40}?)[ \t]*:[ \t]+(?P<value>[^\r\n]*\S)[ \t]*\r?$",
     re.MULTILINE,
@@ -295,9 +296,11 @@ def event_blocks(text: str) -> Blocks:
 # The fast scanner (specbook.parse.fast), when present, returns Blocks or None to defer.
 _fast_scan: Callable[[bytes], Blocks | None] | None = None
 
-# Builds a Span (or a Cell) without the Python-level __new__ of a named tuple: the same
-# object, made faster.
-_new_span = tuple.__new__
+# Builds a node (a Span, a Cell, a Section…) from a tuple of all its fields, without the
+# Python-level __new__ of a named tuple: the same object, made faster.
+_new = tuple.__new__
+# A heading of level 0 after the last one: it closes every open section.
+_CLOSE_ALL = (0, 0, 0, "", 0, None)
 
 
 class _Parser:
@@ -458,6 +461,7 @@ class _Parser:
         first = next((h for h in heads if h[1] >= pre_end and h[0] >= 2), None)
         if first is not None:
             zones.append((first[2], first[4], names.get(norm_heading(first[3]), first[3]), True))
+        aliases = cfg.field_aliases
         for level, hs, he, title, end in heads:
             if level < 2:
                 continue
@@ -467,9 +471,7 @@ class _Parser:
             # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
             # Only at level 2: a `#### Modifié : GET /api` heading deep in a design is no field.
             if level == 2 and (
-                ":" in title
-                or key in _FIELD_HEADINGS
-                or self.ctx.config.field_aliases.get(key) in ("status", "title")
+                ":" in title or key in _FIELD_HEADINGS or aliases.get(key) in ("status", "title")
             ):
                 hf = self._heading_field(work, title, hs, he, end)
                 if hf is not None:
@@ -480,27 +482,7 @@ class _Parser:
             if ze <= zs or (zs, ze) in seen_zone:
                 continue
             seen_zone.add((zs, ze))
-            for m in _BOLD_FIELD.finditer(work, zs, ze):
-                if _inside(opaque, m.start()):
-                    continue
-                name = m.group("name").decode("utf-8", "replace").strip()
-                if not m.group("colon") and not name.endswith(":"):
-                    continue
-                name = name.rstrip(": \t")
-                if not name or (known_only and not cfg.is_known_field(name)):
-                    continue
-                vs, ve = m.span("value")
-                vs, ve = _trim_value(work, vs, ve)
-                f = Field(
-                    cfg.field_key(name).replace(" ", "_"),
-                    name,
-                    self.text_of(vs, ve),
-                    "bold",
-                    self.span(m.start(), m.end()),
-                    self.span(vs, ve),
-                    zname,
-                )
-                found.append((_SOURCE_RANK["bold"] if zname is None else 1, m.start(), f))
+            self._bold_fields(work, zs, ze, zname, known_only, opaque, found)
             if zname is None:
                 for m in _PLAIN_FIELD.finditer(work, zs, ze):
                     name = m.group("name").decode("utf-8", "replace").strip()
@@ -544,6 +526,38 @@ class _Parser:
         found.sort(key=lambda x: (x[0], x[1]))
         return [f for _, _, f in found]
 
+    def _bold_fields(
+        self,
+        work: bytes,
+        zs: int,
+        ze: int,
+        zname: str | None,
+        known_only: bool,
+        opaque: list[tuple[int, int]],
+        found: list[tuple[int, int, Field]],
+    ) -> None:
+        """Add the ``**Name**: value`` fields of bytes ``zs:ze`` to ``found`` (rank, start,
+        field); ``known_only`` keeps only names the book knows."""
+        cfg = self.ctx.config
+        span = self.span
+        rank = _SOURCE_RANK["bold"] if zname is None else 1
+        for m in _BOLD_FIELD.finditer(work, zs, ze):
+            start = m.start()
+            if opaque and _inside(opaque, start):
+                continue
+            raw_name, colon, _ = m.groups()
+            name = raw_name.decode("utf-8", "replace").strip()
+            if not colon and not name.endswith(":"):
+                continue
+            name = name.rstrip(": \t")
+            if not name or (known_only and not cfg.is_known_field(name)):
+                continue
+            vs, ve = _trim_value(work, *m.span(3))
+            key = cfg.field_key(name).replace(" ", "_")
+            value = work[vs:ve].decode("utf-8", "replace")
+            fields = (key, name, value, "bold", span(start, m.end()), span(vs, ve), zname)
+            found.append((rank, start, _new(Field, fields)))
+
     def _heading_field(self, work: bytes, title: str, hs: int, he: int, end: int) -> Field | None:
         cfg = self.ctx.config
         key_text = norm_heading(title)
@@ -575,7 +589,13 @@ class _Parser:
                 if line:
                     if line.startswith((b"#", b"```", b"|", b"<")):
                         return None
+                    bold = _BOLD_FIELD.match(work, pos, line_end)
+                    if bold is not None and (bold["colon"] or bold["name"].rstrip().endswith(b":")):
+                        return None  # `- **State:** Done`: a field of its own, read as such
                     ls = pos + (len(work[pos:line_end]) - len(work[pos:line_end].lstrip()))
+                    marker = _LIST_MARKER.match(work, ls, line_end)
+                    if marker is not None and marker.end() < line_end:
+                        ls = marker.end()  # `- Done`: the value is the item's text
                     vs, ve = _trim_value(work, ls, line_end)
                     value = self.text_of(vs, ve).strip("*_ ")
                     return Field(
@@ -711,6 +731,7 @@ class _Parser:
         doc_id: str | None,
     ) -> list[Reference]:
         out = []
+        span = self.span
         for m in _find_refs(self.ctx, work):
             s = m.start()
             if opaque and _inside(opaque, s):
@@ -720,7 +741,7 @@ class _Parser:
             if target == doc_id and req is None:
                 continue
             out.append(
-                Reference(target, req, m.group(0).decode(), section_at(s), self.span(s, m.end()))
+                _new(Reference, (target, req, m.group(0).decode(), section_at(s), span(s, m.end())))
             )
         return out
 
@@ -808,23 +829,43 @@ class _Parser:
 
 
 def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], Span]:
-    """The span function of a parse: offsets in ``dec.work`` to a :class:`Span` of the file."""
+    """The span function of a parse: offsets in ``dec.work`` to a :class:`Span` of the file.
+
+    Line numbers are what ``bisect_right(line_starts, offset)`` gives. Most spans start
+    on the line of the span made just before (the cells of a table row, a checklist item
+    and its box, a heading and its section), so the function keeps the bounds of the
+    last line it looked up and bisects only for an offset outside them.
+    """
     ls = line_starts
+    bounds = (*ls[1:], 1 << 62)  # bounds[i - 1]: where line i ends (the last line runs on)
+    lo, hi, line = 0, -1, 0  # the remembered line: bytes lo:hi are line `line` (none yet)
+
+    def span(start: int, end: int) -> Span:
+        nonlocal lo, hi, line
+        last = end - 1 if end > start else end
+        if lo <= start < hi:
+            if start <= last < hi:
+                return _new(Span, (start, end, line, line))
+            i = line
+        else:
+            i = bisect_right(ls, start)
+            if not i:  # before the first line (not an offset of the file)
+                return _new(Span, (start, end, 0, bisect_right(ls, last)))
+            lo, hi, line = ls[i - 1], bounds[i - 1], i
+            if start <= last < hi:
+                return _new(Span, (start, end, i, i))
+        # last is on a later line (or, for a span that ends before it starts, anywhere)
+        j = bisect_right(ls, last, i) if last >= start else bisect_right(ls, last)
+        return _new(Span, (start, end, i, j))
+
     if not dec._shift_at and not dec.base:
+        return span
+    to_file = dec.map
 
-        def span(start: int, end: int) -> Span:
-            last = end - 1 if end > start else end
-            return _new_span(Span, (start, end, bisect_right(ls, start), bisect_right(ls, last)))
+    def mapped(start: int, end: int) -> Span:
+        return span(to_file(start), to_file(end))
 
-    else:
-        to_file = dec.map
-
-        def span(start: int, end: int) -> Span:
-            s, e = to_file(start), to_file(end)
-            last = e - 1 if e > s else e
-            return _new_span(Span, (s, e, bisect_right(ls, s), bisect_right(ls, last)))
-
-    return span
+    return mapped
 
 
 class _Parts:
@@ -868,23 +909,18 @@ class _Parts:
         return names[i] if i >= 0 else None
 
     def sections(self) -> tuple[Section, ...]:
-        heads = self.heads
+        """The section tree: each heading holds the headings below it of a deeper level."""
         span = self.p.span
-        pos = 0
-
-        def build(parent_level: int) -> list[Section]:
-            nonlocal pos
-            out = []
-            while pos < len(heads) and heads[pos][0] > parent_level:
-                level, hs, he, title, end, name = heads[pos]
-                pos += 1
-                children = build(level)
-                out.append(
-                    Section(level, title, name, span(hs, he), span(hs, end), tuple(children))
-                )
-            return out
-
-        return tuple(build(0))
+        top: list[Section] = []
+        # The sections still open, innermost last: level, fields but children, children.
+        stack: list[tuple[int, tuple[int, str, str | None, Span, Span], list[Section]]] = []
+        for level, hs, he, title, end, name in (*self.heads, _CLOSE_ALL):
+            while stack and stack[-1][0] >= level:
+                _, fields, children = stack.pop()
+                (stack[-1][2] if stack else top).append(_new(Section, (*fields, tuple(children))))
+            if level:
+                stack.append((level, (level, title, name, span(hs, he), span(hs, end)), []))
+        return tuple(top)
 
     def requirements(self) -> tuple[Requirement, ...]:
         p = self.p
@@ -906,12 +942,22 @@ class _Parts:
 
     def checklists(self) -> tuple[ChecklistItem, ...]:
         span = self.p.span
+        section_at = self.section_at
         return tuple(
-            ChecklistItem(
-                marker[0], text.strip(), self.section_at(s), span(s, e), span(marker[1], marker[2])
-            )
-            for s, e, text, marker in self.blocks.items
-            if marker is not None
+            [
+                _new(
+                    ChecklistItem,
+                    (
+                        marker[0],
+                        text.strip(),
+                        section_at(s),
+                        span(s, e),
+                        span(marker[1], marker[2]),
+                    ),
+                )
+                for s, e, text, marker in self.blocks.items
+                if marker is not None
+            ]
         )
 
     @cached_property
@@ -921,15 +967,14 @@ class _Parts:
         for ts, te, rows in self.blocks.tables:
             if not rows:
                 continue
-            header = tuple(_new_span(Cell, (t.strip(), span(cs, ce))) for t, cs, ce in rows[0])
-            body = tuple(
-                tuple(_new_span(Cell, (t.strip(), span(cs, ce))) for t, cs, ce in row)
-                for row in rows[1:]
-            )
-            row_spans = tuple(
-                span(row[0][1], row[-1][2]) if row else span(ts, ts) for row in rows[1:]
-            )
-            out.append(Table(header, body, self.section_at(ts), span(ts, te), row_spans))
+            header = tuple([_new(Cell, (t.strip(), span(cs, ce))) for t, cs, ce in rows[0]])
+            body = []
+            row_spans = []
+            for row in rows[1:]:  # (a row's cells and its span: the same line, made in a row)
+                body.append(tuple([_new(Cell, (t.strip(), span(cs, ce))) for t, cs, ce in row]))
+                row_spans.append(span(row[0][1], row[-1][2]) if row else span(ts, ts))
+            fields = (header, tuple(body), self.section_at(ts), span(ts, te), tuple(row_spans))
+            out.append(_new(Table, fields))
         return tuple(out)
 
     def tables(self) -> tuple[Table, ...]:
@@ -938,22 +983,30 @@ class _Parts:
     def code_blocks(self) -> tuple[CodeBlock, ...]:
         p = self.p
         return tuple(
-            CodeBlock(
-                lang.strip(),
-                text,
-                self.section_at(cs),
-                p.span(cs, ce),
-                fenced,
-                _fence_closed(p.work, cs, ce) if fenced else True,
-            )
-            for cs, ce, lang, text, fenced in self.blocks.codes
+            [
+                _new(
+                    CodeBlock,
+                    (
+                        lang.strip(),
+                        text,
+                        self.section_at(cs),
+                        p.span(cs, ce),
+                        fenced,
+                        _fence_closed(p.work, cs, ce) if fenced else True,
+                    ),
+                )
+                for cs, ce, lang, text, fenced in self.blocks.codes
+            ]
         )
 
     def links(self) -> tuple[Link, ...]:
         span = self.p.span
+        section_at = self.section_at
         return tuple(
-            Link(url, text, self.section_at(s), span(s, e), img)
-            for s, e, url, text, img in self.blocks.links
+            [
+                _new(Link, (url, text, section_at(s), span(s, e), img))
+                for s, e, url, text, img in self.blocks.links
+            ]
         )
 
     def review_history(self) -> tuple[ReviewEntry, ...]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from specbook.lint.registry import Report, RuleContext, rule
+from specbook.lint.rules.sections import section_nodes
 from specbook.lint.template import MUSTACHE, PROMPT
 from specbook.lint.verdicts import remember
 from specbook.model import Cell, CodeBlock, Document, Span, Table
@@ -43,7 +44,12 @@ _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–", "tbd"}
 
 def _language(block: CodeBlock) -> str:
     """The block's language: the first word of the info string, lower case."""
-    words = block.language.split()
+    return _info_language(block.language)
+
+
+@lru_cache(maxsize=1024)
+def _info_language(info: str) -> str:
+    words = info.split()
     return words[0].lower().lstrip("{.").rstrip("}") if words else ""
 
 
@@ -76,8 +82,10 @@ def _where(doc: Document, block: CodeBlock, line: int, column: object) -> str:
 def _ranges(doc: Document, name: str) -> list[tuple[int, int]]:
     """Byte ranges of the sections called ``name`` (each with its subsections)."""
     out = []
-    for s in doc.all_sections():
-        if norm_heading(s.template_name or s.title) == name or norm_heading(s.title) == name:
+    for node in section_nodes(doc):
+        s = node.section
+        # (node.key is norm_heading(s.template_name or s.title))
+        if node.key == name or (s.template_name and norm_heading(s.title) == name):
             out.append((s.span.start, s.span.end))
     return out
 
@@ -288,6 +296,7 @@ def _columns(table: Table, names: tuple[str, ...]) -> list[int]:
     return [i for i, cell in enumerate(table.header) if _header_key(cell.text) in names]
 
 
+@lru_cache(maxsize=4096)
 def _header_key(text: str) -> str:
     return norm_key(_PAREN.sub(" ", text))
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from specbook.lint.registry import Report, RuleContext, rule
+from specbook.lint.rules.sections import section_nodes
 from specbook.lint.template import MUSTACHE, PROMPT
 from specbook.model import Document, Requirement, Span
-from specbook.text import norm_heading
 
 # Sections whose list items mention requirements without defining them.
 _NOT_DEFINING = ("out of scope", "non goals", "traceab")
@@ -29,6 +30,7 @@ _ANY_NUMBER = re.compile(_NUMBER)
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–"}
 _REQ_NUMBER = re.compile(r"^(.*)-0*(\d+)$")
 _SUB_NUMBER = re.compile(rb"[.]\d")
+_new = tuple.__new__  # builds a Span without its Python-level __new__
 
 
 def _line_span(doc: Document, line: int, start: int | None = None) -> Span:
@@ -40,16 +42,17 @@ def _line_span(doc: Document, line: int, start: int | None = None) -> Span:
         e -= 1
     if start is not None and s <= start <= e:
         s = start
-    return Span(s, e, line, line)
+    return _new(Span, (s, e, line, line))
 
 
 def _id_span(doc: Document, req: Requirement) -> Span:
     """The span of the requirement's ID where it is defined (its first line)."""
     line = _line_span(doc, req.span.line)
-    at = doc.source.find(req.id.encode(), max(req.span.start, line.start), line.end)
+    rid = req.id.encode()
+    at = doc.source.find(rid, max(req.span.start, line.start), line.end)
     if at < 0:
         return _line_span(doc, req.span.line, req.span.start)
-    return Span(at, at + len(req.id.encode()), line.line, line.line)
+    return _new(Span, (at, at + len(rid), line.line, line.line))
 
 
 def defined_requirements(doc: Document) -> list[Requirement]:
@@ -74,12 +77,11 @@ def _defined_requirements(doc: Document) -> list[Requirement]:
         return []
     inside: list[tuple[int, int]] = []
     outside: list[tuple[int, int]] = []
-    for s in doc.all_sections():
-        key = norm_heading(s.template_name or s.title)
-        if any(word in key for word in _NOT_DEFINING):
-            outside.append((s.span.start, s.span.end))
-        elif "requirement" in key:
-            inside.append((s.span.start, s.span.end))
+    for node in section_nodes(doc):
+        role = _role(node.key)
+        if role:
+            sp = node.section.span
+            (outside if role == _OUTSIDE else inside).append((sp.start, sp.end))
     out = []
     src = doc.source
     for r in reqs:
@@ -95,6 +97,18 @@ def _defined_requirements(doc: Document) -> list[Requirement]:
             continue
         out.append(r)
     return out
+
+
+_INSIDE, _OUTSIDE = 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _role(key: str) -> int:
+    """What a section (by its key) says of the requirements in it: ``_OUTSIDE`` (they are
+    only mentioned), ``_INSIDE`` (a requirements section: they are defined) or 0."""
+    if any(word in key for word in _NOT_DEFINING):
+        return _OUTSIDE
+    return _INSIDE if "requirement" in key else 0
 
 
 @rule("SB301", "missing-acceptance", severity="error", tags=("requirements",), status_aware=True)

@@ -7,7 +7,6 @@ so a book's own template gets the same checks with no code.
 from __future__ import annotations
 
 import re
-import weakref
 from bisect import bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
@@ -41,31 +40,35 @@ _NEWLINES = b"\r\n"
 
 
 class _Node(NamedTuple):
+    """A section of the tree with what the section rules look up about it."""
+
     section: Section
     parent: Section | None
-    key: str
+    key: str  # norm_heading of its template name, else of its title
+    up: _Node | None  # the parent's node
 
 
-# The last document's flattened tree: the section rules run one after another on the
-# same document, and building the list once saves most of their time.
-_last: tuple[weakref.ref[Document], list[_Node]] | None = None
+_new = tuple.__new__  # builds a named tuple without its Python-level __new__
 
 
-def _flat(doc: Document) -> list[_Node]:
-    """Every section with its parent and key, in document order."""
-    global _last
-    last = _last
-    if last is not None and last[0]() is doc:
-        return last[1]
-    out: list[_Node] = []
-    stack: list[tuple[Section, Section | None]] = [(s, None) for s in reversed(doc.sections)]
-    while stack:
-        s, parent = stack.pop()
-        out.append(_Node(s, parent, norm_heading(s.template_name or s.title)))
-        if s.children:
-            stack.extend((c, s) for c in reversed(s.children))
-    _last = (weakref.ref(doc), out)
+def section_nodes(doc: Document) -> list[_Node]:
+    """Every section with its parent and key, in document order (made once per document:
+    the section rules run one after another on the same document)."""
+    memo = doc.derived
+    out: list[_Node] | None = memo.get("section_nodes")
+    if out is None:
+        out = memo["section_nodes"] = []
+        _add_nodes(out, doc.sections, None)
     return out
+
+
+def _add_nodes(out: list[_Node], sections: tuple[Section, ...], up: _Node | None) -> None:
+    parent = up[0] if up is not None else None
+    for s in sections:
+        node: _Node = _new(_Node, (s, parent, norm_heading(s.template_name or s.title), up))
+        out.append(node)
+        if s.children:
+            _add_nodes(out, s.children, node)
 
 
 def _heading_span(doc: Document, s: Section) -> Span:
@@ -98,20 +101,29 @@ def _with_template(doc: Document, ctx: RuleContext) -> TemplateFacts | None:
     return facts
 
 
-_REQUIRED: dict[int, tuple[TemplateFacts, list[tuple[RequiredSection, str, str | None]]]] = {}
+class _Required(NamedTuple):
+    """The template's required sections, each with its key and its parent's key, and the
+    keys of those that must stand under another."""
+
+    sections: list[tuple[RequiredSection, str, str | None]]
+    nested: frozenset[str]
 
 
-def _required(tmpl: TemplateFacts) -> list[tuple[RequiredSection, str, str | None]]:
-    """The template's required sections with their keys and their parents' keys."""
+_REQUIRED: dict[int, tuple[TemplateFacts, _Required]] = {}
+
+
+def _required(tmpl: TemplateFacts) -> _Required:
+    """The template's required sections with their keys (computed once per template)."""
     hit = _REQUIRED.get(id(tmpl))
     if hit is None or hit[0] is not tmpl:
         keys = [
             (r, norm_heading(r.title), None if r.parent is None else norm_heading(r.parent))
             for r in tmpl.required
         ]
+        nested = frozenset(key for _, key, parent in keys if parent is not None)
         if len(_REQUIRED) > 64:
             _REQUIRED.clear()
-        hit = _REQUIRED[id(tmpl)] = (tmpl, keys)
+        hit = _REQUIRED[id(tmpl)] = (tmpl, _Required(keys, nested))
     return hit[1]
 
 
@@ -136,22 +148,23 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     tmpl = _with_template(doc, ctx)
     if tmpl is None:
         return
-    by_key: dict[str, list[Section]] = {}
-    under: set[tuple[str, str]] = set()  # (key of an ancestor, key of a section below it)
-    path: list[tuple[int, str]] = []  # (level, key) of the ancestors of the current section
-    for sec, _parent, key in _flat(doc):
-        level = sec.level
-        while path and path[-1][0] >= level:
-            path.pop()
-        for _, up in path:
-            under.add((up, key))
-        by_key.setdefault(key, []).append(sec)
-        path.append((level, key))
+    required = _required(tmpl)
+    nodes = section_nodes(doc)
+    first = {n.key: n.section for n in reversed(nodes)}  # the first section of each key
+    # (key of an ancestor, key of a section below it), for the keys that need an ancestor
+    nested = required.nested
+    under: set[tuple[str, str]] = set()
+    for n in nodes:
+        if n.key in nested:
+            up = n.up
+            while up is not None:
+                under.add((up.key, n.key))
+                up = up.up
     title: Span | None = None
     previous: str | None = None
-    for req, key, parent_key in _required(tmpl):
+    for req, key, parent_key in required.sections:
         if parent_key is None:
-            if key not in by_key:
+            if key not in first:
                 title = title or _title_span(doc)
                 where = f'after "{previous}"' if previous else "first, after the header"
                 yield Report(
@@ -161,22 +174,21 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 )
             previous = req.title
             continue
-        parents = by_key.get(parent_key)
-        if not parents:
+        parent = first.get(parent_key)
+        if parent is None:
             continue  # the missing parent is reported already
         if (parent_key, key) in under:
             continue
-        elsewhere = by_key.get(key)
+        elsewhere = first.get(key)
         hint = (
-            f' (the one at line {elsewhere[0].heading.line} is not under "{parents[0].title}";'
+            f' (the one at line {elsewhere.heading.line} is not under "{parent.title}";'
             " move it there)"
-            if elsewhere
+            if elsewhere is not None
             else ""
         )
         yield Report(
-            _heading_span(doc, parents[0]),
-            f'section "{parents[0].title}" has no "{req.title}"; add "### {req.title}" '
-            f"under it{hint}",
+            _heading_span(doc, parent),
+            f'section "{parent.title}" has no "{req.title}"; add "### {req.title}" under it{hint}',
         )
 
 
@@ -198,7 +210,7 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """
     data = doc.source
     blanks, opener = _BLANKS.match, _QUIET_OPENER.match
-    for s, _parent, _key in _flat(doc):
+    for s, _parent, _key, _up in section_nodes(doc):
         if s.level == 1 or s.children:
             continue
         start, end = s.heading.end, s.span.end
@@ -239,7 +251,7 @@ def section_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if tmpl is None:
         return
     rank = {norm_heading(t): i for i, t in enumerate(tmpl.order)}
-    placed = [(s, rank[k]) for s, _, k in _flat(doc) if s.level == 2 and k in rank]
+    placed = [(s, rank[k]) for s, _, k, _ in section_nodes(doc) if s.level == 2 and k in rank]
     n = len(placed)
     lowest = [0] * (n + 1)  # lowest[i]: the smallest rank from position i on
     lowest[n] = len(rank)
@@ -275,7 +287,7 @@ def duplicate_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     tmpl: TemplateFacts | None = ctx.template if doc.kind is not None else None
     repeatable = frozenset(tmpl.repeatable) if tmpl is not None else frozenset()
     seen: dict[tuple[int, str], Section] = {}  # (id of the parent, key) -> first section
-    for s, parent, key in _flat(doc):
+    for s, parent, key, _ in section_nodes(doc):
         if not key:
             continue
         first = seen.setdefault((id(parent), key), s)

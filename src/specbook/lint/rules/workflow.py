@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from specbook.config import KindConfig
 from specbook.lint.registry import Report, RuleContext, rule
+from specbook.lint.rules.sections import section_nodes
 from specbook.lint.template import PROMPT
 from specbook.model import Document, ReviewEntry, Span
 from specbook.text import is_placeholder, norm_heading, norm_key
@@ -128,8 +129,10 @@ def approval_missing(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
 def _ranges(doc: Document, names: tuple[str, ...]) -> list[tuple[int, int]]:
     out = []
-    for s in doc.all_sections():
-        if norm_heading(s.template_name or s.title) in names or norm_heading(s.title) in names:
+    for node in section_nodes(doc):
+        s = node.section
+        # (node.key is norm_heading(s.template_name or s.title))
+        if node.key in names or (s.template_name and norm_heading(s.title) in names):
             out.append((s.span.start, s.span.end))
     return out
 
