@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -160,7 +161,30 @@ def test_config_error_exit_2(book: Path, runner: CliRunner) -> None:
     )
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
+def test_command_table_matches_the_modules() -> None:
+    """The lazily loaded command table names every command each module registers, and
+    `specbook lint` loads only its own module (not the portal's or the index's)."""
+    import importlib
+
+    from specbook.cli import COMMAND_MODULES
+
+    registered = {}
+    for module in sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(f"specbook.cli.{module}")
+    for name, cmd in main.commands.items():
+        assert cmd.callback is not None
+        registered[name] = cmd.callback.__module__.rsplit(".", 1)[1]
+    assert registered == COMMAND_MODULES
+    probe = (
+        "import sys\nfrom specbook.cli import main\n"
+        "try:\n    main(['lint', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('specbook.cli.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "['specbook.cli._gc', 'specbook.cli.lint']"
+
+
+@pytest.mark.parametrize("name", sorted(main.list_commands(click.Context(main))))
 def test_every_command_has_help_and_a_readme_entry(runner: CliRunner, name: str) -> None:
     sub = runner.invoke(main, [name, "--help"])
     assert sub.exit_code == 0 and len(sub.output) > 150

@@ -121,6 +121,24 @@ def test_github_annotations(dangling: Path, runner: CliRunner) -> None:
     assert "title=SB401 dangling-reference::" in lines[0]
 
 
+def test_a_named_file_is_linted_once_however_it_is_written(
+    dangling: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lint docs/specs/X.md` (relative), `./docs/…` or an absolute path: the book's
+    listing has the file already, so it is parsed once, not once per spelling."""
+    assert runner.invoke(main, ["lint"]).exit_code == 1  # the cache is warm
+    target = next((dangling / "docs/specs").glob("*.md"))
+    rel = target.relative_to(dangling).as_posix()
+    for spelling in (rel, f"./{rel}", str(target), f"docs/../{rel}"):
+        target.write_bytes(target.read_bytes() + b"\nEdited.\n")
+        counter = _Counter()
+        monkeypatch.setattr(lint_run, "parse", counter.wrap(lint_run.parse))
+        r = runner.invoke(main, ["lint", "--format", "json", spelling])
+        assert r.exit_code == 1, r.output
+        assert counter.n == 1, spelling
+        assert {f["path"] for f in json.loads(r.output)["findings"]} == {rel}
+
+
 def test_lint_a_file_outside_any_book(
     tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

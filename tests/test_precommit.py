@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import yaml
 
 from specbook.cli import main
@@ -16,4 +17,4 @@ def test_hook_runs_the_lint_command() -> None:
     hook = next(h for h in hooks if h["id"] == "specbook-lint")
     assert hook["entry"].split() == ["specbook", "lint"]
     assert hook["language"] == "python" and "markdown" in hook["types"]
-    assert "lint" in main.commands  # the entry point names a real command
+    assert main.get_command(click.Context(main), "lint") is not None  # a real command

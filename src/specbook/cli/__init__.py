@@ -66,7 +66,35 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Each command and the module of specbook.cli that defines it. A module is imported when
+# one of its commands is run (or listed by --help), so `specbook lint` does not load the
+# portal's, the index's or the agent's command code. tests/test_cli.py checks the table
+# against what the modules register.
+COMMAND_MODULES = {
+    "adopt": "adopt", "build": "web", "check": "lifecycle", "diff": "diff",
+    "export": "export", "graph": "report", "impact": "trace", "index": "index",
+    "init": "commands", "lint": "lint", "list": "commands", "mcp": "agent",
+    "new": "commands", "passwd": "web", "refs": "index", "renumber": "multi",
+    "report": "report", "review": "lifecycle", "rules": "lint", "schema": "export",
+    "search": "index", "serve": "web", "show": "commands", "status": "lifecycle",
+    "supersede": "multi", "trace": "trace",
+}  # fmt: skip
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            import importlib
+
+            importlib.import_module(f"specbook.cli.{module}")
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="specbook")
 def main() -> None:
     """specbook: engineering specs as Markdown in git.
@@ -76,19 +104,3 @@ def main() -> None:
     its options. Exit codes: 0 fine, 1 findings or a refused action, 2 usage or
     configuration error.
     """
-
-
-from specbook.cli import (  # noqa: E402,F401  (registers the commands)
-    adopt,
-    agent,
-    commands,
-    diff,
-    export,
-    index,
-    lifecycle,
-    lint,
-    multi,
-    report,
-    trace,
-    web,
-)

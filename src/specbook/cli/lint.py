@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -105,7 +106,15 @@ def lint(
         named = [book.rel(p) for p in files]
         if all(not n.startswith("/") for n in named):
             only = named
-            files = sorted({*book.path_strings(), *(str(p) for p in files)})
+            # the book's files plus any named file outside its kind folders, each once
+            # (a named file is usually listed already, under its absolute path)
+            listed = book.path_strings()
+            present = set(listed)
+            extra = [str(p) for p in files if os.path.abspath(p) not in present]
+            if extra:  # outside the kind folders, or reached through another path
+                known = {book.rel(q) for q in listed}
+                extra = [q for q in extra if book.rel(q) not in known]
+            files = sorted([*listed, *extra]) if extra else listed
     if changed_rev is not None:
         from specbook.lint.run import changed_since
 

@@ -9,7 +9,6 @@ afresh; a file whose size and modification time are unchanged is not even read.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import marshal
 import os
@@ -23,6 +22,7 @@ from typing import Any
 from specbook import __version__
 from specbook.book import Book
 from specbook.config import BookConfig
+from specbook.digest import blake2b
 from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import NotFoundError, SpecbookError, UsageError
@@ -130,7 +130,7 @@ def _lint_one(
     return (
         rel,
         (st.st_mtime_ns, st.st_size),
-        hashlib.blake2b(data, digest_size=16).hexdigest(),
+        blake2b(data, digest_size=16).hexdigest(),
         [_finding_j(f) for f in findings],
         _facts_j(facts_of(doc)),
     )
@@ -151,7 +151,7 @@ def _code_fingerprint(linter: Linter) -> str:
         code = getattr(fn, "__code__", None)
         if code is not None:
             files.add(code.co_filename)
-    h = hashlib.blake2b(digest_size=12)
+    h = blake2b(digest_size=12)
     for name in sorted(files):
         try:
             st = os.stat(name)
@@ -163,7 +163,7 @@ def _code_fingerprint(linter: Linter) -> str:
 
 def book_fingerprint(book: Book) -> str:
     """The config file's bytes and the book's template files: both change findings."""
-    h = hashlib.blake2b(digest_size=12)
+    h = blake2b(digest_size=12)
     cfg = book.config
     if cfg.path is not None:
         with contextlib.suppress(OSError):
@@ -461,7 +461,7 @@ def _run(
             if (entry[0], entry[1]) != sig:
                 try:
                     with open(p, "rb") as fh:
-                        digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+                        digest = blake2b(fh.read(), digest_size=16).hexdigest()
                 except OSError:
                     continue
                 if digest != entry[2]:
@@ -553,7 +553,7 @@ def _inputs_digest(linter: Linter) -> str:
     readers = [a.rule.inputs for a in linter.book_rules if a.rule.inputs is not None]
     if not readers:
         return ""
-    h = hashlib.blake2b(digest_size=12)
+    h = blake2b(digest_size=12)
     for inputs in dict.fromkeys(readers):  # one walk per distinct reader
         for path, mtime, size in inputs(linter.config):
             h.update(f"{path}:{mtime}:{size};".encode())
@@ -648,7 +648,7 @@ def _fix_files(
             data = path.read_bytes()
         except OSError:
             continue
-        if fr is None or hashlib.blake2b(data, digest_size=16).hexdigest() != fr.digest:
+        if fr is None or blake2b(data, digest_size=16).hexdigest() != fr.digest:
             stale.append(rel)
             continue
         chosen: list[Patch] = []

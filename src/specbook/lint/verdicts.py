@@ -14,11 +14,12 @@ a background thread while requests lint in others.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
+
+from specbook.digest import blake2b
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -52,7 +53,7 @@ def remember(kind: str, text: str, compute: Callable[P, T], *args: P.args, **kwa
     """``compute(*args, **kwargs)``, or its remembered answer for ``text`` (what the answer
     depends on) under ``kind``. The answer must survive JSON (tuples come back as lists).
     """
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+    digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
     key = f"{kind}:{digest.hexdigest()}"
     state = _state
     known = state.new.get(key)

@@ -12,11 +12,9 @@ import codecs
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple
-
-import pyromark
 
 from specbook.model import (
     Cell,
@@ -37,11 +35,19 @@ from specbook.model import (
 from specbook.parse.context import ParseContext
 from specbook.text import fold, is_placeholder, norm_heading, norm_key
 
-_O = pyromark.Options
-# Typed as Any: the events are dicts whose shape the code below checks as it goes.
-_MD: Any = pyromark.Markdown(
-    options=_O.ENABLE_TABLES | _O.ENABLE_TASKLISTS | _O.ENABLE_STRIKETHROUGH | _O.ENABLE_FOOTNOTES
-)
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    """pyromark's parser, made on first use: the C scanner and fast.py take most files,
+    so a run that never defers to pyromark does not import it. (Typed as Any: the
+    events are dicts whose shape the code below checks as it goes.)"""
+    import pyromark
+
+    o = pyromark.Options
+    return pyromark.Markdown(
+        options=o.ENABLE_TABLES | o.ENABLE_TASKLISTS | o.ENABLE_STRIKETHROUGH | o.ENABLE_FOOTNOTES
+    )
+
 
 _NEWLINE = re.compile(rb"\r\n|\r|\n")
 _NOT_NEWLINE = re.compile(rb"[^\r\n]")
@@ -185,7 +191,7 @@ def event_blocks(text: str) -> Blocks:
     cur_code: list[Any] | None = None
     link_stack: list[list[Any]] = []
 
-    for ev, rng in _MD.events_with_range(text, merge_text=True):
+    for ev, rng in _markdown().events_with_range(text, merge_text=True):
         if ev.__class__ is str:
             if ev in ("SoftBreak", "HardBreak") and collectors:
                 for c in collectors:
@@ -1159,7 +1165,7 @@ def headings_of(data: bytes) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     parts: list[str] | None = None
     level = 0
-    for ev in _MD.events(data.decode("utf-8", "replace")):
+    for ev in _markdown().events(data.decode("utf-8", "replace")):
         if ev.__class__ is str:
             continue
         if "Start" in ev and isinstance(ev["Start"], dict) and "Heading" in ev["Start"]:

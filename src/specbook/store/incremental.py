@@ -8,7 +8,6 @@ whole sync is one transaction, so an interrupted sync leaves the previous state.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 from specbook import __version__
 from specbook.book import Book
 from specbook.config import BookConfig
+from specbook.digest import blake2b
 from specbook.parse import parse
 from specbook.store.base import SCHEMA_VERSION, Store
 from specbook.store.records import DocRecord, content_hash, record_of
@@ -49,7 +49,7 @@ def index_key(book: Book) -> str:
     different key rebuilds the index from scratch."""
     from specbook.lint.run import book_fingerprint
 
-    h = hashlib.blake2b(digest_size=12)
+    h = blake2b(digest_size=12)
     h.update(f"{__version__}|{SCHEMA_VERSION}|{book_fingerprint(book)}|".encode())
     pkg = Path(__file__).resolve().parents[1]
     for name in sorted(pkg.rglob("*.py")):

@@ -7,9 +7,9 @@ same thing.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
+from specbook.digest import blake2b
 from specbook.jsonout import tags_of
 from specbook.model import Document, Section
 from specbook.text import norm_key
@@ -30,7 +30,7 @@ ReviewRow = tuple[str, str, str, str, int]  # date, reviewer, status, feedback, 
 
 def content_hash(data: bytes) -> str:
     """The content key of a file's bytes (also the lint cache's)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
