@@ -434,6 +434,25 @@ def test_light_snapshot_keeps_what_two_runs_saved(tmp_path: Path) -> None:
     assert [t for t, _, _ in by] == ["SPEC-901"]
 
 
+def test_a_new_checker_version_starts_the_cache_afresh(
+    dangling: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache remembers sqlglot's, PyYAML's and packaging's answers; another installed
+    version of one of them (or another Python) must not be served the old answers."""
+    from specbook.lint.registry import distribution_tags
+
+    book = open_book(dangling)
+    first = _run(book)
+    counter = _Counter()
+    monkeypatch.setattr(lint_run, "parse", counter.wrap(lint_run.parse))
+    assert _run(book).findings == first.findings and counter.n == 0
+    site = tmp_path / "site"
+    (site / "sqlglot-99.0.dist-info").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(site))
+    assert "sqlglot-99.0.dist-info" in distribution_tags(["sqlglot"]).split(",")
+    assert _run(book).findings == first.findings and counter.n == len(book.paths())
+
+
 def test_rule_plugins_are_found_through_their_entry_point(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,6 +17,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from specbook.config import BookConfig, KindConfig
@@ -165,15 +166,19 @@ def load_rules() -> list[Rule]:
     return _checked(found)
 
 
-def _entry_points(group: str) -> list[str]:
-    """The values (``module:attr``) of the entry points in ``group`` of the installed
-    distributions, the first distribution of each name winning, as importlib.metadata
-    finds them; read directly from the ``entry_points.txt`` files, because importing
-    importlib.metadata costs more than linting a file."""
-    header = f"[{group}]"
+def _distributions() -> tuple[tuple[str, str], ...]:
+    """``(name, metadata folder)`` of each installed distribution, the first of each
+    (normalised) name on ``sys.path`` winning, as importlib.metadata finds them: read
+    from the folder names, because importing importlib.metadata costs more than linting
+    a file."""
+    return _scan_distributions(tuple(sys.path))
+
+
+@lru_cache(maxsize=4)
+def _scan_distributions(path: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     seen: set[str] = set()
-    values: list[str] = []
-    for entry in sys.path:
+    out: list[tuple[str, str]] = []
+    for entry in path:
         try:
             names = sorted(os.listdir(entry or "."))
         except OSError:
@@ -183,23 +188,40 @@ def _entry_points(group: str) -> list[str]:
                 continue
             dist = name.rsplit(".", 1)[0].split("-", 1)[0].lower().replace("_", "-")
             dist = dist.replace(".", "-")
-            if dist in seen:
-                continue
-            seen.add(dist)
-            try:
-                with open(os.path.join(entry or ".", name, "entry_points.txt"), "rb") as fh:
-                    text = fh.read().decode("utf-8", "replace")
-            except OSError:
-                continue
-            if header not in text:
-                continue
-            inside = False
-            for line in text.splitlines():
-                line = line.strip()
-                if line.startswith("["):
-                    inside = line == header
-                elif inside and "=" in line and not line.startswith(("#", ";")):
-                    values.append(line.split("=", 1)[1].strip())
+            if dist not in seen:
+                seen.add(dist)
+                out.append((dist, os.path.join(entry or ".", name)))
+    return tuple(out)
+
+
+def distribution_tags(names: Iterable[str]) -> str:
+    """The metadata folder names (``sqlglot-30.30.0.dist-info``: name and version) of the
+    installed distributions among ``names``, for cache keys."""
+    wanted = set(names)
+    return ",".join(os.path.basename(d) for n, d in _distributions() if n in wanted)
+
+
+def _entry_points(group: str) -> list[str]:
+    """The values (``module:attr``) of the entry points in ``group`` of the installed
+    distributions (see :func:`_distributions`), read directly from their
+    ``entry_points.txt`` files."""
+    header = f"[{group}]"
+    values: list[str] = []
+    for _, folder in _distributions():
+        try:
+            with open(os.path.join(folder, "entry_points.txt"), "rb") as fh:
+                text = fh.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if header not in text:
+            continue
+        inside = False
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith("["):
+                inside = line == header
+            elif inside and "=" in line and not line.startswith(("#", ";")):
+                values.append(line.split("=", 1)[1].strip())
     return values
 
 

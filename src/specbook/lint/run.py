@@ -30,6 +30,7 @@ from specbook.lint import verdicts
 from specbook.lint.engine import Linter, LintResult, sort_findings
 from specbook.lint.facts import DocFacts, Ref, facts_of
 from specbook.lint.finding import Finding
+from specbook.lint.registry import distribution_tags
 from specbook.model import Span
 from specbook.parse import parse
 from specbook.state import make_state_dir
@@ -159,6 +160,16 @@ def _code_fingerprint(linter: Linter) -> str:
             continue
         h.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
     return h.hexdigest()
+
+
+# The libraries whose answers the cache remembers (SB601-SB603, see verdicts.py): a
+# new version may judge the same text otherwise.
+CHECKER_DISTRIBUTIONS = ("sqlglot", "sqlglotc", "pyyaml", "packaging")
+
+
+def _runtime_tag() -> str:
+    """The Python (the cache holds marshalled data) and the checker libraries' versions."""
+    return f"{sys.implementation.cache_tag};{distribution_tags(CHECKER_DISTRIBUTIONS)}"
 
 
 def book_fingerprint(book: Book) -> str:
@@ -408,7 +419,13 @@ def lint_files(
     only the named files and those parsed this time.
     """
     key = "|".join(
-        (__version__, _code_fingerprint(linter), book_fingerprint(book), linter.fingerprint())
+        (
+            __version__,
+            _code_fingerprint(linter),
+            book_fingerprint(book),
+            linter.fingerprint(),
+            _runtime_tag(),
+        )
     )
     wanted = None if focus is None else frozenset(focus)
     cache_path = _cache_path(book.config) if use_cache else None
