@@ -381,6 +381,38 @@ def test_focused_run_equals_the_whole_book_run_restricted(tmp_path: Path) -> Non
     assert any("SPEC-901-b.md" in f.message for f in _focused(book, c) if f.rule == "SB106")
 
 
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_cold_focused_run_runs_rules_on_the_named_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_cache: bool
+) -> None:
+    """With no cache (a fresh clone in CI, or --no-cache), `lint FILE` parses the other
+    documents only for their IDs, requirement IDs and supersede links: the document
+    rules run on the named file alone, and the answer is the whole-book one. A later
+    whole-book lint still lints the others in full."""
+    book = _small_book_with_book_findings(tmp_path)
+    rel = "docs/specs/SPEC-902-c.md"
+    linted: list[str | None] = []
+    original = Linter.lint_document
+
+    def counting(self: Linter, doc: Document) -> list[lint_run.Finding]:
+        linted.append(doc.path)
+        return original(self, doc)
+
+    monkeypatch.setattr(Linter, "lint_document", counting)
+    linter = Linter(book.config, today=dt.date(2026, 6, 15))
+    got, _ = lint_run.lint_files(
+        book, linter, book.path_strings(), [], [], use_cache=use_cache, focus=[rel]
+    )
+    assert linted == [rel]
+    reference = _run(book, use_cache=False)
+    assert got.findings == [f for f in reference.findings if f.path == rel]
+    assert any(f.rule == "SB106" for f in got.findings)  # the book rules saw the others
+    linted.clear()
+    assert _run(book).findings == reference.findings
+    n = len(book.path_strings())
+    assert len(linted) == (n - 1 if use_cache else n)  # the others had light entries only
+
+
 def test_focused_run_with_a_damaged_or_missing_light_snapshot(tmp_path: Path) -> None:
     """The others' light facts come from one blob in the cache; when it is damaged or
     gone, `lint FILE` parses what it must and still gives the whole-book answer."""

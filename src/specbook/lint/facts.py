@@ -98,6 +98,24 @@ def facts_of(doc: Document) -> DocFacts:
     )
 
 
+def light_facts_of(doc: Document) -> DocFacts:
+    """What book rules need of a document whose own findings are not wanted (see
+    :class:`BookFacts`' ``focus``): ID, kind, status, requirement IDs, supersede links."""
+    supersede = b"supersed" in doc.source.lower()
+    return DocFacts(
+        path=doc.path or "",
+        id=doc.id,
+        kind=doc.kind,
+        status_canonical=doc.status_canonical,
+        id_span=None,
+        id_column=1,
+        requirement_ids=frozenset(r.id for r in doc.requirements),
+        references=(),
+        superseded_by=_links(doc, _SUPERSEDED_BY) if supersede else (),
+        supersedes=_links(doc, _SUPERSEDES) if supersede else (),
+    )
+
+
 @dataclass
 class BookFacts:
     """Every document's facts, with an index by ID.

@@ -14,8 +14,9 @@ import marshal
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import NotFoundError, SpecbookError, UsageError
 from specbook.lint import verdicts
 from specbook.lint.engine import Linter, LintResult, sort_findings
-from specbook.lint.facts import DocFacts, Ref, facts_of
+from specbook.lint.facts import DocFacts, Ref, facts_of, light_facts_of
 from specbook.lint.finding import Finding
 from specbook.lint.registry import distribution_tags
 from specbook.model import Span
@@ -140,6 +141,44 @@ def _lint_one(
 def _lint_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
     linter: Linter = _WORKER["linter"]
     return [_lint_one(linter, Path(p), rel) for p, rel in items], verdicts.drain()
+
+
+def _light_one(
+    config: BookConfig, path: Path | str, rel: str
+) -> tuple[str, tuple[Any, ...]] | None:
+    """A document a one-file lint does not report on, when the cache does not know it:
+    parsed for what book rules need (no rules run). ``(rel, light entry)``, the entry as
+    :meth:`_Cache.light` keeps it."""
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    lf = light_facts_of(parse(data, rel, config))
+    by = tuple((t, tuple(sp), c) for t, sp, c in lf.superseded_by)
+    sup = tuple((t, tuple(sp), c) for t, sp, c in lf.supersedes)
+    digest = blake2b(data, digest_size=16).hexdigest()
+    reqs = " ".join(sorted(lf.requirement_ids))
+    return rel, (
+        st.st_mtime_ns,
+        st.st_size,
+        digest,
+        lf.id,
+        *_interned(lf.kind, lf.status_canonical, reqs),
+        by,
+        sup,
+    )
+
+
+def _light_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
+    config: BookConfig = _WORKER["linter"].config
+    return [_light_one(config, Path(p), rel) for p, rel in items], {}
+
+
+def _interned(*words: str | None) -> tuple[str | None, ...]:
+    """One object for each repeated word, so that marshal writes the rest as references."""
+    return tuple(None if w is None else sys.intern(w) for w in words)
 
 
 # -- the cache -------------------------------------------------------------------------
@@ -286,10 +325,12 @@ class _Cache:
         rows: list[tuple[Any, ...]],
         touched: list[tuple[int, int, str]],
         verdicts: dict[str, str],
+        light_only: dict[str, tuple[Any, ...]] | None = None,
     ) -> None:
-        """Write new rows (see :func:`_row`), new signatures of unchanged files and new
-        checker answers."""
-        if self.db is None or not (rows or touched or verdicts):
+        """Write new rows (see :func:`_row`), new signatures of unchanged files, new
+        checker answers, and light entries of documents parsed only for them (a
+        one-file lint: those get no row, so that a whole-book lint still lints them)."""
+        if self.db is None or not (rows or touched or verdicts or light_only):
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
@@ -298,9 +339,10 @@ class _Cache:
             )
             self.db.executemany("UPDATE files SET mtime = ?, size = ? WHERE rel = ?", touched)
             self.db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?)", verdicts.items())
-            if rows or touched:
+            if rows or touched or light_only:
                 # read again under the write lock: another run may have saved meanwhile
                 light = self.light()
+                light.update(light_only or {})
                 for r in rows:
                     light[r[0]] = _light_entry(r)
                 for mtime, size, rel in touched:
@@ -340,9 +382,7 @@ def _light_entry(row: tuple[Any, ...]) -> tuple[Any, ...]:
         by_j, sup_j = json.loads(links)
         by = tuple((t, tuple(sp), c) for t, sp, c in by_j)
         sup = tuple((t, tuple(sp), c) for t, sp, c in sup_j)
-    # one object for each repeated word, so that marshal writes the rest as references
-    kind, status, reqs = (None if v is None else sys.intern(v) for v in (kind, status, reqs))
-    return (mtime, size, digest, doc_id, kind, status, reqs, by, sup)
+    return (mtime, size, digest, doc_id, *_interned(kind, status, reqs), by, sup)
 
 
 _new_facts = tuple.__new__
@@ -414,9 +454,11 @@ def lint_files(
 
     With ``focus`` (book-relative paths), only findings on those files are wanted:
     ``specbook lint FILE``. The other files are still read for what book rules need
-    (IDs, requirement IDs, supersede links), from the cache where it is current, but
-    their own findings are neither loaded nor reported, and the per-file map holds
-    only the named files and those parsed this time.
+    (IDs, requirement IDs, supersede links): from the cache where it is current, else
+    parsed for just that (no rules run on them; the cache keeps those as light entries
+    only, so that a whole-book lint lints them in full). Their findings are neither
+    loaded nor reported, and the per-file map holds only the named files and those
+    linted this time.
     """
     key = "|".join(
         (
@@ -505,38 +547,46 @@ def _run(
             continue
         todo.append((p, rel))
 
+    # a one-file lint parses the others it does not know only for their light facts
+    light_todo: list[tuple[Path | str, str]] = []
+    if wanted is not None:
+        light_todo = [(p, rel) for p, rel in todo if rel not in wanted]
+        todo = [(p, rel) for p, rel in todo if rel in wanted]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    total = len(todo) + len(light_todo)
     done = 0
     raw: list[Any] = []
+    light_raw: list[Any] = []
     found: dict[str, str] = {}  # new checker answers
     verdicts.attach(cache.verdict if cache.db is not None else None)
     try:
-        if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-            from concurrent.futures import ProcessPoolExecutor  # only big runs pay for the import
-
-            chunk = max(32, len(todo) // (workers * 8))
-            items = [(str(p), rel) for p, rel in todo]
-            chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
-            with ProcessPoolExecutor(
-                max_workers=workers,
-                initializer=_init_worker,
-                initargs=(book.config, select, ignore, linter.today),
-            ) as pool:
-                for part, answers in pool.map(_lint_chunk, chunks):
-                    raw.extend(part)
+        for items, out, one, chunk_fn in (
+            (todo, raw, partial(_lint_one, linter), _lint_chunk),
+            (light_todo, light_raw, partial(_light_one, linter.config), _light_chunk),
+        ):
+            if len(items) >= PARALLEL_THRESHOLD and workers > 1:
+                init = (book.config, select, ignore, linter.today)
+                for part, answers in _in_workers(chunk_fn, items, workers, init):
+                    out.extend(part)
                     found.update(answers)
                     done += len(part)
                     if progress:
-                        progress(done, len(todo))
-        else:
-            for p, rel in todo:
-                raw.append(_lint_one(linter, p, rel))
-                done += 1
-                if progress and done % 50 == 0:
-                    progress(done, len(todo))
+                        progress(done, total)
+            else:
+                for p, rel in items:
+                    out.append(one(p, rel))
+                    done += 1
+                    if progress and done % 50 == 0:
+                        progress(done, total)
         found.update(verdicts.drain())
     finally:
         verdicts.attach(None)
+    light_only: dict[str, tuple[Any, ...]] = {}
+    for item in light_raw:
+        if item is not None:
+            rel, entry = item
+            light_only[rel] = entry
+            facts[rel] = _light_facts(rel, entry)
     rows: list[tuple[Any, ...]] = []
     for item in raw:
         if item is None:
@@ -549,7 +599,7 @@ def _run(
         facts[rel] = fr.facts
         rows.append(_row(rel, sig, digest, findings_j, facts_j))
     # (rows of files not linted this time stay: a partial run must not forget the rest)
-    cache.save(rows, touched, found)
+    cache.save(rows, touched, found, light_only)
 
     findings: list[Finding] = []
     for fr in results.values():
@@ -562,6 +612,22 @@ def _run(
         return LintResult(sort_findings(findings), files=len(wanted), documents=count), results
     result = LintResult(sort_findings(findings), files=len(stats), documents=len(facts))
     return result, results
+
+
+def _in_workers(
+    chunk_fn: Callable[[list[tuple[str, str]]], tuple[list[Any], dict[str, str]]],
+    items: list[tuple[Path | str, str]],
+    workers: int,
+    init: tuple[Any, ...],
+) -> Iterator[tuple[list[Any], dict[str, str]]]:
+    """``chunk_fn`` over ``items`` in worker processes, chunk by chunk, in order."""
+    from concurrent.futures import ProcessPoolExecutor  # only big runs pay for the import
+
+    chunk = max(32, len(items) // (workers * 8))
+    flat = [(str(p), rel) for p, rel in items]
+    chunks = [flat[i : i + chunk] for i in range(0, len(flat), chunk)]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
+        yield from pool.map(chunk_fn, chunks)
 
 
 def _inputs_digest(linter: Linter) -> str:
