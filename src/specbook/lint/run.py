@@ -245,6 +245,7 @@ class _Cache:
 
     def __init__(self, path: Path | None, key: str) -> None:
         self.db: Any = None
+        self._light: tuple[int, dict[str, tuple[Any, ...]]] | None = None  # version, data
         if path is None:
             return
         import sqlite3
@@ -292,9 +293,23 @@ class _Cache:
         if self.db is None:
             return {}
         try:
-            row = self.db.execute("SELECT data FROM light").fetchone()
+            self.db.execute("BEGIN")
+            try:
+                data = self._read_light()
+                # (what another connection's commit changes; see save)
+                version = self.db.execute("PRAGMA data_version").fetchone()[0]
+            finally:
+                self.db.execute("COMMIT")
+        except self._error:
+            return {}
+        self._light = (version, data)
+        return data
+
+    def _read_light(self) -> dict[str, tuple[Any, ...]]:
+        row = self.db.execute("SELECT data FROM light").fetchone()
+        try:
             data = marshal.loads(row[0]) if row is not None else {}
-        except (self._error, ValueError, EOFError, TypeError):
+        except (ValueError, EOFError, TypeError):
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -340,8 +355,11 @@ class _Cache:
             self.db.executemany("UPDATE files SET mtime = ?, size = ? WHERE rel = ?", touched)
             self.db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?)", verdicts.items())
             if rows or touched or light_only:
-                # read again under the write lock: another run may have saved meanwhile
-                light = self.light()
+                # Under the write lock: the snapshot this run read, unless another run
+                # has saved since (then read it again, not to lose what that one wrote).
+                version = self.db.execute("PRAGMA data_version").fetchone()[0]
+                seen = self._light
+                light = seen[1] if seen is not None and seen[0] == version else self._read_light()
                 light.update(light_only or {})
                 for r in rows:
                     light[r[0]] = _light_entry(r)
