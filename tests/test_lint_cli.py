@@ -215,6 +215,25 @@ def test_parallel_run_matches_serial(tmp_path: Path) -> None:
     assert any(f.rule == "SB401" for f in parallel.findings)
 
 
+def test_parallel_light_parse_of_a_cold_focused_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first `lint FILE` in a big book parses the others for their light facts in
+    worker processes; the answer is the whole-book one, and the next one-file lint
+    reads them all from the cache."""
+    book = _small_book_with_book_findings(tmp_path)
+    monkeypatch.setattr(lint_run, "PARALLEL_THRESHOLD", 4)
+    rel = "docs/specs/SPEC-900-a.md"
+    linter = Linter(book.config, today=dt.date(2026, 6, 15))
+    cold, _ = lint_run.lint_files(book, linter, book.path_strings(), [], [], jobs=2, focus=[rel])
+    reference = _run(book, use_cache=False)
+    assert cold.findings == [f for f in reference.findings if f.path == rel]
+    assert {"SB401", "SB402"} <= {f.rule for f in cold.findings}
+    counter = _Counter()
+    monkeypatch.setattr(lint_run, "parse", counter.wrap(lint_run.parse))
+    assert _focused(book, rel) == cold.findings and counter.n == 0
+
+
 @rule("SB990", "teh-typo", severity="warning", fixable=True)
 def _teh(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """The word teh.
