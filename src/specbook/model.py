@@ -264,7 +264,14 @@ class Document:
     @cached_property
     def flat_sections(self) -> tuple[Section, ...]:
         """Every section of the tree, in document order, as one tuple."""
-        return tuple(s for top in self.sections for s in top.walk())
+        out: list[Section] = []
+        stack = list(reversed(self.sections))  # (a loop: nested generators cost more)
+        while stack:
+            s = stack.pop()
+            out.append(s)
+            if s.children:
+                stack.extend(reversed(s.children))
+        return tuple(out)
 
     def all_sections(self) -> Iterator[Section]:
         """Every section of the tree, in document order."""

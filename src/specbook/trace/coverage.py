@@ -568,10 +568,19 @@ def list_items(doc: Document, section: Section) -> Iterator[ListItem]:
     """Every list item (``-``, ``*``, ``+``, ``1.``; with or without ``[ ]``) in
     ``section``, outside code blocks, in document order."""
     src = doc.source
-    code = [(c.span.start, c.span.end) for c in doc.code_blocks]
-    inner = [s for s in doc.flat_sections if section.span.start <= s.heading.start]
     pos = section.heading.end
     end = section.span.end
+    code = [(c.span.start, c.span.end) for c in doc.code_blocks if c.span.start < end]
+    # the section and those below it, in document order: an item belongs to the last one
+    # whose heading comes before it (items come in order, so `owner` only moves on)
+    inner = [
+        (s.heading.start, s.title)
+        for s in doc.flat_sections
+        if section.span.start <= s.heading.start < end
+    ]
+    n_inner = len(inner)
+    k = 0
+    owner: str | None = None
     while pos < end:
         nl = src.find(b"\n", pos, end)
         stop = end if nl < 0 else nl + 1
@@ -579,10 +588,9 @@ def list_items(doc: Document, section: Section) -> Iterator[ListItem]:
         m = _ITEM.match(line)
         if m and not any(a <= pos < b for a, b in code):
             box = m.group(1)
-            owner = None
-            for s in inner:
-                if s.heading.start <= pos:
-                    owner = s.title
+            while k < n_inner and inner[k][0] <= pos:
+                owner = inner[k][1]
+                k += 1
             yield ListItem(
                 line=bisect_right(doc.line_starts, pos),
                 start=pos + m.start(2),
