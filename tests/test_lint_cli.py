@@ -432,6 +432,41 @@ def test_cold_focused_run_runs_rules_on_the_named_file_only(
     assert len(linted) == (n - 1 if use_cache else n)  # the others had light entries only
 
 
+def test_named_file_after_it_was_only_light_parsed(tmp_path: Path) -> None:
+    """A file edited after a whole-book lint, then read only for its light facts by a
+    one-file lint of another file, has a current light entry beside a stale row: linting
+    it by name must lint its new text, not serve the old row's findings."""
+    book = _small_book_with_book_findings(tmp_path)
+    _run(book)
+    b = tmp_path / "docs/specs/SPEC-901-b.md"
+    b.write_text("# B\n\n**ID**: SPEC-901\n\nSee SPEC-4242.\n")  # a new dangling reference
+    _focused(book, "docs/specs/SPEC-900-a.md")  # reads B for its light facts only
+    got = _focused(book, "docs/specs/SPEC-901-b.md")
+    want = [f for f in _run(book, use_cache=False).findings if f.path == "docs/specs/SPEC-901-b.md"]
+    assert got == want
+    assert any("SPEC-4242" in f.message for f in got)
+
+
+def test_touched_file_with_a_stale_row_is_still_linted_by_the_whole_book(
+    tmp_path: Path,
+) -> None:
+    """As above, then the file is touched (new mtime, same text) and another one-file lint
+    re-dates its light entry: its older row must not be re-dated with it, or the next
+    whole-book lint would take the row's old findings for current."""
+    import os
+
+    book = _small_book_with_book_findings(tmp_path)
+    _run(book)
+    b = tmp_path / "docs/specs/SPEC-901-b.md"
+    b.write_text("# B\n\n**ID**: SPEC-901\n\nSee SPEC-4242.\n")
+    _focused(book, "docs/specs/SPEC-900-a.md")
+    st = b.stat()
+    os.utime(b, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    _focused(book, "docs/specs/SPEC-900-a.md")
+    assert _run(book).findings == _run(book, use_cache=False).findings
+    assert any("SPEC-4242" in f.message for f in _run(book).findings)
+
+
 def test_focused_run_with_a_damaged_or_missing_light_snapshot(tmp_path: Path) -> None:
     """The others' light facts come from one blob in the cache; when it is damaged or
     gone, `lint FILE` parses what it must and still gives the whole-book answer."""

@@ -338,7 +338,7 @@ class _Cache:
     def save(
         self,
         rows: list[tuple[Any, ...]],
-        touched: list[tuple[int, int, str]],
+        touched: list[tuple[int, int, str, str]],
         verdicts: dict[str, str],
         light_only: dict[str, tuple[Any, ...]] | None = None,
     ) -> None:
@@ -352,7 +352,11 @@ class _Cache:
             self.db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
-            self.db.executemany("UPDATE files SET mtime = ?, size = ? WHERE rel = ?", touched)
+            # (a row is re-dated only if it holds this text: a file only light-parsed
+            # since it changed keeps its older row, which must still look changed)
+            self.db.executemany(
+                "UPDATE files SET mtime = ?, size = ? WHERE rel = ? AND hash = ?", touched
+            )
             self.db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?)", verdicts.items())
             if rows or touched or light_only:
                 # Under the write lock: the snapshot this run read, unless another run
@@ -363,9 +367,9 @@ class _Cache:
                 light.update(light_only or {})
                 for r in rows:
                     light[r[0]] = _light_entry(r)
-                for mtime, size, rel in touched:
+                for mtime, size, rel, digest in touched:
                     old = light.get(rel)
-                    if old is not None:
+                    if old is not None and old[2] == digest:
                         light[rel] = (mtime, size, *old[2:])
                 self.db.execute("DELETE FROM light")
                 self.db.execute("INSERT INTO light VALUES (?)", (marshal.dumps(light),))
@@ -529,7 +533,7 @@ def _run(
     # every document's facts for the book rules, in the order of `stats` (then the
     # documents parsed this time); a light document has facts but no FileResult
     facts: dict[str, DocFacts] = {}
-    touched: list[tuple[int, int, str]] = []
+    touched: list[tuple[int, int, str, str]] = []  # (mtime, size, rel, hash) re-dated
     todo: list[tuple[Path | str, str]] = []
     for p, rel, sig in stats:
         entry = cached.get(rel)
@@ -544,15 +548,18 @@ def _run(
                 if digest != entry[2]:
                     todo.append((p, rel))
                     continue
-                touched.append((sig[0], sig[1], rel))
+                touched.append((sig[0], sig[1], rel, digest))
             if light:
                 facts[rel] = _light_facts(rel, entry)
                 continue
-            if wanted is not None:  # a named file: its whole entry
-                entry = cache.entry(rel)
-                if entry is None:
+            if wanted is not None:  # a named file: its whole row, if it has this text
+                # (a file only light-parsed since it changed has a current light entry
+                # beside its older row)
+                row = cache.entry(rel)
+                if row is None or row[2] != entry[2]:
                     todo.append((p, rel))
                     continue
+                entry = row
             fr = FileResult(
                 rel,
                 sig,
