@@ -78,20 +78,10 @@ def facts_of(doc: Document) -> DocFacts:
         # payments:SPEC-004 names another book's document: this book cannot judge it
         if book_prefix(doc.source, r.span.start) is None
     )
-    # Both link patterns need the word (in any ASCII case, as their (?i) does); most
-    # documents do not have it, and one lower() is ten times cheaper than a search.
-    supersede = b"supersed" in doc.source.lower()
-    return DocFacts(
-        path=doc.path or "",
-        id=doc.id,
-        kind=doc.kind,
-        status_canonical=doc.status_canonical,
+    return light_facts_of(doc)._replace(
         id_span=id_field.value_span if id_field else None,
         id_column=doc.column(id_field.value_span.start) if id_field else 1,
-        requirement_ids=frozenset(r.id for r in doc.requirements),
         references=refs,
-        superseded_by=_links(doc, _SUPERSEDED_BY) if supersede else (),
-        supersedes=_links(doc, _SUPERSEDES) if supersede else (),
         listed_tests=tuple(
             (t.name, t.line, t.column, t.end_column, t.checked) for t in listed_tests(doc)
         ),
@@ -101,6 +91,8 @@ def facts_of(doc: Document) -> DocFacts:
 def light_facts_of(doc: Document) -> DocFacts:
     """What book rules need of a document whose own findings are not wanted (see
     :class:`BookFacts`' ``focus``): ID, kind, status, requirement IDs, supersede links."""
+    # Both link patterns need the word (in any ASCII case, as their (?i) does); most
+    # documents do not have it, and one lower() is ten times cheaper than a search.
     supersede = b"supersed" in doc.source.lower()
     return DocFacts(
         path=doc.path or "",

@@ -118,20 +118,29 @@ def _init_worker(config: BookConfig, select: list[str], ignore: list[str], today
     _WORKER["linter"] = Linter(config, select=select, ignore=ignore, today=today)
 
 
-def _lint_one(
-    linter: Linter, path: Path | str, rel: str
-) -> tuple[str, tuple[int, int], str, list[Any], dict[str, Any]] | None:
+def _read(path: Path | str) -> tuple[tuple[int, int], bytes] | None:
+    """``((mtime ns, size), bytes)`` of a file, the signature taken before the read (so a
+    write during the read makes it look changed next time), or None if it is gone."""
     try:
         st = os.stat(path)
         with open(path, "rb") as fh:
-            data = fh.read()
+            return (st.st_mtime_ns, st.st_size), fh.read()
     except OSError:
         return None
+
+
+def _lint_one(
+    linter: Linter, path: Path | str, rel: str
+) -> tuple[str, tuple[int, int], str, list[Any], dict[str, Any]] | None:
+    got = _read(path)
+    if got is None:
+        return None
+    sig, data = got
     doc = parse(data, rel, linter.config)
     findings = linter.lint_document(doc)
     return (
         rel,
-        (st.st_mtime_ns, st.st_size),
+        sig,
         blake2b(data, digest_size=16).hexdigest(),
         [_finding_j(f) for f in findings],
         _facts_j(facts_of(doc)),
@@ -149,20 +158,18 @@ def _light_one(
     """A document a one-file lint does not report on, when the cache does not know it:
     parsed for what book rules need (no rules run). ``(rel, light entry)``, the entry as
     :meth:`_Cache.light` keeps it."""
-    try:
-        st = os.stat(path)
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
+    got = _read(path)
+    if got is None:
         return None
+    (mtime, size), data = got
     lf = light_facts_of(parse(data, rel, config))
     by = tuple((t, tuple(sp), c) for t, sp, c in lf.superseded_by)
     sup = tuple((t, tuple(sp), c) for t, sp, c in lf.supersedes)
     digest = blake2b(data, digest_size=16).hexdigest()
     reqs = " ".join(sorted(lf.requirement_ids))
     return rel, (
-        st.st_mtime_ns,
-        st.st_size,
+        mtime,
+        size,
         digest,
         lf.id,
         *_interned(lf.kind, lf.status_canonical, reqs),
