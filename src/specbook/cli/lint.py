@@ -6,10 +6,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from specbook.cli import emit_json, handle_errors, main, progress_bar
+
+if TYPE_CHECKING:
+    from specbook.book import Book
+    from specbook.lint.engine import Linter, LintResult
+    from specbook.lint.registry import Rule
 
 
 @main.command()
@@ -71,32 +77,94 @@ def lint(
 
     PATHS may be files or folders. Book-wide rules (duplicate IDs, dangling
     references, supersede symmetry) always see every document of the book (through
-    the cache), and findings are shown for the named files only. Exit codes: 0
-    no errors, 1 errors (or warnings with --strict), 2 usage or configuration error.
-    `specbook rules` lists the rules; docs/rules/ has a page for each.
+    the cache), and findings are shown for the named files only. Run outside a
+    book (a pre-commit hook at the top of a repository), each named file is linted
+    in the book that holds it, found from its folder up, and shown by the path it
+    was given as. Exit codes: 0 no errors, 1 errors (or warnings with --strict), 2
+    usage or configuration error. `specbook rules` lists the rules; docs/rules/ has a
+    page for each.
 
     --changed REV lints what a branch changes: the documents in `git diff
     --name-only REV...HEAD`, plus uncommitted and untracked ones, plus every
     document that references one of them (or a deleted one). Book-wide rules still
     see the whole book. Outside git, or with a REV git does not know: exit 2.
     """
-    from specbook.book import Book, open_book
-    from specbook.config import default_config
+    from specbook.book import open_book
     from specbook.errors import NoBookError, UsageError
-    from specbook.lint.engine import Linter, LintResult
+    from specbook.lint.engine import LintResult, sort_findings
     from specbook.lint.output import render
-    from specbook.lint.run import FileResult, apply_fixes, expand_paths, lint_files
 
     try:
-        book = open_book()
-        in_book = True
+        groups = [(open_book(), True, list(paths))]
+        elsewhere = False
     except NoBookError:
         if not paths:
             raise
-        book = Book(default_config(Path.cwd().resolve()))
-        in_book = False
-    if changed_rev is not None and (paths or not in_book):
+        # Outside a book (a pre-commit hook runs at the top of the repository): each named
+        # file is linted in the book that holds it, and shown by the path it was given as.
+        groups = _by_book(paths)
+        elsewhere = True
+    if changed_rev is not None and (paths or not groups[0][1]):
         raise UsageError("--changed lints a book's changes; give it without PATHS, in a book")
+    results: list[LintResult] = []
+    rules_shown: list[Rule] = []
+    for book, in_book, named in groups:
+        result, linter = _lint_in(
+            book, in_book, named, select, ignore, no_cache, jobs, fix, changed_rev
+        )
+        results.append(_from_cwd(book, result) if elsewhere and in_book else result)
+        rules_shown = rules_shown or linter.all_rules
+    if len(results) == 1:
+        result = results[0]
+    else:
+        findings = sort_findings([f for r in results for f in r.findings])
+        result = LintResult(
+            findings,
+            files=sum(r.files for r in results),
+            documents=sum(r.documents for r in results),
+        )
+    colour = fmt == "text" and sys.stdout.isatty()
+    click.echo(render(result, fmt, rules_shown, colour=colour), nl=False)
+    failing = result.count("error") + (result.count("warning") if strict else 0)
+    sys.exit(1 if failing else 0)
+
+
+def _by_book(paths: tuple[Path, ...]) -> list[tuple[Book, bool, list[Path]]]:
+    """The named paths grouped by the book that holds each (its config found from the
+    path up), in order; paths in no book form a last group linted with the defaults."""
+    from specbook.book import Book
+    from specbook.config import default_config, find_config_file, load_config
+
+    by_config: dict[Path, list[Path]] = {}
+    loose: list[Path] = []
+    found: dict[Path, Path | None] = {}
+    for p in paths:
+        folder = (p if p.is_dir() else p.parent).resolve()
+        if folder not in found:
+            found[folder] = find_config_file(folder) if folder.is_dir() else None
+        config = found[folder]
+        (by_config.setdefault(config, []) if config is not None else loose).append(p)
+    groups = [(Book(load_config(c)), True, named) for c, named in by_config.items()]
+    if loose:
+        groups.append((Book(default_config(Path.cwd().resolve())), False, loose))
+    return groups
+
+
+def _lint_in(
+    book: Book,
+    in_book: bool,
+    paths: list[Path],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    no_cache: bool,
+    jobs: int | None,
+    fix: bool,
+    changed_rev: str | None,
+) -> tuple[LintResult, Linter]:
+    """Lint ``paths`` (default: the whole book) in ``book``, with --fix and --changed."""
+    from specbook.lint.engine import Linter
+    from specbook.lint.run import FileResult, apply_fixes, expand_paths, lint_files
+
     linter = Linter(book.config, select=list(select), ignore=list(ignore))
     files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.path_strings()
     only: list[str] | None = None
@@ -150,17 +218,34 @@ def lint(
         only = with_referrers(changed, deleted, per_file)
         result = restrict(result, only)
     if fix:
-        changed = apply_fixes(book, result, per_file)
-        if changed:
+        fixed = apply_fixes(book, result, per_file)
+        if fixed:
             click.echo(
-                f"fixed {len(changed)} file{'s' * (len(changed) != 1)}: {', '.join(changed)}",
+                f"fixed {len(fixed)} file{'s' * (len(fixed) != 1)}: {', '.join(fixed)}",
                 err=True,
             )
             result, per_file = run(only, memo=False)
-    colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(render(result, fmt, linter.all_rules, colour=colour), nl=False)
-    failing = result.count("error") + (result.count("warning") if strict else 0)
-    sys.exit(1 if failing else 0)
+    return result, linter
+
+
+def _from_cwd(book: Book, result: LintResult) -> LintResult:
+    """``result`` with each book-relative path made relative to the current folder."""
+    import dataclasses
+
+    from specbook.lint.engine import LintResult
+
+    findings = [
+        f if f.path.startswith("/") else dataclasses.replace(f, path=_cwd_rel(book.root / f.path))
+        for f in result.findings
+    ]
+    return LintResult(findings, files=result.files, documents=result.documents)
+
+
+def _cwd_rel(path: Path) -> str:
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return path.as_posix()
 
 
 @main.command()
