@@ -492,6 +492,31 @@ def test_focused_run_with_a_damaged_or_missing_light_snapshot(tmp_path: Path) ->
     assert len(marshal.loads(blob)) == len(book.path_strings())
 
 
+def test_an_older_cache_is_replaced_with_its_tables(
+    dangling: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache written by another version (here with the files table's former columns)
+    is dropped, tables and all, and the new one works from the next run on."""
+    import sqlite3
+
+    state = dangling / ".specbook"
+    state.mkdir()
+    db = sqlite3.connect(state / lint_run.CACHE_NAME)
+    db.execute("CREATE TABLE meta (version INTEGER, key TEXT)")
+    db.execute("INSERT INTO meta VALUES (3, 'old')")
+    db.execute(
+        "CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, hash TEXT,"
+        " id TEXT, kind TEXT, status TEXT, reqs TEXT, links TEXT, findings TEXT, facts TEXT)"
+    )
+    db.commit()
+    db.close()
+    book = open_book(dangling)
+    first = _run(book)
+    counter = _Counter()
+    monkeypatch.setattr(lint_run, "parse", counter.wrap(lint_run.parse))
+    assert _run(book, use_memo=False).findings == first.findings and counter.n == 0
+
+
 def test_light_snapshot_keeps_what_two_runs_saved(tmp_path: Path) -> None:
     """Two runs that read the cache and then save one after the other: the second
     save re-reads the snapshot under the write lock, so neither run's rows are lost."""
@@ -501,15 +526,16 @@ def test_light_snapshot_keeps_what_two_runs_saved(tmp_path: Path) -> None:
     key = "k"
     first, second = lint_run._Cache(path, key), lint_run._Cache(path, key)
     try:
-        rows = []
+        saves = []
         for name in ("SPEC-900-a.md", "SPEC-901-b.md"):
             item = lint_run._lint_one(linter, tmp_path / "docs/specs" / name, f"docs/specs/{name}")
             assert item is not None
             rel, sig, digest, findings_j, facts_j = item
-            rows.append(lint_run._row(rel, sig, digest, findings_j, facts_j))
+            row = lint_run._row(rel, sig, digest, findings_j, facts_j)
+            saves.append(([row], {rel: lint_run._light_entry(sig, digest, facts_j)}))
         assert first.light() == {} and second.light() == {}
-        first.save([rows[0]], [], {})
-        second.save([rows[1]], [], {})
+        first.save(*saves[0], [], {})
+        second.save(*saves[1], [], {})
         light = first.light()
     finally:
         first.close()

@@ -12,4 +12,9 @@ try:
 except ImportError:  # another Python: the same function through hashlib
     from hashlib import blake2b
 
-__all__ = ["blake2b"]
+__all__ = ["blake2b", "content_hash"]
+
+
+def content_hash(data: bytes) -> str:
+    """The content key of a file's bytes: the lint cache's, the index's, the portal's."""
+    return blake2b(data, digest_size=16).hexdigest()

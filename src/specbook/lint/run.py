@@ -23,7 +23,7 @@ from typing import Any
 from specbook import __version__
 from specbook.book import Book
 from specbook.config import BookConfig
-from specbook.digest import blake2b
+from specbook.digest import blake2b, content_hash
 from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import NotFoundError, SpecbookError, UsageError
@@ -38,7 +38,7 @@ from specbook.state import make_state_dir
 
 CACHE_NAME = "lint-cache.db"
 MEMO_NAME = "lint-last.json"  # the whole last result, reused when nothing changed
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -141,7 +141,7 @@ def _lint_one(
     return (
         rel,
         sig,
-        blake2b(data, digest_size=16).hexdigest(),
+        content_hash(data),
         [_finding_j(f) for f in findings],
         _facts_j(facts_of(doc)),
     )
@@ -154,28 +154,16 @@ def _lint_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]
 
 def _light_one(
     config: BookConfig, path: Path | str, rel: str
-) -> tuple[str, tuple[Any, ...]] | None:
+) -> tuple[str, tuple[int, int], str, dict[str, Any]] | None:
     """A document a one-file lint does not report on, when the cache does not know it:
-    parsed for what book rules need (no rules run). ``(rel, light entry)``, the entry as
-    :meth:`_Cache.light` keeps it."""
+    parsed for what book rules need, no rules run. ``(rel, signature, hash, facts)`` as
+    :func:`_lint_one` gives them, without findings."""
     got = _read(path)
     if got is None:
         return None
-    (mtime, size), data = got
-    lf = light_facts_of(parse(data, rel, config))
-    by = tuple((t, tuple(sp), c) for t, sp, c in lf.superseded_by)
-    sup = tuple((t, tuple(sp), c) for t, sp, c in lf.supersedes)
-    digest = blake2b(data, digest_size=16).hexdigest()
-    reqs = " ".join(sorted(lf.requirement_ids))
-    return rel, (
-        mtime,
-        size,
-        digest,
-        lf.id,
-        *_interned(lf.kind, lf.status_canonical, reqs),
-        by,
-        sup,
-    )
+    sig, data = got
+    facts_j = _facts_j(light_facts_of(parse(data, rel, config)))
+    return rel, sig, content_hash(data), facts_j
 
 
 def _light_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
@@ -264,21 +252,20 @@ class _Cache:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")
             db.execute("CREATE TABLE IF NOT EXISTS meta (version INTEGER, key TEXT)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, mtime INTEGER,"
-                " size INTEGER, hash TEXT, id TEXT, kind TEXT, status TEXT, reqs TEXT,"
-                " links TEXT, findings TEXT, facts TEXT)"
-            )
-            db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("CREATE TABLE IF NOT EXISTS light (data BLOB)")
             row = db.execute("SELECT version, key FROM meta").fetchone()
             if row != (CACHE_VERSION, key):
-                # another specbook, other rules or another config: start afresh
+                # another specbook, other rules or another config: start afresh (the
+                # tables too, so that an older cache's columns do not linger)
                 db.execute("BEGIN IMMEDIATE")
+                for table in ("files", "verdicts", "light"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute(
+                    "CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
+                    " hash TEXT, findings TEXT, facts TEXT)"
+                )
+                db.execute("CREATE TABLE verdicts (key TEXT PRIMARY KEY, value TEXT)")
+                db.execute("CREATE TABLE light (data BLOB)")
                 db.execute("DELETE FROM meta")
-                db.execute("DELETE FROM files")
-                db.execute("DELETE FROM verdicts")
-                db.execute("DELETE FROM light")
                 db.execute("INSERT INTO meta VALUES (?, ?)", (CACHE_VERSION, key))
                 db.execute("COMMIT")
             self.db = db
@@ -291,7 +278,7 @@ class _Cache:
 
     def light(self) -> dict[str, tuple[Any, ...]]:
         """``rel -> (mtime, size, hash, id, kind, status, reqs, by, sup)`` of every file
-        (``reqs`` space-separated, ``by``/``sup`` plain tuples):
+        (``reqs`` space-separated, ``by``/``sup`` as in :func:`_facts_j`):
         what book rules need of the documents a one-file lint does not report on.
 
         Kept beside the rows as one marshalled blob, rewritten with them in the same
@@ -345,41 +332,40 @@ class _Cache:
     def save(
         self,
         rows: list[tuple[Any, ...]],
+        light: dict[str, tuple[Any, ...]],
         touched: list[tuple[int, int, str, str]],
         verdicts: dict[str, str],
-        light_only: dict[str, tuple[Any, ...]] | None = None,
     ) -> None:
-        """Write new rows (see :func:`_row`), new signatures of unchanged files, new
-        checker answers, and light entries of documents parsed only for them (a
-        one-file lint: those get no row, so that a whole-book lint still lints them)."""
-        if self.db is None or not (rows or touched or verdicts or light_only):
+        """Write new rows (see :func:`_row`), new light entries (see :func:`_light_entry`:
+        one for each new row, and one for each document parsed only for its light facts,
+        which gets no row, so that a whole-book lint still lints it), new signatures of
+        unchanged files and new checker answers."""
+        if self.db is None or not (rows or light or touched or verdicts):
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-            )
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows)
             # (a row is re-dated only if it holds this text: a file only light-parsed
             # since it changed keeps its older row, which must still look changed)
             self.db.executemany(
                 "UPDATE files SET mtime = ?, size = ? WHERE rel = ? AND hash = ?", touched
             )
             self.db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?)", verdicts.items())
-            if rows or touched or light_only:
+            if light or touched:
                 # Under the write lock: the snapshot this run read, unless another run
                 # has saved since (then read it again, not to lose what that one wrote).
                 version = self.db.execute("PRAGMA data_version").fetchone()[0]
                 seen = self._light
-                light = seen[1] if seen is not None and seen[0] == version else self._read_light()
-                light.update(light_only or {})
-                for r in rows:
-                    light[r[0]] = _light_entry(r)
+                snapshot = (
+                    seen[1] if seen is not None and seen[0] == version else self._read_light()
+                )
+                snapshot.update(light)
                 for mtime, size, rel, digest in touched:
-                    old = light.get(rel)
+                    old = snapshot.get(rel)
                     if old is not None and old[2] == digest:
-                        light[rel] = (mtime, size, *old[2:])
+                        snapshot[rel] = (mtime, size, *old[2:])
                 self.db.execute("DELETE FROM light")
-                self.db.execute("INSERT INTO light VALUES (?)", (marshal.dumps(light),))
+                self.db.execute("INSERT INTO light VALUES (?)", (marshal.dumps(snapshot),))
             self.db.execute("COMMIT")
         except self._error:
             with contextlib.suppress(self._error):
@@ -394,24 +380,26 @@ class _Cache:
 def _row(
     rel: str, sig: tuple[int, int], digest: str, findings_j: list[Any], facts_j: dict[str, Any]
 ) -> tuple[Any, ...]:
-    links = [facts_j["by"], facts_j["sup"]]
     return (
-        rel, sig[0], sig[1], digest, facts_j["id"], facts_j["kind"], facts_j["status"],
-        " ".join(facts_j["reqs"]), json.dumps(links) if links != [[], []] else "",
+        rel, sig[0], sig[1], digest,
         json.dumps(findings_j, separators=(",", ":")), json.dumps(facts_j, separators=(",", ":")),
     )  # fmt: skip
 
 
-def _light_entry(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row of :func:`_row` as kept in the light blob (see :meth:`_Cache.light`)."""
-    _, mtime, size, digest, doc_id, kind, status, reqs, links = row[:9]
-    by: tuple[Any, ...] = ()
-    sup: tuple[Any, ...] = ()
-    if links:
-        by_j, sup_j = json.loads(links)
-        by = tuple((t, tuple(sp), c) for t, sp, c in by_j)
-        sup = tuple((t, tuple(sp), c) for t, sp, c in sup_j)
-    return (mtime, size, digest, doc_id, *_interned(kind, status, reqs), by, sup)
+def _light_entry(sig: tuple[int, int], digest: str, facts_j: dict[str, Any]) -> tuple[Any, ...]:
+    """A document as the light snapshot keeps it (see :meth:`_Cache.light`)."""
+    kind, status, reqs = _interned(facts_j["kind"], facts_j["status"], " ".join(facts_j["reqs"]))
+    return (
+        sig[0],
+        sig[1],
+        digest,
+        facts_j["id"],
+        kind,
+        status,
+        reqs,
+        facts_j["by"] or (),  # (the shared empty tuple, not 10,000 empty lists)
+        facts_j["sup"] or (),
+    )
 
 
 _new_facts = tuple.__new__
@@ -420,12 +408,8 @@ _new_facts = tuple.__new__
 def _light_facts(rel: str, entry: tuple[Any, ...]) -> DocFacts:
     """What book rules need of a document they do not report on: its ID, requirement IDs
     and supersede links (no references, no listed tests)."""
-    by = entry[7]
-    sup = entry[8]
-    if by:
-        by = tuple((t, Span(*sp), c) for t, sp, c in by)
-    if sup:
-        sup = tuple((t, Span(*sp), c) for t, sp, c in sup)
+    by = tuple((t, Span(*sp), c) for t, sp, c in entry[7]) if entry[7] else ()
+    sup = tuple((t, Span(*sp), c) for t, sp, c in entry[8]) if entry[8] else ()
     # (built as a plain tuple: 10,000 of these in a big book's one-file lint)
     return _new_facts(
         DocFacts,
@@ -545,18 +529,18 @@ def _run(
     for p, rel, sig in stats:
         entry = cached.get(rel)
         if entry is not None:
-            light = wanted is not None and rel not in wanted
+            unnamed = wanted is not None and rel not in wanted
             if (entry[0], entry[1]) != sig:
                 try:
                     with open(p, "rb") as fh:
-                        digest = blake2b(fh.read(), digest_size=16).hexdigest()
+                        digest = content_hash(fh.read())
                 except OSError:
                     continue
                 if digest != entry[2]:
                     todo.append((p, rel))
                     continue
                 touched.append((sig[0], sig[1], rel, digest))
-            if light:
+            if unnamed:
                 facts[rel] = _light_facts(rel, entry)
                 continue
             if wanted is not None:  # a named file: its whole row, if it has this text
@@ -613,12 +597,12 @@ def _run(
         found.update(verdicts.drain())
     finally:
         verdicts.attach(None)
-    light_only: dict[str, tuple[Any, ...]] = {}
+    light: dict[str, tuple[Any, ...]] = {}  # new entries of the light snapshot
     for item in light_raw:
         if item is not None:
-            rel, entry = item
-            light_only[rel] = entry
-            facts[rel] = _light_facts(rel, entry)
+            rel, sig, digest, facts_j = item
+            light[rel] = _light_entry(sig, digest, facts_j)
+            facts[rel] = _light_facts(rel, light[rel])
     rows: list[tuple[Any, ...]] = []
     for item in raw:
         if item is None:
@@ -630,8 +614,9 @@ def _run(
         results[rel] = fr
         facts[rel] = fr.facts
         rows.append(_row(rel, sig, digest, findings_j, facts_j))
+        light[rel] = _light_entry(sig, digest, facts_j)
     # (rows of files not linted this time stay: a partial run must not forget the rest)
-    cache.save(rows, touched, found, light_only)
+    cache.save(rows, light, touched, found)
 
     findings: list[Finding] = []
     for fr in results.values():
@@ -763,7 +748,7 @@ def _fix_files(
             data = path.read_bytes()
         except OSError:
             continue
-        if fr is None or blake2b(data, digest_size=16).hexdigest() != fr.digest:
+        if fr is None or content_hash(data) != fr.digest:
             stale.append(rel)
             continue
         chosen: list[Patch] = []

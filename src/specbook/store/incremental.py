@@ -17,10 +17,10 @@ from typing import Any
 from specbook import __version__
 from specbook.book import Book
 from specbook.config import BookConfig
-from specbook.digest import blake2b
+from specbook.digest import blake2b, content_hash
 from specbook.parse import parse
 from specbook.store.base import SCHEMA_VERSION, Store
-from specbook.store.records import DocRecord, content_hash, record_of
+from specbook.store.records import DocRecord, record_of
 
 PARALLEL_THRESHOLD = 256  # fewer files than this parse faster in one process
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specbook.digest import blake2b
+from specbook.digest import content_hash
 from specbook.jsonout import tags_of
 from specbook.model import Document, Section
 from specbook.text import norm_key
@@ -26,11 +26,6 @@ RefRow = tuple[
 ]  # target, req, type, section, line, text, target book (None: this book)
 ChecklistRow = tuple[str, int, int]  # section, total, done
 ReviewRow = tuple[str, str, str, str, int]  # date, reviewer, status, feedback, line
-
-
-def content_hash(data: bytes) -> str:
-    """The content key of a file's bytes (also the lint cache's)."""
-    return blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from starlette.staticfiles import StaticFiles
 from specbook import __version__
 from specbook.book import Book
 from specbook.clock import today
+from specbook.digest import content_hash
 from specbook.errors import NotFoundError, SpecbookError
 from specbook.lint.engine import Linter
 from specbook.store import Store, parse_query, sync
-from specbook.store.records import content_hash
 from specbook.store.sqlite import SQLiteStore
 from specbook.web import pages
 from specbook.web.auth import Accounts, Session, SessionSigner, portal_secret

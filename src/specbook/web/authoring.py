@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from specbook.digest import content_hash
 from specbook.errors import SpecbookError
-from specbook.store.records import content_hash
 
 if TYPE_CHECKING:
     from specbook.web.app import Portal

@@ -10,12 +10,12 @@ from typing import Any
 
 from specbook.book import Book
 from specbook.config import BookConfig
+from specbook.digest import content_hash
 from specbook.errors import SpecbookError
 from specbook.lint.engine import Linter
 from specbook.model import Document
 from specbook.parse import parse
 from specbook.store import Store
-from specbook.store.records import content_hash
 from specbook.web.render import markdown_html
 
 PAGE_SIZE = 100

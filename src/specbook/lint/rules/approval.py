@@ -26,7 +26,7 @@ from typing import Any
 
 from specbook import __version__
 from specbook.config import BookConfig, KindConfig
-from specbook.digest import blake2b
+from specbook.digest import content_hash
 from specbook.lint.facts import BookFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
 from specbook.model import Document, ReviewEntry, Section
@@ -400,7 +400,7 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
             data = full.read_bytes()
         except OSError:
             continue
-        digest = blake2b(data, digest_size=16).hexdigest()
+        digest = content_hash(data)
         entry = cached.get(d.path)
         if entry is not None and entry.get("hash") == digest:
             reports = [BookReport(*r) for r in entry["reports"]]
