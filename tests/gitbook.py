@@ -46,6 +46,13 @@ def commit(repo: Path, message: str, date: str) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` (which must be there) by ``new`` in the file at ``path``."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def write(path: Path, text: str) -> None:
     """Write ``text`` to ``path``, making its folders."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from specbook.cli import main
 from specbook.config import default_config
 from specbook.lint.rules.approval import approved_or_later
-from tests.gitbook import commit, git, init, isolate, spec, write
+from tests.gitbook import commit, git, init, isolate, replace_in, spec, write
 
 FR = [
     ("A user signs in with email and password", "a known user reaches the dashboard"),
@@ -44,10 +44,7 @@ def line_of(book: Path, text: str) -> int:
 
 
 def edit(book: Path, old: str, new: str) -> None:
-    path = book / PATH
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    replace_in(book / PATH, old, new)
 
 
 @pytest.fixture

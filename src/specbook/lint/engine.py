@@ -131,6 +131,7 @@ class Linter:
             self.active.append(ActiveRule(r, options, sev))
         self.document_rules = [a for a in self.active if a.rule.check is not None]
         self.book_rules = [a for a in self.active if a.rule.book_check is not None]
+        self._extracts = [a for a in self.book_rules if a.rule.extract is not None]
         self._templates: dict[str, TemplateFacts | None] = {}
 
     def fingerprint(self) -> str:
@@ -190,6 +191,20 @@ class Linter:
                 )
         return out
 
+    def facts(self, doc: Document) -> DocFacts:
+        """:func:`facts_of` ``doc``, with what the active book rules take of it
+        (:attr:`Rule.extract`)."""
+        base = facts_of(doc)
+        if not self._extracts:
+            return base
+        kind = self.config.kinds.get(doc.kind) if doc.kind else None
+        extras = {}
+        for a in self._extracts:
+            assert a.rule.extract is not None
+            ctx = RuleContext(self.config, kind, a.options, self.today, None)
+            extras[a.rule.id] = a.rule.extract(doc, ctx)
+        return base._replace(extras=extras)
+
     def lint_book(
         self,
         facts: list[DocFacts],
@@ -231,7 +246,7 @@ class Linter:
         facts = []
         for d in docs:
             findings.extend(self.lint_document(d))
-            facts.append(facts_of(d))
+            facts.append(self.facts(d))
         findings.extend(self.lint_book(facts))
         return LintResult(sort_findings(findings), files=len(docs), documents=len(docs))
 

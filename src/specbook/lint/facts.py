@@ -46,6 +46,9 @@ class DocFacts(NamedTuple):
     supersedes: tuple[tuple[str, Span, int], ...]
     # tests the Testing Strategy lists: (name, line, column, end column, checked)
     listed_tests: tuple[tuple[str, int, int, int, bool | None], ...] = ()
+    # what book rules took of the document while it was linted (Rule.extract), by
+    # rule ID; None where nothing was taken (light facts, or facts made without a linter)
+    extras: dict[str, Any] | None = None
 
 
 def _links(doc: Document, pattern: re.Pattern[bytes]) -> tuple[tuple[str, Span, int], ...]:

@@ -66,6 +66,8 @@ DocumentCheck = Callable[[Document, RuleContext], Iterable[Report]]
 BookCheck = Callable[[Any, RuleContext], Iterable[BookReport]]
 # Files besides the documents that a book-scope check reads: (path, mtime_ns, size).
 Inputs = Callable[[BookConfig], Iterable[tuple[str, int, int]]]
+# what a book rule takes of one document (a JSON value), see Rule.extract
+Extract = Callable[[Document, RuleContext], Any]
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class Rule:
     first status (Draft) and an error from the next status on. ``inputs`` lists the
     files other than documents that the check reads (code, for the trace rules), so
     that lint's whole-result memo is not reused after one of them changed.
+    ``extract`` (book rules) takes what the rule needs of each document while the
+    document is linted (parsed once), as a JSON value kept with its cached facts:
+    the check finds it in ``DocFacts.extras[rule ID]`` (``None`` where not taken).
     """
 
     id: str
@@ -89,6 +94,7 @@ class Rule:
     options: Mapping[str, Any] = field(default_factory=dict)
     fixable: bool = False
     inputs: Inputs | None = None
+    extract: Extract | None = None
 
     @property
     def summary(self) -> str:
@@ -110,6 +116,7 @@ def rule(
     scope: str = "document",
     fixable: bool = False,
     inputs: Inputs | None = None,
+    extract: Extract | None = None,
 ) -> Callable[[Callable[..., Iterable[Any]]], Rule]:
     """Decorate a check function to make it a :class:`Rule`.
 
@@ -139,6 +146,7 @@ def rule(
             options=dict(options or {}),
             fixable=fixable,
             inputs=inputs,
+            extract=extract if scope == "book" else None,
         )
 
     return wrap

@@ -29,7 +29,7 @@ from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import NotFoundError, SpecbookError, UsageError
 from specbook.lint import verdicts
 from specbook.lint.engine import Linter, LintResult, sort_findings
-from specbook.lint.facts import DocFacts, Ref, facts_of, light_facts_of
+from specbook.lint.facts import DocFacts, Ref, light_facts_of
 from specbook.lint.finding import Finding
 from specbook.lint.registry import distribution_tags
 from specbook.model import Span
@@ -38,7 +38,7 @@ from specbook.state import make_state_dir
 
 CACHE_NAME = "lint-cache.db"
 MEMO_NAME = "lint-last.json"  # the whole last result, reused when nothing changed
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -87,6 +87,7 @@ def _facts_j(d: DocFacts) -> dict[str, Any]:
         "by": [[t, _span_j(s), c] for t, s, c in d.superseded_by],
         "sup": [[t, _span_j(s), c] for t, s, c in d.supersedes],
         "tests": [list(t) for t in d.listed_tests],
+        "extras": d.extras,
     }
 
 
@@ -107,6 +108,7 @@ def _facts_p(path: str, v: dict[str, Any]) -> DocFacts:
         superseded_by=tuple((t, Span(*s), c) for t, s, c in v["by"]),
         supersedes=tuple((t, Span(*s), c) for t, s, c in v["sup"]),
         listed_tests=tuple((n, ln, c, e, ck) for n, ln, c, e, ck in v.get("tests", ())),
+        extras=v.get("extras"),
     )
 
 
@@ -143,7 +145,7 @@ def _lint_one(
         sig,
         content_hash(data),
         [_finding_j(f) for f in findings],
-        _facts_j(facts_of(doc)),
+        _facts_j(linter.facts(doc)),
     )
 
 

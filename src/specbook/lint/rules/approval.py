@@ -7,27 +7,32 @@ design and plan sections of that version with the working tree. Lifecycle edits
 (Status, Modified, Review History rows, Reviewers/Approvers, checklist ticks) are
 masked, so they never make an approval stale.
 
-Cost: git runs only for documents in an approved-or-later status that have an
-approval row, and the answers are kept in ``.specbook/approval-cache.json`` by
-(file content hash, HEAD commit); after HEAD moves forward, the answers for files
-the new commits did not touch are kept (one ``git diff``). The rule declares HEAD
-as an extra input, so lint's whole-result memo is not reused after a commit or a
-checkout.
+Cost: only documents in an approved-or-later status that have an approval row
+are looked up, and git runs a fixed number of times for all of them together: one
+``git log`` of the book's folder gives every history, and their versions are read
+a round at a time by one ``git cat-file --batch`` each. The approval row is taken
+while the document is linted (``Rule.extract``, kept with its cached facts), and a
+file still holding its approved bytes (same blob ID) is not parsed again. The
+answers are kept in ``.specbook/approval-cache.json`` by (file content hash, HEAD
+commit); after HEAD moves forward, the answers for files the new commits did not
+touch are kept (one ``git diff``). The rule declares HEAD as an extra input, so
+lint's whole-result memo is not reused after a commit or a checkout.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from specbook import __version__
 from specbook.config import BookConfig, KindConfig
 from specbook.digest import content_hash
-from specbook.lint.facts import BookFacts
+from specbook.lint.facts import BookFacts, DocFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
 from specbook.model import Document, ReviewEntry, Section
 from specbook.state import make_state_dir
@@ -35,6 +40,7 @@ from specbook.text import is_placeholder, norm_heading
 
 CACHE_NAME = "approval-cache.json"
 DEFAULT_SECTIONS = ["Requirements", "Technical Design", "Design", "Implementation Plan"]
+FEW = 4  # up to this many documents to look up, each file's own `git log --follow`
 
 
 # -- HEAD as an extra input of the rule (no subprocess: read .git directly) --------------------
@@ -144,42 +150,203 @@ class Approval:
     commit: str
     date: str
     source: bytes
+    blob: str = ""  # the version's object id, when the history gave it
+
+
+class Version(NamedTuple):
+    """One committed version of a file: the commit, its date, the file's path then,
+    and the blob's object id ("" when unknown: read it as ``commit:path``)."""
+
+    commit: str
+    date: str
+    path: str
+    blob: str = ""
 
 
 def _norm(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
-def find_approval(top: Path, repo_path: str, row: bytes, occurrence: int) -> Approval | None:
-    """The approval commit of ``row`` (its ``occurrence``-th copy in the file): walking
-    the file's history newest first (renames followed), the oldest commit of the
-    newest unbroken run of versions that hold it. ``None`` when the file is not in
-    git or no commit holds the row."""
-    from specbook.diff import GitFailed, git, read_blobs
+# per path, newest first: (commit index, status letter, path before, blob id after)
+_Touches = dict[str, list[tuple[int, str, str, str]]]
+
+
+def _log(top: Path, *args: str) -> tuple[list[tuple[str, str]], _Touches]:
+    """``git log ARGS`` with each commit's raw changes: ``(commits newest first as
+    (id, date), touches)``. A copy counts as an addition: its history starts there.
+    Raises :class:`specbook.diff.GitFailed`."""
+    from specbook.diff import git
+
+    out = git(top, "log", "--format=%x00%H %cs", "--raw", "--no-abbrev", "-z", *args)
+    tokens = out.decode("utf-8", "surrogateescape").split("\0")
+    touches: _Touches = {}
+    commits: list[tuple[str, str]] = []
+    i, n = 1, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok.startswith(("\n:", ":")):
+            meta = tok.lstrip("\n")[1:].split(" ")
+            status = meta[4][:1] if len(meta) > 4 else "M"
+            if status in "RC":
+                old, new = tokens[i + 1], tokens[i + 2]
+                i += 3
+            else:
+                old = new = tokens[i + 1]
+                i += 2
+            if status == "C":
+                status, old = "A", new
+            touches.setdefault(new, []).append((len(commits) - 1, status, old, meta[3]))
+            continue
+        if tok:  # "COMMIT DATE"
+            commit, _, date = tok.partition(" ")
+            commits.append((commit, date))
+        i += 1
+    return commits, touches
+
+
+def _walk(
+    commits: list[tuple[str, str]], touches: _Touches, start: str
+) -> tuple[list[Version], str | None]:
+    """The versions of ``start`` newest first, and the commit that added the oldest
+    (``None`` when the history does not reach an addition)."""
+    versions: list[Version] = []
+    name, after = start, -1
+    while True:
+        entry = next((e for e in touches.get(name, ()) if e[0] > after), None)
+        if entry is None:
+            return versions, None
+        index, status, old, blob = entry
+        commit, date = commits[index]
+        if status == "D":  # deleted here, so what came later was added again
+            return versions, None
+        versions.append(Version(commit, date, name, blob))
+        if status == "A":
+            return versions, commit
+        name, after = old, index
+
+
+def file_history(top: Path, repo_path: str) -> list[Version] | None:
+    """The versions of one file, newest first, renames followed (``git log
+    --follow``, but not into a file git takes this one for a copy of); ``None`` when
+    git fails."""
+    from specbook.diff import GitFailed
 
     try:
-        out = git(top, "log", "--follow", "--format=%x00%H %cs", "--name-only", "--", repo_path)
+        commits, touches = _log(top, "--follow", "--diff-merges=first-parent", "--", repo_path)
     except GitFailed:
         return None
-    history: list[tuple[str, str, str]] = []
-    path = repo_path
-    for chunk in out.decode("utf-8", "surrogateescape").split("\0")[1:]:
-        head, _, names = chunk.partition("\n")
-        commit, _, date = head.partition(" ")
-        listed = [n for n in names.split("\n") if n.strip()]
-        if listed:
-            path = listed[0]
-        history.append((commit, date, path))
-    found: Approval | None = None
-    for i in range(0, len(history), 8):  # a few versions per git call: approvals are recent
-        batch = history[i : i + 8]
-        blobs = read_blobs(top, [f"{c}:{p}" for c, _, p in batch])
-        for c, d, p in batch:
-            data = blobs.get(f"{c}:{p}")
+    return _walk(commits, touches, repo_path)[0]
+
+
+def book_histories(top: Path, folder: str, paths: Iterable[str]) -> dict[str, list[Version]]:
+    """The versions of each of ``paths`` (repository paths), newest first, from one
+    ``git log`` of ``folder`` (``""``: the whole repository) with renames inside it
+    followed; merges count by their change against the first parent.
+
+    A history stops at the file's addition, even when the new file looks like a copy
+    of another: spec files made from one template are alike, and plain ``git log
+    --follow`` would go on into a different document's history. A file moved into
+    ``folder`` from outside it would start at the move; such files (their oldest
+    version here is an addition that ``git diff-tree -M`` shows as a rename) get
+    :func:`file_history` instead. Raises :class:`specbook.diff.GitFailed`.
+    """
+    commits, touches = _log(top, "-M", "--diff-merges=first-parent", "--", folder or ".")
+    histories: dict[str, list[Version]] = {}
+    added: dict[str, str] = {}  # path -> the commit that added its oldest version here
+    for start in paths:
+        histories[start], adding = _walk(commits, touches, start)
+        if adding is not None:
+            added[start] = adding
+    for path in _moved_in(top, added):
+        histories[path] = file_history(top, path) or []
+    return histories
+
+
+def _moved_in(top: Path, added: dict[str, str]) -> set[str]:
+    """The paths of ``added`` (path -> the commit that added it) that the commit
+    renamed from elsewhere in the repository, by one ``git diff-tree --stdin``."""
+    from specbook.diff import git
+
+    if not added:
+        return set()
+    commits = "".join(f"{c}\n" for c in dict.fromkeys(added.values())).encode()
+    out = git(top, "diff-tree", "--stdin", "--root", "-r", "-M", "--raw", "-z", data=commits)
+    tokens = out.decode("utf-8", "surrogateescape").split("\0")
+    renamed: set[tuple[str, str]] = set()  # (commit, new path)
+    commit = ""
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.startswith(":"):
+            status = tok.split(" ")[4][:1] if tok.count(" ") >= 4 else "M"
+            if status in "RC":
+                if status == "R":
+                    renamed.add((commit, tokens[i + 2]))
+                i += 3
+            else:
+                i += 2
+            continue
+        if tok:
+            commit = tok.strip()
+        i += 1
+    return {p for p, c in added.items() if (c, p) in renamed}
+
+
+def approvals_in(
+    top: Path,
+    wanted: list[tuple[list[Version], bytes, int]],
+) -> list[Approval | None]:
+    """For each ``(history, row, occurrence)``: the approval commit of ``row`` (its
+    ``occurrence``-th copy in the file), i.e. walking the history newest first, the
+    oldest version of the newest unbroken run of versions that hold it; ``None``
+    when the newest version lacks it or there is no history. The blobs are read a
+    version per file per round, by one ``git cat-file --batch`` a round."""
+    from specbook.diff import GitFailed, read_blobs
+
+    found: list[Approval | None] = [None] * len(wanted)
+    active = [k for k, (history, _, _) in enumerate(wanted) if history]
+    depth = 0
+    while active:
+        names = {k: _blob_name(wanted[k][0][depth]) for k in active}
+        try:
+            blobs = read_blobs(top, list(dict.fromkeys(names.values())))
+        except GitFailed:
+            return found
+        still = []
+        for k in active:
+            history, row, occurrence = wanted[k]
+            data = blobs.get(names[k])
             if data is None or _norm(data).count(row) < occurrence:
-                return found
-            found = Approval(c, d, data)
+                continue
+            v = history[depth]
+            found[k] = Approval(v.commit, v.date, data, v.blob)
+            if depth + 1 < len(history):
+                still.append(k)
+        active = still
+        depth += 1
     return found
+
+
+def _blob_name(v: Version) -> str:
+    return v.blob or f"{v.commit}:{v.path}"
+
+
+def find_approval(
+    top: Path, repo_path: str, row: bytes, occurrence: int, folder: str = ""
+) -> Approval | None:
+    """The approval commit of ``row`` in one file (see :func:`approvals_in`), its
+    history read as :func:`book_histories` reads it from ``folder``."""
+    return _approvals(top, folder, [(repo_path, row, occurrence)])[0]
+
+
+def blob_id(data: bytes, like: str) -> str:
+    """git's object id of a blob holding ``data``, in the hash of the object id
+    ``like`` (SHA-1, or SHA-256 for a 64-digit id)."""
+    import hashlib
+
+    header = b"blob %d\0" % len(data)
+    algo = hashlib.sha256 if len(like) == 64 else hashlib.sha1
+    return algo(header + data).hexdigest()
 
 
 # -- the comparison ---------------------------------------------------------------------------
@@ -247,6 +414,31 @@ def stale_sections(
     return out
 
 
+def approval_row(doc: Document, kind: KindConfig) -> tuple[ReviewEntry, bytes, int] | None:
+    """The last approval row of ``doc``, its text (line ends normalised) and which
+    copy of that text in the file it is; ``None`` without one."""
+    row = last_approval(doc, kind)
+    if row is None:
+        return None
+    text = _norm(doc.source[row.span.start : row.span.end]).strip()
+    if not text:
+        return None
+    return row, text, _norm(doc.source[: row.span.end]).count(text)
+
+
+def _unchanged(data: bytes, approval: Approval) -> bool:
+    """Whether the file still holds the approved bytes (then nothing changed)."""
+    if approval.blob:
+        return approval.blob == blob_id(data, approval.blob)
+    return approval.source == data
+
+
+def parse_approved(approval: Approval, doc: Document, config: BookConfig) -> Document:
+    from specbook.parse import parse
+
+    return parse(approval.source, doc.path, config)
+
+
 def since_approval(
     doc: Document,
     kind: KindConfig,
@@ -259,42 +451,32 @@ def since_approval(
     in the watched sections since (possibly nothing); ``None`` when there is no
     approval row or it is not committed yet. ``repo_path`` is the file's path in the
     repository at ``top``."""
-    from specbook.parse import parse
-
-    row = last_approval(doc, kind)
-    if row is None:
+    found = approval_row(doc, kind)
+    if found is None:
         return None
-    text = _norm(doc.source[row.span.start : row.span.end]).strip()
-    if not text:
-        return None
-    occurrence = _norm(doc.source[: row.span.end]).count(text)
-    approval = find_approval(top, repo_path, text, occurrence)
+    row, text, occurrence = found
+    folder = book_folder(config.root, top) if config.root is not None else ""
+    approval = find_approval(top, repo_path, text, occurrence, folder)
     if approval is None:
         return None
-    approved = parse(approval.source, doc.path, config)
-    return row, approval, stale_sections(doc, approved, names)
+    if _unchanged(doc.source, approval):
+        return row, approval, []
+    return row, approval, stale_sections(doc, parse_approved(approval, doc, config), names)
 
 
-def check_document(
+def reports_of(
     doc: Document,
-    kind: KindConfig,
-    config: BookConfig,
-    top: Path,
-    repo_path: str,
-    names: Iterable[str],
+    row: Row,
+    approval: Approval,
+    changed: list[tuple[str, Section | None, str]],
 ) -> list[BookReport]:
-    """The SB505 findings of one document whose file is ``repo_path`` in the
-    repository at ``top``."""
-    found = since_approval(doc, kind, config, top, repo_path, names)
-    if found is None:
-        return []
-    row, approval, changed = found
+    """The SB505 findings of ``doc`` for what changed since its approval."""
     out: list[BookReport] = []
     for name, section, what in changed:
         title = section.title if section is not None else name
         message = (
             f"{title} {what} the approval by {row.reviewer} on {row.date} "
-            f"(Review History line {row.span.line}; committed in {approval.commit[:7]} on "
+            f"(Review History line {row.line}; committed in {approval.commit[:7]} on "
             f"{approval.date}); get it approved again (`specbook review {doc.id or 'ID'} "
             "--approve`) or undo the change"
         )
@@ -328,6 +510,50 @@ def _line_end(doc: Document, line: int) -> int:
 
 
 # -- the rule ---------------------------------------------------------------------------------
+class Row(NamedTuple):
+    """The last approval row of a document, as the rule needs it."""
+
+    text: bytes  # the row (line ends normalised)
+    occurrence: int  # which copy of that text in the file it is
+    reviewer: str
+    date: str
+    line: int
+
+
+def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
+    """The last approval row of an approved-or-later document as a JSON value
+    (``[text, copy, reviewer, date, line]``), ``[]`` for any other document; taken
+    while the document is linted, so that the rule need not parse it again."""
+    kind = ctx.kind
+    if kind is None or doc.status_canonical in (None, kind.statuses[0]):
+        return []
+    if doc.status_canonical not in _later(kind):
+        return []
+    row = _row_of(doc, kind)
+    if row is None:
+        return []
+    return [row.text.decode("utf-8", "surrogateescape"), *row[1:]]
+
+
+def _row_of(doc: Document, kind: KindConfig) -> Row | None:
+    found = approval_row(doc, kind)
+    if found is None:
+        return None
+    row, text, occurrence = found
+    return Row(text, occurrence, row.reviewer, row.date, row.span.line)
+
+
+_LATER: dict[int, tuple[KindConfig, frozenset[str]]] = {}
+
+
+def _later(kind: KindConfig) -> frozenset[str]:
+    """:func:`approved_or_later`, once per kind object (the entry keeps it alive)."""
+    hit = _LATER.get(id(kind))
+    if hit is None or hit[0] is not kind:
+        hit = _LATER[id(kind)] = (kind, approved_or_later(kind))
+    return hit[1]
+
+
 @rule(
     "SB505",
     "approval-stale",
@@ -336,6 +562,7 @@ def _line_end(doc: Document, line: int) -> int:
     scope="book",
     options={"sections": list(DEFAULT_SECTIONS)},
     inputs=_head_input,
+    extract=_extract,
 )
 def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     """An approved document whose requirements, design or plan changed after its last approval.
@@ -357,9 +584,10 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     Accepted, Deprecated; not Archived or Superseded) that have an approval row in
     Review History (a row for the approved status, or `Approve`). The approval
     commit is the oldest commit of the newest run of versions of the file (renames
-    followed) that hold that row; its sections are compared with the working tree.
-    Outside git, for a file git does not track, or while the approval row is not
-    committed yet, there is no finding.
+    followed; a file's history starts where it was added, even if git would call it
+    a copy of a similar document) that hold that row; its sections are compared
+    with the working tree. Outside git, for a file git does not track, or while the
+    approval row is not committed yet, there is no finding.
 
     Fix: have the change reviewed and approved again (`specbook review ID --approve`
     clears the finding; once committed, later changes are measured from it), or
@@ -393,6 +621,9 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     key = f"{__version__}|{names!r}|{shown!r}"
     cached = _load(cache_path, key, head, cfg.root) if use_cache else {}
     fresh: dict[str, Any] = {}
+    # (facts, file bytes, document or None, its repository path, approval row) of the
+    # files the cache cannot answer for: their histories come from one `git log`
+    pending: list[tuple[DocFacts, bytes, Document | None, str, Row]] = []
     top: Path | None = None
     for d, kind in wanted:
         full = cfg.root / d.path
@@ -403,21 +634,73 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
         digest = content_hash(data)
         entry = cached.get(d.path)
         if entry is not None and entry.get("hash") == digest:
-            reports = [BookReport(*r) for r in entry["reports"]]
+            yield from (BookReport(*r) for r in entry["reports"])
+            fresh[d.path] = entry
+            continue
+        fresh[d.path] = {"hash": digest, "reports": []}
+        taken = (d.extras or {}).get("SB505")
+        doc: Document | None = None
+        if taken is not None:  # the row, taken when the document was linted
+            if not taken:
+                continue
+            text, occurrence, reviewer, date, line = taken
+            row: Row | None = Row(
+                text.encode("utf-8", "surrogateescape"), occurrence, reviewer, date, line
+            )
         else:
-            if top is None:
-                top = repository_of(cfg.root)
-                if top is None:
-                    return  # not a git work tree after all
             from specbook.parse import parse
 
             doc = parse(data, d.path, cfg)
-            repo_path = os.path.relpath(os.path.realpath(full), top).replace(os.sep, "/")
-            reports = check_document(doc, kind, cfg, top, repo_path, names)
-        fresh[d.path] = {"hash": digest, "reports": [list(r) for r in reports]}
-        yield from reports
+            row = _row_of(doc, kind)
+        if row is None:
+            continue
+        if top is None:
+            top = repository_of(cfg.root)
+            if top is None:
+                return  # not a git work tree after all
+        repo_path = os.path.relpath(os.path.realpath(full), top).replace(os.sep, "/")
+        pending.append((d, data, doc, repo_path, row))
+    if pending and top is not None:
+        found = _approvals(
+            top, book_folder(cfg.root, top), [(p, r.text, r.occurrence) for *_, p, r in pending]
+        )
+        for (d, data, doc, _, row), approval in zip(pending, found, strict=True):
+            if approval is None or _unchanged(data, approval):
+                continue
+            if doc is None:
+                from specbook.parse import parse
+
+                doc = parse(data, d.path, cfg)
+            changed = stale_sections(doc, parse_approved(approval, doc, cfg), names)
+            reports = reports_of(doc, row, approval, changed)
+            fresh[d.path]["reports"] = [list(r) for r in reports]
+            yield from reports
     if use_cache and fresh != {p: cached.get(p) for p in fresh}:
         _save(cache_path, key, head, {**cached, **fresh})
+
+
+def _approvals(
+    top: Path, folder: str, wanted: list[tuple[str, bytes, int]]
+) -> list[Approval | None]:
+    """The approval of each ``(repository path, row, copy)``: one `git log` of
+    ``folder`` (the book's, relative to ``top``) for all their histories, then their
+    versions' blobs a round at a time."""
+    from specbook.diff import GitFailed
+
+    paths = [w[0] for w in wanted]
+    histories: dict[str, list[Version]] | None = None
+    if len(paths) > FEW:  # (a log of the whole book costs more than a few of one file)
+        with contextlib.suppress(GitFailed):  # (then one log per file)
+            histories = book_histories(top, folder, paths)
+    if histories is None:
+        histories = {p: file_history(top, p) or [] for p in paths}
+    return approvals_in(top, [(histories[p], text, n) for p, text, n in wanted])
+
+
+def book_folder(root: Path, top: Path) -> str:
+    """The book's folder relative to the repository's top ("" when it is the top)."""
+    folder = os.path.relpath(os.path.realpath(root), top).replace(os.sep, "/")
+    return "" if folder == "." else folder
 
 
 def repository_of(root: Path) -> Path | None:
