@@ -15,7 +15,9 @@ and prints, each as the median of R rounds (default 3):
   the others' IDs and links read from the cache. Also in the 100-document book with
   ``--no-cache`` (every document parsed);
 - a first `specbook lint FILE` in the N-document book with no cache at all (a fresh
-  clone in CI: the others are parsed for their IDs and links only).
+  clone in CI: the others are parsed for their IDs and links only);
+- a first `specbook lint --changed HEAD~1` there, one document changed by the last
+  commit (a CI job checking a pull request in a fresh clone).
 
 specbook's modules are byte-compiled first (``compileall``), as an installed package
 is, so that start-up is measured without compiling source even where
@@ -53,8 +55,8 @@ def _median(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def _commit(root: Path) -> None:
-    """Make ``root`` a git repository with everything committed (no user config)."""
+def _git(root: Path, *args: str) -> None:
+    """Run git in ``root`` without the machine's config."""
     env = {
         **os.environ,
         "GIT_CONFIG_GLOBAL": os.devnull,
@@ -64,9 +66,14 @@ def _commit(root: Path) -> None:
         "GIT_COMMITTER_NAME": "Bench",
         "GIT_COMMITTER_EMAIL": "bench@example.com",
     }
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def _commit(root: Path) -> None:
+    """Make ``root`` a git repository with everything committed."""
     (root / ".gitignore").write_text(".specbook/\n")
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "book"]):
-        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+        _git(root, *args)
 
 
 def main() -> None:
@@ -149,6 +156,19 @@ def main() -> None:
             first_runs.append(time.perf_counter() - t)
         t_first = statistics.median(first_runs)
 
+        # a CI job's fresh clone checking a pull request that changed one document
+        one = paths[len(paths) // 3]
+        one.write_bytes(one.read_bytes() + b"\nEdited on the branch.\n")
+        _git(root, "commit", "-q", "-am", "branch")
+        changed_runs = []
+        for _ in range(args.repeat):
+            shutil.rmtree(root / ".specbook", ignore_errors=True)
+            t = time.perf_counter()
+            cmd = [str(exe), "lint", "--changed", "HEAD~1"]
+            subprocess.run(cmd, cwd=root, capture_output=True, check=False)
+            changed_runs.append(time.perf_counter() - t)
+        t_changed = statistics.median(changed_runs)
+
         n = len(files)
         size = sum(p.stat().st_size for p in files) / 1e6
         print(f"{n} documents, {size:.1f} MB; medians of {args.repeat}")
@@ -164,6 +184,10 @@ def main() -> None:
         if small_no_cache:
             print(f"  `specbook lint --no-cache FILE`, 100-document book: {small_no_cache:.0f} ms")
         print(f"  first `specbook lint FILE` (no cache yet), {n:,}-document book: {t_first:.2f} s")
+        print(
+            f"  first `specbook lint --changed HEAD~1` (no cache yet, one document "
+            f"changed), {n:,}-document book: {t_changed:.2f} s"
+        )
         print(f"  findings: {len(result.findings)} ({result.count('error')} errors)")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -127,3 +128,56 @@ def test_changed_outside_git_or_with_a_bad_rev_is_a_usage_error(
     r = runner.invoke(main, ["lint", "--changed", "main", "docs"])
     assert r.exit_code == 2
     assert "without PATHS" in r.output
+
+
+def test_only_the_changes_and_the_documents_that_mention_them_are_linted(
+    repo: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CI job's fresh clone has no cache: the rest of the book is read for IDs and
+    links only, not linted, and no document is linted twice."""
+    from specbook.lint.engine import Linter
+
+    specs = repo / "docs" / "specs"
+    _git(repo, "checkout", "-q", "main")  # (on main: not changes of the branch)
+    # SPEC-006 mentions SPEC-001 only inside a code block: read in full, not a referrer
+    (specs / "SPEC-006-s6.md").write_text(
+        SPEC.format(title="Spec 6", id="SPEC-006", ref="the log")
+        + "\n```text\nspec-001 was here\n```\n"
+    )
+    # SPEC-007 refers to SPEC-001 from a file that is not UTF-8 (Latin-1)
+    (specs / "SPEC-007-s7.md").write_bytes(
+        SPEC.format(title="Spec 7: café", id="SPEC-007", ref="SPEC-001").encode("latin-1")
+    )
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "6 and 7")
+    _git(repo, "checkout", "-q", "feature")
+    _git(repo, "merge", "-q", "--ff-only", "main")
+    _spec(repo, 1, ref="SPEC-404")  # the branch's change
+    linted: list[str] = []
+    real = Linter.lint_document
+
+    def spy(self: Linter, doc: Any) -> Any:
+        linted.append(doc.path)
+        return real(self, doc)
+
+    monkeypatch.setattr(Linter, "lint_document", spy)
+    r = runner.invoke(main, ["lint", "--format", "json", "--changed", "main"])
+    assert r.exit_code == 1, r.output
+    data = json.loads(r.stdout)
+    assert sorted(linted) == [
+        "docs/specs/SPEC-001-s1.md",
+        "docs/specs/SPEC-002-s2.md",
+        "docs/specs/SPEC-006-s6.md",
+        "docs/specs/SPEC-007-s7.md",
+    ]
+    # reported: the change and its two referrers; SPEC-006 only mentioned the ID
+    assert data["summary"]["documents"] == 3
+    assert {f["path"] for f in data["findings"]} >= {"docs/specs/SPEC-007-s7.md"}  # SB001
+    assert {f["path"] for f in data["findings"] if f["rule"] == "SB401"} == {
+        "docs/specs/SPEC-001-s1.md"
+    }
+    # without the cache, one run lints every document, and reports the same
+    linted.clear()
+    again = runner.invoke(main, ["lint", "--format", "json", "--changed", "main", "--no-cache"])
+    assert json.loads(again.stdout) == data
+    assert len(linted) == len(set(linted)) == 6  # SPEC-001..004, 006, 007

@@ -622,6 +622,73 @@ def read_blobs(top: Path, names: Sequence[str]) -> dict[str, bytes | None]:
     return result
 
 
+class BlobReader:
+    """One ``git cat-file --batch`` for many reads: :meth:`read` takes ``REV:path``
+    names or object IDs, a batch at a time, and returns their bytes (``None`` when
+    missing or not a blob). Use as a context manager. Raises :class:`GitFailed`
+    when git stops answering."""
+
+    def __init__(self, top: Path) -> None:
+        try:
+            self._proc = subprocess.Popen(
+                ["git", "-C", str(top), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            raise GitFailed(f"cannot run git cat-file: {exc}") from exc
+
+    def read(self, names: Sequence[str]) -> dict[str, bytes | None]:
+        import threading
+
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None
+        requests = "".join(f"{n}\n" for n in names).encode()
+        failed: list[OSError] = []
+
+        def feed() -> None:  # (written beside the reads: both pipes have a bounded buffer)
+            try:
+                assert proc.stdin is not None
+                proc.stdin.write(requests)
+                proc.stdin.flush()
+            except OSError as exc:
+                failed.append(exc)
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        out: dict[str, bytes | None] = {}
+        try:
+            for name in names:
+                header = proc.stdout.readline().split()
+                if len(header) < 2:
+                    raise GitFailed("git cat-file stopped answering")
+                if header[-1] == b"missing" or len(header) < 3:
+                    out[name] = None
+                    continue
+                data = proc.stdout.read(int(header[2]))
+                proc.stdout.read(1)  # the newline after the object
+                out[name] = data if header[1] == b"blob" else None
+        finally:
+            writer.join()
+        if failed:
+            raise GitFailed(f"git cat-file: {failed[0]}")
+        return out
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._proc.wait()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class _BookInGit:
     """Where a book sits in its repository: the top, and the book root's prefix."""
 

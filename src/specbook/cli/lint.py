@@ -86,8 +86,10 @@ def lint(
 
     --changed REV lints what a branch changes: the documents in `git diff
     --name-only REV...HEAD`, plus uncommitted and untracked ones, plus every
-    document that references one of them (or a deleted one). Book-wide rules still
-    see the whole book. Outside git, or with a REV git does not know: exit 2.
+    document that references one of them (or a deleted one). Only those, and
+    documents that mention their IDs, are linted in full; book-wide rules still see
+    the whole book (its IDs and links, from the cache where current). Outside git,
+    or with a REV git does not know: exit 2.
     """
     from specbook.book import open_book
     from specbook.errors import NoBookError, UsageError
@@ -208,7 +210,16 @@ def _lint_in(
         )
 
     try:
-        # (--changed needs every document's references first, to find the referrers)
+        if changed_rev is not None and not no_cache:
+            from specbook.lint.run import changed_ids, mentioning
+
+            # the changed documents first, for their IDs; then every document whose
+            # bytes mention one of those IDs (or a deleted one's), the changed ones
+            # now from the cache; the referrers among them are found from their
+            # references below. (Without the cache, one run lints everything.)
+            _, per_file = run(changed, update, memo=False)
+            ids = changed_ids(changed, deleted, per_file)
+            only = sorted({*changed, *mentioning(book, files, ids)})
         result, per_file = run(only, update, memo=not fix and changed_rev is None)
     finally:
         stop()

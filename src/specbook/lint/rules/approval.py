@@ -9,8 +9,10 @@ masked, so they never make an approval stale.
 
 Cost: only documents in an approved-or-later status that have an approval row
 are looked up, and git runs a fixed number of times for all of them together: one
-``git log`` of the book's folder gives every history, and their versions are read
-a round at a time by one ``git cat-file --batch`` each. The approval row is taken
+``git log`` of the book's folder gives every history (up to :data:`FEW` documents:
+each file's own ``git log --follow``), and their versions are read a round at a
+time by one ``git cat-file --batch`` process; the repository's top is found
+without running git. The approval row is taken
 while the document is linted (``Rule.extract``, kept with its cached facts), and a
 file still holding its approved bytes (same blob ID) is not parsed again. The
 answers are kept in ``.specbook/approval-cache.json`` by (file content hash, HEAD
@@ -300,18 +302,31 @@ def approvals_in(
     ``occurrence``-th copy in the file), i.e. walking the history newest first, the
     oldest version of the newest unbroken run of versions that hold it; ``None``
     when the newest version lacks it or there is no history. The blobs are read a
-    version per file per round, by one ``git cat-file --batch`` a round."""
-    from specbook.diff import GitFailed, read_blobs
+    version per file per round, all by one ``git cat-file --batch``."""
+    from specbook.diff import BlobReader, GitFailed
 
     found: list[Approval | None] = [None] * len(wanted)
     active = [k for k, (history, _, _) in enumerate(wanted) if history]
+    if not active:
+        return found
+    try:
+        with BlobReader(top) as reader:
+            _rounds(reader, wanted, active, found)
+    except GitFailed:
+        pass  # what was found so far stands
+    return found
+
+
+def _rounds(
+    reader: Any,
+    wanted: list[tuple[list[Version], bytes, int]],
+    active: list[int],
+    found: list[Approval | None],
+) -> None:
     depth = 0
     while active:
         names = {k: _blob_name(wanted[k][0][depth]) for k in active}
-        try:
-            blobs = read_blobs(top, list(dict.fromkeys(names.values())))
-        except GitFailed:
-            return found
+        blobs = reader.read(list(dict.fromkeys(names.values())))
         still = []
         for k in active:
             history, row, occurrence = wanted[k]
@@ -324,7 +339,6 @@ def approvals_in(
                 still.append(k)
         active = still
         depth += 1
-    return found
 
 
 def _blob_name(v: Version) -> str:
@@ -703,11 +717,25 @@ def book_folder(root: Path, top: Path) -> str:
     return "" if folder == "." else folder
 
 
+# environment variables that change where git finds the repository: with any of them
+# set, ask git itself
+_DISCOVERY = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_COMMON_DIR")
+
+
 def repository_of(root: Path) -> Path | None:
-    """The top of the git work tree holding ``root``, or ``None`` outside git."""
+    """The top of the git work tree holding ``root``, or ``None`` outside git: the
+    nearest folder up from ``root`` with a ``.git`` (a folder, or the file a worktree
+    or submodule has), as git finds it, without running git unless the environment
+    changes how git finds it."""
     from specbook.diff import repository_top
     from specbook.errors import UsageError
 
+    if not any(name in os.environ for name in _DISCOVERY):
+        start = Path(os.path.abspath(root))
+        for folder in (start, *start.parents):
+            if os.path.lexists(folder / ".git"):
+                return Path(os.path.realpath(folder))
+        return None
     try:
         return repository_top(root)
     except UsageError:
