@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from specbook.errors import UsageError
+from specbook.gitrun import GitFailed as GitFailed
+from specbook.gitrun import git as git
+from specbook.gitrun import read_blobs as read_blobs
+from specbook.gitrun import repository_top as repository_top
 from specbook.model import Document, Section
 from specbook.parse import parse
 from specbook.text import norm_heading, norm_key
@@ -516,49 +519,6 @@ def pair_documents(
 
 
 # -- git -----------------------------------------------------------------------------------------
-class GitFailed(Exception):
-    """git ran and refused; the message is git's own last line."""
-
-
-def git(cwd: Path, *args: str, data: bytes | None = None) -> bytes:
-    """Run git in ``cwd`` and return its output.
-
-    Raises :class:`UsageError` when git cannot be run and :class:`GitFailed` when it
-    exits non-zero.
-    """
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(cwd), *args],
-            input=data,
-            capture_output=True,
-            check=False,
-            timeout=120,
-        )
-    except FileNotFoundError as exc:
-        raise UsageError("specbook diff needs git, and no `git` command is on PATH") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise UsageError(f"`git {' '.join(args)}` took longer than 120 s") from exc
-    if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitFailed(lines[-1] if lines else f"git {args[0]} failed")
-    return done.stdout
-
-
-def repository_top(root: Path) -> Path:
-    """The top folder of the git work tree holding ``root``.
-
-    Raises :class:`UsageError` (exit 2) outside a git repository.
-    """
-    try:
-        out = git(root, "rev-parse", "--show-toplevel")
-    except GitFailed as exc:
-        raise UsageError(
-            f"{root} is not inside a git repository; `specbook diff` compares git "
-            "revisions (commit the book to git, or run it inside the repository)"
-        ) from exc
-    return Path(os.path.realpath(out.decode().strip()))
-
-
 def resolve_revision(root: Path, rev: str) -> str:
     """The commit ``rev`` names. Raises :class:`UsageError` naming an unknown one."""
     if not rev.strip() or rev.startswith("-"):
@@ -597,96 +557,6 @@ def default_base(root: Path) -> tuple[str, str]:
         "no main branch to compare with (looked for main, master and origin/HEAD); "
         "name the base revision, e.g. `specbook diff v1.0`"
     )
-
-
-def read_blobs(top: Path, names: Sequence[str]) -> dict[str, bytes | None]:
-    """The bytes of each ``REV:path`` in ``names`` (``None`` when missing), read by
-    one ``git cat-file --batch``."""
-    if not names:
-        return {}
-    out = git(top, "cat-file", "--batch", data="".join(f"{n}\n" for n in names).encode())
-    result: dict[str, bytes | None] = {}
-    pos = 0
-    for name in names:
-        eol = out.index(b"\n", pos)
-        header = out[pos:eol].split()
-        pos = eol + 1
-        if len(header) < 3 or header[-1] == b"missing" or header[1] != b"blob":
-            result[name] = None
-            if len(header) >= 3 and header[1] != b"blob" and header[-1] != b"missing":
-                pos += int(header[2]) + 1  # a tree or a commit: skip its bytes
-            continue
-        size = int(header[2])
-        result[name] = out[pos : pos + size]
-        pos += size + 1
-    return result
-
-
-class BlobReader:
-    """One ``git cat-file --batch`` for many reads: :meth:`read` takes ``REV:path``
-    names or object IDs, a batch at a time, and returns their bytes (``None`` when
-    missing or not a blob). Use as a context manager. Raises :class:`GitFailed`
-    when git stops answering."""
-
-    def __init__(self, top: Path) -> None:
-        try:
-            self._proc = subprocess.Popen(
-                ["git", "-C", str(top), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        except OSError as exc:
-            raise GitFailed(f"cannot run git cat-file: {exc}") from exc
-
-    def read(self, names: Sequence[str]) -> dict[str, bytes | None]:
-        import threading
-
-        proc = self._proc
-        assert proc.stdin is not None and proc.stdout is not None
-        requests = "".join(f"{n}\n" for n in names).encode()
-        failed: list[OSError] = []
-
-        def feed() -> None:  # (written beside the reads: both pipes have a bounded buffer)
-            try:
-                assert proc.stdin is not None
-                proc.stdin.write(requests)
-                proc.stdin.flush()
-            except OSError as exc:
-                failed.append(exc)
-
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
-        out: dict[str, bytes | None] = {}
-        try:
-            for name in names:
-                header = proc.stdout.readline().split()
-                if len(header) < 2:
-                    raise GitFailed("git cat-file stopped answering")
-                if header[-1] == b"missing" or len(header) < 3:
-                    out[name] = None
-                    continue
-                data = proc.stdout.read(int(header[2]))
-                proc.stdout.read(1)  # the newline after the object
-                out[name] = data if header[1] == b"blob" else None
-        finally:
-            writer.join()
-        if failed:
-            raise GitFailed(f"git cat-file: {failed[0]}")
-        return out
-
-    def close(self) -> None:
-        if self._proc.stdin is not None:
-            self._proc.stdin.close()
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
-        self._proc.wait()
-
-    def __enter__(self) -> BlobReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class _BookInGit:

@@ -176,8 +176,8 @@ _Touches = dict[str, list[tuple[int, str, str, str]]]
 def _log(top: Path, *args: str) -> tuple[list[tuple[str, str]], _Touches]:
     """``git log ARGS`` with each commit's raw changes: ``(commits newest first as
     (id, date), touches)``. A copy counts as an addition: its history starts there.
-    Raises :class:`specbook.diff.GitFailed`."""
-    from specbook.diff import git
+    Raises :class:`specbook.gitrun.GitFailed`."""
+    from specbook.gitrun import git
 
     out = git(top, "log", "--format=%x00%H %cs", "--raw", "--no-abbrev", "-z", *args)
     tokens = out.decode("utf-8", "surrogateescape").split("\0")
@@ -231,7 +231,7 @@ def file_history(top: Path, repo_path: str) -> list[Version] | None:
     """The versions of one file, newest first, renames followed (``git log
     --follow``, but not into a file git takes this one for a copy of); ``None`` when
     git fails."""
-    from specbook.diff import GitFailed
+    from specbook.gitrun import GitFailed
 
     try:
         commits, touches = _log(top, "--follow", "--diff-merges=first-parent", "--", repo_path)
@@ -250,7 +250,7 @@ def book_histories(top: Path, folder: str, paths: Iterable[str]) -> dict[str, li
     --follow`` would go on into a different document's history. A file moved into
     ``folder`` from outside it would start at the move; such files (their oldest
     version here is an addition that ``git diff-tree -M`` shows as a rename) get
-    :func:`file_history` instead. Raises :class:`specbook.diff.GitFailed`.
+    :func:`file_history` instead. Raises :class:`specbook.gitrun.GitFailed`.
     """
     commits, touches = _log(top, "-M", "--diff-merges=first-parent", "--", folder or ".")
     histories: dict[str, list[Version]] = {}
@@ -267,7 +267,7 @@ def book_histories(top: Path, folder: str, paths: Iterable[str]) -> dict[str, li
 def _moved_in(top: Path, added: dict[str, str]) -> set[str]:
     """The paths of ``added`` (path -> the commit that added it) that the commit
     renamed from elsewhere in the repository, by one ``git diff-tree --stdin``."""
-    from specbook.diff import git
+    from specbook.gitrun import git
 
     if not added:
         return set()
@@ -303,7 +303,7 @@ def approvals_in(
     oldest version of the newest unbroken run of versions that hold it; ``None``
     when the newest version lacks it or there is no history. The blobs are read a
     version per file per round, all by one ``git cat-file --batch``."""
-    from specbook.diff import BlobReader, GitFailed
+    from specbook.gitrun import BlobReader, GitFailed
 
     found: list[Approval | None] = [None] * len(wanted)
     active = [k for k, (history, _, _) in enumerate(wanted) if history]
@@ -699,7 +699,7 @@ def _approvals(
     """The approval of each ``(repository path, row, copy)``: one `git log` of
     ``folder`` (the book's, relative to ``top``) for all their histories, then their
     versions' blobs a round at a time."""
-    from specbook.diff import GitFailed
+    from specbook.gitrun import GitFailed
 
     paths = [w[0] for w in wanted]
     histories: dict[str, list[Version]] | None = None
@@ -727,8 +727,8 @@ def repository_of(root: Path) -> Path | None:
     nearest folder up from ``root`` with a ``.git`` (a folder, or the file a worktree
     or submodule has), as git finds it, without running git unless the environment
     changes how git finds it."""
-    from specbook.diff import repository_top
     from specbook.errors import UsageError
+    from specbook.gitrun import repository_top
 
     if not any(name in os.environ for name in _DISCOVERY):
         start = Path(os.path.abspath(root))
@@ -767,7 +767,7 @@ def _load(path: Path, key: str, head: str, root: Path) -> dict[str, Any]:
 def _touched_since(root: Path, old: str, new: str) -> set[str] | None:
     """Book-relative paths changed from commit ``old`` to its descendant ``new``, or
     ``None`` when ``new`` does not descend from ``old`` (a reset, another branch)."""
-    from specbook.diff import GitFailed, git
+    from specbook.gitrun import GitFailed, git
 
     top = repository_of(root)
     if top is None:
