@@ -102,7 +102,9 @@ class BlobReader:
 
         proc = self._proc
         assert proc.stdin is not None and proc.stdout is not None
-        requests = "".join(f"{n}\n" for n in names).encode()
+        out: dict[str, bytes | None] = {n: None for n in names if "\n" in n}
+        names = [n for n in names if "\n" not in n]  # (a request is a line)
+        requests = "".join(f"{n}\n" for n in names).encode("utf-8", "surrogateescape")
         failed: list[OSError] = []
 
         def feed() -> None:  # (written beside the reads: both pipes have a bounded buffer)
@@ -115,7 +117,6 @@ class BlobReader:
 
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
-        out: dict[str, bytes | None] = {}
         try:
             for name in names:
                 header = proc.stdout.readline().split()
