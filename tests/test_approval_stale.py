@@ -210,3 +210,15 @@ def test_cache_drops_answers_for_files_a_new_commit_touched(
     assert git(book, "status", "--porcelain").strip()  # the reword is still uncommitted
     [finding] = stale(book, monkeypatch)
     assert "FR-2 reworded" in str(finding["message"])
+
+
+def test_without_git_on_path_there_is_no_finding_and_no_failure(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repository is there (.git), but no git command to read it with."""
+    edit(book, "A locked account cannot sign in", "A locked account can sign in")
+    empty = tmp_path / "no-git-here"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert not stale(book, monkeypatch, "--no-cache")
+    assert not stale(book, monkeypatch)

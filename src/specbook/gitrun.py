@@ -33,7 +33,9 @@ def git(cwd: Path, *args: str, data: bytes | None = None) -> bytes:
             timeout=120,
         )
     except FileNotFoundError as exc:
-        raise UsageError("specbook diff needs git, and no `git` command is on PATH") from exc
+        raise UsageError(
+            f"`git {args[0] if args else ''}` cannot run: no `git` command is on PATH (install git)"
+        ) from exc
     except subprocess.TimeoutExpired as exc:
         raise UsageError(f"`git {' '.join(args)}` took longer than 120 s") from exc
     if done.returncode != 0:

@@ -699,16 +699,20 @@ def _approvals(
     """The approval of each ``(repository path, row, copy)``: one `git log` of
     ``folder`` (the book's, relative to ``top``) for all their histories, then their
     versions' blobs a round at a time."""
+    from specbook.errors import UsageError
     from specbook.gitrun import GitFailed
 
     paths = [w[0] for w in wanted]
     histories: dict[str, list[Version]] | None = None
-    if len(paths) > FEW:  # (a log of the whole book costs more than a few of one file)
-        with contextlib.suppress(GitFailed):  # (then one log per file)
-            histories = book_histories(top, folder, paths)
-    if histories is None:
-        histories = {p: file_history(top, p) or [] for p in paths}
-    return approvals_in(top, [(histories[p], text, n) for p, text, n in wanted])
+    try:
+        if len(paths) > FEW:  # (a log of the whole book costs more than a few of one file)
+            with contextlib.suppress(GitFailed):  # (then one log per file)
+                histories = book_histories(top, folder, paths)
+        if histories is None:
+            histories = {p: file_history(top, p) or [] for p in paths}
+        return approvals_in(top, [(histories[p], text, n) for p, text, n in wanted])
+    except UsageError:  # git cannot run here (not installed, or too slow): no judgement
+        return [None] * len(wanted)
 
 
 def book_folder(root: Path, top: Path) -> str:
@@ -767,6 +771,7 @@ def _load(path: Path, key: str, head: str, root: Path) -> dict[str, Any]:
 def _touched_since(root: Path, old: str, new: str) -> set[str] | None:
     """Book-relative paths changed from commit ``old`` to its descendant ``new``, or
     ``None`` when ``new`` does not descend from ``old`` (a reset, another branch)."""
+    from specbook.errors import UsageError
     from specbook.gitrun import GitFailed, git
 
     top = repository_of(root)
@@ -775,7 +780,7 @@ def _touched_since(root: Path, old: str, new: str) -> set[str] | None:
     try:
         git(top, "merge-base", "--is-ancestor", old, new)
         out = git(top, "diff", "--name-only", "--no-renames", "-z", old, new)
-    except GitFailed:
+    except (GitFailed, UsageError):  # (UsageError: git cannot run here)
         return None
     real_root = os.path.realpath(root)
     touched = set()
