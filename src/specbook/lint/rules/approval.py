@@ -211,13 +211,16 @@ def _walk(
 ) -> tuple[list[Version], str | None]:
     """The versions of ``start`` newest first, and the commit that added the oldest
     (``None`` when the history does not reach an addition)."""
+    from bisect import bisect_left
+
     versions: list[Version] = []
     name, after = start, -1
     while True:
-        entry = next((e for e in touches.get(name, ()) if e[0] > after), None)
-        if entry is None:
+        entries = touches.get(name, ())
+        at = bisect_left(entries, (after + 1,))  # (in commit order: the next one older)
+        if at == len(entries):
             return versions, None
-        index, status, old, blob = entry
+        index, status, old, blob = entries[at]
         commit, date = commits[index]
         if status == "D":  # deleted here, so what came later was added again
             return versions, None
