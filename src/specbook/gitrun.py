@@ -61,25 +61,11 @@ def repository_top(root: Path) -> Path:
 
 def read_blobs(top: Path, names: Sequence[str]) -> dict[str, bytes | None]:
     """The bytes of each ``REV:path`` in ``names`` (``None`` when missing), read by
-    one ``git cat-file --batch``."""
+    one ``git cat-file --batch``. Raises :class:`GitFailed`."""
     if not names:
         return {}
-    out = git(top, "cat-file", "--batch", data="".join(f"{n}\n" for n in names).encode())
-    result: dict[str, bytes | None] = {}
-    pos = 0
-    for name in names:
-        eol = out.index(b"\n", pos)
-        header = out[pos:eol].split()
-        pos = eol + 1
-        if len(header) < 3 or header[-1] == b"missing" or header[1] != b"blob":
-            result[name] = None
-            if len(header) >= 3 and header[1] != b"blob" and header[-1] != b"missing":
-                pos += int(header[2]) + 1  # a tree or a commit: skip its bytes
-            continue
-        size = int(header[2])
-        result[name] = out[pos : pos + size]
-        pos += size + 1
-    return result
+    with BlobReader(top) as reader:
+        return reader.read(names)
 
 
 class BlobReader:

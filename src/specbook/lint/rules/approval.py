@@ -12,12 +12,12 @@ are looked up, and git runs a fixed number of times for all of them together: on
 ``git log`` of the book's folder gives every history (up to :data:`FEW` documents:
 each file's own ``git log --follow``), and their versions are read a round at a
 time by one ``git cat-file --batch`` process; the repository's top is found
-without running git. The approval row is taken
-while the document is linted (``Rule.extract``, kept with its cached facts), and a
-file still holding its approved bytes (same blob ID) is not parsed again. The
-answers are kept in ``.specbook/approval-cache.json`` by (file content hash, HEAD
-commit); after HEAD moves forward, the answers for files the new commits did not
-touch are kept (one ``git diff``). The rule declares HEAD as an extra input, so
+without running git. The approval row is taken while the document is linted
+(``Rule.extract``, kept with its cached facts), and a file still holding its
+approved bytes (same blob ID) is not parsed again. The answers are kept in
+``.specbook/approval-cache.json`` by (file content hash, HEAD commit); after HEAD
+moves forward, the answers for files the new commits did not touch are kept (one
+``git diff``). The rule declares HEAD as an extra input, so
 lint's whole-result memo is not reused after a commit or a checkout.
 """
 
@@ -29,7 +29,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from specbook import __version__
 from specbook.config import BookConfig, KindConfig
@@ -40,34 +40,47 @@ from specbook.model import Document, ReviewEntry, Section
 from specbook.state import make_state_dir
 from specbook.text import is_placeholder, norm_heading
 
+if TYPE_CHECKING:
+    from specbook.gitrun import BlobReader
+
 CACHE_NAME = "approval-cache.json"
 DEFAULT_SECTIONS = ["Requirements", "Technical Design", "Design", "Implementation Plan"]
 FEW = 4  # up to this many documents to look up, each file's own `git log --follow`
 
 
 # -- HEAD as an extra input of the rule (no subprocess: read .git directly) --------------------
+def _work_tree(start: Path) -> Path | None:
+    """The nearest folder up from ``start`` holding a ``.git`` (a folder, or the file
+    a worktree or submodule has), as git looks for it, or ``None``."""
+    start = Path(os.path.abspath(start))
+    for folder in (start, *start.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return None
+
+
 def _git_dir(start: Path) -> tuple[Path, Path] | None:
     """``(git dir, common dir)`` of the repository holding ``start``, or ``None``."""
-    for folder in (start, *start.parents):
-        dot = folder / ".git"
-        if dot.is_dir():
-            return dot, dot
-        if dot.is_file():  # a worktree or submodule: "gitdir: PATH"
-            try:
-                text = dot.read_text(encoding="utf-8").strip()
-            except OSError:
-                return None
-            if not text.startswith("gitdir:"):
-                return None
-            gitdir = (folder / text[7:].strip()).resolve()
-            common = gitdir
-            try:
-                rel = (gitdir / "commondir").read_text(encoding="utf-8").strip()
-                common = (gitdir / rel).resolve()
-            except OSError:
-                pass
-            return gitdir, common
-    return None
+    folder = _work_tree(start)
+    if folder is None:
+        return None
+    dot = folder / ".git"
+    if dot.is_dir():
+        return dot, dot
+    try:  # a worktree or submodule: "gitdir: PATH"
+        text = dot.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    gitdir = (folder / text[7:].strip()).resolve()
+    common = gitdir
+    try:
+        rel = (gitdir / "commondir").read_text(encoding="utf-8").strip()
+        common = (gitdir / rel).resolve()
+    except OSError:
+        pass
+    return gitdir, common
 
 
 def head_commit(root: Path) -> str | None:
@@ -180,30 +193,41 @@ def _log(top: Path, *args: str) -> tuple[list[tuple[str, str]], _Touches]:
     from specbook.gitrun import git
 
     out = git(top, "log", "--format=%x00%H %cs", "--raw", "--no-abbrev", "-z", *args)
-    tokens = out.decode("utf-8", "surrogateescape").split("\0")
     touches: _Touches = {}
     commits: list[tuple[str, str]] = []
-    i, n = 1, len(tokens)
-    while i < n:
-        tok = tokens[i]
-        if tok.startswith(("\n:", ":")):
-            meta = tok.lstrip("\n")[1:].split(" ")
-            status = meta[4][:1] if len(meta) > 4 else "M"
-            if status in "RC":
-                old, new = tokens[i + 1], tokens[i + 2]
-                i += 3
-            else:
-                old = new = tokens[i + 1]
-                i += 2
-            if status == "C":
-                status, old = "A", new
-            touches.setdefault(new, []).append((len(commits) - 1, status, old, meta[3]))
-            continue
-        if tok:  # "COMMIT DATE"
-            commit, _, date = tok.partition(" ")
+    for record in _raw_records(out):
+        if isinstance(record, str):  # "COMMIT DATE"
+            commit, _, date = record.partition(" ")
             commits.append((commit, date))
-        i += 1
+            continue
+        status, old, new, blob = record
+        if status == "C":
+            status, old = "A", new
+        touches.setdefault(new, []).append((len(commits) - 1, status, old, blob))
     return commits, touches
+
+
+def _raw_records(out: bytes) -> Iterator[str | tuple[str, str, str, str]]:
+    """The records of git's ``--raw -z`` output: each change as ``(status letter,
+    path before, path after, blob id after)``, and any other line (a commit's
+    header) as its text."""
+    tokens = out.decode("utf-8", "surrogateescape").split("\0")
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i].lstrip("\n")
+        if not tok.startswith(":"):
+            if tok:
+                yield tok.strip()
+            i += 1
+            continue
+        meta = tok[1:].split(" ")
+        status = meta[4][:1] if len(meta) > 4 else "M"
+        if status in "RC":
+            yield status, tokens[i + 1], tokens[i + 2], meta[3]
+            i += 3
+        else:
+            yield status, tokens[i + 1], tokens[i + 1], meta[3]
+            i += 2
 
 
 def _walk(
@@ -276,24 +300,13 @@ def _moved_in(top: Path, added: dict[str, str]) -> set[str]:
         return set()
     commits = "".join(f"{c}\n" for c in dict.fromkeys(added.values())).encode()
     out = git(top, "diff-tree", "--stdin", "--root", "-r", "-M", "--raw", "-z", data=commits)
-    tokens = out.decode("utf-8", "surrogateescape").split("\0")
     renamed: set[tuple[str, str]] = set()  # (commit, new path)
     commit = ""
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.startswith(":"):
-            status = tok.split(" ")[4][:1] if tok.count(" ") >= 4 else "M"
-            if status in "RC":
-                if status == "R":
-                    renamed.add((commit, tokens[i + 2]))
-                i += 3
-            else:
-                i += 2
-            continue
-        if tok:
-            commit = tok.strip()
-        i += 1
+    for record in _raw_records(out):
+        if isinstance(record, str):  # the commit
+            commit = record
+        elif record[0] == "R":
+            renamed.add((commit, record[2]))
     return {p for p, c in added.items() if (c, p) in renamed}
 
 
@@ -321,7 +334,7 @@ def approvals_in(
 
 
 def _rounds(
-    reader: Any,
+    reader: BlobReader,
     wanted: list[tuple[list[Version], bytes, int]],
     active: list[int],
     found: list[Approval | None],
@@ -431,16 +444,26 @@ def stale_sections(
     return out
 
 
-def approval_row(doc: Document, kind: KindConfig) -> tuple[ReviewEntry, bytes, int] | None:
-    """The last approval row of ``doc``, its text (line ends normalised) and which
-    copy of that text in the file it is; ``None`` without one."""
+class Row(NamedTuple):
+    """The last approval row of a document, as the rule needs it."""
+
+    text: bytes  # the row (line ends normalised)
+    occurrence: int  # which copy of that text in the file it is
+    reviewer: str
+    date: str
+    line: int
+
+
+def approval_row(doc: Document, kind: KindConfig) -> Row | None:
+    """The last approval row of ``doc``; ``None`` without one."""
     row = last_approval(doc, kind)
     if row is None:
         return None
     text = _norm(doc.source[row.span.start : row.span.end]).strip()
     if not text:
         return None
-    return row, text, _norm(doc.source[: row.span.end]).count(text)
+    occurrence = _norm(doc.source[: row.span.end]).count(text)
+    return Row(text, occurrence, row.reviewer, row.date, row.span.line)
 
 
 def _unchanged(data: bytes, approval: Approval) -> bool:
@@ -463,17 +486,16 @@ def since_approval(
     top: Path,
     repo_path: str,
     names: Iterable[str],
-) -> tuple[ReviewEntry, Approval, list[tuple[str, Section | None, str]]] | None:
+) -> tuple[Row, Approval, list[tuple[str, Section | None, str]]] | None:
     """The last approval row of ``doc``, the commit that recorded it, and what changed
     in the watched sections since (possibly nothing); ``None`` when there is no
     approval row or it is not committed yet. ``repo_path`` is the file's path in the
     repository at ``top``."""
-    found = approval_row(doc, kind)
-    if found is None:
+    row = approval_row(doc, kind)
+    if row is None:
         return None
-    row, text, occurrence = found
     folder = book_folder(config.root, top) if config.root is not None else ""
-    approval = find_approval(top, repo_path, text, occurrence, folder)
+    approval = find_approval(top, repo_path, row.text, row.occurrence, folder)
     if approval is None:
         return None
     if _unchanged(doc.source, approval):
@@ -527,16 +549,6 @@ def _line_end(doc: Document, line: int) -> int:
 
 
 # -- the rule ---------------------------------------------------------------------------------
-class Row(NamedTuple):
-    """The last approval row of a document, as the rule needs it."""
-
-    text: bytes  # the row (line ends normalised)
-    occurrence: int  # which copy of that text in the file it is
-    reviewer: str
-    date: str
-    line: int
-
-
 def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
     """The last approval row of an approved-or-later document as a JSON value
     (``[text, copy, reviewer, date, line]``), ``[]`` for any other document; taken
@@ -546,18 +558,10 @@ def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
         return []
     if doc.status_canonical not in _later(kind):
         return []
-    row = _row_of(doc, kind)
+    row = approval_row(doc, kind)
     if row is None:
         return []
     return [row.text.decode("utf-8", "surrogateescape"), *row[1:]]
-
-
-def _row_of(doc: Document, kind: KindConfig) -> Row | None:
-    found = approval_row(doc, kind)
-    if found is None:
-        return None
-    row, text, occurrence = found
-    return Row(text, occurrence, row.reviewer, row.date, row.span.line)
 
 
 _LATER: dict[int, tuple[KindConfig, frozenset[str]]] = {}
@@ -668,7 +672,7 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
             from specbook.parse import parse
 
             doc = parse(data, d.path, cfg)
-            row = _row_of(doc, kind)
+            row = approval_row(doc, kind)
         if row is None:
             continue
         if top is None:
@@ -738,11 +742,8 @@ def repository_of(root: Path) -> Path | None:
     from specbook.gitrun import repository_top
 
     if not any(name in os.environ for name in _DISCOVERY):
-        start = Path(os.path.abspath(root))
-        for folder in (start, *start.parents):
-            if os.path.lexists(folder / ".git"):
-                return Path(os.path.realpath(folder))
-        return None
+        folder = _work_tree(root)
+        return Path(os.path.realpath(folder)) if folder is not None else None
     try:
         return repository_top(root)
     except UsageError:
