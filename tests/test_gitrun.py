@@ -36,6 +36,10 @@ def test_reads_blobs_by_name_and_id_in_batches(
     }
 
 
-def test_outside_a_repository_it_fails_cleanly(tmp_path: Path) -> None:
-    with pytest.raises(GitFailed), BlobReader(tmp_path) as reader:
-        reader.read(["HEAD:x"])
+@pytest.mark.parametrize("count", [1, 300, 3000, 30000])
+def test_outside_a_repository_it_fails_cleanly(tmp_path: Path, count: int) -> None:
+    # git exits at once; requests it never read must not surface as a broken pipe,
+    # whether they fit in the pipe or not
+    for _ in range(5):
+        with pytest.raises(GitFailed), BlobReader(tmp_path) as reader:
+            reader.read([f"HEAD:x{i}" for i in range(count)])

@@ -6,6 +6,7 @@ one-file lint) does not import the document differ.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Sequence
@@ -123,10 +124,11 @@ class BlobReader:
         return out
 
     def close(self) -> None:
-        if self._proc.stdin is not None:
-            self._proc.stdin.close()
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None:
+                # (git already gone: requests it never read have no reader)
+                with contextlib.suppress(OSError):
+                    pipe.close()
         self._proc.wait()
 
     def __enter__(self) -> BlobReader:
