@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import specbook.parse
+from specbook.model import Span
 from specbook.parse import core, fast, which_scanner
 from specbook.parse.core import _line_starts
 from tests.conftest import FIXTURES, REPO, SHARED
@@ -366,3 +367,63 @@ LEFT = [
 @pytest.mark.parametrize("data", LEFT)
 def test_left_to_python(data: bytes) -> None:
     assert _c().scan(data) is None, data
+
+
+# -- (d) the span function: Spans is core._line_spans in C ----------------------------------
+
+
+def test_spans_installed() -> None:
+    if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
+        assert isinstance(core._span_of((0, 2, 4)), _c().Spans)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gaps=st.lists(st.integers(0, 40), max_size=30),
+    calls=st.lists(st.tuples(st.integers(-5, 700), st.integers(-5, 700)), max_size=60),
+)
+def test_spans_are_the_closure(gaps: list[int], calls: list[tuple[int, int]]) -> None:
+    starts = [0]
+    for g in gaps:  # (an empty line is a gap of 1; 0 repeats a start, as no file does)
+        starts.append(starts[-1] + g)
+    line_starts = tuple(starts)
+    mine, theirs = _c().Spans(Span, line_starts), core._line_spans(line_starts)
+    # nearby calls, as a parse makes them (the remembered line), then the random ones
+    near = [(s + d, s + d + w) for s in starts for d, w in ((0, 3), (1, 0), (2, 50))]
+    for start, end in [*near, *calls]:
+        got, expected = mine(start, end), theirs(start, end)
+        assert type(got) is Span and got == expected, (line_starts, start, end)
+
+
+def _parts(data: bytes, path: Path) -> tuple[object, ...]:
+    doc = specbook.parse.parse(data, str(path))
+    return (
+        doc.fields, doc.sections, doc.requirements, doc.references, doc.tables,
+        doc.code_blocks, doc.checklists, doc.problems,
+    )  # fmt: skip
+
+
+def test_spans_real_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _files(SHARED / "corpus" / "wild") + _files(FIXTURES)
+    datas = [(p, d) for p in paths if p.suffix == ".md" for d in _variants(p.read_bytes())]
+    assert len(datas) > 300
+    expected = [_parts(d, p) for p, d in datas]
+    monkeypatch.setattr(core, "_span_of", core._line_spans)
+    assert [_parts(d, p) for p, d in datas] == expected
+
+
+def test_spans_bad_arguments() -> None:
+    spans = _c().Spans
+    with pytest.raises(TypeError):
+        spans((0, 1), Span)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        spans(Span, [0, 1])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="ascending"):
+        spans(Span, (0, 5, 3))
+    span = spans(Span, (0, 5))
+    with pytest.raises(TypeError):
+        span(1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        span(1, "2")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        span(1, end=2)  # type: ignore[call-arg]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,12 +32,14 @@ __all__ = ["ParseContext", "context_for", "parse", "parse_file", "which_scanner"
 _c_scan: Callable[[bytes], Found | None] | None
 if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
     try:
+        from specbook.parse._cscan import Spans as _c_spans
         from specbook.parse._cscan import line_starts as _c_line_starts
         from specbook.parse._cscan import scan as _c_scan
-    except ImportError:  # built without a compiler: the Python scanner does it all
+    except ImportError:  # built without a compiler (or an older build): all in Python
         _c_scan = None
     else:
         _core._line_index = _c_line_starts  # the same as core._line_starts, in C
+        _core._span_of = partial(_c_spans, Span)  # core._line_spans, in C
 else:
     _c_scan = None
 

@@ -2,6 +2,7 @@
  *
  * scan(work: bytes) -> None | (headings, items, tables, codes, html, links)
  * line_starts(data: bytes) -> tuple of line start offsets (core._line_starts)
+ * Spans(span_type, line_starts) -> span(start, end) (core._line_spans's closure)
  *
  * scan is a line-by-line port of fast.py's block scanner (without its bulk path for runs
  * of one-line bullet items, which gives what the line-by-line path gives). The rule:
@@ -20,6 +21,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -1567,6 +1569,172 @@ fail:
     return NULL;
 }
 
+/* specbook.parse.core._line_spans's closure in C: Spans(span_type, line_starts) is a callable
+   span(start, end) -> span_type((start, end, line, end_line)), line numbers being what
+   bisect_right(line_starts, offset) gives, with the same memory of the last line looked
+   up (most spans start on the line of the one made before). tests/test_cscan.py holds
+   it to the Python closure. */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *starts;     /* the line_starts tuple (kept alive for ls) */
+    PyTypeObject *type;   /* the Span named tuple */
+    ssz *ls;              /* line starts as C integers */
+    ssz n;
+    ssz lo, hi, line;     /* bytes lo:hi are line `line` (none yet: hi = -1) */
+} Spans;
+
+#define SPANS_LAST_BOUND (((ssz)1) << 62) /* where the last line "ends": core's 1 << 62 */
+
+static ssz
+spans_bisect(const ssz *ls, ssz lo, ssz hi, ssz x) /* bisect.bisect_right */
+{
+    while (lo < hi) {
+        ssz mid = lo + (hi - lo) / 2;
+        if (x < ls[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static PyObject *
+spans_make(Spans *self, PyObject *start, PyObject *end, ssz line, ssz end_line)
+{
+    PyObject *a = PyLong_FromSsize_t(line);
+    PyObject *b = a == NULL ? NULL : PyLong_FromSsize_t(end_line);
+    PyObject *t = b == NULL ? NULL : self->type->tp_alloc(self->type, 4);
+    if (t == NULL) {
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        return NULL;
+    }
+    Py_INCREF(start);
+    Py_INCREF(end);
+    PyTuple_SET_ITEM(t, 0, start);
+    PyTuple_SET_ITEM(t, 1, end);
+    PyTuple_SET_ITEM(t, 2, a);
+    PyTuple_SET_ITEM(t, 3, b);
+    return t;
+}
+
+static PyObject *
+spans_vectorcall(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Spans *self = (Spans *)obj;
+    if (PyVectorcall_NARGS(nargsf) != 2 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames))) {
+        PyErr_SetString(PyExc_TypeError, "span() takes exactly 2 positional arguments");
+        return NULL;
+    }
+    if (!PyLong_CheckExact(args[0]) || !PyLong_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "span() arguments must be int");
+        return NULL;
+    }
+    ssz start = PyLong_AsSsize_t(args[0]);
+    if (start == -1 && PyErr_Occurred())
+        return NULL;
+    ssz end = PyLong_AsSsize_t(args[1]);
+    if (end == -1 && PyErr_Occurred())
+        return NULL;
+    const ssz *ls = self->ls;
+    ssz n = self->n;
+    ssz last = end > start ? end - 1 : end;
+    ssz i;
+    if (self->lo <= start && start < self->hi) {
+        if (start <= last && last < self->hi)
+            return spans_make(self, args[0], args[1], self->line, self->line);
+        i = self->line;
+    } else {
+        i = spans_bisect(ls, 0, n, start);
+        if (i == 0) /* before the first line (not an offset of the file) */
+            return spans_make(self, args[0], args[1], 0, spans_bisect(ls, 0, n, last));
+        self->lo = ls[i - 1];
+        self->hi = i < n ? ls[i] : SPANS_LAST_BOUND;
+        self->line = i;
+        if (start <= last && last < self->hi)
+            return spans_make(self, args[0], args[1], i, i);
+    }
+    /* last is on a later line (or, for a span that ends before it starts, anywhere) */
+    ssz j = last >= start ? spans_bisect(ls, i, n, last) : spans_bisect(ls, 0, n, last);
+    return spans_make(self, args[0], args[1], i, j);
+}
+
+static PyObject *
+spans_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *starts, *span_type;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "Spans() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!O!:Spans", &PyType_Type, &span_type, &PyTuple_Type, &starts))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)span_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "Spans() span_type must be a tuple type");
+        return NULL;
+    }
+    ssz n = PyTuple_GET_SIZE(starts);
+    ssz *ls = PyMem_Malloc(sizeof(ssz) * (size_t)(n ? n : 1));
+    if (ls == NULL)
+        return PyErr_NoMemory();
+    for (ssz k = 0; k < n; k++) {
+        ls[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(starts, k));
+        if (ls[k] == -1 && PyErr_Occurred()) {
+            PyMem_Free(ls);
+            return NULL;
+        }
+        if (k && ls[k] < ls[k - 1]) {
+            PyMem_Free(ls);
+            PyErr_SetString(PyExc_ValueError, "Spans() line_starts must be ascending");
+            return NULL;
+        }
+    }
+    Spans *self = (Spans *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        PyMem_Free(ls);
+        return NULL;
+    }
+    self->vectorcall = spans_vectorcall;
+    Py_INCREF(starts);
+    self->starts = starts;
+    Py_INCREF(span_type);
+    self->type = (PyTypeObject *)span_type;
+    self->ls = ls;
+    self->n = n;
+    self->lo = 0;
+    self->hi = -1;
+    self->line = 0;
+    return (PyObject *)self;
+}
+
+static void
+spans_dealloc(Spans *self)
+{
+    Py_XDECREF(self->starts);
+    Py_XDECREF(self->type);
+    PyMem_Free(self->ls);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+PyDoc_STRVAR(spans_doc,
+             "Spans(span_type, line_starts, /)\n--\n\n"
+             "A span function: span(start, end) -> span_type((start, end, line, end_line)),\n"
+             "line numbers as bisect_right(line_starts, offset) gives them; the closure of\n"
+             "specbook.parse.core._line_spans in C.");
+
+static PyTypeObject SpansType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "specbook.parse._cscan.Spans",
+    .tp_basicsize = sizeof(Spans),
+    .tp_dealloc = (destructor)spans_dealloc,
+    .tp_vectorcall_offset = offsetof(Spans, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = spans_doc,
+    .tp_new = spans_new,
+};
+
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
              "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
@@ -1600,5 +1768,16 @@ PyMODINIT_FUNC
 PyInit__cscan(void)
 {
     init_tables();
-    return PyModule_Create(&module);
+    if (PyType_Ready(&SpansType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&SpansType);
+    if (PyModule_AddObject(m, "Spans", (PyObject *)&SpansType) < 0) {
+        Py_DECREF(&SpansType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

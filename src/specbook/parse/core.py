@@ -842,6 +842,20 @@ def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], 
     and its box, a heading and its section), so the function keeps the bounds of the
     last line it looked up and bisects only for an offset outside them.
     """
+    span = _span_of(line_starts)
+    if not dec._shift_at and not dec.base:
+        return span
+    to_file = dec.map
+
+    def mapped(start: int, end: int) -> Span:
+        return span(to_file(start), to_file(end))
+
+    return mapped
+
+
+def _line_spans(line_starts: tuple[int, ...]) -> Callable[[int, int], Span]:
+    """The span function over ``line_starts``, for offsets of the file itself (see
+    :func:`_spans`)."""
     ls = line_starts
     bounds = (*ls[1:], 1 << 62)  # bounds[i - 1]: where line i ends (the last line runs on)
     lo, hi, line = 0, -1, 0  # the remembered line: bytes lo:hi are line `line` (none yet)
@@ -864,14 +878,12 @@ def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], 
         j = bisect_right(ls, last, i) if last >= start else bisect_right(ls, last)
         return _new(Span, (start, end, i, j))
 
-    if not dec._shift_at and not dec.base:
-        return span
-    to_file = dec.map
+    return span
 
-    def mapped(start: int, end: int) -> Span:
-        return span(to_file(start), to_file(end))
 
-    return mapped
+# The span function maker: _line_spans, or the same in C (specbook.parse._cscan.Spans),
+# which specbook.parse installs when the C module is built.
+_span_of: Callable[[tuple[int, ...]], Callable[[int, int], Span]] = _line_spans
 
 
 class _Parts:
