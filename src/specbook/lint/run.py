@@ -431,16 +431,20 @@ def _light_entry(sig: tuple[int, int], digest: str, facts_j: dict[str, Any]) -> 
 _new_facts = tuple.__new__
 
 
-def _light_facts(rel: str, entry: tuple[Any, ...]) -> DocFacts:
+def _light_facts(rel: str, entry: tuple[Any, ...], sets: dict[str, frozenset[str]]) -> DocFacts:
     """What book rules need of a document they do not report on: its ID, requirement IDs
-    and supersede links (no references, no listed tests)."""
+    and supersede links (no references, no listed tests).
+
+    ``sets`` holds the requirement ID sets made so far, by their text: a book's
+    documents share a few (``FR-1 FR-2 NFR-1``), and making a set for each of 10,000
+    documents was most of the cost (25 ms of a one-file lint; 5 ms now)."""
+    reqs = sets.get(entry[6])
+    if reqs is None:
+        reqs = sets[entry[6]] = frozenset(entry[6].split())
     by = tuple((t, Span(*sp), c) for t, sp, c in entry[7]) if entry[7] else ()
     sup = tuple((t, Span(*sp), c) for t, sp, c in entry[8]) if entry[8] else ()
     # (built as a plain tuple: 10,000 of these in a big book's one-file lint)
-    return _new_facts(
-        DocFacts,
-        (rel, entry[3], entry[4], entry[5], None, 1, frozenset(entry[6].split()), (), by, sup, ()),
-    )
+    return _new_facts(DocFacts, (rel, entry[3], entry[4], entry[5], None, 1, reqs, (), by, sup, ()))
 
 
 # -- running ---------------------------------------------------------------------------
@@ -552,6 +556,7 @@ def _run(
     facts: dict[str, DocFacts] = {}
     touched: list[tuple[int, int, str, str]] = []  # (mtime, size, rel, hash) re-dated
     todo: list[tuple[Path | str, str]] = []
+    req_sets: dict[str, frozenset[str]] = {}  # (see _light_facts)
     for p, rel, sig in stats:
         entry = cached.get(rel)
         if entry is not None:
@@ -567,7 +572,7 @@ def _run(
                     continue
                 touched.append((sig[0], sig[1], rel, digest))
             if unnamed:
-                facts[rel] = _light_facts(rel, entry)
+                facts[rel] = _light_facts(rel, entry, req_sets)
                 continue
             if wanted is not None:  # a named file: its whole row, if it has this text
                 # (a file only light-parsed since it changed has a current light entry
@@ -629,7 +634,7 @@ def _run(
         if item is not None:
             rel, sig, digest, facts_j = item
             light[rel] = _light_entry(sig, digest, facts_j)
-            facts[rel] = _light_facts(rel, light[rel])
+            facts[rel] = _light_facts(rel, light[rel], req_sets)
     rows: list[tuple[Any, ...]] = []
     for item in raw:
         if item is None:
