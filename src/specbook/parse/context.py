@@ -64,7 +64,7 @@ class ParseContext:
             names: dict[str, str] = {}
             kinds = [kind] if kind in self._templates else list(self._templates)
             for k in kinds:
-                for level, title in _template_headings(self._templates.get(k or "", b"")):
+                for level, title in self._headings(k or ""):
                     if level >= 2:
                         names.setdefault(norm_heading(title), title)
             cache[key] = names
@@ -72,6 +72,18 @@ class ParseContext:
 
     @cached_property
     def _section_cache(self) -> dict[str, dict[str, str]]:
+        return {}
+
+    def _headings(self, kind: str) -> list[tuple[int, str]]:
+        """The headings of ``kind``'s template, read once (every parse asks for all the
+        templates' sections, a kind's document for its own again)."""
+        cache = self._heading_cache
+        if kind not in cache:
+            cache[kind] = _template_headings(self._templates.get(kind, b""))
+        return cache[kind]
+
+    @cached_property
+    def _heading_cache(self) -> dict[str, list[tuple[int, str]]]:
         return {}
 
     def kind(self, name: str | None) -> KindConfig | None:
