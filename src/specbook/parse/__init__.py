@@ -28,7 +28,7 @@ __all__ = ["ParseContext", "context_for", "parse", "parse_file", "which_scanner"
 # package is installed with a compiler), the pure-Python one (specbook.parse.fast), then
 # pyromark (core.event_blocks). Each of the first two returns None when it is not sure,
 # and exactly what the next one would return otherwise. SPECBOOK_PURE_PYTHON=1 (read once,
-# here) leaves the C module out (its scanner and its line index).
+# here) leaves the C module out (its scanner, its line index and its span function).
 _c_scan: Callable[[bytes], Found | None] | None
 if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
     try:
