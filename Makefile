@@ -57,6 +57,7 @@ test: $(STAMP) chromium postgresql lint typecheck
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/lint_bench.py
+	$(BIN)/python bench/lint_cost.py
 	$(BIN)/python bench/index_bench.py
 	$(BIN)/python bench/portal_bench.py
 	$(BIN)/python bench/pg_bench.py
