@@ -15,6 +15,7 @@ import marshal
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -133,15 +134,32 @@ def _fewer(threshold: tuple[int, int, int]) -> tuple[int, int, int]:
     return (max(threshold[0], _YOUNG) if threshold[0] else 0, *threshold[1:])
 
 
+class _Collections:
+    """The collector's thresholds, shared by the runs of a process: raised while any
+    run is inside (the portal lints in several threads at once), put back as they were
+    when the last one leaves."""
+
+    lock = threading.Lock()
+    inside = 0
+    before: tuple[int, int, int] = (0, 0, 0)
+
+
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Fewer collector passes while it runs (see :data:`_YOUNG`); restored after."""
-    old = gc.get_threshold()
-    gc.set_threshold(*_fewer(old))
+    state = _Collections
+    with state.lock:
+        if state.inside == 0:
+            state.before = gc.get_threshold()
+            gc.set_threshold(*_fewer(state.before))
+        state.inside += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        with state.lock:
+            state.inside -= 1
+            if state.inside == 0:
+                gc.set_threshold(*state.before)
 
 
 def _read(path: Path | str) -> tuple[tuple[int, int], bytes] | None:
