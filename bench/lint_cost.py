@@ -7,8 +7,8 @@ does on one core, timing each step separately, in microseconds per document (the
 best of R rounds, default 3, so that the machine's noise counts least):
 - read: the file's bytes;
 - parse: the document's fields and block structure (``specbook.parse.parse``);
-- model: its sections, requirements, references, tables, code blocks and checklists,
-  built on first use (the rules would build them);
+- model: its sections, requirements, references, checklists, tables, code blocks,
+  links and Review History, built on first use (the rules would build them);
 - the document rules and the findings made of their reports, then the facts book
   rules take of each document;
 - book rules over every document's facts, as one figure divided by N;
@@ -45,7 +45,10 @@ from specbook.model import Document
 from specbook.parse import parse
 
 TARGET = 3_000  # documents per second per core, cold (DESIGN.md, Measures)
-MODEL_PARTS = ("sections", "requirements", "references", "tables", "code_blocks", "checklists")
+MODEL_PARTS = (
+    "sections", "requirements", "references", "checklists", "tables", "code_blocks", "links",
+    "review_history",
+)  # fmt: skip
 
 
 def _best(repeat: int, fn: Callable[[], object]) -> float:
