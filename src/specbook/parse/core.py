@@ -1173,11 +1173,23 @@ def _encoding(data: bytes, dec: _Decoded, line_starts: tuple[int, ...]) -> Encod
 
 
 def headings_of(data: bytes) -> list[tuple[int, str]]:
-    """(level, title) of every heading in ``data``; used to read templates."""
+    """(level, title) of every heading in ``data``; used to read templates.
+
+    From the block scanners when they take ``data`` (they give what pyromark would;
+    a one-file lint then never imports pyromark for its templates), else pyromark."""
+    text = data.decode("utf-8", "replace")
+    blocks = _fast_scan(text.encode("utf-8")) if _fast_scan is not None else None
+    if blocks is not None:
+        return [(h[0], h[3].strip()) for h in blocks.headings]
+    return _pyromark_headings(text)
+
+
+def _pyromark_headings(text: str) -> list[tuple[int, str]]:
+    """:func:`headings_of` by pyromark's events: a heading's text and code pieces."""
     out: list[tuple[int, str]] = []
     parts: list[str] | None = None
     level = 0
-    for ev in _markdown().events(data.decode("utf-8", "replace")):
+    for ev in _markdown().events(text):
         if ev.__class__ is str:
             continue
         if "Start" in ev and isinstance(ev["Start"], dict) and "Heading" in ev["Start"]:
