@@ -33,6 +33,11 @@ from specbook.gitrun import GitFailed as GitFailed
 from specbook.gitrun import git as git
 from specbook.gitrun import read_blobs as read_blobs
 from specbook.gitrun import repository_top as repository_top
+from specbook.masking import LIFECYCLE_FIELDS as LIFECYCLE_FIELDS
+from specbook.masking import TICK as _TICK
+from specbook.masking import lifecycle_masks as lifecycle_masks
+from specbook.masking import masked as _masked
+from specbook.masking import section_text as section_text
 from specbook.model import Document, Section
 from specbook.parse import parse
 from specbook.text import norm_heading, norm_key
@@ -41,11 +46,7 @@ if TYPE_CHECKING:
     from specbook.book import Book
 
 JSON_VERSION = 1
-_TICK = re.compile(rb"\[[xX]\]")
-_NEWLINES = re.compile(rb"\r\n?")
 _SPACES = re.compile(r"\s+")
-# fields a lifecycle edit writes: their values are masked in section_text
-LIFECYCLE_FIELDS = frozenset({"status", "modified", "reviewers", "approvers"})
 
 
 # -- the structure -------------------------------------------------------------------------
@@ -280,46 +281,6 @@ def _name(s: Section) -> str:
 
 def _squash(text: str | None) -> str | None:
     return None if text is None else _SPACES.sub(" ", text).strip()
-
-
-def lifecycle_masks(doc: Document, keys: Iterable[str] | None = None) -> list[tuple[int, int]]:
-    """Byte ranges a lifecycle edit rewrites: the values of fields ``keys`` (default:
-    every field), every Review History row, and checklist marks (``[x]``)."""
-    wanted = None if keys is None else set(keys)
-    out = [
-        (f.value_span.start, f.value_span.end)
-        for f in doc.fields
-        if wanted is None or f.key in wanted
-    ]
-    out += [(e.span.start, e.span.end) for e in doc.review_history]
-    out += [(c.marker.start, c.marker.end) for c in doc.checklists]
-    return sorted(out)
-
-
-def _masked(doc: Document, start: int, end: int, masks: Sequence[tuple[int, int]]) -> bytes:
-    """Bytes ``start:end`` with every mask range inside it blanked, newlines as LF."""
-    parts: list[bytes] = []
-    pos = start
-    for a, b in masks:
-        if b <= pos or a >= end:
-            continue
-        a, b = max(a, pos), min(b, end)
-        parts.append(doc.source[pos:a])
-        parts.append(b"\x00")
-        pos = b
-    parts.append(doc.source[pos:end])
-    lines = _NEWLINES.sub(b"\n", b"".join(parts)).split(b"\n")
-    # a line that was only a masked thing (a Review History row) counts as absent
-    return b"\n".join(
-        line for line in lines if b"\x00" not in line or line.strip(b" \t|\x00")
-    ).rstrip()
-
-
-def section_text(doc: Document, section: Section, masks: Sequence[tuple[int, int]]) -> bytes:
-    """The whole section (subsections included, heading line excluded) with
-    ``masks`` blanked, checklist marks unticked and newlines as LF: two versions
-    compare equal when only lifecycle edits separate them."""
-    return _TICK.sub(b"[ ]", _masked(doc, section.heading.end, section.span.end, masks))
 
 
 def _own_text(doc: Document, s: Section, masks: Sequence[tuple[int, int]]) -> bytes:
