@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -222,3 +224,67 @@ def test_without_git_on_path_there_is_no_finding_and_no_failure(
     monkeypatch.setenv("PATH", str(empty))
     assert not stale(book, monkeypatch, "--no-cache")
     assert not stale(book, monkeypatch)
+
+
+def _git_calls(book: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[object], list[str]]:
+    """The SB505 findings of a lint run, and the git commands it ran."""
+    calls: list[str] = []
+    popen = subprocess.Popen
+
+    def counting(cmd: list[str], *args: Any, **kw: Any) -> Any:
+        if cmd[0] == "git":
+            calls.append(cmd[3])  # git -C TOP COMMAND
+        return popen(cmd, *args, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(subprocess, "Popen", counting)
+        found = stale(book, monkeypatch)
+    return [f["message"] for f in found], calls
+
+
+def test_an_edit_after_a_lint_reuses_the_approval_it_found(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fixture's lint found the approval commit; while HEAD stays and the approval
+    row is the same, edits are judged without `git log` (and without git at all while
+    the compared sections are as approved)."""
+    edit(book, "User login for the web app.", "User login for the web app, rewritten.")
+    assert _git_calls(book, monkeypatch) == ([], [])  # Summary is not compared
+    edit(book, "A locked account cannot sign in", "A locked account can sign in")
+    messages, calls = _git_calls(book, monkeypatch)
+    assert calls == ["cat-file"]  # the approved version, to say what changed
+    [message] = messages
+    assert str(message).startswith("Requirements changed (FR-2 reworded) since the approval")
+    # the same finding as a lint that looks everything up again
+    assert [f["message"] for f in stale(book, monkeypatch, "--no-cache")] == messages
+    edit(book, "User login for the web app, rewritten.", "User login, once more.")
+    assert _git_calls(book, monkeypatch) == (messages, ["cat-file"])
+    edit(book, "A locked account can sign in", "A locked account cannot sign in")
+    assert _git_calls(book, monkeypatch) == ([], [])  # back to the approved sections
+
+
+def test_a_new_approval_row_is_looked_up(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edit(book, "A locked account cannot sign in", "A locked account can sign in")
+    assert len(_git_calls(book, monkeypatch)[0]) == 1
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-03-05")
+    code, out = run(book, ["review", "SPEC-001", "--approve", "--by", "Dana Fox"], monkeypatch)
+    assert code == 0, out
+    messages, calls = _git_calls(book, monkeypatch)
+    assert messages == [] and "log" in calls  # a row the cache does not know: history
+    commit(book, "approve again", "2026-03-05T10:00:00Z")
+    edit(book, "A locked account can sign in", "A locked account can sign in at once")
+    [message] = _git_calls(book, monkeypatch)[0]
+    assert "by Dana Fox on 2026-03-05" in str(message)
+
+
+def test_an_uncommitted_approval_stays_uncommitted_while_head_does(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(book, "reset", "-q", "--soft", "HEAD~1")  # the approval row is uncommitted now
+    assert _git_calls(book, monkeypatch)[0] == []
+    edit(book, "A locked account cannot sign in", "A locked account can sign in")
+    assert _git_calls(book, monkeypatch) == ([], [])
+    commit(book, "approve", "2026-03-02T10:00:00Z")  # (with the reword: approved as is)
+    assert _git_calls(book, monkeypatch)[0] == []
+    edit(book, "A locked account can sign in", "A locked account can sign in later")
+    assert len(_git_calls(book, monkeypatch)[0]) == 1

@@ -372,11 +372,22 @@ def find_approval(
 def blob_id(data: bytes, like: str) -> str:
     """git's object id of a blob holding ``data``, in the hash of the object id
     ``like`` (SHA-1, or SHA-256 for a 64-digit id)."""
-    import hashlib
-
     header = b"blob %d\0" % len(data)
-    algo = hashlib.sha256 if len(like) == 64 else hashlib.sha1
-    return algo(header + data).hexdigest()
+    return str(_sha(len(like) == 64)(header + data).hexdigest())
+
+
+def _sha(long: bool) -> Any:
+    """SHA-256 (``long``) or SHA-1, from CPython's own modules where they exist:
+    :mod:`hashlib` loads OpenSSL on import (~3 ms of a one-file lint)."""
+    import importlib
+
+    name = "sha256" if long else "sha1"
+    try:  # (_sha256 is Python 3.11's; later ones have _sha2)
+        return getattr(importlib.import_module(f"_{name}"), name)
+    except (ImportError, AttributeError):
+        import hashlib
+
+        return getattr(hashlib, name)
 
 
 # -- the comparison ---------------------------------------------------------------------------
@@ -423,7 +434,7 @@ def stale_sections(
 ) -> list[tuple[str, Section | None, str]]:
     """``(name, section now, what)`` for each configured section whose text differs
     between the approved version and ``doc``, lifecycle edits masked."""
-    from specbook.diff import LIFECYCLE_FIELDS, lifecycle_masks, section_text
+    from specbook.masking import LIFECYCLE_FIELDS, lifecycle_masks, section_text
 
     names = list(dict.fromkeys(names))
     now, then = _chosen_sections(doc, names), _chosen_sections(approved, names)
@@ -441,6 +452,22 @@ def stale_sections(
         ):
             continue
         out.append((name, b, _what_changed(approved, doc, a, b)))
+    return out
+
+
+def section_digests(doc: Document, names: Iterable[str]) -> dict[str, str | None]:
+    """A digest of each configured section's text as :func:`stale_sections` compares
+    it (``None``: no such section): two versions' digests are equal exactly when
+    :func:`stale_sections` finds nothing between them."""
+    from specbook.masking import LIFECYCLE_FIELDS, lifecycle_masks, section_text
+
+    names = list(dict.fromkeys(names))
+    chosen = _chosen_sections(doc, names)
+    masks = lifecycle_masks(doc, LIFECYCLE_FIELDS)
+    out: dict[str, str | None] = {}
+    for name in names:
+        s = chosen.get(name)
+        out[name] = None if s is None else content_hash(section_text(doc, s, masks))
     return out
 
 
@@ -551,7 +578,8 @@ def _line_end(doc: Document, line: int) -> int:
 # -- the rule ---------------------------------------------------------------------------------
 def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
     """The last approval row of an approved-or-later document as a JSON value
-    (``[text, copy, reviewer, date, line]``), ``[]`` for any other document; taken
+    (``[text, copy, reviewer, date, line, section digests]``, see :func:`section_digests`),
+    ``[]`` for any other document; taken
     while the document is linted, so that the rule need not parse it again."""
     kind = ctx.kind
     if kind is None or doc.status_canonical in (None, kind.statuses[0]):
@@ -561,7 +589,8 @@ def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
     row = approval_row(doc, kind)
     if row is None:
         return []
-    return [row.text.decode("utf-8", "surrogateescape"), *row[1:]]
+    names = [str(n) for n in ctx.options.get("sections", DEFAULT_SECTIONS)]
+    return [row.text.decode("utf-8", "surrogateescape"), *row[1:], section_digests(doc, names)]
 
 
 _LATER: dict[int, tuple[KindConfig, frozenset[str]]] = {}
@@ -644,7 +673,10 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     fresh: dict[str, Any] = {}
     # (facts, file bytes, document or None, its repository path, approval row) of the
     # files the cache cannot answer for: their histories come from one `git log`
-    pending: list[tuple[DocFacts, bytes, Document | None, str, Row]] = []
+    pending: list[_File] = []
+    # the same for files edited since the last run whose approval row is the one the
+    # cache found the approval of then (its commit stands while HEAD does)
+    known: list[_File] = []
     top: Path | None = None
     for d, kind in wanted:
         full = cfg.root / d.path
@@ -659,15 +691,18 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
             fresh[d.path] = entry
             continue
         fresh[d.path] = {"hash": digest, "reports": []}
+        memo = entry.get("approval") if entry is not None else None
         taken = (d.extras or {}).get("SB505")
         doc: Document | None = None
+        now: dict[str, str | None] | None = None  # its section digests, when taken
         if taken is not None:  # the row, taken when the document was linted
             if not taken:
                 continue
-            text, occurrence, reviewer, date, line = taken
+            text, occurrence, reviewer, date, line, *more = taken
             row: Row | None = Row(
                 text.encode("utf-8", "surrogateescape"), occurrence, reviewer, date, line
             )
+            now = more[0] if more and isinstance(more[0], dict) else None
         else:
             from specbook.parse import parse
 
@@ -680,24 +715,143 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
             if top is None:
                 return  # not a git work tree after all
         repo_path = os.path.relpath(os.path.realpath(full), top).replace(os.sep, "/")
-        pending.append((d, data, doc, repo_path, row))
+        item = _File(d, data, doc, repo_path, row, now)
+        if _memo_holds(memo, row):  # (an edit since the last run: same approval)
+            assert isinstance(memo, dict)
+            fresh[d.path]["approval"] = memo
+            known.append(item)
+        else:
+            pending.append(item)
+    if known and top is not None:
+        yield from _judge_known(top, cfg, names, known, fresh, pending)
     if pending and top is not None:
         found = _approvals(
-            top, book_folder(cfg.root, top), [(p, r.text, r.occurrence) for *_, p, r in pending]
+            top,
+            book_folder(cfg.root, top),
+            [(f.repo_path, f.row.text, f.row.occurrence) for f in pending],
         )
-        for (d, data, doc, _, row), approval in zip(pending, found, strict=True):
-            if approval is None or _unchanged(data, approval):
+        for f, approval in zip(pending, found, strict=True):
+            memo = fresh[f.facts.path]["approval"] = _memo_of(f.row, approval)
+            if approval is None:
                 continue
-            if doc is None:
-                from specbook.parse import parse
-
-                doc = parse(data, d.path, cfg)
-            changed = stale_sections(doc, parse_approved(approval, doc, cfg), names)
-            reports = reports_of(doc, row, approval, changed)
-            fresh[d.path]["reports"] = [list(r) for r in reports]
+            if _unchanged(f.data, approval):  # (the approved version's sections are these)
+                if f.digests is not None:
+                    memo["sections"] = f.digests
+                elif f.doc is not None:
+                    memo["sections"] = section_digests(f.doc, names)
+                continue
+            doc = f.doc if f.doc is not None else _parse_file(f, cfg)
+            approved = parse_approved(approval, doc, cfg)
+            memo["sections"] = section_digests(approved, names)
+            reports = _judged(doc, f.row, approval, approved, names)
+            fresh[f.facts.path]["reports"] = [list(r) for r in reports]
             yield from reports
     if use_cache and fresh != {p: cached.get(p) for p in fresh}:
         _save(cache_path, key, head, {**cached, **fresh})
+
+
+def _memo_of(row: Row, approval: Approval | None) -> dict[str, Any]:
+    """What the cache keeps of a file's approval: the row it is the approval of, and
+    the commit, date and blob (``commit`` ``None``: the row is not committed)."""
+    memo: dict[str, Any] = {"row": [row.text.decode("utf-8", "surrogateescape"), row.occurrence]}
+    if approval is None:
+        memo["commit"] = None
+    else:  # (no blob ID from the history: "" makes the next run look it up again)
+        memo.update(commit=approval.commit if approval.blob else "")
+        memo.update(date=approval.date, blob=approval.blob)
+    return memo
+
+
+def _memo_holds(memo: object, row: Row) -> bool:
+    """Whether a cached approval (see :func:`_memo_of`) answers for ``row`` now."""
+    return (
+        isinstance(memo, dict)
+        and memo.get("row") == [row.text.decode("utf-8", "surrogateescape"), row.occurrence]
+        and (
+            memo.get("commit") is None
+            or (
+                isinstance(memo.get("commit"), str)
+                and bool(memo["commit"])
+                and isinstance(memo.get("date"), str)
+                and isinstance(memo.get("blob"), str)
+                and bool(memo["blob"])
+            )
+        )
+    )
+
+
+def _judged(
+    doc: Document, row: Row, approval: Approval, approved: Document, names: list[str]
+) -> list[BookReport]:
+    return reports_of(doc, row, approval, stale_sections(doc, approved, names))
+
+
+def _judge_known(
+    top: Path,
+    cfg: BookConfig,
+    names: list[str],
+    known: list[_File],
+    fresh: dict[str, Any],
+    pending: list[_File],
+) -> Iterator[BookReport]:
+    """Findings of the files whose approval the cache knows (no `git log`): none
+    when the file holds the approved blob, or when its compared sections have the
+    digests the approved version's had; else the approved version is read (one
+    `git cat-file` for all) and compared. A file whose blob cannot be read joins
+    ``pending``."""
+    unread: list[tuple[_File, Document]] = []
+    for f in known:
+        memo = fresh[f.facts.path]["approval"]
+        if memo["commit"] is None or memo["blob"] == blob_id(f.data, memo["blob"]):
+            continue
+        doc = f.doc
+        now = f.digests
+        if now is None:
+            doc = doc if doc is not None else _parse_file(f, cfg)
+            now = section_digests(doc, names)
+        if memo.get("sections") == now:
+            continue
+        unread.append((f, doc if doc is not None else _parse_file(f, cfg)))
+    if not unread:
+        return
+    from specbook.gitrun import GitFailed, read_blobs
+
+    try:
+        blobs = read_blobs(top, [fresh[f.facts.path]["approval"]["blob"] for f, _ in unread])
+    except GitFailed:
+        blobs = {}
+    for f, doc in unread:
+        memo = fresh[f.facts.path]["approval"]
+        source = blobs.get(memo["blob"])
+        if source is None:
+            del fresh[f.facts.path]["approval"]
+            pending.append(f)
+            continue
+        approval = Approval(memo["commit"], memo["date"], source, memo["blob"])
+        approved = parse_approved(approval, doc, cfg)
+        memo["sections"] = section_digests(approved, names)
+        reports = _judged(doc, f.row, approval, approved, names)
+        fresh[f.facts.path]["reports"] = [list(r) for r in reports]
+        yield from reports
+
+
+class _File(NamedTuple):
+    """An approved document SB505 must judge: its facts, bytes, parse (when made),
+    path in the repository, approval row, and its sections' digests (when taken
+    while it was linted)."""
+
+    facts: DocFacts
+    data: bytes
+    doc: Document | None
+    repo_path: str
+    row: Row
+    digests: dict[str, str | None] | None
+
+
+def _parse_file(f: _File, cfg: BookConfig) -> Document:
+    from specbook.parse import parse
+
+    return parse(f.data, f.facts.path, cfg)
 
 
 def _approvals(
