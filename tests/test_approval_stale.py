@@ -246,10 +246,14 @@ def test_an_edit_after_a_lint_reuses_the_approval_it_found(
     book: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The fixture's lint found the approval commit; while HEAD stays and the approval
-    row is the same, edits are judged without `git log` (and without git at all while
-    the compared sections are as approved)."""
+    row is the same, edits are judged without `git log` (and, once the approved
+    version was read, without git at all while the compared sections are as approved)."""
     edit(book, "User login for the web app.", "User login for the web app, rewritten.")
-    assert _git_calls(book, monkeypatch) == ([], [])  # Summary is not compared
+    assert _git_calls(book, monkeypatch) == ([], ["cat-file"])  # Summary is not compared
+    edit(book, "User login for the web app, rewritten.", "User login for the web app.")
+    assert _git_calls(book, monkeypatch) == ([], [])  # (the approved bytes: no parse either)
+    edit(book, "User login for the web app.", "User login for the web app, rewritten.")
+    assert _git_calls(book, monkeypatch) == ([], [])
     edit(book, "A locked account cannot sign in", "A locked account can sign in")
     messages, calls = _git_calls(book, monkeypatch)
     assert calls == ["cat-file"]  # the approved version, to say what changed

@@ -578,8 +578,7 @@ def _line_end(doc: Document, line: int) -> int:
 # -- the rule ---------------------------------------------------------------------------------
 def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
     """The last approval row of an approved-or-later document as a JSON value
-    (``[text, copy, reviewer, date, line, section digests]``, see :func:`section_digests`),
-    ``[]`` for any other document; taken
+    (``[text, copy, reviewer, date, line]``), ``[]`` for any other document; taken
     while the document is linted, so that the rule need not parse it again."""
     kind = ctx.kind
     if kind is None or doc.status_canonical in (None, kind.statuses[0]):
@@ -589,8 +588,7 @@ def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
     row = approval_row(doc, kind)
     if row is None:
         return []
-    names = [str(n) for n in ctx.options.get("sections", DEFAULT_SECTIONS)]
-    return [row.text.decode("utf-8", "surrogateescape"), *row[1:], section_digests(doc, names)]
+    return [row.text.decode("utf-8", "surrogateescape"), *row[1:]]
 
 
 _LATER: dict[int, tuple[KindConfig, frozenset[str]]] = {}
@@ -694,15 +692,13 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
         memo = entry.get("approval") if entry is not None else None
         taken = (d.extras or {}).get("SB505")
         doc: Document | None = None
-        now: dict[str, str | None] | None = None  # its section digests, when taken
         if taken is not None:  # the row, taken when the document was linted
             if not taken:
                 continue
-            text, occurrence, reviewer, date, line, *more = taken
+            text, occurrence, reviewer, date, line = taken
             row: Row | None = Row(
                 text.encode("utf-8", "surrogateescape"), occurrence, reviewer, date, line
             )
-            now = more[0] if more and isinstance(more[0], dict) else None
         else:
             from specbook.parse import parse
 
@@ -715,7 +711,7 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
             if top is None:
                 return  # not a git work tree after all
         repo_path = os.path.relpath(os.path.realpath(full), top).replace(os.sep, "/")
-        item = _File(d, data, doc, repo_path, row, now)
+        item = _File(d, data, doc, repo_path, row)
         if _memo_holds(memo, row):  # (an edit since the last run: same approval)
             assert isinstance(memo, dict)
             fresh[d.path]["approval"] = memo
@@ -734,10 +730,8 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
             memo = fresh[f.facts.path]["approval"] = _memo_of(f.row, approval)
             if approval is None:
                 continue
-            if _unchanged(f.data, approval):  # (the approved version's sections are these)
-                if f.digests is not None:
-                    memo["sections"] = f.digests
-                elif f.doc is not None:
+            if _unchanged(f.data, approval):
+                if f.doc is not None:  # (the approved version's sections are these)
                     memo["sections"] = section_digests(f.doc, names)
                 continue
             doc = f.doc if f.doc is not None else _parse_file(f, cfg)
@@ -796,22 +790,18 @@ def _judge_known(
 ) -> Iterator[BookReport]:
     """Findings of the files whose approval the cache knows (no `git log`): none
     when the file holds the approved blob, or when its compared sections have the
-    digests the approved version's had; else the approved version is read (one
-    `git cat-file` for all) and compared. A file whose blob cannot be read joins
-    ``pending``."""
+    digests the approved version's had (known once the approved version was read);
+    else the approved version is read (one `git cat-file` for all) and compared. A
+    file whose blob cannot be read joins ``pending``."""
     unread: list[tuple[_File, Document]] = []
     for f in known:
         memo = fresh[f.facts.path]["approval"]
         if memo["commit"] is None or memo["blob"] == blob_id(f.data, memo["blob"]):
             continue
-        doc = f.doc
-        now = f.digests
-        if now is None:
-            doc = doc if doc is not None else _parse_file(f, cfg)
-            now = section_digests(doc, names)
-        if memo.get("sections") == now:
+        doc = f.doc if f.doc is not None else _parse_file(f, cfg)
+        if memo.get("sections") == section_digests(doc, names):
             continue
-        unread.append((f, doc if doc is not None else _parse_file(f, cfg)))
+        unread.append((f, doc))
     if not unread:
         return
     from specbook.gitrun import GitFailed, read_blobs
@@ -837,15 +827,13 @@ def _judge_known(
 
 class _File(NamedTuple):
     """An approved document SB505 must judge: its facts, bytes, parse (when made),
-    path in the repository, approval row, and its sections' digests (when taken
-    while it was linted)."""
+    path in the repository and approval row."""
 
     facts: DocFacts
     data: bytes
     doc: Document | None
     repo_path: str
     row: Row
-    digests: dict[str, str | None] | None
 
 
 def _parse_file(f: _File, cfg: BookConfig) -> Document:
