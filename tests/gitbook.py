@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,21 @@ def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the git that specbook runs in this test ignore the machine's config too."""
     for k, v in ISOLATED.items():
         monkeypatch.setenv(k, v)
+
+
+def count_git(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on (in ``monkeypatch``'s scope), the git commands specbook starts, in
+    order (``git -C TOP COMMAND``: the COMMAND of each)."""
+    calls: list[str] = []
+    popen = subprocess.Popen
+
+    def counting(cmd: list[str], *args: Any, **kw: Any) -> Any:
+        if cmd[0] == "git":
+            calls.append(cmd[3])
+        return popen(cmd, *args, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    return calls
 
 
 def git(repo: Path, *args: str, date: str = "2026-03-01T10:00:00Z") -> str:

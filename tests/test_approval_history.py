@@ -9,9 +9,7 @@ file, an approval row removed and added again, a file deleted and re-added.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -24,7 +22,7 @@ from specbook.lint.rules.approval import (
     file_history,
     find_approval,
 )
-from tests.gitbook import commit, git, init, isolate, replace_in, spec, write
+from tests.gitbook import commit, count_git, git, init, isolate, replace_in, spec, write
 
 FR = [
     ("A user signs in with email and password", "a known user reaches the dashboard"),
@@ -172,15 +170,7 @@ def test_git_runs_a_fixed_number_of_times_however_many_documents(
     isolate(monkeypatch)
     monkeypatch.setenv("SPECBOOK_TODAY", "2026-03-20")
     top = _book_of(tmp_path / "repo", approved)
-    calls: list[str] = []
-    popen = subprocess.Popen
-
-    def counting(cmd: list[str], *args: Any, **kw: Any) -> Any:
-        if cmd[0] == "git":
-            calls.append(cmd[3])  # git -C TOP COMMAND
-        return popen(cmd, *args, **kw)
-
-    monkeypatch.setattr(subprocess, "Popen", counting)
+    calls = count_git(monkeypatch)
     monkeypatch.chdir(top)
     r = CliRunner().invoke(main, ["lint", "--select", "SB505", "--format", "json", "--no-cache"])
     stale = {f["path"] for f in json.loads(r.stdout)["findings"]}

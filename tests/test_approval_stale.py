@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +16,7 @@ from click.testing import CliRunner
 from specbook.cli import main
 from specbook.config import default_config
 from specbook.lint.rules.approval import approved_or_later
-from tests.gitbook import commit, git, init, isolate, replace_in, spec, write
+from tests.gitbook import commit, count_git, git, init, isolate, replace_in, spec, write
 
 FR = [
     ("A user signs in with email and password", "a known user reaches the dashboard"),
@@ -228,16 +226,8 @@ def test_without_git_on_path_there_is_no_finding_and_no_failure(
 
 def _git_calls(book: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[object], list[str]]:
     """The SB505 findings of a lint run, and the git commands it ran."""
-    calls: list[str] = []
-    popen = subprocess.Popen
-
-    def counting(cmd: list[str], *args: Any, **kw: Any) -> Any:
-        if cmd[0] == "git":
-            calls.append(cmd[3])  # git -C TOP COMMAND
-        return popen(cmd, *args, **kw)
-
     with monkeypatch.context() as m:
-        m.setattr(subprocess, "Popen", counting)
+        calls = count_git(m)
         found = stale(book, monkeypatch)
     return [f["message"] for f in found], calls
 
