@@ -669,8 +669,7 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     key = f"{__version__}|{names!r}|{shown!r}"
     cached = _load(cache_path, key, head, cfg.root) if use_cache else {}
     fresh: dict[str, Any] = {}
-    # (facts, file bytes, document or None, its repository path, approval row) of the
-    # files the cache cannot answer for: their histories come from one `git log`
+    # the files the cache cannot answer for: their histories come from one `git log`
     pending: list[_File] = []
     # the same for files edited since the last run whose approval row is the one the
     # cache found the approval of then (its commit stands while HEAD does)
