@@ -41,6 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen
+import specbook.cli._gc  # noqa: F401  (the collector tuning the command has)
 from specbook.book import open_book
 from specbook.lint.engine import Linter
 from specbook.lint.run import lint_files

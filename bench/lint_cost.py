@@ -35,12 +35,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen
+import specbook.cli._gc  # noqa: F401  (the collector tuning the command has)
 from specbook.book import open_book
 from specbook.lint import verdicts
 from specbook.lint.engine import Linter
 from specbook.lint.facts import DocFacts
 from specbook.lint.registry import RuleContext
-from specbook.lint.run import _fewer_collections
 from specbook.model import Document
 from specbook.parse import parse
 
@@ -82,46 +82,45 @@ def main() -> None:
         facts: list[DocFacts] = []
         # (the checkers' libraries imported first: once per process, ~0.3 s, not per document)
         linter.lint_document(parse(datas[0], rels[0], config))
-        with _fewer_collections():  # (as a lint run has it)
-            for _ in range(args.repeat):
-                _forget()
-                spent = dict.fromkeys(phases, 0.0)
-                rule_spent: dict[str, float] = {}
-                facts = []
-                verdicts.attach(None)  # (a run's own memory of answers, fresh each round)
-                for path, rel in zip(paths, rels, strict=True):
-                    t0 = time.perf_counter()
-                    with open(path, "rb") as fh:
-                        data = fh.read()
-                    t1 = time.perf_counter()
-                    doc = parse(data, rel, config)
-                    t2 = time.perf_counter()
-                    for part in MODEL_PARTS:
-                        getattr(doc, part)
-                    t3 = time.perf_counter()
-                    linter.lint_document(doc)
-                    t4 = time.perf_counter()
-                    facts.append(linter.facts(doc))
-                    t5 = time.perf_counter()
-                    for name, a, b in zip(
-                        phases, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5), strict=True
-                    ):
-                        spent[name] += b - a
-                verdicts.attach(None)
-                # then each rule on its own, in a pass of its own (the same memory of
-                # checker answers as a run has)
-                _forget()
-                for data, rel in zip(datas, rels, strict=True):
-                    doc = parse(data, rel, config)
-                    for part in MODEL_PARTS:
-                        getattr(doc, part)
-                    _each_rule(linter, doc, rule_spent)
-                verdicts.attach(None)
-                for name in phases:
-                    best[name] = min(best[name], spent[name])
-                for name, t in rule_spent.items():
-                    per_rule[name] = min(per_rule.get(name, float("inf")), t)
-            book_t = _best(args.repeat, lambda: linter.lint_book(facts, False))
+        for _ in range(args.repeat):
+            _forget()
+            spent = dict.fromkeys(phases, 0.0)
+            rule_spent: dict[str, float] = {}
+            facts = []
+            verdicts.attach(None)  # (a run's own memory of answers, fresh each round)
+            for path, rel in zip(paths, rels, strict=True):
+                t0 = time.perf_counter()
+                with open(path, "rb") as fh:
+                    data = fh.read()
+                t1 = time.perf_counter()
+                doc = parse(data, rel, config)
+                t2 = time.perf_counter()
+                for part in MODEL_PARTS:
+                    getattr(doc, part)
+                t3 = time.perf_counter()
+                linter.lint_document(doc)
+                t4 = time.perf_counter()
+                facts.append(linter.facts(doc))
+                t5 = time.perf_counter()
+                for name, a, b in zip(
+                    phases, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5), strict=True
+                ):
+                    spent[name] += b - a
+            verdicts.attach(None)
+            # then each rule on its own, in a pass of its own (the same memory of
+            # checker answers as a run has)
+            _forget()
+            for data, rel in zip(datas, rels, strict=True):
+                doc = parse(data, rel, config)
+                for part in MODEL_PARTS:
+                    getattr(doc, part)
+                _each_rule(linter, doc, rule_spent)
+            verdicts.attach(None)
+            for name in phases:
+                best[name] = min(best[name], spent[name])
+            for name, t in rule_spent.items():
+                per_rule[name] = min(per_rule.get(name, float("inf")), t)
+        book_t = _best(args.repeat, lambda: linter.lint_book(facts, False))
         rows = [
             ("read", best["read"]),
             ("parse", best["parse"]),

@@ -9,13 +9,11 @@ afresh; a file whose size and modification time are unchanged is not even read.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import marshal
 import os
 import re
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -120,46 +118,6 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(config: BookConfig, select: list[str], ignore: list[str], today: Any) -> None:
     _WORKER["linter"] = Linter(config, select=select, ignore=ignore, today=today)
-    gc.set_threshold(*_fewer(gc.get_threshold()))
-
-
-# Linting a document makes thousands of small objects (spans, cells, findings) and keeps
-# few. At the collector's default (a young-generation pass every 700 new objects) it runs
-# several times per document and keeps walking what the run holds: ~5-10% of a cold lint.
-# Many documents are linted with the young generation's threshold raised to this.
-_YOUNG = 50_000
-
-
-def _fewer(threshold: tuple[int, int, int]) -> tuple[int, int, int]:
-    return (max(threshold[0], _YOUNG) if threshold[0] else 0, *threshold[1:])
-
-
-class _Collections:
-    """The collector's thresholds, shared by the runs of a process: raised while any
-    run is inside (the portal lints in several threads at once), put back as they were
-    when the last one leaves."""
-
-    lock = threading.Lock()
-    inside = 0
-    before: tuple[int, int, int] = (0, 0, 0)
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Fewer collector passes while it runs (see :data:`_YOUNG`); restored after."""
-    state = _Collections
-    with state.lock:
-        if state.inside == 0:
-            state.before = gc.get_threshold()
-            gc.set_threshold(*_fewer(state.before))
-        state.inside += 1
-    try:
-        yield
-    finally:
-        with state.lock:
-            state.inside -= 1
-            if state.inside == 0:
-                gc.set_threshold(*state.before)
 
 
 def _read(path: Path | str) -> tuple[tuple[int, int], bytes] | None:
@@ -623,30 +581,29 @@ def _run(
     raw: list[Any] = []
     light_raw: list[Any] = []
     found: dict[str, str] = {}  # new checker answers
-    with _fewer_collections():
-        verdicts.attach(cache.verdict if cache.db is not None else None)
-        try:
-            for items, out, one, chunk_fn in (
-                (todo, raw, partial(_lint_one, linter), _lint_chunk),
-                (light_todo, light_raw, partial(_light_one, linter.config), _light_chunk),
-            ):
-                if len(items) >= PARALLEL_THRESHOLD and workers > 1:
-                    init = (book.config, select, ignore, linter.today)
-                    for part, answers in _in_workers(chunk_fn, items, workers, init):
-                        out.extend(part)
-                        found.update(answers)
-                        done += len(part)
-                        if progress:
-                            progress(done, total)
-                else:
-                    for p, rel in items:
-                        out.append(one(p, rel))
-                        done += 1
-                        if progress and done % 50 == 0:
-                            progress(done, total)
-            found.update(verdicts.drain())
-        finally:
-            verdicts.attach(None)
+    verdicts.attach(cache.verdict if cache.db is not None else None)
+    try:
+        for items, out, one, chunk_fn in (
+            (todo, raw, partial(_lint_one, linter), _lint_chunk),
+            (light_todo, light_raw, partial(_light_one, linter.config), _light_chunk),
+        ):
+            if len(items) >= PARALLEL_THRESHOLD and workers > 1:
+                init = (book.config, select, ignore, linter.today)
+                for part, answers in _in_workers(chunk_fn, items, workers, init):
+                    out.extend(part)
+                    found.update(answers)
+                    done += len(part)
+                    if progress:
+                        progress(done, total)
+            else:
+                for p, rel in items:
+                    out.append(one(p, rel))
+                    done += 1
+                    if progress and done % 50 == 0:
+                        progress(done, total)
+        found.update(verdicts.drain())
+    finally:
+        verdicts.attach(None)
     light: dict[str, tuple[Any, ...]] = {}  # new entries of the light snapshot
     for item in light_raw:
         if item is not None:
