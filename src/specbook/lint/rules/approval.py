@@ -745,32 +745,24 @@ def approval_stale(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
 
 def _memo_of(row: Row, approval: Approval | None) -> dict[str, Any]:
     """What the cache keeps of a file's approval: the row it is the approval of, and
-    the commit, date and blob (``commit`` ``None``: the row is not committed)."""
-    memo: dict[str, Any] = {"row": [row.text.decode("utf-8", "surrogateescape"), row.occurrence]}
+    the commit, date and blob (``commit`` ``None``: the row is not committed; ``""``:
+    the history gave no blob ID, so the next run looks it up again)."""
+    row_j = [row.text.decode("utf-8", "surrogateescape"), row.occurrence]
     if approval is None:
-        memo["commit"] = None
-    else:  # (no blob ID from the history: "" makes the next run look it up again)
-        memo.update(commit=approval.commit if approval.blob else "")
-        memo.update(date=approval.date, blob=approval.blob)
-    return memo
+        return {"row": row_j, "commit": None}
+    commit = approval.commit if approval.blob else ""
+    return {"row": row_j, "commit": commit, "date": approval.date, "blob": approval.blob}
 
 
 def _memo_holds(memo: object, row: Row) -> bool:
     """Whether a cached approval (see :func:`_memo_of`) answers for ``row`` now."""
-    return (
-        isinstance(memo, dict)
-        and memo.get("row") == [row.text.decode("utf-8", "surrogateescape"), row.occurrence]
-        and (
-            memo.get("commit") is None
-            or (
-                isinstance(memo.get("commit"), str)
-                and bool(memo["commit"])
-                and isinstance(memo.get("date"), str)
-                and isinstance(memo.get("blob"), str)
-                and bool(memo["blob"])
-            )
-        )
-    )
+    if not isinstance(memo, dict):
+        return False
+    if memo.get("row") != [row.text.decode("utf-8", "surrogateescape"), row.occurrence]:
+        return False
+    if memo.get("commit") is None:
+        return True
+    return all(isinstance(memo.get(k), str) and memo[k] for k in ("commit", "date", "blob"))
 
 
 def _judged(
