@@ -1,4 +1,4 @@
-"""Shared fixtures: the repository, the shared corpus and seed, and fresh books."""
+"""Shared fixtures: the repository, the wild corpus, the seed template, fresh books."""
 
 from __future__ import annotations
 
@@ -17,26 +17,35 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SEED = SHARED / "seed" / "technical-spec-template.md"
-CORPUS = SHARED / "corpus" / "wild"
+# Everything a test reads lives inside the repository (a user's clone has nothing beside it).
+CORPUS = REPO / "tests" / "corpus" / "wild"  # real teams' documents; see its README
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def _require(path: Path) -> Path:
-    if not path.exists():
-        pytest.fail(f"{path} is missing: the shared folder must sit beside the repository")
-    return path
+# The seed template is the built-in SPEC template, byte for byte; its digest is pinned so
+# that an edit of the template is a deliberate change of the seed (tests/test_templates.py).
+SEED = REPO / "src" / "specbook" / "templates" / "spec.md"
+SEED_SHA256 = "e7e5374418568a5ce8963015a5bb375530b11f08f4c2940d0375fe4645bc9ada"
 
 
 @pytest.fixture(scope="session")
 def seed_bytes() -> bytes:
-    return _require(SEED).read_bytes()
+    return SEED.read_bytes()
 
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    return _require(CORPUS)
+    return CORPUS
+
+
+# Tests never depend on the real date: every date specbook reads goes through
+# specbook.clock.today(), which takes SPECBOOK_TODAY, and every test runs on this day unless
+# it pins its own. (The example book's last review is of 2026-11-16; SB504 calls a review
+# stale after 14 days.) tests/test_clock_use.py holds src/ to going through the clock.
+TODAY = "2026-11-20"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPECBOOK_TODAY", TODAY)
 
 
 @pytest.fixture

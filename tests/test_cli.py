@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.cli import main
+from tests.conftest import TODAY
 
 
 def test_init_writes_config_and_folders(tmp_path: Path, runner: CliRunner) -> None:
@@ -39,7 +40,7 @@ def test_new_spec_differs_from_seed_only_in_filled_lines(
     made_lines = made.decode().splitlines(keepends=True)
     assert len(seed_lines) == len(made_lines)
     changed = [(a, b) for a, b in zip(seed_lines, made_lines, strict=True) if a != b]
-    today = __import__("datetime").date.today().isoformat()
+    today = TODAY
     assert changed == [
         ("# Technical Specification\n", "# Technical Specification: User login\n"),
         ("**ID**: SPEC-XXX\n", "**ID**: SPEC-001\n"),

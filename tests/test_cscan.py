@@ -23,7 +23,7 @@ import specbook.parse
 from specbook.model import Span
 from specbook.parse import core, fast, which_scanner
 from specbook.parse.core import _line_starts
-from tests.conftest import FIXTURES, REPO, SHARED
+from tests.conftest import CORPUS, FIXTURES, REPO
 from tests.test_fast_scan import _blank_front_matter, _document, _generated
 from tests.test_properties import PIECES
 
@@ -109,7 +109,7 @@ def test_wrong_argument() -> None:
 def test_corpus_and_examples_are_exact() -> None:
     taken: dict[str, int] = {}
     seen: dict[str, int] = {}
-    for root in (SHARED / "corpus", REPO / "examples", FIXTURES, REPO / "tests" / "rules"):
+    for root in (CORPUS.parent, REPO / "examples", FIXTURES, REPO / "tests" / "rules"):
         for path in _files(root):
             seen[root.name] = seen.get(root.name, 0) + 1
             for k, work in enumerate(_variants(path.read_bytes())):
@@ -404,7 +404,7 @@ def _parts(data: bytes, path: Path) -> tuple[object, ...]:
 
 
 def test_spans_real_documents(monkeypatch: pytest.MonkeyPatch) -> None:
-    paths = _files(SHARED / "corpus" / "wild") + _files(FIXTURES)
+    paths = _files(CORPUS) + _files(FIXTURES)
     datas = [(p, d) for p in paths if p.suffix == ".md" for d in _variants(p.read_bytes())]
     assert len(datas) > 300
     expected = [_parts(d, p) for p, d in datas]

@@ -11,7 +11,6 @@ import random
 import re
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,20 +18,10 @@ from hypothesis import strategies as st
 
 from specbook.parse.core import event_blocks
 from specbook.parse.fast import scan
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEED = SHARED / "seed" / "technical-spec-template.md"
-CORPUS = SHARED / "corpus"
+from tests.conftest import CORPUS, REPO, SEED
 
 _FRONT_OPEN = re.compile(rb"---[ \t]*(?:\r\n|\r|\n)")
 _FRONT_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
-
-
-def _require(path: Path) -> Path:
-    if not path.exists():
-        pytest.fail(f"{path} is missing: the shared folder must sit beside the repository")
-    return path
 
 
 def _blank_front_matter(work: bytes) -> bytes | None:
@@ -57,8 +46,8 @@ def _check(work: bytes, label: str = "") -> bool:
 
 
 def _corpus_files() -> Iterator[tuple[str, bytes]]:
-    root = _require(CORPUS) / "wild"
-    files = sorted(p for p in _require(root).rglob("*") if p.is_file())
+    root = CORPUS
+    files = sorted(p for p in root.rglob("*") if p.is_file())
     if not files:
         pytest.fail(f"{root} holds no files")
     for path in files:
@@ -85,7 +74,7 @@ def _generated(n: int) -> list[bytes]:
 
 
 def test_seed_template_is_accepted_and_exact() -> None:
-    assert _check(_require(SEED).read_bytes())
+    assert _check(SEED.read_bytes())
 
 
 def test_generated_documents_are_exact_and_accepted() -> None:

@@ -40,7 +40,7 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _p40la_book(corpus: Path, tmp_path: Path) -> Path:
     src = corpus / P40LA
     if not src.is_dir():
-        pytest.fail(f"{src} is missing from the shared corpus")
+        pytest.fail(f"{src} is missing from the wild corpus (tests/corpus)")
     root = tmp_path / "p40la"
     shutil.copytree(src, root)
     aliases = "\n".join(f'"{k}" = "{v}"' for k, v in P40LA_STATUS.items())

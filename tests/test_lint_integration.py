@@ -10,13 +10,13 @@ from specbook.book import Book, open_book
 from specbook.config import config_from_mapping
 from specbook.lint.engine import Linter
 from specbook.lint.run import lint_files
-from tests.conftest import CORPUS, FIXTURES
+from tests.conftest import CORPUS, FIXTURES, TODAY
 
 STUB = "# {title}\n\n**ID**: {id}\n**Date**: {day}\n**Status**: {status}\n"
 
 
 def test_filled_in_spec_dated_today_has_no_findings(book: Path) -> None:
-    today = dt.date.today().isoformat()
+    today = TODAY
     text = (FIXTURES / "spec-filled.md").read_text(encoding="utf-8")
     text = re.sub(r"\b20\d\d-\d\d-\d\d\b", today, text)
     (book / "docs/specs/SPEC-001-password-reset-by-email.md").write_text(text, encoding="utf-8")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import specbook.parse  # noqa: F401  (installs the scanners in core)
 from specbook.parse.core import _pyromark_headings, headings_of
-from tests.conftest import FIXTURES, REPO, SHARED
+from tests.conftest import CORPUS, FIXTURES, REPO, SEED
 from tests.test_fast_scan import _document
 
 TEMPLATES = REPO / "src" / "specbook" / "templates"
@@ -21,7 +21,7 @@ def _same(data: bytes) -> None:
 
 
 def test_files() -> None:
-    roots = [SHARED / "corpus", SHARED / "seed", TEMPLATES, FIXTURES, REPO / "examples"]
+    roots = [CORPUS.parent, SEED.parent, TEMPLATES, FIXTURES, REPO / "examples"]
     files = [p for root in roots for p in sorted(root.rglob("*.md"))]
     assert len(files) > 400
     for path in files:
