@@ -344,12 +344,12 @@ def test_a_bad_input_is_a_tool_error_and_the_session_goes_on(
 @pytest.mark.parametrize(
     ("tool", "arguments"),
     [
-        ("lint", {"paths": ["../../etc/passwd"]}),  # not read: refused input
+        ("lint", {"paths": ["../../etc/passwd"]}),
         ("lint", {"paths": ["docs", "/etc"]}),
         ("get", {"id": "/etc/passwd"}),
         ("get", {"id": "../outside.md"}),
         ("get", {"id": "notes/escape.md"}),  # a symlink out of the book
-        ("impact", {"paths": ["../../secret.py"]}),  # not read: refused input
+        ("impact", {"paths": ["../../secret.py"]}),
         ("transition", {"id": "../outside.md", "status": "Review", "by": "Bo"}),
         ("review", {"id": "/tmp/../outside.md", "verdict": "approve", "by": "Bo"}),
     ],

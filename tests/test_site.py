@@ -280,7 +280,6 @@ def test_images_a_document_shows_are_copied_but_never_config_or_hidden_files(
     spec = root / "docs/specs/SPEC-004-carrier-auto-detection.md"
     spec.write_bytes(
         spec.read_bytes()
-        # not read: links of a document in docs/specs to the book's top, which stay unpublished
         + b"\n![flow](img/flow.png) [config](../../specbook.toml) [s](../../.specbook/secret.txt)\n"
     )
     out = tmp_path / "site"
@@ -291,7 +290,7 @@ def test_images_a_document_shows_are_copied_but_never_config_or_hidden_files(
     assert sorted(str(p.relative_to(out)) for p in (out / "files").rglob("*") if p.is_file()) == [
         "files/docs/specs/img/flow.png"
     ]
-    assert 'href="../../specbook.toml"' in page  # not read: left as written, not published
+    assert 'href="../../specbook.toml"' in page  # left as written: not published
 
 
 def test_plain_text_joins_inline_markup_and_separates_blocks() -> None:
