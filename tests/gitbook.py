@@ -28,13 +28,16 @@ def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def count_git(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """From now on (in ``monkeypatch``'s scope), the git commands specbook starts, in
-    order (``git -C TOP COMMAND``: the COMMAND of each)."""
+    order (the COMMAND of each, after git's own options)."""
+    from specbook.gitrun import command
+
     calls: list[str] = []
     popen = subprocess.Popen
+    at = len(command(Path(".")))  # after git, -C, TOP and the options specbook adds
 
     def counting(cmd: list[str], *args: Any, **kw: Any) -> Any:
         if cmd[0] == "git":
-            calls.append(cmd[3])
+            calls.append(cmd[at])
         return popen(cmd, *args, **kw)
 
     monkeypatch.setattr(subprocess, "Popen", counting)

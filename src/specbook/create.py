@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from specbook.config import KindConfig
 from specbook.edit.atomic import create_new
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import UsageError
+from specbook.gitrun import GitFailed, git
 from specbook.parse import parse
 from specbook.state import make_state_dir
 from specbook.templates import template_bytes
@@ -28,17 +28,10 @@ from specbook.text import slugify
 def git_user_name(cwd: Path) -> str | None:
     """``git config user.name`` in ``cwd``, or ``None`` when git or the setting is missing."""
     try:
-        out = subprocess.run(
-            ["git", "config", "user.name"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        out = git(cwd, "config", "user.name", timeout=5)
+    except (GitFailed, UsageError):  # (unset, or git cannot run here)
         return None
-    name = out.stdout.strip()
+    name = out.decode("utf-8", "replace").strip()
     return name or None
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from specbook.errors import UsageError
 from specbook.gitrun import GitFailed as GitFailed
 from specbook.gitrun import git as git
+from specbook.gitrun import git_z
 from specbook.gitrun import read_blobs as read_blobs
 from specbook.gitrun import repository_top as repository_top
 from specbook.masking import LIFECYCLE_FIELDS as LIFECYCLE_FIELDS
@@ -553,31 +554,19 @@ class _BookInGit:
 
     def files_at(self, commit: str) -> list[str]:
         """The book's document paths at ``commit``, relative to the repository top."""
-        out = git(self.top, "ls-tree", "-r", "--name-only", "-z", commit, "--", *self.folders)
-        return [
-            p for p in out.decode("utf-8", "surrogateescape").split("\0") if self.is_document(p)
-        ]
+        names = git_z(self.top, "ls-tree", "-r", "--name-only", commit, "--", *self.folders)
+        return [p for p in names if self.is_document(p)]
 
     def changed(self, base: str, head: str | None) -> set[str]:
         """Document paths (repository-relative) that differ between ``base`` and
         ``head`` (``None``: the working tree, untracked files included)."""
-        args = ["diff", "--name-only", "--no-renames", "-z", base]
+        args = ["diff", "--name-only", "--no-renames", base]
         if head is not None:
             args.append(head)
-        names = git(self.top, *args, "--", *self.folders).decode("utf-8", "surrogateescape")
-        found = {n for n in names.split("\0") if n}
+        found = set(git_z(self.top, *args, "--", *self.folders))
         if head is None:
-            others = git(
-                self.top,
-                "ls-files",
-                "--others",
-                "--exclude-standard",
-                "--full-name",
-                "-z",
-                "--",
-                *self.folders,
-            ).decode("utf-8", "surrogateescape")
-            found.update(n for n in others.split("\0") if n)
+            others = ("ls-files", "--others", "--exclude-standard", "--full-name", "--")
+            found.update(git_z(self.top, *others, *self.folders))
         return {n for n in found if self.is_document(n)}
 
 

@@ -47,7 +47,6 @@ import contextlib
 import datetime as dt
 import os
 import re
-import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,6 +61,7 @@ from specbook.edit.atomic import ChangedOnDisk, fsync_dir, replace_if_unchanged,
 from specbook.edit.document import DocumentEdit, EditRefused, newline_of
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import SpecbookError, UsageError
+from specbook.gitrun import GitFailed, git
 from specbook.lifecycle import who_is
 from specbook.lint.facts import facts_of
 from specbook.model import Document, Reference, Section
@@ -460,13 +460,12 @@ class _Clock:
 
 
 def _git(root: Path, *args: str) -> str | None:
+    """``git ARGS`` in ``root``, or ``None`` when git fails or cannot run (the clock
+    then falls back to modification times)."""
     try:
-        out = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
+        return git(root, *args, timeout=30).decode("utf-8", "replace")
+    except (GitFailed, UsageError):
         return None
-    return out.stdout if out.returncode == 0 else None
 
 
 def _in_git(root: Path) -> bool:

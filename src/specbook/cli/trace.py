@@ -92,9 +92,10 @@ def impact(paths: tuple[str, ...], rev: str | None, as_json: bool) -> None:
     relative to the book root; ./, .. and Windows backslashes are normalised. A
     listed folder (`parcel/webhooks/`) or glob (`parcel/**/*.sql`) matches the
     files under it, and a listed path matches a changed path that ends with it at
-    a folder boundary (src/parcel/app.py matches parcel/app.py). --git-diff runs git
-    in the book root; paths and --git-diff may be combined. Outside a git
-    repository, --git-diff is a usage error (exit 2).
+    a folder boundary (src/parcel/app.py matches parcel/app.py). --git-diff asks
+    the git repository that holds the book (a changed file outside the book keeps
+    its path from the repository's top); paths and --git-diff may be combined.
+    Outside a git repository, --git-diff is a usage error (exit 2).
 
     \b
     Prints each document (ID, title, status, path) with its matched files and the

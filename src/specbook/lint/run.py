@@ -779,48 +779,43 @@ def _fix_files(
 _NAMED_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 
 
-def _git(root: Path, *args: str) -> str:
-    """Run git in ``root``; raises :class:`UsageError` with git's own message on failure."""
-    import subprocess
-
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise UsageError(f"--changed needs git, which cannot be run here ({exc})") from exc
-    if out.returncode != 0:
-        detail = (out.stderr or out.stdout).strip().splitlines()
-        raise UsageError(f"git {' '.join(args)}: {detail[-1] if detail else 'failed'}")
-    return out.stdout
-
-
 def changed_since(book: Book, rev: str) -> tuple[list[str], list[str]]:
     """Book documents a branch changed since ``rev``: ``(present, deleted)`` relative paths.
 
     Changed means: in ``git diff --name-only REV...HEAD`` (what the branch committed
     since it left REV), in ``git diff --name-only HEAD`` (staged and unstaged edits),
-    or untracked and not ignored. Raises :class:`UsageError` outside a git work tree
-    or for a REV git does not know.
+    or untracked and not ignored. Paths are read NUL-separated (``-z``), so a name
+    git would quote (``SPEC-099-café.md``, a tab, a quote, a newline) is found.
+    Raises :class:`UsageError` outside a git work tree, without git, or for a REV
+    git does not know.
     """
+    from specbook.gitrun import GitFailed, git, git_z, toplevel
+
     try:
-        inside = _git(book.root, "rev-parse", "--is-inside-work-tree").strip()
-    except UsageError as exc:
+        inside = git(book.root, "rev-parse", "--is-inside-work-tree").decode().strip()
+    except GitFailed as exc:
         raise UsageError(
             f"{book.root} is not inside a git repository; `lint --changed` compares with "
             "git history (run `lint` without --changed to check everything)"
         ) from exc
     if inside != "true":
         raise UsageError(f"{book.root} is not inside a git work tree; --changed needs one")
-    top = Path(os.path.realpath(_git(book.root, "rev-parse", "--show-toplevel").strip()))
-    _git(book.root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    verify = ("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    try:
+        top = toplevel(book.root)
+        git(book.root, *verify)
+    except GitFailed as exc:
+        raise UsageError(f"git {' '.join(verify)}: {exc}") from exc
     names: set[str] = set()
     for args in (
-        ("diff", "--name-only", "--no-renames", f"{rev}...HEAD"),
-        ("diff", "--name-only", "--no-renames", "HEAD"),
+        ("diff", "--name-only", "--no-renames", f"{rev}...HEAD", "--"),
+        ("diff", "--name-only", "--no-renames", "HEAD", "--"),
         ("ls-files", "--others", "--exclude-standard", "--full-name"),
     ):
-        names.update(line for line in _git(top, *args).splitlines() if line)
+        try:
+            names.update(git_z(top, *args))
+        except GitFailed as exc:
+            raise UsageError(f"git {' '.join(args)}: {exc}") from exc
     documents = set(book.path_strings())
     present: list[str] = []
     deleted: list[str] = []

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from specbook.errors import UsageError
+from specbook.gitrun import GitFailed, git, git_z, toplevel
 from specbook.model import Document
 from specbook.trace.coverage import glob_regex, list_items
 
@@ -196,34 +196,15 @@ def impact(book: Any, files: Iterable[str]) -> Impact:
     return Impact(tuple(wanted), tuple(out), tuple(f for f in wanted if f not in hit))
 
 
-def _git(root: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            check=False,
-            timeout=120,
-        )
-    except FileNotFoundError as exc:
-        raise UsageError("--git-diff needs git, and no `git` command was found on PATH") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise UsageError(f"`git {' '.join(args)}` took longer than 120 s") from exc
-    if done.returncode != 0:
-        raise _GitFailed(done.stderr.decode("utf-8", "replace").strip())
-    return done.stdout.decode("utf-8", "replace")
-
-
-class _GitFailed(Exception):
-    pass
-
-
 def changed_files(root: Path, rev: str) -> list[str]:
     """Files a branch changed since ``rev``, relative to ``root``, as ``specbook lint
     --changed`` counts them: ``git diff --name-only REV...HEAD`` (what the branch
     committed since it left REV, not what REV gained since), ``git diff --name-only
     HEAD`` (staged and unstaged edits) and the untracked files git does not ignore
-    (new files not yet added); renames count as delete + add. Paths outside ``root``
-    are kept relative to the repository's top.
+    anywhere in the repository (new files not yet added); renames count as delete +
+    add. Paths outside ``root`` are kept relative to the repository's top. Paths are
+    read NUL-separated (``-z``), so a name git would quote is kept as it is; a byte
+    that is not UTF-8 shows as U+FFFD (the result is printed).
 
     Raises :class:`UsageError` when ``root`` is not in a git repository, git is
     missing, or git does not know ``rev``.
@@ -231,37 +212,37 @@ def changed_files(root: Path, rev: str) -> list[str]:
     if not rev.strip() or rev.startswith("-"):
         raise UsageError(f"--git-diff {rev!r}: give a commit, branch or tag such as origin/main")
     try:
-        top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
-    except _GitFailed as exc:
+        top = toplevel(root)
+    except GitFailed as exc:
         raise UsageError(
             f"{root} is not inside a git repository ({exc}); pass the changed files as "
             "PATHS instead of --git-diff"
         ) from exc
     try:
-        _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
-    except _GitFailed as exc:
+        git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    except GitFailed as exc:
         raise UsageError(
             f"git diff {rev} failed: git knows no commit {rev!r}; give a commit, branch or "
             "tag that exists (fetch it first in a shallow CI clone)"
         ) from exc
     names: list[str] = []
     for args in (
-        ("diff", "--name-only", "--no-renames", "-z", f"{rev}...HEAD", "--"),
-        ("diff", "--name-only", "--no-renames", "-z", "HEAD", "--"),
-        ("ls-files", "--others", "--exclude-standard", "--full-name", "-z"),
+        ("diff", "--name-only", "--no-renames", f"{rev}...HEAD", "--"),
+        ("diff", "--name-only", "--no-renames", "HEAD", "--"),
+        ("ls-files", "--others", "--exclude-standard", "--full-name"),
     ):
         try:
-            names.extend(n for n in _git(root, *args).split("\0") if n)
-        except _GitFailed as exc:
-            raise UsageError(f"git {' '.join(args[:-1])} failed: {exc}") from exc
+            names.extend(git_z(top, *args))  # (at the top: ls-files lists only below)
+        except GitFailed as exc:
+            raise UsageError(f"git {' '.join(args)} failed: {exc}") from exc
     root_r = root.resolve()
-    top_r = top.resolve()
     out: list[str] = []
     for name in names:
         try:
-            out.append((top_r / name).relative_to(root_r).as_posix())
+            rel = (top / name).relative_to(root_r).as_posix()
         except ValueError:
-            out.append(name)  # outside the book: keep the repository-relative path
+            rel = name  # outside the book: keep the repository-relative path
+        out.append(rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
     return sorted(dict.fromkeys(out))
 
 

@@ -190,9 +190,9 @@ def _log(top: Path, *args: str) -> tuple[list[tuple[str, str]], _Touches]:
     """``git log ARGS`` with each commit's raw changes: ``(commits newest first as
     (id, date), touches)``. A copy counts as an addition: its history starts there.
     Raises :class:`specbook.gitrun.GitFailed`."""
-    from specbook.gitrun import git
+    from specbook.gitrun import git_z
 
-    out = git(top, "log", "--format=%x00%H %cs", "--raw", "--no-abbrev", "-z", *args)
+    out = git_z(top, "log", "--format=%x00%H %cs", "--raw", "--no-abbrev", *args)
     touches: _Touches = {}
     commits: list[tuple[str, str]] = []
     for record in _raw_records(out):
@@ -207,11 +207,11 @@ def _log(top: Path, *args: str) -> tuple[list[tuple[str, str]], _Touches]:
     return commits, touches
 
 
-def _raw_records(out: bytes) -> Iterator[str | tuple[str, str, str, str]]:
-    """The records of git's ``--raw -z`` output: each change as ``(status letter,
-    path before, path after, blob id after)``, and any other line (a commit's
-    header) as its text."""
-    tokens = out.decode("utf-8", "surrogateescape").split("\0")
+def _raw_records(tokens: list[str]) -> Iterator[str | tuple[str, str, str, str]]:
+    """The records of git's ``--raw -z`` output (its fields, as
+    :func:`specbook.gitrun.git_z` gives them): each change as ``(status letter, path
+    before, path after, blob id after)``, and any other field (a commit's header) as
+    its text."""
     i, n = 0, len(tokens)
     while i < n:
         tok = tokens[i].lstrip("\n")
@@ -294,12 +294,12 @@ def book_histories(top: Path, folder: str, paths: Iterable[str]) -> dict[str, li
 def _moved_in(top: Path, added: dict[str, str]) -> set[str]:
     """The paths of ``added`` (path -> the commit that added it) that the commit
     renamed from elsewhere in the repository, by one ``git diff-tree --stdin``."""
-    from specbook.gitrun import git
+    from specbook.gitrun import git_z
 
     if not added:
         return set()
     commits = "".join(f"{c}\n" for c in dict.fromkeys(added.values())).encode()
-    out = git(top, "diff-tree", "--stdin", "--root", "-r", "-M", "--raw", "-z", data=commits)
+    out = git_z(top, "diff-tree", "--stdin", "--root", "-r", "-M", "--raw", data=commits)
     renamed: set[tuple[str, str]] = set()  # (commit, new path)
     commit = ""
     for record in _raw_records(out):
@@ -909,23 +909,20 @@ def _touched_since(root: Path, old: str, new: str) -> set[str] | None:
     """Book-relative paths changed from commit ``old`` to its descendant ``new``, or
     ``None`` when ``new`` does not descend from ``old`` (a reset, another branch)."""
     from specbook.errors import UsageError
-    from specbook.gitrun import GitFailed, git
+    from specbook.gitrun import GitFailed, git, git_z
 
     top = repository_of(root)
     if top is None:
         return None
     try:
         git(top, "merge-base", "--is-ancestor", old, new)
-        out = git(top, "diff", "--name-only", "--no-renames", "-z", old, new)
+        names = git_z(top, "diff", "--name-only", "--no-renames", old, new, "--")
     except (GitFailed, UsageError):  # (UsageError: git cannot run here)
         return None
     real_root = os.path.realpath(root)
-    touched = set()
-    for name in out.decode("utf-8", "surrogateescape").split("\0"):
-        if name:
-            full = os.path.join(top, name)
-            touched.add(os.path.relpath(full, real_root).replace(os.sep, "/"))
-    return touched
+    return {
+        os.path.relpath(os.path.join(top, name), real_root).replace(os.sep, "/") for name in names
+    }
 
 
 def _save(path: Path, key: str, head: str, files: dict[str, Any]) -> None:
