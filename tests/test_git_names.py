@@ -147,12 +147,13 @@ def test_diff_pairs_and_reads_documents_git_would_quote(
     root = repository(tmp_path, monkeypatch)
     specs = root / SPECS
     fr = [("A user signs in", "the dashboard shows")]
-    for num, name in ((99, CAFE), (98, ODD)):
+    for num, name in ((99, CAFE), (98, ODD), (96, NL)):
         write(specs / name, spec(num, f"Spec {num}", "Draft", fr, []))
     commit(root, "base", "2026-03-01T10:00:00Z")
     git(root, "checkout", "-q", "-b", "feature")
     reworded = [("A user signs in with a passkey", "the dashboard shows")]
-    write(specs / CAFE, spec(99, "Spec 99", "Draft", reworded, []))
+    for num, name in ((99, CAFE), (96, NL)):
+        write(specs / name, spec(num, f"Spec {num}", "Draft", reworded, []))
     moved = 'SPEC-098-a b "q" moved.md'
     git(root, "mv", f"{SPECS}/{ODD}", f"{SPECS}/{moved}")
     commit(root, "reword, move", "2026-03-02T10:00:00Z")
@@ -167,6 +168,7 @@ def test_diff_pairs_and_reads_documents_git_would_quote(
 
     between_commits = {
         f"{SPECS}/{CAFE}": ("modified", False, ["reworded"]),
+        f"{SPECS}/{NL}": ("modified", False, ["reworded"]),
         f"{SPECS}/{moved}": ("modified", True, []),
     }
     assert changes("main", "HEAD") == between_commits

@@ -552,10 +552,17 @@ class _BookInGit:
             return False
         return not self.book._excluded(rel)
 
-    def files_at(self, commit: str) -> list[str]:
-        """The book's document paths at ``commit``, relative to the repository top."""
-        names = git_z(self.top, "ls-tree", "-r", "--name-only", commit, "--", *self.folders)
-        return [p for p in names if self.is_document(p)]
+    def files_at(self, commit: str) -> dict[str, str]:
+        """The book's documents at ``commit``: path (relative to the repository top)
+        -> blob ID. (Read by ID, a path git cannot take in a ``REV:path`` request, one
+        with a newline, is read too.)"""
+        out: dict[str, str] = {}
+        for entry in git_z(self.top, "ls-tree", "-r", commit, "--", *self.folders):
+            meta, _, path = entry.partition("\t")  # "MODE TYPE ID\tPATH"
+            kind_id = meta.split(" ")
+            if len(kind_id) == 3 and kind_id[1] == "blob" and self.is_document(path):
+                out[path] = kind_id[2]
+        return out
 
     def changed(self, base: str, head: str | None) -> set[str]:
         """Document paths (repository-relative) that differ between ``base`` and
@@ -591,23 +598,23 @@ def diff_book(
     base_commit = base_rev.commit or ""
     head_commit = resolve_revision(book.root, head) if head else None
     changed = where.changed(base_commit, head_commit)
-    before = set(where.files_at(base_commit))
-    after = set(where.files_at(head_commit)) if head_commit else None
+    before = where.files_at(base_commit)
+    after = where.files_at(head_commit) if head_commit else None
 
     old_names = sorted(p for p in changed if p in before)
-    blobs = read_blobs(where.top, [f"{base_commit}:{p}" for p in old_names])
+    blobs = read_blobs(where.top, [before[p] for p in old_names])
     old_docs = [
         parse(data, p[len(where.prefix) :], book.config)
         for p in old_names
-        if (data := blobs[f"{base_commit}:{p}"]) is not None
+        if (data := blobs[before[p]]) is not None
     ]
     new_docs: list[Document] = []
     if head_commit is not None:
         assert after is not None
         new_names = sorted(p for p in changed if p in after)
-        blobs = read_blobs(where.top, [f"{head_commit}:{p}" for p in new_names])
+        blobs = read_blobs(where.top, [after[p] for p in new_names])
         for p in new_names:
-            data = blobs[f"{head_commit}:{p}"]
+            data = blobs[after[p]]
             if data is not None:
                 new_docs.append(parse(data, p[len(where.prefix) :], book.config))
     else:
