@@ -11,7 +11,7 @@ from specbook.cli import _gc  # noqa: F401  (first: it tunes the collector for i
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import click
@@ -81,7 +81,55 @@ COMMAND_MODULES = {
 }  # fmt: skip
 
 
+def _slips(a: str, b: str) -> int:
+    """Typing slips from ``a`` to ``b``: characters changed, added or dropped, and
+    neighbours swapped (optimal string alignment distance)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, prev2[j - 2] + 1)
+            row.append(cost)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+def _closest(name: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates ``name`` was probably meant to be, sorted: the close ones by difflib
+    (as click finds them) with the fewest typing slips, so that `lsit` is `list` and not
+    also `lint`."""
+    import difflib
+
+    near = difflib.get_close_matches(name, list(candidates))
+    fewest = min((_slips(name, n) for n in near), default=0)
+    return sorted(n for n in near if _slips(name, n) == fewest)
+
+
+def _parse_narrowed(
+    parse: Callable[[click.Context, list[str]], list[str]], ctx: click.Context, args: list[str]
+) -> list[str]:
+    """``parse(ctx, args)`` with click's "did you mean" of a mistyped option narrowed by
+    :func:`_closest`."""
+    try:
+        return parse(ctx, args)
+    except click.NoSuchOption as exc:
+        if not exc.possibilities:
+            raise
+        near = _closest(exc.option_name, exc.possibilities)
+        raise click.NoSuchOption(exc.option_name, exc.message, near, exc.ctx) from None
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return _parse_narrowed(super().parse_args, ctx, args)
+
+
 class _LazyGroup(click.Group):
+    command_class = _Command
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMAND_MODULES, *self.commands})
 
@@ -92,6 +140,29 @@ class _LazyGroup(click.Group):
 
             importlib.import_module(f"specbook.cli.{module}")
         return super().get_command(ctx, cmd_name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return _parse_narrowed(super().parse_args, ctx, args)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # click suggests close names for a mistyped command only among the commands
+        # already imported (click 8.4 on) or not at all (before): suggest among them all.
+        name = args[0] if args else ""
+        if (
+            not ctx.resilient_parsing
+            and not name.startswith("-")
+            and self.get_command(ctx, name) is None
+        ):
+            near = _closest(name, self.list_commands(ctx))
+            message = f"No such command {name!r}."
+            if len(near) == 1:
+                message += f" Did you mean {near[0]!r}?"
+            elif near:
+                message += f" (Did you mean one of: {', '.join(map(repr, near))}?)"
+            ctx.fail(message)
+        return super().resolve_command(ctx, args)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
