@@ -54,3 +54,108 @@ def test_command_suggestion_in_a_fresh_process(book: Path) -> None:
     )
     assert r.returncode == 2
     assert "No such command 'chek'. Did you mean 'check'?" in r.stderr
+
+
+# -- an unknown document ID ---------------------------------------------------------------
+@pytest.fixture
+def small_book(book: Path, runner: CliRunner) -> Path:
+    """SPEC-001 to SPEC-003 and DEC-001."""
+    for kind, title in [("spec", "A"), ("spec", "B"), ("spec", "C"), ("dec", "D")]:
+        r = runner.invoke(main, ["new", kind, title, "--author", "al"])
+        assert r.exit_code == 0, r.output
+    return book
+
+
+# Every command that takes a document ID, with SPEC-999 (no such document) in its place.
+ID_COMMANDS = {
+    "show": ["show", "SPEC-999"],
+    "status": ["status", "SPEC-999", "Review", "--by", "bo"],
+    "review": ["review", "SPEC-999", "--comment", "--by", "bo"],
+    "check": ["check", "SPEC-999", "1"],
+    "refs": ["refs", "SPEC-999"],
+    "supersede OLD": ["supersede", "SPEC-999", "SPEC-001", "--by", "bo"],
+    "supersede NEW": ["supersede", "SPEC-001", "SPEC-999", "--by", "bo"],
+    "graph": ["graph", "--root", "SPEC-999"],
+    "diff": ["diff", "HEAD", "SPEC-999"],
+}
+
+
+def test_every_command_taking_an_id_is_covered() -> None:
+    """A command with an ID argument or option (its metavar says ID) is in ID_COMMANDS."""
+    import click
+
+    ctx = click.Context(main)
+    takes_id = set()
+    for name in main.list_commands(ctx):
+        cmd = main.get_command(ctx, name)
+        assert cmd is not None
+        if any("ID" in (p.metavar or "").split("|")[0] for p in cmd.params):
+            takes_id.add(name)
+    assert takes_id == {"show", "status", "review", "check", "refs", "graph", "diff"}
+    assert takes_id <= {name.split()[0] for name in ID_COMMANDS}
+
+
+@pytest.mark.parametrize("case", sorted(ID_COMMANDS))
+def test_unknown_id_names_the_closest_ids(
+    small_book: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    from tests.gitbook import commit, init, isolate
+
+    isolate(monkeypatch)
+    init(small_book)
+    commit(small_book, "start", "2026-03-01T10:00:00Z")
+    before = {p: p.read_bytes() for p in small_book.glob("docs/**/*.md")}
+    r = runner.invoke(main, ID_COMMANDS[case])
+    assert r.exit_code == 1, r.output
+    assert "SPEC-999: no document with this ID" in r.output
+    assert "did you mean SPEC-003, SPEC-002 or SPEC-001?" in r.output
+    assert {p: p.read_bytes() for p in small_book.glob("docs/**/*.md")} == before
+
+
+@pytest.mark.parametrize(
+    ("written", "closest"),
+    [
+        # a sure slip alone: other zero padding, a letter swapped, dropped or added
+        ("SPEC-3", "SPEC-003"),
+        ("SEPC-001", "SPEC-001"),
+        ("DCE-001", "DEC-001"),
+        ("SPEC-0002", "SPEC-002"),
+        ("SPC-003", "SPEC-003"),
+        # else the nearest numbers of the kind, then similar IDs of other kinds
+        ("SPEC-050", "SPEC-003, SPEC-002 or SPEC-001"),
+        ("DEC-7", "DEC-001"),
+        ("SPEX-004", "SPEC-003, SPEC-002 or SPEC-001"),
+    ],
+)
+def test_unknown_id_suggestions_by_kind_of_slip(
+    small_book: Path, runner: CliRunner, written: str, closest: str
+) -> None:
+    r = runner.invoke(main, ["show", written])
+    assert r.exit_code == 1
+    assert f"did you mean {closest}?" in r.output
+
+
+def test_unknown_id_with_nothing_close(small_book: Path, runner: CliRunner) -> None:
+    r = runner.invoke(main, ["status", "login-page", "Review"])
+    assert r.exit_code == 1
+    assert "login-page: no document with this ID" in r.output
+    assert "did you mean" not in r.output and "`specbook list` shows the IDs" in r.output
+
+
+def test_unknown_id_in_an_empty_book(book: Path, runner: CliRunner) -> None:
+    r = runner.invoke(main, ["show", "SPEC-001"])
+    assert r.exit_code == 1
+    assert "there is no document with an ID yet" in r.output
+
+
+def test_diff_of_an_unchanged_id_is_no_error(
+    small_book: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.gitbook import commit, init, isolate
+
+    isolate(monkeypatch)
+    init(small_book)
+    commit(small_book, "start", "2026-03-01T10:00:00Z")
+    r = runner.invoke(main, ["diff", "HEAD", "SPEC-002"])
+    assert r.exit_code == 0, r.output
+    assert "No document changed." in r.output

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from specbook.config import BookConfig, KindConfig, find_config_file, load_config
 from specbook.errors import NoBookError, NotFoundError, UsageError
+from specbook.ids import unknown_id
 from specbook.model import Document
 from specbook.parse import parse
 
@@ -144,20 +145,26 @@ class Book:
         named = [
             p for p in paths if p.name.upper().startswith(want) and _id_boundary(p.name, len(want))
         ]
+        seen: set[str] = set()  # every ID there is, for the error's "did you mean"
         for p in named:
             doc = self.load(p)
             if doc.id and doc.id.upper() == want:
                 return doc
+            if doc.id:
+                seen.add(doc.id)
         for p in paths:
             if p in named:
                 continue
             doc = self.load(p)
             if doc.id and doc.id.upper() == want:
                 return doc
-        raise NotFoundError(
-            f"{ref}: no document with this ID in the book at {self.root} "
-            f"(looked in {', '.join(k.folder for k in self.config.kinds.values())}); "
-            "`specbook list` shows the IDs there are"
+            if doc.id:
+                seen.add(doc.id)
+        raise unknown_id(
+            ref,
+            seen,
+            f"in the book at {self.root} "
+            f"(looked in {', '.join(k.folder for k in self.config.kinds.values())})",
         )
 
     def kind(self, name: str) -> KindConfig:

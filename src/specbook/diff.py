@@ -587,7 +587,9 @@ def diff_book(
     the main branch) to ``head`` (default: the working tree), limited to documents
     whose ID is in ``ids`` when given.
 
-    Raises :class:`UsageError` outside a git repository or for an unknown revision.
+    Raises :class:`UsageError` outside a git repository or for an unknown revision, and
+    :class:`NotFoundError` for an ID of ``ids`` that no changed document has and no
+    document of the book (in the working tree) has either.
     """
     where = _BookInGit(book)
     if base:
@@ -626,8 +628,10 @@ def diff_book(
             new_docs.append(parse(data, p[len(where.prefix) :], book.config))
 
     wanted = {i.upper() for i in ids}
+    seen: set[str] = set()
     out: list[DocumentDiff] = []
     for o, n in pair_documents(old_docs, new_docs):
+        seen.update(d.id.upper() for d in (o, n) if d is not None and d.id)
         if wanted and not any(d is not None and d.id and d.id.upper() in wanted for d in (o, n)):
             continue
         if o is not None and n is not None and o.source == n.source and o.path == n.path:
@@ -636,6 +640,9 @@ def diff_book(
         if d.change == "modified" and d.empty:
             continue  # e.g. only blank lines moved
         out.append(d)
+    for i in ids:
+        if i.upper() not in seen:
+            book.find(i)  # an unchanged document, or NotFoundError naming the closest IDs
     out.sort(key=lambda d: ((d.id or "~").upper(), d.path))
     return BookDiff(base_rev, Revision(head, head_commit), tuple(out))
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from specbook.errors import NotFoundError
+
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
 
 
@@ -80,3 +82,46 @@ class IdIndex:
         import difflib  # (only for a tie: most lints never get here)
 
         return max(sorted(hits), key=lambda k: difflib.SequenceMatcher(None, up, k).ratio())
+
+
+def closest_ids(doc_id: str, ids: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``ids`` that a missing ``doc_id`` most likely meant, best first: the
+    one :meth:`IdIndex.nearest` finds (other padding or case, or one slip) alone, else the
+    IDs of the same prefix with the nearest numbers, then IDs difflib finds similar."""
+    known = sorted(set(ids))
+    hit = IdIndex(known).nearest(doc_id.strip())
+    if hit is not None:
+        return [hit]
+    out: list[str] = []
+    want = _numeric(doc_id.strip())
+    if want is not None:
+        prefix, number = want
+        same = []
+        for k in known:
+            key = _numeric(k)
+            if key is not None and key[0] == prefix:
+                same.append((abs(key[1] - number), k))
+        out.extend(k for _, k in sorted(same) if k not in out)
+    if len(out) < n:
+        import difflib
+
+        upper = {k.upper(): k for k in known}
+        for u in difflib.get_close_matches(doc_id.strip().upper(), upper, n=n):
+            if upper[u] not in out:
+                out.append(upper[u])
+    return out[:n]
+
+
+def unknown_id(doc_id: str, ids: Iterable[str], where: str) -> NotFoundError:
+    """The error for an ID that none of ``ids`` (the IDs there are ``where``: "in the book
+    at ...") is: it says where it was looked for and names the closest IDs there are."""
+    known = set(ids)
+    near = closest_ids(doc_id, known)
+    if not known:
+        hint = "there is no document with an ID yet"
+    elif near:
+        names = near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}"
+        hint = f"did you mean {names}? `specbook list` shows every ID"
+    else:
+        hint = "`specbook list` shows the IDs there are"
+    return NotFoundError(f"{doc_id}: no document with this ID {where}; {hint}")

@@ -26,7 +26,7 @@ def diff(args: tuple[str, ...], fmt: str) -> None:
     \b
     BASE defaults to the merge base of HEAD with the main branch (main, else
     master, else origin/HEAD); HEAD defaults to the working tree (uncommitted and
-    untracked files included). An argument that is a document ID of the book
+    untracked files included). An argument shaped like a document ID of the book
     (SPEC-007) limits the report to that document; any other is a revision.
     Old and new versions are paired by ID, so a renamed file is one document (a
     document without ID is paired by path).
@@ -56,8 +56,9 @@ def diff(args: tuple[str, ...], fmt: str) -> None:
     where REQ is {text, criteria, target, line}. Paths are relative to the book
     root; lines are 1-based, in the new version (the old one for what was removed).
 
-    Exit codes: 0 (whether or not anything changed), 2 outside a git repository,
-    for an unknown revision, or another usage or configuration error.
+    Exit codes: 0 (whether or not anything changed), 1 for an ID no document has
+    (the error names the closest IDs), 2 outside a git repository, for an unknown
+    revision, or another usage or configuration error.
     """
     from specbook.book import open_book
     from specbook.diff import diff_book, render_markdown, render_text

@@ -239,7 +239,7 @@ def refs(doc_id: str, db: str | None, book_name: str | None, as_json: bool) -> N
     A reference written book:ID (payments:SPEC-004) points into another book of a
     shared database; there ID may be written the same way.
     """
-    from specbook.errors import NotFoundError
+    from specbook.ids import unknown_id
 
     prefix, sep, rest = doc_id.rpartition(":")
     if sep and prefix:
@@ -250,10 +250,7 @@ def refs(doc_id: str, db: str | None, book_name: str | None, as_json: bool) -> N
         want = doc_id.upper()
         known = {d.id: d for d in store.documents() if d.id}
         if want not in known:
-            where = f"book {here}" if here else "this book"
-            raise NotFoundError(
-                f"{doc_id}: no document with this ID in {where}; `specbook list` shows the IDs"
-            )
+            raise unknown_id(doc_id, known, f"in book {here}" if here else "in this book")
         out = store.outgoing(want)
         inc = store.incoming(want)
         others = _other_books_ids(store, {e.target_book for e in out} - {None, here})

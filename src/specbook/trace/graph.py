@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from specbook.errors import NotFoundError
+from specbook.ids import unknown_id
 from specbook.model import Document
 from specbook.text import norm_key
 from specbook.trace.links import REF_TYPES, RELATES, TypedReference, typed_references
@@ -162,9 +162,7 @@ def neighbourhood(graph: Graph, root: str, depth: int = 2) -> Graph:
     want = root.strip().upper()
     start = next((n for n in graph.nodes if n.id.upper() == want and not n.dangling), None)
     if start is None:
-        raise NotFoundError(
-            f"{root}: no document with this ID in the book; `specbook list` shows the IDs there are"
-        )
+        raise unknown_id(root, (n.id for n in graph.nodes if not n.dangling), "in the book")
     near: dict[str, set[str]] = {}
     for e in graph.edges:
         near.setdefault(e.source, set()).add(e.target)
