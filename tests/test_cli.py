@@ -123,7 +123,8 @@ def test_show_and_list(book: Path, runner: CliRunner) -> None:
         json.loads(runner.invoke(main, ["list", "--type", "defect", "--json"]).output)[0]["id"]
         == "BUG-001"
     )
-    assert json.loads(runner.invoke(main, ["list", "--tag", "nope", "--json"]).output) == []
+    r = runner.invoke(main, ["list", "--tag", "nope", "--json"])
+    assert r.exit_code == 2 and "unknown tag 'nope'; no document carries a tag" in r.output
     text = runner.invoke(main, ["list"]).output
     assert "2 documents" in text
 

@@ -3,6 +3,7 @@ texts that name only files that exist. Each test runs the real command on a fres
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +160,81 @@ def test_diff_of_an_unchanged_id_is_no_error(
     r = runner.invoke(main, ["diff", "HEAD", "SPEC-002"])
     assert r.exit_code == 0, r.output
     assert "No document changed." in r.output
+
+
+# -- list filters with a value nothing can have ---------------------------------------------
+@pytest.fixture
+def example_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the example book (14 documents with tags), the current folder."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    root = tmp_path / "book"
+    shutil.copytree(REPO / "examples" / "book", root, ignore=shutil.ignore_patterns(".specbook"))
+    monkeypatch.chdir(root)
+    return root
+
+
+def _ids(runner: CliRunner, *argv: str) -> list[str]:
+    r = runner.invoke(main, ["list", *argv, "--json"])
+    assert r.exit_code == 0, r.output
+    return [d["id"] for d in json.loads(r.output)]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--status", "bogus"],
+            "unknown status 'bogus'; this book's statuses: Draft, Review, Approved, "
+            "Implemented, Archived, Proposed, Accepted,",
+        ),
+        (
+            ["--kind", "dec", "--status", "implemented"],
+            "unknown status 'implemented'; DEC's statuses: Proposed, Accepted, Rejected, "
+            "Deprecated, Superseded (any case)",
+        ),
+        (
+            ["--type", "bogus"],
+            "unknown type 'bogus'; this book's types: Feature, Enhancement, Fix, Refactor,",
+        ),
+        (
+            ["--kind", "bug", "--type", "feature"],
+            "unknown type 'feature'; BUG's types: Defect, Regression, Performance, Security, "
+            "Usability (any case)",
+        ),
+        (["--tag", "bogus"], "unknown tag 'bogus'; the documents carry: api, architecture,"),
+    ],
+)
+def test_list_filter_nothing_can_match_is_a_usage_error(
+    example_book: Path, runner: CliRunner, argv: list[str], message: str
+) -> None:
+    r = runner.invoke(main, ["list", *argv])
+    assert r.exit_code == 2, r.output
+    assert message in r.output
+
+
+def test_list_filters_ignore_case(example_book: Path, runner: CliRunner) -> None:
+    assert _ids(runner, "--status", "accepted") == ["DEC-001", "DEC-003"]
+    assert _ids(runner, "--status", "IN PROGRESS") == ["BUG-003", "TASK-001"]
+    assert _ids(runner, "--type", "ENHANCEMENT") == ["SPEC-004"]
+    assert "SPEC-002" in _ids(runner, "--tag", "WEBHOOKS")
+    # a known status no document is in is no error: just nothing
+    assert _ids(runner, "--kind", "dec", "--status", "Rejected") == []
+
+
+def test_list_status_a_document_states_outside_the_config(
+    example_book: Path, runner: CliRunner
+) -> None:
+    """A book's documents may use a status word its config does not know (lint reports
+    it); the filter still finds them, and the error names them."""
+    doc = example_book / "docs/tasks/TASK-003-document-notification-opt-out.md"
+    text = doc.read_text(encoding="utf-8")
+    assert "**Status**: Blocked" in text
+    doc.write_text(text.replace("**Status**: Blocked", "**Status**: Parked"), encoding="utf-8")
+    assert _ids(runner, "--status", "parked") == ["TASK-003"]
+    r = runner.invoke(main, ["list", "--kind", "task", "--status", "bogus"])
+    assert r.exit_code == 2
+    assert "TASK's statuses: Todo, In Progress, Blocked, Done, Cancelled; " in r.output
+    assert "documents also say: Parked (any case)" in r.output

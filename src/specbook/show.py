@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from specbook.book import Book, open_book
-from specbook.config import find_config_file, load_config
-from specbook.errors import NotFoundError
+from specbook.config import BookConfig, find_config_file, load_config
+from specbook.errors import NotFoundError, UsageError
 from specbook.jsonout import tags_of
 from specbook.model import Document
 from specbook.parse import parse
@@ -62,6 +62,73 @@ def filter_documents(
             continue
         out.append(d)
     return out
+
+
+def check_filters(
+    config: BookConfig,
+    docs: Sequence[Document],
+    kind: str | None = None,
+    status: str | None = None,
+    type_: str | None = None,
+    tag: str | None = None,
+) -> None:
+    """Raise :class:`UsageError` for a filter of :func:`filter_documents` that no document
+    could match, naming the values there are: a status or type the config does not know
+    for ``kind`` (every kind when ``None``) and no document in it states, or a tag no
+    document carries. Like the filters, this ignores case."""
+    kinds = [config.kinds[kind]] if kind else list(config.kinds.values())
+    scope = f"{kind}'s" if kind else "this book's"
+    in_scope = [d for d in docs if not kind or d.kind == kind]
+    if status:
+        known = [s for k in kinds for s in k.statuses]
+        aliases = [a for k in kinds for a in k.status_aliases]
+        stated = [v for d in in_scope for v in (d.status, d.status_canonical) if v]
+        _check_value("status", status, scope, "statuses", known, aliases, stated)
+    if type_:
+        known = [t for k in kinds for t in k.types]
+        stated = [d.type for d in in_scope if d.type]
+        _check_value("type", type_, scope, "types", known, [], stated)
+    if tag:
+        tags = sorted((t for d in docs for t in tags_of(d)), key=str.casefold)
+        if norm_key(tag) not in {norm_key(t) for t in tags}:
+            raise UsageError(
+                f"unknown tag {tag!r}; "
+                + (
+                    f"the documents carry: {_names(tags)} (any case)"
+                    if tags
+                    else "no document carries a tag"
+                )
+            )
+
+
+def _check_value(
+    what: str,
+    value: str,
+    scope: str,
+    plural: str,
+    known: list[str],
+    aliases: list[str],
+    stated: list[str],
+) -> None:
+    keys = {norm_key(v) for v in (*known, *aliases, *stated)}
+    if norm_key(value) in keys:
+        return
+    message = f"unknown {what} {value!r}; {scope} {plural}: {_names(known) or '(none)'}"
+    config_keys = {norm_key(v) for v in (*known, *aliases)}
+    others = [v for v in stated if norm_key(v) not in config_keys]
+    if others:
+        message += f"; documents also say: {_names(others)}"
+    raise UsageError(message + " (any case)")
+
+
+def _names(values: Iterable[str], most: int = 30) -> str:
+    """``values`` once each (the first spelling of each, ignoring case), in order."""
+    seen: dict[str, str] = {}
+    for v in values:
+        seen.setdefault(norm_key(v), v)
+    names = list(seen.values())
+    more = f", … ({len(names) - most} more)" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def render_list(docs: list[Document]) -> str:

@@ -82,15 +82,19 @@ def list_(
     """List the book's documents, with optional filters.
 
     Filters match the canonical status (so --status approved finds "Accepté" when
-    the book maps it), the type and tags case-insensitively.
+    the book maps it), the type and tags case-insensitively. A status or type the
+    book's config does not know (and no document states), or a tag no document
+    carries, is a usage error naming the ones there are (exit 2).
     """
     from specbook.book import open_book
     from specbook.jsonout import list_entry
-    from specbook.show import filter_documents, render_list
+    from specbook.show import check_filters, filter_documents, render_list
 
     book = open_book()
     kind_name = book.kind(kind).name if kind else None
-    docs = filter_documents(book.documents(), kind=kind_name, status=status, type_=type_, tag=tag)
+    every = list(book.documents())
+    check_filters(book.config, every, kind=kind_name, status=status, type_=type_, tag=tag)
+    docs = filter_documents(every, kind=kind_name, status=status, type_=type_, tag=tag)
     if as_json:
         emit_json([list_entry(d) for d in docs])
     else:
