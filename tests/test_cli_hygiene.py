@@ -238,3 +238,22 @@ def test_list_status_a_document_states_outside_the_config(
     assert r.exit_code == 2
     assert "TASK's statuses: Todo, In Progress, Blocked, Done, Cancelled; " in r.output
     assert "documents also say: Parked (any case)" in r.output
+
+
+# -- lint of a path that does not exist ----------------------------------------------------
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["missing.md"],
+        ["docs/specs/SPEC-001-a.md", "docs/specs/SPEC-404.md"],
+        ["docs/nowhere"],
+    ],
+)
+def test_lint_missing_path_is_a_usage_error(
+    small_book: Path, runner: CliRunner, argv: list[str]
+) -> None:
+    assert (small_book / "docs/specs/SPEC-001-a.md").is_file()
+    r = runner.invoke(main, ["lint", *argv])
+    assert r.exit_code == 2, r.output
+    assert f"Path '{argv[-1]}' does not exist" in r.output
+    assert not (small_book / ".specbook" / "lint-cache.db").exists()  # nothing was linted

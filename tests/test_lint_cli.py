@@ -147,7 +147,7 @@ def test_lint_a_file_outside_any_book(
     r = runner.invoke(main, ["lint", "x.md", "--select", "SB001"])
     assert r.exit_code == 1 and "x.md:1:" in r.output
     assert not (tmp_path / ".specbook").exists()
-    assert runner.invoke(main, ["lint", "missing.md"]).exit_code == 1
+    assert runner.invoke(main, ["lint", "missing.md"]).exit_code == 2  # a usage error
 
 
 class _Counter:

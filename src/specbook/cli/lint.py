@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -81,8 +81,8 @@ def lint(
     book (a pre-commit hook at the top of a repository), each named file is linted
     in the book that holds it, found from its folder up, and shown by the path it
     was given as. Exit codes: 0 no errors, 1 errors (or warnings with --strict), 2
-    usage or configuration error. `specbook rules` lists the rules; docs/rules/ has a
-    page for each.
+    usage or configuration error (a PATH that does not exist is one). `specbook
+    rules` lists the rules; docs/rules/ has a page for each.
 
     --changed REV lints what a branch changes: the documents in `git diff
     --name-only REV...HEAD`, plus uncommitted and untracked ones, plus every
