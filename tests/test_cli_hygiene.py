@@ -257,3 +257,37 @@ def test_lint_missing_path_is_a_usage_error(
     assert r.exit_code == 2, r.output
     assert f"Path '{argv[-1]}' does not exist" in r.output
     assert not (small_book / ".specbook" / "lint-cache.db").exists()  # nothing was linted
+
+
+# -- review with two verdicts ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--approve", "--comment"], "not --approve and --comment"),
+        (["--request-changes", "--approve"], "not --approve and --request-changes"),
+        (
+            ["--comment", "--request-changes", "--approve"],
+            "not --approve and --request-changes and --comment",
+        ),
+        ([], "say one of --approve, --request-changes or --comment"),
+    ],
+)
+def test_review_needs_exactly_one_verdict(
+    small_book: Path, runner: CliRunner, flags: list[str], message: str
+) -> None:
+    doc = small_book / "docs/specs/SPEC-001-a.md"
+    before = doc.read_bytes()
+    r = runner.invoke(main, ["review", "SPEC-001", *flags, "--by", "bo", "--note", "x"])
+    assert r.exit_code == 2, r.output
+    assert message in r.output
+    assert doc.read_bytes() == before  # nothing recorded
+
+
+@pytest.mark.parametrize(("flag", "row"), [("--approve", "Approve"), ("--comment", "Comment")])
+def test_review_with_one_verdict_records_it(
+    small_book: Path, runner: CliRunner, flag: str, row: str
+) -> None:
+    r = runner.invoke(main, ["review", "SPEC-001", flag, "--by", "bo", "--note", "looks fine"])
+    assert r.exit_code == 0, r.output
+    text = (small_book / "docs/specs/SPEC-001-a.md").read_text(encoding="utf-8")
+    assert f"| bo | {row} | looks fine |" in text

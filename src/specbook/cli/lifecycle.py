@@ -47,25 +47,45 @@ def status(ref: str, new: str, by: str | None, note: str | None, force: bool) ->
 
 @main.command()
 @click.argument("ref", metavar="ID")
-@click.option("--approve", "verdict", flag_value="approve", help="Approve the document.")
-@click.option("--request-changes", "verdict", flag_value="request-changes", help="Ask for changes.")
-@click.option("--comment", "verdict", flag_value="comment", help="Leave a comment.")
+@click.option("--approve", is_flag=True, help="Approve the document.")
+@click.option("--request-changes", is_flag=True, help="Ask for changes.")
+@click.option("--comment", is_flag=True, help="Leave a comment.")
 @click.option("--by", metavar="NAME", help="The reviewer (default: git user.name).")
 @click.option("--note", metavar="TEXT", help="The feedback for the Review History row.")
 @handle_errors
-def review(ref: str, verdict: str | None, by: str | None, note: str | None) -> None:
+def review(
+    ref: str,
+    approve: bool,
+    request_changes: bool,
+    comment: bool,
+    by: str | None,
+    note: str | None,
+) -> None:
     """Record a review of document ID in its Review History.
 
-    --approve adds the reviewer to Approvers; every review adds them to Reviewers;
+    Give exactly one of --approve, --request-changes and --comment. --approve adds
+    the reviewer to Approvers; every review adds them to Reviewers;
     --request-changes on a document in Review moves it back to its first status.
     """
     from specbook.book import open_book
     from specbook.errors import UsageError
     from specbook.lifecycle import review as do_review
 
-    if verdict is None:
-        raise UsageError("say --approve, --request-changes or --comment")
-    click.echo(do_review(open_book(), ref, verdict, by=by, note=note))
+    given = [
+        verdict
+        for verdict, on in [
+            ("approve", approve),
+            ("request-changes", request_changes),
+            ("comment", comment),
+        ]
+        if on
+    ]
+    if len(given) != 1:
+        raise UsageError(
+            "say one of --approve, --request-changes or --comment"
+            + (f", not {' and '.join('--' + v for v in given)}" if given else "")
+        )
+    click.echo(do_review(open_book(), ref, given[0], by=by, note=note))
 
 
 @main.command()
