@@ -291,3 +291,83 @@ def test_review_with_one_verdict_records_it(
     assert r.exit_code == 0, r.output
     text = (small_book / "docs/specs/SPEC-001-a.md").read_text(encoding="utf-8")
     assert f"| bo | {row} | looks fine |" in text
+
+
+# -- check --all SECTION ---------------------------------------------------------------------
+NUMBERED = """# Technical Specification: Numbered
+
+**ID**: SPEC-001
+**Status**: Draft
+
+## 1. Summary
+
+Numbered headings, as many teams write them.
+
+## 11. Acceptance Criteria
+
+- [ ] one
+- [ ] two
+
+### 11.1 Edge cases
+
+- [ ] three
+
+## ✅ Done Criteria
+
+- [ ] four
+
+## 🚀 3.2 Rollout
+
+- [ ] five
+
+## Notes
+
+Nothing to tick.
+"""
+
+
+@pytest.mark.parametrize(
+    ("section", "ticked"),
+    [
+        ("Acceptance Criteria", ["one", "two", "three"]),
+        ("acceptance criteria", ["one", "two", "three"]),
+        ("11. Acceptance Criteria", ["one", "two", "three"]),
+        ("Edge cases", ["three"]),
+        ("Done Criteria", ["four"]),
+        ("✅ Done Criteria", ["four"]),
+        ("Rollout", ["five"]),
+    ],
+)
+def test_check_all_matches_numbered_and_emoji_headings(
+    book: Path, runner: CliRunner, section: str, ticked: list[str]
+) -> None:
+    doc = book / "docs/specs/SPEC-001-numbered.md"
+    doc.write_text(NUMBERED, encoding="utf-8")
+    r = runner.invoke(main, ["check", "SPEC-001", "--all", section])
+    assert r.exit_code == 0, r.output
+    assert f"checked {len(ticked)} item" in r.output
+    expected = NUMBERED
+    for text in ticked:
+        expected = expected.replace(f"- [ ] {text}\n", f"- [x] {text}\n")
+    assert doc.read_text(encoding="utf-8") == expected
+
+
+@pytest.mark.parametrize(
+    ("section", "problem"),
+    [
+        ("Acceptance", "no section 'Acceptance'"),
+        ("Notes", "section 'Notes' has no checklist items"),
+    ],
+)
+def test_check_all_unknown_section_lists_the_sections_with_checklists(
+    book: Path, runner: CliRunner, section: str, problem: str
+) -> None:
+    doc = book / "docs/specs/SPEC-001-numbered.md"
+    doc.write_text(NUMBERED, encoding="utf-8")
+    r = runner.invoke(main, ["check", "SPEC-001", "--all", section])
+    assert r.exit_code == 2, r.output
+    assert (
+        f"SPEC-001: {problem}; the sections with checklist items: 11. Acceptance Criteria, "
+        "11.1 Edge cases, ✅ Done Criteria, 🚀 3.2 Rollout\n"
+    ) in r.output
+    assert doc.read_text(encoding="utf-8") == NUMBERED

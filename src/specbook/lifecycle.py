@@ -278,6 +278,18 @@ def review(
     return _edit_with_retry(book, book.root / (doc.path or ""), make)
 
 
+def _checklist_sections(doc: Document) -> list[str]:
+    """The titles of the sections that hold checklist items themselves (not only in
+    subsections), in document order, each once."""
+    out: dict[str, None] = {}
+    sections = list(doc.all_sections())
+    for c in doc.checklists:
+        inner = [s for s in sections if s.span.start <= c.span.start < s.span.end]
+        if inner:
+            out.setdefault(max(inner, key=lambda s: s.span.start).title, None)
+    return list(out)
+
+
 def check(book: Book, ref: str, item: str | None = None, section: str | None = None) -> str:
     """Tick checklist items: one by number (1-based, in document order) or by text
     (case-insensitive, must match one item), or every item under ``section``."""
@@ -287,17 +299,16 @@ def check(book: Book, ref: str, item: str | None = None, section: str | None = N
         raise UsageError(f"{doc.id}: the document has no checklist items")
     chosen = []
     if section is not None:
-        want = section.casefold()
-        hits = [
-            s
-            for s in doc.all_sections()
-            if (s.template_name or s.title).casefold() == want or s.title.casefold() == want
-        ]
-        if not hits:
-            raise UsageError(f"{doc.id}: no section {section!r}")
+        hits = doc.sections_named(section)
         chosen = [c for c in items if any(s.span.start <= c.span.start < s.span.end for s in hits)]
         if not chosen:
-            raise UsageError(f"{doc.id}: section {section!r} has no checklist items")
+            problem = (
+                f"section {section!r} has no checklist items" if hits else f"no section {section!r}"
+            )
+            raise UsageError(
+                f"{doc.id}: {problem}; the sections with checklist items: "
+                + ", ".join(_checklist_sections(doc))
+            )
     elif item is not None:
         if item.isdigit():
             n = int(item)

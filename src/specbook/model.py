@@ -290,6 +290,21 @@ class Document:
                 return s
         return None
 
+    def sections_named(self, name: str) -> list[Section]:
+        """Every section a person naming it ``name`` means: its title or template name
+        is ``name``, ignoring case, numbering and leading emoji (``Acceptance Criteria``
+        names ``## 11. Acceptance Criteria`` and ``## ✅ Acceptance Criteria``)."""
+        from specbook.text import heading_key
+
+        want = name.strip().casefold()
+        key = heading_key(name)
+        out = []
+        for s in self.all_sections():
+            names = (s.title, s.template_name) if s.template_name else (s.title,)
+            if any(n.casefold() == want or (key and heading_key(n) == key) for n in names):
+                out.append(s)
+        return out
+
     @property
     def metadata(self) -> dict[str, str]:
         """Fields stated in the Metadata section, by canonical key."""

@@ -35,6 +35,16 @@ def norm_heading(text: str) -> str:
     return norm_key(_NUMBERING.sub("", text, count=1))
 
 
+_LEADING_SYMBOLS = re.compile(r"^[\W_]+")
+
+
+def heading_key(text: str) -> str:
+    """:func:`norm_heading`, also past leading emoji or symbols, as a person names a
+    section: ``🚀 3.2 Rollout`` -> ``rollout``, ``11. Acceptance Criteria`` ->
+    ``acceptance criteria``."""
+    return norm_heading(_LEADING_SYMBOLS.sub("", text, count=1))
+
+
 def slugify(title: str, max_len: int = 60) -> str:
     """A file-name slug: ``User login (v2)!`` -> ``user-login-v2``."""
     slug = _NON_ALNUM.sub("-", fold(title)).strip("-")

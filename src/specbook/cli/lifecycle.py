@@ -96,8 +96,9 @@ def review(
 def check(ref: str, item: str | None, section: str | None) -> None:
     """Tick a checklist item of document ID: by number (1-based) or by its text.
 
-    --all SECTION ticks every item under that section (and its subsections). Only
-    the `[ ]` of each item changes.
+    --all SECTION ticks every item under that section (and its subsections), named
+    as written or without its numbering or emoji: "Acceptance Criteria" names "## 11.
+    Acceptance Criteria". Only the `[ ]` of each item changes.
     """
     from specbook.book import open_book
     from specbook.lifecycle import check as do_check
