@@ -371,3 +371,97 @@ def test_check_all_unknown_section_lists_the_sections_with_checklists(
         "11.1 Edge cases, ✅ Done Criteria, 🚀 3.2 Rollout\n"
     ) in r.output
     assert doc.read_text(encoding="utf-8") == NUMBERED
+
+
+# -- show without sections; list with a very long value --------------------------------------
+def test_show_prints_no_empty_sections_header(book: Path, runner: CliRunner) -> None:
+    flat = book / "docs/specs/SPEC-001-flat.md"
+    flat.write_text("# Flat\n\n**ID**: SPEC-001\n**Status**: Draft\n\nJust text.\n")
+    r = runner.invoke(main, ["show", "SPEC-001"])
+    assert r.exit_code == 0, r.output
+    assert "\nFields\n" in r.output and "Sections" not in r.output
+    flat.write_text("# Flat\n\n**ID**: SPEC-001\n**Status**: Draft\n\n## Summary\n\nText.\n")
+    r = runner.invoke(main, ["show", "SPEC-001"])
+    assert "\nSections\n      6  Summary\n" in r.output
+
+
+LONG_STATUS = "Waiting for the legal team to sign off the data processing agreement"
+LONG_TITLE = "Export every shipment event to the customer's data warehouse nightly"
+
+
+@pytest.fixture
+def long_book(book: Path, runner: CliRunner) -> Path:
+    """SPEC-001 (short values), SPEC-002 (a status no config knows, 68 characters, and a
+    long title) and BUG-001."""
+    for kind, title, type_ in [
+        ("spec", "Login", "Feature"),
+        ("spec", LONG_TITLE, "Feature"),
+        ("bug", "Crash", "Defect"),
+    ]:
+        r = runner.invoke(main, ["new", kind, title, "--type", type_, "--author", "al"])
+        assert r.exit_code == 0, r.output
+    (doc,) = book.glob("docs/specs/SPEC-002-*.md")
+    text = doc.read_text(encoding="utf-8")
+    doc.write_text(text.replace("**Status**: Draft", f"**Status**: {LONG_STATUS}"))
+    return book
+
+
+def test_list_piped_and_json_keep_long_values_whole(long_book: Path, runner: CliRunner) -> None:
+    r = runner.invoke(main, ["list"])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines() == [
+        f"BUG-001   {'Open':<{len(LONG_STATUS)}}  Defect   Crash",
+        f"SPEC-001  {'Draft':<{len(LONG_STATUS)}}  Feature  Login",
+        f"SPEC-002  {LONG_STATUS}  Feature  {LONG_TITLE}",
+        "3 documents",
+    ]
+    listed = json.loads(runner.invoke(main, ["list", "--json"]).output)
+    assert (listed[2]["status"], listed[2]["title"]) == (LONG_STATUS, LONG_TITLE)
+
+
+def test_list_on_a_terminal_fits_its_width(long_book: Path) -> None:
+    """Run in a real terminal (a pseudo-terminal) 60 columns wide."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "specbook", "list"],
+            stdin=subprocess.DEVNULL,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "COLUMNS": "60"},
+            check=False,
+        )
+    finally:
+        os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed (Linux)
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert done.returncode == 0, done.stderr
+    lines = b"".join(chunks).decode().replace("\r\n", "\n").splitlines()
+    assert lines == [
+        "BUG-001   Open              Defect   Crash",
+        "SPEC-001  Draft             Feature  Login",
+        "SPEC-002  Waiting for the…  Feature  Export every shipment …",
+        "3 documents",
+    ]
+    assert max(len(line) for line in lines) == 60
+
+
+def test_shorten_counts_terminal_columns() -> None:
+    from specbook.text import cells, shorten
+
+    assert cells("日本語") == 6 and cells("e\u0301") == 1
+    assert shorten("日本語のタイトル", 7) == "日本語…"
+    assert shorten("日本語のタイトル", 8) == "日本語…"  # a wide character does not half fit
+    assert shorten("short", 5) == "short"
+    assert shorten("shorter", 5) == "shor…"

@@ -11,7 +11,7 @@ from specbook.errors import NotFoundError, UsageError
 from specbook.jsonout import tags_of
 from specbook.model import Document
 from specbook.parse import parse
-from specbook.text import norm_key
+from specbook.text import cells, norm_key, shorten
 
 
 def load_for_show(ref: str) -> Document:
@@ -131,18 +131,25 @@ def _names(values: Iterable[str], most: int = 30) -> str:
     return ", ".join(names[:most]) + more
 
 
-def render_list(docs: list[Document]) -> str:
-    """One line per document: ID, status, type, title, path."""
+def render_list(docs: list[Document], width: int | None = None) -> str:
+    """One line per document: ID, status, type, title.
+
+    With ``width`` (a terminal's columns) no line is wider: an ID, status or type
+    longer than a quarter of it (16 columns at least) is cut, and so is the title at the
+    end of the line, each ending in ``…``. Without, every value is whole.
+    """
     if not docs:
         return "no documents\n"
-    rows = [
-        (d.id or "-", d.status_canonical or d.status or "-", d.type or "-", d.title, d.path or "")
-        for d in docs
-    ]
-    w_id = max(len(r[0]) for r in rows)
-    w_st = max(len(r[1]) for r in rows)
-    w_ty = max(len(r[2]) for r in rows)
-    lines = [f"{r[0]:<{w_id}}  {r[1]:<{w_st}}  {r[2]:<{w_ty}}  {r[3]}" for r in rows]
+    rows = [(d.id or "-", d.status_canonical or d.status or "-", d.type or "-") for d in docs]
+    if width is not None:
+        most = max(16, width // 4)
+        rows = [(shorten(a, most), shorten(b, most), shorten(c, most)) for a, b, c in rows]
+    widths = [max(cells(r[i]) for r in rows) for i in range(3)]
+    lines = []
+    for r, d in zip(rows, docs, strict=True):
+        line = "  ".join(v + " " * (w - cells(v)) for v, w in zip(r, widths, strict=True))
+        line += "  " + d.title
+        lines.append(line if width is None else shorten(line, width))
     lines.append(f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
     return "\n".join(lines) + "\n"
 
@@ -160,11 +167,10 @@ def render_text(doc: Document) -> str:
         for f in doc.fields:
             where = f" [{f.section}]" if f.section else ""
             out.append(f"  {f.span.line:>5}  {f.name}: {f.value}   ({f.source}{where})")
-    if doc.sections:
+    outline = [s for s in doc.all_sections() if s.level > 1]
+    if outline:
         out.append("\nSections")
-        for s in doc.all_sections():
-            if s.level == 1:
-                continue
+        for s in outline:
             out.append(f"  {s.heading.line:>5}  {'  ' * (s.level - 2)}{s.title}")
     if doc.requirements:
         out.append("\nRequirements")

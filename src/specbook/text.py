@@ -45,6 +45,31 @@ def heading_key(text: str) -> str:
     return norm_heading(_LEADING_SYMBOLS.sub("", text, count=1))
 
 
+def cells(text: str) -> int:
+    """The terminal columns ``text`` takes: two for a wide (East Asian) character, none
+    for a combining mark, one for any other."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+        for c in text
+    )
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal columns, ending in ``…`` where it was cut."""
+    if cells(text) <= width:
+        return text
+    out, used = [], 0
+    for c in text:
+        n = cells(c)
+        if used + n > width - 1:
+            break
+        out.append(c)
+        used += n
+    return "".join(out) + "…"
+
+
 def slugify(title: str, max_len: int = 60) -> str:
     """A file-name slug: ``User login (v2)!`` -> ``user-login-v2``."""
     slug = _NON_ALNUM.sub("-", fold(title)).strip("-")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -85,6 +87,9 @@ def list_(
     the book maps it), the type and tags case-insensitively. A status or type the
     book's config does not know (and no document states), or a tag no document
     carries, is a usage error naming the ones there are (exit 2).
+
+    On a terminal, lines are cut to its width (a cut value ends in …); piped, or
+    with --json, every value is whole.
     """
     from specbook.book import open_book
     from specbook.jsonout import list_entry
@@ -98,4 +103,6 @@ def list_(
     if as_json:
         emit_json([list_entry(d) for d in docs])
     else:
-        click.echo(render_list(docs), nl=False)
+        # on a terminal, lines fit its width; piped, every value is whole
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        click.echo(render_list(docs, width), nl=False)
