@@ -4,10 +4,14 @@ texts that name only files that exist. Each test runs the real command on a fres
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -83,8 +87,6 @@ ID_COMMANDS = {
 
 def test_every_command_taking_an_id_is_covered() -> None:
     """A command with an ID argument or option (its metavar says ID) is in ID_COMMANDS."""
-    import click
-
     ctx = click.Context(main)
     takes_id = set()
     for name in main.list_commands(ctx):
@@ -421,7 +423,6 @@ def test_list_piped_and_json_keep_long_values_whole(long_book: Path, runner: Cli
 
 def test_list_on_a_terminal_fits_its_width(long_book: Path) -> None:
     """Run in a real terminal (a pseudo-terminal) 60 columns wide."""
-    import os
     import pty
 
     master, slave = pty.openpty()
@@ -465,3 +466,107 @@ def test_shorten_counts_terminal_columns() -> None:
     assert shorten("日本語のタイトル", 8) == "日本語…"  # a wide character does not half fit
     assert shorten("short", 5) == "short"
     assert shorten("shorter", 5) == "shor…"
+
+
+# -- help texts name only files that exist --------------------------------------------------
+# A path in a help text is a file (or folder) of the repository, or one of these.
+CREATED = {  # made in a book by the command that follows (checked below)
+    "specbook.toml": "init",
+    "docs/specs": "init",
+    "docs/decisions": "init",
+    "docs/bugs": "init",
+    "docs/tasks": "init",
+    ".specbook/": "lint",
+    ".specbook/lint-cache.db": "lint",
+    ".specbook/index.db": "index",
+}
+NOT_PATHS = {
+    "FR/NFR": "the two kinds of requirement",
+    "SPEC-007/FR-2": "a requirement tag",
+    "origin/HEAD": "a git ref",
+}
+EXAMPLES = {  # impact's help: a path as a document of the example book lists it
+    "parcel/api/shipments.py": "listed by SPEC-001's Implementation Plan",
+    "parcel/app.py": "listed by SPEC-001's Implementation Plan",
+    "parcel/webhooks/": "the folder of parcel/webhooks/receiver.py (SPEC-002)",
+    "src/parcel/app.py": "a changed path that ends with parcel/app.py",
+}
+_URL = re.compile(r"\S+://\S*")
+_PATH = re.compile(
+    r"(?<![\w/:.-])"
+    r"(\.?[\w*<>-][\w.*<>-]*(?:/[\w.*<>-]*)+"  # with a slash: docs/rules/, a/b.py
+    r"|[\w*<>-][\w.*<>-]*\.(?:md|toml|db|json|ya?ml|py|sql|txt|csv|html|cfg|ini|lock))"
+    r"(?![\w/-])"
+)
+
+
+def _commands(cmd: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    yield path
+    if isinstance(cmd, click.Group):
+        ctx = click.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            sub = cmd.get_command(ctx, name)
+            assert sub is not None
+            yield from _commands(sub, (*path, name))
+
+
+def _command(path: tuple[str, ...]) -> click.Command:
+    cmd: click.Command = main
+    for name in path:
+        assert isinstance(cmd, click.Group)
+        found = cmd.get_command(click.Context(cmd), name)
+        assert found is not None
+        cmd = found
+    return cmd
+
+
+def _paths_in_help(path: tuple[str, ...]) -> set[str]:
+    cmd = _command(path)
+    texts = [cmd.help, cmd.short_help, cmd.epilog, *(getattr(p, "help", None) for p in cmd.params)]
+    return {m for t in texts if t for m in _PATH.findall(_URL.sub(" ", t))}
+
+
+@pytest.mark.parametrize("path", list(_commands(main)), ids=lambda p: " ".join(("specbook", *p)))
+def test_help_names_only_files_that_exist(runner: CliRunner, path: tuple[str, ...]) -> None:
+    from tests.conftest import REPO
+
+    r = runner.invoke(main, [*path, "--help"])
+    assert r.exit_code == 0, r.output
+    missing = sorted(
+        p
+        for p in _paths_in_help(path)
+        if not (REPO / p).exists()
+        and p not in CREATED
+        and p not in NOT_PATHS
+        and p not in EXAMPLES
+        and "*" not in p  # a glob
+        and "<" not in p  # a name made from placeholders: <folder>/<ID>-<slug>.md
+    )
+    assert not missing, f"`{' '.join(('specbook', *path))} --help` names {missing}"
+
+
+def test_help_allow_lists_are_used_and_true(tmp_path: Path, runner: CliRunner) -> None:
+    """Every allow-listed path is named by some help text (no stale entries), the paths
+    said to be created are created by their command, and the examples are in the
+    example book's documents."""
+    from tests.conftest import REPO
+
+    named = set().union(*(_paths_in_help(p) for p in _commands(main)))
+    assert {*CREATED, *NOT_PATHS, *EXAMPLES} <= named
+    root = tmp_path / "b"
+    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        assert runner.invoke(main, ["new", "spec", "X", "--author", "al"]).exit_code == 0
+        for command in sorted(set(CREATED.values()) - {"init"}):
+            assert runner.invoke(main, [command]).exit_code in (0, 1), command
+    finally:
+        os.chdir(old)
+    assert [p for p in CREATED if not (root / p).exists()] == []
+    book_text = "".join(
+        p.read_text(encoding="utf-8") for p in (REPO / "examples/book/docs").rglob("*.md")
+    )
+    for example in EXAMPLES:
+        if example.startswith("parcel/"):
+            assert example in book_text, example

@@ -59,7 +59,8 @@ def show(ref: str, as_json: bool) -> None:
 
     The text view lists fields, the section outline, requirements, checklist
     progress and references with their line numbers; --json prints the whole
-    model (see DESIGN.md for the shape).
+    model: README.md ("JSON shapes") lists its keys, and `specbook schema`
+    describes it in full (its "document").
     """
     from specbook.jsonout import document_json
     from specbook.show import load_for_show, render_text
