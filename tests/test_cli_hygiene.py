@@ -242,6 +242,17 @@ def test_list_status_a_document_states_outside_the_config(
     assert "documents also say: Parked (any case)" in r.output
 
 
+def test_list_error_leaves_out_unfilled_template_prompts(
+    small_book: Path, runner: CliRunner
+) -> None:
+    """The documents made without --type still hold the template's prompt
+    ([Feature|Enhancement|...]); it is no type a document states."""
+    assert "**Type**: [Feature|" in (small_book / "docs/specs/SPEC-001-a.md").read_text()
+    r = runner.invoke(main, ["list", "--type", "bogus"])
+    assert r.exit_code == 2
+    assert "[" not in r.output and "documents also say" not in r.output
+
+
 # -- lint of a path that does not exist ----------------------------------------------------
 @pytest.mark.parametrize(
     "argv",

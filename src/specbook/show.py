@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TypeGuard
 
 from specbook.book import Book, open_book
 from specbook.config import BookConfig, find_config_file, load_config
@@ -11,7 +12,7 @@ from specbook.errors import NotFoundError, UsageError
 from specbook.jsonout import tags_of
 from specbook.model import Document
 from specbook.parse import parse
-from specbook.text import cells, norm_key, shorten
+from specbook.text import cells, is_placeholder, norm_key, shorten
 
 
 def load_for_show(ref: str) -> Document:
@@ -82,11 +83,11 @@ def check_filters(
     if status:
         known = [s for k in kinds for s in k.statuses]
         aliases = [a for k in kinds for a in k.status_aliases]
-        stated = [v for d in in_scope for v in (d.status, d.status_canonical) if v]
+        stated = [v for d in in_scope for v in (d.status, d.status_canonical) if _said(v)]
         _check_value("status", status, scope, "statuses", known, aliases, stated)
     if type_:
         known = [t for k in kinds for t in k.types]
-        stated = [d.type for d in in_scope if d.type]
+        stated = [d.type for d in in_scope if _said(d.type)]
         _check_value("type", type_, scope, "types", known, [], stated)
     if tag:
         tags = sorted((t for d in docs for t in tags_of(d)), key=str.casefold)
@@ -99,6 +100,11 @@ def check_filters(
                     else "no document carries a tag"
                 )
             )
+
+
+def _said(value: str | None) -> TypeGuard[str]:
+    """Whether a document states ``value`` (not empty, not a template's prompt)."""
+    return bool(value) and not is_placeholder(value or "")
 
 
 def _check_value(
