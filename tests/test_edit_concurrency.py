@@ -12,25 +12,30 @@ reviews (inside ``DocumentEdit.write``, holding the book lock) is killed too.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from specbook.book import open_book
+from specbook.book import Book, open_book
 from specbook.cli import main
 from specbook.edit.atomic import replace_if_unchanged
-from specbook.lifecycle import review
+from specbook.errors import SpecbookError
+from specbook.lifecycle import TransitionRefused, lint_gate, review, transition
 from specbook.parse import parse
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "spec-filled.md"
@@ -237,3 +242,194 @@ def test_killed_writers_leave_whole_files(
         f"\nkills: {KILLS} + {KILLS // 5}; versions found {dict(seen)}; reviews recorded before kills "
         f"{reviews}; temp files left behind {len(leftovers)}"
     )
+
+
+# -- gates decided under the lock (issue 17, M1) ------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
+SPEC3 = "docs/specs/SPEC-003-delivery-notifications.md"  # in Review, author Priya Raman
+SPEC4 = "docs/specs/SPEC-004-carrier-auto-detection.md"  # in Draft, no lint errors
+TOKEN = "sbk_test-token-for-the-lock"
+
+
+class LockTurns:
+    """Stands in for ``book_lock`` in :mod:`specbook.lifecycle`: each caller that reaches
+    the lock waits there until the test lets it in, in the order they arrived. Whatever
+    a command read before this point, it read before every other command here wrote."""
+
+    def __init__(self) -> None:
+        from specbook import lifecycle
+
+        self.real = lifecycle.book_lock
+        self.cond = threading.Condition()
+        self.arrived = 0
+        self.admitted = 0
+
+    @contextlib.contextmanager
+    def __call__(self, book: Book) -> Iterator[None]:
+        with self.cond:
+            me = self.arrived
+            self.arrived += 1
+            self.cond.notify_all()
+            assert self.cond.wait_for(lambda: self.admitted > me, timeout=30), "never admitted"
+        with self.real(book):
+            yield
+
+    def wait_arrived(self, n: int) -> None:
+        with self.cond:
+            assert self.cond.wait_for(lambda: self.arrived >= n, timeout=30), "never arrived"
+
+    def admit(self, n: int = 1 << 30) -> None:
+        with self.cond:
+            self.admitted = n
+            self.cond.notify_all()
+
+
+class Outcome:
+    """What one command running in a thread returned or raised."""
+
+    def __init__(self, fn: Callable[[], object]) -> None:
+        self.result: object = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self.thread.start()
+
+    def _run(self, fn: Callable[[], object]) -> None:
+        try:
+            self.result = fn()
+        except BaseException as exc:  # the test looks at it
+            self.error = exc
+
+    def join(self) -> Outcome:
+        self.thread.join(60)
+        assert not self.thread.is_alive()
+        return self
+
+
+def _example(tmp_path: Path) -> Path:
+    root = tmp_path / "book"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".specbook"))
+    return root
+
+
+def _history(root: Path, rel: str) -> list[tuple[str, str]]:
+    doc = parse((root / rel).read_bytes(), rel, None)
+    return [(e.reviewer, e.status) for e in doc.review_history]
+
+
+def _mover(root: Path, how: str) -> Callable[[str, str], object]:
+    """``move(ID, STATUS)`` through one of the lifecycle's entry points; refusals raise."""
+    if how == "library":
+        return lambda ref, status: transition(
+            open_book(root), ref, status, by="Wei Chen", lint_errors=lint_gate(open_book(root))
+        )
+    if how == "cli":
+        # click's own entry (CliRunner swaps sys.stdout for the whole process, so two at
+        # once mix their output); a refusal is the command's exit code, its message on stderr
+        def cli(ref: str, status: str) -> object:
+            try:
+                main.main(["status", ref, status, "--by", "Wei Chen"], standalone_mode=False)
+            except SystemExit as exc:
+                raise TransitionRefused(f"specbook status exited {exc.code}") from exc
+            return None
+
+        return cli
+    if how == "mcp":
+        from specbook.mcp_server import BookTools
+
+        return lambda ref, status: BookTools(open_book(root)).transition(ref, status, "Wei Chen")
+    assert how == "api"
+    from starlette.testclient import TestClient
+
+    from specbook.web.app import create_app
+    from specbook.web.auth import Accounts, hash_token
+
+    app = create_app(open_book(root), Accounts({}, {"Wei Chen": hash_token(TOKEN)}))
+
+    def api(ref: str, status: str) -> object:
+        with TestClient(app) as client:
+            r = client.post(
+                f"/api/documents/{ref}/transitions",
+                json={"status": status},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+        if r.status_code != 200:
+            raise TransitionRefused(r.text)
+        return r.json()
+
+    return api
+
+
+ENTRY_POINTS = ("library", "cli", "mcp", "api")
+
+
+@pytest.mark.parametrize("how", ENTRY_POINTS)
+def test_gate_is_checked_under_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """A request for changes and a move to Approved both read SPEC-003 in Review with one
+    approval; the request for changes writes first (back to Draft). The move must then
+    see Draft and be refused: Draft -> Approved is no move of the workflow."""
+    from specbook import lifecycle
+
+    root = _example(tmp_path)
+    monkeypatch.chdir(root)
+    review(open_book(root), "SPEC-003", "approve", by="Bo Chen")
+    move = _mover(root, how)
+    turns = LockTurns()
+    monkeypatch.setattr(lifecycle, "book_lock", turns)
+
+    changes = Outcome(
+        lambda: review(open_book(root), "SPEC-003", "request-changes", by="Dana Ruiz")
+    )
+    turns.wait_arrived(1)
+    approve = Outcome(lambda: move("SPEC-003", "Approved"))
+    turns.wait_arrived(2)
+    turns.admit(1)
+    assert changes.join().error is None, changes.error
+    turns.admit()
+    approve.join()
+
+    assert _history(root, SPEC3)[-4:] == [
+        ("Priya Raman", "Review"),
+        ("Bo Chen", "Approve"),
+        ("Dana Ruiz", "Changes requested"),
+        ("Dana Ruiz", "Draft"),
+    ]
+    assert isinstance(approve.error, SpecbookError), approve.result
+    if how != "cli":  # (the CLI prints the same message on stderr)
+        assert "Draft -> Approved is not a move" in str(approve.error)
+    assert open_book(root).find("SPEC-003").status_canonical == "Draft"
+
+
+@pytest.mark.parametrize("how", ENTRY_POINTS)
+def test_concurrent_same_transition_writes_one_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """Two `status SPEC-004 Review` read the document in Draft before either writes: the
+    second to get the lock sees Review and is refused; one Review row is written."""
+    from specbook import lifecycle
+
+    root = _example(tmp_path)
+    monkeypatch.chdir(root)
+    move = _mover(root, how)
+    turns = LockTurns()
+    monkeypatch.setattr(lifecycle, "book_lock", turns)
+
+    first = Outcome(lambda: move("SPEC-004", "Review"))
+    turns.wait_arrived(1)
+    second = Outcome(lambda: move("SPEC-004", "Review"))
+    turns.wait_arrived(2)
+    turns.admit(1)
+    assert first.join().error is None, first.error
+    turns.admit()
+    second.join()
+
+    assert [s for _, s in _history(root, SPEC4)] == ["Draft", "Review"]
+    assert isinstance(second.error, SpecbookError), second.result
+    if how != "cli":
+        assert "already Review" in str(second.error)
+    # and one after the other, the same: refused, no row
+    with pytest.raises(SpecbookError, match="already Review"):
+        _mover(root, "library")("SPEC-004", "Review")
+    assert [s for _, s in _history(root, SPEC4)] == ["Draft", "Review"]

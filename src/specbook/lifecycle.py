@@ -22,11 +22,12 @@ from pathlib import Path
 
 from specbook.book import Book
 from specbook.clock import today
+from specbook.config import KindConfig
 from specbook.create import book_lock, git_user_name
 from specbook.edit.atomic import ChangedOnDisk
 from specbook.edit.document import DocumentEdit, EditRefused
 from specbook.errors import SpecbookError, UsageError
-from specbook.model import Document
+from specbook.model import ChecklistItem, Document
 from specbook.text import norm_key
 from specbook.workflow import Workflow, workflow_for
 
@@ -133,7 +134,12 @@ def _sweep_temp_files(path: Path, older_than: float = 600.0) -> None:
 
 def _edit_with_retry(book: Book, doc_path: Path, make: Callable[[DocumentEdit], str]) -> str:
     """Run ``make`` on a fresh edit of the file under the book lock; retry when the
-    file changed on disk (another writer), up to a few times, then report."""
+    file changed on disk (another writer), up to a few times, then report.
+
+    ``make`` decides from ``edit.doc`` alone (the bytes read under the lock): the
+    workflow, the gates and what to write. A decision taken on a copy read before
+    the lock could rest on a state another command has changed meanwhile.
+    """
     rel = book.rel(doc_path)
     for attempt in range(5):
         with book_lock(book):
@@ -151,6 +157,19 @@ def _edit_with_retry(book: Book, doc_path: Path, make: Callable[[DocumentEdit], 
     raise SpecbookError(f"{rel}: changed on disk while being edited, five times; re-run")
 
 
+def _path_of(book: Book, ref: str) -> Path:
+    """The file of document ``ref``. Only the path is taken from this read: what the
+    document says is read again under the lock."""
+    return book.root / (book.find(ref).path or "")
+
+
+def _kind_of(book: Book, doc: Document, ref: str) -> KindConfig:
+    kind = book.config.kinds.get(doc.kind or "")
+    if kind is None:
+        raise UsageError(f"{ref}: its kind is unknown, so it has no workflow")
+    return kind
+
+
 def transition(
     book: Book,
     ref: str,
@@ -163,47 +182,52 @@ def transition(
 ) -> str:
     """Move document ``ref`` to status ``target``: Status, Modified and one Review
     History row change, nothing else. Raises :class:`TransitionRefused` naming every
-    unmet gate, :class:`UsageError` for an unknown status."""
-    doc = book.find(ref)
-    kind = book.config.kinds.get(doc.kind or "")
-    if kind is None:
-        raise UsageError(f"{ref}: its kind is unknown, so it has no workflow")
-    wanted = kind.canonical_status(target)
-    if wanted is None:
-        raise UsageError(
-            f"unknown status {target!r} for {kind.name}; allowed: {', '.join(kind.statuses)}"
-        )
-    wf = workflow_for(kind)
-    current = doc.status_canonical
-    if current == wanted:
-        raise TransitionRefused(f"{doc.id} is already {wanted}")
-    problems = []
-    if wanted not in wf.allowed(current):
-        problems.append(
-            f"{current or 'no status'} -> {wanted} is not a move of the {kind.name} workflow; "
-            f"from {current} it can go to: {', '.join(wf.allowed(current)) or 'nowhere'}"
-        )
-    problems += unmet_gates(
-        doc, wf, wanted, note, lambda: (lint_errors or _no_errors)(doc), kind.approvers
-    )
-    if problems and not force:
-        raise TransitionRefused(
-            f"{doc.id}: cannot move to {wanted}:\n  - " + "\n  - ".join(problems)
-        )
+    unmet gate, :class:`UsageError` for an unknown status.
+
+    The current status and the gates are read under the book lock, from the bytes
+    the edit is made on: two commands racing see each other's result, as if run one
+    after the other (a second identical move finds the document already moved).
+    """
+    path = _path_of(book, ref)
     person = who_is(by, book.root)
     day = (on or today()).isoformat()
-    row_note = (note or "").strip()
-    if problems:
-        passed = ", ".join(re.sub(r"^gate ([\w-]+):.*", r"\1", p, flags=re.S) for p in problems)
-        row_note = f"forced past: {passed}" + (f"; {row_note}" if row_note else "")
 
     def make(edit: DocumentEdit) -> str:
+        doc = edit.doc
+        kind = _kind_of(book, doc, ref)
+        wanted = kind.canonical_status(target)
+        if wanted is None:
+            raise UsageError(
+                f"unknown status {target!r} for {kind.name}; allowed: {', '.join(kind.statuses)}"
+            )
+        wf = workflow_for(kind)
+        current = doc.status_canonical
+        if current == wanted:
+            raise TransitionRefused(f"{doc.id} is already {wanted}")
+        problems = []
+        if wanted not in wf.allowed(current):
+            problems.append(
+                f"{current or 'no status'} -> {wanted} is not a move of the {kind.name} "
+                f"workflow; from {current} it can go to: "
+                f"{', '.join(wf.allowed(current)) or 'nowhere'}"
+            )
+        problems += unmet_gates(
+            doc, wf, wanted, note, lambda: (lint_errors or _no_errors)(doc), kind.approvers
+        )
+        if problems and not force:
+            raise TransitionRefused(
+                f"{doc.id}: cannot move to {wanted}:\n  - " + "\n  - ".join(problems)
+            )
+        row_note = (note or "").strip()
+        if problems:
+            passed = ", ".join(re.sub(r"^gate ([\w-]+):.*", r"\1", p, flags=re.S) for p in problems)
+            row_note = f"forced past: {passed}" + (f"; {row_note}" if row_note else "")
         edit.set_field("status", wanted)
         edit.set_field("modified", day)
         edit.append_review_row(day, person, wanted, row_note)
         return f"{doc.id}: {current} -> {wanted}" + (" (forced)" if problems else "")
 
-    return _edit_with_retry(book, book.root / (doc.path or ""), make)
+    return _edit_with_retry(book, path, make)
 
 
 def _no_errors(doc: Document) -> list[str]:
@@ -241,30 +265,31 @@ def review(
 
     Appends a Review History row; an approval adds the name to Approvers and every
     review to Reviewers; ``request-changes`` on a document in Review moves it back to
-    the first status.
+    the first status (the status read under the book lock, as :func:`transition`).
     """
-    doc = book.find(ref)
-    kind = book.config.kinds.get(doc.kind or "")
-    if kind is None:
-        raise UsageError(f"{ref}: its kind is unknown, so it has no workflow")
-    wf = workflow_for(kind)
+    path = _path_of(book, ref)
     person = who_is(by, book.root)
     day = (on or today()).isoformat()
-    if verdict == "approve" and kind.approvers:
-        allowed = {_person(a) for a in kind.approvers}
-        if _person(person) not in allowed:
-            raise TransitionRefused(
-                f"{person} may not approve {kind.name} documents; the book's approvers are "
-                f"{', '.join(kind.approvers)} ([kinds.{kind.name}] approvers)"
-            )
     labels = {"approve": "Approve", "request-changes": "Changes requested", "comment": "Comment"}
     label = labels[verdict]
-    back = (
-        verdict == "request-changes" and wf.review is not None and doc.status_canonical == wf.review
-    )
-    first = kind.statuses[0]
 
     def make(edit: DocumentEdit) -> str:
+        doc = edit.doc
+        kind = _kind_of(book, doc, ref)
+        wf = workflow_for(kind)
+        if verdict == "approve" and kind.approvers:
+            allowed = {_person(a) for a in kind.approvers}
+            if _person(person) not in allowed:
+                raise TransitionRefused(
+                    f"{person} may not approve {kind.name} documents; the book's approvers are "
+                    f"{', '.join(kind.approvers)} ([kinds.{kind.name}] approvers)"
+                )
+        back = (
+            verdict == "request-changes"
+            and wf.review is not None
+            and doc.status_canonical == wf.review
+        )
+        first = kind.statuses[0]
         edit.append_review_row(day, person, label, (note or "").strip())
         edit.add_name("reviewers", person)
         if verdict == "approve":
@@ -275,7 +300,7 @@ def review(
         edit.set_field("modified", day)
         return f"{doc.id}: {label.lower()} by {person}" + (f"; back to {first}" if back else "")
 
-    return _edit_with_retry(book, book.root / (doc.path or ""), make)
+    return _edit_with_retry(book, path, make)
 
 
 def _checklist_sections(doc: Document) -> list[str]:
@@ -290,14 +315,11 @@ def _checklist_sections(doc: Document) -> list[str]:
     return list(out)
 
 
-def check(book: Book, ref: str, item: str | None = None, section: str | None = None) -> str:
-    """Tick checklist items: one by number (1-based, in document order) or by text
-    (case-insensitive, must match one item), or every item under ``section``."""
-    doc = book.find(ref)
+def _chosen_items(doc: Document, item: str | None, section: str | None) -> list[ChecklistItem]:
+    """The checklist items ``item`` (a number or text) or ``section`` names in ``doc``."""
     items = list(doc.checklists)
     if not items:
         raise UsageError(f"{doc.id}: the document has no checklist items")
-    chosen = []
     if section is not None:
         hits = doc.sections_named(section)
         chosen = [c for c in items if any(s.span.start <= c.span.start < s.span.end for s in hits)]
@@ -309,39 +331,43 @@ def check(book: Book, ref: str, item: str | None = None, section: str | None = N
                 f"{doc.id}: {problem}; the sections with checklist items: "
                 + ", ".join(_checklist_sections(doc))
             )
-    elif item is not None:
-        if item.isdigit():
-            n = int(item)
-            if not 1 <= n <= len(items):
-                raise UsageError(
-                    f"{doc.id}: item {n} does not exist; it has items 1 to {len(items)}"
-                )
-            chosen = [items[n - 1]]
-        else:
-            want = item.casefold()
-            exact = [c for c in items if c.text.casefold() == want]
-            partial = exact or [c for c in items if want in c.text.casefold()]
-            if not partial:
-                raise UsageError(f"{doc.id}: no checklist item matches {item!r}")
-            if len(partial) > 1:
-                listed = "; ".join(f"{items.index(c) + 1}: {c.text}" for c in partial[:8])
-                raise UsageError(
-                    f"{doc.id}: {item!r} matches {len(partial)} items ({listed}); give its number"
-                )
-            chosen = partial
-    else:
+        return chosen
+    if item is None:
         raise UsageError("say which item (a number or its text) or --all SECTION")
-    todo = [c for c in chosen if not c.checked]
-    if not todo:
-        return f"{doc.id}: already checked"
+    if item.isdigit():
+        n = int(item)
+        if not 1 <= n <= len(items):
+            raise UsageError(f"{doc.id}: item {n} does not exist; it has items 1 to {len(items)}")
+        return [items[n - 1]]
+    want = item.casefold()
+    exact = [c for c in items if c.text.casefold() == want]
+    partial = exact or [c for c in items if want in c.text.casefold()]
+    if not partial:
+        raise UsageError(f"{doc.id}: no checklist item matches {item!r}")
+    if len(partial) > 1:
+        listed = "; ".join(f"{items.index(c) + 1}: {c.text}" for c in partial[:8])
+        raise UsageError(
+            f"{doc.id}: {item!r} matches {len(partial)} items ({listed}); give its number"
+        )
+    return partial
+
+
+def check(book: Book, ref: str, item: str | None = None, section: str | None = None) -> str:
+    """Tick checklist items: one by number (1-based, in document order) or by text
+    (case-insensitive, must match one item), or every item under ``section``.
+
+    The items are chosen, and found already checked or not, under the book lock: of
+    two commands ticking the same item, one ticks it and the other finds it checked.
+    """
+    path = _path_of(book, ref)
 
     def make(edit: DocumentEdit) -> str:
-        fresh = {c.marker.start: c for c in edit.doc.checklists}
+        doc = edit.doc
+        todo = [c for c in _chosen_items(doc, item, section) if not c.checked]
+        if not todo:
+            return f"{doc.id}: already checked"  # nothing patched: nothing is written
         for c in todo:
-            now = fresh.get(c.marker.start)
-            if now is None or now.text != c.text:
-                raise EditRefused(f"{doc.id}: the checklist changed since it was read; re-run")
-            edit.tick(now)
+            edit.tick(c)
         return f"{doc.id}: checked {len(todo)} item{'s' * (len(todo) != 1)}"
 
-    return _edit_with_retry(book, book.root / (doc.path or ""), make)
+    return _edit_with_retry(book, path, make)
