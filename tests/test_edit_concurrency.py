@@ -8,6 +8,14 @@ that fails is reported by an exception, never dropped silently.
 SIGKILL at a random moment, 100 times; the file is always one whole version, and the
 temporary files a kill leaves behind break nothing. Every fifth time a process recording
 reviews (inside ``DocumentEdit.write``, holding the book lock) is killed too.
+
+(c) Commands that read a document before another one writes it decide on what is
+there once they hold the book lock: gates, the current status (through the library,
+the CLI, the MCP tools and the portal's API).
+
+(d) Eight processes run 50 mixed `status`/`review`/`check` commands each on one
+document; the final Review History, replayed against the workflow and its gates,
+is one some order of the accepted commands run alone would have written.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -37,6 +46,7 @@ from specbook.edit.atomic import replace_if_unchanged
 from specbook.errors import SpecbookError
 from specbook.lifecycle import TransitionRefused, lint_gate, review, transition
 from specbook.parse import parse
+from specbook.workflow import workflow_for
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "spec-filled.md"
 REL = "docs/specs/SPEC-001-password-reset.md"
@@ -258,9 +268,9 @@ class LockTurns:
     a command read before this point, it read before every other command here wrote."""
 
     def __init__(self) -> None:
-        from specbook import lifecycle
+        from specbook.create import book_lock
 
-        self.real = lifecycle.book_lock
+        self.real = book_lock
         self.cond = threading.Condition()
         self.arrived = 0
         self.admitted = 0
@@ -370,14 +380,12 @@ def test_gate_is_checked_under_the_lock(
     """A request for changes and a move to Approved both read SPEC-003 in Review with one
     approval; the request for changes writes first (back to Draft). The move must then
     see Draft and be refused: Draft -> Approved is no move of the workflow."""
-    from specbook import lifecycle
-
     root = _example(tmp_path)
     monkeypatch.chdir(root)
     review(open_book(root), "SPEC-003", "approve", by="Bo Chen")
     move = _mover(root, how)
     turns = LockTurns()
-    monkeypatch.setattr(lifecycle, "book_lock", turns)
+    monkeypatch.setattr("specbook.lifecycle.book_lock", turns)
 
     changes = Outcome(
         lambda: review(open_book(root), "SPEC-003", "request-changes", by="Dana Ruiz")
@@ -408,13 +416,11 @@ def test_concurrent_same_transition_writes_one_row(
 ) -> None:
     """Two `status SPEC-004 Review` read the document in Draft before either writes: the
     second to get the lock sees Review and is refused; one Review row is written."""
-    from specbook import lifecycle
-
     root = _example(tmp_path)
     monkeypatch.chdir(root)
     move = _mover(root, how)
     turns = LockTurns()
-    monkeypatch.setattr(lifecycle, "book_lock", turns)
+    monkeypatch.setattr("specbook.lifecycle.book_lock", turns)
 
     first = Outcome(lambda: move("SPEC-004", "Review"))
     turns.wait_arrived(1)
@@ -433,3 +439,170 @@ def test_concurrent_same_transition_writes_one_row(
     with pytest.raises(SpecbookError, match="already Review"):
         _mover(root, "library")("SPEC-004", "Review")
     assert [s for _, s in _history(root, SPEC4)] == ["Draft", "Review"]
+
+
+# -- many writers, mixed commands, one document (issue 17, must show 3) ---------------------
+
+WORKERS = 8
+MIXED_ROUNDS = 50
+AUTHOR = "Wei Chen"  # SPEC-004's author: an approval of hers does not count
+PLAN_ITEMS = (1, 2, 3, 4)  # SPEC-004's Implementation Plan items, by number
+# The built-in moves plus Implemented -> Draft, so that a run that reaches Implemented
+# goes on moving instead of refusing every later move.
+MIXED_WORKFLOW = """
+[kinds.SPEC]
+transitions = { Draft = ["Review", "Archived"], Review = ["Approved", "Draft", "Archived"], \
+Approved = ["Implemented", "Draft", "Archived"], Implemented = ["Draft", "Archived"], \
+Archived = [] }
+"""
+
+MIXED = """
+import datetime as dt, json, random, sys, time
+from pathlib import Path
+import specbook.lint.engine, specbook.lint.run  # imported here, not inside the first gate
+from specbook.book import open_book
+from specbook.lifecycle import check, lint_gate, review, transition
+
+root, tag, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+book = open_book(root)
+gate = lint_gate(book)
+rng = random.Random(tag)
+day = dt.date(2026, 11, 20)
+ops = (
+    [("status", "Review")] * 6 + [("status", "Approved")] * 5 + [("status", "Draft")] * 2
+    + [("status", "Implemented")] * 2 + [("approve", None)] * 5
+    + [("request-changes", None)] * 3 + [("comment", None)] * 2 + [("check", None)] * 4
+)
+print("ready", flush=True)
+sys.stdin.readline()  # all begin together, once every process has started
+done = []
+for i in range(rounds):
+    op, arg = rng.choice(ops)
+    note = f"{tag}-{i}"
+    who = rng.choice(["Bo Chen", "Dana Ruiz", "Wei Chen"])
+    if op == "check":
+        arg = str(rng.randint(1, 8))
+    t0 = time.monotonic()
+    try:
+        if op == "status":
+            message = transition(book, "SPEC-004", arg, by=who, note=note, on=day, lint_errors=gate)
+        elif op == "check":
+            message = check(book, "SPEC-004", arg)
+        else:
+            message = review(book, "SPEC-004", op, by=who, note=note, on=day)
+    except Exception as exc:  # reported to the parent, never dropped
+        ok, message = False, f"{type(exc).__name__}: {exc}"
+    else:
+        ok = True
+    t1 = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
+    done.append(dict(tag=note, op=op, arg=arg, by=who, ok=ok, message=message, t0=t0, t1=t1))
+print(json.dumps(done))
+"""
+
+
+def test_mixed_commands_from_eight_processes_replay_as_if_run_alone(tmp_path: Path) -> None:
+    """8 processes x 50 rounds of `status`, `review` and `check` on SPEC-004. Replaying
+    the final Review History against the workflow, every accepted move met its gates
+    given the rows before it; every accepted command wrote its rows once, every refused
+    one none; every item ticked was ticked by exactly one command."""
+    root = _example(tmp_path)
+    with (root / "specbook.toml").open("a", encoding="utf-8") as fh:
+        fh.write(MIXED_WORKFLOW)
+    book = open_book(root)
+    lint_gate(book)(book.find("SPEC-004"))  # the lint cache made once, not by the first move
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIXED, str(root), f"w{n}", str(MIXED_ROUNDS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for n in range(WORKERS)
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline() == b"ready\n", p.stderr
+    began = time.monotonic()
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write(b"go\n")
+        p.stdin.flush()
+    records: list[dict[str, Any]] = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()
+        records += json.loads(out)
+    took = time.monotonic() - began
+    assert len(records) == WORKERS * MIXED_ROUNDS
+
+    # a refusal is a gate or the workflow saying no, never a write that gave up
+    refused = [r for r in records if not r["ok"]]
+    odd = [r["message"] for r in refused if not r["message"].startswith("TransitionRefused")]
+    assert not odd, odd[:3]
+
+    doc = book.find("SPEC-004")
+    assert not doc.problems, doc.problems
+    wf = workflow_for(book.config.kinds["SPEC"])
+    labels = {"approve": "Approve", "request-changes": "Changes requested", "comment": "Comment"}
+    by_tag = {r["tag"]: r for r in records}
+    # the earliest start of the command that ticked each item (one per item, checked below)
+    ticked: dict[int, list[float]] = {}
+    for r in records:
+        if r["op"] == "check" and r["ok"] and "checked 1 item" in r["message"]:
+            ticked.setdefault(int(r["arg"]), []).append(r["t0"])
+
+    rows = doc.review_history
+    assert [(e.reviewer, e.status) for e in rows[:1]] == [("Wei Chen", "Draft")]
+    state = "Draft"
+    approvers: set[str] = set()  # who approved since the last move to Review
+    written: Counter[str] = Counter()
+    i = 1
+    while i < len(rows):
+        e = rows[i]
+        cmd = by_tag.get(e.feedback)
+        assert cmd is not None, f"row {i} ({e.reviewer}, {e.status}, {e.feedback}) is no command's"
+        assert cmd["ok"], f"{e.feedback} was refused ({cmd['message']}) but wrote row {i}"
+        assert e.reviewer == cmd["by"]
+        written[e.feedback] += 1
+        if cmd["op"] == "status":
+            assert e.status == cmd["arg"]
+            assert e.status in wf.allowed(state), f"row {i}: {state} -> {e.status}"
+            if e.status == wf.approved:
+                assert len(approvers - {AUTHOR}) >= wf.approvals, f"row {i}: too few approvals"
+            if e.status == wf.implemented:
+                for n in PLAN_ITEMS:  # the tick began before the move ended, or it was unseen
+                    assert ticked.get(n) and min(ticked[n]) < cmd["t1"], f"row {i}: item {n} open"
+            if e.status == wf.review:
+                approvers = set()
+            state = e.status
+        else:
+            assert e.status == labels[cmd["op"]]
+            if cmd["op"] == "approve":
+                approvers.add(e.reviewer)
+            if cmd["op"] == "request-changes" and state == wf.review:  # back to Draft, one row
+                i += 1
+                back = rows[i] if i < len(rows) else None
+                assert back is not None and (back.reviewer, back.status, back.feedback) == (
+                    e.reviewer,
+                    "Draft",
+                    "changes requested",
+                ), f"row {i}: changes requested in Review without the move back"
+                state = "Draft"
+        i += 1
+    assert doc.status_canonical == state
+
+    # no row lost or doubled: accepted commands against rows written
+    writers = [r for r in records if r["op"] != "check"]
+    for r in writers:
+        assert written[r["tag"]] == (1 if r["ok"] else 0), (r, written[r["tag"]])
+    # every item ticked once, by exactly one command; the others found it checked
+    checked_now = {n for n, c in enumerate(doc.checklists, 1) if c.checked}
+    assert {n: len(t) for n, t in ticked.items()} == {n: 1 for n in checked_now}
+    assert all(n <= 8 for n in checked_now)
+
+    moves = Counter(r["arg"] for r in writers if r["op"] == "status" and r["ok"])
+    print(
+        f"\n{WORKERS} processes x {MIXED_ROUNDS} rounds in {took:.1f} s: "
+        f"{sum(r['ok'] for r in records)} accepted, {len(refused)} refused; "
+        f"{len(rows) - 1} rows; moves {dict(moves)}; items ticked {sorted(checked_now)}"
+    )
+    assert moves[wf.approved or ""] and moves[wf.review or ""]  # the mix did move
