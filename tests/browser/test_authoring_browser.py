@@ -1,6 +1,8 @@
 """Authoring in the portal, in Debian's Chromium: create a spec, see a defect's
 finding appear while typing (no reload), fix it, save, find the file on disk as
-typed; a second session saving over the first gets the conflict and loses nothing."""
+typed; a second session saving over the first gets the conflict and loses nothing;
+a file of mixed line endings saved unchanged, then with one line edited, keeps every
+byte the user did not change."""
 
 from __future__ import annotations
 
@@ -96,3 +98,38 @@ def test_create_type_see_finding_fix_save(
     finally:
         first.close()
         second.close()
+
+
+def test_save_in_the_browser_keeps_mixed_line_endings(
+    browser: Browser, live_portal: LivePortal, screenshots: Path
+) -> None:
+    """A file with LF and CRLF lines, a lone CR, a leading blank line and no final
+    newline: saved unchanged from Chromium's text box, not a byte changes (nothing is
+    written); saved with one line edited, only that line's bytes change."""
+    from tests.test_editor_save import mixed_document
+
+    path = live_portal.root / "docs" / "specs" / "SPEC-004-carrier-auto-detection.md"
+    path.write_bytes(mixed_document(path.read_bytes()))
+    before, stamp = path.read_bytes(), path.stat().st_mtime_ns
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in(page, live_portal)
+        page.goto(f"{live_portal.url}/doc/SPEC-004/edit")
+        assert page.input_value("#source").startswith("\n# Technical Specification")
+        page.click("#save")
+        page.wait_for_url("**/doc/SPEC-004?done=unchanged")
+        assert "nothing was written" in page.inner_text("main")
+        assert path.read_bytes() == before
+        assert path.stat().st_mtime_ns == stamp
+
+        page.goto(f"{live_portal.url}/doc/SPEC-004/edit")
+        text = page.input_value("#source")
+        assert text.count("Detect the carrier") == 1
+        page.fill("#source", text.replace("Detect the carrier", "Guess the carrier"))
+        page.click("#save")
+        page.wait_for_url("**/doc/SPEC-004?done=saved")
+        assert path.read_bytes() == before.replace(b"Detect the carrier", b"Guess the carrier")
+        shoot(page, screenshots, "editor-saved-mixed-endings")
+    finally:
+        context.close()

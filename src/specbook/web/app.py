@@ -57,6 +57,7 @@ DONE = {
     "status": "Status changed.",
     "check": "Item ticked.",
     "saved": "Saved.",
+    "unchanged": "Nothing changed, so nothing was written.",
 }
 
 

@@ -6,6 +6,11 @@ parser, renderer and lint engine as everywhere else, asked for by a debounced
 request). Saving writes atomically under the book lock and only when the file still
 holds what the editor was opened on; otherwise the user's text stays in the editor
 beside a diff of what changed on disk, so nothing typed is ever lost.
+
+A save writes only the lines the user changed (:func:`specbook.edit.textedit.
+apply_text_edit`): every other byte, line endings included, stays as it was, and an
+unchanged save writes nothing. A file the editor cannot show without loss (not
+UTF-8, NUL bytes) opens read-only, saying why.
 """
 
 from __future__ import annotations
@@ -20,29 +25,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from specbook.digest import content_hash
+from specbook.edit.textedit import apply_text_edit, editor_text, normalise, not_editable
 from specbook.errors import SpecbookError
 
 if TYPE_CHECKING:
     from specbook.web.app import Portal
 
 MAX_SOURCE = 2_000_000  # bytes; a spec is a few kilobytes
-
-
-def _newline(data: bytes) -> bytes:
-    """The file's own line ending (browsers send textarea text with CRLF)."""
-    crlf = data.count(b"\r\n")
-    return b"\r\n" if crlf and crlf >= data.count(b"\n") - crlf else b"\n"
-
-
-def as_file_bytes(text: str, like: bytes) -> bytes:
-    """The editor's ``text`` encoded with the line endings and BOM of ``like``."""
-    body = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    nl = _newline(like)
-    if nl != b"\n":
-        body = body.replace(b"\n", nl)
-    if like.startswith(b"\xef\xbb\xbf") and not body.startswith(b"\xef\xbb\xbf"):
-        body = b"\xef\xbb\xbf" + body
-    return body
 
 
 def preview(portal: Portal, path: str, text: str) -> dict[str, Any]:
@@ -118,12 +107,14 @@ def routes(portal: Portal) -> list[Route]:
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         data = (portal.book.root / path).read_bytes()
-        text = data.decode("utf-8", "replace").replace("\r\n", "\n")
         created = request.query_params.get("created")
         message = "Created. Fill in the template and save." if created else None
+        readonly = not_editable(data)
+        if readonly:
+            message = f"Read-only: {readonly}. Edit this file in a text editor."
         return portal.render(
-            request, "edit.html", ref=ref, message=message,
-            **edit_context(path, text, content_hash(data)),
+            request, "edit.html", ref=ref, message=message, readonly=readonly,
+            **edit_context(path, editor_text(data), content_hash(data)),
         )  # fmt: skip
 
     async def edit_post(request: Request) -> Response:
@@ -147,22 +138,33 @@ def routes(portal: Portal) -> list[Route]:
         full = portal.book.root / path
         with book_lock(portal.book):
             current = full.read_bytes()
-            new = as_file_bytes(text, current)
+            # `base` is the hash of the bytes the editor was given: while the file still
+            # holds them, editor_text(current) is the text the editor was given, and the
+            # user's edit is the difference between that and `text`
             if content_hash(current) != base:
                 return conflict(request, ref, path, text, current)
-            if new != current:
-                try:
-                    replace_if_unchanged(full, current, new)
-                except ChangedOnDisk:
-                    return conflict(request, ref, path, text, full.read_bytes())
+            readonly = not_editable(current)
+            if readonly:
+                return portal.render(
+                    request, "edit.html", 409, ref=ref, readonly=readonly,
+                    message=f"Not saved: {readonly}. Edit this file in a text editor.",
+                    message_kind="error", **edit_context(path, text, base),
+                )  # fmt: skip
+            new = apply_text_edit(current, text)
+            if new == current:  # an unchanged save writes nothing
+                return RedirectResponse(portal.links.doc(ref) + "?done=unchanged", status_code=303)
+            try:
+                replace_if_unchanged(full, current, new)
+            except ChangedOnDisk:
+                return conflict(request, ref, path, text, full.read_bytes())
         portal.refresh()
         return RedirectResponse(portal.links.doc(ref) + "?done=saved", status_code=303)
 
     def conflict(request: Request, ref: str, path: str, text: str, current: bytes) -> Response:
-        theirs = current.decode("utf-8", "replace").replace("\r\n", "\n")
+        theirs = editor_text(current)
         diff = "".join(
             difflib.unified_diff(
-                text.replace("\r\n", "\n").splitlines(keepends=True),
+                normalise(text).splitlines(keepends=True),
                 theirs.splitlines(keepends=True),
                 "your text",
                 "the file on disk now",
@@ -175,7 +177,7 @@ def routes(portal: Portal) -> list[Route]:
                 "text is still here; the changes made meanwhile are shown below. Merge "
                 "them into your text and save again."
             ),
-            message_kind="error",
+            message_kind="error", readonly=not_editable(current),
             **edit_context(path, text, content_hash(current)),
         )  # fmt: skip
 
