@@ -36,6 +36,7 @@ def serve(host: str, port: int, watch: bool, db: str | None) -> None:
     SPECBOOK_USERS); `specbook passwd NAME` prints a password hash to put there.
     With no users the portal is read-only. Approve, request changes, comment, move
     and tick go through the same engine and gates as the CLI and edit the files.
+    Markdown nested more than 32 levels deep is shown as plain text.
 
     With --db postgresql://... one server holds every book of a shared index: a
     page of books, search and a document list across them (the book is a facet),
@@ -115,7 +116,8 @@ def build(out: Path) -> None:
     """Write the book as a static site that works from any file server or file://.
 
     The same pages as the portal (without review actions), with client-side search
-    from a prebuilt index. The folder is written afresh each time.
+    from a prebuilt index. Markdown nested more than 32 levels deep is shown as
+    plain text. The folder is written afresh each time.
     """
     from specbook.book import open_book
     from specbook.web.site import build_site

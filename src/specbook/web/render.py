@@ -3,17 +3,28 @@
 pyromark renders; nh3 then removes every script, event handler, style and
 ``javascript:`` URL, so a document can never run code in the portal. Headings get
 ``id`` anchors (for the table of contents) after sanitizing, from escaped slugs.
+
+nh3's time grows with the square of the nesting depth (a 60 KB ``- - - … x`` line
+took 23 s), so Markdown nested deeper than :data:`MAX_NESTING` levels is shown as
+escaped plain text with a notice instead. That is decided by linear scans, of the
+source before pyromark and of pyromark's HTML before nh3 (raw HTML can nest too),
+so nh3 never sees deep input.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
 
 import nh3
 import pyromark
 
 from specbook.text import slugify
+
+# Lists and block quotes nested deeper than this are shown as text (real specs nest a
+# handful of levels).
+MAX_NESTING = 32
 
 _OPTIONS = (
     pyromark.Options.ENABLE_TABLES
@@ -36,6 +47,27 @@ _TAG = re.compile(r"<[^>]+>")
 _FRONT_MATTER = re.compile(
     r"\A(?:\ufeff)?---[ \t]*\r?\n.*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S
 )
+# The container markers a line starts with: block quotes (>) and list items (-, +, *,
+# 1. or 1) followed by a space, a tab or the end of the line), each after any indent.
+_CONTAINERS = re.compile(r"^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t\r]|$)))+", re.M)
+_MARKER = re.compile(r">|[-+*]|\d{1,9}[.)]")
+_THEMATIC_BREAK = re.compile(r"[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*")
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
+# elements that never hold others (no closing tag)
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr"}
+)
+
+Toc = list[tuple[int, str, str]]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A document's HTML and table of contents."""
+
+    html: str
+    toc: Toc = field(default_factory=list)
 
 
 def heading_anchor(title: str, used: dict[str, int]) -> str:
@@ -46,15 +78,75 @@ def heading_anchor(title: str, used: dict[str, int]) -> str:
     return base if n == 0 else f"{base}-{n}"
 
 
-def markdown_html(text: str) -> tuple[str, list[tuple[int, str, str]]]:
-    """``text`` (Markdown) as sanitized HTML with heading anchors, and its table of
-    contents as (level, title, anchor). YAML front matter is left out (the page shows
-    the fields separately)."""
+def source_too_deep(text: str, limit: int = MAX_NESTING) -> bool:
+    """Whether ``text`` may nest lists and block quotes more than ``limit`` deep, by a
+    linear scan of each line's leading markers and indent. It errs on the deep side:
+    every marker is a level, and so are every two columns of indent (a tab is four)."""
+    for m in _CONTAINERS.finditer(text):
+        prefix = m.group()
+        if 2 * len(prefix) <= limit:
+            continue  # too short to hold limit levels, even all tabs
+        markers = _MARKER.findall(prefix)
+        indent = len(prefix.replace("\t", "    ")) - sum(map(len, markers))
+        if len(markers) + max(0, indent - len(markers)) // 2 <= limit:
+            continue
+        end = text.find("\n", m.end())
+        rest = text[m.end() : end if end >= 0 else len(text)]
+        if rest.strip() or not _THEMATIC_BREAK.fullmatch(prefix):
+            return True  # ("- - - -" alone is a horizontal rule, not four lists)
+    return False
+
+
+def html_too_deep(raw: str, limit: int) -> bool:
+    """Whether the elements of ``raw`` (pyromark's HTML, the document's raw HTML
+    included) nest more than ``limit`` deep, by one pass over its tags. A closing tag
+    that does not close the innermost element is ignored, so misnested raw HTML counts
+    deeper, never shallower, than it is."""
+    stack: list[str] = []
+    for m in _HTML_TAG.finditer(raw):
+        closing, name, selfclosing = m.group(1), m.group(2).lower(), m.group(3)
+        if closing:
+            if stack and stack[-1] == name:
+                stack.pop()
+        elif not selfclosing and name not in _VOID:
+            stack.append(name)
+            if len(stack) > limit:
+                return True
+    return False
+
+
+def plain_html(text: str, notice: str) -> str:
+    """``text`` escaped in a ``<pre>``, after a notice saying why it is not rendered."""
+    return (
+        f'<p class="render-notice"><strong>Shown as plain text:</strong> '
+        f"{html.escape(notice)}</p>\n"
+        f'<pre class="render-plain">{html.escape(text)}</pre>\n'
+    )
+
+
+def _too_deep(max_nesting: int) -> str:
+    return (
+        f"lists or block quotes here nest more than {max_nesting} levels deep, which is "
+        "more than specbook renders."
+    )
+
+
+def to_html(text: str, max_nesting: int = MAX_NESTING) -> Rendered:
+    """``text`` (Markdown) as sanitized HTML with heading anchors and its table of
+    contents as (level, title, anchor); YAML front matter is left out (the page shows
+    the fields separately). Nested deeper than ``max_nesting``: the text, escaped,
+    with a notice."""
     body = _FRONT_MATTER.sub("", text, count=1)
+    if source_too_deep(body, max_nesting):
+        return Rendered(plain_html(body, _too_deep(max_nesting)))
     raw = pyromark.html(body, options=_OPTIONS)
+    # A Markdown level is two or three elements (<ul><li><p>); inline markup and raw
+    # HTML add a few more. Anything this deep came from raw HTML.
+    if html_too_deep(raw, 4 * max_nesting):
+        return Rendered(plain_html(body, _too_deep(max_nesting)))
     clean = nh3.clean(raw, **_CLEANER_ARGS)  # type: ignore[arg-type]
     used: dict[str, int] = {}
-    toc: list[tuple[int, str, str]] = []
+    toc: Toc = []
 
     def anchor(m: re.Match[str]) -> str:
         level = int(m.group(1))
@@ -63,4 +155,10 @@ def markdown_html(text: str) -> tuple[str, list[tuple[int, str, str]]]:
         toc.append((level, title, name))
         return f'<h{level} id="{name}">{m.group(2)}</h{level}>'
 
-    return _HEADING.sub(anchor, clean), toc
+    return Rendered(_HEADING.sub(anchor, clean), toc)
+
+
+def markdown_html(text: str) -> tuple[str, Toc]:
+    """:func:`to_html` as (HTML, table of contents)."""
+    out = to_html(text)
+    return out.html, out.toc

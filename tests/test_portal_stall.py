@@ -1,0 +1,155 @@
+"""One document must not stall the portal or the static build (issue 17, M2):
+Markdown nested too deep is shown as text before the sanitizer sees it."""
+
+from __future__ import annotations
+
+import html
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from specbook.book import open_book
+from specbook.web.app import create_app
+from specbook.web.render import (
+    MAX_NESTING,
+    html_too_deep,
+    source_too_deep,
+    to_html,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "book"
+DEEP_ID = "SPEC-091"
+DEEP_PATH = "docs/specs/SPEC-091-deep-lists.md"
+HEADER = """\
+# Technical Specification: Deep lists
+
+**ID**: SPEC-091
+**Date**: 2026-01-05
+**Status**: Draft
+**Type**: Feature
+
+---
+
+## Summary
+
+"""
+NOTICE = "Shown as plain text:"
+
+
+def deep_list(size: int) -> str:
+    """``- - - - … x``: ``size`` bytes of one list nested in the one before."""
+    return "- " * (size // 2) + "x\n"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    dest = tmp_path / "book"
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".specbook"))
+    return dest
+
+
+@contextmanager
+def cpu_seconds() -> Iterator[list[float]]:
+    """The CPU time this process spends in the block (every thread): a bound that a
+    busy machine does not break, as it would a wall-clock one."""
+    spent: list[float] = []
+    t0 = time.process_time()
+    yield spent
+    spent.append(time.process_time() - t0)
+
+
+# -- nesting bound -----------------------------------------------------------------------
+
+
+def test_a_60kb_nested_list_is_plain_text_with_a_notice_at_once() -> None:
+    text = deep_list(60_000)
+    with cpu_seconds() as cpu:
+        out = to_html(text)
+    assert cpu[0] < 0.5
+    assert out.html.startswith('<p class="render-notice">') and NOTICE in out.html
+    assert f"more than {MAX_NESTING} levels" in out.html
+    assert "<ul>" not in out.html and "- - - x" in out.html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> " * 2000 + "quote\n",
+        "1. " * 2000 + "one\n",
+        "".join("  " * i + "- item\n" for i in range(MAX_NESTING + 2)),
+        "> - " * 40 + "mixed\n",
+        "<ul><li>" * 5000 + "raw html\n",  # passes through pyromark as raw HTML
+    ],
+    ids=["blockquotes", "ordered", "indented", "mixed", "raw-html"],
+)
+def test_other_deep_nesting_is_plain_text_too(text: str) -> None:
+    out = to_html(text)
+    assert NOTICE in out.html
+
+
+def test_escaped_text_carries_no_markup() -> None:
+    out = to_html("- " * 100 + '<script>alert("x")</script>\n')
+    assert NOTICE in out.html
+    assert "<script>" not in out.html and html.escape("<script>") in out.html
+
+
+def test_ordinary_nesting_and_rules_still_render() -> None:
+    nested = "".join("  " * i + "- item\n" for i in range(MAX_NESTING))
+    assert not source_too_deep(nested)
+    assert "<ul>" in to_html(nested).html
+    assert NOTICE not in to_html("- " * 40 + "\n\nbelow a long rule\n").html
+    assert not source_too_deep("- " * MAX_NESTING + "x\n")
+    assert source_too_deep("- " * (MAX_NESTING + 1) + "x\n")
+    assert html_too_deep("<b><i></b></i>" * 20, 10)  # misnested: counted deeper, not shallower
+    assert html_too_deep("<div>" * 11, 10) and not html_too_deep("<div></div>" * 100, 10)
+    for doc in (EXAMPLE / "docs").rglob("*.md"):
+        assert NOTICE not in to_html(doc.read_text(encoding="utf-8")).html, doc
+
+
+def test_deep_document_page_renders_in_under_a_second_with_the_notice(root: Path) -> None:
+    (root / DEEP_PATH).write_text(HEADER + deep_list(60_000), encoding="utf-8")
+    with TestClient(create_app(open_book(root))) as c:
+        assert c.app.state.portal.lint_ready.wait(120)  # type: ignore[attr-defined]
+        assert c.get("/doc/SPEC-001").status_code == 200  # the book's coverage, computed once
+        t0 = time.perf_counter()
+        with cpu_seconds() as cpu:
+            r = c.get(f"/doc/{DEEP_ID}")
+        wall = time.perf_counter() - t0
+    assert r.status_code == 200
+    assert NOTICE in r.text and "- - - x" in r.text
+    assert cpu[0] < 1.0, f"the page took {cpu[0]:.2f} s of CPU"
+    assert wall < 10, f"the page took {wall:.2f} s"
+
+
+# -- specbook build ---------------------------------------------------------------------------
+
+
+def test_build_of_a_200kb_nested_list_finishes_within_10_cpu_seconds(
+    root: Path, tmp_path: Path
+) -> None:
+    """Before: nh3 sanitized the nested list for minutes. Bounded by CPU time (the
+    machine may be busy); the wall-clock timeout only stops a hang."""
+    (root / DEEP_PATH).write_text(HEADER + deep_list(200_000), encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        [sys.executable, "-m", "specbook", "build", "--out", str(tmp_path / "site")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "site" / "doc" / f"{DEEP_ID}.html").read_text(encoding="utf-8")
+    assert NOTICE in page
+    assert cpu < 10, f"the build took {cpu:.1f} s of CPU"
