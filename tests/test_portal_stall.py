@@ -1,5 +1,6 @@
 """One document must not stall the portal or the static build (issue 17, M2):
-Markdown nested too deep is shown as text before the sanitizer sees it."""
+Markdown nested too deep is shown as text before the sanitizer sees it, and a slow
+render degrades to text."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,9 +19,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from specbook.book import open_book
+from specbook.config import PortalLimits, load_config
+from specbook.errors import ConfigError
 from specbook.web.app import create_app
 from specbook.web.render import (
     MAX_NESTING,
+    Rendered,
+    RenderLimit,
     html_too_deep,
     source_too_deep,
     to_html,
@@ -153,3 +159,77 @@ def test_build_of_a_200kb_nested_list_finishes_within_10_cpu_seconds(
     page = (tmp_path / "site" / "doc" / f"{DEEP_ID}.html").read_text(encoding="utf-8")
     assert NOTICE in page
     assert cpu < 10, f"the build took {cpu:.1f} s of CPU"
+
+
+# -- render time limit -----------------------------------------------------------------------
+
+
+class SlowRender:
+    """A renderer that takes as long as the test wants (until ``release``)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.calls = 0
+
+    def __call__(self, text: str) -> Rendered:
+        self.calls += 1
+        self.release.wait(30)
+        return to_html(text)
+
+
+def test_render_time_limit_degrades_to_escaped_text() -> None:
+    slow = SlowRender()
+    limited = RenderLimit(0.2, render=slow)
+    try:
+        t0 = time.perf_counter()
+        out = limited("# Title\n\n<script>alert(1)</script> & more\n")
+        assert time.perf_counter() - t0 < 2
+    finally:
+        slow.release.set()
+    assert out.timed_out and out.toc == []
+    assert NOTICE in out.html and "took longer than 0.2 seconds" in out.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in out.html
+    assert "<script>" not in out.html and "<h1" not in out.html
+
+
+def test_render_time_limit_returns_a_fast_render_and_its_errors() -> None:
+    limited = RenderLimit(5)
+    assert "<h1" in limited("# Title\n").html and not limited("# Title\n").timed_out
+
+    def broken(text: str) -> Rendered:
+        raise ValueError("broken renderer")
+
+    with pytest.raises(ValueError, match="broken renderer"):
+        RenderLimit(5, render=broken)("x")
+
+
+def test_slow_document_page_shows_text_and_is_rendered_again_later(root: Path) -> None:
+    slow = SlowRender()
+    with TestClient(create_app(open_book(root))) as c:
+        portal = c.app.state.portal  # type: ignore[attr-defined]
+        portal.docs.render = RenderLimit(0.2, render=slow)
+        try:
+            r = c.get("/doc/SPEC-001")
+        finally:
+            slow.release.set()
+        assert r.status_code == 200 and "took longer than 0.2 seconds" in r.text
+        portal.docs.render = to_html  # the timed-out page was not cached
+        r = c.get("/doc/SPEC-001")
+        assert NOTICE not in r.text and '<h2 id="summary">' in r.text
+
+
+# -- [portal] limits -----------------------------------------------------------------------
+
+
+def test_portal_limits_come_from_the_portal_table(root: Path) -> None:
+    config = root / "specbook.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "\n[portal]\nrender_seconds = 7\n",
+        encoding="utf-8",
+    )
+    assert load_config(config).portal_limits == PortalLimits(render_seconds=7)
+    assert create_app(open_book(root)).state.portal.markdown.seconds == 7
+    config.write_text('[portal]\nrender_seconds = "soon"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(config)
+    assert err.value.key == "portal.render_seconds"

@@ -195,6 +195,14 @@ def _default_kinds() -> dict[str, KindConfig]:
 
 
 @dataclass(frozen=True)
+class PortalLimits:
+    """``[portal]`` bounds that keep one visitor from stalling the portal: the seconds
+    one document may take to render."""
+
+    render_seconds: int = 3
+
+
+@dataclass(frozen=True)
 class BookConfig:
     """A book's settings. ``root`` is ``None`` for a file read outside any book."""
 
@@ -216,6 +224,7 @@ class BookConfig:
     # [portal]: who may write through the web portal (password and token hashes)
     portal_users: Mapping[str, str] = field(default_factory=dict)
     portal_tokens: Mapping[str, str] = field(default_factory=dict)
+    portal_limits: PortalLimits = field(default_factory=PortalLimits)
     # [index] db: the shared PostgreSQL database the book's index lives in (None: SQLite)
     index_db: str | None = None
 
@@ -407,7 +416,7 @@ def config_from_mapping(
     reqs = top.sub("requirements", {"functional", "non_functional"})
     lint = top.sub("lint", {"select", "ignore", "rules"})
     trace = top.sub("trace", {"code", "exclude"})
-    portal = top.sub("portal", {"users", "tokens"})
+    portal = top.sub("portal", {"users", "tokens", *PORTAL_LIMITS})
     index = top.sub("index", {"db"})
     lint_rules_t = lint.table.get("rules", {})
     if not isinstance(lint_rules_t, dict) or not all(
@@ -494,6 +503,7 @@ def config_from_mapping(
         trace_exclude=_globs(trace, "exclude", ()),
         portal_users=_hashes(portal, "users", "pbkdf2_sha256$", "specbook passwd NAME"),
         portal_tokens=_hashes(portal, "tokens", "sha256$", "specbook passwd --token NAME"),
+        portal_limits=_portal_limits(portal),
         index_db=_index_db(index),
     )
 
@@ -519,6 +529,19 @@ def _index_db(r: _Reader) -> str | None:
             "set PGPASSWORD or a ~/.pgpass entry instead",
         )
     return url
+
+
+# [portal] limit -> (lowest, highest) value accepted
+PORTAL_LIMITS = {
+    "render_seconds": (1, 600),
+}
+
+
+def _portal_limits(r: _Reader) -> PortalLimits:
+    base = PortalLimits()
+    return PortalLimits(
+        **{k: r.number(k, getattr(base, k), lo, hi) for k, (lo, hi) in PORTAL_LIMITS.items()}
+    )
 
 
 def _hashes(r: _Reader, key: str, scheme: str, how: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -36,6 +37,7 @@ from specbook.store.sqlite import SQLiteStore
 from specbook.web import pages
 from specbook.web.auth import Accounts, Session, SessionSigner, portal_secret
 from specbook.web.links import ServerLinks
+from specbook.web.render import RenderLimit
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "specbook_session"
@@ -106,7 +108,10 @@ class Portal:
         self.store: Store = self._open_store()
         sync(self.store, book)
         self.linter = Linter(book.config)
-        self.docs = pages.DocumentPages(book, self.linter)
+        limits = book.config.portal_limits
+        # every document the portal shows or previews renders in a worker with a time limit
+        self.markdown = RenderLimit(limits.render_seconds)
+        self.docs = pages.DocumentPages(book, self.linter, render=self.markdown)
         self.lint_ready = threading.Event()
         self.watch = watch
         self._stop = threading.Event()
@@ -286,8 +291,8 @@ def create_app(
                 stale_cache[key] = None
         return stale_cache[key]
 
-    def doc_context(path: str) -> dict[str, Any]:
-        page = portal.docs.get(portal.store, path)
+    def doc_context(path: str, built: pages.Built | None = None) -> dict[str, Any]:
+        page = portal.docs.get(portal.store, path, built)
         return {
             "stale": stale_banner(page.doc),
             "doc": page.doc,
@@ -308,7 +313,8 @@ def create_app(
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         try:
-            context = doc_context(path)
+            # reading, parsing, rendering and linting the file: not on the event loop
+            context = doc_context(path, await run_in_threadpool(portal.docs.built, path))
         except OSError:
             portal.refresh()
             return portal.error(request, 404, "No such document", f"{ref} is no longer on disk.")
@@ -341,9 +347,10 @@ def create_app(
             done = perform(portal, path, what, form, session.user, note)
         except SpecbookError as exc:
             portal.refresh()
+            built = await run_in_threadpool(portal.docs.built, path)
             return portal.render(
                 request, "doc.html", 409, actions=True, message=str(exc), message_kind="error",
-                **doc_context(path),
+                **doc_context(path, built),
             )  # fmt: skip
         portal.refresh()
         target = pages.document_path(portal.store, ref) and ref
@@ -359,9 +366,9 @@ def create_app(
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         if not re.fullmatch(r"[0-9a-f]{7,40}", base):
             return portal.error(request, 400, "Which version?", "base must be a commit hash.")
-        doc = portal.docs.get(portal.store, path).doc
+        doc = (await run_in_threadpool(portal.docs.built, path))[0]
         try:
-            html = pages.diff_since(book, doc.id or ref, base)
+            html = await run_in_threadpool(pages.diff_since, book, doc.id or ref, base)
         except SpecbookError as exc:
             return portal.error(request, 400, "No diff", str(exc))
         return portal.render(request, "diff.html", ref=ref, base=base, html=html, doc=doc)

@@ -20,6 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -35,13 +36,13 @@ MAX_SOURCE = 2_000_000  # bytes; a spec is a few kilobytes
 
 
 def preview(portal: Portal, path: str, text: str) -> dict[str, Any]:
-    """The rendered HTML and the document-rule findings of ``text`` as ``path``."""
+    """The rendered HTML and the document-rule findings of ``text`` as ``path``
+    (slow for a big text: call it from a worker thread)."""
     from specbook.parse import parse
-    from specbook.web.render import markdown_html
 
     data = text.replace("\r\n", "\n").encode("utf-8")
     doc = parse(data, path, portal.book.config)
-    html, _toc = markdown_html(data.decode("utf-8"))
+    html = portal.markdown(data.decode("utf-8")).html
     findings = portal.linter.lint_document(doc)
     return {
         "html": html,
@@ -106,16 +107,16 @@ def routes(portal: Portal) -> list[Route]:
         path = pages.document_path(portal.store, ref)
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
-        data = (portal.book.root / path).read_bytes()
+        data = await run_in_threadpool((portal.book.root / path).read_bytes)
         created = request.query_params.get("created")
         message = "Created. Fill in the template and save." if created else None
         readonly = not_editable(data)
         if readonly:
             message = f"Read-only: {readonly}. Edit this file in a text editor."
+        shown = await run_in_threadpool(edit_context, path, editor_text(data), content_hash(data))
         return portal.render(
-            request, "edit.html", ref=ref, message=message, readonly=readonly,
-            **edit_context(path, editor_text(data), content_hash(data)),
-        )  # fmt: skip
+            request, "edit.html", ref=ref, message=message, readonly=readonly, **shown
+        )
 
     async def edit_post(request: Request) -> Response:
         from specbook.create import book_lock
@@ -196,7 +197,7 @@ def routes(portal: Portal) -> list[Route]:
         path = str(body.get("path") or "preview.md")
         if len(body["text"]) > MAX_SOURCE:
             return JSONResponse({"error": "at most 2 MB"}, status_code=413)
-        return JSONResponse(preview(portal, path, body["text"]))
+        return JSONResponse(await run_in_threadpool(preview, portal, path, body["text"]))
 
     return [
         Route("/new", new_page, methods=["GET"]),

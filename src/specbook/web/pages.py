@@ -4,7 +4,9 @@ portal and the static site, so both show the same thing."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +18,7 @@ from specbook.lint.engine import Linter
 from specbook.model import Document
 from specbook.parse import parse
 from specbook.store import Store
-from specbook.web.render import markdown_html
+from specbook.web.render import Rendered, to_html
 
 PAGE_SIZE = 100
 LIST_FACETS = ("kind", "status", "type", "tag", "author")
@@ -213,31 +215,52 @@ class DocumentPage:
     unchecked: list[tuple[int, str]] = field(default_factory=list)
 
 
-_Built = tuple[Document, str, list[tuple[int, str, str]], list[Any]]
+Built = tuple[Document, str, list[tuple[int, str, str]], list[Any]]
 
 
 class DocumentPages:
-    """Document pages, cached per file content: a page is built once per version."""
+    """Document pages, cached per file content: a page is built once per version.
 
-    def __init__(self, book: Book, linter: Linter, size: int = 256) -> None:
+    ``render`` turns the Markdown into HTML (the portal passes one with a time limit);
+    a page whose render ran out of time is not cached, so a later view tries again.
+    :meth:`built` may run in worker threads."""
+
+    def __init__(
+        self,
+        book: Book,
+        linter: Linter,
+        size: int = 256,
+        render: Callable[[str], Rendered] = to_html,
+    ) -> None:
         self.book = book
         self.linter = linter
         self.size = size
-        self._cache: dict[tuple[str, str], _Built] = {}
+        self.render = render
+        self._cache: dict[tuple[str, str], Built] = {}
+        self._lock = threading.Lock()
 
-    def get(self, store: Store, path: str) -> DocumentPage:
-        full = self.book.root / path
-        data = full.read_bytes()
+    def built(self, path: str) -> Built:
+        """The parsed, rendered and linted document at ``path`` (the slow part of a
+        page: no index needed)."""
+        data = (self.book.root / path).read_bytes()
         key = (path, content_hash(data))
-        hit = self._cache.get(key)
-        if hit is None:
-            doc = parse(data, path, self.book.config)
-            html_text, toc = markdown_html(data.decode("utf-8", "replace"))
-            hit = (doc, html_text, toc, self.linter.lint_document(doc))
-            if len(self._cache) >= self.size:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = hit
-        doc, html_text, toc, findings = hit
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        doc = parse(data, path, self.book.config)
+        shown = self.render(data.decode("utf-8", "replace"))
+        hit = (doc, shown.html, shown.toc, self.linter.lint_document(doc))
+        if not shown.timed_out:
+            with self._lock:
+                if len(self._cache) >= self.size:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[key] = hit
+        return hit
+
+    def get(self, store: Store, path: str, built: Built | None = None) -> DocumentPage:
+        """The page of ``path``; ``built`` is :meth:`built` of it, when the caller has it."""
+        doc, html_text, toc, findings = built or self.built(path)
         targets = {r.target for r in doc.references}
         missing = {t for t in targets if store.document(t) is None}
         dangling = [r for r in doc.references if r.target in missing]

@@ -8,13 +8,17 @@ nh3's time grows with the square of the nesting depth (a 60 KB ``- - - … x`` l
 took 23 s), so Markdown nested deeper than :data:`MAX_NESTING` levels is shown as
 escaped plain text with a notice instead. That is decided by linear scans, of the
 source before pyromark and of pyromark's HTML before nh3 (raw HTML can nest too),
-so nh3 never sees deep input.
+so nh3 never sees deep input. The portal also renders in worker threads with a time
+limit (:class:`RenderLimit`), and shows plain text when that is exceeded.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import nh3
@@ -25,6 +29,8 @@ from specbook.text import slugify
 # Lists and block quotes nested deeper than this are shown as text (real specs nest a
 # handful of levels).
 MAX_NESTING = 32
+# The portal's default time limit for rendering one document.
+RENDER_SECONDS = 3
 
 _OPTIONS = (
     pyromark.Options.ENABLE_TABLES
@@ -64,10 +70,12 @@ Toc = list[tuple[int, str, str]]
 
 @dataclass(frozen=True)
 class Rendered:
-    """A document's HTML and table of contents."""
+    """A document's HTML and table of contents; ``timed_out`` when it is the plain
+    text shown because rendering took too long (worth trying again later)."""
 
     html: str
     toc: Toc = field(default_factory=list)
+    timed_out: bool = False
 
 
 def heading_anchor(title: str, used: dict[str, int]) -> str:
@@ -162,3 +170,53 @@ def markdown_html(text: str) -> tuple[str, Toc]:
     """:func:`to_html` as (HTML, table of contents)."""
     out = to_html(text)
     return out.html, out.toc
+
+
+class RenderLimit:
+    """:func:`to_html` with a time limit, for the portal: each render runs in
+    a worker thread (at most ``workers`` at once), and a caller that waited
+    ``seconds`` (for a free worker and the render) gets the escaped text with a notice.
+
+    Python cannot stop a thread, so a render past its limit runs on to its end in the
+    background; the bound on workers keeps such renders from piling up. The nesting
+    bound makes a slow render rare; this is the guard for the rest."""
+
+    def __init__(
+        self,
+        seconds: float = RENDER_SECONDS,
+        workers: int = 2,
+        render: Callable[[str], Rendered] = to_html,
+    ) -> None:
+        self.seconds = seconds
+        self._render = render
+        self._workers = threading.BoundedSemaphore(workers)
+
+    def __call__(self, text: str) -> Rendered:
+        deadline = time.monotonic() + self.seconds
+        if not self._workers.acquire(timeout=self.seconds):
+            return self._late(text)
+        result: list[Rendered] = []
+        failure: list[BaseException] = []
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                result.append(self._render(text))
+            except BaseException as exc:  # handed to the caller, if it still waits
+                failure.append(exc)
+            finally:
+                self._workers.release()
+                done.set()
+
+        # a daemon thread: a render still running does not hold up the server's exit
+        threading.Thread(target=work, name="specbook-render", daemon=True).start()
+        if not done.wait(max(0.0, deadline - time.monotonic())):
+            return self._late(text)
+        if failure:
+            raise failure[0]
+        return result[0]
+
+    def _late(self, text: str) -> Rendered:
+        body = _FRONT_MATTER.sub("", text, count=1)
+        notice = f"rendering it took longer than {self.seconds:g} seconds."
+        return Rendered(plain_html(body, notice), timed_out=True)
