@@ -1,10 +1,11 @@
-"""One document must not stall the portal or the static build (issue 17, M2):
-Markdown nested too deep is shown as text before the sanitizer sees it, and a slow
-render degrades to text."""
+"""One request must not stall the portal or the static build (issue 17, M2):
+Markdown nested too deep is shown as text before the sanitizer sees it, a slow render
+degrades to text, and /preview is bounded."""
 
 from __future__ import annotations
 
 import html
+import re
 import resource
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ from specbook.book import open_book
 from specbook.config import PortalLimits, load_config
 from specbook.errors import ConfigError
 from specbook.web.app import create_app
+from specbook.web.auth import Accounts, hash_password
 from specbook.web.render import (
     MAX_NESTING,
     Rendered,
@@ -33,6 +35,8 @@ from specbook.web.render import (
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"
+USER = "Mateo García"
+PASSWORD = "correct horse battery"
 DEEP_ID = "SPEC-091"
 DEEP_PATH = "docs/specs/SPEC-091-deep-lists.md"
 HEADER = """\
@@ -61,6 +65,17 @@ def root(tmp_path: Path) -> Path:
     dest = tmp_path / "book"
     shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".specbook"))
     return dest
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def sign_in_form(client: TestClient, name: str, password: str) -> dict[str, str]:
+    token = csrf_of(client.get("/login").text)
+    return {"csrf": token, "name": name, "password": password, "next": "/"}
 
 
 @contextmanager
@@ -224,12 +239,51 @@ def test_slow_document_page_shows_text_and_is_rendered_again_later(root: Path) -
 def test_portal_limits_come_from_the_portal_table(root: Path) -> None:
     config = root / "specbook.toml"
     config.write_text(
-        config.read_text(encoding="utf-8") + "\n[portal]\nrender_seconds = 7\n",
+        config.read_text(encoding="utf-8")
+        + "\n[portal]\npreview_bytes = 2048\nrender_seconds = 7\n",
         encoding="utf-8",
     )
-    assert load_config(config).portal_limits == PortalLimits(render_seconds=7)
+    limits = load_config(config).portal_limits
+    assert limits == PortalLimits(preview_bytes=2048, render_seconds=7)
     assert create_app(open_book(root)).state.portal.markdown.seconds == 7
     config.write_text('[portal]\nrender_seconds = "soon"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_config(config)
     assert err.value.key == "portal.render_seconds"
+
+
+# -- /preview ------------------------------------------------------------------------------
+
+
+def signed_in(root: Path) -> tuple[TestClient, str]:
+    c = TestClient(
+        create_app(open_book(root), Accounts(users={USER: hash_password(PASSWORD, 1000)}))
+    )
+    r = c.post("/login", data=sign_in_form(c, USER, PASSWORD), follow_redirects=False)
+    assert r.status_code == 303
+    return c, csrf_of(c.get("/doc/SPEC-003").text)
+
+
+def test_preview_over_the_limit_is_413(root: Path) -> None:
+    c, csrf = signed_in(root)
+    with c:
+        headers = {"X-CSRF-Token": csrf}
+        limit = PortalLimits().preview_bytes
+        assert limit == 512 * 1024
+        r = c.post("/preview", json={"text": "a" * (limit + 1)}, headers=headers)
+        assert r.status_code == 413
+        assert r.json()["error"] == "the text is too large to preview (at most 512 KB)"
+        r = c.post("/preview", content=b'{"text": "' + b"a" * (3 * limit) + b'"}', headers=headers)
+        assert r.status_code == 413  # refused by its size, before it is parsed
+        r = c.post("/preview", json={"text": "# Title\n\nbody\n"}, headers=headers)
+        assert r.status_code == 200 and "<h1" in r.json()["html"]
+
+
+def test_preview_of_a_deep_list_is_quick_plain_text(root: Path) -> None:
+    c, csrf = signed_in(root)
+    with c:
+        text = deep_list(60_000)
+        with cpu_seconds() as cpu:
+            r = c.post("/preview", json={"text": text}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and NOTICE in r.json()["html"]
+    assert cpu[0] < 1.0, f"the preview took {cpu[0]:.2f} s of CPU"

@@ -196,9 +196,10 @@ def _default_kinds() -> dict[str, KindConfig]:
 
 @dataclass(frozen=True)
 class PortalLimits:
-    """``[portal]`` bounds that keep one visitor from stalling the portal: the seconds
-    one document may take to render."""
+    """``[portal]`` bounds that keep one visitor from stalling the portal: the text
+    ``/preview`` renders, and the seconds one document may take to render."""
 
+    preview_bytes: int = 512 * 1024
     render_seconds: int = 3
 
 
@@ -533,6 +534,7 @@ def _index_db(r: _Reader) -> str | None:
 
 # [portal] limit -> (lowest, highest) value accepted
 PORTAL_LIMITS = {
+    "preview_bytes": (1024, 2_000_000),
     "render_seconds": (1, 600),
 }
 

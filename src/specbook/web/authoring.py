@@ -188,15 +188,24 @@ def routes(portal: Portal) -> list[Route]:
             return JSONResponse({"error": "sign in first"}, status_code=401)
         if not portal.signer.csrf_ok(session, request.headers.get("x-csrf-token")):
             return JSONResponse({"error": "missing or wrong X-CSRF-Token header"}, status_code=403)
+        limit = portal.book.config.portal_limits.preview_bytes
+        too_large = JSONResponse(
+            {"error": f"the text is too large to preview (at most {limit // 1024} KB)"},
+            status_code=413,
+        )
+        # JSON may escape the text to about twice its size; read no more than that
+        raw = await _read_body(request, 2 * limit + 4096)
+        if raw is None:
+            return too_large
         try:
-            body = json.loads(await request.body() or b"{}")
+            body = json.loads(raw or b"{}")
         except ValueError:
             return JSONResponse({"error": "the body must be JSON"}, status_code=400)
         if not isinstance(body, dict) or not isinstance(body.get("text"), str):
             return JSONResponse({"error": "text (a string) is required"}, status_code=400)
         path = str(body.get("path") or "preview.md")
-        if len(body["text"]) > MAX_SOURCE:
-            return JSONResponse({"error": "at most 2 MB"}, status_code=413)
+        if len(body["text"].encode("utf-8", "replace")) > limit:
+            return too_large
         return JSONResponse(await run_in_threadpool(preview, portal, path, body["text"]))
 
     return [
@@ -206,6 +215,22 @@ def routes(portal: Portal) -> list[Route]:
         Route("/doc/{ref:path}/edit", edit_page, methods=["GET"]),
         Route("/doc/{ref:path}/edit", edit_post, methods=["POST"]),
     ]
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or ``None`` once it is longer than ``limit`` bytes (declared
+    or sent: the rest is not read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _kinds(portal: Portal) -> list[dict[str, Any]]:

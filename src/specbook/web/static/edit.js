@@ -11,6 +11,10 @@
   var timer = null, seq = 0;
   function show(data, mine) {
     if (mine !== seq) return;  // a newer request is on its way
+    if (data.error) {  // too large to preview (413): say so, keep the findings
+      preview.textContent = data.error;
+      return;
+    }
     preview.innerHTML = data.html;  // sanitized by the server (nh3)
     list.textContent = "";
     data.findings.forEach(function (f) {
@@ -34,7 +38,7 @@
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": form.dataset.csrf },
         body: JSON.stringify({ path: form.dataset.path, text: source.value })
-      }).then(function (r) { return r.ok ? r.json() : null; })
+      }).then(function (r) { return r.ok || r.status === 413 ? r.json() : null; })
         .then(function (data) { if (data) show(data, mine); })
         .catch(function () { /* offline: saving still works */ });
     }, 300);
