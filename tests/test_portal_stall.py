@@ -1,6 +1,7 @@
-"""One request must not stall the portal or the static build (issue 17, M2):
-Markdown nested too deep is shown as text before the sanitizer sees it, a slow render
-degrades to text, and /preview is bounded."""
+"""One request must not stall the portal (issue 17, M2): failed sign-ins neither sleep
+on the event loop nor go unthrottled, deeply nested Markdown is shown as text before
+the sanitizer sees it, /preview is bounded, a slow render degrades to text, and
+``specbook build`` of a deeply nested list finishes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import html
 import re
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -16,13 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx2
 import pytest
+import uvicorn
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from specbook.book import open_book
 from specbook.config import PortalLimits, load_config
 from specbook.errors import ConfigError
-from specbook.web.app import create_app
+from specbook.web.app import COOKIE, create_app
 from specbook.web.auth import Accounts, hash_password
 from specbook.web.render import (
     MAX_NESTING,
@@ -32,6 +37,7 @@ from specbook.web.render import (
     source_too_deep,
     to_html,
 )
+from specbook.web.throttle import SignInThrottle
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"
@@ -73,7 +79,7 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
-def sign_in_form(client: TestClient, name: str, password: str) -> dict[str, str]:
+def sign_in_form(client: TestClient | httpx2.Client, name: str, password: str) -> dict[str, str]:
     token = csrf_of(client.get("/login").text)
     return {"csrf": token, "name": name, "password": password, "next": "/"}
 
@@ -240,16 +246,25 @@ def test_portal_limits_come_from_the_portal_table(root: Path) -> None:
     config = root / "specbook.toml"
     config.write_text(
         config.read_text(encoding="utf-8")
-        + "\n[portal]\npreview_bytes = 2048\nrender_seconds = 7\n",
+        + "\n[portal]\nsignin_user_failures = 3\nsignin_ip_failures = 9\n"
+        "signin_window = 120\npreview_bytes = 2048\nrender_seconds = 7\n",
         encoding="utf-8",
     )
     limits = load_config(config).portal_limits
-    assert limits == PortalLimits(preview_bytes=2048, render_seconds=7)
-    assert create_app(open_book(root)).state.portal.markdown.seconds == 7
-    config.write_text('[portal]\nrender_seconds = "soon"\n', encoding="utf-8")
+    assert limits == PortalLimits(
+        signin_user_failures=3,
+        signin_ip_failures=9,
+        signin_window=120,
+        preview_bytes=2048,
+        render_seconds=7,
+    )
+    portal = create_app(open_book(root)).state.portal
+    assert (portal.throttle.user_limit, portal.throttle.ip_limit) == (3, 9)
+    assert (portal.throttle.window, portal.markdown.seconds) == (120, 7)
+    config.write_text('[portal]\nsignin_window = "soon"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_config(config)
-    assert err.value.key == "portal.render_seconds"
+    assert err.value.key == "portal.signin_window"
 
 
 # -- /preview ------------------------------------------------------------------------------
@@ -287,3 +302,143 @@ def test_preview_of_a_deep_list_is_quick_plain_text(root: Path) -> None:
             r = c.post("/preview", json={"text": text}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and NOTICE in r.json()["html"]
     assert cpu[0] < 1.0, f"the preview took {cpu[0]:.2f} s of CPU"
+
+
+# -- failed sign-ins do not hold the event loop ----------------------------------------
+
+
+@contextmanager
+def served(app: Starlette) -> Iterator[str]:
+    """``app`` served by a real uvicorn server in a thread; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def test_failed_sign_ins_in_flight_do_not_delay_a_static_get(root: Path) -> None:
+    """30 wrong passwords at once: static GETs made meanwhile stay fast. Before: each
+    failure slept 0.2 s on the event loop (and the hashes could take every worker
+    thread), so a GET waited seconds."""
+    stored = hash_password(PASSWORD, 30_000)  # a quarter of the real cost: a shorter test
+    app = create_app(open_book(root), Accounts(users={USER: stored}))
+    app.state.portal.throttle = SignInThrottle(user_limit=1000, ip_limit=1000)  # every one hashes
+    burst = 30
+    with served(app) as url:
+        with httpx2.Client(base_url=url, timeout=60) as probe:
+            assert probe.get("/static/style.css").status_code == 200
+            forms = [sign_in_form(probe, USER, f"wrong {i}") for i in range(burst)]
+        start = threading.Barrier(burst + 1)
+        codes: list[int] = []
+
+        def guess(form: dict[str, str]) -> None:
+            with httpx2.Client(base_url=url, timeout=60) as c:
+                start.wait()
+                codes.append(c.post("/login", data=form).status_code)
+
+        threads = [threading.Thread(target=guess, args=(f,)) for f in forms]
+        for t in threads:
+            t.start()
+        start.wait()
+        latencies = []
+        with httpx2.Client(base_url=url, timeout=60) as probe:
+            while any(t.is_alive() for t in threads):
+                t0 = time.perf_counter()
+                assert probe.get("/static/style.css").status_code == 200
+                latencies.append(time.perf_counter() - t0)
+                time.sleep(0.02)
+        for t in threads:
+            t.join()
+    assert max(latencies) < 1.0, f"static GETs took up to {max(latencies):.2f} s"
+    assert len(latencies) >= 3  # made while the sign-ins were in flight
+    assert codes == [401] * burst
+
+
+# -- throttle and lockout ---------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def client_with(root: Path, throttle: SignInThrottle) -> TestClient:
+    app = create_app(open_book(root), Accounts(users={USER: hash_password(PASSWORD, 1000)}))
+    app.state.portal.throttle = throttle
+    return TestClient(app)
+
+
+def test_sign_in_locks_out_a_user_after_n_failures_then_lets_in_after_the_window(
+    root: Path, clock: Clock
+) -> None:
+    throttle = SignInThrottle(user_limit=3, ip_limit=100, window=600, clock=clock)
+    with client_with(root, throttle) as c:
+        for i in range(3):
+            clock.now += 10
+            r = c.post("/login", data=sign_in_form(c, USER, f"wrong {i}"))
+            assert r.status_code == 401
+        # the right password too is refused while locked, without checking it
+        r = c.post("/login", data=sign_in_form(c, "mateo garcía", PASSWORD), follow_redirects=False)
+        assert r.status_code == 429
+        assert r.headers["retry-after"] == "580"  # the first failure leaves the window then
+        assert "Too many failed sign-ins" in r.text and "10 minutes" in r.text
+        assert COOKIE not in r.cookies
+        # another name from the same address is not locked
+        r = c.post("/login", data=sign_in_form(c, "someone else", "guess"))
+        assert r.status_code == 401
+        clock.now += 580
+        r = c.post("/login", data=sign_in_form(c, USER, PASSWORD), follow_redirects=False)
+        assert r.status_code == 303
+        assert COOKIE in r.cookies
+
+
+def test_sign_in_locks_out_an_address_after_n_failures_across_names(
+    root: Path, clock: Clock
+) -> None:
+    throttle = SignInThrottle(user_limit=100, ip_limit=4, window=60, clock=clock)
+    with client_with(root, throttle) as c:
+        for name in ("ana", "bo", "cy", "di"):
+            assert c.post("/login", data=sign_in_form(c, name, "guess")).status_code == 401
+        r = c.post("/login", data=sign_in_form(c, USER, PASSWORD), follow_redirects=False)
+        assert r.status_code == 429
+        assert r.headers["retry-after"] == "60"
+        clock.now += 61
+        r = c.post("/login", data=sign_in_form(c, USER, PASSWORD), follow_redirects=False)
+        assert r.status_code == 303
+
+
+def test_a_success_clears_the_users_failures(clock: Clock) -> None:
+    throttle = SignInThrottle(user_limit=2, ip_limit=3, window=60, clock=clock)
+    assert throttle.attempt("Ana", "10.0.0.1") is None  # failed
+    assert throttle.attempt("ana ", "10.0.0.1") is None
+    throttle.succeeded("ana ", "10.0.0.1")
+    assert throttle.attempt("ANA", "10.0.0.1") is None  # the name starts afresh
+    assert throttle.attempt("Ana", "10.0.0.1") is None
+    assert throttle.attempt("Ana", "10.0.0.1") == 60  # two failures since
+    assert throttle.attempt("Bo", "10.0.0.2") is None  # other address, other name
+
+
+def test_concurrent_attempts_count_before_they_are_judged(clock: Clock) -> None:
+    """A burst in flight at once cannot get more than the limit through."""
+    throttle = SignInThrottle(user_limit=5, ip_limit=1000, window=60, clock=clock)
+    started = [throttle.attempt("ana", f"10.0.0.{i}") for i in range(50)]
+    assert started.count(None) == 5

@@ -196,9 +196,14 @@ def _default_kinds() -> dict[str, KindConfig]:
 
 @dataclass(frozen=True)
 class PortalLimits:
-    """``[portal]`` bounds that keep one visitor from stalling the portal: the text
-    ``/preview`` renders, and the seconds one document may take to render."""
+    """``[portal]`` bounds that keep one visitor from stalling the portal: failed
+    sign-ins allowed per user name and per client address within ``signin_window``
+    seconds (then 429 until the oldest leaves the window), the text ``/preview``
+    renders, and the seconds one document may take to render."""
 
+    signin_user_failures: int = 5
+    signin_ip_failures: int = 20
+    signin_window: int = 900
     preview_bytes: int = 512 * 1024
     render_seconds: int = 3
 
@@ -534,6 +539,9 @@ def _index_db(r: _Reader) -> str | None:
 
 # [portal] limit -> (lowest, highest) value accepted
 PORTAL_LIMITS = {
+    "signin_user_failures": (1, 1000),
+    "signin_ip_failures": (1, 100_000),
+    "signin_window": (1, 86_400),
     "preview_bytes": (1024, 2_000_000),
     "render_seconds": (1, 600),
 }

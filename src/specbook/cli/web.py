@@ -36,8 +36,9 @@ def serve(host: str, port: int, watch: bool, db: str | None) -> None:
     SPECBOOK_USERS); `specbook passwd NAME` prints a password hash to put there.
     With no users the portal is read-only. Approve, request changes, comment, move
     and tick go through the same engine and gates as the CLI and edit the files.
-    Markdown nested more than 32 levels deep, or slower to render than [portal]
-    render_seconds, is shown as plain text.
+    Failed sign-ins are limited per user name and per address (then 429; the
+    [portal] signin_* settings), and Markdown nested more than 32 levels deep, or
+    slower to render than [portal] render_seconds, is shown as plain text.
 
     With --db postgresql://... one server holds every book of a shared index: a
     page of books, search and a document list across them (the book is a facet),

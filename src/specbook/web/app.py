@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 import jinja2
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
@@ -38,6 +38,7 @@ from specbook.web import pages
 from specbook.web.auth import Accounts, Session, SessionSigner, portal_secret
 from specbook.web.links import ServerLinks
 from specbook.web.render import RenderLimit
+from specbook.web.throttle import SignInThrottle
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "specbook_session"
@@ -52,6 +53,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 ACTIONS = ("review", "status", "check")
+PASSWORD_WORKERS = 2
 DONE = {
     "approve": "Approval recorded.",
     "request-changes": "Change request recorded.",
@@ -112,6 +114,12 @@ class Portal:
         # every document the portal shows or previews renders in a worker with a time limit
         self.markdown = RenderLimit(limits.render_seconds)
         self.docs = pages.DocumentPages(book, self.linter, render=self.markdown)
+        self.throttle = SignInThrottle(
+            limits.signin_user_failures, limits.signin_ip_failures, limits.signin_window
+        )
+        # password checks get a few threads of their own: a burst of sign-ins must not
+        # take every worker thread (static files and pages need them too)
+        self.password_workers = anyio.CapacityLimiter(PASSWORD_WORKERS)
         self.lint_ready = threading.Event()
         self.watch = watch
         self._stop = threading.Event()
@@ -383,8 +391,6 @@ def create_app(
         )
 
     async def login(request: Request) -> Response:
-        from starlette.concurrency import run_in_threadpool
-
         form = await request.form()
         nxt = _safe_next(str(form.get("next") or portal.links.home()))
         if not portal.signer.csrf_ok(None, str(form.get("csrf") or "")):
@@ -393,12 +399,23 @@ def create_app(
             )
         name = str(form.get("name") or "")
         password = str(form.get("password") or "")
-        user = await run_in_threadpool(portal.accounts.check_password, name, password)
+        address = request.client.host if request.client else ""
+        wait = portal.throttle.attempt(name, address)
+        if wait is not None:  # refused at once: no password check, no sleep
+            refused = portal.render(
+                request, "login.html", 429, next=nxt,
+                error=f"Too many failed sign-ins. Try again in {_duration(wait)}.",
+            )  # fmt: skip
+            refused.headers["Retry-After"] = str(wait)
+            return refused
+        user = await anyio.to_thread.run_sync(
+            portal.accounts.check_password, name, password, limiter=portal.password_workers
+        )
         if user is None:
-            time.sleep(0.2)  # slow down guessing a little
             return portal.render(
                 request, "login.html", 401, next=nxt, error="Wrong name or password."
             )
+        portal.throttle.succeeded(name, address)
         resp = RedirectResponse(nxt, status_code=303)
         resp.set_cookie(
             COOKIE, portal.signer.issue(user), httponly=True, samesite="lax",
@@ -520,6 +537,14 @@ def perform(portal: Portal, path: str, what: str, form: Any, user: str, note: st
         raise UsageError("choose an item to tick")
     lifecycle.check(portal.book, full, item)
     return "check"
+
+
+def _duration(seconds: int) -> str:
+    """``seconds`` in words, rounded up to whole minutes past the first minute."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _safe_next(value: str | None) -> str:
