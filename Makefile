@@ -84,6 +84,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lint_cost.py
 	$(BIN)/python bench/index_bench.py
 	$(BIN)/python bench/portal_bench.py
+	$(BIN)/python bench/signin_bench.py
 	$(BIN)/python bench/pg_bench.py
 
 clean:
