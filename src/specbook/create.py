@@ -22,7 +22,7 @@ from specbook.gitrun import GitFailed, git
 from specbook.parse import parse
 from specbook.state import make_state_dir
 from specbook.templates import template_bytes
-from specbook.text import slugify
+from specbook.text import name_problem, slugify
 
 
 def git_user_name(cwd: Path) -> str | None:
@@ -121,6 +121,9 @@ def new_document(
         values["type"] = canonical
     author = author or git_user_name(book.root)
     if author:
+        problem = name_problem(author)
+        if problem:  # a newline would write a Metadata line of the caller's choosing
+            raise UsageError(f"the author {author!r} {problem}")
         values["author"] = author
     template = template_bytes(book.config, kind)
     folder = book.root / kind.folder

@@ -28,7 +28,7 @@ from specbook.edit.atomic import ChangedOnDisk
 from specbook.edit.document import DocumentEdit, EditRefused
 from specbook.errors import SpecbookError, UsageError
 from specbook.model import ChecklistItem, Document
-from specbook.text import norm_key
+from specbook.text import name_problem, norm_key
 from specbook.workflow import Workflow, workflow_for
 
 
@@ -111,10 +111,13 @@ def _in_section(doc: Document, offset: int, name: str) -> bool:
 
 
 def who_is(by: str | None, root: Path) -> str:
-    """The person acting: ``--by``, else git user.name, else the login name."""
-    if by and by.strip():
-        return by.strip()
-    return git_user_name(root) or getpass.getuser()
+    """The person acting: ``--by``, else git user.name, else the login name.
+    Raises :class:`UsageError` for a name that is not one line of text."""
+    person = by.strip() if by and by.strip() else git_user_name(root) or getpass.getuser()
+    problem = name_problem(person)
+    if problem:
+        raise UsageError(f"the name {person!r} {problem}")
+    return person
 
 
 def _sweep_temp_files(path: Path, older_than: float = 600.0) -> None:

@@ -92,3 +92,18 @@ def is_placeholder(value: str) -> bool:
     if first == "{":
         return v.startswith("{{") and v.endswith("}}")
     return "-XX" in v and _XXX_ID.fullmatch(v) is not None
+
+
+# Characters a person's name may not hold: controls (newlines, tabs, ESC, NUL), lone
+# surrogates, line/paragraph separators, and the bidi overrides that make text read
+# other than it is stored.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be written into a document as a person's name (a newline
+    would start a new Metadata line of the writer's choosing), or ``None``."""
+    for ch in name:
+        if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
+            return f"holds the control character U+{ord(ch):04X}; give a name on one line"
+    return None
