@@ -8,7 +8,6 @@ or 409; the same engine and gates as the CLI decide every write.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -17,6 +16,7 @@ from starlette.routing import Route
 
 from specbook import __version__
 from specbook.errors import NotFoundError, SpecbookError, UsageError
+from specbook.web.security import json_object
 
 if TYPE_CHECKING:
     from specbook.web.app import Portal
@@ -114,13 +114,7 @@ def routes(portal: Portal) -> list[Route]:
         )  # fmt: skip
 
     async def body_of(request: Request) -> dict[str, Any]:
-        try:
-            data = json.loads(await request.body() or b"{}")
-        except ValueError:
-            raise UsageError("the request body must be a JSON object") from None
-        if not isinstance(data, dict):
-            raise UsageError("the request body must be a JSON object")
-        return data
+        return json_object(await request.body())
 
     def writer(request: Request) -> str | Response:
         auth = request.headers.get("authorization", "")

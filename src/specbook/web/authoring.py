@@ -16,7 +16,6 @@ UTF-8, NUL bytes) opens read-only, saying why.
 from __future__ import annotations
 
 import difflib
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -28,6 +27,7 @@ from starlette.routing import Route
 from specbook.digest import content_hash
 from specbook.edit.textedit import apply_text_edit, editor_text, normalise, not_editable
 from specbook.errors import SpecbookError
+from specbook.web.security import json_object
 
 if TYPE_CHECKING:
     from specbook.web.app import Portal
@@ -198,10 +198,10 @@ def routes(portal: Portal) -> list[Route]:
         if raw is None:
             return too_large
         try:
-            body = json.loads(raw or b"{}")
-        except ValueError:
-            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
-        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            body = json_object(raw or b"{}")
+        except SpecbookError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        if not isinstance(body.get("text"), str):
             return JSONResponse({"error": "text (a string) is required"}, status_code=400)
         path = str(body.get("path") or "preview.md")
         if len(body["text"].encode("utf-8", "replace")) > limit:

@@ -1,0 +1,132 @@
+"""The portal's sessions and inputs under attack (issue 17): a cookie outlives neither
+its user, nor its password, nor its sign-out; the sign-in form cannot be submitted from
+another site; bad text in a JSON body is a 400; every response carries the security
+headers; remote images are links; caches are bounded."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from specbook.book import open_book
+from specbook.web.app import COOKIE, create_app
+from specbook.web.auth import Accounts, hash_password, hash_token
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
+USER = "Mateo García"
+PASSWORD = "correct horse battery"
+OTHER = "Priya Raman"
+TOKEN = "sbk_security-test-token"
+SPEC3 = "docs/specs/SPEC-003-delivery-notifications.md"
+SPEC4 = "docs/specs/SPEC-004-carrier-auto-detection.md"
+
+
+def accounts(password: str = PASSWORD, *, with_user: bool = True) -> Accounts:
+    users = {OTHER: hash_password("another password", 1000)}
+    if with_user:
+        users[USER] = hash_password(password, 1000)
+    return Accounts(users=users, tokens={"ci": hash_token(TOKEN)})
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    dest = tmp_path / "book"
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".specbook"))
+    return dest
+
+
+@pytest.fixture
+def client(root: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(open_book(root), accounts())) as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, name: str = USER, password: str = PASSWORD) -> str:
+    """Sign in through the form; returns the session's CSRF token."""
+    token = csrf_of(client.get("/login").text)
+    r = client.post(
+        "/login",
+        data={"csrf": token, "name": name, "password": password, "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return csrf_of(client.get("/doc/SPEC-003").text)
+
+
+def replay(app: object, cookie: str) -> TestClient:
+    """A client of ``app`` holding nothing but the session cookie ``cookie``."""
+    other = TestClient(app)  # type: ignore[arg-type]
+    other.cookies.set(COOKIE, cookie)
+    return other
+
+
+def refused_everywhere(c: TestClient, csrf: str, root: Path) -> None:
+    """The session is not good: no review by form or API is recorded, pages show a
+    signed-out visitor."""
+    before = (root / SPEC3).read_bytes()
+    r = c.post("/doc/SPEC-003/review", data={"csrf": csrf, "verdict": "comment", "note": "x"})
+    assert r.status_code == 403
+    r = c.post(
+        "/api/documents/SPEC-003/reviews",
+        json={"verdict": "comment"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 401
+    assert "Sign in</a>" in c.get("/").text
+    assert (root / SPEC3).read_bytes() == before
+
+
+# -- L4: text that is not Unicode is a 400 -----------------------------------------------
+
+
+BAD_BODIES = [
+    b'{"verdict": "comment", "note": "\\ud800"}',
+    b'{"verdict": "comment", "note": "ok \\udfff then"}',
+    b'{"verdict": "comment", "\\ud83d": "a lone high surrogate as a key"}',
+    b'{"verdict": "comment", "extra": [{"deep": "\\udc00"}]}',
+    b'{"status": "Review", "verdict": "comment", "note": "\\ud800", "text": "\\ud800"}',
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES)
+@pytest.mark.parametrize("endpoint", ["reviews", "transitions"])
+def test_lone_surrogate_is_400(root: Path, endpoint: str, body: bytes) -> None:
+    before = (root / SPEC3).read_bytes()
+    with TestClient(create_app(open_book(root), accounts()), raise_server_exceptions=False) as c:
+        r = c.post(
+            f"/api/documents/SPEC-003/{endpoint}",
+            content=body,
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        )
+        assert r.status_code == 400, r.text
+        assert "not valid Unicode" in r.json()["error"]
+    assert (root / SPEC3).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"text": "# Title \\ud800"}',
+        b'{"text": "# Title", "path": "\\udfff.md"}',
+    ],
+)
+def test_lone_surrogate_in_the_preview_is_400(client: TestClient, body: bytes) -> None:
+    csrf = sign_in(client)
+    r = client.post(
+        "/preview",
+        content=body,
+        headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400, r.text
+    assert "not valid Unicode" in r.json()["error"]
