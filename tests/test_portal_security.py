@@ -130,3 +130,71 @@ def test_lone_surrogate_in_the_preview_is_400(client: TestClient, body: bytes) -
     )
     assert r.status_code == 400, r.text
     assert "not valid Unicode" in r.json()["error"]
+
+
+# -- also: headers on every response, images, HSTS -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/api/documents",
+        "/api/openapi.json",
+        "/api/documents/SPEC-999",
+        "/api/nowhere",
+        "/static/app.js",
+        "/static/style.css",
+        "/no/such/page",
+    ],
+)
+def test_every_response_has_csp_and_nosniff(client: TestClient, url: str) -> None:
+    # The first file response imports an anyio module, which pytest compiles; CPython
+    # 3.11 cannot compile while the background lint parses code in another thread.
+    assert client.app.state.portal.lint_ready.wait(60)  # type: ignore[attr-defined]
+    r = client.get(url)
+    assert r.headers["x-content-type-options"] == "nosniff"
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert re.search(r"img-src 'self' data:;", csp), csp
+
+
+def test_remote_images_are_links(root: Path) -> None:
+    path = root / SPEC4
+    path.write_text(
+        path.read_text().replace(
+            "## Summary\n",
+            "## Summary\n\n![tracker](https://evil.example/pixel.png) and "
+            '<img src="//evil.example/p2.png" alt="second"> and ![local](diagram.png)\n',
+            1,
+        )
+    )
+    with TestClient(create_app(open_book(root), accounts())) as c:
+        html = c.get("/doc/SPEC-004").text
+    assert "<img" not in html.replace('<img src="diagram.png"', "")
+    assert (
+        '<a href="https://evil.example/pixel.png" rel="noopener noreferrer nofollow">tracker'
+        in html
+    )
+    assert '<a href="//evil.example/p2.png" rel="noopener noreferrer nofollow">second' in html
+    assert '<img src="diagram.png" alt="local">' in html
+
+    # a book may opt in: then the images are shown and the policy allows them
+    cfg = root / "specbook.toml"
+    cfg.write_text(cfg.read_text() + "\n[portal]\nremote_images = true\n")
+    with TestClient(create_app(open_book(root), accounts())) as c:
+        r = c.get("/doc/SPEC-004")
+    assert '<img src="https://evil.example/pixel.png" alt="tracker">' in r.text
+    assert "img-src 'self' data: https:;" in r.headers["content-security-policy"]
+
+
+def test_hsts_only_over_https(root: Path) -> None:
+    app = create_app(open_book(root), accounts())
+    with TestClient(app, base_url="https://portal.example") as c:
+        for url in ("/", "/api/documents", "/static/app.js"):
+            assert c.get(url).headers["strict-transport-security"].startswith("max-age=")
+    with TestClient(app) as c:
+        # a forwarded-proto header counts only where uvicorn trusts the proxy (it then
+        # sets the scheme); a client cannot ask for it on plain http
+        r = c.get("/", headers={"X-Forwarded-Proto": "https"})
+        assert "strict-transport-security" not in r.headers

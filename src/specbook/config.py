@@ -231,6 +231,8 @@ class BookConfig:
     portal_users: Mapping[str, str] = field(default_factory=dict)
     portal_tokens: Mapping[str, str] = field(default_factory=dict)
     portal_limits: PortalLimits = field(default_factory=PortalLimits)
+    # [portal] remote_images: show images from other sites (else they are links)
+    portal_remote_images: bool = False
     # [index] db: the shared PostgreSQL database the book's index lives in (None: SQLite)
     index_db: str | None = None
 
@@ -422,7 +424,7 @@ def config_from_mapping(
     reqs = top.sub("requirements", {"functional", "non_functional"})
     lint = top.sub("lint", {"select", "ignore", "rules"})
     trace = top.sub("trace", {"code", "exclude"})
-    portal = top.sub("portal", {"users", "tokens", *PORTAL_LIMITS})
+    portal = top.sub("portal", {"users", "tokens", "remote_images", *PORTAL_LIMITS})
     index = top.sub("index", {"db"})
     lint_rules_t = lint.table.get("rules", {})
     if not isinstance(lint_rules_t, dict) or not all(
@@ -510,6 +512,7 @@ def config_from_mapping(
         portal_users=_hashes(portal, "users", "pbkdf2_sha256$", "specbook passwd NAME"),
         portal_tokens=_hashes(portal, "tokens", "sha256$", "specbook passwd --token NAME"),
         portal_limits=_portal_limits(portal),
+        portal_remote_images=_flag(portal, "remote_images"),
         index_db=_index_db(index),
     )
 
@@ -565,6 +568,13 @@ def _hashes(r: _Reader, key: str, scheme: str, how: str) -> dict[str, str]:
                 "plain passwords and tokens are never accepted",
             )
     return out
+
+
+def _flag(r: _Reader, key: str) -> bool:
+    value = r.table.get(key, False)
+    if not isinstance(value, bool):
+        raise r._err(key, f"expected true or false, got {value!r}")
+    return value
 
 
 def _globs(r: _Reader, key: str, default: tuple[str, ...]) -> tuple[str, ...]:

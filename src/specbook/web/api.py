@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from specbook import __version__
 from specbook.errors import NotFoundError, SpecbookError, UsageError
-from specbook.web.security import json_object
+from specbook.web.security import json_object, security_headers
 
 if TYPE_CHECKING:
     from specbook.web.app import Portal
@@ -25,7 +25,8 @@ MAX_LIMIT = 200
 
 
 def json_error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    # the headers here too: a 500 is sent from outside the middleware that adds them
+    return JSONResponse({"error": message}, status_code=status, headers=security_headers())
 
 
 def _limit(request: Request, default: int = 20) -> int:

@@ -12,6 +12,7 @@ import contextlib
 import re
 import threading
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,7 @@ import jinja2
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -37,21 +39,13 @@ from specbook.store.sqlite import SQLiteStore
 from specbook.web import pages
 from specbook.web.auth import Accounts, Session, SessionSigner, portal_secret
 from specbook.web.links import ServerLinks
-from specbook.web.render import RenderLimit
+from specbook.web.render import RenderLimit, to_html
+from specbook.web.security import SecureHeaders, security_headers
 from specbook.web.throttle import SignInThrottle
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "specbook_session"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: https:; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
+SECURITY_HEADERS = security_headers()
 ACTIONS = ("review", "status", "check")
 PASSWORD_WORKERS = 2
 DONE = {
@@ -101,6 +95,8 @@ class Portal:
         self.book = book
         self.accounts = accounts or Accounts()
         self.signer = signer or SessionSigner(portal_secret(book.root))
+        self.remote_images = book.config.portal_remote_images
+        self.headers = security_headers(self.remote_images)
         self.env = template_env()
         self.links = ServerLinks(prefix)
         self.db_path = book.root / ".specbook" / "index.db"
@@ -112,7 +108,10 @@ class Portal:
         self.linter = Linter(book.config)
         limits = book.config.portal_limits
         # every document the portal shows or previews renders in a worker with a time limit
-        self.markdown = RenderLimit(limits.render_seconds)
+        self.markdown = RenderLimit(
+            limits.render_seconds,
+            render=partial(to_html, remote_images=book.config.portal_remote_images),
+        )
         self.docs = pages.DocumentPages(book, self.linter, render=self.markdown)
         self.throttle = SignInThrottle(
             limits.signin_user_failures, limits.signin_ip_failures, limits.signin_window
@@ -219,9 +218,10 @@ class Portal:
             "csrf": self.signer.csrf(session),
             "writable": self.accounts.writable,
             "request_path": request.url.path,
+            "remote_images": self.remote_images,
         }
         html = self.env.get_template(template).render(**base, **context)
-        return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+        return HTMLResponse(html, status_code=status_code, headers=self.headers)
 
     def error(self, request: Request, status: int, heading: str, detail: str) -> HTMLResponse:
         return self.render(
@@ -283,7 +283,7 @@ def create_app(
         }
         if request.query_params.get("partial"):
             html = portal.env.get_template("_results.html").render(links=portal.links, **context)
-            return HTMLResponse(html, headers=SECURITY_HEADERS)
+            return HTMLResponse(html, headers=portal.headers)
         return portal.render(request, "search.html", **context)
 
     stale_cache: dict[tuple[str, str, str | None], pages.StaleApproval | None] = {}
@@ -503,6 +503,7 @@ def create_app(
 
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(SecureHeaders, headers=portal.headers)],
         exception_handlers={404: not_found, 500: server_error},
         lifespan=lifespan,
     )

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
@@ -30,6 +31,7 @@ from specbook.errors import SpecbookError
 from specbook.web import pages
 from specbook.web.app import HERE, SECURITY_HEADERS, create_app, template_env
 from specbook.web.auth import Accounts, SessionSigner
+from specbook.web.security import SecureHeaders
 
 CATALOG_SECONDS = 10.0
 
@@ -196,6 +198,7 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
             *mounts,
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
+        middleware=[Middleware(SecureHeaders, headers=SECURITY_HEADERS)],
         lifespan=lifespan,
     )
     app.state.portals = portals

@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from specbook.book import Book
@@ -230,12 +231,13 @@ class DocumentPages:
         book: Book,
         linter: Linter,
         size: int = 256,
-        render: Callable[[str], Rendered] = to_html,
+        render: Callable[[str], Rendered] | None = None,
     ) -> None:
         self.book = book
         self.linter = linter
         self.size = size
-        self.render = render
+        # (to_html with the book's image setting, unless the portal gives its own)
+        self.render = render or partial(to_html, remote_images=book.config.portal_remote_images)
         self._cache: dict[tuple[str, str], Built] = {}
         self._lock = threading.Lock()
 
@@ -447,5 +449,6 @@ def diff_since(book: Book, doc_id: str, base: str) -> str:
     from specbook.diff import diff_book, render_markdown
     from specbook.web.render import markdown_html
 
-    html, _toc = markdown_html(render_markdown(diff_book(book, base=base, ids=[doc_id])))
+    text = render_markdown(diff_book(book, base=base, ids=[doc_id]))
+    html, _toc = markdown_html(text, book.config.portal_remote_images)
     return html

@@ -10,6 +10,9 @@ escaped plain text with a notice instead. That is decided by linear scans, of th
 source before pyromark and of pyromark's HTML before nh3 (raw HTML can nest too),
 so nh3 never sees deep input. The portal also renders in worker threads with a time
 limit (:class:`RenderLimit`), and shows plain text when that is exceeded.
+
+Images from other sites become links to them unless the book opts in
+(``[portal] remote_images``): loading one would tell that site who reads what.
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ _CLEANER_ARGS = {
 }
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
+# (nh3's output: every attribute double-quoted and escaped, so these can read it)
+_IMG = re.compile(r"<img\b[^>]*>")
+_ATTR = re.compile(r'\s([a-z-]+)="([^"]*)"')
+# an absolute URL (any scheme) or one a browser reads as another host's: //, /\, \\
+_REMOTE = re.compile(r"^\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:|[/\\][/\\])")
 _FRONT_MATTER = re.compile(
     r"\A(?:\ufeff)?---[ \t]*\r?\n.*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S
 )
@@ -84,6 +92,15 @@ def heading_anchor(title: str, used: dict[str, int]) -> str:
     n = used.get(base, 0)
     used[base] = n + 1
     return base if n == 0 else f"{base}-{n}"
+
+
+def _image_as_link(m: re.Match[str]) -> str:
+    attrs = dict(_ATTR.findall(m.group(0)))
+    src = attrs.get("src", "")
+    if not _REMOTE.match(html.unescape(src)):
+        return m.group(0)
+    label = attrs.get("alt") or attrs.get("title") or src  # (already escaped)
+    return f'<a href="{src}" rel="noopener noreferrer nofollow">{label}</a>'
 
 
 def source_too_deep(text: str, limit: int = MAX_NESTING) -> bool:
@@ -139,11 +156,11 @@ def _too_deep(max_nesting: int) -> str:
     )
 
 
-def to_html(text: str, max_nesting: int = MAX_NESTING) -> Rendered:
+def to_html(text: str, max_nesting: int = MAX_NESTING, remote_images: bool = False) -> Rendered:
     """``text`` (Markdown) as sanitized HTML with heading anchors and its table of
     contents as (level, title, anchor); YAML front matter is left out (the page shows
     the fields separately). Nested deeper than ``max_nesting``: the text, escaped,
-    with a notice."""
+    with a notice. Images from other sites are links to them unless ``remote_images``."""
     body = _FRONT_MATTER.sub("", text, count=1)
     if source_too_deep(body, max_nesting):
         return Rendered(plain_html(body, _too_deep(max_nesting)))
@@ -153,6 +170,8 @@ def to_html(text: str, max_nesting: int = MAX_NESTING) -> Rendered:
     if html_too_deep(raw, 4 * max_nesting):
         return Rendered(plain_html(body, _too_deep(max_nesting)))
     clean = nh3.clean(raw, **_CLEANER_ARGS)  # type: ignore[arg-type]
+    if not remote_images:
+        clean = _IMG.sub(_image_as_link, clean)
     used: dict[str, int] = {}
     toc: Toc = []
 
@@ -166,9 +185,9 @@ def to_html(text: str, max_nesting: int = MAX_NESTING) -> Rendered:
     return Rendered(_HEADING.sub(anchor, clean), toc)
 
 
-def markdown_html(text: str) -> tuple[str, Toc]:
+def markdown_html(text: str, remote_images: bool = False) -> tuple[str, Toc]:
     """:func:`to_html` as (HTML, table of contents)."""
-    out = to_html(text)
+    out = to_html(text, remote_images=remote_images)
     return out.html, out.toc
 
 

@@ -147,6 +147,7 @@ class _Writer:
             "csrf": "",
             "writable": False,
             "request_path": "",
+            "remote_images": self.book.config.portal_remote_images,
         }
         text = self.env.get_template(template).render(**base, **context)
         self.stats.pages += 1
