@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+import specbook.web.app as web_app
 from specbook.book import open_book
 from specbook.web.app import COOKIE, create_app
 from specbook.web.auth import Accounts, hash_password, hash_token
@@ -198,3 +199,19 @@ def test_hsts_only_over_https(root: Path) -> None:
         # sets the scheme); a client cannot ask for it on plain http
         r = c.get("/", headers={"X-Forwarded-Proto": "https"})
         assert "strict-transport-security" not in r.headers
+
+
+# -- also: the stale-approval cache is bounded --------------------------------------------
+
+
+def test_stale_approval_cache_is_bounded(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web_app, "STALE_CACHE_SIZE", 3)
+    app = create_app(open_book(root), accounts())
+    path = root / SPEC3
+    text = path.read_text()
+    with TestClient(app) as c:
+        for i in range(8):  # eight versions of the document, each with its own entry
+            path.write_text(text + f"\nVersion {i}.\n")
+            assert c.get("/doc/SPEC-003").status_code == 200
+            assert len(app.state.portal.stale_cache) <= 3
+        assert len(app.state.portal.stale_cache) == 3

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
@@ -46,6 +47,9 @@ from specbook.web.throttle import SignInThrottle
 HERE = Path(__file__).resolve().parent
 COOKIE = "specbook_session"
 SECURITY_HEADERS = security_headers()
+# Stale-approval banners remembered (one per document version and commit): an LRU, so
+# a long-running portal over a busy book does not keep every version it ever showed.
+STALE_CACHE_SIZE = 512
 ACTIONS = ("review", "status", "check")
 PASSWORD_WORKERS = 2
 DONE = {
@@ -97,6 +101,8 @@ class Portal:
         self.signer = signer or SessionSigner(portal_secret(book.root))
         self.remote_images = book.config.portal_remote_images
         self.headers = security_headers(self.remote_images)
+        self.stale_cache: OrderedDict[tuple[str, str, str | None], pages.StaleApproval | None]
+        self.stale_cache = OrderedDict()
         self.env = template_env()
         self.links = ServerLinks(prefix)
         self.db_path = book.root / ".specbook" / "index.db"
@@ -286,18 +292,22 @@ def create_app(
             return HTMLResponse(html, headers=portal.headers)
         return portal.render(request, "search.html", **context)
 
-    stale_cache: dict[tuple[str, str, str | None], pages.StaleApproval | None] = {}
-
     def stale_banner(doc: Any) -> pages.StaleApproval | None:
         from specbook.lint.rules.approval import head_commit
 
+        stale_cache = portal.stale_cache
         key = (doc.path or "", content_hash(doc.source), head_commit(book.root))
-        if key not in stale_cache:
-            try:
-                stale_cache[key] = pages.stale_approval(book, portal.linter, doc)
-            except (SpecbookError, OSError):
-                stale_cache[key] = None
-        return stale_cache[key]
+        if key in stale_cache:
+            stale_cache.move_to_end(key)
+            return stale_cache[key]
+        try:
+            found = pages.stale_approval(book, portal.linter, doc)
+        except (SpecbookError, OSError):
+            found = None
+        stale_cache[key] = found
+        while len(stale_cache) > STALE_CACHE_SIZE:
+            stale_cache.popitem(last=False)
+        return found
 
     def doc_context(path: str, built: pages.Built | None = None) -> dict[str, Any]:
         page = portal.docs.get(portal.store, path, built)
