@@ -6,6 +6,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from starlette.testclient import TestClient
 from specbook.cli import main
 from specbook.store import DB_ENV
 from specbook.store.postgres import PostgresStore
-from specbook.web.auth import Accounts, hash_password
+from specbook.web.auth import Accounts, hash_password, hash_token
 from specbook.web.multi import create_multi_app
 from tests.pgserver import PgServer, drop_database, fresh_database, pg_server_fixture  # noqa: F401
 
@@ -130,3 +131,85 @@ def test_two_server_processes_share_sessions(shared: tuple[str, Path, Path]) -> 
         )
         second.cookies.update(first.cookies)
         assert "Ana Reviewer" in second.get("/b/parcel/").text
+
+
+# -- sessions end at sign-out on every server (issue 17) --------------------------------
+
+
+def _sign_in(client: TestClient, book: str, name: str, password: str) -> int:
+    """Post the book's sign-in form; the status code (303 signed in, 401 refused)."""
+    login = client.get(f"/b/{book}/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', login)
+    assert csrf is not None
+    r = client.post(
+        f"/b/{book}/login",
+        data={"name": name, "password": password, "csrf": csrf.group(1)},
+        follow_redirects=False,
+    )
+    return r.status_code
+
+
+def _review(client: TestClient, book: str, csrf: str) -> int:
+    r = client.post(
+        f"/b/{book}/doc/SPEC-003/review",
+        data={"verdict": "comment", "note": "from elsewhere", "csrf": csrf},
+        follow_redirects=False,
+    )
+    return r.status_code
+
+
+def _csrf(client: TestClient, book: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/b/{book}/doc/SPEC-003").text)
+    return found.group(1) if found else ""
+
+
+def _portal(root: Path, users: dict[str, str], tokens: dict[str, str] | None = None) -> None:
+    """Give the book at ``root`` its own [portal] tables."""
+    lines = ["", "[portal.users]"] + [
+        f'"{n}" = "{hash_password(p, 1000)}"' for n, p in users.items()
+    ]
+    if tokens:
+        lines += ["[portal.tokens]"] + [f'"{n}" = "{hash_token(t)}"' for n, t in tokens.items()]
+    cfg = root / "specbook.toml"
+    cfg.write_text(cfg.read_text() + "\n".join(lines) + "\n")
+
+
+SPEC3_PATH = "docs/specs/SPEC-003-delivery-notifications.md"
+
+
+def _served(monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
+    """The application `specbook serve ARGS` would run (uvicorn is not started)."""
+    import uvicorn
+
+    apps: list[Any] = []
+    monkeypatch.setattr(
+        uvicorn.Server, "run", lambda self, sockets=None: apps.append(self.config.app)
+    )
+    result = CliRunner().invoke(main, ["serve", "--port", "0", *args])
+    assert result.exit_code == 0, result.output
+    return apps[0]
+
+
+def test_signout_revokes_on_every_server_process(
+    shared: tuple[str, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sign-out on one server ends the session on the others, and after a restart."""
+    url, parcel, _payments = shared
+    _portal(parcel, {"Ana Reviewer": "pw-parcel-ana"})
+    before = (parcel / SPEC3_PATH).read_bytes()
+    one, two = _served(monkeypatch, "--db", url), _served(monkeypatch, "--db", url)
+    with TestClient(one) as first, TestClient(two) as second:
+        assert _sign_in(first, "parcel", "Ana Reviewer", "pw-parcel-ana") == 303
+        second.cookies.update(first.cookies)
+        csrf = _csrf(second, "parcel")
+        assert "Ana Reviewer" in second.get("/b/parcel/").text  # shared, as before
+        stolen = dict(first.cookies.items())
+        r = first.post("/b/parcel/logout", data={"csrf": csrf}, follow_redirects=False)
+        assert r.status_code == 303
+        assert "Sign in</a>" in second.get("/b/parcel/").text
+        assert _review(second, "parcel", csrf) == 403
+    with TestClient(_served(monkeypatch, "--db", url)) as restarted:
+        for name, value in stolen.items():
+            restarted.cookies.set(name, value)
+        assert _review(restarted, "parcel", csrf) == 403
+    assert (parcel / SPEC3_PATH).read_bytes() == before

@@ -88,6 +88,100 @@ def refused_everywhere(c: TestClient, csrf: str, root: Path) -> None:
     assert (root / SPEC3).read_bytes() == before
 
 
+# -- H2: a session lasts no longer than its user, their password, or its sign-out ----------
+
+
+def test_cookie_of_removed_user_is_refused(root: Path) -> None:
+    with TestClient(create_app(open_book(root), accounts())) as c:
+        csrf = sign_in(c)
+        cookie = c.cookies[COOKIE]
+    # the user is removed from [portal.users] and the server restarted
+    with replay(create_app(open_book(root), accounts(with_user=False)), cookie) as c:
+        refused_everywhere(c, csrf, root)
+
+
+def test_cookie_issued_under_an_old_password_is_refused(root: Path) -> None:
+    before = accounts()
+    with TestClient(create_app(open_book(root), before)) as c:
+        csrf = sign_in(c)
+        cookie = c.cookies[COOKIE]
+    # the stored hash unchanged (a restart): the session stands
+    with replay(create_app(open_book(root), Accounts(dict(before.users))), cookie) as c:
+        assert f'<span class="user">{USER}</span>' in c.get("/").text
+    # a new password (even the same one again: a new salt) ends it
+    for changed in (accounts("a new password"), accounts(PASSWORD)):
+        with replay(create_app(open_book(root), changed), cookie) as c:
+            refused_everywhere(c, csrf, root)
+
+
+def test_signout_revokes_in_the_running_server(client: TestClient, root: Path) -> None:
+    csrf = sign_in(client)
+    cookie = client.cookies[COOKIE]
+    r = client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    with replay(client.app, cookie) as c:
+        refused_everywhere(c, csrf, root)
+
+
+def test_signout_revokes_across_restart(root: Path) -> None:
+    with TestClient(create_app(open_book(root), accounts())) as c:
+        csrf = sign_in(c)
+        cookie = c.cookies[COOKIE]
+        assert c.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    with replay(create_app(open_book(root), accounts()), cookie) as c:
+        refused_everywhere(c, csrf, root)
+
+
+def test_a_forged_or_foreign_cookie_is_refused(client: TestClient, root: Path) -> None:
+    """Only a cookie this book's secret signed counts: one signed with another key, or
+    with its signature cut off, is a signed-out visitor."""
+    from specbook.web.auth import SessionSigner
+
+    forged = SessionSigner(b"some other key").issue(USER)
+    payload = forged.rsplit(".", 1)[0]
+    for cookie in (forged, payload, payload + ".", "garbage"):
+        with replay(client.app, cookie) as c:
+            refused_everywhere(c, "x", root)
+
+
+# -- L3: the sign-in form's token is bound to the visitor ------------------------------------
+
+
+def test_login_csrf_token_bound_to_visitor(root: Path) -> None:
+    """An attacker's page holds a token from the attacker's own visit to the sign-in
+    page; submitted from the victim's browser (with the victim's cookies, or none), it
+    signs nobody in."""
+    app = create_app(open_book(root), accounts())
+    with TestClient(app) as attacker, TestClient(app) as victim, TestClient(app) as fresh:
+        token = csrf_of(attacker.get("/login").text)
+        victim.get("/login")  # the victim has a visitor cookie of their own
+        for browser in (victim, fresh):
+            r = browser.post(
+                "/login",
+                data={"csrf": token, "name": USER, "password": PASSWORD},
+                follow_redirects=False,
+            )
+            assert r.status_code == 403
+            assert COOKIE not in browser.cookies
+        # the attacker's own browser can use its own token
+        r = attacker.post(
+            "/login",
+            data={"csrf": token, "name": USER, "password": PASSWORD},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and COOKIE in attacker.cookies
+
+
+def test_each_visitor_gets_their_own_sign_in_token(root: Path) -> None:
+    app = create_app(open_book(root), accounts())
+    with TestClient(app) as one, TestClient(app) as two:
+        first = one.get("/login")
+        assert "specbook_visitor=" in first.headers["set-cookie"]
+        assert "HttpOnly" in first.headers["set-cookie"]
+        assert csrf_of(first.text) != csrf_of(two.get("/login").text)
+        assert csrf_of(one.get("/login").text) == csrf_of(first.text)  # stable per visitor
+
+
 # -- L4: text that is not Unicode is a 400 -----------------------------------------------
 
 

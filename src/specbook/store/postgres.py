@@ -41,6 +41,7 @@ import contextlib
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -129,7 +130,13 @@ UPDATE documents SET head = ts_filter(tsv, '{a}');
 ALTER TABLE documents ALTER COLUMN head SET NOT NULL;
 CREATE INDEX documents_head ON documents USING gin(head);
 """
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
+# 3: the portal's signed-out sessions (by nonce, until the cookie's own expiry), shared
+# by every server process of the database.
+_V3 = """
+CREATE TABLE portal_revoked(nonce text PRIMARY KEY, expires bigint NOT NULL);
+CREATE INDEX portal_revoked_expires ON portal_revoked(expires);
+"""
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3))
 # Body-only matches are ranked among this many candidates: ranking reads each match's
 # whole text vector, and a common word matches every document of every book.
 RANK_CANDIDATES = 2000
@@ -279,6 +286,35 @@ def close_pools(url: str | None = None) -> None:
             got = _POOLS.pop(key, None)
             if got is not None and got[0] == os.getpid():
                 got[1].close()
+
+
+class PostgresRevocations:
+    """The portal's sign-outs in the shared database (``serve --db``): a signed-out
+    cookie is refused by every server process on it, after restarts too."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._pool = pool_for(url)
+
+    def _run(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        psycopg, _ = _import_psycopg()
+        try:
+            with self._pool.connection() as conn:
+                cur = conn.execute(sql, params)
+                return cur.fetchall() if cur.description else []
+        except psycopg.OperationalError as exc:
+            raise _connect_error(self.url, exc) from None
+
+    def revoke(self, nonce: str, expires: int) -> None:
+        self._run("DELETE FROM portal_revoked WHERE expires < %s", (int(time.time()),))
+        self._run(
+            "INSERT INTO portal_revoked(nonce, expires) VALUES (%s, %s)"
+            " ON CONFLICT (nonce) DO NOTHING",
+            (nonce, expires),
+        )
+
+    def is_revoked(self, nonce: str) -> bool:
+        return bool(self._run("SELECT 1 FROM portal_revoked WHERE nonce = %s", (nonce,)))
 
 
 # -- the store -----------------------------------------------------------------------------

@@ -38,14 +38,24 @@ from specbook.lint.engine import Linter
 from specbook.store import Store, parse_query, sync
 from specbook.store.sqlite import SQLiteStore
 from specbook.web import pages
-from specbook.web.auth import Accounts, Session, SessionSigner, portal_secret
+from specbook.web.auth import (
+    COOKIE,
+    VISITOR_COOKIE,
+    Accounts,
+    Session,
+    Sessions,
+    SessionSigner,
+    book_revocations,
+    portal_secret,
+)
 from specbook.web.links import ServerLinks
 from specbook.web.render import RenderLimit, to_html
 from specbook.web.security import SecureHeaders, security_headers
 from specbook.web.throttle import SignInThrottle
 
+__all__ = ["COOKIE", "SECURITY_HEADERS", "Portal", "create_app", "template_env"]
+
 HERE = Path(__file__).resolve().parent
-COOKIE = "specbook_session"
 SECURITY_HEADERS = security_headers()
 # Stale-approval banners remembered (one per document version and commit): an LRU, so
 # a long-running portal over a busy book does not keep every version it ever showed.
@@ -95,10 +105,15 @@ class Portal:
         open_store: Callable[[], Store] | None = None,
         prefix: str = "",
         signer: SessionSigner | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
         self.book = book
         self.accounts = accounts or Accounts()
         self.signer = signer or SessionSigner(portal_secret(book.root))
+        # whose cookies are good here, checked on every request (see Sessions)
+        self.sessions = sessions or Sessions(
+            self.signer, self.accounts, book_revocations(book.root)
+        )
         self.remote_images = book.config.portal_remote_images
         self.headers = security_headers(self.remote_images)
         self.stale_cache: OrderedDict[tuple[str, str, str | None], pages.StaleApproval | None]
@@ -211,23 +226,49 @@ class Portal:
 
     # -- requests --------------------------------------------------------------------
     def session(self, request: Request) -> Session | None:
-        return self.signer.read(request.cookies.get(COOKIE))
+        """The request's session while it stands (its user still an account with the
+        same password, not signed out); looked up once per request."""
+        key = "specbook.session"
+        if key not in request.scope:
+            request.scope[key] = self.sessions.check(request.cookies.get(self.sessions.cookie))
+        found: Session | None = request.scope[key]
+        return found
 
     def render(
-        self, request: Request, template: str, status_code: int = 200, **context: Any
+        self,
+        request: Request,
+        template: str,
+        status_code: int = 200,
+        *,
+        sign_in_form: bool = False,
+        **context: Any,
     ) -> HTMLResponse:
+        """``template`` as a page. ``sign_in_form``: the page holds the sign-in form,
+        whose CSRF token is bound to the visitor cookie (set here when missing)."""
         session = self.session(request)
+        visitor = None
+        if sign_in_form and session is None:
+            visitor = request.cookies.get(VISITOR_COOKIE) or None
+        new_visitor = sign_in_form and session is None and visitor is None
+        if new_visitor:
+            visitor = self.signer.new_visitor()
         base = {
             "book_name": self.book.config.name,
             "links": self.links,
             "user": session.user if session else None,
-            "csrf": self.signer.csrf(session),
+            "csrf": self.signer.csrf(session) if session else self.signer.visitor_csrf(visitor),
             "writable": self.accounts.writable,
             "request_path": request.url.path,
             "remote_images": self.remote_images,
         }
         html = self.env.get_template(template).render(**base, **context)
-        return HTMLResponse(html, status_code=status_code, headers=self.headers)
+        response = HTMLResponse(html, status_code=status_code, headers=self.headers)
+        if new_visitor and visitor:
+            response.set_cookie(
+                VISITOR_COOKIE, visitor, httponly=True, samesite="lax",
+                secure=request.url.scheme == "https",
+            )  # fmt: skip
+        return response
 
     def error(self, request: Request, status: int, heading: str, detail: str) -> HTMLResponse:
         return self.render(
@@ -242,13 +283,14 @@ def create_app(
     open_store: Callable[[], Store] | None = None,
     prefix: str = "",
     signer: SessionSigner | None = None,
+    sessions: Sessions | None = None,
 ) -> Starlette:
     """The portal application for ``book``: over its own SQLite index, or over its part
     of a shared database (``open_store``) when mounted at ``prefix`` in a many-book
-    server (:mod:`specbook.web.multi`)."""
+    server (:mod:`specbook.web.multi`), with the ``sessions`` of its accounts there."""
     from specbook.web import api, authoring
 
-    portal = Portal(book, accounts, watch, open_store, prefix, signer)
+    portal = Portal(book, accounts, watch, open_store, prefix, signer, sessions)
 
     async def home(request: Request) -> Response:
         day = today()
@@ -397,23 +439,28 @@ def create_app(
                 request, 404, "Read-only portal", "No users are configured for this book."
             )
         return portal.render(
-            request, "login.html", next=_safe_next(request.query_params.get("next"))
-        )
+            request, "login.html", sign_in_form=True,
+            next=_safe_next(request.query_params.get("next")),
+        )  # fmt: skip
 
     async def login(request: Request) -> Response:
         form = await request.form()
         nxt = _safe_next(str(form.get("next") or portal.links.home()))
-        if not portal.signer.csrf_ok(None, str(form.get("csrf") or "")):
+        # the token must be the one made for this browser's visitor cookie: a form on
+        # another site cannot sign a visitor in as someone else (login CSRF)
+        visitor = request.cookies.get(VISITOR_COOKIE)
+        if not portal.signer.visitor_ok(visitor, str(form.get("csrf") or "")):
             return portal.error(
-                request, 403, "Form expired", "Reload the sign-in page and try again."
-            )
+                request, 403, "Form expired",
+                "Reload the sign-in page and try again (signing in needs cookies).",
+            )  # fmt: skip
         name = str(form.get("name") or "")
         password = str(form.get("password") or "")
         address = request.client.host if request.client else ""
         wait = portal.throttle.attempt(name, address)
         if wait is not None:  # refused at once: no password check, no sleep
             refused = portal.render(
-                request, "login.html", 429, next=nxt,
+                request, "login.html", 429, sign_in_form=True, next=nxt,
                 error=f"Too many failed sign-ins. Try again in {_duration(wait)}.",
             )  # fmt: skip
             refused.headers["Retry-After"] = str(wait)
@@ -423,13 +470,15 @@ def create_app(
         )
         if user is None:
             return portal.render(
-                request, "login.html", 401, next=nxt, error="Wrong name or password."
-            )
+                request, "login.html", 401, sign_in_form=True, next=nxt,
+                error="Wrong name or password.",
+            )  # fmt: skip
         portal.throttle.succeeded(name, address)
         resp = RedirectResponse(nxt, status_code=303)
         resp.set_cookie(
-            COOKIE, portal.signer.issue(user), httponly=True, samesite="lax",
-            secure=request.url.scheme == "https", max_age=12 * 3600,
+            portal.sessions.cookie, portal.sessions.issue(user), httponly=True,
+            samesite="lax", secure=request.url.scheme == "https", max_age=12 * 3600,
+            path=portal.sessions.path,
         )  # fmt: skip
         return resp
 
@@ -438,8 +487,12 @@ def create_app(
         session = portal.session(request)
         if session is not None and not portal.signer.csrf_ok(session, str(form.get("csrf") or "")):
             return portal.error(request, 403, "Form expired", "Reload the page and try again.")
+        if session is not None:
+            # the cookie is dead on the server too: a copy of it is refused from now
+            # on, by every server of the book, after a restart as well
+            portal.sessions.revoke(session)
         resp = RedirectResponse(portal.links.home(), status_code=303)
-        resp.delete_cookie(COOKIE)
+        resp.delete_cookie(portal.sessions.cookie, path=portal.sessions.path)
         return resp
 
     async def graph_page(request: Request) -> Response:

@@ -6,6 +6,14 @@ prints one); API tokens as ``sha256$HEX`` of the token. A portal with no users a
 tokens is read-only. Sessions are signed with the book's portal secret
 (``.specbook/portal-secret``, created on first use, or ``SPECBOOK_SECRET``), so
 several portal processes of one book accept each other's sessions.
+
+A signature alone does not make a session good (:class:`Sessions`): on every request
+the user must still be one of the accounts, with the password the cookie was issued
+under (the cookie carries a keyed digest of the user's stored hash, so a new password
+or a removed user ends every old cookie), and the session must not have been signed
+out. Sign-outs are kept in a revocation list that outlives the process and is shared
+by every server of the book (:class:`SQLiteRevocations` in the state folder, or the
+shared PostgreSQL database of ``serve --db``).
 """
 
 from __future__ import annotations
@@ -16,15 +24,21 @@ import hmac
 import json
 import os
 import secrets
+import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from specbook.errors import ConfigError
 from specbook.state import make_state_dir
 
 ITERATIONS = 120_000
 SESSION_SECONDS = 12 * 3600
+COOKIE = "specbook_session"
+# The pre-sign-in visitor cookie the login form's CSRF token is bound to (login CSRF).
+VISITOR_COOKIE = "specbook_visitor"
 
 
 def hash_password(password: str, iterations: int = ITERATIONS) -> str:
@@ -149,10 +163,13 @@ class Session:
     user: str
     nonce: str
     expires: int
+    key: str = ""  # keyed digest of the user's stored hash when the cookie was issued
+    realm: str = ""  # whose accounts issued it (a book, a users file)
 
 
 class SessionSigner:
-    """Signed session cookies and the CSRF token that goes with each session."""
+    """Signed session cookies, the CSRF token that goes with each session, and the
+    sign-in form's token bound to a visitor cookie."""
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
@@ -160,19 +177,23 @@ class SessionSigner:
     def _mac(self, text: str) -> str:
         return _b64(hmac.new(self._secret, text.encode(), hashlib.sha256).digest())
 
-    def issue(self, user: str, now: float | None = None) -> str:
+    def issue(self, user: str, key: str = "", realm: str = "", now: float | None = None) -> str:
         payload = _b64(
             json.dumps(
                 {
                     "u": user,
-                    "n": secrets.token_hex(8),
+                    "n": secrets.token_hex(16),
                     "e": int((now or time.time()) + SESSION_SECONDS),
+                    "k": key,
+                    "r": realm,
                 }
             ).encode()
         )
         return f"{payload}.{self._mac(payload)}"
 
     def read(self, cookie: str | None, now: float | None = None) -> Session | None:
+        """The session a cookie's signature vouches for, unexpired; whether its user
+        may still act is :meth:`Sessions.check`'s question."""
         if not cookie or "." not in cookie:
             return None
         payload, mac = cookie.rsplit(".", 1)
@@ -180,14 +201,137 @@ class SessionSigner:
             return None
         try:
             data = json.loads(_unb64(payload))
-            session = Session(str(data["u"]), str(data["n"]), int(data["e"]))
+            session = Session(
+                str(data["u"]), str(data["n"]), int(data["e"]), str(data["k"]), str(data["r"])
+            )
         except (ValueError, KeyError, TypeError):
             return None
         return session if session.expires > (now or time.time()) else None
 
+    def user_key(self, user: str, stored: str) -> str:
+        """A digest of the user's stored password hash (salt included), keyed so the
+        cookie reveals nothing of it: a new password gives a new key."""
+        return self._mac("user-key|" + user + "\x00" + stored)[:22]
+
     def csrf(self, session: Session | None) -> str:
-        """The CSRF token for forms of ``session`` (signed-out pages get one too)."""
-        return self._mac("csrf|" + (session.nonce if session else "anonymous"))
+        """The CSRF token for the forms of ``session``; none without a session (the
+        sign-in form's token is :meth:`visitor_csrf`)."""
+        return self._mac("csrf|" + session.nonce) if session else ""
 
     def csrf_ok(self, session: Session | None, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(self.csrf(session), token or "")
+        want = self.csrf(session)
+        return bool(want) and bool(token) and hmac.compare_digest(want, token or "")
+
+    @staticmethod
+    def new_visitor() -> str:
+        return secrets.token_hex(16)
+
+    def visitor_csrf(self, visitor: str | None) -> str:
+        """The sign-in form's token for the browser holding visitor cookie ``visitor``:
+        a page on another site cannot read the cookie, so it cannot make a token that
+        signs this browser in (double submit, signed)."""
+        return self._mac("login-csrf|" + visitor) if visitor else ""
+
+    def visitor_ok(self, visitor: str | None, token: str | None) -> bool:
+        want = self.visitor_csrf(visitor)
+        return bool(want) and bool(token) and hmac.compare_digest(want, token or "")
+
+
+class Revocations(Protocol):
+    """Signed-out sessions (by nonce), kept until the cookie would have expired anyway."""
+
+    def revoke(self, nonce: str, expires: int) -> None: ...
+
+    def is_revoked(self, nonce: str) -> bool: ...
+
+
+class MemoryRevocations:
+    """Sign-outs for this process only: the fallback of a read-only checkout, whose
+    portal secret (and so every session) lasts no longer either."""
+
+    def __init__(self) -> None:
+        self._revoked: dict[str, int] = {}
+
+    def revoke(self, nonce: str, expires: int) -> None:
+        now = time.time()
+        self._revoked = {n: e for n, e in self._revoked.items() if e > now}
+        self._revoked[nonce] = expires
+
+    def is_revoked(self, nonce: str) -> bool:
+        return nonce in self._revoked
+
+
+class SQLiteRevocations:
+    """Sign-outs of a single book in ``.specbook/sessions.db``: they survive a restart
+    and every server process of the book sees them."""
+
+    def __init__(self, path: Path) -> None:
+        make_state_dir(path.parent)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, timeout=10, check_same_thread=False)
+        with self._lock, self._db:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS revoked(nonce TEXT PRIMARY KEY, expires INTEGER)"
+            )
+
+    def revoke(self, nonce: str, expires: int) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM revoked WHERE expires < ?", (int(time.time()),))
+            self._db.execute("INSERT OR REPLACE INTO revoked VALUES (?, ?)", (nonce, expires))
+
+    def is_revoked(self, nonce: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM revoked WHERE nonce = ?", (nonce,)).fetchone()
+        return row is not None
+
+
+def book_revocations(root: Path) -> Revocations:
+    """The sign-out list of the book at ``root`` (in memory when the state folder
+    cannot be written)."""
+    try:
+        return SQLiteRevocations(root / ".specbook" / "sessions.db")
+    except (OSError, sqlite3.Error):
+        return MemoryRevocations()
+
+
+class Sessions:
+    """Issues session cookies for one set of accounts and decides, per request, whether
+    a cookie still stands for one of them: signed, unexpired, of this ``realm``, its
+    user still there with the password it was issued under, and not signed out."""
+
+    def __init__(
+        self,
+        signer: SessionSigner,
+        accounts: Accounts,
+        revocations: Revocations,
+        realm: str = "",
+        cookie: str = COOKIE,
+        path: str = "/",
+    ) -> None:
+        self.signer = signer
+        self.accounts = accounts
+        self.revocations = revocations
+        self.realm = realm
+        self.cookie = cookie
+        self.path = path
+
+    def issue(self, user: str) -> str:
+        return self.signer.issue(user, self._key(user), self.realm)
+
+    def _key(self, user: str) -> str:
+        stored = self.accounts.users.get(user)
+        return self.signer.user_key(user, stored) if stored is not None else ""
+
+    def check(self, cookie: str | None) -> Session | None:
+        session = self.signer.read(cookie)
+        if session is None or session.realm != self.realm:
+            return None
+        key = self._key(session.user)
+        if not key or not hmac.compare_digest(key, session.key):
+            return None  # the user was removed or has another password now
+        if self.revocations.is_revoked(session.nonce):
+            return None
+        return session
+
+    def revoke(self, session: Session) -> None:
+        self.revocations.revoke(session.nonce, session.expires)

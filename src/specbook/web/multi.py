@@ -6,8 +6,8 @@ act on the files of that working copy, and the book is synced into the database
 straight after (and at start-up). The top level lists the books and searches and
 lists documents across all of them, with the book as a facet. Several server
 processes may serve one database at once: sessions are signed with
-``SPECBOOK_SECRET`` (set the same value for every process) and every write goes
-through the database's per-book lock.
+``SPECBOOK_SECRET`` (set the same value for every process), sign-outs are kept in the
+database, and every write goes through the database's per-book lock.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 from specbook.errors import SpecbookError
 from specbook.web import pages
 from specbook.web.app import HERE, SECURITY_HEADERS, create_app, template_env
-from specbook.web.auth import Accounts, SessionSigner
+from specbook.web.auth import COOKIE, Accounts, Sessions, SessionSigner
 from specbook.web.security import SecureHeaders
 
 CATALOG_SECONDS = 10.0
@@ -87,12 +87,13 @@ class HubLinks:
 def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = False) -> Starlette:
     """The many-book portal over the PostgreSQL index at ``url``."""
     from specbook.book import open_book
-    from specbook.store.postgres import PostgresStore
+    from specbook.store.postgres import PostgresRevocations, PostgresStore
 
     hub = PostgresStore(url, None)
     secret = os.environ.get("SPECBOOK_SECRET", "").encode() or secrets.token_bytes(32)
     signer = SessionSigner(secret)
     accounts = accounts or Accounts()
+    sessions = Sessions(signer, accounts, PostgresRevocations(url))
     env = template_env()
     links = HubLinks()
     portals: list[Any] = []
@@ -111,12 +112,15 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
         def opener(n: str = name, r: str = root) -> Any:
             return PostgresStore(url, n, r)
 
-        app = create_app(book, accounts, watch, opener, prefix=f"/b/{name}", signer=signer)
+        app = create_app(
+            book, accounts, watch, opener, prefix=f"/b/{name}", signer=signer,
+            sessions=sessions,
+        )  # fmt: skip
         portals.append(app.state.portal)
         mounts.append(Mount(f"/b/{name}", app=app))
 
     def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        session = signer.read(request.cookies.get("specbook_session"))
+        session = sessions.check(request.cookies.get(COOKIE))
         html = env.get_template(template).render(
             book_name="All books",
             links=links,
