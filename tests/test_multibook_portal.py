@@ -133,7 +133,7 @@ def test_two_server_processes_share_sessions(shared: tuple[str, Path, Path]) -> 
         assert "Ana Reviewer" in second.get("/b/parcel/").text
 
 
-# -- sessions end at sign-out on every server (issue 17) --------------------------------
+# -- accounts are per book; sessions end at sign-out on every server (issue 17) ----------
 
 
 def _sign_in(client: TestClient, book: str, name: str, password: str) -> int:
@@ -188,6 +188,76 @@ def _served(monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
     result = CliRunner().invoke(main, ["serve", "--port", "0", *args])
     assert result.exit_code == 0, result.output
     return apps[0]
+
+
+def test_user_of_another_book_cannot_act(
+    shared: tuple[str, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """parcel defines Ana; payments defines another Ana (her own password) and Bea. Bea
+    cannot sign in or act in parcel, and neither Ana is the other (`serve --db`)."""
+    url, parcel, payments = shared
+    _portal(parcel, {"Ana Reviewer": "pw-parcel-ana"})
+    _portal(payments, {"Ana Reviewer": "pw-payments-ana", "Bea": "pw-payments-bea"},
+            {"payments-ci": "sbk_payments-token"})  # fmt: skip
+    before = (parcel / SPEC3_PATH).read_bytes()
+    app = _served(monkeypatch, "--db", url)
+    with TestClient(app) as bea, TestClient(app) as ana:
+        # each book's own users sign in there
+        assert _sign_in(bea, "payments", "Bea", "pw-payments-bea") == 303
+        assert _sign_in(ana, "parcel", "Ana Reviewer", "pw-parcel-ana") == 303
+        assert _review(ana, "parcel", _csrf(ana, "parcel")) == 303  # (recorded)
+        (parcel / SPEC3_PATH).write_bytes(before)
+
+        # Bea of payments is nobody in parcel: no sign-in, no session, no review
+        assert _sign_in(bea, "parcel", "Bea", "pw-payments-bea") == 401
+        assert "Sign in</a>" in bea.get("/b/parcel/").text
+        assert _review(bea, "parcel", _csrf(bea, "payments")) == 403
+        # not even with payments' session cookie put under parcel's name
+        cookies = dict(bea.cookies.items())
+        (session,) = [v for k, v in cookies.items() if k.startswith("specbook_session")]
+        parcel_cookie = next(k for k in ana.cookies if k.startswith("specbook_session"))
+        with TestClient(app) as forged:
+            forged.cookies.set(parcel_cookie, session)
+            assert "Sign in</a>" in forged.get("/b/parcel/").text
+            assert _review(forged, "parcel", _csrf(bea, "payments")) == 403
+        # the Ana of payments is not the Ana of parcel
+        assert _sign_in(bea, "parcel", "Ana Reviewer", "pw-payments-ana") == 401
+        # a token of payments writes nothing in parcel
+        r = bea.post(
+            "/b/parcel/api/documents/SPEC-003/reviews",
+            json={"verdict": "comment"},
+            headers={"Authorization": "Bearer sbk_payments-token"},
+        )
+        assert r.status_code == 401
+    assert (parcel / SPEC3_PATH).read_bytes() == before
+
+
+def test_users_file_is_one_account_for_every_book(
+    shared: tuple[str, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an organisation's users file (`serve --users FILE`) one sign-in acts in
+    every book, and the books' own tables are not consulted."""
+    url, parcel, payments = shared
+    _portal(parcel, {"Only Parcel": "pw-only-parcel"})
+    org = tmp_path / "users.toml"
+    org.write_text(f'[users]\n"Org Ana" = "{hash_password("pw-org-ana", 1000)}"\n')
+    with TestClient(_served(monkeypatch, "--db", url, "--users", str(org))) as c:
+        assert _sign_in(c, "parcel", "Only Parcel", "pw-only-parcel") == 401
+        assert _sign_in(c, "parcel", "Org Ana", "pw-org-ana") == 303
+        assert _review(c, "payments", _csrf(c, "payments")) == 303
+        assert _review(c, "parcel", _csrf(c, "parcel")) == 303
+    for root in (parcel, payments):
+        assert "| Org Ana | Comment | from elsewhere |" in (root / SPEC3_PATH).read_text()
+
+    # the same file named by both books' [portal] users_file: one realm, one sign-in
+    for root in (parcel, payments):
+        cfg = root / "specbook.toml"
+        cfg.write_text(
+            cfg.read_text().split("\n[portal.users]")[0] + f'\n[portal]\nusers_file = "{org}"\n'
+        )
+    with TestClient(create_multi_app(url)) as c:
+        assert _sign_in(c, "payments", "Org Ana", "pw-org-ana") == 303
+        assert "Org Ana" in c.get("/b/parcel/").text
 
 
 def test_signout_revokes_on_every_server_process(

@@ -15,6 +15,8 @@ from starlette.testclient import TestClient
 
 import specbook.web.app as web_app
 from specbook.book import open_book
+from specbook.config import load_config
+from specbook.errors import ConfigError
 from specbook.web.app import COOKIE, create_app
 from specbook.web.auth import Accounts, hash_password, hash_token
 
@@ -309,3 +311,27 @@ def test_stale_approval_cache_is_bounded(root: Path, monkeypatch: pytest.MonkeyP
             assert c.get("/doc/SPEC-003").status_code == 200
             assert len(app.state.portal.stale_cache) <= 3
         assert len(app.state.portal.stale_cache) == 3
+
+
+# -- H3 (one book): a users file in place of the book's tables ----------------------------
+
+
+def test_users_file_setting_gives_the_accounts(root: Path, tmp_path: Path) -> None:
+    from specbook.web.auth import book_accounts
+
+    users = tmp_path / "org-users.toml"
+    users.write_text(f'[users]\n"Ines" = "{hash_password("ines password", 1000)}"\n')
+    cfg = root / "specbook.toml"
+    cfg.write_text(cfg.read_text() + f'\n[portal]\nusers_file = "{users}"\n')
+    config = load_config(cfg)
+    found, realm = book_accounts(config)
+    assert set(found.users) == {"Ines"} and realm == f"file:{users.resolve()}"
+    with TestClient(create_app(open_book(root), found)) as c:
+        sign_in(c, "Ines", "ines password")
+
+    cfg.write_text(cfg.read_text() + '[portal.users]\n"Bo" = "pbkdf2_sha256$1$x$y"\n')
+    with pytest.raises(ConfigError, match="either users_file or"):
+        load_config(cfg)
+    users.write_text('[users]\n"Ines" = "plain password"\n')
+    with pytest.raises(ConfigError, match=r"users\.Ines"):
+        book_accounts(config)

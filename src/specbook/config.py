@@ -231,6 +231,8 @@ class BookConfig:
     portal_users: Mapping[str, str] = field(default_factory=dict)
     portal_tokens: Mapping[str, str] = field(default_factory=dict)
     portal_limits: PortalLimits = field(default_factory=PortalLimits)
+    # [portal] users_file: an organisation's users file in place of the tables above
+    portal_users_file: str | None = None
     # [portal] remote_images: show images from other sites (else they are links)
     portal_remote_images: bool = False
     # [index] db: the shared PostgreSQL database the book's index lives in (None: SQLite)
@@ -424,7 +426,7 @@ def config_from_mapping(
     reqs = top.sub("requirements", {"functional", "non_functional"})
     lint = top.sub("lint", {"select", "ignore", "rules"})
     trace = top.sub("trace", {"code", "exclude"})
-    portal = top.sub("portal", {"users", "tokens", "remote_images", *PORTAL_LIMITS})
+    portal = top.sub("portal", {"users", "tokens", "users_file", "remote_images", *PORTAL_LIMITS})
     index = top.sub("index", {"db"})
     lint_rules_t = lint.table.get("rules", {})
     if not isinstance(lint_rules_t, dict) or not all(
@@ -512,6 +514,7 @@ def config_from_mapping(
         portal_users=_hashes(portal, "users", "pbkdf2_sha256$", "specbook passwd NAME"),
         portal_tokens=_hashes(portal, "tokens", "sha256$", "specbook passwd --token NAME"),
         portal_limits=_portal_limits(portal),
+        portal_users_file=_users_file(portal),
         portal_remote_images=_flag(portal, "remote_images"),
         index_db=_index_db(index),
     )
@@ -568,6 +571,20 @@ def _hashes(r: _Reader, key: str, scheme: str, how: str) -> dict[str, str]:
                 "plain passwords and tokens are never accepted",
             )
     return out
+
+
+def _users_file(r: _Reader) -> str | None:
+    """``[portal] users_file``: the accounts come from that file alone (one account per
+    name across every book that names the same file), never mixed with the tables."""
+    if "users_file" not in r.table:
+        return None
+    both = [k for k in ("users", "tokens") if k in r.table]
+    if both:
+        raise r._err(
+            "users_file",
+            f"give either users_file or the [{r.prefix}{both[0]}] table, not both",
+        )
+    return r.text("users_file", "")
 
 
 def _flag(r: _Reader, key: str) -> bool:

@@ -22,8 +22,17 @@ from specbook.cli import handle_errors, main
     help="Serve every book of this shared PostgreSQL index (default: $SPECBOOK_DB when no "
     "book is found here, else the book found here).",
 )
+@click.option(
+    "--users",
+    "users_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An organisation's users file ([users] and [tokens] tables, lines from specbook "
+    "passwd): the accounts of every book served, one sign-in for all, in place of the "
+    "books' [portal] tables.",
+)
 @handle_errors
-def serve(host: str, port: int, watch: bool, db: str | None) -> None:
+def serve(host: str, port: int, watch: bool, db: str | None, users_file: Path | None) -> None:
     """Serve the book as a web portal.
 
     Home (counts, reviews waiting, stale reviews, recent changes, lint summary),
@@ -33,9 +42,11 @@ def serve(host: str, port: int, watch: bool, db: str | None) -> None:
     JSON API under /api/ (described by /api/openapi.json).
 
     Reviewers sign in with the users of the book's [portal] users table (or
-    SPECBOOK_USERS); `specbook passwd NAME` prints a password hash to put there.
-    With no users the portal is read-only. Approve, request changes, comment, move
-    and tick go through the same engine and gates as the CLI and edit the files.
+    SPECBOOK_USERS, or a users file: --users FILE or [portal] users_file);
+    `specbook passwd NAME` prints a password hash to put there. With no users the
+    portal is read-only. Approve, request changes, comment, move and tick go
+    through the same engine and gates as the CLI and edit the files. A session
+    ends when its user is removed or gets a new password, and at sign-out.
     Failed sign-ins are limited per user name and per address (then 429; the
     [portal] signin_* settings), and Markdown nested more than 32 levels deep, or
     slower to render than [portal] render_seconds, is shown as plain text.
@@ -44,10 +55,11 @@ def serve(host: str, port: int, watch: bool, db: str | None) -> None:
     page of books, search and a document list across them (the book is a facet),
     and each book whose working copy is on this machine at /b/NAME/, where review
     actions edit that working copy and sync it into the database. Run several
-    servers on one database with the same SPECBOOK_SECRET; accounts come from
-    SPECBOOK_USERS / SPECBOOK_TOKENS and every served book's [portal] tables.
+    servers on one database with the same SPECBOOK_SECRET. Each book's accounts
+    are its own [portal] tables (a name in two books is two accounts) plus
+    SPECBOOK_USERS / SPECBOOK_TOKENS; --users FILE gives one set of accounts, one
+    sign-in, for every book.
     """
-    import contextlib
     import os
     import socket
     from typing import Any
@@ -57,7 +69,7 @@ def serve(host: str, port: int, watch: bool, db: str | None) -> None:
     from specbook.book import open_book
     from specbook.errors import NoBookError
     from specbook.web.app import create_app
-    from specbook.web.auth import accounts_from
+    from specbook.web.auth import accounts_from, book_accounts, load_users_file
 
     app: Any
     if db is None:
@@ -68,26 +80,20 @@ def serve(host: str, port: int, watch: bool, db: str | None) -> None:
             if db is None:
                 raise
     if db is not None:
-        from specbook.store.postgres import PostgresStore, is_postgres_url
+        from specbook.store.postgres import is_postgres_url
         from specbook.web.multi import create_multi_app
 
         if not is_postgres_url(db):
             from specbook.errors import UsageError
 
             raise UsageError("--db must be a postgresql:// URL of a shared index")
-        users: dict[str, str] = {}
-        tokens: dict[str, str] = {}
-        for _name, root, _n in PostgresStore(db, None).books():
-            with contextlib.suppress(Exception):
-                cfg = open_book(Path(root or "")).config if root else None
-                if cfg is not None:
-                    users.update(cfg.portal_users)
-                    tokens.update(cfg.portal_tokens)
-        app = create_multi_app(db, accounts_from(users, tokens), watch=watch)
+        # without --users, each book's own accounts (never merged across books)
+        org = accounts_from(*load_users_file(users_file)) if users_file else None
+        app = create_multi_app(db, org, watch=watch)
         label = "every book of the shared index"
     else:
-        users_, tokens_ = book.config.portal_users, book.config.portal_tokens
-        app = create_app(book, accounts_from(dict(users_), dict(tokens_)), watch=watch)
+        accounts, _realm = book_accounts(book.config, users_file)
+        app = create_app(book, accounts, watch=watch)
         label = book.config.name
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only then, and without it every
     # keep-alive response waits ~40 ms for the client's delayed ACK.

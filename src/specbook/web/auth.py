@@ -27,12 +27,16 @@ import secrets
 import sqlite3
 import threading
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from specbook.errors import ConfigError
 from specbook.state import make_state_dir
+
+if TYPE_CHECKING:
+    from specbook.config import BookConfig
 
 ITERATIONS = 120_000
 SESSION_SECONDS = 12 * 3600
@@ -132,6 +136,66 @@ def accounts_from(
                 "expected sha256$HEX of the token (printed by `specbook passwd --token`)",
             )
     return out
+
+
+def load_users_file(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The users and tokens of an organisation's users file (``serve --users FILE`` or
+    ``[portal] users_file``), a TOML file of the same lines as a book's tables::
+
+        [users]
+        "Ana Reviewer" = "pbkdf2_sha256$..."   # specbook passwd NAME
+        [tokens]
+        ci = "sha256$..."                      # specbook passwd --token NAME
+
+    Raises :class:`ConfigError` naming the file and the key that is wrong."""
+    shown = str(path)
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(shown, "(file)", f"not valid TOML: {exc}; fix the syntax") from exc
+    except OSError as exc:
+        raise ConfigError(shown, "(file)", f"cannot be read: {exc.strerror}") from exc
+    unknown = sorted(set(data) - {"users", "tokens"})
+    if unknown:
+        raise ConfigError(
+            shown, unknown[0], "unknown table; a users file holds [users] and [tokens]"
+        )
+    out: list[dict[str, str]] = []
+    for table, scheme, how in (
+        ("users", "pbkdf2_sha256$", "specbook passwd NAME"),
+        ("tokens", "sha256$", "specbook passwd --token NAME"),
+    ):
+        value = data.get(table, {})
+        if not isinstance(value, dict):
+            raise ConfigError(shown, table, f'expected a table [{table}] of "name" = "hash" lines')
+        for name, stored in value.items():
+            if not isinstance(stored, str) or not stored.startswith(scheme):
+                raise ConfigError(
+                    shown,
+                    f"{table}.{name}",
+                    f"expected a hash starting with {scheme} (run `{how}` and paste its line); "
+                    "plain passwords and tokens are never accepted",
+                )
+        out.append(dict(value))
+    return out[0], out[1]
+
+
+def book_accounts(
+    config: BookConfig, users_file: Path | None = None, name: str | None = None
+) -> tuple[Accounts, str]:
+    """The accounts that may act in the book of ``config`` (called ``name`` in a
+    shared index), and their realm (whose sessions they are): an organisation's users
+    file (``users_file``, else the book's ``[portal] users_file``) is one realm wherever
+    it is used; else the book's own ``[portal]`` tables are the book's realm, so a name
+    in two books is two accounts. ``SPECBOOK_USERS`` / ``SPECBOOK_TOKENS`` are added
+    to either."""
+    if users_file is None and config.portal_users_file:
+        users_file = (config.root or Path.cwd()) / config.portal_users_file
+    if users_file is not None:
+        users, tokens = load_users_file(users_file)
+        return accounts_from(users, tokens), f"file:{users_file.resolve()}"
+    accounts = accounts_from(dict(config.portal_users), dict(config.portal_tokens))
+    return accounts, f"book:{name or config.name}"
 
 
 def portal_secret(root: Path) -> bytes:

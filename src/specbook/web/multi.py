@@ -8,11 +8,18 @@ lists documents across all of them, with the book as a facet. Several server
 processes may serve one database at once: sessions are signed with
 ``SPECBOOK_SECRET`` (set the same value for every process), sign-outs are kept in the
 database, and every write goes through the database's per-book lock.
+
+Accounts are per book: a book's own ``[portal]`` tables are its accounts, and a
+session of one book (a cookie of its own, scoped to ``/b/NAME/``) is nothing in
+another, so a name in two books is two accounts. An organisation's users file
+(``serve --users FILE``, or the same ``[portal] users_file`` named by several books)
+is one set of accounts with one sign-in for every book that uses it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -30,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 from specbook.errors import SpecbookError
 from specbook.web import pages
 from specbook.web.app import HERE, SECURITY_HEADERS, create_app, template_env
-from specbook.web.auth import COOKIE, Accounts, Sessions, SessionSigner
+from specbook.web.auth import COOKIE, Accounts, Sessions, SessionSigner, book_accounts
 from specbook.web.security import SecureHeaders
 
 CATALOG_SECONDS = 10.0
@@ -84,16 +91,28 @@ class HubLinks:
         return "/static/" + name
 
 
+def _cookie(realm: str) -> str:
+    """The session cookie of a realm: each its own name, so one book's sign-in never
+    hides another's (cookie names are tokens: the realm is hashed)."""
+    return f"{COOKIE}_{hashlib.sha256(realm.encode()).hexdigest()[:12]}"
+
+
 def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = False) -> Starlette:
-    """The many-book portal over the PostgreSQL index at ``url``."""
+    """The many-book portal over the PostgreSQL index at ``url``. ``accounts``: an
+    organisation's accounts (``--users FILE``), good in every book with one sign-in;
+    without, each book's own (:func:`~specbook.web.auth.book_accounts`)."""
     from specbook.book import open_book
     from specbook.store.postgres import PostgresRevocations, PostgresStore
 
     hub = PostgresStore(url, None)
     secret = os.environ.get("SPECBOOK_SECRET", "").encode() or secrets.token_bytes(32)
     signer = SessionSigner(secret)
-    accounts = accounts or Accounts()
-    sessions = Sessions(signer, accounts, PostgresRevocations(url))
+    revocations = PostgresRevocations(url)
+    org = (
+        Sessions(signer, accounts, revocations, "org", _cookie("org"), "/")
+        if accounts is not None
+        else None
+    )
     env = template_env()
     links = HubLinks()
     portals: list[Any] = []
@@ -112,15 +131,28 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
         def opener(n: str = name, r: str = root) -> Any:
             return PostgresStore(url, n, r)
 
+        if org is not None:
+            sessions = org
+        else:
+            try:
+                own, realm = book_accounts(book.config, name=name)
+            except SpecbookError as exc:  # (its users file is missing or wrong)
+                unavailable[name] = str(exc)
+                continue
+            shared = realm.startswith("file:")  # one sign-in for every book of the file
+            path = "/" if shared else f"/b/{quote(name)}/"
+            sessions = Sessions(signer, own, revocations, realm, _cookie(realm), path)
         app = create_app(
-            book, accounts, watch, opener, prefix=f"/b/{name}", signer=signer,
+            book, sessions.accounts, watch, opener, prefix=f"/b/{name}", signer=signer,
             sessions=sessions,
         )  # fmt: skip
         portals.append(app.state.portal)
         mounts.append(Mount(f"/b/{name}", app=app))
 
     def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        session = sessions.check(request.cookies.get(COOKIE))
+        # the top level knows a user only of an organisation's accounts (books' own
+        # sessions are scoped to their pages)
+        session = org.check(request.cookies.get(org.cookie)) if org is not None else None
         html = env.get_template(template).render(
             book_name="All books",
             links=links,
