@@ -338,16 +338,17 @@ def test_failed_sign_ins_in_flight_do_not_delay_a_static_get(root: Path) -> None
     with served(app) as url:
         with httpx2.Client(base_url=url, timeout=60) as probe:
             assert probe.get("/static/style.css").status_code == 200
-            forms = [sign_in_form(probe, USER, f"wrong {i}") for i in range(burst)]
         start = threading.Barrier(burst + 1)
         codes: list[int] = []
 
-        def guess(form: dict[str, str]) -> None:
+        def guess(n: int) -> None:
+            # each guesser is its own visitor: the form's token is bound to its cookie
             with httpx2.Client(base_url=url, timeout=60) as c:
+                form = sign_in_form(c, USER, f"wrong {n}")
                 start.wait()
                 codes.append(c.post("/login", data=form).status_code)
 
-        threads = [threading.Thread(target=guess, args=(f,)) for f in forms]
+        threads = [threading.Thread(target=guess, args=(n,)) for n in range(burst)]
         for t in threads:
             t.start()
         start.wait()
