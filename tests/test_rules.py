@@ -11,6 +11,10 @@ A rule that reads git history (SB505) has a ``history/`` folder in its scenario:
 each ``history/<step>/`` is a set of book files, copied over a fresh repository in
 ``tmp_path`` and committed in name order (one day apart from 2026-03-01); the
 scenario's own files are then copied over them as the uncommitted working tree.
+
+A rule about files the book does not read (SB002) has a ``links.txt``: the symbolic
+links to make in a copy of the scenario (``LINK -> TARGET``); a link's line carries
+the marker of the finding it should produce (on line 1 of the link).
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ def _expected(book: Book) -> Counter[tuple[str, int, str]]:
             for m in MARKER.finditer(line):
                 for rid in m.group(1).split():
                     out[(book.rel(path), n, rid.decode())] += 1
+    links = book.root / "links.txt"
+    for line in links.read_bytes().split(b"\n") if links.is_file() else ():
+        for m in MARKER.finditer(line):
+            for rid in m.group(1).split():
+                out[(line.split(b" -> ")[0].decode(), 1, rid.decode())] += 1
     for rel in code_files(book.config):
         for n, line in enumerate((book.root / rel).read_bytes().split(b"\n"), 1):
             m = CODE_MARKER.search(line.rstrip())
@@ -59,6 +68,15 @@ def _expected(book: Book) -> Counter[tuple[str, int, str]]:
 def _book_folder(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The scenario's folder, or for a scenario with history, the repository built
     from it (see the module docstring)."""
+    links = folder / "links.txt"
+    if links.is_file():
+        copy = tmp_path / folder.name
+        shutil.copytree(folder, copy)
+        for line in links.read_text(encoding="utf-8").splitlines():
+            if " -> " in line and not line.startswith("#"):
+                link, target = line.split("<!--")[0].strip().split(" -> ")
+                (copy / link).symlink_to(target.replace("{scenario}", str(folder)))
+        return copy
     history = folder / "history"
     if not history.is_dir():
         return folder
@@ -94,10 +112,10 @@ def test_scenario(rule, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     folder = _book_folder(scenario, tmp_path, monkeypatch)
     cfg_file = folder / "specbook.toml"
     config = load_config(cfg_file) if cfg_file.is_file() else default_config(folder.resolve())
-    book = Book(config)
+    book = Book(config, warn=None)
     docs = list(book.documents())
     assert docs, f"{folder} holds no documents"
-    result = Linter(config, select=[rule.id], today=TODAY).run(docs)
+    result = Linter(config, select=[rule.id], today=TODAY).run(docs, skipped=book.skipped)
     got = Counter((f.path, f.line, f.rule) for f in result.findings if f.rule == rule.id)
     want = Counter({k: v for k, v in _expected(book).items() if k[2] == rule.id})
     assert want, f"{folder} marks no expected {rule.id} finding"

@@ -2,17 +2,28 @@
 
 :func:`open_book` finds the config by walking up from a folder; :class:`Book`
 lists the book's document files, loads them, and finds one by ID or path.
+
+The listing is where every face (CLI, index, lint, portal, site, MCP) gets its
+documents, so it is also where files that must not be read are left out: a symbolic
+link whose real path lies outside the book (a committed ``environ.md`` pointing at
+``/proc/self/environ``), a kind folder that leads outside, a loop of links, and a
+file name that is not valid UTF-8. Each is recorded in :attr:`Book.skipped` and
+reported once (lint reports them as SB002); links that stay inside the book work.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
-from collections.abc import Iterator
+import stat
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from specbook.config import BookConfig, KindConfig, find_config_file, load_config
+from specbook.confine import is_utf8, real_root, shown, within
 from specbook.errors import NoBookError, NotFoundError, UsageError
 from specbook.ids import unknown_id
 from specbook.model import Document
@@ -20,16 +31,36 @@ from specbook.parse import parse
 
 _MD_SUFFIXES = (".md", ".markdown")
 
+# What was reported in this process, by (book root, path, reason): a skipped file is
+# reported once, however many times the book is listed or opened.
+_REPORTED: set[tuple[str, str, str]] = set()
+
+
+def warn_stderr(message: str) -> None:
+    """The default report of a skipped file: one line on stderr."""
+    print(f"specbook: warning: {message}", file=sys.stderr, flush=True)
+
 
 class Book:
-    """The documents under ``config.root``: every Markdown file in a kind's folder."""
+    """The documents under ``config.root``: every Markdown file in a kind's folder.
 
-    def __init__(self, config: BookConfig) -> None:
+    ``warn`` is told, once per process, of each file the listing leaves out and why
+    (``None``: not told; the reasons are in :attr:`skipped` all the same).
+    """
+
+    def __init__(
+        self, config: BookConfig, warn: Callable[[str], None] | None = warn_stderr
+    ) -> None:
         if config.root is None:
             raise NoBookError("a book needs a root folder")
         self.config = config
         self.root: Path = config.root
         self.root_prefix = str(config.root).rstrip(os.sep) + os.sep
+        self.real_root = real_root(config.root)
+        self.warn = warn
+        # book-relative path (undecodable bytes as \xNN) -> why it is not read, as of
+        # the last listing
+        self.skipped: dict[str, str] = {}
         # ``**/NAME`` with a plain NAME (the default ``**/README.md``) is a set look-up;
         # other patterns are joined into one expression per kind of match.
         names: set[str] = set()
@@ -74,6 +105,7 @@ class Book:
     def path_strings(self) -> list[str]:
         """:meth:`paths` as plain strings (cheaper for 10,000 files: no Path objects)."""
         seen: set[str] = set()
+        skipped: dict[str, str] = {}
         templates = os.path.normpath(os.path.join(self.root, self.config.templates_dir))
         root = str(self.root)
         cut = len(self.root_prefix)
@@ -84,6 +116,8 @@ class Book:
         excluded = self._excluded if self.config.exclude and not by_name else None
         for kind in self.config.kinds.values():
             folder = os.path.normpath(os.path.join(root, kind.folder))
+            if not self._folder_inside(folder, skipped):
+                continue
             stack = [folder]
             while stack:
                 try:
@@ -94,22 +128,126 @@ class Book:
                     for e in entries:
                         name = e.name
                         if name.endswith(_MD_SUFFIXES) or name.lower().endswith(_MD_SUFFIXES):
-                            if (
-                                e.is_file()
-                                and name not in names
-                                and (
-                                    excluded is None
-                                    or not excluded(e.path[cut:].replace(os.sep, "/"))
-                                )
+                            if name in names or (
+                                excluded is not None and excluded(e.path[cut:].replace(os.sep, "/"))
                             ):
+                                continue
+                            # Only links and non-ASCII names are looked at more closely:
+                            # is_symlink() and isascii() make no system call (the type
+                            # comes with the folder's listing), so plain files list as fast
+                            # as before.
+                            if e.is_symlink() or not name.isascii():
+                                if self._admit(e, cut, skipped):
+                                    seen.add(e.path)
+                            elif e.is_file():
                                 seen.add(e.path)
                         elif (
-                            e.is_dir(follow_symlinks=False)
+                            e.is_dir(follow_symlinks=False)  # (links to folders: not followed)
                             and not name.startswith(".")
                             and e.path != templates
                         ):
-                            stack.append(e.path)
+                            if is_utf8(name):
+                                stack.append(e.path)
+                            else:
+                                skipped[self._shown(e.path, cut)] = _BAD_NAME.format(
+                                    what="folder", rest="its documents are not read"
+                                )
+        self.skipped = skipped
+        if skipped:
+            self._report(skipped)
         return sorted(seen)
+
+    def _shown(self, path: str, cut: int) -> str:
+        return shown(path[cut:].replace(os.sep, "/"))
+
+    def _folder_inside(self, folder: str, skipped: dict[str, str]) -> bool:
+        """Whether a kind folder lies inside the book once links are resolved (one
+        ``realpath`` per kind: a folder such as ``docs/decisions`` may be a link)."""
+        real = os.path.realpath(folder)
+        if within(real, self.real_root):
+            return True
+        if os.path.isdir(folder):
+            cut = len(self.root_prefix) if folder.startswith(self.root_prefix) else 0
+            skipped[self._shown(folder, cut)] = (
+                f"the folder leads to {shown(real)}, outside the book at {self.root} (a "
+                "symbolic link); its documents are not read. Put the folder itself in the "
+                "book, or link to a folder inside it"
+            )
+        return False
+
+    def _admit(self, e: os.DirEntry[str], cut: int, skipped: dict[str, str]) -> bool:
+        """Whether a link or a non-ASCII name is a document to list; records why not
+        in ``skipped`` when it is not one to read."""
+        if not is_utf8(e.name):
+            skipped[self._shown(e.path, cut)] = _BAD_NAME.format(what="file", rest="not read")
+            return False
+        if not e.is_symlink():
+            return e.is_file()
+        try:
+            st = os.stat(e.path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                skipped[self._shown(e.path, cut)] = (
+                    "a symbolic link that leads round in a loop (or through too many links); "
+                    "not read. Remove it, or point it at a file"
+                )
+            return False  # a dangling link: nothing to read
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        real = os.path.realpath(e.path)
+        if within(real, self.real_root):
+            return True  # a link inside the book is a document like any other
+        skipped[self._shown(e.path, cut)] = self._leads_out(real)
+        return False
+
+    def _leads_out(self, real: str) -> str:
+        return (
+            f"a symbolic link to {shown(real)}, outside the book at {self.root}; not read. "
+            "Put the file itself in the book, or link to a file inside it"
+        )
+
+    def _report(self, skipped: dict[str, str]) -> None:
+        if self.warn is None:
+            return
+        for rel, why in sorted(skipped.items()):
+            key = (self.real_root, rel, why)
+            if key not in _REPORTED:
+                _REPORTED.add(key)
+                self.warn(f"{rel}: {why}")
+
+    def may_read(self, path: str | os.PathLike[str]) -> bool:
+        """Whether a file named to a command rather than listed (``lint FOLDER``) may
+        be read: not when its name is not valid UTF-8, nor when it lies in the book but
+        its real path does not (a link leading out). Reports why not, as the listing
+        does."""
+        text = os.path.abspath(path)
+        cut = len(self.root_prefix) if text.startswith(self.root_prefix) else 0
+        if not is_utf8(text):
+            why = _BAD_NAME.format(what="file", rest="not read")
+        elif cut and not self.contains(text):
+            why = self._leads_out(os.path.realpath(text))
+        else:
+            return True
+        rel = self._shown(text, cut)
+        self.skipped[rel] = why
+        self._report({rel: why})
+        return False
+
+    def contains(self, path: str | os.PathLike[str]) -> bool:
+        """Whether ``path``'s real path (every link resolved) lies inside the book."""
+        return within(os.path.realpath(path), self.real_root)
+
+    def read(self, rel: str) -> bytes:
+        """The bytes of the book's file at ``rel`` (relative to the root), for readers
+        that take a path from an index, a URL or an ID. Raises :class:`PermissionError`
+        when its real path lies outside the book (a link leading out) and
+        :class:`OSError` when it cannot be read."""
+        full = os.path.join(self.root, rel)
+        real = os.path.realpath(full)
+        if not within(real, self.real_root):
+            raise PermissionError(errno.EACCES, "outside the book (a link leads out)", full)
+        with open(real, "rb") as fh:
+            return fh.read()
 
     def load(self, path: Path) -> Document:
         """Parse one file of the book. Raises :class:`NotFoundError` when it cannot be read."""
@@ -203,6 +341,11 @@ class Book:
             if fm:
                 numbers.add(int(fm.group(1)))
         return numbers
+
+
+_BAD_NAME = (
+    "the {what} name is not valid UTF-8 (its bytes shown as \\xNN); {rest}. Give it a UTF-8 name"
+)
 
 
 def _id_boundary(name: str, n: int) -> bool:

@@ -621,6 +621,8 @@ def diff_book(
                 new_docs.append(parse(data, p[len(where.prefix) :], book.config))
     else:
         for p in sorted(changed):
+            if not book.may_read(where.top / p):
+                continue  # a link leading out of the book: not read (and reported)
             try:
                 data = (where.top / p).read_bytes()
             except OSError:

@@ -282,7 +282,11 @@ class BookTools:
         if _looks_like_path(doc_id):
             raise NotFoundError(f"{doc_id}: give a document ID, such as SPEC-001")
         doc = self.book.find(doc_id)
-        return (self.book.root / (doc.path or "")).read_bytes().decode("utf-8", "replace")
+        try:
+            data = self.book.read(doc.path or "")  # (refuses a link leading out of the book)
+        except OSError as exc:
+            raise NotFoundError(f"{doc_id}: cannot read {doc.path} ({exc.strerror})") from exc
+        return data.decode("utf-8", "replace")
 
 
 class BookServer(MCPServer[Any]):

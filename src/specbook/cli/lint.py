@@ -90,6 +90,10 @@ def lint(
     documents that mention their IDs, are linted in full; book-wide rules still see
     the whole book (its IDs and links, from the cache where current). Outside git,
     or with a REV git does not know: exit 2.
+
+    Files the book does not read (a symbolic link leading outside the book, a loop
+    of links, a name that is not UTF-8) are SB002 findings of a whole-book lint,
+    and warnings on stderr otherwise.
     """
     from specbook.book import open_book
     from specbook.errors import NoBookError, UsageError
@@ -168,6 +172,10 @@ def _lint_in(
     from specbook.lint.run import FileResult, apply_fixes, expand_paths, lint_files
 
     linter = Linter(book.config, select=list(select), ignore=list(ignore))
+    if not paths and changed_rev is None and any(a.rule.id == "SB002" for a in linter.active):
+        # a whole-book lint reports the files the listing leaves out as SB002 findings:
+        # not also as warnings (a partial lint's findings are the named files' only)
+        book.warn = None
     files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.path_strings()
     only: list[str] | None = None
     if paths and in_book:

@@ -210,12 +210,14 @@ class Linter:
         facts: list[DocFacts],
         use_cache: bool = True,
         focus: frozenset[str] | None = None,
+        skipped: dict[str, str] | None = None,
     ) -> list[Finding]:
         """Findings of the book-scope rules over every document's facts; with
         ``use_cache`` false, rules that keep their own cache (SB505) do not use it.
         With ``focus`` (paths), rules report on those documents only (the others may be
-        light facts: ID, requirement IDs and supersede links)."""
-        book = BookFacts(facts, focus=focus)
+        light facts: ID, requirement IDs and supersede links). ``skipped``: the files
+        the listing left out, and why (SB002)."""
+        book = BookFacts(facts, focus=focus, skipped=dict(skipped or {}))
         status = {d.path: (d.status_canonical, d.kind) for d in facts}
         out: list[Finding] = []
         for a in self.book_rules:
@@ -240,14 +242,15 @@ class Linter:
                 )
         return out
 
-    def run(self, docs: list[Document]) -> LintResult:
-        """Lint ``docs`` as one book: every rule, every document."""
+    def run(self, docs: list[Document], skipped: dict[str, str] | None = None) -> LintResult:
+        """Lint ``docs`` as one book: every rule, every document (``skipped``: the
+        files the book's listing left out, see :attr:`specbook.book.Book.skipped`)."""
         findings: list[Finding] = []
         facts = []
         for d in docs:
             findings.extend(self.lint_document(d))
             facts.append(self.facts(d))
-        findings.extend(self.lint_book(facts))
+        findings.extend(self.lint_book(facts, skipped=skipped))
         return LintResult(sort_findings(findings), files=len(docs), documents=len(docs))
 
 

@@ -118,12 +118,15 @@ class BookFacts:
     ``focus``, when set, names the documents (paths) whose findings are wanted
     (``specbook lint FILE``): rules report on :attr:`reported` only, and the other
     documents' facts may be light (no references, no listed tests, no ID span).
+    ``skipped`` holds the files the book's listing left out and why
+    (:attr:`specbook.book.Book.skipped`).
     """
 
     docs: list[DocFacts]
     by_id: dict[str, list[DocFacts]] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)  # work rules share (the code scan)
     focus: frozenset[str] | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for d in self.docs:

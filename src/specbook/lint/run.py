@@ -436,11 +436,14 @@ def expand_paths(book: Book, paths: Iterable[Path]) -> list[Path]:
             inside = [q for q in book.paths() if q.resolve().is_relative_to(root)]
             if not inside:  # a folder outside the kind folders: every Markdown file in it
                 inside = sorted(
-                    q for q in root.rglob("*") if q.suffix.lower() in (".md", ".markdown")
+                    q
+                    for q in root.rglob("*")
+                    if q.suffix.lower() in (".md", ".markdown") and book.may_read(q)
                 )
             out.extend(inside)
         elif p.is_file():
-            out.append(p)
+            if book.may_read(p):
+                out.append(p)
         else:
             raise NotFoundError(f"{p}: no such file or folder")
     seen: set[Path] = set()
@@ -495,6 +498,8 @@ def lint_files(
     )
     stats = _stats(book, files)
     memo_key = key + _inputs_digest(linter) if memo_path is not None else key
+    if book.skipped:  # (files left out are no files of the memo: their reports are keyed)
+        memo_key += "|skipped=" + json.dumps(sorted(book.skipped.items()))
     if memo_path is not None and use_memo:
         sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
         memo = _load_memo(memo_path, memo_key, sigs)
@@ -629,7 +634,7 @@ def _run(
     for fr in results.values():
         if wanted is None or fr.rel in wanted:
             findings.extend(fr.findings)
-    findings.extend(linter.lint_book(list(facts.values()), use_cache, wanted))
+    findings.extend(linter.lint_book(list(facts.values()), use_cache, wanted, book.skipped))
     if wanted is not None:
         findings = [f for f in findings if f.path in wanted]
         count = sum(1 for rel in results if rel in wanted)

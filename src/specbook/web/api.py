@@ -87,8 +87,13 @@ def routes(portal: Portal) -> list[Route]:
     async def document(request: Request) -> Response:
         from specbook.jsonout import document_json
 
-        path = find_path(request.path_params["ref"])
-        page = portal.docs.get(portal.store, path)
+        ref = request.path_params["ref"]
+        path = find_path(ref)
+        try:
+            page = portal.docs.get(portal.store, path)
+        except OSError:  # gone, or now a link leading out of the book (not read)
+            portal.refresh()
+            return json_error(404, f"{ref}: no longer on disk")
         data = document_json(page.doc)
         data["findings"] = [_finding(f) for f in page.findings]
         return JSONResponse(data)

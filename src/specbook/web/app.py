@@ -407,7 +407,10 @@ def create_app(
             done = perform(portal, path, what, form, session.user, note)
         except SpecbookError as exc:
             portal.refresh()
-            built = await run_in_threadpool(portal.docs.built, path)
+            try:
+                built = await run_in_threadpool(portal.docs.built, path)
+            except OSError:  # gone, or now a link leading out of the book: no page to show
+                return portal.error(request, 409, "Not changed", str(exc))
             return portal.render(
                 request, "doc.html", 409, actions=True, message=str(exc), message_kind="error",
                 **doc_context(path, built),

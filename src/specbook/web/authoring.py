@@ -107,7 +107,12 @@ def routes(portal: Portal) -> list[Route]:
         path = pages.document_path(portal.store, ref)
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
-        data = await run_in_threadpool((portal.book.root / path).read_bytes)
+        try:
+            # (refuses a file a link leads out of the book to)
+            data = await run_in_threadpool(portal.book.read, path)
+        except OSError:
+            portal.refresh()
+            return portal.error(request, 404, "No such document", f"{ref} is not on disk.")
         created = request.query_params.get("created")
         message = "Created. Fill in the template and save." if created else None
         readonly = not_editable(data)
@@ -138,7 +143,11 @@ def routes(portal: Portal) -> list[Route]:
             return portal.error(request, 413, "Too large", "A document may hold at most 2 MB.")
         full = portal.book.root / path
         with book_lock(portal.book):
-            current = full.read_bytes()
+            try:
+                current = portal.book.read(path)  # (not through a link leading out)
+            except OSError:
+                portal.refresh()
+                return portal.error(request, 404, "No such document", f"{ref} is not on disk.")
             # `base` is the hash of the bytes the editor was given: while the file still
             # holds them, editor_text(current) is the text the editor was given, and the
             # user's edit is the difference between that and `text`
@@ -157,7 +166,7 @@ def routes(portal: Portal) -> list[Route]:
             try:
                 replace_if_unchanged(full, current, new)
             except ChangedOnDisk:
-                return conflict(request, ref, path, text, full.read_bytes())
+                return conflict(request, ref, path, text, portal.book.read(path))
         portal.refresh()
         return RedirectResponse(portal.links.doc(ref) + "?done=saved", status_code=303)
 

@@ -244,7 +244,7 @@ class DocumentPages:
     def built(self, path: str) -> Built:
         """The parsed, rendered and linted document at ``path`` (the slow part of a
         page: no index needed)."""
-        data = (self.book.root / path).read_bytes()
+        data = self.book.read(path)  # (OSError for a file a link leads out of the book to)
         key = (path, content_hash(data))
         with self._lock:
             hit = self._cache.get(key)

@@ -1,0 +1,315 @@
+"""Reads stay inside the book (issue 17: H1, M4).
+
+A symbolic link committed to a book can point anywhere: at ``/proc/self/environ``,
+``/etc/passwd``, a key. Every face that reads (CLI, index, lint, portal, static
+site, MCP) leaves out a document or attachment whose real path lies outside the
+book, and reports it once. Links that stay inside the book keep working. A loop of
+links or a file name that is not UTF-8 is reported and skipped, not a crash.
+
+The files outside the book stand for secrets; they live in ``tmp_path``, beside the
+book, and carry ``TOKEN``, which no output may show.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from mcp.shared.exceptions import MCPError
+from starlette.testclient import TestClient
+
+from specbook.book import open_book
+from specbook.cli import main
+from specbook.web.app import create_app
+from tests.test_mcp import _serve
+from tests.test_portal import accounts, sign_in
+from tests.webbook import copy_book, example_ids
+
+TOKEN = "s3cret-b4d9e1-quoll"  # in every file outside the book; no document uses it
+SECRET = f"SPECBOOK_SECRET={TOKEN}"
+LEAK_ID = "SPEC-077"
+LEAK = "docs/specs/SPEC-077-leak.md"  # a link to a document-looking file outside
+ENVIRON = "docs/specs/environ.md"  # a link to an environment-looking file outside
+ALIAS_ID = "SPEC-078"  # a link to a document elsewhere in the book: read as usual
+SPEC4 = "docs/specs/SPEC-004-carrier-auto-detection.md"
+DEC1 = "docs/decisions/DEC-001-use-postgresql-event-store.md"
+
+
+def _outside_files(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "leak.md").write_text(
+        f"# Technical Specification: Leak\n\n**ID**: {LEAK_ID}\n**Status**: Draft\n\n"
+        f"## Summary\n\n{SECRET}\n",
+        encoding="utf-8",
+    )
+    (outside / "environ").write_bytes(f"HOME=/root\0{SECRET}\0PATH=/bin\0".encode())
+    (outside / "leak.png").write_bytes(b"\x89PNG " + TOKEN.encode())
+    return outside
+
+
+@pytest.fixture
+def leaky(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example book with links leading out of it, one shown as an image by a
+    document, and a link to a document elsewhere in the book; the current folder."""
+    root = copy_book(tmp_path / "book")
+    outside = _outside_files(tmp_path)
+    (root / LEAK).symlink_to(outside / "leak.md")
+    (root / ENVIRON).symlink_to(outside / "environ")
+    (root / "docs/specs/img").mkdir()
+    (root / "docs/specs/img/leak.png").symlink_to(outside / "leak.png")
+    spec = root / SPEC4
+    spec.write_bytes(spec.read_bytes() + b"\n![leak](img/leak.png)\n")
+    (root / "docs/shared").mkdir()  # no kind folder: its document is listed through the link
+    (root / "docs/shared/alias.md").write_text(
+        f"# Technical Specification: Alias\n\n**ID**: {ALIAS_ID}\n**Status**: Draft\n",
+        encoding="utf-8",
+    )
+    (root / "docs/specs/SPEC-078-alias.md").symlink_to("../shared/alias.md")
+    monkeypatch.chdir(root)
+    return root
+
+
+def _run(*args: str) -> Result:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert TOKEN not in result.output and "SPECBOOK_SECRET" not in result.output, result.output
+    return result
+
+
+def _warnings(result: Result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("specbook: warning:")]
+
+
+# -- H1: reading through a link that leads out of the book -------------------------------
+def test_symlink_outside_book_is_not_listed_and_is_reported_once(leaky: Path) -> None:
+    r = _run("list", "--json")
+    assert r.exit_code == 0
+    listed = json.loads(r.stdout)
+    assert ENVIRON not in {d["path"] for d in listed}
+    ids = {d["id"] for d in listed}
+    assert LEAK_ID not in ids and ALIAS_ID in ids and "SPEC-004" in ids
+    warned = _warnings(r)
+    assert len(warned) == 2, warned  # once per link, not once per listing
+    leak = next(w for w in warned if LEAK in w)
+    assert str(leaky.parent / "outside" / "leak.md") in leak and "outside the book" in leak
+    assert any(ENVIRON in w for w in warned)
+
+
+def test_symlink_outside_book_is_not_shown_by_id(leaky: Path) -> None:
+    r = _run("show", LEAK_ID)
+    assert r.exit_code == 1 and "no document with this ID" in r.output
+    assert _run("show", ALIAS_ID).exit_code == 0  # a link inside the book works
+
+
+def test_symlink_outside_book_is_a_lint_finding(leaky: Path) -> None:
+    r = _run("lint", "--format", "json")
+    data = json.loads(r.stdout)
+    skipped = {f["path"]: f for f in data["findings"] if f["rule"] == "SB002"}
+    assert set(skipped) == {LEAK, ENVIRON}
+    assert "outside the book" in skipped[LEAK]["message"] and skipped[LEAK]["severity"] == "error"
+    assert r.exit_code == 1
+    assert _warnings(r) == []  # the findings are the report: not said twice
+    # a lint of named files skips such a file too, and says so
+    named = _run("lint", LEAK, "docs/specs")
+    assert len(_warnings(named)) == 2, named.output
+
+
+def test_symlink_outside_book_is_not_indexed_searched_or_graphed(leaky: Path) -> None:
+    assert _run("index").exit_code == 0
+    assert _run("search", "quoll").exit_code == 1  # no matches
+    assert _run("search", TOKEN.split("-")[0]).exit_code == 1
+    graph = json.loads(_run("graph", "--format", "json").stdout)
+    assert LEAK_ID not in {n["id"] for n in graph["nodes"] if not n["dangling"]}
+    report = _run("report", "--format", "json")
+    assert report.exit_code == 0
+
+
+def test_symlink_outside_book_is_not_exported(leaky: Path) -> None:
+    data = json.loads(_run("export").stdout)
+    assert LEAK_ID not in {d["id"] for d in data["documents"]}
+    assert ALIAS_ID in {d["id"] for d in data["documents"]}
+    _run("export", "--format", "csv")
+
+
+def test_symlink_outside_book_is_not_published_by_build(leaky: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert _run("build", "--out", str(out)).exit_code == 0
+    assert (out / f"doc/{ALIAS_ID}.html").is_file()
+    assert not (out / f"doc/{LEAK_ID}.html").exists()
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+    assert not (out / "files/docs/specs/img/leak.png").exists()  # the attachment neither
+
+
+PORTAL_URLS = (
+    "/",
+    "/documents",
+    "/search?q=quoll",
+    "/graph",
+    f"/doc/{LEAK_ID}",
+    f"/doc/{LEAK}",
+    f"/doc/{ENVIRON}",
+    "/api/documents",
+    f"/api/documents/{LEAK_ID}",
+    "/api/search?q=quoll",
+    "/api/findings",
+)
+
+
+def test_symlink_outside_book_is_not_served(leaky: Path) -> None:
+    with TestClient(create_app(open_book(leaky), accounts())) as client:
+        for url in PORTAL_URLS:
+            r = client.get(url)
+            assert TOKEN not in r.text and "SPECBOOK_SECRET" not in r.text, url
+            if url.startswith(("/doc/", "/api/documents/")):
+                assert r.status_code == 404, (url, r.status_code)
+        assert client.get(f"/doc/{ALIAS_ID}").status_code == 200
+
+
+def test_document_replaced_by_a_link_outside_is_not_served_from_the_index(
+    leaky: Path, tmp_path: Path
+) -> None:
+    """The index still lists the path: the portal's own read refuses it."""
+    spec = leaky / SPEC4
+    secret = tmp_path / "outside" / "spec4.md"
+    secret.write_bytes(spec.read_bytes() + f"\n{SECRET}\n".encode())
+
+    def swap() -> None:
+        spec.unlink(missing_ok=True)
+        spec.symlink_to(secret)
+
+    for url in ("/doc/SPEC-004", f"/doc/{SPEC4}", "/api/documents/SPEC-004", "/doc/SPEC-004/edit"):
+        spec.unlink()
+        spec.write_bytes(secret.read_bytes())
+        with TestClient(create_app(open_book(leaky), accounts())) as client:
+            sign_in(client)
+            swap()
+            r = client.get(url)
+            assert TOKEN not in r.text and r.status_code == 404, url
+
+
+@pytest.fixture
+def decisions_outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example book whose ``docs/decisions`` is a link to a folder outside it;
+    returns that folder (the book is the current folder)."""
+    root = copy_book(tmp_path / "book")
+    outside = tmp_path / "outside-decisions"
+    shutil.move(root / "docs/decisions", outside)
+    (root / "docs/decisions").symlink_to(outside)
+    monkeypatch.chdir(root)
+    return outside
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_kind_folder_linked_outside_book_is_not_read(decisions_outside: Path) -> None:
+    r = _run("list", "--json")
+    assert not [d for d in json.loads(r.stdout) if d["kind"] == "DEC"]
+    (warned,) = _warnings(r)
+    assert "docs/decisions" in warned and str(decisions_outside) in warned
+    shown = _run("show", "DEC-001")
+    assert shown.exit_code == 1 and "no document with this ID" in shown.output
+
+
+def test_symlink_outside_book_is_not_given_to_an_agent(leaky: Path, tmp_path: Path) -> None:
+    """The MCP server over a book with links out (a document, a kind folder), a loop
+    and an undecodable name: nothing outside is read, nothing crashes."""
+    decisions = tmp_path / "outside-decisions"
+    shutil.move(leaky / "docs/decisions", decisions)
+    (leaky / "docs/decisions").symlink_to(decisions)
+    before = _snapshot(decisions)
+    _odd_files(leaky)
+    log = tmp_path / "server.log"
+    for agent in _serve(leaky, log):
+        listed = agent.ok("list")["documents"]
+        assert LEAK_ID not in {d["id"] for d in listed} and ALIAS_ID in {d["id"] for d in listed}
+        assert not [d for d in listed if d["kind"] == "DEC"]
+        for ref in (LEAK_ID, LEAK, ENVIRON, "DEC-001", DEC1):
+            assert TOKEN not in agent.error("get", id=ref)
+        with pytest.raises(MCPError) as caught:
+            agent.read(f"specbook://doc/{LEAK_ID}")
+        assert TOKEN not in str(caught.value)
+        uris = {r.uri for r in agent.portal.call(agent.session.list_resources).resources}
+        assert f"specbook://doc/{LEAK_ID}" not in uris and f"specbook://doc/{ALIAS_ID}" in uris
+        assert agent.ok("search", query="quoll")["results"] == []
+        findings = agent.ok("lint")["findings"]
+        assert TOKEN not in json.dumps(findings)
+        assert {f["path"] for f in findings if f["rule"] == "SB002"} >= {LEAK, ENVIRON, *ODD}
+        made = agent.ok("create", kind="spec", title="Still works", author="Ana")
+        assert (leaky / made["path"]).is_file()
+    assert _snapshot(decisions) == before
+    text = log.read_text(encoding="utf-8")
+    assert TOKEN not in text and "Traceback" not in text, text
+    for path in (LEAK, ENVIRON, "docs/decisions", *ODD):
+        assert text.count(f"specbook: warning: {path}:") == 1, (path, text)
+
+
+# -- M4: files that cannot be read are skipped, not a crash ------------------------------
+@pytest.fixture
+def odd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example book with a loop of two links and a document whose file name is
+    not UTF-8 (Latin-1 ``é``); the current folder."""
+    root = copy_book(tmp_path / "book")
+    _odd_files(root)
+    monkeypatch.chdir(root)
+    return root
+
+
+def _odd_files(root: Path) -> None:
+    (root / "docs/specs/a.md").symlink_to("b.md")
+    (root / "docs/specs/b.md").symlink_to("a.md")
+    text = (root / SPEC4).read_bytes().replace(b"SPEC-004", b"SPEC-080")
+    name = os.path.join(os.fsencode(root / "docs/specs"), b"SPEC-080-caf\xe9.md")
+    with open(name, "wb") as fh:
+        fh.write(text)
+
+
+ODD = ("docs/specs/a.md", "docs/specs/b.md", "docs/specs/SPEC-080-caf\\xe9.md")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list",),
+        ("show", "SPEC-001"),
+        ("search", "carrier"),
+        ("index",),
+        ("graph",),
+        ("report",),
+        ("export",),
+        ("trace",),
+        ("status", "SPEC-004", "Review", "--by", "Ana", "--force"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_looping_links_and_undecodable_names_are_skipped(odd: Path, args: tuple[str]) -> None:
+    r = _run(*args)
+    assert r.exit_code == 0, r.output
+    warned = _warnings(r)
+    for path in ODD:
+        assert sum(path in w for w in warned) == 1, (path, warned)
+    assert "is not valid UTF-8" in next(w for w in warned if "caf" in w)
+    assert "loop" in next(w for w in warned if "a.md" in w)
+
+
+def test_looping_links_and_undecodable_names_are_lint_findings(odd: Path, tmp_path: Path) -> None:
+    r = _run("lint", "--format", "json")
+    found = {f["path"] for f in json.loads(r.stdout)["findings"] if f["rule"] == "SB002"}
+    assert found == set(ODD)
+    assert _run("build", "--out", str(tmp_path / "site")).exit_code == 0
+    listed = json.loads(_run("list", "--json").stdout)
+    assert sorted(d["id"] for d in listed) == sorted(example_ids())
+
+
+def test_looping_links_and_undecodable_names_do_not_stop_the_portal(odd: Path) -> None:
+    with TestClient(create_app(open_book(odd), accounts())) as client:
+        for url in ("/", "/documents", "/search?q=carrier", "/doc/SPEC-004", "/api/findings"):
+            assert client.get(url).status_code == 200, url
