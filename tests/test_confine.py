@@ -1,10 +1,12 @@
-"""Reads stay inside the book (issue 17: H1, M4).
+"""Reads and writes stay inside the book (issue 17: H1, H4, M4, L1).
 
 A symbolic link committed to a book can point anywhere: at ``/proc/self/environ``,
 ``/etc/passwd``, a key. Every face that reads (CLI, index, lint, portal, static
 site, MCP) leaves out a document or attachment whose real path lies outside the
-book, and reports it once. Links that stay inside the book keep working. A loop of
-links or a file name that is not UTF-8 is reported and skipped, not a crash.
+book, and reports it once; every write refuses a real path outside the book. Links
+that stay inside the book keep working: an edit changes the link's target and keeps
+the link. A loop of links or a file name that is not UTF-8 is reported and skipped,
+not a crash; a read-only document is refused.
 
 The files outside the book stand for secrets; they live in ``tmp_path``, beside the
 book, and carry ``TOKEN``, which no output may show.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -26,7 +29,7 @@ from specbook.book import open_book
 from specbook.cli import main
 from specbook.web.app import create_app
 from tests.test_mcp import _serve
-from tests.test_portal import accounts, sign_in
+from tests.test_portal import accounts, csrf_of, sign_in
 from tests.webbook import copy_book, example_ids
 
 TOKEN = "s3cret-b4d9e1-quoll"  # in every file outside the book; no document uses it
@@ -184,6 +187,16 @@ def test_document_replaced_by_a_link_outside_is_not_served_from_the_index(
         spec.unlink(missing_ok=True)
         spec.symlink_to(secret)
 
+    with TestClient(create_app(open_book(leaky), accounts())) as client:
+        token = sign_in(client)
+        assert client.get("/doc/SPEC-004").status_code == 200
+        swap()  # (a write through the portal syncs the index: not before this one)
+        r = client.post(
+            "/doc/SPEC-004/review",
+            data={"csrf": token, "verdict": "comment", "note": "through the link"},
+        )
+        assert TOKEN not in r.text and r.status_code == 409 and "outside the book" in r.text
+        assert secret.read_bytes().endswith(f"{SECRET}\n".encode()) and spec.is_symlink()
     for url in ("/doc/SPEC-004", f"/doc/{SPEC4}", "/api/documents/SPEC-004", "/doc/SPEC-004/edit"):
         spec.unlink()
         spec.write_bytes(secret.read_bytes())
@@ -221,7 +234,7 @@ def test_kind_folder_linked_outside_book_is_not_read(decisions_outside: Path) ->
 
 def test_symlink_outside_book_is_not_given_to_an_agent(leaky: Path, tmp_path: Path) -> None:
     """The MCP server over a book with links out (a document, a kind folder), a loop
-    and an undecodable name: nothing outside is read, nothing crashes."""
+    and an undecodable name: nothing outside is read or written, nothing crashes."""
     decisions = tmp_path / "outside-decisions"
     shutil.move(leaky / "docs/decisions", decisions)
     (leaky / "docs/decisions").symlink_to(decisions)
@@ -243,6 +256,8 @@ def test_symlink_outside_book_is_not_given_to_an_agent(leaky: Path, tmp_path: Pa
         findings = agent.ok("lint")["findings"]
         assert TOKEN not in json.dumps(findings)
         assert {f["path"] for f in findings if f["rule"] == "SB002"} >= {LEAK, ENVIRON, *ODD}
+        assert "outside the book" in agent.error("create", kind="dec", title="Planted")
+        assert "outside the book" in agent.error("review", id=DEC1, verdict="approve", by="Eve")
         made = agent.ok("create", kind="spec", title="Still works", author="Ana")
         assert (leaky / made["path"]).is_file()
     assert _snapshot(decisions) == before
@@ -313,3 +328,76 @@ def test_looping_links_and_undecodable_names_do_not_stop_the_portal(odd: Path) -
     with TestClient(create_app(open_book(odd), accounts())) as client:
         for url in ("/", "/documents", "/search?q=carrier", "/doc/SPEC-004", "/api/findings"):
             assert client.get(url).status_code == 200, url
+
+
+# -- H4: writing through a link that leads out of the book -------------------------------
+def test_writes_through_a_folder_linked_outside_book_are_refused(
+    decisions_outside: Path,
+) -> None:
+    before = _snapshot(decisions_outside)
+    r = _run("review", "DEC-001", "--approve", "--by", "Eve")
+    assert r.exit_code == 1
+    r = _run("review", DEC1, "--approve", "--by", "Eve")  # named by its path
+    assert r.exit_code == 1 and "outside the book" in r.stderr, r.output
+    r = _run("status", DEC1, "Deprecated", "--by", "Eve", "--force")
+    assert r.exit_code == 1 and "outside the book" in r.stderr, r.output
+    r = _run("new", "dec", "Planted decision")
+    assert r.exit_code == 1 and "outside the book" in r.stderr, r.output
+    assert _snapshot(decisions_outside) == before  # nothing written, nothing created
+
+
+def test_atomic_writes_refuse_a_real_path_outside_the_book(tmp_path: Path) -> None:
+    from specbook.edit.atomic import WriteRefused, create_new, replace_if_unchanged
+
+    root = tmp_path / "book"
+    (root / "docs").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.md").write_bytes(b"old")
+    (root / "docs/link.md").symlink_to(outside / "x.md")
+    (root / "docs/out").symlink_to(outside)
+    with pytest.raises(WriteRefused, match="outside the book"):
+        replace_if_unchanged(root / "docs/link.md", b"old", b"new", root=root)
+    with pytest.raises(WriteRefused, match="outside the book"):
+        replace_if_unchanged(root / "docs/out/x.md", b"old", b"new", root=root)
+    with pytest.raises(WriteRefused, match="outside the book"):
+        create_new(root / "docs/out/y.md", b"new", root=root)
+    assert sorted(p.name for p in outside.iterdir()) == ["x.md"]
+    assert (outside / "x.md").read_bytes() == b"old"
+
+
+# -- L1: a link inside the book keeps its target; a read-only document is refused --------
+def test_edit_of_symlinked_document_changes_its_target_and_keeps_the_link(leaky: Path) -> None:
+    link = leaky / "docs/specs/SPEC-078-alias.md"
+    assert _run("review", ALIAS_ID, "--comment", "--by", "Bo", "--note", "via link").exit_code == 0
+    assert link.is_symlink() and os.readlink(link) == "../shared/alias.md"
+    assert "via link" in (leaky / "docs/shared/alias.md").read_text(encoding="utf-8")
+
+
+def test_read_only_document_is_refused(leaky: Path) -> None:
+    spec = leaky / SPEC4
+    spec.chmod(0o444)
+    before = spec.read_bytes()
+    r = _run("review", "SPEC-004", "--comment", "--by", "Bo")
+    assert r.exit_code == 1 and "read-only" in r.stderr and "chmod u+w" in r.stderr, r.output
+    r = _run("supersede", "SPEC-004", "SPEC-001", "--by", "Bo")
+    assert r.exit_code == 1 and "read-only" in r.stderr, r.output
+    assert spec.read_bytes() == before and spec.stat().st_mode & 0o777 == 0o444
+
+
+def test_read_only_document_is_not_saved_by_the_portal_editor(leaky: Path) -> None:
+    spec = leaky / SPEC4
+    spec.chmod(0o444)
+    before = spec.read_bytes()
+    with TestClient(create_app(open_book(leaky), accounts())) as client:
+        sign_in(client)
+        page = client.get("/doc/SPEC-004/edit").text
+        base = re.search(r'name="base" value="([^"]+)"', page)
+        assert base is not None
+        r = client.post(
+            "/doc/SPEC-004/edit",
+            data={"csrf": csrf_of(page), "base": base.group(1), "text": "# replaced\n"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 409 and "read-only" in r.text
+    assert spec.read_bytes() == before

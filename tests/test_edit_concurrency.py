@@ -143,7 +143,7 @@ print("ready", flush=True)
 while True:
     current = target.read_bytes()
     following = versions[(versions.index(current) + 1) % len(versions)]
-    replace_if_unchanged(target, current, following)
+    replace_if_unchanged(target, current, following, root=None)
 """
 
 LOOP_REVIEWER = """
@@ -236,7 +236,7 @@ def test_killed_writers_leave_whole_files(
     # killed process is free)
     current = target.read_bytes()
     following = versions[(versions.index(current) + 1) % len(versions)]
-    replace_if_unchanged(target, current, following)
+    replace_if_unchanged(target, current, following, root=None)
     assert target.read_bytes() == following
     review(open_book(book), "SPEC-002", "approve", by="Survivor", on=dt.date(2026, 5, 5))
     last = parse(second.read_bytes(), REL2, None).review_history[-1]

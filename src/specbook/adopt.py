@@ -766,5 +766,5 @@ def write_config(adoption: Adoption, force: bool = False) -> Path:
         os.replace(tmp, target)
         fsync_dir(target.parent)
     else:
-        create_new(target, data)
+        create_new(target, data, root=adoption.root)
     return target

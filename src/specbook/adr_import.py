@@ -433,7 +433,7 @@ def import_records(
     """
     from specbook.clock import today as _today
     from specbook.create import book_lock
-    from specbook.edit.atomic import create_new
+    from specbook.edit.atomic import create_new, inside_book
 
     day = today or _today()
     kind = book.kind("DEC")
@@ -454,12 +454,13 @@ def import_records(
         out = [ImportedDecision(rec.source, doc_id, path) for rec, doc_id, path in plan]
         if dry_run:
             return out
+        inside_book(dest, book.root)
         dest.mkdir(parents=True, exist_ok=True)
         created: list[Path] = []
         try:
             for rec, doc_id, path in plan:
                 text = _Renderer(book, kind, rec, doc_id, ids, path, day).render()
-                create_new(path, text.encode("utf-8"))
+                create_new(path, text.encode("utf-8"), root=book.root)
                 created.append(path)
         except FileExistsError as exc:
             for p in created:

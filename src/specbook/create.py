@@ -15,7 +15,7 @@ from pathlib import Path
 
 from specbook.book import Book
 from specbook.config import KindConfig
-from specbook.edit.atomic import create_new
+from specbook.edit.atomic import create_new, inside_book
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import UsageError
 from specbook.gitrun import GitFailed, git
@@ -102,7 +102,8 @@ def new_document(
 
     The ID is the next free number of the kind, chosen under a book-wide lock and
     written with an exclusive create, so concurrent calls never share an ID.
-    Raises :class:`UsageError` for an unknown kind or type or an empty title.
+    Raises :class:`UsageError` for an unknown kind or type or an empty title, and
+    :class:`WriteRefused` when the kind's folder leads outside the book.
     """
     kind = book.kind(kind_name)
     title = " ".join(title.split())
@@ -127,6 +128,7 @@ def new_document(
         values["author"] = author
     template = template_bytes(book.config, kind)
     folder = book.root / kind.folder
+    inside_book(folder, book.root)  # (before mkdir: a linked `docs` must not grow folders)
     folder.mkdir(parents=True, exist_ok=True)
     slug = slugify(title)
     with book_lock(book):
@@ -136,7 +138,7 @@ def new_document(
             path = folder / f"{doc_id}-{slug}.md"
             data = fill_template(template, kind, doc_id, title, values)
             try:
-                create_new(path, data)
+                create_new(path, data, root=book.root)
             except FileExistsError:
                 number += 1
                 continue

@@ -49,7 +49,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,14 @@ from specbook.book import Book
 from specbook.clock import today
 from specbook.config import BookConfig, KindConfig
 from specbook.create import book_lock
-from specbook.edit.atomic import ChangedOnDisk, fsync_dir, replace_if_unchanged, temp_beside
+from specbook.edit.atomic import (
+    ChangedOnDisk,
+    WriteRefused,
+    fsync_dir,
+    replace_if_unchanged,
+    temp_beside,
+    writable,
+)
 from specbook.edit.document import DocumentEdit, EditRefused, newline_of
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import SpecbookError, UsageError
@@ -116,7 +123,8 @@ def _rollback(done: list[tuple[str, FileChange, int]]) -> list[str]:
     for step, c, mode in reversed(done):
         try:
             if step == "replaced":
-                replace_if_unchanged(c.path, c.data, c.original)
+                # (c.path is real and was checked by commit: no root to keep to here)
+                replace_if_unchanged(c.path, c.data, c.original, root=None)
             elif step == "created":
                 assert c.new_path is not None
                 if c.new_path.read_bytes() != c.data:
@@ -135,13 +143,31 @@ def _rollback(done: list[tuple[str, FileChange, int]]) -> list[str]:
     return failed
 
 
-def commit(changes: Sequence[FileChange]) -> None:
-    """Write every change or none.
+def _real_change(c: FileChange, root: Path | None) -> FileChange:
+    """``c`` on the real files it writes: a symlinked document is written where the
+    link leads (the link kept). Raises :class:`WriteRefused` for a file outside the
+    book at ``root`` or read-only, and for a rename of a link."""
+    real = writable(c.path, root)
+    if c.new_path is None:
+        return replace(c, path=real)
+    if c.path.is_symlink():
+        raise WriteRefused(
+            f"{c.path}: a symbolic link, which would have to be renamed to {c.new_path.name} "
+            "with its target; rename both by hand, then run the command again"
+        )
+    return replace(c, path=real, new_path=real.parent / c.new_path.name)
+
+
+def commit(changes: Sequence[FileChange], *, root: Path | None) -> None:
+    """Write every change or none, inside the book at ``root``.
 
     Raises :class:`ChangedOnDisk` when a file no longer holds the bytes its change was
-    computed from (every file is then as it was), and :class:`CommitFailed` when a
-    write fails (saying whether every file could be put back).
+    computed from (every file is then as it was), :class:`CommitFailed` when a
+    write fails (saying whether every file could be put back), and
+    :class:`WriteRefused` before writing anything when a file lies outside the book
+    (through a link) or is read-only.
     """
+    changes = [_real_change(c, root) for c in changes]
     staged: list[tuple[FileChange, str]] = []
     modes: dict[Path, int] = {}
     try:
@@ -405,7 +431,7 @@ def supersede(
                 if b != e.original
             ]
             try:
-                commit(changes)
+                commit(changes, root=book.root)
             except ChangedOnDisk:
                 time.sleep(0.05 * (attempt + 1))
                 continue
@@ -765,7 +791,7 @@ def renumber(book: Book, dry_run: bool = False, use_git: bool | None = None) -> 
         plan = plan_renumber(book, use_git)
         if plan.changes:
             try:
-                commit(plan.changes)
+                commit(plan.changes, root=book.root)
             except ChangedOnDisk as exc:
                 raise SpecbookError(
                     f"{exc} changed on disk while renumbering; nothing was changed; re-run"

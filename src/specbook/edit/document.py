@@ -351,7 +351,8 @@ class DocumentEdit:
         the file changed since it was read (nothing is written)."""
         new = self.result()
         if new != self.original:
-            replace_if_unchanged(self.path, self.original, new)
+            root = self.config.root if self.config is not None else None
+            replace_if_unchanged(self.path, self.original, new, root=root)
         return new
 
 

@@ -24,7 +24,7 @@ from specbook import __version__
 from specbook.book import Book
 from specbook.config import BookConfig
 from specbook.digest import blake2b, content_hash
-from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
+from specbook.edit.atomic import ChangedOnDisk, WriteRefused, replace_if_unchanged
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import NotFoundError, SpecbookError, UsageError
 from specbook.lint import verdicts
@@ -727,7 +727,8 @@ def apply_fixes(book: Book, result: LintResult, files: dict[str, FileResult]) ->
 
     Patches that overlap an earlier one are left for the next run. Raises
     :class:`SpecbookError` ("changed on disk, re-run") when a file changed since it
-    was linted; other files are still fixed.
+    was linted, or naming the files it may not write (read-only, or outside the book
+    through a link); other files are still fixed.
     """
     by_file: dict[str, list[Patch]] = {}
     for f in result.findings:
@@ -735,14 +736,18 @@ def apply_fixes(book: Book, result: LintResult, files: dict[str, FileResult]) ->
             by_file.setdefault(f.path, []).extend(f.fix)
     changed: list[str] = []
     stale: list[str] = []
+    refused: list[str] = []
     from specbook.create import book_lock
 
     with book_lock(book):  # the same lock lifecycle edits hold: no lost updates
-        _fix_files(book, by_file, files, changed, stale)
-    if stale:
-        raise SpecbookError(
-            f"{', '.join(stale)}: changed on disk while linting; re-run `specbook lint --fix`"
-        )
+        _fix_files(book, by_file, files, changed, stale, refused)
+    problems = refused + (
+        [f"{', '.join(stale)}: changed on disk while linting; re-run `specbook lint --fix`"]
+        if stale
+        else []
+    )
+    if problems:
+        raise SpecbookError("; ".join(problems))
     return changed
 
 
@@ -752,6 +757,7 @@ def _fix_files(
     files: dict[str, FileResult],
     changed: list[str],
     stale: list[str],
+    refused: list[str],
 ) -> None:
     for rel, patches in sorted(by_file.items()):
         path = book.root / rel
@@ -773,9 +779,12 @@ def _fix_files(
         if new == data:
             continue
         try:
-            replace_if_unchanged(path, data, new)
+            replace_if_unchanged(path, data, new, root=book.root)
         except ChangedOnDisk:
             stale.append(rel)
+            continue
+        except WriteRefused as exc:
+            refused.append(str(exc))
             continue
         changed.append(rel)
 

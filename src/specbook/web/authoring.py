@@ -125,7 +125,7 @@ def routes(portal: Portal) -> list[Route]:
 
     async def edit_post(request: Request) -> Response:
         from specbook.create import book_lock
-        from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
+        from specbook.edit.atomic import ChangedOnDisk, WriteRefused, replace_if_unchanged
 
         ref = request.path_params["ref"]
         form = await request.form()
@@ -164,9 +164,11 @@ def routes(portal: Portal) -> list[Route]:
             if new == current:  # an unchanged save writes nothing
                 return RedirectResponse(portal.links.doc(ref) + "?done=unchanged", status_code=303)
             try:
-                replace_if_unchanged(full, current, new)
+                replace_if_unchanged(full, current, new, root=portal.book.root)
             except ChangedOnDisk:
                 return conflict(request, ref, path, text, portal.book.read(path))
+            except WriteRefused as exc:  # read-only, or outside the book
+                return portal.error(request, 409, "Not saved", str(exc))
         portal.refresh()
         return RedirectResponse(portal.links.doc(ref) + "?done=saved", status_code=303)
 
