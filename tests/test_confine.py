@@ -1,4 +1,4 @@
-"""Reads and writes stay inside the book (issue 17: H1, H4, M4, L1).
+"""Reads and writes stay inside the book (issue 17: H1, H4, M4, L1, L2).
 
 A symbolic link committed to a book can point anywhere: at ``/proc/self/environ``,
 ``/etc/passwd``, a key. Every face that reads (CLI, index, lint, portal, static
@@ -6,7 +6,7 @@ site, MCP) leaves out a document or attachment whose real path lies outside the
 book, and reports it once; every write refuses a real path outside the book. Links
 that stay inside the book keep working: an edit changes the link's target and keeps
 the link. A loop of links or a file name that is not UTF-8 is reported and skipped,
-not a crash; a read-only document is refused.
+not a crash; a read-only document is refused; a new document gets the umask's mode.
 
 The files outside the book stand for secrets; they live in ``tmp_path``, beside the
 book, and carry ``TOKEN``, which no output may show.
@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -401,3 +402,30 @@ def test_read_only_document_is_not_saved_by_the_portal_editor(leaky: Path) -> No
         )
         assert r.status_code == 409 and "read-only" in r.text
     assert spec.read_bytes() == before
+
+
+# -- L2: new files get 0666 less the umask -----------------------------------------------
+@pytest.fixture
+def umask() -> Iterator[None]:
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027], ids=["umask-022", "umask-027"])
+def test_new_document_mode_follows_umask(
+    book: Path, umask: None, mask: int, tmp_path: Path
+) -> None:
+    os.umask(mask)
+    r = _run("new", "spec", "Modes")
+    assert r.exit_code == 0, r.output
+    made = book / r.stdout.strip()
+    assert made.stat().st_mode & 0o777 == 0o666 & ~mask
+    out = tmp_path / "export.json"
+    assert _run("export", "--out", str(out)).exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask
+    made.chmod(0o600)  # an edit keeps the document's own mode
+    assert _run("review", "SPEC-001", "--comment", "--by", "Bo").exit_code == 0
+    assert made.stat().st_mode & 0o777 == 0o600

@@ -4,8 +4,8 @@ Every write of a document goes through :func:`replace_if_unchanged`,
 :func:`create_new` or :func:`writable` (for several files at once), each given the
 book root: the file written is the real one (a symlinked document is edited where
 it lives, the link kept), and one whose real path lies outside the book, or that is
-read-only, is refused with :class:`WriteRefused`. A replaced file keeps its
-permission bits.
+read-only, is refused with :class:`WriteRefused`. New files get the permissions any
+editor gives them (0666 less the umask); a replaced file keeps its own.
 """
 
 from __future__ import annotations
@@ -61,11 +61,22 @@ def writable(path: Path, root: Path | None) -> Path:
 
 
 def temp_beside(path: Path, data: bytes, mode: int | None = None) -> str:
-    """A temporary file ``.NAME.*.tmp`` in ``path``'s folder holding ``data``, fsynced
-    (and given ``mode`` when set); the caller renames or links it into place."""
-    import tempfile  # (here: a read-only command such as `lint FILE` never pays for it)
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """A temporary file ``.NAME.*.tmp`` in ``path``'s folder holding ``data``, fsynced,
+    with ``mode`` when set, else 0666 less the umask (as a new file gets from any
+    editor); the caller renames or links it into place."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            # (not mkstemp: its 0600 would become a new document's mode; O_EXCL, as
+            # there, refuses a name that exists, a planted link included. With a mode
+            # to give, 0600 until then: a private file is never readable meanwhile.)
+            fd = os.open(tmp, flags, 0o600 if mode is not None else 0o666)
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise FileExistsError(f"no free temporary name beside {path}")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
