@@ -47,6 +47,12 @@ def browser() -> Iterator[Browser]:
             executable_path=str(CHROMIUM),
             headless=True,
             args=["--no-sandbox", "--disable-dev-shm-usage"],
+            # the browser keeps the real clock: under `make test-dates` only the wall clock
+            # of specbook's processes is moved (libfaketime), and Chromium does not start
+            # with it preloaded
+            env={
+                k: v for k, v in os.environ.items() if not k.startswith(("LD_PRELOAD", "FAKETIME"))
+            },
         )
         yield launched
         launched.close()
