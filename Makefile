@@ -66,15 +66,20 @@ typecheck: $(STAMP)
 test: $(STAMP) chromium postgresql lint typecheck
 	$(BIN)/python -m pytest -q
 
-# The suite with the system's wall clock at $(DATE) (running on from there): no test may
-# depend on today. libfaketime moves the wall clock only; tests/tools/faketime_sleep_fix.c
-# says why the monotonic clock stays real and mends sleeping on it.
+# The suite with the system's wall clock moved to $(DATE) (running on from there): no test
+# may depend on today. libfaketime moves the wall clock only, by the same offset in every
+# process (FAKETIME=+Nd), so a parent and its children agree on the time;
+# tests/tools/faketime_sleep_fix.c says why the monotonic clock stays real and mends
+# sleeping on it.
 FAKETIME_FIX := $(VENV)/faketime_sleep_fix.so
 $(FAKETIME_FIX): tests/tools/faketime_sleep_fix.c $(STAMP)
 	cc -shared -fPIC -O2 -o $@ $< -ldl
 
 test-dates: $(STAMP) chromium postgresql faketime $(FAKETIME_FIX)
-	CI=1 FAKETIME="@$(DATE) 12:00:00" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	@days=$$(( ( $$(date -u -d $(DATE) +%s) - $$(date -u -d $$(date -u +%F) +%s) ) / 86400 )); \
+	case $$days in -*) offset=$${days}d ;; *) offset=+$${days}d ;; esac; \
+	echo "== the suite with the clock moved to $(DATE) (FAKETIME=$$offset)"; \
+	CI=1 FAKETIME=$$offset FAKETIME_DONT_FAKE_MONOTONIC=1 \
 	  LD_PRELOAD="$(abspath $(FAKETIME_FIX)):$$(dpkg -L libfaketime | grep '/libfaketime.so.1$$')" \
 	  $(BIN)/python -m pytest -q
 

@@ -609,3 +609,31 @@ def test_mixed_commands_from_eight_processes_replay_as_if_run_alone(tmp_path: Pa
         f"{len(rows) - 1} rows; moves {dict(moves)}; items ticked {sorted(checked_now)}"
     )
     assert moves[wf.approved or ""] and moves[wf.review or ""]  # the mix did move
+
+
+def test_temp_file_sweep_takes_now_from_the_file_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed writer's temp file is swept once the file system calls it ten minutes old;
+    a live writer's is kept, even when this host's clock runs years ahead of the disk's
+    (a network share, a moved clock: `make test-dates` runs the suite so)."""
+    import time
+
+    from specbook.lifecycle import _sweep_temp_files
+
+    doc = tmp_path / "docs" / "specs" / "SPEC-001-x.md"
+    doc.parent.mkdir(parents=True)
+    doc.write_bytes(b"# X\n")
+    lock = tmp_path / ".specbook" / "lock"
+    lock.parent.mkdir()
+    lock.write_bytes(b"")
+    fresh = doc.parent / f".{doc.name}.live.tmp"
+    stale = doc.parent / f".{doc.name}.killed.tmp"
+    fresh.write_bytes(b"being written")
+    stale.write_bytes(b"left behind")
+    old = fresh.stat().st_mtime - 3600
+    os.utime(stale, (old, old))
+    real = time.time()
+    monkeypatch.setattr(time, "time", lambda: real + 5 * 365 * 86400)
+    _sweep_temp_files(doc, lock)
+    assert fresh.exists() and not stale.exists()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
 import re
 import time
 from collections.abc import Callable
@@ -120,14 +121,25 @@ def who_is(by: str | None, root: Path) -> str:
     return person
 
 
-def _sweep_temp_files(path: Path, older_than: float = 600.0) -> None:
+def _sweep_temp_files(path: Path, lock: Path, older_than: float = 600.0) -> None:
     """Remove temporary files a killed writer left beside ``path`` (``.NAME.*.tmp``).
 
-    Called under the book lock, so no live writer of this book owns them; a file
-    younger than ``older_than`` seconds is left alone in case another tool wrote it.
+    Called under the book lock (``lock``, its file), so no live writer of this book owns
+    them; a file younger than ``older_than`` seconds is left alone in case another tool
+    wrote it.
     """
-    now = time.time()
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+    left = list(path.parent.glob(f".{path.name}.*.tmp"))
+    if not left:
+        return
+    # "Now" as the file system that stamped them tells it (the mtime it gives a file
+    # touched now): a host whose clock disagrees with the disk's (a network share, a
+    # moved clock) must not take a live writer's file for an old one.
+    try:
+        os.utime(lock)
+        now = lock.stat().st_mtime
+    except OSError:
+        now = time.time()
+    for tmp in left:
         try:
             if now - tmp.stat().st_mtime > older_than:
                 tmp.unlink()
@@ -146,7 +158,7 @@ def _edit_with_retry(book: Book, doc_path: Path, make: Callable[[DocumentEdit], 
     rel = book.rel(doc_path)
     for attempt in range(5):
         with book_lock(book):
-            _sweep_temp_files(doc_path)
+            _sweep_temp_files(doc_path, book.root / ".specbook" / "lock")
             edit = DocumentEdit(doc_path, book.config, rel)
             message = make(edit)
             try:

@@ -1,6 +1,6 @@
 /* Loaded before libfaketime by `make test-dates` (see the Makefile).
 
-   The suite runs with the system's wall clock moved (libfaketime, FAKETIME="@DATE") and the
+   The suite runs with the system's wall clock moved (libfaketime, FAKETIME="+Nd") and the
    monotonic clock left real (FAKETIME_DONT_FAKE_MONOTONIC=1): a faked monotonic clock makes
    timed waits on locks and events (sem_clockwait, which libfaketime 0.9.10 does not
    intercept) wait for years. But with the monotonic clock left real, libfaketime 0.9.10
