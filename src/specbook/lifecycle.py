@@ -17,6 +17,7 @@ import datetime as dt
 import getpass
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -131,12 +132,16 @@ def _sweep_temp_files(path: Path, lock: Path, older_than: float = 600.0) -> None
     left = list(path.parent.glob(f".{path.name}.*.tmp"))
     if not left:
         return
-    # "Now" as the file system that stamped them tells it (the mtime it gives a file
-    # touched now): a host whose clock disagrees with the disk's (a network share, a
-    # moved clock) must not take a live writer's file for an old one.
+    # "Now" as the file system that stamped them tells it (the time it gives a file
+    # made now, beside the lock): a host whose clock disagrees with the disk's (a network
+    # share, a moved clock) must not take a live writer's file for an old one.
     try:
-        os.utime(lock)
-        now = lock.stat().st_mtime
+        fd, probe = tempfile.mkstemp(prefix=".clock-", dir=lock.parent)
+        try:
+            now = os.fstat(fd).st_mtime
+        finally:
+            os.close(fd)
+            os.unlink(probe)
     except OSError:
         now = time.time()
     for tmp in left:
