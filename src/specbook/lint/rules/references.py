@@ -99,7 +99,8 @@ def supersede_asymmetry(book: BookFacts, ctx: RuleContext) -> Iterator[BookRepor
     `**Superseded by**: DEC-003`), in its text after "superseded by" or "supersedes"
     (`status: superseded by DEC-003`; every ID of a list: `Supersedes DEC-001 and
     DEC-002`), or in a section so named. A link stated in several places is reported
-    once, where it is first stated.
+    once, where it is first stated; when two documents carry the other ID (SB106),
+    either saying it is enough.
 
     Fix: add the missing sentence to the other document (`specbook supersede OLD
     NEW` edits both).
@@ -114,18 +115,21 @@ def supersede_asymmetry(book: BookFacts, ctx: RuleContext) -> Iterator[BookRepor
                 if target in told:
                     continue  # the same link stated again (front matter and text)
                 told.add(target)
-                for t in book.by_id.get(target, []):
-                    if not any(src == d.id for src, _, _ in getattr(t, theirs)):
-                        yield BookReport(
-                            d.path,
-                            d.id,
-                            span.line,
-                            col,
-                            span.line,
-                            col + len(target),
-                            f"{d.id} says it {says} {target}, "
-                            f"but {target} does not say it {missing} {d.id}",
-                        )
+                others = book.by_id.get(target, [])
+                # (with two documents under one ID, SB106's case, either may say it)
+                if others and not any(
+                    src == d.id for t in others for src, _, _ in getattr(t, theirs)
+                ):
+                    yield BookReport(
+                        d.path,
+                        d.id,
+                        span.line,
+                        col,
+                        span.line,
+                        col + len(target),
+                        f"{d.id} says it {says} {target}, "
+                        f"but {target} does not say it {missing} {d.id}",
+                    )
 
 
 def _anchor(title: str) -> str:
