@@ -686,7 +686,7 @@ class _Parser:
         self, m: re.Match[str], s: int, e: int, section: str | None, body_from: int | None = None
     ) -> Requirement:
         rid = m.group(1)
-        nonfunc = rid.split("-")[0] in self.ctx.non_functional
+        nonfunc = self.ctx.requirement_kind(rid) == "non-functional"
         text = m.group(2).strip()
         criteria = target = None
         criteria_span = target_span = None
