@@ -253,8 +253,10 @@ def _vocabulary_check(
     what: str,
     words: tuple[str, ...],
     table: dict[str, str],
+    spelling: bool = True,
 ) -> Iterator[Report]:
-    """Shared by SB102 and SB103: a value outside ``words``, or one not spelled like its word."""
+    """Shared by SB102 and SB103: a value outside ``words``, or (with ``spelling``) one
+    not spelled like its word."""
     allowed = _quote(words)
     for f in fields:
         s, e, text, exact = _value_of(doc, f)
@@ -271,7 +273,7 @@ def _vocabulary_check(
                 f"(allowed: {allowed})",
             )
             continue
-        if text == word or not whole or not _WORDY.fullmatch(text):
+        if not spelling or text == word or not whole or not _WORDY.fullmatch(text):
             continue
         fix = (Patch(s, e, _yaml_text(doc, f, s, word).encode("utf-8")),) if exact else ()
         yield Report(
@@ -331,7 +333,20 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         )
 
 
-@rule("SB102", "invalid-status", severity="error", tags=("fields", "lifecycle"), fixable=True)
+# [lint.rules.invalid-status] / invalid-type: `case`
+_CASE = {"case": "exact"}
+_CASE_CHOICES = {"case": ("exact", "any")}
+
+
+@rule(
+    "SB102",
+    "invalid-status",
+    severity="error",
+    tags=("fields", "lifecycle"),
+    fixable=True,
+    options=_CASE,
+    option_choices=_CASE_CHOICES,
+)
 def invalid_status(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """A status outside the kind's vocabulary.
 
@@ -350,6 +365,12 @@ def invalid_status(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     Fix: write one of the kind's statuses. `specbook lint --fix` rewrites a case
     variant or an alias to the status word itself, in every place the status is
     written (front matter, bold line, table), and changes no other byte.
+
+    Options: `case = "any"` accepts the team's own spelling: a case variant
+    (`accepted`), an alias (`released`) or a word with a trailing note
+    (`draft (analysis phase)`) of a known status is no finding; only words that mean
+    no status are reported. `specbook adopt` writes it for a book that spells its
+    statuses otherwise than specbook. Default `"exact"`.
     """
     kind = ctx.kind
     if kind is None or not kind.statuses:
@@ -357,11 +378,25 @@ def invalid_status(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     fields = [f for f in _fields(doc) if f.key == "status"]
     if fields:
         yield from _vocabulary_check(
-            doc, fields, kind, "Status", kind.statuses, _status_table(kind)
+            doc,
+            fields,
+            kind,
+            "Status",
+            kind.statuses,
+            _status_table(kind),
+            spelling=ctx.options.get("case", "exact") != "any",
         )
 
 
-@rule("SB103", "invalid-type", severity="error", tags=("fields",), fixable=True)
+@rule(
+    "SB103",
+    "invalid-type",
+    severity="error",
+    tags=("fields",),
+    fixable=True,
+    options=_CASE,
+    option_choices=_CASE_CHOICES,
+)
 def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """A type outside the kind's vocabulary.
 
@@ -375,6 +410,10 @@ def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Fix: write one of the kind's types (a book may add its own with `types`).
     `specbook lint --fix` rewrites a case variant to the type word itself.
+
+    Options: `case = "any"` accepts a case variant (`feature`) or a word with a
+    trailing note of a known type; only words that mean no type are reported.
+    Default `"exact"`.
     """
     kind = ctx.kind
     if kind is None or not kind.types:
@@ -382,7 +421,15 @@ def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     fields = [f for f in _fields(doc) if f.key == "type"]
     if fields:
         table = {norm_key(t): t for t in kind.types}
-        yield from _vocabulary_check(doc, fields, kind, "Type", kind.types, table)
+        yield from _vocabulary_check(
+            doc,
+            fields,
+            kind,
+            "Type",
+            kind.types,
+            table,
+            spelling=ctx.options.get("case", "exact") != "any",
+        )
 
 
 @rule("SB104", "invalid-date", severity="error", tags=("fields", "dates"))

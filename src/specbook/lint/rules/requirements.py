@@ -214,14 +214,14 @@ def _requirement_re(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])({pattern})(?![\w]|[.-]\d)")
 
 
-def _covered(doc: Document, ctx: RuleContext, r: Requirement) -> bool:
+def _covered(doc: Document, ctx: RuleContext, r: Requirement, whole: bool = True) -> bool:
     """Whether an acceptance section gives ``r`` its criteria: a line there names it (or
-    a part of it, ``FR-1.1``), or the sections name no requirement at all (their
-    criteria are the whole document's)."""
+    a part of it, ``FR-1.1``), or (with ``whole``) the sections name no requirement at
+    all (their criteria are the whole document's)."""
     named, any_text = _acceptance_items(doc, ctx.config)
     if not any_text:
         return False
-    if not named or r.id in named:
+    if (whole and not named) or r.id in named:
         return True
     return any(i.startswith(r.id + ".") for i in named)
 
@@ -284,13 +284,21 @@ def missing_target(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     has a target that a test or a dashboard can check.
 
     Example:
-    `1. **NFR-1**: The search page is fast` with no `- Target:` line under it.
+    `1. **NFR-1**: The search page is fast` with no `- Target:` line under it. A
+    requirement that states its threshold itself (`**NFR-2**: Requests complete
+    within 200 ms at the 95th percentile`) has its target, and so has one that a line
+    of the document's Acceptance Criteria section names (see SB301).
 
     Fix: add a `Target:` line with a measurable threshold, e.g.
     `- Target: p95 < 200 ms at 500 requests/s`.
     """
     for r in defined_requirements(doc):
-        if r.kind == "non-functional" and r.target is None:
+        if (
+            r.kind == "non-functional"
+            and r.target is None
+            and not is_measurable(r.text)
+            and not _covered(doc, ctx, r, whole=False)
+        ):
             yield Report(
                 _id_span(doc, r),
                 f"{r.id} has no Target; add a line `- Target: ...` with a measurable "
