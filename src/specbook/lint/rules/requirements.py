@@ -34,6 +34,7 @@ ACCEPTANCE_SECTIONS = (
     "acceptatiecriteria",
 )
 _NOT_WORDS = re.compile(r"[\W_]+")
+_LEADING_NUMBERS = re.compile(r"^(?:\d+ )+")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
 
 # A number (not glued to a word before it: `p95` is a name) followed by a unit, a
@@ -157,15 +158,22 @@ def acceptance_sections(doc: Document) -> list[Section]:
     if found is None:
         found = []
         end = -1
-        for s in doc.all_sections():
-            if s.span.start < end or s.level < 2:
-                continue
-            key = heading_key(s.template_name or s.title)
-            if any(key == n or key.startswith(n + " ") for n in ACCEPTANCE_SECTIONS):
-                found.append(s)
-                end = s.span.end
+        for node in section_nodes(doc):
+            if _is_acceptance(node.key):
+                sec = node.section
+                if sec.level >= 2 and sec.span.start >= end:
+                    found.append(sec)
+                    end = sec.span.end
         memo["acceptance_sections"] = found
     return found
+
+
+@lru_cache(maxsize=4096)
+def _is_acceptance(key: str) -> bool:
+    """Whether a section key (``norm_heading``) names an acceptance-criteria section
+    (:data:`ACCEPTANCE_SECTIONS`), also after a number or symbols it keeps."""
+    key = _LEADING_NUMBERS.sub("", heading_key(key))
+    return any(key == n or key.startswith(n + " ") for n in ACCEPTANCE_SECTIONS)
 
 
 def _acceptance_items(doc: Document, config: BookConfig) -> tuple[dict[str, int], bool]:
