@@ -167,19 +167,27 @@ def _leads_to_id(gap: str, max_lead: int) -> bool:
     return _LIST_GLUE.fullmatch(rest) is not None
 
 
-def front_matter_end(doc: Document) -> int:
-    """The byte offset where ``doc``'s YAML front matter ends (0 when it has none)."""
+def front_matter_bounds(doc: Document) -> tuple[int, int, int] | None:
+    """Where ``doc``'s YAML front matter lies: the byte offsets of its first line
+    after ``---``, of its closing line, and after that line; ``None`` without one."""
     memo = doc.derived
-    end: int | None = memo.get("front_matter_end")
-    if end is None:
-        end = 0
+    if "front_matter_bounds" not in memo:
+        found = None
         if any(f.source == "front_matter" for f in doc.fields):
             src = doc.source
             opener = _FRONT_OPEN.match(src)
             close = _FRONT_CLOSE.search(src, opener.end()) if opener else None
-            end = close.end() if close is not None else 0
-        memo["front_matter_end"] = end
-    return end
+            if opener is not None and close is not None:
+                found = (opener.end(), close.start(), close.end())
+        memo["front_matter_bounds"] = found
+    bounds: tuple[int, int, int] | None = memo["front_matter_bounds"]
+    return bounds
+
+
+def front_matter_end(doc: Document) -> int:
+    """The byte offset where ``doc``'s YAML front matter ends (0 when it has none)."""
+    bounds = front_matter_bounds(doc)
+    return bounds[2] if bounds is not None else 0
 
 
 def field_at(doc: Document, offset: int) -> Field | None:

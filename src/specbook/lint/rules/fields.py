@@ -14,6 +14,7 @@ from specbook.edit.patch import Patch
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.model import Document, Field, Span
 from specbook.text import field_text, is_placeholder, norm_key
+from specbook.trace.links import front_matter_bounds
 
 # Values that state "no value" on purpose: not errors, and never compared.
 _EXPLICIT_EMPTY = frozenset({"none", "n a", "na", "tbd", "tba", ""})
@@ -139,8 +140,6 @@ def _value_of(doc: Document, f: Field) -> tuple[int, int, str, bool]:
     return f.value_span.start, f.value_span.end, value, False
 
 
-_FRONT_OPEN = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*(?:\r\n|\r|\n)")
-_FRONT_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
 # members of a mapping-valued date field that hold its date (`modified: {by, at}`)
 _DATE_MEMBERS = frozenset({"at", "on", "date", "when", "time", "day", "value"})
 _LIST_SPLIT = re.compile(r"\s*[,;]\s*")
@@ -178,10 +177,9 @@ def _front_matter_yaml(doc: Document) -> Any:
     field whose value stands in a block under its key)."""
     memo = doc.derived
     if "front_matter_yaml" not in memo:
-        opener = _FRONT_OPEN.match(doc.source)
-        close = _FRONT_CLOSE.search(doc.source, opener.end()) if opener else None
+        bounds = front_matter_bounds(doc)
         memo["front_matter_yaml"] = (
-            _load_yaml(doc.source[opener.end() : close.start()]) if opener and close else None
+            _load_yaml(doc.source[bounds[0] : bounds[1]]) if bounds is not None else None
         )
     return memo["front_matter_yaml"]
 
@@ -215,9 +213,8 @@ def _member_at(doc: Document, f: Field, text: str) -> tuple[int, int, int] | Non
         return None
     src = doc.source
     at = src.find(raw, f.value_span.start)
-    opener = _FRONT_OPEN.match(src)
-    close = _FRONT_CLOSE.search(src, opener.end()) if opener else None
-    if at < 0 or close is None or at >= close.start():
+    bounds = front_matter_bounds(doc)
+    if at < 0 or bounds is None or at >= bounds[1]:
         return None
     return at, at + len(raw), bisect_right(doc.line_starts, at)
 
