@@ -34,7 +34,7 @@ def config_text(name: str) -> str:
         'non_functional = ["NFR"]',
         "# How an ID is written: {prefix} is one of the prefixes, {n} a number with optional",
         "# sub-numbers (FR-1, FR-001, FR-020-001, FR-1.2); the rest is a regular expression",
-        '# ("{prefix}{n}" for R1.2, "{prefix}-\\d{3}" for exactly three digits).',
+        "# (\"{prefix}{n}\" for R1.2, '{prefix}-\\d{3}' for exactly three digits).",
         'id = "{prefix}-{n}"',
         "",
         "[trace]",
