@@ -15,7 +15,7 @@ from specbook.trace.links import phrase_type, typed_references
 CONFIG = config_from_mapping(
     {
         "kinds": {"DEC": {"prefix": "ADR", "folder": "docs/decisions"}},
-        "fields": {"aliases": {"see-also": "related", "Voir aussi": "related"}},
+        "fields": {"aliases": {"needs": "depends_on", "Remplace": "supersedes"}},
     },
     root=Path("/book"),
     path=None,
@@ -53,6 +53,11 @@ def test_front_matter_relations_are_typed_scalars_and_lists() -> None:
         ("SPEC-008", "relates", 11),
         ("SPEC-009", "relates", 12),
     ]
+
+
+def test_relation_fields_under_the_book_s_aliases() -> None:
+    got = _types("---\nid: SPEC-020\nneeds: [SPEC-002]\n---\n\n# X\n\n**Remplace :** SPEC-001\n")
+    assert got == [("SPEC-002", "depends-on", 3), ("SPEC-001", "supersedes", 8)]
 
 
 def test_status_value_and_relation_rows_type_their_ids() -> None:

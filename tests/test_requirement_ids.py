@@ -43,6 +43,12 @@ def test_the_default_reads_sub_numbered_ids_whole(tmp_path: Path) -> None:
     ]
 
 
+def test_a_book_s_own_prefixes_with_the_default_template(tmp_path: Path) -> None:
+    config = _config(tmp_path, functional=["FR", "BR", "REQ"])
+    got = _reqs("# X\n\n- **BR-007**: one\n- REQ-12: two\n- BRX-1: no\n", config)
+    assert got == [("BR-007", "functional"), ("REQ-12", "functional")]
+
+
 def test_prefixes_and_a_template_without_hyphen(tmp_path: Path) -> None:
     config = _config(
         tmp_path, functional=["R", "BR", "REQ"], non_functional=["NR"], id="{prefix}{n}"
