@@ -41,7 +41,7 @@ def test_json_contract_and_exit_code(dangling: Path, runner: CliRunner) -> None:
     data = json.loads(r.output)
     assert data["version"] == 1
     assert set(data["summary"]) == {"files", "documents", "errors", "warnings", "infos"}
-    assert data["summary"]["errors"] == len(data["findings"]) == 4
+    assert data["summary"]["errors"] == len(data["findings"]) == 5
     f = data["findings"][0]
     assert set(f) == {
         "rule",
@@ -74,7 +74,7 @@ def test_text_format_and_ignore(dangling: Path, runner: CliRunner) -> None:
         first.startswith("docs/specs/SPEC-001-a.md:13:")
         and " SB401 dangling-reference error: " in first
     )
-    assert "4 errors" in r.output.splitlines()[-1]
+    assert "5 errors" in r.output.splitlines()[-1]
     ok = runner.invoke(main, ["lint", "--select", "SB4", "--ignore", "dangling-reference"])
     assert ok.exit_code == 0 and "no findings" in ok.output
 
@@ -95,7 +95,7 @@ def test_severity_override_and_strict(dangling: Path, runner: CliRunner) -> None
         "[lint.rules.dangling-reference]\nseverity = 'warning'\n"
     )
     r = runner.invoke(main, ["lint", "--select", "SB401"])
-    assert r.exit_code == 0 and "4 warnings" in r.output
+    assert r.exit_code == 0 and "5 warnings" in r.output
     assert runner.invoke(main, ["lint", "--select", "SB401", "--strict"]).exit_code == 1
     (dangling / "specbook.toml").write_text("[lint.rules.SB401]\nseverity = 'off'\n")
     assert runner.invoke(main, ["lint", "--select", "SB401"]).exit_code == 0
@@ -116,7 +116,7 @@ def test_sarif_validates_against_the_schema(dangling: Path, runner: CliRunner) -
 def test_github_annotations(dangling: Path, runner: CliRunner) -> None:
     r = runner.invoke(main, ["lint", "--format", "github", "--select", "SB401"])
     lines = r.output.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert lines[0].startswith("::error file=docs/specs/SPEC-001-a.md,line=13,col=")
     assert "title=SB401 dangling-reference::" in lines[0]
 

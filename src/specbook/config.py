@@ -7,9 +7,11 @@ found by walking up from the current folder. A wrong key or value raises
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,11 @@ from specbook.errors import ConfigError
 from specbook.text import norm_key
 
 CONFIG_FILE = "specbook.toml"
+# [requirements] id: how a requirement ID is written. `{prefix}` is one of the
+# functional / non-functional prefixes, `{n}` a number with optional sub-numbers
+# (FR-1, FR-001, FR-020-001, R1.2); the rest is a regular expression.
+DEFAULT_REQUIREMENT_ID = "{prefix}-{n}"
+REQUIREMENT_NUMBER = r"\d+(?:[.-]\d+)*"
 # [trace] code: where `specbook trace` and rules SB404/SB405 look for tests and tags
 DEFAULT_TRACE_CODE = ("tests/**/*.py", "src/**/*.py")
 # Review History status words that record an approval rather than a move
@@ -221,6 +228,8 @@ class BookConfig:
     templates_dir: str
     functional_prefixes: tuple[str, ...] = ("FR",)
     non_functional_prefixes: tuple[str, ...] = ("NFR",)
+    # [requirements] id: the template of a requirement ID (see DEFAULT_REQUIREMENT_ID)
+    requirement_id: str = DEFAULT_REQUIREMENT_ID
     lint_select: tuple[str, ...] = ()
     lint_ignore: tuple[str, ...] = ()
     lint_rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -259,6 +268,27 @@ class BookConfig:
                 best = k
         return best
 
+    @property
+    def requirement_pattern(self) -> str:
+        """A regular expression (no capturing groups) matching one requirement ID as the
+        book writes them: ``(?:NFR|FR)-\\d+(?:[.-]\\d+)*`` by default."""
+        return requirement_regex(
+            self.requirement_id, (*self.non_functional_prefixes, *self.functional_prefixes)
+        )
+
+    def requirement_kind(self, rid: str) -> str | None:
+        """``"functional"`` or ``"non-functional"``: what the prefix ``rid`` starts with
+        makes it (the longest prefix wins: NFR-1 is not an FR), or ``None``."""
+        best: tuple[int, str] | None = None
+        for kind, prefixes in (
+            ("non-functional", self.non_functional_prefixes),
+            ("functional", self.functional_prefixes),
+        ):
+            for p in prefixes:
+                if rid.startswith(p) and (best is None or len(p) > best[0]):
+                    best = (len(p), kind)
+        return best[1] if best else None
+
     def field_key(self, name: str) -> str:
         """The canonical key for a field name as written (``Estado`` -> ``status``)."""
         key = norm_key(name)
@@ -266,6 +296,41 @@ class BookConfig:
 
     def is_known_field(self, name: str) -> bool:
         return norm_key(name) in self.field_aliases
+
+
+@lru_cache(maxsize=64)
+def requirement_regex(template: str, prefixes: tuple[str, ...]) -> str:
+    """The regular expression of ``[requirements] id`` ``template`` over ``prefixes``:
+    ``{prefix}`` becomes the prefixes (longest first), ``{n}`` :data:`REQUIREMENT_NUMBER`,
+    the rest stays as written. No capturing groups (callers add their own)."""
+    alt = "|".join(re.escape(p) for p in sorted(set(prefixes), key=len, reverse=True))
+    return template.replace("{prefix}", f"(?:{alt})").replace("{n}", f"(?:{REQUIREMENT_NUMBER})")
+
+
+def _requirement_id(r: _Reader, prefixes: tuple[str, ...]) -> str:
+    """``[requirements] id``: a template with ``{prefix}`` once, ``{n}`` at most once,
+    compiling to a regular expression with no capturing group that matches no empty
+    text. Raises :class:`ConfigError` naming what is wrong."""
+    template = r.text("id", DEFAULT_REQUIREMENT_ID)
+    example = '"{prefix}-{n}" (FR-1, FR-020-001) or "{prefix}{n}" (R1.2)'
+    if template.count("{prefix}") != 1:
+        raise r._err("id", f"must contain {{prefix}} exactly once, e.g. {example}")
+    if template.count("{n}") > 1:
+        raise r._err("id", f"may contain {{n}} at most once, e.g. {example}")
+    pattern = requirement_regex(template, prefixes)
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise r._err(
+            "id", f"is not a valid regular expression ({exc}); write it like {example}"
+        ) from None
+    if compiled.groups:
+        raise r._err(
+            "id", "has a capturing group: write groups as (?:...) so that specbook can add its own"
+        )
+    if compiled.fullmatch(""):
+        raise r._err("id", f"matches an empty text; write it like {example}")
+    return template
 
 
 def default_config(root: Path | None = None) -> BookConfig:
@@ -423,7 +488,7 @@ def config_from_mapping(
     top = _Reader(shown, key_prefix, data, _TOP_KEYS)
     book = top.sub("book", _BOOK_KEYS)
     fields_t = top.sub("fields", {"aliases"})
-    reqs = top.sub("requirements", {"functional", "non_functional"})
+    reqs = top.sub("requirements", {"functional", "non_functional", "id"})
     lint = top.sub("lint", {"select", "ignore", "rules"})
     trace = top.sub("trace", {"code", "exclude"})
     portal = top.sub("portal", {"users", "tokens", "users_file", "remote_images", *PORTAL_LIMITS})
@@ -493,6 +558,8 @@ def config_from_mapping(
         raise ConfigError(
             shown, key_prefix + "kinds", f"two kinds share the prefix {sorted(dup)[0]!r}"
         )
+    functional = reqs.strs("functional", base.functional_prefixes, nonempty=True)
+    non_functional = reqs.strs("non_functional", base.non_functional_prefixes, nonempty=True)
 
     return BookConfig(
         root=root,
@@ -502,13 +569,12 @@ def config_from_mapping(
         field_aliases=aliases,
         exclude=book.strs("exclude", base.exclude),
         templates_dir=book.text("templates", base.templates_dir),
-        functional_prefixes=reqs.strs("functional", base.functional_prefixes, nonempty=True),
+        functional_prefixes=functional,
+        non_functional_prefixes=non_functional,
+        requirement_id=_requirement_id(reqs, (*functional, *non_functional)),
         lint_select=lint.strs("select", ()),
         lint_ignore=lint.strs("ignore", ()),
         lint_rules={str(k): dict(v) for k, v in lint_rules_t.items()},
-        non_functional_prefixes=reqs.strs(
-            "non_functional", base.non_functional_prefixes, nonempty=True
-        ),
         trace_code=_globs(trace, "code", base.trace_code),
         trace_exclude=_globs(trace, "exclude", ()),
         portal_users=_hashes(portal, "users", "pbkdf2_sha256$", "specbook passwd NAME"),

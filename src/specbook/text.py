@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -33,6 +35,35 @@ def norm_key(text: str) -> str:
 def norm_heading(text: str) -> str:
     """A heading's comparison key, without numbering or emoji: ``2.1 Summary ✅`` -> ``summary``."""
     return norm_key(_NUMBERING.sub("", text, count=1))
+
+
+def field_text(value: object) -> str:
+    """A field value of any YAML shape as one readable line, never a Python repr: a
+    list ``a, b``, a mapping ``key: value, key: value`` (a list or mapping inside one
+    in brackets: ``by: [a, b]``), a date ``2024-02-01``, a time ``2024-02-01 10:00:00``,
+    ``true`` / ``false``, nothing for null."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return ", ".join(f"{field_text(k)}: {_inner_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(_inner_text(v) for v in value)
+    return str(value)
+
+
+def _inner_text(value: object) -> str:
+    """:func:`field_text` of a value inside a list or mapping: nested ones in brackets."""
+    if isinstance(value, Mapping):
+        return "{" + field_text(value) + "}"
+    if isinstance(value, list | tuple | set | frozenset):
+        return "[" + field_text(value) + "]"
+    return field_text(value)
 
 
 _LEADING_SYMBOLS = re.compile(r"^[\W_]+")

@@ -29,7 +29,7 @@ def rule_page(r: Rule) -> str:
         f"- Fixable with `--fix`: {'yes' if r.fixable else 'no'}",
         "",
     ]
-    for heading in ("Why", "Example", "Fix"):
+    for heading in ("Why", "Example", "Fix", "Options"):
         if parts.get(heading):
             text = parts[heading]
             lines += [f"## {heading}", "", text[:1].upper() + text[1:], ""]

@@ -107,6 +107,13 @@ class Linter:
                         f"lint.rules.{key}.{opt}",
                         f"expected a {type(default).__name__} like {default!r}, got {value!r}",
                     )
+                choices = r.option_choices.get(opt)
+                if choices is not None and value not in choices:
+                    raise ConfigError(
+                        where,
+                        f"lint.rules.{key}.{opt}",
+                        f"expected one of {', '.join(repr(c) for c in choices)}, got {value!r}",
+                    )
             per_rule.setdefault(r.id, {}).update(table)
 
         cli_select, cli_ignore = _split(select), _split(ignore)

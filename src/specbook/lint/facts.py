@@ -7,18 +7,20 @@ parsing every file again.
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
 from specbook.model import Document, Span
 from specbook.trace.coverage import listed_tests
-from specbook.trace.links import book_prefix
-
-_SUPERSEDED_BY = re.compile(rb"(?i)\bsuperseded\s+by\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")
-_SUPERSEDES = re.compile(rb"(?i)\bsupersedes\b[\s:*_`]*((?:[A-Z][A-Z0-9]*-)+\d+)")
+from specbook.trace.links import (
+    SUPERSEDE_PHRASES,
+    SUPERSEDED_BY,
+    SUPERSEDES,
+    book_prefix,
+    reference_type,
+    relation_of_field,
+)
 
 
 class Ref(NamedTuple):
@@ -51,17 +53,33 @@ class DocFacts(NamedTuple):
     extras: dict[str, Any] | None = None
 
 
-def _links(doc: Document, pattern: re.Pattern[bytes]) -> tuple[tuple[str, Span, int], ...]:
-    out = []
-    opaque = [(c.span.start, c.span.end) for c in doc.code_blocks]
-    starts = doc.line_starts
-    for m in pattern.finditer(doc.source):
-        s = m.start(1)
-        if any(a <= s < b for a, b in opaque):
+Link = tuple[str, Span, int]  # (ID, span, column)
+
+
+def _supersede_links(doc: Document) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
+    """(the IDs ``doc`` says it is superseded by, the IDs it says it supersedes), each
+    where it says so: in a relation field (``superseded_by:``, ``supersedes: [A, B]``,
+    a block list, ``**Superseded by**:``, under the book's aliases), after the words
+    "superseded by" / "supersedes" in its text (``status: superseded by DEC-010``,
+    every ID of a list after them), or in a section of that name."""
+    # Most documents have neither the word (in any ASCII case) nor such a field: one
+    # lower() and a look at the field names are much cheaper than typing references.
+    if b"supersed" not in doc.source.lower() and not any(
+        relation_of_field(f) in (SUPERSEDES, SUPERSEDED_BY) for f in doc.fields
+    ):
+        return (), ()
+    by: list[Link] = []
+    sup: list[Link] = []
+    for r in doc.references:
+        if book_prefix(doc.source, r.span.start) is not None:
+            continue  # another book's document: this book cannot judge it
+        kind = reference_type(doc, r, SUPERSEDE_PHRASES)
+        if kind not in (SUPERSEDES, SUPERSEDED_BY):
             continue
-        line = bisect_right(starts, s)
-        out.append((m.group(1).decode(), Span(s, m.end(1), line, line), doc.column(s)))
-    return tuple(out)
+        s = r.span.start
+        link = (r.target, Span(s, s + len(r.target.encode()), r.span.line, r.span.line))
+        (by if kind == SUPERSEDED_BY else sup).append((*link, doc.column(s)))
+    return tuple(by), tuple(sup)
 
 
 def facts_of(doc: Document) -> DocFacts:
@@ -94,9 +112,7 @@ def facts_of(doc: Document) -> DocFacts:
 def light_facts_of(doc: Document) -> DocFacts:
     """What book rules need of a document whose own findings are not wanted (see
     :class:`BookFacts`' ``focus``): ID, kind, status, requirement IDs, supersede links."""
-    # Both link patterns need the word (in any ASCII case, as their (?i) does); most
-    # documents do not have it, and one lower() is ten times cheaper than a search.
-    supersede = b"supersed" in doc.source.lower()
+    by, sup = _supersede_links(doc)
     return DocFacts(
         path=doc.path or "",
         id=doc.id,
@@ -106,8 +122,8 @@ def light_facts_of(doc: Document) -> DocFacts:
         id_column=1,
         requirement_ids=frozenset(r.id for r in doc.requirements),
         references=(),
-        superseded_by=_links(doc, _SUPERSEDED_BY) if supersede else (),
-        supersedes=_links(doc, _SUPERSEDES) if supersede else (),
+        superseded_by=by,
+        supersedes=sup,
     )
 
 

@@ -95,6 +95,8 @@ class Rule:
     fixable: bool = False
     inputs: Inputs | None = None
     extract: Extract | None = None
+    # the values an option may take, where only some are meaningful
+    option_choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -117,11 +119,15 @@ def rule(
     fixable: bool = False,
     inputs: Inputs | None = None,
     extract: Extract | None = None,
+    option_choices: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Callable[[Callable[..., Iterable[Any]]], Rule]:
     """Decorate a check function to make it a :class:`Rule`.
 
+    ``option_choices`` names, for an option that takes one of a few words, those words
+    (a book's config giving another is a configuration error).
+
     Raises :class:`ValueError` for an ID that is not like ``SB123``, a name that is not
-    kebab-case, or an unknown severity or scope.
+    kebab-case, an unknown severity or scope, or an option default outside its choices.
     """
     if not _ID.match(rule_id):
         raise ValueError(f"rule ID {rule_id!r} must look like SB123")
@@ -131,6 +137,9 @@ def rule(
         raise ValueError(f"severity {severity!r} must be error, warning or info")
     if scope not in ("document", "book"):
         raise ValueError(f"scope {scope!r} must be document or book")
+    for opt, allowed in (option_choices or {}).items():
+        if (options or {}).get(opt) not in allowed:
+            raise ValueError(f"option {opt!r}: the default must be one of {allowed}")
 
     def wrap(fn: Callable[..., Iterable[Any]]) -> Rule:
         doc = inspect.cleandoc(fn.__doc__ or "")
@@ -147,6 +156,7 @@ def rule(
             fixable=fixable,
             inputs=inputs,
             extract=extract if scope == "book" else None,
+            option_choices=dict(option_choices or {}),
         )
 
     return wrap

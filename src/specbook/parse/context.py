@@ -17,22 +17,17 @@ class ParseContext:
     def __init__(self, config: BookConfig) -> None:
         self.config = config
         prefixes = sorted({k.prefix for k in config.kinds.values()}, key=len, reverse=True)
-        reqs = "|".join(
-            re.escape(p) for p in (*config.non_functional_prefixes, *config.functional_prefixes)
-        )
+        # a requirement ID as the book writes them ([requirements] id): FR-1, FR-020-001
+        req = config.requirement_pattern
         alt = "|".join(re.escape(p) for p in prefixes)
         # An ID of a configured kind, optionally with /FR-n; not glued to other word characters.
-        self.ref_re = re.compile(
-            rf"(?<![\w/-])((?:{alt})-\d+)(?:/((?:{reqs})-\d+))?(?![\w]|-\w)".encode()
-        )
+        self.ref_re = re.compile(rf"(?<![\w/-])((?:{alt})-\d+)(?:/({req}))?(?![\w]|-\w)".encode())
         # What every match of ref_re starts with: a prefix and its hyphen. (Looking for these
         # with bytes.find and trying ref_re only there is much faster than ref_re.finditer,
         # whose leading lookbehind keeps the regex engine from skipping ahead.)
         self.ref_heads = tuple(sorted({p.encode() + b"-" for p in prefixes}))
-        self.req_item_re = re.compile(
-            rf"^\s*(?:\d+[.)]\s*)?((?:{reqs})-\d+(?:\.\d+)*)\b[\s:.)*_—–-]*(.*)$", re.S
-        )
-        self.non_functional = set(config.non_functional_prefixes)
+        self.req_item_re = re.compile(rf"^\s*(?:\d+[.)]\s*)?({req})\b[\s:.)*_—–-]*(.*)$", re.S)
+        self.requirement_kind = config.requirement_kind
 
     @cached_property
     def _templates(self) -> dict[str, bytes]:

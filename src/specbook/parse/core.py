@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property, lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple
@@ -686,7 +686,7 @@ class _Parser:
         self, m: re.Match[str], s: int, e: int, section: str | None, body_from: int | None = None
     ) -> Requirement:
         rid = m.group(1)
-        nonfunc = rid.split("-")[0] in self.ctx.non_functional
+        nonfunc = self.ctx.requirement_kind(rid) == "non-functional"
         text = m.group(2).strip()
         criteria = target = None
         criteria_span = target_span = None
@@ -735,12 +735,20 @@ class _Parser:
         opaque: list[tuple[int, int]],
         section_at: Callable[[int], str | None],
         doc_id: str | None,
+        anchors: Sequence[tuple[int, int]] = (),
     ) -> list[Reference]:
+        """The mentions of configured kinds' IDs outside code and HTML blocks. An ID right
+        after ``#`` is an anchor (``[[#ADR-3803]]``, ``other.md#SPEC-004``) and one inside
+        a link to a place in this page (``anchors``) names a heading: neither is one."""
         out = []
         span = self.span
         for m in _find_refs(self.ctx, work):
             s = m.start()
             if opaque and _inside(opaque, s):
+                continue
+            if s and work[s - 1] == 0x23:  # `#`
+                continue
+            if anchors and _inside(anchors, s):
                 continue
             target = m.group(1).decode()
             req = m.group(2).decode() if m.group(2) else None
@@ -956,7 +964,12 @@ class _Parts:
         return tuple(out)
 
     def references(self) -> tuple[Reference, ...]:
-        return tuple(self.p._references(self.p.work, self.opaque, self.section_at, self.doc_id))
+        # A link to a place in this page (`[ADR-3803](#adr-3803)`) names a heading, not a
+        # document: the IDs in it are no references.
+        anchors = [(s, e) for s, e, url, _, _ in self.blocks.links if url.startswith("#")]
+        return tuple(
+            self.p._references(self.p.work, self.opaque, self.section_at, self.doc_id, anchors)
+        )
 
     def checklists(self) -> tuple[ChecklistItem, ...]:
         span = self.p.span
@@ -1103,7 +1116,7 @@ def _find_refs(ctx: ParseContext, work: bytes) -> list[re.Match[bytes]]:
     return out
 
 
-def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
+def _inside(ranges: Sequence[tuple[int, int]], pos: int) -> bool:
     i = bisect_right(ranges, (pos, 1 << 62)) - 1
     return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
 

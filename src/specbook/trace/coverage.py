@@ -58,6 +58,8 @@ _TEST_DIRS = frozenset({"tests", "test"})
 _TEST_FILE = re.compile(r"^(?:test.*|.*_test\.\w+|.*\.(?:test|spec)\.\w+|.*_spec\.\w+)$")
 _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_LEADING_LETTERS = re.compile(r"\D*")
+_DIGITS = re.compile(r"\d+")
 _ITEM = re.compile(rb"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[([ xX])\][ \t]+)?(.*)$")
 _CODE_SPAN = re.compile(rb"`([^`\r\n]+)`")
 _LISTED = re.compile(
@@ -217,20 +219,17 @@ class _Patterns(NamedTuple):
 def _patterns(config: BookConfig) -> _Patterns:
     kinds = tuple(sorted((k.prefix, k.digits) for k in config.kinds.values()))
     reqs = tuple(sorted({*config.functional_prefixes, *config.non_functional_prefixes}))
-    return _compile(kinds, reqs)
+    return _compile(kinds, reqs, config.requirement_pattern)
 
 
 @lru_cache(maxsize=16)
-def _compile(kinds: tuple[tuple[str, int], ...], reqs: tuple[str, ...]) -> _Patterns:
+def _compile(kinds: tuple[tuple[str, int], ...], reqs: tuple[str, ...], req: str) -> _Patterns:
+    """The patterns of a book whose kinds are ``kinds`` (prefix, digits), requirement
+    prefixes ``reqs`` and requirement IDs match ``req`` (``[requirements] id``)."""
     # longest first, so that `SPECX-1` is not read as `SPEC` + junk
     doc_alt = "|".join(re.escape(p) for p, _ in sorted(kinds, key=lambda k: -len(k[0])))
-    req_alt = "|".join(re.escape(r) for r in sorted(reqs, key=len, reverse=True))
-    text = re.compile(
-        rf"(?<![A-Za-z0-9_-])((?:{doc_alt})-\d+)/((?:{req_alt})-\d+(?:\.\d+)*)(?![A-Za-z0-9_])"
-    )
-    whole = re.compile(
-        rf"\s*((?:{doc_alt})-\d+)(?:\s*/\s*((?:{req_alt})-\d+(?:\.\d+)*))?\s*", re.IGNORECASE
-    )
+    text = re.compile(rf"(?<![A-Za-z0-9_-])((?:{doc_alt})-\d+)/({req})(?![A-Za-z0-9_])")
+    whole = re.compile(rf"\s*((?:{doc_alt})-\d+)(?:\s*/\s*({req}))?\s*", re.IGNORECASE)
     simple = [p for p, _ in kinds if re.fullmatch(r"[A-Za-z0-9]+", p)]
     simple_reqs = [r for r in reqs if re.fullmatch(r"[A-Za-z0-9]+", r)]
     name = None
@@ -262,8 +261,13 @@ def _doc_id(pats: _Patterns, raw: str, pad: bool = False) -> str:
 
 
 def _req_id(pats: _Patterns, raw: str) -> str:
-    prefix, _, rest = raw.partition("-")
-    return f"{pats.reqs.get(prefix.upper(), prefix.upper())}-{rest}"
+    """``fr-2`` -> ``FR-2``: the requirement prefix as configured (the longest that
+    starts ``raw``; ``R1.2`` has no hyphen), the rest as written."""
+    upper = raw.upper()
+    for prefix in sorted(pats.reqs, key=len, reverse=True):
+        if upper.startswith(prefix):
+            return pats.reqs[prefix] + raw[len(prefix) :]
+    return upper
 
 
 def _is_test_file(rel: str) -> bool:
@@ -479,7 +483,7 @@ def _cache_key(config: BookConfig) -> str:
         code = ""
     kinds = sorted((k.prefix, k.digits) for k in config.kinds.values())
     reqs = sorted({*config.functional_prefixes, *config.non_functional_prefixes})
-    return f"{__version__}|{code}|{kinds}|{reqs}"
+    return f"{__version__}|{code}|{kinds}|{reqs}|{config.requirement_id}"
 
 
 def scan_code(config: BookConfig, use_cache: bool = True) -> CodeScan:
@@ -702,9 +706,10 @@ def tag_problem(
 
 
 def _req_sort_key(req: str) -> tuple[str, tuple[int, ...]]:
-    prefix, _, number = req.partition("-")
-    nums = tuple(int(n) for n in number.split(".") if n.isdigit())
-    return prefix, nums
+    """FR-2 before FR-10, FR-020-001 before FR-020-002: the prefix, then every number."""
+    prefix = _LEADING_LETTERS.match(req)
+    head = prefix.group(0) if prefix else ""
+    return head, tuple(int(n) for n in _DIGITS.findall(req, len(head)))
 
 
 def _sorted_reqs(reqs: Iterable[str]) -> list[str]:

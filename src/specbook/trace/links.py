@@ -1,10 +1,15 @@
 """Typed references: what a mention of another document means.
 
-A reference's type comes from the words just before it on its line (``Depends on
-SPEC-003``, ``Fixes BUG-012``, ``Superseded by DEC-004``), else from the field or
+A reference in the value of a relation field (front matter ``supersedes``,
+``superseded_by``, ``depends_on``, ``related``…, scalars and lists, block lists too;
+a bold line or table row of those names), under the book's field aliases, has that
+field's type. Otherwise its type comes from the words just before it on its line
+(``Depends on SPEC-003``, ``Fixes BUG-012``, ``Superseded by DEC-004``), or before the
+list it is an item of (``Depends on:`` and one ID per item below), else from the
 section it sits in (a task's ``Parent``, a spec's ``Dependencies``), else it is a plain
 ``relates``. The closest phrase before the ID wins, so ``Related: A; depends on B``
-types A and B differently.
+types A and B differently, and every ID of a list after a phrase has its type
+(``Depends on SPEC-002 (audit) and [SPEC-004](SPEC-004-x.md)``).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import re
 from typing import NamedTuple
 
 from specbook.config import DEFAULT_FIELD_ALIASES
-from specbook.model import Document, Reference
+from specbook.model import Document, Field, Reference
 from specbook.text import norm_key
 
 RELATES = "relates"
@@ -42,6 +47,34 @@ _PHRASES: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(r"\b(?:related|relates|see|links?)\b", re.I), RELATES, 3),
 )  # fmt: skip
 
+# Only the words SB402 reads as a supersede link in prose ("replaces" is used loosely).
+SUPERSEDE_PHRASES: tuple[tuple[re.Pattern[str], str, int], ...] = (
+    (re.compile(r"\bsuperseded\s+by\b", re.I), SUPERSEDED_BY, 1),
+    (re.compile(r"\bsupersedes\b", re.I), SUPERSEDES, 1),
+)
+
+# Fields (canonical keys, after the book's aliases, spaces as `_`) that state a relation.
+RELATION_FIELDS = {
+    "supersedes": SUPERSEDES,
+    "replaces": SUPERSEDES,
+    "obsoletes": SUPERSEDES,
+    "superseded_by": SUPERSEDED_BY,
+    "replaced_by": SUPERSEDED_BY,
+    "obsoleted_by": SUPERSEDED_BY,
+    "depends_on": DEPENDS_ON,
+    "depends": DEPENDS_ON,
+    "dependencies": DEPENDS_ON,
+    "requires": DEPENDS_ON,
+    "blocked_by": DEPENDS_ON,
+    "related": RELATES,
+    "related_to": RELATES,
+    "relates_to": RELATES,
+    "see_also": RELATES,
+    "parent": IMPLEMENTS,
+    "implements": IMPLEMENTS,
+    "fixes": FIXES,
+}
+
 _SECTION_TYPES = {
     "dependencies": DEPENDS_ON,
     "depends on": DEPENDS_ON,
@@ -52,9 +85,18 @@ _SECTION_TYPES = {
     "supersedes": SUPERSEDES,
     "superseded by": SUPERSEDED_BY,
 }
-_ID = re.compile(r"[A-Z][A-Z0-9]*-\d+(?:/[A-Z]+-\d+(?:\.\d+)*)?")
+_ID = re.compile(r"[A-Z][A-Z0-9]*-\d+(?:/[A-Z]+-?\d+(?:[.-]\d+)*)?")
 _AT_START = re.compile(r"[\s>*+\-#\d.)\[\]x_`]*(?:[^\W\d_][\w ]*[*_`]*:[\s*_`]*)?", re.I)
 _LIST_GLUE = re.compile(r"(?:[\s,;&/*_`:()\[\]-]|\band\b|\bor\b)*")
+# In a list of IDs: a link's destination (`[SPEC-2](SPEC-2-x.md)`) and a short note in
+# parentheses after an ID (`SPEC-2 (audit log)`) are part of the list.
+_LINK_DEST = re.compile(r"\]\([^()\s]*\)")
+_NOTE = re.compile(r"\([^()]{0,80}\)")
+# A list item's start, up to where its first ID would stand (`- `, `2. [ ] **`).
+_ITEM_HEAD = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?[*_`\[]*")
+_ITEM_WITH_ID = re.compile(_ITEM_HEAD.pattern.encode() + rb"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+")
+_FRONT_OPEN = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*(?:\r\n|\r|\n)")
+_FRONT_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
 # `payments:SPEC-004`: a book name glued to the ID by a colon names the book it lives in.
 _BOOK_PREFIX = re.compile(rb"(?<![\w.:/@-])([A-Za-z0-9][\w.-]*):$")
 _NOT_BOOKS = frozenset(
@@ -89,16 +131,20 @@ def book_prefix(source: bytes, start: int) -> str | None:
     return name
 
 
-def phrase_type(before: str) -> str | None:
+def phrase_type(
+    before: str, phrases: tuple[tuple[re.Pattern[str], str, int], ...] = _PHRASES
+) -> str | None:
     """The type the words ``before`` an ID give it, or ``None`` when they say nothing.
 
     A phrase counts when at most a few words stand between it and the first ID after
-    it, and only a list of IDs (``Fixes BUG-1, BUG-2 and BUG-3``) between that ID and
-    this one. Text before a sentence break or a table cell border does not count.
+    it, and only a list of IDs (``Fixes BUG-1, BUG-2 and BUG-3``; IDs may be links
+    and carry a short note in parentheses) between that ID and this one. Text before
+    a sentence break or a table cell border does not count. ``phrases``: the phrases
+    to look for (default: every relation's).
     """
     tail = re.split(r"[.!?](?:\s|$)|\|", before)[-1]
     best: tuple[int, str] | None = None
-    for pattern, kind, lead in _PHRASES:
+    for pattern, kind, lead in phrases:
         for m in pattern.finditer(tail):
             if best is not None and m.end() <= best[0]:
                 continue
@@ -116,19 +162,106 @@ def _leads_to_id(gap: str, max_lead: int) -> bool:
         return False
     if first is None:
         return True
-    rest = _ID.sub(" ", gap[first.start() :])
+    rest = _LINK_DEST.sub("]", gap[first.start() :])
+    rest = _NOTE.sub(" ", _ID.sub(" ", rest))
     return _LIST_GLUE.fullmatch(rest) is not None
 
 
-def reference_type(doc: Document, ref: Reference) -> str:
-    """The type of one reference of ``doc`` (see the module docstring)."""
+def front_matter_bounds(doc: Document) -> tuple[int, int, int] | None:
+    """Where ``doc``'s YAML front matter lies: the byte offsets of its first line
+    after ``---``, of its closing line, and after that line; ``None`` without one."""
+    memo = doc.derived
+    if "front_matter_bounds" not in memo:
+        found = None
+        if any(f.source == "front_matter" for f in doc.fields):
+            src = doc.source
+            opener = _FRONT_OPEN.match(src)
+            close = _FRONT_CLOSE.search(src, opener.end()) if opener else None
+            if opener is not None and close is not None:
+                found = (opener.end(), close.start(), close.end())
+        memo["front_matter_bounds"] = found
+    bounds: tuple[int, int, int] | None = memo["front_matter_bounds"]
+    return bounds
+
+
+def front_matter_end(doc: Document) -> int:
+    """The byte offset where ``doc``'s YAML front matter ends (0 when it has none)."""
+    bounds = front_matter_bounds(doc)
+    return bounds[2] if bounds is not None else 0
+
+
+def field_at(doc: Document, offset: int) -> Field | None:
+    """The field whose value holds byte ``offset`` of ``doc``: a value span that covers
+    it, else the front-matter key it stands under (an item of a block list, a value
+    continued on the next lines); ``None`` outside every field."""
+    owner: Field | None = None
+    fm_end = front_matter_end(doc)
+    for f in doc.fields:
+        if getattr(f, "file", None):  # stated in another file (a sidecar): not these bytes
+            continue
+        vs = f.value_span
+        if vs.start <= offset < vs.end:
+            return f
+        if (
+            offset < fm_end
+            and f.source == "front_matter"
+            and f.span.start <= offset
+            and (owner is None or f.span.start > owner.span.start)
+        ):
+            owner = f
+    return owner
+
+
+def relation_of_field(f: Field) -> str | None:
+    """The relation a field states by its name (``superseded_by`` -> superseded-by), or
+    ``None`` for any other field."""
+    return RELATION_FIELDS.get(f.key.replace(" ", "_"))
+
+
+def _label_type(
+    src: bytes, line_start: int, before: str, phrases: tuple[tuple[re.Pattern[str], str, int], ...]
+) -> str | None:
+    """The type a label line gives a list of IDs under it: the reference starts a list
+    item (``before`` is the item's marker), the items above it (blank lines aside)
+    start with IDs too, and the line above them ends in a colon after a phrase
+    (``Depends on:``, ``**Supersedes**:``)."""
+    if not _ITEM_HEAD.fullmatch(before):
+        return None
+    pos = line_start
+    for _ in range(200):  # (a label that far up is no label of this item)
+        if pos <= 0:
+            return None
+        prev = src.rfind(b"\n", 0, pos - 1) + 1
+        line = src[prev : pos - 1].rstrip(b"\r")
+        if not line.strip() or _ITEM_WITH_ID.match(line):
+            pos = prev
+            continue
+        text = line.decode("utf-8", "replace")
+        if not text.strip().strip("*_`").rstrip().endswith(":"):
+            return None
+        return phrase_type(text + " ", phrases)
+    return None
+
+
+def reference_type(
+    doc: Document,
+    ref: Reference,
+    phrases: tuple[tuple[re.Pattern[str], str, int], ...] = _PHRASES,
+) -> str:
+    """The type of one reference of ``doc`` (see the module docstring). ``phrases``:
+    the phrases that type a reference in prose (default: every relation's)."""
+    f = field_at(doc, ref.span.start)
+    if f is not None:
+        got = relation_of_field(f)
+        if got is not None:
+            return got
     src = doc.source
     line_start = src.rfind(b"\n", 0, ref.span.start) + 1
     before = src[line_start : ref.span.start].decode("utf-8", "replace")
     prefix = book_prefix(src, ref.span.start)
     if prefix is not None:
         before = before[: -len(prefix) - 1]  # "Depends on payments:X" reads as "Depends on X"
-    kind = phrase_type(before)
+    kind = phrase_type(before, phrases) or _label_type(src, line_start, before, phrases)
     if kind is not None:
         return kind
     if ref.section is not None:

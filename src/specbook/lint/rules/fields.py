@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from specbook.config import KindConfig
 from specbook.edit.patch import Patch
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.model import Document, Field, Span
-from specbook.text import is_placeholder, norm_key
+from specbook.text import field_text, is_placeholder, norm_key
+from specbook.trace.links import front_matter_bounds
 
 # Values that state "no value" on purpose: not errors, and never compared.
 _EXPLICIT_EMPTY = frozenset({"none", "n a", "na", "tbd", "tba", ""})
@@ -137,6 +140,92 @@ def _value_of(doc: Document, f: Field) -> tuple[int, int, str, bool]:
     return f.value_span.start, f.value_span.end, value, False
 
 
+# members of a mapping-valued date field that hold its date (`modified: {by, at}`)
+_DATE_MEMBERS = frozenset({"at", "on", "date", "when", "time", "day", "value"})
+_LIST_SPLIT = re.compile(r"\s*[,;]\s*")
+
+
+def _structured(doc: Document, f: Field) -> Mapping[Any, Any] | list[Any] | None:
+    """The YAML value of a front-matter field that is a mapping or a list (flow
+    ``{by: alice, at: 2024-02-01}`` / ``[a, b]``, or a block under the key), else
+    ``None``. Only such values are loaded again (the parser keeps field values as text)."""
+    if f.source != "front_matter" or getattr(f, "file", None):
+        return None
+    raw = doc.source[f.value_span.start : f.value_span.end].strip()
+    if raw[:1] in (b"{", b"["):
+        value = _load_yaml(raw)
+    elif not raw:
+        block = _front_matter_yaml(doc)
+        value = block.get(f.name) if isinstance(block, dict) else None
+    else:
+        return None
+    return value if isinstance(value, Mapping | list) else None
+
+
+def _load_yaml(raw: bytes) -> Any:
+    """``raw`` as YAML, or ``None`` when it is not valid YAML."""
+    import yaml
+
+    try:
+        return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except Exception:  # any YAML error: the value is then compared as text
+        return None
+
+
+def _front_matter_yaml(doc: Document) -> Any:
+    """The document's front matter as YAML (loaded once per document, and only for a
+    field whose value stands in a block under its key)."""
+    memo = doc.derived
+    if "front_matter_yaml" not in memo:
+        bounds = front_matter_bounds(doc)
+        memo["front_matter_yaml"] = (
+            _load_yaml(doc.source[bounds[0] : bounds[1]]) if bounds is not None else None
+        )
+    return memo["front_matter_yaml"]
+
+
+def _as_date(value: object) -> dt.date | None:
+    """A YAML date (or timestamp), or the ISO date a text starts with."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return _iso_date(value) if isinstance(value, str) else None
+
+
+def _date_members(value: Mapping[Any, Any] | list[Any]) -> list[object]:
+    """The values of a structured date field that hold dates: a mapping's date members
+    (``at``, ``date``, ``on`` …, and any YAML date in it), a list's items."""
+    if isinstance(value, list):
+        return [v for v in value if not isinstance(v, Mapping | list)]
+    return [
+        v
+        for k, v in value.items()
+        if isinstance(v, dt.date) or (norm_key(str(k)) in _DATE_MEMBERS and isinstance(v, str))
+    ]
+
+
+def _member_at(doc: Document, f: Field, text: str) -> tuple[int, int, int] | None:
+    """Where ``text``, a member of front-matter field ``f``'s mapping or list, stands:
+    its bytes and line (the first place after the key), or ``None``."""
+    raw = text.encode("utf-8")
+    if not raw:
+        return None
+    src = doc.source
+    at = src.find(raw, f.value_span.start)
+    bounds = front_matter_bounds(doc)
+    if at < 0 or bounds is None or at >= bounds[1]:
+        return None
+    return at, at + len(raw), bisect_right(doc.line_starts, at)
+
+
+def _list_form(items: Iterable[str]) -> str | None:
+    """How a list compares: its items, normalized and in order of their text (``[b, a]``
+    and ``a, b`` agree); ``None`` for fewer than two items."""
+    keys = sorted({" ".join(i.casefold().split()) for i in items if i.strip()})
+    return "list:" + "|".join(keys) if len(keys) > 1 else None
+
+
 def _span(doc: Document, start: int, end: int, line: int) -> Span:
     return Span(start, end, line, line)
 
@@ -253,8 +342,10 @@ def _vocabulary_check(
     what: str,
     words: tuple[str, ...],
     table: dict[str, str],
+    spelling: bool = True,
 ) -> Iterator[Report]:
-    """Shared by SB102 and SB103: a value outside ``words``, or one not spelled like its word."""
+    """Shared by SB102 and SB103: a value outside ``words``, or (with ``spelling``) one
+    not spelled like its word."""
     allowed = _quote(words)
     for f in fields:
         s, e, text, exact = _value_of(doc, f)
@@ -271,7 +362,7 @@ def _vocabulary_check(
                 f"(allowed: {allowed})",
             )
             continue
-        if text == word or not whole or not _WORDY.fullmatch(text):
+        if not spelling or text == word or not whole or not _WORDY.fullmatch(text):
             continue
         fix = (Patch(s, e, _yaml_text(doc, f, s, word).encode("utf-8")),) if exact else ()
         yield Report(
@@ -331,7 +422,20 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         )
 
 
-@rule("SB102", "invalid-status", severity="error", tags=("fields", "lifecycle"), fixable=True)
+# [lint.rules.invalid-status] / invalid-type: `case`
+_CASE = {"case": "exact"}
+_CASE_CHOICES = {"case": ("exact", "any")}
+
+
+@rule(
+    "SB102",
+    "invalid-status",
+    severity="error",
+    tags=("fields", "lifecycle"),
+    fixable=True,
+    options=_CASE,
+    option_choices=_CASE_CHOICES,
+)
 def invalid_status(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """A status outside the kind's vocabulary.
 
@@ -350,6 +454,12 @@ def invalid_status(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     Fix: write one of the kind's statuses. `specbook lint --fix` rewrites a case
     variant or an alias to the status word itself, in every place the status is
     written (front matter, bold line, table), and changes no other byte.
+
+    Options: `case = "any"` accepts the team's own spelling: a case variant
+    (`accepted`), an alias (`released`) or a word with a trailing note
+    (`draft (analysis phase)`) of a known status is no finding; only words that mean
+    no status are reported. `specbook adopt` writes it for a book that spells its
+    statuses otherwise than specbook. Default `"exact"`.
     """
     kind = ctx.kind
     if kind is None or not kind.statuses:
@@ -357,11 +467,25 @@ def invalid_status(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     fields = [f for f in _fields(doc) if f.key == "status"]
     if fields:
         yield from _vocabulary_check(
-            doc, fields, kind, "Status", kind.statuses, _status_table(kind)
+            doc,
+            fields,
+            kind,
+            "Status",
+            kind.statuses,
+            _status_table(kind),
+            spelling=ctx.options.get("case", "exact") != "any",
         )
 
 
-@rule("SB103", "invalid-type", severity="error", tags=("fields",), fixable=True)
+@rule(
+    "SB103",
+    "invalid-type",
+    severity="error",
+    tags=("fields",),
+    fixable=True,
+    options=_CASE,
+    option_choices=_CASE_CHOICES,
+)
 def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """A type outside the kind's vocabulary.
 
@@ -375,6 +499,10 @@ def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Fix: write one of the kind's types (a book may add its own with `types`).
     `specbook lint --fix` rewrites a case variant to the type word itself.
+
+    Options: `case = "any"` accepts a case variant (`feature`) or a word with a
+    trailing note of a known type; only words that mean no type are reported.
+    Default `"exact"`.
     """
     kind = ctx.kind
     if kind is None or not kind.types:
@@ -382,7 +510,15 @@ def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     fields = [f for f in _fields(doc) if f.key == "type"]
     if fields:
         table = {norm_key(t): t for t in kind.types}
-        yield from _vocabulary_check(doc, fields, kind, "Type", kind.types, table)
+        yield from _vocabulary_check(
+            doc,
+            fields,
+            kind,
+            "Type",
+            kind.types,
+            table,
+            spelling=ctx.options.get("case", "exact") != "any",
+        )
 
 
 @rule("SB104", "invalid-date", severity="error", tags=("fields", "dates"))
@@ -397,7 +533,9 @@ def invalid_date(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     `due_date: 15/01/2026`. Every field named Date, Created or Modified (or whose
     name ends in "date") is checked. A real date followed by a note
     (`2026-08-16 (pending release)`) or a time passes; `None`, `-`, `N/A`, `TBD` and
-    unfilled prompts such as `[YYYY-MM-DD]` are not reported here.
+    unfilled prompts such as `[YYYY-MM-DD]` are not reported here. A mapping value
+    is judged by its date (`modified: {by: alice, at: 2026-02-01}` passes), a list
+    by each of its items.
 
     Fix: write the date as `YYYY-MM-DD` (the message suggests it when the value is
     unambiguous).
@@ -406,11 +544,22 @@ def invalid_date(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if not _is_date_key(f.key):
             continue
         s, e, text, _ = _value_of(doc, f)
-        if not text or _empty(text) or is_placeholder(text) or is_placeholder(f.value.strip()):
+        line = f.value_span.line
+        structured = _structured(doc, f)
+        if structured is not None:
+            # `modified: {by: alice, at: 2024-02-01}`: the date is a member's
+            members = [m for m in _date_members(structured) if _as_date(m) is None]
+            if not members:
+                continue
+            text = field_text(members[0])
+            s, e, line = _member_at(doc, f, text) or (s, e, line)
+        elif not text or _empty(text) or is_placeholder(f.value.strip()):
+            continue
+        if not text or _empty(text) or is_placeholder(text):
             continue
         if _iso_date(text) is not None:
             continue
-        sp = _span(doc, s, e, f.value_span.line)
+        sp = _span(doc, s, e, line)
         label = _label(f)
         if _ISO_LEAD.match(_MARKUP.sub("", text)):
             yield Report(
@@ -468,22 +617,53 @@ def id_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     yield Report(span, f"the ID is {doc_id} but the file name says {file_id}; make them agree")
 
 
-def _comparable(doc: Document, f: Field, kind: KindConfig | None) -> tuple[str, str] | None:
-    """What SB107 compares: a normalized value, and the text to show; ``None`` to skip."""
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _comparable(
+    doc: Document, f: Field, kind: KindConfig | None
+) -> tuple[frozenset[str], str] | None:
+    """What SB107 compares: the forms the value agrees with (two places agree when they
+    share one), and the text to show; ``None`` to skip. A mapping agrees with any of its
+    members (``modified: {by: alice, at: 2024-02-01}`` with ``2024-02-01``), a list
+    with the same items in any order."""
+    structured = _structured(doc, f)
+    if structured is not None:
+        shown = field_text(structured)
+        if not shown.strip():
+            return None
+        forms = {_norm(shown)}
+        if isinstance(structured, list):
+            forms.add(_list_form(field_text(v) for v in structured) or _norm(shown))
+        else:
+            members = [v for v in structured.values() if not isinstance(v, Mapping | list)]
+            forms.update(_norm(field_text(v)) for v in members if field_text(v).strip())
+        if _is_date_key(f.key):
+            forms.update(
+                "date:" + d.isoformat()
+                for d in (_as_date(v) for v in _date_members(structured))
+                if d is not None
+            )
+        return frozenset(forms), shown
     _, _, text, _ = _value_of(doc, f)
     if not text or _empty(text):
         return None
     if f.key == "status":
         word = kind.canonical_status(text) if kind is not None else None
         if word is not None:
-            return "status:" + word, text
+            return frozenset({"status:" + word}), text
         # an explanation after the status does not make it another status
-        return " ".join(_TRAILING_NOTE.sub("", text).casefold().split()), text
+        return frozenset({_norm(_TRAILING_NOTE.sub("", text))}), text
     if _is_date_key(f.key):
         d = _iso_date(text)
         if d is not None:
-            return "date:" + d.isoformat(), text
-    return " ".join(text.casefold().split()), text
+            return frozenset({"date:" + d.isoformat()}), text
+    forms = {_norm(text)}
+    listed = _list_form(_LIST_SPLIT.split(text))
+    if listed is not None:
+        forms.add(listed)
+    return frozenset(forms), text
 
 
 @rule("SB107", "conflicting-field", severity="error", tags=("fields",))
@@ -499,7 +679,13 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     and tables under the title, a `## Status` section and the Metadata section.
     Values are compared without case and surrounding blanks; statuses by the status
     they mean (`draft` and `Draft` agree), dates by their date
-    (`2026-08-16 (v2)` and `2026-08-16` agree). An unfilled `{{status}}` differs
+    (`2026-08-16 (v2)` and `2026-08-16` agree). Values of any YAML shape compare by
+    what they hold: a list by its items in any order (`reviewers: [Bob, Carol]` and
+    `**Reviewers**: Carol, Bob` agree), a mapping with any of its members
+    (`modified: {by: alice, at: 2026-02-01}` and `**Modified**: 2026-02-01` agree),
+    and the message shows them as written (`by: alice, at: 2026-02-01`). Two
+    front-matter keys the book's aliases read as one field (`last_updated` and
+    `modified`) are two fields, not one given twice. An unfilled `{{status}}` differs
     from any real value. The finding stands at the second place and names the first.
 
     Fix: keep the right value in one place and make the others say the same, or
@@ -514,21 +700,26 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if len(fields) < 2:
             continue
         fields.sort(key=lambda f: f.span.start)
-        first: tuple[Field, str, str] | None = None
+        first: tuple[Field, str] | None = None
         seen: set[str] = set()
         for f in fields:
             c = _comparable(doc, f, kind)
             if c is None:
                 continue
-            norm, shown = c
+            forms, shown = c
             if first is None:
-                first = (f, norm, shown)
-                seen.add(norm)
+                first = (f, shown)
+                seen.update(forms)
                 continue
-            if norm in seen:
+            if forms & seen:
                 continue
-            seen.add(norm)
-            ff, _, fshown = first
+            if f.source == "front_matter" and first[0].source == "front_matter":
+                # two front-matter keys (`last_updated`, `modified`) the book's aliases
+                # read as one field are two fields of the team's, not one given twice
+                seen.update(forms)
+                continue
+            seen.update(forms)
+            ff, fshown = first
             where = _SOURCE_NAMES.get(ff.source, ff.source)
             if ff.source != "front_matter" and ff.section is not None:
                 where = f"the {ff.section} section"
@@ -562,7 +753,16 @@ def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if f.key not in ("date", "created", "modified") or not _is_header(f):
             continue
         s, e, text, _ = _value_of(doc, f)
-        d = _iso_date(text)
+        structured = _structured(doc, f)
+        if structured is not None:  # `modified: {by: alice, at: 2024-02-01}`
+            dates = [d for d in map(_as_date, _date_members(structured)) if d is not None]
+            d = max(dates) if dates else None
+            where = _member_at(doc, f, d.isoformat()) if d is not None else None
+            if where is not None:
+                s, e = where[0], where[1]
+                f = f._replace(value_span=Span(s, e, where[2], where[2]))
+        else:
+            d = _iso_date(text)
         if d is not None:
             dated.append((f, d, s, e))
     if not dated:

@@ -49,7 +49,9 @@ def dangling_reference(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport
     document that was renamed or never written.
 
     Example: `Related Bugs: BUG-042` when there is no BUG-042; or `SPEC-007/FR-9`
-    when SPEC-007 has no FR-9.
+    when SPEC-007 has no FR-9. An anchor is no reference: an ID right after `#`
+    (`[[#ADR-3803]]`, `notes.md#SPEC-004`) or in a link to a place in the same page
+    (`[ADR-3803](#adr-3803)`) names a heading, and is never reported.
 
     Fix: correct the ID, or write the missing document.
     """
@@ -91,7 +93,14 @@ def supersede_asymmetry(book: BookFacts, ctx: RuleContext) -> Iterator[BookRepor
     one of the two was not updated.
 
     Example: DEC-002 says `Superseded by DEC-003`, but DEC-003 never says
-    `Supersedes DEC-002`.
+    `Supersedes DEC-002`. Either side may say it in a field, under any name the book
+    maps to `supersedes` / `superseded_by` (front matter `superseded_by: DEC-003`,
+    `superseded-by:`, `supersedes: [DEC-001, DEC-002]` or a block list; a bold line
+    `**Superseded by**: DEC-003`), in its text after "superseded by" or "supersedes"
+    (`status: superseded by DEC-003`; every ID of a list: `Supersedes DEC-001 and
+    DEC-002`), or in a section so named. A link stated in several places is reported
+    once, where it is first stated; when two documents carry the other ID (SB106),
+    either saying it is enough.
 
     Fix: add the missing sentence to the other document (`specbook supersede OLD
     NEW` edits both).
@@ -101,19 +110,26 @@ def supersede_asymmetry(book: BookFacts, ctx: RuleContext) -> Iterator[BookRepor
             ("superseded_by", "supersedes", "is superseded by", "supersedes"),
             ("supersedes", "superseded_by", "supersedes", "is superseded by"),
         ):
+            told: set[str] = set()
             for target, span, col in getattr(d, mine):
-                for t in book.by_id.get(target, []):
-                    if not any(src == d.id for src, _, _ in getattr(t, theirs)):
-                        yield BookReport(
-                            d.path,
-                            d.id,
-                            span.line,
-                            col,
-                            span.line,
-                            col + len(target),
-                            f"{d.id} says it {says} {target}, "
-                            f"but {target} does not say it {missing} {d.id}",
-                        )
+                if target in told:
+                    continue  # the same link stated again (front matter and text)
+                told.add(target)
+                others = book.by_id.get(target, [])
+                # (with two documents under one ID, SB106's case, either may say it)
+                if others and not any(
+                    src == d.id for t in others for src, _, _ in getattr(t, theirs)
+                ):
+                    yield BookReport(
+                        d.path,
+                        d.id,
+                        span.line,
+                        col,
+                        span.line,
+                        col + len(target),
+                        f"{d.id} says it {says} {target}, "
+                        f"but {target} does not say it {missing} {d.id}",
+                    )
 
 
 def _anchor(title: str) -> str:

@@ -6,13 +6,36 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from specbook.config import BookConfig
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.rules.sections import section_nodes
 from specbook.lint.template import MUSTACHE, PROMPT
-from specbook.model import Document, Requirement, Span
+from specbook.model import Document, Requirement, Section, Span
+from specbook.text import heading_key
 
 # Sections whose list items mention requirements without defining them.
-_NOT_DEFINING = ("out of scope", "non goals", "traceab")
+_NOT_DEFINING = ("out of scope", "non goals", "traceab", "related", "reference", "see also")
+
+# The names (heading_key) of a section holding acceptance criteria of its own, in the
+# languages specbook reads (a name may be followed by more words: `(MVP)`).
+ACCEPTANCE_SECTIONS = (
+    "acceptance criteria",
+    "acceptance tests",
+    "acceptance",
+    "criteres d acceptation",
+    "criteres d acceptance",
+    "conditions d acceptation",
+    "criterios de aceptacion",
+    "criterio de aceptacion",
+    "criterios de aceitacao",
+    "criteri di accettazione",
+    "akzeptanzkriterien",
+    "abnahmekriterien",
+    "acceptatiecriteria",
+)
+_NOT_WORDS = re.compile(r"[\W_]+")
+_LEADING_NUMBERS = re.compile(r"^(?:\d+ )+")
+_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
 
 # A number (not glued to a word before it: `p95` is a name) followed by a unit, a
 # percent sign or a rate; or an amount of money.
@@ -28,8 +51,10 @@ _MEASURED = re.compile(
 )
 _ANY_NUMBER = re.compile(_NUMBER)
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–"}
-_REQ_NUMBER = re.compile(r"^(.*)-0*(\d+)$")
+_REQ_NUMBER = re.compile(r"^(.*?)(\d+)$")
 _SUB_NUMBER = re.compile(rb"[.]\d")
+# `FR-32, FR-33 (observability)`: a list of requirements mentioned, none defined
+_MENTION_LIST = re.compile(r"^\s*(?:[,;&/]|and\b|or\b)")
 _new = tuple.__new__  # builds a Span without its Python-level __new__
 
 
@@ -82,21 +107,131 @@ def _defined_requirements(doc: Document) -> list[Requirement]:
         if role:
             sp = node.section.span
             (outside if role == _OUTSIDE else inside).append((sp.start, sp.end))
+    for sec in acceptance_sections(doc):  # items there name requirements, define none
+        outside.append((sec.span.start, sec.span.end))
     out = []
     src = doc.source
+    ids = {r.id for r in reqs}
     for r in reqs:
         pos = r.span.start
         if inside and not any(a <= pos < b for a, b in inside):
             continue
         if any(a <= pos < b for a, b in outside):
             continue
-        if "." in r.id:
+        if "." in r.id and _is_part(src, ids, r.id):
             continue  # `FR-1.1` is a part of FR-1: its criteria are FR-1's
         at = _id_span(doc, r).end
         if _SUB_NUMBER.match(src, at):
             continue
+        if _MENTION_LIST.match(r.text):
+            continue
         out.append(r)
     return out
+
+
+def _is_part(src: bytes, ids: set[str], rid: str) -> bool:
+    """Whether ``rid`` (``FR-1.1``) is a part of a requirement the document names: one
+    it defines, or one its text mentions (`### Export (FR-1)`). A book whose IDs are
+    all numbered so (``R1.2``, ``R1.3``) defines each of them."""
+    parent = rid.rsplit(".", 1)[0]
+    if parent in ids:
+        return True
+    at = src.find(parent.encode())
+    while at >= 0:
+        end = at + len(parent)
+        before = src[at - 1 : at] if at else b" "
+        after = src[end : end + 2]
+        if not (before.isalnum() or before in (b"_", b"-")) and not (
+            after[:1].isalnum() or after[:1] == b"_" or (after[:1] in b".-" and after[1:].isdigit())
+        ):
+            return True
+        at = src.find(parent.encode(), at + 1)
+    return False
+
+
+def acceptance_sections(doc: Document) -> list[Section]:
+    """The outermost sections named like "Acceptance Criteria" (in any language of
+    :data:`ACCEPTANCE_SECTIONS`, numbered or with emoji), which hold acceptance
+    criteria of their own rather than under each requirement."""
+    memo = doc.derived
+    found: list[Section] | None = memo.get("acceptance_sections")
+    if found is None:
+        found = []
+        end = -1
+        for node in section_nodes(doc):
+            if _is_acceptance(node.key):
+                sec = node.section
+                if sec.level >= 2 and sec.span.start >= end:
+                    found.append(sec)
+                    end = sec.span.end
+        memo["acceptance_sections"] = found
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _is_acceptance(key: str) -> bool:
+    """Whether a section key (``norm_heading``) names an acceptance-criteria section
+    (:data:`ACCEPTANCE_SECTIONS`), also after a number or symbols it keeps."""
+    key = _LEADING_NUMBERS.sub("", heading_key(key))
+    return any(key == n or key.startswith(n + " ") for n in ACCEPTANCE_SECTIONS)
+
+
+def _acceptance_items(doc: Document, config: BookConfig) -> tuple[dict[str, int], bool]:
+    """What the acceptance sections say: the requirement IDs their lines name with some
+    criterion text beside them (ID -> line), and whether they hold any line with such
+    text at all (criteria for the document as a whole when they name no requirement)."""
+    memo = doc.derived
+    key = "acceptance_items:" + config.requirement_pattern
+    hit: tuple[dict[str, int], bool] | None = memo.get(key)
+    if hit is not None:
+        return hit
+    named: dict[str, int] = {}
+    any_text = False
+    sections = acceptance_sections(doc)
+    if sections:
+        rid = _requirement_re(config.requirement_pattern)
+        opaque = [(c.span.start, c.span.end) for c in doc.code_blocks]
+        src = doc.source
+        starts = doc.line_starts
+        for sec in sections:
+            first = sec.heading.end_line + 1
+            for line in range(first, sec.span.end_line + 1):
+                a = starts[line - 1]
+                b = starts[line] if line < len(starts) else len(src)
+                b = min(b, sec.span.end)
+                if a >= b or any(x <= a < y for x, y in opaque):
+                    continue
+                text = src[a:b].decode("utf-8", "replace")
+                if text.lstrip().startswith("#"):
+                    continue  # a heading of a subsection (`### 5.1 Functional`)
+                ids = [m.group(1) for m in rid.finditer(text)]
+                rest = _NOT_WORDS.sub(" ", rid.sub(" ", _ITEM_MARK.sub("", text, count=1)))
+                if not rest.strip():
+                    continue  # a bare ID, a rule, a table's border: no criterion
+                any_text = True
+                for i in ids:
+                    named.setdefault(i, line)
+    hit = (named, any_text)
+    memo[key] = hit
+    return hit
+
+
+@lru_cache(maxsize=16)
+def _requirement_re(pattern: str) -> re.Pattern[str]:
+    """A requirement ID (``[requirements] id``) standing alone in text."""
+    return re.compile(rf"(?<![\w-])({pattern})(?![\w]|[.-]\d)")
+
+
+def _covered(doc: Document, ctx: RuleContext, r: Requirement, whole: bool = True) -> bool:
+    """Whether an acceptance section gives ``r`` its criteria: a line there names it (or
+    a part of it, ``FR-1.1``), or (with ``whole``) the sections name no requirement at
+    all (their criteria are the whole document's)."""
+    named, any_text = _acceptance_items(doc, ctx.config)
+    if not any_text:
+        return False
+    if (whole and not named) or r.id in named:
+        return True
+    return any(i.startswith(r.id + ".") for i in named)
 
 
 _INSIDE, _OUTSIDE = 1, 2
@@ -120,18 +255,33 @@ def missing_acceptance(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Example:
     `1. **FR-2**: Users can export their data` with no `- Acceptance Criteria:` line
-    under it.
+    under it. Criteria may also stand in a section of their own, named like
+    "Acceptance Criteria" (`## 5. Criterios de Aceptación`, `## Critères
+    d'acceptation`): a line there naming the requirement (`- [ ] FR-2: the JSON file
+    holds every order`, or a part of it, `FR-2.1`) gives it its criteria. A
+    requirement such a section does not name is reported, unless the section names no
+    requirement at all: then its criteria are the whole document's.
 
     Fix: add an `Acceptance Criteria:` line under the requirement saying how to check
-    it, e.g. `- Acceptance Criteria: a CSV with every order downloads in under 5 s`.
+    it, e.g. `- Acceptance Criteria: a CSV with every order downloads in under 5 s`,
+    or a line naming it in the document's Acceptance Criteria section.
     """
     for r in defined_requirements(doc):
-        if r.kind == "functional" and r.criteria is None:
-            yield Report(
-                _id_span(doc, r),
-                f"{r.id} has no Acceptance Criteria; add a line "
-                f"`- Acceptance Criteria: ...` under it saying how to check it is done",
-            )
+        if r.kind == "functional" and r.criteria is None and not _covered(doc, ctx, r):
+            sections = acceptance_sections(doc)
+            if sections:
+                where = sections[0]
+                how = (
+                    f'add a line naming {r.id} to "{where.title}" (line {where.heading.line}) '
+                    f"saying how to check it is done, or a line `- Acceptance Criteria: ...` "
+                    f"under it"
+                )
+            else:
+                how = (
+                    "add a line `- Acceptance Criteria: ...` under it saying how to check "
+                    "it is done"
+                )
+            yield Report(_id_span(doc, r), f"{r.id} has no Acceptance Criteria; {how}")
 
 
 @rule("SB302", "missing-target", severity="error", tags=("requirements",), status_aware=True)
@@ -142,13 +292,21 @@ def missing_target(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     has a target that a test or a dashboard can check.
 
     Example:
-    `1. **NFR-1**: The search page is fast` with no `- Target:` line under it.
+    `1. **NFR-1**: The search page is fast` with no `- Target:` line under it. A
+    requirement that states its threshold itself (`**NFR-2**: Requests complete
+    within 200 ms at the 95th percentile`) has its target, and so has one that a line
+    of the document's Acceptance Criteria section names (see SB301).
 
     Fix: add a `Target:` line with a measurable threshold, e.g.
     `- Target: p95 < 200 ms at 500 requests/s`.
     """
     for r in defined_requirements(doc):
-        if r.kind == "non-functional" and r.target is None:
+        if (
+            r.kind == "non-functional"
+            and r.target is None
+            and not is_measurable(r.text)
+            and not _covered(doc, ctx, r, whole=False)
+        ):
             yield Report(
                 _id_span(doc, r),
                 f"{r.id} has no Target; add a line `- Target: ...` with a measurable "
@@ -210,7 +368,9 @@ def duplicate_requirement(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Example:
     a list that goes `FR-1`, `FR-2`, `FR-2` after two people added a requirement
-    at once.
+    at once; `FR-03` has the number of `FR-3`. IDs are read whole, as the book's
+    `[requirements] id` writes them: `FR-020-001` and `FR-020-002` are two
+    requirements, `NFR-020-001` is not `NFR-020`.
 
     Fix: renumber the later one to the next free number (the message names it) and
     update anything that refers to it.
@@ -220,12 +380,16 @@ def duplicate_requirement(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         return
     first: dict[tuple[str, int], Requirement] = {}
     highest: dict[str, int] = {}
+    width: dict[str, int] = {}  # the zero-padded width the IDs of a prefix use
     keyed: list[tuple[tuple[str, int], Requirement]] = []
     for r in reqs:
+        # the last number is the one to count on: FR-3, FR-020-001 (prefix `FR-020-`)
         m = _REQ_NUMBER.match(r.id)
         key = (m.group(1), int(m.group(2))) if m else (r.id, 0)
         keyed.append((key, r))
         highest[key[0]] = max(highest.get(key[0], 0), key[1])
+        if m:  # (the first ID of a prefix sets the width: FR-001 -> FR-004)
+            width.setdefault(key[0], len(m.group(2)))
     for key, r in keyed:
         seen = first.get(key)
         if seen is None:
@@ -234,8 +398,8 @@ def duplicate_requirement(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         prefix = key[0]
         highest[prefix] += 1
         same = "is already defined" if seen.id == r.id else f"has the number of {seen.id}, defined"
+        nxt = f"{prefix}{str(highest[prefix]).zfill(width.get(prefix, 1))}"
         yield Report(
             _id_span(doc, r),
-            f"{r.id} {same} on line {seen.span.line}; "
-            f"renumber this one (next free: {prefix}-{highest[prefix]})",
+            f"{r.id} {same} on line {seen.span.line}; renumber this one (next free: {nxt})",
         )

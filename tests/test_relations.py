@@ -1,0 +1,115 @@
+"""Typed references on documents teams already have (issue 18): relations stated in
+front matter (scalars, flow and block lists, under the book's field aliases), every ID
+of a list after a phrase, and in-page anchors that are no references at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from specbook.config import config_from_mapping
+from specbook.parse import parse
+from specbook.trace.links import phrase_type, typed_references
+
+CONFIG = config_from_mapping(
+    {
+        "kinds": {"DEC": {"prefix": "ADR", "folder": "docs/decisions"}},
+        "fields": {"aliases": {"needs": "depends_on", "Remplace": "supersedes"}},
+    },
+    root=Path("/book"),
+    path=None,
+)
+
+
+def _types(text: str, path: str = "docs/specs/SPEC-020-x.md") -> list[tuple[str, str, int]]:
+    doc = parse(text.encode(), path, CONFIG)
+    return [(r.target, r.type, r.line) for r in typed_references(doc)]
+
+
+def test_front_matter_relations_are_typed_scalars_and_lists() -> None:
+    got = _types(
+        "---\n"
+        "id: SPEC-020\n"
+        "status: in review\n"
+        "depends_on: [SPEC-002, SPEC-004]\n"
+        "superseded_by: SPEC-030\n"
+        "supersedes:\n"
+        "  - SPEC-001\n"
+        "  - SPEC-003\n"
+        "related: SPEC-007\n"
+        "see-also:\n"
+        "- SPEC-008\n"
+        "part-of: SPEC-009\n"
+        "---\n\n# Workspaces\n"
+    )
+    assert got == [
+        ("SPEC-002", "depends-on", 4),
+        ("SPEC-004", "depends-on", 4),
+        ("SPEC-030", "superseded-by", 5),
+        ("SPEC-001", "supersedes", 7),
+        ("SPEC-003", "supersedes", 8),
+        ("SPEC-007", "relates", 9),
+        ("SPEC-008", "relates", 11),
+        ("SPEC-009", "relates", 12),
+    ]
+
+
+def test_relation_fields_under_the_book_s_aliases() -> None:
+    got = _types("---\nid: SPEC-020\nneeds: [SPEC-002]\n---\n\n# X\n\n**Remplace :** SPEC-001\n")
+    assert got == [("SPEC-002", "depends-on", 3), ("SPEC-001", "supersedes", 8)]
+
+
+def test_status_value_and_relation_rows_type_their_ids() -> None:
+    got = _types(
+        "---\nid: ADR-0010\nstatus: superseded by ADR-0011\n---\n\n# Events\n\n"
+        "| Field | Value |\n|---|---|\n| Depends on | ADR-0002, ADR-0003 |\n",
+        "docs/decisions/ADR-0010-x.md",
+    )
+    assert got == [
+        ("ADR-0011", "superseded-by", 3),
+        ("ADR-0002", "depends-on", 10),
+        ("ADR-0003", "depends-on", 10),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Depends on SPEC-002 and SPEC-004.",
+        "Depends on: SPEC-002, SPEC-004",
+        "Depends on SPEC-002 (the audit log) and SPEC-004 (exports).",
+        "Depends on [SPEC-002](SPEC-002-audit.md) and [SPEC-004](SPEC-004-x.md).",
+        "**Depends on**: SPEC-002; SPEC-004",
+    ],
+)
+def test_every_id_of_a_list_after_the_phrase_is_typed(line: str) -> None:
+    got = _types(f"# SPEC-020: X\n\n{line}\n")
+    assert got == [("SPEC-002", "depends-on", 3), ("SPEC-004", "depends-on", 3)]
+
+
+def test_a_list_under_a_label_line_takes_the_label_type() -> None:
+    got = _types(
+        "# SPEC-020: X\n\nDepends on:\n\n- SPEC-002 (audit)\n- [SPEC-004](x.md)\n\n"
+        "Notes:\n\n- SPEC-005 is close\n\nWe wrote this:\n- SPEC-006 depends on nothing\n"
+    )
+    assert got == [
+        ("SPEC-002", "depends-on", 5),
+        ("SPEC-004", "depends-on", 6),
+        ("SPEC-005", "relates", 10),
+        ("SPEC-006", "relates", 13),
+    ]
+
+
+def test_a_phrase_does_not_reach_past_a_sentence_or_prose_between_ids() -> None:
+    assert phrase_type("Depends on SPEC-002 which calls ") is None
+    assert phrase_type("Depends on SPEC-002. Then ") is None
+    assert phrase_type("Depends on SPEC-002 (audit) and ") == "depends-on"
+
+
+def test_in_page_anchors_are_no_references() -> None:
+    got = _types(
+        "# SPEC-020: X\n\nSee [[#SPEC-801]], [the second](#SPEC-802), "
+        "[SPEC-803](#spec-803), [[SPEC-002#SPEC-804]] and SPEC-805.\n"
+    )
+    assert [t for t, _, _ in got] == ["SPEC-002", "SPEC-805"]
