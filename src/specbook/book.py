@@ -257,13 +257,73 @@ class Book:
             raise NotFoundError(f"{path}: cannot read the file ({exc.strerror})") from exc
         return parse(data, self.rel(path), self.config)
 
-    def documents(self) -> Iterator[Document]:
-        """Parse every document of the book, in path order."""
-        for p in self.paths():
+    def documents(self, paths: list[str] | None = None) -> Iterator[Document]:
+        """Parse every document of the book (or those of ``paths``, a listing already
+        made), in path order."""
+        for p in self.path_strings() if paths is None else paths:
             try:
-                yield self.load(p)
+                yield self.load(Path(p))
             except NotFoundError:
                 continue  # deleted while we were listing: nothing to show
+
+    def require_documents(self) -> list[str]:
+        """:meth:`path_strings`, for a command whose answer about a whole book would be
+        empty, and so false, without documents ("no findings", "no documents").
+
+        Raises :class:`UsageError` (exit 2) when the config has no kinds or its kinds'
+        folders hold no document, saying where it looked and what to do.
+        """
+        where = (
+            f"set in {self.config.path}"
+            if self.config.path
+            else "inferred: there is no specbook.toml"
+        )
+        if not self.config.kinds:
+            raise UsageError(
+                f"no documents: the book's config ({where}) has no kinds, so no folder "
+                "is read for documents; add one ([kinds.SPEC] with prefix and folder), or "
+                "let `specbook adopt` infer them from the documents you have (--force "
+                "replaces a config)"
+            )
+        paths = self.path_strings()
+        if paths:
+            return paths
+        folders = ", ".join(self._folder_state(k.folder) for k in self.config.kinds.values())
+        raise UsageError(
+            f"no documents found under {self.root}: the kinds' folders ({where}) are "
+            f"{folders}; `specbook adopt` infers a config from the documents you have, and "
+            '`specbook new KIND "Title"` writes a first document'
+        )
+
+    def empty_reason(self) -> str | None:
+        """Why the book has no documents, as :meth:`require_documents` says it; ``None``
+        when it has some. For commands whose empty answer is still a true one (a report
+        of 0 documents), to warn with."""
+        try:
+            self.require_documents()
+        except UsageError as exc:
+            return str(exc)
+        return None
+
+    def _folder_state(self, folder: str) -> str:
+        """``folder`` and what it holds, for the error of an empty book."""
+        full = os.path.join(self.root, folder)
+        if not os.path.isdir(full):
+            return f"{folder} (no such folder)"
+        hidden = 0
+        for _top, dirs, files in os.walk(full):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            hidden += sum(1 for f in files if f.lower().endswith(_MD_SUFFIXES))
+            if hidden > 999:
+                break
+        if hidden:
+            rules = ", ".join(self.config.exclude)
+            return (
+                f"{folder} ({hidden} Markdown file{'s' * (hidden != 1)}, every one left "
+                f"out: by [book] exclude = [{rules}], as the templates folder, or as a "
+                "link leading outside the book)"
+            )
+        return f"{folder} (empty)"
 
     def find(self, ref: str) -> Document:
         """The document with ID ``ref`` (case-insensitive), or at path ``ref``.

@@ -87,7 +87,8 @@ def list_(
     Filters match the canonical status (so --status approved finds "Accepté" when
     the book maps it), the type and tags case-insensitively. A status or type the
     book's config does not know (and no document states), or a tag no document
-    carries, is a usage error naming the ones there are (exit 2).
+    carries, is a usage error naming the ones there are (exit 2). So is a book with
+    no documents at all (its config's folders are named).
 
     On a terminal, lines are cut to its width (a cut value ends in …); piped, or
     with --json, every value is whole.
@@ -98,7 +99,7 @@ def list_(
 
     book = open_book()
     kind_name = book.kind(kind).name if kind else None
-    every = list(book.documents())
+    every = list(book.documents(book.require_documents()))
     check_filters(book.config, every, kind=kind_name, status=status, type_=type_, tag=tag)
     docs = filter_documents(every, kind=kind_name, status=status, type_=type_, tag=tag)
     if as_json:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from specbook.cli import emit_json, handle_errors, main, progress_bar
+from specbook.cli import emit_json, handle_errors, main, progress_bar, warn_if_empty
 
 if TYPE_CHECKING:
     from specbook.book import Book
@@ -122,6 +122,8 @@ def index(
         findings = store_findings(store, book)
     finally:
         store.close()
+    if stats.files == 0:
+        warn_if_empty(book)
     seconds = time.perf_counter() - started
     name = book_name or book.config.name
     if as_json:
@@ -200,8 +202,13 @@ def search(
     many = isinstance(store, PostgresStore)  # a shared database: hits name their book
     try:
         hits = store.search(q, limit)
+        empty = not hits and store.count() == 0
     finally:
         store.close()
+    book = _book_or_none(required=False) if empty else None
+    if book is not None:
+        # no match in a book with no documents is no answer: say why (exit 2)
+        book.require_documents()
     if as_json:
         emit_json([hit_json(h, with_book=many) for h in hits])
     else:

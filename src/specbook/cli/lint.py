@@ -100,7 +100,8 @@ def lint(
 
     Files the book does not read (a symbolic link leading outside the book, a loop
     of links, a name that is not UTF-8) are SB002 findings of a whole-book lint,
-    and warnings on stderr otherwise.
+    and warnings on stderr otherwise. A book with no documents (or no kinds) is an
+    error, not a pass (exit 2).
 
     --statistics prints, in place of the findings, one row per rule that found
     something: its ID, name, findings, documents and how many --fix repairs, most
@@ -195,7 +196,8 @@ def _lint_in(
         # a whole-book lint reports the files the listing leaves out as SB002 findings:
         # not also as warnings (a partial lint's findings are the named files' only)
         book.warn = None
-    files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.path_strings()
+    # a whole book with nothing in it is an error (exit 2), not "no findings"
+    files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.require_documents()
     only: list[str] | None = None
     if paths and in_book:
         # Book-wide rules must see the whole book, or a reference to a document that was
