@@ -25,11 +25,12 @@ from pathlib import Path
 from specbook.config import BookConfig, KindConfig, find_config_file, load_config
 from specbook.confine import is_utf8, real_root, shown, within
 from specbook.errors import NoBookError, NotFoundError, UsageError
-from specbook.ids import unknown_id
+from specbook.ids import ambiguous_id, unknown_id
 from specbook.model import Document
 from specbook.parse import parse
 
 _MD_SUFFIXES = (".md", ".markdown")
+_DIGITS = re.compile(r"\d+")
 
 # What was reported in this process, by (book root, path, reason): a skipped file is
 # reported once, however many times the book is listed or opened.
@@ -328,14 +329,30 @@ class Book:
     def find(self, ref: str) -> Document:
         """The document with ID ``ref`` (case-insensitive), or at path ``ref``.
 
-        Raises :class:`NotFoundError` naming what was looked for and where.
+        Raises :class:`NotFoundError` naming what was looked for and where (and the
+        closest IDs there are), and :class:`AmbiguousIdError` when more than one
+        document carries the ID: the one lookup every command that takes an ID goes
+        through, so none acts on whichever document comes first.
+        """
+        found = self.find_all(ref)
+        if len(found) > 1:
+            raise ambiguous_id(ref, found)
+        return found[0]
+
+    def find_all(self, ref: str) -> list[Document]:
+        """Every document with ID ``ref`` (case-insensitive), by path; or the one at
+        path ``ref``. Never empty: raises :class:`NotFoundError` as :meth:`find` does.
+
+        Files named after the ID are parsed first. Once one carries it, the others are
+        only read, and parsed when they could carry it too (the ID in their bytes, or
+        its number in their path): a book of 10,000 documents is read, not parsed.
         """
         candidate = Path(ref)
         if ref.lower().endswith(_MD_SUFFIXES) or os.sep in ref or "/" in ref:
             if not candidate.is_absolute():
                 candidate = Path.cwd() / candidate
             if candidate.is_file():
-                return self.load(candidate)
+                return [self.load(candidate)]
             raise NotFoundError(f"{ref}: no such file")
         want = ref.upper()
         paths = self.paths()
@@ -343,27 +360,59 @@ class Book:
         named = [
             p for p in paths if p.name.upper().startswith(want) and _id_boundary(p.name, len(want))
         ]
+        found: list[Document] = []
         seen: set[str] = set()  # every ID there is, for the error's "did you mean"
         for p in named:
             doc = self.load(p)
             if doc.id and doc.id.upper() == want:
-                return doc
-            if doc.id:
+                found.append(doc)
+            elif doc.id:
                 seen.add(doc.id)
-        for p in paths:
-            if p in named:
-                continue
+        skip = set(named)
+        others = [p for p in paths if p not in skip]
+        if found:
+            found.extend(self._also_carrying(want, others))
+            return sorted(found, key=lambda d: d.path or "")
+        for p in others:
             doc = self.load(p)
             if doc.id and doc.id.upper() == want:
-                return doc
-            if doc.id:
+                found.append(doc)
+            elif doc.id:
                 seen.add(doc.id)
+        if found:
+            return found
         raise unknown_id(
             ref,
             seen,
             f"in the book at {self.root} "
             f"(looked in {', '.join(k.folder for k in self.config.kinds.values())})",
         )
+
+    def _also_carrying(self, want: str, paths: list[Path]) -> list[Document]:
+        """The documents among ``paths`` whose ID is ``want`` (upper case). A file is
+        parsed only when its bytes hold the ID (any case) or its path holds the ID's
+        number (``0042-name/README.md`` for ``KEP-0042``): an ID comes from the text,
+        the file name or the folder name."""
+        text = re.compile(re.escape(want.encode()), re.IGNORECASE)
+        digits = re.search(r"(\d+)$", want)
+        number = int(digits.group(1)) if digits else None
+        # (a plain search for the ID's digits first: a case-blind one over every file
+        # of a big book costs five times as much)
+        quick = digits.group(1).encode() if digits else b""
+        out: list[Document] = []
+        for p in paths:
+            rel = self.rel(p)
+            by_name = number is not None and any(int(n) == number for n in _DIGITS.findall(rel))
+            try:
+                data = p.read_bytes()
+            except OSError:
+                continue  # deleted while we were listing
+            if not by_name and (quick not in data or not text.search(data)):
+                continue
+            doc = parse(data, rel, self.config)
+            if doc.id and doc.id.upper() == want:
+                out.append(doc)
+        return out
 
     def kind(self, name: str) -> KindConfig:
         """The kind called ``name`` (``spec``, ``SPEC``, or its prefix).

@@ -29,12 +29,16 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from specbook.errors import SpecbookError
+        from specbook.errors import AmbiguousIdError, SpecbookError
 
         try:
             return fn(*args, **kwargs)
         except SpecbookError as exc:
-            click.echo(f"specbook: error: {exc}", err=True)
+            message = str(exc)
+            if isinstance(exc, AmbiguousIdError):  # its example names this command
+                ctx = click.get_current_context(silent=True)
+                message = exc.explain(ctx.info_name if ctx else None)
+            click.echo(f"specbook: error: {message}", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]

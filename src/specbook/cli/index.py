@@ -246,7 +246,7 @@ def refs(doc_id: str, db: str | None, book_name: str | None, as_json: bool) -> N
     A reference written book:ID (payments:SPEC-004) points into another book of a
     shared database; there ID may be written the same way.
     """
-    from specbook.ids import unknown_id
+    from specbook.ids import ambiguous_id, unknown_id
 
     prefix, sep, rest = doc_id.rpartition(":")
     if sep and prefix:
@@ -255,9 +255,14 @@ def refs(doc_id: str, db: str | None, book_name: str | None, as_json: bool) -> N
     here: str | None = getattr(store, "book", None)
     try:
         want = doc_id.upper()
-        known = {d.id: d for d in store.documents() if d.id}
+        every = store.documents()
+        known = {d.id: d for d in every if d.id}
         if want not in known:
             raise unknown_id(doc_id, known, f"in book {here}" if here else "in this book")
+        carriers = [d for d in every if d.id == want]
+        if len(carriers) > 1:
+            # references name the ID, not the file: they cannot tell these apart
+            raise ambiguous_id(doc_id, carriers, by_path=False)
         out = store.outgoing(want)
         inc = store.incoming(want)
         others = _other_books_ids(store, {e.target_book for e in out} - {None, here})
