@@ -196,6 +196,10 @@ def _lint_in(
         # a whole-book lint reports the files the listing leaves out as SB002 findings:
         # not also as warnings (a partial lint's findings are the named files' only)
         book.warn = None
+    if changed_rev is not None:  # (first: outside git, or an unknown REV, says so)
+        from specbook.lint.run import changed_since
+
+        changed, deleted = changed_since(book, changed_rev)
     # a whole book with nothing in it is an error (exit 2), not "no findings"
     files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.require_documents()
     only: list[str] | None = None
@@ -214,10 +218,6 @@ def _lint_in(
                 known = {book.rel(q) for q in listed}
                 extra = [q for q in extra if book.rel(q) not in known]
             files = sorted([*listed, *extra]) if extra else listed
-    if changed_rev is not None:
-        from specbook.lint.run import changed_since
-
-        changed, deleted = changed_since(book, changed_rev)
     update, stop = progress_bar("linting")
 
     def run(

@@ -273,7 +273,10 @@ class Portal:
     def links_now(self) -> ServerLinks:
         """The portal's links, knowing which IDs documents share as of the index now
         (their documents' pages go by path)."""
-        return self.links.bound(self.catalog().shared)
+        try:
+            return self.links.bound(self.catalog().shared)
+        except Exception:  # an error page must render even when the index cannot be read
+            return self.links
 
     def ambiguous(self, request: Request, exc: AmbiguousIdError) -> HTMLResponse:
         """The page of an ID more than one document carries: each of them, linked
