@@ -355,15 +355,13 @@ class Book:
                 return [self.load(candidate)]
             raise NotFoundError(f"{ref}: no such file")
         want = ref.upper()
-        paths = self.paths()
+        paths = self.path_strings()
         # Files named after the ID first: parsing every file is the slow path.
-        named = [
-            p for p in paths if p.name.upper().startswith(want) and _id_boundary(p.name, len(want))
-        ]
+        named = [p for p in paths if _named_after(p, want)]
         found: list[Document] = []
         seen: set[str] = set()  # every ID there is, for the error's "did you mean"
         for p in named:
-            doc = self.load(p)
+            doc = self.load(Path(p))
             if doc.id and doc.id.upper() == want:
                 found.append(doc)
             elif doc.id:
@@ -374,7 +372,7 @@ class Book:
             found.extend(self._also_carrying(want, others))
             return sorted(found, key=lambda d: d.path or "")
         for p in others:
-            doc = self.load(p)
+            doc = self.load(Path(p))
             if doc.id and doc.id.upper() == want:
                 found.append(doc)
             elif doc.id:
@@ -388,7 +386,7 @@ class Book:
             f"(looked in {', '.join(k.folder for k in self.config.kinds.values())})",
         )
 
-    def _also_carrying(self, want: str, paths: list[Path]) -> list[Document]:
+    def _also_carrying(self, want: str, paths: list[str]) -> list[Document]:
         """The documents among ``paths`` whose ID is ``want`` (upper case). A file is
         parsed only when its bytes hold the ID (any case) or its path holds the ID's
         number (``0042-name/README.md`` for ``KEP-0042``): an ID comes from the text,
@@ -404,7 +402,8 @@ class Book:
             rel = self.rel(p)
             by_name = number is not None and any(int(n) == number for n in _DIGITS.findall(rel))
             try:
-                data = p.read_bytes()
+                with open(p, "rb", buffering=0) as fh:  # (one read: no buffer to fill)
+                    data = fh.read()
             except OSError:
                 continue  # deleted while we were listing
             if not by_name and (quick not in data or not text.search(data)):
@@ -459,6 +458,13 @@ _BAD_NAME = (
 
 def _id_boundary(name: str, n: int) -> bool:
     return len(name) == n or not name[n].isalnum()
+
+
+def _named_after(path: str, want: str) -> bool:
+    """Whether the file at ``path`` is named after ID ``want`` (upper case):
+    ``SPEC-004-export.md``, ``spec-004.md``."""
+    name = path.rsplit(os.sep, 1)[-1]
+    return name.upper().startswith(want) and _id_boundary(name, len(want))
 
 
 def open_book(start: Path | None = None) -> Book:
