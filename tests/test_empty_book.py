@@ -122,3 +122,12 @@ def test_lint_json_of_a_book_with_documents_is_unchanged(book: Path, runner: Cli
     assert runner.invoke(main, ["new", "task", "Do it"]).exit_code == 0
     data = json.loads(runner.invoke(main, ["lint", "--format", "json"]).stdout)
     assert data["summary"]["documents"] == 1
+
+
+def test_mcp_list_and_lint_of_an_empty_book_are_errors(book: Path) -> None:
+    from specbook.mcp_server import BookTools
+
+    tools = BookTools(open_book())
+    for call in (tools.list_documents, tools.lint):
+        with pytest.raises(UsageError, match="no documents found under"):
+            call()

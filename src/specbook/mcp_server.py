@@ -134,7 +134,8 @@ class BookTools:
         from specbook.show import filter_documents, same_id_paths, shared_ids
 
         kind_name = self.book.kind(kind).name if kind else None
-        every = list(self.book.documents())
+        # (an empty book is an error, as in `specbook list`: not an empty list)
+        every = list(self.book.documents(self.book.require_documents()))
         same = same_id_paths(shared_ids(every))
         docs = filter_documents(every, kind=kind_name, status=status, type_=type_, tag=tag)
         return {"documents": [list_entry(d, same.get(d.path or "", [])) for d in docs]}
@@ -200,8 +201,8 @@ class BookTools:
         from specbook.lint.run import expand_paths, lint_files
 
         linter = Linter(self.book.config)
-        if not paths:
-            result, _ = lint_files(self.book, linter, self.book.path_strings(), [], [])
+        if not paths:  # (an empty book is an error, not "no findings")
+            result, _ = lint_files(self.book, linter, self.book.require_documents(), [], [])
         else:
             checked = []
             for p in paths:
