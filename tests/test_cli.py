@@ -109,6 +109,7 @@ def test_show_and_list(book: Path, runner: CliRunner) -> None:
         "title",
         "status",
         "status_canonical",
+        "duplicate_of",
         "type",
         "path",
         "date",

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.cli import main
+from specbook.errors import AmbiguousIdError
 from specbook.trace.graph import (
     NodeInfo,
     build_graph,
@@ -180,7 +181,7 @@ def test_fixture_graph_merges_duplicates_and_marks_dangling(
     assert edges[("SPEC-003", "SPEC-002", "superseded-by")] == 1
     dangling = [n for n in data["nodes"] if n["dangling"]]
     assert dangling == [
-        {"id": "SPEC-009", "kind": None, "title": "", "status": None, "dangling": True}
+        {"id": "SPEC-009", "kind": None, "title": "", "status": None, "dangling": True, "paths": []}
     ]
     mermaid = parse_mermaid(_run(FIXTURE, [], monkeypatch)[1])
     assert mermaid["classes"]["SPEC_009"] == "dangling"  # type: ignore[index]
@@ -343,7 +344,14 @@ def test_build_graph_from_node_infos_and_typed_references() -> None:
     text = render_mermaid(graph)
     parsed = parse_mermaid(text)
     assert parsed["classes"] == {"BUG_1": "dangling", "SPEC_2": "st_none", "SPEC_10": "st_draft"}
-    assert neighbourhood(graph, "spec-2", 0).nodes == (graph.node("SPEC-2"),)
+    # the two documents with the ID are one node listing both; --root refuses their ID
+    assert graph.node("SPEC-2").carriers == (  # type: ignore[union-attr]
+        NodeInfo("SPEC-2", "SPEC", "Two", None),
+        NodeInfo("SPEC-2", "SPEC", "Duplicate ID", "Review"),
+    )
+    with pytest.raises(AmbiguousIdError, match="SPEC-2 is the ID of 2 documents"):
+        neighbourhood(graph, "SPEC-2", 0)
+    assert neighbourhood(graph, "spec-10", 0).nodes == (graph.node("SPEC-10"),)
 
 
 def test_empty_graph_renders() -> None:

@@ -356,7 +356,8 @@ def test_a_book_without_documents_gives_an_empty_valid_report(
 ) -> None:
     r = runner.invoke(main, ["report", "--format", "json"])
     assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = json.loads(r.stdout)
+    assert r.stderr.startswith("specbook: warning: no documents found under")  # (and why)
     assert data["version"] == 1 and data["documents"] == 0
     for key in ("in_review", "checklists", "risks", "timelines", "reviewers"):
         assert data[key] == []

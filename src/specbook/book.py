@@ -25,11 +25,12 @@ from pathlib import Path
 from specbook.config import BookConfig, KindConfig, find_config_file, load_config
 from specbook.confine import is_utf8, real_root, shown, within
 from specbook.errors import NoBookError, NotFoundError, UsageError
-from specbook.ids import unknown_id
+from specbook.ids import ambiguous_id, unknown_id
 from specbook.model import Document
 from specbook.parse import parse
 
 _MD_SUFFIXES = (".md", ".markdown")
+_DIGITS = re.compile(r"\d+")
 
 # What was reported in this process, by (book root, path, reason): a skipped file is
 # reported once, however many times the book is listed or opened.
@@ -257,53 +258,160 @@ class Book:
             raise NotFoundError(f"{path}: cannot read the file ({exc.strerror})") from exc
         return parse(data, self.rel(path), self.config)
 
-    def documents(self) -> Iterator[Document]:
-        """Parse every document of the book, in path order."""
-        for p in self.paths():
+    def documents(self, paths: list[str] | None = None) -> Iterator[Document]:
+        """Parse every document of the book (or those of ``paths``, a listing already
+        made), in path order."""
+        for p in self.path_strings() if paths is None else paths:
             try:
-                yield self.load(p)
+                yield self.load(Path(p))
             except NotFoundError:
                 continue  # deleted while we were listing: nothing to show
+
+    def require_documents(self) -> list[str]:
+        """:meth:`path_strings`, for a command whose answer about a whole book would be
+        empty, and so false, without documents ("no findings", "no documents").
+
+        Raises :class:`UsageError` (exit 2) when the config has no kinds or its kinds'
+        folders hold no document, saying where it looked and what to do.
+        """
+        where = (
+            f"set in {self.config.path}"
+            if self.config.path
+            else "inferred: there is no specbook.toml"
+        )
+        if not self.config.kinds:
+            raise UsageError(
+                f"no documents: the book's config ({where}) has no kinds, so no folder "
+                "is read for documents; add one ([kinds.SPEC] with prefix and folder), or "
+                "let `specbook adopt` infer them from the documents you have (--force "
+                "replaces a config)"
+            )
+        paths = self.path_strings()
+        if paths:
+            return paths
+        folders = ", ".join(self._folder_state(k.folder) for k in self.config.kinds.values())
+        raise UsageError(
+            f"no documents found under {self.root}: the kinds' folders ({where}) are "
+            f"{folders}; `specbook adopt` infers a config from the documents you have, and "
+            '`specbook new KIND "Title"` writes a first document'
+        )
+
+    def empty_reason(self) -> str | None:
+        """Why the book has no documents, as :meth:`require_documents` says it; ``None``
+        when it has some. For commands whose empty answer is still a true one (a report
+        of 0 documents), to warn with."""
+        try:
+            self.require_documents()
+        except UsageError as exc:
+            return str(exc)
+        return None
+
+    def _folder_state(self, folder: str) -> str:
+        """``folder`` and what it holds, for the error of an empty book."""
+        full = os.path.join(self.root, folder)
+        if not os.path.isdir(full):
+            return f"{folder} (no such folder)"
+        hidden = 0
+        for _top, dirs, files in os.walk(full):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            hidden += sum(1 for f in files if f.lower().endswith(_MD_SUFFIXES))
+            if hidden > 999:
+                break
+        if hidden:
+            rules = ", ".join(self.config.exclude)
+            return (
+                f"{folder} ({hidden} Markdown file{'s' * (hidden != 1)}, every one left "
+                f"out: by [book] exclude = [{rules}], as the templates folder, or as a "
+                "link leading outside the book)"
+            )
+        return f"{folder} (empty)"
 
     def find(self, ref: str) -> Document:
         """The document with ID ``ref`` (case-insensitive), or at path ``ref``.
 
-        Raises :class:`NotFoundError` naming what was looked for and where.
+        Raises :class:`NotFoundError` naming what was looked for and where (and the
+        closest IDs there are), and :class:`AmbiguousIdError` when more than one
+        document carries the ID: the one lookup every command that takes an ID goes
+        through, so none acts on whichever document comes first.
+        """
+        found = self.find_all(ref)
+        if len(found) > 1:
+            raise ambiguous_id(ref, found)
+        return found[0]
+
+    def find_all(self, ref: str) -> list[Document]:
+        """Every document with ID ``ref`` (case-insensitive), by path; or the one at
+        path ``ref``. Never empty: raises :class:`NotFoundError` as :meth:`find` does.
+
+        Files named after the ID are parsed first. Once one carries it, the others are
+        only read, and parsed when they could carry it too (the ID in their bytes, or
+        its number in their path): a book of 10,000 documents is read, not parsed.
         """
         candidate = Path(ref)
         if ref.lower().endswith(_MD_SUFFIXES) or os.sep in ref or "/" in ref:
             if not candidate.is_absolute():
                 candidate = Path.cwd() / candidate
             if candidate.is_file():
-                return self.load(candidate)
+                return [self.load(candidate)]
             raise NotFoundError(f"{ref}: no such file")
         want = ref.upper()
-        paths = self.paths()
+        paths = self.path_strings()
         # Files named after the ID first: parsing every file is the slow path.
-        named = [
-            p for p in paths if p.name.upper().startswith(want) and _id_boundary(p.name, len(want))
-        ]
+        named = [p for p in paths if _named_after(p, want)]
+        found: list[Document] = []
         seen: set[str] = set()  # every ID there is, for the error's "did you mean"
         for p in named:
-            doc = self.load(p)
+            doc = self.load(Path(p))
             if doc.id and doc.id.upper() == want:
-                return doc
-            if doc.id:
+                found.append(doc)
+            elif doc.id:
                 seen.add(doc.id)
-        for p in paths:
-            if p in named:
-                continue
-            doc = self.load(p)
+        skip = set(named)
+        others = [p for p in paths if p not in skip]
+        if found:
+            found.extend(self._also_carrying(want, others))
+            return sorted(found, key=lambda d: d.path or "")
+        for p in others:
+            doc = self.load(Path(p))
             if doc.id and doc.id.upper() == want:
-                return doc
-            if doc.id:
+                found.append(doc)
+            elif doc.id:
                 seen.add(doc.id)
+        if found:
+            return found
         raise unknown_id(
             ref,
             seen,
             f"in the book at {self.root} "
             f"(looked in {', '.join(k.folder for k in self.config.kinds.values())})",
         )
+
+    def _also_carrying(self, want: str, paths: list[str]) -> list[Document]:
+        """The documents among ``paths`` whose ID is ``want`` (upper case). A file is
+        parsed only when its bytes hold the ID (any case) or its path holds the ID's
+        number (``0042-name/README.md`` for ``KEP-0042``): an ID comes from the text,
+        the file name or the folder name."""
+        text = re.compile(re.escape(want.encode()), re.IGNORECASE)
+        digits = re.search(r"(\d+)$", want)
+        number = int(digits.group(1)) if digits else None
+        # (a plain search for the ID's digits first: a case-blind one over every file
+        # of a big book costs five times as much)
+        quick = digits.group(1).encode() if digits else b""
+        out: list[Document] = []
+        for p in paths:
+            rel = self.rel(p)
+            by_name = number is not None and any(int(n) == number for n in _DIGITS.findall(rel))
+            try:
+                with open(p, "rb", buffering=0) as fh:  # (one read: no buffer to fill)
+                    data = fh.read()
+            except OSError:
+                continue  # deleted while we were listing
+            if not by_name and (quick not in data or not text.search(data)):
+                continue
+            doc = parse(data, rel, self.config)
+            if doc.id and doc.id.upper() == want:
+                out.append(doc)
+        return out
 
     def kind(self, name: str) -> KindConfig:
         """The kind called ``name`` (``spec``, ``SPEC``, or its prefix).
@@ -350,6 +458,13 @@ _BAD_NAME = (
 
 def _id_boundary(name: str, n: int) -> bool:
     return len(name) == n or not name[n].isalnum()
+
+
+def _named_after(path: str, want: str) -> bool:
+    """Whether the file at ``path`` is named after ID ``want`` (upper case):
+    ``SPEC-004-export.md``, ``spec-004.md``."""
+    name = path.rsplit(os.sep, 1)[-1]
+    return name.upper().startswith(want) and _id_boundary(name, len(want))
 
 
 def open_book(start: Path | None = None) -> Book:

@@ -458,23 +458,30 @@ def diff_documents(old: Document | None, new: Document | None) -> DocumentDiff:
 def pair_documents(
     old: Sequence[Document], new: Sequence[Document]
 ) -> list[tuple[Document | None, Document | None]]:
-    """Old and new documents paired by ID (case-insensitive), and by path where
-    either side has no ID; the unpaired come alone. A renamed file keeps its ID, so
-    it is one pair; a file whose ID changed is one document removed and one added."""
-    by_id = {d.id.upper(): d for d in old if d.id}
+    """Old and new documents paired: a file with the same path and ID (or no ID on
+    either side) first, then by ID (case-insensitive) among the rest; the unpaired come
+    alone. A renamed file keeps its ID, so it is one pair; a file whose ID changed is
+    one document removed and one added; and two documents sharing an ID are each
+    paired with their own earlier version, not with each other's."""
     by_path = {d.path: d for d in old}
     used: set[int] = set()
+    same_file: dict[int, Document] = {}
+    for i, d in enumerate(new):
+        at = by_path.get(d.path)
+        if at is not None and (not at.id or not d.id or at.id.upper() == d.id.upper()):
+            same_file[i] = at
+            used.add(id(at))
+    by_id: dict[str, list[Document]] = {}
+    for d in old:
+        if d.id and id(d) not in used:
+            by_id.setdefault(d.id.upper(), []).append(d)
     pairs: list[tuple[Document | None, Document | None]] = []
-    for d in new:
-        o = by_id.get(d.id.upper()) if d.id else None
-        if o is None:
-            at = by_path.get(d.path)
-            if at is not None and (not at.id or not d.id):
-                o = at
-        if o is not None and id(o) in used:
-            o = None
-        if o is not None:
-            used.add(id(o))
+    for i, d in enumerate(new):
+        o = same_file.get(i)
+        if o is None and d.id:
+            o = next((c for c in by_id.get(d.id.upper(), ()) if id(c) not in used), None)
+            if o is not None:
+                used.add(id(o))
         pairs.append((o, d))
     pairs += [(o, None) for o in old if id(o) not in used]
     return pairs
@@ -644,7 +651,9 @@ def diff_book(
         out.append(d)
     for i in ids:
         if i.upper() not in seen:
-            book.find(i)  # an unchanged document, or NotFoundError naming the closest IDs
+            # an unchanged document (or several: an ID two documents share names both
+            # here), else NotFoundError naming the closest IDs
+            book.find_all(i)
     out.sort(key=lambda d: ((d.id or "~").upper(), d.path))
     return BookDiff(base_rev, Revision(head, head_commit), tuple(out))
 

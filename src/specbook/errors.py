@@ -38,3 +38,51 @@ class NotFoundError(SpecbookError):
 
 class NoBookError(UsageError):
     """Raised when a command needs a book and none is found above the current folder."""
+
+
+class AmbiguousIdError(SpecbookError):
+    """Raised when an ID names more than one document (exit 1): a command that acts on
+    one document refuses it rather than pick one silently.
+
+    ``doc_id`` is the ID as given; ``matches`` the documents carrying it, each as
+    ``(id, title, status, path)``, by path; ``by_path`` whether the command that was
+    given the ID takes a path in its place (``show``, ``status``…; not ``refs`` or
+    ``graph --root``, whose references name IDs only).
+    """
+
+    def __init__(
+        self,
+        doc_id: str,
+        matches: list[tuple[str, str, str | None, str]],
+        by_path: bool = True,
+    ) -> None:
+        self.doc_id = doc_id
+        self.matches = matches
+        self.by_path = by_path
+        super().__init__(self.explain())
+
+    def explain(self, command: str | None = None) -> str:
+        """The message, its example naming ``command`` (``status``) when known: the
+        documents that carry the ID, how to name one, and how to give each its own ID."""
+        rows = [(i, t or "(no title)", s or "-", p) for i, t, s, p in self.matches]
+        widths = [max(len(r[c]) for r in rows) for c in range(3)]
+        lines = [
+            f"{self.doc_id} is the ID of {len(rows)} documents, so it does not say which "
+            "one is meant:"
+        ]
+        for r in rows:
+            cells = [r[c] + " " * (widths[c] - len(r[c])) for c in range(3)]
+            lines.append("  " + "  ".join([*cells, r[3]]))
+        fix = "run `specbook renumber` to give the newer one the next free ID"
+        first = rows[0][3]
+        if not self.by_path:
+            lines.append(f"{fix}; until then {self.doc_id} cannot name one of them")
+        elif command:
+            rest = "" if command == "show" else " …"
+            lines.append(
+                f"name one by its path in place of the ID (`specbook {command} {first}{rest}`), "
+                f"or {fix}"
+            )
+        else:
+            lines.append(f"name one by its path in place of the ID (e.g. {first}), or {fix}")
+        return "\n".join(lines)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from specbook.errors import NotFoundError
+from specbook.errors import AmbiguousIdError, NotFoundError
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
 
@@ -125,3 +125,23 @@ def unknown_id(doc_id: str, ids: Iterable[str], where: str) -> NotFoundError:
     else:
         hint = "`specbook list` shows the IDs there are"
     return NotFoundError(f"{doc_id}: no document with this ID {where}; {hint}")
+
+
+def ambiguous_id(doc_id: str, carriers: Iterable[object], by_path: bool = True) -> AmbiguousIdError:
+    """The error for an ID that more than one document carries: ``carriers`` are those
+    documents (parsed documents, index rows or listing dicts: anything with an id,
+    title, status and path), listed by path. ``by_path``: the command takes a path in
+    place of the ID (see :class:`AmbiguousIdError`)."""
+
+    def get(item: object, key: str) -> str | None:
+        value = item.get(key) if isinstance(item, dict) else getattr(item, key, None)
+        return None if value is None else str(value)
+
+    rows = sorted(
+        (
+            (get(c, "id") or doc_id, get(c, "title") or "", get(c, "status"), get(c, "path") or "")
+            for c in carriers
+        ),
+        key=lambda r: r[3],
+    )
+    return AmbiguousIdError(doc_id, rows, by_path)

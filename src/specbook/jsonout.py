@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from specbook.model import Document, Section, Span
@@ -127,11 +128,13 @@ def document_json(doc: Document) -> dict[str, Any]:
     }
 
 
-def list_entry(doc: Document) -> dict[str, Any]:
-    """One row of ``specbook list --json``."""
+def list_entry(doc: Document, duplicate_of: Sequence[str] = ()) -> dict[str, Any]:
+    """One row of ``specbook list --json``; ``duplicate_of``: the paths of the other
+    documents that carry the same ID (none when the ID is the document's alone)."""
     return {
         **_identity(doc),
         "date": doc.value("date"),
         "modified": doc.value("modified"),
         "tags": tags_of(doc),
+        "duplicate_of": list(duplicate_of),
     }

@@ -131,13 +131,14 @@ class BookTools:
         tag: str | None = None,
     ) -> dict[str, Any]:
         from specbook.jsonout import list_entry
-        from specbook.show import filter_documents
+        from specbook.show import filter_documents, same_id_paths, shared_ids
 
         kind_name = self.book.kind(kind).name if kind else None
-        docs = filter_documents(
-            self.book.documents(), kind=kind_name, status=status, type_=type_, tag=tag
-        )
-        return {"documents": [list_entry(d) for d in docs]}
+        # (an empty book is an error, as in `specbook list`: not an empty list)
+        every = list(self.book.documents(self.book.require_documents()))
+        same = same_id_paths(shared_ids(every))
+        docs = filter_documents(every, kind=kind_name, status=status, type_=type_, tag=tag)
+        return {"documents": [list_entry(d, same.get(d.path or "", [])) for d in docs]}
 
     def get(self, ref: str, section: str | None = None) -> dict[str, Any]:
         from specbook.jsonout import document_json
@@ -200,8 +201,8 @@ class BookTools:
         from specbook.lint.run import expand_paths, lint_files
 
         linter = Linter(self.book.config)
-        if not paths:
-            result, _ = lint_files(self.book, linter, self.book.path_strings(), [], [])
+        if not paths:  # (an empty book is an error, not "no findings")
+            result, _ = lint_files(self.book, linter, self.book.require_documents(), [], [])
         else:
             checked = []
             for p in paths:

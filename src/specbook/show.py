@@ -137,15 +137,52 @@ def _names(values: Iterable[str], most: int = 30) -> str:
     return ", ".join(names[:most]) + more
 
 
-def render_list(docs: list[Document], width: int | None = None) -> str:
-    """One line per document: ID, status, type, title.
+def shared_ids(docs: Iterable[Document]) -> dict[str, list[Document]]:
+    """The IDs (upper case, as :meth:`Book.find` compares them) that more than one of
+    ``docs`` carries, each with those documents, by path."""
+    by_id: dict[str, list[Document]] = {}
+    for d in docs:
+        if d.id:
+            by_id.setdefault(d.id.upper(), []).append(d)
+    return {
+        k: sorted(v, key=lambda d: d.path or "") for k, v in sorted(by_id.items()) if len(v) > 1
+    }
+
+
+def same_id_paths(shared: dict[str, list[Document]]) -> dict[str, list[str]]:
+    """Each document of :func:`shared_ids` (its path) -> the paths of the others that
+    carry its ID."""
+    return {
+        d.path or "": [o.path or "" for o in group if o is not d]
+        for group in shared.values()
+        for d in group
+    }
+
+
+def shared_ids_warning(doc_id: str, carriers: Sequence[Document]) -> str:
+    """The warning about an ID that ``carriers`` (more than one document) share."""
+    paths = ", ".join(d.path or "?" for d in carriers)
+    return (
+        f"{carriers[0].id or doc_id} is the ID of {len(carriers)} documents ({paths}); "
+        "a command given this ID refuses it, so name one by its path; `specbook renumber` "
+        "gives the newer one the next free ID"
+    )
+
+
+def render_list(
+    docs: list[Document], width: int | None = None, same: dict[str, list[str]] | None = None
+) -> str:
+    """One line per document: ID, status, type, title; a document whose ID others also
+    carry (``same``: its path -> theirs) ends in ``[same ID as PATH]``.
 
     With ``width`` (a terminal's columns) no line is wider: an ID, status or type
     longer than a quarter of it (16 columns at least) is cut, and so is the title at the
-    end of the line, each ending in ``…``. Without, every value is whole.
+    end of the line (before the mark of a shared ID), each ending in ``…``. Without,
+    every value is whole.
     """
     if not docs:
         return "no documents\n"
+    same = same or {}
     rows = [(d.id or "-", d.status_canonical or d.status or "-", d.type or "-") for d in docs]
     if width is not None:
         most = max(16, width // 4)
@@ -155,7 +192,14 @@ def render_list(docs: list[Document], width: int | None = None) -> str:
     for r, d in zip(rows, docs, strict=True):
         line = "  ".join(v + " " * (w - cells(v)) for v, w in zip(r, widths, strict=True))
         line += "  " + d.title
-        lines.append(line if width is None else shorten(line, width))
+        others = same.get(d.path or "")
+        mark = f"  [same ID as {', '.join(others)}]" if others else ""
+        if width is None:
+            lines.append(line + mark)
+        else:
+            # the mark stays whole while there is room for it: it is what to act on
+            room = max(width // 2, width - cells(mark))
+            lines.append(shorten(shorten(line, room) + mark, width))
     lines.append(f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
     return "\n".join(lines) + "\n"
 

@@ -12,11 +12,14 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from specbook import __version__
+
+if TYPE_CHECKING:
+    from specbook.book import Book
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,15 +29,27 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from specbook.errors import SpecbookError
+        from specbook.errors import AmbiguousIdError, SpecbookError
 
         try:
             return fn(*args, **kwargs)
         except SpecbookError as exc:
-            click.echo(f"specbook: error: {exc}", err=True)
+            message = str(exc)
+            if isinstance(exc, AmbiguousIdError):  # its example names this command
+                ctx = click.get_current_context(silent=True)
+                message = exc.explain(ctx.info_name if ctx else None)
+            click.echo(f"specbook: error: {message}", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def warn_if_empty(book: Book) -> None:
+    """Say on stderr why ``book`` has no documents, if it has none: for a command whose
+    empty answer is a true one (a report, an export), run where nothing is found."""
+    reason = book.empty_reason()
+    if reason is not None:
+        click.echo(f"specbook: warning: {reason}", err=True)
 
 
 def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:

@@ -87,23 +87,40 @@ def list_(
     Filters match the canonical status (so --status approved finds "Accepté" when
     the book maps it), the type and tags case-insensitively. A status or type the
     book's config does not know (and no document states), or a tag no document
-    carries, is a usage error naming the ones there are (exit 2).
+    carries, is a usage error naming the ones there are (exit 2). So is a book with
+    no documents at all (its config's folders are named).
+
+    A document whose ID another one also carries is marked [same ID as PATH] (in
+    --json, "duplicate_of": [PATH, ...]), and each such ID is a warning on stderr:
+    `specbook renumber` gives the newer document the next free ID.
 
     On a terminal, lines are cut to its width (a cut value ends in …); piped, or
     with --json, every value is whole.
     """
     from specbook.book import open_book
     from specbook.jsonout import list_entry
-    from specbook.show import check_filters, filter_documents, render_list
+    from specbook.show import (
+        check_filters,
+        filter_documents,
+        render_list,
+        same_id_paths,
+        shared_ids,
+        shared_ids_warning,
+    )
 
     book = open_book()
     kind_name = book.kind(kind).name if kind else None
-    every = list(book.documents())
+    every = list(book.documents(book.require_documents()))
     check_filters(book.config, every, kind=kind_name, status=status, type_=type_, tag=tag)
     docs = filter_documents(every, kind=kind_name, status=status, type_=type_, tag=tag)
+    # an ID two documents carry is marked on each, whatever the filters show
+    shared = shared_ids(every)
+    same = same_id_paths(shared)
     if as_json:
-        emit_json([list_entry(d) for d in docs])
+        emit_json([list_entry(d, same.get(d.path or "", [])) for d in docs])
     else:
         # on a terminal, lines fit its width; piped, every value is whole
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-        click.echo(render_list(docs, width), nl=False)
+        click.echo(render_list(docs, width, same), nl=False)
+    for doc_id, carriers in shared.items():
+        click.echo(f"specbook: warning: {shared_ids_warning(doc_id, carriers)}", err=True)

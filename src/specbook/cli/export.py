@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from specbook.cli import handle_errors, main
+from specbook.cli import handle_errors, main, warn_if_empty
 
 
 @main.command()
@@ -42,8 +42,12 @@ def export(fmt: str, out: Path | None) -> None:
 
     book = open_book()
     if fmt == "json":
-        text = json.dumps(export_json(book), ensure_ascii=False, indent=2) + "\n"
+        data = export_json(book)
+        if not data["documents"]:
+            warn_if_empty(book)
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     else:
+        warn_if_empty(book)  # (a listing, beside the parse of every document)
         text = export_csv(book, coverage=coverage_counter(book))
     if out is None:
         click.echo(text, nl=False)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from specbook.cli import emit_json, handle_errors, main, progress_bar
+from specbook.cli import emit_json, handle_errors, main, progress_bar, warn_if_empty
 
 if TYPE_CHECKING:
     from specbook.book import Book
@@ -122,6 +122,8 @@ def index(
         findings = store_findings(store, book)
     finally:
         store.close()
+    if stats.files == 0:
+        warn_if_empty(book)
     seconds = time.perf_counter() - started
     name = book_name or book.config.name
     if as_json:
@@ -200,8 +202,13 @@ def search(
     many = isinstance(store, PostgresStore)  # a shared database: hits name their book
     try:
         hits = store.search(q, limit)
+        empty = not hits and store.count() == 0
     finally:
         store.close()
+    book = _book_or_none(required=False) if empty else None
+    if book is not None:
+        # no match in a book with no documents is no answer: say why (exit 2)
+        book.require_documents()
     if as_json:
         emit_json([hit_json(h, with_book=many) for h in hits])
     else:
@@ -239,7 +246,7 @@ def refs(doc_id: str, db: str | None, book_name: str | None, as_json: bool) -> N
     A reference written book:ID (payments:SPEC-004) points into another book of a
     shared database; there ID may be written the same way.
     """
-    from specbook.ids import unknown_id
+    from specbook.ids import ambiguous_id, unknown_id
 
     prefix, sep, rest = doc_id.rpartition(":")
     if sep and prefix:
@@ -248,9 +255,14 @@ def refs(doc_id: str, db: str | None, book_name: str | None, as_json: bool) -> N
     here: str | None = getattr(store, "book", None)
     try:
         want = doc_id.upper()
-        known = {d.id: d for d in store.documents() if d.id}
+        every = store.documents()
+        known = {d.id: d for d in every if d.id}
         if want not in known:
             raise unknown_id(doc_id, known, f"in book {here}" if here else "in this book")
+        carriers = [d for d in every if d.id == want]
+        if len(carriers) > 1:
+            # references name the ID, not the file: they cannot tell these apart
+            raise ambiguous_id(doc_id, carriers, by_path=False)
         out = store.outgoing(want)
         inc = store.incoming(want)
         others = _other_books_ids(store, {e.target_book for e in out} - {None, here})

@@ -61,6 +61,12 @@ if TYPE_CHECKING:
     default=None,
     help="Worker processes (default: all cores).",
 )
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print the findings per rule (count, documents, fixable), most first, in "
+    "place of the findings (--format text or json).",
+)
 @handle_errors
 def lint(
     paths: tuple[Path, ...],
@@ -72,6 +78,7 @@ def lint(
     no_cache: bool,
     jobs: int | None,
     changed_rev: str | None,
+    statistics: bool,
 ) -> None:
     """Check documents against the rule catalog (default: the whole book).
 
@@ -93,13 +100,23 @@ def lint(
 
     Files the book does not read (a symbolic link leading outside the book, a loop
     of links, a name that is not UTF-8) are SB002 findings of a whole-book lint,
-    and warnings on stderr otherwise.
+    and warnings on stderr otherwise. A book with no documents (or no kinds) is an
+    error, not a pass (exit 2).
+
+    --statistics prints, in place of the findings, one row per rule that found
+    something: its ID, name, findings, documents and how many --fix repairs, most
+    first (as `ruff --statistics`); with --format json, {"version": 1, "statistics":
+    [{rule, name, count, documents, fixable}], "summary": {...}}. It counts what
+    the other options select (--select, --ignore, PATHS, --changed); the exit code
+    is the same.
     """
     from specbook.book import open_book
     from specbook.errors import NoBookError, UsageError
     from specbook.lint.engine import LintResult, sort_findings
-    from specbook.lint.output import render
+    from specbook.lint.output import render, render_statistics
 
+    if statistics and fmt not in ("text", "json"):
+        raise UsageError(f"--statistics prints text or json, not {fmt}")
     try:
         groups = [(open_book(), True, list(paths))]
         elsewhere = False
@@ -129,8 +146,11 @@ def lint(
             files=sum(r.files for r in results),
             documents=sum(r.documents for r in results),
         )
-    colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(render(result, fmt, rules_shown, colour=colour), nl=False)
+    if statistics:
+        click.echo(render_statistics(result, fmt), nl=False)
+    else:
+        colour = fmt == "text" and sys.stdout.isatty()
+        click.echo(render(result, fmt, rules_shown, colour=colour), nl=False)
     failing = result.count("error") + (result.count("warning") if strict else 0)
     sys.exit(1 if failing else 0)
 
@@ -176,7 +196,12 @@ def _lint_in(
         # a whole-book lint reports the files the listing leaves out as SB002 findings:
         # not also as warnings (a partial lint's findings are the named files' only)
         book.warn = None
-    files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.path_strings()
+    if changed_rev is not None:  # (first: outside git, or an unknown REV, says so)
+        from specbook.lint.run import changed_since
+
+        changed, deleted = changed_since(book, changed_rev)
+    # a whole book with nothing in it is an error (exit 2), not "no findings"
+    files: list[Path] | list[str] = expand_paths(book, paths) if paths else book.require_documents()
     only: list[str] | None = None
     if paths and in_book:
         # Book-wide rules must see the whole book, or a reference to a document that was
@@ -193,10 +218,6 @@ def _lint_in(
                 known = {book.rel(q) for q in listed}
                 extra = [q for q in extra if book.rel(q) not in known]
             files = sorted([*listed, *extra]) if extra else listed
-    if changed_rev is not None:
-        from specbook.lint.run import changed_since
-
-        changed, deleted = changed_since(book, changed_rev)
     update, stop = progress_bar("linting")
 
     def run(

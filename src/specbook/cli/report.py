@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from specbook.cli import emit_json, handle_errors, main
+from specbook.cli import emit_json, handle_errors, main, warn_if_empty
 
 
 @main.command()
@@ -37,6 +37,8 @@ def report(fmt: str) -> None:
 
     book = open_book()
     result = build_report(book.documents(), book.config, today())
+    if not result.documents:
+        warn_if_empty(book)  # a report of 0 documents is true, but say why
     if fmt == "json":
         emit_json(report_json(result))
     elif fmt == "markdown":
@@ -87,11 +89,15 @@ def graph(root: str | None, depth: int | None, fmt: str) -> None:
         raise UsageError("--depth needs --root: it counts hops from that document")
     from specbook.store import synced_store
 
-    store, _ = synced_store(open_book())
+    book = open_book()
+    store, _ = synced_store(book)
     try:
         result = graph_from_store(store)
+        empty = store.count() == 0
     finally:
         store.close()
+    if empty:
+        warn_if_empty(book)
     if root is not None:
         result = neighbourhood(result, root, 2 if depth is None else depth)
     if fmt == "json":

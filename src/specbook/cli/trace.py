@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from specbook.cli import emit_json, handle_errors, main
+from specbook.cli import emit_json, handle_errors, main, warn_if_empty
 
 
 @main.command()
@@ -63,6 +63,10 @@ def trace(as_json: bool, strict: bool, no_cache: bool) -> None:
     from specbook.trace.coverage import render_text, trace_book
 
     book = open_book()
+    if strict:
+        book.require_documents()  # a gate over no documents would pass silently
+    else:
+        warn_if_empty(book)
     cov = trace_book(book, use_cache=not no_cache)
     if as_json:
         emit_json(cov.to_json())

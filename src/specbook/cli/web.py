@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from specbook.cli import handle_errors, main
+from specbook.cli import handle_errors, main, warn_if_empty
 
 
 @main.command()
@@ -92,6 +92,7 @@ def serve(host: str, port: int, watch: bool, db: str | None, users_file: Path | 
         app = create_multi_app(db, org, watch=watch)
         label = "every book of the shared index"
     else:
+        warn_if_empty(book)  # (the portal still serves: documents can be created there)
         accounts, _realm = book_accounts(book.config, users_file)
         app = create_app(book, accounts, watch=watch)
         label = book.config.name
@@ -130,7 +131,10 @@ def build(out: Path) -> None:
     from specbook.book import open_book
     from specbook.web.site import build_site
 
-    stats = build_site(open_book(), out)
+    book = open_book()
+    # an empty site would replace the one published before: refused (exit 2)
+    book.require_documents()
+    stats = build_site(book, out)
     click.echo(f"wrote {stats.pages} pages to {out}/ (open {out}/index.html)")
 
 

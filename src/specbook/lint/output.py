@@ -62,6 +62,59 @@ def render_text(result: LintResult, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def statistics(result: LintResult) -> list[dict[str, Any]]:
+    """Findings per rule, most first (then by rule ID): ``{"rule", "name", "count",
+    "documents", "fixable"}``, ``documents`` counting the files the rule found something
+    in and ``fixable`` the findings ``--fix`` repairs."""
+    by_rule: dict[str, dict[str, Any]] = {}
+    paths: dict[str, set[str]] = {}
+    for f in result.findings:
+        row = by_rule.setdefault(
+            f.rule, {"rule": f.rule, "name": f.name, "count": 0, "documents": 0, "fixable": 0}
+        )
+        row["count"] += 1
+        row["fixable"] += f.fixable
+        paths.setdefault(f.rule, set()).add(f.path)
+    for rule, row in by_rule.items():
+        row["documents"] = len(paths[rule])
+    return sorted(by_rule.values(), key=lambda r: (-r["count"], r["rule"]))
+
+
+def render_statistics(result: LintResult, fmt: str) -> str:
+    """:func:`statistics` as a table (``fmt`` text) or as JSON: ``{"version": 1,
+    "statistics": [...], "summary": {...}}``, the summary that of ``--format json``."""
+    rows = statistics(result)
+    if fmt == "json":
+        data = {"version": 1, "statistics": rows, "summary": result.summary()}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    s = result.summary()
+    if not rows:
+        return f"no findings in {_n(s['documents'], 'document')}\n"
+    head = ("count", "rule", "name", "documents", "fixable")
+    table = [head] + [
+        (str(r["count"]), r["rule"], r["name"], str(r["documents"]), str(r["fixable"]))
+        for r in rows
+    ]
+    widths = [max(len(t[c]) for t in table) for c in range(len(head))]
+    right = (True, False, False, True, True)  # numbers to the right
+    lines = [
+        "  ".join(
+            (v.rjust(w) if r else v.ljust(w)) for v, w, r in zip(t, widths, right, strict=True)
+        ).rstrip()
+        for t in table
+    ]
+    found = len({f.path for f in result.findings})
+    fixable = sum(r["fixable"] for r in rows)
+    tail = (
+        f"{_n(len(result.findings), 'finding')} of {_n(len(rows), 'rule')} in "
+        f"{_n(found, 'document')} ({s['documents']} checked)"
+    )
+    if fixable:
+        tail += f"; {fixable} fixable with --fix"
+    lines.append(tail)
+    return "\n".join(lines) + "\n"
+
+
 def _n(count: int, word: str) -> str:
     return f"{count} {word}{'s' * (count != 1)}"
 

@@ -636,6 +636,18 @@ class PostgresStore:
         )
         return self._listing_row(rows[0]) if rows else None
 
+    def documents_with_id(self, doc_id: str) -> list[dict[str, Any]]:
+        """The header facts of every document with ID ``doc_id`` (more than one when
+        documents share it), by book then path."""
+        where, params = self._scope()
+        return [
+            self._listing_row(r)
+            for r in self._rows(
+                f"{self._LISTING} WHERE {where} AND id = %s ORDER BY book, path",
+                (*params, doc_id),
+            )
+        ]
+
     def _docid(self, path: str) -> int | None:
         where, params = self._scope()
         rows = self._rows(

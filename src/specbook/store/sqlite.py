@@ -308,6 +308,14 @@ class SQLiteStore:
         ).fetchone()
         return None if row is None else self._listing_row(row)
 
+    def documents_with_id(self, doc_id: str) -> list[dict[str, Any]]:
+        """The header facts of every document with ID ``doc_id`` (more than one when
+        documents share it), by path."""
+        return [
+            self._listing_row(r)
+            for r in self._db.execute(self._LISTING + " WHERE id = ? ORDER BY path", (doc_id,))
+        ]
+
     def reviews(self, paths: Iterable[str]) -> dict[str, list[tuple[str, str, str, str, int]]]:
         """Review History rows (date, reviewer, status, feedback, line) of ``paths``."""
         out: dict[str, list[tuple[str, str, str, str, int]]] = {}

@@ -15,13 +15,14 @@ has ends at a *dangling* node.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from specbook.ids import unknown_id
+from specbook.ids import ambiguous_id, unknown_id
 from specbook.model import Document
 from specbook.text import norm_key
 from specbook.trace.links import REF_TYPES, RELATES, TypedReference, typed_references
@@ -46,15 +47,27 @@ class NodeInfo(NamedTuple):
     kind: str | None
     title: str
     status: str | None
+    path: str | None = None
 
 
 @dataclass(frozen=True)
 class Node:
+    """A document, or an ID no document has (``dangling``). ``carriers`` are the
+    documents with the ID when more than one has it (SB106): the node stands for them
+    all, as every reference to the ID does; ``title`` and ``status`` are the first's."""
+
     id: str
     kind: str | None
     title: str
     status: str | None
     dangling: bool = False
+    carriers: tuple[NodeInfo, ...] = ()
+
+    @property
+    def paths(self) -> list[str]:
+        """The paths of the documents with this ID that are known (none for a dangling
+        ID)."""
+        return [c.path for c in self.carriers if c.path]
 
 
 @dataclass(frozen=True)
@@ -83,19 +96,24 @@ def node_info(doc: Document) -> NodeInfo | None:
     """The node of ``doc``, or ``None`` for a document without an ID."""
     if not doc.id:
         return None
-    return NodeInfo(doc.id, doc.kind, doc.title, doc.status_canonical or doc.status)
+    return NodeInfo(doc.id, doc.kind, doc.title, doc.status_canonical or doc.status, doc.path)
 
 
 def build_graph(items: Iterable[tuple[NodeInfo, Iterable[TypedReference]]]) -> Graph:
     """The graph of ``items``: each a document's node and its typed references.
 
-    When two documents share an ID the first one's node is kept (lint rule SB106
-    reports the duplicate); the references of both count.
+    When two documents share an ID (lint rule SB106 reports it) they are one node,
+    the first one's title and status shown, every one of them among its ``carriers``;
+    the references of both count.
     """
     nodes: dict[str, Node] = {}
     counts: dict[tuple[str, str, str], int] = {}
     for info, refs in items:
-        nodes.setdefault(info.id, Node(info.id, info.kind, info.title, info.status))
+        node = nodes.get(info.id)
+        if node is None:
+            nodes[info.id] = Node(info.id, info.kind, info.title, info.status, carriers=(info,))
+        else:
+            nodes[info.id] = dataclasses.replace(node, carriers=(*node.carriers, info))
         for ref in refs:
             if ref.target == info.id and not ref.target_book:
                 continue  # a document naming itself says nothing about the graph
@@ -147,7 +165,7 @@ def graph_from_store(store: Store) -> Graph:
     items = []
     for d in store.documents():  # sorted by path, as Book.documents() is
         if d.id:
-            info = NodeInfo(d.id, d.kind, d.title, d.status_canonical or d.status)
+            info = NodeInfo(d.id, d.kind, d.title, d.status_canonical or d.status, d.path)
             items.append((info, refs.pop(d.id, [])))
     return build_graph(items)
 
@@ -157,12 +175,18 @@ def neighbourhood(graph: Graph, root: str, depth: int = 2) -> Graph:
     in either direction, with every edge between the nodes kept.
 
     ``root`` is matched case-insensitively. Raises :class:`NotFoundError` when no
-    document of the graph has that ID (a dangling ID is no document).
+    document of the graph has that ID (a dangling ID is no document), and
+    :class:`AmbiguousIdError` when more than one has it: the references to it cannot
+    tell them apart, so neither can their neighbourhood.
     """
     want = root.strip().upper()
-    start = next((n for n in graph.nodes if n.id.upper() == want and not n.dangling), None)
-    if start is None:
+    starts = [n for n in graph.nodes if n.id.upper() == want and not n.dangling]
+    if not starts:
         raise unknown_id(root, (n.id for n in graph.nodes if not n.dangling), "in the book")
+    carriers = [c for n in starts for c in n.carriers]
+    if len(carriers) > 1:
+        raise ambiguous_id(root, carriers, by_path=False)
+    start = starts[0]
     near: dict[str, set[str]] = {}
     for e in graph.edges:
         near.setdefault(e.source, set()).add(e.target)
@@ -186,7 +210,7 @@ def neighbourhood(graph: Graph, root: str, depth: int = 2) -> Graph:
 
 
 def graph_json(graph: Graph) -> dict[str, Any]:
-    """``{"version": 1, "root", "depth", "nodes": [{id, kind, title, status, dangling}],
+    """``{"version": 1, "root", "depth", "nodes": [{id, kind, title, status, dangling, paths}],
     "edges": [{source, target, type, count}]}``; ``root``/``depth`` are null for the
     whole book."""
     return {
@@ -200,6 +224,7 @@ def graph_json(graph: Graph) -> dict[str, Any]:
                 "title": n.title,
                 "status": n.status,
                 "dangling": n.dangling,
+                "paths": n.paths,
             }
             for n in graph.nodes
         ],
@@ -295,6 +320,9 @@ def mermaid_label(text: str) -> str:
 def _node_label(n: Node) -> str:
     if n.dangling:
         return f"{n.id} (no such document)"
+    if len(n.carriers) > 1:
+        titles = " / ".join(c.title or "(no title)" for c in n.carriers)
+        return f"{n.id} ({len(n.carriers)} documents): {titles}"
     return f"{n.id}: {n.title}" if n.title and n.title != n.id else n.id
 
 

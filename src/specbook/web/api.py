@@ -185,9 +185,11 @@ def routes(portal: Portal) -> list[Route]:
     return [
         Route("/api/openapi.json", openapi),
         Route("/api/documents", guarded(documents)),
-        Route("/api/documents/{ref:str}", guarded(document)),
-        Route("/api/documents/{ref:str}/transitions", guarded(transition), methods=["POST"]),
-        Route("/api/documents/{ref:str}/reviews", guarded(review), methods=["POST"]),
+        # REF: an ID, or a book-relative path (how to name one of the documents that
+        # share an ID, which is refused with 409)
+        Route("/api/documents/{ref:path}/transitions", guarded(transition), methods=["POST"]),
+        Route("/api/documents/{ref:path}/reviews", guarded(review), methods=["POST"]),
+        Route("/api/documents/{ref:path}", guarded(document), methods=["GET"]),
         Route("/api/search", guarded(search)),
         Route("/api/findings", guarded(findings)),
     ]
@@ -262,7 +264,11 @@ def openapi_document() -> dict[str, Any]:
         message=text,
     )  # fmt: skip
     done = _obj(["message", "path"], message=text, path=text)
-    ref = _param("ref", "path", text, required=True)
+    ref = {
+        **_param("ref", "path", text, required=True),
+        "description": "A document ID, or its path relative to the book root: an ID two "
+        "documents share is refused (409, naming both paths), so name one by its path",
+    }
     secured: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
     verdicts = {"type": "string", "enum": ["approve", "request-changes", "comment"]}
 
@@ -296,7 +302,9 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "One document's whole model (as show --json) with its findings",
                     "parameters": [ref],
                     "responses": _responses(
-                        {"type": "object", "required": ["id", "title", "path", "findings"]}, 404
+                        {"type": "object", "required": ["id", "title", "path", "findings"]},
+                        404,
+                        409,
                     ),
                 }
             },

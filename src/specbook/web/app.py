@@ -33,7 +33,7 @@ from specbook import __version__
 from specbook.book import Book
 from specbook.clock import today
 from specbook.digest import content_hash
-from specbook.errors import NotFoundError, SpecbookError
+from specbook.errors import AmbiguousIdError, NotFoundError, SpecbookError
 from specbook.lint.engine import Linter
 from specbook.store import Store, parse_query, sync
 from specbook.store.sqlite import SQLiteStore
@@ -254,7 +254,7 @@ class Portal:
             visitor = self.signer.new_visitor()
         base = {
             "book_name": self.book.config.name,
-            "links": self.links,
+            "links": self.links_now(),
             "user": session.user if session else None,
             "csrf": self.signer.csrf(session) if session else self.signer.visitor_csrf(visitor),
             "writable": self.accounts.writable,
@@ -269,6 +269,23 @@ class Portal:
                 secure=request.url.scheme == "https",
             )  # fmt: skip
         return response
+
+    def links_now(self) -> ServerLinks:
+        """The portal's links, knowing which IDs documents share as of the index now
+        (their documents' pages go by path)."""
+        try:
+            return self.links.bound(self.catalog().shared)
+        except Exception:  # an error page must render even when the index cannot be read
+            return self.links
+
+    def ambiguous(self, request: Request, exc: AmbiguousIdError) -> HTMLResponse:
+        """The page of an ID more than one document carries: each of them, linked
+        (300 Multiple Choices)."""
+        return self.render(request, "ambiguous.html", 300, doc_id=exc.doc_id, carriers=exc.matches)
+
+    def refused(self, request: Request, exc: AmbiguousIdError) -> HTMLResponse:
+        """An action on an ID more than one document carries: refused, none changed."""
+        return self.error(request, 409, "Which document?", exc.explain())
 
     def error(self, request: Request, status: int, heading: str, detail: str) -> HTMLResponse:
         return self.render(
@@ -330,7 +347,9 @@ def create_app(
             "anchors": pages.hit_anchors(portal.store, hits),
         }
         if request.query_params.get("partial"):
-            html = portal.env.get_template("_results.html").render(links=portal.links, **context)
+            html = portal.env.get_template("_results.html").render(
+                links=portal.links_now(), **context
+            )
             return HTMLResponse(html, headers=portal.headers)
         return portal.render(request, "search.html", **context)
 
@@ -354,6 +373,7 @@ def create_app(
     def doc_context(path: str, built: pages.Built | None = None) -> dict[str, Any]:
         page = portal.docs.get(portal.store, path, built)
         return {
+            "same_id": portal.catalog().same_id(page.doc),
             "stale": stale_banner(page.doc),
             "doc": page.doc,
             "html": page.html,
@@ -369,7 +389,10 @@ def create_app(
 
     async def document(request: Request) -> Response:
         ref = request.path_params["ref"]
-        path = pages.document_path(portal.store, ref)
+        try:
+            path = pages.document_path(portal.store, ref)
+        except AmbiguousIdError as exc:
+            return portal.ambiguous(request, exc)
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         try:
@@ -399,7 +422,10 @@ def create_app(
             return portal.error(request, 403, "Form expired", "Reload the page and try again.")
         if what not in ACTIONS:
             return portal.error(request, 404, "No such action", what)
-        path = pages.document_path(portal.store, ref)
+        try:
+            path = pages.document_path(portal.store, ref)
+        except AmbiguousIdError as exc:
+            return portal.refused(request, exc)
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         note = str(form.get("note") or "").strip() or None
@@ -416,15 +442,16 @@ def create_app(
                 **doc_context(path, built),
             )  # fmt: skip
         portal.refresh()
-        target = pages.document_path(portal.store, ref) and ref
-        return RedirectResponse(
-            portal.links.doc(target or ref) + f"?done={quote(done)}", status_code=303
-        )
+        # back to the page acted on (``ref`` named one document: its ID, or its path)
+        return RedirectResponse(portal.links.doc(ref) + f"?done={quote(done)}", status_code=303)
 
     async def diff_page(request: Request) -> Response:
         ref = request.path_params["ref"]
         base = request.query_params.get("base", "")
-        path = pages.document_path(portal.store, ref)
+        try:
+            path = pages.document_path(portal.store, ref)
+        except AmbiguousIdError as exc:
+            return portal.ambiguous(request, exc)
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         if not re.fullmatch(r"[0-9a-f]{7,40}", base):
@@ -513,6 +540,8 @@ def create_app(
         if root:
             try:
                 result = neighbourhood(full, root, depth)
+            except AmbiguousIdError as exc:
+                return portal.ambiguous(request, exc)
             except NotFoundError as exc:
                 return portal.error(request, 404, "No such document", str(exc))
         connected = {e.source for e in result.edges} | {e.target for e in result.edges}

@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from specbook.digest import content_hash
 from specbook.edit.textedit import apply_text_edit, editor_text, normalise, not_editable
-from specbook.errors import SpecbookError
+from specbook.errors import AmbiguousIdError, SpecbookError
 from specbook.web.security import json_object
 
 if TYPE_CHECKING:
@@ -90,10 +90,9 @@ def routes(portal: Portal) -> list[Route]:
         portal.refresh()
         rel = portal.book.rel(path)
         found = [d for d in portal.store.documents() if d.path == rel]
-        ref = found[0].id if found and found[0].id else rel
-        return RedirectResponse(
-            portal.links.action(ref or rel, "edit") + "?created=1", status_code=303
-        )
+        # (by path should its ID be one another document carries)
+        ref = portal.links_now().ref(found[0].id if found else None, rel)
+        return RedirectResponse(portal.links.action(ref, "edit") + "?created=1", status_code=303)
 
     def edit_context(path: str, text: str, base: str, **more: Any) -> dict[str, Any]:
         shown = preview(portal, path, text)
@@ -104,7 +103,10 @@ def routes(portal: Portal) -> list[Route]:
         if signed_in(request) is None:
             back = quote(portal.links.action(ref, "edit"))
             return RedirectResponse(portal.links.page("/login?next=") + back, status_code=303)
-        path = pages.document_path(portal.store, ref)
+        try:
+            path = pages.document_path(portal.store, ref)
+        except AmbiguousIdError as exc:
+            return portal.ambiguous(request, exc)
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         try:
@@ -134,7 +136,10 @@ def routes(portal: Portal) -> list[Route]:
             return portal.error(request, 403, "Sign in first", "Only signed-in users can write.")
         if not portal.signer.csrf_ok(session, str(form.get("csrf") or "")):
             return portal.error(request, 403, "Form expired", "Reload the page and try again.")
-        path = pages.document_path(portal.store, ref)
+        try:
+            path = pages.document_path(portal.store, ref)
+        except AmbiguousIdError as exc:
+            return portal.refused(request, exc)
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         text = str(form.get("text") or "")

@@ -1,18 +1,42 @@
-"""Where pages live: URLs of the portal, or relative file names of the static site."""
+"""Where pages live: URLs of the portal, or relative file names of the static site.
+
+Every document has a page of its own, found by its ID while no other document
+carries that ID, else by its path (:func:`page_ref`); the page of an ID two documents
+share lists them both.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 from urllib.parse import quote, urlencode
+
+
+def page_ref(doc_id: object, path: object, shared: Set[str]) -> str:
+    """What a document's page is found by: its ID, unless ``shared`` (the upper-case
+    IDs more than one document carries) holds it or it has none; then its path."""
+    if doc_id and str(doc_id).upper() not in shared:
+        return str(doc_id)
+    return str(path or doc_id or "")
 
 
 class ServerLinks:
     """URLs of the running portal; ``prefix`` is where it is mounted (``/b/payments``
-    when one server holds many books, else empty)."""
+    when one server holds many books, else empty); ``shared``: the upper-case IDs
+    more than one document carries (their documents' pages go by path)."""
 
     mode = "server"
 
-    def __init__(self, prefix: str = "") -> None:
+    def __init__(self, prefix: str = "", shared: Set[str] = frozenset()) -> None:
         self.prefix = prefix.rstrip("/")
+        self.shared = shared
+
+    def bound(self, shared: Set[str]) -> ServerLinks:
+        """These links, knowing the IDs documents share now."""
+        return ServerLinks(self.prefix, shared)
+
+    def ref(self, doc_id: object, path: object) -> str:
+        """What the page of the document with ``doc_id`` at ``path`` is found by."""
+        return page_ref(doc_id, path, self.shared)
 
     def home(self) -> str:
         return self.prefix + "/"
@@ -33,8 +57,7 @@ class ServerLinks:
 
     def doc_of(self, row: object) -> str:
         """The page of a listed document (a dict row, a search hit or an edge)."""
-        ref = _get(row, "id") or _get(row, "path")
-        return self.doc(str(ref))
+        return self.doc(self.ref(_get(row, "id"), _get(row, "path")))
 
     def action(self, ref: str, what: str) -> str:
         return f"{self.prefix}/doc/{quote(ref)}/{what}"
@@ -62,8 +85,20 @@ class StaticLinks:
 
     mode = "static"
 
-    def __init__(self, depth: int = 0) -> None:
+    def __init__(
+        self, depth: int = 0, shared: Set[str] = frozenset(), names: Mapping[str, str] | None = None
+    ) -> None:
         self.up = "../" * depth
+        self.shared = shared
+        # ref -> file name in doc/, where it is not page_name(ref) (two refs giving one)
+        self.names: Mapping[str, str] = names or {}
+
+    def ref(self, doc_id: object, path: object) -> str:
+        return page_ref(doc_id, path, self.shared)
+
+    def file_name(self, ref: str) -> str:
+        """The name of ``ref``'s page in ``doc/`` (an ID in any case)."""
+        return self.names.get(ref) or self.names.get(ref.upper()) or page_name(ref)
 
     def home(self) -> str:
         return self.up + "index.html"
@@ -78,10 +113,10 @@ class StaticLinks:
         return self.up + "search.html"
 
     def doc(self, ref: str) -> str:
-        return self.up + "doc/" + quote(page_name(ref))
+        return self.up + "doc/" + quote(self.file_name(ref))
 
     def doc_of(self, row: object) -> str:
-        return self.doc(str(_get(row, "id") or _get(row, "path")))
+        return self.doc(self.ref(_get(row, "id"), _get(row, "path")))
 
     def page(self, path: str) -> str:
         return self.up + path.lstrip("/")

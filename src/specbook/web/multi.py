@@ -69,6 +69,10 @@ class HubLinks:
         book, _, rest = ref.partition(":")
         return f"/b/{quote(book)}/doc/{quote(rest)}"
 
+    def ref(self, doc_id: object, path: object) -> str:
+        # (the book's own portal, at /b/NAME/doc/ID, lists the documents of a shared ID)
+        return str(doc_id or path or "")
+
     def doc_of(self, row: object) -> str:
         from specbook.web.links import _get
 

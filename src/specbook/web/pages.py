@@ -15,6 +15,7 @@ from specbook.book import Book
 from specbook.config import BookConfig
 from specbook.digest import content_hash
 from specbook.errors import SpecbookError
+from specbook.ids import ambiguous_id
 from specbook.lint.engine import Linter
 from specbook.model import Document
 from specbook.parse import parse
@@ -79,6 +80,14 @@ class Catalog:
         ]
         self._id_key = [id_order(d["id"] or d["path"]) for d in self.docs]
         self._orders: dict[str, list[int]] = {}
+        # IDs more than one document carries: their documents' pages go by path
+        self.by_shared_id = shared_ids(self.docs)
+        self.shared = frozenset(self.by_shared_id)
+
+    def same_id(self, doc: Document) -> list[dict[str, Any]]:
+        """The other documents that carry ``doc``'s ID (none when it is its own)."""
+        rows = self.by_shared_id.get((doc.id or "").upper(), [])
+        return [d for d in rows if d["path"] != doc.path]
 
     def order(self, sort: str) -> list[int]:
         """Indexes of the documents sorted by ``sort`` (cached)."""
@@ -304,13 +313,29 @@ def _dangling_finding(ref: Any) -> _PageFinding:
 
 
 def document_path(store: Store, ref: str) -> str | None:
-    """The book-relative path of the document with ID (or path) ``ref``."""
-    found = store.document(ref.upper())
-    if found is not None:
-        return str(found["path"])
+    """The book-relative path of the document with ID (or path) ``ref``, or ``None``.
+
+    Raises :class:`AmbiguousIdError` when more than one document has the ID: a page
+    lists them, an action or an API call is refused (never made on the first one).
+    """
+    found = store.documents_with_id(ref.upper())
+    if len(found) > 1:
+        raise ambiguous_id(ref, found)
+    if found:
+        return str(found[0]["path"])
     if ref.endswith((".md", ".markdown")) and any(d.path == ref for d in store.documents()):
         return ref
     return None
+
+
+def shared_ids(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The upper-case IDs more than one of ``rows`` (one book's listing) carries, each
+    with those rows in their order."""
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for d in rows:
+        if d["id"]:
+            by_id.setdefault(str(d["id"]).upper(), []).append(d)
+    return {k: v for k, v in by_id.items() if len(v) > 1}
 
 
 def _parsed_documents(book: Book) -> list[Document]:

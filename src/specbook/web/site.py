@@ -23,7 +23,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from specbook.errors import SpecbookError, UsageError
 from specbook.lint.engine import Linter
 from specbook.store import Store, synced_store
 from specbook.web import pages
-from specbook.web.links import StaticLinks, page_name
+from specbook.web.links import StaticLinks, page_name, page_ref
 
 STATIC = Path(__file__).resolve().parent / "static"
 MARKER = ".specbook-site"
@@ -137,12 +137,20 @@ class _Writer:
         self.root = root
         self.env: jinja2.Environment = template_env()
         self.stats = SiteStats()
+        # set once the listing is known (see write_site): the IDs documents share, and
+        # the file name of every page in doc/
+        self.shared: Set[str] = frozenset()
+        self.names: dict[str, str] = {}
+
+    def links(self, depth: int) -> StaticLinks:
+        """Links from a page ``depth`` folders below the site root."""
+        return StaticLinks(depth, self.shared, self.names)
 
     def page(self, name: str, template: str, **context: Any) -> None:
         depth = name.count("/")
         base = {
             "book_name": self.book.config.name,
-            "links": StaticLinks(depth),
+            "links": self.links(depth),
             "user": None,
             "csrf": "",
             "writable": False,
@@ -168,6 +176,9 @@ def write_site(book: Book, root: Path, progress: Progress | None = None) -> Site
     writer = _Writer(book, root)
     store, _ = synced_store(book)
     try:
+        listing = store.listing()
+        writer.shared = frozenset(pages.shared_ids(listing))
+        writer.names = page_names(listing, writer.shared)
         store_findings(store, book)  # the home page's lint summary
         date = today()
         writer.page(
@@ -202,7 +213,7 @@ def write_graph(writer: _Writer, store: Store) -> None:
     graph = graph_from_store(store)
     connected = {e.source for e in graph.edges} | {e.target for e in graph.edges}
     too_many = len(connected) > 300
-    links = StaticLinks(0)
+    links = writer.links(0)
     kinds = list(writer.book.config.kinds)
     svg = "" if too_many else graph_svg(graph, kinds, links.doc)
     writer.page(
@@ -221,21 +232,46 @@ class _Parsed:
     risks: list[Any] = field(default_factory=list)
 
 
+def page_names(listing: list[dict[str, Any]], shared: Set[str]) -> dict[str, str]:
+    """The file name in ``doc/`` of every page: each document's (by ID, or by path when
+    its ID is ``shared`` or it has none) and each shared ID's, keyed by what the page is
+    found by (a shared ID in upper case). Two that :func:`page_name` gives one name
+    (``a/b.md`` and ``a_b.md``) get ``-2``, ``-3``…, the pages found by ID first, so
+    their names stay what they always were."""
+    by_id: list[str] = sorted(shared)
+    by_path: list[str] = []
+    for d in listing:
+        ref = page_ref(d["id"], d["path"], shared)
+        (by_path if ref == d["path"] else by_id).append(ref)
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for ref in [*by_id, *by_path]:
+        if ref in names:
+            continue
+        name = page_name(ref)
+        stem, n = name[: -len(".html")], 2
+        while name.lower() in used:  # (one name in any case: a case-blind disk)
+            name, n = f"{stem}-{n}.html", n + 1
+        used.add(name.lower())
+        names[ref] = name
+    return names
+
+
 def write_documents(
     writer: _Writer, store: Store, date: dt.date, progress: Progress | None
 ) -> _Parsed:
-    """One page per document (the first by path wins an ID two documents share, as
-    in the portal); returns the search index records, timelines and risks."""
+    """One page per document, found by its ID, or by its path when another document
+    carries the same ID (the ID's page then lists them both, as in the portal);
+    returns the search index records, timelines and risks."""
     from specbook.report import document_risks, document_timeline
 
     book = writer.book
     docs = pages.DocumentPages(book, Linter(book.config), size=1)
     coverage = pages.coverage_map(book)
     listing = store.listing()
-    refs: dict[str, str] = {}  # document path -> the ref its page is named after
-    for d in listing:
-        refs.setdefault(d["path"], d["id"] or d["path"])
-    links = StaticLinks(1)  # document pages sit one folder down, in doc/
+    by_shared = pages.shared_ids(listing)
+    refs = {d["path"]: page_ref(d["id"], d["path"], writer.shared) for d in listing}
+    links = writer.links(1)  # document pages sit one folder down, in doc/
     root = book.root.resolve()
     copied: set[str] = set()
 
@@ -251,30 +287,33 @@ def write_documents(
             shutil.copyfile(root / path, dest)
         return links.up + "files/" + quote(path)
 
-    done: set[str] = set()
     parsed = _Parsed()
     for n, d in enumerate(listing, 1):
         ref = refs[d["path"]]
-        if ref in done:
-            continue
-        done.add(ref)
         try:
             page = docs.get(store, d["path"])
         except OSError:
             continue  # removed since the index was synced: nothing to show
         body = relink(page.html, d["path"], target_of)
+        same = [o for o in by_shared.get(str(d["id"] or "").upper(), []) if o is not d]
         writer.page(
-            "doc/" + page_name(ref), "doc.html", actions=False, message=None,
+            "doc/" + links.file_name(ref), "doc.html", actions=False, message=None,
             doc=page.doc, html=body, toc=page.toc, findings=page.findings,
             backlinks=page.backlinks, coverage=coverage.get(page.doc.id or "", {}),
-            transitions=(), unchecked=[],
+            transitions=(), unchecked=[], same_id=same,
         )  # fmt: skip
-        parsed.records.append(search_record(d, ref, page.html))
+        parsed.records.append(search_record(d, "doc/" + links.file_name(ref), page.html))
         if timeline := document_timeline(page.doc, date):
             parsed.timelines.append(timeline)
         parsed.risks.extend(document_risks(page.doc))
         if progress is not None:
             progress(n, len(listing))
+    for doc_id, rows in sorted(by_shared.items()):
+        carriers = [(d["id"], d["title"], d["status"], d["path"]) for d in rows]
+        writer.page(
+            "doc/" + links.file_name(doc_id), "ambiguous.html",
+            doc_id=rows[0]["id"] or doc_id, carriers=carriers,
+        )  # fmt: skip
     return parsed
 
 
@@ -354,9 +393,9 @@ def sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
     return text, sections
 
 
-def search_record(d: dict[str, Any], ref: str, body: str) -> dict[str, Any]:
-    """One document of the browser's search index (``url`` relative to the site root);
-    ``sections`` let a result link to the section of its first match."""
+def search_record(d: dict[str, Any], url: str, body: str) -> dict[str, Any]:
+    """One document of the browser's search index (``url``: its page, relative to the
+    site root); ``sections`` let a result link to the section of its first match."""
     text, sections = sectioned_text(body)
     text = text[:TEXT_LIMIT]
     limit = len(text.encode("utf-16-le")) // 2
@@ -369,7 +408,7 @@ def search_record(d: dict[str, Any], ref: str, body: str) -> dict[str, Any]:
         "type": d["type"],
         "tags": list(d["tags"]),
         "path": d["path"],
-        "url": "doc/" + page_name(ref),
+        "url": url,
         "text": text,
         "sections": [[at, anchor] for at, anchor in sections if at <= limit],
     }

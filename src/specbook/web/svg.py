@@ -59,12 +59,16 @@ def graph_svg(graph: Graph, kinds: list[str], href: Callable[[str], str]) -> str
     for n in graph.nodes:
         x, y = pos[n.id]
         status = escape((n.status or "none").lower().replace(" ", "-"))
+        tip = f"{n.title} ({n.status or 'no status'})"
         title = n.title if len(n.title) <= 26 else n.title[:25] + "…"
+        if len(n.carriers) > 1:  # an ID two documents share: its link lists them
+            title = f"{len(n.carriers)} documents"
+            tip = "; ".join(f"{c.title} ({c.status or 'no status'}, {c.path})" for c in n.carriers)
         body = (
             f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6"/>'
             f'<text x="{x + 8}" y="{y + 16}" class="nid">{escape(n.id)}</text>'
             f'<text x="{x + 8}" y="{y + 32}" class="ntitle">{escape(title)}</text>'
-            f"<title>{escape(n.id)} {escape(n.title)} ({escape(n.status or 'no status')})</title>"
+            f"<title>{escape(n.id)} {escape(tip)}</title>"
         )
         if n.dangling:
             out.append(f'<g class="node dangling">{body}</g>')

@@ -17,14 +17,15 @@ from specbook.model import Document
 def duplicate_id(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
     """Two documents carry the same ID.
 
-    Why: references, search and the lifecycle commands find a document by its ID;
-    with two documents under one ID they act on whichever comes first.
+    Why: a reference to the ID cannot say which of them it means, and every
+    command given the ID (`show`, `status`, `review`, `refs`…) refuses it until one
+    is named by its path.
 
     Example: after a merge, `SPEC-014-login.md` and `SPEC-014-export.md` both say
     `**ID**: SPEC-014`.
 
-    Fix: give the newer one the next free ID (`specbook renumber` does it and
-    rewrites every reference).
+    Fix: give the newer one the next free ID: `specbook renumber` does it, renames
+    its file and rewrites the references that mean it (`--dry-run` shows the plan).
     """
     for doc_id, docs in book.by_id.items():
         if len(docs) < 2:
@@ -37,8 +38,10 @@ def duplicate_id(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
             col = d.id_column if d.id_span else 1
             end_col = col + len(doc_id)
             yield BookReport(
-                d.path, d.id, line, col, line, end_col, f"{doc_id} is also the ID of {others}"
-            )
+                d.path, d.id, line, col, line, end_col,
+                f"{doc_id} is also the ID of {others}; `specbook renumber` gives the newer "
+                "one the next free ID and rewrites the references that mean it",
+            )  # fmt: skip
 
 
 @rule("SB401", "dangling-reference", severity="error", tags=("references",), scope="book")
