@@ -90,6 +90,16 @@ class KindConfig:
     transitions: Mapping[str, tuple[str, ...]] | None = None
     approvals: int = 1
     approvers: tuple[str, ...] = ()
+    # where documents are and what they are named (contract 1 of issue 18: "layouts"
+    # reads them; adopt writes them): a document is a .md file ("file") or a numbered
+    # folder holding one of document_names ("folder"); sidecars are metadata files beside
+    # it; ids_from_names gives a document stating no ID PREFIX-<number> from its name
+    layout: str = "file"
+    document_names: tuple[str, ...] = ("README.md", "index.md")
+    sidecars: tuple[str, ...] = ()
+    ids_from_names: bool = False
+    # how `specbook new` names a new document, relative to the kind's folder
+    file_name: str = "{id}-{slug}.md"
 
     def canonical_status(self, value: str) -> str | None:
         """The kind's status word that ``value`` means, or ``None``.
@@ -221,6 +231,9 @@ class BookConfig:
     templates_dir: str
     functional_prefixes: tuple[str, ...] = ("FR",)
     non_functional_prefixes: tuple[str, ...] = ("NFR",)
+    # [requirements] id: the requirement ID pattern (contract 3 of issue 18, read by the
+    # parser and lint; None: FR-n as before), e.g. "{prefix}-{n}" for FR-020-001
+    requirement_id: str | None = None
     lint_select: tuple[str, ...] = ()
     lint_ignore: tuple[str, ...] = ()
     lint_rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -237,6 +250,9 @@ class BookConfig:
     portal_remote_images: bool = False
     # [index] db: the shared PostgreSQL database the book's index lives in (None: SQLite)
     index_db: str | None = None
+    # zero-config: the inferred config's data as JSON (no config file; `path` is where
+    # `specbook adopt` would write it), else None
+    inferred: str | None = None
 
     def kind_for_id(self, doc_id: str) -> KindConfig | None:
         """The kind whose prefix starts ``doc_id`` (longest prefix wins)."""
@@ -333,6 +349,11 @@ _KIND_KEYS = {
     "transitions",
     "approvals",
     "approvers",
+    "layout",
+    "document_names",
+    "sidecars",
+    "ids_from_names",
+    "file_name",
 }
 
 
@@ -423,7 +444,7 @@ def config_from_mapping(
     top = _Reader(shown, key_prefix, data, _TOP_KEYS)
     book = top.sub("book", _BOOK_KEYS)
     fields_t = top.sub("fields", {"aliases"})
-    reqs = top.sub("requirements", {"functional", "non_functional"})
+    reqs = top.sub("requirements", {"functional", "non_functional", "id"})
     lint = top.sub("lint", {"select", "ignore", "rules"})
     trace = top.sub("trace", {"code", "exclude"})
     portal = top.sub("portal", {"users", "tokens", "users_file", "remote_images", *PORTAL_LIMITS})
@@ -486,6 +507,13 @@ def config_from_mapping(
             transitions=_transitions(r, statuses, old.transitions if old else None),
             approvals=r.number("approvals", old.approvals if old else 1, 0, 20),
             approvers=r.strs("approvers", old.approvers if old else ()),
+            layout=_layout(r, old.layout if old else "file"),
+            document_names=r.strs(
+                "document_names", old.document_names if old else ("README.md", "index.md")
+            ),
+            sidecars=r.strs("sidecars", old.sidecars if old else ()),
+            ids_from_names=_flag(r, "ids_from_names", old.ids_from_names if old else False),
+            file_name=_file_name(r, old.file_name if old else "{id}-{slug}.md"),
         )
     prefixes = [k.prefix for k in kinds.values()]
     dup = {p for p in prefixes if prefixes.count(p) > 1}
@@ -503,6 +531,7 @@ def config_from_mapping(
         exclude=book.strs("exclude", base.exclude),
         templates_dir=book.text("templates", base.templates_dir),
         functional_prefixes=reqs.strs("functional", base.functional_prefixes, nonempty=True),
+        requirement_id=reqs.text("id", "") if "id" in reqs.table else None,
         lint_select=lint.strs("select", ()),
         lint_ignore=lint.strs("ignore", ()),
         lint_rules={str(k): dict(v) for k, v in lint_rules_t.items()},
@@ -587,8 +616,52 @@ def _users_file(r: _Reader) -> str | None:
     return r.text("users_file", "")
 
 
-def _flag(r: _Reader, key: str) -> bool:
-    value = r.table.get(key, False)
+def _layout(r: _Reader, default: str) -> str:
+    value = r.text("layout", default)
+    if value not in ("file", "folder"):
+        raise r._err(
+            "layout",
+            f'expected "file" (a document is a .md file) or "folder" (a document is a '
+            f"numbered folder holding one of document_names), got {value!r}",
+        )
+    return value
+
+
+# the names `specbook new` may use in a kind's file_name
+FILE_NAME_FIELDS = ("id", "prefix", "number", "slug")
+
+
+def _file_name(r: _Reader, default: str) -> str:
+    """``file_name``: a relative .md path naming the new document by {id} or {number}."""
+    value = r.text("file_name", default)
+    import string
+
+    try:
+        names = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+    except ValueError as exc:
+        raise r._err(
+            "file_name", f'not a valid pattern ({exc}); e.g. "{{id}}-{{slug}}.md"'
+        ) from None
+    unknown = sorted(names - set(FILE_NAME_FIELDS))
+    parts = value.replace("\\", "/").split("/")
+    if (
+        unknown
+        or not names & {"id", "number"}
+        or not value.lower().endswith((".md", ".markdown"))
+        or value.startswith("/")
+        or ".." in parts
+    ):
+        raise r._err(
+            "file_name",
+            f"{value!r}: expected a relative path ending in .md that names the document by "
+            '{id} or {number} (also allowed: {prefix}, {slug}), e.g. "{id}-{slug}.md" or '
+            '"{number}-{slug}/README.md"',
+        )
+    return value
+
+
+def _flag(r: _Reader, key: str, default: bool = False) -> bool:
+    value = r.table.get(key, default)
     if not isinstance(value, bool):
         raise r._err(key, f"expected true or false, got {value!r}")
     return value
