@@ -542,3 +542,29 @@ def test_a_book_of_its_own_below_is_left_out(tmp_path: Path) -> None:
     (k,) = a.kinds
     assert (k.folder, k.documents) == ("specs", ["specs/SPEC-001-a.md", "specs/SPEC-002-b.md"])
     assert "handbook: a book of its own (it has a specbook.toml), left out" in a.report()
+
+
+def test_adr_tools_records_are_decisions_named_by_their_folder(tmp_path: Path) -> None:
+    """adr-tools: `doc/adr/0001-record-architecture-decisions.md`, `# 1. Title`, a
+    `## Status` section, nothing naming them ADR-n but the folder."""
+    for n, status in ((1, "Accepted"), (2, "Superseded by [3. C](0003-c.md)"), (3, "Accepted")):
+        _numbered(
+            tmp_path,
+            [f"doc/adr/000{n}-t{n}.md"],
+            f"# {n}. T{n}\n\nDate: 2024-01-0{n}\n\n## Status\n\n{status}\n\n## Context\n\nX\n",
+        )
+    (k,) = infer(tmp_path).kinds
+    assert (k.name, k.prefix, k.folder, k.digits) == ("DEC", "ADR", "doc/adr", 4)
+    assert (k.ids_from_names, k.file_name) == (True, "{number}-{slug}.md")
+    assert "the folder 'adr'" in k.notes["prefix"]
+    assert k.statuses == ["Proposed", "Accepted", "Rejected", "Deprecated", "Superseded"]
+
+
+def test_prefix_from_the_templates_name(tmp_path: Path) -> None:
+    """MADR: `docs/decisions/0001-x.md` and an `adr-template.md`: the team calls them ADRs."""
+    for n in (1, 2):
+        _numbered(tmp_path, [f"docs/decisions/000{n}-x.md"], "---\nstatus: accepted\n---\n# X\n")
+    (tmp_path / "docs" / "decisions" / "adr-template.md").write_text("# {title}\n")
+    (k,) = infer(tmp_path).kinds
+    assert (k.name, k.prefix, k.template) == ("DEC", "ADR", "docs/decisions/adr-template.md")
+    assert "their template is named adr-template.md" in k.notes["prefix"]

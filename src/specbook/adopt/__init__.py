@@ -761,11 +761,17 @@ def _number_prefix(
         if tp:
             score[tp] += 5
             why[tp].append(f"their template {rel} is headed {tp}-NNNN")
+        named = rel.rsplit("/", 2)[-2] if _in_template_folder(rel) else rel.rsplit("/", 1)[-1]
+        for token in re.findall(r"[a-z]+", named.lower()):
+            word = token[:-1] if token.endswith("s") else token
+            if word in _PROCESS_FOLDERS:
+                score[word.upper()] += 2
+                why[word.upper()].append(f"their template is named {named}")
     metas = Counter(pat for d in ds for pat in d.meta)
     for pat, c in metas.items():
         stem = pat.rsplit(".", 1)[0]
-        named = stem.isalpha() and 2 <= len(stem) <= 5 and stem.lower() not in _GENERIC_META
-        if c * 2 >= len(ds) and named:
+        word_like = stem.isalpha() and 2 <= len(stem) <= 5 and stem.lower() not in _GENERIC_META
+        if c * 2 >= len(ds) and word_like:
             score[stem.upper()] += 3
             why[stem.upper()].append(f"their metadata files are named {pat}")
     for part in [*home.split("/"), root.name]:
