@@ -179,3 +179,28 @@ def test_a_shared_database_gets_no_inferred_book(tmp_path: Path, here: None) -> 
     assert open_book().config.inferred is not None
     with pytest.raises(NoBookError, match="specbook adopt"):
         open_book(infer=False)
+
+
+def test_lint_of_a_file_in_a_book_below_uses_that_book(
+    tmp_path: Path, runner: CliRunner, here: None
+) -> None:
+    """No config at the top (its documents make an inferred book), a book of its own in a
+    subfolder: a file of that book is linted in it, where its references resolve."""
+    (tmp_path / "specs").mkdir()
+    for i in (1, 2):
+        (tmp_path / "specs" / f"SPEC-00{i}-a.md").write_text(f"# SPEC-00{i}: A\n")
+    sub = tmp_path / "handbook"
+    (sub / "docs" / "specs").mkdir(parents=True)
+    (sub / "specbook.toml").write_text("[book]\nname = 'handbook'\n")
+    (sub / "docs" / "specs" / "SPEC-007-x.md").write_text("# SPEC-007: X\n\nSee SPEC-008.\n")
+    (sub / "docs" / "specs" / "SPEC-008-y.md").write_text("# SPEC-008: Y\n")
+    os.chdir(tmp_path)
+    assert open_book().config.inferred is not None
+    named = "handbook/docs/specs/SPEC-007-x.md"
+    r = runner.invoke(main, ["lint", "--format", "json", "--select", "SB401", named])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["findings"] == []  # SPEC-008 is the handbook's
+    r = runner.invoke(
+        main, ["lint", "--format", "json", "--select", "SB401", "specs/SPEC-001-a.md"]
+    )
+    assert r.exit_code == 0, r.output
