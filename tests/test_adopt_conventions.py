@@ -568,3 +568,17 @@ def test_prefix_from_the_templates_name(tmp_path: Path) -> None:
     (k,) = infer(tmp_path).kinds
     assert (k.name, k.prefix, k.template) == ("DEC", "ADR", "docs/decisions/adr-template.md")
     assert "their template is named adr-template.md" in k.notes["prefix"]
+
+
+def test_metadata_beside_each_file_is_a_stem_sidecar(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    for i, status in ((1, "approved"), (2, "draft"), (3, "draft")):
+        (specs / f"SPEC-00{i}-x.md").write_text(f"# SPEC-00{i}: X\n\nText.\n")
+        (specs / f"SPEC-00{i}-x.meta.yaml").write_text(
+            f"status: {status}\nowners: [ana]\ncreated: 2024-01-0{i}\n"
+        )
+    (k,) = infer(tmp_path).kinds
+    assert k.sidecars == ["{stem}.meta.yaml"]
+    assert k.statuses[:3] == ["draft", "review", "approved"]  # read from the sidecars
+    assert k.required_fields == ["id", "status"]
