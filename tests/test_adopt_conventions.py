@@ -582,3 +582,15 @@ def test_metadata_beside_each_file_is_a_stem_sidecar(tmp_path: Path) -> None:
     assert k.sidecars == ["{stem}.meta.yaml"]
     assert k.statuses[:3] == ["draft", "review", "approved"]  # read from the sidecars
     assert k.required_fields == ["id", "status"]
+
+
+def test_a_second_metadata_file_that_is_no_sidecar_keeps_the_first(tmp_path: Path) -> None:
+    for n, status in ((101, "provisional"), (102, "implementable"), (103, "implemented")):
+        folder = tmp_path / "keps" / f"{n}-x"
+        folder.mkdir(parents=True)
+        (folder / "README.md").write_text(f"# KEP-{n}: X\n")
+        (folder / "kep.yaml").write_text(f"title: X\nstatus: {status}\n")
+        (folder / "owners.yaml").write_text("- ana\n- bob\n")  # a list: no metadata
+    (k,) = infer(tmp_path).kinds
+    assert k.sidecars == ["kep.yaml"]
+    assert k.statuses == ["provisional", "implementable", "implemented"]

@@ -843,20 +843,16 @@ def _layout_and_sidecars(k: InferredKind, ds: list[_Doc], root: Path) -> None:
     for pat, count in patterns.most_common():
         if count * 2 < len(ds):
             break
-        known = 0
+        read: list[tuple[_Doc, list[tuple[str, str]]]] = []
         for d in ds:
             rel = d.meta.get(pat)
             pairs = read_meta(root, rel) if rel else None
-            if pairs is None:
-                continue
-            if any(_known_field(n) for n, _ in pairs):
-                known += 1
-                d.side.extend(pairs)
-        if known * 2 >= len(ds):
+            if pairs is not None and any(_known_field(n) for n, _ in pairs):
+                read.append((d, pairs))
+        if len(read) * 2 >= len(ds):
             chosen.append(pat)
-        else:
-            for d in ds:
-                d.side.clear()
+            for d, pairs in read:
+                d.side.extend(pairs)
     if chosen:
         k.sidecars = chosen
         k.notes["sidecars"] = (
