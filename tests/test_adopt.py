@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from specbook.adopt import concept_of, infer
 from specbook.cli import main
-from specbook.config import load_config
+from specbook.config import default_config, load_config
 
 # Per project: the documents whose status adopt leaves unknown (SB102 errors), and why.
 UNKNOWN = {
@@ -88,32 +88,45 @@ def test_farm_flow_kinds_and_aliases(corpus: Path, tmp_path: Path) -> None:
     dec, bug = kinds["DEC"], kinds["BUG"]
     assert (dec.prefix, dec.folder, dec.digits) == ("ADR", "docs/decisions", 3)
     assert (bug.prefix, bug.folder, bug.digits) == ("BUG", "docs/bugs", 3)
-    assert dec.status_aliases == {
+    # the documents' words for the built-in statuses (the built-in aliases are written too)
+    assert {
         "Accepté": "Accepted",
         "Acceptée": "Accepted",
         "PROPOSÉ": "Proposed",
         "Proposee": "Proposed",
         "SUPERSÉDÉ": "Superseded",
         "VALIDE": "Accepted",
-    }
-    assert bug.status_aliases == {
-        "CLOS": "Closed",
-        "CORRIGÉ": "Fixed",
-        "OUVERT": "Open",
-        "VERIFIE": "Verified",
-    }
-    # words with no status of their meaning are added, never forced onto one
-    assert dec.statuses[:5] == ["Proposed", "Accepted", "Rejected", "Deprecated", "Superseded"]
-    assert set(dec.statuses[5:]) == {"Design Needed", "Fait", "Plan", "Prêt pour planification"}
-    assert bug.statuses == ["Open", "In Progress", "Fixed", "Verified", "Closed", "Won't Fix"]
+    }.items() <= dec.status_aliases.items()
+    # every bug writes its status in capitals: the team's spelling
+    assert {
+        "CLOS": "CLOSED",
+        "CORRIGÉ": "FIXED",
+        "OUVERT": "OPEN",
+        "VERIFIE": "VERIFIED",
+    }.items() <= (bug.status_aliases.items())
+    assert bug.statuses == ["OPEN", "IN PROGRESS", "FIXED", "VERIFIED", "CLOSED", "WON'T FIX"]
+    # words with no status of their meaning are added where their meaning puts them, never
+    # forced onto one: ready before Accepted, done after it, the ends last
+    assert set(dec.statuses) == {
+        "Proposed", "Accepted", "Rejected", "Deprecated", "Superseded",
+        "Design Needed", "Fait", "Plan", "Prêt",
+    }  # fmt: skip
+    order = dec.statuses.index
+    assert order("Proposed") == 0
+    assert order("Prêt") < order("Accepted") < order("Fait") < order("Rejected")
+    assert dec.statuses[-3:] == ["Rejected", "Deprecated", "Superseded"]
+    # `001-structure-projet.md` states no ID: it is ADR-001 by its name
+    assert dec.ids_from_names and not bug.ids_from_names
     aliases = {f.name: f.key for f in a.field_aliases}
     assert aliases["Détecté par"] == "author"
     assert aliases["Supersède"] == "supersedes"
     assert aliases["Assigne a"] == "owner"
+    assert aliases["Dépend de"] == "depends_on"
     assert "Statut" not in aliases  # specbook knows it already
     assert a.known_fields["Statut"] == "status"
     config = a.config()
     assert config.kinds["DEC"].canonical_status("ACCEPTÉE — en production") == "Accepted"
+    assert config.kinds["BUG"].canonical_status("Clos (v2)") == "CLOSED"
     assert config.field_key("Détecté par") == "author"
 
 
@@ -124,9 +137,15 @@ def test_sambeau_kinds_and_aliases(corpus: Path, tmp_path: Path) -> None:
     spec, bug = kinds["SPEC"], kinds["BUG"]
     assert (spec.prefix, spec.folder, spec.digits) == ("FEAT", "work/specs", 3)
     assert (bug.prefix, bug.folder) == ("BUG", "work/bugs")
-    assert spec.status_aliases == {}  # complete/done/implemented are SPEC words already
-    assert spec.statuses[5:] == ["In Progress", "Proposed"]
-    assert bug.status_aliases == {}
+    # complete/done/implemented are SPEC words already: only the built-in aliases
+    assert spec.status_aliases == default_config(None).kinds["SPEC"].status_aliases
+    # `proposed` comes before review, `in-progress` after approval
+    assert spec.statuses == [
+        "Draft", "Proposed", "Review", "Approved", "In Progress", "Implemented", "Archived",
+    ]  # fmt: skip
+    assert bug.status_aliases == default_config(None).kinds["BUG"].status_aliases
+    # files are named FEAT-001.md: `specbook new` names them so
+    assert spec.file_name == bug.file_name == "{id}.md"
     assert {f.name: f.key for f in a.field_aliases} == {"reporter": "author"}
     outcomes = {w.word: w.outcome for w in spec.words}
     assert outcomes["complete"] == "known"
@@ -140,7 +159,10 @@ def test_dry_run_prints_and_writes_nothing_and_force_is_needed_to_replace(
     r = runner.invoke(main, ["adopt", str(root), "--dry-run"])
     assert r.exit_code == 0, r.output
     assert not (root / "specbook.toml").exists()
-    assert '[kinds.SPEC]\nprefix = "SPEC"\nfolder = "docs/specs"' in r.stdout
+    assert (
+        '[kinds.SPEC]\n# prefix: the documents state IDs such as SPEC-ARCH-001.\nprefix = "SPEC"\nfolder = "docs/specs"'
+        in r.stdout
+    )
     assert "new status 'Active'" in r.stderr
     (root / "specbook.toml").write_text("[book]\nname = 'mine'\n")
     r = runner.invoke(main, ["adopt", str(root)])
@@ -161,7 +183,29 @@ def test_adopt_of_a_folder_without_markdown_is_a_usage_error(
 ) -> None:
     r = runner.invoke(main, ["adopt", str(tmp_path)])
     assert r.exit_code == 2
-    assert "no Markdown files" in r.output
+    assert "found no documents to adopt among 0 Markdown files" in r.output
+
+
+def test_adopt_of_a_folder_it_cannot_infer_anything_from_explains_and_exits_2(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """Notes with no ID, no number in their names and no kind-named folder: adopt says
+    what it looked for (it wrote a config with no kinds and exited 0 before)."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "meeting.md").write_text("# Meeting\n\nWe met.\n")
+    (tmp_path / "notes" / "ideas.md").write_text("# Ideas\n\nStatus: fuzzy\n")
+    r = runner.invoke(main, ["adopt", str(tmp_path)])
+    assert r.exit_code == 2, r.output
+    assert not (tmp_path / "specbook.toml").exists()
+    for looked_for in (
+        "among 2 Markdown files",
+        "no document carries an ID (SPEC-001, ADR-0007)",
+        "a number-named file (0001-name.md)",
+        "folder (1234-name/README.md)",
+        "a folder named like a kind (specs, decisions, adr, rfcs, keps…)",
+        "`specbook init`",
+    ):
+        assert looked_for in r.output
 
 
 @pytest.mark.parametrize(

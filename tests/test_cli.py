@@ -146,7 +146,7 @@ def test_show_path_outside_any_book(
     )
     r = runner.invoke(main, ["show", "loose.md", "--json"])
     assert r.exit_code == 0, r.output
-    doc = json.loads(r.output)
+    doc = json.loads(r.stdout)
     assert (doc["id"], doc["kind"], doc["title"], doc["status_canonical"]) == (
         "BUG-009",
         "BUG",

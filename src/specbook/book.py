@@ -467,18 +467,26 @@ def _named_after(path: str, want: str) -> bool:
     return name.upper().startswith(want) and _id_boundary(name, len(want))
 
 
-def open_book(start: Path | None = None) -> Book:
+def open_book(start: Path | None = None, infer: bool = True) -> Book:
     """The book containing ``start`` (default: the current folder).
 
-    Raises :class:`NoBookError` when no ``specbook.toml`` (or ``pyproject.toml`` with
-    ``[tool.specbook]``) is found there or above, and :class:`ConfigError` when the
-    config is invalid.
+    With no ``specbook.toml`` (or ``pyproject.toml`` with ``[tool.specbook]``) there or
+    above, the book's config is inferred as ``specbook adopt`` would write it, rooted at
+    the git work tree's top (else ``start``), and said so once on stderr
+    (:mod:`specbook.zeroconf`). Raises :class:`NoBookError` when there is nothing to
+    infer it from (or ``infer`` is false), and :class:`ConfigError` when the config is
+    invalid.
     """
     start = start or Path.cwd()
     path = find_config_file(start)
     if path is None:
-        raise NoBookError(
-            f"no specbook.toml in {start.resolve()} or any folder above it; "
-            "run `specbook init` to start a book here"
-        )
+        if not infer:
+            raise NoBookError(
+                f"no specbook.toml in {start.resolve()} or any folder above it; "
+                "run `specbook adopt` on the folder holding your documents, or "
+                "`specbook init` to start a book here"
+            )
+        from specbook.zeroconf import zero_config
+
+        return Book(zero_config(start))
     return Book(load_config(path))

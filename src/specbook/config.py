@@ -97,6 +97,16 @@ class KindConfig:
     transitions: Mapping[str, tuple[str, ...]] | None = None
     approvals: int = 1
     approvers: tuple[str, ...] = ()
+    # where documents are and what they are named (contract 1 of issue 18: "layouts"
+    # reads them; adopt writes them): a document is a .md file ("file") or a numbered
+    # folder holding one of document_names ("folder"); sidecars are metadata files beside
+    # it; ids_from_names gives a document stating no ID PREFIX-<number> from its name
+    layout: str = "file"
+    document_names: tuple[str, ...] = ("README.md", "index.md")
+    sidecars: tuple[str, ...] = ()
+    ids_from_names: bool = False
+    # how `specbook new` names a new document, relative to the kind's folder
+    file_name: str = "{id}-{slug}.md"
 
     def canonical_status(self, value: str) -> str | None:
         """The kind's status word that ``value`` means, or ``None``.
@@ -246,6 +256,9 @@ class BookConfig:
     portal_remote_images: bool = False
     # [index] db: the shared PostgreSQL database the book's index lives in (None: SQLite)
     index_db: str | None = None
+    # zero-config: the inferred config's data as JSON (no config file; `path` is where
+    # `specbook adopt` would write it), else None
+    inferred: str | None = None
 
     def kind_for_id(self, doc_id: str) -> KindConfig | None:
         """The kind whose prefix starts ``doc_id`` (longest prefix wins)."""
@@ -398,6 +411,11 @@ _KIND_KEYS = {
     "transitions",
     "approvals",
     "approvers",
+    "layout",
+    "document_names",
+    "sidecars",
+    "ids_from_names",
+    "file_name",
 }
 
 
@@ -551,6 +569,13 @@ def config_from_mapping(
             transitions=_transitions(r, statuses, old.transitions if old else None),
             approvals=r.number("approvals", old.approvals if old else 1, 0, 20),
             approvers=r.strs("approvers", old.approvers if old else ()),
+            layout=_layout(r, old.layout if old else "file"),
+            document_names=r.strs(
+                "document_names", old.document_names if old else ("README.md", "index.md")
+            ),
+            sidecars=r.strs("sidecars", old.sidecars if old else ()),
+            ids_from_names=_flag(r, "ids_from_names", old.ids_from_names if old else False),
+            file_name=_file_name(r, old.file_name if old else "{id}-{slug}.md"),
         )
     prefixes = [k.prefix for k in kinds.values()]
     dup = {p for p in prefixes if prefixes.count(p) > 1}
@@ -653,8 +678,52 @@ def _users_file(r: _Reader) -> str | None:
     return r.text("users_file", "")
 
 
-def _flag(r: _Reader, key: str) -> bool:
-    value = r.table.get(key, False)
+def _layout(r: _Reader, default: str) -> str:
+    value = r.text("layout", default)
+    if value not in ("file", "folder"):
+        raise r._err(
+            "layout",
+            f'expected "file" (a document is a .md file) or "folder" (a document is a '
+            f"numbered folder holding one of document_names), got {value!r}",
+        )
+    return value
+
+
+# the names `specbook new` may use in a kind's file_name
+FILE_NAME_FIELDS = ("id", "prefix", "number", "slug")
+
+
+def _file_name(r: _Reader, default: str) -> str:
+    """``file_name``: a relative .md path naming the new document by {id} or {number}."""
+    value = r.text("file_name", default)
+    import string
+
+    try:
+        names = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+    except ValueError as exc:
+        raise r._err(
+            "file_name", f'not a valid pattern ({exc}); e.g. "{{id}}-{{slug}}.md"'
+        ) from None
+    unknown = sorted(names - set(FILE_NAME_FIELDS))
+    parts = value.replace("\\", "/").split("/")
+    if (
+        unknown
+        or not names & {"id", "number"}
+        or not value.lower().endswith((".md", ".markdown"))
+        or value.startswith("/")
+        or ".." in parts
+    ):
+        raise r._err(
+            "file_name",
+            f"{value!r}: expected a relative path ending in .md that names the document by "
+            '{id} or {number} (also allowed: {prefix}, {slug}), e.g. "{id}-{slug}.md" or '
+            '"{number}-{slug}/README.md"',
+        )
+    return value
+
+
+def _flag(r: _Reader, key: str, default: bool = False) -> bool:
+    value = r.table.get(key, default)
     if not isinstance(value, bool):
         raise r._err(key, f"expected true or false, got {value!r}")
     return value

@@ -31,10 +31,28 @@ def load_for_show(ref: str) -> Document:
             raise NotFoundError(f"{ref}: cannot read the file ({exc.strerror})") from exc
         config_file = find_config_file(path.resolve().parent)
         if config_file is None:
-            return parse(data, str(path), None)
+            book = _inferred_book_of(path)
+            if book is None:
+                return parse(data, str(path), None)
+            return parse(data, book.rel(path), book.config)
         book = Book(load_config(config_file))
         return parse(data, book.rel(path), book.config)
     return open_book().find(ref)
+
+
+def _inferred_book_of(path: Path) -> Book | None:
+    """The zero-config book holding ``path`` (rooted at the current folder's git top, or
+    the current folder), or ``None`` when it lies outside it or there is none."""
+    from specbook.errors import NoBookError
+    from specbook.zeroconf import book_root
+
+    root = book_root(Path.cwd())
+    if not path.resolve().is_relative_to(root):
+        return None
+    try:
+        return open_book(root)
+    except NoBookError:
+        return None
 
 
 def filter_documents(

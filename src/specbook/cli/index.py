@@ -38,7 +38,8 @@ def _book_or_none(required: bool) -> Book | None:
     from specbook.errors import NoBookError
 
     try:
-        return open_book()
+        # (a shared database is not given books inferred from wherever one stands)
+        return open_book(infer=required)
     except NoBookError:
         if required:
             raise

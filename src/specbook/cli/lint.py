@@ -118,8 +118,13 @@ def lint(
     if statistics and fmt not in ("text", "json"):
         raise UsageError(f"--statistics prints text or json, not {fmt}")
     try:
-        groups = [(open_book(), True, list(paths))]
+        book = open_book()
+        groups = [(book, True, list(paths))]
         elsewhere = False
+        if paths and book.config.inferred is not None and _in_configured_book(paths):
+            # no config here, but a named file lies in a book of its own below
+            groups = _by_book(paths, book)
+            elsewhere = True
     except NoBookError:
         if not paths:
             raise
@@ -155,9 +160,22 @@ def lint(
     sys.exit(1 if failing else 0)
 
 
-def _by_book(paths: tuple[Path, ...]) -> list[tuple[Book, bool, list[Path]]]:
+def _in_configured_book(paths: tuple[Path, ...]) -> bool:
+    from specbook.config import find_config_file
+
+    return any(
+        find_config_file((p if p.is_dir() else p.parent).resolve()) is not None
+        for p in paths
+        if (p if p.is_dir() else p.parent).is_dir()
+    )
+
+
+def _by_book(
+    paths: tuple[Path, ...], inferred: Book | None = None
+) -> list[tuple[Book, bool, list[Path]]]:
     """The named paths grouped by the book that holds each (its config found from the
-    path up), in order; paths in no book form a last group linted with the defaults."""
+    path up), in order; paths in no book form a last group linted in ``inferred`` (the
+    zero-config book here) or with the defaults."""
     from specbook.book import Book
     from specbook.config import default_config, find_config_file, load_config
 
@@ -171,7 +189,9 @@ def _by_book(paths: tuple[Path, ...]) -> list[tuple[Book, bool, list[Path]]]:
         config = found[folder]
         (by_config.setdefault(config, []) if config is not None else loose).append(p)
     groups = [(Book(load_config(c)), True, named) for c, named in by_config.items()]
-    if loose:
+    if loose and inferred is not None:
+        groups.append((inferred, True, loose))
+    elif loose:
         groups.append((Book(default_config(Path.cwd().resolve())), False, loose))
     return groups
 

@@ -74,7 +74,8 @@ def serve(host: str, port: int, watch: bool, db: str | None, users_file: Path | 
     app: Any
     if db is None:
         try:
-            book = open_book()
+            # with a shared database named, a folder with no config serves every book
+            book = open_book(infer=not os.environ.get("SPECBOOK_DB"))
         except NoBookError:
             db = os.environ.get("SPECBOOK_DB") or None
             if db is None:

@@ -212,7 +212,9 @@ def book_fingerprint(book: Book) -> str:
     """The config file's bytes and the book's template files: both change findings."""
     h = blake2b(digest_size=12)
     cfg = book.config
-    if cfg.path is not None:
+    if cfg.inferred is not None:  # zero-config: no file, the inferred config itself
+        h.update(cfg.inferred.encode())
+    elif cfg.path is not None:
         with contextlib.suppress(OSError):
             h.update(cfg.path.read_bytes())
     from specbook.templates import template_path
