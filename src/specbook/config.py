@@ -90,6 +90,10 @@ class KindConfig:
     transitions: Mapping[str, tuple[str, ...]] | None = None
     approvals: int = 1
     approvers: tuple[str, ...] = ()
+    # where status/review/supersede record their rows: "auto" (the document's Review
+    # History; a document without one gets one only when it follows specbook's
+    # template), "section" (always; the section is added when missing), "none" (never)
+    history: str = "auto"
 
     def canonical_status(self, value: str) -> str | None:
         """The kind's status word that ``value`` means, or ``None``.
@@ -333,7 +337,9 @@ _KIND_KEYS = {
     "transitions",
     "approvals",
     "approvers",
+    "history",
 }
+HISTORY_MODES = ("auto", "section", "none")
 
 
 class _Reader:
@@ -414,6 +420,17 @@ def _transitions(
     return out
 
 
+def _history(r: _Reader, default: str) -> str:
+    """``history = "auto" | "section" | "none"``: where a kind's Review History rows go."""
+    value = r.table.get("history", default)
+    if value not in HISTORY_MODES:
+        raise r._err(
+            "history",
+            f"expected one of {', '.join(repr(m) for m in HISTORY_MODES)}, got {value!r}",
+        )
+    return str(value)
+
+
 def config_from_mapping(
     data: Mapping[str, Any], root: Path | None, path: Path | None, key_prefix: str = ""
 ) -> BookConfig:
@@ -486,6 +503,7 @@ def config_from_mapping(
             transitions=_transitions(r, statuses, old.transitions if old else None),
             approvals=r.number("approvals", old.approvals if old else 1, 0, 20),
             approvers=r.strs("approvers", old.approvers if old else ()),
+            history=_history(r, old.history if old else "auto"),
         )
     prefixes = [k.prefix for k in kinds.values()]
     dup = {p for p in prefixes if prefixes.count(p) > 1}

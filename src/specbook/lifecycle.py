@@ -40,18 +40,39 @@ def _person(name: str) -> str:
     return norm_key(name.lstrip("@"))
 
 
-def approvals_since_review(doc: Document, wf: Workflow) -> list[str]:
-    """Distinct people who approved since the last move to Review, the author excepted."""
+def _authors(doc: Document) -> set[str]:
+    """The document's authors, each as :func:`_person` keys (``authors: [a, b]`` too)."""
+    return {
+        _person(n) for f in doc.fields if f.key == "author" for n in f.value.split(",") if n.strip()
+    }
+
+
+def approvals_since_review(doc: Document, wf: Workflow, history: bool = True) -> list[str]:
+    """Distinct people who approved since the last move to Review, the author excepted.
+
+    A document that keeps no Review History (``history`` false: see
+    :meth:`DocumentEdit.keeps_history`) records approvals only in its approvers field
+    (``deciders: [a, b]``, a sidecar's ``approvers:``): those names count.
+    """
+    authors = _authors(doc)
+    if not history:
+        out: list[str] = []
+        for f in doc.fields:
+            if f.key == "approvers" and f.section in (None, "Metadata"):
+                for n in f.value.split(","):
+                    who = _person(n)
+                    if who and who not in authors and who not in out and who != "none":
+                        out.append(who)
+        return out
     rows = list(doc.review_history)
     last_review = -1
     for i, e in enumerate(rows):
         if wf.review and wf.kind.canonical_status(e.status) == wf.review:
             last_review = i
-    author = _person(doc.value("author") or "")
-    out: list[str] = []
+    out = []
     for e in rows[last_review + 1 :]:
         who = _person(e.reviewer)
-        if who and who != author and wf.kind.is_approval(e.status) and who not in out:
+        if who and who not in authors and wf.kind.is_approval(e.status) and who not in out:
             out.append(who)
     return out
 
@@ -63,8 +84,11 @@ def unmet_gates(
     note: str | None,
     lint_errors: Callable[[], list[str]],
     approvers: tuple[str, ...] = (),
+    history: bool = True,
 ) -> list[str]:
-    """Every gate the move to ``target`` does not meet, each as a sentence."""
+    """Every gate the move to ``target`` does not meet, each as a sentence.
+    ``history``: whether the document keeps its approvals in a Review History (else
+    its approvers field holds them)."""
     gates = []
     if target == wf.review:
         errors = lint_errors()
@@ -74,15 +98,20 @@ def unmet_gates(
             )
             gates.append(f"gate no-errors: `specbook lint` reports {len(errors)} error(s): {shown}")
     if target == wf.approved:
-        names = approvals_since_review(doc, wf)
+        names = approvals_since_review(doc, wf, history)
         if approvers:
             allowed = {_person(a) for a in approvers}
             names = [n for n in names if n in allowed]
         if len(names) < wf.approvals:
             who = " from the book's approvers" if approvers else ""
+            since = (
+                f" since the last move to {wf.review or 'review'}"
+                if history
+                else " in its approvers field"
+            )
             gates.append(
-                f"gate approvals: needs {wf.approvals} approval(s){who} since the last move to "
-                f"{wf.review or 'review'}, not by the author; found {len(names)} "
+                f"gate approvals: needs {wf.approvals} approval(s){who}{since}, not by the "
+                f"author; found {len(names)} "
                 f"(record one with `specbook review {doc.id} --approve --by NAME`)"
             )
     if target == wf.implemented:
@@ -183,9 +212,12 @@ def transition(
     on: dt.date | None = None,
     lint_errors: Callable[[Document], list[str]] | None = None,
 ) -> str:
-    """Move document ``ref`` to status ``target``: Status, Modified and one Review
-    History row change, nothing else. Raises :class:`TransitionRefused` naming every
-    unmet gate, :class:`UsageError` for an unknown status.
+    """Move document ``ref`` to status ``target``: its status (in every place it is
+    stated, in the case the document writes it), its own modified date (in its date
+    format) and one Review History row (where the document keeps one: see
+    :meth:`DocumentEdit.keeps_history`) change, nothing else. Raises
+    :class:`TransitionRefused` naming every unmet gate, :class:`UsageError` for an
+    unknown status.
 
     The current status and the gates are read under the book lock, from the bytes
     the edit is made on: two commands racing see each other's result, as if run one
@@ -193,11 +225,13 @@ def transition(
     """
     path = _path_of(book, ref)
     person = who_is(by, book.root)
-    day = (on or today()).isoformat()
+    date = on or today()
+    day = date.isoformat()
 
     def make(edit: DocumentEdit) -> str:
         doc = edit.doc
         kind = _kind_of(book, doc, ref)
+        history = edit.keeps_history(kind.history)
         wanted = kind.canonical_status(target)
         if wanted is None:
             raise UsageError(
@@ -215,7 +249,13 @@ def transition(
                 f"{', '.join(wf.allowed(current)) or 'nowhere'}"
             )
         problems += unmet_gates(
-            doc, wf, wanted, note, lambda: (lint_errors or _no_errors)(doc), kind.approvers
+            doc,
+            wf,
+            wanted,
+            note,
+            lambda: (lint_errors or _no_errors)(doc),
+            kind.approvers,
+            history,
         )
         if problems and not force:
             raise TransitionRefused(
@@ -225,9 +265,10 @@ def transition(
         if problems:
             passed = ", ".join(re.sub(r"^gate ([\w-]+):.*", r"\1", p, flags=re.S) for p in problems)
             row_note = f"forced past: {passed}" + (f"; {row_note}" if row_note else "")
-        edit.set_field("status", wanted)
-        edit.set_field("modified", day)
-        edit.append_review_row(day, person, wanted, row_note)
+        edit.set_status(wanted)
+        if history:
+            edit.append_review_row(day, person, wanted, row_note)
+        edit.touch_modified(date, person)
         return f"{doc.id}: {current} -> {wanted}" + (" (forced)" if problems else "")
 
     return _edit_with_retry(book, path, make)
@@ -266,13 +307,18 @@ def review(
 ) -> str:
     """Record a review: ``approve``, ``request-changes`` or ``comment``.
 
-    Appends a Review History row; an approval adds the name to Approvers and every
-    review to Reviewers; ``request-changes`` on a document in Review moves it back to
-    the first status (the status read under the book lock, as :func:`transition`).
+    Appends a Review History row (where the document keeps one); an approval adds the
+    name to the approvers list (``Approvers``, ``deciders: [a, b]``, a block list, a
+    sidecar's ``approvers:``; added to the document's header when it keeps neither a
+    Review History nor such a field, so the approval is recorded) and every review to
+    Reviewers where the document has them; ``request-changes`` on a document in
+    Review moves it back to the first status (the status read under the book lock, as
+    :func:`transition`). The document's own modified date follows.
     """
     path = _path_of(book, ref)
     person = who_is(by, book.root)
-    day = (on or today()).isoformat()
+    date = on or today()
+    day = date.isoformat()
     labels = {"approve": "Approve", "request-changes": "Changes requested", "comment": "Comment"}
     label = labels[verdict]
 
@@ -293,15 +339,24 @@ def review(
             and doc.status_canonical == wf.review
         )
         first = kind.statuses[0]
-        edit.append_review_row(day, person, label, (note or "").strip())
-        edit.add_name("reviewers", person)
+        history = edit.keeps_history(kind.history)
+        if history:
+            edit.append_review_row(day, person, label, (note or "").strip())
+        recorded = edit.add_name("reviewers", person) or history
         if verdict == "approve":
-            edit.add_name("approvers", person)
+            recorded = edit.add_name("approvers", person, required=not history) or recorded
         if back:
-            edit.set_field("status", first)
-            edit.append_review_row(day, person, first, "changes requested")
-        edit.set_field("modified", day)
-        return f"{doc.id}: {label.lower()} by {person}" + (f"; back to {first}" if back else "")
+            edit.set_status(first)
+            if history:
+                edit.append_review_row(day, person, first, "changes requested")
+        edit.touch_modified(date, person)
+        said = f"{doc.id}: {label.lower()} by {person}" + (f"; back to {first}" if back else "")
+        if not recorded and not back:
+            said += (
+                " (not recorded: the document keeps no Review History and no reviewers field; "
+                f'set [kinds.{kind.name}] history = "section" to keep one)'
+            )
+        return said
 
     return _edit_with_retry(book, path, make)
 
@@ -355,14 +410,23 @@ def _chosen_items(doc: Document, item: str | None, section: str | None) -> list[
     return partial
 
 
-def check(book: Book, ref: str, item: str | None = None, section: str | None = None) -> str:
+def check(
+    book: Book,
+    ref: str,
+    item: str | None = None,
+    section: str | None = None,
+    by: str | None = None,
+    on: dt.date | None = None,
+) -> str:
     """Tick checklist items: one by number (1-based, in document order) or by text
-    (case-insensitive, must match one item), or every item under ``section``.
+    (case-insensitive, must match one item), or every item under ``section``. The
+    document's own modified date follows (``by``: who, for a ``modified: {by, at}``).
 
     The items are chosen, and found already checked or not, under the book lock: of
     two commands ticking the same item, one ticks it and the other finds it checked.
     """
     path = _path_of(book, ref)
+    date = on or today()
 
     def make(edit: DocumentEdit) -> str:
         doc = edit.doc
@@ -371,6 +435,7 @@ def check(book: Book, ref: str, item: str | None = None, section: str | None = N
             return f"{doc.id}: already checked"  # nothing patched: nothing is written
         for c in todo:
             edit.tick(c)
+        edit.touch_modified(date, lambda: who_is(by, book.root))
         return f"{doc.id}: checked {len(todo)} item{'s' * (len(todo) != 1)}"
 
     return _edit_with_retry(book, path, make)
