@@ -265,11 +265,11 @@ def transition(
         if problems:
             passed = ", ".join(re.sub(r"^gate ([\w-]+):.*", r"\1", p, flags=re.S) for p in problems)
             row_note = f"forced past: {passed}" + (f"; {row_note}" if row_note else "")
-        edit.set_status(wanted)
+        edit.set_status(wanted, kind)
         if history:
             edit.append_review_row(day, person, wanted, row_note)
         edit.touch_modified(date, person)
-        return f"{doc.id}: {current} -> {wanted}" + (" (forced)" if problems else "")
+        return f"{doc.id}: {current or 'no status'} -> {wanted}" + (" (forced)" if problems else "")
 
     return _edit_with_retry(book, path, make)
 
@@ -346,7 +346,7 @@ def review(
         if verdict == "approve":
             recorded = edit.add_name("approvers", person, required=not history) or recorded
         if back:
-            edit.set_status(first)
+            edit.set_status(first, kind)
             if history:
                 edit.append_review_row(day, person, first, "changes requested")
         edit.touch_modified(date, person)

@@ -433,7 +433,7 @@ def supersede(
             done: list[str] = []
             if old.status_canonical != archived:
                 row_note = f"Superseded by {new.id}" + (f"; {extra}" if extra else "")
-                old_edit.set_status(archived)
+                old_edit.set_status(archived, kind)
                 if old_edit.keeps_history(kind.history):
                     old_edit.append_review_row(day, person, archived, row_note)
                 done.append(f"{old.id}: {old.status_canonical or 'no status'} -> {archived}")
@@ -460,7 +460,7 @@ def supersede(
                 new_bytes = with_note_sentence(
                     new_bytes, new_edit.rel, book.config, f"Supersedes {old.id}."
                 )
-            _verify_supersede(book, old_edit.rel, old_bytes, new_edit.rel, new_bytes, archived)
+            _verify_supersede(book, old_edit, old_bytes, new_edit, new_bytes, archived)
             changes = [
                 FileChange(e.path, e.original, b)
                 for e, b in ((old_edit, old_bytes), (new_edit, new_bytes))
@@ -478,19 +478,32 @@ def supersede(
 
 
 def _verify_supersede(
-    book: Book, old_rel: str, old_bytes: bytes, new_rel: str, new_bytes: bytes, archived: str
+    book: Book,
+    old_edit: DocumentEdit,
+    old_bytes: bytes,
+    new_edit: DocumentEdit,
+    new_bytes: bytes,
+    archived: str,
 ) -> None:
+    """Refuse unless OLD reads as ``archived`` and superseded by NEW, and NEW as
+    superseding OLD: from the new bytes, and for fields a sidecar file holds, from the
+    values written there (the sidecars are checked to load to them)."""
+    old_rel, new_rel = old_edit.rel, new_edit.rel
     old = parse(old_bytes, old_rel, book.config)
     new = parse(new_bytes, new_rel, book.config)
     old_by, _ = _links(old)
     _, new_sup = _links(new)
+    old_by.update(i for v in old_edit.sidecar_values("superseded_by") for i in _ID.findall(v))
+    new_sup.update(i for v in new_edit.sidecar_values("supersedes") for i in _ID.findall(v))
+    kind = book.config.kinds.get(old_edit.doc.kind or "")
+    statuses = [old.status or "", *old_edit.sidecar_values("status")]
     problems = []
-    if old.status_canonical != archived:
+    if not any(kind and kind.canonical_status(s) == archived for s in statuses):
         problems.append(f"{old_rel} reads status {old.status!r}, expected {archived}")
-    if new.id not in old_by:
-        problems.append(f"{old_rel} does not read as superseded by {new.id}")
-    if old.id not in new_sup:
-        problems.append(f"{new_rel} does not read as superseding {old.id}")
+    if new_edit.doc.id not in old_by:
+        problems.append(f"{old_rel} does not read as superseded by {new_edit.doc.id}")
+    if old_edit.doc.id not in new_sup:
+        problems.append(f"{new_rel} does not read as superseding {old_edit.doc.id}")
     if problems:
         raise EditRefused(
             "the edit would not come out as intended: "

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from specbook.config import BookConfig
+from specbook.config import BookConfig, KindConfig
 from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
 from specbook.edit.dates import date_in_form, replace_date
 from specbook.edit.patch import Patch, apply_patches
-from specbook.edit.style import key_in_style, name_in_style, status_in_style
+from specbook.edit.style import key_in_style, name_in_style, status_in_style, team_word
 from specbook.edit.yamlblock import YamlBlock, YamlEditError, as_text, child, loaded
 from specbook.errors import SpecbookError
 from specbook.model import ChecklistItem, Document, Field, Section
@@ -157,6 +157,11 @@ def _one_line(value: str, what: str) -> str:
     return value.strip()
 
 
+def _flow_text(value: str) -> bool:
+    v = value.strip()
+    return v.startswith("[") and v.endswith("]")
+
+
 def _person_key(name: str) -> str:
     # (case only: Bo Chen and Bǒ Chén may be two people; `@alice` is alice)
     return " ".join(name.strip().lstrip("@").casefold().split())
@@ -205,6 +210,27 @@ class DocumentEdit:
             and f.source in _HEADER_SOURCES
             and f.section in (None, "Metadata")
         ]
+
+    def _loose_front(self) -> bool:
+        """Whether the document's front matter is read line by line because it is not
+        valid YAML (``Owner: @team``: many tools accept that): its values are then
+        edited as the text of their lines, as the parser reads them."""
+        cached: bool | None = self.__dict__.get("_loose")
+        if cached is None:
+            region = front_matter_region(self.original)
+            cached = False
+            if region is not None:
+                try:
+                    YamlBlock(self.original, *region)
+                except YamlEditError:
+                    cached = True
+            self.__dict__["_loose"] = cached
+        return cached
+
+    def _in_yaml(self, f: Field) -> bool:
+        """Whether field ``f`` is edited through its YAML node (front matter that is
+        valid YAML, a sidecar file); else through the bytes of its value."""
+        return f.source == "sidecar" or (f.source == "front_matter" and not self._loose_front())
 
     def _file_of(self, f: Field) -> str:
         """ "" for the document itself, else the sidecar's path (relative to the root)."""
@@ -277,11 +303,17 @@ class DocumentEdit:
         (see :meth:`_insert_field`)."""
         self._set(key, lambda f: value, value)
 
-    def set_status(self, word: str) -> None:
+    def set_status(self, word: str, kind: KindConfig | None = None) -> None:
         """Write status ``word`` (the book's spelling) into every place the document
         states its status, each in that place's form (``accepted`` -> ``deprecated``,
-        ``ACCEPTÉ`` -> ``IMPLÉMENTÉ``); a document with no status gets one."""
-        self._set("status", lambda f: status_in_style(word, f.value), word)
+        ``OUVERT`` -> ``CORRIGÉ`` when ``kind`` has that alias); a document with no
+        status gets one."""
+
+        def value(f: Field) -> str:
+            said = team_word(kind, word, f.value) if kind is not None else word
+            return status_in_style(said, f.value)
+
+        self._set("status", value, word)
 
     def _set(self, key: str, value_for: Any, missing: str) -> None:
         places = self.header_fields(key)
@@ -292,7 +324,7 @@ class DocumentEdit:
             return
         for f in places:
             value = _one_line(value_for(f), key)
-            if f.source in _YAML_SOURCES:
+            if self._in_yaml(f):
                 y, node = self._node(f)
                 try:
                     self._yaml_patch(y, y.block.set_scalar(node, value))
@@ -319,10 +351,13 @@ class DocumentEdit:
             self.intent.fields.setdefault(key, set()).add(name)
             return True
         for f in places:
-            if f.source in _YAML_SOURCES:
+            if self._in_yaml(f):
                 self._add_yaml_name(f, name)
                 continue
             current = f.value
+            if f.source == "front_matter" and _flow_text(current):  # loose `[a, b]`
+                self._add_flow_text(f, key, name)
+                continue
             names = [] if current.strip().lower() in _EMPTY or is_placeholder(current) else [
                 n.strip() for n in current.split(",") if n.strip()
             ]  # fmt: skip
@@ -366,6 +401,17 @@ class DocumentEdit:
         except YamlEditError as exc:
             raise self._refuse(y, f, exc) from exc
 
+    def _add_flow_text(self, f: Field, key: str, item: str) -> None:
+        """Add ``item`` to ``[a, b]`` written in front matter read line by line."""
+        inner = f.value.strip()[1:-1]
+        items = [i.strip().strip("'\"") for i in inner.split(",") if i.strip()]
+        if any(_person_key(i) == _person_key(item) for i in items):
+            self.intent.fields.setdefault(key, set()).add(f.value.strip())
+            return
+        new = "[" + ", ".join([*[i.strip() for i in inner.split(",") if i.strip()], item]) + "]"
+        self.patches.append(Patch(f.value_span.start, f.value_span.end, new.encode("utf-8")))
+        self.intent.fields.setdefault(key, set()).add(new)
+
     def _list_value_patch(self, y: _Yaml, node: Any, items: list[str]) -> Patch:
         """Replace empty scalar ``node`` (``key:`` or ``key: ~``) by a list of ``items``."""
         text = y.block.render_list(items)
@@ -386,7 +432,10 @@ class DocumentEdit:
         import yaml
 
         for f in places:
-            if f.source not in _YAML_SOURCES:
+            if f.source == "front_matter" and not self._in_yaml(f) and _flow_text(f.value):
+                self._add_flow_text(f, key, item)
+                continue
+            if not self._in_yaml(f):
                 ids = [v.strip() for v in f.value.split(",") if v.strip()]
                 if f.value.strip().lower() in _EMPTY or is_placeholder(f.value):
                     ids = []
@@ -454,7 +503,7 @@ class DocumentEdit:
                 self.intent.fields.setdefault("modified", set()).add(value)
             return
         for f in places:
-            if f.source in _YAML_SOURCES:
+            if self._in_yaml(f):
                 self._touch_yaml(f, day, person, samples)
                 continue
             raw = self.original[f.value_span.start : f.value_span.end].decode("utf-8", "replace")
@@ -559,7 +608,16 @@ class DocumentEdit:
         if sidecars:
             self._insert_yaml(self._yaml_for(self._file_of(sidecars[0])), key, value, as_list)
             return True
-        if front_matter_region(data) is not None:
+        region = front_matter_region(data)
+        if region is not None and self._loose_front():
+            names = [f.name for f in self.doc.fields if f.source == "front_matter"]
+            # (one value: a line-read front matter shows `[a]` as those four characters)
+            line = f"{key_in_style(key, names)}: {value}".encode()
+            nl = newline_of(data, region[0])
+            at = region[1]
+            self.patches.append(Patch(at, at, line + nl))
+            return True
+        if region is not None:
             self._insert_yaml(self._yaml_for(""), key, value, as_list)
             return True
         self._insert_bold(title, value)
@@ -583,12 +641,13 @@ class DocumentEdit:
         self._expect_yaml(y, name, expected)
 
     def _insert_bold(self, title: str, value: str) -> None:
-        """A bold header line ``**Title**: value`` written like the document's other
-        header lines (list marker, colon inside or outside the bold, a space before the
-        colon, trailing hard-break spaces), after the last of them; else under the H1."""
+        """A header line written like the document's other header lines (``**Title**:
+        value`` with their list marker, colon inside or outside the bold, a space
+        before the colon, trailing hard-break spaces; or ``Title: value`` like its
+        plain ones), after the last of them; else a bold line under the H1."""
         data = self.original
         header = sorted(
-            (f for f in self.doc.fields if f.section is None and f.source == "bold"),
+            (f for f in self.doc.fields if f.section is None and f.source in ("bold", "plain")),
             key=lambda f: f.span.start,
         )
         if header:
@@ -619,7 +678,7 @@ class DocumentEdit:
             self.patches.append(Patch(0, 0, f"**{title}**: {value}".encode() + nl + nl))
 
     def _bold_like(self, f: Field, title: str, value: str) -> bytes:
-        """The line of bold field ``f`` with its name and value replaced."""
+        """The line of header field ``f`` with its name and value replaced."""
         data = self.original
         ls = self._line_start(f.span.start)
         le = self._line_end(f.span.end)
@@ -788,12 +847,25 @@ class DocumentEdit:
             out.append((y.path, y.original, new))
         return out
 
+    def sidecar_values(self, key: str) -> list[str]:
+        """What this edit writes to canonical field ``key`` in sidecar files, as text
+        (a list joined with ``, ``); :meth:`side_results` checks the files load to it."""
+        out = []
+        for file, names in self.intent.yaml.items():
+            if not file:
+                continue
+            for name, value in names.items():
+                canon = self.config.field_key(name) if self.config else norm_key(name)
+                if canon.replace(" ", "_") == key:
+                    out.append(", ".join(value) if isinstance(value, list) else str(value))
+        return out
+
     def _verify(self, after: Document) -> list[str]:
         before = self.doc
         out = []
         for key, values in self.intent.fields.items():
             places = [f for f in after.fields if f.key == key and f.section in (None, "Metadata")]
-            got = [f.value for f in places if f.source not in _YAML_SOURCES]
+            got = [f.value for f in places if not self._in_yaml(f)]
             if not places and not any(key == k for k in self._yaml_keys()):
                 out.append(f"{key} reads nothing, expected {sorted(values)!r}")
             elif any(v.strip() not in values for v in got):
@@ -802,10 +874,13 @@ class DocumentEdit:
         for f in before.fields:
             if is_modified_field(f) and f.section in (None, "Metadata"):
                 touched.add(f.key)
-        untouched = {f.key for f in before.fields} - touched
+        # (a sidecar's fields are checked by loading the sidecar: see side_results)
+        old_fields = [f for f in before.fields if f.source != "sidecar"]
+        new_fields = [f for f in after.fields if f.source != "sidecar"]
+        untouched = {f.key for f in old_fields} - touched
         for key in untouched:
-            b = [f.value for f in before.fields if f.key == key]
-            a = [f.value for f in after.fields if f.key == key]
+            b = [f.value for f in old_fields if f.key == key]
+            a = [f.value for f in new_fields if f.key == key]
             if a != b:
                 out.append(f"{key} changed from {b!r} to {a!r}")
         if len(after.review_history) != len(before.review_history) + self.intent.rows_added:
@@ -825,9 +900,19 @@ class DocumentEdit:
         ):
             out.append("checklist items changed beyond the ticks asked for")
         added = self.intent.new_sections
-        if [s.title for s in after.all_sections() if s.title not in added] != [
-            s.title for s in before.all_sections() if s.title not in added
-        ]:
+        # a heading that states a field (`## Statut : OUVERT`) changes with its value
+        edited = {
+            i
+            for i, s in enumerate(before.all_sections())
+            if any(s.heading.start <= p.start < s.heading.end for p in self.patches)
+        }
+        old_titles = [s.title for s in before.all_sections() if s.title not in added]
+        new_titles = [s.title for s in after.all_sections() if s.title not in added]
+        if len(old_titles) != len(new_titles) or any(
+            a != b
+            for i, (a, b) in enumerate(zip(old_titles, new_titles, strict=True))
+            if i not in edited
+        ):
             out.append("sections changed")
         return out
 
@@ -876,9 +961,16 @@ def _verify_yaml(old: bytes, new: bytes, expected: dict[str, Any], *, front: boo
 
     try:
         before, after = load(old), load(new)
+        keys = _top_keys(new, front)
     except (YamlEditError, UnicodeDecodeError) as exc:
         return [f"the YAML would not load ({exc})"]
     out = []
+    old_keys = _top_keys(old, front)
+    twice = sorted(
+        {k for k in keys if keys.count(k) > 1} - {k for k in old_keys if old_keys.count(k) > 1}
+    )
+    if twice:
+        out.append(f"{', '.join(twice)} would be stated twice")
     for key in sorted(set(before) | set(after)):
         want = expected[key] if key in expected else as_text(before.get(key))
         got = as_text(after.get(key)) if key in after else None
@@ -887,6 +979,12 @@ def _verify_yaml(old: bytes, new: bytes, expected: dict[str, Any], *, front: boo
         if got != want:
             out.append(f"{key} would load as {got!r}, expected {want!r}")
     return out
+
+
+def _top_keys(data: bytes, front: bool) -> list[str]:
+    region = front_matter_region(data) if front else None
+    a, b = region if region is not None else ((3 if data.startswith(_BOM) else 0), len(data))
+    return YamlBlock(data, a, b).keys()
 
 
 __all__ = ["ChangedOnDisk", "DocumentEdit", "EditRefused", "front_matter_region", "newline_of"]

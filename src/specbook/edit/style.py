@@ -10,6 +10,12 @@ document writes now and write a new value in it.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+from specbook.text import norm_key
+
+if TYPE_CHECKING:
+    from specbook.config import KindConfig
 
 # What may stand before a status word and is not part of it: emoji and symbols
 # (``✅ Active``), spaces.
@@ -40,6 +46,39 @@ def status_in_style(word: str, current: str | None) -> str:
     if joined is not None and " " in out:
         out = out.replace(" ", joined.group(1))
     return f"{wrap}{out}{wrap}" if wrap else out
+
+
+def team_word(kind: KindConfig, status: str, current: str | None) -> str:
+    """The word to write for canonical ``status`` in a document whose status reads
+    ``current``. When ``current`` is in the team's own vocabulary (one of the book's
+    aliases, such as a French team's ``OUVERT`` for Open, or a status the book added
+    to specbook's, such as ``in_progress``), the book's alias for ``status`` if it has
+    one (``CORRIGÉ`` for Fixed, ``released`` for Implemented); else ``status``, as
+    always for a status the book itself added. specbook's built-in synonyms
+    (``resolved`` for Fixed) are for reading, not a team's spelling, and a document
+    that writes specbook's own words keeps them."""
+    from specbook.config import default_config
+
+    if not current:
+        return status
+    builtin = default_config().kinds.get(kind.name)
+    if builtin is None or status not in builtin.statuses:
+        return status  # a status of the team's own: its spelling is the team's
+    own_aliases = {a: t for a, t in kind.status_aliases.items() if a not in builtin.status_aliases}
+    builtin_statuses = {norm_key(s) for s in builtin.statuses}
+    statuses = {norm_key(s) for s in kind.statuses}
+    aliases = {norm_key(a) for a in own_aliases}
+    words = norm_key(current).split()
+    while words:
+        key = " ".join(words)
+        if key in aliases or (key in statuses and key not in builtin_statuses):
+            break  # the team's own word
+        if key in statuses:
+            return status  # the document writes specbook's words
+        words.pop()
+    else:
+        return status
+    return next((a for a, t in own_aliases.items() if t == status), status)
 
 
 def _cased(word: str, like: str) -> str:
@@ -85,4 +124,4 @@ def key_in_style(key: str, existing: list[str]) -> str:
     return ("-" if kebab > snake else "_").join(words)
 
 
-__all__ = ["key_in_style", "name_in_style", "status_in_style"]
+__all__ = ["key_in_style", "name_in_style", "status_in_style", "team_word"]

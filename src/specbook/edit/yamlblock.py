@@ -216,8 +216,8 @@ class YamlBlock:
 
     def list_style(self) -> tuple[bool, str, str | None]:
         """How this mapping writes its lists: (flow?, block item prefix, item quoting),
-        from the first top-level list that has items; flow lists and no quoting when
-        it has none."""
+        from the first top-level list that has items; when it has none, flow lists
+        quoted as its other values are."""
         if self.root is not None:
             for _, v in self.root.value:
                 if isinstance(v, yaml.SequenceNode) and v.value:
@@ -227,7 +227,7 @@ class YamlBlock:
                         return True, "", style
                     line_start = self.text.rfind("\n", 0, first.start_mark.index) + 1
                     return False, self.text[line_start : first.start_mark.index], style
-        return True, "", None
+        return True, "", self.scalar_quote()
 
     def scalar_quote(self) -> str | None:
         """The quoting most of this mapping's top-level text scalars use (p40la's
