@@ -558,3 +558,21 @@ def test_a_sidecar_that_is_not_yaml_is_refused_with_its_place(kep_book: Path) ->
     with pytest.raises(EditRefused, match=r"3659-kubectl-apply-prune/kep\.yaml:\d+: the sidecar"):
         review(open_book(), str(folder / "README.md"), "approve", by="zed", on=DAY)
     assert (folder / "kep.yaml").read_bytes() == before
+
+
+def test_a_modified_field_that_holds_no_date_is_left_alone(adr_book: Path) -> None:
+    path = _decisions(adr_book, "ADR-0012")
+    path.write_bytes(
+        path.read_bytes().replace(b"date: 2024-02-28", b"date: 2024-02-28\nupdated: see the log")
+    )
+    before = path.read_bytes()
+    review(open_book(), "ADR-0012", "approve", by="zed", on=DAY)
+    assert _changed_lines(before, path.read_bytes()) == (
+        ["deciders: [alice]"],
+        ["deciders: [alice, zed]"],
+    )
+    # a placeholder is there to be filled, in the form of the document's other dates
+    path.write_bytes(before.replace(b"updated: see the log", b"updated: YYYY-MM-DD"))
+    path.write_bytes(path.read_bytes().replace(b"date: 2024-02-28", b"date: 28.02.2024"))
+    transition(open_book(), "ADR-0012", "Rejected", by="zed", on=DAY)
+    assert b"\nupdated: 04.05.2026\n" in path.read_bytes()

@@ -112,7 +112,7 @@ def unmet_gates(
             gates.append(
                 f"gate approvals: needs {wf.approvals} approval(s){who}{since}, not by the "
                 f"author; found {len(names)} "
-                f"(record one with `specbook review {doc.id} --approve --by NAME`)"
+                f"(record one with `specbook review {doc.id or doc.path} --approve --by NAME`)"
             )
     if target == wf.implemented:
         open_items = [
@@ -124,7 +124,7 @@ def unmet_gates(
             listed = "; ".join(f"line {c.span.line}: {c.text}" for c in open_items[:5])
             gates.append(
                 f"gate checklist: {len(open_items)} Implementation Plan item(s) unchecked "
-                f"({listed}); tick them with `specbook check {doc.id} ITEM`"
+                f"({listed}); tick them with `specbook check {doc.id or doc.path} ITEM`"
             )
     if target == wf.archived and not (note and note.strip()):
         gates.append("gate note: archiving needs a note saying why (--note TEXT)")
@@ -240,7 +240,7 @@ def transition(
         wf = workflow_for(kind)
         current = doc.status_canonical
         if current == wanted:
-            raise TransitionRefused(f"{doc.id} is already {wanted}")
+            raise TransitionRefused(f"{doc.id or doc.path} is already {wanted}")
         problems = []
         if wanted not in wf.allowed(current):
             problems.append(
@@ -259,7 +259,7 @@ def transition(
         )
         if problems and not force:
             raise TransitionRefused(
-                f"{doc.id}: cannot move to {wanted}:\n  - " + "\n  - ".join(problems)
+                f"{doc.id or doc.path}: cannot move to {wanted}:\n  - " + "\n  - ".join(problems)
             )
         row_note = (note or "").strip()
         if problems:
@@ -269,7 +269,9 @@ def transition(
         if history:
             edit.append_review_row(day, person, wanted, row_note)
         edit.touch_modified(date, person)
-        return f"{doc.id}: {current or 'no status'} -> {wanted}" + (" (forced)" if problems else "")
+        return f"{doc.id or doc.path}: {current or 'no status'} -> {wanted}" + (
+            " (forced)" if problems else ""
+        )
 
     return _edit_with_retry(book, path, make)
 
@@ -350,7 +352,9 @@ def review(
             if history:
                 edit.append_review_row(day, person, first, "changes requested")
         edit.touch_modified(date, person)
-        said = f"{doc.id}: {label.lower()} by {person}" + (f"; back to {first}" if back else "")
+        said = f"{doc.id or doc.path}: {label.lower()} by {person}" + (
+            f"; back to {first}" if back else ""
+        )
         if not recorded and not back:
             said += (
                 " (not recorded: the document keeps no Review History and no reviewers field; "
@@ -377,7 +381,7 @@ def _chosen_items(doc: Document, item: str | None, section: str | None) -> list[
     """The checklist items ``item`` (a number or text) or ``section`` names in ``doc``."""
     items = list(doc.checklists)
     if not items:
-        raise UsageError(f"{doc.id}: the document has no checklist items")
+        raise UsageError(f"{doc.id or doc.path}: the document has no checklist items")
     if section is not None:
         hits = doc.sections_named(section)
         chosen = [c for c in items if any(s.span.start <= c.span.start < s.span.end for s in hits)]
@@ -386,7 +390,7 @@ def _chosen_items(doc: Document, item: str | None, section: str | None) -> list[
                 f"section {section!r} has no checklist items" if hits else f"no section {section!r}"
             )
             raise UsageError(
-                f"{doc.id}: {problem}; the sections with checklist items: "
+                f"{doc.id or doc.path}: {problem}; the sections with checklist items: "
                 + ", ".join(_checklist_sections(doc))
             )
         return chosen
@@ -395,17 +399,20 @@ def _chosen_items(doc: Document, item: str | None, section: str | None) -> list[
     if item.isdigit():
         n = int(item)
         if not 1 <= n <= len(items):
-            raise UsageError(f"{doc.id}: item {n} does not exist; it has items 1 to {len(items)}")
+            raise UsageError(
+                f"{doc.id or doc.path}: item {n} does not exist; it has items 1 to {len(items)}"
+            )
         return [items[n - 1]]
     want = item.casefold()
     exact = [c for c in items if c.text.casefold() == want]
     partial = exact or [c for c in items if want in c.text.casefold()]
     if not partial:
-        raise UsageError(f"{doc.id}: no checklist item matches {item!r}")
+        raise UsageError(f"{doc.id or doc.path}: no checklist item matches {item!r}")
     if len(partial) > 1:
         listed = "; ".join(f"{items.index(c) + 1}: {c.text}" for c in partial[:8])
         raise UsageError(
-            f"{doc.id}: {item!r} matches {len(partial)} items ({listed}); give its number"
+            f"{doc.id or doc.path}: {item!r} matches {len(partial)} items ({listed}); "
+            "give its number"
         )
     return partial
 
@@ -432,10 +439,10 @@ def check(
         doc = edit.doc
         todo = [c for c in _chosen_items(doc, item, section) if not c.checked]
         if not todo:
-            return f"{doc.id}: already checked"  # nothing patched: nothing is written
+            return f"{doc.id or doc.path}: already checked"  # nothing patched: nothing is written
         for c in todo:
             edit.tick(c)
         edit.touch_modified(date, lambda: who_is(by, book.root))
-        return f"{doc.id}: checked {len(todo)} item{'s' * (len(todo) != 1)}"
+        return f"{doc.id or doc.path}: checked {len(todo)} item{'s' * (len(todo) != 1)}"
 
     return _edit_with_retry(book, path, make)

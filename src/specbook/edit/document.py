@@ -78,7 +78,6 @@ MODIFIED_NAMES = frozenset(
         "updated date",
         "lastmod",
         "last changed",
-        "changed",
     }
 )
 # In a `modified: {by, at}` mapping: the date and the person
@@ -87,6 +86,12 @@ _WHO_KEYS = ("by", "who", "author")
 _FRONT_OPEN = re.compile(rb"---[ \t]*(?:\r\n|\r|\n)")
 _FRONT_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
 _BOM = b"\xef\xbb\xbf"
+# A document that opens with a list of `- Name: value` lines (an RFC's `- Start Date:`)
+# keeps its header there.
+_LEAD_ITEM = re.compile(rb"([ \t]*[-*+][ \t]+)[^\s:][^:\r\n]{0,40}:[ \t]+\S[^\r\n]*(?:\r\n|\r|\n)")
+_LEAD_LIST = re.compile(
+    rb"(?:[ \t]*[-*+][ \t]+[^\s:][^:\r\n]{0,40}:[ \t]+\S[^\r\n]*(?:\r\n|\r|\n))+"
+)
 
 
 class EditRefused(SpecbookError):
@@ -113,6 +118,7 @@ class _Yaml:
     original: bytes
     block: YamlBlock
     patches: list[Patch] = field(default_factory=list)
+    values: dict[Any, Any] | None = None  # the mapping as loaded, when first needed
 
 
 def front_matter_region(data: bytes) -> tuple[int, int] | None:
@@ -157,6 +163,18 @@ def _one_line(value: str, what: str) -> str:
     return value.strip()
 
 
+def _unset(value: str) -> bool:
+    """Whether a field's value is empty or a placeholder (``[YYYY-MM-DD]``, ``TBD``,
+    ``~``): a date may be written over it."""
+    v = value.strip()
+    return (
+        v.lower() in _EMPTY
+        or v in ("~", "null")
+        or is_placeholder(v)
+        or (v.isupper() and ("YY" in v or "DD" in v))
+    )
+
+
 def _flow_text(value: str) -> bool:
     v = value.strip()
     return v.startswith("[") and v.endswith("]")
@@ -191,6 +209,7 @@ class DocumentEdit:
         self._rh_patch: int | None = None  # the Review History table this edit adds
         self._rh_row_end = b""
         self._yaml: dict[str, _Yaml | None] = {}  # "" front matter, else a sidecar's path
+        self._loose: bool | None = None  # front matter that is not YAML (see _loose_front)
 
     # -- where fields live ---------------------------------------------------------------
     def header_fields(self, key: str) -> list[Field]:
@@ -215,17 +234,14 @@ class DocumentEdit:
         """Whether the document's front matter is read line by line because it is not
         valid YAML (``Owner: @team``: many tools accept that): its values are then
         edited as the text of their lines, as the parser reads them."""
-        cached: bool | None = self.__dict__.get("_loose")
-        if cached is None:
-            region = front_matter_region(self.original)
-            cached = False
-            if region is not None:
+        if self._loose is None:
+            self._loose = False
+            if front_matter_region(self.original) is not None:
                 try:
-                    YamlBlock(self.original, *region)
-                except YamlEditError:
-                    cached = True
-            self.__dict__["_loose"] = cached
-        return cached
+                    self._yaml_for("")  # (composed once, kept for the edits)
+                except EditRefused:
+                    self._loose = True
+        return self._loose
 
     def _in_yaml(self, f: Field) -> bool:
         """Whether field ``f`` is edited through its YAML node (front matter that is
@@ -285,8 +301,10 @@ class DocumentEdit:
         self.intent.yaml.setdefault(file, {})[f_name] = value
 
     def _before_yaml(self, y: _Yaml, name: str) -> Any:
-        data = loaded(y.block.text)
-        return as_text(data.get(name)) if isinstance(data, dict) else None
+        if y.values is None:
+            data = loaded(y.block.text)
+            y.values = data if isinstance(data, dict) else {}
+        return as_text(y.values.get(name))
 
     def _yaml_patch(self, y: _Yaml, patch: Patch) -> None:
         if y.path == self.path:
@@ -509,6 +527,8 @@ class DocumentEdit:
             raw = self.original[f.value_span.start : f.value_span.end].decode("utf-8", "replace")
             new = replace_date(raw, day, samples)
             if new is None:
+                if not _unset(raw):
+                    continue  # text that is not a date (`see the history`): not ours
                 new = date_in_form(day, samples)
             text = _cell(new) if f.source == "table" else new
             self.patches.append(Patch(f.value_span.start, f.value_span.end, text.encode("utf-8")))
@@ -553,7 +573,8 @@ class DocumentEdit:
                 return
             box: dict[str, Any] = {}
             self._touch_scalar(y, node, day, samples, box, "v")
-            self._expect_yaml(y, f.name, box["v"])
+            if "v" in box:
+                self._expect_yaml(y, f.name, box["v"])
         except YamlEditError as exc:
             raise self._refuse(y, f, exc) from exc
 
@@ -562,6 +583,8 @@ class DocumentEdit:
     ) -> None:
         patch = y.block.edit_inner(node, lambda text: replace_date(text, day, samples))
         if patch is None:  # no date written yet (empty, a placeholder): write one
+            if not _unset(str(node.value) if node.value is not None else ""):
+                return  # text that is not a date: not ours to replace
             value = date_in_form(day, samples)
             patch = y.block.set_scalar(node, value)
             out[k] = value
@@ -644,7 +667,9 @@ class DocumentEdit:
         """A header line written like the document's other header lines (``**Title**:
         value`` with their list marker, colon inside or outside the bold, a space
         before the colon, trailing hard-break spaces; or ``Title: value`` like its
-        plain ones), after the last of them; else a bold line under the H1."""
+        plain ones), after the last of them; else ``- **Title**: value`` after the list
+        of ``- Name: value`` lines the document opens with; else a bold line under the
+        H1."""
         data = self.original
         header = sorted(
             (f for f in self.doc.fields if f.section is None and f.source in ("bold", "plain")),
@@ -668,6 +693,16 @@ class DocumentEdit:
                 self.patches.append(Patch(at, at, nl + line))
             else:
                 self.patches.append(Patch(at, at, line + nl))
+            return
+        lead = _LEAD_LIST.match(data, 3 if data.startswith(_BOM) else 0)
+        if lead is not None:  # `- Start Date: 2014-04-21` lines open the document
+            last_item = lead.group(0).splitlines(keepends=True)[-1]
+            item = _LEAD_ITEM.match(last_item)
+            assert item is not None
+            nl = newline_of(data, lead.start())
+            # (its marker; the name in bold, so that the parser reads it as a field)
+            line = item.group(1) + f"**{title}**: {value}".encode() + nl
+            self.patches.append(Patch(lead.end(), lead.end(), line))
             return
         h1 = next((s for s in self.doc.all_sections() if s.level == 1), None)
         nl = newline_of(data)
