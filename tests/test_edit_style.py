@@ -576,3 +576,39 @@ def test_a_modified_field_that_holds_no_date_is_left_alone(adr_book: Path) -> No
     path.write_bytes(path.read_bytes().replace(b"date: 2024-02-28", b"date: 28.02.2024"))
     transition(open_book(), "ADR-0012", "Rejected", by="zed", on=DAY)
     assert b"\nupdated: 04.05.2026\n" in path.read_bytes()
+
+
+def test_a_json_sidecar_keeps_its_json(tmp_path: Path) -> None:
+    folder = tmp_path / "docs" / "0007-x"
+    folder.mkdir(parents=True)
+    (tmp_path / "specbook.toml").write_text("")
+    meta = folder / "meta.json"
+    meta.write_bytes(b'{\n  "status": "Proposed",\n  "approvers": ["ann"],\n  "n": 7\n}\n')
+    doc = folder / "README.md"
+    doc.write_bytes(b"# A proposal\n\nText.\n")
+    cfg = config_from_mapping({}, root=tmp_path, path=None)
+    edit = DocumentEdit(doc, cfg, "docs/0007-x/README.md")
+    rel = "docs/0007-x/meta.json"
+    sp = Span(4, 24, 2, 2)
+    fields = (
+        Field("status", "status", "Proposed", "sidecar", sp, sp, None, rel),
+        Field("approvers", "approvers", "ann", "sidecar", sp, sp, None, rel),
+    )
+    edit.doc = dataclasses.replace(edit.doc, fields=fields + edit.doc.fields)
+    edit.set_status("Accepted")
+    assert edit.add_name("approvers", "zed")
+    ((path, _, new),) = edit.side_results()
+    assert path == meta
+    assert new == b'{\n  "status": "Accepted",\n  "approvers": ["ann", "zed"],\n  "n": 7\n}\n'
+    import json
+
+    assert json.loads(new) == {"status": "Accepted", "approvers": ["ann", "zed"], "n": 7}
+    edit.write()
+    assert meta.read_bytes() == new and doc.read_bytes() == b"# A proposal\n\nText.\n"
+    # an empty list in JSON gets a quoted name too
+    meta.write_bytes(b'{"status": "Proposed", "approvers": []}')
+    edit = DocumentEdit(doc, cfg, "docs/0007-x/README.md")
+    edit.doc = dataclasses.replace(edit.doc, fields=fields + edit.doc.fields)
+    edit.add_name("approvers", "zed")
+    edit.write()
+    assert meta.read_bytes() == b'{"status": "Proposed", "approvers": ["zed"]}'

@@ -27,12 +27,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from specbook.config import BookConfig, KindConfig
 from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
 from specbook.edit.dates import date_in_form, replace_date
 from specbook.edit.patch import Patch, apply_patches
 from specbook.edit.style import key_in_style, name_in_style, status_in_style, team_word
-from specbook.edit.yamlblock import YamlBlock, YamlEditError, as_text, child, loaded
+from specbook.edit.yamlblock import (
+    YamlBlock,
+    YamlEditError,
+    as_text,
+    child,
+    loaded,
+    render_scalar,
+)
 from specbook.errors import SpecbookError
 from specbook.model import ChecklistItem, Document, Field, Section
 from specbook.parse import parse
@@ -389,8 +398,6 @@ class DocumentEdit:
         return True
 
     def _add_yaml_name(self, f: Field, name: str) -> None:
-        import yaml
-
         y, node = self._node(f)
         before = self._before_yaml(y, f.name)
         try:
@@ -447,8 +454,6 @@ class DocumentEdit:
             self._insert_field(key, item, required=True)
             self.intent.fields.setdefault(key, set()).add(item)
             return
-        import yaml
-
         for f in places:
             if f.source == "front_matter" and not self._in_yaml(f) and _flow_text(f.value):
                 self._add_flow_text(f, key, item)
@@ -547,8 +552,6 @@ class DocumentEdit:
     def _touch_yaml(
         self, f: Field, day: dt.date, person: str | Callable[[], str], samples: list[str]
     ) -> None:
-        import yaml
-
         y, node = self._node(f)
         before = self._before_yaml(y, f.name)
         try:
@@ -656,8 +659,6 @@ class DocumentEdit:
             text = y.block.render_list([value])
             expected: Any = [value]
         else:
-            from specbook.edit.yamlblock import render_scalar
-
             text = render_scalar(value, y.block.scalar_quote())
             expected = value
         self._yaml_patch(y, y.block.add_key(name, text.lstrip(" ")))

@@ -177,8 +177,8 @@ class YamlBlock:
         items = list(node.value)
         a, b = self._span(node)
         if node.flow_style:
-            if not items:
-                return self._patch(a, b, "[" + render_scalar(item, None, True) + "]")
+            if not items:  # quoted as this mapping's other text is (JSON: always)
+                return self._patch(a, b, "[" + render_scalar(item, self.scalar_quote(), True) + "]")
             last = items[-1]
             style = getattr(last, "style", None) or None
             if len(items) >= 2:
