@@ -5,7 +5,9 @@ names, Review History / Metadata / front matter present or not) go through rando
 sequences of ``transition`` / ``review`` / ``check``. After every step the old and new
 bytes are diffed (difflib, lines then bytes): every change must lie in a value the
 operation sets, the ticked ``[ ]``, or the place where a row, field or section is added;
-and the re-parsed document must say what the operation intended.
+and the re-parsed document must say what the operation intended. A document that keeps
+neither Review History nor Metadata (the kind's ``history = "auto"``) gets no row and no
+section: an approval goes to an approvers field added in its header instead.
 """
 
 from __future__ import annotations
@@ -203,7 +205,15 @@ def _table_in(doc: Document, title: str) -> tuple[Span | None, Span | None]:
     return None, None
 
 
-def allow_field(allowed: Allowed, doc: Document, lines: Lines, key: str) -> None:
+def keeps_history(doc: Document) -> bool:
+    """``history = "auto"``: rows go where the document keeps a Review History or
+    follows the template (has its Metadata section)."""
+    return doc.section("Review History") is not None or doc.section("Metadata") is not None
+
+
+def allow_field(
+    allowed: Allowed, doc: Document, lines: Lines, key: str, required: bool = False
+) -> None:
     places = header_fields(doc, key)
     for f in places:
         allowed.values.append(f.value_span)
@@ -216,8 +226,13 @@ def allow_field(allowed: Allowed, doc: Document, lines: Lines, key: str) -> None
         allow_insert(allowed, lines, max(f.span.end for f in meta_fields) - 1)
     elif meta is not None:
         allow_insert(allowed, lines, meta.heading.start)
-    else:
-        allow_insert(allowed, lines, len(lines.data))
+    elif required:  # in the header: front matter's end, else after the bold header lines
+        front = [f for f in doc.fields if f.source == "front_matter"]
+        bold = [f for f in doc.fields if f.source == "bold" and f.section is None]
+        if front:
+            allow_insert(allowed, lines, max(f.span.end for f in front))
+        elif bold:
+            allow_insert(allowed, lines, max(f.span.end for f in bold))
 
 
 def allow_row(allowed: Allowed, doc: Document, lines: Lines) -> None:
@@ -229,8 +244,6 @@ def allow_row(allowed: Allowed, doc: Document, lines: Lines) -> None:
         allow_insert(allowed, lines, heading.start)
     elif meta is not None:
         allow_insert(allowed, lines, meta.heading.start)
-    else:
-        allow_insert(allowed, lines, len(lines.data))
 
 
 def allow_insert(allowed: Allowed, lines: Lines, offset: int) -> None:
@@ -306,6 +319,7 @@ NEW_LINE = re.compile(
     | \|.*\|[ \t]*                                          # a table row
     | \#\#\ (?:Review\ History|Metadata)                     # a section the edit adds
     | status:[ \t].*                                        # front matter status
+    | approvers:[ \t]\[.*\]                                  # front matter approvers
     | [ \t]*(?:[-*+][ \t]+)?\*\*(?:Status|Modified|Reviewers|Approvers)\*\*:.*
     | [ \t]*[-*+][ \t]+\[x\][ \t].*                          # a ticked item
     )$""",
@@ -364,7 +378,8 @@ def run_step(
         marker = before.checklists[idx].marker
         allowed.values.append(marker)
         allowed.changed_lines.add(lines.index(marker.start))
-        msg = check(book, "SPEC-001", str(idx + 1))
+        allow_field(allowed, before, lines, "modified")
+        msg = check(book, "SPEC-001", str(idx + 1), by=person, on=day)
         assert "checked 1 item" in msg
         return Step("check", person, note, day.isoformat(), item=idx), allowed
     allow_field(allowed, before, lines, "modified")
@@ -379,7 +394,7 @@ def run_step(
     back = verb == "request-changes" and before.status_canonical == "Review"
     allow_field(allowed, before, lines, "reviewers")
     if verb == "approve":
-        allow_field(allowed, before, lines, "approvers")
+        allow_field(allowed, before, lines, "approvers", required=not keeps_history(before))
     if back:
         allow_field(allowed, before, lines, "status")
     review(book, "SPEC-001", verb, by=person, note=note, on=day)
@@ -394,6 +409,9 @@ def check_meaning(before: Document, after: Document, step: Step) -> None:
     assert not after.problems, after.problems
     if step.kind == "noop":
         return
+    modified = {f.value for f in header_fields(after, "modified")}
+    has_modified = bool(header_fields(before, "modified")) or before.section("Metadata")
+    assert modified == ({step.day} if has_modified else set()), modified
     if step.kind == "check":
         assert step.item is not None
         got = [c.checked for c in after.checklists]
@@ -402,9 +420,17 @@ def check_meaning(before: Document, after: Document, step: Step) -> None:
         assert got == want
         return
     statuses = {f.value for f in header_fields(after, "status")}
-    modified = {f.value for f in header_fields(after, "modified")}
-    assert modified == {step.day}, modified
     rows = after.review_history
+    if not keeps_history(before):
+        assert not after.section("Review History") and not after.section("Metadata")
+        assert len(rows) == 0
+        if step.kind == "approve":
+            assert step.person.casefold() in names(after.value("approvers"))
+        if step.kind == "transition":
+            assert statuses == {step.target}, statuses
+        elif step.back:
+            assert statuses == {"Draft"}, statuses
+        return
     if step.kind == "transition":
         assert after.status_canonical == step.target
         assert statuses == {step.target}, statuses
@@ -429,8 +455,14 @@ def check_meaning(before: Document, after: Document, step: Step) -> None:
     else:
         assert len(added) == 1
         assert after.status_canonical == before.status_canonical
-    assert step.person.casefold() in names(after.value("reviewers"))
-    if step.kind == "approve":
+    # the names go to the fields the document has (or its Metadata section); a field it
+    # lacks is not added when the Review History records the review
+    meta = before.section("Metadata") is not None
+    if meta or header_fields(before, "reviewers"):
+        assert step.person.casefold() in names(after.value("reviewers"))
+    else:
+        assert not header_fields(after, "reviewers")
+    if step.kind == "approve" and (meta or header_fields(before, "approvers")):
         assert step.person.casefold() in names(after.value("approvers"))
 
 

@@ -381,9 +381,15 @@ def test_tick_through_the_form(client: TestClient, root: Path) -> None:
     r = client.post("/doc/SPEC-002/check", data={"csrf": csrf, "item": item.group(1)})
     assert r.status_code == 200 and "Item ticked." in r.text
     after = (root / SPEC2).read_text()
-    assert after == before.replace(
-        "- [ ] `parcel/webhooks/receiver.py`", "- [x] `parcel/webhooks/receiver.py`"
+    # the tick, and the document's Modified date (as `specbook check` does)
+    assert after == re.sub(
+        r"- \*\*Modified\*\*: [0-9-]+",
+        "- **Modified**: 2026-11-20",
+        before.replace(
+            "- [ ] `parcel/webhooks/receiver.py`", "- [x] `parcel/webhooks/receiver.py`"
+        ),
     )
+    assert "- **Modified**: 2026-11-20" not in before
 
 
 def test_refused_transition_shows_the_refusal_and_leaves_the_file(

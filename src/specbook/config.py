@@ -107,6 +107,10 @@ class KindConfig:
     ids_from_names: bool = False
     # how `specbook new` names a new document, relative to the kind's folder
     file_name: str = "{id}-{slug}.md"
+    # where status/review/supersede record their rows: "auto" (the document's Review
+    # History; a document without one gets one only when it follows specbook's
+    # template), "section" (always; the section is added when missing), "none" (never)
+    history: str = "auto"
 
     def canonical_status(self, value: str) -> str | None:
         """The kind's status word that ``value`` means, or ``None``.
@@ -416,7 +420,9 @@ _KIND_KEYS = {
     "sidecars",
     "ids_from_names",
     "file_name",
+    "history",
 }
+HISTORY_MODES = ("auto", "section", "none")
 
 
 class _Reader:
@@ -495,6 +501,17 @@ def _transitions(
                 )
         out[source] = tuple(targets)
     return out
+
+
+def _history(r: _Reader, default: str) -> str:
+    """``history = "auto" | "section" | "none"``: where a kind's Review History rows go."""
+    value = r.table.get("history", default)
+    if value not in HISTORY_MODES:
+        raise r._err(
+            "history",
+            f"expected one of {', '.join(repr(m) for m in HISTORY_MODES)}, got {value!r}",
+        )
+    return str(value)
 
 
 def config_from_mapping(
@@ -576,6 +593,7 @@ def config_from_mapping(
             sidecars=r.strs("sidecars", old.sidecars if old else ()),
             ids_from_names=_flag(r, "ids_from_names", old.ids_from_names if old else False),
             file_name=_file_name(r, old.file_name if old else "{id}-{slug}.md"),
+            history=_history(r, old.history if old else "auto"),
         )
     prefixes = [k.prefix for k in kinds.values()]
     dup = {p for p in prefixes if prefixes.count(p) > 1}

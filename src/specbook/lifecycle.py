@@ -42,18 +42,39 @@ def _person(name: str) -> str:
     return norm_key(name.lstrip("@"))
 
 
-def approvals_since_review(doc: Document, wf: Workflow) -> list[str]:
-    """Distinct people who approved since the last move to Review, the author excepted."""
+def _authors(doc: Document) -> set[str]:
+    """The document's authors, each as :func:`_person` keys (``authors: [a, b]`` too)."""
+    return {
+        _person(n) for f in doc.fields if f.key == "author" for n in f.value.split(",") if n.strip()
+    }
+
+
+def approvals_since_review(doc: Document, wf: Workflow, history: bool = True) -> list[str]:
+    """Distinct people who approved since the last move to Review, the author excepted.
+
+    A document that keeps no Review History (``history`` false: see
+    :meth:`DocumentEdit.keeps_history`) records approvals only in its approvers field
+    (``deciders: [a, b]``, a sidecar's ``approvers:``): those names count.
+    """
+    authors = _authors(doc)
+    if not history:
+        out: list[str] = []
+        for f in doc.fields:
+            if f.key == "approvers" and f.section in (None, "Metadata"):
+                for n in f.value.split(","):
+                    who = _person(n)
+                    if who and who not in authors and who not in out and who != "none":
+                        out.append(who)
+        return out
     rows = list(doc.review_history)
     last_review = -1
     for i, e in enumerate(rows):
         if wf.review and wf.kind.canonical_status(e.status) == wf.review:
             last_review = i
-    author = _person(doc.value("author") or "")
-    out: list[str] = []
+    out = []
     for e in rows[last_review + 1 :]:
         who = _person(e.reviewer)
-        if who and who != author and wf.kind.is_approval(e.status) and who not in out:
+        if who and who not in authors and wf.kind.is_approval(e.status) and who not in out:
             out.append(who)
     return out
 
@@ -65,8 +86,11 @@ def unmet_gates(
     note: str | None,
     lint_errors: Callable[[], list[str]],
     approvers: tuple[str, ...] = (),
+    history: bool = True,
 ) -> list[str]:
-    """Every gate the move to ``target`` does not meet, each as a sentence."""
+    """Every gate the move to ``target`` does not meet, each as a sentence.
+    ``history``: whether the document keeps its approvals in a Review History (else
+    its approvers field holds them)."""
     gates = []
     if target == wf.review:
         errors = lint_errors()
@@ -76,16 +100,21 @@ def unmet_gates(
             )
             gates.append(f"gate no-errors: `specbook lint` reports {len(errors)} error(s): {shown}")
     if target == wf.approved:
-        names = approvals_since_review(doc, wf)
+        names = approvals_since_review(doc, wf, history)
         if approvers:
             allowed = {_person(a) for a in approvers}
             names = [n for n in names if n in allowed]
         if len(names) < wf.approvals:
             who = " from the book's approvers" if approvers else ""
+            since = (
+                f" since the last move to {wf.review or 'review'}"
+                if history
+                else " in its approvers field"
+            )
             gates.append(
-                f"gate approvals: needs {wf.approvals} approval(s){who} since the last move to "
-                f"{wf.review or 'review'}, not by the author; found {len(names)} "
-                f"(record one with `specbook review {doc.id} --approve --by NAME`)"
+                f"gate approvals: needs {wf.approvals} approval(s){who}{since}, not by the "
+                f"author; found {len(names)} "
+                f"(record one with `specbook review {doc.id or doc.path} --approve --by NAME`)"
             )
     if target == wf.implemented:
         open_items = [
@@ -97,7 +126,7 @@ def unmet_gates(
             listed = "; ".join(f"line {c.span.line}: {c.text}" for c in open_items[:5])
             gates.append(
                 f"gate checklist: {len(open_items)} Implementation Plan item(s) unchecked "
-                f"({listed}); tick them with `specbook check {doc.id} ITEM`"
+                f"({listed}); tick them with `specbook check {doc.id or doc.path} ITEM`"
             )
     if target == wf.archived and not (note and note.strip()):
         gates.append("gate note: archiving needs a note saying why (--note TEXT)")
@@ -200,9 +229,12 @@ def transition(
     on: dt.date | None = None,
     lint_errors: Callable[[Document], list[str]] | None = None,
 ) -> str:
-    """Move document ``ref`` to status ``target``: Status, Modified and one Review
-    History row change, nothing else. Raises :class:`TransitionRefused` naming every
-    unmet gate, :class:`UsageError` for an unknown status.
+    """Move document ``ref`` to status ``target``: its status (in every place it is
+    stated, in the case the document writes it), its own modified date (in its date
+    format) and one Review History row (where the document keeps one: see
+    :meth:`DocumentEdit.keeps_history`) change, nothing else. Raises
+    :class:`TransitionRefused` naming every unmet gate, :class:`UsageError` for an
+    unknown status.
 
     The current status and the gates are read under the book lock, from the bytes
     the edit is made on: two commands racing see each other's result, as if run one
@@ -210,11 +242,13 @@ def transition(
     """
     path = _path_of(book, ref)
     person = who_is(by, book.root)
-    day = (on or today()).isoformat()
+    date = on or today()
+    day = date.isoformat()
 
     def make(edit: DocumentEdit) -> str:
         doc = edit.doc
         kind = _kind_of(book, doc, ref)
+        history = edit.keeps_history(kind.history)
         wanted = kind.canonical_status(target)
         if wanted is None:
             raise UsageError(
@@ -223,7 +257,7 @@ def transition(
         wf = workflow_for(kind)
         current = doc.status_canonical
         if current == wanted:
-            raise TransitionRefused(f"{doc.id} is already {wanted}")
+            raise TransitionRefused(f"{doc.id or doc.path} is already {wanted}")
         problems = []
         if wanted not in wf.allowed(current):
             problems.append(
@@ -232,20 +266,29 @@ def transition(
                 f"{', '.join(wf.allowed(current)) or 'nowhere'}"
             )
         problems += unmet_gates(
-            doc, wf, wanted, note, lambda: (lint_errors or _no_errors)(doc), kind.approvers
+            doc,
+            wf,
+            wanted,
+            note,
+            lambda: (lint_errors or _no_errors)(doc),
+            kind.approvers,
+            history,
         )
         if problems and not force:
             raise TransitionRefused(
-                f"{doc.id}: cannot move to {wanted}:\n  - " + "\n  - ".join(problems)
+                f"{doc.id or doc.path}: cannot move to {wanted}:\n  - " + "\n  - ".join(problems)
             )
         row_note = (note or "").strip()
         if problems:
             passed = ", ".join(re.sub(r"^gate ([\w-]+):.*", r"\1", p, flags=re.S) for p in problems)
             row_note = f"forced past: {passed}" + (f"; {row_note}" if row_note else "")
-        edit.set_field("status", wanted)
-        edit.set_field("modified", day)
-        edit.append_review_row(day, person, wanted, row_note)
-        return f"{doc.id}: {current} -> {wanted}" + (" (forced)" if problems else "")
+        edit.set_status(wanted, kind)
+        if history:
+            edit.append_review_row(day, person, wanted, row_note)
+        edit.touch_modified(date, person)
+        return f"{doc.id or doc.path}: {current or 'no status'} -> {wanted}" + (
+            " (forced)" if problems else ""
+        )
 
     return _edit_with_retry(book, path, make)
 
@@ -283,13 +326,18 @@ def review(
 ) -> str:
     """Record a review: ``approve``, ``request-changes`` or ``comment``.
 
-    Appends a Review History row; an approval adds the name to Approvers and every
-    review to Reviewers; ``request-changes`` on a document in Review moves it back to
-    the first status (the status read under the book lock, as :func:`transition`).
+    Appends a Review History row (where the document keeps one); an approval adds the
+    name to the approvers list (``Approvers``, ``deciders: [a, b]``, a block list, a
+    sidecar's ``approvers:``; added to the document's header when it keeps neither a
+    Review History nor such a field, so the approval is recorded) and every review to
+    Reviewers where the document has them; ``request-changes`` on a document in
+    Review moves it back to the first status (the status read under the book lock, as
+    :func:`transition`). The document's own modified date follows.
     """
     path = _path_of(book, ref)
     person = who_is(by, book.root)
-    day = (on or today()).isoformat()
+    date = on or today()
+    day = date.isoformat()
     labels = {"approve": "Approve", "request-changes": "Changes requested", "comment": "Comment"}
     label = labels[verdict]
 
@@ -310,15 +358,26 @@ def review(
             and doc.status_canonical == wf.review
         )
         first = kind.statuses[0]
-        edit.append_review_row(day, person, label, (note or "").strip())
-        edit.add_name("reviewers", person)
+        history = edit.keeps_history(kind.history)
+        if history:
+            edit.append_review_row(day, person, label, (note or "").strip())
+        recorded = edit.add_name("reviewers", person) or history
         if verdict == "approve":
-            edit.add_name("approvers", person)
+            recorded = edit.add_name("approvers", person, required=not history) or recorded
         if back:
-            edit.set_field("status", first)
-            edit.append_review_row(day, person, first, "changes requested")
-        edit.set_field("modified", day)
-        return f"{doc.id}: {label.lower()} by {person}" + (f"; back to {first}" if back else "")
+            edit.set_status(first, kind)
+            if history:
+                edit.append_review_row(day, person, first, "changes requested")
+        edit.touch_modified(date, person)
+        said = f"{doc.id or doc.path}: {label.lower()} by {person}" + (
+            f"; back to {first}" if back else ""
+        )
+        if not recorded and not back:
+            said += (
+                " (not recorded: the document keeps no Review History and no reviewers field; "
+                f'set [kinds.{kind.name}] history = "section" to keep one)'
+            )
+        return said
 
     return _edit_with_retry(book, path, make)
 
@@ -339,7 +398,7 @@ def _chosen_items(doc: Document, item: str | None, section: str | None) -> list[
     """The checklist items ``item`` (a number or text) or ``section`` names in ``doc``."""
     items = list(doc.checklists)
     if not items:
-        raise UsageError(f"{doc.id}: the document has no checklist items")
+        raise UsageError(f"{doc.id or doc.path}: the document has no checklist items")
     if section is not None:
         hits = doc.sections_named(section)
         chosen = [c for c in items if any(s.span.start <= c.span.start < s.span.end for s in hits)]
@@ -348,7 +407,7 @@ def _chosen_items(doc: Document, item: str | None, section: str | None) -> list[
                 f"section {section!r} has no checklist items" if hits else f"no section {section!r}"
             )
             raise UsageError(
-                f"{doc.id}: {problem}; the sections with checklist items: "
+                f"{doc.id or doc.path}: {problem}; the sections with checklist items: "
                 + ", ".join(_checklist_sections(doc))
             )
         return chosen
@@ -357,37 +416,50 @@ def _chosen_items(doc: Document, item: str | None, section: str | None) -> list[
     if item.isdigit():
         n = int(item)
         if not 1 <= n <= len(items):
-            raise UsageError(f"{doc.id}: item {n} does not exist; it has items 1 to {len(items)}")
+            raise UsageError(
+                f"{doc.id or doc.path}: item {n} does not exist; it has items 1 to {len(items)}"
+            )
         return [items[n - 1]]
     want = item.casefold()
     exact = [c for c in items if c.text.casefold() == want]
     partial = exact or [c for c in items if want in c.text.casefold()]
     if not partial:
-        raise UsageError(f"{doc.id}: no checklist item matches {item!r}")
+        raise UsageError(f"{doc.id or doc.path}: no checklist item matches {item!r}")
     if len(partial) > 1:
         listed = "; ".join(f"{items.index(c) + 1}: {c.text}" for c in partial[:8])
         raise UsageError(
-            f"{doc.id}: {item!r} matches {len(partial)} items ({listed}); give its number"
+            f"{doc.id or doc.path}: {item!r} matches {len(partial)} items ({listed}); "
+            "give its number"
         )
     return partial
 
 
-def check(book: Book, ref: str, item: str | None = None, section: str | None = None) -> str:
+def check(
+    book: Book,
+    ref: str,
+    item: str | None = None,
+    section: str | None = None,
+    by: str | None = None,
+    on: dt.date | None = None,
+) -> str:
     """Tick checklist items: one by number (1-based, in document order) or by text
-    (case-insensitive, must match one item), or every item under ``section``.
+    (case-insensitive, must match one item), or every item under ``section``. The
+    document's own modified date follows (``by``: who, for a ``modified: {by, at}``).
 
     The items are chosen, and found already checked or not, under the book lock: of
     two commands ticking the same item, one ticks it and the other finds it checked.
     """
     path = _path_of(book, ref)
+    date = on or today()
 
     def make(edit: DocumentEdit) -> str:
         doc = edit.doc
         todo = [c for c in _chosen_items(doc, item, section) if not c.checked]
         if not todo:
-            return f"{doc.id}: already checked"  # nothing patched: nothing is written
+            return f"{doc.id or doc.path}: already checked"  # nothing patched: nothing is written
         for c in todo:
             edit.tick(c)
-        return f"{doc.id}: checked {len(todo)} item{'s' * (len(todo) != 1)}"
+        edit.touch_modified(date, lambda: who_is(by, book.root))
+        return f"{doc.id or doc.path}: checked {len(todo)} item{'s' * (len(todo) != 1)}"
 
     return _edit_with_retry(book, path, make)

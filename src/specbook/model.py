@@ -36,7 +36,9 @@ class Field(NamedTuple):
     (``Estado``). ``source`` is one of ``front_matter``, ``bold``, ``table``,
     ``section`` (a ``## Status`` section or a ``## Status: X`` heading) or
     ``plain`` (a ``Status: X`` line). ``value_span`` covers exactly the value's
-    bytes, ready for an edit.
+    bytes, ready for an edit. ``file`` is the path (relative to the book root) of
+    the file holding the field when that is not the document itself (a sidecar,
+    ``source`` ``sidecar``); its spans are then offsets into that file.
     """
 
     key: str
@@ -46,6 +48,7 @@ class Field(NamedTuple):
     span: Span
     value_span: Span
     section: str | None = None
+    file: str | None = None
 
 
 class Section(NamedTuple):

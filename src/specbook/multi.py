@@ -310,10 +310,40 @@ def with_note_sentence(data: bytes, rel: str, config: BookConfig, sentence: str)
     return new
 
 
+_ID = re.compile(r"(?:[A-Z][A-Z0-9]*-)+\d+")
+
+
 def _links(doc: Document) -> tuple[set[str], set[str]]:
-    """(IDs ``doc`` says it is superseded by, IDs it says it supersedes)."""
+    """(IDs ``doc`` says it is superseded by, IDs it says it supersedes): in its text
+    (``Superseded by X.``, ``status: superseded by X``) and in its header fields
+    (``superseded_by: X``, ``supersedes: [X, Y]`` in front matter or a sidecar)."""
     f = facts_of(doc)
-    return {t for t, _, _ in f.superseded_by}, {t for t, _, _ in f.supersedes}
+    by, sup = {t for t, _, _ in f.superseded_by}, {t for t, _, _ in f.supersedes}
+    for fld in doc.fields:
+        if fld.section not in (None, "Metadata"):
+            continue
+        if fld.key == "superseded_by":
+            by.update(_ID.findall(fld.value))
+        elif fld.key == "supersedes":
+            sup.update(_ID.findall(fld.value))
+    return by, sup
+
+
+def _link_field(edit: DocumentEdit, key: str, doc_id: str) -> bool:
+    """Record relation ``key`` (``superseded_by``/``supersedes``) to ``doc_id`` in the
+    document's own form, when it has one: the field it already has (front-matter
+    scalar or list, sidecar, bold line), else a new key in its front matter or
+    sidecar, else a bold header line like its others. Returns False for a document
+    that keeps none of these and follows specbook's template (it has a level-2 Notes
+    or the Metadata section): the caller writes the Notes sentence there."""
+    doc = edit.doc
+    has_field = bool(edit.header_fields(key))
+    keeps_yaml = any(f.source in ("front_matter", "sidecar") for f in doc.fields)
+    template = _notes_section(doc) is not None or doc.section("Metadata") is not None
+    if not has_field and not keeps_yaml and template:
+        return False
+    edit.add_to_list(key, doc_id)
+    return True
 
 
 def _check_pair(book: Book, old: Document, new: Document) -> KindConfig:
@@ -375,14 +405,18 @@ def supersede(
 ) -> str:
     """OLD is superseded by NEW: both files are edited, or neither.
 
-    OLD gets its kind's archived status, a Review History row (note ``Superseded by
-    NEW``, then ``note``), its Modified date and the sentence ``Superseded by NEW.`` in
-    its Notes section; NEW gets ``Supersedes OLD.`` and its Modified date. Raises
+    OLD gets its kind's archived status (in the case it writes its status), a Review
+    History row where it keeps one (note ``Superseded by NEW``, then ``note``), its
+    own modified date and the link ``superseded_by: NEW`` in its own form (see
+    :func:`_link_field`; the sentence ``Superseded by NEW.`` in its Notes section for
+    a document written from specbook's template); NEW gets ``supersedes: OLD`` (or
+    ``Supersedes OLD.``) and its modified date. Raises
     :class:`SupersedeRefused` (OLD superseded by another, across kinds, a cycle),
     :class:`UsageError` (OLD is NEW), :class:`NotFoundError` (unknown ID).
     """
     person = who_is(by, book.root)
-    day = (on or today()).isoformat()
+    date = on or today()
+    day = date.isoformat()
     extra = " ".join((note or "").split())
     for attempt in range(5):
         with book_lock(book):
@@ -399,22 +433,24 @@ def supersede(
             done: list[str] = []
             if old.status_canonical != archived:
                 row_note = f"Superseded by {new.id}" + (f"; {extra}" if extra else "")
-                old_edit.set_field("status", archived)
-                old_edit.append_review_row(day, person, archived, row_note)
+                old_edit.set_status(archived, kind)
+                if old_edit.keeps_history(kind.history):
+                    old_edit.append_review_row(day, person, archived, row_note)
                 done.append(f"{old.id}: {old.status_canonical or 'no status'} -> {archived}")
-            old_sentence = new.id not in old_by
-            if old_sentence or done:
-                old_edit.set_field("modified", day)
-            if old_sentence:
+            old_sentence = new_sentence = False
+            if new.id not in old_by:
+                old_sentence = not _link_field(old_edit, "superseded_by", new.id)
                 done.append(f"{old.id}: superseded by {new.id}")
-            new_sentence = old.id not in new_sup
-            if new_sentence:
-                new_edit.set_field("modified", day)
+            if old.id not in new_sup:
+                new_sentence = not _link_field(new_edit, "supersedes", old.id)
                 done.append(f"{new.id}: supersedes {old.id}")
             if not done:
                 return f"{old.id} is already superseded by {new.id}; nothing to do"
+            # (the Notes sentence is added after the patches: the date counts it too)
+            old_edit.touch_modified(date, person, changed=old_sentence)
+            new_edit.touch_modified(date, person, changed=new_sentence)
             # the field and row edits first, then the sentence at the end of Notes (so it
-            # stays in Notes when the edit appends Review History or Metadata at the end)
+            # stays in Notes when the edit appends Review History at the end)
             old_bytes, new_bytes = old_edit.result(), new_edit.result()
             if old_sentence:
                 old_bytes = with_note_sentence(
@@ -424,12 +460,12 @@ def supersede(
                 new_bytes = with_note_sentence(
                     new_bytes, new_edit.rel, book.config, f"Supersedes {old.id}."
                 )
-            _verify_supersede(book, old_edit.rel, old_bytes, new_edit.rel, new_bytes, archived)
+            _verify_supersede(book, old_edit, old_bytes, new_edit, new_bytes, archived)
             changes = [
                 FileChange(e.path, e.original, b)
                 for e, b in ((old_edit, old_bytes), (new_edit, new_bytes))
                 if b != e.original
-            ]
+            ] + [FileChange(p, o, b) for e in (old_edit, new_edit) for p, o, b in e.side_results()]
             try:
                 commit(changes, root=book.root)
             except ChangedOnDisk:
@@ -442,19 +478,32 @@ def supersede(
 
 
 def _verify_supersede(
-    book: Book, old_rel: str, old_bytes: bytes, new_rel: str, new_bytes: bytes, archived: str
+    book: Book,
+    old_edit: DocumentEdit,
+    old_bytes: bytes,
+    new_edit: DocumentEdit,
+    new_bytes: bytes,
+    archived: str,
 ) -> None:
+    """Refuse unless OLD reads as ``archived`` and superseded by NEW, and NEW as
+    superseding OLD: from the new bytes, and for fields a sidecar file holds, from the
+    values written there (the sidecars are checked to load to them)."""
+    old_rel, new_rel = old_edit.rel, new_edit.rel
     old = parse(old_bytes, old_rel, book.config)
     new = parse(new_bytes, new_rel, book.config)
     old_by, _ = _links(old)
     _, new_sup = _links(new)
+    old_by.update(i for v in old_edit.sidecar_values("superseded_by") for i in _ID.findall(v))
+    new_sup.update(i for v in new_edit.sidecar_values("supersedes") for i in _ID.findall(v))
+    kind = book.config.kinds.get(old_edit.doc.kind or "")
+    statuses = [old.status or "", *old_edit.sidecar_values("status")]
     problems = []
-    if old.status_canonical != archived:
+    if not any(kind and kind.canonical_status(s) == archived for s in statuses):
         problems.append(f"{old_rel} reads status {old.status!r}, expected {archived}")
-    if new.id not in old_by:
-        problems.append(f"{old_rel} does not read as superseded by {new.id}")
-    if old.id not in new_sup:
-        problems.append(f"{new_rel} does not read as superseding {old.id}")
+    if new_edit.doc.id not in old_by:
+        problems.append(f"{old_rel} does not read as superseded by {new_edit.doc.id}")
+    if old_edit.doc.id not in new_sup:
+        problems.append(f"{new_rel} does not read as superseding {old_edit.doc.id}")
     if problems:
         raise EditRefused(
             "the edit would not come out as intended: "

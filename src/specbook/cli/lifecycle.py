@@ -30,12 +30,15 @@ def _lint_errors(doc: Document) -> list[str]:
 def status(ref: str, new: str, by: str | None, note: str | None, force: bool) -> None:
     """Move document ID to STATUS, through the kind's workflow and its gates.
 
-    Changes the Status value (in every place the document states it), the Metadata
-    Modified date, and appends one Review History row; nothing else in the file
-    changes. A refused move names every unmet gate (exit 1): to Review, no lint
-    errors; to Approved, the approvals since the last move to Review, none by the
-    author; to Implemented, every Implementation Plan item checked; to Archived, a
-    note.
+    Changes the status (in every place the document states it: front matter,
+    sidecar file, bold line, table; in the case the document writes it), the
+    document's own modified date (Modified, updated_at, last_updated…, in its date
+    format) and appends one Review History row where the document keeps one
+    ([kinds.X] history); nothing else in the file changes. A refused move names
+    every unmet gate (exit 1): to Review, no lint errors; to Approved, the
+    approvals since the last move to Review (or, in a document that keeps no Review
+    History, in its approvers field), none by the author; to Implemented, every
+    Implementation Plan item checked; to Archived, a note.
     """
     from specbook.book import open_book
     from specbook.lifecycle import transition
@@ -64,8 +67,11 @@ def review(
     """Record a review of document ID in its Review History.
 
     Give exactly one of --approve, --request-changes and --comment. --approve adds
-    the reviewer to Approvers; every review adds them to Reviewers;
-    --request-changes on a document in Review moves it back to its first status.
+    the reviewer to the approvers list in its style (Approvers, `deciders: [a, b]`,
+    a block list, a sidecar's approvers); every review adds them to Reviewers where
+    the document has them; --request-changes on a document in Review moves it back
+    to its first status. A document that keeps no Review History gets no row
+    ([kinds.X] history).
     """
     from specbook.book import open_book
     from specbook.errors import UsageError
@@ -92,15 +98,19 @@ def review(
 @click.argument("ref", metavar="ID")
 @click.argument("item", required=False)
 @click.option("--all", "section", metavar="SECTION", help="Tick every item under this section.")
+@click.option(
+    "--by", metavar="NAME", help="Who ticks, for a `modified: {by, at}` field (default: git)."
+)
 @handle_errors
-def check(ref: str, item: str | None, section: str | None) -> None:
+def check(ref: str, item: str | None, section: str | None, by: str | None) -> None:
     """Tick a checklist item of document ID: by number (1-based) or by its text.
 
     --all SECTION ticks every item under that section (and its subsections), named
     as written or without its numbering or emoji: "Acceptance Criteria" names "## 11.
-    Acceptance Criteria". Only the `[ ]` of each item changes.
+    Acceptance Criteria". The `[ ]` of each item changes, and the document's own
+    modified date (Modified, updated_at, last_updated…) in its date format.
     """
     from specbook.book import open_book
     from specbook.lifecycle import check as do_check
 
-    click.echo(do_check(open_book(), ref, item=item, section=section))
+    click.echo(do_check(open_book(), ref, item=item, section=section, by=by))

@@ -16,13 +16,15 @@ from specbook.cli import emit_json, handle_errors, main
 def supersede(old: str, new: str, by: str | None, note: str | None) -> None:
     """Mark document OLD as superseded by NEW (same kind), editing both or neither.
 
-    OLD gets its kind's archived status (SPEC: Archived, DEC: Superseded), a Review
-    History row noting "Superseded by NEW", its Modified date and the sentence
-    "Superseded by NEW." in its Notes section; NEW gets "Supersedes OLD." in its
-    Notes section and its Modified date. A Notes section is added at the end when a
-    document has none. The workflow's gates do not apply. Refused (exit 1): OLD
-    already superseded by another document, documents of different kinds, NEW
-    itself superseded.
+    OLD gets its kind's archived status (SPEC: Archived, DEC: Superseded; in the case
+    it writes its status), a Review History row noting "Superseded by NEW" where it
+    keeps one, its own modified date, and the link in its own form: `superseded_by:
+    NEW` in its front matter or sidecar (a scalar, or an item of its list), a header
+    line like its others, or the sentence "Superseded by NEW." in its Notes section
+    (specbook's template). NEW gets `supersedes: OLD` (or "Supersedes OLD.") and its
+    modified date. The workflow's gates do not apply. Refused (exit 1): OLD already
+    superseded by another document, documents of different kinds, NEW itself
+    superseded.
     """
     from specbook.book import open_book
     from specbook.multi import supersede as do_supersede

@@ -561,7 +561,7 @@ class _Parser:
             vs, ve = _trim_value(work, *m.span(3))
             key = cfg.field_key(name).replace(" ", "_")
             value = work[vs:ve].decode("utf-8", "replace")
-            fields = (key, name, value, "bold", span(start, m.end()), span(vs, ve), zname)
+            fields = (key, name, value, "bold", span(start, m.end()), span(vs, ve), zname, None)
             found.append((rank, start, _new(Field, fields)))
 
     def _heading_field(self, work: bytes, title: str, hs: int, he: int, end: int) -> Field | None:

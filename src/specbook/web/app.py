@@ -631,7 +631,7 @@ def perform(portal: Portal, path: str, what: str, form: Any, user: str, note: st
     item = str(form.get("item") or "").strip()
     if not item:
         raise UsageError("choose an item to tick")
-    lifecycle.check(portal.book, full, item)
+    lifecycle.check(portal.book, full, item, by=user)
     return "check"
 
 
