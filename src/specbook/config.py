@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,13 @@ CONFIG_FILE = "specbook.toml"
 DEFAULT_TRACE_CODE = ("tests/**/*.py", "src/**/*.py")
 # Review History status words that record an approval rather than a move
 APPROVAL_WORDS = frozenset({"approve", "approval", "lgtm"})
+
+# [kinds.X] layout: what a document of the kind is
+LAYOUTS = ("file", "folder")
+# [kinds.X] document_names: the file of a folder-per-document that is its text
+DEFAULT_DOCUMENT_NAMES = ("README.md", "index.md")
+# [kinds.X] sidecars: metadata files are read by their extension
+SIDECAR_SUFFIXES = (".yaml", ".yml", ".json")
 
 # Canonical field keys and the names documents use for them (compared by norm_key).
 # A book adds its own with [fields.aliases].
@@ -90,6 +98,17 @@ class KindConfig:
     transitions: Mapping[str, tuple[str, ...]] | None = None
     approvals: int = 1
     approvers: tuple[str, ...] = ()
+    # What a document of the kind is and where its fields come from (defaults: today's
+    # behaviour). layout "file": each .md file is a document; "folder": a numbered folder
+    # (`1234-name/`) is the document, its text the first of `document_names` in it.
+    layout: str = "file"
+    document_names: tuple[str, ...] = DEFAULT_DOCUMENT_NAMES
+    # metadata files beside the document (same folder) whose keys are fields;
+    # "{stem}" stands for the document's file name without .md
+    sidecars: tuple[str, ...] = ()
+    # a document stating no ID takes PREFIX-<number> from its number-only file or
+    # folder name (`0001-x.md` -> RFC-0001: the number as written)
+    ids_from_names: bool = False
 
     def canonical_status(self, value: str) -> str | None:
         """The kind's status word that ``value`` means, or ``None``.
@@ -238,6 +257,17 @@ class BookConfig:
     # [index] db: the shared PostgreSQL database the book's index lives in (None: SQLite)
     index_db: str | None = None
 
+    @cached_property
+    def sidecar_kinds(self) -> tuple[KindConfig, ...]:
+        """The kinds whose documents have sidecar metadata files (most books: none, and
+        then nothing looks for them)."""
+        return tuple(k for k in self.kinds.values() if k.sidecars)
+
+    @cached_property
+    def folder_kinds(self) -> tuple[KindConfig, ...]:
+        """The kinds laid out a folder per document."""
+        return tuple(k for k in self.kinds.values() if k.layout == "folder")
+
     def kind_for_id(self, doc_id: str) -> KindConfig | None:
         """The kind whose prefix starts ``doc_id`` (longest prefix wins)."""
         best: KindConfig | None = None
@@ -333,6 +363,10 @@ _KIND_KEYS = {
     "transitions",
     "approvals",
     "approvers",
+    "layout",
+    "document_names",
+    "sidecars",
+    "ids_from_names",
 }
 
 
@@ -486,6 +520,7 @@ def config_from_mapping(
             transitions=_transitions(r, statuses, old.transitions if old else None),
             approvals=r.number("approvals", old.approvals if old else 1, 0, 20),
             approvers=r.strs("approvers", old.approvers if old else ()),
+            **_layout_settings(r, old),
         )
     prefixes = [k.prefix for k in kinds.values()]
     dup = {p for p in prefixes if prefixes.count(p) > 1}
@@ -517,6 +552,56 @@ def config_from_mapping(
         portal_users_file=_users_file(portal),
         portal_remote_images=_flag(portal, "remote_images"),
         index_db=_index_db(index),
+    )
+
+
+def _layout_settings(r: _Reader, old: KindConfig | None) -> dict[str, Any]:
+    """``layout``, ``document_names``, ``sidecars`` and ``ids_from_names`` of one kind,
+    checked: a layout is "file" or "folder"; document and sidecar names are file names
+    in the document's own folder (no ``/``, no ``..``); a sidecar is YAML or JSON."""
+    layout = r.text("layout", old.layout if old else "file")
+    if layout not in LAYOUTS:
+        raise r._err(
+            "layout",
+            f'expected "file" (each .md file is a document) or "folder" (a numbered '
+            f"folder such as 0001-name/ holding a README.md is one), got {layout!r}",
+        )
+    names = r.strs("document_names", old.document_names if old else DEFAULT_DOCUMENT_NAMES, True)
+    if "document_names" in r.table and layout != "folder":
+        raise r._err(
+            "document_names",
+            'names the file of a folder-per-document; it needs layout = "folder" (or remove it)',
+        )
+    for name in names:
+        if not _plain_name(name) or not name.lower().endswith((".md", ".markdown")):
+            raise r._err(
+                "document_names",
+                f"{name!r} is not a Markdown file name; write names such as "
+                '"README.md" (a file inside the document\'s folder, no / or ..)',
+            )
+    sidecars = r.strs("sidecars", old.sidecars if old else ())
+    for name in sidecars:
+        if not _plain_name(name) or not name.lower().endswith(SIDECAR_SUFFIXES):
+            raise r._err(
+                "sidecars",
+                f"{name!r} is not the name of a YAML or JSON file beside the document; "
+                'write names such as "kep.yaml", "meta.json" or "{stem}.meta.yaml" '
+                "(no / or ..; .yaml, .yml or .json)",
+            )
+    return {
+        "layout": layout,
+        "document_names": names,
+        "sidecars": sidecars,
+        "ids_from_names": _flag(r, "ids_from_names", old.ids_from_names if old else False),
+    }
+
+
+def _plain_name(name: str) -> bool:
+    """Whether ``name`` is a file name of its own folder: no separator, not . or .."""
+    return (
+        not any(c in name for c in "/\\\0")
+        and name.strip() not in (".", "..")
+        and bool(name.strip())
     )
 
 
@@ -587,8 +672,8 @@ def _users_file(r: _Reader) -> str | None:
     return r.text("users_file", "")
 
 
-def _flag(r: _Reader, key: str) -> bool:
-    value = r.table.get(key, False)
+def _flag(r: _Reader, key: str, default: bool = False) -> bool:
+    value = r.table.get(key, default)
     if not isinstance(value, bool):
         raise r._err(key, f"expected true or false, got {value!r}")
     return value

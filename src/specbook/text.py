@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -92,6 +94,63 @@ def is_placeholder(value: str) -> bool:
     if first == "{":
         return v.startswith("{{") and v.endswith("}}")
     return "-XX" in v and _XXX_ID.fullmatch(v) is not None
+
+
+# An ID (or the number of a number-named file) that a template leaves to be filled in:
+# `NNNN`, `XXX`, `000`, `SPEC-XXX`, `KEP-NNNN`, `ADR-0000`.
+_PLACEHOLDER_ID = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*-)*(?:N+|n+|X+|x+|0+|#+)")
+
+
+def is_placeholder_id(value: str) -> bool:
+    """True for an ID a template leaves to be filled in: ``NNNN``, ``XXX``, ``000``,
+    ``SPEC-XXX``, ``KEP-NNNN``, ``ADR-0000`` (a number of zeros only is no number)."""
+    return _PLACEHOLDER_ID.fullmatch(value.strip()) is not None
+
+
+# A number-only file or folder name: `0001-private-fields.md`, `1440-kubectl-events`,
+# `0048.md` (the number, then nothing or a separator).
+_NAME_NUMBER = re.compile(r"(\d+)(?=$|[-_. ])")
+
+
+def name_number(name: str) -> str | None:
+    """The number a file or folder name starts with, as written (``0001``), or ``None``
+    (no number, or a placeholder such as ``0000``)."""
+    m = _NAME_NUMBER.match(name)
+    if m is None or is_placeholder_id(m.group(1)):
+        return None
+    return m.group(1)
+
+
+def render_value(value: object) -> str:
+    """A field value of any YAML or JSON shape as one readable line: a list is
+    ``a, b``, a mapping ``key: value, key: value``; a list or mapping inside another is
+    written ``[a, b]`` / ``{key: value}``; no value is ``""``, booleans ``true``/``false``,
+    dates ISO. Never a Python repr. (The one rendering every face uses.)"""
+    if isinstance(value, Mapping):
+        return ", ".join(f"{_scalar(k)}: {_nested(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_nested(v) for v in value)
+    return _scalar(value)
+
+
+def _nested(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "{" + render_value(value) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + render_value(value) + "]"
+    return _scalar(value)
+
+
+def _scalar(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):  # (YAML !!binary)
+        return value.decode("utf-8", "replace")
+    return str(value)
 
 
 # Characters a person's name may not hold: controls (newlines, tabs, ESC, NUL), lone

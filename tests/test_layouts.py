@@ -1,0 +1,346 @@
+"""What a document is and where its fields come from (issue 18, "layouts"):
+folder-per-document layouts, IDs from number-only names, placeholders that are never
+IDs, titles without an ID prefix, sidecar metadata files as a field source everywhere
+(show, lint, index, portal, lifecycle, diff, export), field values of any YAML shape,
+and aliases that never make two fields one.
+
+The book tests copy tests/corpus/synthetic/{folder-sidecar,number-named} into
+``tmp_path`` and write the kind settings themselves (adopt writing them is another
+part's work)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from specbook.cli import main
+from specbook.config import config_from_mapping, load_config
+from specbook.errors import ConfigError
+from specbook.layout import is_document_folder, read_sidecars
+from specbook.model import Sidecar
+from specbook.parse import parse
+from specbook.text import is_placeholder_id, name_number, render_value
+from tests.conftest import REPO
+
+SYNTHETIC = REPO / "tests" / "corpus" / "synthetic"
+
+KEP_TOML = """\
+[fields.aliases]
+"kep-number" = "id"
+"creation-date" = "created"
+"last-updated" = "modified"
+"authors" = "author"
+"replaces" = "supersedes"
+
+[kinds.KEP]
+prefix = "KEP"
+folder = "keps"
+digits = 4
+layout = "folder"
+sidecars = ["kep.yaml"]
+statuses = ["provisional", "implementable", "implemented", "deferred", "rejected",
+            "withdrawn", "replaced"]
+required_fields = ["id", "status"]
+
+[lint.rules.missing-section]
+severity = "off"
+[lint.rules.section-order]
+severity = "off"
+"""
+
+
+def _copy(tmp_path: Path, name: str, toml: str) -> Path:
+    root = tmp_path / name
+    shutil.copytree(SYNTHETIC / name, root)
+    (root / "specbook.toml").write_text(toml, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def keps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = _copy(tmp_path, "folder-sidecar", KEP_TOML)
+    monkeypatch.chdir(root)
+    return root
+
+
+def _cli(runner: CliRunner, *args: str) -> tuple[int, str]:
+    r = runner.invoke(main, list(args), catch_exceptions=False)
+    return r.exit_code, r.output
+
+
+# -- kind settings (contract 1) -----------------------------------------------------------
+def test_kind_settings_default_to_todays_behaviour() -> None:
+    config = config_from_mapping({"kinds": {"RFC": {"folder": "rfcs"}}}, root=None, path=None)
+    for kind in config.kinds.values():
+        assert kind.layout == "file"
+        assert kind.document_names == ("README.md", "index.md")
+        assert kind.sidecars == ()
+        assert kind.ids_from_names is False
+    assert config.sidecar_kinds == () and config.folder_kinds == ()
+
+
+def test_kind_settings_are_read(keps: Path) -> None:
+    kind = load_config(keps / "specbook.toml").kinds["KEP"]
+    assert (kind.layout, kind.sidecars, kind.ids_from_names) == ("folder", ("kep.yaml",), False)
+
+
+@pytest.mark.parametrize(
+    ("settings", "key", "says"),
+    [
+        ({"layout": "folders"}, "kinds.KEP.layout", 'expected "file"'),
+        ({"layout": "folder", "document_names": ["../README.md"]}, "document_names", "no / or .."),
+        ({"layout": "folder", "document_names": ["README.txt"]}, "document_names", "Markdown"),
+        ({"layout": "folder", "document_names": []}, "document_names", "at least one"),
+        ({"document_names": ["README.md"]}, "document_names", 'needs layout = "folder"'),
+        ({"sidecars": ["meta/kep.yaml"]}, "sidecars", "no / or .."),
+        ({"sidecars": ["kep.txt"]}, "sidecars", "YAML or JSON"),
+        ({"sidecars": "kep.yaml"}, "sidecars", "list of non-empty strings"),
+        ({"ids_from_names": "yes"}, "ids_from_names", "true or false"),
+    ],
+)
+def test_wrong_kind_settings_are_config_errors(
+    settings: dict[str, object], key: str, says: str
+) -> None:
+    data = {"kinds": {"KEP": {"folder": "keps", **settings}}}
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping(data, root=None, path=Path("specbook.toml"))
+    assert key in str(err.value) and says in str(err.value)
+
+
+# -- text helpers ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value", ["NNNN", "XXX", "000", "0000", "SPEC-XXX", "KEP-NNNN", "ADR-0000", "SPEC-000"]
+)
+def test_placeholder_ids(value: str) -> None:
+    assert is_placeholder_id(value)
+
+
+@pytest.mark.parametrize("value", ["SPEC-001", "KEP-1440", "0001", "753", "RFC-0010"])
+def test_real_ids_are_no_placeholders(value: str) -> None:
+    assert not is_placeholder_id(value)
+
+
+def test_name_number_keeps_the_width_and_refuses_placeholders() -> None:
+    assert name_number("0001-private-fields.md") == "0001"
+    assert name_number("753-sidecar-containers") == "753"
+    assert name_number("0048.md") == "0048"
+    assert name_number("0000-template.md") is None
+    assert name_number("NNNN-kep-template") is None
+    assert name_number("2fa-login.md") is None  # a word, not a number
+    assert is_document_folder("1440-kubectl-events")
+    assert is_document_folder("KEP-1440-events")
+    assert not is_document_folder("NNNN-kep-template")
+    assert not is_document_folder("sig-cli")
+
+
+def test_render_value_of_any_shape_is_readable() -> None:
+    import datetime as dt
+
+    assert render_value({"by": "x", "at": dt.date(2024, 1, 1)}) == "by: x, at: 2024-01-01"
+    assert render_value(["a", "b"]) == "a, b"
+    assert render_value([]) == ""
+    assert render_value(None) == ""
+    assert render_value(True) == "true"
+    assert (
+        render_value([{"name": "Gate", "components": ["api", "kubelet"]}])
+        == "{name: Gate, components: [api, kubelet]}"
+    )
+    assert render_value({"milestone": {"alpha": "v1.2", "beta": None}}) == (
+        "milestone: {alpha: v1.2, beta: }"
+    )
+
+
+# -- the parser: IDs, titles, YAML shapes, aliases --------------------------------------------
+def test_placeholder_ids_are_never_document_ids(tmp_path: Path) -> None:
+    config = config_from_mapping(
+        {"kinds": {"RFC": {"folder": "text", "ids_from_names": True}}}, root=tmp_path, path=None
+    )
+    cases = {
+        "docs/specs/a.md": b"# Technical Specification: A\n\n**ID**: SPEC-XXX\n",
+        "docs/specs/b.md": b"---\nid: SPEC-000\n---\n# B\n",
+        "docs/specs/SPEC-000-c.md": b"# C\n",
+        "docs/specs/d.md": b"# SPEC-000: D\n",
+        "text/0000-template.md": b"# Summary\n\nOne paragraph.\n",
+        "text/NNNN-template.md": b"# Summary\n",
+    }
+    for rel, data in cases.items():
+        assert parse(data, rel, config).id is None, rel
+    assert parse(b"# Summary\n", "text/0007-x.md", config).id == "RFC-0007"
+
+
+@pytest.mark.parametrize(
+    ("data", "title"),
+    [
+        (
+            b'---\nid: SPEC-020\ntitle: "SPEC-020: Multi-User Workspaces"\n---\n\nText.\n',
+            "Multi-User Workspaces",
+        ),
+        (
+            b'---\ntitle: "SPEC-020: Multi-User Workspaces"\n---\n\n# SPEC-020: Multi-User Workspaces\n',
+            "Multi-User Workspaces",
+        ),
+        (b"---\ntitle: '[SPEC-020] Multi-User'\nid: SPEC-020\n---\n\nText.\n", "Multi-User"),
+        (b"---\ntitle: SPEC-020 - Multi-User\nid: SPEC-020\n---\n\nText.\n", "Multi-User"),
+        (b"---\ntitle: 'ADR-NNNN: Short title'\n---\n\nText.\n", "Short title"),
+        (b"# KEP-NNNN: Your short, descriptive title\n", "Your short, descriptive title"),
+        (b"# SPEC-XXX: Real title\n", "Real title"),
+        # another ID that is part of the title stays
+        (b"---\ntitle: RFC-7231 compliance\nid: SPEC-003\n---\n\nText.\n", "RFC-7231 compliance"),
+        # the wild corpus's forms (tests/corpus/wild)
+        (
+            b"# BUG-031 \xe2\x80\x94 Admin UI subpages mount simultaneously\n",
+            "Admin UI subpages mount simultaneously",
+        ),
+        (b"# BUG-002: HTTP/HTTPS mismatch\n", "HTTP/HTTPS mismatch"),
+    ],
+)
+def test_titles_have_no_id_prefix(data: bytes, title: str) -> None:
+    assert parse(data, "docs/specs/x.md").title == title
+
+
+def test_an_h1_naming_a_section_is_not_the_title() -> None:
+    data = b"- Start Date: 2014-03-11\n\n# Summary\n\nText.\n\n# Motivation\n\nWhy.\n"
+    doc = parse(data, "text/0001-private-fields.md")
+    assert doc.title == "private fields"
+    fm = b"---\ntitle: Real title\n---\n\n# Summary\n\nText.\n"
+    assert parse(fm, "docs/specs/x.md").title == "Real title"
+
+
+def test_bullet_header_lines_above_the_first_section_are_fields(tmp_path: Path) -> None:
+    config = config_from_mapping({"fields": {"aliases": {"start date": "created"}}}, tmp_path, None)
+    data = b"- Start Date: 2014-03-11\n- RFC PR: #1\n\n# Summary\n\n- Status: not a field here\n"
+    doc = parse(data, "text/0001-x.md", config)
+    assert doc.value("created") == "2014-03-11"
+    assert doc.value("status") is None  # below the first section; and RFC PR is unknown
+    assert doc.field("created").span.line == 1  # type: ignore[union-attr]
+
+
+YAML_SHAPES = b"""---
+id: ADR-0008
+title: "ADR-0008: Put a gateway in front"
+status: deprecated
+deciders: [alice, bob]
+reviewers:
+  - carol
+  - dave
+modified: {by: alice, at: 2024-02-01}
+gates:
+  - name: Gate
+    components: [api]
+number: 0012
+version: 1.10
+empty:
+flag: yes
+---
+
+# ADR-0008: Put a gateway in front
+"""
+
+
+def test_front_matter_values_of_any_yaml_shape_are_readable_text() -> None:
+    doc = parse(YAML_SHAPES, "docs/decisions/ADR-0008-x.md")
+    values = {f.name: f.value for f in doc.fields}
+    assert values["deciders"] == "alice, bob"
+    assert values["reviewers"] == "carol, dave"
+    assert values["modified"] == "by: alice, at: 2024-02-01"
+    assert values["gates"] == "{name: Gate, components: [api]}"
+    assert values["number"] == "0012"  # as written (YAML reads an octal 10)
+    assert values["version"] == "1.10"  # as written (YAML reads 1.1)
+    assert values["empty"] == ""
+    assert values["flag"] == "true"
+    for v in values.values():
+        assert "{'" not in v and "datetime" not in v and v != "[]"
+
+
+def test_show_prints_a_mapping_value_readably(tmp_path: Path, runner: CliRunner) -> None:
+    path = tmp_path / "ADR-0008-x.md"
+    path.write_bytes(YAML_SHAPES)
+    code, out = _cli(runner, "show", str(path))
+    assert code == 0
+    assert "modified: by: alice, at: 2024-02-01" in out
+    assert "datetime" not in out and "{'by'" not in out
+
+
+def test_aliases_never_map_two_fields_onto_one() -> None:
+    data = b"---\nmodified: {by: alice, at: 2024-02-01}\nlast_updated: 2024-03-01\n---\n# X\n"
+    doc = parse(data, "docs/decisions/x.md")
+    keys = {f.name: f.key for f in doc.fields}
+    assert keys == {"modified": "modified", "last_updated": "last_updated"}
+    # alone, the alias still means the field
+    alone = parse(b"---\nlast_updated: 2024-03-01\n---\n# X\n", "docs/decisions/x.md")
+    assert alone.field("last_updated") is None
+    assert alone.value("modified") == "2024-03-01"
+    # neither name is the key: the first keeps it
+    both = parse(b"---\nupdated: 2024-01-01\nlast_updated: 2024-03-01\n---\n# X\n", None)
+    assert [(f.name, f.key) for f in both.fields] == [
+        ("updated", "modified"),
+        ("last_updated", "last_updated"),
+    ]
+
+
+def test_two_fields_under_one_alias_are_no_conflict(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SB107 reported every document holding both `modified: {by, at}` and
+    `last_updated`: the alias had made them one field with two values."""
+    (tmp_path / "specbook.toml").write_text("", encoding="utf-8")
+    folder = tmp_path / "docs" / "decisions"
+    folder.mkdir(parents=True)
+    (folder / "DEC-001-x.md").write_bytes(
+        b"---\nid: DEC-001\nstatus: Accepted\ndate: 2024-01-01\ntype: Process\n"
+        b"modified: {by: alice, at: 2024-02-01}\nlast_updated: 2024-03-01\n---\n\n# DEC-001: X\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out = _cli(runner, "lint", "--select", "SB107", "--no-cache")
+    assert code == 0 and "no findings in 1 document" in out, out
+
+
+# -- sidecars in the parser -----------------------------------------------------------------
+def test_sidecar_fields_carry_their_file_and_spans_into_it(keps: Path) -> None:
+    config = load_config(keps / "specbook.toml")
+    rel = "keps/sig-cli/1440-kubectl-events/README.md"
+    sidecars = read_sidecars(config, rel)
+    assert [s.path for s in sidecars] == ["keps/sig-cli/1440-kubectl-events/kep.yaml"]
+    doc = parse((keps / rel).read_bytes(), rel, config, sidecars)
+    status = doc.field("status")
+    assert status is not None and status.source == "sidecar"
+    assert status.file == sidecars[0].path
+    data = sidecars[0].data
+    assert data[status.value_span.start : status.value_span.end] == b"implemented"
+    assert status.span.line == data[: status.span.start].count(b"\n") + 1 == 8
+    assert doc.bytes_of(status.file) == data
+    assert doc.value("id") == "1440" and doc.id == "KEP-1440"
+    assert doc.value("author") == "@bboreham"
+    assert doc.value("milestone") == "alpha: v1.23"
+
+
+def test_json_sidecar(tmp_path: Path) -> None:
+    config = config_from_mapping(
+        {"kinds": {"RFC": {"folder": "rfcs", "sidecars": ["{stem}.meta.json"]}}}, tmp_path, None
+    )
+    folder = tmp_path / "rfcs"
+    folder.mkdir()
+    (folder / "RFC-007-x.md").write_bytes(b"# RFC-007: X\n")
+    meta = (
+        b'{\n  "status": "Review",\n  "owners": ["a", "b"],\n  "dates": {"at": "2024-01-01"}\n}\n'
+    )
+    (folder / "RFC-007-x.meta.json").write_bytes(meta)
+    sidecars = read_sidecars(config, "rfcs/RFC-007-x.md")
+    assert [s.path for s in sidecars] == ["rfcs/RFC-007-x.meta.json"]
+    doc = parse(b"# RFC-007: X\n", "rfcs/RFC-007-x.md", config, sidecars)
+    f = doc.field("status")
+    assert f is not None and f.file == "rfcs/RFC-007-x.meta.json" and f.span.line == 2
+    assert meta[f.value_span.start : f.value_span.end] == b"Review"
+    assert doc.value("owners") == "a, b"
+    assert doc.value("dates") == "at: 2024-01-01"
+
+
+def test_sidecars_argument_is_what_parse_reads() -> None:
+    """parse stays bytes in: the sidecars it reads are the ones it is given."""
+    side = Sidecar("x/kep.yaml", b"status: implemented\n")
+    doc = parse(b"# KEP-1: X\n", "x/README.md", None, (side,))
+    assert doc.status == "implemented" and doc.sidecars == (side,)
+    assert parse(b"# KEP-1: X\n", "x/README.md", None).status is None
