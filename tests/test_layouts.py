@@ -10,16 +10,19 @@ part's work)."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from specbook.book import Book, open_book
 from specbook.cli import main
 from specbook.config import config_from_mapping, load_config
 from specbook.errors import ConfigError
-from specbook.layout import is_document_folder, read_sidecars
+from specbook.layout import is_document_folder, read_sidecars, signature
 from specbook.model import Sidecar
 from specbook.parse import parse
 from specbook.text import is_placeholder_id, name_number, render_value
@@ -51,6 +54,85 @@ severity = "off"
 severity = "off"
 """
 
+RFC_TOML = """\
+[fields.aliases]
+"start date" = "created"
+
+[kinds.RFC]
+prefix = "RFC"
+folder = "text"
+digits = 4
+ids_from_names = true
+statuses = ["Active", "Accepted", "Postponed", "Closed"]
+required_fields = ["id"]
+
+[lint.rules.missing-section]
+severity = "off"
+[lint.rules.section-order]
+severity = "off"
+"""
+
+KEPS = {
+    "KEP-1440": ("kubectl events", "implemented", "sig-cli/1440-kubectl-events"),
+    "KEP-1441": ("kubectl debug", "implemented", "sig-cli/1441-kubectl-debug"),
+    "KEP-2379": ("kubectl plugins", "implemented", "sig-cli/2379-kubectl-plugins"),
+    "KEP-2551": (
+        "kubectl return code normalization",
+        "provisional",
+        "sig-cli/2551-return-code-normalization",
+    ),
+    "KEP-2906": (
+        "Kustomize function catalog",
+        "withdrawn",
+        "sig-cli/2906-kustomize-function-catalog",
+    ),
+    "KEP-3104": (
+        "Separate kubectl user preferences from cluster configs",
+        "implementable",
+        "sig-cli/3104-introduce-kuberc",
+    ),
+    "KEP-3515": (
+        "OpenAPI v3 for kubectl explain",
+        "implemented",
+        "sig-cli/3515-kubectl-explain-openapiv3",
+    ),
+    "KEP-3659": (
+        "ApplySet: kubectl apply --prune redesign and graduation strategy",
+        "implementable",
+        "sig-cli/3659-kubectl-apply-prune",
+    ),
+    "KEP-1287": (
+        "In-place Update of Pod Resources",
+        "implementable",
+        "sig-node/1287-in-place-pod-resize",
+    ),
+    "KEP-2238": (
+        "Add configurable grace period to probes",
+        "implementable",
+        "sig-node/2238-liveness-probe-grace-period",
+    ),
+    "KEP-4006": (
+        "Transition from SPDY to WebSockets",
+        "provisional",
+        "sig-node/4006-transition-spdy-to-websockets",
+    ),
+    "KEP-753": ("Sidecar Containers", "replaced", "sig-node/753-sidecar-containers"),
+}
+
+RFCS = {
+    "RFC-0001": "private fields",
+    "RFC-0002": "rfc process",
+    "RFC-0048": "traits",
+    "RFC-0069": "ascii literals",
+    "RFC-0130": "box not special",
+    "RFC-0199": "ownership variants",
+    "RFC-0344": "conventions galore",
+    "RFC-1068": "rust governance",
+    "RFC-1122": "language semver",
+    "RFC-2094": "nll",
+    "RFC-2229": "capture disjoint fields",
+}
+
 
 def _copy(tmp_path: Path, name: str, toml: str) -> Path:
     root = tmp_path / name
@@ -66,9 +148,23 @@ def keps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.fixture
+def rfcs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = _copy(tmp_path, "number-named", RFC_TOML)
+    monkeypatch.chdir(root)
+    return root
+
+
 def _cli(runner: CliRunner, *args: str) -> tuple[int, str]:
     r = runner.invoke(main, list(args), catch_exceptions=False)
     return r.exit_code, r.output
+
+
+def _bump(path: Path, old: str, new: str) -> None:
+    """Edit ``path`` and move its modification time on, as an editor would."""
+    st = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
 
 
 # -- kind settings (contract 1) -----------------------------------------------------------
@@ -317,6 +413,16 @@ def test_sidecar_fields_carry_their_file_and_spans_into_it(keps: Path) -> None:
     assert doc.value("milestone") == "alpha: v1.23"
 
 
+def test_invalid_sidecar_yaml_costs_only_its_bad_line(keps: Path) -> None:
+    book = open_book(keps)
+    doc = book.find("KEP-3659")
+    assert doc.title == "ApplySet: kubectl apply --prune redesign and graduation strategy"
+    assert doc.value("author") == "@KnVerey, @justinsb"  # the block list after the bad line
+    assert doc.status == "implementable"
+    [problem] = [p for p in doc.problems if p.code == "sidecar"]
+    assert "kep.yaml is not valid YAML (line 1:" in problem.message
+
+
 def test_json_sidecar(tmp_path: Path) -> None:
     config = config_from_mapping(
         {"kinds": {"RFC": {"folder": "rfcs", "sidecars": ["{stem}.meta.json"]}}}, tmp_path, None
@@ -336,6 +442,209 @@ def test_json_sidecar(tmp_path: Path) -> None:
     assert meta[f.value_span.start : f.value_span.end] == b"Review"
     assert doc.value("owners") == "a, b"
     assert doc.value("dates") == "at: 2024-01-01"
+
+
+def test_a_sidecar_link_leading_out_of_the_book_is_not_read(keps: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("status: leaked\n", encoding="utf-8")
+    side = keps / "keps/sig-cli/1440-kubectl-events/kep.yaml"
+    side.unlink()
+    side.symlink_to(secret)
+    doc = open_book(keps).find("keps/sig-cli/1440-kubectl-events/README.md")
+    assert doc.status is None and doc.sidecars == ()
+
+
+# -- folder-per-document books ------------------------------------------------------------------
+def test_folder_layout_lists_one_document_per_numbered_folder(
+    keps: Path, runner: CliRunner
+) -> None:
+    book = open_book(keps)
+    rels = sorted(book.rel(p) for p in book.paths())
+    assert rels == sorted(f"keps/{folder}/README.md" for _, _, folder in KEPS.values())
+    # not documents: the folder's README, each SIG's README, the NNNN template folder
+    code, out = _cli(runner, "list", "--json")
+    assert code == 0
+    got = {d["id"]: (d["title"], d["status"], d["path"]) for d in json.loads(out)}
+    assert got == {i: (t, s, f"keps/{f}/README.md") for i, (t, s, f) in KEPS.items()}
+
+
+def test_a_path_pattern_excludes_a_folder_document_but_the_readme_rule_does_not(
+    keps: Path,
+) -> None:
+    toml = KEP_TOML.replace(
+        "[kinds.KEP]", '[book]\nexclude = ["**/README.md", "keps/sig-node/**"]\n\n[kinds.KEP]'
+    )
+    (keps / "specbook.toml").write_text(toml, encoding="utf-8")
+    rels = {open_book(keps).rel(p) for p in open_book(keps).paths()}
+    assert len(rels) == 8 and all(r.startswith("keps/sig-cli/") for r in rels)
+
+
+def test_index_md_is_the_document_when_there_is_no_readme(keps: Path) -> None:
+    folder = keps / "keps/sig-cli/1440-kubectl-events"
+    (folder / "README.md").rename(folder / "index.md")
+    (folder / "notes.md").write_text("# Notes\n", encoding="utf-8")  # a page of its own
+    paths = [Book(load_config(keps / "specbook.toml")).rel(p) for p in open_book(keps).paths()]
+    assert "keps/sig-cli/1440-kubectl-events/index.md" in paths
+    assert not any(p.endswith("notes.md") for p in paths)
+
+
+def test_show_names_the_sidecar_file_and_line(keps: Path, runner: CliRunner) -> None:
+    code, out = _cli(runner, "show", "KEP-1440")
+    assert code == 0
+    assert "sidecar: keps/sig-cli/1440-kubectl-events/kep.yaml" in out
+    assert "kep.yaml:8  status: implemented   (sidecar)" in out
+    assert "kep.yaml:2  kep-number: 1440   (sidecar)" in out
+    code, out = _cli(runner, "show", "KEP-1440", "--json")
+    fields = {f["name"]: f for f in json.loads(out)["fields"]}
+    assert fields["status"]["file"] == "keps/sig-cli/1440-kubectl-events/kep.yaml"
+    assert fields["status"]["line"] == 8 and fields["status"]["source"] == "sidecar"
+    # the sidecar named stands for its document
+    code, out = _cli(runner, "show", "keps/sig-cli/1440-kubectl-events/kep.yaml")
+    assert code == 0 and out.startswith("KEP-1440  kubectl events")
+
+
+def test_lint_reports_a_sidecar_value_at_its_file_and_line(keps: Path, runner: CliRunner) -> None:
+    code, out = _cli(runner, "lint")
+    assert code == 0, out
+    side = keps / "keps/sig-cli/1440-kubectl-events/kep.yaml"
+    _bump(side, "status: implemented", "status: implemnted")
+    code, out = _cli(runner, "lint")  # the cache must see the sidecar's change
+    assert code == 1
+    want = "keps/sig-cli/1440-kubectl-events/kep.yaml:8:9: SB102 invalid-status error"
+    assert want in out
+    for args in (
+        ["keps/sig-cli/1440-kubectl-events/README.md"],
+        ["keps/sig-cli/1440-kubectl-events/kep.yaml"],
+        ["--format", "json"],
+    ):
+        code, out = _cli(runner, "lint", *args)
+        assert code == 1 and ("kep.yaml:8:9: SB102" in out or '"line": 8' in out), args
+    _bump(side, "status: implemnted", "status: implemented")
+    code, out = _cli(runner, "lint")
+    assert code == 0, out
+
+
+def test_a_sidecar_change_of_the_same_size_is_seen(keps: Path) -> None:
+    config = load_config(keps / "specbook.toml")
+    rel = "keps/sig-cli/1440-kubectl-events/README.md"
+    st = (keps / rel).stat()
+    before = signature(config, rel, st.st_mtime_ns, st.st_size)
+    _bump(keps / "keps/sig-cli/1440-kubectl-events/kep.yaml", "stage: stable", "stage: stabl3")
+    assert signature(config, rel, st.st_mtime_ns, st.st_size) != before
+    # a document whose kind has no sidecars keeps its own signature
+    assert signature(config, "docs/specs/x.md", 5, 7) == (5, 7)
+
+
+def test_index_and_search_read_the_sidecar_and_follow_its_changes(keps: Path) -> None:
+    from specbook.store import synced_store
+
+    book = open_book(keps)
+    store, _ = synced_store(book)
+    try:
+        found = store.document("KEP-1440")
+        assert found is not None and found["status"] == "implemented"
+        _bump(keps / "keps/sig-cli/1440-kubectl-events/kep.yaml", "implemented", "withdrawn")
+        from specbook.store import sync
+
+        stats = sync(store, book)
+        assert stats.updated == 1
+        found = store.document("KEP-1440")
+        assert found is not None and found["status"] == "withdrawn"
+    finally:
+        store.close()
+
+
+def test_portal_page_follows_a_sidecar_change(keps: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from specbook.web.app import create_app
+
+    with TestClient(create_app(open_book(keps))) as c:
+        html = c.get("/doc/KEP-1440").text
+        assert "SB102" not in html
+        _bump(keps / "keps/sig-cli/1440-kubectl-events/kep.yaml", "implemented", "implemnted")
+        html = c.get("/doc/KEP-1440").text
+        assert "SB102</span> kep.yaml line 8:" in html
+
+
+def test_lifecycle_reads_the_status_in_the_sidecar(keps: Path, runner: CliRunner) -> None:
+    code, out = _cli(runner, "status", "KEP-1440", "withdrawn", "--by", "ann")
+    assert code == 1
+    assert "implemented -> withdrawn" in out  # the current status, read from kep.yaml
+    # and nothing was written anywhere
+    assert b"withdrawn" not in (keps / "keps/sig-cli/1440-kubectl-events/README.md").read_bytes()
+
+
+def test_export_carries_sidecar_fields_and_validates(keps: Path, runner: CliRunner) -> None:
+    import jsonschema
+
+    from specbook.export import book_schema
+
+    code, out = _cli(runner, "export", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    jsonschema.Draft202012Validator(book_schema()).validate(data)
+    kep = next(d for d in data["documents"] if d["id"] == "KEP-2551")
+    assert kep["status"] == "provisional"
+    assert {f["file"] for f in kep["fields"]} == {
+        "keps/sig-cli/2551-return-code-normalization/kep.yaml"
+    }
+
+
+def test_diff_reports_a_change_made_in_the_sidecar(keps: Path, runner: CliRunner) -> None:
+    from tests.gitbook import git
+
+    git(keps, "init", "-q")
+    git(keps, "add", "-A")
+    git(keps, "commit", "-qm", "keps")
+    _bump(
+        keps / "keps/sig-cli/2551-return-code-normalization/kep.yaml",
+        "provisional",
+        "implementable",
+    )
+    code, out = _cli(runner, "diff", "HEAD")
+    assert code == 0, out
+    assert "KEP-2551" in out and "field status: provisional -> implementable" in out
+    assert "section modified" not in out  # the README did not change
+    git(keps, "commit", "-qam", "move")
+    code, out = _cli(runner, "diff", "HEAD~1", "HEAD")
+    assert "field status: provisional -> implementable" in out
+    code, out = _cli(runner, "lint", "--changed", "HEAD~1")
+    assert code == 0 and "1 document" in out
+
+
+# -- number-named books ------------------------------------------------------------------------
+def test_ids_come_from_number_only_file_names(rfcs: Path, runner: CliRunner) -> None:
+    code, out = _cli(runner, "list", "--json")
+    assert code == 0
+    got = {d["id"]: d["title"] for d in json.loads(out)}
+    assert got == RFCS
+    code, out = _cli(runner, "show", "RFC-0048")
+    assert code == 0 and "Start Date: 2014-04-21" in out
+    code, out = _cli(runner, "lint", "--select", "SB101")
+    assert code == 0, out  # the ID is the file name's number: not missing
+
+
+def test_a_template_in_the_kind_folder_gets_no_id(rfcs: Path) -> None:
+    shutil.copy(rfcs / "0000-template.md", rfcs / "text" / "0000-template.md")
+    doc = open_book(rfcs).find("text/0000-template.md")
+    assert doc.id is None
+
+
+def test_new_numbers_after_the_names(rfcs: Path) -> None:
+    book = open_book(rfcs)
+    assert max(book.used_numbers(book.kind("RFC"))) == 2229
+
+
+def test_new_numbers_after_the_numbered_folders(keps: Path) -> None:
+    book = open_book(keps)
+    used = book.used_numbers(book.kind("KEP"))
+    assert max(used) == 4006 and 753 in used
+
+
+def test_without_ids_from_names_a_number_is_no_id(rfcs: Path) -> None:
+    (rfcs / "specbook.toml").write_text(RFC_TOML.replace("ids_from_names = true\n", ""))
+    assert all(d.id is None for d in open_book(rfcs).documents())
 
 
 def test_sidecars_argument_is_what_parse_reads() -> None:
