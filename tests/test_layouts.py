@@ -653,3 +653,25 @@ def test_sidecars_argument_is_what_parse_reads() -> None:
     doc = parse(b"# KEP-1: X\n", "x/README.md", None, (side,))
     assert doc.status == "implemented" and doc.sidecars == (side,)
     assert parse(b"# KEP-1: X\n", "x/README.md", None).status is None
+
+
+def test_stem_sidecars_of_a_file_layout(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "specbook.toml").write_text(
+        '[kinds.DEC]\nsidecars = ["{stem}.meta.yaml"]\nrequired_fields = ["id", "status"]\n'
+        '[lint.rules.missing-section]\nseverity = "off"\n',
+        encoding="utf-8",
+    )
+    folder = tmp_path / "docs" / "decisions"
+    folder.mkdir(parents=True)
+    for n, status in ((1, "Accepted"), (2, "Acepted")):
+        (folder / f"DEC-00{n}-x.md").write_text(f"# DEC-00{n}: X{n}\n\nText.\n", encoding="utf-8")
+        (folder / f"DEC-00{n}-x.meta.yaml").write_text(f"status: {status}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out = _cli(runner, "list")
+    assert "DEC-001  Accepted" in out and "DEC-002  Acepted" in out
+    code, out = _cli(runner, "lint", "docs/decisions/DEC-002-x.meta.yaml")
+    assert code == 1
+    assert "docs/decisions/DEC-002-x.meta.yaml:1:9: SB102 invalid-status" in out
+    assert "1 document" in out

@@ -349,18 +349,19 @@ class Book:
 
         return read_sidecars(self.config, rel)
 
-    def sidecar_owners(self) -> dict[str, str]:
+    def sidecar_owners(self) -> dict[str, list[str]]:
         """Every possible sidecar file of the book's documents (absolute path, whether
-        it exists or not) -> the document it belongs to (absolute path): a changed
+        it exists or not) -> the documents it belongs to (absolute paths; one, unless
+        the kind names one sidecar for every document of a folder): a changed
         ``kep.yaml`` is a change of its document. Empty for most books."""
         if not self.config.sidecar_kinds:
             return {}
         from specbook.layout import sidecar_names
 
-        out: dict[str, str] = {}
+        out: dict[str, list[str]] = {}
         for p in self.path_strings():
             for name in sidecar_names(self.config, self.rel(p)):
-                out[os.path.normpath(os.path.join(self.root, name))] = p
+                out.setdefault(os.path.normpath(os.path.join(self.root, name)), []).append(p)
         return out
 
     def read_source(self, rel: str) -> tuple[bytes, tuple[Sidecar, ...]]:

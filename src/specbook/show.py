@@ -36,9 +36,9 @@ def load_for_show(ref: str) -> Document:
         book = Book(load_config(config_file))
         if not path.name.lower().endswith((".md", ".markdown")):
             # a sidecar file (`kep.yaml`) stands for its document
-            owner = book.sidecar_owners().get(os.path.normpath(path.resolve()))
-            if owner is not None:
-                return book.load(owner)
+            owned = book.sidecar_owners().get(os.path.normpath(path.resolve()), [])
+            if len(owned) == 1:
+                return book.load(owned[0])
         rel = book.rel(path)
         return parse(data, rel, book.config, book.sidecars(rel))
     return open_book().find(ref)

@@ -426,15 +426,15 @@ def expand_paths(book: Book, paths: Iterable[Path]) -> list[Path]:
     Raises :class:`NotFoundError` for a path that does not exist.
     """
     out: list[Path] = []
-    owners: dict[str, str] | None = None
+    owners: dict[str, list[str]] | None = None
     for p in paths:
         if p.is_file() and not p.name.lower().endswith((".md", ".markdown")):
             # a sidecar (`kep.yaml`) stands for its document
             if owners is None:
                 owners = book.sidecar_owners()
-            owner = owners.get(os.path.normpath(os.path.abspath(p)))
-            if owner is not None:
-                out.append(Path(owner))
+            owned = owners.get(os.path.normpath(os.path.abspath(p)))
+            if owned:
+                out.extend(Path(q) for q in owned)
                 continue
         if p.is_dir():
             root = p.resolve()
@@ -847,7 +847,7 @@ def changed_since(book: Book, rev: str) -> tuple[list[str], list[str]]:
         full = os.path.normpath(os.path.join(top, name))
         rel = book.rel(full)
         if full in owners:
-            present.add(book.rel(owners[full]))
+            present.update(book.rel(q) for q in owners[full])
         elif full in documents:
             present.add(rel)
         elif not os.path.exists(full) and rel.lower().endswith((".md", ".markdown")):
