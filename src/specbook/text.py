@@ -98,24 +98,25 @@ def is_placeholder(value: str) -> bool:
 
 # An ID (or the number of a number-named file) that a template leaves to be filled in:
 # `NNNN`, `XXX`, `000`, `SPEC-XXX`, `KEP-NNNN`, `ADR-0000`.
-_PLACEHOLDER_ID = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*-)*(?:N+|n+|X+|x+|0+|#+)")
+# (patterns compiled on first use: most commands never ask)
+_PLACEHOLDER_ID = r"(?:[A-Za-z][A-Za-z0-9]*-)*(?:N+|n+|X+|x+|0+|#+)"
 
 
 def is_placeholder_id(value: str) -> bool:
     """True for an ID a template leaves to be filled in: ``NNNN``, ``XXX``, ``000``,
     ``SPEC-XXX``, ``KEP-NNNN``, ``ADR-0000`` (a number of zeros only is no number)."""
-    return _PLACEHOLDER_ID.fullmatch(value.strip()) is not None
+    return re.fullmatch(_PLACEHOLDER_ID, value.strip()) is not None
 
 
 # A number-only file or folder name: `0001-private-fields.md`, `1440-kubectl-events`,
 # `0048.md` (the number, then nothing or a separator).
-_NAME_NUMBER = re.compile(r"(\d+)(?=$|[-_. ])")
+_NAME_NUMBER = r"(\d+)(?=$|[-_. ])"
 
 
 def name_number(name: str) -> str | None:
     """The number a file or folder name starts with, as written (``0001``), or ``None``
     (no number, or a placeholder such as ``0000``)."""
-    m = _NAME_NUMBER.match(name)
+    m = re.match(_NAME_NUMBER, name)
     if m is None or is_placeholder_id(m.group(1)):
         return None
     return m.group(1)

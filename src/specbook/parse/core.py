@@ -9,11 +9,10 @@ from the byte ranges those events give. Nothing here raises on any input: see
 from __future__ import annotations
 
 import codecs
-import datetime as dt
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from itertools import accumulate, chain
 from typing import Any, NamedTuple
 
@@ -43,7 +42,6 @@ from specbook.text import (
     name_number,
     norm_heading,
     norm_key,
-    render_value,
 )
 
 
@@ -76,13 +74,11 @@ _PLAIN_FIELD = re.compile(
 )
 # `- Start Date: 2014-03-11`: a header field as a list item (read above the first
 # section only, and only under a name the book knows)
-_BULLET_FIELD = re.compile(
-    rb"^[-*+][ \t]+(?P<name>[^\s:*|#>`\[\-][^:\r\n*|`\[]{0,40}?)[ \t]*:[ \t]+"
-    rb"(?P<value>[^\r\n]*\S)[ \t]*\r?$",
-    re.MULTILINE,
-)
-_FM_LINE = re.compile(
-    rb"^(?P<name>[A-Za-z_][\w .-]*?)[ \t]*:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$", re.MULTILINE
+# (The patterns of what few documents have are compiled on first use, by _rx: a
+# one-file lint pays for no pattern it does not need.)
+_BULLET_FIELD = (
+    rb"(?m)^[-*+][ \t]+(?P<name>[^\s:*|#>`\[\-][^:\r\n*|`\[]{0,40}?)[ \t]*:[ \t]+"
+    rb"(?P<value>[^\r\n]*\S)[ \t]*\r?$"
 )
 _CRITERIA = re.compile(
     rb"^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?(?P<label>acceptance criteria|acceptance|"
@@ -92,16 +88,14 @@ _CRITERIA = re.compile(
 )
 _LEADING_ID = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+\b")
 # An ID a template leaves unfilled, leading a title: `# KEP-NNNN: Title`, `[SPEC-XXX] Title`
-_LEADING_PLACEHOLDER_ID = re.compile(
+_LEADING_PLACEHOLDER_ID = (
     r"^\[?[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-(?:N{2,}|X{2,}|n{2,}|x{2,}|#{2,})\]?(?=$|[\s:—–\-|.])"
 )
 # An ID leading a title field's value, and what separates it from the title
-_TITLE_ID = re.compile(
+_TITLE_ID = (
     r"^\[?(?P<id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-(?:\d+|N{2,}|X{2,}|n{2,}|x{2,}))\]?"
     r"(?P<sep>[ \t]*[:—–|][ \t]*|[ \t]+[-—–][ \t]+|(?<=\])[ \t]+|$)"
 )
-# a trailing comment of a YAML plain scalar (`number: 12  # note`)
-_YAML_TRAILING_COMMENT = re.compile(rb"[ \t]+#.*$")
 _ID_VALUE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+$")
 _FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 _TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
@@ -126,6 +120,16 @@ _HEADER_NAMES = {
 }
 
 _SOURCE_RANK = {"front_matter": 0, "bold": 1, "table": 2, "section": 3, "plain": 4}
+
+
+@cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@cache
+def _rxb(pattern: bytes) -> re.Pattern[bytes]:
+    return re.compile(pattern)
 
 
 class _Bad:
@@ -527,7 +531,7 @@ class _Parser:
             if zname is None:
                 plain: Iterator[re.Match[bytes]] = _PLAIN_FIELD.finditer(work, zs, ze)
                 if zs == body_start and _has_bullet(work, zs, ze):  # (the preamble)
-                    plain = chain(plain, _BULLET_FIELD.finditer(work, zs, ze))
+                    plain = chain(plain, _rxb(_BULLET_FIELD).finditer(work, zs, ze))
                 for m in plain:
                     name = m.group("name").decode("utf-8", "replace").strip()
                     if not cfg.is_known_field(name) or _inside(opaque, m.start()):
@@ -655,8 +659,10 @@ class _Parser:
         return None
 
     def _front_matter(self, work: bytes, front: tuple[int, int, str]) -> list[Field]:
+        from specbook.parse.mapping import load_yaml, mapping_fields
+
         fs, fe, text = front
-        values, problem = _load_yaml(text, first_line=2)
+        values, problem = load_yaml(text, first_line=2)
         if problem is not None:
             self.problems.append(
                 Problem("front-matter", f"front matter {problem}", self.span(fs, fe))
@@ -666,25 +672,17 @@ class _Parser:
         inner_start = fs if first_nl < 0 else first_nl + 1
         last = work.rfind(b"\n", inner_start, fe - 1)
         inner_end = fe if last < 0 else last + 1
-        return _mapping_fields(
+        return mapping_fields(
             self.ctx, work, inner_start, inner_end, values, self.span, "front_matter", None
         )
 
     def _sidecar_fields(self, sidecar: Sidecar) -> list[Field]:
-        """The fields of one metadata file beside the document: every top-level key of
-        its YAML or JSON mapping, spans in the sidecar's own bytes (``Field.file``)."""
-        data = sidecar.data
-        start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-        text = data[start:].decode("utf-8", "replace")
-        span = _span_of(_line_index(data))
-        if sidecar.path.lower().endswith(".json"):
-            values, problem = _load_json(text)
-            found = _json_fields(self.ctx, data, start, values, span, sidecar.path)
-        else:
-            values_or_none, problem = _load_yaml(text)
-            found = _mapping_fields(
-                self.ctx, data, start, len(data), values_or_none, span, "sidecar", sidecar.path
-            )
+        """The fields of one metadata file beside the document (see
+        :func:`specbook.parse.mapping.sidecar_fields`); a file that is not valid YAML or
+        JSON is a problem of the document, naming the file and line."""
+        from specbook.parse.mapping import sidecar_fields
+
+        found, problem = sidecar_fields(self.ctx, sidecar, _span_of(_line_index(sidecar.data)))
         if problem is not None:
             self.problems.append(
                 Problem(
@@ -863,7 +861,7 @@ class _Parser:
             t = _TITLE_JUNK.sub("", raw.strip())
             m = _LEADING_ID.match(t)
             if m is None and ("-N" in t or "-X" in t or "-n" in t or "-x" in t or "-#" in t):
-                m = _LEADING_PLACEHOLDER_ID.match(t)
+                m = _rx(_LEADING_PLACEHOLDER_ID).match(t)
             if m:
                 t = t[m.end() :]
                 t = re.sub(r"^(?:\.md\b)?[\s:—–\-|.]*", "", t)
@@ -919,7 +917,7 @@ def _title_value(value: str, doc_id: str | None) -> str:
     """A title field's value without a leading ID: the document's own ID, a placeholder
     ID, or any ID followed by a colon (``SPEC-020: Multi-user`` -> ``Multi-user``).
     Another ID that is part of the title (``RFC-7231 compliance``) stays."""
-    m = _TITLE_ID.match(value)
+    m = _rx(_TITLE_ID).match(value)
     if m is None:
         return value
     lead = m.group("id")
@@ -927,208 +925,6 @@ def _title_value(value: str, doc_id: str | None) -> str:
     if own or is_placeholder_id(lead) or ":" in m.group("sep"):
         return value[m.end() :].strip()
     return value
-
-
-# -- field sources shared by front matter and sidecars ----------------------------------
-def _load_yaml(text: str, first_line: int = 1) -> tuple[dict[str, Any] | None, str | None]:
-    """The top-level mapping of YAML ``text`` (keys as text), and what is wrong with it
-    (``None`` when it is a mapping, or empty). The mapping is ``None`` when the text is
-    not valid YAML: each key is then read on its own (see :func:`_mapping_fields`).
-    ``first_line`` is the file's line number of the text's first line (for the message)."""
-    try:
-        import yaml
-
-        loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except Exception as exc:  # any YAML error: report it, keep the line-by-line values
-        mark = getattr(exc, "problem_mark", None)
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        where = f"line {mark.line + first_line}: " if mark is not None else ""
-        return None, f"is not valid YAML ({where}{what})"
-    if isinstance(loaded, dict):
-        return {str(k): v for k, v in loaded.items()}, None
-    if loaded is None:
-        return {}, None
-    return {}, "is not a key: value mapping"
-
-
-def _load_json(text: str) -> tuple[dict[str, Any], str | None]:
-    """:func:`_load_yaml` for a JSON file (a member it cannot read keeps its text)."""
-    import json
-
-    try:
-        loaded = json.loads(text)
-    except ValueError as exc:
-        return {}, f"is not valid JSON ({exc})"
-    if isinstance(loaded, dict):
-        return {str(k): v for k, v in loaded.items()}, None
-    return {}, "is not a JSON object of fields"
-
-
-def _value_text(values: dict[str, Any], name: str, raw: bytes) -> str:
-    """A mapping value as a field's one line of text: a string as YAML reads it; a
-    number, date or time as written (``0012``, ``1.10`` and ``2024-01-01T10:00Z`` stay
-    as they are, where YAML would read 10, 1.1 and a datetime); lists and mappings
-    rendered (:func:`render_value`); a key YAML did not read (invalid YAML) as written."""
-    if name not in values:
-        return raw.decode("utf-8", "replace")
-    v = values[name]
-    if isinstance(v, str):
-        return v
-    if not isinstance(v, bool) and isinstance(v, int | float | dt.date):
-        text = _YAML_TRAILING_COMMENT.sub(b"", raw).strip()
-        if text and text[:1] not in b"[{|>!&*":
-            return text.decode("utf-8", "replace")
-    return render_value(v)
-
-
-def _keys(ctx: ParseContext, names: list[str]) -> list[str]:
-    """The canonical key of each name of one mapping. Aliases never make two different
-    fields one: when two names of the same mapping (``modified`` and ``last_updated``)
-    map to one key, the name that is the key (else the first) keeps it and the others
-    keep their own names."""
-    cfg = ctx.config
-    keys = [cfg.field_key(n).replace(" ", "_") for n in names]
-    if len(set(keys)) == len(keys):
-        return keys
-    own = [norm_key(n).replace(" ", "_") for n in names]
-    by_key: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        by_key.setdefault(k, []).append(i)
-    for key, idx in by_key.items():
-        if len(idx) < 2 or len({own[i] for i in idx}) < 2:
-            continue  # one name stated twice: one field
-        keeper = next((i for i in idx if own[i] == key), idx[0])
-        for i in idx:
-            if own[i] != own[keeper]:
-                keys[i] = own[i]
-    return keys
-
-
-def _mapping_fields(
-    ctx: ParseContext,
-    data: bytes,
-    inner_start: int,
-    inner_end: int,
-    values: dict[str, Any] | None,
-    span: Callable[[int, int], Span],
-    source: str,
-    file: str | None,
-) -> list[Field]:
-    """Fields of the top-level ``key: value`` lines of a YAML mapping in bytes
-    ``inner_start:inner_end`` of ``data`` (front matter, or a whole sidecar file), with
-    the values YAML read (``values``). When the whole is not valid YAML (``values`` is
-    ``None``), each key's lines are read on their own, so one bad line (``title: A: B``)
-    costs only its own value, which keeps its text."""
-    lines = [
-        m
-        for m in _FM_LINE.finditer(data, inner_start, inner_end)
-        if m.start() == inner_start or data[m.start() - 1 : m.start()] in (b"\n", b"\r")
-    ]
-    if values is None:
-        values = {}
-        for i, m in enumerate(lines):
-            end = lines[i + 1].start() if i + 1 < len(lines) else inner_end
-            one, _ = _load_yaml(data[m.start() : end].decode("utf-8", "replace"))
-            if one:
-                values.update(one)
-    found: list[tuple[str, int, int, int, int, str]] = []  # name, line s/e, value s/e, text
-    for m in lines:
-        name = m.group("name").decode("utf-8", "replace")
-        vs, ve = m.span("value")
-        raw = data[vs:ve]
-        if raw[:1] in (b'"', b"'") and raw[-1:] == raw[:1] and len(raw) >= 2:
-            vs, ve = vs + 1, ve - 1
-        found.append((name, m.start(), m.end(), vs, ve, _value_text(values, name, data[vs:ve])))
-    keys = _keys(ctx, [f[0] for f in found])
-    return [
-        Field(key, name, value, source, span(s, e), span(vs, ve), None, file)
-        for key, (name, s, e, vs, ve, value) in zip(keys, found, strict=True)
-    ]
-
-
-def _json_fields(
-    ctx: ParseContext,
-    data: bytes,
-    start: int,
-    values: dict[str, Any],
-    span: Callable[[int, int], Span],
-    file: str,
-) -> list[Field]:
-    """Fields of the top-level members of a JSON object (a sidecar ``meta.json``): the
-    span of each member and of its value (a string's without its quotes)."""
-    found: list[tuple[str, int, int, int, int, str]] = []
-    for name, ks, vs, ve in _json_members(data, start):
-        raw = data[vs:ve]
-        if raw[:1] == b'"' and raw[-1:] == b'"' and len(raw) >= 2:
-            vs, ve = vs + 1, ve - 1
-        value = render_value(values[name]) if name in values else raw.decode("utf-8", "replace")
-        found.append((name, ks, ve + (1 if data[ve : ve + 1] == b'"' else 0), vs, ve, value))
-    keys = _keys(ctx, [f[0] for f in found])
-    return [
-        Field(key, name, value, "sidecar", span(s, e), span(vs, ve), None, file)
-        for key, (name, s, e, vs, ve, value) in zip(keys, found, strict=True)
-    ]
-
-
-def _json_members(data: bytes, start: int) -> list[tuple[str, int, int, int]]:
-    """``(name, key start, value start, value end)`` of each member of the top-level
-    JSON object in ``data`` (a scan of brackets and strings; nothing for bytes that do
-    not open with ``{``)."""
-    import json
-
-    n = len(data)
-    i = start
-    while i < n and data[i] in b" \t\r\n":
-        i += 1
-    if i >= n or data[i] != 0x7B:  # {
-        return []
-    out: list[tuple[str, int, int, int]] = []
-    depth = 0
-    key: tuple[str, int] | None = None
-    value_start = -1
-    expect_key = False
-    while i < n:
-        c = data[i]
-        if c == 0x22:  # a string: find its end, past escapes
-            j = i + 1
-            while j < n and data[j] != 0x22:
-                j += 2 if data[j] == 0x5C else 1
-            if depth == 1 and expect_key:
-                try:
-                    key = (str(json.loads(data[i : j + 1].decode("utf-8", "replace"))), i)
-                except ValueError:
-                    key = None
-                expect_key = False
-            i = j + 1
-            continue
-        if c in b"{[":
-            depth += 1
-            if depth == 1:
-                expect_key = True
-        elif c in b"}]":
-            if depth == 1 and key is not None and value_start >= 0:
-                out.append((key[0], key[1], value_start, _rstrip(data, value_start, i)))
-                key, value_start = None, -1
-            depth -= 1
-            if depth == 0:
-                break
-        elif c == 0x3A and depth == 1 and key is not None and value_start < 0:  # :
-            j = i + 1
-            while j < n and data[j] in b" \t\r\n":
-                j += 1
-            value_start = j
-        elif c == 0x2C and depth == 1:  # ,
-            if key is not None and value_start >= 0:
-                out.append((key[0], key[1], value_start, _rstrip(data, value_start, i)))
-            key, value_start, expect_key = None, -1, True
-        i += 1
-    return out
-
-
-def _rstrip(data: bytes, start: int, end: int) -> int:
-    while end > start and data[end - 1] in b" \t\r\n":
-        end -= 1
-    return end
 
 
 def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], Span]:
@@ -1401,12 +1197,12 @@ def _find_refs(ctx: ParseContext, work: bytes) -> list[re.Match[bytes]]:
 
 
 def _has_bullet(work: bytes, start: int, end: int) -> bool:
-    """Whether a line of bytes ``start:end`` starts with a list marker (a quick test
-    before a line-anchored scan, which tries every offset)."""
-    for mark in (b"- ", b"* ", b"+ "):
-        if work.startswith(mark, start) or work.find(b"\n" + mark, start, end) >= 0:
-            return True
-    return False
+    """Whether bytes ``start:end`` may hold a list item (a quick test before a
+    line-anchored scan, which tries every offset)."""
+    find = work.find
+    return (
+        find(b"- ", start, end) >= 0 or find(b"* ", start, end) >= 0 or find(b"+ ", start, end) >= 0
+    )
 
 
 def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
