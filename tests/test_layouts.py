@@ -675,3 +675,23 @@ def test_stem_sidecars_of_a_file_layout(
     assert code == 1
     assert "docs/decisions/DEC-002-x.meta.yaml:1:9: SB102 invalid-status" in out
     assert "1 document" in out
+
+
+def test_front_matter_titles_of_the_adr_corpus_lose_their_id() -> None:
+    """tests/corpus/synthetic/frontmatter-adr writes `title: "ADR-0003: Adopt Kafka …"`
+    (and `ADR-NNNN: …` in its template); no title keeps the ID."""
+    root = SYNTHETIC / "frontmatter-adr"
+    seen = 0
+    for path in sorted(root.glob("docs/*/*.md")):
+        data = path.read_bytes()
+        if not data.startswith(b"---"):
+            continue
+        doc = parse(data, path.relative_to(root).as_posix())
+        head = doc.title.split(":")[0]
+        assert not is_placeholder_id(head) and head != doc.id, (path.name, doc.title)
+        assert doc.title and not doc.title.startswith(("ADR-", "SPEC-")), (path.name, doc.title)
+        seen += 1
+    assert seen >= 20
+    adr = parse((root / "docs/decisions/ADR-0008-graphql-gateway.md").read_bytes(), None)
+    assert adr.title == "Put a GraphQL gateway in front of the services"
+    assert adr.value("modified") == "by: alice, at: 2024-02-01"
