@@ -11,7 +11,7 @@ import pytest
 from specbook.config import default_config
 from specbook.lint.engine import Linter
 from specbook.parse import parse
-from specbook.text import field_text
+from specbook.text import render_value
 
 
 @pytest.mark.parametrize(
@@ -27,8 +27,8 @@ from specbook.text import field_text
         (3.5, "3.5"),
     ],
 )
-def test_field_text(value: object, text: str) -> None:
-    assert field_text(value) == text
+def test_render_value(value: object, text: str) -> None:
+    assert render_value(value) == text
 
 
 def _messages(tmp_path: Path, text: str, rules: list[str]) -> list[str]:

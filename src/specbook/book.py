@@ -26,7 +26,7 @@ from specbook.config import BookConfig, KindConfig, find_config_file, load_confi
 from specbook.confine import is_utf8, real_root, shown, within
 from specbook.errors import NoBookError, NotFoundError, UsageError
 from specbook.ids import ambiguous_id, unknown_id
-from specbook.model import Document
+from specbook.model import Document, Sidecar
 from specbook.parse import parse
 
 _MD_SUFFIXES = (".md", ".markdown")
@@ -67,6 +67,7 @@ class Book:
         names: set[str] = set()
         bases: list[str] = []
         wholes: list[str] = []
+        paths: list[str] = []  # patterns of a path, not of a file name alone
         for pattern in config.exclude:
             base = pattern[3:] if pattern.startswith("**/") else None
             if base is not None and not any(c in base for c in "*?[") and "/" not in base:
@@ -75,9 +76,14 @@ class Book:
             wholes.append(fnmatch.translate(pattern))
             if base is not None:
                 bases.append(fnmatch.translate(base))
+            if base is None or "/" in base:
+                paths.append(fnmatch.translate(pattern))
         self._exclude_names = frozenset(names)
         self._exclude_base = re.compile("|".join(bases)) if bases else None
         self._exclude_whole = re.compile("|".join(wholes)) if wholes else None
+        # A folder-per-document's README.md is the document: a name pattern (the
+        # default **/README.md) does not hide it; a pattern of its path does.
+        self._exclude_path = re.compile("|".join(paths)) if paths else None
 
     def rel(self, path: Path | str) -> str:
         """``path`` relative to the book root, POSIX style (absolute if outside the book)."""
@@ -99,6 +105,23 @@ class Book:
             return True
         return self._exclude_whole is not None and self._exclude_whole.match(rel) is not None
 
+    def is_document_path(self, rel: str, kind: KindConfig) -> bool:
+        """Whether ``rel`` (a POSIX path relative to the root, in ``kind``'s folder)
+        names a document as the listing would take it, by its name alone (for a path
+        of another revision, which is not on disk): not excluded, and for a
+        folder-per-document kind one of its ``document_names`` in a numbered folder."""
+        if kind.layout != "folder":
+            return not self._excluded(rel)
+        from specbook.layout import is_document_folder
+
+        folder, _, name = rel.rpartition("/")
+        if name.lower() not in {n.lower() for n in kind.document_names}:
+            return False
+        base = folder.rpartition("/")[2]
+        if not folder or folder == kind.folder.strip("/") or not is_document_folder(base):
+            return False
+        return self._exclude_path is None or self._exclude_path.match(rel) is None
+
     def paths(self) -> list[Path]:
         """Every document file of the book, sorted, each listed once."""
         return [Path(p) for p in self.path_strings()]
@@ -118,6 +141,9 @@ class Book:
         for kind in self.config.kinds.values():
             folder = os.path.normpath(os.path.join(root, kind.folder))
             if not self._folder_inside(folder, skipped):
+                continue
+            if kind.layout == "folder":
+                self._folder_documents(kind, folder, templates, seen, skipped)
                 continue
             stack = [folder]
             while stack:
@@ -157,6 +183,60 @@ class Book:
         if skipped:
             self._report(skipped)
         return sorted(seen)
+
+    def _folder_documents(
+        self,
+        kind: KindConfig,
+        folder: str,
+        templates: str,
+        seen: set[str],
+        skipped: dict[str, str],
+    ) -> None:
+        """Add to ``seen`` the documents of a folder-per-document kind: in each numbered
+        folder below ``folder`` (``1440-kubectl-events/``), the first of the kind's
+        ``document_names`` it holds. Other Markdown files are the documents' own pages
+        or the folder's notes, not documents."""
+        from specbook.layout import is_document_folder
+
+        order = {n.lower(): i for i, n in reversed(list(enumerate(kind.document_names)))}
+        cut = len(self.root_prefix)
+        stack = [folder]
+        while stack:
+            here = stack.pop()
+            try:
+                entries = os.scandir(here)
+            except OSError:
+                continue
+            best: tuple[int, os.DirEntry[str]] | None = None
+            with entries:
+                for e in entries:
+                    name = e.name
+                    rank = order.get(name.lower())
+                    if rank is not None:
+                        if best is None or rank < best[0]:
+                            best = (rank, e)
+                    elif (
+                        e.is_dir(follow_symlinks=False)
+                        and not name.startswith(".")
+                        and e.path != templates
+                    ):
+                        if is_utf8(name):
+                            stack.append(e.path)
+                        else:
+                            skipped[self._shown(e.path, cut)] = _BAD_NAME.format(
+                                what="folder", rest="its documents are not read"
+                            )
+            if best is None or here == folder or not is_document_folder(os.path.basename(here)):
+                continue
+            e = best[1]
+            rel = e.path[cut:].replace(os.sep, "/")
+            if self._exclude_path is not None and self._exclude_path.match(rel):
+                continue
+            if e.is_symlink() or not e.name.isascii():
+                if self._admit(e, cut, skipped):
+                    seen.add(e.path)
+            elif e.is_file():
+                seen.add(e.path)
 
     def _shown(self, path: str, cut: int) -> str:
         return shown(path[cut:].replace(os.sep, "/"))
@@ -250,20 +330,53 @@ class Book:
         with open(real, "rb") as fh:
             return fh.read()
 
-    def load(self, path: Path) -> Document:
-        """Parse one file of the book. Raises :class:`NotFoundError` when it cannot be read."""
+    def load(self, path: Path | str) -> Document:
+        """Parse one file of the book, with its sidecar metadata files (the one place a
+        book's documents are read from disk: see :mod:`specbook.layout`). Raises
+        :class:`NotFoundError` when it cannot be read."""
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as fh:  # (no Path made: 10,000 of them in a big book)
+                data = fh.read()
         except OSError as exc:
             raise NotFoundError(f"{path}: cannot read the file ({exc.strerror})") from exc
-        return parse(data, self.rel(path), self.config)
+        rel = self.rel(path)
+        return parse(data, rel, self.config, self.sidecars(rel))
+
+    def sidecars(self, rel: str) -> tuple[Sidecar, ...]:
+        """The sidecar metadata files of the document at ``rel`` (relative to the root),
+        read (none for most books; see :func:`specbook.layout.read_sidecars`)."""
+        if not self.config.sidecar_kinds:
+            return ()
+        from specbook.layout import read_sidecars
+
+        return read_sidecars(self.config, rel)
+
+    def sidecar_owners(self) -> dict[str, list[str]]:
+        """Every possible sidecar file of the book's documents (absolute path, whether
+        it exists or not) -> the documents it belongs to (absolute paths; one, unless
+        the kind names one sidecar for every document of a folder): a changed
+        ``kep.yaml`` is a change of its document. Empty for most books."""
+        if not self.config.sidecar_kinds:
+            return {}
+        from specbook.layout import sidecar_names
+
+        out: dict[str, list[str]] = {}
+        for p in self.path_strings():
+            for name in sidecar_names(self.config, self.rel(p)):
+                out.setdefault(os.path.normpath(os.path.join(self.root, name)), []).append(p)
+        return out
+
+    def read_source(self, rel: str) -> tuple[bytes, tuple[Sidecar, ...]]:
+        """:meth:`read` with the document's sidecars: what :func:`specbook.parse.parse`
+        takes. Raises as :meth:`read` does."""
+        return self.read(rel), self.sidecars(rel)
 
     def documents(self, paths: list[str] | None = None) -> Iterator[Document]:
         """Parse every document of the book (or those of ``paths``, a listing already
         made), in path order."""
         for p in self.path_strings() if paths is None else paths:
             try:
-                yield self.load(Path(p))
+                yield self.load(p)
             except NotFoundError:
                 continue  # deleted while we were listing: nothing to show
 
@@ -427,6 +540,9 @@ class Book:
     def used_numbers(self, kind: KindConfig) -> set[int]:
         """Numbers already taken by ``kind``'s IDs: in file names anywhere in the book and
         in the ID field near the top of each file of the kind's folder."""
+        from specbook.layout import document_name
+        from specbook.text import name_number
+
         numbers: set[int] = set()
         name_re = re.compile(rf"^{re.escape(kind.prefix)}-(\d+)(?:\D|$)", re.IGNORECASE)
         field_re = re.compile(
@@ -436,7 +552,17 @@ class Book:
             re.MULTILINE | re.IGNORECASE,
         )
         for p in self.paths():
-            m = name_re.match(p.name)
+            name = p.name
+            if self.config.folder_kinds or kind.ids_from_names:
+                rel = self.rel(p)
+                if self.config.kind_for_path(rel) is kind:
+                    name = document_name(kind, rel)
+                    numbered = kind.ids_from_names or kind.layout == "folder"
+                    number = name_number(name) if numbered else None
+                    if number is not None:  # `0001-x.md`, `1440-x/README.md`
+                        numbers.add(int(number))
+                        continue
+            m = name_re.match(name)
             if m:
                 numbers.add(int(m.group(1)))
                 continue

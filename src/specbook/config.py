@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,13 @@ REQUIREMENT_NUMBER = r"\d+(?:[.-]\d+)*"
 DEFAULT_TRACE_CODE = ("tests/**/*.py", "src/**/*.py")
 # Review History status words that record an approval rather than a move
 APPROVAL_WORDS = frozenset({"approve", "approval", "lgtm"})
+
+# [kinds.X] layout: what a document of the kind is
+LAYOUTS = ("file", "folder")
+# [kinds.X] document_names: the file of a folder-per-document that is its text
+DEFAULT_DOCUMENT_NAMES = ("README.md", "index.md")
+# [kinds.X] sidecars: metadata files are read by their extension
+SIDECAR_SUFFIXES = (".yaml", ".yml", ".json")
 
 # Canonical field keys and the names documents use for them (compared by norm_key).
 # A book adds its own with [fields.aliases].
@@ -97,13 +104,16 @@ class KindConfig:
     transitions: Mapping[str, tuple[str, ...]] | None = None
     approvals: int = 1
     approvers: tuple[str, ...] = ()
-    # where documents are and what they are named (contract 1 of issue 18: "layouts"
-    # reads them; adopt writes them): a document is a .md file ("file") or a numbered
-    # folder holding one of document_names ("folder"); sidecars are metadata files beside
-    # it; ids_from_names gives a document stating no ID PREFIX-<number> from its name
+    # What a document of the kind is and where its fields come from (defaults: today's
+    # behaviour). layout "file": each .md file is a document; "folder": a numbered folder
+    # (`1234-name/`) is the document, its text the first of `document_names` in it.
     layout: str = "file"
-    document_names: tuple[str, ...] = ("README.md", "index.md")
+    document_names: tuple[str, ...] = DEFAULT_DOCUMENT_NAMES
+    # metadata files beside the document (same folder) whose keys are fields;
+    # "{stem}" stands for the document's file name without .md
     sidecars: tuple[str, ...] = ()
+    # a document stating no ID takes PREFIX-<number> from its number-only file or
+    # folder name (`0001-x.md` -> RFC-0001: the number as written)
     ids_from_names: bool = False
     # how `specbook new` names a new document, relative to the kind's folder
     file_name: str = "{id}-{slug}.md"
@@ -263,6 +273,17 @@ class BookConfig:
     # zero-config: the inferred config's data as JSON (no config file; `path` is where
     # `specbook adopt` would write it), else None
     inferred: str | None = None
+
+    @cached_property
+    def sidecar_kinds(self) -> tuple[KindConfig, ...]:
+        """The kinds whose documents have sidecar metadata files (most books: none, and
+        then nothing looks for them)."""
+        return tuple(k for k in self.kinds.values() if k.sidecars)
+
+    @cached_property
+    def folder_kinds(self) -> tuple[KindConfig, ...]:
+        """The kinds laid out a folder per document."""
+        return tuple(k for k in self.kinds.values() if k.layout == "folder")
 
     def kind_for_id(self, doc_id: str) -> KindConfig | None:
         """The kind whose prefix starts ``doc_id`` (longest prefix wins)."""
@@ -586,12 +607,7 @@ def config_from_mapping(
             transitions=_transitions(r, statuses, old.transitions if old else None),
             approvals=r.number("approvals", old.approvals if old else 1, 0, 20),
             approvers=r.strs("approvers", old.approvers if old else ()),
-            layout=_layout(r, old.layout if old else "file"),
-            document_names=r.strs(
-                "document_names", old.document_names if old else ("README.md", "index.md")
-            ),
-            sidecars=r.strs("sidecars", old.sidecars if old else ()),
-            ids_from_names=_flag(r, "ids_from_names", old.ids_from_names if old else False),
+            **_layout_settings(r, old),
             file_name=_file_name(r, old.file_name if old else "{id}-{slug}.md"),
             history=_history(r, old.history if old else "auto"),
         )
@@ -626,6 +642,56 @@ def config_from_mapping(
         portal_users_file=_users_file(portal),
         portal_remote_images=_flag(portal, "remote_images"),
         index_db=_index_db(index),
+    )
+
+
+def _layout_settings(r: _Reader, old: KindConfig | None) -> dict[str, Any]:
+    """``layout``, ``document_names``, ``sidecars`` and ``ids_from_names`` of one kind,
+    checked: a layout is "file" or "folder"; document and sidecar names are file names
+    in the document's own folder (no ``/``, no ``..``); a sidecar is YAML or JSON."""
+    layout = r.text("layout", old.layout if old else "file")
+    if layout not in LAYOUTS:
+        raise r._err(
+            "layout",
+            f'expected "file" (each .md file is a document) or "folder" (a numbered '
+            f"folder such as 0001-name/ holding a README.md is one), got {layout!r}",
+        )
+    names = r.strs("document_names", old.document_names if old else DEFAULT_DOCUMENT_NAMES, True)
+    if "document_names" in r.table and layout != "folder":
+        raise r._err(
+            "document_names",
+            'names the file of a folder-per-document; it needs layout = "folder" (or remove it)',
+        )
+    for name in names:
+        if not _plain_name(name) or not name.lower().endswith((".md", ".markdown")):
+            raise r._err(
+                "document_names",
+                f"{name!r} is not a Markdown file name; write names such as "
+                '"README.md" (a file inside the document\'s folder, no / or ..)',
+            )
+    sidecars = r.strs("sidecars", old.sidecars if old else ())
+    for name in sidecars:
+        if not _plain_name(name) or not name.lower().endswith(SIDECAR_SUFFIXES):
+            raise r._err(
+                "sidecars",
+                f"{name!r} is not the name of a YAML or JSON file beside the document; "
+                'write names such as "kep.yaml", "meta.json" or "{stem}.meta.yaml" '
+                "(no / or ..; .yaml, .yml or .json)",
+            )
+    return {
+        "layout": layout,
+        "document_names": names,
+        "sidecars": sidecars,
+        "ids_from_names": _flag(r, "ids_from_names", old.ids_from_names if old else False),
+    }
+
+
+def _plain_name(name: str) -> bool:
+    """Whether ``name`` is a file name of its own folder: no separator, not . or .."""
+    return (
+        not any(c in name for c in "/\\\0")
+        and name.strip() not in (".", "..")
+        and bool(name.strip())
     )
 
 
@@ -694,17 +760,6 @@ def _users_file(r: _Reader) -> str | None:
             f"give either users_file or the [{r.prefix}{both[0]}] table, not both",
         )
     return r.text("users_file", "")
-
-
-def _layout(r: _Reader, default: str) -> str:
-    value = r.text("layout", default)
-    if value not in ("file", "folder"):
-        raise r._err(
-            "layout",
-            f'expected "file" (a document is a .md file) or "folder" (a document is a '
-            f"numbered folder holding one of document_names), got {value!r}",
-        )
-    return value
 
 
 # the names `specbook new` may use in a kind's file_name

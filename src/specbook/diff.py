@@ -39,7 +39,7 @@ from specbook.masking import TICK as _TICK
 from specbook.masking import lifecycle_masks as lifecycle_masks
 from specbook.masking import masked as _masked
 from specbook.masking import section_text as section_text
-from specbook.model import Document, Section
+from specbook.model import Document, Section, Sidecar
 from specbook.parse import parse
 from specbook.text import norm_heading, norm_key
 
@@ -538,6 +538,8 @@ class _BookInGit:
         self.prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         templates = os.path.normpath(book.config.templates_dir).replace(os.sep, "/")
         self.templates = templates.strip("/") + "/"
+        self.others: dict[str, dict[str, str]] = {}  # commit -> other files' blobs
+        self.changed_others: set[str] = set()  # changed files that are no documents
         self.folders = sorted(
             {
                 (self.prefix + os.path.normpath(k.folder).replace(os.sep, "/")).strip("/.") or "."
@@ -555,25 +557,33 @@ class _BookInGit:
         rel = repo_path[len(self.prefix) :]
         if rel.startswith(self.templates) or any(p.startswith(".") for p in rel.split("/")[:-1]):
             return False
-        if self.book.config.kind_for_path(rel) is None:
+        kind = self.book.config.kind_for_path(rel)
+        if kind is None:
             return False
-        return not self.book._excluded(rel)
+        return self.book.is_document_path(rel, kind)
 
     def files_at(self, commit: str) -> dict[str, str]:
         """The book's documents at ``commit``: path (relative to the repository top)
         -> blob ID. (Read by ID, a path git cannot take in a ``REV:path`` request, one
-        with a newline, is read too.)"""
+        with a newline, is read too.) The blob IDs of the other files (sidecars) are
+        kept in :attr:`others` by commit."""
         out: dict[str, str] = {}
+        rest: dict[str, str] = {}
         for entry in git_z(self.top, "ls-tree", "-r", commit, "--", *self.folders):
             meta, _, path = entry.partition("\t")  # "MODE TYPE ID\tPATH"
             kind_id = meta.split(" ")
-            if len(kind_id) == 3 and kind_id[1] == "blob" and self.is_document(path):
-                out[path] = kind_id[2]
+            if len(kind_id) == 3 and kind_id[1] == "blob":
+                if self.is_document(path):
+                    out[path] = kind_id[2]
+                elif self.book.config.sidecar_kinds:
+                    rest[path] = kind_id[2]
+        self.others[commit] = rest
         return out
 
     def changed(self, base: str, head: str | None) -> set[str]:
         """Document paths (repository-relative) that differ between ``base`` and
-        ``head`` (``None``: the working tree, untracked files included)."""
+        ``head`` (``None``: the working tree, untracked files included); a changed
+        sidecar file names its document (see :meth:`owners`)."""
         args = ["diff", "--name-only", "--no-renames", base]
         if head is not None:
             args.append(head)
@@ -581,7 +591,16 @@ class _BookInGit:
         if head is None:
             others = ("ls-files", "--others", "--exclude-standard", "--full-name", "--")
             found.update(git_z(self.top, *others, *self.folders))
+        self.changed_others = {n for n in found if not self.is_document(n)}
         return {n for n in found if self.is_document(n)}
+
+    def sidecar_names(self, repo_path: str) -> list[str]:
+        """The possible sidecar files (repository-relative) of the document at
+        ``repo_path``."""
+        from specbook.layout import sidecar_names
+
+        rel = repo_path[len(self.prefix) :]
+        return [self.prefix + n for n in sidecar_names(self.book.config, rel)]
 
 
 def diff_book(
@@ -609,11 +628,36 @@ def diff_book(
     changed = where.changed(base_commit, head_commit)
     before = where.files_at(base_commit)
     after = where.files_at(head_commit) if head_commit else None
+    if where.changed_others and book.config.sidecar_kinds:
+        # a document whose sidecar (`kep.yaml`) changed has changed
+        now = (
+            after
+            if after is not None
+            else {where.prefix + book.rel(p): "" for p in book.path_strings()}
+        )
+        for docs in (before, now):
+            for p in docs:
+                if any(n in where.changed_others for n in where.sidecar_names(p)):
+                    changed.add(p)
+
+    def sidecars_at(commit: str, names: list[str]) -> dict[str, tuple[Sidecar, ...]]:
+        """Each document's sidecars as they were at ``commit`` (read in one batch)."""
+        if not book.config.sidecar_kinds:
+            return {}
+        blob_of = where.others.get(commit, {})
+        wanted = {p: [n for n in where.sidecar_names(p) if n in blob_of] for p in names}
+        found = read_blobs(where.top, [blob_of[n] for ns in wanted.values() for n in ns])
+        cut = len(where.prefix)
+        return {
+            p: tuple(Sidecar(n[cut:], data) for n in ns if (data := found[blob_of[n]]) is not None)
+            for p, ns in wanted.items()
+        }
 
     old_names = sorted(p for p in changed if p in before)
     blobs = read_blobs(where.top, [before[p] for p in old_names])
+    old_side = sidecars_at(base_commit, old_names)
     old_docs = [
-        parse(data, p[len(where.prefix) :], book.config)
+        parse(data, p[len(where.prefix) :], book.config, old_side.get(p, ()))
         for p in old_names
         if (data := blobs[before[p]]) is not None
     ]
@@ -622,10 +666,12 @@ def diff_book(
         assert after is not None
         new_names = sorted(p for p in changed if p in after)
         blobs = read_blobs(where.top, [after[p] for p in new_names])
+        new_side = sidecars_at(head_commit, new_names)
         for p in new_names:
             data = blobs[after[p]]
             if data is not None:
-                new_docs.append(parse(data, p[len(where.prefix) :], book.config))
+                rel = p[len(where.prefix) :]
+                new_docs.append(parse(data, rel, book.config, new_side.get(p, ())))
     else:
         for p in sorted(changed):
             if not book.may_read(where.top / p):
@@ -634,7 +680,8 @@ def diff_book(
                 data = (where.top / p).read_bytes()
             except OSError:
                 continue  # deleted in the working tree
-            new_docs.append(parse(data, p[len(where.prefix) :], book.config))
+            rel = p[len(where.prefix) :]
+            new_docs.append(parse(data, rel, book.config, book.sidecars(rel)))
 
     wanted = {i.upper() for i in ids}
     seen: set[str] = set()
@@ -643,7 +690,7 @@ def diff_book(
         seen.update(d.id.upper() for d in (o, n) if d is not None and d.id)
         if wanted and not any(d is not None and d.id and d.id.upper() in wanted for d in (o, n)):
             continue
-        if o is not None and n is not None and o.source == n.source and o.path == n.path:
+        if o is not None and n is not None and o.digest == n.digest and o.path == n.path:
             continue
         d = diff_documents(o, n)
         if d.change == "modified" and d.empty:

@@ -66,6 +66,15 @@ def config_text(name: str) -> str:
             "required_fields = [" + ", ".join(f'"{t}"' for t in kind.required_fields) + "]",
             f"approvals = {kind.approvals}  # approvals needed to reach the approved status",
             "approvers = []  # who may approve; empty: anyone but the author",
+            '# "file": each .md file is a document; "folder": a numbered folder (0001-name/)',
+            '# holding one of document_names (default ["README.md", "index.md"]) is one.',
+            f'layout = "{kind.layout}"',
+            "# Metadata files beside a document whose keys are its fields,",
+            '# e.g. ["kep.yaml"] or ["{stem}.meta.json"].',
+            "sidecars = []",
+            "# true: a document stating no ID takes PREFIX-<number> from its number-only",
+            "# file or folder name (0001-name.md).",
+            f"ids_from_names = {'true' if kind.ids_from_names else 'false'}",
             "# Allowed moves; the default is the built-in workflow, for example:",
             "# transitions = { "
             + ", ".join(

@@ -55,6 +55,7 @@ def document_json(doc: Document) -> dict[str, Any]:
                 "value": f.value,
                 "source": f.source,
                 "section": f.section,
+                "file": f.file,
                 **_lines(f.span),
             }
             for f in doc.fields

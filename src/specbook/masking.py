@@ -26,7 +26,8 @@ def lifecycle_masks(doc: Document, keys: Iterable[str] | None = None) -> list[tu
     out = [
         (f.value_span.start, f.value_span.end)
         for f in doc.fields
-        if wanted is None or f.key in wanted
+        # (a field of a sidecar file is not in the document's bytes)
+        if (wanted is None or f.key in wanted) and f.file is None
     ]
     out += [(e.span.start, e.span.end) for e in doc.review_history]
     out += [(c.marker.start, c.marker.end) for c in doc.checklists]

@@ -34,11 +34,17 @@ class Field(NamedTuple):
 
     ``key`` is the canonical field name (``status``), ``name`` the name as written
     (``Estado``). ``source`` is one of ``front_matter``, ``bold``, ``table``,
-    ``section`` (a ``## Status`` section or a ``## Status: X`` heading) or
-    ``plain`` (a ``Status: X`` line). ``value_span`` covers exactly the value's
-    bytes, ready for an edit. ``file`` is the path (relative to the book root) of
-    the file holding the field when that is not the document itself (a sidecar,
-    ``source`` ``sidecar``); its spans are then offsets into that file.
+    ``section`` (a ``## Status`` section or a ``## Status: X`` heading),
+    ``plain`` (a ``Status: X`` line) or ``sidecar`` (a key of a metadata file beside
+    the document, such as ``kep.yaml``). ``value_span`` covers exactly the value's
+    bytes, ready for an edit.
+
+    ``value`` is always one line of text: a list is written ``a, b``, a mapping
+    ``key: value, key: value`` (:func:`specbook.text.render_value`).
+
+    ``file`` is the path (relative to the book root) of the file holding the field
+    when that is not the document itself (a sidecar); ``span`` and ``value_span`` are
+    then byte offsets and lines of *that* file (see :meth:`Document.bytes_of`).
     """
 
     key: str
@@ -49,6 +55,14 @@ class Field(NamedTuple):
     value_span: Span
     section: str | None = None
     file: str | None = None
+
+
+class Sidecar(NamedTuple):
+    """A metadata file beside a document (``kep.yaml``): its path relative to the book
+    root (as given for a file outside a book) and its exact bytes."""
+
+    path: str
+    data: bytes
 
 
 class Section(NamedTuple):
@@ -219,6 +233,8 @@ class Document:
     source: bytes = field(repr=False)
     line_starts: tuple[int, ...] = field(repr=False, default=(0,))
     parts: DocumentParts | None = field(repr=False, compare=False, default=None)
+    # the metadata files whose keys are among ``fields`` (see Field.file)
+    sidecars: tuple[Sidecar, ...] = field(repr=False, default=())
 
     @cached_property
     def sections(self) -> tuple[Section, ...]:
@@ -317,8 +333,32 @@ class Document:
                 out[f.key] = f.value
         return out
 
-    def column(self, offset: int) -> int:
-        """1-based character column of byte ``offset``."""
+    def column(self, offset: int, file: str | None = None) -> int:
+        """1-based character column of byte ``offset`` (of ``file``, a sidecar, when
+        given; else of the document)."""
+        if file is not None:
+            data = self.bytes_of(file)
+            start = max(data.rfind(b"\n", 0, offset), data.rfind(b"\r", 0, offset)) + 1
+            return len(data[start:offset].decode("utf-8", "replace")) + 1
         i = bisect_right(self.line_starts, offset) - 1
         start = self.line_starts[i] if i >= 0 else 0
         return len(self.source[start:offset].decode("utf-8", "replace")) + 1
+
+    def bytes_of(self, file: str | None) -> bytes:
+        """The bytes a field's spans point into: the document's own (``file`` is
+        ``None``) or the sidecar's at ``file`` (``b""`` for a file it does not have)."""
+        if file is None:
+            return self.source
+        for s in self.sidecars:
+            if s.path == file:
+                return s.data
+        return b""
+
+    @cached_property
+    def digest(self) -> str:
+        """The content key of the document: its bytes and its sidecars' (what every
+        cache keyed by content hash must use; for a document without sidecars it is
+        :func:`specbook.digest.content_hash` of its bytes)."""
+        from specbook.digest import source_hash
+
+        return source_hash(self.source, self.sidecars)

@@ -657,8 +657,8 @@ def _id_patches(e: _Entry, new_id: str) -> list[Patch]:
     old = (e.doc.id or "").encode()
     patches = []
     for f in e.doc.fields:
-        if f.key != "id" or f.section not in (None, "Metadata"):
-            continue
+        if f.key != "id" or f.section not in (None, "Metadata") or f.file is not None:
+            continue  # (an ID in a sidecar is not in this file's bytes)
         at = e.data.find(old, f.value_span.start, f.value_span.end)
         if at >= 0:
             patches.append(Patch(at, at + len(old), new_id.encode()))
@@ -701,7 +701,7 @@ def plan_renumber(book: Book, use_git: bool | None = None) -> RenumberPlan:
         except OSError:
             continue
         rel = book.rel(p)
-        entries.append(_Entry(p, rel, data, parse(data, rel, config)))
+        entries.append(_Entry(p, rel, data, parse(data, rel, config, book.sidecars(rel))))
     by_id: dict[str, list[_Entry]] = {}
     for e in entries:
         if e.doc.id:
@@ -755,7 +755,7 @@ def _plan_file(
     if e.new_id is not None:
         id_patches = _id_patches(e, e.new_id)
         stage1 = apply_patches(e.data, id_patches)
-        doc = parse(stage1, rel, book.config)
+        doc = parse(stage1, rel, book.config, e.doc.sidecars)
         for p in id_patches:
             plan.rewritten.append(
                 RefLine(
@@ -765,7 +765,11 @@ def _plan_file(
                     e.doc.id or "",
                     e.new_id,
                     "its ID field"
-                    if any(f.value_span.start <= p.start < f.value_span.end for f in e.doc.fields)
+                    if any(
+                        f.value_span.start <= p.start < f.value_span.end
+                        for f in e.doc.fields
+                        if f.file is None
+                    )
                     else "its ID in the title",
                 )
             )
@@ -794,7 +798,7 @@ def _plan_file(
     if not patches and not id_patches and e.new_rel in (None, e.rel):
         return
     final = apply_patches(stage1, patches)
-    after = parse(final, rel, book.config)
+    after = parse(final, rel, book.config, e.doc.sidecars)
     want_id = e.new_id or e.doc.id
     want_refs = [(t, q) for t, q in expected if not (t == want_id and q is None)]
     got_refs = [(r.target, r.requirement) for r in after.references]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TypeGuard
@@ -10,7 +11,7 @@ from specbook.book import Book, open_book
 from specbook.config import BookConfig, find_config_file, load_config
 from specbook.errors import NotFoundError, UsageError
 from specbook.jsonout import tags_of
-from specbook.model import Document
+from specbook.model import Document, Field
 from specbook.parse import parse
 from specbook.text import cells, is_placeholder, norm_key, shorten
 
@@ -36,7 +37,13 @@ def load_for_show(ref: str) -> Document:
                 return parse(data, str(path), None)
             return parse(data, book.rel(path), book.config)
         book = Book(load_config(config_file))
-        return parse(data, book.rel(path), book.config)
+        if not path.name.lower().endswith((".md", ".markdown")):
+            # a sidecar file (`kep.yaml`) stands for its document
+            owned = book.sidecar_owners().get(os.path.normpath(path.resolve()), [])
+            if len(owned) == 1:
+                return book.load(owned[0])
+        rel = book.rel(path)
+        return parse(data, rel, book.config, book.sidecars(rel))
     return open_book().find(ref)
 
 
@@ -222,6 +229,14 @@ def render_list(
     return "\n".join(lines) + "\n"
 
 
+def field_place(f: Field) -> str:
+    """Where a field stands, as ``show`` prints it: its line in the document (``12``),
+    or the file name and line of the sidecar holding it (``kep.yaml:7``)."""
+    if f.file is None:
+        return str(f.span.line)
+    return f"{f.file.rsplit('/', 1)[-1]}:{f.span.line}"
+
+
 def render_text(doc: Document) -> str:
     """A readable summary of one document, with line numbers."""
     out = [f"{doc.id or '(no ID)'}  {doc.title}"]
@@ -230,11 +245,17 @@ def render_text(doc: Document) -> str:
         status += f" (= {doc.status_canonical})"
     out.append(f"  kind: {doc.kind or '-'}   status: {status}   type: {doc.type or '-'}")
     out.append(f"  path: {doc.path}")
+    if doc.sidecars:
+        out.append(f"  sidecar{'s' if len(doc.sidecars) > 1 else ''}: ")
+        out[-1] += ", ".join(s.path for s in doc.sidecars)
     if doc.fields:
         out.append("\nFields")
-        for f in doc.fields:
+        # a field of a sidecar file is shown at its own file and line: `kep.yaml:7`
+        places = [field_place(f) for f in doc.fields]
+        width = max(5, *(len(p) for p in places))
+        for f, place in zip(doc.fields, places, strict=True):
             where = f" [{f.section}]" if f.section else ""
-            out.append(f"  {f.span.line:>5}  {f.name}: {f.value}   ({f.source}{where})")
+            out.append(f"  {place:>{width}}  {f.name}: {f.value}   ({f.source}{where})")
     outline = [s for s in doc.all_sections() if s.level > 1]
     if outline:
         out.append("\nSections")

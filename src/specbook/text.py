@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime as _dt
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -35,35 +35,6 @@ def norm_key(text: str) -> str:
 def norm_heading(text: str) -> str:
     """A heading's comparison key, without numbering or emoji: ``2.1 Summary ✅`` -> ``summary``."""
     return norm_key(_NUMBERING.sub("", text, count=1))
-
-
-def field_text(value: object) -> str:
-    """A field value of any YAML shape as one readable line, never a Python repr: a
-    list ``a, b``, a mapping ``key: value, key: value`` (a list or mapping inside one
-    in brackets: ``by: [a, b]``), a date ``2024-02-01``, a time ``2024-02-01 10:00:00``,
-    ``true`` / ``false``, nothing for null."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return ", ".join(f"{field_text(k)}: {_inner_text(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(_inner_text(v) for v in value)
-    return str(value)
-
-
-def _inner_text(value: object) -> str:
-    """:func:`field_text` of a value inside a list or mapping: nested ones in brackets."""
-    if isinstance(value, Mapping):
-        return "{" + field_text(value) + "}"
-    if isinstance(value, list | tuple | set | frozenset):
-        return "[" + field_text(value) + "]"
-    return field_text(value)
 
 
 _LEADING_SYMBOLS = re.compile(r"^[\W_]+")
@@ -123,6 +94,67 @@ def is_placeholder(value: str) -> bool:
     if first == "{":
         return v.startswith("{{") and v.endswith("}}")
     return "-XX" in v and _XXX_ID.fullmatch(v) is not None
+
+
+# An ID (or the number of a number-named file) that a template leaves to be filled in:
+# `NNNN`, `XXX`, `000`, `SPEC-XXX`, `KEP-NNNN`, `ADR-0000`.
+# (patterns compiled on first use: most commands never ask)
+_PLACEHOLDER_ID = r"(?:[A-Za-z][A-Za-z0-9]*-)*(?:N+|n+|X+|x+|0+|#+)"
+
+
+def is_placeholder_id(value: str) -> bool:
+    """True for an ID a template leaves to be filled in: ``NNNN``, ``XXX``, ``000``,
+    ``SPEC-XXX``, ``KEP-NNNN``, ``ADR-0000`` (a number of zeros only is no number)."""
+    return re.fullmatch(_PLACEHOLDER_ID, value.strip()) is not None
+
+
+# A number-only file or folder name: `0001-private-fields.md`, `1440-kubectl-events`,
+# `0048.md` (the number, then nothing or a separator).
+_NAME_NUMBER = r"(\d+)(?=$|[-_. ])"
+
+
+def name_number(name: str) -> str | None:
+    """The number a file or folder name starts with, as written (``0001``), or ``None``
+    (no number, or a placeholder such as ``0000``)."""
+    m = re.match(_NAME_NUMBER, name)
+    if m is None or is_placeholder_id(m.group(1)):
+        return None
+    return m.group(1)
+
+
+def render_value(value: object) -> str:
+    """A field value of any YAML or JSON shape as one readable line: a list is
+    ``a, b``, a mapping ``key: value, key: value``; a list or mapping inside another is
+    written ``[a, b]`` / ``{key: value}``; no value is ``""``, booleans ``true``/``false``,
+    dates ISO (a time ``2024-02-01 10:00:00``). Never a Python repr. (The one rendering
+    every face uses.)"""
+    if isinstance(value, Mapping):
+        return ", ".join(f"{_scalar(k)}: {_nested(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_nested(v) for v in value)
+    return _scalar(value)
+
+
+def _nested(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "{" + render_value(value) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + render_value(value) + "]"
+    return _scalar(value)
+
+
+def _scalar(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):  # (YAML !!binary)
+        return value.decode("utf-8", "replace")
+    return str(value)
 
 
 # Characters a person's name may not hold: controls (newlines, tabs, ESC, NUL), lone

@@ -276,7 +276,7 @@ def _lint_in(
         from specbook.lint.run import restrict, with_referrers
 
         only = with_referrers(changed, deleted, per_file)
-        result = restrict(result, only)
+        result = restrict(result, only, book.config)
     if fix:
         fixed = apply_fixes(book, result, per_file)
         if fixed:

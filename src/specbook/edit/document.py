@@ -43,6 +43,7 @@ from specbook.edit.yamlblock import (
     render_scalar,
 )
 from specbook.errors import SpecbookError
+from specbook.layout import read_sidecars
 from specbook.model import ChecklistItem, Document, Field, Section
 from specbook.parse import parse
 from specbook.text import is_placeholder, norm_key
@@ -212,7 +213,12 @@ class DocumentEdit:
             self.original = path.read_bytes()
         except OSError as exc:
             raise EditRefused(f"{path}: cannot read the file ({exc.strerror})") from exc
-        self.doc: Document = parse(self.original, self.rel, config)
+        # the document as every reader sees it: with its sidecar metadata files (its
+        # status may live in `kep.yaml`)
+        self.sidecars = (
+            read_sidecars(config, self.rel) if config is not None and config.sidecar_kinds else ()
+        )
+        self.doc: Document = parse(self.original, self.rel, config, self.sidecars)
         self.patches: list[Patch] = []
         self.intent = _Intent()
         self._rh_patch: int | None = None  # the Review History table this edit adds
@@ -850,7 +856,7 @@ class DocumentEdit:
             raise EditRefused(
                 f"{self.rel}: two edits overlap ({exc}); nothing was written"
             ) from exc
-        after = parse(new, self.rel, self.config)
+        after = parse(new, self.rel, self.config, self.sidecars)
         problems = self._verify(after)
         expected = self.intent.yaml.get("")
         if expected is not None:

@@ -181,19 +181,21 @@ class Linter:
             ctx = RuleContext(self.config, kind, a.options, self.today, template)
             for rep in a.rule.check(doc, ctx):
                 sp = rep.span
+                file = rep.file
                 out.append(
                     Finding(
                         rule=a.rule.id,
                         name=a.rule.name,
                         severity=self._severity(a, rep.severity, doc.status_canonical, kind),
-                        path=path,
+                        path=path if file is None else file,
                         doc_id=doc.id,
                         line=sp.line,
-                        column=doc.column(sp.start),
+                        column=doc.column(sp.start, file),
                         end_line=sp.end_line,
-                        end_column=doc.column(sp.end),
+                        end_column=doc.column(sp.end, file),
                         message=rep.message,
-                        fix=rep.fix,
+                        # (a fix's offsets are of the file it names; --fix edits documents)
+                        fix=rep.fix if file is None else (),
                     )
                 )
         return out

@@ -85,6 +85,8 @@ def _supersede_links(doc: Document) -> tuple[tuple[Link, ...], tuple[Link, ...]]
 def facts_of(doc: Document) -> DocFacts:
     """The book-rule summary of one parsed document."""
     id_field = doc.field("id")
+    if id_field is not None and id_field.file is not None:
+        id_field = None  # (an ID in a sidecar: book rules point at the document's top)
     refs = tuple(
         Ref(
             r.target,

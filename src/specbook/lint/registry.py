@@ -30,12 +30,17 @@ _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
 class Report(NamedTuple):
-    """What a rule's check yields: where (a span of the document), what, and a fix."""
+    """What a rule's check yields: where (a span of the document), what, and a fix.
+
+    ``file``: the sidecar file the span points into, for a report on a field that lives
+    there (``Field.file``); the finding then names that file and its line
+    (``keps/1440-x/kep.yaml:8``). Fixes are not offered in a sidecar."""
 
     span: Span
     message: str
     fix: tuple[Patch, ...] = ()
     severity: str | None = None  # overrides the rule's severity for this one report
+    file: str | None = None
 
 
 class RuleContext(NamedTuple):

@@ -23,10 +23,11 @@ from typing import Any
 from specbook import __version__
 from specbook.book import Book
 from specbook.config import BookConfig
-from specbook.digest import blake2b, content_hash
+from specbook.digest import blake2b, source_hash
 from specbook.edit.atomic import ChangedOnDisk, WriteRefused, replace_if_unchanged
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import NotFoundError, SpecbookError, UsageError
+from specbook.layout import read_document, signature
 from specbook.lint import verdicts
 from specbook.lint.engine import Linter, LintResult, sort_findings
 from specbook.lint.facts import DocFacts, Ref, light_facts_of
@@ -38,7 +39,7 @@ from specbook.state import make_state_dir
 
 CACHE_NAME = "lint-cache.db"
 MEMO_NAME = "lint-last.json"  # the whole last result, reused when nothing changed
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -60,16 +61,22 @@ def _span_p(v: list[int] | None) -> Span | None:
     return None if v is None else Span(*v)
 
 
-def _finding_j(f: Finding) -> list[Any]:
-    return [
+def _finding_j(f: Finding, rel: str | None = None) -> list[Any]:
+    """A finding of the document at ``rel`` as the cache keeps it (its path only when
+    that is another file: a sidecar)."""
+    out = [
         f.rule, f.name, f.severity, f.doc_id, f.line, f.column, f.end_line, f.end_column, f.message,
         [[p.start, p.end, p.text.hex()] for p in f.fix],
     ]  # fmt: skip
+    if rel is not None and f.path != rel:
+        out.append(f.path)
+    return out
 
 
 def _finding_p(path: str, v: list[Any]) -> Finding:
     fix = tuple(Patch(s, e, bytes.fromhex(t)) for s, e, t in v[9])
-    return Finding(v[0], v[1], v[2], path, v[3], v[4], v[5], v[6], v[7], v[8], fix)
+    where = v[10] if len(v) > 10 else path  # (a finding in the document's sidecar)
+    return Finding(v[0], v[1], v[2], where, v[3], v[4], v[5], v[6], v[7], v[8], fix)
 
 
 def _facts_j(d: DocFacts) -> dict[str, Any]:
@@ -120,31 +127,20 @@ def _init_worker(config: BookConfig, select: list[str], ignore: list[str], today
     _WORKER["linter"] = Linter(config, select=select, ignore=ignore, today=today)
 
 
-def _read(path: Path | str) -> tuple[tuple[int, int], bytes] | None:
-    """``((mtime ns, size), bytes)`` of a file, the signature taken before the read (so a
-    write during the read makes it look changed next time), or None if it is gone."""
-    try:
-        st = os.stat(path)
-        with open(path, "rb") as fh:
-            return (st.st_mtime_ns, st.st_size), fh.read()
-    except OSError:
-        return None
-
-
 def _lint_one(
     linter: Linter, path: Path | str, rel: str
 ) -> tuple[str, tuple[int, int], str, list[Any], dict[str, Any]] | None:
-    got = _read(path)
+    got = read_document(linter.config, path, rel)
     if got is None:
         return None
-    sig, data = got
-    doc = parse(data, rel, linter.config)
+    sig, data, sidecars = got
+    doc = parse(data, rel, linter.config, sidecars)
     findings = linter.lint_document(doc)
     return (
         rel,
         sig,
-        content_hash(data),
-        [_finding_j(f) for f in findings],
+        source_hash(data, sidecars),
+        [_finding_j(f, rel) for f in findings],
         _facts_j(linter.facts(doc)),
     )
 
@@ -160,12 +156,12 @@ def _light_one(
     """A document a one-file lint does not report on, when the cache does not know it:
     parsed for what book rules need, no rules run. ``(rel, signature, hash, facts)`` as
     :func:`_lint_one` gives them, without findings."""
-    got = _read(path)
+    got = read_document(config, path, rel)
     if got is None:
         return None
-    sig, data = got
-    facts_j = _facts_j(light_facts_of(parse(data, rel, config)))
-    return rel, sig, content_hash(data), facts_j
+    sig, data, sidecars = got
+    facts_j = _facts_j(light_facts_of(parse(data, rel, config, sidecars)))
+    return rel, sig, source_hash(data, sidecars), facts_j
 
 
 def _light_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
@@ -432,7 +428,16 @@ def expand_paths(book: Book, paths: Iterable[Path]) -> list[Path]:
     Raises :class:`NotFoundError` for a path that does not exist.
     """
     out: list[Path] = []
+    owners: dict[str, list[str]] | None = None
     for p in paths:
+        if p.is_file() and not p.name.lower().endswith((".md", ".markdown")):
+            # a sidecar (`kep.yaml`) stands for its document
+            if owners is None:
+                owners = book.sidecar_owners()
+            owned = owners.get(os.path.normpath(os.path.abspath(p)))
+            if owned:
+                out.extend(Path(q) for q in owned)
+                continue
         if p.is_dir():
             root = p.resolve()
             inside = [q for q in book.paths() if q.resolve().is_relative_to(root)]
@@ -545,11 +550,10 @@ def _run(
         if entry is not None:
             unnamed = wanted is not None and rel not in wanted
             if (entry[0], entry[1]) != sig:
-                try:
-                    with open(p, "rb") as fh:
-                        digest = content_hash(fh.read())
-                except OSError:
+                got = read_document(book.config, p, rel)
+                if got is None:
                     continue
+                digest = source_hash(got[1], got[2])
                 if digest != entry[2]:
                     todo.append((p, rel))
                     continue
@@ -636,9 +640,11 @@ def _run(
     for fr in results.values():
         if wanted is None or fr.rel in wanted:
             findings.extend(fr.findings)
-    findings.extend(linter.lint_book(list(facts.values()), use_cache, wanted, book.skipped))
+    book_findings = linter.lint_book(list(facts.values()), use_cache, wanted, book.skipped)
+    if wanted is not None:  # (a document's findings may stand in its sidecar: kept above)
+        book_findings = [f for f in book_findings if f.path in wanted]
+    findings.extend(book_findings)
     if wanted is not None:
-        findings = [f for f in findings if f.path in wanted]
         count = sum(1 for rel in results if rel in wanted)
         return LintResult(sort_findings(findings), files=len(wanted), documents=count), results
     result = LintResult(sort_findings(findings), files=len(stats), documents=len(facts))
@@ -694,6 +700,9 @@ def _stats(
             out.append((p, p[cut:], (st.st_mtime_ns, st.st_size)))
         else:
             out.append((p, rel(p), (st.st_mtime_ns, st.st_size)))
+    if book.config.sidecar_kinds:  # a sidecar's change is its document's
+        cfg = book.config
+        out = [(p, r, signature(cfg, r, *sig)) for p, r, sig in out]
     return out
 
 
@@ -768,7 +777,7 @@ def _fix_files(
             data = path.read_bytes()
         except OSError:
             continue
-        if fr is None or content_hash(data) != fr.digest:
+        if fr is None or source_hash(data, book.sidecars(rel)) != fr.digest:
             stale.append(rel)
             continue
         chosen: list[Patch] = []
@@ -833,22 +842,34 @@ def changed_since(book: Book, rev: str) -> tuple[list[str], list[str]]:
         except GitFailed as exc:
             raise UsageError(f"git {' '.join(args)}: {exc}") from exc
     documents = set(book.path_strings())
-    present: list[str] = []
+    owners = book.sidecar_owners()  # (a changed sidecar is a change of its document)
+    present: set[str] = set()
     deleted: list[str] = []
     for name in sorted(names):
         full = os.path.normpath(os.path.join(top, name))
         rel = book.rel(full)
-        if full in documents:
-            present.append(rel)
+        if full in owners:
+            present.update(book.rel(q) for q in owners[full])
+        elif full in documents:
+            present.add(rel)
         elif not os.path.exists(full) and rel.lower().endswith((".md", ".markdown")):
             deleted.append(rel)
-    return present, deleted
+    return sorted(present), deleted
 
 
-def restrict(result: LintResult, paths: Iterable[str]) -> LintResult:
-    """``result`` with only the findings on ``paths`` (book-relative)."""
+def restrict(
+    result: LintResult, paths: Iterable[str], config: BookConfig | None = None
+) -> LintResult:
+    """``result`` with only the findings on ``paths`` (book-relative), and with
+    ``config``, on their sidecar files."""
     keep = set(paths)
-    findings = [f for f in result.findings if f.path in keep]
+    where = set(keep)
+    if config is not None and config.sidecar_kinds:
+        from specbook.layout import sidecar_names
+
+        for rel in keep:
+            where.update(sidecar_names(config, rel))
+    findings = [f for f in result.findings if f.path in where]
     return LintResult(findings, files=len(keep), documents=len(keep))
 
 

@@ -8,13 +8,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from specbook.config import BookConfig
-from specbook.model import Document, Encoding, Problem, Span
+from specbook.model import Document, Encoding, Problem, Sidecar, Span
 from specbook.parse import core as _core
 from specbook.parse.context import ParseContext, context_for
 from specbook.parse.core import Blocks, parse_document
@@ -77,18 +77,26 @@ def which_scanner(work: bytes) -> str:
 _core._fast_scan = _scan  # after both modules are loaded: fast imports core
 
 
-def parse(data: bytes, path: str | None = None, config: BookConfig | None = None) -> Document:
+def parse(
+    data: bytes,
+    path: str | None = None,
+    config: BookConfig | None = None,
+    sidecars: Sequence[Sidecar] = (),
+) -> Document:
     """Parse the bytes of one Markdown file.
 
     ``path`` (relative to the book root when there is a book) helps find the ID and
-    kind. Never raises: a parser defect is caught and reported as a ``internal``
-    problem on a minimal document, so one strange file cannot stop a whole book.
+    kind. ``sidecars`` are the metadata files beside it (``kep.yaml``, already read:
+    parsing stays bytes in, see :func:`specbook.layout.read_sidecars`); their keys are
+    fields like the document's own. Never raises: a parser defect is caught and
+    reported as a ``internal`` problem on a minimal document, so one strange file
+    cannot stop a whole book.
     """
     ctx = context_for(config)
     try:
-        return parse_document(data, path, ctx)
+        return parse_document(data, path, ctx, sidecars)
     except Exception as exc:  # the contract is "never raises"; the problem records why
-        return _fallback(data, path, f"{type(exc).__name__}: {exc}")
+        return _fallback(data, path, f"{type(exc).__name__}: {exc}", tuple(sidecars))
 
 
 def parse_file(path: Path, rel: str | None = None, config: BookConfig | None = None) -> Document:
@@ -99,7 +107,9 @@ def parse_file(path: Path, rel: str | None = None, config: BookConfig | None = N
     return parse(path.read_bytes(), rel if rel is not None else str(path), config)
 
 
-def _fallback(data: bytes, path: str | None, why: str) -> Document:
+def _fallback(
+    data: bytes, path: str | None, why: str, sidecars: tuple[Sidecar, ...] = ()
+) -> Document:
     lines = data.count(b"\n") + 1
     whole = Span(0, len(data), 1, lines)
     return Document(
@@ -123,4 +133,5 @@ def _fallback(data: bytes, path: str | None, why: str) -> Document:
             ),
         ),
         source=data,
+        sidecars=sidecars,
     )

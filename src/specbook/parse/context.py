@@ -9,6 +9,20 @@ from specbook.config import BookConfig, KindConfig, default_config
 from specbook.text import fold, norm_heading
 
 _H1 = re.compile(rb"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+# H1 texts (normalized) that name a section rather than the document
+SECTION_H1 = frozenset(
+    {
+        "summary",
+        "abstract",
+        "motivation",
+        "overview",
+        "introduction",
+        "background",
+        "context",
+        "table of contents",
+        "contents",
+    }
+)
 
 
 class ParseContext:
@@ -64,6 +78,19 @@ class ParseContext:
                         names.setdefault(norm_heading(title), title)
             cache[key] = names
         return cache[key]
+
+    @cached_property
+    def section_h1_keys(self) -> frozenset[str]:
+        """Normalized H1 texts that name a section rather than a document: ``summary``,
+        ``motivation``, … and every heading of the book's templates (an RFC whose
+        sections are all H1s opens with ``# Summary``)."""
+        return frozenset(SECTION_H1 | set(self.template_sections(None)))
+
+    @cached_property
+    def section_h1_longest(self) -> int:
+        """How long an H1 naming a section can be as written (its name, plus room for
+        numbering, emoji and blanks)."""
+        return max(map(len, self.section_h1_keys), default=0) + 12
 
     @cached_property
     def _section_cache(self) -> dict[str, dict[str, str]]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import codecs
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from functools import cached_property, lru_cache
-from itertools import accumulate
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache, cached_property, lru_cache
+from itertools import accumulate, chain
 from typing import Any, NamedTuple
 
+from specbook.config import KindConfig
 from specbook.model import (
     Cell,
     ChecklistItem,
@@ -29,11 +30,19 @@ from specbook.model import (
     Requirement,
     ReviewEntry,
     Section,
+    Sidecar,
     Span,
     Table,
 )
 from specbook.parse.context import ParseContext
-from specbook.text import fold, is_placeholder, norm_heading, norm_key
+from specbook.text import (
+    fold,
+    is_placeholder,
+    is_placeholder_id,
+    name_number,
+    norm_heading,
+    norm_key,
+)
 
 
 @lru_cache(maxsize=1)
@@ -63,8 +72,13 @@ _PLAIN_FIELD = re.compile(
     rb"^(?P<name>[^\s:*|#>`\[\-][^:\r\n*|`\[]{0,40}?)[ \t]*:[ \t]+(?P<value>[^\r\n]*\S)[ \t]*\r?$",
     re.MULTILINE,
 )
-_FM_LINE = re.compile(
-    rb"^(?P<name>[A-Za-z_][\w .-]*?)[ \t]*:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$", re.MULTILINE
+# `- Start Date: 2014-03-11`: a header field as a list item (read above the first
+# section only, and only under a name the book knows)
+# (The patterns of what few documents have are compiled on first use, by _rx: a
+# one-file lint pays for no pattern it does not need.)
+_BULLET_FIELD = (
+    rb"(?m)^[-*+][ \t]+(?P<name>[^\s:*|#>`\[\-][^:\r\n*|`\[]{0,40}?)[ \t]*:[ \t]+"
+    rb"(?P<value>[^\r\n]*\S)[ \t]*\r?$"
 )
 _CRITERIA = re.compile(
     rb"^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?(?P<label>acceptance criteria|acceptance|"
@@ -73,6 +87,15 @@ _CRITERIA = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 _LEADING_ID = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+\b")
+# An ID a template leaves unfilled, leading a title: `# KEP-NNNN: Title`, `[SPEC-XXX] Title`
+_LEADING_PLACEHOLDER_ID = (
+    r"^\[?[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-(?:N{2,}|X{2,}|n{2,}|x{2,}|#{2,})\]?(?=$|[\s:—–\-|.])"
+)
+# An ID leading a title field's value, and what separates it from the title
+_TITLE_ID = (
+    r"^\[?(?P<id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-(?:\d+|N{2,}|X{2,}|n{2,}|x{2,}))\]?"
+    r"(?P<sep>[ \t]*[:—–|][ \t]*|[ \t]+[-—–][ \t]+|(?<=\])[ \t]+|$)"
+)
 _ID_VALUE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+$")
 _FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 _TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
@@ -97,6 +120,16 @@ _HEADER_NAMES = {
 }
 
 _SOURCE_RANK = {"front_matter": 0, "bold": 1, "table": 2, "section": 3, "plain": 4}
+
+
+@cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@cache
+def _rxb(pattern: bytes) -> re.Pattern[bytes]:
+    return re.compile(pattern)
 
 
 class _Bad:
@@ -310,10 +343,13 @@ _CLOSE_ALL = (0, 0, 0, "", 0, None)
 
 
 class _Parser:
-    def __init__(self, data: bytes, path: str | None, ctx: ParseContext) -> None:
+    def __init__(
+        self, data: bytes, path: str | None, ctx: ParseContext, sidecars: Sequence[Sidecar] = ()
+    ) -> None:
         self.data = data
         self.path = path
         self.ctx = ctx
+        self.sidecars = tuple(sidecars)
         self.dec = _Decoded(data)
         self.work = self.dec.work
         self.problems: list[Problem] = []
@@ -374,14 +410,16 @@ class _Parser:
         # Code and HTML ranges are opaque to field and reference scans.
         opaque = sorted([(c[0], c[1]) for c in codes] + html) if codes or html else []
         fields = self._fields(work, heads, tables, opaque, front)
+        if self.sidecars:  # the metadata files come first: they are where fields live
+            fields = [f for sc in self.sidecars for f in self._sidecar_fields(sc)] + fields
 
         doc_id = self._doc_id(fields, headings)
         kind = ctx.config.kind_for_id(doc_id) if doc_id else None
-        if kind is None and self.path and ctx.config.root is not None:
-            kind = ctx.config.kind_for_path(self.path)
+        if kind is None:
+            kind = self.path_kind
         kind_name = kind.name if kind else None
 
-        title = self._title(headings, fields)
+        title = self._title(headings, fields, doc_id)
         status_field = _first(fields, "status")
         status = status_field.value if status_field else None
         canonical = None
@@ -429,6 +467,7 @@ class _Parser:
             source=self.data,
             line_starts=self.line_starts,
             parts=_Parts(self, heads, blocks, opaque, kind_name, doc_id),
+            sidecars=self.sidecars,
         )
 
     # -- fields ----------------------------------------------------------------------
@@ -453,13 +492,13 @@ class _Parser:
         # The preamble runs from the top to the first heading below the title.
         pre_end = len(work)
         first_h1 = True
-        for level, hs, _, _, _ in heads:
+        for level, hs, _, title, _ in heads:
             if hs < body_start:
                 continue
-            if level == 1 and first_h1:
+            if level == 1 and first_h1 and not self._names_section(title):
                 first_h1 = False
                 continue
-            pre_end = hs
+            pre_end = hs  # (an H1 `# Summary` is the first section: the header is above)
             break
         zones: list[tuple[int, int, str | None, bool]] = [(body_start, pre_end, None, False)]
         # Documents that open with `## Summary` and a list of `- **Severity:** P2` lines keep
@@ -490,7 +529,10 @@ class _Parser:
             seen_zone.add((zs, ze))
             self._bold_fields(work, zs, ze, zname, known_only, opaque, found)
             if zname is None:
-                for m in _PLAIN_FIELD.finditer(work, zs, ze):
+                plain: Iterator[re.Match[bytes]] = _PLAIN_FIELD.finditer(work, zs, ze)
+                if zs == body_start and _has_bullet(work, zs, ze):  # (the preamble)
+                    plain = chain(plain, _rxb(_BULLET_FIELD).finditer(work, zs, ze))
+                for m in plain:
                     name = m.group("name").decode("utf-8", "replace").strip()
                     if not cfg.is_known_field(name) or _inside(opaque, m.start()):
                         continue
@@ -617,69 +659,39 @@ class _Parser:
         return None
 
     def _front_matter(self, work: bytes, front: tuple[int, int, str]) -> list[Field]:
-        cfg = self.ctx.config
-        fs, fe, text = front
-        out: list[Field] = []
-        values: dict[str, Any] = {}
-        try:
-            import yaml
+        from specbook.parse.mapping import load_yaml, mapping_fields
 
-            loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-            if isinstance(loaded, dict):
-                values = {str(k): v for k, v in loaded.items()}
-            elif loaded is not None:
-                self.problems.append(
-                    Problem(
-                        "front-matter",
-                        "front matter is not a key: value mapping",
-                        self.span(fs, fe),
-                    )
-                )
-        except Exception as exc:  # any YAML error: report it, keep the line-by-line values
+        fs, fe, text = front
+        values, problem = load_yaml(text, first_line=2)
+        if problem is not None:
             self.problems.append(
-                Problem(
-                    "front-matter",
-                    f"front matter is not valid YAML: {str(exc).splitlines()[0]}",
-                    self.span(fs, fe),
-                )
+                Problem("front-matter", f"front matter {problem}", self.span(fs, fe))
             )
         # The first line is `---`: start after it.
         first_nl = work.find(b"\n", fs, fe)
         inner_start = fs if first_nl < 0 else first_nl + 1
         last = work.rfind(b"\n", inner_start, fe - 1)
         inner_end = fe if last < 0 else last + 1
-        for m in _FM_LINE.finditer(work, inner_start, inner_end):
-            if m.start() > inner_start and work[m.start() - 1 : m.start()] not in (b"\n", b"\r"):
-                continue
-            name = m.group("name").decode("utf-8", "replace")
-            vs, ve = m.span("value")
-            raw = work[vs:ve]
-            if raw[:1] in (b'"', b"'") and raw[-1:] == raw[:1] and len(raw) >= 2:
-                vs, ve = vs + 1, ve - 1
-            if name in values:
-                v = values[name]
-                if isinstance(v, list):
-                    value = ", ".join(str(x) for x in v)
-                elif v is None:
-                    value = ""
-                elif isinstance(v, bool):
-                    value = "true" if v else "false"
-                else:
-                    value = str(v)
-            else:
-                value = self.text_of(vs, ve)
-            out.append(
-                Field(
-                    cfg.field_key(name).replace(" ", "_"),
-                    name,
-                    value,
-                    "front_matter",
-                    self.span(m.start(), m.end()),
-                    self.span(vs, ve),
-                    None,
+        return mapping_fields(
+            self.ctx, work, inner_start, inner_end, values, self.span, "front_matter", None
+        )
+
+    def _sidecar_fields(self, sidecar: Sidecar) -> list[Field]:
+        """The fields of one metadata file beside the document (see
+        :func:`specbook.parse.mapping.sidecar_fields`); a file that is not valid YAML or
+        JSON is a problem of the document, naming the file and line."""
+        from specbook.parse.mapping import sidecar_fields
+
+        found, problem = sidecar_fields(self.ctx, sidecar, _span_of(_line_index(sidecar.data)))
+        if problem is not None:
+            self.problems.append(
+                Problem(
+                    "sidecar",
+                    f"{sidecar.path} {problem}; each of its keys is read on its own",
+                    Span(0, 0, 1, 1),
                 )
             )
-        return out
+        return found
 
     # -- requirements ----------------------------------------------------------------
     def _requirement(
@@ -789,32 +801,75 @@ class _Parser:
         return []
 
     # -- identity --------------------------------------------------------------------
+    @cached_property
+    def path_kind(self) -> KindConfig | None:
+        """The kind whose folder holds the document (asked only when its ID does not
+        name one, or its name may give the ID)."""
+        cfg = self.ctx.config
+        return cfg.kind_for_path(self.path) if self.path and cfg.root is not None else None
+
     def _doc_id(self, fields: list[Field], headings: list[tuple[int, int, int, str]]) -> str | None:
+        """The ID the document states (an ID field, its H1, a file name such as
+        ``SPEC-012-x.md``), else, for a kind with ``ids_from_names``, PREFIX-<number> of
+        its number-only file or folder name. Placeholders (``KEP-NNNN``, ``SPEC-000``)
+        are never IDs. An ID field holding a bare number (``kep-number: 1440``) is the
+        number with the prefix of the kind the document's folder belongs to."""
         for f in fields:
             if f.key == "id":
                 v = f.value.strip().strip("`*")
-                if v and not is_placeholder(v) and _ID_VALUE.match(v):
+                if not v or is_placeholder(v):
+                    continue
+                if _ID_VALUE.match(v):
+                    if _zeros(v):
+                        continue  # `SPEC-000`: a template's placeholder
                     return v
+                if v.isascii() and v.isdigit() and not _zeros(v) and self.path_kind is not None:
+                    return f"{self.path_kind.prefix}-{v}"
         for level, _, _, title in headings:
             if level == 1:
                 m = _LEADING_ID.match(_TITLE_JUNK.sub("", title))
-                if m:
+                if m and not _zeros(m.group(0)):
                     return m.group(0)
                 break
-        if self.path:
-            name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+        path_kind = self.path_kind
+        name = self._name(path_kind)
+        if name:
             m = _FILE_ID.match(name)
-            if m:
+            if m and not _zeros(m.group(1)):
                 return m.group(1)
+            if path_kind is not None and path_kind.ids_from_names:
+                number = name_number(name)
+                if number is not None:
+                    return f"{path_kind.prefix}-{number}"
         return None
 
-    def _title(self, headings: list[tuple[int, int, int, str]], fields: list[Field]) -> str:
+    def _name(self, path_kind: KindConfig | None) -> str:
+        """The name that stands for the document: its file name, or for a document of a
+        folder-per-document kind (``1440-kubectl-events/README.md``) its folder's name."""
+        if not self.path:
+            return ""
+        path = self.path.replace("\\", "/")
+        if path_kind is None or path_kind.layout != "folder":
+            return path.rsplit("/", 1)[-1]
+        from specbook.layout import document_name
+
+        return document_name(path_kind, path)
+
+    def _title(
+        self, headings: list[tuple[int, int, int, str]], fields: list[Field], doc_id: str | None
+    ) -> str:
+        """The H1 without an ID or placeholder-ID prefix (``# KEP-NNNN: Title``) or the
+        template's generic title; else the title field without the document's ID
+        (``title: "SPEC-020: Title"``); else the file or folder name without its ID or
+        number. An H1 naming a section (``# Summary``) is not the title."""
         generic = self.ctx.generic_titles
         for level, _, _, raw in headings:
             if level != 1:
                 continue
             t = _TITLE_JUNK.sub("", raw.strip())
             m = _LEADING_ID.match(t)
+            if m is None and ("-N" in t or "-X" in t or "-n" in t or "-x" in t or "-#" in t):
+                m = _rx(_LEADING_PLACEHOLDER_ID).match(t)
             if m:
                 t = t[m.end() :]
                 t = re.sub(r"^(?:\.md\b)?[\s:—–\-|.]*", "", t)
@@ -826,20 +881,58 @@ class _Parser:
                         t = rest.lstrip().lstrip(":—–-|").strip()
                         break
             if any(ch.isalnum() for ch in t):
+                if m is None and self._names_section(raw):
+                    break  # the H1s are the sections: the title is elsewhere
                 return t.strip()
         for f in fields:
             if f.key == "title" and f.value.strip() and not is_placeholder(f.value):
-                return f.value.strip()
-        if self.path:
-            stem = self.path.replace("\\", "/").rsplit("/", 1)[-1]
-            stem = re.sub(r"\.(md|markdown)$", "", stem, flags=re.I)
+                t = _title_value(f.value.strip(), doc_id)
+                if t:
+                    return t
+        name = self._name(self.path_kind)
+        if name:
+            stem = re.sub(r"\.(md|markdown)$", "", name, flags=re.I)
             m = _FILE_ID.match(stem)
             if m:
                 stem = stem[len(m.group(1)) :]
-            stem = stem.strip("-_ ").replace("-", " ").replace("_", " ")
+            else:
+                number = re.match(r"\d+(?=$|[-_. ])", stem)
+                if number:
+                    stem = stem[number.end() :]
+            stem = stem.strip("-_ .").replace("-", " ").replace("_", " ")
             if stem:
                 return stem
         return ""
+
+    def _names_section(self, h1: str) -> bool:
+        """Whether an H1's text names a section (``Summary``, or a heading of one of the
+        book's templates) rather than the document. (Asked for a document's first H1
+        twice; a title longer than any section name is not normalized at all.)"""
+        ctx = self.ctx
+        if len(h1) > ctx.section_h1_longest:
+            return False
+        return norm_heading(h1) in ctx.section_h1_keys
+
+
+def _zeros(doc_id: str) -> bool:
+    """Whether an ID's number (``SPEC-000``, ``0000``) is zeros only: a template's
+    placeholder, never an ID. (IDs with letters for the number never match an ID's
+    pattern in the first place.)"""
+    return not doc_id.rpartition("-")[2].strip("0")
+
+
+def _title_value(value: str, doc_id: str | None) -> str:
+    """A title field's value without a leading ID: the document's own ID, a placeholder
+    ID, or any ID followed by a colon (``SPEC-020: Multi-user`` -> ``Multi-user``).
+    Another ID that is part of the title (``RFC-7231 compliance``) stays."""
+    m = _rx(_TITLE_ID).match(value)
+    if m is None:
+        return value
+    lead = m.group("id")
+    own = doc_id is not None and lead.upper() == doc_id.upper()
+    if own or is_placeholder_id(lead) or ":" in m.group("sep"):
+        return value[m.end() :].strip()
+    return value
 
 
 def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], Span]:
@@ -1116,6 +1209,15 @@ def _find_refs(ctx: ParseContext, work: bytes) -> list[re.Match[bytes]]:
     return out
 
 
+def _has_bullet(work: bytes, start: int, end: int) -> bool:
+    """Whether bytes ``start:end`` may hold a list item (a quick test before a
+    line-anchored scan, which tries every offset)."""
+    find = work.find
+    return (
+        find(b"- ", start, end) >= 0 or find(b"* ", start, end) >= 0 or find(b"+ ", start, end) >= 0
+    )
+
+
 def _inside(ranges: Sequence[tuple[int, int]], pos: int) -> bool:
     i = bisect_right(ranges, (pos, 1 << 62)) - 1
     return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
@@ -1217,6 +1319,8 @@ def _pyromark_headings(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def parse_document(data: bytes, path: str | None, ctx: ParseContext) -> Document:
+def parse_document(
+    data: bytes, path: str | None, ctx: ParseContext, sidecars: Sequence[Sidecar] = ()
+) -> Document:
     """Parse ``data``; may raise on a parser defect (see :func:`specbook.parse.parse`)."""
-    return _Parser(data, path, ctx).run()
+    return _Parser(data, path, ctx, sidecars).run()

@@ -17,7 +17,8 @@ from typing import Any
 from specbook import __version__
 from specbook.book import Book
 from specbook.config import BookConfig
-from specbook.digest import blake2b, content_hash
+from specbook.digest import blake2b, source_hash
+from specbook.layout import read_document, signature
 from specbook.parse import parse
 from specbook.store.base import SCHEMA_VERSION, Store
 from specbook.store.records import DocRecord, record_of
@@ -61,22 +62,12 @@ def index_key(book: Book) -> str:
     return h.hexdigest()
 
 
-def _read(path: str) -> tuple[int, int, bytes] | None:
-    try:
-        st = os.stat(path)
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return None  # vanished or unreadable: treated as gone
-    return st.st_mtime_ns, st.st_size, data
-
-
 def _record(config: BookConfig, path: str, rel: str) -> DocRecord | None:
-    got = _read(path)
+    got = read_document(config, path, rel)
     if got is None:
-        return None
-    mtime_ns, size, data = got
-    return record_of(parse(data, rel, config), data, mtime_ns, size)
+        return None  # vanished or unreadable: treated as gone
+    (mtime_ns, size), data, sidecars = got
+    return record_of(parse(data, rel, config, sidecars), data, mtime_ns, size)
 
 
 _WORKER: dict[str, Any] = {}
@@ -127,6 +118,7 @@ def _plan(
     touch: list[tuple[str, int, int]] = []
     seen: set[str] = set()
     paths = book.path_strings()
+    sidecars = bool(book.config.sidecar_kinds)
     for path in paths:
         rel = book.rel(path)
         seen.add(rel)
@@ -138,13 +130,16 @@ def _plan(
             st = os.stat(path)
         except OSError:
             continue  # gone since the listing: deleted below
-        if st.st_mtime_ns == old.mtime_ns and st.st_size == old.size:
+        sig = (st.st_mtime_ns, st.st_size)
+        if sidecars:  # a sidecar's change is its document's
+            sig = signature(book.config, rel, *sig)
+        if sig == (old.mtime_ns, old.size):
             continue
-        got = _read(path)
+        got = read_document(book.config, path, rel)
         if got is None:
             continue
-        if content_hash(got[2]) == old.hash:
-            touch.append((rel, got[0], got[1]))
+        if source_hash(got[1], got[2]) == old.hash:
+            touch.append((rel, *got[0]))
         else:
             todo.append((path, rel))
     gone = [rel for rel in stored if rel not in seen]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specbook.digest import content_hash
+from specbook.digest import source_hash
 from specbook.jsonout import tags_of
 from specbook.model import Document, Section
 from specbook.text import norm_key
@@ -89,7 +89,7 @@ def record_of(doc: Document, data: bytes, mtime_ns: int, size: int) -> DocRecord
         path=doc.path or "",
         mtime_ns=mtime_ns,
         size=size,
-        hash=content_hash(data),
+        hash=source_hash(data, doc.sidecars),
         id=doc.id,
         kind=doc.kind,
         title=doc.title,

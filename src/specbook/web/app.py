@@ -32,7 +32,6 @@ from starlette.staticfiles import StaticFiles
 from specbook import __version__
 from specbook.book import Book
 from specbook.clock import today
-from specbook.digest import content_hash
 from specbook.errors import AmbiguousIdError, NotFoundError, SpecbookError
 from specbook.lint.engine import Linter
 from specbook.store import Store, parse_query, sync
@@ -357,7 +356,7 @@ def create_app(
         from specbook.lint.rules.approval import head_commit
 
         stale_cache = portal.stale_cache
-        key = (doc.path or "", content_hash(doc.source), head_commit(book.root))
+        key = (doc.path or "", doc.digest, head_commit(book.root))
         if key in stale_cache:
             stale_cache.move_to_end(key)
             return stale_cache[key]

@@ -41,7 +41,8 @@ def preview(portal: Portal, path: str, text: str) -> dict[str, Any]:
     from specbook.parse import parse
 
     data = text.replace("\r\n", "\n").encode("utf-8")
-    doc = parse(data, path, portal.book.config)
+    # (with the document's sidecars: its fields there are its fields in the preview too)
+    doc = parse(data, path, portal.book.config, portal.book.sidecars(path))
     html = portal.markdown(data.decode("utf-8")).html
     findings = portal.linter.lint_document(doc)
     return {

@@ -13,7 +13,7 @@ from typing import Any
 
 from specbook.book import Book
 from specbook.config import BookConfig
-from specbook.digest import content_hash
+from specbook.digest import source_hash
 from specbook.errors import SpecbookError
 from specbook.ids import ambiguous_id
 from specbook.lint.engine import Linter
@@ -253,13 +253,14 @@ class DocumentPages:
     def built(self, path: str) -> Built:
         """The parsed, rendered and linted document at ``path`` (the slow part of a
         page: no index needed)."""
-        data = self.book.read(path)  # (OSError for a file a link leads out of the book to)
-        key = (path, content_hash(data))
+        # (OSError for a file a link leads out of the book to)
+        data, sidecars = self.book.read_source(path)
+        key = (path, source_hash(data, sidecars))
         with self._lock:
             hit = self._cache.get(key)
         if hit is not None:
             return hit
-        doc = parse(data, path, self.book.config)
+        doc = parse(data, path, self.book.config, sidecars)
         shown = self.render(data.decode("utf-8", "replace"))
         hit = (doc, shown.html, shown.toc, self.linter.lint_document(doc))
         if not shown.timed_out:

@@ -562,7 +562,7 @@ def reports_of(
             )
         else:
             f = doc.field("status")
-            line = f.value_span.line if f is not None else 1
+            line = f.value_span.line if f is not None and f.file is None else 1
             out.append(BookReport(doc.path or "", doc.id, line, 1, line, 1, message))
     return out
 

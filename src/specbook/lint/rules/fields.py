@@ -13,7 +13,7 @@ from specbook.config import KindConfig
 from specbook.edit.patch import Patch
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.model import Document, Field, Span
-from specbook.text import field_text, is_placeholder, norm_key
+from specbook.text import is_placeholder, norm_key, render_value
 from specbook.trace.links import front_matter_bounds
 
 # Values that state "no value" on purpose: not errors, and never compared.
@@ -92,19 +92,21 @@ def _fields(doc: Document) -> list[Field]:
 def _core(doc: Document, f: Field) -> tuple[int, int, str]:
     """The value's own bytes: no emphasis, backticks, quotes, trailing HTML or YAML comment.
 
-    Returns the byte range in ``doc.source`` and its text.
+    Returns the byte range in the file holding the field (``doc.source``, or a
+    sidecar's bytes for a field of one) and its text.
     """
-    src = doc.source
+    src = doc.bytes_of(f.file)
     s, e = f.value_span.start, f.value_span.end
     m = _HTML_COMMENT_TAIL.search(src, s, e)
     while m is not None and m.start() > s:
         e = m.start()
         m = _HTML_COMMENT_TAIL.search(src, s, e)
-    if f.source == "front_matter" and src[s : s + 1] not in (b'"', b"'"):
+    yaml = f.source in ("front_matter", "sidecar")
+    if yaml and src[s : s + 1] not in (b'"', b"'"):
         c = _YAML_COMMENT.search(src, s, e)
         if c is not None:
             e = c.start()
-    if f.source == "front_matter" and e - s >= 2 and src[s] == src[e - 1] and src[s] in b"\"'":
+    if yaml and e - s >= 2 and src[s] == src[e - 1] and src[s] in b"\"'":
         s, e = s + 1, e - 1
     while s < e and src[s] in _EDGE:
         s += 1
@@ -250,9 +252,9 @@ def _closest(value: str, words: Iterable[str], table: dict[str, str]) -> str | N
 
 def _yaml_text(doc: Document, f: Field, s: int, text: str) -> str:
     """``text`` made safe for the front matter quoting around byte ``s``."""
-    if f.source != "front_matter":
+    if f.source not in ("front_matter", "sidecar"):
         return text
-    before = doc.source[s - 1 : s] if s > 0 else b""
+    before = doc.bytes_of(f.file)[s - 1 : s] if s > 0 else b""
     if before == b"'":
         return text.replace("'", "''")
     if before == b'"':
@@ -360,6 +362,7 @@ def _vocabulary_check(
                 _span(doc, s, e, line),
                 f'{what} "{_short(text)}" is not a {kind.name} {what.lower()}{hint} '
                 f"(allowed: {allowed})",
+                file=f.file,
             )
             continue
         if not spelling or text == word or not whole or not _WORDY.fullmatch(text):
@@ -370,6 +373,7 @@ def _vocabulary_check(
             f'{what} "{text}" means "{word}"; write it as "{word}"',
             fix=fix,
             severity="warning",
+            file=f.file,
         )
 
 
@@ -387,9 +391,11 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Example: a SPEC whose header holds `**ID**`, `**Date**` and `**Status**` but no
     `**Type**` line. A field written in any place counts: front matter, a bold line,
-    a field table or the Metadata section. The ID may also stand in the title
-    (`# SPEC-001: Login`). A field given with no value at all is reported where it
-    stands; `None`, `-` and `N/A` are explicit values and pass.
+    a field table, the Metadata section or a sidecar file (`kep.yaml`). The ID may also
+    stand in the title (`# SPEC-001: Login`), or, for a kind with `ids_from_names`, be
+    the number of the file or folder name (`0001-name.md`). A field given with no value
+    at all is reported where it stands; `None`, `-` and `N/A` are explicit values and
+    pass.
 
     Fix: add the field under the title, spelled as in the template (`**Type**: Feature`).
     """
@@ -407,10 +413,12 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if found:
             if all(not _clean(f.value) for f in found):
                 f = found[0]
-                yield Report(f.span, f"{name} has no value; fill it in")
+                yield Report(f.span, f"{name} has no value; fill it in", file=f.file)
             continue
         if key == "id" and h1 is not None and _H1_ID.match(h1.title):
             continue
+        if key == "id" and kind.ids_from_names and doc.id:
+            continue  # the number of its file or folder name is its ID
         if key == "title" and h1 is not None and h1.title.strip():
             continue
         vocab = kind.statuses if key == "status" else kind.types if key == "type" else ()
@@ -551,7 +559,7 @@ def invalid_date(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             members = [m for m in _date_members(structured) if _as_date(m) is None]
             if not members:
                 continue
-            text = field_text(members[0])
+            text = render_value(members[0])
             s, e, line = _member_at(doc, f, text) or (s, e, line)
         elif not text or _empty(text) or is_placeholder(f.value.strip()):
             continue
@@ -563,13 +571,17 @@ def invalid_date(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         label = _label(f)
         if _ISO_LEAD.match(_MARKUP.sub("", text)):
             yield Report(
-                sp, f'{label} "{_short(text)}" is not a real date; write a date that exists'
+                sp,
+                f'{label} "{_short(text)}" is not a real date; write a date that exists',
+                file=f.file,
             )
             continue
         guess = _guess_date(text)
         hint = f" (did you mean {guess.isoformat()}?)" if guess else ""
         yield Report(
-            sp, f'{label} "{_short(text)}" is not an ISO date; write it as YYYY-MM-DD{hint}'
+            sp,
+            f'{label} "{_short(text)}" is not an ISO date; write it as YYYY-MM-DD{hint}',
+            file=f.file,
         )
 
 
@@ -595,26 +607,28 @@ def id_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if m is None:
         return
     file_id = m.group(1)
-    found: tuple[str, Span] | None = None
+    found: tuple[str, Span, str | None] | None = None
     for f in _fields(doc):
         if f.key == "id" and _is_header(f):
             s, e, text, _ = _value_of(doc, f)
             if _ID_VALUE.fullmatch(text):
-                found = (text, _span(doc, s, e, f.value_span.line))
+                found = (text, _span(doc, s, e, f.value_span.line), f.file)
                 break
     if found is None:
         h1 = next((s for s in doc.sections if s.level == 1), None)
         hm = _H1_ID.match(h1.title) if h1 is not None else None
         if h1 is None or hm is None:
             return
-        found = (hm.group(1), h1.heading)
-    doc_id, span = found
+        found = (hm.group(1), h1.heading, None)
+    doc_id, span, file = found
     if doc_id == file_id:
         return
     rest = name[len(doc_id) : len(doc_id) + 1]
     if name.startswith(doc_id) and rest in ("", "-", "_", ".", " "):
         return  # `SPEC-001-2-x.md` for SPEC-001: the name does start with the ID
-    yield Report(span, f"the ID is {doc_id} but the file name says {file_id}; make them agree")
+    yield Report(
+        span, f"the ID is {doc_id} but the file name says {file_id}; make them agree", file=file
+    )
 
 
 def _norm(text: str) -> str:
@@ -630,15 +644,15 @@ def _comparable(
     with the same items in any order."""
     structured = _structured(doc, f)
     if structured is not None:
-        shown = field_text(structured)
+        shown = render_value(structured)
         if not shown.strip():
             return None
         forms = {_norm(shown)}
         if isinstance(structured, list):
-            forms.add(_list_form(field_text(v) for v in structured) or _norm(shown))
+            forms.add(_list_form(render_value(v) for v in structured) or _norm(shown))
         else:
             members = [v for v in structured.values() if not isinstance(v, Mapping | list)]
-            forms.update(_norm(field_text(v)) for v in members if field_text(v).strip())
+            forms.update(_norm(render_value(v)) for v in members if render_value(v).strip())
         if _is_date_key(f.key):
             forms.update(
                 "date:" + d.isoformat()
@@ -699,7 +713,8 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     for key, fields in by_key.items():
         if len(fields) < 2:
             continue
-        fields.sort(key=lambda f: f.span.start)
+        # (in order of the files, sidecars first, then of their bytes)
+        fields.sort(key=lambda f: (f.file is None, f.file or "", f.span.start))
         first: tuple[Field, str] | None = None
         seen: set[str] = set()
         for f in fields:
@@ -721,12 +736,15 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             seen.update(forms)
             ff, fshown = first
             where = _SOURCE_NAMES.get(ff.source, ff.source)
-            if ff.source != "front_matter" and ff.section is not None:
+            if ff.file is not None:
+                where = ff.file.rsplit("/", 1)[-1]
+            elif ff.source != "front_matter" and ff.section is not None:
                 where = f"the {ff.section} section"
             yield Report(
                 f.span,
                 f'{key.replace("_", " ")} is "{_short(fshown)}" in {where} (line {ff.span.line}) '
                 f'but "{_short(shown)}" here; make them agree',
+                file=f.file,
             )
 
 
@@ -773,6 +791,7 @@ def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 _span(doc, s, e, f.value_span.line),
                 f"{_label(f)} {d.isoformat()} is in the future (today is {today.isoformat()}); "
                 "correct the date",
+                file=f.file,
             )
     created = next((d for f, d, _, _ in dated if f.key == "created"), None)
     reviewed: dt.date | None = None
@@ -793,13 +812,14 @@ def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             continue
         target = max(x for x in (created, reviewed) if x is not None)
         iso = d.isoformat().encode()
-        at = doc.source.find(iso, s, e)
+        at = doc.bytes_of(f.file).find(iso, s, e)
         fix = (Patch(at, at + len(iso), target.isoformat().encode()),) if at >= 0 else ()
         yield Report(
             _span(doc, s, e, f.value_span.line),
             f"Modified {d.isoformat()} is before {' and '.join(why)}; "
             f"set it to {target.isoformat()}",
             fix=fix,
+            file=f.file,
         )
 
 
@@ -850,7 +870,7 @@ def field_name_case(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         return
     src = doc.source
     for f in _fields(doc):
-        if f.source in ("front_matter", "section"):
+        if f.source in ("front_matter", "section", "sidecar"):
             continue
         want = by_name.get(f.name.casefold())
         if want is None or want == f.name:

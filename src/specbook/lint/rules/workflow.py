@@ -50,6 +50,12 @@ def _status_span(doc: Document) -> Span | None:
     return f.value_span if f is not None else None
 
 
+def _status_file(doc: Document) -> str | None:
+    """The sidecar the status stands in (see :attr:`Report.file`), or ``None``."""
+    f = doc.field("status")
+    return f.file if f is not None else None
+
+
 def _person(name: str) -> str:
     return norm_key(name.strip().lstrip("@"))
 
@@ -124,6 +130,7 @@ def approval_missing(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         f"other than the author{by} since the last move to {review}; found {found}. "
         f"Record it with `specbook review {doc.id or 'ID'} --approve`, or set the status "
         f"back to {review}",
+        file=_status_file(doc),
     )
 
 
@@ -227,6 +234,7 @@ def status_drift(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         span,
         f'Status is "{status}" but the last Review History row (line {entry.span.line}) '
         f'says "{entry.status}"; add a Review History row for the change or correct the Status',
+        file=_status_file(doc),
     )
 
 
@@ -296,4 +304,5 @@ def stale_review(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         span,
         f"in {review} since {since.isoformat()} ({source}): {days} days, more than the "
         f"{limit} the book allows; finish the review or move it back to {kind.statuses[0]}",
+        file=_status_file(doc),
     )
