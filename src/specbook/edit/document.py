@@ -388,7 +388,7 @@ class DocumentEdit:
                 self._add_yaml_name(f, name)
                 continue
             current = f.value
-            if f.source == "front_matter" and _flow_text(current):  # loose `[a, b]`
+            if f.source == "front_matter" and _flow_text(self._raw(f)):  # loose `[a, b]`
                 self._add_flow_text(f, key, name)
                 continue
             names = [] if current.strip().lower() in _EMPTY or is_placeholder(current) else [
@@ -432,16 +432,24 @@ class DocumentEdit:
         except YamlEditError as exc:
             raise self._refuse(y, f, exc) from exc
 
+    def _raw(self, f: Field) -> str:
+        """The value of field ``f`` as its bytes in the document say it (``[a, b]``; the
+        parser reads a line-read front matter's keys each as YAML: ``a, b``)."""
+        return self.original[f.value_span.start : f.value_span.end].decode("utf-8", "replace")
+
     def _add_flow_text(self, f: Field, key: str, item: str) -> None:
         """Add ``item`` to ``[a, b]`` written in front matter read line by line."""
-        inner = f.value.strip()[1:-1]
-        items = [i.strip().strip("'\"") for i in inner.split(",") if i.strip()]
+        raw = self._raw(f).strip()
+        inner = raw[1:-1]
+        written = [i.strip() for i in inner.split(",") if i.strip()]
+        items = [i.strip("'\"") for i in written]
         if any(_person_key(i) == _person_key(item) for i in items):
-            self.intent.fields.setdefault(key, set()).add(f.value.strip())
+            self.intent.fields.setdefault(key, set()).update((raw, f.value.strip()))
             return
-        new = "[" + ", ".join([*[i.strip() for i in inner.split(",") if i.strip()], item]) + "]"
+        new = "[" + ", ".join([*written, item]) + "]"
         self.patches.append(Patch(f.value_span.start, f.value_span.end, new.encode("utf-8")))
-        self.intent.fields.setdefault(key, set()).add(new)
+        # (what the parser reads it as: the items, or the text when a line is not YAML)
+        self.intent.fields.setdefault(key, set()).update((new, ", ".join([*items, item])))
 
     def _list_value_patch(self, y: _Yaml, node: Any, items: list[str]) -> Patch:
         """Replace empty scalar ``node`` (``key:`` or ``key: ~``) by a list of ``items``."""
@@ -461,7 +469,7 @@ class DocumentEdit:
             self.intent.fields.setdefault(key, set()).add(item)
             return
         for f in places:
-            if f.source == "front_matter" and not self._in_yaml(f) and _flow_text(f.value):
+            if f.source == "front_matter" and not self._in_yaml(f) and _flow_text(self._raw(f)):
                 self._add_flow_text(f, key, item)
                 continue
             if not self._in_yaml(f):
