@@ -213,9 +213,9 @@ def test_book_find_reads_but_does_not_parse_every_file(
     parsed: list[str] = []
     real = book_module.parse
 
-    def counting(data: bytes, path: str, config: object) -> object:
+    def counting(data: bytes, path: str, config: object, *rest: object) -> object:
         parsed.append(path)
-        return real(data, path, config)  # type: ignore[arg-type]
+        return real(data, path, config, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(book_module, "parse", counting)
     b = Book(open_book().config)
