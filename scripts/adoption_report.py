@@ -78,44 +78,74 @@ def listed(cwd: Path) -> list[dict[str, Any]]:
 
 
 def next_status(root: Path, doc: dict[str, Any]) -> str | None:
-    """The first status the document's kind lets it move to from where it is."""
+    """The status the document's kind lets it move to next: the first allowed one
+    after where it stands in the kind's order of statuses (else the first allowed)."""
     sys.path.insert(0, str(REPO / "src"))
     from specbook.config import load_config
     from specbook.workflow import workflow_for
 
     config = load_config(root / "specbook.toml")
     kind = config.kinds.get(doc.get("kind") or "")
+    current = doc.get("status_canonical")
     if kind is None:
         return None
-    allowed = workflow_for(kind).allowed(doc.get("status_canonical") or doc.get("status"))
-    return allowed[0] if allowed else None
+    if not current:  # (a document stating no status: its kind's first)
+        return kind.statuses[0] if kind.statuses else None
+    allowed = workflow_for(kind).allowed(current)
+    order = list(kind.statuses)
+    later = [
+        s
+        for s in allowed
+        if s in order and current in order and order.index(s) > order.index(current)
+    ]
+    return (later or list(allowed) or [None])[0]
+
+
+def pick(root: Path, sample: list[dict[str, Any]]) -> tuple[dict[str, Any], str] | None:
+    """The sample's first document with a status to move to: one stating a status
+    first, then one with unticked checklist items."""
+    found = []
+    for d in sample:
+        shown = json.loads(run(["show", "--json", str(d.get("path"))], root).stdout or "{}")
+        target = next_status(root, shown)
+        if target and shown.get("id"):
+            open_items = any(not c.get("checked") for c in shown.get("checklists", []))
+            found.append((not shown.get("status"), not open_items, shown, target))
+    if not found:
+        return None
+    found.sort(key=lambda t: t[:2])
+    return found[0][2], found[0][3]
 
 
 def lifecycle_diffs(root: Path, sample: list[dict[str, Any]]) -> None:
+    for path in root.rglob("*"):  # (the corpus files are read-only in the repository)
+        if path.is_file() and not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
     git(root, "add", "-A")
     git(root, "commit", "-qm", "adopted", "--allow-empty")
-    for doc in sample:
-        target = next_status(root, doc)
-        if target is None or not doc.get("id"):
-            continue
-        doc_id = str(doc["id"])
-        steps = [
-            ["status", doc_id, target, "--by", "Zed Reviewer", "--force"],
-            ["review", doc_id, "--approve", "--by", "Zed Reviewer"],
-        ]
-        shown = json.loads(run(["show", "--json", doc_id], root).stdout or "{}")
-        if any(not c.get("checked") for c in shown.get("checklist", [])):
-            steps.append(["check", doc_id, "1"])
-        print(f"\nlifecycle on {doc_id} ({doc.get('path')}):")
-        for step in steps:
-            done = run(step, root)
-            print(f"\n$ specbook {' '.join(step)}  -> exit {done.returncode}")
-            if done.returncode != 0:
-                print(done.stderr.strip()[:500])
-            print(git(root, "diff", "--no-color", "-U0").rstrip() or "(no change)")
-            git(root, "add", "-A")
-            git(root, "commit", "-qm", " ".join(step), "--allow-empty")
+    chosen = pick(root, sample)
+    if chosen is None:
+        print("\nlifecycle: no document of the sample has a status to move to")
         return
+    doc, target = chosen
+    ref = str(doc["path"])
+    steps = [
+        ["status", ref, target, "--by", "Zed Reviewer", "--force"],
+        ["review", ref, "--approve", "--by", "Zed Reviewer"],
+    ]
+    items = doc.get("checklists", [])
+    unticked = [n for n, c in enumerate(items, 1) if not c.get("checked")]
+    if unticked:  # (its first unticked item, by number)
+        steps.append(["check", ref, str(unticked[0])])
+    print(f"\nlifecycle on {doc['id']} ({ref}, {doc.get('status')}):")
+    for step in steps:
+        done = run(step, root)
+        print(f"\n$ specbook {' '.join(step)}  -> exit {done.returncode}")
+        if done.returncode != 0:
+            print(done.stderr.strip()[:500])
+        print(git(root, "diff", "--no-color", "-U0").rstrip("\n") or "(no change)")
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", " ".join(step), "--allow-empty")
 
 
 def report(src: Path, diffs: bool, findings_of: list[str]) -> None:
