@@ -87,6 +87,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/lint_bench.py
 	$(BIN)/python bench/lint_cost.py
+	$(BIN)/python bench/sql_bench.py
 	$(BIN)/python bench/index_bench.py
 	$(BIN)/python bench/portal_bench.py
 	$(BIN)/python bench/signin_bench.py
