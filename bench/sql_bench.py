@@ -9,7 +9,7 @@ are left out: every block is new text); the figure is the median over R rounds (
 5) of the time per block and per document (the blocks of one document together):
 
 - SQL, old: sqlglot's generic dialect (``sqlglot.parse``), as SB601 did before;
-- SQL, new: ``specbook.lint.sqlcheck.sql_problem`` (PostgreSQL's parser, pglast);
+- SQL, new: ``specbook.lint.sqlcheck.sql_problem`` (PostgreSQL's parser, pgparse);
 - the same two on the blocks in the mysql dialect (new: sqloxide, sqlglot's opinion
   only when sqloxide rejects);
 - YAML, old: ``yaml.load_all`` with the C loader; new: libyaml's events
@@ -99,7 +99,7 @@ def main() -> None:
 
     rows = [
         ("SQL, old: sqlglot", sql_docs, lambda t: _old_sql(t, None), sql_blocks),
-        ("SQL, new: pglast (sql)", sql_docs, lambda t: sql_problem(t, "sql"), sql_blocks),
+        ("SQL, new: pgparse (sql)", sql_docs, lambda t: sql_problem(t, "sql"), sql_blocks),
         ("SQL mysql, old: sqlglot", sql_docs, lambda t: _old_sql(t, "mysql"), sql_blocks),
         ("SQL mysql, new: sqloxide", sql_docs, lambda t: sql_problem(t, "mysql"), sql_blocks),
         ("YAML, old: safe load", yaml_docs, _old_yaml, yaml_blocks),

@@ -593,7 +593,7 @@ def test_rule_plugins_are_found_through_their_entry_point(
 
 
 def test_checker_answers_are_remembered_across_runs(tmp_path: Path) -> None:
-    """Editing a document's prose re-lints it without importing pglast, PyYAML or
+    """Editing a document's prose re-lints it without importing pgparse, PyYAML or
     packaging again: their answers are kept in the cache by the text they checked. The
     findings are the same; a changed block is checked afresh."""
     import subprocess
@@ -613,7 +613,7 @@ def test_checker_answers_are_remembered_across_runs(tmp_path: Path) -> None:
         "from specbook.cli import main\n"
         "try:\n    main(['lint', '--format', 'json', '--select', 'SB601,SB602,SB603', sys.argv[1]])\n"
         "except SystemExit:\n    pass\n"
-        "print(json.dumps(sorted(m for m in ('pglast', 'sqlglot', 'sqloxide', 'yaml', 'packaging') if m in sys.modules)))\n"
+        "print(json.dumps(sorted(m for m in ('pgparse', 'sqlglot', 'sqloxide', 'yaml', 'packaging') if m in sys.modules)))\n"
     )
 
     def run() -> tuple[list[tuple[str, int]], list[str]]:
@@ -628,7 +628,7 @@ def test_checker_answers_are_remembered_across_runs(tmp_path: Path) -> None:
     first, imported = run()
     assert sorted(first) == [("SB601", 10), ("SB602", 15), ("SB603", 22)]
     # (a plain sql block PostgreSQL rejects is tried in the other dialects too)
-    assert imported == ["packaging", "pglast", "sqlglot", "sqloxide", "yaml"]
+    assert imported == ["packaging", "pgparse", "sqlglot", "sqloxide", "yaml"]
     doc.write_text(doc.read_text().replace("Prose.", "Prose, edited."))
     again, imported = run()
     assert again == first and imported == []

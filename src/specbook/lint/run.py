@@ -196,7 +196,7 @@ def _code_fingerprint(linter: Linter) -> str:
 
 # The libraries whose answers the cache remembers (SB601-SB603, see verdicts.py): a
 # new version may judge the same text otherwise.
-CHECKER_DISTRIBUTIONS = ("pglast", "sqloxide", "sqlglot", "sqlglotc", "pyyaml", "packaging")
+CHECKER_DISTRIBUTIONS = ("pgparse", "sqloxide", "sqlglot", "sqlglotc", "pyyaml", "packaging")
 
 
 def _runtime_tag() -> str:
