@@ -189,7 +189,9 @@ def invalid_yaml(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Example:
     a ```` ```yaml ```` block under Configuration Changes holding `retries: [1, 2`
-    or an indented key under a scalar. Blocks with several `---` documents are fine.
+    or an indented key under a scalar. Blocks with several `---` documents are fine,
+    and so are tags of the application's own (`password: !secret db_password`,
+    `!Ref MyBucket`): they are valid YAML.
 
     Fix: correct the YAML (the message gives the problem and its line in the
     document). A block that is a template rather than YAML (`{{ .Values.x }}`) is not
@@ -216,13 +218,17 @@ def invalid_yaml(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
 @lru_cache(maxsize=1024)
 def _yaml_problem(text: str) -> tuple[str, int, int] | None:
-    """What the YAML loader says is wrong with ``text`` (message, 0-based line in the
-    block or -1, 1-based column), or ``None`` when every document in it loads."""
+    """What the YAML parser says is wrong with ``text`` (message, 0-based line in the
+    block or -1, 1-based column), or ``None`` when every document in it parses.
+
+    The documents are composed, not constructed: a tag of the application's own
+    (``key: !secret value``, ``!Ref``) is valid YAML that only the application knows
+    how to build, not a mistake of the document."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        for _ in yaml.load_all(text, Loader=loader):
+        for _ in yaml.compose_all(text, Loader=loader):
             pass
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
