@@ -661,8 +661,8 @@ def _comparable(
             )
         return frozenset(forms), shown
     _, _, text, _ = _value_of(doc, f)
-    if not text or _empty(text):
-        return None
+    if not text or _empty(text) or is_placeholder(text) or is_placeholder(f.value.strip()):
+        return None  # an unfilled `{{status}}` says nothing: SB205 reports it
     if f.key == "status":
         word = kind.canonical_status(text) if kind is not None else None
         if word is not None:
@@ -699,8 +699,9 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     (`modified: {by: alice, at: 2026-02-01}` and `**Modified**: 2026-02-01` agree),
     and the message shows them as written (`by: alice, at: 2026-02-01`). Two
     front-matter keys the book's aliases read as one field (`last_updated` and
-    `modified`) are two fields, not one given twice. An unfilled `{{status}}` differs
-    from any real value. The finding stands at the second place and names the first.
+    `modified`) are two fields, not one given twice. A place holding an unfilled prompt
+    (`**Status**: {{status}}`, `[YYYY-MM-DD]`) gives no value to compare: SB205
+    reports it. The finding stands at the second place and names the first.
 
     Fix: keep the right value in one place and make the others say the same, or
     delete the duplicates.
