@@ -695,3 +695,85 @@ def test_front_matter_titles_of_the_adr_corpus_lose_their_id() -> None:
     adr = parse((root / "docs/decisions/ADR-0008-graphql-gateway.md").read_bytes(), None)
     assert adr.title == "Put a GraphQL gateway in front of the services"
     assert adr.value("modified") == "by: alice, at: 2024-02-01"
+
+
+_ADR_BOOK = {
+    "kinds": {
+        "DEC": {"prefix": "ADR", "folder": "docs/decisions", "ids_from_names": True},
+        "BUG": {"prefix": "BUG", "folder": "docs/bugs"},
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "doc_id", "title"),
+    [
+        # the kind's prefix in words, with the number: the ID, and not in the title
+        (
+            "docs/decisions/001-structure.md",
+            "# ADR 001 — Structure du projet\n",
+            "ADR-001",
+            "Structure du projet",
+        ),
+        (
+            "docs/decisions/ADR-user-management.md",
+            "# ADR 018 — Gestion des utilisateurs\n",
+            "ADR-018",
+            "Gestion des utilisateurs",
+        ),
+        ("docs/decisions/ADR-x.md", "# ADR_019: Cron jobs\n", "ADR-019", "Cron jobs"),
+        # without a number: no ID, and the prefix is no part of the title
+        ("docs/decisions/ADR-density.md", "# ADR — Density alerts\n", None, "Density alerts"),
+        # the ID's number alone
+        (
+            "docs/decisions/012-planning.md",
+            "# 012 — Planning dialog\n",
+            "ADR-012",
+            "Planning dialog",
+        ),
+        ("docs/decisions/013-rules.md", "# 12 — Rules\n", "ADR-013", "12 — Rules"),
+        # the ID and more of the document's own name before the separator
+        (
+            "docs/decisions/ADR-032-fix-fcr.md",
+            "# ADR-032-fix — Diagnostic FCR\n",
+            "ADR-032",
+            "Diagnostic FCR",
+        ),
+        # the file's name, which is no ID
+        (
+            "docs/decisions/ADR-PWA-MOBILE-FIX.md",
+            "# ADR-PWA-MOBILE-FIX — Corrections PWA\n",
+            None,
+            "Corrections PWA",
+        ),
+        (
+            "docs/bugs/BUG-CI-migration-order.md",
+            "# BUG-CI-migration-order — Ordre des migrations\n",
+            None,
+            "Ordre des migrations",
+        ),
+        # a prefix of no kind, and a number that is part of the title, stay
+        ("docs/decisions/ADR-plan.md", "# PLAN — Filters\n", None, "PLAN — Filters"),
+        ("docs/bugs/BUG-003.md", "# BUG 7231 compliance\n", "BUG-003", "BUG 7231 compliance"),
+        ("docs/decisions/ADR-x.md", "# ADR 2 Fast\n", None, "ADR 2 Fast"),
+    ],
+)
+def test_an_h1_led_by_a_name_other_than_an_id(
+    path: str, data: str, doc_id: str | None, title: str
+) -> None:
+    """Teams write `# ADR 001 — Title`, `# 012 — Title`, `# ADR — Title` or the file's
+    name before the title: what leads is the document's name (its ID where it has a
+    number of a kind's prefix), not a part of its title."""
+    config = config_from_mapping(_ADR_BOOK, root=Path("/book"), path=None)
+    doc = parse(data.encode(), path, config)
+    assert (doc.id, doc.title) == (doc_id, title)
+
+
+def test_an_id_field_naming_a_companion_gives_no_other_documents_id() -> None:
+    """`id: FEAT-109-ZED-INVESTIGATION` in `FEAT-109-ZED-INVESTIGATION.md` names an
+    investigation beside FEAT-109: the document is not a second FEAT-109."""
+    data = b"---\nid: FEAT-109-ZED-INVESTIGATION\nrelated: FEAT-109\n---\n\n# Zed extension\n"
+    doc = parse(data, "work/specs/FEAT-109-ZED-INVESTIGATION.md")
+    assert (doc.id, doc.title) == (None, "Zed extension")
+    plain = parse(b"---\nid: FEAT-109\n---\n\n# Tree-sitter\n", "work/specs/FEAT-109.md")
+    assert plain.id == "FEAT-109"

@@ -250,3 +250,65 @@ def test_numbered_prompts_match_any_number(tmp_path: Path, seed_bytes: bytes) ->
 """
     findings = _lint(tmp_path, {"docs/specs/SPEC-001-steps.md": doc}, ["SB205"])
     assert [(f.line, f.column) for f in findings] == [(9, 4), (10, 4)]
+
+
+def test_shortcut_link_labels_of_a_template_are_no_prompts(tmp_path: Path) -> None:
+    """A checklist copied from a process's template keeps `[kubernetes.io]`-style link
+    labels (their `[label]: url` lines elsewhere or lost): no prompt to fill in. Paths
+    to fill in are written as code, and prompts in words, and stay prompts."""
+    template = b"""\
+# Proposal: [Title]
+
+## Checklist
+
+- [ ] Issue filed in [kubernetes/enhancements] (not the initial PR)
+- [ ] Docs written in [kubernetes/website], for publication to [kubernetes.io]
+- [ ] Fix verified in [environment]
+
+## Design
+
+**Location**: `[file/path]`, see [Notes on it] and `[path/to/new/file.py]`
+"""
+    facts = facts_from_template("SPEC", template)
+    assert facts.prompts == {
+        "[Title]",
+        "[environment]",
+        "[file/path]",
+        "[Notes on it]",
+        "[path/to/new/file.py]",
+    }
+    doc = template.replace(b"[Title]", b"Faster login").replace(b"- [ ]", b"- [x]")
+    doc = doc.replace(b"# Proposal", b"**ID**: SPEC-001\n**Status**: Review\n\n# Proposal", 1)
+    findings = _lint(
+        tmp_path,
+        {"docs/templates/spec.md": template, "docs/specs/SPEC-001-faster-login.md": doc},
+        ["SB205"],
+    )
+    assert [f.message.split('"')[1] for f in findings] == [
+        "[environment]",
+        "[file/path]",
+        "[Notes on it]",
+        "[path/to/new/file.py]",
+    ]
+
+
+def test_template_language_code_is_no_mustache_prompt(tmp_path: Path) -> None:
+    """`{{.Expected}}` quoted from a Go message format (or Handlebars, Jinja code) is
+    content; `{{owner}}` is a prompt."""
+    doc = b"""\
+# Technical Specification: Errors
+
+**ID**: SPEC-001
+**Status**: Review
+
+## Summary
+
+- VAL-0022: "Schema mismatch: expected {{.Expected}}, got {{ .Got }}"
+- Helm: {{ $name }}, {{#each items}}, {{/each}}, {{ name | upper }}, {{ lookup(x) }}
+- Owner: {{owner}}, reviewer: {{ reviewer }}
+"""
+    findings = _lint(tmp_path, {"docs/specs/SPEC-001-errors.md": doc}, ["SB205"])
+    assert [(f.line, f.message.split('"')[1]) for f in findings] == [
+        (10, "{{owner}}"),
+        (10, "{{ reviewer }}"),
+    ]

@@ -15,6 +15,7 @@ from specbook.model import Document, Span
 from specbook.trace.coverage import listed_tests
 from specbook.trace.links import (
     SUPERSEDE_PHRASES,
+    SUPERSEDE_STEMS,
     SUPERSEDED_BY,
     SUPERSEDES,
     book_prefix,
@@ -64,7 +65,8 @@ def _supersede_links(doc: Document) -> tuple[tuple[Link, ...], tuple[Link, ...]]
     every ID of a list after them), or in a section of that name."""
     # Most documents have neither the word (in any ASCII case) nor such a field: one
     # lower() and a look at the field names are much cheaper than typing references.
-    if b"supersed" not in doc.source.lower() and not any(
+    low = doc.source.lower()
+    if not any(stem in low for stem in SUPERSEDE_STEMS) and not any(
         relation_of_field(f) in (SUPERSEDES, SUPERSEDED_BY) for f in doc.fields
     ):
         return (), ()

@@ -44,6 +44,11 @@ MUSTACHE_BYTES = re.compile(_MUSTACHE.encode())
 DEFINITION_BYTES = re.compile(_DEFINITION.encode())
 HTML_COMMENT_BYTES = re.compile(rb"<!--.*?-->", re.S)
 _DIGITS = re.compile(r"\d+")
+# `[kubernetes.io]`, `[kubernetes/website]`: a bare lower-case name with a dot or slash
+# in it (a host, a repository, a file) outside code is Markdown's shortcut link
+# `[label]` (its `[label]: url` line may be elsewhere or lost), not a prompt: templates
+# write the paths and names to fill in as code (`[path/to/file.py]`) or in words.
+_LINK_LABEL = re.compile(rb"\[(?=[^\]]*[a-z]{2})[a-z0-9_-]+(?:[./][a-z0-9_-]+)+\]")
 _TICKS = re.compile(rb"`+")
 
 
@@ -178,9 +183,10 @@ def _prompts(doc: Document) -> tuple[set[str], set[str], set[str]]:
     of the latter that stand inside code.
 
     Not prompts: table header cells and link text (fixed text), link reference
-    definitions and the labels they define, and anything inside HTML comments
-    (guidance for the writer, not text to fill in).
-    """
+    definitions and the labels they define, a bare lower-case name with a dot or slash
+    outside code (``[kubernetes.io]``, ``[kubernetes/website]``: a shortcut link whose
+    definition is elsewhere or lost), and anything inside HTML comments (guidance for
+    the writer, not text to fill in)."""
     data = doc.source
     code = Ranges([(c.span.start, c.span.end) for c in doc.code_blocks])
     skip = [(t.header[0].span.start, t.header[-1].span.end) for t in doc.tables if t.header]
@@ -197,8 +203,13 @@ def _prompts(doc: Document) -> tuple[set[str], set[str], set[str]]:
     prompts: set[str] = set()
     for m in PROMPT_BYTES.finditer(data):
         text = m.group(0).decode("utf-8", "replace")
-        if m.start() not in skipped and prompt_key(text) not in defined:
-            prompts.add(text)
+        if m.start() in skipped or prompt_key(text) in defined:
+            continue
+        if _LINK_LABEL.fullmatch(m.group(0)) and m.start() not in code:
+            line_start = doc.line_starts[bisect_right(doc.line_starts, m.start()) - 1]
+            if not in_code_span(data, line_start, m.start()):
+                continue  # a shortcut link's label
+        prompts.add(text)
     markers: set[str] = set()
     code_markers: set[str] = set()
     for rx in (XXX_ID_BYTES, MUSTACHE_BYTES):

@@ -42,6 +42,16 @@ class ParseContext:
         self.ref_heads = tuple(sorted({p.encode() + b"-" for p in prefixes}))
         self.req_item_re = re.compile(rf"^\s*(?:\d+[.)]\s*)?({req})\b[\s:.)*_—–-]*(.*)$", re.S)
         self.requirement_kind = config.requirement_kind
+        # A title led by a kind's prefix in words rather than as an ID: `# ADR 018 — Title`
+        # (the ID ADR-018) or `# ADR — Title` (no number), followed by a separator.
+        self.named_h1_re = (
+            re.compile(
+                rf"^(?P<prefix>{alt})(?:[ _](?P<number>\d+))?"
+                r"(?P<sep>[ \t]*[:—–|][ \t]*|[ \t]+-[ \t]+)"
+            )
+            if prefixes
+            else None
+        )
 
     @cached_property
     def _templates(self) -> dict[str, bytes]:

@@ -97,6 +97,15 @@ _TITLE_ID = (
     r"(?P<sep>[ \t]*[:—–|][ \t]*|[ \t]+[-—–][ \t]+|(?<=\])[ \t]+|$)"
 )
 _ID_VALUE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+$")
+# An ID field naming the document by an ID and more words: `FEAT-109-ZED-INVESTIGATION`
+_NAMED_ID_VALUE = re.compile(r"^[A-Z][A-Za-z0-9]*-\d+(?:-[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)+$")
+# After an H1's leading ID, more of the document's own name before the separator:
+# `# ADR-032-fix — Diagnostic` (the title is `Diagnostic`, not `fix — Diagnostic`)
+_ID_SUFFIX = re.compile(r"(?:-\w+)+(?=[ \t]*[:—–|]|[ \t]+-[ \t])")
+# A leading number and its separator: `# 012 — Planning dialog` of ADR-012
+_LEADING_NUMBER = re.compile(r"^(\d+)(?:[ \t]*[:—–|]|[ \t]+-|[.)])[ \t]+")
+# What separates a name leading a title from the title (`ADR-PWA-FIX — Title`)
+_NAME_SEP = re.compile(r"[ \t]*[:—–|][ \t]*|[ \t]+-[ \t]+")
 _FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 _TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
 _FIELD_HEADINGS = {"status", "statut", "estado", "title"}
@@ -809,10 +818,12 @@ class _Parser:
         return cfg.kind_for_path(self.path) if self.path and cfg.root is not None else None
 
     def _doc_id(self, fields: list[Field], headings: list[tuple[int, int, int, str]]) -> str | None:
-        """The ID the document states (an ID field, its H1, a file name such as
-        ``SPEC-012-x.md``), else, for a kind with ``ids_from_names``, PREFIX-<number> of
-        its number-only file or folder name. Placeholders (``KEP-NNNN``, ``SPEC-000``)
-        are never IDs. An ID field holding a bare number (``kep-number: 1440``) is the
+        """The ID the document states (an ID field, its H1 — ``# SPEC-012: …`` or, with a
+        kind's prefix, ``# ADR 018 — …`` —, a file name such as ``SPEC-012-x.md``), else,
+        for a kind with ``ids_from_names``, PREFIX-<number> of its number-only file or
+        folder name. Placeholders (``KEP-NNNN``, ``SPEC-000``) are never IDs, and an ID
+        field naming the document by more than an ID (``FEAT-109-ZED-INVESTIGATION``)
+        leaves it without one. An ID field holding a bare number (``kep-number: 1440``) is the
         number with the prefix of the kind the document's folder belongs to."""
         for f in fields:
             if f.key == "id":
@@ -825,11 +836,20 @@ class _Parser:
                     return v
                 if v.isascii() and v.isdigit() and not _zeros(v) and self.path_kind is not None:
                     return f"{self.path_kind.prefix}-{v}"
+                if _NAMED_ID_VALUE.match(v):
+                    # `id: FEAT-109-ZED-INVESTIGATION`: the document's own name, not
+                    # FEAT-109 (whose companion it is); no number of its own
+                    return None
         for level, _, _, title in headings:
             if level == 1:
-                m = _LEADING_ID.match(_TITLE_JUNK.sub("", title))
+                t = _TITLE_JUNK.sub("", title)
+                m = _LEADING_ID.match(t)
                 if m and not _zeros(m.group(0)):
                     return m.group(0)
+                named = self.ctx.named_h1_re
+                nm = named.match(t) if named is not None and m is None else None
+                if nm and nm.group("number") and not _zeros(nm.group("number")):
+                    return f"{nm.group('prefix')}-{nm.group('number')}"  # `# ADR 018 — …`
                 break
         path_kind = self.path_kind
         name = self._name(path_kind)
@@ -872,7 +892,12 @@ class _Parser:
                 m = _rx(_LEADING_PLACEHOLDER_ID).match(t)
             if m:
                 t = t[m.end() :]
+                suffix = _ID_SUFFIX.match(t)
+                if suffix:
+                    t = t[suffix.end() :]
                 t = re.sub(r"^(?:\.md\b)?[\s:—–\-|.]*", "", t)
+            else:
+                t, m = self._title_without_name(t, doc_id)
             folded = fold(t)
             for g in generic:
                 if folded.startswith(g):
@@ -903,6 +928,26 @@ class _Parser:
             if stem:
                 return stem
         return ""
+
+    def _title_without_name(self, t: str, doc_id: str | None) -> tuple[str, re.Match[str] | None]:
+        """An H1 without the name leading it other than as an ID: the kind's prefix in
+        words (``ADR 018 — Title``, ``ADR — Title``), the ID's number alone
+        (``012 — Title`` of ADR-012), or the document's file name (``ADR-PWA-FIX — Title``
+        in ``ADR-PWA-FIX.md``); the match of what was taken off, else ``None``."""
+        named = self.ctx.named_h1_re
+        m = named.match(t) if named is not None else None
+        if m is None and doc_id is not None and t[:1].isdigit():
+            m = _LEADING_NUMBER.match(t)
+            number = doc_id.rpartition("-")[2]
+            if m is not None and not (number.isdigit() and int(m.group(1)) == int(number)):
+                m = None
+        if m is None:
+            stem = re.sub(r"\.(md|markdown)$", "", self._name(self.path_kind), flags=re.I)
+            if len(stem) > 2 and t[: len(stem)].casefold() == stem.casefold():
+                m = _NAME_SEP.match(t, len(stem))
+        if m is None or not t[m.end() :].strip():
+            return t, None
+        return t[m.end() :], m
 
     def _names_section(self, h1: str) -> bool:
         """Whether an H1's text names a section (``Summary``, or a heading of one of the

@@ -30,12 +30,21 @@ IMPLEMENTS = "implements"
 
 REF_TYPES = (RELATES, DEPENDS_ON, SUPERSEDES, SUPERSEDED_BY, FIXES, IMPLEMENTS)
 
+# "Superseded by" in the languages teams write statuses in (`SUPERSÉDÉ par ADR-038`,
+# `Reemplazado por`, `Ersetzt durch`, `Vervangen door`); the passive forms only:
+# their active forms ("remplace", "replaces") are used loosely for partial changes.
+_SUPERSEDED_BY_WORLD = (
+    r"\b(?:supers[ée]d[ée]e?s?|remplac[ée]e?s?|reemplazad[oa]s?|sustituid[oa]s?|"
+    r"substitu[íi]d[oa]s?|sostituit[oa]|ersetzt|vervangen)\s+(?:par|por|durch|door|da)\b"
+)
+
 # Phrases and how many other words may stand between each and the first ID it types
 # ("Related Specs: X" has one); -1 marks an imperative ("Fix BUG-1"), which counts
 # only at the start of a line, item or field value and right before the ID. Passive
 # forms point the other way ("Fixed by X": X fixes this one), so they only relate.
 _PHRASES: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(r"\b(?:superseded|replaced|obsoleted)\s+by\b", re.I), SUPERSEDED_BY, 1),
+    (re.compile(_SUPERSEDED_BY_WORLD, re.I), SUPERSEDED_BY, 1),
     (re.compile(r"\b(?:supersedes|replaces|obsoletes)\b", re.I), SUPERSEDES, 1),
     (re.compile(r"\b(?:fixed|resolved|closed|implemented)\s+by\b", re.I), RELATES, 1),
     (re.compile(r"\b(?:depends\s+on|dependenc(?:y|ies)|blocked\s+by|requires)\b", re.I),
@@ -47,9 +56,23 @@ _PHRASES: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(r"\b(?:related|relates|see|links?)\b", re.I), RELATES, 3),
 )  # fmt: skip
 
+# What every one of SUPERSEDE_PHRASES holds, lower-cased as bytes (a cheap first look)
+SUPERSEDE_STEMS = (
+    b"supersed",
+    b"supers\xc3",  # supersédé, supersède (ASCII lower() leaves the É/é bytes)
+    b"remplac",
+    b"reemplaz",
+    b"sustitu",
+    b"substitu",
+    b"sostitu",
+    b"ersetzt",
+    b"vervang",
+)
+
 # Only the words SB402 reads as a supersede link in prose ("replaces" is used loosely).
 SUPERSEDE_PHRASES: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(r"\bsuperseded\s+by\b", re.I), SUPERSEDED_BY, 1),
+    (re.compile(_SUPERSEDED_BY_WORLD, re.I), SUPERSEDED_BY, 1),
     (re.compile(r"\bsupersedes\b", re.I), SUPERSEDES, 1),
 )
 

@@ -160,7 +160,9 @@ def invalid_yaml(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Example:
     a ```` ```yaml ```` block under Configuration Changes holding `retries: [1, 2`
-    or an indented key under a scalar. Blocks with several `---` documents are fine.
+    or an indented key under a scalar. Blocks with several `---` documents are fine,
+    and so are tags of the application's own (`password: !secret db_password`,
+    `!Ref MyBucket`): they are valid YAML.
 
     Fix: correct the YAML (the message gives the problem and its line in the
     document). A block that is a template rather than YAML (`{{ .Values.x }}`) is not
@@ -187,13 +189,13 @@ def invalid_yaml(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
 @lru_cache(maxsize=1024)
 def _yaml_problem(text: str) -> tuple[str, int, int] | None:
-    """What the YAML loader says is wrong with ``text`` (message, 0-based line in the
-    block or -1, 1-based column), or ``None`` when every document in it loads.
+    """What the YAML parser says is wrong with ``text`` (message, 0-based line in the
+    block or -1, 1-based column), or ``None`` when every document in it parses.
 
     libyaml's events (no objects built) answer for most blocks, two to four times faster
-    than loading (bench/sql_bench.py): building objects can fail only on what a block
-    without tags, anchors, aliases, merge keys and collection keys does not have. A block
-    with one of those, where the events alone might answer otherwise, is loaded."""
+    than loading (bench/sql_bench.py). A block with tags, anchors, aliases, merge keys
+    or collection keys, where the events alone might answer otherwise, is composed
+    (:func:`_yaml_loaded`)."""
     import yaml
 
     try:
@@ -255,12 +257,15 @@ def _yaml_error(exc: Any) -> tuple[str, int, int]:
 
 
 def _yaml_loaded(text: str) -> tuple[str, int, int] | None:
-    """What safe-loading every document of ``text`` says is wrong, or ``None``."""
+    """What composing every document of ``text`` says is wrong, or ``None``. Composed,
+    not constructed: a tag of the application's own (``key: !secret value``, ``!Ref``)
+    is valid YAML that only the application knows how to build, not a mistake of the
+    document."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        for _ in yaml.load_all(text, Loader=loader):
+        for _ in yaml.compose_all(text, Loader=loader):
             pass
     except yaml.YAMLError as exc:
         return _yaml_error(exc)

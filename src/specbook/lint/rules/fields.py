@@ -377,6 +377,12 @@ def _vocabulary_check(
         )
 
 
+def _spaced_id(title: str, doc_id: str) -> bool:
+    """Whether a title starts with ``doc_id`` written with a space (``ADR 018 — …``)."""
+    prefix, _, number = doc_id.rpartition("-")
+    return re.match(rf"[^\w]*{re.escape(prefix)}[ _]{re.escape(number)}\b", title) is not None
+
+
 # -- rules -------------------------------------------------------------------------------
 
 
@@ -392,10 +398,10 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     Example: a SPEC whose header holds `**ID**`, `**Date**` and `**Status**` but no
     `**Type**` line. A field written in any place counts: front matter, a bold line,
     a field table, the Metadata section or a sidecar file (`kep.yaml`). The ID may also
-    stand in the title (`# SPEC-001: Login`), or, for a kind with `ids_from_names`, be
-    the number of the file or folder name (`0001-name.md`). A field given with no value
-    at all is reported where it stands; `None`, `-` and `N/A` are explicit values and
-    pass.
+    stand in the title (`# SPEC-001: Login`, `# ADR 018 — Login`), or, for a kind with
+    `ids_from_names`, be the number of the file or folder name (`0001-name.md`). A
+    field given with no value at all is reported where it stands; `None`, `-` and
+    `N/A` are explicit values and pass.
 
     Fix: add the field under the title, spelled as in the template (`**Type**: Feature`).
     """
@@ -417,6 +423,8 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             continue
         if key == "id" and h1 is not None and _H1_ID.match(h1.title):
             continue
+        if key == "id" and h1 is not None and doc.id and _spaced_id(h1.title, doc.id):
+            continue  # `# ADR 018 — Title`: the title states the ID in words
         if key == "id" and kind.ids_from_names and doc.id:
             continue  # the number of its file or folder name is its ID
         if key == "title" and h1 is not None and h1.title.strip():
@@ -661,8 +669,8 @@ def _comparable(
             )
         return frozenset(forms), shown
     _, _, text, _ = _value_of(doc, f)
-    if not text or _empty(text):
-        return None
+    if not text or _empty(text) or is_placeholder(text) or is_placeholder(f.value.strip()):
+        return None  # an unfilled `{{status}}` says nothing: SB205 reports it
     if f.key == "status":
         word = kind.canonical_status(text) if kind is not None else None
         if word is not None:
@@ -699,8 +707,9 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     (`modified: {by: alice, at: 2026-02-01}` and `**Modified**: 2026-02-01` agree),
     and the message shows them as written (`by: alice, at: 2026-02-01`). Two
     front-matter keys the book's aliases read as one field (`last_updated` and
-    `modified`) are two fields, not one given twice. An unfilled `{{status}}` differs
-    from any real value. The finding stands at the second place and names the first.
+    `modified`) are two fields, not one given twice. A place holding an unfilled prompt
+    (`**Status**: {{status}}`, `[YYYY-MM-DD]`) gives no value to compare: SB205
+    reports it. The finding stands at the second place and names the first.
 
     Fix: keep the right value in one place and make the others say the same, or
     delete the duplicates.

@@ -101,7 +101,9 @@ def supersede_asymmetry(book: BookFacts, ctx: RuleContext) -> Iterator[BookRepor
     `superseded-by:`, `supersedes: [DEC-001, DEC-002]` or a block list; a bold line
     `**Superseded by**: DEC-003`), in its text after "superseded by" or "supersedes"
     (`status: superseded by DEC-003`; every ID of a list: `Supersedes DEC-001 and
-    DEC-002`), or in a section so named. A link stated in several places is reported
+    DEC-002`) or the same words in French, Spanish, Portuguese, Italian, German or
+    Dutch (`**Statut :** SUPERSÉDÉ par DEC-003`, `Reemplazado por`, `Ersetzt durch`),
+    or in a section so named. A link stated in several places is reported
     once, where it is first stated; when two documents carry the other ID (SB106),
     either saying it is enough.
 

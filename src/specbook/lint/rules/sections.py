@@ -301,6 +301,12 @@ def duplicate_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         )
 
 
+# `{{.Expected}}`, `{{ $name }}`, `{{#each items}}`, `{{ user | upper }}`, `{{ f(x) }}`:
+# a template language's code quoted as content (a Go message format, a Helm value),
+# not a prompt; a prompt names what to write (`{{title}}`, `{{ owner }}`).
+_TEMPLATE_CODE = re.compile(rb"\{\{-?\s*(?:[.$#/>!^&%]|[^}]*[|(])")
+
+
 @lru_cache(maxsize=4096)
 def _doc_prompt_key(raw: bytes) -> str:
     return prompt_key(raw.decode("utf-8", "replace"))
@@ -317,7 +323,11 @@ def placeholder(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     wherever it stands: header fields, headings (`#### Component 1: [Name]`), tables,
     checklist items and code blocks. Task boxes (`[ ]`, `[x]`), link text, HTML
     comments and the template's fixed text (headings, checklist items such as
-    `Tests passing`, table header rows) are never placeholders. A Draft may keep
+    `Tests passing`, table header rows) are never placeholders, nor is a bare
+    lower-case name with a dot or slash outside code in the template (`[kubernetes.io]`,
+    `[kubernetes/website]`: a shortcut link whose `[label]: url` line is elsewhere or
+    lost), nor a template language's code quoted as content (`{{.Expected}}`,
+    `{{ $name }}`, `{{#each items}}`, `{{ name | upper }}`). A Draft may keep
     placeholders (warning); from the next status on they are errors.
 
     Example: `**Date**: [YYYY-MM-DD]`, `- Related Bugs: BUG-XXX`,
@@ -343,7 +353,11 @@ def placeholder(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             if raw.split(b"-", 1)[0] in prefixes or raw.decode() in markers:
                 found.append((m.start(), m.end(), "id"))
     if b"{{" in data:
-        found.extend((m.start(), m.end(), "mustache") for m in MUSTACHE_BYTES.finditer(data))
+        found.extend(
+            (m.start(), m.end(), "mustache")
+            for m in MUSTACHE_BYTES.finditer(data)
+            if not _TEMPLATE_CODE.match(m.group(0))
+        )
     if not found:
         return
     found.sort()
