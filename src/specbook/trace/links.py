@@ -266,6 +266,17 @@ def _label_type(
     return None
 
 
+# Words saying a supersede is of a part only ("Replaces: parts of ADR-011", "Remplace
+# (partiellement) :"): such a link is a relation, not a supersede the other document
+# must answer (SB402).
+_PARTIAL = re.compile(
+    r"\b(?:parts?\s+of|partly|partially|in\s+part|partie?s?\s+d[eu']|partiellement|"
+    r"en\s+partie|partes?\s+d[eo]|parcialmente|em\s+parte|en\s+parte|in\s+parte|"
+    r"parzialmente|teilweise|teile\s+(?:von|des|der)|gedeeltelijk|delen\s+van)",
+    re.I,
+)
+
+
 def reference_type(
     doc: Document,
     ref: Reference,
@@ -273,19 +284,23 @@ def reference_type(
 ) -> str:
     """The type of one reference of ``doc`` (see the module docstring). ``phrases``:
     the phrases that type a reference in prose (default: every relation's)."""
+    src = doc.source
+    line_start = src.rfind(b"\n", 0, ref.span.start) + 1
+    before = src[line_start : ref.span.start].decode("utf-8", "replace")
     f = field_at(doc, ref.span.start)
     if f is not None:
         got = relation_of_field(f)
         if got is not None:
+            if got in (SUPERSEDES, SUPERSEDED_BY) and _PARTIAL.search(before):
+                return RELATES  # "Replaces: parts of ADR-011"
             return got
-    src = doc.source
-    line_start = src.rfind(b"\n", 0, ref.span.start) + 1
-    before = src[line_start : ref.span.start].decode("utf-8", "replace")
     prefix = book_prefix(src, ref.span.start)
     if prefix is not None:
         before = before[: -len(prefix) - 1]  # "Depends on payments:X" reads as "Depends on X"
     kind = phrase_type(before, phrases) or _label_type(src, line_start, before, phrases)
     if kind is not None:
+        if kind in (SUPERSEDES, SUPERSEDED_BY) and _PARTIAL.search(before):
+            return RELATES  # "supersedes parts of DEC-002"
         return kind
     if ref.section is not None:
         got = _SECTION_TYPES.get(norm_key(ref.section))

@@ -103,7 +103,9 @@ def supersede_asymmetry(book: BookFacts, ctx: RuleContext) -> Iterator[BookRepor
     (`status: superseded by DEC-003`; every ID of a list: `Supersedes DEC-001 and
     DEC-002`) or the same words in French, Spanish, Portuguese, Italian, German or
     Dutch (`**Statut :** SUPERSÉDÉ par DEC-003`, `Reemplazado por`, `Ersetzt durch`),
-    or in a section so named. A link stated in several places is reported
+    or in a section so named. A link said to be of a part only (`**Replaces**: parts
+    of DEC-002`, `**Remplace :** Parties de DEC-002`) is no supersede. A link stated
+    in several places is reported
     once, where it is first stated; when two documents carry the other ID (SB106),
     either saying it is enough.
 
