@@ -635,3 +635,47 @@ def test_checker_answers_are_remembered_across_runs(tmp_path: Path) -> None:
     doc.write_text(doc.read_text().replace("[1, 2\n", "[1, 2]\n"))
     fixed, imported = run()
     assert sorted(fixed) == [("SB601", 10), ("SB603", 22)] and imported == ["yaml"]
+
+
+def _linked_book(root: Path) -> Book:
+    """SPEC-001 links to SPEC-002's heading and to a picture; nothing is broken."""
+    specs = root / "docs/specs"
+    specs.mkdir(parents=True)
+    (root / "specbook.toml").write_text("[book]\nname = 't'\n")
+    (specs / "SPEC-001-a.md").write_text(
+        "# A\n\n**ID**: SPEC-001\n\n## Plan\n\n"
+        "See [the rollout](SPEC-002-b.md#rollout-plan) and ![the diagram](flow.png).\n"
+    )
+    (specs / "SPEC-002-b.md").write_text("# B\n\n**ID**: SPEC-002\n\n## Rollout plan\n\nSoon.\n")
+    (specs / "flow.png").write_bytes(b"\x89PNG")
+    return open_book(root)
+
+
+def _broken_links(result: lint_run.LintResult) -> list[tuple[str, int, str]]:
+    return [(f.path, f.line, f.message) for f in result.findings if f.rule == "SB403"]
+
+
+@pytest.mark.parametrize("focus", [None, ["docs/specs/SPEC-001-a.md"]])
+def test_broken_link_follows_the_files_it_links_to(tmp_path: Path, focus: list[str] | None) -> None:
+    """Issue 19: SB403 read other files from a document rule, so its cached findings
+    outlived a change of those files (`lint` said nothing while `--no-cache` reported
+    the broken link). Each lint, cached or not, whole book or `lint FILE`, agrees."""
+    book = _linked_book(tmp_path)
+    spec_b = tmp_path / "docs/specs/SPEC-002-b.md"
+
+    def both() -> list[tuple[str, int, str]]:
+        cached = _broken_links(_run(book, focus=focus))
+        assert cached == _broken_links(_run(book, focus=focus, use_cache=False))
+        return cached
+
+    assert both() == []
+    spec_b.write_text("# B\n\n**ID**: SPEC-002\n\n## Later\n\nSoon.\n")  # the heading goes
+    want = "SPEC-002-b.md has no heading that makes the anchor #rollout-plan"
+    assert both() == [("docs/specs/SPEC-001-a.md", 7, want)]
+    spec_b.unlink()  # the file goes
+    assert both() == [("docs/specs/SPEC-001-a.md", 7, "link target SPEC-002-b.md does not exist")]
+    (tmp_path / "docs/specs/flow.png").unlink()  # a file that is no document goes
+    assert len(both()) == 2
+    spec_b.write_text("# B\n\n**ID**: SPEC-002\n\n## Rollout plan\n")
+    (tmp_path / "docs/specs/flow.png").write_bytes(b"\x89PNG")
+    assert both() == []

@@ -24,6 +24,7 @@ import re
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,3 +138,57 @@ def test_docs_pages_are_current() -> None:
         if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text
     ]
     assert not stale, f"run `python -m specbook.lint.docs` to regenerate: {stale}"
+
+
+class _Refused(Exception):
+    pass
+
+
+def _refuse(what: str) -> Any:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise _Refused(f"called {what}{args[:1]!r}")
+
+    return refuse
+
+
+def test_document_rules_open_no_file_and_run_no_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document rule sees its document, its kind's template and the config, nothing
+    else: its findings are cached by the document's content hash alone, so a rule
+    reading another file (or git) would be served stale (issue 19). Every document rule
+    runs over every scenario's documents with opening, stat-ing and listing files and
+    starting processes made to fail."""
+    import builtins
+    import io
+    import os
+    import subprocess
+
+    books = []
+    for folder in sorted(p for p in SCENARIOS.iterdir() if p.is_dir()):
+        cfg_file = folder / "specbook.toml"
+        config = load_config(cfg_file) if cfg_file.is_file() else default_config(folder.resolve())
+        docs = list(Book(config, warn=None).documents())
+        for r in RULES:
+            if r.check is None:
+                continue
+            linter = Linter(config, select=[r.id], today=TODAY, rules=RULES)
+            if not linter.document_rules:
+                continue  # (the scenario's config turns it off)
+            for doc in docs:  # once as usual: lazy imports and the template are read here
+                linter.lint_document(doc)
+            books.append((linter, docs))
+    assert sum(len(d) for _, d in books) > 500
+    refused: list[str] = []
+    with monkeypatch.context() as patched:
+        for target, name in (
+            (builtins, "open"), (io, "open"), (os, "open"), (os, "stat"), (os, "lstat"),
+            (os, "listdir"), (os, "scandir"), (subprocess, "Popen"), (os, "posix_spawn"),
+            (os, "fork"), (os, "system"),
+        ):  # fmt: skip
+            patched.setattr(target, name, _refuse(f"{target.__name__}.{name}"))
+        for linter, docs in books:
+            for doc in docs:
+                try:
+                    linter.lint_document(doc)
+                except _Refused as exc:
+                    refused.append(f"{linter.document_rules[0].rule.id} on {doc.path}: {exc}")
+    assert not refused, "\n".join(refused)

@@ -220,13 +220,17 @@ class Linter:
         use_cache: bool = True,
         focus: frozenset[str] | None = None,
         skipped: dict[str, str] | None = None,
+        looked: set[str] | None = None,
     ) -> list[Finding]:
         """Findings of the book-scope rules over every document's facts; with
         ``use_cache`` false, rules that keep their own cache (SB505) do not use it.
         With ``focus`` (paths), rules report on those documents only (the others may be
         light facts: ID, requirement IDs and supersede links). ``skipped``: the files
-        the listing left out, and why (SB002)."""
+        the listing left out, and why (SB002). ``looked``, when given, receives the
+        other files the rules looked at (see :attr:`BookFacts.looked`)."""
         book = BookFacts(facts, focus=focus, skipped=dict(skipped or {}))
+        if looked is not None:
+            book.looked = looked
         status = {d.path: (d.status_canonical, d.kind) for d in facts}
         out: list[Finding] = []
         for a in self.book_rules:

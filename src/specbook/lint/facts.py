@@ -139,7 +139,9 @@ class BookFacts:
     (``specbook lint FILE``): rules report on :attr:`reported` only, and the other
     documents' facts may be light (no references, no listed tests, no ID span).
     ``skipped`` holds the files the book's listing left out and why
-    (:attr:`specbook.book.Book.skipped`).
+    (:attr:`specbook.book.Book.skipped`). ``looked``: the files besides the documents
+    that rules looked at (whether they exist, what they hold), as full normalised
+    paths, for lint's whole-result memo (which must not outlive a change to one).
     """
 
     docs: list[DocFacts]
@@ -147,6 +149,7 @@ class BookFacts:
     memo: dict[str, Any] = field(default_factory=dict)  # work rules share (the code scan)
     focus: frozenset[str] | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+    looked: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for d in self.docs:

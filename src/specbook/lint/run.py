@@ -418,7 +418,10 @@ def _light_facts(rel: str, entry: tuple[Any, ...], sets: dict[str, frozenset[str
     by = tuple((t, Span(*sp), c) for t, sp, c in entry[7]) if entry[7] else ()
     sup = tuple((t, Span(*sp), c) for t, sp, c in entry[8]) if entry[8] else ()
     # (built as a plain tuple: 10,000 of these in a big book's one-file lint)
-    return _new_facts(DocFacts, (rel, entry[3], entry[4], entry[5], None, 1, reqs, (), by, sup, ()))
+    # (every field given: a tuple made this way takes no defaults, extras included)
+    return _new_facts(
+        DocFacts, (rel, entry[3], entry[4], entry[5], None, 1, reqs, (), by, sup, (), None)
+    )
 
 
 # -- running ---------------------------------------------------------------------------
@@ -513,15 +516,16 @@ def lint_files(
         if memo is not None:
             return memo, {}
     cache = _Cache(cache_path, key)
+    looked: set[str] = set()  # files besides documents the book rules looked at
     try:
         result, results = _run(
-            book, linter, stats, select, ignore, cache, use_cache, jobs, progress, wanted
+            book, linter, stats, select, ignore, cache, use_cache, jobs, progress, wanted, looked
         )
     finally:
         cache.close()
     if memo_path is not None:
         sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
-        _save_memo(memo_path, memo_key, sigs, result)
+        _save_memo(memo_path, memo_key, sigs, result, looked)
     return result, results
 
 
@@ -536,6 +540,7 @@ def _run(
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
     wanted: frozenset[str] | None,
+    looked: set[str],
 ) -> tuple[LintResult, dict[str, FileResult]]:
     cached = cache.full() if wanted is None else cache.light()
     results: dict[str, FileResult] = {}
@@ -640,7 +645,7 @@ def _run(
     for fr in results.values():
         if wanted is None or fr.rel in wanted:
             findings.extend(fr.findings)
-    book_findings = linter.lint_book(list(facts.values()), use_cache, wanted, book.skipped)
+    book_findings = linter.lint_book(list(facts.values()), use_cache, wanted, book.skipped, looked)
     if wanted is not None:  # (a document's findings may stand in its sidecar: kept above)
         book_findings = [f for f in book_findings if f.path in wanted]
     findings.extend(book_findings)
@@ -706,22 +711,38 @@ def _stats(
     return out
 
 
+def _file_sig(path: str) -> list[Any]:
+    """``[path, mtime ns, size]`` of a file, ``[path, None, None]`` when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return [path, None, None]
+    return [path, st.st_mtime_ns, st.st_size]
+
+
 def _load_memo(path: Path, key: str, sigs: list[list[Any]]) -> LintResult | None:
-    """The whole previous result, when the rules and every file are as they were then."""
+    """The whole previous result, when the rules and every file are as they were then
+    (the documents, and the other files book rules looked at: a link's target)."""
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("key") != key or data.get("files") != sigs:
         return None
+    looked = data.get("looked")
+    if not isinstance(looked, list) or any(_file_sig(str(p)) != [p, m, s] for p, m, s in looked):
+        return None
     findings = [_finding_p(item[0], item[1:]) for item in data["findings"]]
     return LintResult(findings, files=len(sigs), documents=int(data["documents"]))
 
 
-def _save_memo(path: Path, key: str, sigs: list[list[Any]], result: LintResult) -> None:
+def _save_memo(
+    path: Path, key: str, sigs: list[list[Any]], result: LintResult, looked: set[str]
+) -> None:
     data = {
         "key": key,
         "files": sigs,
+        "looked": [_file_sig(p) for p in sorted(looked)],
         "documents": result.documents,
         "findings": [[f.path, *_finding_j(f)] for f in result.findings],
     }

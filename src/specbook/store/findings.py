@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from specbook.book import Book
 from specbook.store.base import FindingRow, Store
 
@@ -9,20 +11,36 @@ from specbook.store.base import FindingRow, Store
 def store_findings(store: Store, book: Book) -> int:
     """Lint the whole book (through the lint cache) and replace the index's findings.
 
-    Each finding is stored with the content hash of the file it was computed for, so
-    an edited file never shows findings of its old text. Returns how many were stored.
+    Each document gets what ``specbook lint FILE`` reports for it: its document-rule
+    findings (those in its sidecar file included) and the book rules' findings on it,
+    under the book's config. Each finding is stored with the content hash of the file
+    it was computed for, so an edited file never shows findings of its old text.
+    The index generation the lint started from is kept as ``findings-generation``: the
+    book rules' findings on a document depend on the others, so they are current only
+    while the index has not changed since. Returns how many were stored.
     """
     from specbook.lint.engine import Linter
     from specbook.lint.run import lint_files
 
+    generation = store.get_meta("generation") or "0"
     linter = Linter(book.config)
     result, per_file = lint_files(book, linter, book.path_strings(), [], [], use_memo=False)
     hashes = {rel: fr.digest for rel, fr in per_file.items()}
+    # per document: the document rules' findings as its FileResult holds them (a
+    # sidecar's among them), then the book rules' findings on it
+    book_rules = {a.rule.id for a in linter.book_rules}
+    found = [(rel, f) for rel, fr in per_file.items() for f in fr.findings]
+    found += [(f.path, f) for f in result.findings if f.rule in book_rules and f.path in hashes]
     rows = [
-        FindingRow(f.path, f.rule, f.name, f.severity, f.line, f.column, f.message)
-        for f in result.findings
-        if f.path in hashes
+        (doc, FindingRow(f.path, f.rule, f.name, f.severity, f.line, f.column, f.message))
+        for doc, f in sorted(found, key=lambda df: (df[0], *_order(df[1])))
     ]
     with store.transaction():
         store.put_findings(hashes, rows)
+        store.set_meta("findings-generation", generation)
     return len(rows)
+
+
+def _order(f: Any) -> tuple[Any, ...]:
+    """Lint's order of findings (:func:`specbook.lint.engine.sort_findings`)."""
+    return (f.path, f.line, f.column, f.rule, f.message)

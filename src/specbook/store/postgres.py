@@ -136,7 +136,15 @@ _V3 = """
 CREATE TABLE portal_revoked(nonce text PRIMARY KEY, expires bigint NOT NULL);
 CREATE INDEX portal_revoked_expires ON portal_revoked(expires);
 """
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3))
+# 4: a finding keeps the sidecar file it stands in (``file``, NULL for the document);
+# ``linted`` says which content of each document its findings were computed for (a
+# document without findings has no rows to say it).
+_V4 = """
+ALTER TABLE findings ADD COLUMN file text;
+CREATE TABLE linted(docid bigint PRIMARY KEY REFERENCES documents ON DELETE CASCADE,
+    hash text NOT NULL);
+"""
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
 # Body-only matches are ranked among this many candidates: ranking reads each match's
 # whole text vector, and a common word matches every document of every book.
 RANK_CANDIDATES = 2000
@@ -534,9 +542,11 @@ class PostgresStore:
                                 (docid, *(_t(v) if isinstance(v, str) else v for v in row))
                             )
 
-    def put_findings(self, hashes: dict[str, str], rows: Iterable[FindingRow]) -> None:
+    def put_findings(self, hashes: dict[str, str], rows: Iterable[tuple[str, FindingRow]]) -> None:
         """Replace the findings of the documents in ``hashes`` (path -> the content hash
-        they were computed for). A document changed since is left without findings."""
+        they were computed for), given as ``(document path, finding)``; a finding's own
+        path differs from its document's when it stands in a sidecar file. A document
+        changed since is left without findings (and is not marked linted)."""
         book = self._writable()
         with self._writing() as conn:
             self._flush()
@@ -544,22 +554,27 @@ class PostgresStore:
                 "SELECT path, docid, hash FROM documents WHERE book = %s AND path = ANY(%s)",
                 (book, list(hashes)),
             ).fetchall()
-            conn.execute(
-                "DELETE FROM findings WHERE docid = ANY(%s)", ([docid for _, docid, _ in found],)
-            )
+            docids = [docid for _, docid, _ in found]
+            conn.execute("DELETE FROM findings WHERE docid = ANY(%s)", (docids,))
+            conn.execute("DELETE FROM linted WHERE docid = ANY(%s)", (docids,))
             ids = {path: docid for path, docid, digest in found if hashes[path] == digest}
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO linted (docid, hash) VALUES (%s, %s)",
+                    [(docid, hashes[path]) for path, docid in ids.items()],
+                )
             with (
                 conn.cursor() as cur,
                 cur.copy(
-                    "COPY findings (docid, hash, rule, name, severity, line, col, message)"
+                    "COPY findings (docid, hash, rule, name, severity, line, col, message, file)"
                     " FROM STDIN"
                 ) as copy,
             ):
-                for f in rows:
-                    if f.path in ids:
+                for doc, f in rows:
+                    if doc in ids:
                         copy.write_row(
-                            (ids[f.path], hashes[f.path], f.rule, f.name, f.severity, f.line,
-                             f.column, _t(f.message))
+                            (ids[doc], hashes[doc], f.rule, f.name, f.severity, f.line,
+                             f.column, _t(f.message), None if f.path == doc else _t(f.path))
                         )  # fmt: skip
 
     # -- reading ---------------------------------------------------------------------
@@ -799,13 +814,35 @@ class PostgresStore:
     def findings(self, path: str | None = None) -> list[FindingRow]:
         scope, params = self._scope()
         sql = (
-            "SELECT d.path, f.rule, f.name, f.severity, f.line, f.col, f.message FROM findings f"
+            "SELECT coalesce(f.file, d.path), f.rule, f.name, f.severity, f.line, f.col,"
+            " f.message FROM findings f"
             f" JOIN documents d ON d.docid = f.docid AND d.hash = f.hash WHERE {scope}"
         )
         if path is not None:
             sql += " AND d.path = %s"
             params = (*params, path)
         return [FindingRow(*row) for row in self._rows(f"{sql} ORDER BY d.path, f.line", params)]
+
+    def document_findings(self, path: str, digest: str) -> list[FindingRow] | None:
+        """The findings stored for the document at ``path`` with content hash ``digest``
+        (in lint's order); ``None`` when the store holds none computed for that content
+        (not linted yet, or edited since)."""
+        scope, params = self._scope()
+        got = self._rows(
+            "SELECT l.docid FROM linted l JOIN documents d ON d.docid = l.docid"
+            f" WHERE {scope} AND d.path = %s AND l.hash = %s",
+            (*params, path, digest),
+        )
+        if not got:
+            return None
+        return [
+            FindingRow(path if file is None else file, *rest)
+            for file, *rest in self._rows(
+                "SELECT file, rule, name, severity, line, col, message FROM findings"
+                " WHERE docid = %s AND hash = %s ORDER BY line, col, rule, message",
+                (got[0][0], digest),
+            )
+        ]
 
     def close(self) -> None:
         """Nothing to release: connections go back to the process's shared pool."""

@@ -73,16 +73,18 @@ CREATE TABLE reviews(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCA
 CREATE INDEX reviews_doc ON reviews(docid);
 CREATE TABLE findings(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
     hash TEXT NOT NULL, rule TEXT, name TEXT, severity TEXT, line INTEGER, col INTEGER,
-    message TEXT);
+    message TEXT, file TEXT);
 CREATE INDEX findings_doc ON findings(docid);
+CREATE TABLE linted(docid INTEGER PRIMARY KEY REFERENCES documents ON DELETE CASCADE,
+    hash TEXT NOT NULL);
 CREATE VIRTUAL TABLE fts USING fts5(id, title, body, content = 'documents',
     content_rowid = 'docid', tokenize = 'unicode61 remove_diacritics 2');
 INSERT INTO fts(fts, rank) VALUES ('rank', '{RANK}');
 """
 
 _TABLES = (
-    "fts", "findings", "reviews", "checklists", "refs", "requirements", "sections", "fields",
-    "documents", "meta",
+    "fts", "findings", "linted", "reviews", "checklists", "refs", "requirements", "sections",
+    "fields", "documents", "meta",
 )  # fmt: skip
 
 
@@ -237,9 +239,11 @@ class SQLiteStore:
             (docid, r.id or "", r.title, r.body),
         )
 
-    def put_findings(self, hashes: dict[str, str], rows: Iterable[FindingRow]) -> None:
+    def put_findings(self, hashes: dict[str, str], rows: Iterable[tuple[str, FindingRow]]) -> None:
         """Replace the findings of the documents in ``hashes`` (path -> the content hash
-        they were computed for). A document changed since is left without findings."""
+        they were computed for), given as ``(document path, finding)``; a finding's own
+        path differs from its document's when it stands in a sidecar file. A document
+        changed since is left without findings (and is not marked linted)."""
         db = self._db
         ids: dict[str, int] = {}
         for path, digest in hashes.items():
@@ -253,22 +257,20 @@ class SQLiteStore:
             if row is not None:
                 ids[path] = row[0]
         db.executemany(
-            "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO linted VALUES (?,?)",
+            [(docid, hashes[path]) for path, docid in ids.items()],
+        )
+        db.executemany(
+            "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?)",
             [
                 (
-                    ids[f.path],
-                    hashes[f.path],
-                    f.rule,
-                    f.name,
-                    f.severity,
-                    f.line,
-                    f.column,
-                    f.message,
+                    ids[doc], hashes[doc], f.rule, f.name, f.severity, f.line, f.column,
+                    f.message, None if f.path == doc else f.path,
                 )
-                for f in rows
-                if f.path in ids
+                for doc, f in rows
+                if doc in ids
             ],
-        )
+        )  # fmt: skip
 
     # -- reading ---------------------------------------------------------------------
     def count(self) -> int:
@@ -429,15 +431,36 @@ class SQLiteStore:
 
     def findings(self, path: str | None = None) -> list[FindingRow]:
         sql = (
-            "SELECT d.path, f.rule, f.name, f.severity, f.line, f.col, f.message FROM findings f"
-            " JOIN documents d ON d.docid = f.docid AND d.hash = f.hash"
+            "SELECT coalesce(f.file, d.path), f.rule, f.name, f.severity, f.line, f.col,"
+            " f.message FROM findings f JOIN documents d ON d.docid = f.docid AND d.hash = f.hash"
         )
         params: tuple[Any, ...] = ()
         if path is not None:
             sql += " WHERE d.path = ?"
             params = (path,)
         return [
-            FindingRow(*row) for row in self._db.execute(f"{sql} ORDER BY d.path, f.line", params)
+            FindingRow(*row)
+            for row in self._db.execute(f"{sql} ORDER BY d.path, f.line, f.rowid", params)
+        ]
+
+    def document_findings(self, path: str, digest: str) -> list[FindingRow] | None:
+        """The findings stored for the document at ``path`` with content hash ``digest``
+        (as lint reports them, in lint's order); ``None`` when the store holds none
+        computed for that content (not linted yet, or edited since)."""
+        row = self._db.execute(
+            "SELECT l.docid FROM linted l JOIN documents d ON d.docid = l.docid"
+            " WHERE d.path = ? AND l.hash = ?",
+            (path, digest),
+        ).fetchone()
+        if row is None:
+            return None
+        return [
+            FindingRow(path if file is None else file, *rest)
+            for file, *rest in self._db.execute(
+                "SELECT file, rule, name, severity, line, col, message FROM findings"
+                " WHERE docid = ? AND hash = ? ORDER BY rowid",
+                (row[0], digest),
+            )
         ]
 
     def close(self) -> None:

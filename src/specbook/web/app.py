@@ -132,7 +132,7 @@ class Portal:
             limits.render_seconds,
             render=partial(to_html, remote_images=book.config.portal_remote_images),
         )
-        self.docs = pages.DocumentPages(book, self.linter, render=self.markdown)
+        self.docs = pages.DocumentPages(book, render=self.markdown)
         self.throttle = SignInThrottle(
             limits.signin_user_failures, limits.signin_ip_failures, limits.signin_window
         )
@@ -142,6 +142,9 @@ class Portal:
         self.lint_ready = threading.Event()
         self.watch = watch
         self._stop = threading.Event()
+        self._relint_lock = threading.Lock()
+        self._relint_wanted = False
+        self._relint_running = False
         self._derived: dict[str, tuple[str, Any]] = {}
 
     def _open_sqlite(self) -> Store:
@@ -202,8 +205,40 @@ class Portal:
             store_findings(store, self.book)
 
     def refresh(self) -> None:
-        """Bring the index in step after a write made through the portal."""
-        sync(self.store, self.book)
+        """Bring the index in step after a write made through the portal, and (when that
+        changed something) the stored findings after it, in the background: until then
+        a document page lints its file itself."""
+        if sync(self.store, self.book).changed:
+            self._relint_soon()
+
+    def _relint_soon(self) -> None:
+        """Store a new whole-book lint in a background thread: one at a time, and one
+        more after it when asked again meanwhile."""
+        with self._relint_lock:
+            self._relint_wanted = True
+            if self._relint_running:
+                return
+            self._relint_running = True
+        threading.Thread(target=self._relint, name="specbook-relint", daemon=True).start()
+
+    def _relint(self) -> None:
+        store: Store | None = None
+        try:
+            store = self._open_store()
+            while True:
+                with self._relint_lock:
+                    if not self._relint_wanted:  # (and under the lock: no request lost)
+                        self._relint_running = False
+                        return
+                    self._relint_wanted = False
+                self._lint_all_quietly(store)
+        except Exception:  # findings are a convenience; the pages lint a file themselves
+            with self._relint_lock:
+                self._relint_running = False
+        finally:
+            if store is not None:
+                with contextlib.suppress(Exception):
+                    store.close()
 
     def generation(self) -> str:
         return self.store.get_meta("generation") or "0"
@@ -369,8 +404,20 @@ def create_app(
             stale_cache.popitem(last=False)
         return found
 
-    def doc_context(path: str, built: pages.Built | None = None) -> dict[str, Any]:
-        page = portal.docs.get(portal.store, path, built)
+    async def page_parts(path: str) -> tuple[pages.Built, list[Any]]:
+        """The document at ``path`` parsed and rendered, and its findings: from the
+        index, else (edited since the last lint) linted as ``lint FILE`` would; the
+        slow parts in worker threads, off the event loop. Raises OSError."""
+        built = await run_in_threadpool(portal.docs.built, path)
+        found = portal.docs.stored_findings(portal.store, path, built)
+        if found is None:
+            found = await run_in_threadpool(portal.docs.linted, path)
+        return built, found
+
+    def doc_context(
+        path: str, built: pages.Built | None = None, findings: list[Any] | None = None
+    ) -> dict[str, Any]:
+        page = portal.docs.get(portal.store, path, built, findings)
         return {
             "same_id": portal.catalog().same_id(page.doc),
             "stale": stale_banner(page.doc),
@@ -395,8 +442,7 @@ def create_app(
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         try:
-            # reading, parsing, rendering and linting the file: not on the event loop
-            context = doc_context(path, await run_in_threadpool(portal.docs.built, path))
+            context = doc_context(path, *await page_parts(path))
         except OSError:
             portal.refresh()
             return portal.error(request, 404, "No such document", f"{ref} is no longer on disk.")
@@ -433,12 +479,12 @@ def create_app(
         except SpecbookError as exc:
             portal.refresh()
             try:
-                built = await run_in_threadpool(portal.docs.built, path)
+                parts = await page_parts(path)
             except OSError:  # gone, or now a link leading out of the book: no page to show
                 return portal.error(request, 409, "Not changed", str(exc))
             return portal.render(
                 request, "doc.html", 409, actions=True, message=str(exc), message_kind="error",
-                **doc_context(path, built),
+                **doc_context(path, *parts),
             )  # fmt: skip
         portal.refresh()
         # back to the page acted on (``ref`` named one document: its ID, or its path)

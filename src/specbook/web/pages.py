@@ -225,7 +225,8 @@ class DocumentPage:
     unchecked: list[tuple[int, str]] = field(default_factory=list)
 
 
-Built = tuple[Document, str, list[tuple[int, str, str]], list[Any]]
+# (the parsed document, its HTML, its table of contents, its content hash)
+Built = tuple[Document, str, list[tuple[int, str, str]], str]
 
 
 class DocumentPages:
@@ -233,17 +234,20 @@ class DocumentPages:
 
     ``render`` turns the Markdown into HTML (the portal passes one with a time limit);
     a page whose render ran out of time is not cached, so a later view tries again.
-    :meth:`built` may run in worker threads."""
+    :meth:`built` and :meth:`linted` may run in worker threads.
+
+    A page's findings are what ``specbook lint FILE`` reports for the file: those the
+    index holds for its current content (``serve`` and ``build`` store a whole-book
+    lint), else (edited since) a lint of that file as ``lint FILE`` runs it.
+    """
 
     def __init__(
         self,
         book: Book,
-        linter: Linter,
         size: int = 256,
         render: Callable[[str], Rendered] | None = None,
     ) -> None:
         self.book = book
-        self.linter = linter
         self.size = size
         # (to_html with the book's image setting, unless the portal gives its own)
         self.render = render or partial(to_html, remote_images=book.config.portal_remote_images)
@@ -251,8 +255,8 @@ class DocumentPages:
         self._lock = threading.Lock()
 
     def built(self, path: str) -> Built:
-        """The parsed, rendered and linted document at ``path`` (the slow part of a
-        page: no index needed)."""
+        """The parsed and rendered document at ``path`` (the slow part of a page: no
+        index needed)."""
         # (OSError for a file a link leads out of the book to)
         data, sidecars = self.book.read_source(path)
         key = (path, source_hash(data, sidecars))
@@ -262,7 +266,7 @@ class DocumentPages:
             return hit
         doc = parse(data, path, self.book.config, sidecars)
         shown = self.render(data.decode("utf-8", "replace"))
-        hit = (doc, shown.html, shown.toc, self.linter.lint_document(doc))
+        hit = (doc, shown.html, shown.toc, key[1])
         if not shown.timed_out:
             with self._lock:
                 if len(self._cache) >= self.size:
@@ -270,12 +274,42 @@ class DocumentPages:
                 self._cache[key] = hit
         return hit
 
-    def get(self, store: Store, path: str, built: Built | None = None) -> DocumentPage:
-        """The page of ``path``; ``built`` is :meth:`built` of it, when the caller has it."""
-        doc, html_text, toc, findings = built or self.built(path)
-        targets = {r.target for r in doc.references}
-        missing = {t for t in targets if store.document(t) is None}
-        dangling = [r for r in doc.references if r.target in missing]
+    @staticmethod
+    def stored_findings(store: Store, path: str, built: Built) -> list[Any] | None:
+        """The findings the index holds for the content ``built`` was made of, or
+        ``None`` when it holds none for it (not linted yet, or edited since) or the
+        index changed since they were computed (a book rule's finding on this document
+        may depend on another one: see :func:`specbook.store.findings.store_findings`)."""
+        if store.get_meta("findings-generation") != (store.get_meta("generation") or "0"):
+            return None
+        return store.document_findings(path, built[3])
+
+    def linted(self, path: str) -> list[Any]:
+        """The findings of the document at ``path`` as ``specbook lint FILE`` reports
+        them: every rule under the book's config, book rules seeing the whole book
+        (from the lint cache where it is current), findings of this file only."""
+        from specbook.lint.engine import Linter
+        from specbook.lint.run import lint_files
+
+        linter = Linter(self.book.config)  # (today's date, as a lint run now has it)
+        result, _ = lint_files(self.book, linter, self.book.path_strings(), [], [], focus=[path])
+        return result.findings
+
+    def get(
+        self,
+        store: Store,
+        path: str,
+        built: Built | None = None,
+        findings: list[Any] | None = None,
+    ) -> DocumentPage:
+        """The page of ``path``; ``built`` is :meth:`built` of it and ``findings`` its
+        findings, when the caller has them (else they are looked up, or linted)."""
+        built = built or self.built(path)
+        doc, html_text, toc, _digest = built
+        if findings is None:
+            findings = self.stored_findings(store, path, built)
+        if findings is None:
+            findings = self.linted(path)
         from specbook.workflow import workflow_for
 
         kind = self.book.config.kinds.get(doc.kind or "")
@@ -287,30 +321,12 @@ class DocumentPages:
             doc=doc,
             html=html_text,
             toc=toc,
-            findings=sorted(
-                [*findings, *(_dangling_finding(r) for r in dangling)],
-                key=lambda f: (f.line, f.rule),
-            ),
+            # (lint's order: sort_findings)
+            findings=sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule, f.message)),
             backlinks=store.incoming(doc.id) if doc.id else [],
             transitions=moves,
             unchecked=unchecked,
         )
-
-
-@dataclass(frozen=True)
-class _PageFinding:
-    rule: str
-    name: str
-    severity: str
-    line: int
-    message: str
-
-
-def _dangling_finding(ref: Any) -> _PageFinding:
-    return _PageFinding(
-        "SB401", "dangling-reference", "error", ref.span.line,
-        f"{ref.target} is referenced but no document in the book has this ID",
-    )  # fmt: skip
 
 
 def document_path(store: Store, ref: str) -> str | None:

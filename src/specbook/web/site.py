@@ -35,7 +35,6 @@ from specbook import __version__
 from specbook.book import Book
 from specbook.clock import today
 from specbook.errors import SpecbookError, UsageError
-from specbook.lint.engine import Linter
 from specbook.store import Store, synced_store
 from specbook.web import pages
 from specbook.web.links import StaticLinks, page_name, page_ref
@@ -266,7 +265,7 @@ def write_documents(
     from specbook.report import document_risks, document_timeline
 
     book = writer.book
-    docs = pages.DocumentPages(book, Linter(book.config), size=1)
+    docs = pages.DocumentPages(book, size=1)
     coverage = pages.coverage_map(book)
     listing = store.listing()
     by_shared = pages.shared_ids(listing)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from specbook.ids import IdIndex
-from specbook.lint.facts import BookFacts
-from specbook.lint.registry import BookReport, Report, RuleContext, rule
+from specbook.lint.facts import BookFacts, DocFacts
+from specbook.lint.registry import BookReport, RuleContext, rule
 from specbook.model import Document
 
 
@@ -150,18 +151,22 @@ def _loose(anchor: str) -> str:
     return "".join(ch for ch in anchor.lower() if ch.isalnum())
 
 
-def _anchors(doc: Document) -> set[str]:
-    """Every anchor the document's headings make, exact and loose forms."""
+def _exact_anchors(doc: Document) -> list[str]:
+    """Every anchor the document's headings make, as GitHub numbers repeated ones."""
     seen: dict[str, int] = {}
-    out = set()
+    out = []
     for s in doc.all_sections():
         base = _anchor(s.title)
         n = seen.get(base, 0)
         seen[base] = n + 1
-        exact = base if n == 0 else f"{base}-{n}"
-        out.add(exact)
-        out.add(_loose(exact))
+        out.append(base if n == 0 else f"{base}-{n}")
     return out
+
+
+def _anchors(doc: Document) -> set[str]:
+    """Every anchor the document's headings make, exact and loose forms."""
+    exact = _exact_anchors(doc)
+    return {*exact, *(_loose(a) for a in exact)}
 
 
 def _has_anchor(anchors: set[str], fragment: str) -> bool:
@@ -169,23 +174,19 @@ def _has_anchor(anchors: set[str], fragment: str) -> bool:
     return f in anchors or _loose(f) in anchors
 
 
-@rule("SB403", "broken-link", severity="error", tags=("references",))
-def broken_link(doc: Document, ctx: RuleContext) -> Iterator[Report]:
-    """A relative link to a file or anchor that does not exist.
+def _links_of(doc: Document, ctx: RuleContext) -> dict[str, Any]:
+    """What SB403 needs of a document, taken while it is linted (see :attr:`Rule.extract`):
 
-    Why: the link leads nowhere, in the portal, on GitHub and in an editor.
-
-    Example: `[design](../decisions/DEC-009-cache.md)` after DEC-009 was renamed, or
-    `[see below](#rollout-plan)` when no heading makes that anchor.
-
-    Fix: point the link at the file's new name or at an existing heading.
+    - ``own``: its links to an anchor of its own that no heading makes, as
+      ``[line, column, end line, end column, fragment]`` (judged here: the document is
+      all they need);
+    - ``links``: its relative links to files, ``[target, fragment, line, column, end
+      line, end column]`` (judged by the book check, which looks at those files);
+    - ``anchors``: the anchors its headings make, for links from other documents.
     """
-    base: Path | None = None
-    if ctx.config.root is not None and doc.path and not os.path.isabs(doc.path):
-        base = (ctx.config.root / doc.path).parent
-    elif doc.path:
-        base = Path(doc.path).parent
-    own: set[str] | None = None
+    own_anchors: set[str] | None = None
+    own: list[list[Any]] = []
+    links: list[list[Any]] = []
     for link in doc.links:
         url = link.url.strip()
         if not url or (link.image and url.startswith("data:")):
@@ -194,28 +195,117 @@ def broken_link(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if parts.scheme or parts.netloc or url.startswith("//"):
             continue
         target, fragment = unquote(parts.path), unquote(parts.fragment)
-        if not target:
-            if fragment:
-                own = own if own is not None else _anchors(doc)
-                if not _has_anchor(own, fragment):
-                    yield Report(
-                        link.span, f"no heading in this document makes the anchor #{fragment}"
-                    )
-            continue
-        if base is None:
-            continue
-        path = (
-            (base / target)
-            if not target.startswith("/")
-            else (ctx.config.root or base) / target.lstrip("/")
-        )
-        if not path.exists():
-            yield Report(link.span, f"link target {target} does not exist")
-        elif fragment and path.suffix.lower() in (".md", ".markdown") and path.is_file():
-            from specbook.parse import parse
+        where = [
+            link.span.line,
+            doc.column(link.span.start),
+            link.span.end_line,
+            doc.column(link.span.end),
+        ]
+        if target:
+            links.append([target, fragment, *where])
+        elif fragment:
+            own_anchors = own_anchors if own_anchors is not None else _anchors(doc)
+            if not _has_anchor(own_anchors, fragment):
+                own.append([*where, fragment])
+    return {"own": own, "links": links, "anchors": sorted(_exact_anchors(doc))}
 
-            other = parse(path.read_bytes(), None, ctx.config)
-            if not _has_anchor(_anchors(other), fragment):
-                yield Report(
-                    link.span, f"{target} has no heading that makes the anchor #{fragment}"
-                )
+
+def _link_base(d: DocFacts, root: Path | None) -> Path:
+    """The folder a document's relative links start from."""
+    if root is not None and not os.path.isabs(d.path):
+        return (root / d.path).parent
+    return Path(d.path).parent
+
+
+@rule(
+    "SB403",
+    "broken-link",
+    severity="error",
+    tags=("references",),
+    scope="book",
+    extract=_links_of,
+)
+def broken_link(book: BookFacts, ctx: RuleContext) -> Iterator[BookReport]:
+    """A relative link to a file or anchor that does not exist.
+
+    Why: the link leads nowhere, in the portal, on GitHub and in an editor.
+
+    Example: `[design](../decisions/DEC-009-cache.md)` after DEC-009 was renamed, or
+    `[see below](#rollout-plan)` when no heading makes that anchor.
+
+    The rule looks at the files the links lead to (a book rule: its findings follow
+    those files, not only the linking document).
+
+    Fix: point the link at the file's new name or at an existing heading.
+    """
+    root = ctx.config.root
+    # the book's documents by full path: their existence and anchors are known
+    # without touching the disk (a document linted in full carries its anchors)
+    documents: dict[str, DocFacts] | None = None
+    read: dict[str, set[str] | None] = {}  # anchors of files parsed here (None: unreadable)
+    for d in book.reported:
+        taken = (d.extras or {}).get("SB403")
+        if not taken:
+            continue
+        for line, col, end_line, end_col, fragment in taken["own"]:
+            yield BookReport(
+                d.path, d.id, line, col, end_line, end_col,
+                f"no heading in this document makes the anchor #{fragment}",
+            )  # fmt: skip
+        if not taken["links"]:
+            continue
+        if documents is None:
+            documents = {
+                os.path.normpath(os.path.join(root, o.path) if root else o.path): o
+                for o in book.docs
+            }
+        base = _link_base(d, root)
+        for target, fragment, line, col, end_line, end_col in taken["links"]:
+            path = (
+                (base / target)
+                if not target.startswith("/")
+                else (root or base) / target.lstrip("/")
+            )
+            full = os.path.normpath(path)
+            other = documents.get(full)
+            if other is None:
+                book.looked.add(full)  # (lint's memo is kept only while it stays as it is)
+                if not path.exists():
+                    yield BookReport(
+                        d.path, d.id, line, col, end_line, end_col,
+                        f"link target {target} does not exist",
+                    )  # fmt: skip
+                    continue
+            if not fragment or path.suffix.lower() not in (".md", ".markdown"):
+                continue
+            anchors = _anchors_of(other, path, full, read, ctx)
+            if anchors is not None and not _has_anchor(anchors, fragment):
+                yield BookReport(
+                    d.path, d.id, line, col, end_line, end_col,
+                    f"{target} has no heading that makes the anchor #{fragment}",
+                )  # fmt: skip
+
+
+def _anchors_of(
+    other: DocFacts | None,
+    path: Path,
+    full: str,
+    read: dict[str, set[str] | None],
+    ctx: RuleContext,
+) -> set[str] | None:
+    """The anchors (exact and loose) the file at ``path`` makes: from the book
+    document's facts when they carry them, else parsed from the file (once per run);
+    ``None`` for a folder or a file that cannot be read."""
+    taken = (other.extras or {}).get("SB403") if other is not None else None
+    if taken:
+        return {*taken["anchors"], *(_loose(a) for a in taken["anchors"])}
+    if full not in read:
+        from specbook.parse import parse
+
+        try:
+            data = path.read_bytes()
+        except OSError:  # (a folder named like a Markdown file, or unreadable)
+            read[full] = None
+        else:
+            read[full] = _anchors(parse(data, None, ctx.config))
+    return read[full]
