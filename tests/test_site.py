@@ -231,8 +231,9 @@ def test_failed_build_leaves_the_previous_site_intact(
     def broken(*_args: object) -> object:
         raise RuntimeError("disk on fire")
 
-    # fails late: after the pages before it were written into the new folder
-    monkeypatch.setattr(pages, "risks", broken)
+    # fails late: after the pages before it were written into the new folder (risks
+    # unchanged would be carried over, not computed: the search index is always made)
+    monkeypatch.setattr(site, "search_index_script", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
         build_site(book, out)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -347,9 +348,11 @@ def test_rebuild_renders_only_the_edited_document_and_the_pages_showing_it(
     first = build_site(open_book(root), out)
     assert (first.rendered, first.kept) == (len(example_ids()), 0)
     before = _pages(out)
+    shared = {n: (out / n).stat().st_mtime_ns for n in ("timeline.html", "risks.html")}
     again = build_site(open_book(root), out)
     assert (again.rendered, again.kept) == (0, len(example_ids()))
     assert _pages(out) == before  # same bytes, same modification time
+    assert {n: (out / n).stat().st_mtime_ns for n in shared} == shared
     # one line more at the top of TASK-002: its page, and the pages of what it
     # references (their "Referenced by" shows its lines), are rendered again
     task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"

@@ -51,6 +51,7 @@ from specbook.lint.engine import Linter
 from specbook.store import Store, synced_store
 from specbook.web import pages
 from specbook.web.links import StaticLinks, page_name, page_ref
+from specbook.web.templating import TEMPLATES, template_env
 
 STATIC = Path(__file__).resolve().parent / "static"
 MARKER = ".specbook-site"
@@ -58,7 +59,6 @@ MARKER = ".specbook-site"
 # specbook's, or a damaged one, is ignored and every page is rendered.
 MANIFEST = ".specbook-manifest.json"
 MANIFEST_VERSION = 1
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 SEARCH_INDEX = "search-index.js"
 # Bounds the index a browser must load for a big book; titles are always whole.
 TEXT_LIMIT = 20_000
@@ -155,8 +155,6 @@ class _Writer:
     in place of writing the same bytes again."""
 
     def __init__(self, book: Book, root: Path, old: Path | None = None) -> None:
-        from specbook.web.app import template_env
-
         self.book = book
         self.root = root
         self.old = old
@@ -166,6 +164,9 @@ class _Writer:
         # the file name of every page in doc/
         self.shared: Set[str] = frozenset()
         self.names: dict[str, str] = {}
+        # shared page -> the digest of its inputs, in the previous site and in this one
+        self.old_keys: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
 
     def links(self, depth: int) -> StaticLinks:
         """Links from a page ``depth`` folders below the site root."""
@@ -185,6 +186,16 @@ class _Writer:
         text = self.env.get_template(template).render(**base, **context)
         self.stats.pages += 1
         self.file(name, text)
+
+    def unchanged(self, name: str, inputs: Any) -> bool:
+        """Whether shared page ``name``, made from ``inputs`` (JSON data) alone
+        besides :func:`site_key`, is as the previous site has it: then it is carried
+        over (and counted) and need not be rendered."""
+        key = self.keys[name] = _digest(inputs)
+        if self.old_keys.get(name) == key and self.keep(name):
+            self.stats.pages += 1
+            return True
+        return False
 
     def file(self, name: str, text: str) -> None:
         """Write ``text`` to ``name``, or link the previous site's file when it holds
@@ -233,6 +244,7 @@ def write_site(
 
     writer = _Writer(book, root, previous)
     manifest = load_manifest(previous, key := site_key(book))
+    writer.old_keys = manifest.get("shared", {})
     store, _ = synced_store(book)
     try:
         listing = store.listing()
@@ -250,16 +262,25 @@ def write_site(
         )
         writer.page("search.html", "search.html", query="", hits=[], error=None)
         write_graph(writer, store)
-        parsed = write_documents(writer, store, date, progress, manifest)
-        timeline = pages.timeline(book, date, parsed.timelines)
-        writer.page("timeline.html", "timeline.html", **timeline)
-        writer.page("risks.html", "risks.html", **pages.risks(book, parsed.risks))
+        parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}))
+        # (the two biggest shared pages: rendered only when what they show changed)
+        timelines = [date.isoformat(), [dataclasses.asdict(t) for t in parsed.timelines]]
+        if not writer.unchanged("timeline.html", timelines):
+            timeline = pages.timeline(book, date, parsed.timelines)
+            writer.page("timeline.html", "timeline.html", **timeline)
+        if not writer.unchanged("risks.html", [dataclasses.asdict(r) for r in parsed.risks]):
+            writer.page("risks.html", "risks.html", **pages.risks(book, parsed.risks))
     finally:
         store.close()
     shutil.copytree(STATIC, root / "static")
     writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records))
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
-    body = {"version": MANIFEST_VERSION, "key": key, "pages": parsed.manifest}
+    body = {
+        "version": MANIFEST_VERSION,
+        "key": key,
+        "shared": writer.keys,
+        "pages": parsed.manifest,
+    }
     (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     writer.stats.documents = len(parsed.records)
     return writer.stats
@@ -281,9 +302,9 @@ def site_key(book: Book) -> str:
 
 
 def load_manifest(previous: Path | None, key: str) -> dict[str, Any]:
-    """The previous site's record of its document pages (book path -> entry), or an
-    empty one when there is none, it is unreadable, or it was made under another
-    :func:`site_key`."""
+    """The previous site's record of its pages (``pages``: book path -> entry;
+    ``shared``: shared page -> digest of its inputs), or an empty one when there is
+    none, it is unreadable, or it was made under another :func:`site_key`."""
     if previous is None:
         return {}
     try:
@@ -294,8 +315,9 @@ def load_manifest(previous: Path | None, key: str) -> dict[str, Any]:
         return {}
     if data.get("key") != key or not isinstance(data.get("pages"), dict):
         return {}
-    pages_: dict[str, Any] = data["pages"]
-    return pages_
+    if not isinstance(data.get("shared"), dict):
+        data["shared"] = {}
+    return data
 
 
 def write_graph(writer: _Writer, store: Store) -> None:
