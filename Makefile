@@ -89,6 +89,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/lint_cost.py
 	$(BIN)/python bench/sql_bench.py
 	$(BIN)/python bench/index_bench.py
+	$(BIN)/python bench/export_bench.py
+	$(BIN)/python bench/site_bench.py
 	$(BIN)/python bench/portal_bench.py
 	$(BIN)/python bench/signin_bench.py
 	$(BIN)/python bench/zeroconf_bench.py

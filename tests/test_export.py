@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from specbook.book import open_book
 from specbook.cli import main
-from specbook.export import CSV_COLUMNS, export_csv
+from specbook.export import CSV_COLUMNS, SCHEMA_ID, export_csv, export_json, export_text
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"
@@ -166,3 +166,36 @@ def test_csv_coverage_counts_the_tests_trace_finds(example: Path, runner: CliRun
     assert expected  # the example book has requirements tagged by tests
     assert any(v != "0" for v in expected.values())
     assert {k: rows[k] for k in expected} == expected
+
+
+def test_json_export_text_is_the_data_with_one_document_per_line(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = open_book()
+    text, count = export_text(book, jobs=1)
+    assert json.loads(text) == export_json(book)
+    lines = text.splitlines()
+    assert count == len(export_json(book)["documents"]) >= 13
+    # the book's keys one a line, then each document whole on a line of its own
+    assert lines[:3] == ["{", '  "$schema": "' + SCHEMA_ID + '",', '  "version": 1,']
+    docs = lines[lines.index('  "documents": [') + 1 : -2]
+    assert len(docs) == count
+    assert [json.loads(line.rstrip(","))["path"] for line in docs] == [
+        d.path for d in book.documents()
+    ]
+    # a big book is parsed in worker processes: the same text, in path order
+    monkeypatch.setattr("specbook.export.PARALLEL_THRESHOLD", 2)
+    assert export_text(book, jobs=2) == (text, count)
+
+
+def test_json_export_of_a_book_without_documents_is_valid_and_warns(
+    example: Path, runner: CliRunner
+) -> None:
+    for p in example.glob("docs/*/*.md"):
+        p.unlink()
+    r = runner.invoke(main, ["export", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["documents"] == []
+    jsonschema.Draft202012Validator(_schema(runner)).validate(data)
+    assert "no documents" in r.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,7 +19,7 @@ from markupsafe import escape
 from specbook.book import open_book
 from specbook.cli import main
 from specbook.errors import UsageError
-from specbook.web import pages
+from specbook.web import pages, site
 from specbook.web.site import MARKER, build_site, plain_text, relink, sectioned_text
 from tests.webbook import HOSTILE_ID, HOSTILE_WORD, copy_book, example_ids
 
@@ -230,8 +231,9 @@ def test_failed_build_leaves_the_previous_site_intact(
     def broken(*_args: object) -> object:
         raise RuntimeError("disk on fire")
 
-    # fails late: after the pages before it were written into the new folder
-    monkeypatch.setattr(pages, "risks", broken)
+    # fails late: after the pages before it were written into the new folder (risks
+    # unchanged would be carried over, not computed: the search index is always made)
+    monkeypatch.setattr(site, "search_index_script", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
         build_site(book, out)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -332,3 +334,93 @@ def test_timeline_and_risks_match_what_the_portal_computes(
     assert f"Risks <small>{len(register)}</small>" in risks
     for r in register:
         assert f"<td>{escape(r.mitigation)}</td>" in risks
+
+
+def _pages(out: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "doc").iterdir()}
+
+
+def test_rebuild_renders_only_the_edited_document_and_the_pages_showing_it(
+    tmp_path: Path,
+) -> None:
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    first = build_site(open_book(root), out)
+    assert (first.rendered, first.kept) == (len(example_ids()), 0)
+    before = _pages(out)
+    shared = {n: (out / n).stat().st_mtime_ns for n in ("timeline.html", "risks.html")}
+    again = build_site(open_book(root), out)
+    assert (again.rendered, again.kept) == (0, len(example_ids()))
+    assert _pages(out) == before  # same bytes, same modification time
+    assert {n: (out / n).stat().st_mtime_ns for n in shared} == shared
+    # one line more at the top of TASK-002: its page, and the pages of what it
+    # references (their "Referenced by" shows its lines), are rendered again
+    task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"
+    doc = open_book(root).load(task)
+    targets = {f"{r.target}.html" for r in doc.references}
+    assert {"SPEC-001.html", "DEC-001.html", "BUG-001.html"} <= targets
+    text = task.read_text(encoding="utf-8")
+    task.write_text(text.replace("\n", "\n\nA line added on top.\n", 1), encoding="utf-8")
+    stats = build_site(open_book(root), out)
+    after = _pages(out)
+    changed = {name for name in before if after[name] != before[name]}
+    assert changed == {"TASK-002.html", *targets}
+    assert all(after[n][0] != before[n][0] for n in changed)
+    assert b"A line added on top." in after["TASK-002.html"][0]
+    assert (stats.rendered, stats.kept) == (len(changed), len(before) - len(changed))
+    assert "A line added on top." in (out / "static" / "search-index.js").read_text()
+    # a removed document's page goes; the pages it referenced lose their backlink to
+    # it, and those referencing it now say it is missing
+    task.unlink()
+    build_site(open_book(root), out)
+    assert not (out / "doc" / "TASK-002.html").exists()
+    dec = (out / "doc" / "DEC-001.html").read_text()
+    assert 'href="TASK-002.html"' not in dec
+    assert "TASK-002 is referenced but no document in the book has this ID" in dec
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_changed_config_or_kind_template_renders_every_page(tmp_path: Path) -> None:
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    config = root / "specbook.toml"
+    config.write_text(config.read_text() + "\n# a comment is a change too\n")
+    stats = build_site(open_book(root), out)
+    assert (stats.rendered, stats.kept) == (len(example_ids()), 0)
+    assert build_site(open_book(root), out).kept == len(example_ids())
+    # the book's own copy of a kind's template, in place of the built-in one
+    from specbook.templates import builtin_template, template_path
+
+    config = open_book(root).config
+    kind = config.kinds["SPEC"]
+    override = root / config.templates_dir / kind.template
+    override.parent.mkdir(parents=True, exist_ok=True)
+    override.write_bytes(builtin_template(kind.template) + b"\n")
+    assert template_path(open_book(root).config, kind) == override
+    assert build_site(open_book(root), out).kept == 0
+
+
+def test_a_changed_site_template_renders_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    templates = tmp_path / "templates"
+    shutil.copytree(site.TEMPLATES, templates)
+    monkeypatch.setattr(site, "TEMPLATES", templates)
+    assert build_site(open_book(root), out).kept == len(example_ids())
+    (templates / "doc.html").write_text((templates / "doc.html").read_text() + "\n")
+    assert build_site(open_book(root), out).kept == 0
+
+
+def test_a_damaged_manifest_renders_every_page(tmp_path: Path) -> None:
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    before = (out / "doc" / "SPEC-001.html").read_bytes()
+    (out / site.MANIFEST).write_text('{"version": 1, "key": "x", "pages": [')
+    stats = build_site(open_book(root), out)
+    assert (stats.rendered, stats.kept) == (len(example_ids()), 0)
+    assert (out / "doc" / "SPEC-001.html").read_bytes() == before

@@ -391,6 +391,13 @@ def _filled(row: tuple[Cell, ...], columns: list[int]) -> str:
     return "" if _unfilled(text) else text
 
 
+def phase_overdue(end: str, status: str, today: dt.date) -> bool:
+    """Whether a timeline phase ending on ``end`` (as written) with ``status`` is past
+    its end on ``today`` and not done."""
+    end_date = _date(end)
+    return end_date is not None and end_date < today and norm_key(status) not in CLOSED_PHASES
+
+
 def document_timeline(doc: Document, today: dt.date) -> Timeline | None:
     """The phases of ``doc``'s timeline tables (those rule SB605 reads: a Start Date and
     an End Date column), with the overdue ones marked; ``None`` when there are none.
@@ -410,8 +417,6 @@ def document_timeline(doc: Document, today: dt.date) -> Timeline | None:
             state = _text(row, status[0]) if status else ""
             if _unfilled(start) and _unfilled(end) and _unfilled(state):
                 continue
-            end_date = _date(end)
-            closed = norm_key(state) in CLOSED_PHASES
             phases.append(
                 Phase(
                     phase=_text(row, li),
@@ -419,7 +424,7 @@ def document_timeline(doc: Document, today: dt.date) -> Timeline | None:
                     start="" if _unfilled(start) else start,
                     end="" if _unfilled(end) else end,
                     status="" if _unfilled(state) else state,
-                    overdue=end_date is not None and end_date < today and not closed,
+                    overdue=phase_overdue(end, state, today),
                     line=row_span.line,
                 )
             )

@@ -35,17 +35,14 @@ def export(fmt: str, out: Path | None) -> None:
     acceptance_criteria_or_target, coverage (tests tagged with it; empty when
     coverage cannot be computed).
     """
-    import json
-
     from specbook.book import open_book
-    from specbook.export import coverage_counter, export_csv, export_json
+    from specbook.export import coverage_counter, export_csv, export_text
 
     book = open_book()
     if fmt == "json":
-        data = export_json(book)
-        if not data["documents"]:
+        text, count = export_text(book)
+        if not count:
             warn_if_empty(book)
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     else:
         warn_if_empty(book)  # (a listing, beside the parse of every document)
         text = export_csv(book, coverage=coverage_counter(book))

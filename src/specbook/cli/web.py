@@ -127,7 +127,10 @@ def build(out: Path) -> None:
 
     The same pages as the portal (without review actions), with client-side search
     from a prebuilt index. Markdown nested more than 32 levels deep is shown as
-    plain text. The folder is written afresh each time.
+    plain text. Over an earlier build's folder only the document pages whose
+    inputs changed are rendered again (the rest keep their bytes and modification
+    time); the new site replaces the old one whole, and pages of removed documents
+    go.
     """
     from specbook.book import open_book
     from specbook.web.site import build_site
@@ -136,7 +139,8 @@ def build(out: Path) -> None:
     # an empty site would replace the one published before: refused (exit 2)
     book.require_documents()
     stats = build_site(book, out)
-    click.echo(f"wrote {stats.pages} pages to {out}/ (open {out}/index.html)")
+    kept = f"; {stats.kept} document pages unchanged" if stats.kept else ""
+    click.echo(f"wrote {stats.pages} pages to {out}/ (open {out}/index.html){kept}")
 
 
 @main.command()

@@ -864,6 +864,28 @@ def _tag_json(t: CodeTag) -> dict[str, Any]:
     }
 
 
+TagTargets = dict[tuple[str, str | None], list[CodeTag]]
+
+
+def match_tags(
+    scan: CodeScan, requirements: Mapping[str, Collection[str]]
+) -> tuple[TagTargets, list[BadTag]]:
+    """The tags of ``scan`` by what they name, (document ID, requirement ID or ``None``),
+    the document ID as the book spells it; and the tags that name nothing.
+    ``requirements``: each document ID of the book -> its requirement IDs."""
+    by_target: TagTargets = {}
+    bad: list[BadTag] = []
+    index = IdIndex(requirements)
+    for t in scan.tags:
+        problem = tag_problem(t, requirements, index)
+        if problem is not None:
+            bad.append(BadTag(t, *problem))
+        elif t.doc_id is not None:
+            doc_id = index.resolve(t.doc_id) or t.doc_id
+            by_target.setdefault((doc_id, t.requirement), []).append(t)
+    return by_target, bad
+
+
 def trace_book(book: Any, use_cache: bool = True) -> Coverage:
     """Scan ``book``'s code and relate it to every document's requirements and
     Testing Strategy. ``book`` is a :class:`specbook.book.Book`."""
@@ -874,16 +896,7 @@ def trace_book(book: Any, use_cache: bool = True) -> Coverage:
     for d in docs:
         assert d.id is not None
         requirements.setdefault(d.id, set()).update(r.id for r in d.requirements)
-    by_target: dict[tuple[str, str | None], list[CodeTag]] = {}
-    bad: list[BadTag] = []
-    index = IdIndex(requirements)
-    for t in scan.tags:
-        problem = tag_problem(t, requirements, index)
-        if problem is not None:
-            bad.append(BadTag(t, *problem))
-        elif t.doc_id is not None:
-            doc_id = index.resolve(t.doc_id) or t.doc_id
-            by_target.setdefault((doc_id, t.requirement), []).append(t)
+    by_target, bad = match_tags(scan, requirements)
     template_names: dict[str, frozenset[str]] = {}
     out: list[DocumentCoverage] = []
     for d in docs:

@@ -19,8 +19,6 @@ from typing import Any
 from urllib.parse import quote
 
 import anyio.to_thread
-import jinja2
-from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -29,7 +27,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from specbook import __version__
 from specbook.book import Book
 from specbook.clock import today
 from specbook.errors import AmbiguousIdError, NotFoundError, SpecbookError
@@ -50,6 +47,7 @@ from specbook.web.auth import (
 from specbook.web.links import ServerLinks
 from specbook.web.render import RenderLimit, to_html
 from specbook.web.security import SecureHeaders, security_headers
+from specbook.web.templating import template_env
 from specbook.web.throttle import SignInThrottle
 
 __all__ = ["COOKIE", "SECURITY_HEADERS", "Portal", "create_app", "template_env"]
@@ -70,27 +68,6 @@ DONE = {
     "saved": "Saved.",
     "unchanged": "Nothing changed, so nothing was written.",
 }
-
-
-def template_env() -> jinja2.Environment:
-    """The Jinja environment of the portal and the static site (autoescaped)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-    def snippet(text: str) -> Markup:
-        return Markup(str(escape(text)).replace("\x02", "<mark>").replace("\x03", "</mark>"))
-
-    def merge(base: dict[str, Any], extra: dict[str, Any], **more: Any) -> dict[str, Any]:
-        return {**base, **extra, **more}
-
-    env.filters["snippet"] = snippet
-    env.globals["merge"] = merge
-    env.globals["version"] = __version__
-    return env
 
 
 class Portal:

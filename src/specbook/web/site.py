@@ -8,6 +8,15 @@ then swap that folder in. A failed build therefore never leaves half a site, and
 folder replaced must carry the marker file a previous build wrote, so a mistyped
 ``--out`` cannot delete someone's folder.
 
+A build over an earlier site renders only the document pages whose inputs changed
+(see :func:`page_inputs`: the document, the findings lint stored for it, the
+documents it references and those referencing it, its tests, the config, the
+templates, specbook itself); every other page is carried over from the previous site
+as a hard link (same bytes, same modification time), and so is any shared page that
+comes out byte for byte as before. A manifest in the site (:data:`MANIFEST`) records
+each page's inputs and what the other pages need of it (search text, timeline,
+risks), so an unchanged document is not even parsed.
+
 Search runs in the browser over a prebuilt index shipped as a script
 (``static/search-index.js``): Chromium refuses ``fetch()`` of local files, but loads
 ``<script src>`` from ``file://``. No page has inline script.
@@ -15,9 +24,11 @@ Search runs in the browser over a prebuilt index shipped as a script
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
+import os
 import posixpath
 import re
 import secrets
@@ -34,13 +45,19 @@ import jinja2
 from specbook import __version__
 from specbook.book import Book
 from specbook.clock import today
+from specbook.digest import blake2b
 from specbook.errors import SpecbookError, UsageError
 from specbook.store import Store, synced_store
 from specbook.web import pages
 from specbook.web.links import StaticLinks, page_name, page_ref
+from specbook.web.templating import TEMPLATES, template_env
 
 STATIC = Path(__file__).resolve().parent / "static"
 MARKER = ".specbook-site"
+# What each page of the site was made from (see the module docstring); another
+# specbook's, or a damaged one, is ignored and every page is rendered.
+MANIFEST = ".specbook-manifest.json"
+MANIFEST_VERSION = 1
 SEARCH_INDEX = "search-index.js"
 # Bounds the index a browser must load for a big book; titles are always whole.
 TEXT_LIMIT = 20_000
@@ -50,12 +67,16 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class SiteStats:
-    """What a build wrote: HTML pages (document pages included), documents, bytes."""
+    """What a build wrote: HTML pages (document pages included), documents, bytes
+    written; ``rendered`` document pages were made afresh, ``kept`` carried over
+    unchanged from the previous site."""
 
     pages: int = 0
     documents: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    rendered: int = 0
+    kept: int = 0
 
 
 def build_site(book: Book, out: Path, progress: Progress | None = None) -> SiteStats:
@@ -70,10 +91,11 @@ def build_site(book: Book, out: Path, progress: Progress | None = None) -> SiteS
     target = check_target(book, out)
     token = secrets.token_hex(4)
     fresh = target.parent / f".{target.name}.new-{token}"
+    previous = target if (target / MARKER).is_file() else None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fresh.mkdir()  # plain mkdir: the site gets the user's umask, not 0700
-        stats = write_site(book, fresh, progress)
+        stats = write_site(book, fresh, progress, previous)
     except BaseException as exc:
         shutil.rmtree(fresh, ignore_errors=True)
         if isinstance(exc, OSError):
@@ -127,19 +149,23 @@ def swap_in(fresh: Path, target: Path, token: str) -> None:
 
 
 class _Writer:
-    """Renders templates into files below the site root, counting what it wrote."""
+    """Renders templates into files below the site root, counting what it wrote;
+    ``old`` is the previous site (written by an earlier build), whose files it links
+    in place of writing the same bytes again."""
 
-    def __init__(self, book: Book, root: Path) -> None:
-        from specbook.web.app import template_env
-
+    def __init__(self, book: Book, root: Path, old: Path | None = None) -> None:
         self.book = book
         self.root = root
+        self.old = old
         self.env: jinja2.Environment = template_env()
         self.stats = SiteStats()
         # set once the listing is known (see write_site): the IDs documents share, and
         # the file name of every page in doc/
         self.shared: Set[str] = frozenset()
         self.names: dict[str, str] = {}
+        # shared page -> the digest of its inputs, in the previous site and in this one
+        self.old_keys: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
 
     def links(self, depth: int) -> StaticLinks:
         """Links from a page ``depth`` folders below the site root."""
@@ -160,19 +186,64 @@ class _Writer:
         self.stats.pages += 1
         self.file(name, text)
 
+    def unchanged(self, name: str, inputs: Any) -> bool:
+        """Whether shared page ``name``, made from ``inputs`` (JSON data) alone
+        besides :func:`site_key`, is as the previous site has it: then it is carried
+        over (and counted) and need not be rendered."""
+        key = self.keys[name] = _digest(inputs)
+        if self.old_keys.get(name) == key and self.keep(name):
+            self.stats.pages += 1
+            return True
+        return False
+
     def file(self, name: str, text: str) -> None:
+        """Write ``text`` to ``name``, or link the previous site's file when it holds
+        the same bytes (so it keeps its modification time)."""
         data = text.encode("utf-8")
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
         self.stats.bytes += len(data)
+        if self.old is not None:
+            old = self.old / name
+            try:
+                same = old.stat().st_size == len(data) and old.read_bytes() == data
+            except OSError:
+                same = False
+            if same and self.keep(name):
+                return
+        path.write_bytes(data)
+
+    def keep(self, name: str) -> bool:
+        """Carry the previous site's file ``name`` over unchanged: a hard link (no
+        copy; same bytes and modification time), or a copy keeping its time where
+        the file system has no links. False when there is no such file."""
+        if self.old is None:
+            return False
+        old, new = self.old / name, self.root / name
+        new.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(old, new)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            try:
+                shutil.copy2(old, new)
+            except FileNotFoundError:
+                return False
+        return True
 
 
-def write_site(book: Book, root: Path, progress: Progress | None = None) -> SiteStats:
-    """Write every page of the site into the (new, empty) folder ``root``."""
+def write_site(
+    book: Book, root: Path, progress: Progress | None = None, previous: Path | None = None
+) -> SiteStats:
+    """Write every page of the site into the (new, empty) folder ``root``, carrying
+    over from ``previous`` (an earlier build's site) the pages whose inputs are
+    unchanged."""
     from specbook.store.findings import store_findings
 
-    writer = _Writer(book, root)
+    writer = _Writer(book, root, previous)
+    manifest = load_manifest(previous, key := site_key(book))
+    writer.old_keys = manifest.get("shared", {})
     store, _ = synced_store(book)
     try:
         listing = store.listing()
@@ -190,17 +261,62 @@ def write_site(book: Book, root: Path, progress: Progress | None = None) -> Site
         )
         writer.page("search.html", "search.html", query="", hits=[], error=None)
         write_graph(writer, store)
-        parsed = write_documents(writer, store, date, progress)
-        timeline = pages.timeline(book, date, parsed.timelines)
-        writer.page("timeline.html", "timeline.html", **timeline)
-        writer.page("risks.html", "risks.html", **pages.risks(book, parsed.risks))
+        parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}))
+        # (the two biggest shared pages: rendered only when what they show changed)
+        timelines = [date.isoformat(), [dataclasses.asdict(t) for t in parsed.timelines]]
+        if not writer.unchanged("timeline.html", timelines):
+            timeline = pages.timeline(book, date, parsed.timelines)
+            writer.page("timeline.html", "timeline.html", **timeline)
+        if not writer.unchanged("risks.html", [dataclasses.asdict(r) for r in parsed.risks]):
+            writer.page("risks.html", "risks.html", **pages.risks(book, parsed.risks))
     finally:
         store.close()
     shutil.copytree(STATIC, root / "static")
     writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records))
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
+    body = {
+        "version": MANIFEST_VERSION,
+        "key": key,
+        "shared": writer.keys,
+        "pages": parsed.manifest,
+    }
+    (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     writer.stats.documents = len(parsed.records)
     return writer.stats
+
+
+def site_key(book: Book) -> str:
+    """What every page depends on besides its own inputs: specbook (its version and
+    code, as for the index), the book's config and kind templates, and the site's
+    templates; a different key renders every page again."""
+    from specbook.store.incremental import index_key
+
+    h = blake2b(digest_size=16)
+    h.update(f"{MANIFEST_VERSION}|{index_key(book)}|".encode())
+    for folder in (TEMPLATES, STATIC):
+        for f in sorted(folder.iterdir()):
+            st = f.stat()
+            h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
+def load_manifest(previous: Path | None, key: str) -> dict[str, Any]:
+    """The previous site's record of its pages (``pages``: book path -> entry;
+    ``shared``: shared page -> digest of its inputs), or an empty one when there is
+    none, it is unreadable, or it was made under another :func:`site_key`."""
+    if previous is None:
+        return {}
+    try:
+        data = json.loads((previous / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return {}
+    if data.get("key") != key or not isinstance(data.get("pages"), dict):
+        return {}
+    if not isinstance(data.get("shared"), dict):
+        data["shared"] = {}
+    return data
 
 
 def write_graph(writer: _Writer, store: Store) -> None:
@@ -224,11 +340,13 @@ def write_graph(writer: _Writer, store: Store) -> None:
 @dataclass
 class _Parsed:
     """What the other pages need from the documents, gathered while each is parsed
-    for its own page (a big book is parsed once, not once per page)."""
+    for its own page (a big book is parsed once, not once per page), or taken from
+    the previous site's manifest for a page carried over; and the new manifest."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
     timelines: list[Any] = field(default_factory=list)
     risks: list[Any] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
 
 
 def page_names(listing: list[dict[str, Any]], shared: Set[str]) -> dict[str, str]:
@@ -256,55 +374,130 @@ def page_names(listing: list[dict[str, Any]], shared: Set[str]) -> dict[str, str
     return names
 
 
+def site_coverage(book: Book, store: Store) -> dict[str, dict[str, list[str]]]:
+    """:func:`specbook.web.pages.coverage_map` from the index's requirements rather
+    than a parse of every document: document ID -> requirement ID -> its tests."""
+    from specbook.trace.coverage import match_tags, scan_code
+
+    requirements: dict[str, set[str]] = {}
+    for row in store.requirements():
+        if row["doc_id"]:
+            requirements.setdefault(row["doc_id"], set()).add(row["id"])
+    for d in store.listing():  # (a document without requirements is a target too)
+        if d["id"]:
+            requirements.setdefault(d["id"], set())
+    try:
+        by_target, _bad = match_tags(scan_code(book.config), requirements)
+    except (SpecbookError, OSError):
+        return {}
+    out: dict[str, dict[str, list[str]]] = {}
+    for (doc_id, req), tags in by_target.items():
+        tests = [f"{t.path}:{t.line} {t.owner or ''}".strip() for t in tags if t.role == "test"]
+        if req is not None:
+            out.setdefault(doc_id, {})[req] = tests
+    return out
+
+
 def write_documents(
-    writer: _Writer, store: Store, date: dt.date, progress: Progress | None
+    writer: _Writer,
+    store: Store,
+    date: dt.date,
+    progress: Progress | None,
+    manifest: dict[str, Any] | None = None,
 ) -> _Parsed:
     """One page per document, found by its ID, or by its path when another document
     carries the same ID (the ID's page then lists them both, as in the portal);
-    returns the search index records, timelines and risks."""
+    returns the search index records, timelines and risks, and the new manifest.
+    A page whose inputs are those ``manifest`` (the previous site's) recorded is
+    carried over, its document not even parsed."""
     from specbook.report import document_risks, document_timeline
 
     book = writer.book
+    manifest = manifest or {}
     docs = pages.DocumentPages(book, size=1)
-    coverage = pages.coverage_map(book)
+    coverage = site_coverage(book, store)
     listing = store.listing()
     by_shared = pages.shared_ids(listing)
     refs = {d["path"]: page_ref(d["id"], d["path"], writer.shared) for d in listing}
     links = writer.links(1)  # document pages sit one folder down, in doc/
     root = book.root.resolve()
     copied: set[str] = set()
+    facts = _Facts(store, listing)
 
-    def target_of(path: str) -> str | None:
+    def resolve(path: str) -> str | None:
+        """Where a link of a document to book path ``path`` leads in the site."""
         if path in refs:
             return links.doc(refs[path])
         if not attachment(root, path):
             return None
+        return links.up + "files/" + quote(path)
+
+    def copy(path: str) -> None:
         if path not in copied:  # an image or file the document shows: ship it too
             copied.add(path)
             dest = writer.root / "files" / path
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(root / path, dest)
-        return links.up + "files/" + quote(path)
+            shutil.copy2(root / path, dest)  # (its time too: an unchanged file stays so)
 
     parsed = _Parsed()
     for n, d in enumerate(listing, 1):
         ref = refs[d["path"]]
-        try:
-            page = docs.get(store, d["path"])
-        except OSError:
-            continue  # removed since the index was synced: nothing to show
-        body = relink(page.html, d["path"], target_of)
+        name = "doc/" + links.file_name(ref)
         same = [o for o in by_shared.get(str(d["id"] or "").upper(), []) if o is not d]
-        writer.page(
-            "doc/" + links.file_name(ref), "doc.html", actions=False, message=None,
-            doc=page.doc, html=body, toc=page.toc, findings=page.findings,
-            backlinks=page.backlinks, coverage=coverage.get(page.doc.id or "", {}),
-            transitions=(), unchecked=[], same_id=same,
-        )  # fmt: skip
-        parsed.records.append(search_record(d, "doc/" + links.file_name(ref), page.html))
-        if timeline := document_timeline(page.doc, date):
-            parsed.timelines.append(timeline)
-        parsed.risks.extend(document_risks(page.doc))
+        inputs = page_inputs(d, name, same, facts, coverage.get(d["id"] or "", {}), links)
+        key = _digest(inputs)
+        old = manifest.get(d["path"])
+        if old is not None and _still(old, key, name, resolve) and writer.keep(name):
+            for path in old["files"]:
+                copy(path)
+            entry = old
+            parsed.timelines.extend(_timelines(old["timeline"], date))
+            parsed.risks.extend(_risks(old["risks"]))
+            writer.stats.kept += 1
+            writer.stats.pages += 1
+        else:
+            try:
+                page = docs.get(store, d["path"])
+            except OSError:
+                continue  # removed since the index was synced: nothing to show
+            lookups: dict[str, str | None] = {}
+            files: list[str] = []
+
+            def target_of(
+                path: str, lookups: dict[str, str | None] = lookups, files: list[str] = files
+            ) -> str | None:
+                new = lookups[path] = resolve(path)
+                if new is not None and path not in refs:
+                    copy(path)
+                    files.append(path)
+                return new
+
+            body = relink(page.html, d["path"], target_of)
+            writer.page(
+                name, "doc.html", actions=False, message=None,
+                doc=page.doc, html=body, toc=page.toc, findings=page.findings,
+                backlinks=page.backlinks, coverage=coverage.get(page.doc.id or "", {}),
+                transitions=(), unchecked=[], same_id=same,
+            )  # fmt: skip
+            text, sections = search_text(page.html)
+            timeline = document_timeline(page.doc, date)
+            risks = document_risks(page.doc)
+            entry = {
+                "key": key,
+                "name": name,
+                "lookups": sorted(lookups.items()),
+                "files": sorted(set(files)),
+                "text": text,
+                "sections": sections,
+                "timeline": dataclasses.asdict(timeline) if timeline else None,
+                "risks": [dataclasses.asdict(r) for r in risks],
+            }
+            if timeline:
+                parsed.timelines.append(timeline)
+            parsed.risks.extend(risks)
+            writer.stats.rendered += 1
+        parsed.manifest[d["path"]] = entry
+        parsed.records.append(_record(d, name, entry["text"], entry["sections"]))
         if progress is not None:
             progress(n, len(listing))
     for doc_id, rows in sorted(by_shared.items()):
@@ -314,6 +507,86 @@ def write_documents(
             doc_id=rows[0]["id"] or doc_id, carriers=carriers,
         )  # fmt: skip
     return parsed
+
+
+class _Facts:
+    """What document pages show of other documents, read from the index once."""
+
+    def __init__(self, store: Store, listing: list[dict[str, Any]]) -> None:
+        self.store = store
+        self.hashes = {path: f.hash for path, f in store.stored_files().items()}
+        self.ids = {str(d["id"]) for d in listing if d["id"]}
+        self.targets: dict[str, set[str]] = {}
+        for e in store.references():
+            self.targets.setdefault(e.path, set()).add(e.target)
+        self.findings: dict[str, list[tuple[Any, ...]]] = {}
+        for f in store.findings():
+            self.findings.setdefault(f.path, []).append(dataclasses.astuple(f))
+
+
+def page_inputs(
+    d: dict[str, Any],
+    name: str,
+    same: list[dict[str, Any]],
+    facts: _Facts,
+    coverage: dict[str, list[str]],
+    links: StaticLinks,
+) -> dict[str, Any]:
+    """Everything the page of listed document ``d`` shows besides the site's templates
+    and config (:func:`site_key`) and the links of its text (checked one by one, see
+    :func:`_still`): its content hash, its file name, the findings lint stored for it
+    (date-dependent ones included: lint's cache is keyed by the day), which of the IDs
+    it references exist, the references to it with the pages they lead to, the other
+    documents sharing its ID, and the tests of its requirements."""
+    path = d["path"]
+    backlinks = facts.store.incoming(d["id"]) if d["id"] else []
+    return {
+        "hash": facts.hashes.get(path),
+        "name": name,
+        "findings": facts.findings.get(path, []),
+        "targets": sorted((t, t in facts.ids) for t in facts.targets.get(path, ())),
+        "backlinks": [[*e, links.doc(links.ref(e.source, e.path))] for e in backlinks],
+        "same": [[o["path"], o["title"], links.doc(o["path"])] for o in same],
+        "coverage": coverage,
+    }
+
+
+def _digest(inputs: dict[str, Any]) -> str:
+    data = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
+    return blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _still(old: Any, key: str, name: str, resolve: Callable[[str], str | None]) -> bool:
+    """Whether the previous site's page (manifest entry ``old``) is still right: the
+    same inputs, the same file name, and each link of its text leading where it led."""
+    try:
+        return (
+            old["key"] == key
+            and old["name"] == name
+            and all(resolve(path) == target for path, target in old["lookups"])
+            and isinstance(old["text"], str)
+        )
+    except (KeyError, TypeError, ValueError):
+        return False  # a manifest from elsewhere: render the page
+
+
+def _timelines(data: Any, date: dt.date) -> list[Any]:
+    """A document's timeline from the manifest, its overdue phases judged on ``date``."""
+    from specbook.report import Phase, Timeline, phase_overdue
+
+    if not data:
+        return []
+    phases = tuple(
+        Phase(**{**p, "overdue": phase_overdue(p["end"], p["status"], date)})
+        for p in data["phases"]
+    )
+    return [Timeline(**{**data, "phases": phases})]
+
+
+def _risks(data: Any) -> list[Any]:
+    from specbook.report import Risk
+
+    return [Risk(**r) for r in data]
 
 
 # Files a document may show or link that the site copies. Not SVG or HTML (opened
@@ -392,12 +665,22 @@ def sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
     return text, sections
 
 
-def search_record(d: dict[str, Any], url: str, body: str) -> dict[str, Any]:
-    """One document of the browser's search index (``url``: its page, relative to the
-    site root); ``sections`` let a result link to the section of its first match."""
+def search_text(body: str) -> tuple[str, list[list[Any]]]:
+    """The text of a document's search record, at most :data:`TEXT_LIMIT` characters,
+    and the sections that start within it as ``[offset, anchor]``."""
     text, sections = sectioned_text(body)
     text = text[:TEXT_LIMIT]
     limit = len(text.encode("utf-16-le")) // 2
+    return text, [[at, anchor] for at, anchor in sections if at <= limit]
+
+
+def search_record(d: dict[str, Any], url: str, body: str) -> dict[str, Any]:
+    """One document of the browser's search index (``url``: its page, relative to the
+    site root); ``sections`` let a result link to the section of its first match."""
+    return _record(d, url, *search_text(body))
+
+
+def _record(d: dict[str, Any], url: str, text: str, sections: list[Any]) -> dict[str, Any]:
     return {
         "id": d["id"],
         "title": d["title"],
@@ -409,7 +692,7 @@ def search_record(d: dict[str, Any], url: str, body: str) -> dict[str, Any]:
         "path": d["path"],
         "url": url,
         "text": text,
-        "sections": [[at, anchor] for at, anchor in sections if at <= limit],
+        "sections": sections,
     }
 
 

@@ -1,0 +1,35 @@
+"""The Jinja environment the portal and the static site render with, in a module of
+its own so that ``specbook build`` does not import the web server to get it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from specbook import __version__
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def template_env() -> jinja2.Environment:
+    """The Jinja environment of the portal and the static site (autoescaped)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def snippet(text: str) -> Markup:
+        return Markup(str(escape(text)).replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+    def merge(base: dict[str, Any], extra: dict[str, Any], **more: Any) -> dict[str, Any]:
+        return {**base, **extra, **more}
+
+    env.filters["snippet"] = snippet
+    env.globals["merge"] = merge
+    env.globals["version"] = __version__
+    return env
