@@ -665,7 +665,7 @@ def _detail_line(data: bytes, r: Requirement, value: str, label: str, nl: bytes)
     span = r.criteria_span if label == "criteria" else r.target_span
     old = r.criteria if label == "criteria" else r.target
     if span is not None and old is not None:
-        line = data[span.start : span.end]
+        line = data[span.start : span.end].rstrip(b"\r\n")  # (a CRLF line's span holds its CR)
         i = line.rfind(old.encode("utf-8"))
         if i >= 0:
             return line[:i] + value.encode("utf-8") + line[i + len(old.encode("utf-8")) :]
@@ -797,7 +797,8 @@ def add_requirement(
             got = next((r for r in after.requirements if r.id == new_id), None)
             said = None if got is None else (got.criteria if label == "criteria" else got.target)
             if got is None or got.text != text or said != detail:
-                return [f"{new_id} would not read back as written (got {got and got.text!r})"]
+                said_as = "nothing" if got is None else f"{got.text!r} / {said!r}"
+                return [f"{new_id} would not read back as written: it reads {said_as}"]
             return []
 
         check_ids = {r.id for r in mine} if prompts else set()
@@ -852,7 +853,8 @@ def update_requirement(
                 continue
             line = _detail_line(data, r, value, label, nl)
             if span is not None:
-                patches.append(Patch(span.start, span.end, line))
+                kept = data[span.start : span.end].rstrip(b"\r\n")
+                patches.append(Patch(span.start, span.start + len(kept), line))
             else:
                 at = _item_end(data, r)
                 lead = b"" if data[at - 1 : at] in (b"\n", b"\r") else nl

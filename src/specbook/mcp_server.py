@@ -131,6 +131,14 @@ def _looks_like_path(ref: str) -> bool:
     return ref.lower().endswith(_MD_SUFFIXES) or "/" in ref or "\\" in ref or os.sep in ref
 
 
+# (module level: the SDK reads the tools' annotations in this module's namespace)
+HASH = Field(
+    description="the `hash` of the document as you last read it (from get, list, search "
+    "or a write's answer); the write is refused if the document changed since"
+)
+DRY = Field(description="true: return the patch and the lint findings, write nothing")
+
+
 class BookTools:
     """The nine tools over one book, as plain methods returning JSON data.
 
@@ -742,12 +750,6 @@ def build_server(book: Book) -> BookServer:
             return run
 
         return register
-
-    HASH = Field(
-        description="the `hash` of the document as you last read it (from get, list, search "
-        "or a write's answer); the write is refused if the document changed since"
-    )
-    DRY = Field(description="true: return the patch and the lint findings, write nothing")
 
     @tool("list", read_only=True)
     def list_(
