@@ -39,8 +39,10 @@ def test_no_book(tmp_path: Path) -> None:
         (
             "[bok]\n",
             "bok",
-            "allowed here: book, fields, index, kinds, lint, portal, requirements, trace",
+            "allowed here: book, fields, index, kinds, lint, mcp, portal, requirements, trace",
         ),
+        ("[mcp]\nmax_input_bytes = 10\n", "mcp.max_input_bytes", "from 1024 to 10000000"),
+        ("[mcp]\nmax_bytes = 2048\n", "mcp.max_bytes", "allowed here: max_input_bytes"),
         ("[book]\nnam = 1\n", "book.nam", "allowed here"),
         ("[kinds.SPEC]\nstatuses = []\n", "kinds.SPEC.statuses", "at least one"),
         ("[kinds.SPEC]\nstatuses = 'Draft'\n", "kinds.SPEC.statuses", "list of non-empty strings"),

@@ -270,6 +270,8 @@ class BookConfig:
     portal_remote_images: bool = False
     # [index] db: the shared PostgreSQL database the book's index lives in (None: SQLite)
     index_db: str | None = None
+    # [mcp] max_input_bytes: the most text one MCP write tool call may carry
+    mcp_max_input_bytes: int = 100_000
     # zero-config: the inferred config's data as JSON (no config file; `path` is where
     # `specbook adopt` would write it), else None
     inferred: str | None = None
@@ -422,7 +424,17 @@ def load_config(path: Path) -> BookConfig:
     return config_from_mapping(data, root=path.parent.resolve(), path=path, key_prefix=prefix)
 
 
-_TOP_KEYS = {"book", "fields", "requirements", "kinds", "lint", "trace", "portal", "index"}
+_TOP_KEYS = {
+    "book",
+    "fields",
+    "requirements",
+    "kinds",
+    "lint",
+    "trace",
+    "portal",
+    "index",
+    "mcp",
+}
 _BOOK_KEYS = {"name", "exclude", "templates"}
 _KIND_KEYS = {
     "prefix",
@@ -549,6 +561,7 @@ def config_from_mapping(
     trace = top.sub("trace", {"code", "exclude"})
     portal = top.sub("portal", {"users", "tokens", "users_file", "remote_images", *PORTAL_LIMITS})
     index = top.sub("index", {"db"})
+    mcp = top.sub("mcp", {"max_input_bytes"})
     lint_rules_t = lint.table.get("rules", {})
     if not isinstance(lint_rules_t, dict) or not all(
         isinstance(v, dict) for v in lint_rules_t.values()
@@ -642,6 +655,9 @@ def config_from_mapping(
         portal_users_file=_users_file(portal),
         portal_remote_images=_flag(portal, "remote_images"),
         index_db=_index_db(index),
+        mcp_max_input_bytes=mcp.number(
+            "max_input_bytes", base.mcp_max_input_bytes, 1024, 10_000_000
+        ),
     )
 
 

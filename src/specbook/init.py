@@ -52,6 +52,11 @@ def config_text(name: str) -> str:
         "# SPECBOOK_USERS / SPECBOOK_TOKENS (name=HASH,...) add accounts from the environment.",
         "users = {}",
         "tokens = {}",
+        "",
+        "[mcp]",
+        "# The most text (bytes) one call of a `specbook mcp` write tool may carry",
+        "# (write_section's Markdown, a requirement, a row); a larger one is refused.",
+        f"max_input_bytes = {cfg.mcp_max_input_bytes}",
     ]
     for kind in cfg.kinds.values():
         lines += [

@@ -451,15 +451,27 @@ def check(
     """
     path = _path_of(book, ref)
     date = on or today()
+    return _edit_with_retry(
+        book, path, lambda edit: tick_items(book, edit, item, section, date, by)
+    )
 
-    def make(edit: DocumentEdit) -> str:
-        doc = edit.doc
-        todo = [c for c in _chosen_items(doc, item, section) if not c.checked]
-        if not todo:
-            return f"{doc.id or doc.path}: already checked"  # nothing patched: nothing is written
-        for c in todo:
-            edit.tick(c)
-        edit.touch_modified(date, lambda: who_is(by, book.root))
-        return f"{doc.id or doc.path}: checked {len(todo)} item{'s' * (len(todo) != 1)}"
 
-    return _edit_with_retry(book, path, make)
+def tick_items(
+    book: Book,
+    edit: DocumentEdit,
+    item: str | None,
+    section: str | None,
+    date: dt.date,
+    by: str | None,
+) -> str:
+    """Tick, in ``edit``, the checklist items ``item`` or ``section`` names (see
+    :func:`check`) and bring the modified date up to ``date``; returns the message.
+    Raises :class:`UsageError` when they name no item."""
+    doc = edit.doc
+    todo = [c for c in _chosen_items(doc, item, section) if not c.checked]
+    if not todo:
+        return f"{doc.id or doc.path}: already checked"  # nothing patched: nothing is written
+    for c in todo:
+        edit.tick(c)
+    edit.touch_modified(date, lambda: who_is(by, book.root))
+    return f"{doc.id or doc.path}: checked {len(todo)} item{'s' * (len(todo) != 1)}"

@@ -22,8 +22,11 @@ def mcp(book_dir: Path | None) -> None:
     """Serve the book to an AI agent over MCP (Model Context Protocol) on stdio.
 
     \b
-    Tools: list, get, search, create, lint, transition, review, trace, impact;
-    each document is also a resource, specbook://doc/<ID> (its Markdown).
+    Tools: list, get, search, create, lint, transition, review, trace, impact,
+    and write_section, add_requirement, update_requirement, set_field, check,
+    add_row, supersede (each takes the document's hash as expected_hash);
+    prompts draft_spec, review_spec, plan_tasks; each document is also a
+    resource, specbook://doc/<ID> (its Markdown).
 
     Register it with an MCP client (Claude Desktop, an IDE) as the command
     `specbook mcp`, run in the book's folder or given --book DIR. Writes go through
