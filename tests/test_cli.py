@@ -200,3 +200,50 @@ def test_console_script_runs(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("specbook")
     r = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False)
     assert r.returncode == 0 and "specbook" in r.stdout
+
+
+def _history_rows(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    part = text.split("## Review History", 1)[1].split("\n---", 1)[0]
+    return [line for line in part.splitlines() if line.startswith("| ") and "Date" not in line]
+
+
+def test_the_first_row_takes_the_place_of_the_templates_example_rows(
+    book: Path, runner: CliRunner
+) -> None:
+    """`new` keeps the template's example Review History rows (`| [YYYY-MM-DD] | [Name]
+    | Draft | [Comments] |`); the first real row replaces them, else a document in
+    Review carries placeholder errors that no command can clear."""
+    assert runner.invoke(main, ["new", "spec", "A", "--author", "Ana"]).exit_code == 0
+    spec = book / "docs/specs/SPEC-001-a.md"
+    assert all("[YYYY-MM-DD]" in r for r in _history_rows(spec)) and _history_rows(spec)
+    before = spec.read_bytes()
+    got = runner.invoke(main, ["status", "SPEC-001", "Review", "--by", "Bo", "--force"])
+    assert got.exit_code == 0, got.output
+    assert [[c.strip() for c in r.split("|")[1:4]] for r in _history_rows(spec)] == [
+        [TODAY, "Bo", "Review"]
+    ]
+    # nothing else moved: only the example rows, the status and the modified date
+    changed = [
+        line
+        for line in difflib.unified_diff(
+            before.decode().splitlines(), spec.read_text().splitlines(), lineterm="", n=0
+        )
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert all(
+        "[YYYY-MM-DD]" in c or "Status" in c or "Modified" in c or "| Bo |" in c for c in changed
+    ), changed
+    assert runner.invoke(main, ["review", "SPEC-001", "--approve", "--by", "Cy"]).exit_code == 0
+    assert [r.split("|")[2].strip() for r in _history_rows(spec)] == ["Bo", "Cy"]
+
+
+def test_a_table_with_a_real_row_keeps_its_example_rows(book: Path, runner: CliRunner) -> None:
+    assert runner.invoke(main, ["new", "spec", "A", "--author", "Ana"]).exit_code == 0
+    spec = book / "docs/specs/SPEC-001-a.md"
+    text = spec.read_text(encoding="utf-8")
+    first = _history_rows(spec)[0]
+    spec.write_text(text.replace(first, f"{first}\n| 2026-01-02 | Ana | Draft | started |"))
+    assert runner.invoke(main, ["review", "SPEC-001", "--comment", "--by", "Cy"]).exit_code == 0
+    rows = _history_rows(spec)
+    assert len(rows) == 4 and rows[0] == first and "| Cy |" in rows[-1]

@@ -181,19 +181,15 @@ def test_an_agent_writes_a_spec_end_to_end_and_moves_it_to_review(agent: Agent, 
     assert not errors
     moved = agent.ok("transition", id=made["id"], status="Review", by=AUTHOR, expected_hash=digest)
     assert moved["status"] == "Review"
-    # In Review a placeholder is an error. Those left are in what only the lifecycle
-    # writes: the template's example Review History rows (`create` keeps them and
-    # `transition` appends after them) and Approvers, which `review` fills.
+    # In Review a placeholder is an error. The one left is Approvers, which `review`
+    # fills; the template's example Review History rows gave way to transition's row.
     after = agent.ok("lint", paths=[made["path"]])
     now = parse(path.read_bytes(), made["path"])
-    history = next(s for s in now.all_sections() if s.title == "Review History")
+    assert [(e.reviewer, e.status) for e in now.review_history] == [(AUTHOR, "Review")]
     approvers = next(f for f in now.fields if f.key == "approvers").span.line
     left = [f for f in after["findings"] if f["severity"] == "error"]
     assert {f["rule"] for f in left} <= {"SB205"}
-    assert all(
-        history.span.line <= f["line"] <= history.span.end_line or f["line"] == approvers
-        for f in left
-    ), left
+    assert all(f["line"] == approvers for f in left), left
 
     # the diff against the template as created: no byte changed outside what was written
     diff = _git(book, "diff", "--no-color", "-U0", "--", made["path"])

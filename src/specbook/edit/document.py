@@ -44,7 +44,7 @@ from specbook.edit.yamlblock import (
 )
 from specbook.errors import SpecbookError
 from specbook.layout import read_sidecars
-from specbook.model import ChecklistItem, Document, Field, Section
+from specbook.model import ChecklistItem, Document, Field, ReviewEntry, Section
 from specbook.parse import parse
 from specbook.text import is_placeholder, norm_key
 
@@ -223,6 +223,7 @@ class DocumentEdit:
         self.intent = _Intent()
         self._rh_patch: int | None = None  # the Review History table this edit adds
         self._rh_row_end = b""
+        self._dropped_rows: list[ReviewEntry] = []  # template example rows replaced
         self._yaml: dict[str, _Yaml | None] = {}  # "" front matter, else a sidecar's path
         self._loose: bool | None = None  # front matter that is not YAML (see _loose_front)
 
@@ -806,7 +807,15 @@ class DocumentEdit:
                 row = nl + self._row(cells, len(table.header)).encode("utf-8")
             else:
                 row = self._row(cells, len(table.header)).encode("utf-8") + nl
-            self.patches.append(Patch(at, at, row))
+            examples = self._example_rows(table.span.start, table.span.end)
+            if examples:
+                # the template's example rows (`| [YYYY-MM-DD] | [Name] | Draft | … |`),
+                # every row of the table: the first real row takes their place
+                start = self._line_start(examples[0].span.start)
+                self.patches.append(Patch(start, at, row))
+                self._dropped_rows.extend(examples)
+            else:
+                self.patches.append(Patch(at, at, row))
         else:
             nl = newline_of(data)
             header = "| Date | Reviewer | Status | Feedback |"
@@ -823,6 +832,15 @@ class DocumentEdit:
                 self.patches.append(Patch(at, at, block))
                 self.intent.new_sections.add("Review History")
         self.intent.rows_added += 1
+
+    def _example_rows(self, start: int, end: int) -> list[ReviewEntry]:
+        """The Review History rows between ``start`` and ``end`` when every one of them
+        is an unfilled example of the template (its date and reviewer placeholders),
+        else none: a table holding one real row is the team's, and is kept whole."""
+        rows = [e for e in self.doc.review_history if start <= e.span.start < end]
+        if rows and all(is_placeholder(e.date) and is_placeholder(e.reviewer) for e in rows):
+            return rows
+        return []
 
     @staticmethod
     def _row(cells: list[str], width: int) -> str:
@@ -933,15 +951,15 @@ class DocumentEdit:
             a = [f.value for f in new_fields if f.key == key]
             if a != b:
                 out.append(f"{key} changed from {b!r} to {a!r}")
-        if len(after.review_history) != len(before.review_history) + self.intent.rows_added:
+        kept = [e for e in before.review_history if e not in self._dropped_rows]
+        if len(after.review_history) != len(kept) + self.intent.rows_added:
             out.append(
                 f"Review History has {len(after.review_history)} rows, expected "
-                f"{len(before.review_history) + self.intent.rows_added}"
+                f"{len(kept) + self.intent.rows_added}"
             )
-        elif [
-            (e.date, e.reviewer, e.status)
-            for e in after.review_history[: len(before.review_history)]
-        ] != [(e.date, e.reviewer, e.status) for e in before.review_history]:
+        elif [(e.date, e.reviewer, e.status) for e in after.review_history[: len(kept)]] != [
+            (e.date, e.reviewer, e.status) for e in kept
+        ]:
             out.append("earlier Review History rows changed")
         want_checked = sum(1 for c in before.checklists if c.checked) + len(self.intent.ticked)
         if (
