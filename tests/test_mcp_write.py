@@ -464,3 +464,37 @@ def test_no_write_crashed_the_server(agent: Agent) -> None:
     agent.ok("list")
     log = agent.log.read_text(encoding="utf-8")
     assert "Traceback" not in log and "unexpected exception" not in log, log
+
+
+@pytest.mark.parametrize("tool", ["transition", "review"])
+def test_expected_hash_of_a_lifecycle_write_is_checked_under_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tool: str
+) -> None:
+    """A person's edit lands after the agent read the document, just before the
+    lifecycle engine takes the book lock: the agent's hash no longer holds where the
+    engine reads, so the write is refused and the person's edit stands alone."""
+    import contextlib
+
+    import specbook.lifecycle
+    from specbook.author import HashMismatch
+
+    root = _copy_book(tmp_path)
+    tools = BookTools(open_book(root))
+    seen = tools.get("SPEC-004")["hash"]
+    path = root / tools.get("SPEC-004")["path"]
+    real_lock = specbook.lifecycle.book_lock
+
+    @contextlib.contextmanager
+    def lock_after_an_edit(book: Any) -> Iterator[None]:
+        path.write_bytes(path.read_bytes() + b"\nA person's line.\n")
+        with real_lock(book):
+            yield
+
+    monkeypatch.setattr(specbook.lifecycle, "book_lock", lock_after_an_edit)
+    with pytest.raises(HashMismatch):
+        if tool == "transition":
+            tools.transition("SPEC-004", "Review", by="Agent", force=True, expected_hash=seen)
+        else:
+            tools.review("SPEC-004", "comment", by="Agent", expected_hash=seen)
+    after = path.read_bytes()
+    assert after.endswith(b"\nA person's line.\n") and b"| Agent |" not in after

@@ -181,9 +181,16 @@ def _sweep_temp_files(path: Path, lock: Path, older_than: float = 600.0) -> None
             continue
 
 
-def _edit_with_retry(book: Book, doc_path: Path, make: Callable[[DocumentEdit], str]) -> str:
+def _edit_with_retry(
+    book: Book,
+    doc_path: Path,
+    make: Callable[[DocumentEdit], str],
+    expect: Callable[[Document], None] | None = None,
+) -> str:
     """Run ``make`` on a fresh edit of the file under the book lock; retry when the
     file changed on disk (another writer), up to a few times, then report.
+    ``expect`` (when given) sees the document as read under the lock first, and may
+    refuse by raising (an agent's ``expected_hash`` that no longer holds).
 
     ``make`` decides from ``edit.doc`` alone (the bytes read under the lock): the
     workflow, the gates and what to write. A decision taken on a copy read before
@@ -194,6 +201,8 @@ def _edit_with_retry(book: Book, doc_path: Path, make: Callable[[DocumentEdit], 
         with book_lock(book):
             _sweep_temp_files(doc_path, book.root / ".specbook" / "lock")
             edit = DocumentEdit(doc_path, book.config, rel)
+            if expect is not None:
+                expect(edit.doc)
             message = make(edit)
             try:
                 edit.write()
@@ -228,6 +237,7 @@ def transition(
     force: bool = False,
     on: dt.date | None = None,
     lint_errors: Callable[[Document], list[str]] | None = None,
+    expect: Callable[[Document], None] | None = None,
 ) -> str:
     """Move document ``ref`` to status ``target``: its status (in every place it is
     stated, in the case the document writes it), its own modified date (in its date
@@ -290,7 +300,7 @@ def transition(
             " (forced)" if problems else ""
         )
 
-    return _edit_with_retry(book, path, make)
+    return _edit_with_retry(book, path, make, expect)
 
 
 def _no_errors(doc: Document) -> list[str]:
@@ -323,6 +333,7 @@ def review(
     by: str | None = None,
     note: str | None = None,
     on: dt.date | None = None,
+    expect: Callable[[Document], None] | None = None,
 ) -> str:
     """Record a review: ``approve``, ``request-changes`` or ``comment``.
 
@@ -379,7 +390,7 @@ def review(
             )
         return said
 
-    return _edit_with_retry(book, path, make)
+    return _edit_with_retry(book, path, make, expect)
 
 
 def _checklist_sections(doc: Document) -> list[str]:

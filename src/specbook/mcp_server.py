@@ -352,7 +352,6 @@ class BookTools:
         from specbook import lifecycle
 
         target = self._ref(ref)
-        self._check_hash(target, expected_hash)
         message = lifecycle.transition(
             self.book,
             target,
@@ -361,6 +360,7 @@ class BookTools:
             note=note,
             force=force,
             lint_errors=lifecycle.lint_gate(self.book),
+            expect=self._expect(target, expected_hash),
         )
         return self._outcome(message, target)
 
@@ -379,8 +379,14 @@ class BookTools:
                 f"unknown verdict {verdict!r}; say approve, request-changes or comment"
             )
         target = self._ref(ref)
-        self._check_hash(target, expected_hash)
-        message = lifecycle.review(self.book, target, verdict, by=self._who(by), note=note)
+        message = lifecycle.review(
+            self.book,
+            target,
+            verdict,
+            by=self._who(by),
+            note=note,
+            expect=self._expect(target, expected_hash),
+        )
         return self._outcome(message, target)
 
     # -- writing content -------------------------------------------------------------------
@@ -398,6 +404,23 @@ class BookTools:
         """The file of document ``ref`` (an ID or a path in the book)."""
         doc = self.load(ref)
         return self.root / (doc.path or "")
+
+    def _expect(self, ref: str, expected: str | None) -> Callable[[Document], None] | None:
+        """For the lifecycle engine: refuse, under the book lock, when the document as
+        read there no longer has content hash ``expected`` (None: no check)."""
+        if expected is None:
+            return None
+        want = expected.strip()
+
+        def check(doc: Document) -> None:
+            from specbook.author import HashMismatch, _conflict
+
+            if doc.digest != want:
+                raise HashMismatch(
+                    _conflict(doc.path or ref, want, doc, self._seen.get), doc.digest
+                )
+
+        return check
 
     def _check_hash(self, ref: str, expected: str | None) -> None:
         """Refuse when document ``ref`` no longer has content hash ``expected`` (for the
