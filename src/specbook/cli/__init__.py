@@ -52,27 +52,44 @@ def warn_if_empty(book: Book) -> None:
         click.echo(f"specbook: warning: {reason}", err=True)
 
 
+# Seconds of work before a progress bar appears: quick runs draw nothing.
+# $SPECBOOK_PROGRESS_DELAY sets another (0: from the first item).
+PROGRESS_DELAY = 1.0
+
+
 def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A progress bar for long work (500 items or more) on a terminal (stderr); silent
-    elsewhere. Returns (update(done, total), stop())."""
+    """A progress bar on stderr for work that takes more than :data:`PROGRESS_DELAY`
+    seconds, when stderr is a terminal; nothing at all elsewhere (piped, redirected).
+    Returns (update(done, total), stop()); the total may change between calls (a
+    command with several phases counts each one from 0). rich is imported only when a
+    bar is drawn."""
     if not sys.stderr.isatty():
         return (lambda done, total: None), (lambda: None)
-    from rich.progress import Progress, TaskID
+    import os
+    import time
 
-    bar = Progress(transient=True)
-    task: list[TaskID] = []
+    try:
+        delay = float(os.environ.get("SPECBOOK_PROGRESS_DELAY", PROGRESS_DELAY))
+    except ValueError:
+        delay = PROGRESS_DELAY
+    started = time.monotonic()
+    drawn: list[Any] = []  # [rich Progress, task id] once drawn
 
     def update(done: int, total: int) -> None:
-        if total < 500:
-            return
-        if not task:
+        if not drawn:
+            if done >= total or time.monotonic() - started < delay:
+                return
+            from rich.progress import Progress
+
+            bar = Progress(transient=True)
             bar.start()
-            task.append(bar.add_task(label, total=total))
-        bar.update(task[0], completed=done)
+            drawn.extend((bar, bar.add_task(label, total=total)))
+        bar, task = drawn
+        bar.update(task, completed=done, total=total)
 
     def stop() -> None:
-        if task:
-            bar.stop()
+        if drawn:
+            drawn[0].stop()
 
     return update, stop
 

@@ -120,7 +120,11 @@ def index(
     finally:
         stop()
     try:
-        findings = store_findings(store, book)
+        update, stop = progress_bar("checking")
+        try:
+            findings = store_findings(store, book, update)
+        finally:
+            stop()
     finally:
         store.close()
     if stats.files == 0:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from specbook.cli import handle_errors, main, warn_if_empty
+from specbook.cli import handle_errors, main, progress_bar, warn_if_empty
 
 
 @main.command()
@@ -138,7 +138,11 @@ def build(out: Path) -> None:
     book = open_book()
     # an empty site would replace the one published before: refused (exit 2)
     book.require_documents()
-    stats = build_site(book, out)
+    update, stop = progress_bar("building")
+    try:
+        stats = build_site(book, out, update)
+    finally:
+        stop()
     kept = f"; {stats.kept} document pages unchanged" if stats.kept else ""
     click.echo(f"wrote {stats.pages} pages to {out}/ (open {out}/index.html){kept}")
 

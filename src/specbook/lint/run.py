@@ -615,7 +615,7 @@ def _run(
                 for p, rel in items:
                     out.append(one(p, rel))
                     done += 1
-                    if progress and done % 50 == 0:
+                    if progress:
                         progress(done, total)
         found.update(verdicts.drain())
     finally:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from specbook.book import Book
 from specbook.store.base import FindingRow, Store
 
 
-def store_findings(store: Store, book: Book) -> int:
+def store_findings(
+    store: Store, book: Book, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Lint the whole book (through the lint cache) and replace the index's findings.
 
     Each document gets what ``specbook lint FILE`` reports for it: its document-rule
     findings (those in its sidecar file included) and the book rules' findings on it,
     under the book's config. Each finding is stored with the content hash of the file
     it was computed for, so an edited file never shows findings of its old text.
+    ``progress(done, total)`` is told of each linted file.
     The index generation the lint started from is kept as ``findings-generation``: the
     book rules' findings on a document depend on the others, so they are current only
     while the index has not changed since. Returns how many were stored.
@@ -24,7 +28,9 @@ def store_findings(store: Store, book: Book) -> int:
 
     generation = store.get_meta("generation") or "0"
     linter = Linter(book.config)
-    result, per_file = lint_files(book, linter, book.path_strings(), [], [], use_memo=False)
+    result, per_file = lint_files(
+        book, linter, book.path_strings(), [], [], use_memo=False, progress=progress
+    )
     hashes = {rel: fr.digest for rel, fr in per_file.items()}
     # per document: the document rules' findings as its FileResult holds them (a
     # sidecar's among them), then the book rules' findings on it

@@ -105,7 +105,7 @@ def _records(
     else:
         for path, rel in todo:
             out.append(_record(config, path, rel))
-            if progress and len(out) % 100 == 0:
+            if progress:
                 progress(len(out), len(todo))
     return [r for r in out if r is not None]
 

@@ -82,7 +82,8 @@ class SiteStats:
 def build_site(book: Book, out: Path, progress: Progress | None = None) -> SiteStats:
     """Write ``book`` as a static site into ``out``, replacing a previous site there.
 
-    ``progress(done, total)`` is called after each document page. Raises
+    ``progress(done, total)`` is called as the index is brought up to date, as the
+    book is linted, and after each document page (each phase counting from 0). Raises
     :class:`UsageError` when ``out`` is a file, holds the book, or is a non-empty
     folder that no previous build wrote; :class:`SpecbookError` when the folder
     cannot be written. On any failure the previous site is left as it was.
@@ -244,12 +245,13 @@ def write_site(
     writer = _Writer(book, root, previous)
     manifest = load_manifest(previous, key := site_key(book))
     writer.old_keys = manifest.get("shared", {})
-    store, _ = synced_store(book)
+    # (each phase counts its own items on the one bar: index, lint, then pages)
+    store, _ = synced_store(book, progress=progress)
     try:
         listing = store.listing()
         writer.shared = frozenset(pages.shared_ids(listing))
         writer.names = page_names(listing, writer.shared)
-        store_findings(store, book)  # the home page's lint summary
+        store_findings(store, book, progress)  # the home page's lint summary
         date = today()
         writer.page(
             "index.html", "home.html", lint_ready=True, **pages.home(store, book.config, date)
