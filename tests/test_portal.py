@@ -194,6 +194,34 @@ def test_list_facets_filter_and_count(client: TestClient) -> None:
     assert rows_of(both) == ["SPEC-004"]
 
 
+def test_facets_show_canonical_status_and_type(root: Path) -> None:
+    """A status line carrying prose and a type the kind does not know are facets of the
+    kind's words ((other) for the unknown); the document page keeps what is written."""
+    spec4 = root / SPEC4
+    prose = "Waiting on the carrier survey that the logistics team runs every spring"
+    text = spec4.read_text(encoding="utf-8").replace("**Status**: Draft", f"**Status**: {prose}")
+    text = text.replace("**Type**: Enhancement", "**Type**: enhancement")
+    spec4.write_text(text, encoding="utf-8")
+    spec5 = next((root / "docs/specs").glob("SPEC-005-*.md"))
+    text = re.sub(r"\*\*Type\*\*: \w+", "**Type**: Moonshot", spec5.read_text(encoding="utf-8"))
+    spec5.write_text(text, encoding="utf-8")
+    with TestClient(create_app(open_book(root), accounts())) as c:
+        html = c.get("/documents", params={"kind": "SPEC"}).text
+        side = text_of(html[html.index('class="facets"') : html.index("</aside>")])
+        assert "carrier survey" not in side and "Moonshot" not in side
+        assert "(other) 1" in side.split("Type")[0]  # the prose status
+        assert "Enhancement 1" in side and "(other) 1" in side.split("Type")[1]
+        table = html[html.index("<tbody>") : html.index("</tbody>")]
+        assert ">(other)</span>" in table and "carrier survey" not in text_of(table)
+        assert "Moonshot" not in table and ">Enhancement<" in table
+        other = c.get("/documents", params={"kind": "SPEC", "status": "(other)"}).text
+        assert rows_of(other) == ["SPEC-004"]
+        home = c.get("/").text
+        assert "carrier survey" not in text_of(home)
+        page = c.get("/doc/SPEC-004").text
+        assert prose in text_of(page)
+
+
 def test_list_sorts(client: TestClient) -> None:
     by_title = rows_of(client.get("/documents", params={"kind": "SPEC", "sort": "title"}).text)
     assert by_title == ["SPEC-005", "SPEC-004", "SPEC-002", "SPEC-003", "SPEC-001"]

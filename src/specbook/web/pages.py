@@ -61,6 +61,11 @@ class Catalog:
         from specbook.trace.graph import id_order
 
         self.docs = store.listing()
+        for d in self.docs:
+            # what the facets and the list show: the kind's words, never the written
+            # form (a status line can carry a paragraph; the document page shows it)
+            d["status_shown"] = _canonical_status(d)
+            d["type_shown"] = _canonical_type(config, d)
         reviews = {name: review_word(config, name) for name in config.kinds}
         self.in_review = [
             d
@@ -96,18 +101,45 @@ class Catalog:
             if sort == "id":
                 self._orders[sort] = sorted(idx, key=lambda i: self._id_key[i])
             else:
+                # (status: by the canonical status the list shows)
+                field = "status_shown" if sort == "status" else sort
                 self._orders[sort] = sorted(
-                    idx, key=lambda i: (str(self.docs[i][sort] or "").lower(), self._id_key[i])
+                    idx, key=lambda i: (str(self.docs[i][field] or "").lower(), self._id_key[i])
                 )
         return self._orders[sort]
+
+
+NO_VALUE = "(none)"
+OTHER_VALUE = "(other)"
+
+
+def _canonical_status(d: dict[str, Any]) -> str:
+    """``d``'s canonical status; ``(other)`` for a written form the kind does not
+    know, ``(none)`` when it has none."""
+    if d["status_canonical"]:
+        return str(d["status_canonical"])
+    return OTHER_VALUE if (d["status"] or "").strip() else NO_VALUE
+
+
+def _canonical_type(config: BookConfig, d: dict[str, Any]) -> str:
+    """``d``'s type as its kind's type word; ``(other)`` for a written form the kind
+    does not know (or a document of no configured kind), ``(none)`` when it has none."""
+    written = (d["type"] or "").strip()
+    if not written:
+        return NO_VALUE
+    kind = config.kinds.get(d["kind"] or "")
+    canon = kind.canonical_type(written) if kind is not None else None
+    return canon or OTHER_VALUE
 
 
 def _facet_values(d: dict[str, Any], facet: str) -> list[str]:
     if facet == "tag":
         return list(d["tags"])
     if facet == "status":
-        return [d["status_canonical"] or d["status"] or "(none)"]
-    return [d[facet] or "(none)"]
+        return [d["status_shown"]]
+    if facet == "type":
+        return [d["type_shown"]]
+    return [d[facet] or NO_VALUE]
 
 
 def waiting_for_review(
@@ -142,7 +174,7 @@ def home(
 ) -> dict[str, Any]:
     catalog = catalog or Catalog(store, config)
     docs = catalog.docs
-    by_status = Counter(d["status_canonical"] or d["status"] or "(none)" for d in docs)
+    by_status = Counter(d["status_shown"] for d in docs)
     by_kind = Counter(d["kind"] or "(none)" for d in docs)
     recent = sorted(docs, key=lambda d: (d["modified"] or d["date"] or "", d["mtime_ns"]))
     waiting = waiting_for_review(store, config, today, catalog)
