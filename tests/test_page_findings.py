@@ -68,7 +68,9 @@ def _shown(html: str) -> Shown:
     return sorted(
         (sev, rule, int(line), unescape(message))
         for sev, rule, line, message in re.findall(
-            r'<li class="sev-(\w+)"><span class="rule">(SB\d+)</span> (?:\S+ )?line (\d+): (.*?)</li>',
+            r'<li class="sev-(\w+)" id="finding-\d+"><span class="sev">[^<]*</span> '
+            r'<span class="rule">(SB\d+)</span> (?:<a href="#L\d+">)?(?:\S+ )?line (\d+)(?:</a>)?: '
+            r'<span class="msg">(.*?)</span></li>',
             part,
             flags=re.S,
         )

@@ -152,7 +152,35 @@ def test_document_page_lists_its_findings(root: Path) -> None:
     with TestClient(create_app(open_book(root), accounts())) as c:
         html = c.get("/doc/SPEC-004").text
     findings = text_of(html[html.index('class="findings"') :])
-    assert "SB104 line 4:" in findings
+    assert "Findings ✖ 1 error" in findings  # the summary: counts by severity, in words
+    assert "SB104 line 4 :" in findings  # (text_of leaves a space where the link ends)
+    # the finding links to the block holding its line (the header fields, from line 3),
+    # and that block is flagged in the text, linking back to the finding
+    assert '<a href="#L3">line 4</a>' in html
+    flag = '<span class="line-mark flagged sev-error" id="L3"><a href="#finding-0">'
+    assert flag + "✖ 1 finding (SB104)</a></span><p><strong>ID</strong>" in html
+
+
+def test_document_lines_are_anchors_whatever_the_markdown() -> None:
+    """Each top-level block gets the anchor of its first file line (front matter
+    counted), and the blocks stay what they were: a paragraph a heading or a list
+    interrupts, a fence holding a comment, raw HTML, a list's lazy line."""
+    from specbook.web.render import to_html
+
+    text = (
+        "---\ntitle: x\n---\n# Title\npara\n- a\nlazy\n# Next\n\n```\n<!-- c -->\n```\n"
+        "> quote\n\n<div>raw</div>\n\n- [ ] open\n- [x] done\n"
+    )
+    got = to_html(text).html
+    assert re.findall(r'id="L(\d+)"', got) == ["4", "5", "6", "8", "10", "13", "15", "17"]
+    plain = re.sub(r'<span class="line-mark" id="L\d+"></span>', "", got)
+    assert plain == (
+        '<h1 id="title">Title</h1>\n<p>para</p>\n<ul>\n<li>a\nlazy</li>\n</ul>\n'
+        '<h1 id="next">Next</h1>\n<pre><code>&lt;!-- c --&gt;\n</code></pre>\n'
+        "<blockquote>\n<p>quote</p>\n</blockquote>\n<div>raw</div>\n<ul>\n"
+        '<li><input disabled="" type="checkbox" aria-label="not done">\nopen</li>\n'
+        '<li><input disabled="" type="checkbox" checked="" aria-label="done">\ndone</li>\n</ul>\n'
+    )
 
 
 def test_unknown_document_is_404(client: TestClient) -> None:

@@ -399,9 +399,12 @@ def create_app(
             "same_id": portal.catalog().same_id(page.doc),
             "stale": stale_banner(page.doc),
             "doc": page.doc,
-            "html": page.html,
+            "html": page.marked_html,
             "toc": page.toc,
             "findings": page.findings,
+            "anchor": page.anchor,
+            "finding_anchor": page.finding_anchor,
+            "severities": page.severity_counts(),
             "backlinks": page.backlinks,
             "coverage": portal.derived("coverage", lambda: pages.coverage_map(book)).get(
                 page.doc.id or "", {}

@@ -4,11 +4,14 @@ portal and the static site, so both show the same thing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from html import escape as html_escape
 from typing import Any
 
 from specbook.book import Book
@@ -255,6 +258,66 @@ class DocumentPage:
     backlinks: list[Any]
     transitions: tuple[str, ...] = ()
     unchecked: list[tuple[int, str]] = field(default_factory=list)
+    # (the line anchors of ``html``, in order: see render.LINE_MARK)
+    lines: list[int] = field(default_factory=list)
+
+    def anchor(self, line: int) -> int | None:
+        """The anchor (``#L<n>``) of the top-level block holding file line ``line``,
+        or ``None`` for a line before the text (the header fields, front matter)."""
+        at = bisect_right(self.lines, line)
+        return self.lines[at - 1] if at else None
+
+    def finding_anchor(self, finding: Any) -> int | None:
+        """:meth:`anchor` of ``finding``'s line; ``None`` for a finding in another file
+        (a sidecar) or before the text."""
+        path = getattr(finding, "path", None)
+        if path and path != self.doc.path:
+            return None
+        return self.anchor(finding.line)
+
+    @property
+    def marked_html(self) -> str:
+        """``html`` with a flag before each block that findings are on: what they are
+        (count and rules, in words: never only a colour), linking to the first of them
+        in the findings list (``#finding-<i>``)."""
+        from specbook.web.render import LINE_MARKS
+
+        on: dict[int, list[int]] = {}
+        for i, f in enumerate(self.findings):
+            line = self.finding_anchor(f)
+            if line is not None:
+                on.setdefault(line, []).append(i)
+        if not on:
+            return self.html
+
+        def flag(m: re.Match[str]) -> str:
+            line = int(m.group(1))
+            found = on.get(line)
+            if not found:
+                return m.group(0)
+            rules = ", ".join(dict.fromkeys(self.findings[i].rule for i in found))
+            worst = min(
+                (self.findings[i].severity for i in found),
+                key=lambda s: _SEVERITY_ORDER.get(s, 9),
+            )
+            n = len(found)
+            words = f"{n} finding{'s' if n > 1 else ''} ({rules})"
+            return (
+                f'<span class="line-mark flagged sev-{html_escape(worst)}" id="L{line}">'
+                f'<a href="#finding-{found[0]}">{_SEVERITY_ICON.get(worst, "•")} '
+                f"{html_escape(words)}</a></span>"
+            )
+
+        return LINE_MARKS.sub(flag, self.html)
+
+    def severity_counts(self) -> list[tuple[str, int]]:
+        """(severity, how many), worst first, of the severities present."""
+        counts = Counter(f.severity for f in self.findings)
+        return sorted(counts.items(), key=lambda kv: _SEVERITY_ORDER.get(kv[0], 9))
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_SEVERITY_ICON = {"error": "✖", "warning": "▲", "info": "ℹ"}
 
 
 # (the parsed document, its HTML, its table of contents, its content hash)
@@ -349,6 +412,8 @@ class DocumentPages:
         if kind is not None:
             moves = workflow_for(kind).allowed(doc.status_canonical)
         unchecked = [(i + 1, c.text) for i, c in enumerate(doc.checklists) if not c.checked]
+        from specbook.web.render import LINE_MARKS
+
         return DocumentPage(
             doc=doc,
             html=html_text,
@@ -358,6 +423,7 @@ class DocumentPages:
             backlinks=store.incoming(doc.id) if doc.id else [],
             transitions=moves,
             unchecked=unchecked,
+            lines=[int(n) for n in LINE_MARKS.findall(html_text)],
         )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -51,6 +52,8 @@ _CLEANER_ARGS = {
     "url_schemes": {"http", "https", "mailto"},
     "link_rel": "noopener noreferrer nofollow",
 }
+# a task list's box, as nh3 writes it (attributes sorted): named for screen readers
+_CHECKBOX = re.compile(r'<input disabled="" type="checkbox"( checked="")?>')
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 # (nh3's output: every attribute double-quoted and escaped, so these can read it)
@@ -74,6 +77,10 @@ _VOID = frozenset(
 )
 
 Toc = list[tuple[int, str, str]]
+# The anchor of a top-level block: ``<span class="line-mark" id="L12"></span>`` before it,
+# 12 being the file line the block starts on (findings link to it; CSS marks the block).
+LINE_MARK = '<span class="line-mark" id="L{}"></span>'
+LINE_MARKS = re.compile(r'<span class="line-mark" id="L(\d+)"></span>')
 
 
 @dataclass(frozen=True)
@@ -156,20 +163,74 @@ def _too_deep(max_nesting: int) -> str:
     )
 
 
+def _named_checkbox(m: re.Match[str]) -> str:
+    done = m.group(1) is not None
+    state = ' checked="" aria-label="done"' if done else ' aria-label="not done"'
+    return f'<input disabled="" type="checkbox"{state}>'
+
+
+def block_lines(body: str) -> list[int]:
+    """The 0-based line numbers (in ``body``) on which its top-level blocks start."""
+    data = body.encode("utf-8", "surrogatepass")
+    out: list[int] = []
+    depth = 0
+    line, seen = 0, 0
+    for event, span in pyromark.events_with_range(body, options=_OPTIONS):
+        if isinstance(event, dict) and "End" in event:
+            depth -= 1
+            continue
+        starts = isinstance(event, dict) and "Start" in event
+        if depth == 0:  # (a block at the top: Start of one, or a rule / an HTML line)
+            at = span["start"]
+            line += data.count(b"\n", seen, at)
+            seen = at
+            if not out or out[-1] != line:
+                out.append(line)
+        if starts:
+            depth += 1
+    return out
+
+
+def _with_line_marks(body: str, first_line: int) -> tuple[str, str, dict[str, int]]:
+    """``body`` with an HTML comment line before each top-level block (a comment ends
+    a paragraph or a list as the block there did, so the blocks stay as they were),
+    the nonce the comments carry, and comment -> file line (``first_line``: the file
+    line of ``body``'s first line)."""
+    nonce = secrets.token_hex(8)  # (a document cannot write a mark of its own)
+    lines = body.split("\n")
+    marks: dict[str, int] = {}
+    out: list[str] = []
+    done = 0
+    for n in block_lines(body):
+        mark = f"sbline{nonce}x{n + first_line}"
+        marks[mark] = n + first_line
+        out += lines[done:n]
+        out.append(f"<!--{mark}-->")
+        done = n
+    out += lines[done:]
+    return "\n".join(out), nonce, marks
+
+
 def to_html(text: str, max_nesting: int = MAX_NESTING, remote_images: bool = False) -> Rendered:
     """``text`` (Markdown) as sanitized HTML with heading anchors and its table of
     contents as (level, title, anchor); YAML front matter is left out (the page shows
-    the fields separately). Nested deeper than ``max_nesting``: the text, escaped,
-    with a notice. Images from other sites are links to them unless ``remote_images``."""
+    the fields separately). Each top-level block has a :data:`LINE_MARK` before it.
+    Nested deeper than ``max_nesting``: the text, escaped, with a notice. Images from
+    other sites are links to them unless ``remote_images``."""
     body = _FRONT_MATTER.sub("", text, count=1)
     if source_too_deep(body, max_nesting):
         return Rendered(plain_html(body, _too_deep(max_nesting)))
-    raw = pyromark.html(body, options=_OPTIONS)
+    first_line = text.count("\n", 0, len(text) - len(body)) + 1
+    marked, nonce, _marks = _with_line_marks(body, first_line)
+    # the comments become words nh3 keeps, then the anchors (nh3 drops comments and ids)
+    raw = re.sub(rf"<!--(sbline{nonce}x\d+)-->\n?", r"\1", pyromark.html(marked, options=_OPTIONS))
     # A Markdown level is two or three elements (<ul><li><p>); inline markup and raw
     # HTML add a few more. Anything this deep came from raw HTML.
     if html_too_deep(raw, 4 * max_nesting):
         return Rendered(plain_html(body, _too_deep(max_nesting)))
     clean = nh3.clean(raw, **_CLEANER_ARGS)  # type: ignore[arg-type]
+    clean = re.sub(rf"sbline{nonce}x(\d+)", lambda m: LINE_MARK.format(m.group(1)), clean)
+    clean = _CHECKBOX.sub(_named_checkbox, clean)
     if not remote_images:
         clean = _IMG.sub(_image_as_link, clean)
     used: dict[str, int] = {}

@@ -474,10 +474,12 @@ def write_documents(
                     files.append(path)
                 return new
 
-            body = relink(page.html, d["path"], target_of)
+            body = relink(page.marked_html, d["path"], target_of)
             writer.page(
                 name, "doc.html", actions=False, message=None,
                 doc=page.doc, html=body, toc=page.toc, findings=page.findings,
+                anchor=page.anchor, finding_anchor=page.finding_anchor,
+                severities=page.severity_counts(),
                 backlinks=page.backlinks, coverage=coverage.get(page.doc.id or "", {}),
                 transitions=(), unchecked=[], same_id=same,
             )  # fmt: skip

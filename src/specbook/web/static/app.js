@@ -2,6 +2,12 @@
 // without this file. No inline script anywhere (the portal's CSP forbids it).
 (function () {
   "use strict";
+  // the contents sidebar: open beside the text, collapsed above it on a narrow screen
+  var toc = document.getElementById("toc-details");
+  if (toc && window.matchMedia("(max-width: 800px)").matches) toc.open = false;
+})();
+(function () {
+  "use strict";
   if (document.body.dataset.mode !== "server") return;
   var box = document.getElementById("search-page-box");
   var results = document.getElementById("results");
