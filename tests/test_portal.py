@@ -176,7 +176,7 @@ def test_document_lines_are_anchors_whatever_the_markdown() -> None:
     plain = re.sub(r'<span class="line-mark" id="L\d+"></span>', "", got)
     assert plain == (
         '<h1 id="title">Title</h1>\n<p>para</p>\n<ul>\n<li>a\nlazy</li>\n</ul>\n'
-        '<h1 id="next">Next</h1>\n<pre><code>&lt;!-- c --&gt;\n</code></pre>\n'
+        '<h1 id="next">Next</h1>\n<pre tabindex="0"><code>&lt;!-- c --&gt;\n</code></pre>\n'
         "<blockquote>\n<p>quote</p>\n</blockquote>\n<div>raw</div>\n<ul>\n"
         '<li><input disabled="" type="checkbox" aria-label="not done">\nopen</li>\n'
         '<li><input disabled="" type="checkbox" checked="" aria-label="done">\ndone</li>\n</ul>\n'

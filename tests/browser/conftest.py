@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,13 +103,21 @@ class LivePortal:
 def live_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePortal]:
     """The real portal (uvicorn) on an ephemeral port of 127.0.0.1, over a fresh copy
     of the example book plus the hostile document, with one reviewer account."""
+    root = copy_book(tmp_path_factory.mktemp("portal") / "book")
+    with serve_book(root) as portal:
+        yield portal
+
+
+@contextmanager
+def serve_book(root: Path) -> Iterator[LivePortal]:
+    """The real portal (uvicorn) over the book at ``root`` on an ephemeral port of
+    127.0.0.1, with one reviewer account, until the block ends."""
     import uvicorn
 
     from specbook.book import open_book
     from specbook.web.app import create_app
     from specbook.web.auth import Accounts, hash_password
 
-    root = copy_book(tmp_path_factory.mktemp("portal") / "book")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SPECBOOK_TODAY", TODAY)
         accounts = Accounts({REVIEWER: hash_password(PASSWORD, iterations=1000)}, {})

@@ -54,6 +54,7 @@ _CLEANER_ARGS = {
 }
 # a task list's box, as nh3 writes it (attributes sorted): named for screen readers
 _CHECKBOX = re.compile(r'<input disabled="" type="checkbox"( checked="")?>')
+_SCROLLER = re.compile(r"<(pre|table)>")
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 # (nh3's output: every attribute double-quoted and escaped, so these can read it)
@@ -152,7 +153,7 @@ def plain_html(text: str, notice: str) -> str:
     return (
         f'<p class="render-notice"><strong>Shown as plain text:</strong> '
         f"{html.escape(notice)}</p>\n"
-        f'<pre class="render-plain">{html.escape(text)}</pre>\n'
+        f'<pre class="render-plain" tabindex="0">{html.escape(text)}</pre>\n'
     )
 
 
@@ -231,6 +232,8 @@ def to_html(text: str, max_nesting: int = MAX_NESTING, remote_images: bool = Fal
     clean = nh3.clean(raw, **_CLEANER_ARGS)  # type: ignore[arg-type]
     clean = re.sub(rf"sbline{nonce}x(\d+)", lambda m: LINE_MARK.format(m.group(1)), clean)
     clean = _CHECKBOX.sub(_named_checkbox, clean)
+    # tables and code scroll sideways in their own box: keyboard users reach them too
+    clean = _SCROLLER.sub(r'<\1 tabindex="0">', clean)
     if not remote_images:
         clean = _IMG.sub(_image_as_link, clean)
     used: dict[str, int] = {}
