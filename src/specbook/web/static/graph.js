@@ -15,7 +15,9 @@
 
   var COLLAPSE_AT = 300;  // whole-book views above this many documents start collapsed
   var DRAW_LIMIT = 2500;  // never lay out more single documents than this at once
-  var LIBS = ["cytoscape.min.js", "layout-base.js", "cose-base.js", "cytoscape-fcose.js"];
+  var FCOSE_MAX = 150;  // above this many nodes fcose is too slow: d3-force lays them out
+  var LIBS = ["cytoscape.min.js", "layout-base.js", "cose-base.js", "cytoscape-fcose.js",
+              "d3-dispatch.min.js", "d3-quadtree.min.js", "d3-timer.min.js", "d3-force.min.js"];
   var TYPE_STYLE = {  // reference type -> colour and line style (never colour alone)
     "relates": ["#94a3b8", "solid"], "depends-on": ["#2563eb", "solid"],
     "supersedes": ["#7c3aed", "dashed"], "superseded-by": ["#7c3aed", "dotted"],
@@ -164,6 +166,7 @@
       { selector: "edge", style: {
         "width": "data(width)", "curve-style": "bezier", "target-arrow-shape": "triangle",
         "arrow-scale": 0.8, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", "opacity": 0.8 } },
+      { selector: "edge.straight", style: { "curve-style": "straight", "arrow-scale": 0.6 } },
       { selector: "edge.bundle", style: { "line-color": "#6366f1", "target-arrow-color": "#6366f1",
         "label": "data(label)", "font-size": 10, "text-background-color": "#fff", "text-background-opacity": 0.8 } },
       { selector: "edge.labelled", style: { "label": "data(label)", "font-size": 9,
@@ -259,9 +262,10 @@
       if (!m) merged.set(key, m = { s: s, t: t, type: bundle ? "" : type, count: 0, bundle: bundle });
       m.count += edge[3];
     });
-    var few = merged.size <= 24;
+    var few = merged.size <= 24, many = merged.size > 400;  // (straight lines draw faster)
     merged.forEach(function (m, key) {
-      els.push({ group: "edges", classes: m.bundle ? "bundle" : (few ? "labelled" : ""), data: {
+      var cls = m.bundle ? "bundle" : (few ? "labelled" : (many ? "straight" : ""));
+      els.push({ group: "edges", classes: cls, data: {
         id: "e:" + key, source: m.s, target: m.t, type: m.type,
         label: m.bundle ? m.count.toLocaleString("en") : m.type,
         width: m.bundle ? Math.min(12, 1 + Math.log2(m.count)) : 1.3 } });
@@ -284,32 +288,62 @@
     this.view.removeAttribute("data-ready");
     cy.elements().remove();
     cy.add(els);
-    var layout;
     var count = cy.nodes().length;
-    if (this.root >= 0) {  // rings by distance from the document
-      layout = { name: "concentric", animate: false, minNodeSpacing: 12,
-        concentric: function (n) { return 100 - (self.hops.get(n.data("n")) || 0); },
-        levelWidth: function () { return 1; } };
-      if (count > 40) layout = this.fcose(count);
-    } else {
-      layout = this.fcose(count);
-    }
-    var run = cy.layout(layout);
-    run.one("layoutstop", function () {
+    function finish() {
       cy.fit(undefined, 24);
+      if (cy.zoom() > 1.6) { cy.zoom(1.6); cy.center(); }  // (a few nodes: not huge)
       self.ms = Math.round(performance.now() - t0);
+      self.readyAt = Math.round(performance.now());
       self.view.setAttribute("data-ready", String(++self.draws));
       self.report(nodes.length);
       if (then) then();
-    });
+    }
+    if (count > FCOSE_MAX) {
+      this.forceLayout();
+      finish();
+      return;
+    }
+    var layout = this.fcose();
+    if (this.root >= 0 && count <= 40) {  // rings by distance from the document
+      layout = { name: "concentric", animate: false, minNodeSpacing: 12,
+        concentric: function (n) { return 100 - (self.hops.get(n.data("n")) || 0); },
+        levelWidth: function () { return 1; } };
+    }
+    var run = cy.layout(layout);
+    run.one("layoutstop", finish);
     run.run();
   };
   GraphView.prototype.draws = 0;
 
-  GraphView.prototype.fcose = function (count) {
-    return { name: "fcose", animate: false, randomize: true, quality: count > 800 ? "draft" : "default",
-      nodeDimensionsIncludeLabels: true, packComponents: true, nodeRepulsion: 6000,
-      idealEdgeLength: 70, numIter: count > 800 ? 1200 : 2500, tile: true };
+  GraphView.prototype.fcose = function () {
+    return { name: "fcose", animate: false, randomize: true, quality: "default",
+      nodeDimensionsIncludeLabels: true, nodeRepulsion: 6000, idealEdgeLength: 70, tile: true };
+  };
+
+  /* d3-force's many-body simulation (Barnes-Hut, so O(n log n) a step), run to its end
+     at once, with a collision force so no two nodes overlap; cytoscape then shows the
+     positions as they are. */
+  GraphView.prototype.forceLayout = function () {
+    var cy = this.cy, at = new Map();
+    var nodes = cy.nodes().map(function (n, i) {
+      at.set(n.id(), i);
+      return { id: n.id(), r: Math.max(n.width(), n.height()) / 2 + 4 };
+    });
+    var links = cy.edges().map(function (e) {
+      return { source: at.get(e.source().id()), target: at.get(e.target().id()) };
+    });
+    var sim = d3.forceSimulation(nodes)
+      .force("link", d3.forceLink(links).distance(50))
+      .force("charge", d3.forceManyBody().strength(-90).theta(0.9).distanceMax(2000))
+      .force("collide", d3.forceCollide(function (d) { return d.r; }))
+      .force("x", d3.forceX(0).strength(0.04))
+      .force("y", d3.forceY(0).strength(0.04))
+      .stop();
+    var ticks = Math.ceil(Math.log(sim.alphaMin()) / Math.log(1 - sim.alphaDecay()));
+    for (var i = 0; i < ticks; i++) sim.tick();
+    cy.batch(function () {
+      nodes.forEach(function (d) { cy.getElementById(d.id).position({ x: d.x, y: d.y }); });
+    });
   };
 
   GraphView.prototype.report = function (n) {
