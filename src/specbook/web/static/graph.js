@@ -162,7 +162,6 @@
         "background-color": "#e0e7ff", "border-color": "#4338ca", "border-width": 2,
         "font-size": 13, "font-weight": "bold", "text-max-width": "200px" } },
       { selector: "node.focus", style: { "border-width": 5, "border-color": "#db2777", "z-index": 10 } },
-      { selector: ".faded", style: { "opacity": 0.15 } },
       { selector: "edge", style: {
         "width": "data(width)", "curve-style": "bezier", "target-arrow-shape": "triangle",
         "arrow-scale": 0.8, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", "opacity": 0.8 } },
@@ -176,6 +175,8 @@
       s.push({ selector: 'edge[type="' + t + '"]', style: {
         "line-color": TYPE_STYLE[t][0], "target-arrow-color": TYPE_STYLE[t][0], "line-style": TYPE_STYLE[t][1] } });
     });
+    s.push({ selector: ".faded", style: { "opacity": 0.12 } });  // (last: it wins)
+    s.push({ selector: "edge.bundle.quiet", style: { "label": "" } });
     return s;
   };
 
@@ -264,7 +265,7 @@
     });
     var few = merged.size <= 24, many = merged.size > 400;  // (straight lines draw faster)
     merged.forEach(function (m, key) {
-      var cls = m.bundle ? "bundle" : (few ? "labelled" : (many ? "straight" : ""));
+      var cls = m.bundle ? (many ? "bundle quiet" : "bundle") : (few ? "labelled" : (many ? "straight" : ""));
       els.push({ group: "edges", classes: cls, data: {
         id: "e:" + key, source: m.s, target: m.t, type: m.type,
         label: m.bundle ? m.count.toLocaleString("en") : m.type,
@@ -431,6 +432,10 @@
     view.querySelector(".graph-fit").addEventListener("click", function () { cy.fit(undefined, 24); });
     this.legend();
     var depth = view.querySelector(".graph-depth");
+    depth.value = String(this.depth);  // (the static page learns them from its URL only)
+    if (this.root >= 0 && !this.embed) {
+      view.querySelector("#graph-root").value = this.book.data.nodes[this.root][0];
+    }
     if (this.embed) {
       depth.addEventListener("change", function () { self.depth = parseInt(depth.value, 10); self.draw(); });
       return;
