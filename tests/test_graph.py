@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -358,3 +359,46 @@ def test_empty_graph_renders() -> None:
     graph = build_graph([])
     assert render_mermaid(graph) == "graph LR\n"
     check_dot(render_dot(graph))
+
+
+# --- the data of the interactive graph view (portal and static site) ------------------
+
+
+def _script_data(text: str) -> dict[str, Any]:
+    assert text.startswith("window.SPECBOOK_GRAPH=") and text.endswith(";\n")
+    data: dict[str, Any] = json.loads(text[len("window.SPECBOOK_GRAPH=") : -2])
+    return data
+
+
+def test_graph_view_data_is_compact_and_marks_dangling_and_shared_ids() -> None:
+    from specbook.web.graphview import graph_data, graph_script
+
+    graph = build_graph(
+        [
+            (
+                NodeInfo("SPEC-1", "SPEC", "One </script><b>", "Approved", "docs/specs/a.md"),
+                [_ref("SPEC-1", "DEC-1", "depends-on"), _ref("SPEC-1", "BUG-9", "fixes")],
+            ),
+            (NodeInfo("DEC-1", "DEC", "Decision", None, "docs/dec/d.md"), []),
+            (NodeInfo("DEC-1", "DEC", "Same ID", "Draft", "docs/dec/e.md"), []),
+            (NodeInfo("NOTE-1", "NOTE", "Top", "Draft", "n.md"), []),
+        ]
+    )
+    text = graph_script(graph_data(graph, ["SPEC", "DEC"], lambda i: f"doc/{i}.html"))
+    assert "</script>" not in text  # (escaped: the text can never close a script element)
+    data = _script_data(text)
+    assert data["kinds"] == ["SPEC", "DEC", "NOTE"]  # the book's order, then others
+    assert data["types"][:2] == ["relates", "depends-on"]
+    nodes = {n[0]: n for n in data["nodes"]}
+    folders = data["folders"]
+    assert nodes["SPEC-1"][1] == "One </script><b>"  # the title as it is, once parsed
+    assert folders[nodes["SPEC-1"][4]] == "docs/specs"
+    assert folders[nodes["NOTE-1"][4]] == "."
+    assert nodes["SPEC-1"][5:] == ["doc/SPEC-1.html", 0]
+    assert nodes["BUG-9"][2:] == [-1, -1, -1, "", 1]  # dangling: no kind, no page
+    assert nodes["DEC-1"][6] == 2 and nodes["DEC-1"][5] == "doc/DEC-1.html"  # shared ID
+    assert nodes["DEC-1"][3] == -1  # the first document's status (none)
+    order = [n[0] for n in data["nodes"]]
+    types = data["types"]
+    edges = {(order[s], order[t], types[k], c) for s, t, k, c in data["edges"]}
+    assert edges == {("SPEC-1", "DEC-1", "depends-on", 1), ("SPEC-1", "BUG-9", "fixes", 1)}

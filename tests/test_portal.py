@@ -3,6 +3,7 @@ review actions through the lifecycle engine, sanitizing, and --watch refresh."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -192,9 +193,15 @@ def test_unknown_document_is_404(client: TestClient) -> None:
 
 def test_graph_timeline_risks(client: TestClient) -> None:
     graph = client.get("/graph").text
-    assert "<svg" in graph and "/doc/SPEC-003" in graph
+    assert 'id="graph-view"' in graph and 'data-data="/graph/data.js"' in graph
+    data = client.get("/graph/data.js")
+    assert data.headers["content-type"].startswith("text/javascript")
+    assert data.headers["content-security-policy"]  # (the portal's headers, as on pages)
+    graph_data = json.loads(data.text.removeprefix("window.SPECBOOK_GRAPH=").rstrip(";\n"))
+    hrefs = {n[0]: n[5] for n in graph_data["nodes"]}
+    assert hrefs["SPEC-003"] == "/doc/SPEC-003"
     around = client.get("/graph", params={"root": "spec-004", "depth": "1"})
-    assert around.status_code == 200 and "<svg" in around.text
+    assert around.status_code == 200 and 'data-root="SPEC-004"' in around.text
     assert client.get("/graph", params={"root": "SPEC-999"}).status_code == 404
     assert client.get("/graph", params={"depth": "many"}).status_code == 200
     timeline = client.get("/timeline").text

@@ -117,6 +117,27 @@ def test_every_internal_link_points_at_a_file_of_the_site(built: tuple[Path, Pat
     assert checked > 200  # navigation, document links, graph nodes, assets
 
 
+def test_graph_data_links_every_document_to_its_page(built: tuple[Path, Path, int]) -> None:
+    """The graph view's data (static/graph-data.js) holds every document, and each
+    node's link, taken from the site's top as graph.js does, is a page of the site;
+    the pages point the view at the data and the libraries that exist."""
+    _root, out, _ = built
+    text = (out / "static" / "graph-data.js").read_text(encoding="utf-8")
+    data = json.loads(text.removeprefix("window.SPECBOOK_GRAPH=").rstrip(";\n"))
+    pages_of = {n[0]: n[5] for n in data["nodes"] if not n[6] & 1}
+    assert sorted(pages_of) == sorted(example_ids())
+    for doc_id, href in pages_of.items():
+        assert (out / unquote(href)).is_file(), (doc_id, href)
+    assert data["edges"] and all(0 <= s < len(data["nodes"]) for s, *_ in data["edges"])
+    for page, base in ((out / "graph.html", ""), (out / "doc" / "SPEC-001.html", "../")):
+        html = page.read_text(encoding="utf-8")
+        assert f'data-base="{base}"' in html, page
+        assert f'data-data="{base}static/graph-data.js"' in html, page
+        assert f'data-static="{base}static/"' in html, page
+    for lib in ("cytoscape.min.js", "layout-base.js", "cose-base.js", "cytoscape-fcose.js"):
+        assert (out / "static" / lib).stat().st_size > 10_000, lib
+
+
 def test_no_page_has_inline_script_or_event_handlers(built: tuple[Path, Path, int]) -> None:
     _root, out, _ = built
     for page in _html_files(out):
@@ -126,9 +147,12 @@ def test_no_page_has_inline_script_or_event_handlers(built: tuple[Path, Path, in
         assert all(s.get("src") for s in parsed.scripts), f"{name} has an inline <script>"
         assert parsed.script_text == [], name
         assert parsed.handlers == [], f"{name}: {parsed.handlers}"
-        # Review actions, sign-in and sign-out need the portal; the site has none.
+        # Review actions, sign-in and sign-out need the portal; the site has none (its
+        # forms only search, or pick what the graph page shows)
         actions = [v for a, v in parsed.urls if a == "action"]
-        assert actions and all(v.endswith("search.html") for v in actions), f"{name}: {actions}"
+        assert actions and all(v.endswith(("search.html", "graph.html")) for v in actions), (
+            f"{name}: {actions}"
+        )
         text = page.read_text(encoding="utf-8")
         assert "Content-Security-Policy" in text and "script-src 'self'" in text, name
         assert 'method="post"' not in text, name
@@ -145,7 +169,7 @@ def test_hostile_document_page_holds_no_script_or_javascript_url(
     assert "data:text/html" not in text
     assert {"iframe", "svg", "object", "embed"}.isdisjoint(parsed.tags)
     assert parsed.handlers == []
-    assert [s.get("src") for s in parsed.scripts] == ["../static/app.js"]
+    assert [s.get("src") for s in parsed.scripts] == ["../static/app.js", "../static/graph.js"]
     # the code span is shown as text, escaped
     assert '<code>&lt;script&gt;alert("snippet")&lt;/script&gt;</code>' in text
     for link in ("plain javascript link", "mixed case link", "data link"):

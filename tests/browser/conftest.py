@@ -183,3 +183,49 @@ def click_hostile_links(page: Page, texts: tuple[str, ...]) -> None:
         page.get_by_text(text, exact=True).click()
         page.wait_for_timeout(50)
         assert page.url == before, f"clicking {text!r} went to {page.url}"
+
+
+def graph_drawn(page: Page, draws: int = 1, timeout: float = 20_000) -> None:
+    """Wait until the graph view (static/graph.js) has drawn and laid out its graph
+    ``draws`` times (each filter, expansion or focus that changes what is shown draws
+    it again)."""
+    page.wait_for_function(
+        "n => Number(document.getElementById('graph-view').dataset.ready || 0) >= n",
+        arg=draws,
+        timeout=timeout,
+    )
+
+
+def graph_draws(page: Page) -> int:
+    return int(page.evaluate("() => Number(document.getElementById('graph-view').dataset.ready)"))
+
+
+def graph_ids(page: Page) -> list[str]:
+    """The IDs of the documents drawn one by one (not in a collapsed cluster)."""
+    ids: list[str] = page.evaluate(
+        "() => { const g = window.specbookGraph;"
+        " return g.cy.nodes().filter(n => n.data('n') !== undefined)"
+        ".map(n => g.book.data.nodes[n.data('n')][0]); }"
+    )
+    return ids
+
+
+def click_graph_node(page: Page, element: str) -> None:
+    """Click the canvas where the node with cytoscape id ``element`` (``n:3``, ``c:SPEC``)
+    is drawn, as a reader would."""
+    page.locator(".graph-canvas").scroll_into_view_if_needed()
+    box = page.locator(".graph-canvas").bounding_box()
+    assert box is not None
+    at = page.evaluate(
+        "id => window.specbookGraph.cy.getElementById(id).renderedPosition()", element
+    )
+    assert 0 < at["x"] < box["width"] and 0 < at["y"] < box["height"], (element, at, box)
+    page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+
+
+def graph_element(page: Page, doc_id: str) -> str:
+    """The cytoscape id of document ``doc_id``'s node."""
+    found: str = page.evaluate(
+        "id => 'n:' + window.specbookGraph.book.byId.get(id.toUpperCase())", doc_id
+    )
+    return found

@@ -19,7 +19,11 @@ from tests.browser.conftest import (
     TODAY,
     LivePortal,
     ScriptGuard,
+    click_graph_node,
     click_hostile_links,
+    graph_drawn,
+    graph_element,
+    graph_ids,
     shoot,
 )
 from tests.webbook import HOSTILE_ID, HOSTILE_LINKS, copy_book, example_ids
@@ -214,10 +218,11 @@ def test_list_graph_timeline_and_risks_render(
     expect(page.locator("table.sortable tbody td:first-child")).to_have_text(specs)
 
     page.goto(live_portal.url + "/graph")
-    assert page.locator("svg.refgraph g.node").count() >= len(example_ids()) - 1
+    graph_drawn(page)
+    assert set(example_ids()) <= set(graph_ids(page))
     shoot(page, screenshots, "portal-graph")
-    page.locator("svg.refgraph a").first.click()
-    page.wait_for_url(re.compile(r"/doc/[A-Z]+-\d+$"))
+    click_graph_node(page, graph_element(page, "SPEC-002"))
+    page.wait_for_url(re.compile(r"/doc/SPEC-002$"))
 
     page.goto(live_portal.url + "/timeline")
     assert page.locator(".gantt-row").count() > 5

@@ -550,32 +550,34 @@ def create_app(
         resp.delete_cookie(portal.sessions.cookie, path=portal.sessions.path)
         return resp
 
+    def graph_script() -> str:
+        from specbook.trace.graph import graph_from_store
+        from specbook.web.graphview import graph_data, graph_script
+
+        full = portal.derived("graph", lambda: graph_from_store(portal.store))
+        return graph_script(graph_data(full, book.config.kinds, portal.links.doc))
+
     async def graph_page(request: Request) -> Response:
         from specbook.trace.graph import graph_from_store, neighbourhood
-        from specbook.trace.links import REF_TYPES
-        from specbook.web.svg import graph_svg
 
         root = request.query_params.get("root", "").strip().upper() or None
         try:
             depth = max(0, min(6, int(request.query_params.get("depth", "2"))))
         except ValueError:
             depth = 2
-        full = portal.derived("graph", lambda: graph_from_store(portal.store))
-        result = full
-        if root:
+        if root:  # (the page draws it in the browser; an unknown root is a 404 here)
+            full = portal.derived("graph", lambda: graph_from_store(portal.store))
             try:
-                result = neighbourhood(full, root, depth)
+                root = neighbourhood(full, root, 0).root
             except AmbiguousIdError as exc:
                 return portal.ambiguous(request, exc)
             except NotFoundError as exc:
                 return portal.error(request, 404, "No such document", str(exc))
-        connected = {e.source for e in result.edges} | {e.target for e in result.edges}
-        too_many = root is None and len(connected) > 300
-        svg = "" if too_many else graph_svg(result, list(book.config.kinds), portal.links.doc)
-        return portal.render(
-            request, "graph.html", svg=svg, root=root, depth=depth, too_many=too_many,
-            node_count=len(connected), types=REF_TYPES,
-        )  # fmt: skip
+        return portal.render(request, "graph.html", root=root, depth=depth)
+
+    async def graph_data_script(request: Request) -> Response:
+        text = portal.derived("graph-script", graph_script)
+        return Response(text, media_type="text/javascript", headers=portal.headers)
 
     async def timeline_page(request: Request) -> Response:
         data = portal.derived("timeline", lambda: pages.timeline(book, today()))
@@ -590,6 +592,7 @@ def create_app(
         Route("/documents", documents),
         Route("/search", search),
         Route("/graph", graph_page),
+        Route("/graph/data.js", graph_data_script),
         Route("/timeline", timeline_page),
         Route("/risks", risks_page),
         Route("/login", login_page, methods=["GET"]),

@@ -65,6 +65,14 @@ class ServerLinks:
     def graph(self) -> str:
         return self.prefix + "/graph"
 
+    def graph_data(self) -> str:
+        """The script with the book's reference graph (:mod:`specbook.web.graphview`)."""
+        return self.prefix + "/graph/data.js"
+
+    def graph_base(self) -> str:
+        """What the graph data's page links are relative to (they are absolute here)."""
+        return ""
+
     def timeline(self) -> str:
         return self.prefix + "/timeline"
 
@@ -126,6 +134,13 @@ class StaticLinks:
 
     def graph(self) -> str:
         return self.up + "graph.html"
+
+    def graph_data(self) -> str:
+        return self.up + "static/graph-data.js"
+
+    def graph_base(self) -> str:
+        # (the data's page links are relative to the site's top folder)
+        return self.up
 
     def timeline(self) -> str:
         return self.up + "timeline.html"

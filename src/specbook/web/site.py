@@ -59,6 +59,7 @@ MARKER = ".specbook-site"
 MANIFEST = ".specbook-manifest.json"
 MANIFEST_VERSION = 1
 SEARCH_INDEX = "search-index.js"
+GRAPH_DATA = "graph-data.js"  # (StaticLinks.graph_data names it too)
 # Bounds the index a browser must load for a big book; titles are always whole.
 TEXT_LIMIT = 20_000
 
@@ -262,7 +263,7 @@ def write_site(
             **pages.listing(store, {}, page_size=None, config=book.config),
         )
         writer.page("search.html", "search.html", query="", hits=[], error=None)
-        write_graph(writer, store)
+        graph_js = write_graph(writer, store)
         parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}))
         # (the two biggest shared pages: rendered only when what they show changed)
         timelines = [date.isoformat(), [dataclasses.asdict(t) for t in parsed.timelines]]
@@ -275,6 +276,7 @@ def write_site(
         store.close()
     shutil.copytree(STATIC, root / "static")
     writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records))
+    writer.file(f"static/{GRAPH_DATA}", graph_js)
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
     body = {
         "version": MANIFEST_VERSION,
@@ -321,22 +323,18 @@ def load_manifest(previous: Path | None, key: str) -> dict[str, Any]:
     return data
 
 
-def write_graph(writer: _Writer, store: Store) -> None:
-    """The whole reference graph as one SVG (a static page cannot pick a root)."""
+def write_graph(writer: _Writer, store: Store) -> str:
+    """The graph page and the data it draws (``static/graph-data.js``: the whole book's
+    graph; the page and each document page pick their part in the browser). Returns
+    the data's script, written once the static folder is in place."""
     from specbook.trace.graph import graph_from_store
-    from specbook.trace.links import REF_TYPES
-    from specbook.web.svg import graph_svg
+    from specbook.web.graphview import graph_data, graph_script
 
     graph = graph_from_store(store)
-    connected = {e.source for e in graph.edges} | {e.target for e in graph.edges}
-    too_many = len(connected) > 300
-    links = writer.links(0)
-    kinds = list(writer.book.config.kinds)
-    svg = "" if too_many else graph_svg(graph, kinds, links.doc)
-    writer.page(
-        "graph.html", "graph.html", svg=svg, root=None, depth=0, too_many=too_many,
-        node_count=len(connected), types=REF_TYPES,
-    )  # fmt: skip
+    links = writer.links(0)  # (the data's links are relative to the site's top)
+    data = graph_data(graph, writer.book.config.kinds, links.doc)
+    writer.page("graph.html", "graph.html", root=None, depth=2)
+    return graph_script(data)
 
 
 @dataclass
