@@ -133,7 +133,7 @@ def test_site_gives_each_document_a_page_and_the_id_page_lists_both(tmp_path: Pa
     assert (docs / "SPEC-001.html").is_file()  # an ID of its own keeps its page name
     index = (out / "static" / "search-index.js").read_text(encoding="utf-8")
     data = json.loads(index.split("= ", 1)[1].rstrip().removesuffix(";"))
-    urls = {d["path"]: d["url"] for d in data["documents"]}
+    urls = {d[7]: d[8] for d in data["documents"]}  # [id, title, …, path, url, key]
     assert len(urls) == len(listed) and urls[CSV] != urls[PDF]
     assert all((out / u).is_file() for u in urls.values())
     # every link of every page leads to a file of the site
