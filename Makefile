@@ -92,6 +92,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/export_bench.py
 	$(BIN)/python bench/site_bench.py
 	$(BIN)/python bench/portal_bench.py
+	$(BIN)/python bench/search_bench.py
 	$(BIN)/python bench/signin_bench.py
 	$(BIN)/python bench/zeroconf_bench.py
 	$(BIN)/python bench/pg_bench.py

@@ -64,8 +64,10 @@ def test_portal_lists_search_and_graph_link_each_document(client: TestClient) ->
     assert {f"/doc/{CSV}", f"/doc/{PDF}"} <= set(found)
     partial = _doc_links(client.get("/search", params={"q": "reports", "partial": "1"}).text)
     assert {f"/doc/{CSV}", f"/doc/{PDF}"} <= set(partial)
-    graph = client.get("/graph").text
-    assert 'href="/doc/SPEC-004"' in graph  # the node of the ID: its page lists both
+    # the graph's node of the ID leads to the ID's page, which lists both
+    data = client.get("/graph/data.js").text
+    nodes = json.loads(data[data.index("{") : data.rindex("}") + 1])["nodes"]
+    assert [n[5] for n in nodes if n[0] == "SPEC-004"] == ["/doc/SPEC-004"]
     rooted = client.get("/graph", params={"root": "SPEC-004"})
     assert rooted.status_code == 300 and _doc_links(rooted.text) == [f"/doc/{CSV}", f"/doc/{PDF}"]
 
@@ -133,7 +135,7 @@ def test_site_gives_each_document_a_page_and_the_id_page_lists_both(tmp_path: Pa
     assert (docs / "SPEC-001.html").is_file()  # an ID of its own keeps its page name
     index = (out / "static" / "search-index.js").read_text(encoding="utf-8")
     data = json.loads(index.split("= ", 1)[1].rstrip().removesuffix(";"))
-    urls = {d["path"]: d["url"] for d in data["documents"]}
+    urls = {d[7]: d[8] for d in data["documents"]}  # [id, title, …, path, url, key]
     assert len(urls) == len(listed) and urls[CSV] != urls[PDF]
     assert all((out / u).is_file() for u in urls.values())
     # every link of every page leads to a file of the site

@@ -10,6 +10,7 @@ import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -178,26 +179,55 @@ def test_hostile_document_page_holds_no_script_or_javascript_url(
     assert 'href="../doc/SPEC-001.html#summary"' in text
 
 
-def test_search_index_is_a_script_with_every_document_and_plain_text(
+def _script_value(source: str, prefix: str, suffix: str) -> Any:
+    return json.loads(source.split(prefix, 1)[1].rstrip().removesuffix(suffix))
+
+
+def _text_of(out: Path, key: str) -> tuple[str, list[list[Any]]]:
+    """A document's search text and sections, from its script (as search.js reads it)."""
+    source = (out / "static" / "text" / f"{key}.js").read_text(encoding="utf-8")
+    assert source.startswith(f'SPECBOOK_TEXT("{key}",')
+    text, sections = _script_value(source, ",", ");")
+    return text, sections
+
+
+def test_search_index_is_a_compact_script_and_texts_one_per_document(
     built: tuple[Path, Path, int],
 ) -> None:
     _root, out, _ = built
     source = (out / "static" / "search-index.js").read_text(encoding="utf-8")
-    body = source.split("window.SPECBOOK_SEARCH = ", 1)[1].rstrip().removesuffix(";")
-    index = json.loads(body)
-    docs = {d["id"]: d for d in index["documents"]}
+    index = _script_value(source, "window.SPECBOOK_SEARCH = ", ";")
+    docs = {d[0]: d for d in index["documents"]}
     assert sorted(docs) == sorted(example_ids())
     spec = docs["SPEC-003"]
-    assert spec["url"] == "doc/SPEC-003.html" and (out / spec["url"]).is_file()
-    assert spec["title"] == "Delivery notifications" and spec["status"] == "Review"
-    assert "List-Unsubscribe-Post" in spec["text"]
-    assert "<" not in spec["text"] and "**" not in spec["text"]
-    sections = dict((anchor, at) for at, anchor in spec["sections"])
-    assert spec["text"][sections["summary"] :].startswith("Summary E-mail recipients")
-    hostile = docs[HOSTILE_ID]
-    assert HOSTILE_WORD in hostile["text"]
-    assert '<script>alert("snippet")</script>' in hostile["text"]  # text, shown via textContent
-    assert "window.__pwned = " not in hostile["text"]  # the real script's body is gone
+    assert spec[8] == "doc/SPEC-003.html" and (out / spec[8]).is_file()
+    assert spec[1] == "Delivery notifications" and spec[2] == "Review"
+    # an inverted index: sorted words (folded), each with base-36 gaps between documents
+    words = index["words"].split(" ")
+    assert words == sorted(words) and len(words) == len(index["postings"])
+    n = [d[0] for d in index["documents"]].index("SPEC-003")
+
+    def holders(word: str) -> list[int]:
+        at, got = 0, []
+        for gap in index["postings"][words.index(word)].split(","):
+            at += int(gap, 36)
+            got.append(at)
+        return got
+
+    assert n in holders("unsubscribe") and "List-Unsubscribe-Post" not in source
+    # the text of a document, in a script of its own, as search.js reads it
+    text, sections = _text_of(out, spec[9])
+    assert "List-Unsubscribe-Post" in text
+    assert "<" not in text and "**" not in text
+    starts = dict((anchor, at) for at, anchor in sections)
+    assert text[starts["summary"] :].startswith("Summary E-mail recipients")
+    hostile = _text_of(out, docs[HOSTILE_ID][9])[0]
+    assert HOSTILE_WORD in hostile
+    assert '<script>alert("snippet")</script>' in hostile  # text, shown via textContent
+    assert "window.__pwned = " not in hostile  # the real script's body is gone
+    # a fraction of the text: the index holds each word once per document
+    texts = sum(f.stat().st_size for f in (out / "static" / "text").iterdir())
+    assert len(source.encode()) < texts
 
 
 def test_documents_page_lists_every_document_with_facet_data(
@@ -384,15 +414,22 @@ def test_rebuild_renders_only_the_edited_document_and_the_pages_showing_it(
     targets = {f"{r.target}.html" for r in doc.references}
     assert {"SPEC-001.html", "DEC-001.html", "BUG-001.html"} <= targets
     text = task.read_text(encoding="utf-8")
-    task.write_text(text.replace("\n", "\n\nA line added on top.\n", 1), encoding="utf-8")
+    index_before = (out / "static" / "search-index.js").read_text()
+    assert "xylqz" not in index_before
+    task.write_text(
+        text.replace("\n", "\n\nA line added on top, about xylqzs.\n", 1), encoding="utf-8"
+    )
     stats = build_site(open_book(root), out)
     after = _pages(out)
     changed = {name for name in before if after[name] != before[name]}
     assert changed == {"TASK-002.html", *targets}
     assert all(after[n][0] != before[n][0] for n in changed)
-    assert b"A line added on top." in after["TASK-002.html"][0]
+    assert b"A line added on top, about xylqzs." in after["TASK-002.html"][0]
     assert (stats.rendered, stats.kept) == (len(changed), len(before) - len(changed))
-    assert "A line added on top." in (out / "static" / "search-index.js").read_text()
+    assert "A line added on top, about xylqzs." in "".join(
+        p.read_text("utf-8") for p in (out / "static" / "text").iterdir()
+    )
+    assert "xylqz" in (out / "static" / "search-index.js").read_text()
     # a removed document's page goes; the pages it referenced lose their backlink to
     # it, and those referencing it now say it is missing
     task.unlink()

@@ -105,6 +105,52 @@ def test_hit_line_and_snippet_point_at_the_match(example: Path) -> None:
         assert "**" in h["snippet"]  # matches are marked
 
 
+def _add_bug(root: Path, n: int, title: str, body: str) -> None:
+    (root / "docs" / "bugs" / f"BUG-{n:03d}-word-forms.md").write_text(
+        f"# Bug Report: {title}\n\n**ID**: BUG-{n:03d}\n**Date**: 2026-05-04\n"
+        f"**Status**: Open\n\n## Summary\n\n{body}\n",
+        encoding="utf-8",
+    )
+
+
+def test_search_matches_word_forms_and_diacritics(example: Path) -> None:
+    _add_bug(example, 901, "Plugin isolation", "Plugins run with Sandboxing turned on.")
+    _add_bug(example, 902, "Worker limits", "Every worker is Sandboxed by the host.")
+    _add_bug(example, 903, "Menu text", "The cafe menu shows prices.")
+    _add_bug(example, 904, "Exact wording", "Plugins run sandboxed in a jail.")
+    assert set(_ids(example, "sandbox id:BUG-9*")) == {"BUG-901", "BUG-902", "BUG-904"}
+    assert set(_ids(example, "plugin sandbox id:BUG-9*")) == {"BUG-901", "BUG-904"}
+    assert _ids(example, "café id:BUG-9*") == ["BUG-903"]
+    assert "BUG-002" in _ids(example, "sandbox")  # the example book's own "sandbox"
+    # the snippet marks the form the text holds
+    hits = json.loads(CliRunner().invoke(main, ["search", "sandbox id:BUG-9*", "--json"]).stdout)
+    assert {h["id"]: h["snippet"] for h in hits}["BUG-902"] == (
+        "Every worker is **Sandboxed** by the host."
+    )
+    assert {h["id"]: h["line"] for h in hits}["BUG-901"] == 9
+
+
+def test_quoted_phrase_matches_only_as_written(example: Path) -> None:
+    _add_bug(example, 901, "Plugin isolation", "Plugins run with Sandboxing turned on.")
+    _add_bug(example, 904, "Exact wording", "Plugins run sandboxed in a jail.")
+    _add_bug(example, 905, "Other wording", "A plugin runs sandboxed in a jail.")
+    assert set(_ids(example, "plugin run sandboxed id:BUG-9*")) == {"BUG-901", "BUG-904", "BUG-905"}
+    assert _ids(example, '"plugins run sandboxed" id:BUG-9*') == ["BUG-904"]
+    assert _ids(example, '"sandboxed" jail id:BUG-9*') == ["BUG-904", "BUG-905"] or set(
+        _ids(example, '"sandboxed" jail id:BUG-9*')
+    ) == {"BUG-904", "BUG-905"}
+    assert _ids(example, '"sandbox" id:BUG-9*') == []
+    # an excluded exact phrase excludes only that phrase, not its other forms
+    assert set(_ids(example, 'sandbox -"plugins run sandboxed" id:BUG-9*')) == {
+        "BUG-901",
+        "BUG-905",
+    }
+    # a group without a quoted term still matches any form beside one with it
+    assert set(_ids(example, '"plugins run sandboxed" OR sandboxing id:BUG-9*')) == {
+        "BUG-901", "BUG-904", "BUG-905",
+    }  # fmt: skip
+
+
 def test_filters_in_query_and_options(example: Path) -> None:
     assert _ids(example, "status:approved") == ["SPEC-001", "SPEC-002"] or set(
         _ids(example, "status:approved")

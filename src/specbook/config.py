@@ -268,6 +268,9 @@ class BookConfig:
     portal_users_file: str | None = None
     # [portal] remote_images: show images from other sites (else they are links)
     portal_remote_images: bool = False
+    # [book] language: the documents' language, for search's word forms in PostgreSQL
+    # (an ISO 639-1 code or a text-search configuration name; unknown ones get none)
+    language: str = "en"
     # [index] db: the shared PostgreSQL database the book's index lives in (None: SQLite)
     index_db: str | None = None
     # [mcp] max_input_bytes: the most text one MCP write tool call may carry
@@ -435,7 +438,7 @@ _TOP_KEYS = {
     "index",
     "mcp",
 }
-_BOOK_KEYS = {"name", "exclude", "templates"}
+_BOOK_KEYS = {"name", "exclude", "templates", "language"}
 _KIND_KEYS = {
     "prefix",
     "folder",
@@ -641,6 +644,7 @@ def config_from_mapping(
         field_aliases=aliases,
         exclude=book.strs("exclude", base.exclude),
         templates_dir=book.text("templates", base.templates_dir),
+        language=book.text("language", base.language).strip().lower() or base.language,
         functional_prefixes=functional,
         non_functional_prefixes=non_functional,
         requirement_id=_requirement_id(reqs, (*functional, *non_functional)),

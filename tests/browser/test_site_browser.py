@@ -195,3 +195,44 @@ def test_hostile_document_runs_no_script_in_the_site(page: Page, site: Path) -> 
     page.get_by_role("link", name="the tracking API").click()
     page.wait_for_url("**/doc/SPEC-001.html#summary")
     expect(page.locator(".doc-head h1")).to_contain_text("SPEC-001")
+
+
+@pytest.fixture(scope="module")
+def forms_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example book plus documents that hold one word in several forms."""
+    root = copy_book(tmp_path_factory.mktemp("forms-book") / "book")
+    for n, title, body in (
+        (901, "Plugin isolation", "Plugins run with Sandboxing turned on."),
+        (902, "Worker limits", "Every worker is Sandboxed by the host."),
+        (903, "Menu text", "The cafe menu shows prices."),
+        (904, "Exact wording", "Plugins run sandboxed in a jail."),
+    ):
+        (root / "docs" / "bugs" / f"BUG-{n}-forms.md").write_text(
+            f"# Bug Report: {title}\n\n**ID**: BUG-{n}\n**Date**: 2026-05-04\n"
+            f"**Status**: Open\n\n## Summary\n\n{body}\n",
+            encoding="utf-8",
+        )
+    out = tmp_path_factory.mktemp("forms-out") / "site"
+    build_site(open_book(root), out)
+    return out
+
+
+def test_browser_search_matches_word_forms_diacritics_and_exact_phrases(
+    page: Page, forms_site: Path
+) -> None:
+    guard = ScriptGuard().watch(page)
+    page.goto((forms_site / "search.html").as_uri() + "?q=sandbox+id:BUG-9*")
+    hits = page.locator("#results a.hit")
+    expect(hits).to_have_count(3)
+    assert sorted(t.split()[0] for t in hits.all_inner_texts()) == [
+        "BUG-901", "BUG-902", "BUG-904",
+    ]  # fmt: skip
+    # the snippet marks the form the text holds
+    expect(page.locator("#results .snippet mark").first).to_have_text(re.compile("^Sandbox"))
+    page.fill("#search-page-box", "café id:BUG-9*")
+    expect(hits).to_have_text(["BUG-903 Menu text"])
+    page.fill("#search-page-box", '"plugins run sandboxed"')
+    expect(hits).to_have_text(["BUG-904 Exact wording"])
+    page.fill("#search-page-box", '"sandbox" id:BUG-9*')
+    expect(page.locator("#results p.none")).to_be_visible()
+    assert guard.errors == []

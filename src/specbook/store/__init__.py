@@ -71,7 +71,9 @@ def open_store(book: Book, *, db: str | None = None, name: str | None = None) ->
     if url is not None:
         from specbook.store.postgres import PostgresStore
 
-        return PostgresStore(url, name or book.config.name, root=str(book.root))
+        return PostgresStore(
+            url, name or book.config.name, root=str(book.root), language=book.config.language
+        )
     from specbook.store.sqlite import SQLiteStore, StoreError
 
     try:

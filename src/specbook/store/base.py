@@ -11,8 +11,9 @@ from specbook.store.query import Query
 from specbook.store.records import DocRecord
 
 # 2: references keep the book they name (target_book); 3: findings keep the sidecar file
-# they stand in, and which content of each document was linted (``linted``)
-SCHEMA_VERSION = 3
+# they stand in, and which content of each document was linted (``linted``); 4: search
+# stems and folds diacritics (porter), quoted words match through ``fts_exact``
+SCHEMA_VERSION = 4
 
 
 class StoredFile(NamedTuple):

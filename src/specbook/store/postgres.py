@@ -7,9 +7,13 @@ that keeps many books (repositories) in one database behind one portal:
   file with ``UNIQUE (book, path)``; the child tables (fields, sections, requirements,
   references, checklists, reviews, findings) hang off ``documents`` with
   ``ON DELETE CASCADE``, as in SQLite;
-- full-text search on a ``tsvector`` column with a GIN index, built with the ``simple``
-  configuration from text folded the way SQLite's tokenizer reads it (no stemming,
-  no diacritics), ID and title weighted ``A`` and the body ``D``; ranked by
+- full-text search on a ``tsvector`` column with a GIN index, built with the book's
+  text-search configuration (:func:`ts_config`: ``english`` for ``[book] language =
+  "en"``, ``simple`` for a language PostgreSQL has none for) from text folded the way
+  SQLite's tokenizer reads it (no diacritics), so word forms match (``sandbox`` finds
+  "Sandboxing"); quoted words and phrases match as written through a second,
+  unstemmed vector (``tsx``, ``simple``); ID and title weighted ``A`` and the body
+  ``D``; ranked by
   ``ts_rank`` with the title weighted highest, and a title that holds the whole query
   (found through a small ``head`` vector with its own index) ranked above every
   document that only mentions it; documents that only mention it are ranked among the
@@ -56,6 +60,7 @@ from specbook.store.query import (
     filter_sql,
     fold,
     match_pattern,
+    tsquery_exact_conditions,
     tsquery_expression,
 )
 from specbook.store.records import DocRecord, filter_key
@@ -144,7 +149,31 @@ ALTER TABLE findings ADD COLUMN file text;
 CREATE TABLE linted(docid bigint PRIMARY KEY REFERENCES documents ON DELETE CASCADE,
     hash text NOT NULL);
 """
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
+# 5: search finds word forms: each book has its text-search configuration (``tscfg``);
+# ``tsv`` and ``head`` are built with it, and ``tsx`` keeps the unstemmed vector (the
+# old ``tsv``) that quoted words and phrases are checked against. Existing rows keep
+# their unstemmed vectors until their book is next indexed (the index key changed).
+_V5 = """
+ALTER TABLE books ADD COLUMN tscfg regconfig NOT NULL DEFAULT 'simple';
+ALTER TABLE documents RENAME COLUMN tsv TO tsx;
+DROP INDEX documents_tsv;
+ALTER TABLE documents ADD COLUMN tsv tsvector;
+UPDATE documents SET tsv = tsx;
+ALTER TABLE documents ALTER COLUMN tsv SET NOT NULL;
+CREATE INDEX documents_tsv ON documents USING gin(tsv);
+"""
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5),
+)  # fmt: skip
+# [book] language (ISO 639-1) -> PostgreSQL's text-search configuration for it
+TS_CONFIGS = {
+    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek",
+    "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french",
+    "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian",
+    "it": "italian", "lt": "lithuanian", "nb": "norwegian", "ne": "nepali", "nl": "dutch",
+    "no": "norwegian", "pt": "portuguese", "ro": "romanian", "ru": "russian",
+    "sr": "serbian", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
 # Body-only matches are ranked among this many candidates: ranking reads each match's
 # whole text vector, and a common word matches every document of every book.
 RANK_CANDIDATES = 2000
@@ -325,6 +354,14 @@ class PostgresRevocations:
         return bool(self._run("SELECT 1 FROM portal_revoked WHERE nonce = %s", (nonce,)))
 
 
+def ts_config(conn: psycopg.Connection[Any], language: str) -> str:
+    """The text-search configuration for ``language`` (``en``, or a configuration's
+    own name such as ``english``) that the server has, else ``simple`` (no stemming)."""
+    name = TS_CONFIGS.get(language.lower(), language.lower())
+    row = conn.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", (name,)).fetchone()
+    return name if row else "simple"
+
+
 # -- the store -----------------------------------------------------------------------------
 class PostgresStore:
     """The index of one book in a shared PostgreSQL database (see the module docstring).
@@ -334,12 +371,16 @@ class PostgresStore:
     database cannot be reached or is newer than this specbook.
     """
 
-    def __init__(self, url: str, book: str | None, root: str | None = None) -> None:
+    def __init__(
+        self, url: str, book: str | None, root: str | None = None, language: str | None = None
+    ) -> None:
         if book is not None and not book.strip():
             raise StoreError("a book name cannot be empty; give --book NAME")
         self.url = url
         self.book = book
         self.root = root
+        self.language = language
+        self._tscfg = "simple"  # the book's, read when a transaction starts
         self._pool = pool_for(url)
         self._local = threading.local()
         self._pending: list[DocRecord] = []
@@ -403,11 +444,15 @@ class PostgresStore:
         try:
             with self._pool.connection() as conn, conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (BOOK_LOCK, book))
-                conn.execute(
-                    "INSERT INTO books(name, root) VALUES (%s, %s) ON CONFLICT (name)"
-                    " DO UPDATE SET root = coalesce(EXCLUDED.root, books.root)",
-                    (book, self.root),
-                )
+                cfg = None if self.language is None else ts_config(conn, self.language)
+                row = conn.execute(
+                    "INSERT INTO books(name, root, tscfg) VALUES (%s, %s,"
+                    " coalesce(%s, 'simple')::regconfig) ON CONFLICT (name)"
+                    " DO UPDATE SET root = coalesce(EXCLUDED.root, books.root),"
+                    " tscfg = coalesce(%s::regconfig, books.tscfg) RETURNING tscfg::text",
+                    (book, self.root, cfg, cfg),
+                ).fetchone()
+                self._tscfg = str(row[0]) if row else "simple"
                 self._local.conn = conn
                 self._pending = []
                 try:
@@ -523,10 +568,13 @@ class PostgresStore:
                     )  # fmt: skip
             cols = ", ".join(_DOC_COLUMNS)
             cur.execute(
-                f"INSERT INTO documents ({cols}, tsv, head) SELECT {cols},"
+                f"INSERT INTO documents ({cols}, tsv, head, tsx) SELECT {cols},"
+                " setweight(to_tsvector(%(cfg)s::regconfig, head_words), 'A')"
+                " || setweight(to_tsvector(%(cfg)s::regconfig, body_words), 'D'),"
+                " setweight(to_tsvector(%(cfg)s::regconfig, head_words), 'A'),"
                 " setweight(to_tsvector('simple', head_words), 'A')"
-                " || setweight(to_tsvector('simple', body_words), 'D'),"
-                " setweight(to_tsvector('simple', head_words), 'A') FROM specbook_stage"
+                " || setweight(to_tsvector('simple', body_words), 'D') FROM specbook_stage",
+                {"cfg": self._tscfg},
             )
             cur.execute("DELETE FROM specbook_stage")
             for table, columns in _CHILDREN:
@@ -729,27 +777,39 @@ class PostgresStore:
             return [Hit(i, t, s, p, line, "", 0.0, b) for i, t, s, p, line, b in listed]
         psycopg, _ = _import_psycopg()
         expr = tsquery_expression(query)
+        exact, exact_params = "", list[str]()
+        if query.has_exact:
+            # the stemmed vector also matches other forms of the quoted words: keep the
+            # documents whose unstemmed vector holds them as written
+            cond, exact_params = tsquery_exact_conditions(query)
+            exact = " AND " + cond
+        book_scope, book_params = (
+            ("TRUE", ()) if self.book is None else ("b.name = %s", (self.book,))
+        )
         try:
+            # Each book's query is read with its own text-search configuration.
             # Documents whose ID or title holds the whole query come first (a small set,
             # found through the head index); the rest are ranked among the first
             # RANK_CANDIDATES body matches, so a word in every document stays fast.
             top = self._rows(
-                "WITH q AS (SELECT to_tsquery('simple', %s) AS q),"
-                " heads AS (SELECT d.docid FROM documents d, q"
-                f"  WHERE d.head @@ q.q AND {scope}{where} LIMIT %s),"
-                " bodies AS (SELECT d.docid FROM documents d, q"
-                f"  WHERE d.tsv @@ q.q AND {scope}{where}"
+                "WITH q AS (SELECT b.name AS book, b.tscfg AS cfg, to_tsquery(b.tscfg, %s) AS q"
+                " FROM books b"
+                f"  WHERE {book_scope}),"
+                " heads AS (SELECT d.docid FROM documents d JOIN q ON q.book = d.book"
+                f"  WHERE d.head @@ q.q AND {scope}{where}{exact} LIMIT %s),"
+                " bodies AS (SELECT d.docid FROM documents d JOIN q ON q.book = d.book"
+                f"  WHERE d.tsv @@ q.q AND {scope}{where}{exact}"
                 "  AND d.docid NOT IN (SELECT docid FROM heads) LIMIT %s),"
                 " chosen AS (SELECT docid, 1 AS boost FROM heads"
                 "  UNION ALL SELECT docid, 0 FROM bodies)"
                 " SELECT d.docid, d.id, d.title, d.status, d.path, d.title_line, d.book,"
                 " ts_rank(%s::float4[], d.tsv, q.q) + c.boost AS score"
-                " FROM chosen c JOIN documents d ON d.docid = c.docid, q"
+                " FROM chosen c JOIN documents d ON d.docid = c.docid JOIN q ON q.book = d.book"
                 " ORDER BY score DESC, d.book, d.path LIMIT %s",
                 (
-                    expr,
-                    *scope_params, *params, RANK_CANDIDATES,
-                    *scope_params, *params, RANK_CANDIDATES,
+                    expr, *book_params,
+                    *scope_params, *params, *exact_params, RANK_CANDIDATES,
+                    *scope_params, *params, *exact_params, RANK_CANDIDATES,
                     RANK_WEIGHTS, limit,
                 ),
             )  # fmt: skip

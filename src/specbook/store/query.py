@@ -1,6 +1,8 @@
 """The search query language, parsed once and rendered by each backend.
 
-``webhook signature`` finds documents holding both words; ``"rate limit"`` a phrase;
+``webhook signature`` finds documents holding both words, in any of their forms
+(``sandbox`` finds "sandboxing" and "Sandboxed", ``cafe`` finds "café");
+``"rate limit"`` the exact phrase (a quoted word or phrase matches no other form);
 ``retr*`` a prefix; ``a OR b`` either; ``-draft`` or ``NOT draft`` excludes a word.
 ``status:review``, ``type:feature``, ``kind:spec``, ``tag:api``, ``author:ana`` and
 ``id:SPEC-001`` filter on fields. A query that cannot be read raises
@@ -9,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ class Term:
     words: tuple[str, ...]
     prefix: bool = False
     negated: bool = False
+    exact: bool = False  # quoted: these words only, not their other forms
 
 
 @dataclass
@@ -44,6 +48,10 @@ class Query:
     @property
     def has_terms(self) -> bool:
         return any(self.groups)
+
+    @property
+    def has_exact(self) -> bool:
+        return any(t.exact for g in self.groups for t in g)
 
 
 def _tokens(text: str) -> list[str]:
@@ -111,7 +119,8 @@ def parse_query(text: str) -> Query:
                 q.groups.append(group)
             group = []
             pending_or = False
-        group.append(Term(words, prefix and len(words) == 1, negated))
+        exact = '"' in tok and not (prefix and len(words) == 1)
+        group.append(Term(words, prefix and len(words) == 1, negated, exact))
     if pending_or:
         raise QueryError(f"search query {text!r}: OR needs a term on each side")
     if group:
@@ -125,19 +134,41 @@ def parse_query(text: str) -> Query:
     return q
 
 
+def _fts5_term(t: Term) -> str:
+    quoted = '"' + " ".join(w.replace('"', '""') for w in t.words) + '"'
+    return quoted + ("*" if t.prefix else "")
+
+
 def fts5_expression(q: Query) -> str:
-    """``q``'s terms as an SQLite FTS5 MATCH expression (every word quoted)."""
-
-    def term(t: Term) -> str:
-        quoted = '"' + " ".join(w.replace('"', '""') for w in t.words) + '"'
-        return quoted + ("*" if t.prefix else "")
-
+    """``q``'s terms as an SQLite FTS5 MATCH expression (every word quoted) for the
+    stemmed ``fts`` table. An exact term matches there as any of its forms, so this
+    finds every match and some more; an excluded exact term is left out (excluding
+    its other forms would drop true matches): :func:`fts5_exact_conditions` narrows."""
     parts = []
     for g in q.groups:
-        pos = " ".join(term(t) for t in g if not t.negated)
-        neg = "".join(f" NOT {term(t)}" for t in g if t.negated)
+        pos = " ".join(_fts5_term(t) for t in g if not t.negated)
+        neg = "".join(f" NOT {_fts5_term(t)}" for t in g if t.negated and not t.exact)
         parts.append(f"({pos}{neg})")
     return " OR ".join(parts)
+
+
+def fts5_exact_conditions(q: Query, docid: str) -> tuple[str, list[str]]:
+    """For a query with exact terms: an SQL condition on the column ``docid`` that
+    holds for the documents ``q`` matches exactly (each group: every term found, in
+    the stemmed ``fts`` table or, for an exact term, the unstemmed ``fts_exact``; no
+    excluded term found), and its parameters (MATCH expressions)."""
+    groups, params = [], []
+    for g in q.groups:
+        conds = []
+        for t in g:
+            table = "fts_exact" if t.exact else "fts"
+            conds.append(
+                f"{docid} {'NOT IN' if t.negated else 'IN'}"
+                f" (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+            )
+            params.append(_fts5_term(t))
+        groups.append("(" + " AND ".join(conds) + ")")
+    return "(" + " OR ".join(groups) + ")", params
 
 
 MARK_START, MARK_END = "\x02", "\x03"
@@ -145,71 +176,121 @@ SNIPPET_WIDTH = 160
 _SCAN_LIMIT = 200  # matches looked at per document when choosing the snippet line
 
 
-class Matcher(NamedTuple):
-    """The words a query looks for, to find the line of a match and mark it."""
+_TOKEN = re.compile(r"[^\W_]+")
 
-    words: tuple[tuple[str, bool], ...]  # (lower-case word, is a prefix)
-    pattern: re.Pattern[str]
+
+@functools.lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    """``word`` (lower case, no diacritics) reduced by the Porter stemmer, as SQLite's
+    FTS5 ``porter`` tokenizer reduces it (``sandboxing`` -> ``sandbox``)."""
+    return str(_stemmer().stemWord(word))
+
+
+@functools.cache
+def _stemmer() -> Any:
+    import snowballstemmer  # type: ignore[import-untyped]  # only searches that show hits
+
+    return snowballstemmer.stemmer("porter")
+
+
+@functools.lru_cache(maxsize=256)
+def _fold_table(chars: frozenset[str]) -> dict[int, str]:
+    return {ord(c): f for c in chars if len(f := fold(c).strip()) == 1 and f != c}
+
+
+def fold_same_length(text: str) -> str:
+    """``text`` lower-cased with diacritics removed letter by letter (``Café`` ->
+    ``cafe``), keeping every offset (a letter that would change length stays)."""
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    if low.isascii():
+        return low
+    return low.translate(_fold_table(frozenset(c for c in set(low) if not c.isascii())))
+
+
+class Matcher(NamedTuple):
+    """The words a query looks for, to find the line of a match and mark it:
+    (word lower case without diacritics, is a prefix, its stem or ``None`` when only
+    the word itself matches)."""
+
+    words: tuple[tuple[str, bool, str | None], ...]
+
+    def matches(self, token: str) -> str | None:
+        """The query word ``token`` (folded) is a form of, or ``None``."""
+        stemmed: str | None = None
+        for word, prefix, root in self.words:
+            if token == word or (prefix and token.startswith(word)):
+                return word
+            if root is not None:
+                if stemmed is None:
+                    stemmed = stem(token)
+                if stemmed == root:
+                    return word
+        return None
 
 
 def match_pattern(q: Query) -> Matcher | None:
     """What ``q`` looks for (not the excluded words), or ``None`` when nothing."""
-    words = set()
+    words: dict[tuple[str, bool], str | None] = {}
     for g in q.groups:
         for t in g:
             if t.negated:
                 continue
-            for i, w in enumerate(t.words):
-                words.add((w, t.prefix and i == len(t.words) - 1))
+            folded = [w for part in t.words for w in fold(part).lower().split()]
+            for i, w in enumerate(folded):
+                prefix = t.prefix and i == len(folded) - 1
+                root = None if t.exact or prefix else stem(w)
+                if words.get((w, prefix)) is None:  # new, or looked for as itself only
+                    words[(w, prefix)] = root
     if not words:
         return None
-    ordered = tuple(sorted(words, key=lambda wp: (-len(wp[0]), wp)))
-    body = "|".join(re.escape(w) + (r"[^\W_]*" if prefix else "") for w, prefix in ordered)
-    return Matcher(ordered, re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.IGNORECASE))
+    ordered = sorted(words.items(), key=lambda kv: (-len(kv[0][0]), kv[0]))
+    return Matcher(tuple((w, p, root) for (w, p), root in ordered))
 
 
-def _word_char(c: str) -> bool:
-    return c.isalnum()
+def _occurrences(low: str, matcher: Matcher) -> list[tuple[int, str]]:
+    """(offset, query word) of each whole word of ``low`` (folded text) that is a form
+    of a query word, in text order; at most _SCAN_LIMIT per query word.
 
-
-def _occurrences(text: str, matcher: Matcher) -> list[tuple[int, str]]:
-    """(offset, word) of each whole-word match, in text order; at most _SCAN_LIMIT.
-
-    ``str.find`` on the lower-cased text is many times faster than a regular
-    expression here; text whose length changes when lower-cased takes the regex.
-    """
-    low = text.lower()
-    if len(low) != len(text):
-        return [(m.start(), m.group(0).lower()) for m in matcher.pattern.finditer(text)][
-            :_SCAN_LIMIT
-        ]
+    ``str.find`` of the word (or of its stem less its last letter, which a stemmer may
+    change: happy -> happi) is many times faster than tokenizing the whole text."""
     out: list[tuple[int, str]] = []
     n = len(low)
-    for word, prefix in matcher.words:
-        i = low.find(word)
+    for word, prefix, root in matcher.words:
+        probe = word if root is None else root[: max(1, len(root) - 1)]
+        probe = probe if word.startswith(probe) else word
+        i = low.find(probe)
         count = 0
         while i >= 0 and count < _SCAN_LIMIT:
-            end = i + len(word)
-            if (i == 0 or not _word_char(low[i - 1])) and (
-                prefix or end >= n or not _word_char(low[end])
-            ):
-                out.append((i, word))
-                count += 1
-            i = low.find(word, i + 1)
+            if i == 0 or not low[i - 1].isalnum():
+                end = i + len(probe)
+                while end < n and low[end].isalnum():
+                    end += 1
+                token = low[i:end]
+                if (
+                    token == word
+                    or (prefix and token.startswith(word))
+                    or (root is not None and stem(token) == root)
+                ):
+                    out.append((i, word))
+                    count += 1
+            i = low.find(probe, i + 1)
     out.sort()
     return out
 
 
 def best_line(text: str, matcher: Matcher | None) -> tuple[int, str]:
     """(1-based line, snippet) of the line of ``text`` holding the most distinct query
-    words (the first such line), the matches marked with \\x02 ... \\x03;
-    ``(0, "")`` when no word is found (it matched in a field the text lacks)."""
+    words in any of their forms (the first such line), the matches marked with
+    \\x02 ... \\x03; ``(0, "")`` when no word is found (it matched in a field the text
+    lacks)."""
     if matcher is None:
         return 0, ""
     best: tuple[int, int] | None = None  # (distinct words, line start)
     seen: dict[int, set[str]] = {}
     wanted = len(matcher.words)
-    for at, word in _occurrences(text, matcher):
+    for at, word in _occurrences(fold_same_length(text), matcher):
         start = text.rfind("\n", 0, at) + 1
         words = seen.setdefault(start, set())
         words.add(word)
@@ -222,14 +303,21 @@ def best_line(text: str, matcher: Matcher | None) -> tuple[int, str]:
     start = best[1]
     end = text.find("\n", start)
     line_text = text[start : end if end >= 0 else len(text)].rstrip("\r")
-    first = matcher.pattern.search(line_text)
+    low = fold_same_length(line_text)
+    spans = [m.span() for m in _TOKEN.finditer(low) if matcher.matches(m.group(0))]
     lo = 0
-    if first is not None and len(line_text) > SNIPPET_WIDTH:
-        lo = max(0, first.start() - SNIPPET_WIDTH // 3)
-    window = line_text[lo : lo + SNIPPET_WIDTH]
-    marked = matcher.pattern.sub(lambda m: MARK_START + m.group(0) + MARK_END, window)
-    snippet = ("…" if lo else "") + " ".join(marked.split())
-    if lo + SNIPPET_WIDTH < len(line_text):
+    if spans and len(line_text) > SNIPPET_WIDTH:
+        lo = max(0, spans[0][0] - SNIPPET_WIDTH // 3)
+    hi = lo + SNIPPET_WIDTH
+    parts, pos = [], lo
+    for a, b in spans:
+        if a < lo or b > hi:
+            continue
+        parts += [line_text[pos:a], MARK_START, line_text[a:b], MARK_END]
+        pos = b
+    parts.append(line_text[pos:hi])
+    snippet = ("…" if lo else "") + " ".join("".join(parts).split())
+    if hi < len(line_text):
         snippet += "…"
     return text.count("\n", 0, start) + 1, snippet
 
@@ -254,21 +342,44 @@ def tsquery_expression(q: Query) -> str:
     a phrase joined by ``<->``, a prefix as ``:*``, NOT as ``!``, OR as ``|``. The
     result is passed to ``to_tsquery`` as a parameter, never written into SQL."""
 
-    def term(t: Term) -> str:
-        words = fold(" ".join(t.words)).lower().split()
-        lexemes = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words]
-        if t.prefix and lexemes:
-            lexemes[-1] += ":*"
-        inner = " <-> ".join(lexemes)
-        text = f"({inner})" if len(lexemes) > 1 else inner
-        return "!" + text if t.negated else text
-
     parts = []
     for g in q.groups:
-        terms = [term(t) for t in g if fold(" ".join(t.words)).strip()]
+        terms = [
+            _tsquery_term(t)
+            for t in g
+            if fold(" ".join(t.words)).strip() and not (t.negated and t.exact)
+        ]
         if terms:
             parts.append("(" + " & ".join(terms) + ")")
     return " | ".join(parts)
+
+
+def _tsquery_term(t: Term, sign: bool = True) -> str:
+    words = fold(" ".join(t.words)).lower().split()
+    lexemes = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words]
+    if t.prefix and lexemes:
+        lexemes[-1] += ":*"
+    inner = " <-> ".join(lexemes)
+    text = f"({inner})" if len(lexemes) > 1 else inner
+    return "!" + text if t.negated and sign else text
+
+
+def tsquery_exact_conditions(q: Query) -> tuple[str, list[str]]:
+    """For a query with exact terms: an SQL condition on ``documents d`` (joined to
+    ``q``, which has each book's text-search configuration ``cfg``) that holds for
+    the documents ``q`` matches exactly: each group's stemmed terms in ``d.tsv``, its
+    exact ones in the unstemmed ``d.tsx``; and its parameters (``to_tsquery`` text)."""
+    groups, params = [], []
+    for g in q.groups:
+        conds = []
+        for t in g:
+            if not fold(" ".join(t.words)).strip():
+                continue
+            column, cfg = ("d.tsx", "'simple'") if t.exact else ("d.tsv", "q.cfg")
+            conds.append(f"{'NOT ' if t.negated else ''}({column} @@ to_tsquery({cfg}, %s))")
+            params.append(_tsquery_term(t, sign=False))
+        groups.append("(" + (" AND ".join(conds) or "TRUE") + ")")
+    return "(" + " OR ".join(groups) + ")", params
 
 
 def like_pattern(text: str) -> str:

@@ -2,7 +2,10 @@
 
 One row per document plus child tables for what commands query (fields, sections,
 requirements, typed references, checklist progress, review rows, findings), and an
-FTS5 table over ID, title and text ranked by bm25 with the title weighted highest.
+FTS5 table over ID, title and text ranked by bm25 with the title weighted highest. The
+FTS table stems (Porter over unicode61 without diacritics: ``sandbox`` finds
+"Sandboxing", ``cafe`` finds "café"); a second one, unstemmed, answers quoted words and
+phrases, which match only as written.
 A database written by another schema version is rebuilt, never migrated in place:
 the files are the source of truth and the index is only a cache of them.
 """
@@ -31,6 +34,7 @@ from specbook.store.query import (
     QueryError,
     best_line,
     filter_sql,
+    fts5_exact_conditions,
     fts5_expression,
     match_pattern,
 )
@@ -78,13 +82,15 @@ CREATE INDEX findings_doc ON findings(docid);
 CREATE TABLE linted(docid INTEGER PRIMARY KEY REFERENCES documents ON DELETE CASCADE,
     hash TEXT NOT NULL);
 CREATE VIRTUAL TABLE fts USING fts5(id, title, body, content = 'documents',
-    content_rowid = 'docid', tokenize = 'unicode61 remove_diacritics 2');
+    content_rowid = 'docid', tokenize = 'porter unicode61 remove_diacritics 2');
 INSERT INTO fts(fts, rank) VALUES ('rank', '{RANK}');
+CREATE VIRTUAL TABLE fts_exact USING fts5(id, title, body, content = 'documents',
+    content_rowid = 'docid', tokenize = 'unicode61 remove_diacritics 2');
 """
 
 _TABLES = (
-    "fts", "findings", "linted", "reviews", "checklists", "refs", "requirements", "sections",
-    "fields", "documents", "meta",
+    "fts", "fts_exact", "findings", "linted", "reviews", "checklists", "refs", "requirements",
+    "sections", "fields", "documents", "meta",
 )  # fmt: skip
 
 
@@ -173,7 +179,8 @@ class SQLiteStore:
 
     def clear(self) -> None:
         self._db.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
-        for table in _TABLES[1:-1]:
+        self._db.execute("INSERT INTO fts_exact(fts_exact) VALUES ('delete-all')")
+        for table in _TABLES[2:-1]:
             self._db.execute(f"DELETE FROM {table}")
 
     def stored_files(self) -> dict[str, StoredFile]:
@@ -191,10 +198,12 @@ class SQLiteStore:
             ).fetchone()
             if row is not None:
                 # External-content FTS forgets a row when told its old text.
-                db.execute(
-                    "INSERT INTO fts(fts, rowid, id, title, body) VALUES ('delete', ?, ?, ?, ?)",
-                    row,
-                )
+                for table in ("fts", "fts_exact"):
+                    db.execute(
+                        f"INSERT INTO {table}({table}, rowid, id, title, body)"
+                        " VALUES ('delete', ?, ?, ?, ?)",
+                        row,
+                    )
                 db.execute("DELETE FROM documents WHERE docid = ?", (row[0],))
 
     def touch(self, path: str, mtime_ns: int, size: int) -> None:
@@ -234,10 +243,11 @@ class SQLiteStore:
             "INSERT INTO checklists VALUES (?,?,?,?)", [(docid, *c) for c in r.checklists]
         )
         db.executemany("INSERT INTO reviews VALUES (?,?,?,?,?,?)", [(docid, *v) for v in r.reviews])
-        db.execute(
-            "INSERT INTO fts(rowid, id, title, body) VALUES (?,?,?,?)",
-            (docid, r.id or "", r.title, r.body),
-        )
+        for table in ("fts", "fts_exact"):
+            db.execute(
+                f"INSERT INTO {table}(rowid, id, title, body) VALUES (?,?,?,?)",
+                (docid, r.id or "", r.title, r.body),
+            )
 
     def put_findings(self, hashes: dict[str, str], rows: Iterable[tuple[str, FindingRow]]) -> None:
         """Replace the findings of the documents in ``hashes`` (path -> the content hash
@@ -368,11 +378,17 @@ class SQLiteStore:
             ).fetchall()
             return [Hit(i, t, s, p, line, "", 0.0) for i, t, s, p, line in listed]
         expr = fts5_expression(query)
+        exact, exact_params = "", list[str]()
+        if query.has_exact:
+            # the stemmed match also finds other forms of the quoted words: keep the
+            # documents that hold them as written
+            cond, exact_params = fts5_exact_conditions(query, "fts.rowid")
+            exact = " AND " + cond
         try:
             top = db.execute(
                 "SELECT fts.rowid, fts.rank FROM fts JOIN documents d ON d.docid = fts.rowid"
-                " WHERE fts MATCH ?" + where + " ORDER BY fts.rank LIMIT ?",
-                (expr, *params, limit),
+                " WHERE fts MATCH ?" + exact + where + " ORDER BY fts.rank LIMIT ?",
+                (expr, *exact_params, *params, limit),
             ).fetchall()
         except sqlite3.OperationalError as exc:  # should not happen: every word is quoted
             raise QueryError(f"search query {query.text!r} cannot be run: {exc}") from exc

@@ -342,6 +342,16 @@ def create_app(
             list_cache[key] = data
         return portal.render(request, "list.html", **data)
 
+    anchors_of: dict[str, Any] = {"generation": None, "paths": {}}
+
+    def anchor_cache() -> dict[str, list[tuple[int, str]]]:
+        """Section anchors by document path, for the index's current generation."""
+        gen = portal.generation()
+        if anchors_of["generation"] != gen:
+            anchors_of.update(generation=gen, paths={})
+        paths: dict[str, list[tuple[int, str]]] = anchors_of["paths"]
+        return paths
+
     async def search(request: Request) -> Response:
         query = request.query_params.get("q", "").strip()
         hits: list[Any] = []
@@ -355,7 +365,7 @@ def create_app(
             "query": query,
             "hits": hits,
             "error": error,
-            "anchors": pages.hit_anchors(portal.store, hits),
+            "anchors": pages.hit_anchors(portal.store, hits, anchor_cache()),
         }
         if request.query_params.get("partial"):
             html = portal.env.get_template("_results.html").render(

@@ -527,17 +527,30 @@ def coverage_map(book: Book) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def hit_anchors(store: Store, hits: list[Any]) -> dict[tuple[str, int], str]:
+def hit_anchors(
+    store: Store, hits: list[Any], cache: dict[str, list[tuple[int, str]]] | None = None
+) -> dict[tuple[str, int], str]:
     """(path, line) of each search hit -> the anchor of the section holding that line
-    on the document page (the same anchors :func:`markdown_html` gives headings)."""
+    on the document page (the same anchors :func:`markdown_html` gives headings).
+    ``cache`` keeps each path's (line, anchor) list; the caller empties it when the
+    index changes (anchors were most of a portal search's time)."""
     from specbook.web.render import heading_anchor
 
     out: dict[tuple[str, int], str] = {}
     for h in hits:
-        used: dict[str, int] = {}
+        anchors = None if cache is None else cache.get(h.path)
+        if anchors is None:
+            used: dict[str, int] = {}
+            anchors = [
+                (line, heading_anchor(title, used))
+                for _level, title, line, _end in store.sections(h.path)
+            ]
+            if cache is not None:
+                if len(cache) >= 5000:
+                    cache.pop(next(iter(cache)))
+                cache[h.path] = anchors
         best = ""
-        for _level, title, line, _end in store.sections(h.path):
-            name = heading_anchor(title, used)
+        for line, name in anchors:
             if line <= h.line:
                 best = name
         out[(h.path, h.line)] = best

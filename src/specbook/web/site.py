@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import html
 import json
 import os
@@ -277,6 +278,8 @@ def write_site(
     shutil.copytree(STATIC, root / "static")
     writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records))
     writer.file(f"static/{GRAPH_DATA}", graph_js)
+    for record in parsed.records:
+        writer.file(f"static/text/{text_key(record['path'])}.js", search_text_script(record))
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
     body = {
         "version": MANIFEST_VERSION,
@@ -698,15 +701,70 @@ def _record(d: dict[str, Any], url: str, text: str, sections: list[Any]) -> dict
     }
 
 
-def search_index_script(records: list[dict[str, Any]]) -> str:
-    """The index as a script that sets ``window.SPECBOOK_SEARCH`` (a script, not JSON:
-    browsers will not ``fetch()`` a file next to a page opened from disk)."""
-    data = json.dumps(
-        {"version": 1, "documents": records}, ensure_ascii=False, separators=(",", ":")
-    )
+_INDEX_WORD = re.compile(r"[^\W_]+")
+
+
+def _js_value(value: Any) -> str:
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     # U+2028/2029 are legal in JSON strings and, since ES2019, in JS strings; escaping
     # them anyway keeps older engines happy at no cost.
-    data = data.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return data.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def text_key(path: str) -> str:
+    """The name of the file holding a document's search text: a hash of its path, so
+    a document's file keeps its name when others come and go (incremental builds)."""
+    return hashlib.blake2b(path.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def search_index_script(records: list[dict[str, Any]]) -> str:
+    """The index as a script that sets ``window.SPECBOOK_SEARCH`` (a script, not JSON:
+    browsers will not ``fetch()`` a file next to a page opened from disk).
+
+    Built for size: each document's facts (no text), and an inverted index of the
+    words of the texts (lower case, diacritics removed, as the stores read them): the
+    sorted ``words`` and, for each, the numbers of the documents holding it as
+    base-36 gaps (``postings``). The browser stems the words itself, so a query
+    finds every form; the texts (for snippets and exact phrases) are in one small
+    script per document (:func:`search_text_script`), loaded only for results shown."""
+    from specbook.store.query import fold
+
+    postings: dict[str, list[int]] = {}
+    docs = []
+    for n, r in enumerate(records):
+        docs.append(
+            [r["id"], r["title"], r["status"], r["canonical"], r["kind"], r["type"],
+             r["tags"], r["path"], r["url"], text_key(r["path"])]
+        )  # fmt: skip
+        for word in set(_INDEX_WORD.findall(fold(r["text"]).lower())):
+            postings.setdefault(word, []).append(n)
+    words = sorted(postings)
+    lists = []
+    for w in words:
+        prev, gaps = 0, []
+        for n in postings[w]:
+            gaps.append(_base36(n - prev))
+            prev = n
+        lists.append(",".join(gaps))
+    data = _js_value({"version": 2, "documents": docs, "words": " ".join(words), "postings": lists})
     return (
         f"// specbook search index, written by specbook build\nwindow.SPECBOOK_SEARCH = {data};\n"
     )
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out
+
+
+def search_text_script(record: dict[str, Any]) -> str:
+    """The script with one document's search text and section starts, which hands
+    them to ``SPECBOOK_TEXT`` (search.js) when the search page loads it."""
+    key = text_key(record["path"])
+    body = _js_value([record["text"], record["sections"]])
+    return f"SPECBOOK_TEXT({_js_value(key)},{body});\n"

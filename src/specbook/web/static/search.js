@@ -1,92 +1,233 @@
-// specbook static site: search in the browser over the index that `specbook build`
-// writes to search-index.js (window.SPECBOOK_SEARCH). Loaded by search.html only.
-// Document text is never parsed as HTML: results are built from DOM nodes with
-// textContent, so a document cannot inject markup or script here.
+// specbook static site: search in the browser. Loaded by search.html only.
+// The index (search-index.js, window.SPECBOOK_SEARCH) is loaded on first use: each
+// document's facts and an inverted index of the words of the texts (lower case,
+// without diacritics), sorted, each with the base-36 gaps between the numbers of the
+// documents holding it. A query word finds every word of the same Porter stem
+// (vendor/stemmer.js: `sandbox` finds "Sandboxing"); "a quoted phrase" or word matches
+// only as written, checked against the document's text. Texts come in one small
+// script per document (static/text/KEY.js, SPECBOOK_TEXT), loaded only for the
+// results shown. Document text is never parsed as HTML: results are built from DOM
+// nodes with textContent, so a document cannot inject markup or script here.
 (function () {
   "use strict";
   if (document.body.dataset.mode !== "static") return;
+  var me = document.currentScript;
   var box = document.getElementById("search-page-box");
   var results = document.getElementById("results");
-  var index = window.SPECBOOK_SEARCH;
-  if (!box || !results || !index) return;
+  if (!box || !results || !me) return;
   var needsJs = document.getElementById("needs-js");  // shown only when this never runs
   if (needsJs) needsJs.hidden = true;
-  var docs = index.documents || [];
+  var STATIC = me.dataset.static || "static/";
   var LIMIT = 50, BEFORE = 60, AFTER = 160;
-  var FILTERS = ["status", "kind", "type", "tag"];
-  var WORDCHAR = /[\p{L}\p{N}_]/u;
+  var FILTERS = ["status", "kind", "type", "tag", "id", "author"];
+  var TOKEN = /[\p{L}\p{N}]+/gu;
+  var stem = window.SPECBOOK_STEMMER || function (w) { return w; };
 
-  // Words, "quoted phrases", field:value filters; a trailing * is allowed (every
-  // term already matches as a word prefix).
-  function parse(q) {
-    var terms = [], filters = [], re = /(\w+):("[^"]*"|\S+)|"([^"]*)"|(\S+)/g, m;
-    while ((m = re.exec(q)) !== null) {
-      if (m[1] && FILTERS.indexOf(m[1].toLowerCase()) !== -1) {
-        filters.push([m[1].toLowerCase(), m[2].replace(/"/g, "").toLowerCase()]);
-        continue;
-      }
-      var t = (m[3] !== undefined ? m[3] : m[0]).replace(/\*+$/, "").toLowerCase().trim();
-      t = t.replace(/^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$/gu, "");
-      if (t) terms.push(t);
-    }
-    return { terms: terms, filters: filters };
+  function fold(s) {
+    return (s || "").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+  }
+  function tokens(s) { return fold(s).match(TOKEN) || []; }
+
+  // -- loading ----------------------------------------------------------------------
+  var index = null, waiting = [];
+  function withIndex(then) {
+    if (index) { then(); return; }
+    waiting.push(then);
+    if (waiting.length > 1) return;
+    var s = document.createElement("script");
+    s.src = STATIC + "search-index.js";
+    s.onload = function () {
+      index = prepare(window.SPECBOOK_SEARCH);
+      waiting.splice(0).forEach(function (f) { f(); });
+    };
+    s.onerror = function () {
+      results.textContent = "The search index (static/search-index.js) could not be loaded.";
+    };
+    document.head.appendChild(s);
   }
 
-  // Positions where `term` starts a word in `text` (both lower case).
-  function starts(text, term, max) {
-    var out = [], at = text.indexOf(term);
-    while (at !== -1 && out.length < max) {
-      if (at === 0 || !WORDCHAR.test(text.charAt(at - 1))) out.push(at);
-      at = text.indexOf(term, at + 1);
-    }
+  function prepare(raw) {
+    var words = raw.words ? raw.words.split(" ") : [];
+    return {
+      docs: raw.documents.map(function (d, n) {
+        return { n: n, id: d[0], title: d[1], status: d[2], canonical: d[3], kind: d[4],
+                 type: d[5], tags: d[6] || [], path: d[7], url: d[8], key: d[9] };
+      }),
+      words: words, postings: raw.postings, decoded: {}, stems: null,
+    };
+  }
+
+  var texts = {}, pending = {};
+  window.SPECBOOK_TEXT = function (key, value) {
+    texts[key] = { text: value[0], sections: value[1], low: null };
+    (pending[key] || []).forEach(function (f) { f(); });
+    delete pending[key];
+  };
+  function withTexts(docs, then) {
+    var left = 0;
+    function one() { if (--left === 0) then(); }
+    docs.forEach(function (d) {
+      if (texts[d.key]) return;
+      left++;
+      if (pending[d.key]) { pending[d.key].push(one); return; }
+      pending[d.key] = [one];
+      var s = document.createElement("script");
+      s.src = STATIC + "text/" + d.key + ".js";
+      s.onerror = function () { window.SPECBOOK_TEXT(d.key, ["", []]); };
+      document.head.appendChild(s);
+    });
+    if (left === 0) then();
+  }
+
+  // -- the index ----------------------------------------------------------------------
+  function postings(i) {
+    var got = index.decoded[i];
+    if (got) return got;
+    var out = [], at = 0, parts = index.postings[i].split(",");
+    for (var k = 0; k < parts.length; k++) { at += parseInt(parts[k], 36); out.push(at); }
+    index.decoded[i] = out;
     return out;
+  }
+  function find(word) {  // the word's place in the sorted words, or where it would be
+    var lo = 0, hi = index.words.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (index.words[mid] < word) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+  function byStem(s) {
+    if (!index.stems) {
+      index.stems = new Map();
+      index.words.forEach(function (w, i) {
+        var k = stem(w), got = index.stems.get(k);
+        if (got) got.push(i); else index.stems.set(k, [i]);
+      });
+    }
+    return index.stems.get(s) || [];
+  }
+  // The words of the index a query word stands for.
+  function forms(word, exact, prefix) {
+    var out = [], at = find(word);
+    if (prefix) {
+      for (var i = at; i < index.words.length && index.words[i].lastIndexOf(word, 0) === 0; i++) out.push(i);
+      return out;
+    }
+    if (exact) return index.words[at] === word ? [at] : [];
+    return byStem(stem(word));
+  }
+  function docsOf(wordIds) {
+    var set = new Set();
+    wordIds.forEach(function (i) { postings(i).forEach(function (n) { set.add(n); }); });
+    return set;
+  }
+
+  // -- queries --------------------------------------------------------------------------
+  // Words, "quoted phrases" (as written), prefix*, -excluded, field:value filters.
+  function parse(q) {
+    var terms = [], filters = [], re = /(-?)(?:(\w+):("[^"]*"|\S+)|"([^"]*)"?|(\S+))/g, m;
+    while ((m = re.exec(q)) !== null) {
+      if (m[2] && FILTERS.indexOf(m[2].toLowerCase()) !== -1) {
+        filters.push([m[2].toLowerCase(), m[3].replace(/"/g, "").toLowerCase()]);
+        continue;
+      }
+      var exact = m[4] !== undefined, raw = exact ? m[4] : (m[2] !== undefined ? m[0].replace(/^-/, "") : m[5]);
+      if (!exact && (raw === "AND" || raw === "OR" || raw === "NOT")) continue;
+      var words = tokens(raw);
+      if (!words.length) continue;
+      var prefix = !exact && words.length === 1 && /\*$/.test(raw);
+      terms.push({ words: words, exact: exact || words.length > 1, phrase: words.length > 1,
+                   prefix: prefix, negated: m[1] === "-" });
+    }
+    return { terms: terms, filters: filters };
   }
 
   function passes(d, filters) {
     return filters.every(function (f) {
       var want = f[1];
       if (f[0] === "status") return [d.status, d.canonical].some(function (s) { return (s || "").toLowerCase() === want; });
-      if (f[0] === "tag") return (d.tags || []).some(function (s) { return s.toLowerCase() === want; });
+      if (f[0] === "tag") return d.tags.some(function (s) { return s.toLowerCase() === want; });
+      if (f[0] === "id" && /\*$/.test(want)) return (d.id || "").toLowerCase().lastIndexOf(want.slice(0, -1), 0) === 0;
       return (d[f[0]] || "").toLowerCase() === want;
     });
   }
 
-  function lower(d) {
-    if (d._head === undefined) {
-      d._head = ((d.id || "") + " " + (d.title || "")).toLowerCase();
-      d._text = (d.text || "").toLowerCase();
-      // toLowerCase can change a string's length (rare letters); snippets then fall
-      // back to the start of the text rather than mark the wrong words.
-      d._aligned = d._text.length === (d.text || "").length;
-    }
+  // Does a folded word match query word `w` of term `t`?
+  function wordMatches(token, w, t) {
+    if (token === w) return true;
+    if (t.prefix) return token.lastIndexOf(w, 0) === 0;
+    return !t.exact && stem(token) === stem(w);
   }
-
-  // A title (or ID) match outranks any number of body matches.
-  function score(d, q) {
-    lower(d);
-    var total = 0;
-    for (var i = 0; i < q.terms.length; i++) {
-      var t = q.terms[i];
-      var inHead = starts(d._head, t, 1).length > 0;
-      var inBody = starts(d._text, t, 10).length;
-      if (!inHead && !inBody) return -1;
-      total += (inHead ? 1000 : 0) + inBody;
-    }
-    if (q.terms.length && (d.id || "").toLowerCase() === q.terms.join(" ")) total += 100000;
-    return total;
+  function headMatches(d, t) {
+    var head = d._head || (d._head = tokens((d.id || "") + " " + (d.title || "")));
+    if (t.phrase) return hasPhrase(head, t.words);
+    return t.words.every(function (w) { return head.some(function (h) { return wordMatches(h, w, t); }); });
   }
-
-  function search(q) {
-    var hits = [];
-    docs.forEach(function (d) {
-      if (!passes(d, q.filters)) return;
-      var s = q.terms.length ? score(d, q) : 0;
-      if (s >= 0) hits.push([s, d]);
+  function hasPhrase(toks, words) {
+    outer: for (var i = 0; i + words.length <= toks.length; i++) {
+      for (var k = 0; k < words.length; k++) if (toks[i + k] !== words[k]) continue outer;
+      return true;
+    }
+    return false;
+  }
+  // The documents whose text holds every word of `t` in a matching form (for a phrase:
+  // every word; the phrase itself is checked against the text later).
+  function bodyDocs(t) {
+    var set = null;
+    t.words.forEach(function (w, k) {
+      var got = docsOf(forms(w, t.exact, t.prefix && k === t.words.length - 1));
+      set = set === null ? got : new Set(Array.from(set).filter(function (n) { return got.has(n); }));
     });
-    hits.sort(function (a, b) { return b[0] - a[0] || (a[1].path < b[1].path ? -1 : 1); });
-    return hits.map(function (h) { return h[1]; });
+    return set || new Set();
   }
 
+  // Ranked candidates: every positive term in the head or the text; a head (ID or
+  // title) match outranks text matches. `check` lists the documents whose phrases
+  // (or excluded phrases) must still be read in their text.
+  function search(q) {
+    var pos = q.terms.filter(function (t) { return !t.negated; });
+    var neg = q.terms.filter(function (t) { return t.negated; });
+    var bodies = q.terms.map(bodyDocs);
+    var hits = [];
+    index.docs.forEach(function (d) {
+      if (!passes(d, q.filters)) return;
+      var score = 0, check = false;
+      for (var i = 0; i < q.terms.length; i++) {
+        var t = q.terms[i], inBody = bodies[i].has(d.n), inHead = headMatches(d, t);
+        if (t.negated) {
+          if (inHead) return;
+          if (inBody) { if (t.phrase) check = true; else return; }
+          continue;
+        }
+        if (!inHead && !inBody) return;
+        if (!inHead && t.phrase) check = true;
+        score += (inHead ? 1000 : 0) + (inBody ? 1 : 0);
+      }
+      if (pos.length && tokens(d.id).join(" ") === pos.map(function (t) { return t.words.join(" "); }).join(" ")) score += 100000;
+      hits.push({ d: d, score: score, check: check });
+    });
+    hits.sort(function (a, b) { return b.score - a.score || (a.d.path < b.d.path ? -1 : 1); });
+    return { hits: hits, pos: pos, neg: neg };
+  }
+
+  function lowText(d) {
+    var t = texts[d.key];
+    if (t.low === null) t.low = tokens(t.text);
+    return t.low;
+  }
+  // Whether the text of a hit that needs checking holds its phrases (and not its
+  // excluded phrases); its text must be loaded.
+  function confirmed(h, q) {
+    if (!h.check) return true;
+    var toks = lowText(h.d);
+    return q.terms.every(function (t) {
+      if (!t.phrase) return true;
+      var found = hasPhrase(toks, t.words) || headMatches(h.d, t);
+      return t.negated ? !found : found;
+    });
+  }
+
+  // -- showing ------------------------------------------------------------------------
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -94,77 +235,98 @@
     return node;
   }
 
-  // Where the first matched word of the body starts, or -1.
-  function firstMatch(d, terms) {
-    lower(d);
-    var first = -1;
-    if (!d._aligned) return -1;
-    terms.forEach(function (t) {
-      var at = starts(d._text, t, 1);
-      if (at.length && (first === -1 || at[0] < first)) first = at[0];
-    });
-    return first;
-  }
-
-  // The document's page, at the section holding the first match.
-  function target(d, first) {
-    var anchor = "";
-    (d.sections || []).forEach(function (s) { if (first >= s[0]) anchor = s[1]; });
-    return anchor && first >= 0 ? d.url + "#" + encodeURIComponent(anchor) : d.url;
-  }
-
-  // The text around the first matched word, each matched word in a <mark>.
-  function snippet(d, terms, first) {
-    var text = d.text || "";
-    var from = first === -1 ? 0 : Math.max(0, first - BEFORE);
-    if (from > 0) { var sp = text.indexOf(" ", from); if (sp !== -1 && sp < first) from = sp + 1; }
-    var to = Math.min(text.length, (first === -1 ? 0 : first) + AFTER);
-    var out = el("div", "snippet");
-    if (from > 0) out.appendChild(document.createTextNode("…"));
-    var part = text.slice(from, to), low = d._aligned ? d._text.slice(from, to) : "", pos = 0;
-    var marks = [];
-    terms.forEach(function (t) {
-      starts(low, t, 50).forEach(function (at) { marks.push([at, at + t.length]); });
-    });
-    marks.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
-    marks.forEach(function (m) {
-      if (m[0] < pos) return;
-      out.appendChild(document.createTextNode(part.slice(pos, m[0])));
-      out.appendChild(el("mark", "", part.slice(m[0], m[1])));
-      pos = m[1];
-    });
-    out.appendChild(document.createTextNode(part.slice(pos)));
-    if (to < text.length) out.appendChild(document.createTextNode("…"));
+  // [start, end) of each word of `text` a positive term matches.
+  function marks(text, pos) {
+    var out = [], m, re = /[\p{L}\p{N}]+/gu;
+    while ((m = re.exec(text)) !== null) {
+      var f = fold(m[0]);
+      if (pos.some(function (t) { return t.words.some(function (w) { return wordMatches(f, w, t); }); })) {
+        out.push([m.index, m.index + m[0].length]);
+      }
+    }
     return out;
   }
 
-  function show(raw) {
-    var q = parse(raw), frag = document.createDocumentFragment();
-    results.textContent = "";
-    if (!q.terms.length && !q.filters.length) return;
-    var hits = search(q);
-    if (!hits.length) {
+  function snippet(d, pos) {
+    var t = texts[d.key], text = (t && t.text) || "";
+    var all = marks(text.slice(0, 20000), pos), first = all.length ? all[0][0] : -1;
+    var from = first === -1 ? 0 : Math.max(0, first - BEFORE);
+    if (from > 0) { var sp = text.indexOf(" ", from); if (sp !== -1 && sp < first) from = sp + 1; }
+    var to = Math.min(text.length, (first === -1 ? 0 : first) + AFTER);
+    var out = el("div", "snippet"), at = from;
+    if (from > 0) out.appendChild(document.createTextNode("…"));
+    all.forEach(function (m) {
+      if (m[0] < at || m[1] > to) return;
+      out.appendChild(document.createTextNode(text.slice(at, m[0])));
+      out.appendChild(el("mark", "", text.slice(m[0], m[1])));
+      at = m[1];
+    });
+    out.appendChild(document.createTextNode(text.slice(at, to)));
+    if (to < text.length) out.appendChild(document.createTextNode("…"));
+    var anchor = "";
+    ((t && t.sections) || []).forEach(function (s) { if (first >= s[0]) anchor = s[1]; });
+    return { node: out, href: anchor && first >= 0 ? d.url + "#" + encodeURIComponent(anchor) : d.url };
+  }
+
+  function render(shown, total, more, pos, raw) {
+    var frag = document.createDocumentFragment();
+    if (!shown.length) {
       frag.appendChild(el("p", "none", "No document matches “" + raw + "”."));
     } else {
-      frag.appendChild(el("p", "count", hits.length + (hits.length === 1 ? " document" : " documents")
-        + (hits.length > LIMIT ? ", the first " + LIMIT + " shown" : "")));
+      frag.appendChild(el("p", "count", total + (more ? "+" : "") + (total === 1 ? " document" : " documents")
+        + (total > LIMIT || more ? ", the first " + shown.length + " shown" : "")));
     }
     var list = el("ol", "results");
-    hits.slice(0, LIMIT).forEach(function (d) {
-      var li = el("li");
-      var first = firstMatch(d, q.terms);
+    shown.forEach(function (h) {
+      var d = h.d, li = el("li");
       var a = el("a", "hit", (d.id || d.path) + " " + (d.title || ""));
-      a.href = target(d, first);  // a relative doc/… file name written by the builder
+      a.href = d.url;  // a relative doc/… file name written by the builder
       li.appendChild(a);
       li.appendChild(document.createTextNode(" "));
       var status = (d.status || "none").toLowerCase().replace(/[^a-z0-9]+/g, "-");
       li.appendChild(el("span", "badge status-" + status, d.status || "no status"));
       li.appendChild(el("div", "where", d.path));
-      li.appendChild(snippet(d, q.terms, first));
+      var slot = el("div", "snippet");
+      li.appendChild(slot);
       list.appendChild(li);
+      withTexts([d], function () {
+        var s = snippet(d, pos);
+        slot.replaceWith(s.node);
+        a.href = s.href;
+      });
     });
     frag.appendChild(list);
+    results.textContent = "";
     results.appendChild(frag);
+  }
+
+  var asked = 0;
+  function show(raw) {
+    var q = parse(raw), mine = ++asked;
+    if (!q.terms.length && !q.filters.length) { results.textContent = ""; return; }
+    withIndex(function () {
+      if (mine !== asked) return;
+      var found = search(q), hits = found.hits;
+      if (!hits.some(function (h) { return h.check; })) {
+        render(hits.slice(0, LIMIT), hits.length, false, found.pos, raw);
+        return;
+      }
+      // Phrases: read the texts of the candidates in rank order until LIMIT are sure.
+      var shown = [], i = 0;
+      (function next() {
+        if (mine !== asked) return;
+        if (shown.length >= LIMIT || i >= hits.length) {
+          render(shown, shown.length, i < hits.length, found.pos, raw);
+          return;
+        }
+        var batch = hits.slice(i, i + LIMIT);
+        i += batch.length;
+        withTexts(batch.filter(function (h) { return h.check; }).map(function (h) { return h.d; }), function () {
+          batch.forEach(function (h) { if (shown.length < LIMIT && confirmed(h, q)) shown.push(h); });
+          next();
+        });
+      })();
+    });
   }
 
   var params = new URLSearchParams(location.search);
@@ -172,7 +334,8 @@
   box.value = initial;
   var header = document.getElementById("search-box");
   if (header) header.value = initial;
-  show(initial);
+  if (initial) show(initial);
+  box.addEventListener("focus", function () { withIndex(function () {}); });
 
   var timer = null, last = initial;
   box.addEventListener("input", function () {
