@@ -498,3 +498,43 @@ def test_expected_hash_of_a_lifecycle_write_is_checked_under_the_lock(
             tools.review("SPEC-004", "comment", by="Agent", expected_hash=seen)
     after = path.read_bytes()
     assert after.endswith(b"\nA person's line.\n") and b"| Agent |" not in after
+
+
+def test_supersede_dry_run_writes_nothing_and_its_hashes_are_checked_under_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+
+    import specbook.multi
+    from specbook.author import HashMismatch
+
+    root = _copy_book(tmp_path)
+    tools = BookTools(open_book(root))
+    old, new = tools.get("DEC-001"), tools.get("DEC-003")
+    paths = [root / old["path"], root / new["path"]]
+    before = [p.read_bytes() for p in paths]
+    planned = tools.supersede("DEC-001", "DEC-003", by="Agent", dry_run=True)
+    assert planned["dry_run"] is True
+    assert "+**Status**: Superseded" in planned["patch"]
+    assert f"b/{new['path']}" in planned["patch"]
+    assert [p.read_bytes() for p in paths] == before
+    # a person's edit of DEC-003 lands just before the engine takes the book lock
+    real_lock = specbook.multi.book_lock
+
+    @contextlib.contextmanager
+    def lock_after_an_edit(book: Any) -> Iterator[None]:
+        paths[1].write_bytes(paths[1].read_bytes() + b"\nA person's line.\n")
+        with real_lock(book):
+            yield
+
+    monkeypatch.setattr(specbook.multi, "book_lock", lock_after_an_edit)
+    with pytest.raises(HashMismatch):
+        tools.supersede(
+            "DEC-001",
+            "DEC-003",
+            by="Agent",
+            expected_hash=old["hash"],
+            expected_new_hash=new["hash"],
+        )
+    assert paths[0].read_bytes() == before[0]
+    assert paths[1].read_bytes() == before[1] + b"\nA person's line.\n"

@@ -422,19 +422,6 @@ class BookTools:
 
         return check
 
-    def _check_hash(self, ref: str, expected: str | None) -> None:
-        """Refuse when document ``ref`` no longer has content hash ``expected`` (for the
-        tools whose engine reads the document again under the lock itself)."""
-        if expected is None:
-            return
-        from specbook.author import HashMismatch, _conflict
-
-        doc = self.load(ref)
-        if expected.strip() != doc.digest:
-            raise HashMismatch(
-                _conflict(doc.path or ref, expected.strip(), doc, self._seen.get), doc.digest
-            )
-
     def _answer(self, done: Written, dry_run: bool) -> dict[str, Any]:
         """A write's answer: what it did, the new hash, the written lines and the lint
         findings of the document after it (those on the written lines first)."""
@@ -635,14 +622,46 @@ class BookTools:
         note: str | None = None,
         expected_hash: str | None = None,
         expected_new_hash: str | None = None,
+        dry_run: bool = False,
     ) -> dict[str, Any]:
-        from specbook.multi import supersede
+        from specbook.multi import FileChange, supersede
 
         self._limit(note)
         old_ref, new_ref = self._ref(old), self._ref(new)
-        self._check_hash(old_ref, expected_hash)
-        self._check_hash(new_ref, expected_new_hash)
-        message = supersede(self.book, old_ref, new_ref, by=self._who(by), note=note)
+        checks = [self._expect(old_ref, expected_hash), self._expect(new_ref, expected_new_hash)]
+
+        def expect(old: Document, new: Document) -> None:
+            for check, doc in zip(checks, (old, new), strict=True):
+                if check is not None:
+                    check(doc)
+
+        planned: list[FileChange] | None = [] if dry_run else None
+        message = supersede(
+            self.book,
+            old_ref,
+            new_ref,
+            by=self._who(by),
+            note=note,
+            expect=expect,
+            dry_run=planned,
+        )
+        if planned is not None:  # nothing written: each file's change as a unified diff
+            import difflib
+
+            patches = []
+            for change in planned:
+                rel = change.path.relative_to(self.root).as_posix()
+                patches.append(
+                    "".join(
+                        difflib.unified_diff(
+                            change.original.decode("utf-8", "replace").splitlines(True),
+                            change.data.decode("utf-8", "replace").splitlines(True),
+                            f"a/{rel}",
+                            f"b/{rel}",
+                        )
+                    )
+                )
+            return {"message": message, "dry_run": True, "patch": "".join(patches)}
         docs = [self.load(old_ref), self.load(new_ref)]
         lint = self.lint([d.path or "" for d in docs])
         return {
@@ -1062,14 +1081,16 @@ def build_server(book: Book) -> BookServer:
         expected_new_hash: Annotated[
             str | None, Field(description="the hash of `new` as you last read it")
         ] = None,
+        dry_run: Annotated[bool, DRY] = False,
     ) -> dict[str, Any]:
         """Mark `old` as superseded by `new` (same kind), as `specbook supersede`: both
         files are edited or neither; `old` moves to its kind's archived status with a
         Review History row, and each records the link in its own form. Returns {message,
-        documents: [{id, path, status, hash}], lint}.
+        documents: [{id, path, status, hash}], lint}; with dry_run, {message, dry_run,
+        patch} and nothing written.
         Example: {"old": "DEC-001", "new": "DEC-004", "by": "Ana Lima",
         "note": "moved to Postgres"}"""
-        return tools.supersede(old, new, by, note, expected_hash, expected_new_hash)
+        return tools.supersede(old, new, by, note, expected_hash, expected_new_hash, dry_run)
 
     # -- prompts ---------------------------------------------------------------------------
     @server.prompt(

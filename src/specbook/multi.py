@@ -48,7 +48,7 @@ import datetime as dt
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -402,6 +402,8 @@ def supersede(
     by: str | None = None,
     note: str | None = None,
     on: dt.date | None = None,
+    expect: Callable[[Document, Document], None] | None = None,
+    dry_run: list[FileChange] | None = None,
 ) -> str:
     """OLD is superseded by NEW: both files are edited, or neither.
 
@@ -413,6 +415,9 @@ def supersede(
     ``Supersedes OLD.``) and its modified date. Raises
     :class:`SupersedeRefused` (OLD superseded by another, across kinds, a cycle),
     :class:`UsageError` (OLD is NEW), :class:`NotFoundError` (unknown ID).
+    ``expect`` (when given) sees OLD and NEW as read under the lock first, and may
+    refuse by raising (an agent's expected hashes that no longer hold). With
+    ``dry_run`` (a list), nothing is written: the changes go into the list.
     """
     person = who_is(by, book.root)
     date = on or today()
@@ -425,6 +430,8 @@ def supersede(
             old_edit = DocumentEdit(old_path, book.config, book.rel(old_path))
             new_edit = DocumentEdit(new_path, book.config, book.rel(new_path))
             old, new = old_edit.doc, new_edit.doc  # what the edits were computed from
+            if expect is not None:
+                expect(old, new)
             kind = _check_pair(book, old, new)
             archived = workflow_for(kind).archived
             assert archived is not None and old.id is not None and new.id is not None
@@ -466,6 +473,9 @@ def supersede(
                 for e, b in ((old_edit, old_bytes), (new_edit, new_bytes))
                 if b != e.original
             ] + [FileChange(p, o, b) for e in (old_edit, new_edit) for p, o, b in e.side_results()]
+            if dry_run is not None:
+                dry_run.extend(changes)
+                return "\n".join(done)
             try:
                 commit(changes, root=book.root)
             except ChangedOnDisk:
