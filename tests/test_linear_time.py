@@ -1,0 +1,83 @@
+"""Big documents cost time in proportion to their size, not its square (issue 17).
+
+Each test builds one document that the old code took minutes on (found by the
+hostile-book suite, tests/hostile/) and bounds the CPU time of the one step that was
+quadratic: a bound many times what the step now takes on a loaded machine, and a small
+fraction of what the old code took. CPU time, not wall time: another process's load
+does not count.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from specbook.model import Document
+from specbook.parse import parse
+
+HEADER = """\
+# Technical Specification: Big
+
+**ID**: SPEC-095
+**Date**: 2026-01-05
+**Status**: Draft
+**Type**: Feature
+
+---
+
+## Summary
+
+A big document.
+
+"""
+
+
+def big(body: str) -> Document:
+    return parse((HEADER + body).encode(), "docs/specs/SPEC-095-big.md")
+
+
+@contextmanager
+def cpu_bound(seconds: float, what: str) -> Iterator[None]:
+    began = time.process_time()
+    yield
+    took = time.process_time() - began
+    assert took < seconds, f"{what} took {took:.1f} s of CPU (bound {seconds} s)"
+
+
+def timed(fn: Callable[[], Any], seconds: float, what: str) -> Any:
+    with cpu_bound(seconds, what):
+        return fn()
+
+
+# -- report: checklist items by section ---------------------------------------------------
+def test_checklist_progress_of_many_sections() -> None:
+    """20,000 sections with a checklist item each: every item was looked up by a scan
+    of every section before it (the old code: about 60 s; now well under 1 s)."""
+    from specbook.report import checklist_progress
+
+    n = 20_000
+    doc = big("".join(f"## Part {i}\n\n- [x] item {i}\n- [ ] other {i}\n\n" for i in range(n)))
+    progress = timed(lambda: checklist_progress(doc), 10, "checklist_progress")
+    assert progress is not None
+    assert (progress.done, progress.total) == (n, 2 * n)
+    assert len(progress.sections) == n
+    assert progress.sections[-1].section == f"Part {n - 1}"
+
+
+def test_checklist_progress_groups_nested_sections_as_before() -> None:
+    from specbook.report import checklist_progress
+
+    doc = big(
+        "## Implementation Plan\n\n- [x] a\n\n### Phase 1\n\n- [ ] b\n\n#### Deep\n\n- [x] c\n\n"
+        "## Pre-Deployment Checklist\n\n- [ ] d\n\n### Inside\n\n- [ ] e\n\n"
+        "## Testing Strategy\n\n- [x] f\n"
+    )
+    progress = checklist_progress(doc)
+    assert progress is not None
+    assert [(s.section, s.done, s.total) for s in progress.sections] == [
+        ("Implementation Plan", 2, 3),
+        ("Pre-Deployment Checklist", 0, 2),
+        ("Testing Strategy", 1, 1),
+    ]
