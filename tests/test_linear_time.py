@@ -81,3 +81,38 @@ def test_checklist_progress_groups_nested_sections_as_before() -> None:
         ("Pre-Deployment Checklist", 0, 2),
         ("Testing Strategy", 1, 1),
     ]
+
+
+# -- lint: which requirements a document defines ------------------------------------------
+def test_defined_requirements_of_many_requirement_sections() -> None:
+    """20,000 requirement sections with one FR each: each requirement was tested against
+    every requirements section (the old code: about 20 s; now a fraction of a second)."""
+    from specbook.lint.rules.requirements import defined_requirements
+    from specbook.lint.rules.sections import section_nodes
+
+    n = 20_000
+    doc = big(
+        "## Out of Scope\n\n- **FR-0**: only mentioned\n\n"
+        + "".join(
+            f"## Part {i}\n\n### Functional Requirements\n\n{i}. **FR-{i}**: Case {i}.\n"
+            f"   - Acceptance Criteria: it works.\n\n"
+            for i in range(1, n + 1)
+        )
+    )
+    assert len(doc.requirements) == n + 1 and section_nodes(doc)
+    defined = timed(lambda: defined_requirements(doc), 5, "defined_requirements")
+    assert [r.id for r in defined] == [f"FR-{i}" for i in range(1, n + 1)]
+
+
+def test_defined_requirements_inside_and_outside_nested_sections() -> None:
+    from specbook.lint.rules.requirements import defined_requirements
+
+    doc = big(
+        "## Requirements\n\n### Functional Requirements\n\n1. **FR-1**: one\n\n"
+        "#### Out of scope\n\n- **FR-2**: only mentioned\n\n##### Functional requirements\n\n"
+        "- **FR-3**: inside a requirements section inside an out-of-scope one\n\n"
+        "### Non-Functional Requirements\n\n1. **NFR-1**: fast\n\n"
+        "## Design\n\n- **FR-4**: outside every requirements section\n\n"
+        "## Traceability\n\n- **FR-5**: only mentioned\n"
+    )
+    assert [r.id for r in defined_requirements(doc)] == ["FR-1", "NFR-1"]
