@@ -257,3 +257,48 @@ def test_import_needs_a_book_and_a_folder_of_records(
     r = runner.invoke(main, ["adopt", "--import-adr", "empty"])
     assert r.exit_code == 2
     assert "no decision records" in r.output
+
+
+def test_records_are_read_inside_their_folder_or_the_book_only(
+    book: Path, runner: CliRunner, dated: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A record that is a link leading out of the ADR folder and the book is not copied
+    into the book (issue 17); nor is a loop of links or a name that is not UTF-8. Links
+    inside the folder or the book are records like any other."""
+    import os
+
+    adr = book / "docs" / "adr"
+    _write(
+        adr,
+        {
+            "0001-record-architecture-decisions.md": ADR_TOOLS[
+                "0001-record-architecture-decisions.md"
+            ]
+        },
+    )
+    outside = tmp_path_factory.mktemp("outside") / "0009-secret.md"
+    outside.write_text(
+        ADR_TOOLS["0002-use-postgresql.md"].replace("PostgreSQL 16", "s3cret-7f3a9c"),
+        encoding="utf-8",
+    )
+    (adr / "0002-secret.md").symlink_to(outside)
+    (adr / "0003-loop.md").symlink_to("0003-loop.md")
+    (book / "docs" / "shared.md").write_text(ADR_TOOLS["0003-use-sqlite-for-small-installs.md"])
+    (adr / "0004-in-the-book.md").symlink_to("../shared.md")
+    with open(os.path.join(os.fsencode(adr), b"0005-caf\xe9.md"), "wb") as fh:
+        fh.write(b"# 5. Caf\xe9\n\n## Status\n\nAccepted\n")
+    r = runner.invoke(main, ["adopt", "--import-adr", "docs/adr"])
+    assert r.exit_code == 0, r.output
+    assert "s3cret" not in r.output
+    made = sorted(p.name for p in (book / "docs" / "decisions").glob("*.md"))
+    assert made == [
+        "DEC-001-record-architecture-decisions.md",
+        "DEC-002-use-sqlite-for-small-installs.md",
+    ]
+    for path in (book / "docs" / "decisions").iterdir():
+        assert b"s3cret" not in path.read_bytes()
+    warned = [line for line in r.stderr.splitlines() if "not imported" in line]
+    assert len(warned) == 3, r.stderr
+    assert any("0002-secret.md" in w and str(outside) in w for w in warned)
+    assert any("0003-loop.md" in w and "loop" in w for w in warned)
+    assert any("0005-caf\\xe9.md" in w and "UTF-8" in w for w in warned)

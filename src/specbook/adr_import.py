@@ -21,8 +21,10 @@ Formats, as their tools write them:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,7 @@ import yaml
 
 from specbook.book import Book
 from specbook.config import KindConfig
+from specbook.confine import is_utf8, real_root, shown, within
 from specbook.errors import SpecbookError, UsageError
 from specbook.text import norm_heading, norm_key, slugify
 
@@ -165,18 +168,44 @@ def _is_prompt(text: str) -> bool:
     return (t.startswith("{") and t.endswith("}")) or (t.startswith("[") and t.endswith("]"))
 
 
-def find_records(folder: Path) -> list[Path]:
+def find_records(
+    folder: Path, book_root: str | None = None, warn: Callable[[str], None] | None = None
+) -> list[Path]:
     """The decision records in ``folder`` (Markdown files, not README/index/template),
-    in record-number order."""
+    in record-number order.
+
+    A record is a file of ``folder`` itself: a symbolic link is followed only when its
+    real path lies in ``folder`` or in the book at ``book_root`` (a real path); one
+    leading elsewhere, a loop of links and a name that is not UTF-8 are left out, and
+    ``warn`` is told of each (a committed ``0002-x.md -> ~/.ssh/id_rsa`` would
+    otherwise be copied into the book).
+    """
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; give the folder holding the ADR files")
-    out = [
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in (".md", ".markdown")
-        and norm_key(p.stem) not in _SKIP_NAMES
-    ]
+    real_folder = real_root(folder)
+    out = []
+    for p in folder.iterdir():
+        if p.suffix.lower() not in (".md", ".markdown") or norm_key(p.stem) in _SKIP_NAMES:
+            continue
+        why = None
+        if not is_utf8(p.name):
+            why = "the file name is not valid UTF-8 (its bytes shown as \\xNN); not imported"
+        elif p.is_symlink():
+            real = os.path.realpath(p)
+            if _loops(p):
+                why = "a symbolic link that leads round in a loop; not imported"
+            elif p.exists() and not (
+                within(real, real_folder) or (book_root is not None and within(real, book_root))
+            ):
+                why = (
+                    f"a symbolic link to {shown(real)}, outside {folder} and the book; not imported"
+                )
+        if why is not None:
+            if warn is not None:
+                warn(f"{shown(str(p))}: {why}")
+            continue
+        if p.is_file():
+            out.append(p)
 
     def order(p: Path) -> tuple[int, str]:
         m = _NUMBER.match(p.name)
@@ -186,6 +215,14 @@ def find_records(folder: Path) -> list[Path]:
     if not out:
         raise UsageError(f"{folder}: no decision records (Markdown files) found there")
     return out
+
+
+def _loops(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 # -- rendering ------------------------------------------------------------------------
@@ -437,7 +474,7 @@ def import_records(
 
     day = today or _today()
     kind = book.kind("DEC")
-    records = [read_record(p) for p in find_records(folder)]
+    records = [read_record(p) for p in find_records(folder, book.real_root, book.warn)]
     dest = book.root / kind.folder
     with book_lock(book):
         number = max(book.used_numbers(kind), default=0)
