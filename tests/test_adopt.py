@@ -15,6 +15,9 @@ from click.testing import CliRunner
 from specbook.adopt import concept_of, infer
 from specbook.cli import main
 from specbook.config import default_config, load_config
+from tests.conftest import REPO
+
+EXAMPLE_BOOK = REPO / "examples" / "book"
 
 # Per project: the documents whose status adopt leaves unknown (SB102 errors), and why.
 UNKNOWN = {
@@ -222,3 +225,34 @@ def test_adopt_of_a_folder_it_cannot_infer_anything_from_explains_and_exits_2(
 )
 def test_status_concepts(word: str, concept: str | None) -> None:
     assert concept_of(word) == concept
+
+
+def test_adopt_reads_nothing_outside_the_folder(tmp_path: Path) -> None:
+    """Documents that are links leading out of the folder are not read to infer the
+    config (issue 17): two linked to documents elsewhere would have made a kind of their
+    own, named by them. A loop of links and names that are not UTF-8 are left out too;
+    each is reported once."""
+    import os
+
+    root = tmp_path / "docs-folder"
+    shutil.copytree(EXAMPLE_BOOK, root, ignore=shutil.ignore_patterns("specbook.toml"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "notes").mkdir()
+    for n in (1, 2):
+        (outside / f"w{n}.md").write_text(
+            f"# Wombat {n}\n\n**ID**: WOMBAT-00{n}\n**Status**: Burrowed\n", encoding="utf-8"
+        )
+        (root / "notes" / f"WOMBAT-00{n}-x.md").symlink_to(outside / f"w{n}.md")
+    (root / "notes" / "loop.md").symlink_to("loop.md")
+    with open(os.path.join(os.fsencode(root / "notes"), b"caf\xe9.md"), "wb") as fh:
+        fh.write(b"# Caf\xe9\n")
+    r = CliRunner().invoke(main, ["adopt", str(root), "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert "WOMBAT" not in r.stdout and "Burrowed" not in r.stdout
+    adoption = infer(root)
+    assert [k.name for k in adoption.kinds] == ["SPEC", "BUG", "DEC", "TASK"]
+    warned = [line for line in r.stderr.splitlines() if line.startswith("specbook: warning:")]
+    assert len(warned) == 4, r.stderr
+    for name in ("WOMBAT-001-x.md", "WOMBAT-002-x.md", "loop.md", "caf\\xe9.md"):
+        assert sum(f"notes/{name}: " in w for w in warned) == 1, (name, warned)

@@ -176,7 +176,7 @@ class Book:
                             if is_utf8(name):
                                 stack.append(e.path)
                             else:
-                                skipped[self._shown(e.path, cut)] = _BAD_NAME.format(
+                                skipped[self._shown(e.path, cut)] = BAD_NAME.format(
                                     what="folder", rest="its documents are not read"
                                 )
         self.skipped = skipped
@@ -223,7 +223,7 @@ class Book:
                         if is_utf8(name):
                             stack.append(e.path)
                         else:
-                            skipped[self._shown(e.path, cut)] = _BAD_NAME.format(
+                            skipped[self._shown(e.path, cut)] = BAD_NAME.format(
                                 what="folder", rest="its documents are not read"
                             )
             if best is None or here == folder or not is_document_folder(os.path.basename(here)):
@@ -260,7 +260,7 @@ class Book:
         """Whether a link or a non-ASCII name is a document to list; records why not
         in ``skipped`` when it is not one to read."""
         if not is_utf8(e.name):
-            skipped[self._shown(e.path, cut)] = _BAD_NAME.format(what="file", rest="not read")
+            skipped[self._shown(e.path, cut)] = BAD_NAME.format(what="file", rest="not read")
             return False
         if not e.is_symlink():
             return e.is_file()
@@ -268,10 +268,7 @@ class Book:
             st = os.stat(e.path)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                skipped[self._shown(e.path, cut)] = (
-                    "a symbolic link that leads round in a loop (or through too many links); "
-                    "not read. Remove it, or point it at a file"
-                )
+                skipped[self._shown(e.path, cut)] = LOOP
             return False  # a dangling link: nothing to read
         if not stat.S_ISREG(st.st_mode):
             return False
@@ -282,10 +279,12 @@ class Book:
         return False
 
     def _leads_out(self, real: str) -> str:
-        return (
-            f"a symbolic link to {shown(real)}, outside the book at {self.root}; not read. "
-            "Put the file itself in the book, or link to a file inside it"
-        )
+        return leads_out(real, self.root)
+
+    def report_skipped(self, skipped: dict[str, str]) -> None:
+        """Tell ``warn`` of files left out by a reader of its own (``adopt``), as the
+        listing tells of its own: once per process each."""
+        self._report(skipped)
 
     def _report(self, skipped: dict[str, str]) -> None:
         if self.warn is None:
@@ -304,7 +303,7 @@ class Book:
         text = os.path.abspath(path)
         cut = len(self.root_prefix) if text.startswith(self.root_prefix) else 0
         if not is_utf8(text):
-            why = _BAD_NAME.format(what="file", rest="not read")
+            why = BAD_NAME.format(what="file", rest="not read")
         elif cut and not self.contains(text):
             why = self._leads_out(os.path.realpath(text))
         else:
@@ -577,9 +576,21 @@ class Book:
         return numbers
 
 
-_BAD_NAME = (
+BAD_NAME = (
     "the {what} name is not valid UTF-8 (its bytes shown as \\xNN); {rest}. Give it a UTF-8 name"
 )
+LOOP = (
+    "a symbolic link that leads round in a loop (or through too many links); not read. "
+    "Remove it, or point it at a file"
+)
+
+
+def leads_out(real: str, root: Path) -> str:
+    """Why a file whose real path is ``real``, outside the book at ``root``, is not read."""
+    return (
+        f"a symbolic link to {shown(real)}, outside the book at {root}; not read. "
+        "Put the file itself in the book, or link to a file inside it"
+    )
 
 
 def _id_boundary(name: str, n: int) -> bool:

@@ -73,6 +73,7 @@ from specbook.adopt.words import (
     concept_of,
     rank_of,
 )
+from specbook.book import Book
 from specbook.config import (
     CONFIG_FILE,
     DEFAULT_FIELD_ALIASES,
@@ -449,6 +450,7 @@ def infer(
         raise NothingToAdopt(nothing_message(root, listing))
     cache.save()
     probe = _probe_config(kinds, root)
+    Book(probe).report_skipped(listing.skipped)  # (once each, as the book's listing would)
     by_kind: dict[str, list[_Doc]] = defaultdict(list)
     outside: list[str] = []
     for d in docs:

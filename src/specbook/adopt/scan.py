@@ -9,6 +9,7 @@ folders holding a book of their own (a ``specbook.toml``).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specbook.config import CONFIG_FILE
-from specbook.confine import is_utf8
+from specbook.confine import is_utf8, real_root, shown, within
 from specbook.text import norm_key
 
 # Folders never searched for documents.
@@ -100,13 +101,19 @@ class Listing:
     meta: dict[str, list[str]] = field(default_factory=dict)
     # subfolders that are books of their own (a specbook.toml): left out
     books: list[str] = field(default_factory=list)
+    # Markdown files and folders left out as a book's listing leaves them out (a link
+    # leading out of ``root``, a loop of links, a name not UTF-8) -> why, to report once
+    skipped: dict[str, str] = field(default_factory=dict)
     markdown_seen: int = 0
     signature: str = ""
 
 
 def scan(root: Path) -> Listing:
     """Walk ``root`` once (links not followed) and sort what it holds."""
+    from specbook.book import BAD_NAME
+
     out = Listing(root)
+    real = real_root(root)
     digest = hashlib.sha256()
     seen: list[tuple[str, int, int]] = []
     stack: list[tuple[str, str, bool]] = [(str(root), "", False)]  # path, rel, in template
@@ -128,15 +135,24 @@ def scan(root: Path) -> Listing:
         )
         for e in entries:
             name = e.name
+            child = f"{rel}/{name}" if rel else name
             if not is_utf8(name):
+                try:
+                    what = "folder" if e.is_dir(follow_symlinks=False) else "file"
+                except OSError:
+                    continue
+                if what == "folder" or name.lower().endswith(MD_SUFFIXES):
+                    rest = "its documents are not read" if what == "folder" else "not read"
+                    out.skipped[shown(child)] = BAD_NAME.format(what=what, rest=rest)
                 continue
             try:
                 if e.is_symlink():
+                    if name.lower().endswith(MD_SUFFIXES):
+                        _skip_link(out, e.path, child, real, root)
                     continue
                 is_dir = e.is_dir()
             except OSError:
                 continue
-            child = f"{rel}/{name}" if rel else name
             if is_dir:
                 if not name.startswith(".") and name not in SKIP_DIRS:
                     stack.append((e.path, child, template_dir))
@@ -178,6 +194,22 @@ def scan(root: Path) -> Listing:
     out.books.sort()
     out.signature = digest.hexdigest()
     return out
+
+
+def _skip_link(out: Listing, path: str, rel: str, real: str, root: Path) -> None:
+    """A Markdown file that is a link is not read here (its target is, where it lies):
+    one leading out of ``root`` or round in a loop is reported, as a book reports it."""
+    from specbook.book import LOOP, leads_out
+
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            out.skipped[rel] = LOOP
+        return  # (a dangling link: nothing to read)
+    target = os.path.realpath(path)
+    if not within(target, real):
+        out.skipped[rel] = leads_out(target, root)
 
 
 def read_meta(root: Path, rel: str) -> list[tuple[str, str]] | None:
