@@ -430,3 +430,30 @@ def test_new_document_mode_follows_umask(
     made.chmod(0o600)  # an edit keeps the document's own mode
     assert _run("review", "SPEC-001", "--comment", "--by", "Bo").exit_code == 0
     assert made.stat().st_mode & 0o777 == 0o600
+
+
+def test_trace_reads_no_code_outside_the_book(leaky: Path, tmp_path: Path) -> None:
+    """The code `specbook trace` scans is confined as the documents are: a test file
+    that is a link leading out of the book showed its tests and tags; a loop and a name
+    that is not UTF-8 are skipped too, each reported once."""
+    code = tmp_path / "outside" / "test_elsewhere.py"
+    code.write_text(
+        f'import pytest\n\n\n@pytest.mark.spec("{TOKEN}")\ndef test_quoll_secret():\n'
+        "    pass  # covers SPEC-001/FR-1\n",
+        encoding="utf-8",
+    )
+    (leaky / "tests/test_elsewhere.py").symlink_to(code)
+    (leaky / "tests/test_loop.py").symlink_to("test_loop.py")
+    with open(os.path.join(os.fsencode(leaky / "tests"), b"test_caf\xe9.py"), "wb") as fh:
+        fh.write(b"def test_caf\xe9():\n    pass  # covers SPEC-001/FR-2\n")
+    (leaky / "tests/test_inside.py").symlink_to("test_tracking.py")  # a link inside: read
+    r = _run("trace")
+    assert r.exit_code == 0, r.output
+    warned = _warnings(r)
+    for name in ("test_elsewhere.py", "test_loop.py", "test_caf\\xe9.py"):
+        assert sum(f"tests/{name}: " in w for w in warned) == 1, (name, warned)
+    r = _run("trace", "--json")  # (in this process, said once already)
+    assert r.exit_code == 0, r.output
+    for out in (r.stdout, _run("trace").stdout):
+        assert "quoll" not in out and "test_elsewhere" not in out
+        assert "test_inside.py" in out

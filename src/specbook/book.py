@@ -18,12 +18,21 @@ import fnmatch
 import os
 import re
 import stat
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from specbook.config import BookConfig, KindConfig, find_config_file, load_config
-from specbook.confine import is_utf8, real_root, shown, within
+from specbook.confine import (
+    BAD_NAME,
+    LOOP,
+    is_utf8,
+    leads_out,
+    real_root,
+    report_once,
+    shown,
+    warn_stderr,
+    within,
+)
 from specbook.errors import NoBookError, NotFoundError, UsageError
 from specbook.ids import ambiguous_id, unknown_id
 from specbook.model import Document, Sidecar
@@ -31,15 +40,6 @@ from specbook.parse import parse
 
 _MD_SUFFIXES = (".md", ".markdown")
 _DIGITS = re.compile(r"\d+")
-
-# What was reported in this process, by (book root, path, reason): a skipped file is
-# reported once, however many times the book is listed or opened.
-_REPORTED: set[tuple[str, str, str]] = set()
-
-
-def warn_stderr(message: str) -> None:
-    """The default report of a skipped file: one line on stderr."""
-    print(f"specbook: warning: {message}", file=sys.stderr, flush=True)
 
 
 class Book:
@@ -287,13 +287,7 @@ class Book:
         self._report(skipped)
 
     def _report(self, skipped: dict[str, str]) -> None:
-        if self.warn is None:
-            return
-        for rel, why in sorted(skipped.items()):
-            key = (self.real_root, rel, why)
-            if key not in _REPORTED:
-                _REPORTED.add(key)
-                self.warn(f"{rel}: {why}")
+        report_once(self.real_root, skipped, self.warn)
 
     def may_read(self, path: str | os.PathLike[str]) -> bool:
         """Whether a file named to a command rather than listed (``lint FOLDER``) may
@@ -574,23 +568,6 @@ class Book:
             if fm:
                 numbers.add(int(fm.group(1)))
         return numbers
-
-
-BAD_NAME = (
-    "the {what} name is not valid UTF-8 (its bytes shown as \\xNN); {rest}. Give it a UTF-8 name"
-)
-LOOP = (
-    "a symbolic link that leads round in a loop (or through too many links); not read. "
-    "Remove it, or point it at a file"
-)
-
-
-def leads_out(real: str, root: Path) -> str:
-    """Why a file whose real path is ``real``, outside the book at ``root``, is not read."""
-    return (
-        f"a symbolic link to {shown(real)}, outside the book at {root}; not read. "
-        "Put the file itself in the book, or link to a file inside it"
-    )
 
 
 def _id_boundary(name: str, n: int) -> bool:

@@ -8,7 +8,10 @@ that leads out, while links that stay inside the book keep working.
 
 from __future__ import annotations
 
+import errno
 import os
+import sys
+from collections.abc import Callable
 
 
 def real_root(root: str | os.PathLike[str]) -> str:
@@ -42,3 +45,60 @@ def shown(path: str) -> str:
         return os.fsencode(path).decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # (a surrogate that stands for no byte of a name)
         return path.encode("utf-8", "backslashreplace").decode("ascii")
+
+
+# What was reported in this process, by (root's real path, path, reason): a skipped file
+# is reported once, however many times the book (or its code) is listed.
+_REPORTED: set[tuple[str, str, str]] = set()
+
+
+def warn_stderr(message: str) -> None:
+    """The default report of a skipped file: one line on stderr."""
+    print(f"specbook: warning: {message}", file=sys.stderr, flush=True)
+
+
+def report_once(
+    root: str, skipped: dict[str, str], warn: Callable[[str], None] | None = warn_stderr
+) -> None:
+    """Tell ``warn`` of each skipped file (path relative to the folder whose real path
+    is ``root`` -> why) not yet reported in this process."""
+    if warn is None:
+        return
+    for rel, why in sorted(skipped.items()):
+        key = (root, rel, why)
+        if key not in _REPORTED:
+            _REPORTED.add(key)
+            warn(f"{rel}: {why}")
+
+
+def why_not_read(path: str, root: str) -> str | None:
+    """Why the file at ``path`` (a name found in a folder of the book at real path
+    ``root``) is not to be read: a name that is not UTF-8, a loop of links, a link whose
+    real path lies outside ``root``; ``None`` when it may be read."""
+    if not is_utf8(os.path.basename(path)):
+        return BAD_NAME.format(what="file", rest="not read")
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return LOOP if exc.errno == errno.ELOOP else None
+    real = os.path.realpath(path)
+    return None if within(real, root) else leads_out(real, root)
+
+
+BAD_NAME = (
+    "the {what} name is not valid UTF-8 (its bytes shown as \\xNN); {rest}. Give it a UTF-8 name"
+)
+LOOP = (
+    "a symbolic link that leads round in a loop (or through too many links); not read. "
+    "Remove it, or point it at a file"
+)
+
+
+def leads_out(real: str, root: str | os.PathLike[str]) -> str:
+    """Why a file whose real path is ``real``, outside the book at ``root``, is not read."""
+    return (
+        f"a symbolic link to {shown(real)}, outside the book at {os.fspath(root)}; not read. "
+        "Put the file itself in the book, or link to a file inside it"
+    )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specbook.config import CONFIG_FILE
-from specbook.confine import is_utf8, real_root, shown, within
+from specbook.confine import BAD_NAME, LOOP, is_utf8, leads_out, real_root, shown, within
 from specbook.text import norm_key
 
 # Folders never searched for documents.
@@ -110,8 +110,6 @@ class Listing:
 
 def scan(root: Path) -> Listing:
     """Walk ``root`` once (links not followed) and sort what it holds."""
-    from specbook.book import BAD_NAME
-
     out = Listing(root)
     real = real_root(root)
     digest = hashlib.sha256()
@@ -199,8 +197,6 @@ def scan(root: Path) -> Listing:
 def _skip_link(out: Listing, path: str, rel: str, real: str, root: Path) -> None:
     """A Markdown file that is a link is not read here (its target is, where it lies):
     one leading out of ``root`` or round in a loop is reported, as a book reports it."""
-    from specbook.book import LOOP, leads_out
-
     try:
         os.stat(path)
     except OSError as exc:

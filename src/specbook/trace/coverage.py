@@ -44,6 +44,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from specbook.config import BookConfig, KindConfig
+from specbook.confine import BAD_NAME, is_utf8, real_root, report_once, shown, why_not_read
 from specbook.ids import IdIndex
 from specbook.model import Document, Section
 
@@ -123,11 +124,16 @@ def code_files(config: BookConfig) -> list[str]:
     """The files ``[trace] code`` names, relative to the root (POSIX), sorted.
 
     Hidden folders, ``__pycache__`` and ``node_modules`` are never entered; a glob
-    whose folder does not exist costs one ``stat``. Empty without a book root.
+    whose folder does not exist costs one ``stat``. Empty without a book root. As the
+    book's documents, a file that is a link leading out of the book, a loop of links and
+    a name that is not valid UTF-8 are not read, and reported once (a committed
+    ``tests/test_x.py -> ~/src/secret.py`` would show its tests and tags).
     """
     if config.root is None or not config.trace_code:
         return []
     root = str(config.root)
+    real = real_root(root)
+    skipped: dict[str, str] = {}
     wanted = [glob_regex(p) for p in config.trace_code]
     excluded = [glob_regex(p) for p in config.trace_exclude]
     found: set[str] = set()
@@ -141,15 +147,28 @@ def code_files(config: BookConfig) -> list[str]:
         if not os.path.isdir(top):
             continue
         for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = sorted(
-                d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS
-            )
             rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
             prefix = "" if rel_dir == "." else rel_dir + "/"
+            keep = []
+            for d in sorted(dirnames):
+                if d.startswith(".") or d in _SKIP_DIRS:
+                    continue
+                if is_utf8(d):
+                    keep.append(d)
+                else:
+                    skipped[shown(prefix + d)] = BAD_NAME.format(
+                        what="folder", rest="its files are not read"
+                    )
+            dirnames[:] = keep
             for name in filenames:
                 rel = prefix + name
                 if any(w.match(rel) for w in wanted) and not any(x.match(rel) for x in excluded):
-                    found.add(rel)
+                    why = why_not_read(os.path.join(dirpath, name), real)
+                    if why is None:
+                        found.add(rel)
+                    else:
+                        skipped[shown(rel)] = why
+    report_once(real, skipped)
     return sorted(found)
 
 
