@@ -9,6 +9,7 @@ rule SB505, which must not import the whole differ to check one edited file.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
 from specbook.model import Document, Section
@@ -21,7 +22,8 @@ LIFECYCLE_FIELDS = frozenset({"status", "modified", "reviewers", "approvers"})
 
 def lifecycle_masks(doc: Document, keys: Iterable[str] | None = None) -> list[tuple[int, int]]:
     """Byte ranges a lifecycle edit rewrites: the values of fields ``keys`` (default:
-    every field), every Review History row, and checklist marks (``[x]``)."""
+    every field), every Review History row, and checklist marks (``[x]``); in order,
+    overlapping ranges merged into one (what :func:`masked` expects)."""
     wanted = None if keys is None else set(keys)
     out = [
         (f.value_span.start, f.value_span.end)
@@ -31,16 +33,26 @@ def lifecycle_masks(doc: Document, keys: Iterable[str] | None = None) -> list[tu
     ]
     out += [(e.span.start, e.span.end) for e in doc.review_history]
     out += [(c.marker.start, c.marker.end) for c in doc.checklists]
-    return sorted(out)
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(out):
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def masked(doc: Document, start: int, end: int, masks: Sequence[tuple[int, int]]) -> bytes:
-    """Bytes ``start:end`` with every mask range inside it blanked, newlines as LF."""
+    """Bytes ``start:end`` with every mask range inside it blanked, newlines as LF.
+    ``masks``: ranges in order that do not overlap (:func:`lifecycle_masks`)."""
     parts: list[bytes] = []
     pos = start
-    for a, b in masks:
-        if b <= pos or a >= end:
-            continue
+    # only the masks that meet start:end, found by binary search: a document's sections
+    # are each masked, and a scan of every mask per section grew with the square of
+    # its size (20,000 sections with a checklist item each: 27 s of a `diff`)
+    first = bisect_right(masks, start, key=lambda m: m[1])
+    last = bisect_left(masks, end, lo=first, key=lambda m: m[0])
+    for a, b in masks[first:last]:
         a, b = max(a, pos), min(b, end)
         parts.append(doc.source[pos:a])
         parts.append(b"\x00")
