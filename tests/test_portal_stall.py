@@ -366,6 +366,80 @@ def test_failed_sign_ins_in_flight_do_not_delay_a_static_get(root: Path) -> None
     assert codes == [401] * burst
 
 
+# -- a document's page and JSON are made off the event loop --------------------------------
+
+
+class Held:
+    """A step that signals when it starts and waits (at most 20 s) to be let go."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def hold(self) -> None:
+        self.started.set()
+        self.release.wait(20)
+
+
+def static_get_while(url: str, path: str, held: Held) -> float:
+    """GET ``path`` in a thread; once its slow step is under way, a static GET: its
+    seconds (a static GET blocked behind the step times out, and fails the test)."""
+    answers: list[int] = []
+    thread = threading.Thread(
+        target=lambda: answers.append(httpx2.get(url + path, timeout=60).status_code)
+    )
+    thread.start()
+    try:
+        assert held.started.wait(20), f"GET {path} never reached its slow step"
+        with httpx2.Client(base_url=url, timeout=5) as probe:
+            t0 = time.perf_counter()
+            assert probe.get("/static/style.css").status_code == 200
+            return time.perf_counter() - t0
+    finally:
+        held.release.set()
+        thread.join(30)
+        assert answers == [200]
+
+
+def test_a_document_page_is_rendered_off_the_event_loop(root: Path) -> None:
+    """The page of a 50 MB document is 56 MB of HTML: seconds of Jinja, which ran on
+    the event loop and held every other request (a static GET waited 2.4 s)."""
+    app = create_app(open_book(root))
+    env = app.state.portal.env
+    held = Held()
+    real = env.get_template
+
+    class SlowTemplate:
+        def __init__(self, name: str) -> None:
+            self.template = real(name)
+
+        def render(self, **context: object) -> str:
+            held.hold()
+            return self.template.render(**context)
+
+    def get_template(name: str, *more: object) -> object:
+        return SlowTemplate(name) if name == "doc.html" else real(name, *more)
+
+    env.get_template = get_template
+    with served(app) as url:
+        assert static_get_while(url, "/doc/SPEC-001", held) < 1.0
+
+
+def test_a_documents_json_is_made_off_the_event_loop(root: Path) -> None:
+    """GET /api/documents/{ID} read, parsed, rendered and linted the document on the
+    event loop: over the 50 MB one a static GET waited 7 s."""
+    app = create_app(open_book(root))
+    held = Held()
+
+    def slow(text: str) -> Rendered:
+        held.hold()
+        return to_html(text)
+
+    app.state.portal.docs.render = slow
+    with served(app) as url:
+        assert static_get_while(url, "/api/documents/SPEC-001", held) < 1.0
+
+
 # -- throttle and lockout ---------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -90,13 +91,21 @@ def routes(portal: Portal) -> list[Route]:
         ref = request.path_params["ref"]
         path = find_path(ref)
         try:
-            page = portal.docs.get(portal.store, path)
+            # reading, parsing, rendering and linting the file: not on the event loop
+            # (the index, which the page's backlinks need, is read on it)
+            page = portal.docs.get(
+                portal.store, path, await run_in_threadpool(portal.docs.built, path)
+            )
         except OSError:  # gone, or now a link leading out of the book (not read)
             portal.refresh()
             return json_error(404, f"{ref}: no longer on disk")
-        data = document_json(page.doc)
-        data["findings"] = [_finding(f) for f in page.findings]
-        return JSONResponse(data)
+
+        def answer() -> JSONResponse:
+            data = document_json(page.doc)  # (as long as the document: not on the loop)
+            data["findings"] = [_finding(f) for f in page.findings]
+            return JSONResponse(data)
+
+        return await run_in_threadpool(answer)
 
     async def search(request: Request) -> Response:
         from specbook.store import parse_query

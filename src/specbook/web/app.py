@@ -256,6 +256,25 @@ class Portal:
     ) -> HTMLResponse:
         """``template`` as a page. ``sign_in_form``: the page holds the sign-in form,
         whose CSRF token is bound to the visitor cookie (set here when missing)."""
+        base, visitor = self._page_base(request, sign_in_form)
+        html = self.env.get_template(template).render(**base, **context)
+        return self._page(request, html, status_code, visitor)
+
+    async def render_off_loop(
+        self, request: Request, template: str, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
+        """:meth:`render` with the template rendered in a worker thread: a document's
+        page is as long as the document (the 50 MB one: 56 MB of HTML, seconds of
+        Jinja), and the event loop serves every other request meanwhile."""
+        base, visitor = self._page_base(request, False)  # (the session: on the loop)
+        html = await run_in_threadpool(
+            lambda: self.env.get_template(template).render(**base, **context)
+        )
+        return self._page(request, html, status_code, visitor)
+
+    def _page_base(self, request: Request, sign_in_form: bool) -> tuple[dict[str, Any], str | None]:
+        """What every page's template is given, and the visitor ID to set as a cookie
+        (a sign-in form shown to a new visitor) or ``None``."""
         session = self.session(request)
         visitor = None
         if sign_in_form and session is None:
@@ -272,9 +291,13 @@ class Portal:
             "request_path": request.url.path,
             "remote_images": self.remote_images,
         }
-        html = self.env.get_template(template).render(**base, **context)
+        return base, visitor if new_visitor else None
+
+    def _page(
+        self, request: Request, html: str, status_code: int, visitor: str | None
+    ) -> HTMLResponse:
         response = HTMLResponse(html, status_code=status_code, headers=self.headers)
-        if new_visitor and visitor:
+        if visitor:
             response.set_cookie(
                 VISITOR_COOKIE, visitor, httponly=True, samesite="lax",
                 secure=request.url.scheme == "https",
@@ -437,7 +460,7 @@ def create_app(
             portal.refresh()
             return portal.error(request, 404, "No such document", f"{ref} is no longer on disk.")
         done = request.query_params.get("done")
-        return portal.render(
+        return await portal.render_off_loop(
             request,
             "doc.html",
             actions=portal.session(request) is not None,
@@ -472,7 +495,7 @@ def create_app(
                 parts = await page_parts(path)
             except OSError:  # gone, or now a link leading out of the book: no page to show
                 return portal.error(request, 409, "Not changed", str(exc))
-            return portal.render(
+            return await portal.render_off_loop(
                 request, "doc.html", 409, actions=True, message=str(exc), message_kind="error",
                 **doc_context(path, *parts),
             )  # fmt: skip
