@@ -248,6 +248,11 @@ def test_symlink_outside_book_is_not_given_to_an_agent(leaky: Path, tmp_path: Pa
         assert not [d for d in listed if d["kind"] == "DEC"]
         for ref in (LEAK_ID, LEAK, ENVIRON, "DEC-001", DEC1):
             assert TOKEN not in agent.error("get", id=ref)
+        # a loop of links is an error that says so (Path.resolve raised RuntimeError on
+        # it: the tool failed with no message)
+        assert "docs/specs/a.md: " in agent.error("get", id="docs/specs/a.md")
+        loop = agent.error("review", id="docs/specs/a.md", verdict="approve", by="Eve")
+        assert "docs/specs/a.md: " in loop
         with pytest.raises(MCPError) as caught:
             agent.read(f"specbook://doc/{LEAK_ID}")
         assert TOKEN not in str(caught.value)

@@ -169,7 +169,9 @@ class BookTools:
         text = path.strip()
         if not text or "\x00" in text:
             raise UsageError(f"{path!r} is not a path; give one relative to the book root")
-        full = (self.root / text).resolve()  # an absolute `text` replaces the root
+        # an absolute `text` replaces the root; realpath, unlike Path.resolve on Python
+        # 3.11, does not raise on a loop of links (reading the path then fails, saying so)
+        full = Path(os.path.realpath(self.root / text))
         if not full.is_relative_to(self.root):
             raise UsageError(
                 f"{path}: outside the book at {self.root}; "
