@@ -110,6 +110,39 @@ def test_symlink_outside_book_is_not_shown_by_id(leaky: Path) -> None:
     assert _run("show", ALIAS_ID).exit_code == 0  # a link inside the book works
 
 
+def test_lifecycle_commands_read_nothing_through_a_path_leading_out(leaky: Path) -> None:
+    """`check`, `status` and `review` take a path as well as an ID: a path whose real
+    path lies outside the book is refused before the file is read (the old code read
+    it: "SPEC-077: the document has no checklist items", its ID from the file)."""
+    for args in (
+        ("check", LEAK, "1"),
+        ("status", LEAK, "Review", "--by", "Ana", "--force"),
+        ("review", LEAK, "--comment", "--by", "Bo"),
+        ("check", str(leaky.parent / "outside" / "leak.md"), "1"),
+    ):
+        r = _run(*args)
+        assert r.exit_code == 1 and "outside the book" in r.output, (args, r.output)
+    inside = _run("check", "docs/specs/SPEC-078-alias.md", "1")  # a link inside: read
+    assert "SPEC-078: the document has no checklist items" in inside.output
+
+
+def test_show_reads_no_path_of_the_book_leading_out(leaky: Path) -> None:
+    """`show PATH` shows any Markdown file, but a path in the book through a link
+    leading out of it (to a file, or through a linked folder) is not read: the old
+    code showed the file there, its title and sections."""
+    vault = leaky.parent / "outside" / "vault"
+    vault.mkdir()
+    (vault / "deep.md").write_text(f"# Technical Specification: {TOKEN}\n", encoding="utf-8")
+    (leaky / "docs/specs/vault").symlink_to(vault)
+    for ref in (LEAK, "docs/specs/vault/deep.md", "./docs/specs/../specs/vault/deep.md"):
+        for args in (("show", ref), ("show", "--json", ref)):
+            r = _run(*args)
+            assert r.exit_code == 1 and "leading out of the book" in r.output, (args, r.output)
+    assert _run("show", "docs/specs/SPEC-078-alias.md").exit_code == 0  # a link inside
+    # a file outside any book, named as such, is any Markdown file
+    assert "Leak" in _run("show", str(leaky.parent / "outside" / "leak.md")).output
+
+
 def test_symlink_outside_book_is_a_lint_finding(leaky: Path) -> None:
     r = _run("lint", "--format", "json")
     data = json.loads(r.stdout)

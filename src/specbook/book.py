@@ -436,7 +436,9 @@ class Book:
         """The document with ID ``ref`` (case-insensitive), or at path ``ref``.
 
         Raises :class:`NotFoundError` naming what was looked for and where (and the
-        closest IDs there are), and :class:`AmbiguousIdError` when more than one
+        closest IDs there are; for a path whose real path lies outside the book, a
+        symbolic link leading out of it or a file elsewhere, that specbook reads only
+        inside the book), and :class:`AmbiguousIdError` when more than one
         document carries the ID: the one lookup every command that takes an ID goes
         through, so none acts on whichever document comes first.
         """
@@ -457,6 +459,11 @@ class Book:
         if ref.lower().endswith(_MD_SUFFIXES) or os.sep in ref or "/" in ref:
             if not candidate.is_absolute():
                 candidate = Path.cwd() / candidate
+            if not self.contains(candidate):
+                raise NotFoundError(
+                    f"{ref}: outside the book at {self.root} (or a symbolic link leading "
+                    "out of it); specbook reads only the book's own files"
+                )
             if candidate.is_file():
                 return [self.load(candidate)]
             raise NotFoundError(f"{ref}: no such file")

@@ -7,6 +7,7 @@ found by walking up from the current folder. A wrong key or value raises
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -389,10 +390,12 @@ def default_config(root: Path | None = None) -> BookConfig:
     )
 
 
-def find_config_file(start: Path) -> Path | None:
+def find_config_file(start: Path, as_written: bool = False) -> Path | None:
     """The nearest ``specbook.toml`` or ``pyproject.toml`` with ``[tool.specbook]``,
-    looking in ``start`` and then each parent folder."""
-    start = start.resolve()
+    looking in ``start`` and then each parent folder: where links lead, or with
+    ``as_written`` the folders as the path names them (the book a link is in, not the
+    one it leads to)."""
+    start = Path(os.path.abspath(start)) if as_written else start.resolve()
     for folder in (start, *start.parents):
         candidate = folder / CONFIG_FILE
         if candidate.is_file():

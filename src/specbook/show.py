@@ -19,24 +19,34 @@ from specbook.text import cells, is_placeholder, norm_key, shorten
 def load_for_show(ref: str) -> Document:
     """``ref`` is a path to any Markdown file (inside a book or not) or a document ID.
 
-    Raises :class:`NotFoundError` for a missing file or an unknown ID.
+    Raises :class:`NotFoundError` for a missing file, an unknown ID, and a path in a
+    book whose real path lies outside it (a symbolic link leading out of the book).
     """
     path = Path(ref)
     looks_like_path = path.suffix.lower() in (".md", ".markdown") or "/" in ref or path.exists()
     if looks_like_path:
         if not path.is_file():
             raise NotFoundError(f"{ref}: no such file")
+        # the book the path names (its folders as written, not where links lead): a
+        # file of a book is read only inside it, as every command reads it
+        config_file = find_config_file(path.parent, as_written=True)
+        if config_file is not None:
+            book: Book | None = Book(load_config(config_file))
+        else:
+            book = _inferred_book_of(path)
+        if book is not None and not book.contains(path):
+            raise NotFoundError(
+                f"{ref}: a symbolic link leading out of the book at {book.root}; "
+                "specbook reads only the book's own files"
+            )
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise NotFoundError(f"{ref}: cannot read the file ({exc.strerror})") from exc
-        config_file = find_config_file(path.resolve().parent)
+        if book is None:
+            return parse(data, str(path), None)
         if config_file is None:
-            book = _inferred_book_of(path)
-            if book is None:
-                return parse(data, str(path), None)
             return parse(data, book.rel(path), book.config)
-        book = Book(load_config(config_file))
         if not path.name.lower().endswith((".md", ".markdown")):
             # a sidecar file (`kep.yaml`) stands for its document
             owned = book.sidecar_owners().get(os.path.normpath(path.resolve()), [])
@@ -54,7 +64,7 @@ def _inferred_book_of(path: Path) -> Book | None:
     from specbook.zeroconf import book_root
 
     root = book_root(Path.cwd())
-    if not path.resolve().is_relative_to(root):
+    if not Path(os.path.abspath(path)).is_relative_to(root):  # (as written: see contains)
         return None
     try:
         return open_book(root)
