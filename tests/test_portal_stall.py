@@ -440,6 +440,30 @@ def test_a_documents_json_is_made_off_the_event_loop(root: Path) -> None:
         assert static_get_while(url, "/api/documents/SPEC-001", held) < 1.0
 
 
+@pytest.mark.parametrize(
+    ("page", "step"),
+    [("/timeline", "timeline"), ("/risks", "risks"), ("/doc/SPEC-001", "coverage_map")],
+)
+def test_whole_book_views_are_made_off_the_event_loop(
+    root: Path, monkeypatch: pytest.MonkeyPatch, page: str, step: str
+) -> None:
+    """The timeline and the risk register parse every document of the book, coverage
+    reads its code: on the event loop, once per change of the book (the 50 MB document
+    held it 2.4 s for the timeline)."""
+    from specbook.web import pages
+
+    held = Held()
+    real = getattr(pages, step)
+
+    def slow(*args: object) -> object:
+        held.hold()
+        return real(*args)
+
+    monkeypatch.setattr(pages, step, slow)
+    with served(create_app(open_book(root))) as url:
+        assert static_get_while(url, page, held) < 1.0
+
+
 # -- throttle and lockout ---------------------------------------------------------------
 
 

@@ -229,6 +229,18 @@ class Portal:
             self._derived[name] = hit
         return hit[1]
 
+    async def derived_in_thread(self, name: str, build: Callable[[], Any]) -> Any:
+        """:meth:`derived` for a value made by reading the book's files (every document
+        parsed: the timeline, the risks; the code: coverage), which may take seconds:
+        made in a worker thread, not on the event loop. (Values made from the index
+        stay on the loop, which the index's connection is used from.)"""
+        gen = self.generation()
+        hit = self._derived.get(name)
+        if hit is None or hit[0] != gen:
+            hit = (gen, await run_in_threadpool(build))
+            self._derived[name] = hit
+        return hit[1]
+
     def catalog(self) -> pages.Catalog:
         catalog: pages.Catalog = self.derived(
             "catalog", lambda: pages.Catalog(self.store, self.book.config)
@@ -455,7 +467,9 @@ def create_app(
         if path is None:
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         try:
-            context = doc_context(path, *await page_parts(path))
+            parts = await page_parts(path)  # (the slow parts: in worker threads)
+            await portal.derived_in_thread("coverage", lambda: pages.coverage_map(book))
+            context = doc_context(path, *parts)
         except OSError:
             portal.refresh()
             return portal.error(request, 404, "No such document", f"{ref} is no longer on disk.")
@@ -613,11 +627,11 @@ def create_app(
         return Response(text, media_type="text/javascript", headers=portal.headers)
 
     async def timeline_page(request: Request) -> Response:
-        data = portal.derived("timeline", lambda: pages.timeline(book, today()))
+        data = await portal.derived_in_thread("timeline", lambda: pages.timeline(book, today()))
         return portal.render(request, "timeline.html", **data)
 
     async def risks_page(request: Request) -> Response:
-        data = portal.derived("risks", lambda: pages.risks(book))
+        data = await portal.derived_in_thread("risks", lambda: pages.risks(book))
         return portal.render(request, "risks.html", **data)
 
     routes = [
