@@ -430,14 +430,33 @@ def test_a_documents_json_is_made_off_the_event_loop(root: Path) -> None:
     event loop: over the 50 MB one a static GET waited 7 s."""
     app = create_app(open_book(root))
     held = Held()
+    docs = app.state.portal.docs
+    real = docs.parsed
 
-    def slow(text: str) -> Rendered:
+    def slow(path: str) -> object:
         held.hold()
-        return to_html(text)
+        return real(path)
 
-    app.state.portal.docs.render = slow
+    docs.parsed = slow
     with served(app) as url:
         assert static_get_while(url, "/api/documents/SPEC-001", held) < 1.0
+
+
+def test_a_documents_json_and_diff_render_no_html(root: Path) -> None:
+    """The JSON and the diff page show no HTML of the document: they rendered it (the
+    50 MB document's: 10 s of CPU for each request, for nothing)."""
+
+    def no_render(text: str) -> Rendered:
+        raise AssertionError("rendered")
+
+    app = create_app(open_book(root))
+    app.state.portal.docs.render = no_render
+    with TestClient(app) as client:
+        answer = client.get("/api/documents/SPEC-001")
+        assert answer.status_code == 200 and answer.json()["id"] == "SPEC-001"
+        assert client.get("/doc/SPEC-001/diff?base=0000000").status_code in (200, 400)
+        app.state.portal.docs.render = to_html
+        assert '<h2 id="summary">' in client.get("/doc/SPEC-001").text  # the page renders
 
 
 @pytest.mark.parametrize(

@@ -91,11 +91,14 @@ def routes(portal: Portal) -> list[Route]:
         ref = request.path_params["ref"]
         path = find_path(ref)
         try:
-            # reading, parsing, rendering and linting the file: not on the event loop
-            # (the index, which the page's backlinks need, is read on it)
-            page = portal.docs.get(
-                portal.store, path, await run_in_threadpool(portal.docs.built, path)
-            )
+            # reading, parsing and (edited since the index's lint) linting the file, with
+            # no HTML, which the JSON does not hold: not on the event loop (the index,
+            # which the findings and backlinks come from, is read on it)
+            built = await run_in_threadpool(portal.docs.parsed, path)
+            found = portal.docs.stored_findings(portal.store, path, built)
+            if found is None:
+                found = await run_in_threadpool(portal.docs.linted, path)
+            page = portal.docs.get(portal.store, path, built, found)
         except OSError:  # gone, or now a link leading out of the book (not read)
             portal.refresh()
             return json_error(404, f"{ref}: no longer on disk")

@@ -528,7 +528,7 @@ def create_app(
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         if not re.fullmatch(r"[0-9a-f]{7,40}", base):
             return portal.error(request, 400, "Which version?", "base must be a commit hash.")
-        doc = (await run_in_threadpool(portal.docs.built, path))[0]
+        doc = (await run_in_threadpool(portal.docs.parsed, path))[0]
         try:
             html = await run_in_threadpool(pages.diff_since, book, doc.id or ref, base)
         except SpecbookError as exc:

@@ -329,7 +329,7 @@ class DocumentPages:
 
     ``render`` turns the Markdown into HTML (the portal passes one with a time limit);
     a page whose render ran out of time is not cached, so a later view tries again.
-    :meth:`built` and :meth:`linted` may run in worker threads.
+    :meth:`built`, :meth:`parsed` and :meth:`linted` may run in worker threads.
 
     A page's findings are what ``specbook lint FILE`` reports for the file: those the
     index holds for its current content (``serve`` and ``build`` store a whole-book
@@ -347,6 +347,7 @@ class DocumentPages:
         # (to_html with the book's image setting, unless the portal gives its own)
         self.render = render or partial(to_html, remote_images=book.config.portal_remote_images)
         self._cache: dict[tuple[str, str], Built] = {}
+        self._parsed: dict[tuple[str, str], Built] = {}  # (no HTML: see parsed)
         self._lock = threading.Lock()
 
     def built(self, path: str) -> Built:
@@ -367,6 +368,24 @@ class DocumentPages:
                 if len(self._cache) >= self.size:
                     self._cache.pop(next(iter(self._cache)))
                 self._cache[key] = hit
+        return hit
+
+    def parsed(self, path: str) -> Built:
+        """The parsed document at ``path`` as :meth:`built` gives it, its HTML when a
+        page of it is built, else none: for the JSON API and diffs, which show no HTML.
+        (Rendering is most of a page's cost: the 50 MB document's JSON rendered it,
+        10 s of CPU, for nothing.) Raises OSError as :meth:`built` does."""
+        data, sidecars = self.book.read_source(path)
+        key = (path, source_hash(data, sidecars))
+        with self._lock:
+            hit = self._cache.get(key) or self._parsed.get(key)
+        if hit is not None:
+            return hit
+        hit = (parse(data, path, self.book.config, sidecars), "", [], key[1])
+        with self._lock:
+            if len(self._parsed) >= self.size:
+                self._parsed.pop(next(iter(self._parsed)))
+            self._parsed[key] = hit
         return hit
 
     @staticmethod
