@@ -266,6 +266,9 @@ def _label_type(
     return None
 
 
+# How far before an ID on its line the words that type it are looked for (bytes).
+_WINDOW = 300
+
 # Words saying a supersede is of a part only ("Replaces: parts of ADR-011", "Remplace
 # (partiellement) :"): such a link is a relation, not a supersede the other document
 # must answer (SB402).
@@ -286,7 +289,12 @@ def reference_type(
     the phrases that type a reference in prose (default: every relation's)."""
     src = doc.source
     line_start = src.rfind(b"\n", 0, ref.span.start) + 1
-    before = src[line_start : ref.span.start].decode("utf-8", "replace")
+    # the words before the ID on its line, at most _WINDOW bytes of them: a phrase
+    # types a list of IDs after it up to that far (a line of 30,000 references would
+    # otherwise be read again for each of them: minutes for one document)
+    before = src[max(line_start, ref.span.start - _WINDOW) : ref.span.start].decode(
+        "utf-8", "replace"
+    )
     f = field_at(doc, ref.span.start)
     if f is not None:
         got = relation_of_field(f)
