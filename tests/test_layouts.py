@@ -777,3 +777,35 @@ def test_an_id_field_naming_a_companion_gives_no_other_documents_id() -> None:
     assert (doc.id, doc.title) == (None, "Zed extension")
     plain = parse(b"---\nid: FEAT-109\n---\n\n# Tree-sitter\n", "work/specs/FEAT-109.md")
     assert plain.id == "FEAT-109"
+
+
+def test_relation_fields_of_a_sidecar_link_documents(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`superseded-by:` / `supersedes:` in a sidecar are the document's links: SB402
+    sees both sides, `refs` and the graph show them (placed at the document's top)."""
+    (tmp_path / "specbook.toml").write_text(
+        '[kinds.RFC]\nprefix = "RFC"\nfolder = "rfcs"\nsidecars = ["{stem}.meta.yaml"]\n'
+        'statuses = ["Draft", "Accepted", "Superseded"]\n',
+        encoding="utf-8",
+    )
+    rfcs = tmp_path / "rfcs"
+    rfcs.mkdir()
+    for n, meta in (
+        (1, "status: Superseded\nsuperseded-by: RFC-002\n"),
+        (2, "status: Accepted\nsupersedes: [RFC-001]\n"),
+        (3, "status: Accepted\nsupersedes: RFC-001\n"),
+    ):
+        (rfcs / f"RFC-00{n}-x.md").write_text(f"# RFC-00{n}: X{n}\n\nText.\n", encoding="utf-8")
+        (rfcs / f"RFC-00{n}-x.meta.yaml").write_text(meta, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    got = runner.invoke(main, ["lint", "--select", "SB402", "--format", "json"])
+    findings = json.loads(got.stdout)["findings"]
+    # RFC-003 says it supersedes RFC-001, which names RFC-002 only: one finding, on RFC-003
+    assert [(f["path"], f["line"]) for f in findings] == [("rfcs/RFC-003-x.md", 1)]
+    refs = json.loads(runner.invoke(main, ["refs", "RFC-001", "--json"]).stdout)
+    assert {(r["id"], r["type"]) for r in refs["outgoing"]} == {("RFC-002", "superseded-by")}
+    assert {(r["id"], r["type"]) for r in refs["incoming"]} == {
+        ("RFC-002", "supersedes"),
+        ("RFC-003", "supersedes"),
+    }

@@ -21,6 +21,7 @@ from specbook.trace.links import (
     book_prefix,
     reference_type,
     relation_of_field,
+    sidecar_relations,
 )
 
 
@@ -81,6 +82,9 @@ def _supersede_links(doc: Document) -> tuple[tuple[Link, ...], tuple[Link, ...]]
         s = r.span.start
         link = (r.target, Span(s, s + len(r.target.encode()), r.span.line, r.span.line))
         (by if kind == SUPERSEDED_BY else sup).append((*link, doc.column(s)))
+    for target, kind, _ in sidecar_relations(doc):  # (placed at the document's top)
+        if kind in (SUPERSEDES, SUPERSEDED_BY):
+            (by if kind == SUPERSEDED_BY else sup).append((target, Span(0, 0, 1, 1), 1))
     return tuple(by), tuple(sup)
 
 

@@ -317,8 +317,28 @@ def reference_type(
     return RELATES
 
 
+def sidecar_relations(doc: Document) -> list[tuple[str, str, Field]]:
+    """(ID, relation type, field) for each ID a relation field of a sidecar file names
+    (``superseded-by: KEP-2`` in ``kep.yaml``): the sidecar's bytes are not the
+    document's, so these are no :class:`Reference` of it; book rules and the graph
+    take them from here, placed at the document's top."""
+    out: list[tuple[str, str, Field]] = []
+    for f in doc.fields:
+        if f.file is None:
+            continue
+        kind = relation_of_field(f)
+        if kind is None:
+            continue
+        for m in _ID.finditer(f.value):
+            target = m.group(0).split("/", 1)[0]
+            if target != doc.id:
+                out.append((target, kind, f))
+    return out
+
+
 def typed_references(doc: Document) -> list[TypedReference]:
-    """Every reference of ``doc`` with its type, in document order."""
+    """Every reference of ``doc`` with its type, in document order (then those of its
+    sidecar files' relation fields, at line 1)."""
     return [
         TypedReference(
             doc.id,
@@ -331,4 +351,7 @@ def typed_references(doc: Document) -> list[TypedReference]:
             book_prefix(doc.source, r.span.start),
         )
         for r in doc.references
+    ] + [
+        TypedReference(doc.id, target, None, kind, None, 1, target)
+        for target, kind, _ in sidecar_relations(doc)
     ]
