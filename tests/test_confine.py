@@ -73,6 +73,7 @@ def leaky(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         f"# Technical Specification: Alias\n\n**ID**: {ALIAS_ID}\n**Status**: Draft\n",
         encoding="utf-8",
     )
+    # not read: a link inside the temporary book, to its own docs/shared folder
     (root / "docs/specs/SPEC-078-alias.md").symlink_to("../shared/alias.md")
     monkeypatch.chdir(root)
     return root
@@ -410,6 +411,7 @@ def test_edit_of_symlinked_document_changes_its_target_and_keeps_the_link(leaky:
     link = leaky / "docs/specs/SPEC-078-alias.md"
     # (the stub keeps no Review History: the approval goes to an Approvers header line)
     assert _run("review", ALIAS_ID, "--approve", "--by", "Bo").exit_code == 0
+    # not read: the link's text, naming the book's own docs/shared folder
     assert link.is_symlink() and os.readlink(link) == "../shared/alias.md"
     assert "**Approvers**: Bo" in (leaky / "docs/shared/alias.md").read_text(encoding="utf-8")
 

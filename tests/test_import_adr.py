@@ -284,6 +284,7 @@ def test_records_are_read_inside_their_folder_or_the_book_only(
     (adr / "0002-secret.md").symlink_to(outside)
     (adr / "0003-loop.md").symlink_to("0003-loop.md")
     (book / "docs" / "shared.md").write_text(ADR_TOOLS["0003-use-sqlite-for-small-installs.md"])
+    # not read: a link inside the temporary book, to its own shared.md
     (adr / "0004-in-the-book.md").symlink_to("../shared.md")
     with open(os.path.join(os.fsencode(adr), b"0005-caf\xe9.md"), "wb") as fh:
         fh.write(b"# 5. Caf\xe9\n\n## Status\n\nAccepted\n")

@@ -161,6 +161,7 @@ def test_no_file_names_a_path_outside_the_repository() -> None:
         ("tests/test_x.py", "X = Path(__file__).parent.parent.parent\n"),
         ("bench/b.py", 'SEED = Path("../sibling/seed/template.md")\n'),
         ("tests/test_x.py", 'X = (REPO / "../sibling").read_text()\n'),
+        # not read: a sample the checker must flag, not a path this test opens
         ("tests/test_x.py", 'CORPUS = "/work/shared/corpus"\n'),
         ("Makefile", "test:\n\tcp -r ../../corpus tests/\n"),
     ],
