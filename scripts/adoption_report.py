@@ -80,7 +80,6 @@ def listed(cwd: Path) -> list[dict[str, Any]]:
 def next_status(root: Path, doc: dict[str, Any]) -> str | None:
     """The status the document's kind lets it move to next: the first allowed one
     after where it stands in the kind's order of statuses (else the first allowed)."""
-    sys.path.insert(0, str(REPO / "src"))
     from specbook.config import load_config
     from specbook.workflow import workflow_for
 
