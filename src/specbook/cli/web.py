@@ -111,6 +111,9 @@ def serve(host: str, port: int, watch: bool, db: str | None, users_file: Path | 
         raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror}; try another --port"
         ) from exc
+    # Listening before the line is printed: a client that reads it and connects at once is
+    # queued until the server accepts, never refused (uvicorn listens on it again, harmlessly).
+    sock.listen(2048)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"specbook: serving {label} at http://{shown}:{bound}/ (Ctrl-C stops)", err=True)
