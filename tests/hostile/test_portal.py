@@ -179,7 +179,7 @@ def serve(hb: HostileBook, bound: float) -> Iterator[Served]:
                 )
             else:
                 time.sleep(0.05)
-        # (the line is printed once the port is bound, a moment before it is listened on)
+        # (the line is printed once the port is listened on; the app may still be starting)
         while not answers(port) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         yield Served(hb, f"http://127.0.0.1:{port}", port, proc, log)
