@@ -19,7 +19,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test test-dates lint typecheck bench clean chromium postgresql faketime
 
 # (setup.py builds the C scanner in place; an edited C file is rebuilt by the same install)
-$(STAMP): pyproject.toml setup.py src/specbook/parse/_cscan.c
+$(STAMP): pyproject.toml setup.py src/specbook/parse/scan/_cscan.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

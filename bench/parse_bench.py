@@ -7,8 +7,8 @@ and on one core measures: reading every file's bytes (the floor); reading plus
 parsing every file into a Document (identity and fields; the other parts are built
 on first access); and the same with every part of the model built. Prints
 documents/s and MB/s for each, as the median of R rounds (default 3), and which block
-scanner read how many documents: the C one (specbook.parse._cscan, built by
-``pip install -e .``), the pure-Python one (specbook.parse.fast) or pyromark.
+scanner read how many documents: the C one (specbook.parse.scan._cscan, built by
+``pip install -e .``), the pure-Python one (specbook.parse.scan.fast) or pyromark.
 
 ``SPECBOOK_PURE_PYTHON=1 .venv/bin/python bench/parse_bench.py`` measures without the C
 module (the variable is read when specbook.parse is imported).

@@ -1,4 +1,4 @@
-"""The C scanner (specbook.parse._cscan) against the Python one (specbook.parse.fast).
+"""The C scanner (specbook.parse.scan._cscan) against the Python one (scan.fast).
 
 For every input, ``_cscan.scan`` must either return ``None`` (ask fast.py) or a tuple
 equal, element for element and type for type, to the :class:`Blocks` that
@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 
 import specbook.parse
 from specbook.model import Span
-from specbook.parse import core, fast, which_scanner
-from specbook.parse.core import _line_starts
+from specbook.parse import scan as scanners
+from specbook.parse import which_scanner
+from specbook.parse.scan import fast, lines
+from specbook.parse.scan.lines import line_starts as _line_starts
 from tests.conftest import CORPUS, FIXTURES, REPO
 from tests.test_fast_scan import _blank_front_matter, _document, _generated
 from tests.test_properties import PIECES
@@ -30,7 +32,7 @@ from tests.test_properties import PIECES
 
 def _c() -> ModuleType:
     try:
-        from specbook.parse import _cscan
+        from specbook.parse.scan import _cscan
     except ImportError as exc:  # pragma: no cover - the failure is the point
         pytest.fail(f"the C scanner is not built ({exc}); `pip install -e .` builds it")
     return _cscan
@@ -45,8 +47,8 @@ def _check(work: bytes, label: str = "") -> bool:
     assert expected is not None, (label, "the C scanner took what fast.py refuses", work[:200])
     for field, mine, theirs in zip(expected._fields, got, expected, strict=True):
         assert mine == theirs, (label, field, work[:200])
-    # repr tells True from 1 and a tuple from a list
-    assert repr(got) == repr(tuple(expected)), label
+    # repr tells True from 1, a tuple from a list and a named record from a plain tuple
+    assert repr(got) == repr(expected), label
     return True
 
 
@@ -77,20 +79,24 @@ def test_the_extension_is_built_and_used() -> None:
     mod = _c()
     assert mod.scan(b"# Title\n") is not None
     if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
-        assert specbook.parse._c_scan is mod.scan
+        assert scanners.SCANNERS[0].scan is mod.scan
         assert which_scanner(b"# Title\n") == "c"
 
 
 def test_pure_python_switch() -> None:
     code = (
-        "import specbook.parse as p; from specbook.parse.core import _fast_scan as s; "
-        "print(p._c_scan is None, p.which_scanner(b'# T\\n'), s(b'# T\\n').headings)"
+        "import specbook.parse.scan as s; "
+        "print([x.name for x in s.SCANNERS], s.which_scanner(b'# T\\n'), s.scan(b'# T\\n').headings)"
     )
     env = {**os.environ, "SPECBOOK_PURE_PYTHON": "1"}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert out.stdout.split(None, 2) == ["True", "python", "[(1, 0, 4, 'T')]\n"]
+    assert out.stdout.split(None, 2) == [
+        "['python',",
+        "'pyromark']",
+        "python [RawHeading(level=1, start=0, end=4, text='T')]\n",
+    ]
 
 
 def test_which_scanner() -> None:
@@ -303,7 +309,7 @@ def test_line_starts(data: bytes) -> None:
 
 def test_line_starts_is_used() -> None:
     if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
-        assert core._line_index is _c().line_starts
+        assert scanners.line_starts is _c().line_starts
     for data in (b"", b"\n", b"a\r\nb\rc\n", b"x" * 100 + b"\n\n"):
         assert _c().line_starts(data) == _line_starts(data)
 
@@ -369,12 +375,12 @@ def test_left_to_python(data: bytes) -> None:
     assert _c().scan(data) is None, data
 
 
-# -- (d) the span function: Spans is core._line_spans in C ----------------------------------
+# -- (d) the span function: Spans is scan.lines.line_spans in C ----------------------------------
 
 
 def test_spans_installed() -> None:
     if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
-        assert isinstance(core._span_of((0, 2, 4)), _c().Spans)
+        assert isinstance(scanners.span_maker((0, 2, 4)), _c().Spans)
 
 
 @settings(max_examples=300, deadline=None)
@@ -387,7 +393,7 @@ def test_spans_are_the_closure(gaps: list[int], calls: list[tuple[int, int]]) ->
     for g in gaps:  # (an empty line is a gap of 1; 0 repeats a start, as no file does)
         starts.append(starts[-1] + g)
     line_starts = tuple(starts)
-    mine, theirs = _c().Spans(Span, line_starts), core._line_spans(line_starts)
+    mine, theirs = _c().Spans(Span, line_starts), lines.line_spans(line_starts)
     # nearby calls, as a parse makes them (the remembered line), then the random ones
     near = [(s + d, s + d + w) for s in starts for d, w in ((0, 3), (1, 0), (2, 50))]
     for start, end in [*near, *calls]:
@@ -408,7 +414,7 @@ def test_spans_real_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     datas = [(p, d) for p in paths if p.suffix == ".md" for d in _variants(p.read_bytes())]
     assert len(datas) > 300
     expected = [_parts(d, p) for p, d in datas]
-    monkeypatch.setattr(core, "_span_of", core._line_spans)
+    monkeypatch.setattr(scanners, "span_maker", lines.line_spans)
     assert [_parts(d, p) for p, d in datas] == expected
 
 

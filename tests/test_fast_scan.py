@@ -1,4 +1,4 @@
-"""The pure-Python fast path (specbook.parse.fast.scan) against pyromark (event_blocks).
+"""The pure-Python fast path (specbook.parse.scan.fast) against pyromark (event_blocks).
 
 For every input, ``scan`` must either return ``None`` (use pyromark) or exactly what
 ``event_blocks`` returns for the decoded text. It must also accept what specs are
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specbook.parse.core import event_blocks
-from specbook.parse.fast import scan
+from specbook.parse.scan.events import event_blocks
+from specbook.parse.scan.fast import scan
 from tests.conftest import CORPUS, REPO, SEED
 
 _FRONT_OPEN = re.compile(rb"---[ \t]*(?:\r\n|\r|\n)")
@@ -42,6 +42,8 @@ def _check(work: bytes, label: str = "") -> bool:
     for field in expected._fields:
         assert getattr(got, field) == getattr(expected, field), (label, field, work[:200])
     assert got == expected, label
+    # the same named records (repr tells a RawCell from a plain tuple, True from 1)
+    assert repr(got) == repr(expected), label
     return True
 
 

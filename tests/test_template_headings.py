@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import specbook.parse  # noqa: F401  (installs the scanners in core)
-from specbook.parse.core import _pyromark_headings, headings_of
+from specbook.parse.core import headings_of
+from specbook.parse.scan.events import pyromark_headings
 from tests.conftest import CORPUS, FIXTURES, REPO, SEED
 from tests.test_fast_scan import _document
 
@@ -17,7 +18,7 @@ TEMPLATES = REPO / "src" / "specbook" / "templates"
 
 
 def _same(data: bytes) -> None:
-    assert headings_of(data) == _pyromark_headings(data.decode("utf-8", "replace")), data[:300]
+    assert headings_of(data) == pyromark_headings(data.decode("utf-8", "replace")), data[:300]
 
 
 def test_files() -> None:

@@ -129,18 +129,27 @@ class KindConfig:
         Matching ignores case, accents, emoji and trailing explanations:
         ``✅ Active (expand as needed)`` matches ``Active``.
         """
+        # (memoised per kind: rules ask for the same few words of every document)
+        memo: dict[str, str | None] | None = self.__dict__.get("_canonical")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_canonical", memo)
+        elif value in memo:
+            return memo[value]
         from specbook.text import is_placeholder
 
-        if not value or is_placeholder(value):
-            return None
-        words = norm_key(value).split()
-        table = self._status_table()
-        while words:
-            hit = table.get(" ".join(words))
-            if hit is not None:
-                return hit
-            words.pop()
-        return None
+        hit: str | None = None
+        if value and not is_placeholder(value):
+            words = norm_key(value).split()
+            table = self._status_table()
+            while words:
+                hit = table.get(" ".join(words))
+                if hit is not None:
+                    break
+                words.pop()
+        if len(memo) < 4096:  # (statuses are few; a flood of odd ones is not kept)
+            memo[value] = hit
+        return hit
 
     def _status_table(self) -> dict[str, str]:
         cached: dict[str, str] | None = self.__dict__.get("_table")

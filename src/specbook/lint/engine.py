@@ -11,7 +11,7 @@ from specbook.config import BookConfig, KindConfig
 from specbook.errors import ConfigError, UsageError
 from specbook.lint.facts import BookFacts, DocFacts, facts_of
 from specbook.lint.finding import Finding
-from specbook.lint.registry import Rule, RuleContext, load_rules
+from specbook.lint.registry import DocumentCheck, Rule, RuleContext, load_rules
 from specbook.lint.template import TemplateFacts, template_facts
 from specbook.model import Document
 
@@ -140,6 +140,7 @@ class Linter:
         self.book_rules = [a for a in self.active if a.rule.book_check is not None]
         self._extracts = [a for a in self.book_rules if a.rule.extract is not None]
         self._templates: dict[str, TemplateFacts | None] = {}
+        self._contexts: dict[str | None, list[tuple[ActiveRule, DocumentCheck, RuleContext]]] = {}
 
     def fingerprint(self) -> str:
         """Identifies the rule set and its options (part of the lint cache key)."""
@@ -170,16 +171,28 @@ class Linter:
             return "error"
         return a.rule.severity
 
+    def _checks(self, kind_name: str | None) -> list[tuple[ActiveRule, DocumentCheck, RuleContext]]:
+        """The document rules with their contexts for documents of ``kind_name``: made
+        once per kind and run (a context depends on the kind, not the document)."""
+        found = self._contexts.get(kind_name)
+        if found is None:
+            kind = self.config.kinds.get(kind_name) if kind_name else None
+            template = self._template(kind)
+            found = []
+            for a in self.document_rules:
+                assert a.rule.check is not None
+                ctx = RuleContext(self.config, kind, a.options, self.today, template)
+                found.append((a, a.rule.check, ctx))
+            self._contexts[kind_name] = found
+        return found
+
     def lint_document(self, doc: Document) -> list[Finding]:
         """Findings of the document-scope rules on ``doc``."""
         kind = self.config.kinds.get(doc.kind) if doc.kind else None
-        template = self._template(kind)
         out: list[Finding] = []
         path = doc.path or ""
-        for a in self.document_rules:
-            assert a.rule.check is not None
-            ctx = RuleContext(self.config, kind, a.options, self.today, template)
-            for rep in a.rule.check(doc, ctx):
+        for a, check, ctx in self._checks(kind.name if kind is not None else None):
+            for rep in check(doc, ctx):
                 sp = rep.span
                 file = rep.file
                 out.append(

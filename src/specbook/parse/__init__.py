@@ -7,74 +7,19 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from specbook.config import BookConfig
 from specbook.model import Document, Encoding, Problem, Sidecar, Span
-from specbook.parse import core as _core
 from specbook.parse.context import ParseContext, context_for
-from specbook.parse.core import Blocks, parse_document
-
-if TYPE_CHECKING:
-    from specbook.parse._cscan import Found
+from specbook.parse.core import parse_document
+from specbook.parse.scan import which_scanner
 
 __all__ = ["ParseContext", "context_for", "parse", "parse_file", "which_scanner"]
 
-# The block scanners, fastest first: the C one (specbook.parse._cscan, built when the
-# package is installed with a compiler), the pure-Python one (specbook.parse.fast), then
-# pyromark (core.event_blocks). Each of the first two returns None when it is not sure,
-# and exactly what the next one would return otherwise. SPECBOOK_PURE_PYTHON=1 (read once,
-# here) leaves the C module out (its scanner, its line index and its span function).
-_c_scan: Callable[[bytes], Found | None] | None
-if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
-    try:
-        from specbook.parse._cscan import Spans as _c_spans
-        from specbook.parse._cscan import line_starts as _c_line_starts
-        from specbook.parse._cscan import scan as _c_scan
-    except ImportError:  # built without a compiler (or an older build): all in Python
-        _c_scan = None
-    else:
-        _core._line_index = _c_line_starts  # the same as core._line_starts, in C
-        _core._span_of = partial(_c_spans, Span)  # core._line_spans, in C
-else:
-    _c_scan = None
-
-_blocks = Blocks._make
-
-
-def _fast_scan(work: bytes) -> Blocks | None:
-    """The pure-Python scanner, imported on first use: with the C scanner it is needed
-    only for the documents C leaves to it, and its patterns take milliseconds to compile
-    (a one-file lint of a plain spec never loads it)."""
-    global _fast_scan
-    from specbook.parse.fast import scan
-
-    _fast_scan = scan
-    return scan(work)
-
-
-def _scan(work: bytes) -> Blocks | None:
-    """:class:`Blocks` of ``work`` from the C scanner, else the Python one, else ``None``."""
-    if _c_scan is not None:
-        found = _c_scan(work)
-        if found is not None:
-            return _blocks(found)
-    return _fast_scan(work)
-
-
-def which_scanner(work: bytes) -> str:
-    """Which scanner reads ``work`` (bytes as the parser hands them over: no BOM, front
-    matter blanked): ``"c"``, ``"python"`` or ``"pyromark"``. For benchmarks and tests."""
-    if _c_scan is not None and _c_scan(work) is not None:
-        return "c"
-    return "python" if _fast_scan(work) is not None else "pyromark"
-
-
-_core._fast_scan = _scan  # after both modules are loaded: fast imports core
+# (The block scanners, C, pure Python and pyromark, and the choice between them live in
+# specbook.parse.scan.)
 
 
 def parse(

@@ -1,8 +1,8 @@
 """Markdown bytes -> :class:`~specbook.model.Document`.
 
-One pass over pyromark's events (with byte ranges) collects headings, list items,
-tables, code blocks and links; fields, requirements and references are then read
-from the byte ranges those events give. Nothing here raises on any input: see
+One pass of a block scanner (:mod:`specbook.parse.scan`) collects headings, list
+items, tables, code blocks and links with their byte ranges; fields, requirements and
+references are then read from those byte ranges. Nothing here raises on any input: see
 :func:`parse`.
 """
 
@@ -12,9 +12,9 @@ import codecs
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache, cached_property, lru_cache
-from itertools import accumulate, chain
-from typing import Any, NamedTuple
+from functools import cache, cached_property
+from itertools import chain
+from typing import NamedTuple
 
 from specbook.config import KindConfig
 from specbook.model import (
@@ -34,7 +34,10 @@ from specbook.model import (
     Span,
     Table,
 )
+from specbook.parse import scan as scanners
 from specbook.parse.context import ParseContext
+from specbook.parse.scan import Blocks, RawHeading, RawTable
+from specbook.parse.scan.events import pyromark_headings
 from specbook.text import (
     fold,
     is_placeholder,
@@ -44,21 +47,6 @@ from specbook.text import (
     norm_key,
 )
 
-
-@lru_cache(maxsize=1)
-def _markdown() -> Any:
-    """pyromark's parser, made on first use: the C scanner and fast.py take most files,
-    so a run that never defers to pyromark does not import it. (Typed as Any: the
-    events are dicts whose shape the code below checks as it goes.)"""
-    import pyromark
-
-    o = pyromark.Options
-    return pyromark.Markdown(
-        options=o.ENABLE_TABLES | o.ENABLE_TASKLISTS | o.ENABLE_STRIKETHROUGH | o.ENABLE_FOOTNOTES
-    )
-
-
-_NEWLINE = re.compile(rb"\r\n|\r|\n")
 _NOT_NEWLINE = re.compile(rb"[^\r\n]")
 _FRONT_OPEN = re.compile(rb"---[ \t]*(?:\r\n|\r|\n)")
 _FRONT_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
@@ -200,155 +188,33 @@ class _Decoded:
         return offset + self.base + (self._shift_by[i - 1] if i else 0)
 
 
-class Blocks(NamedTuple):
-    """What one pass over the block structure yields; offsets are UTF-8 byte offsets.
+class _Head(NamedTuple):
+    """A heading and the section it opens, which runs ``until`` the next heading of its
+    level or higher (or the end of the document)."""
 
-    Every list is in source order (by start offset).
-    """
-
-    headings: list[tuple[int, int, int, str]]  # level, start, end, inline text
-    items: list[tuple[int, int, str, tuple[bool, int, int] | None]]  # start, end, text, task marker
-    tables: list[tuple[int, int, list[list[tuple[str, int, int]]]]]  # start, end, rows of cells
-    codes: list[tuple[int, int, str, str, bool]]  # start, end, info string, text, fenced
-    html: list[tuple[int, int]]  # HTML blocks
-    links: list[tuple[int, int, str, str, bool]]  # start, end, url, text, image
+    level: int
+    start: int
+    end: int
+    title: str
+    until: int
 
 
-def event_blocks(text: str) -> Blocks:
-    """Collect :class:`Blocks` from pyromark's events (the CommonMark-exact reference path)."""
-    headings: list[tuple[int, int, int, str]] = []  # level, start, end, text
-    items: list[tuple[int, int, str, tuple[bool, int, int] | None]] = []
-    tables: list[tuple[int, int, list[list[tuple[str, int, int]]]]] = []
-    codes: list[tuple[int, int, str, str, bool]] = []
-    html: list[tuple[int, int]] = []
-    links: list[tuple[int, int, str, str, bool]] = []
+class _SectionHead(NamedTuple):
+    """A :class:`_Head` with ``name``, the template section it matches (if any)."""
 
-    collectors: list[list[str]] = []
-    item_stack: list[list[Any]] = []  # [start, end, parts, marker]
-    cur_heading: list[Any] | None = None
-    cur_table: list[list[tuple[str, int, int]]] | None = None
-    cur_table_start = 0
-    cur_row: list[tuple[str, int, int]] | None = None
-    cell_parts: list[str] | None = None
-    cur_code: list[Any] | None = None
-    link_stack: list[list[Any]] = []
+    level: int
+    start: int
+    end: int
+    title: str
+    until: int
+    name: str | None
 
-    for ev, rng in _markdown().events_with_range(text, merge_text=True):
-        if ev.__class__ is str:
-            if ev in ("SoftBreak", "HardBreak") and collectors:
-                for c in collectors:
-                    c.append(" ")
-            continue
-        t = ev.get("Text")
-        if t is None:
-            t = ev.get("Code")
-        if t is not None:
-            if cur_code is not None:
-                cur_code[3].append(t)
-            else:
-                for c in collectors:
-                    c.append(t)
-            continue
-        start = ev.get("Start")
-        if start is not None:
-            if start.__class__ is str:
-                if start == "Item":
-                    parts: list[str] = []
-                    item_stack.append([rng["start"], rng["end"], parts, None])
-                    collectors.append(parts)
-                elif start == "TableCell":
-                    cell_parts = []
-                    collectors.append(cell_parts)
-                elif start == "TableHead" or start == "TableRow":
-                    cur_row = []
-                elif start == "HtmlBlock":
-                    html.append((rng["start"], rng["end"]))
-                continue
-            if "Heading" in start:
-                cur_heading = [int(start["Heading"]["level"][1]), rng["start"], rng["end"], []]
-                collectors.append(cur_heading[3])
-            elif "List" in start:
-                if item_stack:
-                    _drop(collectors, item_stack[-1][2])
-            elif "CodeBlock" in start:
-                kind = start["CodeBlock"]
-                if isinstance(kind, dict) and "Fenced" in kind:
-                    cur_code = [rng["start"], rng["end"], kind["Fenced"], [], True]
-                else:
-                    cur_code = [rng["start"], rng["end"], "", [], False]
-            elif "Table" in start:
-                cur_table = []
-                cur_table_start = rng["start"]
-            elif "Link" in start or "Image" in start:
-                info = start.get("Link") or start.get("Image")
-                parts = []
-                link_stack.append(
-                    [rng["start"], rng["end"], info.get("dest_url", ""), parts, "Image" in start]
-                )
-                collectors.append(parts)
-            continue
-        end = ev.get("End")
-        if end is not None:
-            if end.__class__ is str:
-                if end == "Item":
-                    it = item_stack.pop()
-                    _drop(collectors, it[2])
-                    items.append((it[0], it[1], "".join(it[2]), it[3]))
-                elif end == "TableCell":
-                    if cell_parts is not None:
-                        _drop(collectors, cell_parts)
-                        if cur_row is not None:
-                            cur_row.append(("".join(cell_parts), rng["start"], rng["end"]))
-                    cell_parts = None
-                elif end == "TableHead" or end == "TableRow":
-                    if cur_table is not None and cur_row is not None:
-                        cur_table.append(cur_row)
-                    cur_row = None
-                elif end == "Table":
-                    if cur_table is not None:
-                        tables.append((cur_table_start, rng["end"], cur_table))
-                    cur_table = None
-                elif end == "CodeBlock":
-                    if cur_code is not None:
-                        codes.append(
-                            (
-                                cur_code[0],
-                                rng["end"],
-                                cur_code[2],
-                                "".join(cur_code[3]),
-                                cur_code[4],
-                            )
-                        )
-                    cur_code = None
-                elif (end == "Link" or end == "Image") and link_stack:
-                    lk = link_stack.pop()
-                    _drop(collectors, lk[3])
-                    links.append((lk[0], lk[1], lk[2], "".join(lk[3]), lk[4]))
-                continue
-            if "Heading" in end and cur_heading is not None:
-                _drop(collectors, cur_heading[3])
-                headings.append(
-                    (cur_heading[0], cur_heading[1], rng["end"], "".join(cur_heading[3]).strip())
-                )
-                cur_heading = None
-            continue
-        marker = ev.get("TaskListMarker")
-        if marker is not None and item_stack:
-            item_stack[-1][3] = (bool(marker), rng["start"], rng["end"])
-
-    items.sort(key=lambda it: it[0])
-    links.sort(key=lambda lk: lk[0])
-    return Blocks(headings, items, tables, codes, html, links)
-
-
-# The fast scanner (specbook.parse.fast), when present, returns Blocks or None to defer.
-_fast_scan: Callable[[bytes], Blocks | None] | None = None
 
 # Builds a node (a Span, a Cell, a Section…) from a tuple of all its fields, without the
 # Python-level __new__ of a named tuple: the same object, made faster.
 _new = tuple.__new__
 # A heading of level 0 after the last one: it closes every open section.
-_CLOSE_ALL = (0, 0, 0, "", 0, None)
+_CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
 
 
 class _Parser:
@@ -362,7 +228,7 @@ class _Parser:
         self.dec = _Decoded(data)
         self.work = self.dec.work
         self.problems: list[Problem] = []
-        self.line_starts = _line_index(data)
+        self.line_starts = scanners.line_starts(data)
         # A span from offsets in :attr:`work` (hundreds per document: a closure over the
         # line index, the plainest for a file without a BOM or invalid bytes).
         self.span: Callable[[int, int], Span] = _spans(self.line_starts, self.dec)
@@ -384,40 +250,36 @@ class _Parser:
             open_end = opener.end()
             front = (0, fm.end(), work[open_end : fm.start()].decode("utf-8", "replace"))
             scanned = _NOT_NEWLINE.sub(b" ", work[: fm.end()]) + work[fm.end() :]
-        # The fast scanner handles the plain Markdown most specs are written in and
-        # returns exactly what pyromark's events give (a differential test holds it to
+        # The fast scanners handle the plain Markdown most specs are written in and
+        # return exactly what pyromark's events give (differential tests hold them to
         # that); anything else goes to pyromark.
-        blocks = _fast_scan(scanned) if _fast_scan is not None else None
-        if blocks is None:
-            text = self.dec.text if scanned is work else scanned.decode("utf-8", "replace")
-            blocks = event_blocks(text)
-        return self.build(work, *blocks, front)
+        return self.build(work, scanners.scan(scanned), front)
 
     # -- assembly --------------------------------------------------------------------
     def build(
         self,
         work: bytes,
-        headings: list[tuple[int, int, int, str]],
-        items: list[tuple[int, int, str, tuple[bool, int, int] | None]],
-        tables: list[tuple[int, int, list[list[tuple[str, int, int]]]]],
-        codes: list[tuple[int, int, str, str, bool]],
-        html: list[tuple[int, int]],
-        links_raw: list[tuple[int, int, str, str, bool]],
+        blocks: Blocks,
         front: tuple[int, int, str] | None,
     ) -> Document:
         ctx = self.ctx
+        headings, _, tables, codes, html, _ = blocks
         # Each heading runs to the next heading of its level or higher.
         n = len(work)
         ends = [n] * len(headings)
         open_: list[int] = []
         for i, (level, hs, _, _) in enumerate(headings):
-            while open_ and headings[open_[-1]][0] >= level:
+            while open_ and headings[open_[-1]].level >= level:
                 ends[open_.pop()] = hs
             open_.append(i)
-        heads = [(h[0], h[1], h[2], h[3], ends[i]) for i, h in enumerate(headings)]
+        heads = [_new(_Head, (*h, ends[i])) for i, h in enumerate(headings)]
 
         # Code and HTML ranges are opaque to field and reference scans.
-        opaque = sorted([(c[0], c[1]) for c in codes] + html) if codes or html else []
+        opaque: list[tuple[int, int]] = (
+            sorted([(c.start, c.end) for c in codes] + [(h.start, h.end) for h in html])
+            if codes or html
+            else []
+        )
         fields = self._fields(work, heads, tables, opaque, front)
         if self.sidecars:  # the metadata files come first: they are where fields live
             fields = [f for sc in self.sidecars for f in self._sidecar_fields(sc)] + fields
@@ -461,7 +323,6 @@ class _Parser:
             )
         self.problems.sort(key=lambda p: p.span.start)
 
-        blocks = Blocks(headings, items, tables, codes, html, links_raw)
         return Document(
             path=self.path,
             kind=kind_name,
@@ -483,8 +344,8 @@ class _Parser:
     def _fields(
         self,
         work: bytes,
-        heads: list[tuple[int, int, int, str, int]],
-        tables: list[tuple[int, int, list[list[tuple[str, int, int]]]]],
+        heads: list[_Head],
+        tables: list[RawTable],
         opaque: list[tuple[int, int]],
         front: tuple[int, int, str] | None,
     ) -> list[Field]:
@@ -512,9 +373,11 @@ class _Parser:
         zones: list[tuple[int, int, str | None, bool]] = [(body_start, pre_end, None, False)]
         # Documents that open with `## Summary` and a list of `- **Severity:** P2` lines keep
         # their header there: the first section gives fields, but only under known names.
-        first = next((h for h in heads if h[1] >= pre_end and h[0] >= 2), None)
+        first = next((h for h in heads if h.start >= pre_end and h.level >= 2), None)
         if first is not None:
-            zones.append((first[2], first[4], names.get(norm_heading(first[3]), first[3]), True))
+            zones.append(
+                (first.end, first.until, names.get(norm_heading(first.title), first.title), True)
+            )
         aliases = cfg.field_aliases
         for level, hs, he, title, end in heads:
             if level < 2:
@@ -691,7 +554,8 @@ class _Parser:
         JSON is a problem of the document, naming the file and line."""
         from specbook.parse.mapping import sidecar_fields
 
-        found, problem = sidecar_fields(self.ctx, sidecar, _span_of(_line_index(sidecar.data)))
+        spans = scanners.span_maker(scanners.line_starts(sidecar.data))
+        found, problem = sidecar_fields(self.ctx, sidecar, spans)
         if problem is not None:
             self.problems.append(
                 Problem(
@@ -782,7 +646,7 @@ class _Parser:
 
     # -- review history --------------------------------------------------------------
     def _review_history(
-        self, heads: list[tuple[int, int, int, str, int, str | None]], tables: tuple[Table, ...]
+        self, heads: list[_SectionHead], tables: tuple[Table, ...]
     ) -> list[ReviewEntry]:
         for _level, hs, _he, title, end, name in heads:
             if norm_key(name or title) != "review history":
@@ -817,7 +681,7 @@ class _Parser:
         cfg = self.ctx.config
         return cfg.kind_for_path(self.path) if self.path and cfg.root is not None else None
 
-    def _doc_id(self, fields: list[Field], headings: list[tuple[int, int, int, str]]) -> str | None:
+    def _doc_id(self, fields: list[Field], headings: list[RawHeading]) -> str | None:
         """The ID the document states (an ID field, its H1 — ``# SPEC-012: …`` or, with a
         kind's prefix, ``# ADR 018 — …`` —, a file name such as ``SPEC-012-x.md``), else,
         for a kind with ``ids_from_names``, PREFIX-<number> of its number-only file or
@@ -875,9 +739,7 @@ class _Parser:
 
         return document_name(path_kind, path)
 
-    def _title(
-        self, headings: list[tuple[int, int, int, str]], fields: list[Field], doc_id: str | None
-    ) -> str:
+    def _title(self, headings: list[RawHeading], fields: list[Field], doc_id: str | None) -> str:
         """The H1 without an ID or placeholder-ID prefix (``# KEP-NNNN: Title``) or the
         template's generic title; else the title field without the document's ID
         (``title: "SPEC-020: Title"``); else the file or folder name without its ID or
@@ -988,7 +850,7 @@ def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], 
     and its box, a heading and its section), so the function keeps the bounds of the
     last line it looked up and bisects only for an offset outside them.
     """
-    span = _span_of(line_starts)
+    span = scanners.span_maker(line_starts)
     if not dec._shift_at and not dec.base:
         return span
     to_file = dec.map
@@ -997,39 +859,6 @@ def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], 
         return span(to_file(start), to_file(end))
 
     return mapped
-
-
-def _line_spans(line_starts: tuple[int, ...]) -> Callable[[int, int], Span]:
-    """The span function over ``line_starts``, for offsets of the file itself (see
-    :func:`_spans`)."""
-    ls = line_starts
-    bounds = (*ls[1:], 1 << 62)  # bounds[i - 1]: where line i ends (the last line runs on)
-    lo, hi, line = 0, -1, 0  # the remembered line: bytes lo:hi are line `line` (none yet)
-
-    def span(start: int, end: int) -> Span:
-        nonlocal lo, hi, line
-        last = end - 1 if end > start else end
-        if lo <= start < hi:
-            if start <= last < hi:
-                return _new(Span, (start, end, line, line))
-            i = line
-        else:
-            i = bisect_right(ls, start)
-            if not i:  # before the first line (not an offset of the file)
-                return _new(Span, (start, end, 0, bisect_right(ls, last)))
-            lo, hi, line = ls[i - 1], bounds[i - 1], i
-            if start <= last < hi:
-                return _new(Span, (start, end, i, i))
-        # last is on a later line (or, for a span that ends before it starts, anywhere)
-        j = bisect_right(ls, last, i) if last >= start else bisect_right(ls, last)
-        return _new(Span, (start, end, i, j))
-
-    return span
-
-
-# The span function maker: _line_spans, or the same in C (specbook.parse._cscan.Spans),
-# which specbook.parse installs when the C module is built.
-_span_of: Callable[[tuple[int, ...]], Callable[[int, int], Span]] = _line_spans
 
 
 class _Parts:
@@ -1042,7 +871,7 @@ class _Parts:
     def __init__(
         self,
         p: _Parser,
-        heads: list[tuple[int, int, int, str, int]],
+        heads: list[_Head],
         blocks: Blocks,
         opaque: list[tuple[int, int]],
         kind: str | None,
@@ -1056,15 +885,18 @@ class _Parts:
         self.doc_id = doc_id
 
     @cached_property
-    def heads(self) -> list[tuple[int, int, int, str, int, str | None]]:
+    def heads(self) -> list[_SectionHead]:
         """Headings with the template section each one matches."""
         tmpl = self.p.ctx.template_sections(self.kind)
-        return [(*h, tmpl.get(norm_heading(h[3])) if h[0] > 1 else None) for h in self.raw_heads]
+        return [
+            _new(_SectionHead, (*h, tmpl.get(norm_heading(h.title)) if h.level > 1 else None))
+            for h in self.raw_heads
+        ]
 
     @cached_property
     def _index(self) -> tuple[list[int], list[str]]:
         heads = self.heads
-        return [h[1] for h in heads], [h[5] or h[3] for h in heads]
+        return [h.start for h in heads], [h.name or h.title for h in heads]
 
     def section_at(self, offset: int) -> str | None:
         """The innermost section holding ``offset``: its template name, else its title."""
@@ -1180,31 +1012,6 @@ class _Parts:
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
         return tuple(self.p._review_history(self.heads, self._tables))
-
-
-def _line_starts(data: bytes) -> tuple[int, ...]:
-    """Offsets where each line starts (lines end at CRLF, CR or LF, as CommonMark says)."""
-    if b"\r" not in data:
-        # all in C: the running sum of line lengths plus their newlines
-        starts = list(accumulate(map(_PLUS_ONE, map(len, data.split(b"\n"))), initial=0))
-        starts.pop()
-        return tuple(starts)
-    return (0, *[m.end() for m in _NEWLINE.finditer(data)])
-
-
-_PLUS_ONE = (1).__add__
-
-# The line index: _line_starts, or the same in C (specbook.parse._cscan.line_starts), which
-# specbook.parse puts here when it is built.
-_line_index: Callable[[bytes], tuple[int, ...]] = _line_starts
-
-
-def _drop(collectors: list[list[str]], parts: list[str]) -> None:
-    """Stop collecting into ``parts`` (by identity: equal lists are different collectors)."""
-    for i in range(len(collectors) - 1, -1, -1):
-        if collectors[i] is parts:
-            del collectors[i]
-            return
 
 
 def _first(fields: list[Field], key: str) -> Field | None:
@@ -1338,30 +1145,10 @@ def headings_of(data: bytes) -> list[tuple[int, str]]:
     From the block scanners when they take ``data`` (they give what pyromark would;
     a one-file lint then never imports pyromark for its templates), else pyromark."""
     text = data.decode("utf-8", "replace")
-    blocks = _fast_scan(text.encode("utf-8")) if _fast_scan is not None else None
+    blocks = scanners.quick_scan(text.encode("utf-8"))
     if blocks is not None:
-        return [(h[0], h[3].strip()) for h in blocks.headings]
-    return _pyromark_headings(text)
-
-
-def _pyromark_headings(text: str) -> list[tuple[int, str]]:
-    """:func:`headings_of` by pyromark's events: a heading's text and code pieces."""
-    out: list[tuple[int, str]] = []
-    parts: list[str] | None = None
-    level = 0
-    for ev in _markdown().events(text):
-        if ev.__class__ is str:
-            continue
-        if "Start" in ev and isinstance(ev["Start"], dict) and "Heading" in ev["Start"]:
-            level = int(ev["Start"]["Heading"]["level"][1])
-            parts = []
-        elif "End" in ev and isinstance(ev["End"], dict) and "Heading" in ev["End"]:
-            if parts is not None:
-                out.append((level, "".join(parts).strip()))
-            parts = None
-        elif parts is not None and ("Text" in ev or "Code" in ev):
-            parts.append(ev.get("Text") or ev.get("Code") or "")
-    return out
+        return [(h.level, h.text.strip()) for h in blocks.headings]
+    return pyromark_headings(text)
 
 
 def parse_document(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -140,15 +142,30 @@ def supersede_asymmetry(book: BookFacts, ctx: RuleContext) -> Iterator[BookRepor
                     )
 
 
+@lru_cache(maxsize=8192)
 def _anchor(title: str) -> str:
-    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to dashes."""
-    keep = "".join(ch for ch in title.lower() if ch.isalnum() or ch in " -_")
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to dashes.
+
+    (Memoised: the same template headings come back in every document.)"""
+    low = title.lower()
+    if low.isascii():  # (ASCII letters and digits are what str.isalnum takes of ASCII)
+        keep = _NOT_ANCHOR_ASCII.sub("", low)
+    else:
+        keep = "".join(ch for ch in low if ch.isalnum() or ch in " -_")
     return keep.replace(" ", "-")
 
 
+@lru_cache(maxsize=8192)
 def _loose(anchor: str) -> str:
     """Renderers disagree on punctuation in anchors (`_`, `→`, dashes): compare without it."""
-    return "".join(ch for ch in anchor.lower() if ch.isalnum())
+    low = anchor.lower()
+    if low.isascii():
+        return _NOT_ALNUM_ASCII.sub("", low)
+    return "".join(ch for ch in low if ch.isalnum())
+
+
+_NOT_ANCHOR_ASCII = re.compile(r"[^a-z0-9 _-]+")
+_NOT_ALNUM_ASCII = re.compile(r"[^a-z0-9]+")
 
 
 def _exact_anchors(doc: Document) -> list[str]:

@@ -1,8 +1,8 @@
-/* specbook.parse._cscan: specbook.parse.fast.scan in C.
+/* specbook.parse.scan._cscan: specbook.parse.scan.fast.scan in C.
  *
  * scan(work: bytes) -> None | (headings, items, tables, codes, html, links)
- * line_starts(data: bytes) -> tuple of line start offsets (core._line_starts)
- * Spans(span_type, line_starts) -> span(start, end) (core._line_spans's closure)
+ * line_starts(data: bytes) -> tuple of line start offsets (scan.lines.line_starts)
+ * Spans(span_type, line_starts) -> span(start, end) (scan.lines.line_spans's closure)
  *
  * scan is a line-by-line port of fast.py's block scanner (without its bulk path for runs
  * of one-line bullet items, which gives what the line-by-line path gives). The rule:
@@ -220,17 +220,23 @@ untracked(PyObject *tup)
     return tup;
 }
 
-/* A tuple of the n references in parts, which it takes over (also when it fails); NULL,
-   with a Python exception set, when one of them or the tuple could not be made. */
+/* The named tuple types of specbook.parse.scan.blocks, given once by set_types() (the
+   registry in specbook.parse.scan does it on import): the records are made as those types
+   directly, as the Python scanners make them. */
+static PyTypeObject *T_blocks, *T_heading, *T_item, *T_task, *T_cell, *T_table, *T_code;
+
+/* A tuple of `type` (a tuple subclass of n fields) of the n references in parts, which it
+   takes over (also when it fails); NULL, with a Python exception set, when one of them or
+   the tuple could not be made. */
 static PyObject *
-pack(ssz n, PyObject **parts)
+pack(PyTypeObject *type, ssz n, PyObject **parts)
 {
     PyObject *tup = NULL;
     for (ssz i = 0; i < n; i++) {
         if (parts[i] == NULL)
             goto fail;
     }
-    tup = PyTuple_New(n);
+    tup = type->tp_alloc(type, n);
     if (tup == NULL)
         goto fail;
     for (ssz i = 0; i < n; i++)
@@ -673,7 +679,7 @@ add_code(S *st, ssz start, ssz end, PyObject *info, const uchar *text, ssz tlen)
 {
     PyObject *parts[5] = {PyLong_FromSsize_t(start), PyLong_FromSsize_t(end), Py_NewRef(info),
                           mkstr(st, text, tlen), Py_NewRef(Py_True)};
-    PyObject *tup = pack(5, parts);
+    PyObject *tup = pack(T_code, 5, parts);
     if (tup == NULL)
         return ERR;
     int r = PyList_Append(st->codes, untracked(tup));
@@ -770,7 +776,7 @@ static PyObject *
 cell(PyObject *text, ssz s, ssz e)
 {
     PyObject *parts[3] = {text, PyLong_FromSsize_t(s), PyLong_FromSsize_t(e)};
-    PyObject *tup = pack(3, parts);
+    PyObject *tup = pack(T_cell, 3, parts);
     return tup == NULL ? NULL : untracked(tup);
 }
 
@@ -929,7 +935,7 @@ table(S *st, ssz hs, ssz he, ssz *ppos)
     }
     PyObject *parts[3] = {PyLong_FromSsize_t(hs), PyLong_FromSsize_t(end <= total ? end : total),
                           rows};
-    PyObject *tup = pack(3, parts);
+    PyObject *tup = pack(T_table, 3, parts);
     if (tup == NULL)
         return ERR;
     r = PyList_Append(st->tables, tup);
@@ -1386,7 +1392,7 @@ build(S *st, PyObject **result)
         r = ERR;
         PyObject *parts[4] = {PyLong_FromSsize_t(h->level), PyLong_FromSsize_t(h->start),
                               PyLong_FromSsize_t(h->end), text};
-        PyObject *tup = pack(4, parts);
+        PyObject *tup = pack(T_heading, 4, parts);
         if (tup == NULL)
             goto done;
         PyList_SET_ITEM(heads, i, untracked(tup));
@@ -1407,7 +1413,7 @@ build(S *st, PyObject **result)
             PyObject *box[3] = {Py_NewRef(it->checked ? Py_True : Py_False),
                                 PyLong_FromSsize_t(it->ms), PyLong_FromSsize_t(it->ms + 3)};
             Py_DECREF(marker);
-            marker = pack(3, box);
+            marker = pack(T_task, 3, box);
             if (marker == NULL) {
                 Py_DECREF(text);
                 goto done;
@@ -1416,7 +1422,7 @@ build(S *st, PyObject **result)
         }
         PyObject *parts[4] = {PyLong_FromSsize_t(it->start), PyLong_FromSsize_t(it->end), text,
                               marker};
-        PyObject *tup = pack(4, parts);
+        PyObject *tup = pack(T_item, 4, parts);
         if (tup == NULL)
             goto done;
         PyList_SET_ITEM(items, i, untracked(tup));
@@ -1424,7 +1430,7 @@ build(S *st, PyObject **result)
 
     html = PyList_New(0);
     links = PyList_New(0);
-    res = PyTuple_New(6);
+    res = T_blocks->tp_alloc(T_blocks, 6);
     if (html == NULL || links == NULL || res == NULL)
         goto done;
     PyTuple_SET_ITEM(res, 0, heads);
@@ -1466,6 +1472,12 @@ scan(PyObject *Py_UNUSED(module), PyObject *arg)
     if (!PyBytes_Check(arg)) {
         PyErr_Format(PyExc_TypeError, "scan() argument must be bytes, not %.100s",
                      Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    if (T_blocks == NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "specbook.parse.scan._cscan.scan() before set_types(): import "
+                        "specbook.parse.scan, which gives the types");
         return NULL;
     }
     const uchar *w = (const uchar *)PyBytes_AS_STRING(arg);
@@ -1520,7 +1532,7 @@ out:
     return result;
 }
 
-/* specbook.parse.core._line_starts: the offsets where each line starts, lines ending at
+/* specbook.parse.scan.lines.line_starts: the offsets where each line starts, lines ending at
    CRLF, CR or LF as CommonMark says; a tuple. */
 static PyObject *
 line_starts(PyObject *Py_UNUSED(module), PyObject *arg)
@@ -1569,8 +1581,8 @@ fail:
     return NULL;
 }
 
-/* specbook.parse.core._line_spans's closure in C: Spans(span_type, line_starts) is a callable
-   span(start, end) -> span_type((start, end, line, end_line)), line numbers being what
+/* specbook.parse.scan.lines.line_spans's closure in C: Spans(span_type, line_starts) is a
+   callable span(start, end) -> span_type((start, end, line, end_line)), line numbers being what
    bisect_right(line_starts, offset) gives, with the same memory of the last line looked
    up (most spans start on the line of the one made before). tests/test_cscan.py holds
    it to the Python closure. */
@@ -1721,11 +1733,11 @@ PyDoc_STRVAR(spans_doc,
              "Spans(span_type, line_starts, /)\n--\n\n"
              "A span function: span(start, end) -> span_type((start, end, line, end_line)),\n"
              "line numbers as bisect_right(line_starts, offset) gives them; the closure of\n"
-             "specbook.parse.core._line_spans in C.");
+             "specbook.parse.scan.lines.line_spans in C.");
 
 static PyTypeObject SpansType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "specbook.parse._cscan.Spans",
+    .tp_name = "specbook.parse.scan._cscan.Spans",
     .tp_basicsize = sizeof(Spans),
     .tp_dealloc = (destructor)spans_dealloc,
     .tp_vectorcall_offset = offsetof(Spans, vectorcall),
@@ -1738,24 +1750,62 @@ static PyTypeObject SpansType = {
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
              "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
-             "as a tuple: specbook.parse.core._line_starts in C.");
+             "as a tuple: specbook.parse.scan.lines.line_starts in C.");
+
+/* set_types(blocks, heading, item, task, cell, table, code): the named tuple types
+   scan() makes its records as; each must be a tuple subclass with the right number of
+   fields. */
+static PyObject *
+set_types(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    static const ssz sizes[7] = {6, 4, 4, 3, 3, 3, 5};
+    PyTypeObject *t[7];
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!:set_types", &PyType_Type, &t[0], &PyType_Type,
+                          &t[1], &PyType_Type, &t[2], &PyType_Type, &t[3], &PyType_Type, &t[4],
+                          &PyType_Type, &t[5], &PyType_Type, &t[6]))
+        return NULL;
+    for (int i = 0; i < 7; i++) {
+        PyObject *fields = NULL;
+        if (PyType_IsSubtype(t[i], &PyTuple_Type))
+            fields = PyObject_GetAttrString((PyObject *)t[i], "_fields");
+        if (fields == NULL || !PyTuple_Check(fields) || PyTuple_GET_SIZE(fields) != sizes[i]) {
+            Py_XDECREF(fields);
+            PyErr_Format(PyExc_TypeError, "set_types(): argument %d must be a named tuple type "
+                         "of %zd fields", i + 1, sizes[i]);
+            return NULL;
+        }
+        Py_DECREF(fields);
+    }
+    PyTypeObject **slots[7] = {&T_blocks, &T_heading, &T_item, &T_task, &T_cell, &T_table, &T_code};
+    for (int i = 0; i < 7; i++) {
+        Py_INCREF(t[i]);
+        Py_XSETREF(*slots[i], t[i]);
+    }
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(set_types_doc,
+             "set_types(blocks, heading, item, task, cell, table, code, /)\n--\n\n"
+             "The named tuple types of specbook.parse.scan.blocks that scan() makes its\n"
+             "records as (Blocks, RawHeading, RawItem, RawTask, RawCell, RawTable, RawCode).");
 
 PyDoc_STRVAR(scan_doc,
              "scan(work, /)\n--\n\n"
              "The blocks of the UTF-8 Markdown ``work`` as a tuple (headings, items, tables,\n"
-             "codes, html, links), exactly as specbook.parse.fast.scan returns them, or None\n"
+             "codes, html, links), exactly as specbook.parse.scan.fast.scan returns them, or None\n"
              "when this scanner is not sure (the caller then asks fast.scan).");
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_O, scan_doc},
     {"line_starts", line_starts, METH_O, line_starts_doc},
+    {"set_types", set_types, METH_VARARGS, set_types_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
-    "specbook.parse._cscan",
-    "specbook.parse.fast.scan (and core._line_starts) in C: see scan().",
+    "specbook.parse.scan._cscan",
+    "specbook.parse.scan.fast.scan (and scan.lines.line_starts) in C: see scan().",
     0,
     methods,
     NULL,

@@ -1,11 +1,12 @@
 """A pure-Python fast path for the simple Markdown that specs are written in.
 
 :func:`scan` reads UTF-8 bytes line by line and returns the same
-:class:`~specbook.parse.core.Blocks` that :func:`~specbook.parse.core.event_blocks` would
-return for the decoded text, or ``None`` whenever the input uses anything it does not
-reproduce exactly (HTML, block quotes, setext headings, indented code, lazy continuation
-lines, entities, backslash escapes, link reference definitions, footnotes, strikethrough,
-ambiguous emphasis, tables inside lists, tabs outside code, CR line ends, ...). ``None``
+:class:`~specbook.parse.scan.blocks.Blocks` that
+:func:`~specbook.parse.scan.events.event_blocks` would return for the decoded text, or
+``None`` whenever the input uses anything it does not reproduce exactly (HTML, block
+quotes, setext headings, indented code, lazy continuation lines, entities, backslash
+escapes, link reference definitions, footnotes, strikethrough, ambiguous emphasis, tables
+inside lists, tabs outside code, CR line ends, ...). ``None``
 means "ask pyromark"; it says nothing about the input being wrong.
 
 Handled: ATX headings, paragraphs, thematic breaks, fenced code (also inside list items),
@@ -32,18 +33,25 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import partial
 from itertools import islice
 from operator import itemgetter
 
-from specbook.parse.core import Blocks
+from specbook.parse.scan.blocks import (
+    Blocks,
+    RawCell,
+    RawCode,
+    RawHeading,
+    RawItem,
+    RawLink,
+    RawTable,
+    RawTask,
+)
 
 __all__ = ["scan"]
 
-_Marker = tuple[bool, int, int]
-_Cell = tuple[str, int, int]
-_Table = tuple[int, int, list[list[_Cell]]]
-_Code = tuple[int, int, str, str, bool]
-_Link = tuple[int, int, str, str, bool]
+# A record from a tuple of its fields, without the Python-level __new__ of a named tuple
+_new = tuple.__new__
 
 
 class _Bail(Exception):
@@ -149,7 +157,7 @@ def scan(work: bytes) -> Blocks | None:
 # -- inline ------------------------------------------------------------------------------
 
 
-def _text(s: bytes, segs: list[tuple[int, int]] | None, base: int, links: list[_Link]) -> str:
+def _text(s: bytes, segs: list[tuple[int, int]] | None, base: int, links: list[RawLink]) -> str:
     """Text of the inline content ``s`` as ``event_blocks`` collects it; links go to ``links``.
 
     ``s`` is a block's raw inline content: its lines without their container's indentation
@@ -166,7 +174,7 @@ def _text(s: bytes, segs: list[tuple[int, int]] | None, base: int, links: list[_
     return _inline(s, segs, base, links)
 
 
-def _line_text(s: bytes, off: int, links: list[_Link]) -> str:
+def _line_text(s: bytes, off: int, links: list[RawLink]) -> str:
     """:func:`_text` of one line's content ``s`` found at document offset ``off``."""
     if _EASY.match(s) is not None:
         if 0x60 in s or 0x2A in s:
@@ -175,7 +183,7 @@ def _line_text(s: bytes, off: int, links: list[_Link]) -> str:
     return _inline(s, None, off, links)
 
 
-def _inline(s: bytes, segs: list[tuple[int, int]] | None, base: int, links: list[_Link]) -> str:
+def _inline(s: bytes, segs: list[tuple[int, int]] | None, base: int, links: list[RawLink]) -> str:
     """:func:`_text` the long way: code spans, autolinks, links, emphasis; or give up."""
     n = len(s)
     # (start, end, replacement) edits to the raw text, in order once sorted.
@@ -223,7 +231,9 @@ def _inline(s: bytes, segs: list[tuple[int, int]] | None, base: int, links: list
                 atoms.append((p, am.end()))
                 edits.append((p, am.end(), url))
                 u = url.decode()
-                links.append((_map(segs, base, p), _map(segs, base, am.end()), u, u, False))
+                links.append(
+                    _new(RawLink, (_map(segs, base, p), _map(segs, base, am.end()), u, u, False))
+                )
         atoms.sort()
     # Plain regions: everything outside atoms.
     plain: list[tuple[int, int]] = []
@@ -273,7 +283,8 @@ def _inline(s: bytes, segs: list[tuple[int, int]] | None, base: int, links: list
                 scopes.append((a + 1, b))
                 url = dm.group(1).decode()
                 # the text is filled in once emphasis is known
-                links.append((_map(segs, base, ls), _map(segs, base, dm.end()), url, "", image))
+                link = (_map(segs, base, ls), _map(segs, base, dm.end()), url, "", image)
+                links.append(_new(RawLink, link))
             elif after == b"[":
                 raise _Bail
     # Emphasis.
@@ -286,7 +297,7 @@ def _inline(s: bytes, segs: list[tuple[int, int]] | None, base: int, links: list
         first = len(links) - len(scopes)
         for k, (a, b) in enumerate(scopes):
             lk = links[first + k]
-            links[first + k] = (lk[0], lk[1], lk[2], _assemble(s, a, b, edits), lk[4])
+            links[first + k] = lk._replace(text=_assemble(s, a, b, edits))
     return text
 
 
@@ -391,7 +402,7 @@ def _map(segs: list[tuple[int, int]] | None, base: int, p: int) -> int:
 # -- blocks ------------------------------------------------------------------------------
 
 
-def _para_text(para: list[tuple[int, bytes]], links: list[_Link], need: bool) -> str:
+def _para_text(para: list[tuple[int, bytes]], links: list[RawLink], need: bool) -> str:
     """Text of a paragraph given as ``(document offset, content)`` lines.
 
     Without ``need`` (nobody collects the text), only its links matter.
@@ -416,8 +427,8 @@ def _para_text(para: list[tuple[int, bytes]], links: list[_Link], need: bool) ->
 
 
 def _row(
-    line: bytes, ls: int, rowend: int, ncols: int, texts: str | None, links: list[_Link]
-) -> list[_Cell]:
+    line: bytes, ls: int, rowend: int, ncols: int, texts: str | None, links: list[RawLink]
+) -> list[RawCell]:
     """Cells of the table row ``line`` (starting with ``|``) at document offset ``ls``.
 
     ``ncols`` < 0 keeps every cell (the header row); otherwise the row is cut or padded
@@ -437,13 +448,13 @@ def _row(
     if 0 <= ncols < len(parts):
         del parts[ncols:]
         last_end = -1
-    row: list[_Cell] = []
+    row: list[RawCell] = []
     o = ls + 1
     if texts is not None:
         # (the row's text may have one more piece: what follows its trailing pipe)
         for part, text in zip(parts, texts.split("|")[1:], strict=False):
             e = o + len(part)
-            row.append((text.strip(" "), o, e))
+            row.append(_new(RawCell, (text.strip(" "), o, e)))
             o = e + 1
     else:
         if body.count(b"~") > 1:
@@ -451,13 +462,14 @@ def _row(
         for part in parts:
             e = o + len(part)
             content = part.lstrip(b" ")
-            row.append((_text(content.rstrip(b" "), None, e - len(content), links), o, e))
+            cell = (_text(content.rstrip(b" "), None, e - len(content), links), o, e)
+            row.append(_new(RawCell, cell))
             o = e + 1
     if last_end >= 0:
         t0, s0, _ = row[-1]
-        row[-1] = (t0, s0, last_end)
+        row[-1] = _new(RawCell, (t0, s0, last_end))
     while len(row) < ncols:
-        row.append(("", rowend, rowend))
+        row.append(_new(RawCell, ("", rowend, rowend)))
     return row
 
 
@@ -484,10 +496,10 @@ def _scan(work: bytes) -> Blocks:
     item_ends: list[int] = []
     # the texts of items with more to them than their first line (which is their index)
     item_extra: dict[int, list[int | str]] = {}
-    item_markers: list[_Marker | None] = []
-    tables: list[_Table] = []
-    codes: list[_Code] = []
-    links: list[_Link] = []
+    item_markers: list[RawTask | None] = []
+    tables: list[RawTable] = []
+    codes: list[RawCode] = []
+    links: list[RawLink] = []
 
     total = len(work)
     lines = work.split(b"\n")
@@ -612,7 +624,9 @@ def _scan(work: bytes) -> Blocks:
                             item_starts.append(ls)
                             item_ends.append(end)
                             if run_line[2] == 0x5B:  # a task box
-                                item_markers.append((run_line[3] != _SPACE, ls + 2, ls + 5))
+                                item_markers.append(
+                                    _new(RawTask, (run_line[3] != _SPACE, ls + 2, ls + 5))
+                                )
                                 item_raw.append((ls + 6, run_line[6:]))
                             else:
                                 item_markers.append(None)
@@ -759,7 +773,7 @@ def _scan(work: bytes) -> Blocks:
                 collecting.pop()
                 item_ends[opened.pop()] = ls
             coff = ls + ccol
-            marker: _Marker | None = None
+            marker: RawTask | None = None
             if c0 == 0x5B:
                 if content[2:3] == b"]" and content[1] in b" xX" and not content[3:].strip(b" "):
                     raise _Bail  # "- [ ]" alone: a task or not depends on what follows
@@ -767,7 +781,7 @@ def _scan(work: bytes) -> Blocks:
                     rest = content[4:].lstrip(b" ")
                     if not rest:
                         raise _Bail
-                    marker = (content[1] != _SPACE, coff, coff + 3)
+                    marker = _new(RawTask, (content[1] != _SPACE, coff, coff + 3))
                     coff += len(content) - len(rest)
                     content = rest
                 if content[0] == 0x5B and _REFDEF.match(content) is not None:
@@ -820,8 +834,8 @@ def _scan(work: bytes) -> Blocks:
     if heading_ends and heading_ends[-1] > total:
         heading_ends[-1] = total
     return Blocks(
-        list(zip(heading_levels, heading_starts, heading_ends, htexts, strict=True)),
-        list(zip(item_starts, item_ends, itexts, item_markers, strict=True)),
+        list(map(_HEADING, zip(heading_levels, heading_starts, heading_ends, htexts, strict=True))),
+        list(map(_ITEM, zip(item_starts, item_ends, itexts, item_markers, strict=True))),
         tables,
         codes,
         [],
@@ -829,7 +843,11 @@ def _scan(work: bytes) -> Blocks:
     )
 
 
-def _texts(raw: list[tuple[int, bytes]], links: list[_Link]) -> list[str]:
+_HEADING = partial(_new, RawHeading)
+_ITEM = partial(_new, RawItem)
+
+
+def _texts(raw: list[tuple[int, bytes]], links: list[RawLink]) -> list[str]:
     """Texts of one-line inline contents given as ``(document offset, content)``."""
     if not raw:
         return []
@@ -849,7 +867,7 @@ def _close_para(
     first: bool,
     item_raw: list[tuple[int, bytes]],
     item_extra: dict[int, list[int | str]],
-    links: list[_Link],
+    links: list[RawLink],
 ) -> None:
     """Close a paragraph whose text was not taken from its first line already.
 
@@ -899,7 +917,7 @@ def _fence(
     fstart: int,
     info: str,
     has_tab: bool,
-    codes: list[_Code],
+    codes: list[RawCode],
 ) -> int:
     """Read the rest of a fenced code block from ``it``; its body starts at ``body_start``.
 
@@ -922,7 +940,7 @@ def _fence(
                 closer = stripped.rstrip(b" ")
                 if len(closer) >= flen and not closer.strip(stripped[:1]):
                     text = work[body_start:ls] if verbatim else b"".join(parts)
-                    codes.append((fstart, ls + len(line), info, text.decode(), True))
+                    codes.append(_new(RawCode, (fstart, ls + len(line), info, text.decode(), True)))
                     return pos
         if has_tab and 0x09 in line and (not verbatim or fch in line):
             raise _Bail  # tabs in indentation, or around a fence
@@ -944,7 +962,7 @@ def _fence(
             text = text[:last]  # a last line of up to 3 spaces, and no newline, is dropped
     else:
         text = b"".join(parts)
-    codes.append((fstart, total, info, text.decode(), True))
+    codes.append(_new(RawCode, (fstart, total, info, text.decode(), True)))
     return pos
 
 
@@ -954,8 +972,8 @@ def _table(
     header: bytes,
     ls: int,
     pos: int,
-    tables: list[_Table],
-    links: list[_Link],
+    tables: list[RawTable],
+    links: list[RawLink],
 ) -> int:
     """Read a table whose header row ``header`` starts at ``ls``; ``it`` is at its delimiter
     row, at offset ``pos``. The table must end at a blank line or at the end of the
@@ -995,5 +1013,5 @@ def _table(
         end = rs + len(line) + 1
         rows.append(_row(line, rs, end if end <= total else total, ncols, texts[n], links))
         rs = end
-    tables.append((ls, end if end <= total else total, rows))
+    tables.append(_new(RawTable, (ls, end if end <= total else total, rows)))
     return pos

@@ -1,0 +1,135 @@
+"""The block scanners, chosen through one registry.
+
+Three scanners turn a document's bytes into :class:`~.blocks.Blocks` (headings, list
+items, tables, code blocks, HTML blocks, links, with byte offsets), fastest first:
+
+- ``"c"``: ``_cscan.c``, built when the package is installed with a compiler;
+- ``"python"``: :mod:`.fast`, pure Python;
+- ``"pyromark"``: :mod:`.events`, pulldown-cmark's events, CommonMark-exact.
+
+Each of the first two returns ``None`` when it is not sure of a document, and exactly
+what the next one would return otherwise (differential tests hold them to that); the
+last always answers. :data:`SCANNERS` is that order, decided once on import:
+``SPECBOOK_PURE_PYTHON=1`` leaves the C module out (its scanner, its line index and its
+span function). :func:`scan` asks them in turn; :func:`line_starts` and
+:func:`span_maker` are the line index and the span function of the same choice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import partial
+from typing import NamedTuple
+
+from specbook.model import Span
+from specbook.parse.scan import lines
+from specbook.parse.scan.blocks import (
+    Blocks,
+    RawCell,
+    RawCode,
+    RawHeading,
+    RawHtml,
+    RawItem,
+    RawLink,
+    RawTable,
+    RawTask,
+)
+
+__all__ = [
+    "SCANNERS",
+    "Blocks",
+    "RawCell",
+    "RawCode",
+    "RawHeading",
+    "RawHtml",
+    "RawItem",
+    "RawLink",
+    "RawTable",
+    "RawTask",
+    "Scanner",
+    "line_starts",
+    "quick_scan",
+    "scan",
+    "span_maker",
+    "which_scanner",
+]
+
+
+class Scanner(NamedTuple):
+    """One block scanner: its name and its function (``None``: not sure, ask the next)."""
+
+    name: str
+    scan: Callable[[bytes], Blocks | None]
+
+
+def _python(work: bytes) -> Blocks | None:
+    """The pure-Python scanner, imported on first use: with the C scanner it is needed
+    only for the documents C leaves to it, and its patterns take milliseconds to compile
+    (a one-file lint of a plain spec never loads it)."""
+    from specbook.parse.scan.fast import scan as fast_scan
+
+    global _python_scan
+    _python_scan = fast_scan
+    return fast_scan(work)
+
+
+def _events_scan(work: bytes) -> Blocks:
+    """pyromark's events, imported on first use (most documents never need them)."""
+    from specbook.parse.scan.events import scan as events_scan
+
+    return events_scan(work)
+
+
+_python_scan: Callable[[bytes], Blocks | None] = _python
+
+line_starts: Callable[[bytes], tuple[int, ...]] = lines.line_starts
+span_maker: Callable[[tuple[int, ...]], Callable[[int, int], Span]] = lines.line_spans
+_c_scan: Callable[[bytes], Blocks | None] | None = None
+if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
+    try:
+        from specbook.parse.scan import _cscan
+    except ImportError:  # built without a compiler (or an older build): all in Python
+        pass
+    else:
+        _cscan.set_types(Blocks, RawHeading, RawItem, RawTask, RawCell, RawTable, RawCode)
+        _c_scan = _cscan.scan
+        line_starts = _cscan.line_starts
+        span_maker = partial(_cscan.Spans, Span)
+
+SCANNERS: tuple[Scanner, ...] = (
+    *([Scanner("c", _c_scan)] if _c_scan is not None else []),
+    Scanner("python", lambda work: _python_scan(work)),
+    Scanner("pyromark", _events_scan),
+)
+
+
+# (the scanners that may defer, as plain functions: asked for every document)
+_QUICK = tuple(s.scan for s in SCANNERS[:-1])
+
+
+def quick_scan(work: bytes) -> Blocks | None:
+    """:class:`Blocks` of ``work`` (UTF-8, no BOM) from the first scanner of
+    :data:`SCANNERS` before pyromark that is sure of it, else ``None``."""
+    for quick in _QUICK:
+        found = quick(work)
+        if found is not None:
+            return found
+    return None
+
+
+def scan(work: bytes) -> Blocks:
+    """:class:`Blocks` of ``work`` (UTF-8 without a BOM) from the first scanner of
+    :data:`SCANNERS` that is sure of it (the last, pyromark, always is)."""
+    found = quick_scan(work)
+    return found if found is not None else _events_scan(work)
+
+
+def which_scanner(work: bytes) -> str:
+    """The name of the scanner that reads ``work`` (bytes as the parser hands them over:
+    no BOM, front matter blanked): ``"c"``, ``"python"`` or ``"pyromark"``. For
+    benchmarks and tests."""
+    for scanner in SCANNERS:
+        if scanner.scan(work) is not None:
+            return scanner.name
+    raise AssertionError("pyromark answers every document")  # pragma: no cover
