@@ -10,18 +10,18 @@ from playwright.sync_api import Page
 
 # The walk starts at the top of the page, whatever has the focus (a search box with
 # autofocus): from an element put first in the body, focused, then left.
-_START = """() => {
+_START = """scope => {
   const start = document.createElement('span');
   start.id = 'kb-start';
   start.tabIndex = -1;
-  document.body.prepend(start);
+  document.querySelector(scope).prepend(start);
   start.focus();
 }"""
 
 # Marks each element a reader can act on (visible, enabled, not taken out of the tab
 # order) with its number, and records every element the focus lands on with whether a
 # focus indicator shows: an outline or a box shadow, not transparent.
-_INSTALL = """() => {
+_INSTALL = """scope => {
   const SELECTOR = 'a[href], area[href], button, input:not([type=hidden]), select, textarea, '
     + 'summary, iframe, [tabindex], [contenteditable=""], [contenteditable="true"]';
   const name = el => (el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
@@ -30,7 +30,7 @@ _INSTALL = """() => {
   const actionable = el => !el.disabled && el.getAttribute('tabindex') !== '-1'
     && !el.closest('[inert]') && el.getClientRects().length > 0
     && el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
-  const all = [...document.querySelectorAll(SELECTOR)].filter(actionable);
+  const all = [...document.querySelector(scope).querySelectorAll(SELECTOR)].filter(actionable);
   // a radio group is one stop of the tab order: only its first button counts
   const groups = new Set();
   const wanted = all.filter(el => {
@@ -58,13 +58,14 @@ _INSTALL = """() => {
 }"""
 
 
-def tab_walk(page: Page, label: str) -> list[str]:
-    """Tab through the loaded page from its top and return what is wrong, each a line
-    naming ``label``: elements a reader can act on that Tab never reached, focused
-    elements with no visible focus indicator, and a keyboard trap (Tab leaving the
-    focus where it was, or never getting past the page's last element)."""
-    page.evaluate(_START)
-    count = int(page.evaluate(_INSTALL))
+def tab_walk(page: Page, label: str, scope: str = "body") -> list[str]:
+    """Tab through the loaded page from the top of the element ``scope`` names (``main``:
+    past the header, which every page shares) and return what is wrong, each a line
+    naming ``label``: elements of ``scope`` a reader can act on that Tab never reached,
+    focused elements with no visible focus indicator, and a keyboard trap (the focus
+    never getting to the last element, or never leaving it)."""
+    page.evaluate(_START, scope)
+    count = int(page.evaluate(_INSTALL, scope))
     # every element once, and a few more presses to see the focus leave the page
     for _ in range(count + 3):
         page.keyboard.press("Tab")
