@@ -179,12 +179,12 @@
         "font-size": 13, "font-weight": "bold", "text-max-width": "200px" } },
       { selector: "node.focus", style: { "border-width": 5, "border-color": "#db2777", "z-index": 10 } },
       { selector: "edge", style: {
-        "width": "data(width)", "curve-style": "bezier", "target-arrow-shape": "triangle",
-        "arrow-scale": 0.8, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", "opacity": 0.8,
-        "target-arrow-shape": "vee" } },
-      { selector: "edge.bundle", style: { "target-arrow-shape": "triangle" } },
+        // (an open head: a type with no style of its own looks like none of the known ones)
+        "width": "data(width)", "curve-style": "bezier", "target-arrow-shape": "vee",
+        "arrow-scale": 0.8, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", "opacity": 0.8 } },
       { selector: "edge.straight", style: { "curve-style": "straight", "arrow-scale": 0.6 } },
       { selector: "edge.bundle", style: { "line-color": "#6366f1", "target-arrow-color": "#6366f1",
+        "target-arrow-shape": "triangle",
         "label": "data(label)", "font-size": 10, "text-background-color": "#fff", "text-background-opacity": 0.8 } },
       { selector: "edge.labelled", style: { "label": "data(label)", "font-size": 9,
         "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8 } }
