@@ -1,7 +1,8 @@
 """The graph view at scale, in Chromium, from file:// (issue 20): a generated book of
 700 documents with dense references, drawn one by one, pans, zooms, filters, focuses
 and opens a document on click, in a page no taller than two windows; the whole-book
-graph of 10,000 documents (collapsed into clusters) is drawn within 3 s."""
+graph of 10,000 documents (collapsed into clusters) is drawn within 3 s. The keyboard
+alone steps through it, and no status or reference type is told by colour alone."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from tests.browser.conftest import (
     graph_ids,
     shoot,
 )
+from tests.browser.keyboard import tab_to
 
 # kind -> (how many of 700, folder, title word); folders have sub-folders by area
 KINDS = {
@@ -223,3 +225,110 @@ def test_10000_document_graph_loads_from_file_url_within_3_seconds(
         timeout=20_000,
     )
     assert len(graph_ids(page)) == 200  # the documents of its folder, one by one
+
+
+SELECTED = """() => { const g = window.specbookGraph, n = g.selected;
+  return n ? {id: n.id(), name: g.nameOf(n), x: n.position('x'), y: n.position('y'),
+              cluster: n.hasClass('cluster'), kbd: n.hasClass('kbd')} : null; }"""
+WAYS = {"ArrowRight": (1, 0), "ArrowLeft": (-1, 0), "ArrowDown": (0, 1), "ArrowUp": (0, -1)}
+
+
+def step_all_ways(page: Page) -> int:
+    """Press each arrow key; the selection moves to a node that lies that way, or stays
+    and the view says nothing lies further that way. Returns how many moves were made."""
+    moved = 0
+    for key, (dx, dy) in WAYS.items():
+        before = page.evaluate(SELECTED)
+        page.keyboard.press(key)
+        after = page.evaluate(SELECTED)
+        assert after["kbd"], after
+        if after["id"] == before["id"]:
+            expect(page.locator(".graph-announce")).to_contain_text("Nothing further")
+            continue
+        moved += 1
+        along = (after["x"] - before["x"]) * dx + (after["y"] - before["y"]) * dy
+        assert along > 0, (key, before, after)
+        expect(page.locator(".graph-announce")).to_contain_text(after["name"])
+    return moved
+
+
+def test_graph_by_keyboard_alone_and_not_by_colour_alone(page: Page, dense_site: Path) -> None:
+    page.goto((dense_site / "graph.html").as_uri())
+    graph_drawn(page)
+    announce = page.locator(".graph-announce")
+    tab_to(page, "#graph-group")  # clusters by folder: a select, changed by its arrow keys
+    page.keyboard.press("ArrowDown")
+    graph_drawn(page, 2)
+    assert page.evaluate("() => window.specbookGraph.cy.nodes('.cluster').length") == 12
+    tab_to(page, ".graph-canvas")  # reached with Tab; a cluster is selected and said
+    first = page.evaluate(SELECTED)
+    assert first["cluster"], first
+    expect(announce).to_contain_text(f"{first['name']}: ")
+    expect(announce).to_contain_text("documents (a cluster). Enter expands it.")
+    assert step_all_ways(page) >= 1
+
+    cluster = page.evaluate(SELECTED)["name"]
+    page.keyboard.press("Enter")  # the selected cluster opens; one of its documents selected
+    graph_drawn(page, 3)
+    doc = page.evaluate(SELECTED)
+    folder = page.evaluate(
+        "id => window.specbookGraph.book.folderName(Number(id.slice(2)))", doc["id"]
+    )
+    assert not doc["cluster"] and folder == cluster, (cluster, doc, folder)
+    assert len(graph_ids(page)) > 30
+    expect(announce).to_contain_text(f"{doc['name']} ")
+    expect(announce).to_contain_text("Enter opens it.")
+    # the selected document's references, listed as links beside the canvas
+    degree = page.evaluate(
+        "id => window.specbookGraph.book.adj[Number(id.slice(2))].length", doc["id"]
+    )
+    expect(page.locator(".graph-neighbours li a")).to_have_count(min(degree, 30))
+    assert step_all_ways(page) >= 2
+    doc = page.evaluate(SELECTED)
+    page.keyboard.press("PageDown")
+    assert page.evaluate(SELECTED)["id"] != doc["id"]
+
+    zoom = page.evaluate("() => window.specbookGraph.cy.zoom()")
+    page.keyboard.press("+")
+    assert page.evaluate("() => window.specbookGraph.cy.zoom()") > zoom * 1.3
+    page.keyboard.press("-")
+    page.keyboard.press("-")
+    assert page.evaluate("() => window.specbookGraph.cy.zoom()") < zoom * 0.8
+    page.keyboard.press("Escape")
+    expect(announce).to_have_text("Nothing selected.")
+    assert page.evaluate(SELECTED) is None
+
+    # colour is never all: a status is a sign before the ID too, a reference type its
+    # line style and arrow head, and the legend names each
+    looks = page.evaluate(
+        """() => window.specbookGraph.cy.nodes().filter(n => n.data('n') !== undefined)
+             .map(n => [window.specbookGraph.book.statusName(n.data('n')), n.data('fill'),
+                        n.data('label').split(' ')[0]])"""
+    )
+    sign_of: dict[str, set[str]] = {}
+    for status, fill, first_word in looks:
+        assert fill != "#ffffff" and not first_word[0].isalnum(), (status, fill, first_word)
+        sign_of.setdefault(fill, set()).add(first_word)
+    assert all(len(signs) == 1 for signs in sign_of.values()), sign_of
+    signs = [next(iter(v)) for v in sign_of.values()]
+    assert len(set(signs)) == len(signs) >= 4, sign_of  # a fill of its own, a sign of its own
+    types = page.evaluate(
+        """() => { const out = {};
+             window.specbookGraph.cy.edges().not('.bundle').forEach(e => {
+               out[e.data('type')] = [e.style('line-style'), e.style('target-arrow-shape')]; });
+             return out; }"""
+    )
+    shapes = [tuple(v) for v in types.values()]
+    assert len(types) >= 4 and len(set(shapes)) == len(shapes), types
+    legend = page.locator(".graph-legend").inner_text()
+    for name in [*STATUSES, *types]:
+        assert name in legend, (name, legend)
+
+    page.keyboard.press("Home")  # back to a node, then Enter opens its page
+    chosen = page.evaluate(SELECTED)
+    if chosen["cluster"]:
+        page.keyboard.press("Enter")
+        graph_drawn(page, 4)
+        chosen = page.evaluate(SELECTED)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/doc/{chosen['name']}.html")

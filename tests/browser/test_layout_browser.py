@@ -1,6 +1,9 @@
 """Every kind of portal and site page, at a desktop (1,400 × 900) and a phone (390 × 844)
 viewport: no page is wider than its viewport, and axe-core (vendored under
-tests/browser/vendor, injected by the test) finds no serious or critical violation.
+tests/browser/vendor, injected by the test) finds no serious or critical violation;
+at the desktop size Tab reaches every action of every page with a visible focus and no
+trap, and no state is told by colour alone. A sample of actions is then used by
+keyboard only.
 The book has a document built to overflow: 50+ findings, a 400-character URL, a wide
 table, a long code line and a task list."""
 
@@ -15,7 +18,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from specbook.book import open_book
 from specbook.web.site import build_site
-from tests.browser.conftest import PASSWORD, REVIEWER, LivePortal, serve_book, shoot
+from tests.browser.conftest import PASSWORD, REVIEWER, LivePortal, graph_drawn, serve_book, shoot
+from tests.browser.keyboard import colour_only, tab_to, tab_walk
 from tests.webbook import copy_book
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -93,6 +97,9 @@ def pages_of(portal: LivePortal, site: Path) -> dict[str, str]:
         "portal risks": portal.url + "/risks",
         "portal search": portal.url + "/search?q=webhook",
         "portal sign-in": portal.url + "/login",
+        "portal editor": f"{portal.url}/doc/{WIDE_ID}/edit",
+        "portal new document": portal.url + "/new",
+        "portal error": portal.url + "/no/such/page",
         "site home": s + "/index.html",
         "site list": s + "/documents.html",
         "site document": f"{s}/doc/{WIDE_ID}.html",
@@ -101,6 +108,11 @@ def pages_of(portal: LivePortal, site: Path) -> dict[str, str]:
         "site risks": s + "/risks.html",
         "site search": s + "/search.html?q=webhook",
     }
+
+
+# Pages the keyboard walk leaves out: the same template and script as the site's page
+# of that kind, which it walks (a walk presses Tab once an element, about 10 ms each).
+SAME_AS_SITE = {"portal list", "portal graph", "portal timeline", "portal risks"}
 
 
 def overflow(page: Page) -> dict[str, Any] | None:
@@ -146,6 +158,7 @@ def test_every_page_fits_its_viewport_and_passes_axe(
 ) -> None:
     wide: list[str] = []
     failed_axe: list[str] = []
+    keyboard: list[str] = []
     for size, (width, height) in VIEWPORTS.items():
         # (bypass_csp: the pages' policies would refuse the injected axe script)
         context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
@@ -163,11 +176,17 @@ def test_every_page_fits_its_viewport_and_passes_axe(
         for name, url in [*pages, *targets.items()]:
             page.goto(url)
             page.wait_for_load_state("load")
+            if name.endswith("graph"):  # (its legend and canvas come with the drawing)
+                graph_drawn(page)
             got = overflow(page)
             if got is not None:
                 wide.append(f"{name} at {size}: {got}")
             if size == "desktop" or name.endswith("document"):
                 failed_axe += [f"{name} at {size}: {v}" for v in axe_violations(page)]
+            if size == "desktop" and name not in SAME_AS_SITE:
+                # the header once signed out, once signed in and once in the site
+                scope = "body" if name.endswith(("home", "sign-in")) else "main"
+                keyboard += tab_walk(page, name, scope) + colour_only(page, name)
             if name == "portal document" and size == "desktop":
                 expect(page.locator(".who .user")).to_have_text(REVIEWER)
                 assert page.locator(".finding-list li").count() >= 50
@@ -182,3 +201,76 @@ def test_every_page_fits_its_viewport_and_passes_axe(
         context.close()
     assert wide == [], "\n".join(wide)
     assert failed_axe == [], "\n".join(failed_axe)
+    assert keyboard == [], "\n".join(keyboard)
+
+
+def test_actions_work_by_keyboard_alone(browser: Browser, portal: LivePortal, site: Path) -> None:
+    """Sign in, search, open a result, open the findings panel and follow a finding,
+    comment on a review, pick a facet, find, filter and zoom the graph: Tab to each,
+    then Enter, Space or typing, never the mouse."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    keys = page.keyboard
+
+    page.goto(portal.url + "/login")
+    tab_to(page, "input[name=name]")
+    keys.type(REVIEWER)
+    keys.press("Tab")
+    keys.type(PASSWORD)
+    keys.press("Enter")
+    expect(page.locator(".who .user")).to_have_text(REVIEWER)
+
+    tab_to(page, "#search-box")
+    keys.type("webhook")
+    keys.press("Enter")
+    page.wait_for_url("**/search?q=webhook")
+    tab_to(page, "ol.results a.hit")
+    keys.press("Enter")
+    page.wait_for_url("**/doc/**")
+
+    page.goto(f"{portal.url}/doc/{WIDE_ID}")
+    panel = page.locator(".findings details")
+    tab_to(page, ".findings summary")
+    for key, is_open in (("Enter", True), ("Space", False)):
+        keys.press(key)
+        assert panel.evaluate("d => d.open") is is_open, key
+    tab_to(page, "#comment")
+    keys.press("Space")  # a button: Space presses it
+    page.wait_for_load_state()
+    expect(page.locator(".flash")).to_have_text("Comment recorded.")
+    tab_to(page, ".findings summary")
+    keys.press("Space")
+    tab_to(page, ".finding-list a")
+    keys.press("Enter")
+    assert "#L" in page.url
+    expect(page.locator(".line-mark:target + *")).to_have_count(1)
+
+    page.goto(site.as_uri() + "/documents.html")
+    tab_to(page, 'li[data-facet="status"][data-value="Draft"] a')
+    keys.press("Enter")
+    page.wait_for_url("**status=Draft**")
+    shown = page.locator("table.rows tbody tr:not([hidden]) td:nth-child(4)").all_inner_texts()
+    assert shown and set(shown) == {"Draft"}, shown
+
+    page.goto(site.as_uri() + "/graph.html")
+    graph_drawn(page)
+    cy = "window.specbookGraph.cy"
+    tab_to(page, "#graph-find")
+    keys.type("SPEC-002")
+    keys.press("Enter")
+    page.wait_for_function(f"() => {cy}.nodes('.focus').length === 1")
+    tab_to(page, "#graph-filters summary")
+    keys.press("Enter")
+    tab_to(page, '#graph-kinds input[value="BUG"]')
+    keys.press("Space")
+    graph_drawn(page, 2)
+    assert page.evaluate(f"() => {cy}.nodes().length") > 0
+    assert page.evaluate(
+        f"() => {cy}.nodes().every(n => !/^BUG-/.test(window.specbookGraph.nameOf(n)))"
+    )
+    zoom = page.evaluate(f"() => {cy}.zoom()")
+    tab_to(page, ".graph-in")
+    keys.press("Enter")
+    assert page.evaluate(f"() => {cy}.zoom()") > zoom * 1.3
+    context.close()

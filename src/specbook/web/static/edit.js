@@ -9,6 +9,7 @@
   var list = document.getElementById("finding-list");
   var count = document.getElementById("finding-count");
   var timer = null, seq = 0;
+  var SIGNS = { error: "\u2716", warning: "\u25b2", info: "\u2139" };  // as doc.html's
   function show(data, mine) {
     if (mine !== seq) return;  // a newer request is on its way
     if (data.error) {  // too large to preview (413): say so, keep the findings
@@ -20,6 +21,11 @@
     data.findings.forEach(function (f) {
       var li = document.createElement("li");
       li.className = "sev-" + f.severity;
+      var sev = document.createElement("span");  // the severity in words, not colour alone
+      sev.className = "sev";
+      sev.textContent = (SIGNS[f.severity] || "\u2022") + " " + f.severity;
+      li.appendChild(sev);
+      li.appendChild(document.createTextNode(" "));
       var rule = document.createElement("span");
       rule.className = "rule";
       rule.textContent = f.rule;

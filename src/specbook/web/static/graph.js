@@ -18,19 +18,35 @@
   var FCOSE_MAX = 150;  // above this many nodes fcose is too slow: d3-force lays them out
   var LIBS = ["cytoscape.min.js", "layout-base.js", "cose-base.js", "cytoscape-fcose.js",
               "d3-dispatch.min.js", "d3-quadtree.min.js", "d3-timer.min.js", "d3-force.min.js"];
-  var TYPE_STYLE = {  // reference type -> colour and line style (never colour alone)
-    "relates": ["#94a3b8", "solid"], "depends-on": ["#2563eb", "solid"],
-    "supersedes": ["#7c3aed", "dashed"], "superseded-by": ["#7c3aed", "dotted"],
-    "fixes": ["#c2410c", "dashed"], "implements": ["#15803d", "solid"]
+  /* Never colour alone: a reference type is also its line style and arrow head, a status
+     also a sign before the ID (the legend names both). */
+  var TYPE_STYLE = {  // reference type -> colour, line style, arrow head, the head's sign
+    "relates": ["#94a3b8", "solid", "circle", "\u25cf"],
+    "depends-on": ["#2563eb", "solid", "triangle", "\u25b6"],
+    "supersedes": ["#7c3aed", "dashed", "triangle", "\u25b6"],
+    "superseded-by": ["#7c3aed", "dotted", "triangle", "\u25b6"],
+    "fixes": ["#c2410c", "dashed", "tee", "\u22a3"],
+    "implements": ["#15803d", "solid", "diamond", "\u25c6"]
   };
-  var STATUS_FILL = {
-    "draft": "#eeeeee", "proposed": "#eeeeee", "todo": "#eeeeee", "open": "#fde2e1",
-    "review": "#fff3bf", "in review": "#fff3bf", "in progress": "#fff3bf", "blocked": "#ffd8a8",
-    "approved": "#d3f9d8", "accepted": "#d3f9d8", "fixed": "#d3f9d8",
-    "implemented": "#d0ebff", "verified": "#d0ebff", "done": "#d0ebff", "closed": "#d0ebff",
-    "archived": "#dee2e6", "superseded": "#dee2e6", "deprecated": "#dee2e6",
-    "rejected": "#dee2e6", "cancelled": "#dee2e6"
+  var LOOKS = {  // a group of statuses -> fill and sign
+    todo: ["#eeeeee", "\u25cb"], open: ["#fde2e1", "\u25c7"], busy: ["#fff3bf", "\u25d0"],
+    blocked: ["#ffd8a8", "\u2298"], agreed: ["#d3f9d8", "\u25cf"], done: ["#d0ebff", "\u2714"],
+    gone: ["#dee2e6", "\u00d7"]
   };
+  var STATUS_LOOK = {
+    "draft": "todo", "proposed": "todo", "todo": "todo", "open": "open",
+    "review": "busy", "in review": "busy", "in progress": "busy", "blocked": "blocked",
+    "approved": "agreed", "accepted": "agreed", "fixed": "agreed",
+    "implemented": "done", "verified": "done", "done": "done", "closed": "done",
+    "archived": "gone", "superseded": "gone", "deprecated": "gone", "rejected": "gone", "cancelled": "gone"
+  };
+  /* [fill, sign] of a status, or null for one the view has no look for (drawn white). */
+  function statusLook(name) {
+    var group = STATUS_LOOK[String(name).toLowerCase()];
+    return group ? LOOKS[group] : null;
+  }
+  var DIRECTIONS = { ArrowLeft: [-1, 0, "left"], ArrowRight: [1, 0, "right"],
+                     ArrowUp: [0, -1, "up"], ArrowDown: [0, 1, "down"] };
 
   function loadScripts(urls, done, failed) {
     var i = 0;
@@ -163,19 +179,26 @@
         "font-size": 13, "font-weight": "bold", "text-max-width": "200px" } },
       { selector: "node.focus", style: { "border-width": 5, "border-color": "#db2777", "z-index": 10 } },
       { selector: "edge", style: {
-        "width": "data(width)", "curve-style": "bezier", "target-arrow-shape": "triangle",
+        // (an open head: a type with no style of its own looks like none of the known ones)
+        "width": "data(width)", "curve-style": "bezier", "target-arrow-shape": "vee",
         "arrow-scale": 0.8, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", "opacity": 0.8 } },
       { selector: "edge.straight", style: { "curve-style": "straight", "arrow-scale": 0.6 } },
       { selector: "edge.bundle", style: { "line-color": "#6366f1", "target-arrow-color": "#6366f1",
+        "target-arrow-shape": "triangle",
         "label": "data(label)", "font-size": 10, "text-background-color": "#fff", "text-background-opacity": 0.8 } },
       { selector: "edge.labelled", style: { "label": "data(label)", "font-size": 9,
         "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8 } }
     ];
     Object.keys(TYPE_STYLE).forEach(function (t) {
       s.push({ selector: 'edge[type="' + t + '"]', style: {
-        "line-color": TYPE_STYLE[t][0], "target-arrow-color": TYPE_STYLE[t][0], "line-style": TYPE_STYLE[t][1] } });
+        "line-color": TYPE_STYLE[t][0], "target-arrow-color": TYPE_STYLE[t][0], "line-style": TYPE_STYLE[t][1],
+        "target-arrow-shape": TYPE_STYLE[t][2] } });
     });
     s.push({ selector: ".faded", style: { "opacity": 0.12 } });  // (last: it wins)
+    // the keyboard's selection: a thick double border and a halo, never faded
+    s.push({ selector: "node.kbd", style: { "border-width": 6, "border-style": "double",
+      "border-color": "#1d4ed8", "underlay-color": "#1d4ed8", "underlay-opacity": 0.25,
+      "underlay-padding": 8, "opacity": 1, "z-index": 20 } });
     s.push({ selector: "edge.bundle.quiet", style: { "label": "" } });
     return s;
   };
@@ -238,13 +261,15 @@
       var cls = (node[6] & 1) ? "dangling" : "";
       if (i === self.root) cls += " root";
       var title = node[1].length > 28 ? node[1].slice(0, 27) + "…" : node[1];
-      var label = small && title ? node[0] + "\n" + title : node[0];
+      var look = statusLook(st);
+      var id = look ? look[1] + " " + node[0] : node[0];
+      var label = small && title ? id + "\n" + title : id;
       var lines = label.split("\n");
       var longest = Math.max.apply(null, lines.map(function (l) { return l.length; }));
       els.push({ group: "nodes", classes: cls, data: {
         id: "n:" + i, n: i, href: node[5], label: label,
         w: Math.max(40, Math.round(longest * 6.2 + 14)), h: lines.length * 14 + 10,
-        fill: STATUS_FILL[st.toLowerCase()] || "#ffffff" } });
+        fill: look ? look[0] : "#ffffff" } });
     });
     clusters.forEach(function (count, c) {
       els.push({ group: "nodes", classes: "cluster", data: {
@@ -290,9 +315,12 @@
     cy.elements().remove();
     cy.add(els);
     var count = cy.nodes().length;
+    var picked = this.selected ? this.selected.id() : null;
+    this.selected = null;
     function finish() {
       cy.fit(undefined, 24);
       if (cy.zoom() > 1.6) { cy.zoom(1.6); cy.center(); }  // (a few nodes: not huge)
+      if (picked && cy.getElementById(picked).nonempty()) self.select(cy.getElementById(picked), true);
       self.ms = Math.round(performance.now() - t0);
       self.readyAt = Math.round(performance.now());
       self.view.setAttribute("data-ready", String(++self.draws));
@@ -387,6 +415,7 @@
     el.addClass("focus");
     cy.zoom({ level: Math.max(cy.zoom(), 1.2), position: el.position() });
     cy.center(el);
+    this.select(el, true);  // (the keyboard goes on from here, its references listed)
     var node = book.data.nodes[i];
     this.statusLine.dataset.keep = "1";
     this.say(node[0] + " " + node[1] + " (" + book.kindName(i) + ", " + book.statusName(i) + "): " +
@@ -423,13 +452,10 @@
     cy.on("tap", function (evt) {
       if (evt.target === cy) cy.elements().removeClass("focus faded");
     });
-    function zoomBy(f) {
-      var c = view.querySelector(".graph-canvas");
-      cy.zoom({ level: cy.zoom() * f, renderedPosition: { x: c.clientWidth / 2, y: c.clientHeight / 2 } });
-    }
-    view.querySelector(".graph-in").addEventListener("click", function () { zoomBy(1.4); });
-    view.querySelector(".graph-out").addEventListener("click", function () { zoomBy(1 / 1.4); });
+    view.querySelector(".graph-in").addEventListener("click", function () { self.zoomBy(1.4); });
+    view.querySelector(".graph-out").addEventListener("click", function () { self.zoomBy(1 / 1.4); });
     view.querySelector(".graph-fit").addEventListener("click", function () { cy.fit(undefined, 24); });
+    this.keys();
     this.legend();
     var depth = view.querySelector(".graph-depth");
     depth.value = String(this.depth);  // (the static page learns them from its URL only)
@@ -476,19 +502,215 @@
     this.filters();
   };
 
-  /* The reference types the book uses, each as its line (colour and style). */
+  /* ---- the keyboard ------------------------------------------------------------ */
+
+  GraphView.prototype.zoomBy = function (f) {
+    var cy = this.cy, at = this.selected;
+    var c = this.view.querySelector(".graph-canvas");
+    var centre = at ? at.renderedPosition() : { x: c.clientWidth / 2, y: c.clientHeight / 2 };
+    cy.zoom({ level: cy.zoom() * f, renderedPosition: centre });
+  };
+
+  /* The canvas takes the focus (Tab) and keys: the arrows move the selection to the
+     node in that direction (a neighbour first), Page Down/Up to the next or previous
+     node, Home to the document the view is about; Enter or Space opens the selected
+     document or expands the selected cluster; + and - zoom, 0 fits, Escape lets go.
+     Tab leaves the canvas as from any element. */
+  GraphView.prototype.keys = function () {
+    var self = this, cy = this.cy, canvas = this.view.querySelector(".graph-canvas");
+    canvas.addEventListener("focus", function () {
+      if (!self.selected) self.select(self.startNode());
+    });
+    canvas.addEventListener("keydown", function (e) {
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      var dir = DIRECTIONS[e.key];
+      if (dir) self.step(dir);
+      else if (e.key === "Enter" || e.key === " ") self.activate();
+      else if (e.key === "+" || e.key === "=") self.zoomBy(1.4);
+      else if (e.key === "-" || e.key === "_") self.zoomBy(1 / 1.4);
+      else if (e.key === "0") cy.fit(undefined, 24);
+      else if (e.key === "Home") self.select(self.startNode());
+      else if (e.key === "PageDown") self.select(self.following(1));
+      else if (e.key === "PageUp") self.select(self.following(-1));
+      else if (e.key === "Escape") self.select(null);
+      else return;
+      e.preventDefault();  // (the arrows and Space would scroll the page)
+    });
+  };
+
+  /* Where the keyboard starts: the document the view is about, the one found last,
+     else the node nearest the middle of the canvas. */
+  GraphView.prototype.startNode = function () {
+    var cy = this.cy;
+    var mine = cy.getElementById("n:" + (this.focused !== undefined ? this.focused : this.root));
+    if (mine.nonempty()) return mine;
+    var mx = cy.width() / 2, my = cy.height() / 2, best = null, far = Infinity;
+    cy.nodes().forEach(function (n) {
+      var p = n.renderedPosition(), d = (p.x - mx) * (p.x - mx) + (p.y - my) * (p.y - my);
+      if (d < far) { far = d; best = n; }
+    });
+    return best;
+  };
+
+  /* The next (1) or previous (-1) node in the drawing's order, round the end. */
+  GraphView.prototype.following = function (by) {
+    var nodes = this.cy.nodes();
+    if (!nodes.length) return null;
+    var at = this.selected ? nodes.indexOf(this.selected) : -1;
+    return nodes[((at + by) % nodes.length + nodes.length) % nodes.length];
+  };
+
+  /* Move the selection the way of `dir` ([dx, dy, name]): to the nearest node it refers
+     to or is referred by within 45 degrees of that way, else to the nearest node at all
+     within about 60 degrees; nearer the axis is better. */
+  GraphView.prototype.step = function (dir) {
+    var from = this.selected;
+    if (!from) { this.select(this.startNode()); return; }
+    var p = from.position();
+    function best(nodes, cone) {
+      var pick = null, score = Infinity;
+      nodes.forEach(function (n) {
+        if (n.same(from)) return;
+        var q = n.position(), vx = q.x - p.x, vy = q.y - p.y;
+        var along = vx * dir[0] + vy * dir[1], across = Math.abs(vx * dir[1] - vy * dir[0]);
+        if (along <= 0 || across > along * cone) return;
+        var d = along + 2 * across;
+        if (d < score) { score = d; pick = n; }
+      });
+      return pick;
+    }
+    var next = best(from.neighborhood().nodes(), 1) || best(this.cy.nodes(), 1.8);
+    if (next) this.select(next);
+    else this.announce("Nothing further " + dir[2] + " of " + this.nameOf(from) + ".");
+  };
+
+  /* Enter on the selection: a cluster expands (the selection moves to one of its
+     documents), a document opens. */
+  GraphView.prototype.activate = function () {
+    var self = this, n = this.selected;
+    if (!n) { this.select(this.startNode()); return; }
+    if (n.hasClass("cluster")) {
+      var name = n.data("cluster");
+      this.expanded.add(name);
+      this.selected = null;
+      this.draw(function () {
+        var first = self.cy.nodes().filter(function (m) {
+          return m.data("n") !== undefined && self.clusterOf(m.data("n")) === name;
+        });
+        self.select(first.nonempty() ? first[0] : self.startNode());
+      });
+    } else if (n.data("href")) {
+      window.location.href = this.base + n.data("href");
+    } else {
+      this.announce(this.nameOf(n) + " is not the ID of any document of the book.");
+    }
+  };
+
+  GraphView.prototype.nameOf = function (n) {
+    return n.hasClass("cluster") ? n.data("cluster") : this.book.data.nodes[n.data("n")][0];
+  };
+
+  GraphView.prototype.announce = function (text) {
+    this.view.querySelector(".graph-announce").textContent = text;
+  };
+
+  /* Select node `n` (null: none): mark it, keep it on screen, say what it is, and list
+     its references as links (the graph's content without the canvas). `quiet`: a
+     redraw keeping the selection says nothing again. */
+  GraphView.prototype.select = function (n, quiet) {
+    var cy = this.cy, list = this.view.querySelector(".graph-neighbours");
+    cy.nodes(".kbd").removeClass("kbd");
+    this.selected = n && n.nonempty() ? n : null;
+    list.textContent = "";
+    if (!this.selected) { if (!quiet) this.announce("Nothing selected."); return; }
+    n.addClass("kbd");
+    var box = n.renderedBoundingBox(), w = cy.width(), h = cy.height();
+    if (box.x1 < 0 || box.y1 < 0 || box.x2 > w || box.y2 > h) cy.center(n);
+    if (n.hasClass("cluster")) {
+      if (!quiet) this.announce(n.data("label").replace("\n", ": ") + " (a cluster). Enter expands it.");
+      return;
+    }
+    var i = n.data("n"), book = this.book, node = book.data.nodes[i];
+    var refs = book.adj[i].length;
+    if (!quiet) {
+      this.announce(node[0] + (node[1] ? " " + node[1] : "") + " (" + book.kindName(i) + ", " +
+        book.statusName(i) + "), " + refs + " reference" + (refs === 1 ? "" : "s") +
+        (node[5] ? ". Enter opens it." : "."));
+    }
+    this.neighbours(i, list);
+  };
+
+  var LIST_AT_MOST = 30;
+  /* The references of node i, as links to their documents (at most LIST_AT_MOST). */
+  GraphView.prototype.neighbours = function (i, list) {
+    var book = this.book, data = book.data, base = this.base;
+    book.adj[i].slice(0, LIST_AT_MOST).forEach(function (e) {
+      var edge = data.edges[e], out = edge[0] === i, other = out ? edge[1] : edge[0];
+      var node = data.nodes[other], li = document.createElement("li");
+      li.appendChild(document.createTextNode((out ? "\u2192 " : "\u2190 ") + data.types[edge[2]] + " "));
+      var name = node[0] + (node[1] ? " " + node[1] : "");
+      if (node[5]) {
+        var a = document.createElement("a");
+        a.href = base + node[5];
+        a.textContent = name;
+        li.appendChild(a);
+      } else {
+        li.appendChild(document.createTextNode(name + " (no such document)"));
+      }
+      list.appendChild(li);
+    });
+    var more = book.adj[i].length - LIST_AT_MOST;
+    if (more > 0) {
+      var li = document.createElement("li");
+      li.textContent = "and " + more.toLocaleString("en") + " more";
+      list.appendChild(li);
+    }
+  };
+
+  /* A reference type's line: its colour, its style and its arrow head's sign. */
+  function typeSwatch(type) {
+    var swatch = document.createElement("span");
+    swatch.className = "graph-swatch " + TYPE_STYLE[type][1];
+    swatch.style.borderColor = TYPE_STYLE[type][0];
+    var head = document.createElement("span");
+    head.className = "graph-head";
+    head.style.color = TYPE_STYLE[type][0];
+    head.setAttribute("aria-hidden", "true");
+    head.textContent = TYPE_STYLE[type][3];
+    var both = document.createElement("span");
+    both.appendChild(swatch);
+    both.appendChild(head);
+    return both;
+  }
+  /* A status's sign on its fill, as on the nodes. */
+  function statusSwatch(look) {
+    var sign = document.createElement("span");
+    sign.className = "graph-sign";
+    sign.style.backgroundColor = look[0];
+    sign.setAttribute("aria-hidden", "true");
+    sign.textContent = look[1];
+    return sign;
+  }
+
+  /* What the lines and signs mean: the reference types and the statuses the book uses,
+     each by name beside its line or sign. */
   GraphView.prototype.legend = function () {
     var box = this.view.querySelector(".graph-legend"), data = this.book.data;
     var used = new Set(data.edges.map(function (e) { return data.types[e[2]]; }));
+    function item(swatch, text) {
+      var span = document.createElement("span");
+      span.className = "graph-key";
+      span.appendChild(swatch);
+      span.appendChild(document.createTextNode(text));
+      box.appendChild(span);
+    }
     data.types.forEach(function (t) {
-      if (!used.has(t) || !TYPE_STYLE[t]) return;
-      var item = document.createElement("span");
-      var swatch = document.createElement("span");
-      swatch.className = "graph-swatch " + TYPE_STYLE[t][1];
-      swatch.style.borderColor = TYPE_STYLE[t][0];
-      item.appendChild(swatch);
-      item.appendChild(document.createTextNode(t + " "));
-      box.appendChild(item);
+      if (used.has(t) && TYPE_STYLE[t]) item(typeSwatch(t), t);
+    });
+    var statuses = new Set(data.nodes.map(function (n) { return n[3]; }));
+    data.statuses.forEach(function (name, i) {
+      var look = statusLook(name);
+      if (look && statuses.has(i)) item(statusSwatch(look), name);
     });
   };
 
@@ -527,12 +749,8 @@
         });
         label.appendChild(input);
         var text = " " + name + " (" + n.toLocaleString("en") + ")";
-        if (g[1] === "type" && TYPE_STYLE[name]) {
-          var swatch = document.createElement("span");
-          swatch.className = "graph-swatch " + TYPE_STYLE[name][1];
-          swatch.style.borderColor = TYPE_STYLE[name][0];
-          label.appendChild(swatch);
-        }
+        if (g[1] === "type" && TYPE_STYLE[name]) label.appendChild(typeSwatch(name));
+        if (g[1] === "status" && statusLook(name)) label.appendChild(statusSwatch(statusLook(name)));
         label.appendChild(document.createTextNode(text));
         box.appendChild(label);
       });
