@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -535,3 +536,62 @@ def test_watch_picks_up_edits_made_on_disk(root: Path) -> None:
             pytest.fail("the watcher did not pick up the edit within 10 s")
         hits = c.get("/api/search", params={"q": "sniffing"}).json()
         assert [h["id"] for h in hits] == ["SPEC-004"]
+
+
+def test_search_request_reads_no_file_and_calls_the_badge_macro_once_per_status(
+    root: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search is the index's work only: no file of the book is looked at (statted,
+    listed, read: config, documents) and each status's badge is made once, not once
+    per hit (the macro calls were half of rendering 50 results)."""
+    import os
+    import threading
+
+    from specbook.web import pages
+
+    client.get("/search", params={"q": "webhook"})  # (templates compiled, caches warm)
+    touched: list[str] = []
+    book = str(root.resolve())
+
+    def watch(name: str) -> None:
+        real = getattr(os, name)
+
+        def spy(path: Any, *args: Any, **kwargs: Any) -> Any:
+            if (
+                isinstance(path, str | os.PathLike)
+                and os.fspath(path).startswith(book)
+                # (not the portal's own background lint of the book)
+                and not threading.current_thread().name.startswith("specbook-")
+            ):
+                touched.append(f"{name} {os.fspath(path)}")
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, spy)
+
+    for name in ("stat", "lstat", "scandir", "listdir", "open"):
+        watch(name)
+    made: list[Any] = []
+    real_rows = pages.result_rows
+
+    def rows(env: Any, links: Any, hits: list[Any], anchors: Any) -> Any:
+        badge = env.get_template("_badge.html").module.badge
+        calls: list[Any] = []
+
+        def counted(*args: Any) -> Any:
+            calls.append(args)
+            return badge(*args)
+
+        monkeypatch.setattr(env.get_template("_badge.html").module, "badge", counted)
+        try:
+            out = real_rows(env, links, hits, anchors)
+        finally:
+            monkeypatch.setattr(env.get_template("_badge.html").module, "badge", badge)
+        made.append((len(hits), len({h.status for h in hits}), len(calls)))
+        return out
+
+    monkeypatch.setattr(pages, "result_rows", rows)
+    html = client.get("/search", params={"q": "the"}).text
+    assert touched == []
+    [(hits, statuses, calls)] = made
+    assert hits > statuses > 1 and calls == statuses
+    assert html.count('<span class="badge status-') == hits

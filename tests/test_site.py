@@ -4,6 +4,7 @@ never destroys a folder it did not write or leaves half a site behind."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -191,6 +192,45 @@ def _text_of(out: Path, key: str) -> tuple[str, list[list[Any]]]:
     return text, sections
 
 
+def _shards(out: Path) -> dict[str, Any]:
+    """Every shard of the inverted index, by key, as search.js reads it."""
+    found = {}
+    for path in (out / "static" / "search").iterdir():
+        source = path.read_text(encoding="utf-8")
+        assert source.startswith(f'SPECBOOK_SHARD("{path.stem}",')
+        found[path.stem] = _script_value(source, ",", ");")
+    return found
+
+
+def _decode(text: str, total: int) -> list[int]:
+    """Document numbers from postings as search.js decodes them."""
+    if text.startswith("~"):
+        bits = base64.b64decode(text[1:])
+        return [n for n in range(total) if bits[n >> 3] & (1 << (n & 7))]
+    at, got = 0, []
+    for gap in filter(None, text.split(",")):
+        at += int(gap, 36)
+        got.append(at)
+    return got
+
+
+def _holders(shards: dict[str, Any], word: str, total: int, heads: bool = False) -> list[int]:
+    shard = shards[site.shard_key(word)]
+    at = shard["words"].split(" ").index(word)
+    return _decode(shard["heads" if heads else "postings"][at], total)
+
+
+def test_postings_are_gaps_or_a_bitmap_whichever_is_shorter() -> None:
+    few = [3, 40, 41, 1000]
+    assert site.encode_postings(few, 5000) == "3,11,1,qn"
+    most = [n for n in range(5000) if n % 7]
+    dense = site.encode_postings(most, 5000)
+    assert dense.startswith("~") and len(dense) < 5000 // 5
+    assert _decode(dense, 5000) == most and _decode("3,11,1,qn", 5000) == few
+    assert site.encode_postings([], 10) == ""
+    assert [site.shard_key(w) for w in ("sandbox", "2026", "ürün", "_x")] == ["s", "2", "_", "_"]
+
+
 def test_search_index_is_a_compact_script_and_texts_one_per_document(
     built: tuple[Path, Path, int],
 ) -> None:
@@ -202,19 +242,21 @@ def test_search_index_is_a_compact_script_and_texts_one_per_document(
     spec = docs["SPEC-003"]
     assert spec[8] == "doc/SPEC-003.html" and (out / spec[8]).is_file()
     assert spec[1] == "Delivery notifications" and spec[2] == "Review"
-    # an inverted index: sorted words (folded), each with base-36 gaps between documents
-    words = index["words"].split(" ")
-    assert words == sorted(words) and len(words) == len(index["postings"])
     n = [d[0] for d in index["documents"]].index("SPEC-003")
-
-    def holders(word: str) -> list[int]:
-        at, got = 0, []
-        for gap in index["postings"][words.index(word)].split(","):
-            at += int(gap, 36)
-            got.append(at)
-        return got
-
-    assert n in holders("unsubscribe") and "List-Unsubscribe-Post" not in source
+    # an inverted index in shards by first letter, each a script of its own: sorted
+    # words (folded), each with the documents holding it in the text and in the title
+    assert "unsubscribe" not in source and "List-Unsubscribe-Post" not in source
+    shards = _shards(out)
+    assert sorted(shards) == sorted(index["shards"])
+    for key, shard in shards.items():
+        words = shard["words"].split(" ")
+        assert words == sorted(words) and len(words) == index["shards"][key]
+        assert len(words) == len(shard["postings"]) == len(shard["heads"])
+        assert all(site.shard_key(w) == key for w in words)
+    total = len(index["documents"])
+    assert n in _holders(shards, "unsubscribe", total)
+    assert n not in _holders(shards, "unsubscribe", total, heads=True)
+    assert n in _holders(shards, "notifications", total, heads=True)  # its title's word
     # the text of a document, in a script of its own, as search.js reads it
     text, sections = _text_of(out, spec[9])
     assert "List-Unsubscribe-Post" in text
@@ -414,8 +456,8 @@ def test_rebuild_renders_only_the_edited_document_and_the_pages_showing_it(
     targets = {f"{r.target}.html" for r in doc.references}
     assert {"SPEC-001.html", "DEC-001.html", "BUG-001.html"} <= targets
     text = task.read_text(encoding="utf-8")
-    index_before = (out / "static" / "search-index.js").read_text()
-    assert "xylqz" not in index_before
+    shard = out / "static" / "search" / "x.js"
+    assert "xylqz" not in (shard.read_text() if shard.exists() else "")
     task.write_text(
         text.replace("\n", "\n\nA line added on top, about xylqzs.\n", 1), encoding="utf-8"
     )
@@ -429,7 +471,7 @@ def test_rebuild_renders_only_the_edited_document_and_the_pages_showing_it(
     assert "A line added on top, about xylqzs." in "".join(
         p.read_text("utf-8") for p in (out / "static" / "text").iterdir()
     )
-    assert "xylqz" in (out / "static" / "search-index.js").read_text()
+    assert "xylqzs" in (out / "static" / "search" / "x.js").read_text()
     # a removed document's page goes; the pages it referenced lose their backlink to
     # it, and those referencing it now say it is missing
     task.unlink()

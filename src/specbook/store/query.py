@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -249,35 +251,41 @@ def match_pattern(q: Query) -> Matcher | None:
     return Matcher(tuple((w, p, root) for (w, p), root in ordered))
 
 
-def _occurrences(low: str, matcher: Matcher) -> list[tuple[int, str]]:
+def _occurrences(low: str, matcher: Matcher) -> Iterator[tuple[int, str]]:
     """(offset, query word) of each whole word of ``low`` (folded text) that is a form
     of a query word, in text order; at most _SCAN_LIMIT per query word.
 
     ``str.find`` of the word (or of its stem less its last letter, which a stemmer may
-    change: happy -> happi) is many times faster than tokenizing the whole text."""
-    out: list[tuple[int, str]] = []
+    change: happy -> happi) is many times faster than tokenizing the whole text. Lazy
+    (each word's finds merged in text order): :func:`best_line` mostly stops at the
+    first line holding every word, and a long text need not be read past it."""
+    if len(matcher.words) == 1:
+        return _word_occurrences(low, *matcher.words[0])
+    return heapq.merge(*(_word_occurrences(low, *w) for w in matcher.words))
+
+
+def _word_occurrences(
+    low: str, word: str, prefix: bool, root: str | None
+) -> Iterator[tuple[int, str]]:
     n = len(low)
-    for word, prefix, root in matcher.words:
-        probe = word if root is None else root[: max(1, len(root) - 1)]
-        probe = probe if word.startswith(probe) else word
-        i = low.find(probe)
-        count = 0
-        while i >= 0 and count < _SCAN_LIMIT:
-            if i == 0 or not low[i - 1].isalnum():
-                end = i + len(probe)
-                while end < n and low[end].isalnum():
-                    end += 1
-                token = low[i:end]
-                if (
-                    token == word
-                    or (prefix and token.startswith(word))
-                    or (root is not None and stem(token) == root)
-                ):
-                    out.append((i, word))
-                    count += 1
-            i = low.find(probe, i + 1)
-    out.sort()
-    return out
+    probe = word if root is None else root[: max(1, len(root) - 1)]
+    probe = probe if word.startswith(probe) else word
+    i = low.find(probe)
+    count = 0
+    while i >= 0 and count < _SCAN_LIMIT:
+        if i == 0 or not low[i - 1].isalnum():
+            end = i + len(probe)
+            while end < n and low[end].isalnum():
+                end += 1
+            token = low[i:end]
+            if (
+                token == word
+                or (prefix and token.startswith(word))
+                or (root is not None and stem(token) == root)
+            ):
+                yield i, word
+                count += 1
+        i = low.find(probe, i + 1)
 
 
 def best_line(text: str, matcher: Matcher | None) -> tuple[int, str]:
@@ -304,11 +312,16 @@ def best_line(text: str, matcher: Matcher | None) -> tuple[int, str]:
     end = text.find("\n", start)
     line_text = text[start : end if end >= 0 else len(text)].rstrip("\r")
     low = fold_same_length(line_text)
-    spans = [m.span() for m in _TOKEN.finditer(low) if matcher.matches(m.group(0))]
-    lo = 0
-    if spans and len(line_text) > SNIPPET_WIDTH:
-        lo = max(0, spans[0][0] - SNIPPET_WIDTH // 3)
-    hi = lo + SNIPPET_WIDTH
+    spans: list[tuple[int, int]] = []
+    lo, hi = 0, SNIPPET_WIDTH
+    for m in _TOKEN.finditer(low):
+        if spans and m.start() >= hi:
+            break  # past the snippet (a long line: a paragraph) no mark is shown
+        if matcher.matches(m.group(0)):
+            if not spans and len(line_text) > SNIPPET_WIDTH:
+                lo = max(0, m.start() - SNIPPET_WIDTH // 3)
+                hi = lo + SNIPPET_WIDTH
+            spans.append(m.span())
     parts, pos = [], lo
     for a, b in spans:
         if a < lo or b > hi:

@@ -396,16 +396,16 @@ def create_app(
                 hits = portal.store.search(parse_query(query), 50)
             except SpecbookError as exc:
                 error = str(exc)
+        links = portal.links_now()
+        anchors = pages.hit_anchors(portal.store, hits, anchor_cache())
         context: dict[str, Any] = {
             "query": query,
             "hits": hits,
             "error": error,
-            "anchors": pages.hit_anchors(portal.store, hits, anchor_cache()),
+            "rows": pages.result_rows(portal.env, links, hits, anchors),
         }
         if request.query_params.get("partial"):
-            html = portal.env.get_template("_results.html").render(
-                links=portal.links_now(), **context
-            )
+            html = portal.env.get_template("_results.html").render(links=links, **context)
             return HTMLResponse(html, headers=portal.headers)
         return portal.render(request, "search.html", **context)
 

@@ -211,7 +211,8 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
                 hits = hub.search(parse_query(query), 50)
             except SpecbookError as exc:
                 error = str(exc)
-        context: dict[str, Any] = {"query": query, "hits": hits, "error": error, "anchors": {}}
+        rows = pages.result_rows(env, links, hits, {})
+        context: dict[str, Any] = {"query": query, "hits": hits, "error": error, "rows": rows}
         if request.query_params.get("partial"):
             html = env.get_template("_results.html").render(links=links, **context)
             return HTMLResponse(html, headers=SECURITY_HEADERS)

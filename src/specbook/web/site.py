@@ -17,13 +17,15 @@ comes out byte for byte as before. A manifest in the site (:data:`MANIFEST`) rec
 each page's inputs and what the other pages need of it (search text, timeline,
 risks), so an unchanged document is not even parsed.
 
-Search runs in the browser over a prebuilt index shipped as a script
-(``static/search-index.js``): Chromium refuses ``fetch()`` of local files, but loads
+Search runs in the browser over a prebuilt index shipped as scripts
+(``static/search-index.js``, the inverted index in shards under ``static/search/``, the
+texts under ``static/text/``): Chromium refuses ``fetch()`` of local files, but loads
 ``<script src>`` from ``file://``. No page has inline script.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import hashlib
@@ -60,6 +62,7 @@ MARKER = ".specbook-site"
 MANIFEST = ".specbook-manifest.json"
 MANIFEST_VERSION = 1
 SEARCH_INDEX = "search-index.js"
+SEARCH_SHARDS = "search"  # (a folder of static/: the inverted index in shards)
 GRAPH_DATA = "graph-data.js"  # (StaticLinks.graph_data names it too)
 # Bounds the index a browser must load for a big book; titles are always whole.
 TEXT_LIMIT = 20_000
@@ -263,7 +266,7 @@ def write_site(
             "list.html",
             **pages.listing(store, {}, page_size=None, config=book.config),
         )
-        writer.page("search.html", "search.html", query="", hits=[], error=None)
+        writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
         graph_js = write_graph(writer, store)
         parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}))
         # (the two biggest shared pages: rendered only when what they show changed)
@@ -276,7 +279,8 @@ def write_site(
     finally:
         store.close()
     shutil.copytree(STATIC, root / "static")
-    writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records))
+    for name, script in search_index_scripts(parsed.records).items():
+        writer.file(f"static/{name}", script)
     writer.file(f"static/{GRAPH_DATA}", graph_js)
     for record in parsed.records:
         writer.file(f"static/text/{text_key(record['path'])}.js", search_text_script(record))
@@ -717,39 +721,102 @@ def text_key(path: str) -> str:
     return hashlib.blake2b(path.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def search_index_script(records: list[dict[str, Any]]) -> str:
+def search_index_scripts(records: list[dict[str, Any]]) -> dict[str, str]:
+    """The browser's search index: file name (under ``static/``) -> script, for
+    :data:`SEARCH_INDEX` (:func:`search_index_script`) and each shard of the inverted
+    index (:func:`search_shard_scripts`)."""
+    found = _shard_words(records)
+    counts = {key: len(words) for key, words in sorted(found.items())}
+    return {SEARCH_INDEX: search_index_script(records, counts)} | search_shard_scripts(
+        found, len(records)
+    )
+
+
+def search_index_script(records: list[dict[str, Any]], shards: dict[str, int]) -> str:
     """The index as a script that sets ``window.SPECBOOK_SEARCH`` (a script, not JSON:
-    browsers will not ``fetch()`` a file next to a page opened from disk).
-
-    Built for size: each document's facts (no text), and an inverted index of the
-    words of the texts (lower case, diacritics removed, as the stores read them): the
-    sorted ``words`` and, for each, the numbers of the documents holding it as
-    base-36 gaps (``postings``). The browser stems the words itself, so a query
-    finds every form; the texts (for snippets and exact phrases) are in one small
-    script per document (:func:`search_text_script`), loaded only for results shown."""
-    from specbook.store.query import fold
-
-    postings: dict[str, list[int]] = {}
-    docs = []
-    for n, r in enumerate(records):
-        docs.append(
-            [r["id"], r["title"], r["status"], r["canonical"], r["kind"], r["type"],
-             r["tags"], r["path"], r["url"], text_key(r["path"])]
-        )  # fmt: skip
-        for word in set(_INDEX_WORD.findall(fold(r["text"]).lower())):
-            postings.setdefault(word, []).append(n)
-    words = sorted(postings)
-    lists = []
-    for w in words:
-        prev, gaps = 0, []
-        for n in postings[w]:
-            gaps.append(_base36(n - prev))
-            prev = n
-        lists.append(",".join(gaps))
-    data = _js_value({"version": 2, "documents": docs, "words": " ".join(words), "postings": lists})
+    browsers will not ``fetch()`` a file next to a page opened from disk): each
+    document's facts (no text) and the names of the shards of the inverted index
+    (:func:`search_shard_scripts`) that exist, with how many words each holds."""
+    docs = [
+        [r["id"], r["title"], r["status"], r["canonical"], r["kind"], r["type"],
+         r["tags"], r["path"], r["url"], text_key(r["path"])]
+        for r in records
+    ]  # fmt: skip
+    data = _js_value({"version": 3, "documents": docs, "shards": shards})
     return (
         f"// specbook search index, written by specbook build\nwindow.SPECBOOK_SEARCH = {data};\n"
     )
+
+
+def shard_key(word: str) -> str:
+    """The shard of the index that holds ``word`` (folded): its first character when
+    that is a-z or 0-9, else ``_`` (search.js has the same rule). A word's Porter
+    stem keeps its first letter, so every form of a query word is in one shard."""
+    first = word[:1]
+    return first if first.isascii() and first.isalnum() else "_"
+
+
+def _shard_words(
+    records: list[dict[str, Any]],
+) -> dict[str, dict[str, tuple[list[int], list[int]]]]:
+    """Shard key -> word -> (the documents whose text holds it, those whose ID or
+    title holds it), by document number; words folded as the stores read them."""
+    from specbook.store.query import fold
+
+    shards: dict[str, dict[str, tuple[list[int], list[int]]]] = {}
+    for n, r in enumerate(records):
+        head = f"{r['id'] or ''} {r['title'] or ''}"
+        for side, text in ((0, r["text"]), (1, head)):
+            for word in set(_INDEX_WORD.findall(fold(text).lower())):
+                shard = shards.setdefault(shard_key(word), {})
+                got = shard.get(word)
+                if got is None:
+                    got = shard[word] = ([], [])
+                got[side].append(n)
+    return shards
+
+
+def search_shard_scripts(
+    found: dict[str, dict[str, tuple[list[int], list[int]]]], total: int
+) -> dict[str, str]:
+    """The inverted index in shards, one script per first letter of the words
+    (:func:`shard_key`), so a query loads only the shards of its own words: file name
+    (under ``static/``) -> script, which hands ``SPECBOOK_SHARD`` (search.js) the
+    shard's sorted ``words`` and, for each, the documents whose text holds it
+    (``postings``) and those whose ID or title holds it (``heads``), encoded by
+    :func:`encode_postings`. The browser stems the words itself, so a query finds
+    every form; the texts (for snippets and exact phrases) are in one small script per
+    document (:func:`search_text_script`), loaded only for results shown. ``found``:
+    :func:`_shard_words`; ``total``: how many documents."""
+    out = {}
+    for key, shard in sorted(found.items()):
+        words = sorted(shard)
+        body = _js_value(
+            {
+                "words": " ".join(words),
+                "postings": [encode_postings(shard[w][0], total) for w in words],
+                "heads": [encode_postings(shard[w][1], total) for w in words],
+            }
+        )
+        out[f"{SEARCH_SHARDS}/{key}.js"] = f"SPECBOOK_SHARD({_js_value(key)},{body});\n"
+    return out
+
+
+def encode_postings(numbers: list[int], total: int) -> str:
+    """Ascending document numbers as text: the base-36 gaps between them, comma
+    separated, or, when shorter (a word most documents hold), ``~`` and a bitmap of
+    ``total`` bits in base64 (bit ``n % 8`` of byte ``n // 8`` is document ``n``)."""
+    prev, gaps = 0, []
+    for n in numbers:
+        gaps.append(_base36(n - prev))
+        prev = n
+    listed = ",".join(gaps)
+    if len(listed) <= (total + 5) // 6 + 4:  # (base64 of total/8 bytes: total/6 chars)
+        return listed
+    bits = bytearray((total + 7) // 8)
+    for n in numbers:
+        bits[n >> 3] |= 1 << (n & 7)
+    return "~" + base64.b64encode(bytes(bits)).decode("ascii")
 
 
 def _base36(n: int) -> str:

@@ -14,6 +14,11 @@ from specbook import __version__
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+def snippet_html(text: str) -> Markup:
+    """A search hit's snippet as HTML: escaped, its matches (\\x02 ... \\x03) marked."""
+    return Markup(str(escape(text)).replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+
 def template_env() -> jinja2.Environment:
     """The Jinja environment of the portal and the static site (autoescaped)."""
     env = jinja2.Environment(
@@ -23,13 +28,10 @@ def template_env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
 
-    def snippet(text: str) -> Markup:
-        return Markup(str(escape(text)).replace("\x02", "<mark>").replace("\x03", "</mark>"))
-
     def merge(base: dict[str, Any], extra: dict[str, Any], **more: Any) -> dict[str, Any]:
         return {**base, **extra, **more}
 
-    env.filters["snippet"] = snippet
+    env.filters["snippet"] = snippet_html
     env.globals["merge"] = merge
     env.globals["version"] = __version__
     return env

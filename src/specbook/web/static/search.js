@@ -1,8 +1,12 @@
 // specbook static site: search in the browser. Loaded by search.html only.
 // The index (search-index.js, window.SPECBOOK_SEARCH) is loaded on first use: each
-// document's facts and an inverted index of the words of the texts (lower case,
-// without diacritics), sorted, each with the base-36 gaps between the numbers of the
-// documents holding it. A query word finds every word of the same Porter stem
+// document's facts and which shards of the inverted index exist. The inverted index
+// of the words of the texts and of the IDs and titles (lower case, without
+// diacritics) is split by the words' first letter (static/search/a.js, ...,
+// SPECBOOK_SHARD), and a query loads only the shards of its own words: each holds its
+// sorted words and, for each, the documents holding it in the text (postings) and in
+// the ID or title (heads), as base-36 gaps between document numbers or "~" and a
+// base64 bitmap. A query word finds every word of the same Porter stem
 // (vendor/stemmer.js: `sandbox` finds "Sandboxing"); "a quoted phrase" or word matches
 // only as written, checked against the document's text. Texts come in one small
 // script per document (static/text/KEY.js, SPECBOOK_TEXT), loaded only for the
@@ -47,14 +51,47 @@
   }
 
   function prepare(raw) {
-    var words = raw.words ? raw.words.split(" ") : [];
     return {
       docs: raw.documents.map(function (d, n) {
         return { n: n, id: d[0], title: d[1], status: d[2], canonical: d[3], kind: d[4],
                  type: d[5], tags: d[6] || [], path: d[7], url: d[8], key: d[9] };
       }),
-      words: words, postings: raw.postings, decoded: {}, stems: null,
+      shards: raw.shards || {}, loaded: {},
     };
+  }
+
+  // The shard a folded word is in (site.py's shard_key): its first character when
+  // that is a-z or 0-9, else "_". A Porter stem keeps the word's first letter.
+  function shardKey(word) {
+    var c = word.charAt(0);
+    return /^[a-z0-9]$/.test(c) ? c : "_";
+  }
+  var shardWaits = {};
+  window.SPECBOOK_SHARD = function (key, raw) {
+    index.loaded[key] = {
+      words: raw.words ? raw.words.split(" ") : [], postings: raw.postings, heads: raw.heads,
+      decoded: {}, hdecoded: {}, stems: null,
+    };
+    (shardWaits[key] || []).forEach(function (f) { f(); });
+    delete shardWaits[key];
+  };
+  // Load the shards holding the words of `q`'s terms (only those), then `then`.
+  function withShards(q, then) {
+    var left = 0;
+    function one() { if (--left === 0) then(); }
+    var keys = {};
+    q.terms.forEach(function (t) { t.words.forEach(function (w) { keys[shardKey(w)] = true; }); });
+    Object.keys(keys).forEach(function (key) {
+      if (index.loaded[key] || !Object.prototype.hasOwnProperty.call(index.shards, key)) return;
+      left++;
+      if (shardWaits[key]) { shardWaits[key].push(one); return; }
+      shardWaits[key] = [one];
+      var s = document.createElement("script");
+      s.src = STATIC + "search/" + key + ".js";
+      s.onerror = function () { window.SPECBOOK_SHARD(key, { words: "", postings: [], heads: [] }); };
+      document.head.appendChild(s);
+    });
+    if (left === 0) then();
   }
 
   var texts = {}, pending = {};
@@ -80,45 +117,63 @@
   }
 
   // -- the index ----------------------------------------------------------------------
-  function postings(i) {
-    var got = index.decoded[i];
-    if (got) return got;
-    var out = [], at = 0, parts = index.postings[i].split(",");
-    for (var k = 0; k < parts.length; k++) { at += parseInt(parts[k], 36); out.push(at); }
-    index.decoded[i] = out;
+  function decode(text) {  // document numbers from base-36 gaps, or "~" and a bitmap
+    var out = [];
+    if (!text) return out;
+    if (text.charAt(0) === "~") {
+      var bits = atob(text.slice(1));
+      for (var b = 0; b < bits.length; b++) {
+        var byte = bits.charCodeAt(b);
+        for (var k = 0; byte; k++, byte >>= 1) if (byte & 1) out.push(b * 8 + k);
+      }
+      return out;
+    }
+    var at = 0, parts = text.split(",");
+    for (var p = 0; p < parts.length; p++) { at += parseInt(parts[p], 36); out.push(at); }
     return out;
   }
-  function find(word) {  // the word's place in the sorted words, or where it would be
-    var lo = 0, hi = index.words.length;
+  function postings(shard, i, head) {
+    var cache = head ? shard.hdecoded : shard.decoded, got = cache[i];
+    if (!got) got = cache[i] = decode((head ? shard.heads : shard.postings)[i]);
+    return got;
+  }
+  function find(words, word) {  // the word's place in sorted words, or where it would be
+    var lo = 0, hi = words.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
-      if (index.words[mid] < word) lo = mid + 1; else hi = mid;
+      if (words[mid] < word) lo = mid + 1; else hi = mid;
     }
     return lo;
   }
-  function byStem(s) {
-    if (!index.stems) {
-      index.stems = new Map();
-      index.words.forEach(function (w, i) {
-        var k = stem(w), got = index.stems.get(k);
-        if (got) got.push(i); else index.stems.set(k, [i]);
+  function byStem(shard, s) {
+    if (!shard.stems) {  // (only this shard's words: those sharing the first letter)
+      shard.stems = new Map();
+      shard.words.forEach(function (w, i) {
+        var k = stem(w), got = shard.stems.get(k);
+        if (got) got.push(i); else shard.stems.set(k, [i]);
       });
     }
-    return index.stems.get(s) || [];
+    return shard.stems.get(s) || [];
   }
-  // The words of the index a query word stands for.
+  // The shard of a query word and the numbers of its words the query word stands for.
   function forms(word, exact, prefix) {
-    var out = [], at = find(word);
+    var shard = index.loaded[shardKey(word)], out = [];
+    if (!shard) return { shard: null, ids: out };
+    var words = shard.words, at = find(words, word);
     if (prefix) {
-      for (var i = at; i < index.words.length && index.words[i].lastIndexOf(word, 0) === 0; i++) out.push(i);
-      return out;
+      for (var i = at; i < words.length && words[i].lastIndexOf(word, 0) === 0; i++) out.push(i);
+    } else if (exact) {
+      if (words[at] === word) out.push(at);
+    } else {
+      out = byStem(shard, stem(word));
     }
-    if (exact) return index.words[at] === word ? [at] : [];
-    return byStem(stem(word));
+    return { shard: shard, ids: out };
   }
-  function docsOf(wordIds) {
+  function docsOf(found, head) {
     var set = new Set();
-    wordIds.forEach(function (i) { postings(i).forEach(function (n) { set.add(n); }); });
+    found.ids.forEach(function (i) {
+      postings(found.shard, i, head).forEach(function (n) { set.add(n); });
+    });
     return set;
   }
 
@@ -158,10 +213,13 @@
     if (t.prefix) return token.lastIndexOf(w, 0) === 0;
     return !t.exact && stem(token) === stem(w);
   }
+  // Whether the ID or title of `d` holds term `t` (its head postings, search() sets
+  // t.heads; a phrase is then read in the words of the ID and title themselves).
   function headMatches(d, t) {
+    if (!t.heads.has(d.n)) return false;
+    if (!t.phrase) return true;
     var head = d._head || (d._head = tokens((d.id || "") + " " + (d.title || "")));
-    if (t.phrase) return hasPhrase(head, t.words);
-    return t.words.every(function (w) { return head.some(function (h) { return wordMatches(h, w, t); }); });
+    return hasPhrase(head, t.words);
   }
   function hasPhrase(toks, words) {
     outer: for (var i = 0; i + words.length <= toks.length; i++) {
@@ -170,12 +228,12 @@
     }
     return false;
   }
-  // The documents whose text holds every word of `t` in a matching form (for a phrase:
-  // every word; the phrase itself is checked against the text later).
-  function bodyDocs(t) {
+  // The documents whose text (or, `head`, ID or title) holds every word of `t` in a
+  // matching form (for a phrase: every word; the phrase itself is checked later).
+  function termDocs(t, head) {
     var set = null;
     t.words.forEach(function (w, k) {
-      var got = docsOf(forms(w, t.exact, t.prefix && k === t.words.length - 1));
+      var got = docsOf(forms(w, t.exact, t.prefix && k === t.words.length - 1), head);
       set = set === null ? got : new Set(Array.from(set).filter(function (n) { return got.has(n); }));
     });
     return set || new Set();
@@ -187,11 +245,13 @@
   function search(q) {
     var pos = q.terms.filter(function (t) { return !t.negated; });
     var neg = q.terms.filter(function (t) { return t.negated; });
-    var bodies = q.terms.map(bodyDocs);
+    var bodies = q.terms.map(function (t) { return termDocs(t, false); });
+    q.terms.forEach(function (t) { t.heads = termDocs(t, true); });
+    var wanted = pos.map(function (t) { return t.words.join(" "); }).join(" ");
     var hits = [];
     index.docs.forEach(function (d) {
       if (!passes(d, q.filters)) return;
-      var score = 0, check = false;
+      var score = 0, check = false, heads = 0;
       for (var i = 0; i < q.terms.length; i++) {
         var t = q.terms[i], inBody = bodies[i].has(d.n), inHead = headMatches(d, t);
         if (t.negated) {
@@ -201,9 +261,11 @@
         }
         if (!inHead && !inBody) return;
         if (!inHead && t.phrase) check = true;
+        heads += inHead ? 1 : 0;
         score += (inHead ? 1000 : 0) + (inBody ? 1 : 0);
       }
-      if (pos.length && tokens(d.id).join(" ") === pos.map(function (t) { return t.words.join(" "); }).join(" ")) score += 100000;
+      // (an ID that is the query is in the head of every positive term)
+      if (pos.length && heads === pos.length && tokens(d.id).join(" ") === wanted) score += 100000;
       hits.push({ d: d, score: score, check: check });
     });
     hits.sort(function (a, b) { return b.score - a.score || (a.d.path < b.d.path ? -1 : 1); });
@@ -276,7 +338,7 @@
       frag.appendChild(el("p", "count", total + (more ? "+" : "") + (total === 1 ? " document" : " documents")
         + (total > LIMIT || more ? ", the first " + shown.length + " shown" : "")));
     }
-    var list = el("ol", "results");
+    var list = el("ol", "results"), later = [];
     shown.forEach(function (h) {
       var d = h.d, li = el("li");
       var a = el("a", "hit", (d.id || d.path) + " " + (d.title || ""));
@@ -289,22 +351,26 @@
       var slot = el("div", "snippet");
       li.appendChild(slot);
       list.appendChild(li);
-      withTexts([d], function () {
-        var s = snippet(d, pos);
-        slot.replaceWith(s.node);
-        a.href = s.href;
+      later.push(function () {
+        withTexts([d], function () {
+          var s = snippet(d, pos);
+          slot.replaceWith(s.node);
+          a.href = s.href;
+        });
       });
     });
     frag.appendChild(list);
     results.textContent = "";
     results.appendChild(frag);
+    // the texts (for snippets and section links) are asked for once the results show
+    later.forEach(function (f) { f(); });
   }
 
   var asked = 0;
   function show(raw) {
     var q = parse(raw), mine = ++asked;
     if (!q.terms.length && !q.filters.length) { results.textContent = ""; return; }
-    withIndex(function () {
+    withIndex(function () { withShards(q, function () {
       if (mine !== asked) return;
       var found = search(q), hits = found.hits;
       if (!hits.some(function (h) { return h.check; })) {
@@ -326,7 +392,7 @@
           next();
         });
       })();
-    });
+    }); });
   }
 
   var params = new URLSearchParams(location.search);
