@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Ignore and do not update .specbook/lint-cache.db (in a big book, naming a "
+    help="Ignore and do not update the lint cache in .specbook/index.db (in a big book, naming a "
     "file then parses every document for the book-wide rules).",
 )
 @click.option(

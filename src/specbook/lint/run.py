@@ -1,9 +1,11 @@
 """Linting a book: which files, the content-hash cache, parallel parsing, --fix.
 
-The cache (``.specbook/lint-cache.db``, SQLite) keeps, per file, its content hash, the
+The cache lives in the book's snapshot (``.specbook/index.db``, see
+:mod:`specbook.state`; tables ``lint_*``) and keeps, per file, its content hash, the
 findings of the document rules and the facts the book rules need. It is keyed by
 specbook's version and the rule set with its options, so changing either starts
-afresh; a file whose size and modification time are unchanged is not even read.
+afresh; a file whose size and modification time are unchanged is not even read. The
+whole last result is kept there too (the blob ``lint-memo``).
 """
 
 from __future__ import annotations
@@ -35,11 +37,10 @@ from specbook.lint.finding import Finding
 from specbook.lint.registry import distribution_tags
 from specbook.model import Span
 from specbook.parse import parse
-from specbook.state import make_state_dir
+from specbook.state import make_state_dir, read_blob, snapshot_path, sweep_old_caches, write_blob
 
-CACHE_NAME = "lint-cache.db"
-MEMO_NAME = "lint-last.json"  # the whole last result, reused when nothing changed
-CACHE_VERSION = 6
+MEMO_NAME = "lint-memo"  # the whole last result, reused when nothing changed (a blob)
+CACHE_VERSION = 7
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -226,7 +227,7 @@ def book_fingerprint(book: Book) -> str:
 
 
 def _cache_path(config: BookConfig) -> Path | None:
-    return None if config.root is None else config.root / ".specbook" / CACHE_NAME
+    return None if config.root is None else snapshot_path(config.root)
 
 
 class _Cache:
@@ -248,25 +249,26 @@ class _Cache:
         self._error: type[Exception] = sqlite3.Error
         try:
             make_state_dir(path.parent)
+            sweep_old_caches(path.parent)
             db = sqlite3.connect(path, timeout=10, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")
-            db.execute("CREATE TABLE IF NOT EXISTS meta (version INTEGER, key TEXT)")
-            row = db.execute("SELECT version, key FROM meta").fetchone()
+            db.execute("CREATE TABLE IF NOT EXISTS lint_meta (version INTEGER, key TEXT)")
+            row = db.execute("SELECT version, key FROM lint_meta").fetchone()
             if row != (CACHE_VERSION, key):
                 # another specbook, other rules or another config: start afresh (the
                 # tables too, so that an older cache's columns do not linger)
                 db.execute("BEGIN IMMEDIATE")
-                for table in ("files", "verdicts", "light"):
+                for table in ("lint_files", "lint_verdicts", "lint_light"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(
-                    "CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
+                    "CREATE TABLE lint_files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
                     " hash TEXT, findings TEXT, facts TEXT)"
                 )
-                db.execute("CREATE TABLE verdicts (key TEXT PRIMARY KEY, value TEXT)")
-                db.execute("CREATE TABLE light (data BLOB)")
-                db.execute("DELETE FROM meta")
-                db.execute("INSERT INTO meta VALUES (?, ?)", (CACHE_VERSION, key))
+                db.execute("CREATE TABLE lint_verdicts (key TEXT PRIMARY KEY, value TEXT)")
+                db.execute("CREATE TABLE lint_light (data BLOB)")
+                db.execute("DELETE FROM lint_meta")
+                db.execute("INSERT INTO lint_meta VALUES (?, ?)", (CACHE_VERSION, key))
                 db.execute("COMMIT")
             self.db = db
         except (OSError, sqlite3.Error):
@@ -300,7 +302,7 @@ class _Cache:
         return data
 
     def _read_light(self) -> dict[str, tuple[Any, ...]]:
-        row = self.db.execute("SELECT data FROM light").fetchone()
+        row = self.db.execute("SELECT data FROM lint_light").fetchone()
         try:
             data = marshal.loads(row[0]) if row is not None else {}
         except (ValueError, EOFError, TypeError):
@@ -316,15 +318,17 @@ class _Cache:
             return []
         try:
             if rel is None:
-                return list(self.db.execute(f"SELECT {columns} FROM files"))
-            return list(self.db.execute(f"SELECT {columns} FROM files WHERE rel = ?", (rel,)))
+                return list(self.db.execute(f"SELECT {columns} FROM lint_files"))
+            return list(self.db.execute(f"SELECT {columns} FROM lint_files WHERE rel = ?", (rel,)))
         except self._error:
             return []
 
     def verdict(self, key: str) -> str | None:
         """A remembered checker answer (see :mod:`specbook.lint.verdicts`)."""
         try:
-            row = self.db.execute("SELECT value FROM verdicts WHERE key = ?", (key,)).fetchone()
+            row = self.db.execute(
+                "SELECT value FROM lint_verdicts WHERE key = ?", (key,)
+            ).fetchone()
         except self._error:
             return None
         return None if row is None else str(row[0])
@@ -344,13 +348,15 @@ class _Cache:
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO lint_files VALUES (?, ?, ?, ?, ?, ?)", rows)
             # (a row is re-dated only if it holds this text: a file only light-parsed
             # since it changed keeps its older row, which must still look changed)
             self.db.executemany(
-                "UPDATE files SET mtime = ?, size = ? WHERE rel = ? AND hash = ?", touched
+                "UPDATE lint_files SET mtime = ?, size = ? WHERE rel = ? AND hash = ?", touched
             )
-            self.db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?)", verdicts.items())
+            self.db.executemany(
+                "INSERT OR REPLACE INTO lint_verdicts VALUES (?, ?)", verdicts.items()
+            )
             if light or touched:
                 # Under the write lock: the snapshot this run read, unless another run
                 # has saved since (then read it again, not to lose what that one wrote).
@@ -364,8 +370,8 @@ class _Cache:
                     old = snapshot.get(rel)
                     if old is not None and old[2] == digest:
                         snapshot[rel] = (mtime, size, *old[2:])
-                self.db.execute("DELETE FROM light")
-                self.db.execute("INSERT INTO light VALUES (?)", (marshal.dumps(snapshot),))
+                self.db.execute("DELETE FROM lint_light")
+                self.db.execute("INSERT INTO lint_light VALUES (?)", (marshal.dumps(snapshot),))
             self.db.execute("COMMIT")
         except self._error:
             with contextlib.suppress(self._error):
@@ -503,16 +509,14 @@ def lint_files(
     )
     wanted = None if focus is None else frozenset(focus)
     cache_path = _cache_path(book.config) if use_cache else None
-    memo_path = (
-        cache_path.with_name(MEMO_NAME) if cache_path is not None and wanted is None else None
-    )
+    memo_root = book.config.root if cache_path is not None and wanted is None else None
     stats = _stats(book, files)
-    memo_key = key + _inputs_digest(linter) if memo_path is not None else key
+    memo_key = key + _inputs_digest(linter) if memo_root is not None else key
     if book.skipped:  # (files left out are no files of the memo: their reports are keyed)
         memo_key += "|skipped=" + json.dumps(sorted(book.skipped.items()))
-    if memo_path is not None and use_memo:
+    if memo_root is not None and use_memo:
         sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
-        memo = _load_memo(memo_path, memo_key, sigs)
+        memo = _load_memo(memo_root, memo_key, sigs)
         if memo is not None:
             return memo, {}
     cache = _Cache(cache_path, key)
@@ -523,9 +527,9 @@ def lint_files(
         )
     finally:
         cache.close()
-    if memo_path is not None:
+    if memo_root is not None:
         sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
-        _save_memo(memo_path, memo_key, sigs, result, looked)
+        _save_memo(memo_root, memo_key, sigs, result, looked)
     return result, results
 
 
@@ -720,12 +724,15 @@ def _file_sig(path: str) -> list[Any]:
     return [path, st.st_mtime_ns, st.st_size]
 
 
-def _load_memo(path: Path, key: str, sigs: list[list[Any]]) -> LintResult | None:
+def _load_memo(root: Path, key: str, sigs: list[list[Any]]) -> LintResult | None:
     """The whole previous result, when the rules and every file are as they were then
     (the documents, and the other files book rules looked at: a link's target)."""
+    raw = read_blob(root, MEMO_NAME)
+    if raw is None:
+        return None
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data = json.loads(raw)
+    except ValueError:
         return None
     if not isinstance(data, dict) or data.get("key") != key or data.get("files") != sigs:
         return None
@@ -737,7 +744,7 @@ def _load_memo(path: Path, key: str, sigs: list[list[Any]]) -> LintResult | None
 
 
 def _save_memo(
-    path: Path, key: str, sigs: list[list[Any]], result: LintResult, looked: set[str]
+    root: Path, key: str, sigs: list[list[Any]], result: LintResult, looked: set[str]
 ) -> None:
     data = {
         "key": key,
@@ -746,12 +753,7 @@ def _save_memo(
         "documents": result.documents,
         "findings": [[f.path, *_finding_j(f)] for f in result.findings],
     }
-    try:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    write_blob(root, MEMO_NAME, json.dumps(data, separators=(",", ":")).encode())
 
 
 def apply_fixes(book: Book, result: LintResult, files: dict[str, FileResult]) -> list[str]:
