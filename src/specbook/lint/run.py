@@ -51,6 +51,13 @@ class FileResult:
     digest: str
     findings: list[Finding]
     facts: DocFacts
+    extra: Any = None  # what the caller's ``also`` made of the parse (the index record)
+
+
+# What a caller makes of each document parsed: ``also(doc, bytes, signature)`` (the
+# index record, so that a file parsed for lint need not be parsed for the index too).
+# A module-level function, so that worker processes can be given it.
+Also = Callable[[Any, bytes, tuple[int, int]], Any]
 
 
 # -- serialisation of cache entries ----------------------------------------------------
@@ -124,50 +131,61 @@ def _facts_p(path: str, v: dict[str, Any]) -> DocFacts:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(config: BookConfig, select: list[str], ignore: list[str], today: Any) -> None:
+def _init_worker(
+    config: BookConfig, select: list[str], ignore: list[str], today: Any, also: Also | None = None
+) -> None:
     _WORKER["linter"] = Linter(config, select=select, ignore=ignore, today=today)
+    _WORKER["also"] = also
 
 
 def _lint_one(
-    linter: Linter, path: Path | str, rel: str
-) -> tuple[str, tuple[int, int], str, list[Any], dict[str, Any]] | None:
+    linter: Linter, path: Path | str, rel: str, also: Also | None = None
+) -> tuple[Any, ...] | None:
+    """``(rel, signature, hash, findings, facts)`` of one file as the cache keeps them,
+    and with ``also`` what it made of the parse; ``None`` for a file that is gone.
+    The file is parsed once, for all of these."""
     got = read_document(linter.config, path, rel)
     if got is None:
         return None
     sig, data, sidecars = got
     doc = parse(data, rel, linter.config, sidecars)
     findings = linter.lint_document(doc)
-    return (
+    out = (
         rel,
         sig,
         source_hash(data, sidecars),
         [_finding_j(f, rel) for f in findings],
         _facts_j(linter.facts(doc)),
     )
+    return out if also is None else (*out, also(doc, data, sig))
 
 
 def _lint_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
     linter: Linter = _WORKER["linter"]
-    return [_lint_one(linter, Path(p), rel) for p, rel in items], verdicts.drain()
+    also = _WORKER.get("also")
+    return [_lint_one(linter, Path(p), rel, also) for p, rel in items], verdicts.drain()
 
 
 def _light_one(
-    config: BookConfig, path: Path | str, rel: str
-) -> tuple[str, tuple[int, int], str, dict[str, Any]] | None:
+    config: BookConfig, path: Path | str, rel: str, also: Also | None = None
+) -> tuple[Any, ...] | None:
     """A document a one-file lint does not report on, when the cache does not know it:
     parsed for what book rules need, no rules run. ``(rel, signature, hash, facts)`` as
-    :func:`_lint_one` gives them, without findings."""
+    :func:`_lint_one` gives them, without findings (and with ``also``'s answer)."""
     got = read_document(config, path, rel)
     if got is None:
         return None
     sig, data, sidecars = got
-    facts_j = _facts_j(light_facts_of(parse(data, rel, config, sidecars)))
-    return rel, sig, source_hash(data, sidecars), facts_j
+    doc = parse(data, rel, config, sidecars)
+    facts_j = _facts_j(light_facts_of(doc))
+    out = (rel, sig, source_hash(data, sidecars), facts_j)
+    return out if also is None else (*out, also(doc, data, sig))
 
 
 def _light_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
     config: BookConfig = _WORKER["linter"].config
-    return [_light_one(config, Path(p), rel) for p, rel in items], {}
+    also = _WORKER.get("also")
+    return [_light_one(config, Path(p), rel, also) for p, rel in items], {}
 
 
 def _interned(*words: str | None) -> tuple[str | None, ...]:
@@ -483,8 +501,15 @@ def lint_files(
     use_memo: bool = True,
     progress: Callable[[int, int], None] | None = None,
     focus: Iterable[str] | None = None,
+    also: Also | None = None,
+    parsed: dict[str, Any] | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
     """Lint ``files`` as one book. Returns the result and, per file, what was linted.
+
+    ``also(doc, bytes, signature)`` is called on each document parsed (in the worker
+    process that parsed it); its answers are put in ``parsed`` by book-relative path,
+    those of documents linted in full in their :class:`FileResult` too. The index
+    builds its rows this way, so that no file is parsed twice.
 
     When nothing changed since the last run (same rules, same files with the same
     size and modification time) the last result is returned as it was, with an empty
@@ -498,15 +523,7 @@ def lint_files(
     loaded nor reported, and the per-file map holds only the named files and those
     linted this time.
     """
-    key = "|".join(
-        (
-            __version__,
-            _code_fingerprint(linter),
-            book_fingerprint(book),
-            linter.fingerprint(),
-            _runtime_tag(),
-        )
-    )
+    key = _key(book, linter)
     wanted = None if focus is None else frozenset(focus)
     cache_path = _cache_path(book.config) if use_cache else None
     memo_root = book.config.root if cache_path is not None and wanted is None else None
@@ -523,14 +540,80 @@ def lint_files(
     looked: set[str] = set()  # files besides documents the book rules looked at
     try:
         result, results = _run(
-            book, linter, stats, select, ignore, cache, use_cache, jobs, progress, wanted, looked
-        )
+            book, linter, stats, select, ignore, cache, use_cache, jobs, progress, wanted, looked,
+            also, parsed,
+        )  # fmt: skip
     finally:
         cache.close()
     if memo_root is not None:
         sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
         _save_memo(memo_root, memo_key, sigs, result, looked)
     return result, results
+
+
+def _key(book: Book, linter: Linter) -> str:
+    """What the cache's rows depend on besides the files: specbook and its code, the
+    book's config and templates, the rules and their options, the checkers."""
+    return "|".join(
+        (
+            __version__,
+            _code_fingerprint(linter),
+            book_fingerprint(book),
+            linter.fingerprint(),
+            _runtime_tag(),
+        )
+    )
+
+
+def lint_parsed(
+    book: Book,
+    linter: Linter,
+    items: Sequence[tuple[str, str]],
+    also: Also,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Parse each ``(path, book-relative path)`` of ``items`` once: lint it with the
+    document rules (its findings and facts saved in the cache, as a whole-book lint
+    saves them) and return ``also``'s answer for it by book-relative path (files that
+    are gone are left out). The index's sync calls this for the files it must read,
+    so that a later lint finds them in the cache."""
+    cache = _Cache(_cache_path(book.config), _key(book, linter))
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    raw: list[Any] = []
+    found: dict[str, str] = {}
+    verdicts.attach(cache.verdict if cache.db is not None else None)
+    try:
+        if len(items) >= PARALLEL_THRESHOLD and workers > 1:
+            init: tuple[Any, ...] = (book.config, [], [], linter.today, also)
+            for part, answers in _in_workers(_lint_chunk, list(items), workers, init):
+                raw.extend(part)
+                found.update(answers)
+                if progress:
+                    progress(len(raw), len(items))
+        else:
+            for p, rel in items:
+                raw.append(_lint_one(linter, p, rel, also))
+                if progress:
+                    progress(len(raw), len(items))
+        found.update(verdicts.drain())
+    finally:
+        verdicts.attach(None)
+    out: dict[str, Any] = {}
+    rows: list[tuple[Any, ...]] = []
+    light: dict[str, tuple[Any, ...]] = {}
+    for item in raw:
+        if item is None:
+            continue
+        rel, sig, digest, findings_j, facts_j, extra = item
+        out[rel] = extra
+        rows.append(_row(rel, sig, digest, findings_j, facts_j))
+        light[rel] = _light_entry(sig, digest, facts_j)
+    try:
+        cache.save(rows, light, [], found)
+    finally:
+        cache.close()
+    return out
 
 
 def _run(
@@ -545,6 +628,8 @@ def _run(
     progress: Callable[[int, int], None] | None,
     wanted: frozenset[str] | None,
     looked: set[str],
+    also: Also | None = None,
+    parsed: dict[str, Any] | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
     cached = cache.full() if wanted is None else cache.light()
     results: dict[str, FileResult] = {}
@@ -604,11 +689,11 @@ def _run(
     verdicts.attach(cache.verdict if cache.db is not None else None)
     try:
         for items, out, one, chunk_fn in (
-            (todo, raw, partial(_lint_one, linter), _lint_chunk),
-            (light_todo, light_raw, partial(_light_one, linter.config), _light_chunk),
+            (todo, raw, partial(_lint_one, linter, also=also), _lint_chunk),
+            (light_todo, light_raw, partial(_light_one, linter.config, also=also), _light_chunk),
         ):
             if len(items) >= PARALLEL_THRESHOLD and workers > 1:
-                init = (book.config, select, ignore, linter.today)
+                init = (book.config, select, ignore, linter.today, also)
                 for part, answers in _in_workers(chunk_fn, items, workers, init):
                     out.extend(part)
                     found.update(answers)
@@ -627,16 +712,26 @@ def _run(
     light: dict[str, tuple[Any, ...]] = {}  # new entries of the light snapshot
     for item in light_raw:
         if item is not None:
-            rel, sig, digest, facts_j = item
+            rel, sig, digest, facts_j = item[:4]
+            if also is not None and parsed is not None:
+                parsed[rel] = item[4]
             light[rel] = _light_entry(sig, digest, facts_j)
             facts[rel] = _light_facts(rel, light[rel], req_sets)
     rows: list[tuple[Any, ...]] = []
     for item in raw:
         if item is None:
             continue
-        rel, sig, digest, findings_j, facts_j = item
+        rel, sig, digest, findings_j, facts_j = item[:5]
+        extra = item[5] if also is not None else None
+        if also is not None and parsed is not None:
+            parsed[rel] = extra
         fr = FileResult(
-            rel, sig, digest, [_finding_p(rel, f) for f in findings_j], _facts_p(rel, facts_j)
+            rel,
+            sig,
+            digest,
+            [_finding_p(rel, f) for f in findings_j],
+            _facts_p(rel, facts_j),
+            extra,
         )
         results[rel] = fr
         facts[rel] = fr.facts
