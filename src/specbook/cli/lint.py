@@ -203,7 +203,7 @@ def _record_also(doc: Any, data: bytes, sig: tuple[int, int]) -> Any:
     return record_also(doc, data, sig)
 
 
-def _index_parsed(book: Book, parsed: dict[str, Any]) -> None:
+def _index_parsed(book: Book, parsed: dict[str, Any], rebuild: bool) -> None:
     """Put the records of the documents lint parsed into the book's own index (not a
     PostgreSQL one: that has its own sync). A failure only costs the next sync time."""
     import sqlite3
@@ -220,7 +220,7 @@ def _index_parsed(book: Book, parsed: dict[str, Any]) -> None:
     except (SpecbookError, OSError):
         return
     try:
-        index_parsed(store, book, [r for r in parsed.values() if r is not None])
+        index_parsed(store, book, [r for r in parsed.values() if r is not None], rebuild)
     except (SpecbookError, OSError, sqlite3.Error):
         pass
     finally:
@@ -309,8 +309,8 @@ def _lint_in(
         result, per_file = run(only, update, memo=not fix and changed_rev is None)
     finally:
         stop()
-    if parsed:
-        _index_parsed(book, parsed)
+    if parsed:  # (`lint FILE` keeps a current index current, it does not build one)
+        _index_parsed(book, parsed, rebuild=only is None)
     if changed_rev is not None:
         from specbook.lint.run import restrict, with_referrers
 

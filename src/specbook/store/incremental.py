@@ -89,17 +89,23 @@ def _linted_records(
     return {rel: r for rel, r in found.items() if isinstance(r, DocRecord)}
 
 
-def index_parsed(store: Store, book: Book, records: Sequence[DocRecord]) -> int:
+def index_parsed(
+    store: Store, book: Book, records: Sequence[DocRecord], rebuild: bool = True
+) -> int:
     """Put ``records`` (of documents a lint parsed) into ``store``, so that the next
     sync need not parse them again: those that differ from what it holds when it is
-    current otherwise (same key), or all of them, from scratch, when it is not and
-    they are the whole book. Returns how many were put."""
+    current otherwise (same key), or (with ``rebuild``) all of them, from scratch, when
+    it is not and they are the whole book. Returns how many were put."""
     if not records:
         return 0
     key = index_key(book)
+    if not rebuild and store.get_meta("key") != key:
+        return 0
     with store.transaction():
         if store.get_meta("key") != key:
-            if {r.path for r in records} != {book.rel(p) for p in book.path_strings()}:
+            if not rebuild or {r.path for r in records} != {
+                book.rel(p) for p in book.path_strings()
+            }:
                 return 0  # (not the whole book: the next sync rebuilds it)
             store.clear()
             store.set_meta("key", key)
