@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from specbook.cli import main
-from specbook.lint.rules.approval import (
+from specbook.approvals import (
     FEW,
     approvals_in,
     book_histories,
     file_history,
     find_approval,
 )
+from specbook.cli import main
 from tests.gitbook import commit, count_git, git, init, isolate, replace_in, spec, write
 
 FR = [

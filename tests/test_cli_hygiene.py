@@ -269,7 +269,7 @@ def test_lint_missing_path_is_a_usage_error(
     r = runner.invoke(main, ["lint", *argv])
     assert r.exit_code == 2, r.output
     assert f"Path '{argv[-1]}' does not exist" in r.output
-    assert not (small_book / ".specbook" / "lint-cache.db").exists()  # nothing was linted
+    assert not (small_book / ".specbook" / "index.db").exists()  # nothing was linted
 
 
 # -- review with two verdicts ---------------------------------------------------------------
@@ -488,7 +488,6 @@ CREATED = {  # made in a book by the command that follows (checked below)
     "docs/bugs": "init",
     "docs/tasks": "init",
     ".specbook/": "lint",
-    ".specbook/lint-cache.db": "lint",
     ".specbook/index.db": "index",
 }
 NOT_PATHS = {

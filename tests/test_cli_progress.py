@@ -17,7 +17,7 @@ from tests.conftest import REPO
 
 COMMANDS = {
     "lint": (["lint"], "linting"),
-    "index": (["index"], "checking"),
+    "index": (["index"], "indexing"),  # (each file is parsed and linted while indexing)
     "build": (["build", "--out", "site"], "building"),
 }
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from specbook.approvals import FEW
 from specbook.book import open_book
 from specbook.cli import main
-from specbook.lint.rules.approval import FEW
 from specbook.multi import Rename, plan_renumber
 from tests.gitbook import commit, count_git, git, init, isolate, replace_in, spec, write
 

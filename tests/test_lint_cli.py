@@ -476,8 +476,8 @@ def test_focused_run_with_a_damaged_or_missing_light_snapshot(tmp_path: Path) ->
     full = _run(book)
     a = "docs/specs/SPEC-900-a.md"
     want = [f for f in full.findings if f.path == a]
-    db_path = tmp_path / ".specbook" / lint_run.CACHE_NAME
-    for damage in ("UPDATE light SET data = x'00ff00'", "DELETE FROM light"):
+    db_path = tmp_path / ".specbook" / "index.db"
+    for damage in ("UPDATE lint_light SET data = x'00ff00'", "DELETE FROM lint_light"):
         db = sqlite3.connect(db_path)
         db.execute(damage)
         db.commit()
@@ -485,7 +485,7 @@ def test_focused_run_with_a_damaged_or_missing_light_snapshot(tmp_path: Path) ->
         assert _focused(book, a) == want, damage
     # the run that found the blob unusable wrote a whole one again
     db = sqlite3.connect(db_path)
-    (blob,) = db.execute("SELECT data FROM light").fetchone()
+    (blob,) = db.execute("SELECT data FROM lint_light").fetchone()
     db.close()
     import marshal
 
@@ -501,11 +501,11 @@ def test_an_older_cache_is_replaced_with_its_tables(
 
     state = dangling / ".specbook"
     state.mkdir()
-    db = sqlite3.connect(state / lint_run.CACHE_NAME)
-    db.execute("CREATE TABLE meta (version INTEGER, key TEXT)")
-    db.execute("INSERT INTO meta VALUES (3, 'old')")
+    db = sqlite3.connect(state / "index.db")
+    db.execute("CREATE TABLE lint_meta (version INTEGER, key TEXT)")
+    db.execute("INSERT INTO lint_meta VALUES (3, 'old')")
     db.execute(
-        "CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, hash TEXT,"
+        "CREATE TABLE lint_files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, hash TEXT,"
         " id TEXT, kind TEXT, status TEXT, reqs TEXT, links TEXT, findings TEXT, facts TEXT)"
     )
     db.commit()
@@ -522,7 +522,7 @@ def test_light_snapshot_keeps_what_two_runs_saved(tmp_path: Path) -> None:
     save re-reads the snapshot under the write lock, so neither run's rows are lost."""
     book = _small_book_with_book_findings(tmp_path)
     linter = Linter(book.config, today=dt.date(2026, 6, 15))
-    path = tmp_path / ".specbook" / lint_run.CACHE_NAME
+    path = tmp_path / ".specbook" / "index.db"
     key = "k"
     first, second = lint_run._Cache(path, key), lint_run._Cache(path, key)
     try:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -100,6 +101,54 @@ def test_migrations_fresh_rerun_and_concurrent_start(url: str) -> None:
         }
     assert _versions(url) == list(range(1, SCHEMA_VERSION + 1))
     assert {"books", "documents", "refs", "findings", "schema_version"} <= tables
+
+
+def _shape(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Every column (table, name, type, nullable, default) and index definition."""
+    with psycopg.connect(url) as conn:
+        columns = conn.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default"
+            " FROM information_schema.columns WHERE table_schema = 'public'"
+            " AND table_name <> 'schema_version' ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes"
+            " WHERE schemaname = 'public' AND tablename <> 'schema_version' ORDER BY 1, 2"
+        ).fetchall()
+    return columns, indexes
+
+
+def test_a_new_database_has_the_schema_the_migrations_reach(url: str, pg_server: PgServer) -> None:
+    """A new database is made from the one schema definition (store/schema.py, which
+    SQLite's index is rendered from too); an old one reaches the same by its
+    migrations. The tables both backends keep have the same columns in both."""
+    import sqlite3
+
+    from specbook.store.postgres import MIGRATIONS
+    from specbook.store.sqlite import _SCHEMA
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrate(conn)
+    stepped = fresh_database(pg_server)
+    try:
+        with psycopg.connect(stepped, autocommit=True) as conn:
+            for _version, sql in MIGRATIONS:
+                conn.execute(sql.encode())
+        assert _shape(url) == _shape(stepped)
+    finally:
+        drop_database(pg_server, stepped)
+    assert _versions(url) == list(range(1, SCHEMA_VERSION + 1))
+    lite = sqlite3.connect(":memory:")
+    for stmt in _SCHEMA:
+        lite.execute(stmt)
+    pg_columns, _ = _shape(url)
+    for table in ("documents", "fields", "sections", "requirements", "refs", "checklists",
+                  "reviews", "findings", "linted"):  # fmt: skip
+        want = [c[1] for c in lite.execute(f"PRAGMA table_info({table})")]
+        got = [
+            c[1] for c in pg_columns if c[0] == table and c[1] not in ("book", "tsx", "head", "tsv")
+        ]
+        assert got == want, table
 
 
 def test_a_newer_database_is_refused(url: str, tmp_path: Path) -> None:

@@ -49,6 +49,6 @@ def test_hook_from_the_top_of_a_repository_with_books_in_subfolders(
     assert [(f["rule"], f["path"]) for f in data["findings"]] == [("SB401", named[0])]
     assert "SPEC-777" in data["findings"][0]["message"]
     assert data["summary"]["documents"] == 3
-    assert (tmp_path / "handbook/.specbook/lint-cache.db").is_file()  # the book's own cache
+    assert (tmp_path / "handbook/.specbook/index.db").is_file()  # the book's own cache
     inside = runner.invoke(main, ["lint", "--format", "json", named[1]])
     assert inside.exit_code == 0 and json.loads(inside.output)["findings"] == []

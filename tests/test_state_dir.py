@@ -24,7 +24,7 @@ def test_state_folder_is_never_seen_by_git(tmp_path: Path, monkeypatch: pytest.M
         runner.invoke(main, args)
     assert runner.invoke(main, ["new", "spec", "B", "--author", "x"]).exit_code == 0
     state = repo / ".specbook"
-    assert (state / "index.db").exists() and (state / "lint-cache.db").exists()
+    assert (state / "index.db").exists() and not (state / "lint-cache.db").exists()
     assert (state / "lock").exists()
     # only the new document is a change; nothing under .specbook/, not even with -A
     status = git(repo, "status", "--porcelain", "--untracked-files=all")

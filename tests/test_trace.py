@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from specbook.cli import main
 from specbook.config import config_from_mapping
+from specbook.state import read_blob
 from specbook.trace.coverage import glob_regex, scan_code
 
 REPO = Path(__file__).resolve().parents[1]
@@ -395,7 +396,9 @@ def test_scan_cache_follows_edits(tmp_path: Path) -> None:
     config = _book(tmp_path, {"tests/test_a.py": "def test_a():\n    pass  # SPEC-001/FR-1\n"})
     (tmp_path / ".specbook").mkdir()
     assert [t.target for t in scan_code(config).tags] == ["SPEC-001/FR-1"]
-    cache = json.loads((tmp_path / ".specbook" / "trace-cache.json").read_text(encoding="utf-8"))
+    raw = read_blob(tmp_path, "trace-scan")
+    assert raw is not None
+    cache = json.loads(raw)
     assert list(cache["files"]) == ["tests/test_a.py"]
     (tmp_path / "tests" / "test_a.py").write_text(
         "def test_a():\n    pass  # SPEC-001/FR-22\n", encoding="utf-8"

@@ -7,8 +7,10 @@ it, the way tool caches such as ``.pytest_cache`` do; a book needs no entry of i
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+from typing import Any
 
 STATE_DIR = ".specbook"
 _IGNORE = "# specbook's index, caches and secrets: not for version control\n*\n"
@@ -28,3 +30,86 @@ def make_state_dir(folder: Path) -> None:
         os.replace(tmp, ignore)
     except OSError:
         pass  # a read-only folder: git may see the files, nothing else is lost
+
+
+# -- the snapshot: the one file every command reads and keeps in step --------------------
+SNAPSHOT_NAME = "index.db"
+# what older specbooks kept beside it; a snapshot opened next to them removes them
+OLD_CACHES = (
+    "lint-cache.db",
+    "lint-cache.db-wal",
+    "lint-cache.db-shm",
+    "lint-last.json",
+    "trace-cache.json",
+    "approval-cache.json",
+)
+_swept: set[str] = set()
+
+
+def snapshot_path(root: Path) -> Path:
+    """The book's snapshot file, ``ROOT/.specbook/index.db``: the index (documents and
+    their rows), each document version's lint facts and findings, and per book the
+    checkers' answers, the code scan and the approval history (as named blobs).
+    Deleting it loses nothing but time."""
+    return root / STATE_DIR / SNAPSHOT_NAME
+
+
+def sweep_old_caches(folder: Path) -> None:
+    """Remove the caches older specbooks kept in ``folder`` (once per process): their
+    content lives in the snapshot now. Failures are ignored (they only cost space)."""
+    key = str(folder)
+    if key in _swept:
+        return
+    _swept.add(key)
+    for name in OLD_CACHES:
+        with contextlib.suppress(OSError):
+            os.unlink(folder / name)
+
+
+def _blob_db(root: Path, create: bool) -> Any:
+    import sqlite3
+
+    path = snapshot_path(root)
+    if not create and not path.exists():
+        return None
+    make_state_dir(path.parent)
+    sweep_old_caches(path.parent)
+    db = sqlite3.connect(path, timeout=10, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, data BLOB)")
+    return db
+
+
+def read_blob(root: Path, name: str) -> bytes | None:
+    """The bytes kept under ``name`` in the book's snapshot (see :func:`write_blob`),
+    or ``None`` (never written, no snapshot, or it cannot be read)."""
+    import sqlite3
+
+    try:
+        db = _blob_db(root, create=False)
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error):
+        return None
+    return None if row is None else bytes(row[0])
+
+
+def write_blob(root: Path, name: str, data: bytes) -> None:
+    """Keep ``data`` under ``name`` in the book's snapshot (a per-book cache entry:
+    the last lint result, the code scan, the approval history). Failures are
+    ignored: a cache that cannot be written only costs time."""
+    import sqlite3
+
+    try:
+        db = _blob_db(root, create=True)
+        try:
+            db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (name, data))
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error):
+        pass

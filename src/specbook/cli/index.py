@@ -85,9 +85,7 @@ def _reading_store(db: str | None, book_name: str | None, *, every_book: bool) -
 @click.option("--db", metavar="URL", help=DB_HELP)
 @click.option("--book", "book_name", metavar="NAME", help="The book's name in the database "
               "(default: its configured name).")  # fmt: skip
-@click.option(
-    "--full", is_flag=True, help="In a database: re-read every file, not only changed ones."
-)
+@click.option("--full", is_flag=True, help="Re-read every file, not only changed ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @handle_errors
 def index(
@@ -96,9 +94,9 @@ def index(
     """Index the book at PATH (default: the current one), with its findings.
 
     \b
-    Without a database: rebuilds the book's .specbook/index.db from every file. Other
-    commands keep it in step by themselves, so this is needed only to start afresh;
-    deleting .specbook/ loses nothing.
+    Without a database: brings the book's .specbook/index.db in step, parsing only the
+    files whose content changed (--full rebuilds it from every file). Other commands
+    keep it in step by themselves; deleting .specbook/ loses nothing.
     With --db (or SPECBOOK_DB, or [index] db): syncs the book into the shared
     PostgreSQL database as book NAME, reading only files changed since the last sync
     (--full reads all); the sync is one transaction, all or nothing.
@@ -114,9 +112,7 @@ def index(
     url = database_url(book, db)
     update, stop = progress_bar("indexing")
     try:
-        store, stats = synced_store(
-            book, full=full or url is None, progress=update, db=url, name=book_name
-        )
+        store, stats = synced_store(book, full=full, progress=update, db=url, name=book_name)
     finally:
         stop()
     try:

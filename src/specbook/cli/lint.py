@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Ignore and do not update .specbook/lint-cache.db (in a big book, naming a "
+    help="Ignore and do not update the lint cache in .specbook/index.db (in a big book, naming a "
     "file then parses every document for the book-wide rules).",
 )
 @click.option(
@@ -196,6 +196,37 @@ def _by_book(
     return groups
 
 
+def _record_also(doc: Any, data: bytes, sig: tuple[int, int]) -> Any:
+    """The index record of a document lint parsed (run in lint's worker processes)."""
+    from specbook.store.incremental import record_also
+
+    return record_also(doc, data, sig)
+
+
+def _index_parsed(book: Book, parsed: dict[str, Any], rebuild: bool) -> None:
+    """Put the records of the documents lint parsed into the book's own index (not a
+    PostgreSQL one: that has its own sync). A failure only costs the next sync time."""
+    import sqlite3
+
+    from specbook.errors import SpecbookError
+    from specbook.store import database_url, index_path
+    from specbook.store.incremental import index_parsed
+    from specbook.store.sqlite import SQLiteStore
+
+    try:
+        if database_url(book) is not None:
+            return
+        store = SQLiteStore(index_path(book), book=book.config.name)
+    except (SpecbookError, OSError):
+        return
+    try:
+        index_parsed(store, book, [r for r in parsed.values() if r is not None], rebuild)
+    except (SpecbookError, OSError, sqlite3.Error):
+        pass
+    finally:
+        store.close()
+
+
 def _lint_in(
     book: Book,
     in_book: bool,
@@ -239,6 +270,10 @@ def _lint_in(
                 extra = [q for q in extra if book.rel(q) not in known]
             files = sorted([*listed, *extra]) if extra else listed
     update, stop = progress_bar("linting")
+    # what the documents parsed give the index (the same snapshot file), so that no
+    # later command parses them again
+    parsed: dict[str, Any] = {}
+    also = _record_also if in_book and not no_cache else None
 
     def run(
         focus: list[str] | None,
@@ -256,6 +291,8 @@ def _lint_in(
             progress=progress,
             use_memo=memo,
             focus=focus,
+            also=also,
+            parsed=parsed,
         )
 
     try:
@@ -272,6 +309,8 @@ def _lint_in(
         result, per_file = run(only, update, memo=not fix and changed_rev is None)
     finally:
         stop()
+    if parsed:  # (`lint FILE` keeps a current index current, it does not build one)
+        _index_parsed(book, parsed, rebuild=only is None)
     if changed_rev is not None:
         from specbook.lint.run import restrict, with_referrers
 

@@ -1,9 +1,11 @@
 """Linting a book: which files, the content-hash cache, parallel parsing, --fix.
 
-The cache (``.specbook/lint-cache.db``, SQLite) keeps, per file, its content hash, the
+The cache lives in the book's snapshot (``.specbook/index.db``, see
+:mod:`specbook.state`; tables ``lint_*``) and keeps, per file, its content hash, the
 findings of the document rules and the facts the book rules need. It is keyed by
 specbook's version and the rule set with its options, so changing either starts
-afresh; a file whose size and modification time are unchanged is not even read.
+afresh; a file whose size and modification time are unchanged is not even read. The
+whole last result is kept there too (the blob ``lint-memo``).
 """
 
 from __future__ import annotations
@@ -35,11 +37,10 @@ from specbook.lint.finding import Finding
 from specbook.lint.registry import distribution_tags
 from specbook.model import Span
 from specbook.parse import parse
-from specbook.state import make_state_dir
+from specbook.state import make_state_dir, read_blob, snapshot_path, sweep_old_caches, write_blob
 
-CACHE_NAME = "lint-cache.db"
-MEMO_NAME = "lint-last.json"  # the whole last result, reused when nothing changed
-CACHE_VERSION = 6
+MEMO_NAME = "lint-memo"  # the whole last result, reused when nothing changed (a blob)
+CACHE_VERSION = 7
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -50,6 +51,13 @@ class FileResult:
     digest: str
     findings: list[Finding]
     facts: DocFacts
+    extra: Any = None  # what the caller's ``also`` made of the parse (the index record)
+
+
+# What a caller makes of each document parsed: ``also(doc, bytes, signature)`` (the
+# index record, so that a file parsed for lint need not be parsed for the index too).
+# A module-level function, so that worker processes can be given it.
+Also = Callable[[Any, bytes, tuple[int, int]], Any]
 
 
 # -- serialisation of cache entries ----------------------------------------------------
@@ -123,50 +131,61 @@ def _facts_p(path: str, v: dict[str, Any]) -> DocFacts:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(config: BookConfig, select: list[str], ignore: list[str], today: Any) -> None:
+def _init_worker(
+    config: BookConfig, select: list[str], ignore: list[str], today: Any, also: Also | None = None
+) -> None:
     _WORKER["linter"] = Linter(config, select=select, ignore=ignore, today=today)
+    _WORKER["also"] = also
 
 
 def _lint_one(
-    linter: Linter, path: Path | str, rel: str
-) -> tuple[str, tuple[int, int], str, list[Any], dict[str, Any]] | None:
+    linter: Linter, path: Path | str, rel: str, also: Also | None = None
+) -> tuple[Any, ...] | None:
+    """``(rel, signature, hash, findings, facts)`` of one file as the cache keeps them,
+    and with ``also`` what it made of the parse; ``None`` for a file that is gone.
+    The file is parsed once, for all of these."""
     got = read_document(linter.config, path, rel)
     if got is None:
         return None
     sig, data, sidecars = got
     doc = parse(data, rel, linter.config, sidecars)
     findings = linter.lint_document(doc)
-    return (
+    out = (
         rel,
         sig,
         source_hash(data, sidecars),
         [_finding_j(f, rel) for f in findings],
         _facts_j(linter.facts(doc)),
     )
+    return out if also is None else (*out, also(doc, data, sig))
 
 
 def _lint_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
     linter: Linter = _WORKER["linter"]
-    return [_lint_one(linter, Path(p), rel) for p, rel in items], verdicts.drain()
+    also = _WORKER.get("also")
+    return [_lint_one(linter, Path(p), rel, also) for p, rel in items], verdicts.drain()
 
 
 def _light_one(
-    config: BookConfig, path: Path | str, rel: str
-) -> tuple[str, tuple[int, int], str, dict[str, Any]] | None:
+    config: BookConfig, path: Path | str, rel: str, also: Also | None = None
+) -> tuple[Any, ...] | None:
     """A document a one-file lint does not report on, when the cache does not know it:
     parsed for what book rules need, no rules run. ``(rel, signature, hash, facts)`` as
-    :func:`_lint_one` gives them, without findings."""
+    :func:`_lint_one` gives them, without findings (and with ``also``'s answer)."""
     got = read_document(config, path, rel)
     if got is None:
         return None
     sig, data, sidecars = got
-    facts_j = _facts_j(light_facts_of(parse(data, rel, config, sidecars)))
-    return rel, sig, source_hash(data, sidecars), facts_j
+    doc = parse(data, rel, config, sidecars)
+    facts_j = _facts_j(light_facts_of(doc))
+    out = (rel, sig, source_hash(data, sidecars), facts_j)
+    return out if also is None else (*out, also(doc, data, sig))
 
 
 def _light_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
     config: BookConfig = _WORKER["linter"].config
-    return [_light_one(config, Path(p), rel) for p, rel in items], {}
+    also = _WORKER.get("also")
+    return [_light_one(config, Path(p), rel, also) for p, rel in items], {}
 
 
 def _interned(*words: str | None) -> tuple[str | None, ...]:
@@ -226,7 +245,7 @@ def book_fingerprint(book: Book) -> str:
 
 
 def _cache_path(config: BookConfig) -> Path | None:
-    return None if config.root is None else config.root / ".specbook" / CACHE_NAME
+    return None if config.root is None else snapshot_path(config.root)
 
 
 class _Cache:
@@ -248,25 +267,26 @@ class _Cache:
         self._error: type[Exception] = sqlite3.Error
         try:
             make_state_dir(path.parent)
+            sweep_old_caches(path.parent)
             db = sqlite3.connect(path, timeout=10, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")
-            db.execute("CREATE TABLE IF NOT EXISTS meta (version INTEGER, key TEXT)")
-            row = db.execute("SELECT version, key FROM meta").fetchone()
+            db.execute("CREATE TABLE IF NOT EXISTS lint_meta (version INTEGER, key TEXT)")
+            row = db.execute("SELECT version, key FROM lint_meta").fetchone()
             if row != (CACHE_VERSION, key):
                 # another specbook, other rules or another config: start afresh (the
                 # tables too, so that an older cache's columns do not linger)
                 db.execute("BEGIN IMMEDIATE")
-                for table in ("files", "verdicts", "light"):
+                for table in ("lint_files", "lint_verdicts", "lint_light"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(
-                    "CREATE TABLE files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
+                    "CREATE TABLE lint_files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
                     " hash TEXT, findings TEXT, facts TEXT)"
                 )
-                db.execute("CREATE TABLE verdicts (key TEXT PRIMARY KEY, value TEXT)")
-                db.execute("CREATE TABLE light (data BLOB)")
-                db.execute("DELETE FROM meta")
-                db.execute("INSERT INTO meta VALUES (?, ?)", (CACHE_VERSION, key))
+                db.execute("CREATE TABLE lint_verdicts (key TEXT PRIMARY KEY, value TEXT)")
+                db.execute("CREATE TABLE lint_light (data BLOB)")
+                db.execute("DELETE FROM lint_meta")
+                db.execute("INSERT INTO lint_meta VALUES (?, ?)", (CACHE_VERSION, key))
                 db.execute("COMMIT")
             self.db = db
         except (OSError, sqlite3.Error):
@@ -300,7 +320,7 @@ class _Cache:
         return data
 
     def _read_light(self) -> dict[str, tuple[Any, ...]]:
-        row = self.db.execute("SELECT data FROM light").fetchone()
+        row = self.db.execute("SELECT data FROM lint_light").fetchone()
         try:
             data = marshal.loads(row[0]) if row is not None else {}
         except (ValueError, EOFError, TypeError):
@@ -316,15 +336,17 @@ class _Cache:
             return []
         try:
             if rel is None:
-                return list(self.db.execute(f"SELECT {columns} FROM files"))
-            return list(self.db.execute(f"SELECT {columns} FROM files WHERE rel = ?", (rel,)))
+                return list(self.db.execute(f"SELECT {columns} FROM lint_files"))
+            return list(self.db.execute(f"SELECT {columns} FROM lint_files WHERE rel = ?", (rel,)))
         except self._error:
             return []
 
     def verdict(self, key: str) -> str | None:
         """A remembered checker answer (see :mod:`specbook.lint.verdicts`)."""
         try:
-            row = self.db.execute("SELECT value FROM verdicts WHERE key = ?", (key,)).fetchone()
+            row = self.db.execute(
+                "SELECT value FROM lint_verdicts WHERE key = ?", (key,)
+            ).fetchone()
         except self._error:
             return None
         return None if row is None else str(row[0])
@@ -344,13 +366,15 @@ class _Cache:
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO lint_files VALUES (?, ?, ?, ?, ?, ?)", rows)
             # (a row is re-dated only if it holds this text: a file only light-parsed
             # since it changed keeps its older row, which must still look changed)
             self.db.executemany(
-                "UPDATE files SET mtime = ?, size = ? WHERE rel = ? AND hash = ?", touched
+                "UPDATE lint_files SET mtime = ?, size = ? WHERE rel = ? AND hash = ?", touched
             )
-            self.db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?)", verdicts.items())
+            self.db.executemany(
+                "INSERT OR REPLACE INTO lint_verdicts VALUES (?, ?)", verdicts.items()
+            )
             if light or touched:
                 # Under the write lock: the snapshot this run read, unless another run
                 # has saved since (then read it again, not to lose what that one wrote).
@@ -364,8 +388,8 @@ class _Cache:
                     old = snapshot.get(rel)
                     if old is not None and old[2] == digest:
                         snapshot[rel] = (mtime, size, *old[2:])
-                self.db.execute("DELETE FROM light")
-                self.db.execute("INSERT INTO light VALUES (?)", (marshal.dumps(snapshot),))
+                self.db.execute("DELETE FROM lint_light")
+                self.db.execute("INSERT INTO lint_light VALUES (?)", (marshal.dumps(snapshot),))
             self.db.execute("COMMIT")
         except self._error:
             with contextlib.suppress(self._error):
@@ -477,8 +501,15 @@ def lint_files(
     use_memo: bool = True,
     progress: Callable[[int, int], None] | None = None,
     focus: Iterable[str] | None = None,
+    also: Also | None = None,
+    parsed: dict[str, Any] | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
     """Lint ``files`` as one book. Returns the result and, per file, what was linted.
+
+    ``also(doc, bytes, signature)`` is called on each document parsed (in the worker
+    process that parsed it); its answers are put in ``parsed`` by book-relative path,
+    those of documents linted in full in their :class:`FileResult` too. The index
+    builds its rows this way, so that no file is parsed twice.
 
     When nothing changed since the last run (same rules, same files with the same
     size and modification time) the last result is returned as it was, with an empty
@@ -492,7 +523,38 @@ def lint_files(
     loaded nor reported, and the per-file map holds only the named files and those
     linted this time.
     """
-    key = "|".join(
+    key = _key(book, linter)
+    wanted = None if focus is None else frozenset(focus)
+    cache_path = _cache_path(book.config) if use_cache else None
+    memo_root = book.config.root if cache_path is not None and wanted is None else None
+    stats = _stats(book, files)
+    memo_key = key + _inputs_digest(linter) if memo_root is not None else key
+    if book.skipped:  # (files left out are no files of the memo: their reports are keyed)
+        memo_key += "|skipped=" + json.dumps(sorted(book.skipped.items()))
+    if memo_root is not None and use_memo:
+        sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
+        memo = _load_memo(memo_root, memo_key, sigs)
+        if memo is not None:
+            return memo, {}
+    cache = _Cache(cache_path, key)
+    looked: set[str] = set()  # files besides documents the book rules looked at
+    try:
+        result, results = _run(
+            book, linter, stats, select, ignore, cache, use_cache, jobs, progress, wanted, looked,
+            also, parsed,
+        )  # fmt: skip
+    finally:
+        cache.close()
+    if memo_root is not None:
+        sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
+        _save_memo(memo_root, memo_key, sigs, result, looked)
+    return result, results
+
+
+def _key(book: Book, linter: Linter) -> str:
+    """What the cache's rows depend on besides the files: specbook and its code, the
+    book's config and templates, the rules and their options, the checkers."""
+    return "|".join(
         (
             __version__,
             _code_fingerprint(linter),
@@ -501,32 +563,57 @@ def lint_files(
             _runtime_tag(),
         )
     )
-    wanted = None if focus is None else frozenset(focus)
-    cache_path = _cache_path(book.config) if use_cache else None
-    memo_path = (
-        cache_path.with_name(MEMO_NAME) if cache_path is not None and wanted is None else None
-    )
-    stats = _stats(book, files)
-    memo_key = key + _inputs_digest(linter) if memo_path is not None else key
-    if book.skipped:  # (files left out are no files of the memo: their reports are keyed)
-        memo_key += "|skipped=" + json.dumps(sorted(book.skipped.items()))
-    if memo_path is not None and use_memo:
-        sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
-        memo = _load_memo(memo_path, memo_key, sigs)
-        if memo is not None:
-            return memo, {}
-    cache = _Cache(cache_path, key)
-    looked: set[str] = set()  # files besides documents the book rules looked at
+
+
+def lint_parsed(
+    book: Book,
+    linter: Linter,
+    items: Sequence[tuple[str, str]],
+    also: Also,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Parse each ``(path, book-relative path)`` of ``items`` once: lint it with the
+    document rules (its findings and facts saved in the cache, as a whole-book lint
+    saves them) and return ``also``'s answer for it by book-relative path (files that
+    are gone are left out). The index's sync calls this for the files it must read,
+    so that a later lint finds them in the cache."""
+    cache = _Cache(_cache_path(book.config), _key(book, linter))
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    raw: list[Any] = []
+    found: dict[str, str] = {}
+    verdicts.attach(cache.verdict if cache.db is not None else None)
     try:
-        result, results = _run(
-            book, linter, stats, select, ignore, cache, use_cache, jobs, progress, wanted, looked
-        )
+        if len(items) >= PARALLEL_THRESHOLD and workers > 1:
+            init: tuple[Any, ...] = (book.config, [], [], linter.today, also)
+            for part, answers in _in_workers(_lint_chunk, list(items), workers, init):
+                raw.extend(part)
+                found.update(answers)
+                if progress:
+                    progress(len(raw), len(items))
+        else:
+            for p, rel in items:
+                raw.append(_lint_one(linter, p, rel, also))
+                if progress:
+                    progress(len(raw), len(items))
+        found.update(verdicts.drain())
+    finally:
+        verdicts.attach(None)
+    out: dict[str, Any] = {}
+    rows: list[tuple[Any, ...]] = []
+    light: dict[str, tuple[Any, ...]] = {}
+    for item in raw:
+        if item is None:
+            continue
+        rel, sig, digest, findings_j, facts_j, extra = item
+        out[rel] = extra
+        rows.append(_row(rel, sig, digest, findings_j, facts_j))
+        light[rel] = _light_entry(sig, digest, facts_j)
+    try:
+        cache.save(rows, light, [], found)
     finally:
         cache.close()
-    if memo_path is not None:
-        sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
-        _save_memo(memo_path, memo_key, sigs, result, looked)
-    return result, results
+    return out
 
 
 def _run(
@@ -541,6 +628,8 @@ def _run(
     progress: Callable[[int, int], None] | None,
     wanted: frozenset[str] | None,
     looked: set[str],
+    also: Also | None = None,
+    parsed: dict[str, Any] | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
     cached = cache.full() if wanted is None else cache.light()
     results: dict[str, FileResult] = {}
@@ -600,11 +689,11 @@ def _run(
     verdicts.attach(cache.verdict if cache.db is not None else None)
     try:
         for items, out, one, chunk_fn in (
-            (todo, raw, partial(_lint_one, linter), _lint_chunk),
-            (light_todo, light_raw, partial(_light_one, linter.config), _light_chunk),
+            (todo, raw, partial(_lint_one, linter, also=also), _lint_chunk),
+            (light_todo, light_raw, partial(_light_one, linter.config, also=also), _light_chunk),
         ):
             if len(items) >= PARALLEL_THRESHOLD and workers > 1:
-                init = (book.config, select, ignore, linter.today)
+                init = (book.config, select, ignore, linter.today, also)
                 for part, answers in _in_workers(chunk_fn, items, workers, init):
                     out.extend(part)
                     found.update(answers)
@@ -623,16 +712,26 @@ def _run(
     light: dict[str, tuple[Any, ...]] = {}  # new entries of the light snapshot
     for item in light_raw:
         if item is not None:
-            rel, sig, digest, facts_j = item
+            rel, sig, digest, facts_j = item[:4]
+            if also is not None and parsed is not None:
+                parsed[rel] = item[4]
             light[rel] = _light_entry(sig, digest, facts_j)
             facts[rel] = _light_facts(rel, light[rel], req_sets)
     rows: list[tuple[Any, ...]] = []
     for item in raw:
         if item is None:
             continue
-        rel, sig, digest, findings_j, facts_j = item
+        rel, sig, digest, findings_j, facts_j = item[:5]
+        extra = item[5] if also is not None else None
+        if also is not None and parsed is not None:
+            parsed[rel] = extra
         fr = FileResult(
-            rel, sig, digest, [_finding_p(rel, f) for f in findings_j], _facts_p(rel, facts_j)
+            rel,
+            sig,
+            digest,
+            [_finding_p(rel, f) for f in findings_j],
+            _facts_p(rel, facts_j),
+            extra,
         )
         results[rel] = fr
         facts[rel] = fr.facts
@@ -720,12 +819,15 @@ def _file_sig(path: str) -> list[Any]:
     return [path, st.st_mtime_ns, st.st_size]
 
 
-def _load_memo(path: Path, key: str, sigs: list[list[Any]]) -> LintResult | None:
+def _load_memo(root: Path, key: str, sigs: list[list[Any]]) -> LintResult | None:
     """The whole previous result, when the rules and every file are as they were then
     (the documents, and the other files book rules looked at: a link's target)."""
+    raw = read_blob(root, MEMO_NAME)
+    if raw is None:
+        return None
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data = json.loads(raw)
+    except ValueError:
         return None
     if not isinstance(data, dict) or data.get("key") != key or data.get("files") != sigs:
         return None
@@ -737,7 +839,7 @@ def _load_memo(path: Path, key: str, sigs: list[list[Any]]) -> LintResult | None
 
 
 def _save_memo(
-    path: Path, key: str, sigs: list[list[Any]], result: LintResult, looked: set[str]
+    root: Path, key: str, sigs: list[list[Any]], result: LintResult, looked: set[str]
 ) -> None:
     data = {
         "key": key,
@@ -746,12 +848,7 @@ def _save_memo(
         "documents": result.documents,
         "findings": [[f.path, *_finding_j(f)] for f in result.findings],
     }
-    try:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    write_blob(root, MEMO_NAME, json.dumps(data, separators=(",", ":")).encode())
 
 
 def apply_fixes(book: Book, result: LintResult, files: dict[str, FileResult]) -> list[str]:

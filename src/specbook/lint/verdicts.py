@@ -3,7 +3,7 @@
 Checking a SQL block imports sqlglot, a YAML block PyYAML, a dependency line
 ``packaging``: together about 0.3 s of start-up, far more than linting the file. Their
 answer depends only on the text checked, so a lint run keeps it in the lint cache
-(``.specbook/lint-cache.db``, keyed like the rest of it by specbook's version, code
+(the snapshot ``.specbook/index.db``, keyed like the rest of it by specbook's version, code
 and rule configuration); editing a document's prose then costs no such import.
 
 A run attaches a lookup (:func:`attach`), rules call :func:`remember`, and the run

@@ -1,9 +1,15 @@
-"""Keeping the index in step with the files, incrementally by content hash.
+"""Keeping the snapshot in step with the files, incrementally by content hash.
 
 A file whose size and modification time match the index is not read; one whose
 bytes hash the same only has its signature updated; the rest are parsed (in worker
 processes when there are many) and replaced. Files that are gone are deleted. The
-whole sync is one transaction, so an interrupted sync leaves the previous state.
+writes are one transaction, so an interrupted sync leaves the previous state.
+
+Each file read is parsed once for everything the snapshot keeps of it: its index
+rows here, and its lint findings and facts in the lint cache (the same file,
+``.specbook/index.db``), through :func:`specbook.lint.run.lint_parsed`; the parsing
+happens before the write lock is taken. A lint that parses files hands their records
+back through :func:`index_parsed`, so a later sync finds them current.
 """
 
 from __future__ import annotations
@@ -60,6 +66,63 @@ def index_key(book: Book) -> str:
             continue
         h.update(f"{name.relative_to(pkg)}:{st.st_size}:{st.st_mtime_ns};".encode())
     return h.hexdigest()
+
+
+def record_also(doc: Any, data: bytes, sig: tuple[int, int]) -> DocRecord:
+    """The index record of a document parsed for lint (``also`` of
+    :func:`specbook.lint.run.lint_files`)."""
+    return record_of(doc, data, sig[0], sig[1])
+
+
+def _linted_records(
+    book: Book, todo: Sequence[tuple[str, str]], jobs: int | None, progress: Progress | None
+) -> dict[str, DocRecord]:
+    """The records of ``todo``, each file parsed once and linted with the book's rules
+    (its findings saved in the lint cache) on the way."""
+    from specbook.lint.engine import Linter
+    from specbook.lint.run import lint_parsed
+
+    if not todo:
+        return {}
+    linter = Linter(book.config)
+    found = lint_parsed(book, linter, todo, record_also, jobs, progress)
+    return {rel: r for rel, r in found.items() if isinstance(r, DocRecord)}
+
+
+def index_parsed(
+    store: Store, book: Book, records: Sequence[DocRecord], rebuild: bool = True
+) -> int:
+    """Put ``records`` (of documents a lint parsed) into ``store``, so that the next
+    sync need not parse them again: those that differ from what it holds when it is
+    current otherwise (same key), or (with ``rebuild``) all of them, from scratch, when
+    it is not and they are the whole book. Returns how many were put."""
+    if not records:
+        return 0
+    key = index_key(book)
+    if not rebuild and store.get_meta("key") != key:
+        return 0
+    with store.transaction():
+        if store.get_meta("key") != key:
+            if not rebuild or {r.path for r in records} != {
+                book.rel(p) for p in book.path_strings()
+            }:
+                return 0  # (not the whole book: the next sync rebuilds it)
+            store.clear()
+            store.set_meta("key", key)
+            fresh = list(records)
+        else:
+            stored = store.stored_files()
+            fresh = [
+                r
+                for r in records
+                if (old := stored.get(r.path)) is None
+                or (old.hash, old.mtime_ns, old.size) != (r.hash, r.mtime_ns, r.size)
+            ]
+        for r in fresh:
+            store.put(r)
+        if fresh:
+            store.set_meta("generation", str(int(store.get_meta("generation") or 0) + 1))
+    return len(fresh)
 
 
 def _record(config: BookConfig, path: str, rel: str) -> DocRecord | None:
@@ -156,30 +219,31 @@ def sync(
 ) -> SyncStats:
     """Bring ``store`` in step with ``book``'s files; ``full`` rebuilds from scratch."""
     key = index_key(book)
-    rebuild = full or store.get_meta("key") != key
-    looked: tuple[str | None, dict[str, Any], Any] | None = None
-    if not rebuild:
-        # Look first without the write lock: nothing changed is the common case.
-        generation = store.get_meta("generation")
-        stored = store.stored_files()
-        plan = _plan(book, stored)
-        todo, touch, gone, seen = plan
-        if not todo and not touch and not gone:
-            return SyncStats(seen, 0, 0, 0, seen, False)
-        looked = (generation, stored, plan)
+    first_rebuild = full or store.get_meta("key") != key
+    # Look first without the write lock: nothing changed is the common case.
+    generation = store.get_meta("generation")
+    stored = {} if first_rebuild else store.stored_files()
+    todo, touch, gone, seen = _plan(book, stored)
+    if not first_rebuild and not todo and not touch and not gone:
+        return SyncStats(seen, 0, 0, 0, seen, False)
+    # Parse before the write lock (the lint cache shares the file), each file once.
+    ready = _linted_records(book, todo, jobs, progress)
     with store.transaction():
-        # again, under the write lock: another process may have rebuilt it meanwhile
+        # again, under the write lock: another process may have synced meanwhile
         rebuild = full or store.get_meta("key") != key
         if rebuild:
             store.clear()
             store.set_meta("key", key)
-        if not rebuild and looked is not None and store.get_meta("generation") == looked[0]:
-            # Nobody wrote documents since the first look: its plan still holds.
-            stored, (todo, touch, gone, seen) = looked[1], looked[2]
-        else:
-            stored = store.stored_files()  # another process may have synced meanwhile
+        if rebuild != first_rebuild or (not rebuild and store.get_meta("generation") != generation):
+            stored = store.stored_files()
             todo, touch, gone, seen = _plan(book, stored)
-        records = _records(book.config, todo, jobs, progress)
+            ready = {}  # (what was parsed may be older than what is there now)
+        elif rebuild:
+            stored = {}
+        records = [ready[rel] for _, rel in todo if rel in ready]
+        missing = [(p, rel) for p, rel in todo if rel not in ready]
+        # (files another process changed since the first look: parsed for the index only)
+        records += _records(book.config, missing, jobs, None)
         store.delete(gone)
         for rel, mtime_ns, size in touch:
             store.touch(rel, mtime_ns, size)

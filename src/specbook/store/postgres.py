@@ -64,6 +64,7 @@ from specbook.store.query import (
     tsquery_expression,
 )
 from specbook.store.records import DocRecord, filter_key
+from specbook.store.schema import postgres_ddl
 
 if TYPE_CHECKING:
     import psycopg
@@ -126,7 +127,9 @@ CREATE TABLE findings(docid bigint NOT NULL REFERENCES documents ON DELETE CASCA
 CREATE INDEX findings_doc ON findings(docid);
 """
 
-# Migration steps, in order: (version, SQL). Append new steps; never edit a released one.
+# Migration steps, in order: (version, SQL). Append new steps; never edit a released one;
+# and change store/schema.py alike, which a new database is made from (a test checks
+# that both reach the same schema).
 # 2: ``head``, the ID and title lexemes alone, with its own GIN index: title matches are
 # found without reading any document's whole text vector.
 _V2 = """
@@ -279,9 +282,15 @@ def migrate(conn: psycopg.Connection[Any]) -> int:
                 f"{__version__} knows ({SCHEMA_VERSION}): upgrade specbook "
                 "(pip install -U 'specbook[postgres]') to use it"
             )
+        if found == 0:
+            # a new database: the schema the migrations reach, from the one definition
+            # SQLite's index is rendered from too (store/schema.py)
+            for stmt in postgres_ddl():
+                conn.execute(stmt.encode())
         for version, sql in MIGRATIONS:
             if version > found:
-                conn.execute(sql.encode())
+                if found > 0:
+                    conn.execute(sql.encode())
                 conn.execute(
                     "INSERT INTO schema_version(version, specbook) VALUES (%s, %s)",
                     (version, __version__),

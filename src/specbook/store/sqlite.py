@@ -39,59 +39,13 @@ from specbook.store.query import (
     match_pattern,
 )
 from specbook.store.records import DocRecord, filter_key
+from specbook.store.schema import child_tables, sqlite_ddl
 
 # Weights of the FTS columns id, title, body: a title match outranks body matches.
 RANK = "bm25(6.0, 10.0, 1.0)"
 
-_SCHEMA = f"""
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE documents(
-    docid INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE,
-    mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, hash TEXT NOT NULL,
-    id TEXT, kind TEXT, title TEXT NOT NULL, title_line INTEGER NOT NULL,
-    status TEXT, status_canonical TEXT, status_key TEXT, type TEXT, type_key TEXT,
-    date TEXT, modified TEXT, author TEXT, tags TEXT NOT NULL, body TEXT NOT NULL);
-CREATE INDEX documents_id ON documents(id);
-CREATE TABLE fields(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
-    key TEXT, name TEXT, value TEXT, source TEXT, line INTEGER);
-CREATE INDEX fields_doc ON fields(docid);
-CREATE TABLE sections(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
-    ord INTEGER, level INTEGER, title TEXT, template_name TEXT, line INTEGER,
-    end_line INTEGER, parent INTEGER);
-CREATE INDEX sections_doc ON sections(docid);
-CREATE TABLE requirements(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
-    req_id TEXT, kind TEXT, text TEXT, criteria TEXT, target TEXT, section TEXT,
-    line INTEGER);
-CREATE INDEX requirements_doc ON requirements(docid);
-CREATE TABLE refs(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
-    source TEXT, target TEXT, requirement TEXT, type TEXT, section TEXT, line INTEGER,
-    text TEXT, target_book TEXT);
-CREATE INDEX refs_doc ON refs(docid);
-CREATE INDEX refs_source ON refs(source);
-CREATE INDEX refs_target ON refs(target);
-CREATE TABLE checklists(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
-    section TEXT, total INTEGER, done INTEGER);
-CREATE INDEX checklists_doc ON checklists(docid);
-CREATE TABLE reviews(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
-    date TEXT, reviewer TEXT, status TEXT, feedback TEXT, line INTEGER);
-CREATE INDEX reviews_doc ON reviews(docid);
-CREATE TABLE findings(docid INTEGER NOT NULL REFERENCES documents ON DELETE CASCADE,
-    hash TEXT NOT NULL, rule TEXT, name TEXT, severity TEXT, line INTEGER, col INTEGER,
-    message TEXT, file TEXT);
-CREATE INDEX findings_doc ON findings(docid);
-CREATE TABLE linted(docid INTEGER PRIMARY KEY REFERENCES documents ON DELETE CASCADE,
-    hash TEXT NOT NULL);
-CREATE VIRTUAL TABLE fts USING fts5(id, title, body, content = 'documents',
-    content_rowid = 'docid', tokenize = 'porter unicode61 remove_diacritics 2');
-INSERT INTO fts(fts, rank) VALUES ('rank', '{RANK}');
-CREATE VIRTUAL TABLE fts_exact USING fts5(id, title, body, content = 'documents',
-    content_rowid = 'docid', tokenize = 'unicode61 remove_diacritics 2');
-"""
-
-_TABLES = (
-    "fts", "fts_exact", "findings", "linted", "reviews", "checklists", "refs", "requirements",
-    "sections", "fields", "documents", "meta",
-)  # fmt: skip
+_SCHEMA = sqlite_ddl(RANK)  # (the same tables as PostgreSQL's: see store/schema.py)
+_TABLES = ("fts", "fts_exact", *reversed(child_tables()), "documents", "meta")
 
 
 class StoreError(SpecbookError):
@@ -149,9 +103,8 @@ class SQLiteStore:
         try:
             for table in _TABLES:
                 db.execute(f"DROP TABLE IF EXISTS {table}")
-            for stmt in _SCHEMA.split(";\n"):
-                if stmt.strip():
-                    db.execute(stmt)
+            for stmt in _SCHEMA:
+                db.execute(stmt)
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             db.execute("COMMIT")
         except BaseException:

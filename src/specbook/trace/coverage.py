@@ -26,8 +26,9 @@ names a test function: ``- [x] `test_track_shipment_returns_events()` - Tests ..
 (``tests/test_x.py::TestClass::test_name`` is accepted; only the function name is
 matched). Names the kind's template gives as examples are ignored.
 
-Scanning is cached in ``.specbook/trace-cache.json`` by file size and modification
-time when the book has a ``.specbook`` folder (``specbook lint`` makes one).
+Scanning is cached in the book's snapshot (``.specbook/index.db``, the blob
+``trace-scan``) by file size and modification time when the book has a ``.specbook``
+folder (``specbook lint`` makes one).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from specbook.confine import BAD_NAME, is_utf8, real_root, report_once, shown, w
 from specbook.ids import IdIndex
 from specbook.model import Document, Section
 
-CACHE_NAME = "trace-cache.json"
+CACHE_NAME = "trace-scan"  # the code scan, a blob in the snapshot (specbook.state)
 # One ast.parse at a time: CPython 3.11 keeps the AST validator's recursion depth in
 # interpreter state, and two threads parsing at once (the portal's background lint and
 # a page showing coverage) fail with "SystemError: AST constructor recursion depth
@@ -516,13 +517,16 @@ def scan_code(config: BookConfig, use_cache: bool = True) -> CodeScan:
     if config.root is None or not files:
         return scan
     pats = _patterns(config)
-    cache_dir = config.root / ".specbook"
-    cache_path = cache_dir / CACHE_NAME if use_cache and cache_dir.is_dir() else None
+    from specbook.state import STATE_DIR, read_blob, write_blob
+
+    root = config.root
+    use = use_cache and (root / STATE_DIR).is_dir()
     key = _cache_key(config)
     cached: dict[str, Any] = {}
-    if cache_path is not None:
-        with contextlib.suppress(OSError, ValueError):
-            data = json.loads(cache_path.read_bytes())
+    raw = read_blob(root, CACHE_NAME) if use else None
+    if raw is not None:
+        with contextlib.suppress(ValueError):
+            data = json.loads(raw)
             if isinstance(data, dict) and data.get("key") == key:
                 cached = data.get("files") or {}
     fresh: dict[str, Any] = {}
@@ -558,11 +562,8 @@ def scan_code(config: BookConfig, use_cache: bool = True) -> CodeScan:
             scan.defs.setdefault(name, []).append(CodeDef(rel, line, name))
         for t in entry["tags"]:
             scan.tags.append(CodeTag(rel, *t))
-    if cache_path is not None and (changed or len(fresh) != len(cached)):
-        with contextlib.suppress(OSError):
-            tmp = cache_path.with_name(f".{CACHE_NAME}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"key": key, "files": fresh}), encoding="utf-8")
-            os.replace(tmp, cache_path)
+    if use and (changed or len(fresh) != len(cached)):
+        write_blob(root, CACHE_NAME, json.dumps({"key": key, "files": fresh}).encode())
     return scan
 
 

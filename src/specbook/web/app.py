@@ -410,7 +410,7 @@ def create_app(
         return portal.render(request, "search.html", **context)
 
     def stale_banner(doc: Any) -> pages.StaleApproval | None:
-        from specbook.lint.rules.approval import head_commit
+        from specbook.approvals import head_commit
 
         stale_cache = portal.stale_cache
         key = (doc.path or "", doc.digest, head_commit(book.root))

@@ -626,26 +626,16 @@ class StaleApproval:
 def stale_approval(book: Book, linter: Linter, doc: Document) -> StaleApproval | None:
     """The SB505 finding of ``doc`` as a banner, or ``None`` (not approved, not in git,
     the approval not committed yet, or nothing changed since)."""
-    import os
-
-    from specbook.lint.rules.approval import (
-        DEFAULT_SECTIONS,
-        approved_or_later,
-        repository_of,
-        since_approval,
-    )
+    from specbook.approvals import DEFAULT_SECTIONS, approved_or_later, stale_since_approval
 
     kind = book.config.kinds.get(doc.kind or "")
     if kind is None or doc.status_canonical not in approved_or_later(kind) or not doc.path:
         return None
     rule = next((a for a in linter.active if a.rule.id == "SB505"), None)
-    top = repository_of(book.root) if rule is not None else None
-    if rule is None or top is None:
+    if rule is None:
         return None
-    full = os.path.realpath(book.root / doc.path)
-    repo_path = os.path.relpath(full, top).replace(os.sep, "/")
     names = [str(n) for n in rule.options.get("sections", DEFAULT_SECTIONS)]
-    found = since_approval(doc, kind, book.config, top, repo_path, names)
+    found = stale_since_approval(book.root, book.config, doc, kind, names)
     if found is None or not found[2]:
         return None
     row, approval, changed = found

@@ -1,0 +1,144 @@
+"""The book's one snapshot (issue 19): each document parsed once for every command.
+
+``.specbook/index.db`` holds the index rows, the lint cache (per document version its
+findings and facts), the last lint result, the code scan and the approval history.
+A file parsed by one command is not parsed again by another while it is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import specbook.parse
+from specbook.book import open_book
+from specbook.cli import main
+from specbook.state import OLD_CACHES
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _book(root: Path) -> Path:
+    sys.path.insert(0, str(REPO / "bench"))
+    import gen  # type: ignore[import-not-found]
+
+    gen.generate(root, 12, seed=7)
+    specs = root / "docs/specs"
+    (specs / "SPEC-900-a.md").write_text("# A\n\n**ID**: SPEC-900\n\nSee SPEC-901.\n")
+    (specs / "SPEC-901-b.md").write_text("# B\n\n**ID**: SPEC-901\n\nNothing else.\n")
+    return root
+
+
+class _Parses:
+    """Counts the documents parsed (by path; templates, parsed without one, aside)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.counts: Counter[str] = Counter()
+        real = specbook.parse.parse_document
+
+        def counted(data: bytes, path: str | None, *a: Any, **k: Any) -> Any:
+            if path is not None:
+                self.counts[path] += 1
+            return real(data, path, *a, **k)
+
+        monkeypatch.setattr(specbook.parse, "parse_document", counted)
+
+
+def _cli(*args: str) -> Any:
+    r = CliRunner().invoke(main, list(args))
+    assert r.exit_code in (0, 1), r.output
+    return r
+
+
+def test_each_document_is_parsed_once_across_lint_search_index_and_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `lint`, `search`, `refs`, `index` and the portal's start (index sync and
+    stored findings) parse nothing more; an edit is parsed once more, by whichever
+    command comes first."""
+    from starlette.testclient import TestClient
+
+    from specbook.web.app import create_app
+
+    root = _book(tmp_path)
+    monkeypatch.chdir(root)
+    parses = _Parses(monkeypatch)
+    _cli("lint")
+    rels = {open_book(root).rel(p) for p in open_book(root).path_strings()}
+    assert set(parses.counts) == rels and set(parses.counts.values()) == {1}
+    _cli("search", "SPEC")
+    _cli("refs", "SPEC-901")
+    _cli("index")
+    with TestClient(create_app(open_book(root))) as c:
+        assert c.app.state.portal.lint_ready.wait(60)  # type: ignore[attr-defined]
+        assert c.get("/").status_code == 200
+    assert set(parses.counts.values()) == {1}, parses.counts
+    # one edit: parsed once, by the first command after it; the others read it
+    a = root / "docs/specs/SPEC-900-a.md"
+    a.write_text(a.read_text() + "\nMore.\n")
+    _cli("search", "More")
+    _cli("lint")
+    _cli("index")
+    assert parses.counts["docs/specs/SPEC-900-a.md"] == 2
+    assert set(parses.counts.values()) - {1} == {2} and sum(parses.counts.values()) == len(rels) + 1
+
+
+def test_a_book_rule_sees_an_edited_input_and_document_findings_are_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SB401 (dangling reference) is a book rule whose inputs are the other documents'
+    IDs: editing B's ID changes A's finding without --no-cache, and A's document-rule
+    findings come from the cache (A is not parsed again)."""
+    root = _book(tmp_path)
+    monkeypatch.chdir(root)
+
+    def sb401() -> list[tuple[str, str]]:
+        r = _cli("lint", "--format", "json")
+        return [(f["path"], f["rule"]) for f in json.loads(r.output)["findings"]
+                if f["rule"] == "SB401"]  # fmt: skip
+
+    assert ("docs/specs/SPEC-900-a.md", "SB401") not in sb401()
+    parses = _Parses(monkeypatch)
+    b = root / "docs/specs/SPEC-901-b.md"
+    b.write_text(b.read_text().replace("SPEC-901", "SPEC-911"))
+    assert ("docs/specs/SPEC-900-a.md", "SB401") in sb401()
+    assert dict(parses.counts) == {"docs/specs/SPEC-901-b.md": 1}  # A's findings: reused
+    b.write_text(b.read_text().replace("SPEC-911", "SPEC-901"))
+    assert ("docs/specs/SPEC-900-a.md", "SB401") not in sb401()
+    assert set(parses.counts) == {"docs/specs/SPEC-901-b.md"}
+
+
+def test_one_snapshot_file_and_old_caches_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every cache lives in `.specbook/index.db`; the files older versions kept beside
+    it are removed, and deleting `.specbook/` loses nothing."""
+    root = _book(tmp_path)
+    state = root / ".specbook"
+    state.mkdir()
+    for name in OLD_CACHES:
+        (state / name).write_text("old")
+    monkeypatch.chdir(root)
+    first = _cli("lint", "--format", "json").output
+    _cli("search", "SPEC")
+    _cli("trace")
+    assert sorted(p.name for p in state.iterdir() if not p.name.startswith("index.db")) == [
+        ".gitignore"
+    ]
+    db = sqlite3.connect(state / "index.db")
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    blobs = {r[0] for r in db.execute("SELECT name FROM blobs")}
+    db.close()
+    assert {"documents", "lint_files", "lint_verdicts", "blobs"} <= tables
+    assert "lint-memo" in blobs
+    import shutil
+
+    shutil.rmtree(state)
+    assert _cli("lint", "--format", "json").output == first
