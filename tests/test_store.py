@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import specbook.store.incremental as sync_module
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.cli import main
 from specbook.store import (
     DB_ENV,
@@ -31,6 +31,7 @@ from specbook.store import (
 )
 from specbook.store.query import best_line, fts5_expression, match_pattern, tsquery_expression
 from specbook.trace.links import phrase_type
+from specbook.zeroconf import open_book
 from tests.pgserver import (
     PgServer,
     drop_database,

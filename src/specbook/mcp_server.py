@@ -626,7 +626,8 @@ class BookTools:
         expected_new_hash: str | None = None,
         dry_run: bool = False,
     ) -> dict[str, Any]:
-        from specbook.multi import FileChange, supersede
+        from specbook.edit.commit import FileChange
+        from specbook.multi import supersede
 
         self._limit(note)
         old_ref, new_ref = self._ref(old), self._ref(new)

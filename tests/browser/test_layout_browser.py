@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from specbook.book import open_book
 from specbook.web.site import build_site
+from specbook.zeroconf import open_book
 from tests.browser.conftest import PASSWORD, REVIEWER, LivePortal, serve_book, shoot
 from tests.webbook import copy_book
 

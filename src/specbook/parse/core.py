@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache, cached_property, lru_cache
 from itertools import accumulate, chain
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from specbook.config import KindConfig
 from specbook.model import (
@@ -34,7 +34,6 @@ from specbook.model import (
     Span,
     Table,
 )
-from specbook.parse.context import ParseContext
 from specbook.text import (
     fold,
     is_placeholder,
@@ -43,6 +42,9 @@ from specbook.text import (
     norm_heading,
     norm_key,
 )
+
+if TYPE_CHECKING:  # (the context imports this module: only its type here)
+    from specbook.parse.context import ParseContext
 
 
 @lru_cache(maxsize=1)

@@ -675,7 +675,7 @@ def template_test_names(config: BookConfig, kind: KindConfig | None) -> frozense
     that still lists them has not planned real tests yet, which is no missing test."""
     if kind is None:
         return frozenset()
-    from specbook.lint.template import template_facts
+    from specbook.templates.facts import template_facts
 
     facts = template_facts(config, kind)
     if facts is None:
