@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import specbook
 from specbook.config import BookConfig, KindConfig
 from specbook.errors import ConfigError
 
 BUILTIN = ("spec.md", "dec.md", "bug.md", "task.md")
-# the built-in templates are data files of the specbook.templates package
-_HERE = Path(__file__).resolve().parent / "templates"
+# the built-in templates are data files of the specbook.templates package (found from
+# the specbook package, so this module may sit anywhere in it)
+_HERE = Path(specbook.__file__).resolve().parent / "templates"
 
 
 def builtin_template(name: str) -> bytes:

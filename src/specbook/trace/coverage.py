@@ -46,6 +46,7 @@ from typing import Any, NamedTuple
 from specbook.config import BookConfig, KindConfig
 from specbook.confine import BAD_NAME, is_utf8, real_root, report_once, shown, why_not_read
 from specbook.ids import IdIndex
+from specbook.jsonout import REPORT_KEYS, document_summary
 from specbook.model import Document, Section
 
 CACHE_NAME = "trace-cache.json"
@@ -811,11 +812,7 @@ class Coverage(NamedTuple):
             },
             "documents": [
                 {
-                    "id": d.id,
-                    "title": d.title,
-                    "status": d.status,
-                    "kind": d.kind,
-                    "path": d.path,
+                    **document_summary(d, REPORT_KEYS),
                     "requirements": [
                         {
                             "id": r.requirement,
