@@ -56,9 +56,11 @@ faketime:
 	  echo "installing Debian's faketime for make test-dates"; \
 	  $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime; }
 
+# lint-imports checks the layer and no-cycle contracts of pyproject.toml [tool.importlinter]
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -42,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen
 import specbook.cli._gc  # noqa: F401  (the collector tuning the command has)
-from specbook.book import open_book
 from specbook.lint.engine import Linter
 from specbook.lint.run import lint_files
+from specbook.zeroconf import open_book
 
 
 def _median(fn: Callable[[], object], repeat: int) -> float:

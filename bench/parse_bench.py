@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen
 from specbook.config import load_config
-from specbook.parse import context_for, which_scanner
+from specbook.parse import ParseContext, context_for, which_scanner
 from specbook.parse import core as parse_core
 
 
@@ -40,7 +40,7 @@ def _read_all(paths: list[Path]) -> int:
     return total
 
 
-def _parse_all(paths: list[Path], root: Path, ctx: parse_core.ParseContext) -> int:
+def _parse_all(paths: list[Path], root: Path, ctx: ParseContext) -> int:
     total = 0
     for p in paths:
         data = p.read_bytes()
@@ -49,7 +49,7 @@ def _parse_all(paths: list[Path], root: Path, ctx: parse_core.ParseContext) -> i
     return total
 
 
-def _parse_full(paths: list[Path], root: Path, ctx: parse_core.ParseContext) -> int:
+def _parse_full(paths: list[Path], root: Path, ctx: ParseContext) -> int:
     """Parse and build every part of the model (sections, requirements, tables…)."""
     total = 0
     for p in paths:

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from specbook.book import open_book
 from specbook.cli import main
 from specbook.web.app import create_app
 from specbook.web.auth import Accounts, hash_password, hash_token
+from specbook.zeroconf import open_book
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
 TODAY = "2026-11-20"

@@ -40,13 +40,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.cli import main
 from specbook.edit.atomic import replace_if_unchanged
 from specbook.errors import SpecbookError
 from specbook.lifecycle import TransitionRefused, lint_gate, review, transition
 from specbook.parse import parse
 from specbook.workflow import workflow_for
+from specbook.zeroconf import open_book
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "spec-filled.md"
 REL = "docs/specs/SPEC-001-password-reset.md"
@@ -56,7 +57,7 @@ ROUNDS = 200
 REVIEWER = """
 import datetime as dt, json, sys, time
 from pathlib import Path
-from specbook.book import open_book
+from specbook.zeroconf import open_book
 from specbook.lifecycle import review
 
 root, tag, start, rounds = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
@@ -149,7 +150,7 @@ while True:
 LOOP_REVIEWER = """
 import datetime as dt, sys
 from pathlib import Path
-from specbook.book import open_book
+from specbook.zeroconf import open_book
 from specbook.lifecycle import review
 
 book = open_book(Path(sys.argv[1]))
@@ -268,7 +269,7 @@ class LockTurns:
     a command read before this point, it read before every other command here wrote."""
 
     def __init__(self) -> None:
-        from specbook.create import book_lock
+        from specbook.edit.lock import book_lock
 
         self.real = book_lock
         self.cond = threading.Condition()
@@ -463,7 +464,7 @@ import specbook.lint.engine, specbook.lint.run  # imported here, not inside the 
 # What is checked here is what the lock decides; a disk flush per write (two fsyncs,
 # ~10 ms each on CI disks) only slows the run. Writes stay atomic renames, under the lock.
 os.fsync = lambda fd: None
-from specbook.book import open_book
+from specbook.zeroconf import open_book
 from specbook.lifecycle import check, lint_gate, review, transition
 
 root, tag, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])

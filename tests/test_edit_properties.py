@@ -26,11 +26,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.init import init_book
 from specbook.lifecycle import check, review, transition
 from specbook.model import Document, Field, Span
 from specbook.parse import parse
+from specbook.zeroconf import open_book
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "spec-filled.md"
 BOM = b"\xef\xbb\xbf"

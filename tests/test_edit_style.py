@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from specbook import lifecycle
-from specbook.book import open_book
 from specbook.config import ConfigError, config_from_mapping
 from specbook.edit.dates import date_in_form, find_date, replace_date
 from specbook.edit.document import DocumentEdit, EditRefused
@@ -24,6 +23,7 @@ from specbook.edit.yamlblock import YamlBlock, YamlEditError
 from specbook.lifecycle import TransitionRefused, check, review, transition
 from specbook.model import Field, Span
 from specbook.multi import supersede
+from specbook.zeroconf import open_book
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 ADR = CORPUS / "synthetic" / "frontmatter-adr" / "docs"

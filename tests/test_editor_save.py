@@ -20,11 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from specbook.book import open_book
 from specbook.edit.document import newline_of
 from specbook.edit.textedit import apply_text_edit, editor_text, normalise, not_editable
 from specbook.web.app import create_app
 from specbook.web.auth import Accounts, hash_password
+from specbook.zeroconf import open_book
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
 SPEC4 = "docs/specs/SPEC-004-carrier-auto-detection.md"

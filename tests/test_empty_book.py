@@ -14,9 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 import specbook.book
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.cli import main
 from specbook.errors import UsageError
+from specbook.zeroconf import open_book
 
 FOLDERS = ("docs/specs", "docs/decisions", "docs/bugs", "docs/tasks")
 

@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from specbook.book import open_book
 from specbook.cli import main
 from specbook.export import CSV_COLUMNS, SCHEMA_ID, export_csv, export_json, export_text
+from specbook.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"

@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.approvals import FEW
-from specbook.book import open_book
 from specbook.cli import main
 from specbook.multi import Rename, plan_renumber
+from specbook.zeroconf import open_book
 from tests.gitbook import commit, count_git, git, init, isolate, replace_in, spec, write
 
 CAFE = "SPEC-099-café.md"  # a letter outside ASCII

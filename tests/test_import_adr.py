@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from specbook.book import open_book
 from specbook.cli import main
+from specbook.zeroconf import open_book
 
 ADR_TOOLS = {
     "0001-record-architecture-decisions.md": """# 1. Record architecture decisions

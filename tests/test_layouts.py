@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.cli import main
 from specbook.config import config_from_mapping, load_config
 from specbook.errors import ConfigError
@@ -26,6 +26,7 @@ from specbook.layout import is_document_folder, read_sidecars, signature
 from specbook.model import Sidecar
 from specbook.parse import parse
 from specbook.text import is_placeholder_id, name_number, render_value
+from specbook.zeroconf import open_book
 from tests.conftest import REPO
 
 SYNTHETIC = REPO / "tests" / "corpus" / "synthetic"

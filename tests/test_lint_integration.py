@@ -6,10 +6,11 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.config import config_from_mapping
 from specbook.lint.engine import Linter
 from specbook.lint.run import lint_files
+from specbook.zeroconf import open_book
 from tests.conftest import CORPUS, FIXTURES, REPO, TODAY
 
 STUB = "# {title}\n\n**ID**: {id}\n**Date**: {day}\n**Status**: {status}\n"

@@ -11,7 +11,7 @@ from specbook.book import Book
 from specbook.config import BookConfig, default_config
 from specbook.lint.engine import Linter
 from specbook.lint.finding import Finding
-from specbook.lint.template import facts_from_template
+from specbook.templates.facts import facts_from_template
 from tests.conftest import FIXTURES
 
 TODAY = dt.date(2026, 6, 15)

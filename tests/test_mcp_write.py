@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specbook.book import open_book
 from specbook.errors import SpecbookError
 from specbook.mcp_server import PROMPT_NAMES, TOOL_NAMES, BookTools
 from specbook.parse import parse
+from specbook.zeroconf import open_book
 from tests.test_mcp import Agent, _copy_book, _serve
 
 AUTHOR = "Ana Lima"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from specbook.book import open_book
 from specbook.cli import main
 from specbook.errors import UsageError
 from specbook.mcp_server import BookTools
+from specbook.zeroconf import open_book
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 SCRIPT = """
 import sys
 from pathlib import Path
-from specbook.book import open_book
+from specbook.zeroconf import open_book
 from specbook.create import new_document
 book = open_book(Path(sys.argv[1]))
 for i in range(20):

@@ -22,7 +22,6 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from specbook.book import open_book
 from specbook.cli import main
 from specbook.config import config_from_mapping
 from specbook.errors import ConfigError
@@ -35,6 +34,7 @@ from specbook.store.postgres import (
     migrate,
     redact,
 )
+from specbook.zeroconf import open_book
 from tests.pgserver import (
     PgServer,
     drop_database,
@@ -289,7 +289,7 @@ def test_concurrent_syncs_of_two_books_and_of_one(url: str, tmp_path: Path) -> N
 KILLED_SYNC = """
 import pathlib, sys, time
 import specbook.store.postgres as pg
-from specbook.book import open_book
+from specbook.zeroconf import open_book
 from specbook.store import open_store, sync
 
 url, root, marker = sys.argv[1:4]

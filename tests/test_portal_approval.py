@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from specbook.book import open_book
 from specbook.cli import main
 from specbook.web.app import create_app
+from specbook.zeroconf import open_book
 from tests.gitbook import commit, git, init, isolate, spec, write
 
 FR = [

@@ -24,7 +24,6 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from specbook.book import open_book
 from specbook.config import PortalLimits, load_config
 from specbook.errors import ConfigError
 from specbook.web.app import COOKIE, create_app
@@ -38,6 +37,7 @@ from specbook.web.render import (
     to_html,
 )
 from specbook.web.throttle import SignInThrottle
+from specbook.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.cli import main
 from specbook.config import default_config
 from specbook.diff import pair_documents
 from specbook.errors import AmbiguousIdError, NotFoundError
 from specbook.mcp_server import BookTools
 from specbook.parse import parse
+from specbook.zeroconf import open_book
 from tests.conftest import REPO
 
 CORPUS = REPO / "tests" / "corpus" / "synthetic" / "frontmatter-adr"

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import specbook.store.incremental as sync_module
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.cli import main
 from specbook.store import (
     DB_ENV,
@@ -37,6 +37,7 @@ from specbook.store.query import (
     tsquery_expression,
 )
 from specbook.trace.links import phrase_type
+from specbook.zeroconf import open_book
 from tests.pgserver import (
     PgServer,
     drop_database,
@@ -468,6 +469,43 @@ def test_reference_type_from_the_phrase(before: str, expected: str | None) -> No
 
 
 # -- index and findings -------------------------------------------------------------------
+def test_the_store_gives_back_the_linters_findings_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    # one finding type from rule to page: what the index holds for a document is the
+    # linter's Finding itself (where it ends and its document's ID included), for a
+    # document rule (SB101, in a sidecar-less file) and a book rule (SB402) alike
+    from specbook.lint.engine import Linter
+    from specbook.lint.finding import Finding
+    from specbook.lint.run import lint_files
+    from specbook.store.findings import store_findings
+
+    specs = tmp_path / "docs/specs"
+    specs.mkdir(parents=True)
+    (tmp_path / "specbook.toml").write_text('[book]\nname = "t"\n')
+    (specs / "SPEC-001-a.md").write_text("# A\n\n**ID**: SPEC-001\n\nSuperseded by SPEC-002.\n")
+    (specs / "SPEC-002-b.md").write_text("# B\n\n**ID**: SPEC-002\n\n## Plan\n\nSoon.\n")
+    monkeypatch.chdir(tmp_path)
+    book = open_book()
+    store, _ = synced_store(book)
+    store_findings(store, book)
+    result, per_file = lint_files(
+        book, Linter(book.config), book.path_strings(), [], [], use_memo=False
+    )
+
+    def order(f: Finding) -> tuple[object, ...]:
+        return (f.line, f.column, f.rule, f.message)
+
+    for rel, fr in per_file.items():
+        linted = sorted((f for f in result.findings if f.path == rel), key=order)
+        stored = store.document_findings(rel, fr.digest)
+        assert stored is not None
+        assert sorted(stored, key=order) == linted
+        assert all(f.end_line >= f.line and f.doc_id for f in stored)
+    assert {"SB101", "SB402"} <= {f.rule for f in store.findings()}
+    store.close()
+
+
 def test_index_command_stores_findings_for_current_content(example: Path) -> None:
     p = example / "docs" / "specs" / "SPEC-003-delivery-notifications.md"
     p.write_text(p.read_text(encoding="utf-8").replace("**Type**: Feature", "**Type**: Sorcery"))

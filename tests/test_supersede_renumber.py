@@ -14,12 +14,14 @@ import pytest
 from click.testing import CliRunner
 
 import specbook.cli.multi  # noqa: F401  (registers supersede and renumber on main)
-from specbook import multi
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.cli import main
+from specbook.edit import commit as multi_commit
+from specbook.edit.commit import CommitFailed
 from specbook.errors import NotFoundError, SpecbookError, UsageError
 from specbook.lint.engine import Linter
-from specbook.multi import CommitFailed, SupersedeRefused, renumber, supersede
+from specbook.multi import SupersedeRefused, renumber, supersede
+from specbook.zeroconf import open_book
 
 DAY = dt.date(2026, 5, 4)
 
@@ -199,7 +201,7 @@ def test_supersede_second_write_fails_first_is_restored(
     decs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old, new = decs
-    real = multi._install
+    real = multi_commit._install
     calls: list[Path] = []
 
     def flaky(tmp: str, target: Path) -> None:
@@ -208,7 +210,7 @@ def test_supersede_second_write_fails_first_is_restored(
             raise OSError(28, "No space left on device", str(target))
         real(tmp, target)
 
-    monkeypatch.setattr(multi, "_install", flaky)
+    monkeypatch.setattr(multi_commit, "_install", flaky)
     with pytest.raises(CommitFailed, match="every file was put back"):
         supersede(open_book(), "DEC-002", "DEC-003", by="carol", on=DAY)
     assert calls == [old, new]  # the first file was really replaced, then put back
@@ -396,7 +398,7 @@ def test_renumber_failure_midway_restores_every_file(
 ) -> None:
     _make(book)
     before = _snapshot(book)
-    real = multi._install
+    real = multi_commit._install
     calls: list[Path] = []
 
     def flaky(tmp: str, target: Path) -> None:
@@ -405,7 +407,7 @@ def test_renumber_failure_midway_restores_every_file(
             raise OSError(5, "Input/output error", str(target))
         real(tmp, target)
 
-    monkeypatch.setattr(multi, "_install", flaky)
+    monkeypatch.setattr(multi_commit, "_install", flaky)
     with pytest.raises(SpecbookError, match="put back"):
         renumber(open_book(), use_git=False)
     assert len(calls) == 3
@@ -419,7 +421,7 @@ def test_renumber_refuses_a_file_changed_meanwhile(
 ) -> None:
     _make(book)
     task = book / "docs/tasks/TASK-002-schedule.md"
-    real = multi._install
+    real = multi_commit._install
     calls: list[Path] = []
 
     def meddle(tmp: str, target: Path) -> None:
@@ -428,7 +430,7 @@ def test_renumber_refuses_a_file_changed_meanwhile(
             task.write_bytes(task.read_bytes() + b"\nedited by someone\n")
         real(tmp, target)
 
-    monkeypatch.setattr(multi, "_install", meddle)
+    monkeypatch.setattr(multi_commit, "_install", meddle)
     before = {k: v for k, v in _snapshot(book).items()}
     with pytest.raises(SpecbookError, match="changed on disk"):
         renumber(open_book(), use_git=False)

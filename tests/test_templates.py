@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from specbook.parse import parse
-from specbook.templates import BUILTIN, builtin_template
+from specbook.template_files import BUILTIN, builtin_template
 from tests.conftest import SEED_SHA256
 
 

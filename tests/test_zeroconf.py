@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from specbook import zeroconf
-from specbook.book import open_book
 from specbook.cli import main
 from specbook.config import load_config
 from specbook.errors import NoBookError
+from specbook.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = sorted(p for p in (REPO / "tests" / "corpus" / "wild").iterdir() if p.is_dir()) + sorted(

@@ -469,8 +469,8 @@ def import_records(
     DEC kind, and :class:`SpecbookError` when a target file appears while importing.
     """
     from specbook.clock import today as _today
-    from specbook.create import book_lock
     from specbook.edit.atomic import create_new, inside_book
+    from specbook.edit.lock import book_lock
 
     day = today or _today()
     kind = book.kind("DEC")

@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from specbook.book import Book
-from specbook.create import book_lock
 from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
 from specbook.edit.document import DocumentEdit, EditRefused, newline_of
+from specbook.edit.lock import book_lock
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import NotFoundError, SpecbookError, UsageError
 from specbook.model import Document, Requirement, Section, Table
@@ -512,7 +512,7 @@ def write_section(
 
 
 def _template_document(book: Book, doc: Document) -> Document | None:
-    from specbook.lint.template import template_facts
+    from specbook.templates.facts import template_facts
 
     kind = book.config.kinds.get(doc.kind or "")
     facts = template_facts(book.config, kind) if kind is not None else None
@@ -891,7 +891,7 @@ def _example_row(data: bytes, table: Table, i: int, template: frozenset[bytes]) 
     """Whether row ``i`` is still the template's example: every cell a prompt
     (``[Risk 1]``, ``High/Med/Low``), or the row as the template writes it with a
     prompt in it (``| Design | [X days] | [YYYY-MM-DD] | ...``)."""
-    from specbook.lint.template import PROMPT
+    from specbook.templates.facts import PROMPT
 
     def prompt(text: str) -> bool:
         t = text.strip()

@@ -21,7 +21,7 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from specbook.config import BookConfig, KindConfig, find_config_file, load_config
+from specbook.config import BookConfig, KindConfig
 from specbook.confine import (
     BAD_NAME,
     LOOP,
@@ -35,6 +35,7 @@ from specbook.confine import (
 )
 from specbook.errors import NoBookError, NotFoundError, UsageError
 from specbook.ids import ambiguous_id, unknown_id
+from specbook.layout import read_sidecars
 from specbook.model import Document, Sidecar
 from specbook.parse import parse
 
@@ -588,26 +589,9 @@ def _named_after(path: str, want: str) -> bool:
     return name.upper().startswith(want) and _id_boundary(name, len(want))
 
 
-def open_book(start: Path | None = None, infer: bool = True) -> Book:
-    """The book containing ``start`` (default: the current folder).
-
-    With no ``specbook.toml`` (or ``pyproject.toml`` with ``[tool.specbook]``) there or
-    above, the book's config is inferred as ``specbook adopt`` would write it, rooted at
-    the git work tree's top (else ``start``), and said so once on stderr
-    (:mod:`specbook.zeroconf`). Raises :class:`NoBookError` when there is nothing to
-    infer it from (or ``infer`` is false), and :class:`ConfigError` when the config is
-    invalid.
-    """
-    start = start or Path.cwd()
-    path = find_config_file(start)
-    if path is None:
-        if not infer:
-            raise NoBookError(
-                f"no specbook.toml in {start.resolve()} or any folder above it; "
-                "run `specbook adopt` on the folder holding your documents, or "
-                "`specbook init` to start a book here"
-            )
-        from specbook.zeroconf import zero_config
-
-        return Book(zero_config(start))
-    return Book(load_config(path))
+def load(config: BookConfig, path: str | os.PathLike[str], rel: str) -> Document:
+    """Read and parse one document of the book with its sidecars (``rel``: its path
+    relative to the book root). Raises :class:`OSError` when the file cannot be read."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    return parse(data, rel, config, read_sidecars(config, rel))

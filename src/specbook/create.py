@@ -7,22 +7,19 @@ the template's.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from specbook.book import Book
 from specbook.config import BookConfig, KindConfig
 from specbook.edit.atomic import create_new, inside_book
+from specbook.edit.lock import book_lock
 from specbook.edit.patch import Patch, apply_patches
 from specbook.errors import UsageError
 from specbook.gitrun import GitFailed, git
 from specbook.parse import parse
-from specbook.state import make_state_dir
-from specbook.templates import template_bytes
+from specbook.template_files import template_bytes
 from specbook.text import name_problem, slugify
 
 
@@ -34,20 +31,6 @@ def git_user_name(cwd: Path) -> str | None:
         return None
     name = out.decode("utf-8", "replace").strip()
     return name or None
-
-
-@contextmanager
-def book_lock(book: Book) -> Iterator[None]:
-    """An exclusive lock on the book (``.specbook/lock``) across processes."""
-    folder = book.root / ".specbook"
-    make_state_dir(folder)
-    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 # An ID placeholder of a template (`KEP-NNNN`, `ADR-XXX`, `SPEC-000`), prefix captured.
@@ -258,7 +241,7 @@ def new_document(
 
 def _template_sidecars(book: Book, kind: KindConfig) -> dict[str, bytes]:
     """The kind's sidecar files beside its template (a template folder's ``kep.yaml``)."""
-    from specbook.templates import template_path
+    from specbook.template_files import template_path
 
     tpath = template_path(book.config, kind)
     out: dict[str, bytes] = {}

@@ -21,10 +21,9 @@ from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any
 
-from specbook.book import Book
+from specbook.book import Book, load
 from specbook.config import BookConfig
 from specbook.jsonout import document_json
-from specbook.layout import load
 from specbook.model import Document, Requirement
 
 EXPORT_VERSION = 1

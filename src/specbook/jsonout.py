@@ -1,12 +1,24 @@
-"""The JSON shapes of DESIGN.md (``show --json``, ``list --json``). Keep them stable."""
+"""The JSON shapes of DESIGN.md (``show --json``, ``list --json``). Keep them stable.
+
+:func:`document_summary` is the one place that says which document a JSON object is
+about, for every output that names documents (``show``, ``list``, ``trace``, ``impact``,
+the portal API, the MCP tools); the key tuples below are the orders each contract has.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from specbook.model import Document, Section, Span
 from specbook.text import is_placeholder
+
+# which document: ``show --json``, ``list --json``
+SUMMARY_KEYS = ("id", "kind", "title", "status", "status_canonical", "type", "path")
+# a row of the portal API's document list (``GET /api/documents``)
+LIST_KEYS = (*SUMMARY_KEYS, "date", "modified", "tags")
+# a document of ``trace --json`` and ``impact --json`` (version 1 of both)
+REPORT_KEYS = ("id", "title", "status", "kind", "path")
 
 
 def _lines(span: Span) -> dict[str, int]:
@@ -31,23 +43,22 @@ def tags_of(doc: Document) -> list[str]:
     return [t.strip().strip("`#") for t in raw.replace(";", ",").split(",") if t.strip()]
 
 
-def _identity(doc: Document) -> dict[str, Any]:
-    """The keys ``show --json`` and ``list --json`` both start with."""
-    return {
-        "id": doc.id,
-        "kind": doc.kind,
-        "title": doc.title,
-        "status": doc.status,
-        "status_canonical": doc.status_canonical,
-        "type": doc.type,
-        "path": doc.path,
-    }
+def document_summary(doc: object, keys: Sequence[str] = SUMMARY_KEYS) -> dict[str, Any]:
+    """Which document ``doc`` is, as JSON: its ``keys`` in that order, read from a
+    :class:`Document`, any object with those attributes (a trace or impact row, a
+    :class:`~specbook.store.DocSummary`) or a mapping (a row of the index's listing).
+
+    Raises :class:`AttributeError` / :class:`KeyError` when ``doc`` lacks a key.
+    """
+    if isinstance(doc, Mapping):
+        return {k: doc[k] for k in keys}
+    return {k: getattr(doc, k) for k in keys}
 
 
 def document_json(doc: Document) -> dict[str, Any]:
     """The whole model of ``doc`` as plain JSON data, every node with its line numbers."""
     return {
-        **_identity(doc),
+        **document_summary(doc),
         "fields": [
             {
                 "key": f.key,
@@ -133,7 +144,7 @@ def list_entry(doc: Document, duplicate_of: Sequence[str] = ()) -> dict[str, Any
     """One row of ``specbook list --json``; ``duplicate_of``: the paths of the other
     documents that carry the same ID (none when the ID is the document's alone)."""
     return {
-        **_identity(doc),
+        **document_summary(doc),
         "date": doc.value("date"),
         "modified": doc.value("modified"),
         "tags": tags_of(doc),

@@ -18,7 +18,7 @@ from functools import lru_cache
 from specbook.config import BookConfig, KindConfig
 from specbook.confine import within
 from specbook.digest import blake2b
-from specbook.model import Document, Sidecar
+from specbook.model import Sidecar
 from specbook.text import is_placeholder_id, name_number
 
 _MD = re.compile(r"\.(?:md|markdown)$", re.IGNORECASE)
@@ -127,13 +127,3 @@ def read_document(
         return None
     sig = signature(config, rel, st.st_mtime_ns, st.st_size)
     return sig, data, read_sidecars(config, rel)
-
-
-def load(config: BookConfig, path: str | os.PathLike[str], rel: str) -> Document:
-    """Read and parse one document of the book with its sidecars. Raises
-    :class:`OSError` when the file cannot be read."""
-    from specbook.parse import parse
-
-    with open(path, "rb") as fh:
-        data = fh.read()
-    return parse(data, rel, config, read_sidecars(config, rel))

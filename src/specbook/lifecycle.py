@@ -25,9 +25,10 @@ from pathlib import Path
 from specbook.book import Book
 from specbook.clock import today
 from specbook.config import KindConfig
-from specbook.create import book_lock, git_user_name
+from specbook.create import git_user_name
 from specbook.edit.atomic import ChangedOnDisk
 from specbook.edit.document import DocumentEdit, EditRefused
+from specbook.edit.lock import book_lock
 from specbook.errors import SpecbookError, UsageError
 from specbook.model import ChecklistItem, Document
 from specbook.text import name_problem, norm_key

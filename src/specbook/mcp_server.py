@@ -36,6 +36,7 @@ from pydantic import Field
 from specbook import __version__
 from specbook.book import Book
 from specbook.errors import NotFoundError, SpecbookError, UsageError
+from specbook.jsonout import document_summary
 from specbook.model import Document
 from specbook.store import DocSummary
 
@@ -212,10 +213,7 @@ class BookTools:
         last = doc.review_history[-1] if doc.review_history else None
         return {
             "message": message,
-            "id": doc.id,
-            "path": doc.path,
-            "status": doc.status,
-            "status_canonical": doc.status_canonical,
+            **document_summary(doc, ("id", "path", "status", "status_canonical")),
             "hash": self._remember(doc),
             "review_history_row": None
             if last is None
@@ -311,10 +309,7 @@ class BookTools:
         path = new_document(self.book, kind, title, type_=type_, author=author)
         doc = self.book.load(path)
         return {
-            "id": doc.id,
-            "path": self.book.rel(path),
-            "title": doc.title,
-            "status": doc.status,
+            **document_summary(doc, ("id", "path", "title", "status")),
             "uri": DOC_URI.format(doc_id=doc.id),
         }
 
@@ -626,7 +621,8 @@ class BookTools:
         expected_new_hash: str | None = None,
         dry_run: bool = False,
     ) -> dict[str, Any]:
-        from specbook.multi import FileChange, supersede
+        from specbook.edit.commit import FileChange
+        from specbook.multi import supersede
 
         self._limit(note)
         old_ref, new_ref = self._ref(old), self._ref(new)
@@ -669,12 +665,7 @@ class BookTools:
         return {
             "message": message,
             "documents": [
-                {
-                    "id": d.id,
-                    "path": d.path,
-                    "status": d.status,
-                    "hash": self._remember(d),
-                }
+                {**document_summary(d, ("id", "path", "status")), "hash": self._remember(d)}
                 for d in docs
             ],
             "lint": {"findings": lint["findings"], "summary": lint["summary"]},

@@ -42,8 +42,8 @@ from specbook.lint.rules.workflow import (
     _review_word,
     in_review_since,
 )
-from specbook.lint.template import MUSTACHE, PROMPT
 from specbook.model import Cell, Document, Section
+from specbook.templates.facts import MUSTACHE, PROMPT
 from specbook.text import is_placeholder, norm_heading, norm_key
 from specbook.trace.graph import id_order
 

@@ -7,13 +7,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TypeGuard
 
-from specbook.book import Book, open_book
+from specbook.book import Book
 from specbook.config import BookConfig, find_config_file, load_config
 from specbook.errors import NotFoundError, UsageError
 from specbook.jsonout import tags_of
 from specbook.model import Document, Field
 from specbook.parse import parse
 from specbook.text import cells, is_placeholder, norm_key, shorten
+from specbook.zeroconf import open_book
 
 
 def load_for_show(ref: str) -> Document:

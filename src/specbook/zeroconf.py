@@ -8,6 +8,10 @@ reads every Markdown file under the root, so its result is cached in
 the files it reads (and specbook's version): a command in an unchanged folder walks the
 tree and reads one small file. A folder with nothing to infer a book from raises
 :class:`~specbook.adopt.NothingToAdopt` (exit 2), saying what was looked for.
+
+:func:`open_book` is how every command opens its book: the config found, else inferred.
+(It lives here, above :mod:`specbook.book`, because inferring runs ``adopt``, which reads
+the book.)
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from specbook.config import CONFIG_FILE, BookConfig, config_from_mapping
+from specbook.book import Book
+from specbook.config import (
+    CONFIG_FILE,
+    BookConfig,
+    config_from_mapping,
+    find_config_file,
+    load_config,
+)
+from specbook.errors import NoBookError
 
 CACHE_FILE = "inferred-config.json"
 # bump when inference changes what it infers from the same files
@@ -136,3 +148,26 @@ def zero_config(start: Path, say: bool = True) -> BookConfig:
             flush=True,
         )
     return config
+
+
+def open_book(start: Path | None = None, infer: bool = True) -> Book:
+    """The book containing ``start`` (default: the current folder).
+
+    With no ``specbook.toml`` (or ``pyproject.toml`` with ``[tool.specbook]``) there or
+    above, the book's config is inferred as ``specbook adopt`` would write it, rooted at
+    the git work tree's top (else ``start``), and said so once on stderr
+    (:func:`zero_config`). Raises :class:`NoBookError` when there is nothing to
+    infer it from (or ``infer`` is false), and :class:`ConfigError` when the config is
+    invalid.
+    """
+    start = start or Path.cwd()
+    path = find_config_file(start)
+    if path is None:
+        if not infer:
+            raise NoBookError(
+                f"no specbook.toml in {start.resolve()} or any folder above it; "
+                "run `specbook adopt` on the folder holding your documents, or "
+                "`specbook init` to start a book here"
+            )
+        return Book(zero_config(start))
+    return Book(load_config(path))

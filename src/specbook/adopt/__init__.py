@@ -1196,7 +1196,7 @@ def _process_rules(
         )
     follows = total = 0
     from specbook.parse.core import headings_of
-    from specbook.templates import builtin_template
+    from specbook.template_files import builtin_template
 
     for k in adoption.kinds:
         ds = by_kind.get(k.name, [])

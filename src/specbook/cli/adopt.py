@@ -68,7 +68,7 @@ def adopt(
 
 def _import_adr(directory: Path, adr_dir: Path, dry_run: bool, as_json: bool) -> None:
     from specbook.adr_import import import_records
-    from specbook.book import open_book
+    from specbook.zeroconf import open_book
 
     # (records become DEC documents of a book of specbook's own: not of one inferred from
     # the very folder of records)

@@ -33,7 +33,7 @@ def mcp(book_dir: Path | None) -> None:
     the same lifecycle engine and gates as `specbook status` and `specbook review`;
     paths given to a tool must stay inside the book. docs/mcp.md has the details.
     """
-    from specbook.book import open_book
+    from specbook.zeroconf import open_book
 
     book = open_book(book_dir.resolve() if book_dir else None)
     from specbook.mcp_server import serve  # the SDK: imported only when serving

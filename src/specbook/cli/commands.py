@@ -42,8 +42,8 @@ def new(kind: str, title: str, type_: str | None, author: str | None) -> None:
     fills in ID, Date, Status (the kind's first status), Type, Created, Modified
     and Author; every other byte is the template's. Prints the new file's path.
     """
-    from specbook.book import open_book
     from specbook.create import new_document
+    from specbook.zeroconf import open_book
 
     book = open_book()
     path = new_document(book, kind, title, type_=type_, author=author)
@@ -97,7 +97,6 @@ def list_(
     On a terminal, lines are cut to its width (a cut value ends in …); piped, or
     with --json, every value is whole.
     """
-    from specbook.book import open_book
     from specbook.jsonout import list_entry
     from specbook.show import (
         check_filters,
@@ -107,6 +106,7 @@ def list_(
         shared_ids,
         shared_ids_warning,
     )
+    from specbook.zeroconf import open_book
 
     book = open_book()
     kind_name = book.kind(kind).name if kind else None

@@ -35,8 +35,8 @@ def export(fmt: str, out: Path | None) -> None:
     acceptance_criteria_or_target, coverage (tests tagged with it; empty when
     coverage cannot be computed).
     """
-    from specbook.book import open_book
     from specbook.export import coverage_counter, export_csv, export_text
+    from specbook.zeroconf import open_book
 
     book = open_book()
     if fmt == "json":

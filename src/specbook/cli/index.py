@@ -34,8 +34,8 @@ def _synced(book: Book, full: bool = False, db: str | None = None) -> Store:
 
 def _book_or_none(required: bool) -> Book | None:
     """The book of the current folder; ``None`` outside any book unless ``required``."""
-    from specbook.book import open_book
     from specbook.errors import NoBookError
+    from specbook.zeroconf import open_book
 
     try:
         # (a shared database is not given books inferred from wherever one stands)
@@ -103,9 +103,9 @@ def index(
     """
     import time
 
-    from specbook.book import open_book
     from specbook.store import database_url, synced_store
     from specbook.store.findings import store_findings
+    from specbook.zeroconf import open_book
 
     started = time.perf_counter()
     book = open_book(path)

@@ -110,10 +110,10 @@ def lint(
     the other options select (--select, --ignore, PATHS, --changed); the exit code
     is the same.
     """
-    from specbook.book import open_book
     from specbook.errors import NoBookError, UsageError
     from specbook.lint.engine import LintResult, sort_findings
     from specbook.lint.output import render, render_statistics
+    from specbook.zeroconf import open_book
 
     if statistics and fmt not in ("text", "json"):
         raise UsageError(f"--statistics prints text or json, not {fmt}")

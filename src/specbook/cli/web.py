@@ -66,10 +66,10 @@ def serve(host: str, port: int, watch: bool, db: str | None, users_file: Path | 
 
     import uvicorn
 
-    from specbook.book import open_book
     from specbook.errors import NoBookError
     from specbook.web.app import create_app
     from specbook.web.auth import accounts_from, book_accounts, load_users_file
+    from specbook.zeroconf import open_book
 
     app: Any
     if db is None:
@@ -135,8 +135,8 @@ def build(out: Path) -> None:
     time); the new site replaces the old one whole, and pages of removed documents
     go.
     """
-    from specbook.book import open_book
     from specbook.web.site import build_site
+    from specbook.zeroconf import open_book
 
     book = open_book()
     # an empty site would replace the one published before: refused (exit 2)

@@ -1001,7 +1001,7 @@ class DocumentEdit:
         sides = self.side_results()
         root = self.config.root if self.config is not None else None
         if sides:
-            from specbook.multi import FileChange, commit
+            from specbook.edit.commit import FileChange, commit
 
             changes = [FileChange(p, o, n) for p, o, n in sides]
             if new != self.original:

@@ -12,8 +12,8 @@ from specbook.errors import ConfigError, UsageError
 from specbook.lint.facts import BookFacts, DocFacts, facts_of
 from specbook.lint.finding import Finding
 from specbook.lint.registry import DocumentCheck, Rule, RuleContext, load_rules
-from specbook.lint.template import TemplateFacts, template_facts
 from specbook.model import Document
+from specbook.templates.facts import TemplateFacts, template_facts
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

@@ -25,6 +25,8 @@ from specbook.edit.patch import Patch
 from specbook.model import Document, Span
 
 ENTRY_POINT_GROUP = "specbook.rules"
+# specbook's own rules: the value of its entry point in pyproject.toml
+BUILTIN_RULES = "specbook.lint.rules:RULES"
 _ID = re.compile(r"^[A-Z]{2,}\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
@@ -50,7 +52,7 @@ class RuleContext(NamedTuple):
     kind: KindConfig | None
     options: Mapping[str, Any]
     today: dt.date
-    template: Any  # specbook.lint.template.TemplateFacts | None
+    template: Any  # specbook.templates.facts.TemplateFacts | None
     book: Any = None  # specbook.lint.facts.BookFacts, for book-scope rules
     cache: bool = True  # whether a rule may keep its own cache (false: lint --no-cache)
 
@@ -175,10 +177,10 @@ def load_rules() -> list[Rule]:
     found: list[Rule] = []
     eps = _entry_points(ENTRY_POINT_GROUP)
     if not any(value.startswith("specbook.") for value in eps):
-        # running from a source tree without installed metadata: still have ours
-        from specbook.lint.rules import RULES
-
-        found.extend(RULES)
+        # running from a source tree without installed metadata: still have ours, named
+        # as pyproject.toml's entry point names them (the registry imports no rule module:
+        # the rules import it)
+        eps.insert(0, BUILTIN_RULES)
     for value in eps:
         module, _, attr = value.partition(":")
         loaded: Any = importlib.import_module(module.strip())

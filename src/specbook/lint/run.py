@@ -232,7 +232,7 @@ def book_fingerprint(book: Book) -> str:
     elif cfg.path is not None:
         with contextlib.suppress(OSError):
             h.update(cfg.path.read_bytes())
-    from specbook.templates import template_path
+    from specbook.template_files import template_path
 
     for kind in cfg.kinds.values():
         tp = template_path(cfg, kind)
@@ -866,7 +866,7 @@ def apply_fixes(book: Book, result: LintResult, files: dict[str, FileResult]) ->
     changed: list[str] = []
     stale: list[str] = []
     refused: list[str] = []
-    from specbook.create import book_lock
+    from specbook.edit.lock import book_lock
 
     with book_lock(book):  # the same lock lifecycle edits hold: no lost updates
         _fix_files(book, by_file, files, changed, stale, refused)

@@ -6,6 +6,7 @@ import re
 from functools import cached_property
 
 from specbook.config import BookConfig, KindConfig, default_config
+from specbook.parse.core import headings_of
 from specbook.text import fold, norm_heading
 
 _H1 = re.compile(rb"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -55,7 +56,7 @@ class ParseContext:
 
     @cached_property
     def _templates(self) -> dict[str, bytes]:
-        from specbook.templates import template_bytes
+        from specbook.template_files import template_bytes
 
         out: dict[str, bytes] = {}
         for kind in self.config.kinds.values():
@@ -123,8 +124,6 @@ class ParseContext:
 
 
 def _template_headings(data: bytes) -> list[tuple[int, str]]:
-    from specbook.parse.core import headings_of
-
     return headings_of(data)
 
 

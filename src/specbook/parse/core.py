@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache, cached_property
 from itertools import chain
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from specbook.config import KindConfig
 from specbook.model import (
@@ -35,7 +35,6 @@ from specbook.model import (
     Table,
 )
 from specbook.parse import scan as scanners
-from specbook.parse.context import ParseContext
 from specbook.parse.scan import Blocks, RawHeading, RawTable
 from specbook.parse.scan.events import pyromark_headings
 from specbook.text import (
@@ -46,6 +45,9 @@ from specbook.text import (
     norm_heading,
     norm_key,
 )
+
+if TYPE_CHECKING:  # (the context imports this module: only its type here)
+    from specbook.parse.context import ParseContext
 
 _NOT_NEWLINE = re.compile(rb"[^\r\n]")
 _FRONT_OPEN = re.compile(rb"---[ \t]*(?:\r\n|\r|\n)")

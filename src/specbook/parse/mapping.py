@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specbook.model import Field, Sidecar, Span
-from specbook.parse.context import ParseContext
 from specbook.text import norm_key, render_value
+
+if TYPE_CHECKING:  # (the context imports this module: only its type here)
+    from specbook.parse.context import ParseContext
 
 _FM_LINE = re.compile(
     rb"^(?P<name>[A-Za-z_][\w .-]*?)[ \t]*:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$", re.MULTILINE

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from specbook.book import Book
-from specbook.store.base import DocSummary, FindingRow, Hit, RefEdge, Store, StoredFile
+from specbook.store.base import DocSummary, Hit, RefEdge, Store, StoredFile
 from specbook.store.incremental import SyncStats, sync
 from specbook.store.query import Query, QueryError, parse_query
 
@@ -24,7 +24,6 @@ DB_ENV = "SPECBOOK_DB"
 __all__ = [
     "DB_ENV",
     "DocSummary",
-    "FindingRow",
     "Hit",
     "Query",
     "QueryError",

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+from specbook.lint.finding import Finding
 from specbook.store.query import Query
 from specbook.store.records import DocRecord
 
 # 2: references keep the book they name (target_book); 3: findings keep the sidecar file
 # they stand in, and which content of each document was linted (``linted``); 4: search
-# stems and folds diacritics (porter), quoted words match through ``fts_exact``
-SCHEMA_VERSION = 4
+# stems and folds diacritics (porter), quoted words match through ``fts_exact``; 5: a
+# finding keeps where it ends (``end_line``, ``end_col``): the store gives back the
+# linter's :class:`~specbook.lint.finding.Finding` whole
+SCHEMA_VERSION = 5
 
 
 class StoredFile(NamedTuple):
@@ -81,20 +83,6 @@ class DocSummary(NamedTuple):
     path: str
 
 
-@dataclass(frozen=True)
-class FindingRow:
-    """A stored finding. ``path``: the file it stands in, as lint names it (the
-    document, or the sidecar file of the document for a field that lives there)."""
-
-    path: str
-    rule: str
-    name: str
-    severity: str
-    line: int
-    column: int
-    message: str
-
-
 class Store(Protocol):
     """An index of one book. Writes happen inside :meth:`transaction` only."""
 
@@ -106,9 +94,7 @@ class Store(Protocol):
     def put(self, record: DocRecord) -> None: ...
     def touch(self, path: str, mtime_ns: int, size: int) -> None: ...
     def delete(self, paths: Iterable[str]) -> None: ...
-    def put_findings(
-        self, hashes: dict[str, str], rows: Iterable[tuple[str, FindingRow]]
-    ) -> None: ...
+    def put_findings(self, hashes: dict[str, str], rows: Iterable[tuple[str, Finding]]) -> None: ...
 
     def count(self) -> int: ...
     def listing(self) -> list[dict[str, Any]]: ...
@@ -123,6 +109,6 @@ class Store(Protocol):
     def incoming(self, doc_id: str) -> list[RefEdge]: ...
     def references(self) -> Iterator[RefEdge]: ...
     def requirements(self, doc_id: str | None = None) -> list[dict[str, Any]]: ...
-    def findings(self, path: str | None = None) -> list[FindingRow]: ...
-    def document_findings(self, path: str, digest: str) -> list[FindingRow] | None: ...
+    def findings(self, path: str | None = None) -> list[Finding]: ...
+    def document_findings(self, path: str, digest: str) -> list[Finding] | None: ...
     def close(self) -> None: ...

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from specbook.book import Book
-from specbook.store.base import FindingRow, Store
+from specbook.store.base import Store
 
 
 def store_findings(
@@ -37,10 +37,7 @@ def store_findings(
     book_rules = {a.rule.id for a in linter.book_rules}
     found = [(rel, f) for rel, fr in per_file.items() for f in fr.findings]
     found += [(f.path, f) for f in result.findings if f.rule in book_rules and f.path in hashes]
-    rows = [
-        (doc, FindingRow(f.path, f.rule, f.name, f.severity, f.line, f.column, f.message))
-        for doc, f in sorted(found, key=lambda df: (df[0], *_order(df[1])))
-    ]
+    rows = sorted(found, key=lambda df: (df[0], *_order(df[1])))
     with store.transaction():
         store.put_findings(hashes, rows)
         store.set_meta("findings-generation", generation)

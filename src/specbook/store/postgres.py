@@ -52,7 +52,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from specbook import __version__
 from specbook.errors import SpecbookError
-from specbook.store.base import DocSummary, FindingRow, Hit, RefEdge, StoredFile
+from specbook.lint.finding import Finding
+from specbook.store.base import DocSummary, Hit, RefEdge, StoredFile
 from specbook.store.query import (
     Query,
     QueryError,
@@ -165,9 +166,20 @@ UPDATE documents SET tsv = tsx;
 ALTER TABLE documents ALTER COLUMN tsv SET NOT NULL;
 CREATE INDEX documents_tsv ON documents USING gin(tsv);
 """
+# 6: a finding keeps where it ends: the store gives back the linter's Finding whole.
+_V6 = """
+ALTER TABLE findings ADD COLUMN end_line integer;
+ALTER TABLE findings ADD COLUMN end_col integer;
+"""
 MIGRATIONS: tuple[tuple[int, str], ...] = (
-    (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5),
+    (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6),
 )  # fmt: skip
+# the columns of a stored finding, in the order of Finding's fields (f: findings, d: its
+# document; ``file`` is NULL when the finding stands in the document itself)
+_FINDING = (
+    "f.rule, f.name, f.severity, coalesce(f.file, d.path), d.id, f.line, f.col,"
+    " f.end_line, f.end_col, f.message"
+)
 # [book] language (ISO 639-1) -> PostgreSQL's text-search configuration for it
 TS_CONFIGS = {
     "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek",
@@ -599,7 +611,7 @@ class PostgresStore:
                                 (docid, *(_t(v) if isinstance(v, str) else v for v in row))
                             )
 
-    def put_findings(self, hashes: dict[str, str], rows: Iterable[tuple[str, FindingRow]]) -> None:
+    def put_findings(self, hashes: dict[str, str], rows: Iterable[tuple[str, Finding]]) -> None:
         """Replace the findings of the documents in ``hashes`` (path -> the content hash
         they were computed for), given as ``(document path, finding)``; a finding's own
         path differs from its document's when it stands in a sidecar file. A document
@@ -623,15 +635,16 @@ class PostgresStore:
             with (
                 conn.cursor() as cur,
                 cur.copy(
-                    "COPY findings (docid, hash, rule, name, severity, line, col, message, file)"
-                    " FROM STDIN"
+                    "COPY findings (docid, hash, rule, name, severity, line, col, message, file,"
+                    " end_line, end_col) FROM STDIN"
                 ) as copy,
             ):
                 for doc, f in rows:
                     if doc in ids:
                         copy.write_row(
                             (ids[doc], hashes[doc], f.rule, f.name, f.severity, f.line,
-                             f.column, _t(f.message), None if f.path == doc else _t(f.path))
+                             f.column, _t(f.message), None if f.path == doc else _t(f.path),
+                             f.end_line, f.end_column)
                         )  # fmt: skip
 
     # -- reading ---------------------------------------------------------------------
@@ -880,19 +893,18 @@ class PostgresStore:
         keys = ("doc_id", "path", "id", "kind", "text", "criteria", "target", "section", "line")
         return [dict(zip(keys, row, strict=True)) for row in self._rows(sql, params)]
 
-    def findings(self, path: str | None = None) -> list[FindingRow]:
+    def findings(self, path: str | None = None) -> list[Finding]:
         scope, params = self._scope()
         sql = (
-            "SELECT coalesce(f.file, d.path), f.rule, f.name, f.severity, f.line, f.col,"
-            " f.message FROM findings f"
+            f"SELECT {_FINDING} FROM findings f"
             f" JOIN documents d ON d.docid = f.docid AND d.hash = f.hash WHERE {scope}"
         )
         if path is not None:
             sql += " AND d.path = %s"
             params = (*params, path)
-        return [FindingRow(*row) for row in self._rows(f"{sql} ORDER BY d.path, f.line", params)]
+        return [Finding(*row) for row in self._rows(f"{sql} ORDER BY d.path, f.line", params)]
 
-    def document_findings(self, path: str, digest: str) -> list[FindingRow] | None:
+    def document_findings(self, path: str, digest: str) -> list[Finding] | None:
         """The findings stored for the document at ``path`` with content hash ``digest``
         (in lint's order); ``None`` when the store holds none computed for that content
         (not linted yet, or edited since)."""
@@ -905,10 +917,10 @@ class PostgresStore:
         if not got:
             return None
         return [
-            FindingRow(path if file is None else file, *rest)
-            for file, *rest in self._rows(
-                "SELECT file, rule, name, severity, line, col, message FROM findings"
-                " WHERE docid = %s AND hash = %s ORDER BY line, col, rule, message",
+            Finding(*row)
+            for row in self._rows(
+                f"SELECT {_FINDING} FROM findings f JOIN documents d ON d.docid = f.docid"
+                " WHERE f.docid = %s AND f.hash = %s ORDER BY f.line, f.col, f.rule, f.message",
                 (got[0][0], digest),
             )
         ]

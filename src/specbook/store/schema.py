@@ -70,7 +70,7 @@ CHILDREN = (
         "findings",
         _c(
             "hash text!, rule text, name text, severity text, line int, col int, message text,"
-            " file text"
+            " file text, end_line int, end_col int"
         ),
     ),
     Table("linted", _c("hash text!"), key=True, indexed=False),

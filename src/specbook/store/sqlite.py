@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from specbook.errors import SpecbookError
+from specbook.lint.finding import Finding
 from specbook.state import make_state_dir
 from specbook.store.base import (
     SCHEMA_VERSION,
     DocSummary,
-    FindingRow,
     Hit,
     RefEdge,
     StoredFile,
@@ -46,6 +46,13 @@ RANK = "bm25(6.0, 10.0, 1.0)"
 
 _SCHEMA = sqlite_ddl(RANK)  # (the same tables as PostgreSQL's: see store/schema.py)
 _TABLES = ("fts", "fts_exact", *reversed(child_tables()), "documents", "meta")
+
+# the columns of a stored finding, in the order of Finding's fields (f: findings, d: its
+# document; ``file`` is NULL when the finding stands in the document itself)
+_FINDING = (
+    "f.rule, f.name, f.severity, coalesce(f.file, d.path), d.id, f.line, f.col,"
+    " f.end_line, f.end_col, f.message"
+)
 
 
 class StoreError(SpecbookError):
@@ -202,7 +209,7 @@ class SQLiteStore:
                 (docid, r.id or "", r.title, r.body),
             )
 
-    def put_findings(self, hashes: dict[str, str], rows: Iterable[tuple[str, FindingRow]]) -> None:
+    def put_findings(self, hashes: dict[str, str], rows: Iterable[tuple[str, Finding]]) -> None:
         """Replace the findings of the documents in ``hashes`` (path -> the content hash
         they were computed for), given as ``(document path, finding)``; a finding's own
         path differs from its document's when it stands in a sidecar file. A document
@@ -224,11 +231,11 @@ class SQLiteStore:
             [(docid, hashes[path]) for path, docid in ids.items()],
         )
         db.executemany(
-            "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     ids[doc], hashes[doc], f.rule, f.name, f.severity, f.line, f.column,
-                    f.message, None if f.path == doc else f.path,
+                    f.message, None if f.path == doc else f.path, f.end_line, f.end_column,
                 )
                 for doc, f in rows
                 if doc in ids
@@ -398,21 +405,21 @@ class SQLiteStore:
         keys = ("doc_id", "path", "id", "kind", "text", "criteria", "target", "section", "line")
         return [dict(zip(keys, row, strict=True)) for row in self._db.execute(sql, params)]
 
-    def findings(self, path: str | None = None) -> list[FindingRow]:
+    def findings(self, path: str | None = None) -> list[Finding]:
         sql = (
-            "SELECT coalesce(f.file, d.path), f.rule, f.name, f.severity, f.line, f.col,"
-            " f.message FROM findings f JOIN documents d ON d.docid = f.docid AND d.hash = f.hash"
+            f"SELECT {_FINDING} FROM findings f"
+            " JOIN documents d ON d.docid = f.docid AND d.hash = f.hash"
         )
         params: tuple[Any, ...] = ()
         if path is not None:
             sql += " WHERE d.path = ?"
             params = (path,)
         return [
-            FindingRow(*row)
+            Finding(*row)
             for row in self._db.execute(f"{sql} ORDER BY d.path, f.line, f.rowid", params)
         ]
 
-    def document_findings(self, path: str, digest: str) -> list[FindingRow] | None:
+    def document_findings(self, path: str, digest: str) -> list[Finding] | None:
         """The findings stored for the document at ``path`` with content hash ``digest``
         (as lint reports them, in lint's order); ``None`` when the store holds none
         computed for that content (not linted yet, or edited since)."""
@@ -424,10 +431,10 @@ class SQLiteStore:
         if row is None:
             return None
         return [
-            FindingRow(path if file is None else file, *rest)
-            for file, *rest in self._db.execute(
-                "SELECT file, rule, name, severity, line, col, message FROM findings"
-                " WHERE docid = ? AND hash = ? ORDER BY rowid",
+            Finding(*found)
+            for found in self._db.execute(
+                f"SELECT {_FINDING} FROM findings f JOIN documents d ON d.docid = f.docid"
+                " WHERE f.docid = ? AND f.hash = ? ORDER BY f.rowid",
                 (row[0], digest),
             )
         ]

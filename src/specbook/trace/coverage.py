@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 from specbook.config import BookConfig, KindConfig
 from specbook.confine import BAD_NAME, is_utf8, real_root, report_once, shown, why_not_read
 from specbook.ids import IdIndex
+from specbook.jsonout import REPORT_KEYS, document_summary
 from specbook.model import Document, Section
 
 CACHE_NAME = "trace-scan"  # the code scan, a blob in the snapshot (specbook.state)
@@ -676,7 +677,7 @@ def template_test_names(config: BookConfig, kind: KindConfig | None) -> frozense
     that still lists them has not planned real tests yet, which is no missing test."""
     if kind is None:
         return frozenset()
-    from specbook.lint.template import template_facts
+    from specbook.templates.facts import template_facts
 
     facts = template_facts(config, kind)
     if facts is None:
@@ -812,11 +813,7 @@ class Coverage(NamedTuple):
             },
             "documents": [
                 {
-                    "id": d.id,
-                    "title": d.title,
-                    "status": d.status,
-                    "kind": d.kind,
-                    "path": d.path,
+                    **document_summary(d, REPORT_KEYS),
                     "requirements": [
                         {
                             "id": r.requirement,

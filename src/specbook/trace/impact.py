@@ -24,6 +24,7 @@ from typing import Any
 
 from specbook.errors import UsageError
 from specbook.gitrun import GitFailed, git, git_z, toplevel
+from specbook.jsonout import REPORT_KEYS, document_summary
 from specbook.model import Document
 from specbook.trace.coverage import glob_regex, list_items
 
@@ -147,11 +148,7 @@ class Impact:
             "files": list(self.files),
             "documents": [
                 {
-                    "id": d.id,
-                    "title": d.title,
-                    "status": d.status,
-                    "kind": d.kind,
-                    "path": d.path,
+                    **document_summary(d, REPORT_KEYS),
                     "matches": [
                         {
                             "file": m.file,

@@ -17,6 +17,8 @@ from starlette.routing import Route
 
 from specbook import __version__
 from specbook.errors import NotFoundError, SpecbookError, UsageError
+from specbook.jsonout import LIST_KEYS, document_summary
+from specbook.lint.finding import Finding
 from specbook.web.security import json_object, security_headers
 
 if TYPE_CHECKING:
@@ -82,7 +84,7 @@ def routes(portal: Portal) -> list[Route]:
                 continue
             if q.get("tag") and q["tag"].lower() not in d["tags"]:
                 continue
-            rows.append({k: d[k] for k in _LIST_KEYS})
+            rows.append(document_summary(d, LIST_KEYS))
         return JSONResponse(rows)
 
     async def document(request: Request) -> Response:
@@ -207,21 +209,7 @@ def routes(portal: Portal) -> list[Route]:
     ]
 
 
-_LIST_KEYS = (
-    "id",
-    "kind",
-    "title",
-    "status",
-    "status_canonical",
-    "type",
-    "path",
-    "date",
-    "modified",
-    "tags",
-)
-
-
-def _finding(f: Any) -> dict[str, Any]:
+def _finding(f: Finding) -> dict[str, Any]:
     return {
         "rule": f.rule,
         "name": f.name,
@@ -259,8 +247,8 @@ def openapi_document() -> dict[str, Any]:
     maybe = {"type": ["string", "null"]}
     number = {"type": "integer"}
     summary = _obj(
-        list(_LIST_KEYS),
-        **{k: maybe for k in _LIST_KEYS if k not in ("title", "path", "tags")},
+        list(LIST_KEYS),
+        **{k: maybe for k in LIST_KEYS if k not in ("title", "path", "tags")},
         title=text,
         path=text,
         tags={"type": "array", "items": text},

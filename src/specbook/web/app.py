@@ -33,7 +33,7 @@ from specbook.errors import AmbiguousIdError, NotFoundError, SpecbookError
 from specbook.lint.engine import Linter
 from specbook.store import Store, parse_query, sync
 from specbook.store.sqlite import SQLiteStore
-from specbook.web import pages
+from specbook.web import api, authoring, pages
 from specbook.web.auth import (
     COOKIE,
     VISITOR_COOKIE,
@@ -351,8 +351,6 @@ def create_app(
     """The portal application for ``book``: over its own SQLite index, or over its part
     of a shared database (``open_store``) when mounted at ``prefix`` in a many-book
     server (:mod:`specbook.web.multi`), with the ``sessions`` of its accounts there."""
-    from specbook.web import api, authoring
-
     portal = Portal(book, accounts, watch, open_store, prefix, signer, sessions)
 
     async def home(request: Request) -> Response:

@@ -127,8 +127,8 @@ def routes(portal: Portal) -> list[Route]:
         )
 
     async def edit_post(request: Request) -> Response:
-        from specbook.create import book_lock
         from specbook.edit.atomic import ChangedOnDisk, WriteRefused, replace_if_unchanged
+        from specbook.edit.lock import book_lock
 
         ref = request.path_params["ref"]
         form = await request.form()

@@ -105,8 +105,8 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
     """The many-book portal over the PostgreSQL index at ``url``. ``accounts``: an
     organisation's accounts (``--users FILE``), good in every book with one sign-in;
     without, each book's own (:func:`~specbook.web.auth.book_accounts`)."""
-    from specbook.book import open_book
     from specbook.store.postgres import PostgresRevocations, PostgresStore
+    from specbook.zeroconf import open_book
 
     hub = PostgresStore(url, None)
     secret = os.environ.get("SPECBOOK_SECRET", "").encode() or secrets.token_bytes(32)

@@ -22,6 +22,7 @@ from specbook.digest import source_hash
 from specbook.errors import SpecbookError
 from specbook.ids import ambiguous_id
 from specbook.lint.engine import Linter
+from specbook.lint.finding import Finding
 from specbook.model import Document
 from specbook.parse import parse
 from specbook.store import Store
@@ -259,7 +260,7 @@ class DocumentPage:
     doc: Document
     html: str
     toc: list[tuple[int, str, str]]
-    findings: list[Any]
+    findings: list[Finding]
     backlinks: list[Any]
     transitions: tuple[str, ...] = ()
     unchecked: list[tuple[int, str]] = field(default_factory=list)
@@ -394,7 +395,7 @@ class DocumentPages:
         return hit
 
     @staticmethod
-    def stored_findings(store: Store, path: str, built: Built) -> list[Any] | None:
+    def stored_findings(store: Store, path: str, built: Built) -> list[Finding] | None:
         """The findings the index holds for the content ``built`` was made of, or
         ``None`` when it holds none for it (not linted yet, or edited since) or the
         index changed since they were computed (a book rule's finding on this document
@@ -403,7 +404,7 @@ class DocumentPages:
             return None
         return store.document_findings(path, built[3])
 
-    def linted(self, path: str) -> list[Any]:
+    def linted(self, path: str) -> list[Finding]:
         """The findings of the document at ``path`` as ``specbook lint FILE`` reports
         them: every rule under the book's config, book rules seeing the whole book
         (from the lint cache where it is current), findings of this file only."""
@@ -419,7 +420,7 @@ class DocumentPages:
         store: Store,
         path: str,
         built: Built | None = None,
-        findings: list[Any] | None = None,
+        findings: list[Finding] | None = None,
     ) -> DocumentPage:
         """The page of ``path``; ``built`` is :meth:`built` of it and ``findings`` its
         findings, when the caller has them (else they are looked up, or linted)."""

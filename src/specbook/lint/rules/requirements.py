@@ -10,8 +10,8 @@ from functools import lru_cache
 from specbook.config import BookConfig
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.rules.sections import section_nodes
-from specbook.lint.template import MUSTACHE, PROMPT
 from specbook.model import Document, Requirement, Section, Span
+from specbook.templates.facts import MUSTACHE, PROMPT
 from specbook.text import heading_key
 
 # Sections whose list items mention requirements without defining them.

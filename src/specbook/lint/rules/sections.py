@@ -1,6 +1,6 @@
 """Rules about a document's sections and the template prompts left in it.
 
-What is required comes from the kind's template (see :mod:`specbook.lint.template`),
+What is required comes from the kind's template (see :mod:`specbook.templates.facts`),
 so a book's own template gets the same checks with no code.
 """
 
@@ -13,7 +13,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from specbook.lint.registry import Report, RuleContext, rule
-from specbook.lint.template import (
+from specbook.model import Document, Section, Span
+from specbook.templates.facts import (
     MUSTACHE_BYTES,
     PROMPT_BYTES,
     XXX_ID_BYTES,
@@ -26,7 +27,6 @@ from specbook.lint.template import (
     is_definition,
     prompt_key,
 )
-from specbook.model import Document, Section, Span
 from specbook.text import norm_heading
 
 # A line that shows nothing: blank, or a thematic break (`---`, `***`, `___`).

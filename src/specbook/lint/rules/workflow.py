@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from specbook.config import KindConfig
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.rules.sections import section_nodes
-from specbook.lint.template import PROMPT
 from specbook.model import Document, ReviewEntry, Span
+from specbook.templates.facts import PROMPT
 from specbook.text import is_placeholder, norm_heading, norm_key
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")

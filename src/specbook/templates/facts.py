@@ -17,7 +17,7 @@ from typing import NamedTuple
 from specbook.config import BookConfig, KindConfig
 from specbook.model import Document
 from specbook.parse import parse
-from specbook.templates import template_bytes
+from specbook.template_files import template_bytes
 from specbook.text import norm_heading
 
 # A bracketed prompt: not a task box `[ ]`/`[x]`, not link text `[a](b)` / `[a][b]` /
