@@ -411,16 +411,19 @@ class DocumentPages:
 
     def get(
         self,
-        store: Store,
+        store: Store | None,
         path: str,
         built: Built | None = None,
         findings: list[Any] | None = None,
+        backlinks: list[Any] | None = None,
     ) -> DocumentPage:
-        """The page of ``path``; ``built`` is :meth:`built` of it and ``findings`` its
-        findings, when the caller has them (else they are looked up, or linted)."""
+        """The page of ``path``; ``built`` is :meth:`built` of it, ``findings`` its
+        findings and ``backlinks`` the references to it, when the caller has them (else
+        they are looked up in ``store``, the findings linted when it has none: a caller
+        with no store, such as a build's worker process, passes ``backlinks``)."""
         built = built or self.built(path)
         doc, html_text, toc, _digest = built
-        if findings is None:
+        if findings is None and store is not None:
             findings = self.stored_findings(store, path, built)
         if findings is None:
             findings = self.linted(path)
@@ -439,7 +442,13 @@ class DocumentPages:
             toc=toc,
             # (lint's order: sort_findings)
             findings=sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule, f.message)),
-            backlinks=store.incoming(doc.id) if doc.id else [],
+            backlinks=(
+                backlinks
+                if backlinks is not None
+                else store.incoming(doc.id)
+                if doc.id and store is not None
+                else []
+            ),
             transitions=moves,
             unchecked=unchecked,
             lines=[int(n) for n in LINE_MARKS.findall(html_text)],

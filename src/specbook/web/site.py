@@ -35,7 +35,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -276,7 +276,7 @@ def write_site(
     finally:
         store.close()
     shutil.copytree(STATIC, root / "static")
-    writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records))
+    writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records, parsed.words))
     writer.file(f"static/{GRAPH_DATA}", graph_js)
     for record in parsed.records:
         writer.file(f"static/text/{text_key(record['path'])}.js", search_text_script(record))
@@ -347,6 +347,8 @@ class _Parsed:
     the previous site's manifest for a page carried over; and the new manifest."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
+    # (the words of each record's text, when its page was rendered: see index_words)
+    words: list[list[str] | None] = field(default_factory=list)
     timelines: list[Any] = field(default_factory=list)
     risks: list[Any] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
@@ -401,6 +403,171 @@ def site_coverage(book: Book, store: Store) -> dict[str, dict[str, list[str]]]:
     return out
 
 
+# A build renders its document pages in worker processes when it has at least this
+# many to render; fewer render in its own process (a pool's start-up, and the
+# templates compiled again in each worker, would cost more than they save).
+PARALLEL_PAGES = 64
+
+
+@dataclass
+class _Task:
+    """One document page to render: listed document ``d``, its page's file ``name``,
+    the other documents sharing its ID, its tests, the digest of its inputs; and what
+    the page needs of the index (a worker process has none open): the content hash the
+    index holds for the document, the findings lint stored for that content (``None``
+    when there are none to show: lint it) and the references to it."""
+
+    d: dict[str, Any]
+    name: str
+    same: list[dict[str, Any]]
+    coverage: dict[str, list[str]]
+    key: str
+    digest: str | None
+    findings: list[Any] | None
+    backlinks: list[Any]
+
+
+@dataclass
+class _Made:
+    """A document page rendered and written: how it went (``ok``; ``gone``: the file
+    was removed since the index was synced; ``redo``: its ID changed since then, so
+    only a process with the index can render it), its manifest entry, timeline and
+    risks, the words of its search text, and the bytes written."""
+
+    status: str
+    entry: dict[str, Any] = field(default_factory=dict)
+    timeline: Any = None
+    risks: list[Any] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    bytes: int = 0
+
+
+class _PageMaker:
+    """Renders document pages into the new site ``root``, in the build's process or in
+    a worker process: everything but the index is its own (templates, renderer)."""
+
+    def __init__(
+        self,
+        book: Book,
+        root: Path,
+        old: Path | None,
+        shared: Set[str],
+        names: dict[str, str],
+        refs: dict[str, str],
+        date: dt.date,
+    ) -> None:
+        self.writer = _Writer(book, root, old)
+        self.writer.shared = shared
+        self.writer.names = names
+        self.refs = refs
+        self.date = date
+        self.docs = pages.DocumentPages(book, size=1)
+        self.links = self.writer.links(1)  # document pages sit one folder down, in doc/
+        self.book_root = book.root.resolve()
+
+    def resolve(self, path: str) -> str | None:
+        """Where a link of a document to book path ``path`` leads in the site."""
+        if path in self.refs:
+            return self.links.doc(self.refs[path])
+        if not attachment(self.book_root, path):
+            return None
+        return self.links.up + "files/" + quote(path)
+
+    def make(self, task: _Task, store: Store | None = None) -> _Made:
+        """Render and write ``task``'s page. The files it shows are listed in the
+        entry (``files``), not copied: the build copies them once for all pages."""
+        from specbook.report import document_risks, document_timeline
+
+        path = task.d["path"]
+        try:
+            built = self.docs.built(path)
+        except OSError:
+            return _Made("gone")  # removed since the index was synced: nothing to show
+        # (edited since the sync: its stored findings are not for this content)
+        findings = task.findings if built[3] == task.digest else None
+        backlinks: list[Any] | None = task.backlinks
+        if built[0].id != task.d["id"]:
+            if store is None:
+                return _Made("redo")
+            backlinks = None  # (looked up in the index by the ID it has now)
+        page = self.docs.get(store, path, built, findings, backlinks)
+        lookups: dict[str, str | None] = {}
+        files: list[str] = []
+
+        def target_of(target: str) -> str | None:
+            new = lookups[target] = self.resolve(target)
+            if new is not None and target not in self.refs:
+                files.append(target)
+            return new
+
+        body = relink(page.marked_html, path, target_of)
+        before = self.writer.stats.bytes
+        self.writer.page(
+            task.name, "doc.html", actions=False, message=None,
+            doc=page.doc, html=body, toc=page.toc, findings=page.findings,
+            anchor=page.anchor, finding_anchor=page.finding_anchor,
+            severities=page.severity_counts(),
+            backlinks=page.backlinks, coverage=task.coverage,
+            transitions=(), unchecked=[], same_id=task.same,
+        )  # fmt: skip
+        text, sections = search_text(page.html)
+        timeline = document_timeline(page.doc, self.date)
+        risks = document_risks(page.doc)
+        entry = {
+            "key": task.key,
+            "name": task.name,
+            "lookups": sorted(lookups.items()),
+            "files": sorted(set(files)),
+            "text": text,
+            "sections": sections,
+            "timeline": dataclasses.asdict(timeline) if timeline else None,
+            "risks": [dataclasses.asdict(r) for r in risks],
+        }
+        made = _Made("ok", entry, timeline, risks, index_words(text))
+        made.bytes = self.writer.stats.bytes - before
+        return made
+
+
+# the worker process's page maker (see _made_pages)
+_MAKER: list[_PageMaker] = []
+
+
+def _init_maker(*args: Any) -> None:
+    _MAKER[:] = [_PageMaker(*args)]
+
+
+def _make_chunk(tasks: list[_Task]) -> list[_Made]:
+    return [_MAKER[0].make(task) for task in tasks]
+
+
+def _cpus() -> int:
+    return os.cpu_count() or 1
+
+
+def _made_pages(
+    maker: _PageMaker,
+    args: tuple[Any, ...],
+    tasks: list[_Task],
+    store: Store,
+    jobs: int | None = None,
+) -> Iterator[_Made]:
+    """Each of ``tasks`` rendered, in order: by ``maker`` here, or when there are many
+    in ``jobs`` worker processes (default: one per CPU) each with a maker made of
+    ``args``."""
+    workers = jobs if jobs is not None else _cpus()
+    if len(tasks) < PARALLEL_PAGES or workers < 2:
+        for task in tasks:
+            yield maker.make(task, store)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # only big builds pay for it
+
+    size = max(8, len(tasks) // (workers * 8))
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_maker, initargs=args) as pool:
+        for made in pool.map(_make_chunk, chunks):
+            yield from made
+
+
 def write_documents(
     writer: _Writer,
     store: Store,
@@ -412,12 +579,10 @@ def write_documents(
     carries the same ID (the ID's page then lists them both, as in the portal);
     returns the search index records, timelines and risks, and the new manifest.
     A page whose inputs are those ``manifest`` (the previous site's) recorded is
-    carried over, its document not even parsed."""
-    from specbook.report import document_risks, document_timeline
-
+    carried over, its document not even parsed; the others are rendered, in worker
+    processes when there are many (:data:`PARALLEL_PAGES`)."""
     book = writer.book
     manifest = manifest or {}
-    docs = pages.DocumentPages(book, size=1)
     coverage = site_coverage(book, store)
     listing = store.listing()
     by_shared = pages.shared_ids(listing)
@@ -426,14 +591,10 @@ def write_documents(
     root = book.root.resolve()
     copied: set[str] = set()
     facts = _Facts(store, listing)
-
-    def resolve(path: str) -> str | None:
-        """Where a link of a document to book path ``path`` leads in the site."""
-        if path in refs:
-            return links.doc(refs[path])
-        if not attachment(root, path):
-            return None
-        return links.up + "files/" + quote(path)
+    args = (book, writer.root, writer.old, writer.shared, writer.names, refs, date)
+    maker = _PageMaker(*args)
+    # (findings stored by an earlier lint of the book are not shown: see stored_findings)
+    current = store.get_meta("findings-generation") == (store.get_meta("generation") or "0")
 
     def copy(path: str) -> None:
         if path not in copied:  # an image or file the document shows: ship it too
@@ -442,69 +603,65 @@ def write_documents(
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / path, dest)  # (its time too: an unchanged file stays so)
 
-    parsed = _Parsed()
-    for n, d in enumerate(listing, 1):
+    # each listed document's page: its old manifest entry when carried over, else a task
+    slots: list[dict[str, Any] | _Task] = []
+    tasks: list[_Task] = []
+    done = 0
+    for d in listing:
         ref = refs[d["path"]]
         name = "doc/" + links.file_name(ref)
         same = [o for o in by_shared.get(str(d["id"] or "").upper(), []) if o is not d]
-        inputs = page_inputs(d, name, same, facts, coverage.get(d["id"] or "", {}), links)
+        cover = coverage.get(d["id"] or "", {})
+        inputs = page_inputs(d, name, same, facts, cover, links)
         key = _digest(inputs)
         old = manifest.get(d["path"])
-        if old is not None and _still(old, key, name, resolve) and writer.keep(name):
+        if old is not None and _still(old, key, name, maker.resolve) and writer.keep(name):
             for path in old["files"]:
                 copy(path)
-            entry = old
-            parsed.timelines.extend(_timelines(old["timeline"], date))
-            parsed.risks.extend(_risks(old["risks"]))
+            slots.append(old)
             writer.stats.kept += 1
             writer.stats.pages += 1
-        else:
-            try:
-                page = docs.get(store, d["path"])
-            except OSError:
-                continue  # removed since the index was synced: nothing to show
-            lookups: dict[str, str | None] = {}
-            files: list[str] = []
-
-            def target_of(
-                path: str, lookups: dict[str, str | None] = lookups, files: list[str] = files
-            ) -> str | None:
-                new = lookups[path] = resolve(path)
-                if new is not None and path not in refs:
-                    copy(path)
-                    files.append(path)
-                return new
-
-            body = relink(page.marked_html, d["path"], target_of)
-            writer.page(
-                name, "doc.html", actions=False, message=None,
-                doc=page.doc, html=body, toc=page.toc, findings=page.findings,
-                anchor=page.anchor, finding_anchor=page.finding_anchor,
-                severities=page.severity_counts(),
-                backlinks=page.backlinks, coverage=coverage.get(page.doc.id or "", {}),
-                transitions=(), unchecked=[], same_id=same,
-            )  # fmt: skip
-            text, sections = search_text(page.html)
-            timeline = document_timeline(page.doc, date)
-            risks = document_risks(page.doc)
-            entry = {
-                "key": key,
-                "name": name,
-                "lookups": sorted(lookups.items()),
-                "files": sorted(set(files)),
-                "text": text,
-                "sections": sections,
-                "timeline": dataclasses.asdict(timeline) if timeline else None,
-                "risks": [dataclasses.asdict(r) for r in risks],
-            }
-            if timeline:
-                parsed.timelines.append(timeline)
-            parsed.risks.extend(risks)
-            writer.stats.rendered += 1
-        parsed.manifest[d["path"]] = entry
-        parsed.records.append(_record(d, name, entry["text"], entry["sections"]))
+            done += 1
+            if progress is not None:
+                progress(done, len(listing))
+            continue
+        digest = facts.hashes.get(d["path"])
+        found = store.document_findings(d["path"], digest) if current and digest else None
+        backlinks = store.incoming(d["id"]) if d["id"] else []
+        task = _Task(d, name, same, cover, key, digest, found, backlinks)
+        tasks.append(task)
+        slots.append(task)
+    made: dict[int, _Made] = {}
+    for task, result in zip(tasks, _made_pages(maker, args, tasks, store), strict=True):
+        if result.status == "redo":
+            result = maker.make(task, store)
+        made[id(task)] = result
+        done += 1
         if progress is not None:
-            progress(n, len(listing))
+            progress(done, len(listing))
+    parsed = _Parsed()
+    for d, slot in zip(listing, slots, strict=True):
+        if isinstance(slot, _Task):
+            result = made[id(slot)]
+            if result.status != "ok":
+                continue
+            entry = result.entry
+            for path in entry["files"]:
+                copy(path)
+            if result.timeline:
+                parsed.timelines.append(result.timeline)
+            parsed.risks.extend(result.risks)
+            parsed.words.append(result.words)
+            writer.stats.rendered += 1
+            writer.stats.pages += 1
+            writer.stats.bytes += result.bytes
+        else:
+            entry = slot
+            parsed.timelines.extend(_timelines(entry["timeline"], date))
+            parsed.risks.extend(_risks(entry["risks"]))
+            parsed.words.append(None)
+        parsed.manifest[d["path"]] = entry
+        parsed.records.append(_record(d, entry["name"], entry["text"], entry["sections"]))
     for doc_id, rows in sorted(by_shared.items()):
         carriers = [(d["id"], d["title"], d["status"], d["path"]) for d in rows]
         writer.page(
@@ -717,7 +874,16 @@ def text_key(path: str) -> str:
     return hashlib.blake2b(path.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def search_index_script(records: list[dict[str, Any]]) -> str:
+def index_words(text: str) -> list[str]:
+    """The distinct words of a record's ``text`` as the search index holds them."""
+    from specbook.store.query import fold
+
+    return list(set(_INDEX_WORD.findall(fold(text).lower())))
+
+
+def search_index_script(
+    records: list[dict[str, Any]], known: list[list[str] | None] | None = None
+) -> str:
     """The index as a script that sets ``window.SPECBOOK_SEARCH`` (a script, not JSON:
     browsers will not ``fetch()`` a file next to a page opened from disk).
 
@@ -726,9 +892,9 @@ def search_index_script(records: list[dict[str, Any]]) -> str:
     sorted ``words`` and, for each, the numbers of the documents holding it as
     base-36 gaps (``postings``). The browser stems the words itself, so a query
     finds every form; the texts (for snippets and exact phrases) are in one small
-    script per document (:func:`search_text_script`), loaded only for results shown."""
-    from specbook.store.query import fold
-
+    script per document (:func:`search_text_script`), loaded only for results shown.
+    ``known`` may give each record's :func:`index_words` (computed where its page was
+    rendered); those it does not give are computed here."""
     postings: dict[str, list[int]] = {}
     docs = []
     for n, r in enumerate(records):
@@ -736,7 +902,8 @@ def search_index_script(records: list[dict[str, Any]]) -> str:
             [r["id"], r["title"], r["status"], r["canonical"], r["kind"], r["type"],
              r["tags"], r["path"], r["url"], text_key(r["path"])]
         )  # fmt: skip
-        for word in set(_INDEX_WORD.findall(fold(r["text"]).lower())):
+        given = known[n] if known is not None else None
+        for word in index_words(r["text"]) if given is None else given:
             postings.setdefault(word, []).append(n)
     words = sorted(postings)
     lists = []
