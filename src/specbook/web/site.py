@@ -58,7 +58,7 @@ MARKER = ".specbook-site"
 # What each page of the site was made from (see the module docstring); another
 # specbook's, or a damaged one, is ignored and every page is rendered.
 MANIFEST = ".specbook-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # (2: each page's search words too)
 SEARCH_INDEX = "search-index.js"
 GRAPH_DATA = "graph-data.js"  # (StaticLinks.graph_data names it too)
 # Bounds the index a browser must load for a big book; titles are always whole.
@@ -267,11 +267,11 @@ def write_site(
         graph_js = write_graph(writer, store)
         parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}))
         # (the two biggest shared pages: rendered only when what they show changed)
-        timelines = [date.isoformat(), [dataclasses.asdict(t) for t in parsed.timelines]]
+        timelines = [date.isoformat(), [timeline_data(t) for t in parsed.timelines]]
         if not writer.unchanged("timeline.html", timelines):
             timeline = pages.timeline(book, date, parsed.timelines)
             writer.page("timeline.html", "timeline.html", **timeline)
-        if not writer.unchanged("risks.html", [dataclasses.asdict(r) for r in parsed.risks]):
+        if not writer.unchanged("risks.html", [_fields(r) for r in parsed.risks]):
             writer.page("risks.html", "risks.html", **pages.risks(book, parsed.risks))
     finally:
         store.close()
@@ -511,6 +511,7 @@ class _PageMaker:
             transitions=(), unchecked=[], same_id=task.same,
         )  # fmt: skip
         text, sections = search_text(page.html)
+        words = index_words(text)
         timeline = document_timeline(page.doc, self.date)
         risks = document_risks(page.doc)
         entry = {
@@ -520,10 +521,11 @@ class _PageMaker:
             "files": sorted(set(files)),
             "text": text,
             "sections": sections,
-            "timeline": dataclasses.asdict(timeline) if timeline else None,
-            "risks": [dataclasses.asdict(r) for r in risks],
+            "timeline": timeline_data(timeline) if timeline else None,
+            "risks": [_fields(r) for r in risks],
+            "words": " ".join(words),
         }
-        made = _Made("ok", entry, timeline, risks, index_words(text))
+        made = _Made("ok", entry, timeline, risks, words)
         made.bytes = self.writer.stats.bytes - before
         return made
 
@@ -659,7 +661,7 @@ def write_documents(
             entry = slot
             parsed.timelines.extend(_timelines(entry["timeline"], date))
             parsed.risks.extend(_risks(entry["risks"]))
-            parsed.words.append(None)
+            parsed.words.append(entry["words"].split())
         parsed.manifest[d["path"]] = entry
         parsed.records.append(_record(d, entry["name"], entry["text"], entry["sections"]))
     for doc_id, rows in sorted(by_shared.items()):
@@ -727,9 +729,21 @@ def _still(old: Any, key: str, name: str, resolve: Callable[[str], str | None]) 
             and old["name"] == name
             and all(resolve(path) == target for path, target in old["lookups"])
             and isinstance(old["text"], str)
+            and isinstance(old["words"], str)
         )
     except (KeyError, TypeError, ValueError):
         return False  # a manifest from elsewhere: render the page
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    """A dataclass of plain values as a dict, as ``dataclasses.asdict`` gives it (which
+    copies each value deeply: a tenth of a one-edit build's time)."""
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+def timeline_data(timeline: Any) -> dict[str, Any]:
+    """A :class:`specbook.report.Timeline` as ``dataclasses.asdict`` gives it."""
+    return {**_fields(timeline), "phases": [_fields(p) for p in timeline.phases]}
 
 
 def _timelines(data: Any, date: dt.date) -> list[Any]:
@@ -816,15 +830,20 @@ def sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
     """The plain text of sanitized HTML ``body`` and where each heading's section
     starts in it, as (offset in UTF-16 code units, as JavaScript counts, anchor)."""
     pieces = _HEADING_ID.split(body)
-    text = plain_text(pieces[0])
+    parts = [plain_text(chunk) for chunk in pieces[0::2]]
+    out = [parts[0]]
+    # (the text's length so far: measured piece by piece, not the whole text again
+    # for each section, which took quadratic time)
+    units = len(parts[0].encode("utf-16-le")) // 2
     sections = []
-    for anchor, chunk in zip(pieces[1::2], pieces[2::2], strict=True):
-        part = plain_text(chunk)
-        if text and part:
-            text += " "
-        sections.append((len(text.encode("utf-16-le")) // 2, html.unescape(anchor)))
-        text += part
-    return text, sections
+    for anchor, part in zip(pieces[1::2], parts[1:], strict=True):
+        if units and part:
+            out.append(" ")
+            units += 1
+        sections.append((units, html.unescape(anchor)))
+        out.append(part)
+        units += len(part.encode("utf-16-le")) // 2
+    return "".join(out), sections
 
 
 def search_text(body: str) -> tuple[str, list[list[Any]]]:
@@ -875,10 +894,10 @@ def text_key(path: str) -> str:
 
 
 def index_words(text: str) -> list[str]:
-    """The distinct words of a record's ``text`` as the search index holds them."""
+    """The distinct words of a record's ``text`` as the search index holds them, sorted."""
     from specbook.store.query import fold
 
-    return list(set(_INDEX_WORD.findall(fold(text).lower())))
+    return sorted(set(_INDEX_WORD.findall(fold(text).lower())))
 
 
 def search_index_script(
@@ -906,12 +925,11 @@ def search_index_script(
         for word in index_words(r["text"]) if given is None else given:
             postings.setdefault(word, []).append(n)
     words = sorted(postings)
+    digits = [_base36(n) for n in range(len(records) + 1)]  # (every gap there can be)
     lists = []
     for w in words:
-        prev, gaps = 0, []
-        for n in postings[w]:
-            gaps.append(_base36(n - prev))
-            prev = n
+        ns = postings[w]
+        gaps = [digits[n - prev] for n, prev in zip(ns, [0, *ns[:-1]], strict=True)]
         lists.append(",".join(gaps))
     data = _js_value({"version": 2, "documents": docs, "words": " ".join(words), "postings": lists})
     return (
