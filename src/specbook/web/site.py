@@ -35,6 +35,7 @@ import re
 import secrets
 import shutil
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -279,7 +280,12 @@ def write_site(
     writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records, parsed.words))
     writer.file(f"static/{GRAPH_DATA}", graph_js)
     for record in parsed.records:
-        writer.file(f"static/text/{text_key(record['path'])}.js", search_text_script(record))
+        name = f"static/text/{text_key(record['path'])}.js"
+        # (a page carried over has the text it had: its script is the previous one)
+        if record["path"] in parsed.kept and writer.keep(name):
+            writer.stats.bytes += (root / name).stat().st_size
+            continue
+        writer.file(name, search_text_script(record))
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
     body = {
         "version": MANIFEST_VERSION,
@@ -351,6 +357,7 @@ class _Parsed:
     words: list[list[str] | None] = field(default_factory=list)
     timelines: list[Any] = field(default_factory=list)
     risks: list[Any] = field(default_factory=list)
+    kept: set[str] = field(default_factory=set)  # (paths of the pages carried over)
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
@@ -614,7 +621,8 @@ def write_documents(
         name = "doc/" + links.file_name(ref)
         same = [o for o in by_shared.get(str(d["id"] or "").upper(), []) if o is not d]
         cover = coverage.get(d["id"] or "", {})
-        inputs = page_inputs(d, name, same, facts, cover, links)
+        backlinks = facts.store.incoming(d["id"]) if d["id"] else []
+        inputs = page_inputs(d, name, same, facts, cover, links, backlinks)
         key = _digest(inputs)
         old = manifest.get(d["path"])
         if old is not None and _still(old, key, name, maker.resolve) and writer.keep(name):
@@ -629,7 +637,6 @@ def write_documents(
             continue
         digest = facts.hashes.get(d["path"])
         found = store.document_findings(d["path"], digest) if current and digest else None
-        backlinks = store.incoming(d["id"]) if d["id"] else []
         task = _Task(d, name, same, cover, key, digest, found, backlinks)
         tasks.append(task)
         slots.append(task)
@@ -662,6 +669,7 @@ def write_documents(
             parsed.timelines.extend(_timelines(entry["timeline"], date))
             parsed.risks.extend(_risks(entry["risks"]))
             parsed.words.append(entry["words"].split())
+            parsed.kept.add(d["path"])
         parsed.manifest[d["path"]] = entry
         parsed.records.append(_record(d, entry["name"], entry["text"], entry["sections"]))
     for doc_id, rows in sorted(by_shared.items()):
@@ -695,15 +703,18 @@ def page_inputs(
     facts: _Facts,
     coverage: dict[str, list[str]],
     links: StaticLinks,
+    backlinks: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the page of listed document ``d`` shows besides the site's templates
     and config (:func:`site_key`) and the links of its text (checked one by one, see
     :func:`_still`): its content hash, its file name, the findings lint stored for it
     (date-dependent ones included: lint's cache is keyed by the day), which of the IDs
     it references exist, the references to it with the pages they lead to, the other
-    documents sharing its ID, and the tests of its requirements."""
+    documents sharing its ID, and the tests of its requirements. ``backlinks``: the
+    references to it, when the caller has looked them up."""
     path = d["path"]
-    backlinks = facts.store.incoming(d["id"]) if d["id"] else []
+    if backlinks is None:
+        backlinks = facts.store.incoming(d["id"]) if d["id"] else []
     return {
         "hash": facts.hashes.get(path),
         "name": name,
@@ -914,7 +925,7 @@ def search_index_script(
     script per document (:func:`search_text_script`), loaded only for results shown.
     ``known`` may give each record's :func:`index_words` (computed where its page was
     rendered); those it does not give are computed here."""
-    postings: dict[str, list[int]] = {}
+    postings: defaultdict[str, list[int]] = defaultdict(list)
     docs = []
     for n, r in enumerate(records):
         docs.append(
@@ -923,7 +934,7 @@ def search_index_script(
         )  # fmt: skip
         given = known[n] if known is not None else None
         for word in index_words(r["text"]) if given is None else given:
-            postings.setdefault(word, []).append(n)
+            postings[word].append(n)
     words = sorted(postings)
     digits = [_base36(n) for n in range(len(records) + 1)]  # (every gap there can be)
     lists = []
