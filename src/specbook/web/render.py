@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import nh3
 import pyromark
@@ -52,6 +53,13 @@ _CLEANER_ARGS = {
     "url_schemes": {"http", "https", "mailto"},
     "link_rel": "noopener noreferrer nofollow",
 }
+# (a Cleaner, where nh3 has one, turns the allow-lists into its own form once, not
+# on every call)
+_CLEAN: Callable[[str], str] = (
+    nh3.Cleaner(**_CLEANER_ARGS).clean  # type: ignore[arg-type]
+    if hasattr(nh3, "Cleaner")
+    else partial(nh3.clean, **_CLEANER_ARGS)  # type: ignore[arg-type]
+)
 # a task list's box, as nh3 writes it (attributes sorted): named for screen readers
 _CHECKBOX = re.compile(r'<input disabled="" type="checkbox"( checked="")?>')
 _SCROLLER = re.compile(r"<(pre|table)>")
@@ -236,7 +244,7 @@ def to_html(text: str, max_nesting: int = MAX_NESTING, remote_images: bool = Fal
     # HTML add a few more. Anything this deep came from raw HTML.
     if html_too_deep(raw, 4 * max_nesting):
         return Rendered(plain_html(body, _too_deep(max_nesting)))
-    clean = nh3.clean(raw, **_CLEANER_ARGS)  # type: ignore[arg-type]
+    clean = _CLEAN(raw)
     clean = _MARK_WORD.sub(
         lambda m: LINE_MARK.format(m.group(2)) if m.group(1) == nonce else m.group(0), clean
     )
