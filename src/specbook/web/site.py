@@ -266,14 +266,16 @@ def write_site(
         )
         writer.page("search.html", "search.html", query="", hits=[], error=None)
         graph_js = write_graph(writer, store)
-        parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}))
+        same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
+        parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}), same_day)
         # (the two biggest shared pages: rendered only when what they show changed)
-        timelines = [date.isoformat(), [timeline_data(t) for t in parsed.timelines]]
-        if not writer.unchanged("timeline.html", timelines):
-            timeline = pages.timeline(book, date, parsed.timelines)
+        if not writer.unchanged("timeline.html", [date.isoformat(), parsed.timelines]):
+            timelines = [_timeline(data) for data in parsed.timelines]
+            timeline = pages.timeline(book, date, timelines)
             writer.page("timeline.html", "timeline.html", **timeline)
-        if not writer.unchanged("risks.html", [_fields(r) for r in parsed.risks]):
-            writer.page("risks.html", "risks.html", **pages.risks(book, parsed.risks))
+        if not writer.unchanged("risks.html", parsed.risks):
+            risks = _risks(parsed.risks)
+            writer.page("risks.html", "risks.html", **pages.risks(book, risks))
     finally:
         store.close()
     shutil.copytree(STATIC, root / "static")
@@ -290,6 +292,7 @@ def write_site(
     body = {
         "version": MANIFEST_VERSION,
         "key": key,
+        "date": date.isoformat(),
         "shared": writer.keys,
         "pages": parsed.manifest,
     }
@@ -355,8 +358,10 @@ class _Parsed:
     records: list[dict[str, Any]] = field(default_factory=list)
     # (the words of each record's text, when its page was rendered: see index_words)
     words: list[list[str] | None] = field(default_factory=list)
-    timelines: list[Any] = field(default_factory=list)
-    risks: list[Any] = field(default_factory=list)
+    # (as JSON data, :func:`timeline_data` and :func:`_fields`: made into objects only
+    # when their pages are rendered)
+    timelines: list[dict[str, Any]] = field(default_factory=list)
+    risks: list[dict[str, Any]] = field(default_factory=list)
     kept: set[str] = field(default_factory=set)  # (paths of the pages carried over)
     manifest: dict[str, Any] = field(default_factory=dict)
 
@@ -438,13 +443,11 @@ class _Task:
 class _Made:
     """A document page rendered and written: how it went (``ok``; ``gone``: the file
     was removed since the index was synced; ``redo``: its ID changed since then, so
-    only a process with the index can render it), its manifest entry, timeline and
-    risks, the words of its search text, and the bytes written."""
+    only a process with the index can render it), its manifest entry (timeline and
+    risks included), the words of its search text, and the bytes written."""
 
     status: str
     entry: dict[str, Any] = field(default_factory=dict)
-    timeline: Any = None
-    risks: list[Any] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     bytes: int = 0
 
@@ -532,7 +535,7 @@ class _PageMaker:
             "risks": [_fields(r) for r in risks],
             "words": " ".join(words),
         }
-        made = _Made("ok", entry, timeline, risks, words)
+        made = _Made("ok", entry, words)
         made.bytes = self.writer.stats.bytes - before
         return made
 
@@ -583,6 +586,7 @@ def write_documents(
     date: dt.date,
     progress: Progress | None,
     manifest: dict[str, Any] | None = None,
+    same_day: bool = False,
 ) -> _Parsed:
     """One page per document, found by its ID, or by its path when another document
     carries the same ID (the ID's page then lists them both, as in the portal);
@@ -657,17 +661,21 @@ def write_documents(
             entry = result.entry
             for path in entry["files"]:
                 copy(path)
-            if result.timeline:
-                parsed.timelines.append(result.timeline)
-            parsed.risks.extend(result.risks)
+            if entry["timeline"]:
+                parsed.timelines.append(entry["timeline"])
+            parsed.risks.extend(entry["risks"])
             parsed.words.append(result.words)
             writer.stats.rendered += 1
             writer.stats.pages += 1
             writer.stats.bytes += result.bytes
         else:
             entry = slot
-            parsed.timelines.extend(_timelines(entry["timeline"], date))
-            parsed.risks.extend(_risks(entry["risks"]))
+            if entry["timeline"] and same_day:  # (its phases judged overdue on this day)
+                parsed.timelines.append(entry["timeline"])
+            else:
+                again = _timelines(entry["timeline"], date)
+                parsed.timelines.extend(timeline_data(t) for t in again)
+            parsed.risks.extend(entry["risks"])
             parsed.words.append(entry["words"].split())
             parsed.kept.add(d["path"])
         parsed.manifest[d["path"]] = entry
@@ -768,6 +776,13 @@ def _timelines(data: Any, date: dt.date) -> list[Any]:
         for p in data["phases"]
     )
     return [Timeline(**{**data, "phases": phases})]
+
+
+def _timeline(data: dict[str, Any]) -> Any:
+    """:func:`timeline_data`'s data as a Timeline again."""
+    from specbook.report import Phase, Timeline
+
+    return Timeline(**{**data, "phases": tuple(Phase(**p) for p in data["phases"])})
 
 
 def _risks(data: Any) -> list[Any]:
