@@ -394,25 +394,7 @@ def page_names(listing: list[dict[str, Any]], shared: Set[str]) -> dict[str, str
 def site_coverage(book: Book, store: Store) -> dict[str, dict[str, list[str]]]:
     """:func:`specbook.web.pages.coverage_map` from the index's requirements rather
     than a parse of every document: document ID -> requirement ID -> its tests."""
-    from specbook.trace.coverage import match_tags, scan_code
-
-    requirements: dict[str, set[str]] = {}
-    for row in store.requirements():
-        if row["doc_id"]:
-            requirements.setdefault(row["doc_id"], set()).add(row["id"])
-    for d in store.listing():  # (a document without requirements is a target too)
-        if d["id"]:
-            requirements.setdefault(d["id"], set())
-    try:
-        by_target, _bad = match_tags(scan_code(book.config), requirements)
-    except (SpecbookError, OSError):
-        return {}
-    out: dict[str, dict[str, list[str]]] = {}
-    for (doc_id, req), tags in by_target.items():
-        tests = [f"{t.path}:{t.line} {t.owner or ''}".strip() for t in tags if t.role == "test"]
-        if req is not None:
-            out.setdefault(doc_id, {})[req] = tests
-    return out
+    return pages.coverage_map(book, pages.index_requirements(store))
 
 
 # A build renders its document pages in worker processes when it has at least this
