@@ -595,3 +595,33 @@ def test_search_request_reads_no_file_and_calls_the_badge_macro_once_per_status(
     [(hits, statuses, calls)] = made
     assert hits > statuses > 1 and calls == statuses
     assert html.count('<span class="badge status-') == hits
+
+
+def test_document_page_coverage_comes_from_the_index_not_a_parse_of_every_document(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first document page after each change of the book parsed every document
+    for the tests column (seconds in a 10,000-document book): the index has them."""
+    from specbook.store import synced_store
+    from specbook.trace import coverage
+    from specbook.web import pages
+
+    book = open_book(root)
+    store, _ = synced_store(book)
+    indexed = pages.coverage_map(book, pages.index_requirements(store))
+    store.close()
+
+    def tested(cover: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        out = {d: {r: t for r, t in reqs.items() if t} for d, reqs in cover.items()}
+        return {d: reqs for d, reqs in out.items() if reqs}  # (what a page shows)
+
+    assert tested(indexed) == tested(pages.coverage_map(book)) != {}
+
+    def parse_every_document(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("every document parsed for a document page")
+
+    monkeypatch.setattr(coverage, "trace_book", parse_every_document)
+    with TestClient(create_app(open_book(root), accounts())) as c:
+        page = c.get("/doc/SPEC-001")
+    assert page.status_code == 200
+    assert 'class="tests"' in page.text

@@ -527,3 +527,28 @@ def test_a_damaged_manifest_renders_every_page(tmp_path: Path) -> None:
     stats = build_site(open_book(root), out)
     assert (stats.rendered, stats.kept) == (len(example_ids()), 0)
     assert (out / "doc" / "SPEC-001.html").read_bytes() == before
+
+
+def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
+    built: tuple[Path, Path, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = built[0]  # (its index is up to date: the two builds below only render)
+    made: list[str] = []  # pages made in this process (a worker counts in its own)
+    make = site._PageMaker.make
+    monkeypatch.setattr(
+        site._PageMaker, "make", lambda s, t, *a: made.append(t.name) or make(s, t, *a)
+    )
+    monkeypatch.setattr(site, "_cpus", lambda: 2)
+    here = tmp_path / "here"
+    build_site(open_book(root), here)  # (a small book: rendered in this process)
+    assert len(made) == len(example_ids())
+    made.clear()
+    monkeypatch.setattr(site, "PARALLEL_PAGES", 2)
+    stats = build_site(open_book(root), tmp_path / "workers")
+    assert made == []
+    assert stats.rendered == len(example_ids())
+
+    def files(out: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    assert files(tmp_path / "workers") == files(here)

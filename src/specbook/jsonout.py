@@ -26,12 +26,14 @@ def _lines(span: Span) -> dict[str, int]:
 
 
 def _section(s: Section) -> dict[str, Any]:
+    span = s.span  # (spelled out, not **_lines: a document has dozens of sections)
     return {
         "title": s.title,
         "template_name": s.template_name,
         "level": s.level,
-        **_lines(s.span),
-        "children": [_section(c) for c in s.children],
+        "line": span.line,
+        "end_line": span.end_line,
+        "children": [_section(c) for c in s.children] if s.children else [],
     }
 
 

@@ -434,6 +434,13 @@ def create_app(
             found = await run_in_threadpool(portal.docs.linted, path)
         return built, found
 
+    def reqs() -> dict[str, set[str]]:
+        """Each document's requirements, from the index (see pages.coverage_map)."""
+        found: dict[str, set[str]] = portal.derived(
+            "requirements", lambda: pages.index_requirements(portal.store)
+        )
+        return found
+
     def doc_context(
         path: str, built: pages.Built | None = None, findings: list[Any] | None = None
     ) -> dict[str, Any]:
@@ -449,7 +456,7 @@ def create_app(
             "finding_anchor": page.finding_anchor,
             "severities": page.severity_counts(),
             "backlinks": page.backlinks,
-            "coverage": portal.derived("coverage", lambda: pages.coverage_map(book)).get(
+            "coverage": portal.derived("coverage", lambda: pages.coverage_map(book, reqs())).get(
                 page.doc.id or "", {}
             ),
             "transitions": page.transitions,
@@ -466,7 +473,8 @@ def create_app(
             return portal.error(request, 404, "No such document", f"{ref} is not in this book.")
         try:
             parts = await page_parts(path)  # (the slow parts: in worker threads)
-            await portal.derived_in_thread("coverage", lambda: pages.coverage_map(book))
+            found = reqs()  # (from the index, on the loop; the code is read off it)
+            await portal.derived_in_thread("coverage", lambda: pages.coverage_map(book, found))
             context = doc_context(path, *parts)
         except OSError:
             portal.refresh()

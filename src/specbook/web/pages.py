@@ -417,16 +417,19 @@ class DocumentPages:
 
     def get(
         self,
-        store: Store,
+        store: Store | None,
         path: str,
         built: Built | None = None,
         findings: list[Finding] | None = None,
+        backlinks: list[Any] | None = None,
     ) -> DocumentPage:
-        """The page of ``path``; ``built`` is :meth:`built` of it and ``findings`` its
-        findings, when the caller has them (else they are looked up, or linted)."""
+        """The page of ``path``; ``built`` is :meth:`built` of it, ``findings`` its
+        findings and ``backlinks`` the references to it, when the caller has them (else
+        they are looked up in ``store``, the findings linted when it has none: a caller
+        with no store, such as a build's worker process, passes ``backlinks``)."""
         built = built or self.built(path)
         doc, html_text, toc, _digest = built
-        if findings is None:
+        if findings is None and store is not None:
             findings = self.stored_findings(store, path, built)
         if findings is None:
             findings = self.linted(path)
@@ -445,7 +448,13 @@ class DocumentPages:
             toc=toc,
             # (lint's order: sort_findings)
             findings=sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule, f.message)),
-            backlinks=store.incoming(doc.id) if doc.id else [],
+            backlinks=(
+                backlinks
+                if backlinks is not None
+                else store.incoming(doc.id)
+                if doc.id and store is not None
+                else []
+            ),
             transitions=moves,
             unchecked=unchecked,
             lines=[int(n) for n in LINE_MARKS.findall(html_text)],
@@ -535,20 +544,51 @@ def risks(book: Book, register: list[Any] | None = None) -> dict[str, Any]:
     }
 
 
-def coverage_map(book: Book) -> dict[str, dict[str, list[str]]]:
-    """Document ID -> requirement ID -> the tests that cover it, as ``file:line name``
-    (from the same scan as ``specbook trace``)."""
-    from specbook.trace.coverage import trace_book
+def index_requirements(store: Store) -> dict[str, set[str]]:
+    """Document ID -> the IDs of its requirements, from the index (every document
+    with an ID, requirements or not: a document is a target of test tags too)."""
+    requirements: dict[str, set[str]] = {}
+    for row in store.requirements():
+        if row["doc_id"]:
+            requirements.setdefault(row["doc_id"], set()).add(row["id"])
+    for d in store.listing():
+        if d["id"]:
+            requirements.setdefault(d["id"], set())
+    return requirements
 
+
+def coverage_map(
+    book: Book, requirements: dict[str, set[str]] | None = None
+) -> dict[str, dict[str, list[str]]]:
+    """Document ID -> requirement ID -> the tests that cover it, as ``file:line name``
+    (from the same scan as ``specbook trace``). ``requirements``: what
+    :func:`index_requirements` gives, else every document is parsed for them (the
+    portal's first document page after each change of a 10,000-document book did
+    that: seconds)."""
+    from specbook.trace.coverage import match_tags, scan_code, trace_book
+
+    if requirements is None:
+        try:
+            result = trace_book(book)
+        except (SpecbookError, OSError):
+            return {}
+        out: dict[str, dict[str, list[str]]] = {}
+        for d in result.documents:
+            reqs = out.setdefault(d.id, {})
+            for r in d.requirements:
+                reqs[r.requirement] = [
+                    f"{t.path}:{t.line} {t.owner or ''}".strip() for t in r.tests
+                ]
+        return out
     try:
-        result = trace_book(book)
+        by_target, _bad = match_tags(scan_code(book.config), requirements)
     except (SpecbookError, OSError):
         return {}
-    out: dict[str, dict[str, list[str]]] = {}
-    for d in result.documents:
-        reqs = out.setdefault(d.id, {})
-        for r in d.requirements:
-            reqs[r.requirement] = [f"{t.path}:{t.line} {t.owner or ''}".strip() for t in r.tests]
+    out = {}
+    for (doc_id, req), tags in by_target.items():
+        tests = [f"{t.path}:{t.line} {t.owner or ''}".strip() for t in tags if t.role == "test"]
+        if req is not None:
+            out.setdefault(doc_id, {})[req] = tests
     return out
 
 

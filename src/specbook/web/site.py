@@ -37,7 +37,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ MARKER = ".specbook-site"
 # What each page of the site was made from (see the module docstring); another
 # specbook's, or a damaged one, is ignored and every page is rendered.
 MANIFEST = ".specbook-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # (2: each page's search words too)
 SEARCH_INDEX = "search-index.js"
 SEARCH_SHARDS = "search"  # (a folder of static/: the inverted index in shards)
 GRAPH_DATA = "graph-data.js"  # (StaticLinks.graph_data names it too)
@@ -268,26 +268,34 @@ def write_site(
         )
         writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
         graph_js = write_graph(writer, store)
-        parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}))
+        same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
+        parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}), same_day)
         # (the two biggest shared pages: rendered only when what they show changed)
-        timelines = [date.isoformat(), [dataclasses.asdict(t) for t in parsed.timelines]]
-        if not writer.unchanged("timeline.html", timelines):
-            timeline = pages.timeline(book, date, parsed.timelines)
+        if not writer.unchanged("timeline.html", [date.isoformat(), parsed.timelines]):
+            timelines = [_timeline(data) for data in parsed.timelines]
+            timeline = pages.timeline(book, date, timelines)
             writer.page("timeline.html", "timeline.html", **timeline)
-        if not writer.unchanged("risks.html", [dataclasses.asdict(r) for r in parsed.risks]):
-            writer.page("risks.html", "risks.html", **pages.risks(book, parsed.risks))
+        if not writer.unchanged("risks.html", parsed.risks):
+            risks = _risks(parsed.risks)
+            writer.page("risks.html", "risks.html", **pages.risks(book, risks))
     finally:
         store.close()
     shutil.copytree(STATIC, root / "static")
-    for name, script in search_index_scripts(parsed.records).items():
+    for name, script in search_index_scripts(parsed.records, parsed.words).items():
         writer.file(f"static/{name}", script)
     writer.file(f"static/{GRAPH_DATA}", graph_js)
     for record in parsed.records:
-        writer.file(f"static/text/{text_key(record['path'])}.js", search_text_script(record))
+        name = f"static/text/{text_key(record['path'])}.js"
+        # (a page carried over has the text it had: its script is the previous one)
+        if record["path"] in parsed.kept and writer.keep(name):
+            writer.stats.bytes += (root / name).stat().st_size
+            continue
+        writer.file(name, search_text_script(record))
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
     body = {
         "version": MANIFEST_VERSION,
         "key": key,
+        "date": date.isoformat(),
         "shared": writer.keys,
         "pages": parsed.manifest,
     }
@@ -351,8 +359,13 @@ class _Parsed:
     the previous site's manifest for a page carried over; and the new manifest."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
-    timelines: list[Any] = field(default_factory=list)
-    risks: list[Any] = field(default_factory=list)
+    # (the words of each record's text, when its page was rendered: see index_words)
+    words: list[list[str] | None] = field(default_factory=list)
+    # (as JSON data, :func:`timeline_data` and :func:`_fields`: made into objects only
+    # when their pages are rendered)
+    timelines: list[dict[str, Any]] = field(default_factory=list)
+    risks: list[dict[str, Any]] = field(default_factory=list)
+    kept: set[str] = field(default_factory=set)  # (paths of the pages carried over)
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
@@ -384,25 +397,172 @@ def page_names(listing: list[dict[str, Any]], shared: Set[str]) -> dict[str, str
 def site_coverage(book: Book, store: Store) -> dict[str, dict[str, list[str]]]:
     """:func:`specbook.web.pages.coverage_map` from the index's requirements rather
     than a parse of every document: document ID -> requirement ID -> its tests."""
-    from specbook.trace.coverage import match_tags, scan_code
+    return pages.coverage_map(book, pages.index_requirements(store))
 
-    requirements: dict[str, set[str]] = {}
-    for row in store.requirements():
-        if row["doc_id"]:
-            requirements.setdefault(row["doc_id"], set()).add(row["id"])
-    for d in store.listing():  # (a document without requirements is a target too)
-        if d["id"]:
-            requirements.setdefault(d["id"], set())
-    try:
-        by_target, _bad = match_tags(scan_code(book.config), requirements)
-    except (SpecbookError, OSError):
-        return {}
-    out: dict[str, dict[str, list[str]]] = {}
-    for (doc_id, req), tags in by_target.items():
-        tests = [f"{t.path}:{t.line} {t.owner or ''}".strip() for t in tags if t.role == "test"]
-        if req is not None:
-            out.setdefault(doc_id, {})[req] = tests
-    return out
+
+# A build renders its document pages in worker processes when it has at least this
+# many to render; fewer render in its own process (a pool's start-up, and the
+# templates compiled again in each worker, would cost more than they save).
+PARALLEL_PAGES = 64
+
+
+@dataclass
+class _Task:
+    """One document page to render: listed document ``d``, its page's file ``name``,
+    the other documents sharing its ID, its tests, the digest of its inputs; and what
+    the page needs of the index (a worker process has none open): the content hash the
+    index holds for the document, the findings lint stored for that content (``None``
+    when there are none to show: lint it) and the references to it."""
+
+    d: dict[str, Any]
+    name: str
+    same: list[dict[str, Any]]
+    coverage: dict[str, list[str]]
+    key: str
+    digest: str | None
+    findings: list[Any] | None
+    backlinks: list[Any]
+
+
+@dataclass
+class _Made:
+    """A document page rendered and written: how it went (``ok``; ``gone``: the file
+    was removed since the index was synced; ``redo``: its ID changed since then, so
+    only a process with the index can render it), its manifest entry (timeline and
+    risks included), the words of its search text, and the bytes written."""
+
+    status: str
+    entry: dict[str, Any] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)
+    bytes: int = 0
+
+
+class _PageMaker:
+    """Renders document pages into the new site ``root``, in the build's process or in
+    a worker process: everything but the index is its own (templates, renderer)."""
+
+    def __init__(
+        self,
+        book: Book,
+        root: Path,
+        old: Path | None,
+        shared: Set[str],
+        names: dict[str, str],
+        refs: dict[str, str],
+        date: dt.date,
+    ) -> None:
+        self.writer = _Writer(book, root, old)
+        self.writer.shared = shared
+        self.writer.names = names
+        self.refs = refs
+        self.date = date
+        self.docs = pages.DocumentPages(book, size=1)
+        self.links = self.writer.links(1)  # document pages sit one folder down, in doc/
+        self.book_root = book.root.resolve()
+
+    def resolve(self, path: str) -> str | None:
+        """Where a link of a document to book path ``path`` leads in the site."""
+        if path in self.refs:
+            return self.links.doc(self.refs[path])
+        if not attachment(self.book_root, path):
+            return None
+        return self.links.up + "files/" + quote(path)
+
+    def make(self, task: _Task, store: Store | None = None) -> _Made:
+        """Render and write ``task``'s page. The files it shows are listed in the
+        entry (``files``), not copied: the build copies them once for all pages."""
+        from specbook.report import document_risks, document_timeline
+
+        path = task.d["path"]
+        try:
+            built = self.docs.built(path)
+        except OSError:
+            return _Made("gone")  # removed since the index was synced: nothing to show
+        # (edited since the sync: its stored findings are not for this content)
+        findings = task.findings if built[3] == task.digest else None
+        backlinks: list[Any] | None = task.backlinks
+        if built[0].id != task.d["id"]:
+            if store is None:
+                return _Made("redo")
+            backlinks = None  # (looked up in the index by the ID it has now)
+        page = self.docs.get(store, path, built, findings, backlinks)
+        lookups: dict[str, str | None] = {}
+        files: list[str] = []
+
+        def target_of(target: str) -> str | None:
+            new = lookups[target] = self.resolve(target)
+            if new is not None and target not in self.refs:
+                files.append(target)
+            return new
+
+        body = relink(page.marked_html, path, target_of)
+        before = self.writer.stats.bytes
+        self.writer.page(
+            task.name, "doc.html", actions=False, message=None,
+            doc=page.doc, html=body, toc=page.toc, findings=page.findings,
+            anchor=page.anchor, finding_anchor=page.finding_anchor,
+            severities=page.severity_counts(),
+            backlinks=page.backlinks, coverage=task.coverage,
+            transitions=(), unchecked=[], same_id=task.same,
+        )  # fmt: skip
+        text, sections = search_text(page.html)
+        words = index_words(text)
+        timeline = document_timeline(page.doc, self.date)
+        risks = document_risks(page.doc)
+        entry = {
+            "key": task.key,
+            "name": task.name,
+            "lookups": sorted(lookups.items()),
+            "files": sorted(set(files)),
+            "text": text,
+            "sections": sections,
+            "timeline": timeline_data(timeline) if timeline else None,
+            "risks": [_fields(r) for r in risks],
+            "words": " ".join(words),
+        }
+        made = _Made("ok", entry, words)
+        made.bytes = self.writer.stats.bytes - before
+        return made
+
+
+# the worker process's page maker (see _made_pages)
+_MAKER: list[_PageMaker] = []
+
+
+def _init_maker(*args: Any) -> None:
+    _MAKER[:] = [_PageMaker(*args)]
+
+
+def _make_chunk(tasks: list[_Task]) -> list[_Made]:
+    return [_MAKER[0].make(task) for task in tasks]
+
+
+def _cpus() -> int:
+    return os.cpu_count() or 1
+
+
+def _made_pages(
+    maker: _PageMaker,
+    args: tuple[Any, ...],
+    tasks: list[_Task],
+    store: Store,
+    jobs: int | None = None,
+) -> Iterator[_Made]:
+    """Each of ``tasks`` rendered, in order: by ``maker`` here, or when there are many
+    in ``jobs`` worker processes (default: one per CPU) each with a maker made of
+    ``args``."""
+    workers = jobs if jobs is not None else _cpus()
+    if len(tasks) < PARALLEL_PAGES or workers < 2:
+        for task in tasks:
+            yield maker.make(task, store)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # only big builds pay for it
+
+    size = max(8, len(tasks) // (workers * 8))
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_maker, initargs=args) as pool:
+        for made in pool.map(_make_chunk, chunks):
+            yield from made
 
 
 def write_documents(
@@ -411,17 +571,16 @@ def write_documents(
     date: dt.date,
     progress: Progress | None,
     manifest: dict[str, Any] | None = None,
+    same_day: bool = False,
 ) -> _Parsed:
     """One page per document, found by its ID, or by its path when another document
     carries the same ID (the ID's page then lists them both, as in the portal);
     returns the search index records, timelines and risks, and the new manifest.
     A page whose inputs are those ``manifest`` (the previous site's) recorded is
-    carried over, its document not even parsed."""
-    from specbook.report import document_risks, document_timeline
-
+    carried over, its document not even parsed; the others are rendered, in worker
+    processes when there are many (:data:`PARALLEL_PAGES`)."""
     book = writer.book
     manifest = manifest or {}
-    docs = pages.DocumentPages(book, size=1)
     coverage = site_coverage(book, store)
     listing = store.listing()
     by_shared = pages.shared_ids(listing)
@@ -430,14 +589,10 @@ def write_documents(
     root = book.root.resolve()
     copied: set[str] = set()
     facts = _Facts(store, listing)
-
-    def resolve(path: str) -> str | None:
-        """Where a link of a document to book path ``path`` leads in the site."""
-        if path in refs:
-            return links.doc(refs[path])
-        if not attachment(root, path):
-            return None
-        return links.up + "files/" + quote(path)
+    args = (book, writer.root, writer.old, writer.shared, writer.names, refs, date)
+    maker = _PageMaker(*args)
+    # (findings stored by an earlier lint of the book are not shown: see stored_findings)
+    current = store.get_meta("findings-generation") == (store.get_meta("generation") or "0")
 
     def copy(path: str) -> None:
         if path not in copied:  # an image or file the document shows: ship it too
@@ -446,69 +601,70 @@ def write_documents(
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / path, dest)  # (its time too: an unchanged file stays so)
 
-    parsed = _Parsed()
-    for n, d in enumerate(listing, 1):
+    # each listed document's page: its old manifest entry when carried over, else a task
+    slots: list[dict[str, Any] | _Task] = []
+    tasks: list[_Task] = []
+    done = 0
+    for d in listing:
         ref = refs[d["path"]]
         name = "doc/" + links.file_name(ref)
         same = [o for o in by_shared.get(str(d["id"] or "").upper(), []) if o is not d]
-        inputs = page_inputs(d, name, same, facts, coverage.get(d["id"] or "", {}), links)
+        cover = coverage.get(d["id"] or "", {})
+        backlinks = facts.store.incoming(d["id"]) if d["id"] else []
+        inputs = page_inputs(d, name, same, facts, cover, links, backlinks)
         key = _digest(inputs)
         old = manifest.get(d["path"])
-        if old is not None and _still(old, key, name, resolve) and writer.keep(name):
+        if old is not None and _still(old, key, name, maker.resolve) and writer.keep(name):
             for path in old["files"]:
                 copy(path)
-            entry = old
-            parsed.timelines.extend(_timelines(old["timeline"], date))
-            parsed.risks.extend(_risks(old["risks"]))
+            slots.append(old)
             writer.stats.kept += 1
             writer.stats.pages += 1
-        else:
-            try:
-                page = docs.get(store, d["path"])
-            except OSError:
-                continue  # removed since the index was synced: nothing to show
-            lookups: dict[str, str | None] = {}
-            files: list[str] = []
-
-            def target_of(
-                path: str, lookups: dict[str, str | None] = lookups, files: list[str] = files
-            ) -> str | None:
-                new = lookups[path] = resolve(path)
-                if new is not None and path not in refs:
-                    copy(path)
-                    files.append(path)
-                return new
-
-            body = relink(page.marked_html, d["path"], target_of)
-            writer.page(
-                name, "doc.html", actions=False, message=None,
-                doc=page.doc, html=body, toc=page.toc, findings=page.findings,
-                anchor=page.anchor, finding_anchor=page.finding_anchor,
-                severities=page.severity_counts(),
-                backlinks=page.backlinks, coverage=coverage.get(page.doc.id or "", {}),
-                transitions=(), unchecked=[], same_id=same,
-            )  # fmt: skip
-            text, sections = search_text(page.html)
-            timeline = document_timeline(page.doc, date)
-            risks = document_risks(page.doc)
-            entry = {
-                "key": key,
-                "name": name,
-                "lookups": sorted(lookups.items()),
-                "files": sorted(set(files)),
-                "text": text,
-                "sections": sections,
-                "timeline": dataclasses.asdict(timeline) if timeline else None,
-                "risks": [dataclasses.asdict(r) for r in risks],
-            }
-            if timeline:
-                parsed.timelines.append(timeline)
-            parsed.risks.extend(risks)
-            writer.stats.rendered += 1
-        parsed.manifest[d["path"]] = entry
-        parsed.records.append(_record(d, name, entry["text"], entry["sections"]))
+            done += 1
+            if progress is not None:
+                progress(done, len(listing))
+            continue
+        digest = facts.hashes.get(d["path"])
+        found = store.document_findings(d["path"], digest) if current and digest else None
+        task = _Task(d, name, same, cover, key, digest, found, backlinks)
+        tasks.append(task)
+        slots.append(task)
+    made: dict[int, _Made] = {}
+    for task, result in zip(tasks, _made_pages(maker, args, tasks, store), strict=True):
+        if result.status == "redo":
+            result = maker.make(task, store)
+        made[id(task)] = result
+        done += 1
         if progress is not None:
-            progress(n, len(listing))
+            progress(done, len(listing))
+    parsed = _Parsed()
+    for d, slot in zip(listing, slots, strict=True):
+        if isinstance(slot, _Task):
+            result = made[id(slot)]
+            if result.status != "ok":
+                continue
+            entry = result.entry
+            for path in entry["files"]:
+                copy(path)
+            if entry["timeline"]:
+                parsed.timelines.append(entry["timeline"])
+            parsed.risks.extend(entry["risks"])
+            parsed.words.append(result.words)
+            writer.stats.rendered += 1
+            writer.stats.pages += 1
+            writer.stats.bytes += result.bytes
+        else:
+            entry = slot
+            if entry["timeline"] and same_day:  # (its phases judged overdue on this day)
+                parsed.timelines.append(entry["timeline"])
+            else:
+                again = _timelines(entry["timeline"], date)
+                parsed.timelines.extend(timeline_data(t) for t in again)
+            parsed.risks.extend(entry["risks"])
+            parsed.words.append(entry["words"].split())
+            parsed.kept.add(d["path"])
+        parsed.manifest[d["path"]] = entry
+        parsed.records.append(_record(d, entry["name"], entry["text"], entry["sections"]))
     for doc_id, rows in sorted(by_shared.items()):
         carriers = [(d["id"], d["title"], d["status"], d["path"]) for d in rows]
         writer.page(
@@ -540,15 +696,18 @@ def page_inputs(
     facts: _Facts,
     coverage: dict[str, list[str]],
     links: StaticLinks,
+    backlinks: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the page of listed document ``d`` shows besides the site's templates
     and config (:func:`site_key`) and the links of its text (checked one by one, see
     :func:`_still`): its content hash, its file name, the findings lint stored for it
     (date-dependent ones included: lint's cache is keyed by the day), which of the IDs
     it references exist, the references to it with the pages they lead to, the other
-    documents sharing its ID, and the tests of its requirements."""
+    documents sharing its ID, and the tests of its requirements. ``backlinks``: the
+    references to it, when the caller has looked them up."""
     path = d["path"]
-    backlinks = facts.store.incoming(d["id"]) if d["id"] else []
+    if backlinks is None:
+        backlinks = facts.store.incoming(d["id"]) if d["id"] else []
     return {
         "hash": facts.hashes.get(path),
         "name": name,
@@ -574,9 +733,21 @@ def _still(old: Any, key: str, name: str, resolve: Callable[[str], str | None]) 
             and old["name"] == name
             and all(resolve(path) == target for path, target in old["lookups"])
             and isinstance(old["text"], str)
+            and isinstance(old["words"], str)
         )
     except (KeyError, TypeError, ValueError):
         return False  # a manifest from elsewhere: render the page
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    """A dataclass of plain values as a dict, as ``dataclasses.asdict`` gives it (which
+    copies each value deeply: a tenth of a one-edit build's time)."""
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+def timeline_data(timeline: Any) -> dict[str, Any]:
+    """A :class:`specbook.report.Timeline` as ``dataclasses.asdict`` gives it."""
+    return {**_fields(timeline), "phases": [_fields(p) for p in timeline.phases]}
 
 
 def _timelines(data: Any, date: dt.date) -> list[Any]:
@@ -590,6 +761,13 @@ def _timelines(data: Any, date: dt.date) -> list[Any]:
         for p in data["phases"]
     )
     return [Timeline(**{**data, "phases": phases})]
+
+
+def _timeline(data: dict[str, Any]) -> Any:
+    """:func:`timeline_data`'s data as a Timeline again."""
+    from specbook.report import Phase, Timeline
+
+    return Timeline(**{**data, "phases": tuple(Phase(**p) for p in data["phases"])})
 
 
 def _risks(data: Any) -> list[Any]:
@@ -663,15 +841,20 @@ def sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
     """The plain text of sanitized HTML ``body`` and where each heading's section
     starts in it, as (offset in UTF-16 code units, as JavaScript counts, anchor)."""
     pieces = _HEADING_ID.split(body)
-    text = plain_text(pieces[0])
+    parts = [plain_text(chunk) for chunk in pieces[0::2]]
+    out = [parts[0]]
+    # (the text's length so far: measured piece by piece, not the whole text again
+    # for each section, which took quadratic time)
+    units = len(parts[0].encode("utf-16-le")) // 2
     sections = []
-    for anchor, chunk in zip(pieces[1::2], pieces[2::2], strict=True):
-        part = plain_text(chunk)
-        if text and part:
-            text += " "
-        sections.append((len(text.encode("utf-16-le")) // 2, html.unescape(anchor)))
-        text += part
-    return text, sections
+    for anchor, part in zip(pieces[1::2], parts[1:], strict=True):
+        if units and part:
+            out.append(" ")
+            units += 1
+        sections.append((units, html.unescape(anchor)))
+        out.append(part)
+        units += len(part.encode("utf-16-le")) // 2
+    return "".join(out), sections
 
 
 def search_text(body: str) -> tuple[str, list[list[Any]]]:
@@ -721,11 +904,22 @@ def text_key(path: str) -> str:
     return hashlib.blake2b(path.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def search_index_scripts(records: list[dict[str, Any]]) -> dict[str, str]:
+def index_words(text: str) -> list[str]:
+    """The distinct words of a record's ``text`` as the search index holds them, sorted."""
+    from specbook.store.query import fold
+
+    return sorted(set(_INDEX_WORD.findall(fold(text).lower())))
+
+
+def search_index_scripts(
+    records: list[dict[str, Any]], known: list[list[str] | None] | None = None
+) -> dict[str, str]:
     """The browser's search index: file name (under ``static/``) -> script, for
     :data:`SEARCH_INDEX` (:func:`search_index_script`) and each shard of the inverted
-    index (:func:`search_shard_scripts`)."""
-    found = _shard_words(records)
+    index (:func:`search_shard_scripts`). ``known`` may give each record's
+    :func:`index_words` (computed where its page was rendered); those it does not give
+    are computed here."""
+    found = _shard_words(records, known)
     counts = {key: len(words) for key, words in sorted(found.items())}
     return {SEARCH_INDEX: search_index_script(records, counts)} | search_shard_scripts(
         found, len(records)
@@ -757,17 +951,22 @@ def shard_key(word: str) -> str:
 
 
 def _shard_words(
-    records: list[dict[str, Any]],
+    records: list[dict[str, Any]], known: list[list[str] | None] | None = None
 ) -> dict[str, dict[str, tuple[list[int], list[int]]]]:
     """Shard key -> word -> (the documents whose text holds it, those whose ID or
-    title holds it), by document number; words folded as the stores read them."""
+    title holds it), by document number; words folded as the stores read them
+    (``known``: the text's words of each record, where they were computed already)."""
     from specbook.store.query import fold
 
     shards: dict[str, dict[str, tuple[list[int], list[int]]]] = {}
     for n, r in enumerate(records):
         head = f"{r['id'] or ''} {r['title'] or ''}"
+        given = known[n] if known is not None else None
         for side, text in ((0, r["text"]), (1, head)):
-            for word in set(_INDEX_WORD.findall(fold(text).lower())):
+            words = given if side == 0 and given is not None else None
+            for word in (
+                words if words is not None else set(_INDEX_WORD.findall(fold(text).lower()))
+            ):
                 shard = shards.setdefault(shard_key(word), {})
                 got = shard.get(word)
                 if got is None:
