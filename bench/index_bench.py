@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen
+from specbook.services.zeroconf import open_book
 from specbook.store import open_store, parse_query, sync
-from specbook.zeroconf import open_book
 
 
 def _median(fn: Callable[[], object], repeat: int) -> float:

@@ -44,7 +44,7 @@ import gen
 import specbook.cli._gc  # noqa: F401  (the collector tuning the command has)
 from specbook.lint.engine import Linter
 from specbook.lint.run import lint_files
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 
 
 def _median(fn: Callable[[], object], repeat: int) -> float:

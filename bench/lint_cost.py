@@ -36,13 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen
 import specbook.cli._gc  # noqa: F401  (the collector tuning the command has)
+from specbook.core.model import Document
 from specbook.lint import verdicts
 from specbook.lint.engine import Linter
 from specbook.lint.facts import DocFacts
 from specbook.lint.registry import RuleContext
-from specbook.model import Document
 from specbook.parse import parse
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 
 TARGET = 3_000  # documents per second per core, cold (DESIGN.md, Measures)
 MODEL_PARTS = (

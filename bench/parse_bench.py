@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen
-from specbook.config import load_config
+from specbook.core.config import load_config
 from specbook.parse import ParseContext, context_for, which_scanner
 from specbook.parse import core as parse_core
 

@@ -43,10 +43,10 @@ from tests.pgserver import PgServer  # noqa: E402
 
 import gen  # noqa: E402
 from specbook.book import Book  # noqa: E402
+from specbook.services.zeroconf import open_book  # noqa: E402
 from specbook.store import parse_query, sync  # noqa: E402
 from specbook.store.postgres import PostgresStore  # noqa: E402
 from specbook.store.sqlite import SQLiteStore  # noqa: E402
-from specbook.zeroconf import open_book  # noqa: E402
 
 
 @dataclass

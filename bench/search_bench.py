@@ -46,8 +46,8 @@ def _mb(n: int) -> str:
 def static_search(n: int) -> None:
     from playwright.sync_api import sync_playwright
 
+    from specbook.services.zeroconf import open_book
     from specbook.web.site import build_site
-    from specbook.zeroconf import open_book
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "book"
@@ -99,8 +99,8 @@ def static_search(n: int) -> None:
 
 
 def portal_search(n: int, samples: int, clients: int) -> None:
+    from specbook.services.zeroconf import open_book
     from specbook.store import parse_query, synced_store
-    from specbook.zeroconf import open_book
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

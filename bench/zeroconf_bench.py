@@ -2,7 +2,7 @@
 
 For a generated book of N specs (``gen.py``, its specbook.toml removed) and for each
 corpus of ``tests/corpus/`` (copied to a temporary folder), prints the CPU seconds of
-:func:`specbook.zeroconf.inferred_config` in three states: cold (no ``.specbook/``:
+:func:`specbook.services.zeroconf.inferred_config` in three states: cold (no ``.specbook/``:
 every file read and parsed), after an edit of one file (the listing changed: inferred
 again from the cached facts, the edited file parsed), and warm (nothing changed: the
 listing is walked and the cached config read). CPU time, not wall time: on a shared
@@ -35,7 +35,7 @@ def _cpu(fn: Callable[[], object], repeat: int = 3) -> float:
 
 def measure(root: Path) -> tuple[float, float, float, int]:
     """(cold, after an edit, warm) CPU seconds, and the documents inferred."""
-    from specbook.zeroconf import inferred_config
+    from specbook.services.zeroconf import inferred_config
 
     state = root / ".specbook"
 

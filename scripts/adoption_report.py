@@ -80,8 +80,8 @@ def listed(cwd: Path) -> list[dict[str, Any]]:
 def next_status(root: Path, doc: dict[str, Any]) -> str | None:
     """The status the document's kind lets it move to next: the first allowed one
     after where it stands in the kind's order of statuses (else the first allowed)."""
-    from specbook.config import load_config
-    from specbook.workflow import workflow_for
+    from specbook.core.config import load_config
+    from specbook.core.workflow import workflow_for
 
     config = load_config(root / "specbook.toml")
     kind = config.kinds.get(doc.get("kind") or "")

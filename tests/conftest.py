@@ -37,7 +37,7 @@ def corpus() -> Path:
 
 
 # Tests never depend on the real date: every date specbook reads goes through
-# specbook.clock.today(), which takes SPECBOOK_TODAY, and every test runs on this day unless
+# specbook.core.clock.today(), which takes SPECBOOK_TODAY, and every test runs on this day unless
 # it pins its own. (The example book's last review is of 2026-11-16; SB504 calls a review
 # stale after 14 days.) tests/test_clock_use.py holds src/ to going through the clock.
 TODAY = "2026-11-20"
@@ -56,7 +56,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def book(tmp_path: Path) -> Iterator[Path]:
     """A new, empty book (``specbook init``); the current folder is its root."""
-    from specbook.init import init_book
+    from specbook.services.init import init_book
 
     init_book(tmp_path)
     old = Path.cwd()

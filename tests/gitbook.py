@@ -29,7 +29,7 @@ def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
 def count_git(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """From now on (in ``monkeypatch``'s scope), the git commands specbook starts, in
     order (the COMMAND of each, after git's own options)."""
-    from specbook.gitrun import command
+    from specbook.core.gitrun import command
 
     calls: list[str] = []
     popen = subprocess.Popen

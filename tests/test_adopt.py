@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from specbook.adopt import concept_of, infer
 from specbook.cli import main
-from specbook.config import default_config, load_config
+from specbook.core.config import default_config, load_config
+from specbook.services.adopt import concept_of, infer
 from tests.conftest import REPO
 
 EXAMPLE_BOOK = REPO / "examples" / "book"

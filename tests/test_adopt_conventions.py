@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from specbook.adopt import infer
-from specbook.adopt.statuses import dead_ends, listing_ranks, plan_statuses
 from specbook.cli import main
-from specbook.config import default_config, load_config
-from specbook.workflow import workflow_for
+from specbook.core.config import default_config, load_config
+from specbook.core.workflow import workflow_for
+from specbook.services.adopt import infer
+from specbook.services.adopt.statuses import dead_ends, listing_ranks, plan_statuses
 
 REPO = Path(__file__).resolve().parents[1]
 WILD = REPO / "tests" / "corpus" / "wild"
@@ -499,7 +499,7 @@ def test_new_fills_a_front_matter_template(tmp_path: Path, runner: CliRunner) ->
     ["{slug}.md", "{id}-{slug}.txt", "../{id}.md", "/abs/{id}.md", "{id}-{title}.md", "{id"],
 )
 def test_file_name_setting_is_checked(value: str, tmp_path: Path) -> None:
-    from specbook.errors import ConfigError
+    from specbook.core.errors import ConfigError
 
     (tmp_path / "specbook.toml").write_text(f'[kinds.SPEC]\nfile_name = "{value}"\n')
     with pytest.raises(

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from specbook.cli import main
+from specbook.services.zeroconf import open_book
 from specbook.web.app import create_app
 from specbook.web.auth import Accounts, hash_password, hash_token
-from specbook.zeroconf import open_book
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
 TODAY = "2026-11-20"

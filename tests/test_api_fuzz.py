@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from specbook.services.zeroconf import open_book
 from specbook.web.app import create_app
 from specbook.web.auth import Accounts, hash_token
-from specbook.zeroconf import open_book
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
 TOKEN = "fuzz-token-0123456789"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from specbook.approvals import (
+from specbook.book.approvals import (
     FEW,
     approvals_in,
     book_histories,

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from specbook.approvals import approved_or_later
+from specbook.book.approvals import approved_or_later
 from specbook.cli import main
-from specbook.config import default_config
+from specbook.core.config import default_config
 from tests.gitbook import commit, count_git, git, init, isolate, replace_in, spec, write
 
 FR = [

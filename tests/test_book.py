@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 
 
 def _touch(root: Path, *rels: str) -> None:

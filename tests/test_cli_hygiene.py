@@ -470,7 +470,7 @@ def test_list_on_a_terminal_fits_its_width(long_book: Path) -> None:
 
 
 def test_shorten_counts_terminal_columns() -> None:
-    from specbook.text import cells, shorten
+    from specbook.core.text import cells, shorten
 
     assert cells("日本語") == 6 and cells("e\u0301") == 1
     assert shorten("日本語のタイトル", 7) == "日本語…"

@@ -1,4 +1,4 @@
-"""Every read of today's date in src/ goes through specbook.clock.
+"""Every read of today's date in src/ goes through specbook.core.clock.
 
 SPECBOOK_TODAY (and the tests' pinned day, tests/conftest.py) only holds if no module asks
 the system clock for a date by itself; this scan fails on the first one that does. Elapsed
@@ -12,7 +12,7 @@ import ast
 from tests.conftest import REPO
 
 SRC = REPO / "src" / "specbook"
-CLOCK = SRC / "clock.py"
+CLOCK = SRC / "core" / "clock.py"
 # methods that read the calendar date or wall-clock time of day
 _DATE_METHODS = {"today", "now", "utcnow", "utcfromtimestamp", "fromtimestamp"}
 # time-module functions that read the date when called without a time argument
@@ -62,5 +62,5 @@ def test_src_reads_the_date_only_through_specbook_clock() -> None:
         if path != CLOCK
         for line, call in _date_reads(ast.parse(path.read_text(encoding="utf-8")))
     ]
-    assert offenders == [], "use specbook.clock.today() instead:\n" + "\n".join(offenders)
+    assert offenders == [], "use specbook.core.clock.today() instead:\n" + "\n".join(offenders)
     assert _date_reads(ast.parse(CLOCK.read_text(encoding="utf-8"))), "the clock reads the date"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from specbook.config import default_config, find_book_config, load_config
-from specbook.errors import ConfigError, NoBookError
+from specbook.core.config import default_config, find_book_config, load_config
+from specbook.core.errors import ConfigError, NoBookError
 from specbook.parse import parse
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 
 
 def test_walks_up_to_the_config(tmp_path: Path) -> None:

@@ -27,8 +27,8 @@ from mcp.shared.exceptions import MCPError
 from starlette.testclient import TestClient
 
 from specbook.cli import main
+from specbook.services.zeroconf import open_book
 from specbook.web.app import create_app
-from specbook.zeroconf import open_book
 from tests.test_mcp import _serve
 from tests.test_portal import accounts, csrf_of, sign_in
 from tests.webbook import copy_book, example_ids

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from specbook.config import default_config
+from specbook.core.config import default_config
 from specbook.parse import context_for, parse
 from specbook.parse.core import parse_document
 from tests.conftest import CORPUS

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import specbook.parse
-from specbook.model import Span
+from specbook.core.model import Span
 from specbook.parse import scan as scanners
 from specbook.parse import which_scanner
 from specbook.parse.scan import fast, lines

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 import specbook.cli.diff  # noqa: F401  (registers `diff` until cli/__init__ imports it)
+from specbook.book.diff import diff_documents, pair_documents
 from specbook.cli import main
-from specbook.config import default_config
-from specbook.diff import diff_documents, pair_documents
+from specbook.core.config import default_config
 from specbook.parse import parse
 from tests.gitbook import commit, git, init, isolate, spec, write
 

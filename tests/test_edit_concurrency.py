@@ -1,7 +1,7 @@
 """Concurrent and interrupted writes: no lost rows, no torn files.
 
 (a) Two processes each record 200 reviews of the same document through
-``specbook.lifecycle.review``; every row ends up in the file exactly once, and a write
+``specbook.services.lifecycle.review``; every row ends up in the file exactly once, and a write
 that fails is reported by an exception, never dropped silently.
 
 (b) A process rewriting a large document (``replace_if_unchanged``) is killed with
@@ -42,12 +42,12 @@ from click.testing import CliRunner
 
 from specbook.book import Book
 from specbook.cli import main
+from specbook.core.errors import SpecbookError
+from specbook.core.workflow import workflow_for
 from specbook.edit.atomic import replace_if_unchanged
-from specbook.errors import SpecbookError
-from specbook.lifecycle import TransitionRefused, lint_gate, review, transition
 from specbook.parse import parse
-from specbook.workflow import workflow_for
-from specbook.zeroconf import open_book
+from specbook.services.lifecycle import TransitionRefused, lint_gate, review, transition
+from specbook.services.zeroconf import open_book
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "spec-filled.md"
 REL = "docs/specs/SPEC-001-password-reset.md"
@@ -57,8 +57,8 @@ ROUNDS = 200
 REVIEWER = """
 import datetime as dt, json, sys, time
 from pathlib import Path
-from specbook.zeroconf import open_book
-from specbook.lifecycle import review
+from specbook.services.zeroconf import open_book
+from specbook.services.lifecycle import review
 
 root, tag, start, rounds = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 book = open_book(root)
@@ -150,8 +150,8 @@ while True:
 LOOP_REVIEWER = """
 import datetime as dt, sys
 from pathlib import Path
-from specbook.zeroconf import open_book
-from specbook.lifecycle import review
+from specbook.services.zeroconf import open_book
+from specbook.services.lifecycle import review
 
 book = open_book(Path(sys.argv[1]))
 tag = sys.argv[2]
@@ -264,7 +264,7 @@ TOKEN = "sbk_test-token-for-the-lock"
 
 
 class LockTurns:
-    """Stands in for ``book_lock`` in :mod:`specbook.lifecycle`: each caller that reaches
+    """Stands in for ``book_lock`` in :mod:`specbook.services.lifecycle`: each caller that reaches
     the lock waits there until the test lets it in, in the order they arrived. Whatever
     a command read before this point, it read before every other command here wrote."""
 
@@ -346,7 +346,7 @@ def _mover(root: Path, how: str) -> Callable[[str, str], object]:
 
         return cli
     if how == "mcp":
-        from specbook.mcp_server import BookTools
+        from specbook.mcp.server import BookTools
 
         return lambda ref, status: BookTools(open_book(root)).transition(ref, status, "Wei Chen")
     assert how == "api"
@@ -386,7 +386,7 @@ def test_gate_is_checked_under_the_lock(
     review(open_book(root), "SPEC-003", "approve", by="Bo Chen")
     move = _mover(root, how)
     turns = LockTurns()
-    monkeypatch.setattr("specbook.lifecycle.book_lock", turns)
+    monkeypatch.setattr("specbook.services.lifecycle.book_lock", turns)
 
     changes = Outcome(
         lambda: review(open_book(root), "SPEC-003", "request-changes", by="Dana Ruiz")
@@ -421,7 +421,7 @@ def test_concurrent_same_transition_writes_one_row(
     monkeypatch.chdir(root)
     move = _mover(root, how)
     turns = LockTurns()
-    monkeypatch.setattr("specbook.lifecycle.book_lock", turns)
+    monkeypatch.setattr("specbook.services.lifecycle.book_lock", turns)
 
     first = Outcome(lambda: move("SPEC-004", "Review"))
     turns.wait_arrived(1)
@@ -464,8 +464,8 @@ import specbook.lint.engine, specbook.lint.run  # imported here, not inside the 
 # What is checked here is what the lock decides; a disk flush per write (two fsyncs,
 # ~10 ms each on CI disks) only slows the run. Writes stay atomic renames, under the lock.
 os.fsync = lambda fd: None
-from specbook.zeroconf import open_book
-from specbook.lifecycle import check, lint_gate, review, transition
+from specbook.services.zeroconf import open_book
+from specbook.services.lifecycle import check, lint_gate, review, transition
 
 root, tag, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 book = open_book(root)
@@ -620,7 +620,7 @@ def test_temp_file_sweep_takes_now_from_the_file_system(
     (a network share, a moved clock: `make test-dates` runs the suite so)."""
     import time
 
-    from specbook.lifecycle import _sweep_temp_files
+    from specbook.services.lifecycle import _sweep_temp_files
 
     doc = tmp_path / "docs" / "specs" / "SPEC-001-x.md"
     doc.parent.mkdir(parents=True)

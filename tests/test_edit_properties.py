@@ -27,11 +27,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from specbook.book import Book
-from specbook.init import init_book
-from specbook.lifecycle import check, review, transition
-from specbook.model import Document, Field, Span
+from specbook.core.model import Document, Field, Span
 from specbook.parse import parse
-from specbook.zeroconf import open_book
+from specbook.services.init import init_book
+from specbook.services.lifecycle import check, review, transition
+from specbook.services.zeroconf import open_book
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "spec-filled.md"
 BOM = b"\xef\xbb\xbf"

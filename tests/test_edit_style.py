@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from specbook import lifecycle
-from specbook.config import ConfigError, config_from_mapping
+from specbook.core.config import ConfigError, config_from_mapping
+from specbook.core.model import Field, Span
 from specbook.edit.dates import date_in_form, find_date, replace_date
 from specbook.edit.document import DocumentEdit, EditRefused
 from specbook.edit.patch import apply_patches
 from specbook.edit.style import key_in_style, name_in_style, status_in_style, team_word
 from specbook.edit.yamlblock import YamlBlock, YamlEditError
-from specbook.lifecycle import TransitionRefused, check, review, transition
-from specbook.model import Field, Span
-from specbook.multi import supersede
-from specbook.zeroconf import open_book
+from specbook.services import lifecycle
+from specbook.services.lifecycle import TransitionRefused, check, review, transition
+from specbook.services.multi import supersede
+from specbook.services.zeroconf import open_book
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 ADR = CORPUS / "synthetic" / "frontmatter-adr" / "docs"
@@ -529,7 +529,7 @@ def test_a_sidecar_edit_that_would_not_load_back_is_refused(kep_book: Path) -> N
 def test_supersede_writes_the_links_into_the_sidecars(
     kep_book: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from specbook import multi
+    from specbook.services import multi
 
     monkeypatch.setattr(multi, "DocumentEdit", SidecarEdit)
     toml = kep_book / "specbook.toml"

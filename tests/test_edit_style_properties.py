@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specbook.config import config_from_mapping
+from specbook.core.config import config_from_mapping
 from specbook.edit.document import DocumentEdit
 
 CONFIG = config_from_mapping({"fields": {"aliases": {"deciders": "approvers"}}}, None, None)

@@ -22,9 +22,9 @@ from starlette.testclient import TestClient
 
 from specbook.edit.document import newline_of
 from specbook.edit.textedit import apply_text_edit, editor_text, normalise, not_editable
+from specbook.services.zeroconf import open_book
 from specbook.web.app import create_app
 from specbook.web.auth import Accounts, hash_password
-from specbook.zeroconf import open_book
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
 SPEC4 = "docs/specs/SPEC-004-carrier-auto-detection.md"

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import specbook.book
+import specbook.services.zeroconf
 from specbook.book import Book
 from specbook.cli import main
-from specbook.errors import UsageError
-from specbook.zeroconf import open_book
+from specbook.core.errors import UsageError
+from specbook.services.zeroconf import open_book
 
 FOLDERS = ("docs/specs", "docs/decisions", "docs/bugs", "docs/tasks")
 
@@ -112,7 +112,7 @@ def test_a_config_without_kinds_is_an_error(
     config = dataclasses.replace(open_book().config, kinds={})
     with pytest.raises(UsageError, match="has no kinds, so no folder is read"):
         Book(config).require_documents()
-    monkeypatch.setattr(specbook.book, "open_book", lambda start=None: Book(config))
+    monkeypatch.setattr(specbook.services.zeroconf, "open_book", lambda start=None: Book(config))
     for argv in (["list"], ["lint"]):
         r = runner.invoke(main, argv)
         assert r.exit_code == 2 and "has no kinds" in r.stderr, r.output
@@ -126,7 +126,7 @@ def test_lint_json_of_a_book_with_documents_is_unchanged(book: Path, runner: Cli
 
 
 def test_mcp_list_and_lint_of_an_empty_book_are_errors(book: Path) -> None:
-    from specbook.mcp_server import BookTools
+    from specbook.mcp.server import BookTools
 
     tools = BookTools(open_book())
     for call in (tools.list_documents, tools.lint):

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.cli import main
-from specbook.export import CSV_COLUMNS, SCHEMA_ID, export_csv, export_json, export_text
-from specbook.zeroconf import open_book
+from specbook.services.export import CSV_COLUMNS, SCHEMA_ID, export_csv, export_json, export_text
+from specbook.services.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"
@@ -184,7 +184,7 @@ def test_json_export_text_is_the_data_with_one_document_per_line(
         d.path for d in book.documents()
     ]
     # a big book is parsed in worker processes: the same text, in path order
-    monkeypatch.setattr("specbook.export.PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr("specbook.services.export.PARALLEL_THRESHOLD", 2)
     assert export_text(book, jobs=2) == (text, count)
 
 

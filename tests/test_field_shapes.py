@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from specbook.config import default_config
+from specbook.core.config import default_config
+from specbook.core.text import render_value
 from specbook.lint.engine import Linter
 from specbook.parse import parse
-from specbook.text import render_value
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from specbook.approvals import FEW
+from specbook.book.approvals import FEW
 from specbook.cli import main
-from specbook.multi import Rename, plan_renumber
-from specbook.zeroconf import open_book
+from specbook.services.multi import Rename, plan_renumber
+from specbook.services.zeroconf import open_book
 from tests.gitbook import commit, count_git, git, init, isolate, replace_in, spec, write
 
 CAFE = "SPEC-099-café.md"  # a letter outside ASCII

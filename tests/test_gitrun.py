@@ -1,4 +1,4 @@
-"""specbook.gitrun: the one module that runs git; many reads through one `git
+"""specbook.core.gitrun: the one module that runs git; many reads through one `git
 cat-file --batch`; paths read NUL-separated."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from specbook.gitrun import BlobReader, GitFailed, git, git_z
+from specbook.core.gitrun import BlobReader, GitFailed, git, git_z
 from tests.gitbook import commit, init, isolate, write
 from tests.gitbook import git as plain_git
 
@@ -114,9 +114,9 @@ def test_the_scan_sees_a_git_process(source: str, starts: bool) -> None:
 
 
 def test_only_gitrun_starts_git() -> None:
-    """Every git command goes through specbook.gitrun (its options: paths are file
+    """Every git command goes through specbook.core.gitrun (its options: paths are file
     names, not patterns; listings are read with -z): no module runs its own."""
     modules = sorted(SRC.rglob("*.py"))
     assert len(modules) > 50
     runners = [p.relative_to(SRC).as_posix() for p in modules if starts_git(p.read_text("utf-8"))]
-    assert runners == ["specbook/gitrun.py"]
+    assert runners == ["specbook/core/gitrun.py"]

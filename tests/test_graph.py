@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.cli import main
-from specbook.errors import AmbiguousIdError
+from specbook.core.errors import AmbiguousIdError
 from specbook.trace.graph import (
     NodeInfo,
     build_graph,

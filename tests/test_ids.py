@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from specbook.ids import IdIndex
+from specbook.core.ids import IdIndex
 
 IDS = ["SPEC-001", "SPEC-003", "SPEC-012", "DEC-002", "BUG-0042", "TASK-100"]
 

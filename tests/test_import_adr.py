@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.cli import main
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 
 ADR_TOOLS = {
     "0001-record-architecture-decisions.md": """# 1. Record architecture decisions

@@ -20,13 +20,13 @@ from click.testing import CliRunner
 
 from specbook.book import Book
 from specbook.cli import main
-from specbook.config import config_from_mapping, load_config
-from specbook.errors import ConfigError
-from specbook.layout import is_document_folder, read_sidecars, signature
-from specbook.model import Sidecar
+from specbook.core.config import config_from_mapping, load_config
+from specbook.core.errors import ConfigError
+from specbook.core.layout import is_document_folder, read_sidecars, signature
+from specbook.core.model import Sidecar
+from specbook.core.text import is_placeholder_id, name_number, render_value
 from specbook.parse import parse
-from specbook.text import is_placeholder_id, name_number, render_value
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 from tests.conftest import REPO
 
 SYNTHETIC = REPO / "tests" / "corpus" / "synthetic"
@@ -579,7 +579,7 @@ def test_lifecycle_reads_the_status_in_the_sidecar(keps: Path, runner: CliRunner
 def test_export_carries_sidecar_fields_and_validates(keps: Path, runner: CliRunner) -> None:
     import jsonschema
 
-    from specbook.export import book_schema
+    from specbook.services.export import book_schema
 
     code, out = _cli(runner, "export", "--format", "json")
     assert code == 0

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from itertools import pairwise
 from typing import Any
 
-from specbook.model import Document
+from specbook.core.model import Document
 from specbook.parse import parse
 
 HEADER = """\
@@ -56,7 +56,7 @@ def timed(fn: Callable[[], Any], seconds: float, what: str) -> Any:
 def test_checklist_progress_of_many_sections() -> None:
     """20,000 sections with a checklist item each: every item was looked up by a scan
     of every section before it (the old code: about 60 s; now well under 1 s)."""
-    from specbook.report import checklist_progress
+    from specbook.services.report import checklist_progress
 
     n = 20_000
     doc = big("".join(f"## Part {i}\n\n- [x] item {i}\n- [ ] other {i}\n\n" for i in range(n)))
@@ -68,7 +68,7 @@ def test_checklist_progress_of_many_sections() -> None:
 
 
 def test_checklist_progress_groups_nested_sections_as_before() -> None:
-    from specbook.report import checklist_progress
+    from specbook.services.report import checklist_progress
 
     doc = big(
         "## Implementation Plan\n\n- [x] a\n\n### Phase 1\n\n- [ ] b\n\n#### Deep\n\n- [x] c\n\n"
@@ -154,7 +154,7 @@ def test_diff_of_many_sections_with_checklists() -> None:
     """Each section's text was masked by a scan of every mask of the document (a
     checklist mark, a field, a review row): 20,000 sections with a checklist item each
     took 27 s of `specbook diff` (the old code); now a fraction of a second."""
-    from specbook.diff import diff_documents
+    from specbook.book.diff import diff_documents
 
     n = 20_000
     body = "".join(f"## Part {i}\n\nText {i}.\n\n- [ ] item {i}\n\n" for i in range(n))
@@ -168,7 +168,7 @@ def test_diff_of_many_sections_with_checklists() -> None:
 
 def _naive_masked(doc: Document, start: int, end: int, masks: list[tuple[int, int]]) -> bytes:
     """masking.masked as it was: every mask tested against start:end."""
-    from specbook.masking import _NEWLINES
+    from specbook.core.masking import _NEWLINES
 
     parts: list[bytes] = []
     pos = start
@@ -190,7 +190,7 @@ def test_masked_text_as_before_for_every_range() -> None:
     """The binary search blanks what the scan of every mask blanked: fields, review
     rows and checklist marks, for ranges starting and ending anywhere (inside a mask
     too)."""
-    from specbook.masking import lifecycle_masks, masked
+    from specbook.core.masking import lifecycle_masks, masked
 
     doc = big(
         "**Modified**: 2026-01-06\n\n## Plan\n\n- [x] a\n- [ ] b\n\n### Sub\n\n"

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from specbook.config import config_from_mapping
-from specbook.errors import ConfigError
+from specbook.core.config import config_from_mapping
+from specbook.core.errors import ConfigError
 from specbook.lint.engine import Linter
 from specbook.parse import parse
 

@@ -16,12 +16,12 @@ from click.testing import CliRunner
 
 from specbook.book import Book
 from specbook.cli import main
+from specbook.core.model import Document, Span
 from specbook.edit.patch import Patch
 from specbook.lint import run as lint_run
 from specbook.lint.engine import Linter
 from specbook.lint.registry import Report, Rule, RuleContext, load_rules, rule
-from specbook.model import Document, Span
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "tests" / "rules"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from specbook.book import Book
-from specbook.config import default_config, load_config
+from specbook.core.config import default_config, load_config
 from specbook.edit.patch import Patch, apply_patches
 from specbook.lint.engine import Linter
 from specbook.parse import parse

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 from specbook.book import Book
-from specbook.config import config_from_mapping
+from specbook.core.config import config_from_mapping
 from specbook.lint.engine import Linter
 from specbook.lint.run import lint_files
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 from tests.conftest import CORPUS, FIXTURES, REPO, TODAY
 
 STUB = "# {title}\n\n**ID**: {id}\n**Date**: {day}\n**Status**: {status}\n"

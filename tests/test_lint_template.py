@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from specbook.book import Book
-from specbook.config import BookConfig, default_config
+from specbook.core.config import BookConfig, default_config
 from specbook.lint.engine import Linter
 from specbook.lint.finding import Finding
 from specbook.templates.facts import facts_from_template

@@ -140,7 +140,7 @@ def _cli_json(cli: CliRunner, *args: str) -> Any:
 def _hashed(data: Any, book: Path) -> Any:
     """``data`` (a document or a list of them) without the ``hash`` the tools add, after
     checking it is each document's content hash."""
-    from specbook.digest import content_hash
+    from specbook.core.digest import content_hash
 
     for d in data if isinstance(data, list) else [data]:
         path = d["path"]

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specbook.errors import SpecbookError
-from specbook.mcp_server import PROMPT_NAMES, TOOL_NAMES, BookTools
+from specbook.core.errors import SpecbookError
+from specbook.mcp.server import PROMPT_NAMES, TOOL_NAMES, BookTools
 from specbook.parse import parse
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 from tests.test_mcp import Agent, _copy_book, _serve
 
 AUTHOR = "Ana Lima"
@@ -475,14 +475,14 @@ def test_expected_hash_of_a_lifecycle_write_is_checked_under_the_lock(
     engine reads, so the write is refused and the person's edit stands alone."""
     import contextlib
 
-    import specbook.lifecycle
-    from specbook.author import HashMismatch
+    import specbook.services.lifecycle
+    from specbook.services.author import HashMismatch
 
     root = _copy_book(tmp_path)
     tools = BookTools(open_book(root))
     seen = tools.get("SPEC-004")["hash"]
     path = root / tools.get("SPEC-004")["path"]
-    real_lock = specbook.lifecycle.book_lock
+    real_lock = specbook.services.lifecycle.book_lock
 
     @contextlib.contextmanager
     def lock_after_an_edit(book: Any) -> Iterator[None]:
@@ -490,7 +490,7 @@ def test_expected_hash_of_a_lifecycle_write_is_checked_under_the_lock(
         with real_lock(book):
             yield
 
-    monkeypatch.setattr(specbook.lifecycle, "book_lock", lock_after_an_edit)
+    monkeypatch.setattr(specbook.services.lifecycle, "book_lock", lock_after_an_edit)
     with pytest.raises(HashMismatch):
         if tool == "transition":
             tools.transition("SPEC-004", "Review", by="Agent", force=True, expected_hash=seen)
@@ -505,8 +505,8 @@ def test_supersede_dry_run_writes_nothing_and_its_hashes_are_checked_under_the_l
 ) -> None:
     import contextlib
 
-    import specbook.multi
-    from specbook.author import HashMismatch
+    import specbook.services.multi
+    from specbook.services.author import HashMismatch
 
     root = _copy_book(tmp_path)
     tools = BookTools(open_book(root))
@@ -519,7 +519,7 @@ def test_supersede_dry_run_writes_nothing_and_its_hashes_are_checked_under_the_l
     assert f"b/{new['path']}" in planned["patch"]
     assert [p.read_bytes() for p in paths] == before
     # a person's edit of DEC-003 lands just before the engine takes the book lock
-    real_lock = specbook.multi.book_lock
+    real_lock = specbook.services.multi.book_lock
 
     @contextlib.contextmanager
     def lock_after_an_edit(book: Any) -> Iterator[None]:
@@ -527,7 +527,7 @@ def test_supersede_dry_run_writes_nothing_and_its_hashes_are_checked_under_the_l
         with real_lock(book):
             yield
 
-    monkeypatch.setattr(specbook.multi, "book_lock", lock_after_an_edit)
+    monkeypatch.setattr(specbook.services.multi, "book_lock", lock_after_an_edit)
     with pytest.raises(HashMismatch):
         tools.supersede(
             "DEC-001",

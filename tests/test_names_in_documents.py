@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.cli import main
-from specbook.errors import UsageError
-from specbook.mcp_server import BookTools
-from specbook.zeroconf import open_book
+from specbook.core.errors import UsageError
+from specbook.mcp.server import BookTools
+from specbook.services.zeroconf import open_book
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
 

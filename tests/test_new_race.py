@@ -9,8 +9,8 @@ from pathlib import Path
 SCRIPT = """
 import sys
 from pathlib import Path
-from specbook.zeroconf import open_book
-from specbook.create import new_document
+from specbook.services.zeroconf import open_book
+from specbook.services.create import new_document
 book = open_book(Path(sys.argv[1]))
 for i in range(20):
     new_document(book, "spec", f"race {sys.argv[2]} {i}", author="racer")

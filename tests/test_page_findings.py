@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from specbook.cli import main
+from specbook.services.zeroconf import open_book
 from specbook.web.app import create_app
 from specbook.web.site import build_site
-from specbook.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"

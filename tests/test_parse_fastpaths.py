@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specbook.config import default_config
+from specbook.core.config import default_config
+from specbook.core.text import fold
 from specbook.parse.context import ParseContext
 from specbook.parse.core import _find_refs
-from specbook.text import fold
 
 
 def _context(*prefixes: str) -> ParseContext:

@@ -23,8 +23,9 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.cli import main
-from specbook.config import config_from_mapping
-from specbook.errors import ConfigError
+from specbook.core.config import config_from_mapping
+from specbook.core.errors import ConfigError
+from specbook.services.zeroconf import open_book
 from specbook.store import DB_ENV, open_store, parse_query, sync, synced_store
 from specbook.store.postgres import (
     SCHEMA_VERSION,
@@ -34,7 +35,6 @@ from specbook.store.postgres import (
     migrate,
     redact,
 )
-from specbook.zeroconf import open_book
 from tests.pgserver import (
     PgServer,
     drop_database,
@@ -289,7 +289,7 @@ def test_concurrent_syncs_of_two_books_and_of_one(url: str, tmp_path: Path) -> N
 KILLED_SYNC = """
 import pathlib, sys, time
 import specbook.store.postgres as pg
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 from specbook.store import open_store, sync
 
 url, root, marker = sys.argv[1:4]

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from specbook.services.zeroconf import open_book
 from specbook.web.app import COOKIE, create_app
 from specbook.web.auth import Accounts, hash_password
-from specbook.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"

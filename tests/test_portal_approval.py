@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from specbook.cli import main
+from specbook.services.zeroconf import open_book
 from specbook.web.app import create_app
-from specbook.zeroconf import open_book
 from tests.gitbook import commit, git, init, isolate, spec, write
 
 FR = [

@@ -14,11 +14,11 @@ import pytest
 from starlette.testclient import TestClient
 
 import specbook.web.app as web_app
-from specbook.config import load_config
-from specbook.errors import ConfigError
+from specbook.core.config import load_config
+from specbook.core.errors import ConfigError
+from specbook.services.zeroconf import open_book
 from specbook.web.app import COOKIE, create_app
 from specbook.web.auth import Accounts, hash_password, hash_token
-from specbook.zeroconf import open_book
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "book"
 USER = "Mateo García"

@@ -24,8 +24,9 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from specbook.config import PortalLimits, load_config
-from specbook.errors import ConfigError
+from specbook.core.config import PortalLimits, load_config
+from specbook.core.errors import ConfigError
+from specbook.services.zeroconf import open_book
 from specbook.web.app import COOKIE, create_app
 from specbook.web.auth import Accounts, hash_password
 from specbook.web.render import (
@@ -37,7 +38,6 @@ from specbook.web.render import (
     to_html,
 )
 from specbook.web.throttle import SignInThrottle
-from specbook.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specbook.model import Document, Span
+from specbook.core.model import Document, Span
 from specbook.parse import context_for, parse
 from specbook.parse.core import parse_document
 

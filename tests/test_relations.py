@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from specbook.config import config_from_mapping
+from specbook.core.config import config_from_mapping
 from specbook.parse import parse
 from specbook.trace.links import phrase_type, typed_references
 

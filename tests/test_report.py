@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.cli import main
-from specbook.config import config_from_mapping, default_config
+from specbook.core.config import config_from_mapping, default_config
+from specbook.core.model import Document
 from specbook.lint.engine import Linter
-from specbook.model import Document
 from specbook.parse import parse
-from specbook.report import build_report, render_markdown, render_text, report_json
+from specbook.services.report import build_report, render_markdown, render_text, report_json
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "book"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from specbook.config import config_from_mapping, load_config
-from specbook.errors import ConfigError
+from specbook.core.config import config_from_mapping, load_config
+from specbook.core.errors import ConfigError
 from specbook.parse import parse
 from specbook.trace.coverage import scan_code
 

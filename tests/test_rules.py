@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from specbook.book import Book
-from specbook.config import default_config, load_config
+from specbook.core.config import default_config, load_config
 from specbook.lint.engine import Linter
 from specbook.lint.registry import load_rules
 from specbook.trace.coverage import code_files

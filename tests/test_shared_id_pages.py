@@ -13,10 +13,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from starlette.testclient import TestClient
 
+from specbook.services.zeroconf import open_book
 from specbook.web.app import COOKIE, create_app
 from specbook.web.auth import Accounts, hash_password
 from specbook.web.site import build_site, page_names
-from specbook.zeroconf import open_book
 from tests.test_shared_ids import BOTH, CSV, PDF, _copy, _snapshot
 
 USER, PASSWORD = "Ana Lima", "correct horse battery"

@@ -16,13 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.book import Book
+from specbook.book.diff import pair_documents
 from specbook.cli import main
-from specbook.config import default_config
-from specbook.diff import pair_documents
-from specbook.errors import AmbiguousIdError, NotFoundError
-from specbook.mcp_server import BookTools
+from specbook.core.config import default_config
+from specbook.core.errors import AmbiguousIdError, NotFoundError
+from specbook.mcp.server import BookTools
 from specbook.parse import parse
-from specbook.zeroconf import open_book
+from specbook.services.zeroconf import open_book
 from tests.conftest import REPO
 
 CORPUS = REPO / "tests" / "corpus" / "synthetic" / "frontmatter-adr"
@@ -144,7 +144,7 @@ def test_list_marks_each_document_of_a_shared_id(book: Path, runner: CliRunner) 
 
 
 def test_list_keeps_the_mark_whole_on_a_narrow_terminal() -> None:
-    from specbook.show import render_list
+    from specbook.services.show import render_list
 
     config = default_config(Path("/book"))
     long = "A title long enough to be cut at the end of a narrow terminal line, and then some"

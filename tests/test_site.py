@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from markupsafe import escape
 
 from specbook.cli import main
-from specbook.errors import UsageError
+from specbook.core.errors import UsageError
+from specbook.services.zeroconf import open_book
 from specbook.web import pages, site
 from specbook.web.site import MARKER, build_site, plain_text, relink, sectioned_text
-from specbook.zeroconf import open_book
 from tests.webbook import HOSTILE_ID, HOSTILE_WORD, copy_book, example_ids
 
 TOP_PAGES = (
@@ -417,7 +417,7 @@ def test_timeline_and_risks_match_what_the_portal_computes(
     built: tuple[Path, Path, int],
 ) -> None:
     root, out, _ = built
-    from specbook.clock import today
+    from specbook.core.clock import today
 
     book = open_book(root)
     timeline = pages.timeline(book, today())
@@ -493,7 +493,7 @@ def test_a_changed_config_or_kind_template_renders_every_page(tmp_path: Path) ->
     assert (stats.rendered, stats.kept) == (len(example_ids()), 0)
     assert build_site(open_book(root), out).kept == len(example_ids())
     # the book's own copy of a kind's template, in place of the built-in one
-    from specbook.template_files import builtin_template, template_path
+    from specbook.core.template_files import builtin_template, template_path
 
     config = open_book(root).config
     kind = config.kinds["SPEC"]

@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 import specbook.parse
-from specbook.book import open_book
 from specbook.cli import main
-from specbook.state import OLD_CACHES
+from specbook.core.state import OLD_CACHES
+from specbook.services.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 

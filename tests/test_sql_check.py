@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from specbook.book import Book
-from specbook.config import default_config
+from specbook.core.config import default_config
 from specbook.lint.engine import Linter
 from specbook.lint.rules.content import _yaml_loaded, _yaml_problem
 from specbook.lint.sqlcheck import POSTGRES, sql_problem

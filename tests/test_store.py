@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import specbook.store.incremental as sync_module
 from specbook.book import Book
 from specbook.cli import main
+from specbook.services.zeroconf import open_book
 from specbook.store import (
     DB_ENV,
     QueryError,
@@ -37,7 +38,6 @@ from specbook.store.query import (
     tsquery_expression,
 )
 from specbook.trace.links import phrase_type
-from specbook.zeroconf import open_book
 from tests.pgserver import (
     PgServer,
     drop_database,

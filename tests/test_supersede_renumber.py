@@ -16,12 +16,12 @@ from click.testing import CliRunner
 import specbook.cli.multi  # noqa: F401  (registers supersede and renumber on main)
 from specbook.book import Book
 from specbook.cli import main
+from specbook.core.errors import NotFoundError, SpecbookError, UsageError
 from specbook.edit import commit as multi_commit
 from specbook.edit.commit import CommitFailed
-from specbook.errors import NotFoundError, SpecbookError, UsageError
 from specbook.lint.engine import Linter
-from specbook.multi import SupersedeRefused, renumber, supersede
-from specbook.zeroconf import open_book
+from specbook.services.multi import SupersedeRefused, renumber, supersede
+from specbook.services.zeroconf import open_book
 
 DAY = dt.date(2026, 5, 4)
 

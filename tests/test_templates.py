@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
+from specbook.core.template_files import BUILTIN, builtin_template
 from specbook.parse import parse
-from specbook.template_files import BUILTIN, builtin_template
 from tests.conftest import SEED_SHA256
 
 

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from specbook.cli import main
-from specbook.config import config_from_mapping
-from specbook.state import read_blob
+from specbook.core.config import config_from_mapping
+from specbook.core.state import read_blob
 from specbook.trace.coverage import glob_regex, scan_code
 
 REPO = Path(__file__).resolve().parents[1]
@@ -318,7 +318,7 @@ def test_config_defaults_and_pyproject_table(tmp_path: Path) -> None:
 
 
 def test_init_documents_the_trace_table(tmp_path: Path) -> None:
-    from specbook.init import config_text
+    from specbook.services.init import config_text
 
     data = tomllib.loads(config_text("x"))
     assert data["trace"] == {"code": ["tests/**/*.py", "src/**/*.py"], "exclude": []}

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from specbook import zeroconf
 from specbook.cli import main
-from specbook.config import load_config
-from specbook.errors import NoBookError
-from specbook.zeroconf import open_book
+from specbook.core.config import load_config
+from specbook.core.errors import NoBookError
+from specbook.services import zeroconf
+from specbook.services.zeroconf import open_book
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = sorted(p for p in (REPO / "tests" / "corpus" / "wild").iterdir() if p.is_dir()) + sorted(
@@ -124,17 +124,17 @@ def test_inference_is_cached_and_done_again_when_a_file_changes(
     first, kinds, docs = zeroconf.inferred_config(root)
     assert (kinds, docs) == (2, 137)
     assert (root / ".specbook" / zeroconf.CACHE_FILE).is_file()
-    import specbook.adopt
+    import specbook.services.adopt
 
     def no(*args: object, **kwargs: object) -> None:
         raise AssertionError("inferred again")
 
-    monkeypatch.setattr(specbook.adopt, "infer", no)
+    monkeypatch.setattr(specbook.services.adopt, "infer", no)
     again, _, _ = zeroconf.inferred_config(root)  # the listing is unchanged: the cache
     assert again == first
     monkeypatch.undo()
     # an edit: inferred again, parsing only the edited file
-    import specbook.adopt.facts as facts
+    import specbook.services.adopt.facts as facts
 
     parsed: list[str] = []
     real = facts.parse

@@ -114,9 +114,9 @@ def serve_book(root: Path) -> Iterator[LivePortal]:
     127.0.0.1, with one reviewer account, until the block ends."""
     import uvicorn
 
+    from specbook.services.zeroconf import open_book
     from specbook.web.app import create_app
     from specbook.web.auth import Accounts, hash_password
-    from specbook.zeroconf import open_book
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SPECBOOK_TODAY", TODAY)

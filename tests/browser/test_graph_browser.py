@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from specbook.services.zeroconf import open_book
 from specbook.trace.graph import NodeInfo, build_graph
 from specbook.trace.links import TypedReference
 from specbook.web.graphview import graph_data, graph_script
 from specbook.web.links import StaticLinks
 from specbook.web.site import build_site
-from specbook.zeroconf import open_book
 from tests.browser.conftest import (
     click_graph_node,
     graph_drawn,

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from specbook.services.zeroconf import open_book
 from specbook.web.site import build_site
-from specbook.zeroconf import open_book
 from tests.browser.conftest import PASSWORD, REVIEWER, LivePortal, graph_drawn, serve_book, shoot
 from tests.browser.keyboard import colour_only, tab_to, tab_walk
 from tests.webbook import copy_book

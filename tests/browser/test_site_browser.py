@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from specbook.services.zeroconf import open_book
 from specbook.web.site import build_site
-from specbook.zeroconf import open_book
 from tests.browser.conftest import (
     ScriptGuard,
     click_graph_node,

@@ -29,7 +29,7 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from specbook.errors import AmbiguousIdError, SpecbookError
+        from specbook.core.errors import AmbiguousIdError, SpecbookError
 
         try:
             return fn(*args, **kwargs)

@@ -48,8 +48,8 @@ def adopt(
     if adr_dir is not None:
         _import_adr(directory or Path("."), adr_dir, dry_run, as_json)
         return
-    from specbook.adopt import infer, write_config
-    from specbook.zeroconf import book_root
+    from specbook.services.adopt import infer, write_config
+    from specbook.services.zeroconf import book_root
 
     adoption = infer(directory if directory is not None else book_root(Path.cwd()))
     if as_json:
@@ -67,8 +67,8 @@ def adopt(
 
 
 def _import_adr(directory: Path, adr_dir: Path, dry_run: bool, as_json: bool) -> None:
-    from specbook.adr_import import import_records
-    from specbook.zeroconf import open_book
+    from specbook.services.adr_import import import_records
+    from specbook.services.zeroconf import open_book
 
     # (records become DEC documents of a book of specbook's own: not of one inferred from
     # the very folder of records)

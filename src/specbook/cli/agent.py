@@ -33,10 +33,10 @@ def mcp(book_dir: Path | None) -> None:
     the same lifecycle engine and gates as `specbook status` and `specbook review`;
     paths given to a tool must stay inside the book. docs/mcp.md has the details.
     """
-    from specbook.zeroconf import open_book
+    from specbook.services.zeroconf import open_book
 
     book = open_book(book_dir.resolve() if book_dir else None)
-    from specbook.mcp_server import serve  # the SDK: imported only when serving
+    from specbook.mcp.server import serve  # the SDK: imported only when serving
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the server quietly
         serve(book)

@@ -21,7 +21,7 @@ def init(directory: Path) -> None:
     creates the folders of the four kinds (docs/specs, docs/decisions, docs/bugs,
     docs/tasks).
     """
-    from specbook.init import init_book
+    from specbook.services.init import init_book
 
     for path in init_book(directory):
         click.echo(f"created {path}")
@@ -42,8 +42,8 @@ def new(kind: str, title: str, type_: str | None, author: str | None) -> None:
     fills in ID, Date, Status (the kind's first status), Type, Created, Modified
     and Author; every other byte is the template's. Prints the new file's path.
     """
-    from specbook.create import new_document
-    from specbook.zeroconf import open_book
+    from specbook.services.create import new_document
+    from specbook.services.zeroconf import open_book
 
     book = open_book()
     path = new_document(book, kind, title, type_=type_, author=author)
@@ -62,8 +62,8 @@ def show(ref: str, as_json: bool) -> None:
     model: README.md ("JSON shapes") lists its keys, and `specbook schema`
     describes it in full (its "document").
     """
-    from specbook.jsonout import document_json
-    from specbook.show import load_for_show, render_text
+    from specbook.book.jsonout import document_json
+    from specbook.services.show import load_for_show, render_text
 
     doc = load_for_show(ref)
     if as_json:
@@ -97,8 +97,8 @@ def list_(
     On a terminal, lines are cut to its width (a cut value ends in …); piped, or
     with --json, every value is whole.
     """
-    from specbook.jsonout import list_entry
-    from specbook.show import (
+    from specbook.book.jsonout import list_entry
+    from specbook.services.show import (
         check_filters,
         filter_documents,
         render_list,
@@ -106,7 +106,7 @@ def list_(
         shared_ids,
         shared_ids_warning,
     )
-    from specbook.zeroconf import open_book
+    from specbook.services.zeroconf import open_book
 
     book = open_book()
     kind_name = book.kind(kind).name if kind else None

@@ -60,9 +60,9 @@ def diff(args: tuple[str, ...], fmt: str) -> None:
     (the error names the closest IDs), 2 outside a git repository, for an unknown
     revision, or another usage or configuration error.
     """
-    from specbook.diff import diff_book, render_markdown, render_text
-    from specbook.errors import UsageError
-    from specbook.zeroconf import open_book
+    from specbook.book.diff import diff_book, render_markdown, render_text
+    from specbook.core.errors import UsageError
+    from specbook.services.zeroconf import open_book
 
     book = open_book()
     id_like = re.compile(

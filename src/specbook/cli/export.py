@@ -35,8 +35,8 @@ def export(fmt: str, out: Path | None) -> None:
     acceptance_criteria_or_target, coverage (tests tagged with it; empty when
     coverage cannot be computed).
     """
-    from specbook.export import coverage_counter, export_csv, export_text
-    from specbook.zeroconf import open_book
+    from specbook.services.export import coverage_counter, export_csv, export_text
+    from specbook.services.zeroconf import open_book
 
     book = open_book()
     if fmt == "json":
@@ -57,8 +57,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` through a fsynced temporary file and a rename."""
     import os
 
+    from specbook.core.errors import UsageError
     from specbook.edit.atomic import fsync_dir, temp_beside
-    from specbook.errors import UsageError
 
     if not path.parent.is_dir():
         raise UsageError(f"{path}: the folder {path.parent} does not exist; create it first")
@@ -77,6 +77,6 @@ def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of `specbook export --format json`."""
     import json
 
-    from specbook.export import book_schema
+    from specbook.services.export import book_schema
 
     click.echo(json.dumps(book_schema(), ensure_ascii=False, indent=2))

@@ -34,8 +34,8 @@ def _synced(book: Book, full: bool = False, db: str | None = None) -> Store:
 
 def _book_or_none(required: bool) -> Book | None:
     """The book of the current folder; ``None`` outside any book unless ``required``."""
-    from specbook.errors import NoBookError
-    from specbook.zeroconf import open_book
+    from specbook.core.errors import NoBookError
+    from specbook.services.zeroconf import open_book
 
     try:
         # (a shared database is not given books inferred from wherever one stands)
@@ -52,7 +52,7 @@ def _reading_store(db: str | None, book_name: str | None, *, every_book: bool) -
     (or among those) asked about. ``every_book``: no --book reads all books."""
     import os
 
-    from specbook.errors import UsageError
+    from specbook.core.errors import UsageError
     from specbook.store import DB_ENV, database_url
 
     url = database_url(None, db) if db or os.environ.get(DB_ENV) else None
@@ -103,9 +103,9 @@ def index(
     """
     import time
 
+    from specbook.services.zeroconf import open_book
     from specbook.store import database_url, synced_store
     from specbook.store.findings import store_findings
-    from specbook.zeroconf import open_book
 
     started = time.perf_counter()
     book = open_book(path)
@@ -247,7 +247,7 @@ def refs(doc_id: str, db: str | None, book_name: str | None, as_json: bool) -> N
     A reference written book:ID (payments:SPEC-004) points into another book of a
     shared database; there ID may be written the same way.
     """
-    from specbook.ids import ambiguous_id, unknown_id
+    from specbook.core.ids import ambiguous_id, unknown_id
 
     prefix, sep, rest = doc_id.rpartition(":")
     if sep and prefix:

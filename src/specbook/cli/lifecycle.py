@@ -9,13 +9,13 @@ import click
 from specbook.cli import handle_errors, main
 
 if TYPE_CHECKING:  # the model is imported only by commands that run
-    from specbook.model import Document
+    from specbook.core.model import Document
 
 
 def _lint_errors(doc: Document) -> list[str]:
     """Error findings of the whole catalog on ``doc`` (book-wide rules included)."""
-    from specbook.lifecycle import lint_gate
-    from specbook.zeroconf import open_book
+    from specbook.services.lifecycle import lint_gate
+    from specbook.services.zeroconf import open_book
 
     return lint_gate(open_book())(doc)
 
@@ -40,8 +40,8 @@ def status(ref: str, new: str, by: str | None, note: str | None, force: bool) ->
     History, in its approvers field), none by the author; to Implemented, every
     Implementation Plan item checked; to Archived, a note.
     """
-    from specbook.lifecycle import transition
-    from specbook.zeroconf import open_book
+    from specbook.services.lifecycle import transition
+    from specbook.services.zeroconf import open_book
 
     click.echo(
         transition(open_book(), ref, new, by=by, note=note, force=force, lint_errors=_lint_errors)
@@ -73,9 +73,9 @@ def review(
     to its first status. A document that keeps no Review History gets no row
     ([kinds.X] history).
     """
-    from specbook.errors import UsageError
-    from specbook.lifecycle import review as do_review
-    from specbook.zeroconf import open_book
+    from specbook.core.errors import UsageError
+    from specbook.services.lifecycle import review as do_review
+    from specbook.services.zeroconf import open_book
 
     given = [
         verdict
@@ -110,7 +110,7 @@ def check(ref: str, item: str | None, section: str | None, by: str | None) -> No
     Acceptance Criteria". The `[ ]` of each item changes, and the document's own
     modified date (Modified, updated_at, last_updated…) in its date format.
     """
-    from specbook.lifecycle import check as do_check
-    from specbook.zeroconf import open_book
+    from specbook.services.lifecycle import check as do_check
+    from specbook.services.zeroconf import open_book
 
     click.echo(do_check(open_book(), ref, item=item, section=section, by=by))

@@ -110,10 +110,10 @@ def lint(
     the other options select (--select, --ignore, PATHS, --changed); the exit code
     is the same.
     """
-    from specbook.errors import NoBookError, UsageError
+    from specbook.core.errors import NoBookError, UsageError
     from specbook.lint.engine import LintResult, sort_findings
     from specbook.lint.output import render, render_statistics
-    from specbook.zeroconf import open_book
+    from specbook.services.zeroconf import open_book
 
     if statistics and fmt not in ("text", "json"):
         raise UsageError(f"--statistics prints text or json, not {fmt}")
@@ -161,7 +161,7 @@ def lint(
 
 
 def _in_configured_book(paths: tuple[Path, ...]) -> bool:
-    from specbook.config import find_config_file
+    from specbook.core.config import find_config_file
 
     return any(
         find_config_file((p if p.is_dir() else p.parent).resolve()) is not None
@@ -177,7 +177,7 @@ def _by_book(
     path up), in order; paths in no book form a last group linted in ``inferred`` (the
     zero-config book here) or with the defaults."""
     from specbook.book import Book
-    from specbook.config import default_config, find_config_file, load_config
+    from specbook.core.config import default_config, find_config_file, load_config
 
     by_config: dict[Path, list[Path]] = {}
     loose: list[Path] = []
@@ -208,7 +208,7 @@ def _index_parsed(book: Book, parsed: dict[str, Any], rebuild: bool) -> None:
     PostgreSQL one: that has its own sync). A failure only costs the next sync time."""
     import sqlite3
 
-    from specbook.errors import SpecbookError
+    from specbook.core.errors import SpecbookError
     from specbook.store import database_url, index_path
     from specbook.store.incremental import index_parsed
     from specbook.store.sqlite import SQLiteStore

@@ -26,8 +26,8 @@ def supersede(old: str, new: str, by: str | None, note: str | None) -> None:
     superseded by another document, documents of different kinds, NEW itself
     superseded.
     """
-    from specbook.multi import supersede as do_supersede
-    from specbook.zeroconf import open_book
+    from specbook.services.multi import supersede as do_supersede
+    from specbook.services.zeroconf import open_book
 
     click.echo(do_supersede(open_book(), old, new, by=by, note=note))
 
@@ -46,8 +46,8 @@ def renumber(dry_run: bool, as_json: bool) -> None:
     document was added after the newer duplicate; every other reference is left and
     listed. All files are written or none.
     """
-    from specbook.multi import renumber as do_renumber
-    from specbook.zeroconf import open_book
+    from specbook.services.multi import renumber as do_renumber
+    from specbook.services.zeroconf import open_book
 
     plan = do_renumber(open_book(), dry_run=dry_run)
     if as_json:

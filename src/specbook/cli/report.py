@@ -31,9 +31,9 @@ def report(fmt: str) -> None:
     Reviewers). SPECBOOK_TODAY=YYYY-MM-DD pins today. JSON output is one object with
     "version": 1.
     """
-    from specbook.clock import today
-    from specbook.report import build_report, render_markdown, render_text, report_json
-    from specbook.zeroconf import open_book
+    from specbook.core.clock import today
+    from specbook.services.report import build_report, render_markdown, render_text, report_json
+    from specbook.services.zeroconf import open_book
 
     book = open_book()
     result = build_report(book.documents(), book.config, today())
@@ -75,7 +75,8 @@ def graph(root: str | None, depth: int | None, fmt: str) -> None:
     root is an error (exit 1). JSON output is {"version": 1, "nodes": [...],
     "edges": [...]}.
     """
-    from specbook.errors import UsageError
+    from specbook.core.errors import UsageError
+    from specbook.services.zeroconf import open_book
     from specbook.trace.graph import (
         graph_from_store,
         graph_json,
@@ -83,7 +84,6 @@ def graph(root: str | None, depth: int | None, fmt: str) -> None:
         render_dot,
         render_mermaid,
     )
-    from specbook.zeroconf import open_book
 
     if depth is not None and root is None:
         raise UsageError("--depth needs --root: it counts hops from that document")

@@ -59,8 +59,8 @@ def trace(as_json: bool, strict: bool, no_cache: bool) -> None:
     Exit codes: 0 (also with problems, unless --strict), 1 with --strict when there
     is any problem (planned tests do not count), 2 usage or configuration error.
     """
+    from specbook.services.zeroconf import open_book
     from specbook.trace.coverage import render_text, trace_book
-    from specbook.zeroconf import open_book
 
     book = open_book()
     if strict:
@@ -112,10 +112,10 @@ def impact(paths: tuple[str, ...], rev: str | None, as_json: bool) -> None:
     """
     import os
 
-    from specbook.errors import UsageError
+    from specbook.core.errors import UsageError
+    from specbook.services.zeroconf import open_book
     from specbook.trace.impact import changed_files, render_text
     from specbook.trace.impact import impact as find_impact
-    from specbook.zeroconf import open_book
 
     if not paths and rev is None:
         raise UsageError(

@@ -66,10 +66,10 @@ def serve(host: str, port: int, watch: bool, db: str | None, users_file: Path | 
 
     import uvicorn
 
-    from specbook.errors import NoBookError
+    from specbook.core.errors import NoBookError
+    from specbook.services.zeroconf import open_book
     from specbook.web.app import create_app
     from specbook.web.auth import accounts_from, book_accounts, load_users_file
-    from specbook.zeroconf import open_book
 
     app: Any
     if db is None:
@@ -85,7 +85,7 @@ def serve(host: str, port: int, watch: bool, db: str | None, users_file: Path | 
         from specbook.web.multi import create_multi_app
 
         if not is_postgres_url(db):
-            from specbook.errors import UsageError
+            from specbook.core.errors import UsageError
 
             raise UsageError("--db must be a postgresql:// URL of a shared index")
         # without --users, each book's own accounts (never merged across books)
@@ -106,7 +106,7 @@ def serve(host: str, port: int, watch: bool, db: str | None, users_file: Path | 
     try:
         sock.bind((host, port))
     except OSError as exc:
-        from specbook.errors import UsageError
+        from specbook.core.errors import UsageError
 
         raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror}; try another --port"
@@ -135,8 +135,8 @@ def build(out: Path) -> None:
     time); the new site replaces the old one whole, and pages of removed documents
     go.
     """
+    from specbook.services.zeroconf import open_book
     from specbook.web.site import build_site
-    from specbook.zeroconf import open_book
 
     book = open_book()
     # an empty site would replace the one published before: refused (exit 2)
@@ -174,7 +174,7 @@ def passwd(name: str, token: bool) -> None:
         return
     password = click.prompt("password", hide_input=True, confirmation_prompt=True, err=True)
     if len(password) < 8:
-        from specbook.errors import UsageError
+        from specbook.core.errors import UsageError
 
         raise UsageError("a password needs at least 8 characters")
     click.echo(f'{name} = "{hash_password(password)}"')

@@ -14,8 +14,8 @@ import contextlib
 import os
 from pathlib import Path
 
-from specbook.confine import real_root, within
-from specbook.errors import SpecbookError
+from specbook.core.confine import real_root, within
+from specbook.core.errors import SpecbookError
 
 
 class WriteRefused(SpecbookError):

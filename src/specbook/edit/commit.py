@@ -4,7 +4,7 @@ Every new content goes to a temporary file beside its target (fsynced), then the
 temporary files are renamed into place one by one; when any step fails, each file already
 replaced is put back to its original bytes (atomically), a file already renamed gets its
 old name back, and the error says so. Used by a document edit with sidecar files and by
-the multi-file moves of :mod:`specbook.multi`.
+the multi-file moves of :mod:`specbook.services.multi`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from specbook.core.errors import SpecbookError
 from specbook.edit.atomic import (
     ChangedOnDisk,
     WriteRefused,
@@ -23,7 +24,6 @@ from specbook.edit.atomic import (
     temp_beside,
     writable,
 )
-from specbook.errors import SpecbookError
 
 
 @dataclass(frozen=True)

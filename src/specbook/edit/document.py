@@ -29,7 +29,11 @@ from typing import Any
 
 import yaml
 
-from specbook.config import BookConfig, KindConfig
+from specbook.core.config import BookConfig, KindConfig
+from specbook.core.errors import SpecbookError
+from specbook.core.layout import read_sidecars
+from specbook.core.model import ChecklistItem, Document, Field, ReviewEntry, Section
+from specbook.core.text import is_placeholder, norm_key
 from specbook.edit.atomic import ChangedOnDisk, replace_if_unchanged
 from specbook.edit.dates import date_in_form, replace_date
 from specbook.edit.patch import Patch, apply_patches
@@ -42,11 +46,7 @@ from specbook.edit.yamlblock import (
     loaded,
     render_scalar,
 )
-from specbook.errors import SpecbookError
-from specbook.layout import read_sidecars
-from specbook.model import ChecklistItem, Document, Field, ReviewEntry, Section
 from specbook.parse import parse
-from specbook.text import is_placeholder, norm_key
 
 # Header places an edit keeps consistent; body mentions (a `**Status**:` line in a
 # design section) are not the document's field.

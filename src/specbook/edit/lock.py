@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from specbook.book import Book
-from specbook.state import make_state_dir
+from specbook.core.state import make_state_dir
 
 
 @contextmanager

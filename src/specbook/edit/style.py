@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from specbook.text import norm_key
+from specbook.core.text import norm_key
 
 if TYPE_CHECKING:
-    from specbook.config import KindConfig
+    from specbook.core.config import KindConfig
 
 # What may stand before a status word and is not part of it: emoji and symbols
 # (``✅ Active``), spaces.
@@ -57,7 +57,7 @@ def team_word(kind: KindConfig, status: str, current: str | None) -> str:
     always for a status the book itself added. specbook's built-in synonyms
     (``resolved`` for Fixed) are for reading, not a team's spelling, and a document
     that writes specbook's own words keeps them."""
-    from specbook.config import default_config
+    from specbook.core.config import default_config
 
     if not current:
         return status

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from specbook.config import BookConfig, KindConfig
-from specbook.errors import ConfigError, UsageError
+from specbook.core.config import BookConfig, KindConfig
+from specbook.core.errors import ConfigError, UsageError
+from specbook.core.model import Document
 from specbook.lint.facts import BookFacts, DocFacts, facts_of
 from specbook.lint.finding import Finding
 from specbook.lint.registry import DocumentCheck, Rule, RuleContext, load_rules
-from specbook.model import Document
 from specbook.templates.facts import TemplateFacts, template_facts
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -73,7 +73,7 @@ class Linter:
     ) -> None:
         self.config = config
         if today is None:
-            from specbook.clock import today as _today
+            from specbook.core.clock import today as _today
 
             today = _today()
         self.today = today

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from specbook.model import Document, Span
+from specbook.core.model import Document, Span
 from specbook.trace.coverage import listed_tests
 from specbook.trace.links import (
     SUPERSEDE_PHRASES,

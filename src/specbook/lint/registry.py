@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from specbook.config import BookConfig, KindConfig
+from specbook.core.config import BookConfig, KindConfig
+from specbook.core.model import Document, Span
 from specbook.edit.patch import Patch
-from specbook.model import Document, Span
 
 ENTRY_POINT_GROUP = "specbook.rules"
 # specbook's own rules: the value of its entry point in pyproject.toml

@@ -1,7 +1,7 @@
 """Linting a book: which files, the content-hash cache, parallel parsing, --fix.
 
 The cache lives in the book's snapshot (``.specbook/index.db``, see
-:mod:`specbook.state`; tables ``lint_*``) and keeps, per file, its content hash, the
+:mod:`specbook.core.state`; tables ``lint_*``) and keeps, per file, its content hash, the
 findings of the document rules and the facts the book rules need. It is keyed by
 specbook's version and the rule set with its options, so changing either starts
 afresh; a file whose size and modification time are unchanged is not even read. The
@@ -24,20 +24,26 @@ from typing import Any
 
 from specbook import __version__
 from specbook.book import Book
-from specbook.config import BookConfig
-from specbook.digest import blake2b, source_hash
+from specbook.core.config import BookConfig
+from specbook.core.digest import blake2b, source_hash
+from specbook.core.errors import NotFoundError, SpecbookError, UsageError
+from specbook.core.layout import read_document, signature
+from specbook.core.model import Span
+from specbook.core.state import (
+    make_state_dir,
+    read_blob,
+    snapshot_path,
+    sweep_old_caches,
+    write_blob,
+)
 from specbook.edit.atomic import ChangedOnDisk, WriteRefused, replace_if_unchanged
 from specbook.edit.patch import Patch, apply_patches
-from specbook.errors import NotFoundError, SpecbookError, UsageError
-from specbook.layout import read_document, signature
 from specbook.lint import verdicts
 from specbook.lint.engine import Linter, LintResult, sort_findings
 from specbook.lint.facts import DocFacts, Ref, light_facts_of
 from specbook.lint.finding import Finding
 from specbook.lint.registry import distribution_tags
-from specbook.model import Span
 from specbook.parse import parse
-from specbook.state import make_state_dir, read_blob, snapshot_path, sweep_old_caches, write_blob
 
 MEMO_NAME = "lint-memo"  # the whole last result, reused when nothing changed (a blob)
 CACHE_VERSION = 7
@@ -232,7 +238,7 @@ def book_fingerprint(book: Book) -> str:
     elif cfg.path is not None:
         with contextlib.suppress(OSError):
             h.update(cfg.path.read_bytes())
-    from specbook.template_files import template_path
+    from specbook.core.template_files import template_path
 
     for kind in cfg.kinds.values():
         tp = template_path(cfg, kind)
@@ -932,7 +938,7 @@ def changed_since(book: Book, rev: str) -> tuple[list[str], list[str]]:
     Raises :class:`UsageError` outside a git work tree, without git, or for a REV
     git does not know.
     """
-    from specbook.gitrun import GitFailed, git, git_z, toplevel
+    from specbook.core.gitrun import GitFailed, git, git_z, toplevel
 
     try:
         inside = git(book.root, "rev-parse", "--is-inside-work-tree").decode().strip()
@@ -983,7 +989,7 @@ def restrict(
     keep = set(paths)
     where = set(keep)
     if config is not None and config.sidecar_kinds:
-        from specbook.layout import sidecar_names
+        from specbook.core.layout import sidecar_names
 
         for rel in keep:
             where.update(sidecar_names(config, rel))

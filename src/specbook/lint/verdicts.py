@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from specbook.digest import blake2b
+from specbook.core.digest import blake2b
 
 T = TypeVar("T")
 P = ParamSpec("P")

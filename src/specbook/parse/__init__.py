@@ -1,4 +1,4 @@
-"""Markdown -> :class:`~specbook.model.Document`. The parser never raises.
+"""Markdown -> :class:`~specbook.core.model.Document`. The parser never raises.
 
 >>> doc = parse(b"# Technical Specification: Login\\n\\n**ID**: SPEC-001\\n")
 >>> doc.id, doc.title
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from specbook.config import BookConfig
-from specbook.model import Document, Encoding, Problem, Sidecar, Span
+from specbook.core.config import BookConfig
+from specbook.core.model import Document, Encoding, Problem, Sidecar, Span
 from specbook.parse.context import ParseContext, context_for
 from specbook.parse.core import parse_document
 from specbook.parse.scan import which_scanner
@@ -32,7 +32,7 @@ def parse(
 
     ``path`` (relative to the book root when there is a book) helps find the ID and
     kind. ``sidecars`` are the metadata files beside it (``kep.yaml``, already read:
-    parsing stays bytes in, see :func:`specbook.layout.read_sidecars`); their keys are
+    parsing stays bytes in, see :func:`specbook.core.layout.read_sidecars`); their keys are
     fields like the document's own. Never raises: a parser defect is caught and
     reported as a ``internal`` problem on a minimal document, so one strange file
     cannot stop a whole book.

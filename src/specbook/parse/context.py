@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from specbook.config import BookConfig, KindConfig, default_config
+from specbook.core.config import BookConfig, KindConfig, default_config
+from specbook.core.text import fold, norm_heading
 from specbook.parse.core import headings_of
-from specbook.text import fold, norm_heading
 
 _H1 = re.compile(rb"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 # H1 texts (normalized) that name a section rather than the document
@@ -56,7 +56,7 @@ class ParseContext:
 
     @cached_property
     def _templates(self) -> dict[str, bytes]:
-        from specbook.template_files import template_bytes
+        from specbook.core.template_files import template_bytes
 
         out: dict[str, bytes] = {}
         for kind in self.config.kinds.values():

@@ -1,4 +1,4 @@
-"""Markdown bytes -> :class:`~specbook.model.Document`.
+"""Markdown bytes -> :class:`~specbook.core.model.Document`.
 
 One pass of a block scanner (:mod:`specbook.parse.scan`) collects headings, list
 items, tables, code blocks and links with their byte ranges; fields, requirements and
@@ -16,8 +16,8 @@ from functools import cache, cached_property
 from itertools import chain
 from typing import TYPE_CHECKING, NamedTuple
 
-from specbook.config import KindConfig
-from specbook.model import (
+from specbook.core.config import KindConfig
+from specbook.core.model import (
     Cell,
     ChecklistItem,
     CodeBlock,
@@ -34,10 +34,7 @@ from specbook.model import (
     Span,
     Table,
 )
-from specbook.parse import scan as scanners
-from specbook.parse.scan import Blocks, RawHeading, RawTable
-from specbook.parse.scan.events import pyromark_headings
-from specbook.text import (
+from specbook.core.text import (
     fold,
     is_placeholder,
     is_placeholder_id,
@@ -45,6 +42,9 @@ from specbook.text import (
     norm_heading,
     norm_key,
 )
+from specbook.parse import scan as scanners
+from specbook.parse.scan import Blocks, RawHeading, RawTable
+from specbook.parse.scan.events import pyromark_headings
 
 if TYPE_CHECKING:  # (the context imports this module: only its type here)
     from specbook.parse.context import ParseContext
@@ -737,7 +737,7 @@ class _Parser:
         path = self.path.replace("\\", "/")
         if path_kind is None or path_kind.layout != "folder":
             return path.rsplit("/", 1)[-1]
-        from specbook.layout import document_name
+        from specbook.core.layout import document_name
 
         return document_name(path_kind, path)
 

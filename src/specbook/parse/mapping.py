@@ -2,9 +2,9 @@
 metadata files (``kep.yaml``, ``meta.json``). Imported on first use: a book of plain
 Markdown documents never loads it.
 
-Values of any shape become one line of text (:func:`specbook.text.render_value`);
+Values of any shape become one line of text (:func:`specbook.core.text.render_value`);
 spans are byte offsets into the bytes read (the document's, or the sidecar's, which
-:attr:`specbook.model.Field.file` names).
+:attr:`specbook.core.model.Field.file` names).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from specbook.model import Field, Sidecar, Span
-from specbook.text import norm_key, render_value
+from specbook.core.model import Field, Sidecar, Span
+from specbook.core.text import norm_key, render_value
 
 if TYPE_CHECKING:  # (the context imports this module: only its type here)
     from specbook.parse.context import ParseContext

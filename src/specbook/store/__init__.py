@@ -47,8 +47,8 @@ def index_path(book: Book) -> Path:
 def database_url(book: Book | None, db: str | None = None) -> str | None:
     """The PostgreSQL URL the index lives in, or ``None`` for the book's SQLite file:
     ``db`` (``--db``), else ``$SPECBOOK_DB``, else the book's ``[index] db``.
-    Raises :class:`~specbook.errors.UsageError` for a URL that is not PostgreSQL's."""
-    from specbook.errors import UsageError
+    Raises :class:`~specbook.core.errors.UsageError` for a URL that is not PostgreSQL's."""
+    from specbook.core.errors import UsageError
     from specbook.store.postgres import is_postgres_url, redact
 
     url = db or os.environ.get(DB_ENV) or (book.config.index_db if book else None)

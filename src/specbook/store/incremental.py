@@ -22,9 +22,9 @@ from typing import Any
 
 from specbook import __version__
 from specbook.book import Book
-from specbook.config import BookConfig
-from specbook.digest import blake2b, source_hash
-from specbook.layout import read_document, signature
+from specbook.core.config import BookConfig
+from specbook.core.digest import blake2b, source_hash
+from specbook.core.layout import read_document, signature
 from specbook.parse import parse
 from specbook.store.base import SCHEMA_VERSION, Store
 from specbook.store.records import DocRecord, record_of

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from specbook import __version__
-from specbook.errors import SpecbookError
+from specbook.core.errors import SpecbookError
 from specbook.lint.finding import Finding
 from specbook.store.base import DocSummary, Hit, RefEdge, StoredFile
 from specbook.store.query import (

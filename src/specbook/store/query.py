@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from specbook.errors import UsageError
+from specbook.core.errors import UsageError
 
 FILTER_KEYS = ("status", "type", "kind", "tag", "author", "id")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")

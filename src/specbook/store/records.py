@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specbook.digest import source_hash
-from specbook.jsonout import tags_of
-from specbook.model import Document, Section
-from specbook.text import norm_key
+from specbook.book.jsonout import tags_of
+from specbook.core.digest import source_hash
+from specbook.core.model import Document, Section
+from specbook.core.text import norm_key
 from specbook.trace.links import typed_references
 
 # Row shapes (positional, in the column order of the schema).

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from specbook.errors import SpecbookError
+from specbook.core.errors import SpecbookError
+from specbook.core.state import make_state_dir
 from specbook.lint.finding import Finding
-from specbook.state import make_state_dir
 from specbook.store.base import (
     SCHEMA_VERSION,
     DocSummary,

@@ -14,11 +14,11 @@ from bisect import bisect_right
 from functools import lru_cache
 from typing import NamedTuple
 
-from specbook.config import BookConfig, KindConfig
-from specbook.model import Document
+from specbook.core.config import BookConfig, KindConfig
+from specbook.core.model import Document
+from specbook.core.template_files import template_bytes
+from specbook.core.text import norm_heading
 from specbook.parse import parse
-from specbook.template_files import template_bytes
-from specbook.text import norm_heading
 
 # A bracketed prompt: not a task box `[ ]`/`[x]`, not link text `[a](b)` / `[a][b]` /
 # `![a](b)`, not an index `a[i]`. A `[label]: url` definition is told apart by

@@ -44,13 +44,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from specbook.config import BookConfig, KindConfig
-from specbook.confine import BAD_NAME, is_utf8, real_root, report_once, shown, why_not_read
-from specbook.ids import IdIndex
-from specbook.jsonout import REPORT_KEYS, document_summary
-from specbook.model import Document, Section
+from specbook.book.jsonout import REPORT_KEYS, document_summary
+from specbook.core.config import BookConfig, KindConfig
+from specbook.core.confine import BAD_NAME, is_utf8, real_root, report_once, shown, why_not_read
+from specbook.core.ids import IdIndex
+from specbook.core.model import Document, Section
 
-CACHE_NAME = "trace-scan"  # the code scan, a blob in the snapshot (specbook.state)
+CACHE_NAME = "trace-scan"  # the code scan, a blob in the snapshot (specbook.core.state)
 # One ast.parse at a time: CPython 3.11 keeps the AST validator's recursion depth in
 # interpreter state, and two threads parsing at once (the portal's background lint and
 # a page showing coverage) fail with "SystemError: AST constructor recursion depth
@@ -518,7 +518,7 @@ def scan_code(config: BookConfig, use_cache: bool = True) -> CodeScan:
     if config.root is None or not files:
         return scan
     pats = _patterns(config)
-    from specbook.state import STATE_DIR, read_blob, write_blob
+    from specbook.core.state import STATE_DIR, read_blob, write_blob
 
     root = config.root
     use = use_cache and (root / STATE_DIR).is_dir()

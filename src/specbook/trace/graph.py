@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from specbook.ids import ambiguous_id, unknown_id
-from specbook.model import Document
-from specbook.text import norm_key
+from specbook.core.ids import ambiguous_id, unknown_id
+from specbook.core.model import Document
+from specbook.core.text import norm_key
 from specbook.trace.links import REF_TYPES, RELATES, TypedReference, typed_references
 
 if TYPE_CHECKING:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from specbook.errors import UsageError
-from specbook.gitrun import GitFailed, git, git_z, toplevel
-from specbook.jsonout import REPORT_KEYS, document_summary
-from specbook.model import Document
+from specbook.book.jsonout import REPORT_KEYS, document_summary
+from specbook.core.errors import UsageError
+from specbook.core.gitrun import GitFailed, git, git_z, toplevel
+from specbook.core.model import Document
 from specbook.trace.coverage import glob_regex, list_items
 
 _FILES_SECTION = re.compile(r"^files?\s+to\s+\w+", re.IGNORECASE)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from specbook.config import DEFAULT_FIELD_ALIASES
-from specbook.model import Document, Field, Reference
-from specbook.text import norm_key
+from specbook.core.config import DEFAULT_FIELD_ALIASES
+from specbook.core.model import Document, Field, Reference
+from specbook.core.text import norm_key
 
 RELATES = "relates"
 DEPENDS_ON = "depends-on"

@@ -16,8 +16,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from specbook import __version__
-from specbook.errors import NotFoundError, SpecbookError, UsageError
-from specbook.jsonout import LIST_KEYS, document_summary
+from specbook.book.jsonout import LIST_KEYS, document_summary
+from specbook.core.errors import NotFoundError, SpecbookError, UsageError
 from specbook.lint.finding import Finding
 from specbook.web.security import json_object, security_headers
 
@@ -88,7 +88,7 @@ def routes(portal: Portal) -> list[Route]:
         return JSONResponse(rows)
 
     async def document(request: Request) -> Response:
-        from specbook.jsonout import document_json
+        from specbook.book.jsonout import document_json
 
         ref = request.path_params["ref"]
         path = find_path(ref)
@@ -160,7 +160,7 @@ def routes(portal: Portal) -> list[Route]:
             raise UsageError("status is required: the status to move to")
         if note is not None and not isinstance(note, str):
             raise UsageError("note must be a string")
-        from specbook import lifecycle
+        from specbook.services import lifecycle
 
         message = lifecycle.transition(
             portal.book,
@@ -185,7 +185,7 @@ def routes(portal: Portal) -> list[Route]:
             raise UsageError("verdict must be approve, request-changes or comment")
         if note is not None and not isinstance(note, str):
             raise UsageError("note must be a string")
-        from specbook import lifecycle
+        from specbook.services import lifecycle
 
         message = lifecycle.review(
             portal.book, str(portal.book.root / path), verdict, by=who, note=note

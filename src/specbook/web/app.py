@@ -28,8 +28,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from specbook.book import Book
-from specbook.clock import today
-from specbook.errors import AmbiguousIdError, NotFoundError, SpecbookError
+from specbook.core.clock import today
+from specbook.core.errors import AmbiguousIdError, NotFoundError, SpecbookError
 from specbook.lint.engine import Linter
 from specbook.store import Store, parse_query, sync
 from specbook.store.sqlite import SQLiteStore
@@ -408,7 +408,7 @@ def create_app(
         return portal.render(request, "search.html", **context)
 
     def stale_banner(doc: Any) -> pages.StaleApproval | None:
-        from specbook.approvals import head_commit
+        from specbook.book.approvals import head_commit
 
         stale_cache = portal.stale_cache
         key = (doc.path or "", doc.digest, head_commit(book.root))
@@ -690,8 +690,8 @@ def create_app(
 def perform(portal: Portal, path: str, what: str, form: Any, user: str, note: str | None) -> str:
     """Run one review action through the lifecycle engine; returns the ``done`` code.
     Raises the engine's errors (a refused gate, a file changed on disk)."""
-    from specbook import lifecycle
-    from specbook.errors import UsageError
+    from specbook.core.errors import UsageError
+    from specbook.services import lifecycle
 
     full = str(portal.book.root / path)
     if what == "review":

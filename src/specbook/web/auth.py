@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from specbook.errors import ConfigError
-from specbook.state import make_state_dir
+from specbook.core.errors import ConfigError
+from specbook.core.state import make_state_dir
 
 if TYPE_CHECKING:
-    from specbook.config import BookConfig
+    from specbook.core.config import BookConfig
 
 ITERATIONS = 120_000
 SESSION_SECONDS = 12 * 3600

@@ -1,6 +1,6 @@
 """Writing documents in the portal: the New form and the source editor.
 
-New uses the same :func:`specbook.create.new_document` as ``specbook new``. The
+New uses the same :func:`specbook.services.create.new_document` as ``specbook new``. The
 editor shows the Markdown source with a live preview and live findings (the same
 parser, renderer and lint engine as everywhere else, asked for by a debounced
 request). Saving writes atomically under the book lock and only when the file still
@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from specbook.digest import content_hash
+from specbook.core.digest import content_hash
+from specbook.core.errors import AmbiguousIdError, SpecbookError
 from specbook.edit.textedit import apply_text_edit, editor_text, normalise, not_editable
-from specbook.errors import AmbiguousIdError, SpecbookError
 from specbook.web.security import json_object
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def routes(portal: Portal) -> list[Route]:
         return portal.render(request, "new.html", kinds=_kinds(portal), form={})
 
     async def new_post(request: Request) -> Response:
-        from specbook.create import new_document
+        from specbook.services.create import new_document
 
         user = signed_in(request)
         form = await request.form()

@@ -34,7 +34,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from specbook.errors import SpecbookError
+from specbook.core.errors import SpecbookError
 from specbook.web import pages
 from specbook.web.app import HERE, SECURITY_HEADERS, create_app, template_env
 from specbook.web.auth import COOKIE, Accounts, Sessions, SessionSigner, book_accounts
@@ -105,8 +105,8 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
     """The many-book portal over the PostgreSQL index at ``url``. ``accounts``: an
     organisation's accounts (``--users FILE``), good in every book with one sign-in;
     without, each book's own (:func:`~specbook.web.auth.book_accounts`)."""
+    from specbook.services.zeroconf import open_book
     from specbook.store.postgres import PostgresRevocations, PostgresStore
-    from specbook.zeroconf import open_book
 
     hub = PostgresStore(url, None)
     secret = os.environ.get("SPECBOOK_SECRET", "").encode() or secrets.token_bytes(32)
@@ -185,7 +185,7 @@ def create_multi_app(url: str, accounts: Accounts | None = None, watch: bool = F
         return hit[1]
 
     def catalog() -> pages.Catalog:
-        from specbook.config import default_config
+        from specbook.core.config import default_config
 
         catalog: pages.Catalog = recent("catalog", lambda: pages.Catalog(hub, default_config()))
         return catalog

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from markupsafe import Markup
 
 from specbook.book import Book
-from specbook.config import BookConfig
-from specbook.digest import source_hash
-from specbook.errors import SpecbookError
-from specbook.ids import ambiguous_id
+from specbook.core.config import BookConfig
+from specbook.core.digest import source_hash
+from specbook.core.errors import SpecbookError
+from specbook.core.ids import ambiguous_id
+from specbook.core.model import Document
 from specbook.lint.engine import Linter
 from specbook.lint.finding import Finding
-from specbook.model import Document
 from specbook.parse import parse
 from specbook.store import Store
 from specbook.web.render import Rendered, to_html
@@ -38,7 +38,7 @@ LIST_SORTS = ("id", "title", "status", "modified", "kind")
 
 def review_word(config: BookConfig, kind: str | None) -> str | None:
     """The review status of ``kind`` (``Review`` for specs), if its workflow has one."""
-    from specbook.workflow import workflow_for
+    from specbook.core.workflow import workflow_for
 
     k = config.kinds.get(kind or "")
     return None if k is None else workflow_for(k).review
@@ -157,7 +157,7 @@ def waiting_for_review(
     """Documents in their kind's review status, longest waiting first; stale past the
     book's stale-review days (counted as rule SB504 counts: from the last Review
     History row that moved it to review, else Modified, else Date)."""
-    from specbook.report import stale_review_days
+    from specbook.services.report import stale_review_days
 
     limit = stale_review_days(config)
     docs = (catalog or Catalog(store, config)).in_review
@@ -208,7 +208,7 @@ def listing(
     """The list page: facet counts, the filtered and sorted rows of one page
     (``page_size=None``: every row on one page, as the static site shows them)."""
     if catalog is None:
-        from specbook.config import default_config
+        from specbook.core.config import default_config
 
         catalog = Catalog(store, config or default_config())
     names = catalog.facets
@@ -433,7 +433,7 @@ class DocumentPages:
             findings = self.stored_findings(store, path, built)
         if findings is None:
             findings = self.linted(path)
-        from specbook.workflow import workflow_for
+        from specbook.core.workflow import workflow_for
 
         kind = self.book.config.kinds.get(doc.kind or "")
         moves: tuple[str, ...] = ()
@@ -495,7 +495,7 @@ def timeline(book: Book, today: dt.date, timelines: list[Any] | None = None) -> 
     """Every phase of every Timeline table as Gantt rows (left/width in percent of the
     whole span), overdue phases marked. ``timelines`` (the documents' timelines, when
     the caller has parsed them already) saves parsing the book again."""
-    from specbook.report import document_timeline
+    from specbook.services.report import document_timeline
 
     if timelines is None:
         timelines = [t for d in _parsed_documents(book) if (t := document_timeline(d, today))]
@@ -525,7 +525,7 @@ def timeline(book: Book, today: dt.date, timelines: list[Any] | None = None) -> 
 def risks(book: Book, register: list[Any] | None = None) -> dict[str, Any]:
     """The risk register and its probability × impact matrix; ``register`` (the
     documents' risks, when the caller has parsed them already) saves parsing again."""
-    from specbook.report import document_risks
+    from specbook.services.report import document_risks
 
     if register is None:
         register = [r for d in _parsed_documents(book) for r in document_risks(d)]
@@ -667,7 +667,7 @@ class StaleApproval:
 def stale_approval(book: Book, linter: Linter, doc: Document) -> StaleApproval | None:
     """The SB505 finding of ``doc`` as a banner, or ``None`` (not approved, not in git,
     the approval not committed yet, or nothing changed since)."""
-    from specbook.approvals import DEFAULT_SECTIONS, approved_or_later, stale_since_approval
+    from specbook.book.approvals import DEFAULT_SECTIONS, approved_or_later, stale_since_approval
 
     kind = book.config.kinds.get(doc.kind or "")
     if kind is None or doc.status_canonical not in approved_or_later(kind) or not doc.path:
@@ -686,7 +686,7 @@ def stale_approval(book: Book, linter: Linter, doc: Document) -> StaleApproval |
 
 def diff_since(book: Book, doc_id: str, base: str) -> str:
     """The Markdown of ``specbook diff BASE ID`` (working tree), rendered as HTML."""
-    from specbook.diff import diff_book, render_markdown
+    from specbook.book.diff import diff_book, render_markdown
     from specbook.web.render import markdown_html
 
     text = render_markdown(diff_book(book, base=base, ids=[doc_id]))

@@ -29,7 +29,7 @@ from functools import partial
 import nh3
 import pyromark
 
-from specbook.text import slugify
+from specbook.core.text import slugify
 
 # Lists and block quotes nested deeper than this are shown as text (real specs nest a
 # handful of levels).

@@ -9,7 +9,7 @@ by default 127.0.0.1), so a client cannot ask for HSTS on plain http.
 :func:`json_object` reads a JSON body for the API and the editor's preview: bad JSON,
 anything but an object, and text that is not valid Unicode (a lone surrogate such as
 ``"\\ud800"``, which Python's decoder lets through and which fails later, when it is
-written) are refused with :class:`~specbook.errors.UsageError`, a 400.
+written) are refused with :class:`~specbook.core.errors.UsageError`, a 400.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from specbook.errors import UsageError
+from specbook.core.errors import UsageError
 
 HSTS = "max-age=31536000"
 

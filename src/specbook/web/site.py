@@ -47,9 +47,9 @@ import jinja2
 
 from specbook import __version__
 from specbook.book import Book
-from specbook.clock import today
-from specbook.digest import blake2b
-from specbook.errors import SpecbookError, UsageError
+from specbook.core.clock import today
+from specbook.core.digest import blake2b
+from specbook.core.errors import SpecbookError, UsageError
 from specbook.store import Store, synced_store
 from specbook.web import pages
 from specbook.web.links import StaticLinks, page_name, page_ref
@@ -471,7 +471,7 @@ class _PageMaker:
     def make(self, task: _Task, store: Store | None = None) -> _Made:
         """Render and write ``task``'s page. The files it shows are listed in the
         entry (``files``), not copied: the build copies them once for all pages."""
-        from specbook.report import document_risks, document_timeline
+        from specbook.services.report import document_risks, document_timeline
 
         path = task.d["path"]
         try:
@@ -746,13 +746,13 @@ def _fields(obj: Any) -> dict[str, Any]:
 
 
 def timeline_data(timeline: Any) -> dict[str, Any]:
-    """A :class:`specbook.report.Timeline` as ``dataclasses.asdict`` gives it."""
+    """A :class:`specbook.services.report.Timeline` as ``dataclasses.asdict`` gives it."""
     return {**_fields(timeline), "phases": [_fields(p) for p in timeline.phases]}
 
 
 def _timelines(data: Any, date: dt.date) -> list[Any]:
     """A document's timeline from the manifest, its overdue phases judged on ``date``."""
-    from specbook.report import Phase, Timeline, phase_overdue
+    from specbook.services.report import Phase, Timeline, phase_overdue
 
     if not data:
         return []
@@ -765,13 +765,13 @@ def _timelines(data: Any, date: dt.date) -> list[Any]:
 
 def _timeline(data: dict[str, Any]) -> Any:
     """:func:`timeline_data`'s data as a Timeline again."""
-    from specbook.report import Phase, Timeline
+    from specbook.services.report import Phase, Timeline
 
     return Timeline(**{**data, "phases": tuple(Phase(**p) for p in data["phases"])})
 
 
 def _risks(data: Any) -> list[Any]:
-    from specbook.report import Risk
+    from specbook.services.report import Risk
 
     return [Risk(**r) for r in data]
 

@@ -1,6 +1,6 @@
 """SB505 approval-stale: an approved document whose design changed after the approval.
 
-The history (git walk, cache, comparison) is :mod:`specbook.approvals`; this module
+The history (git walk, cache, comparison) is :mod:`specbook.book.approvals`; this module
 declares the rule: its inputs (HEAD, so that lint's whole-result memo is not reused
 after a commit or a checkout), the approval row it takes while a document is linted
 (``Rule.extract``, kept with the document's cached facts), and the check.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from specbook.approvals import (
+from specbook.book.approvals import (
     DEFAULT_SECTIONS,
     Candidate,
     approval_row,
@@ -19,10 +19,10 @@ from specbook.approvals import (
     head_commit,
     stale_reports,
 )
-from specbook.config import BookConfig, KindConfig
+from specbook.core.config import BookConfig, KindConfig
+from specbook.core.model import Document
 from specbook.lint.facts import BookFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
-from specbook.model import Document
 
 
 def _head_input(config: BookConfig) -> Iterable[tuple[str, int, int]]:

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from specbook.core.model import Cell, CodeBlock, Document, Span, Table
+from specbook.core.text import is_placeholder, norm_heading, norm_key
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.rules.sections import section_nodes
 from specbook.lint.sqlcheck import LANGUAGES as SQL_LANGUAGES
 from specbook.lint.sqlcheck import Problem, sql_problem
 from specbook.lint.verdicts import remember
-from specbook.model import Cell, CodeBlock, Document, Span, Table
 from specbook.templates.facts import MUSTACHE, PROMPT
-from specbook.text import is_placeholder, norm_heading, norm_key
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _HTML_COMMENT = re.compile(r"\s*<!--.*?-->\s*$")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from specbook.core.model import Document, Span
 from specbook.lint.facts import BookFacts
 from specbook.lint.registry import BookReport, Report, RuleContext, rule
-from specbook.model import Document, Span
 
 
 @rule("SB001", "invalid-encoding", severity="error", tags=("encoding",))

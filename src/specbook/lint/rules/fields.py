@@ -9,11 +9,11 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from specbook.config import KindConfig
+from specbook.core.config import KindConfig
+from specbook.core.model import Document, Field, Span
+from specbook.core.text import is_placeholder, norm_key, render_value
 from specbook.edit.patch import Patch
 from specbook.lint.registry import Report, RuleContext, rule
-from specbook.model import Document, Field, Span
-from specbook.text import is_placeholder, norm_key, render_value
 from specbook.trace.links import front_matter_bounds
 
 # Values that state "no value" on purpose: not errors, and never compared.

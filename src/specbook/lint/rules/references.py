@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from specbook.ids import IdIndex
+from specbook.core.ids import IdIndex
+from specbook.core.model import Document
 from specbook.lint.facts import BookFacts, DocFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
-from specbook.model import Document
 
 
 @rule("SB106", "duplicate-id", severity="error", tags=("identity",), scope="book")

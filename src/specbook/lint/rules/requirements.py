@@ -7,12 +7,12 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
-from specbook.config import BookConfig
+from specbook.core.config import BookConfig
+from specbook.core.model import Document, Requirement, Section, Span
+from specbook.core.text import heading_key
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.rules.sections import section_nodes
-from specbook.model import Document, Requirement, Section, Span
 from specbook.templates.facts import MUSTACHE, PROMPT
-from specbook.text import heading_key
 
 # Sections whose list items mention requirements without defining them.
 _NOT_DEFINING = ("out of scope", "non goals", "traceab", "related", "reference", "see also")

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
+from specbook.core.model import Document, Section, Span
+from specbook.core.text import norm_heading
 from specbook.lint.registry import Report, RuleContext, rule
-from specbook.model import Document, Section, Span
 from specbook.templates.facts import (
     MUSTACHE_BYTES,
     PROMPT_BYTES,
@@ -27,7 +28,6 @@ from specbook.templates.facts import (
     is_definition,
     prompt_key,
 )
-from specbook.text import norm_heading
 
 # A line that shows nothing: blank, or a thematic break (`---`, `***`, `___`).
 _QUIET_LINE = rb"(?:[ \t]*|[ ]{0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}))"

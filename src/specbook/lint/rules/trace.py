@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from specbook.config import BookConfig
-from specbook.ids import IdIndex
+from specbook.core.config import BookConfig
+from specbook.core.ids import IdIndex
 from specbook.lint.facts import BookFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
 from specbook.trace.coverage import (

@@ -6,12 +6,12 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from specbook.config import KindConfig
+from specbook.core.config import KindConfig
+from specbook.core.model import Document, ReviewEntry, Span
+from specbook.core.text import is_placeholder, norm_heading, norm_key
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.rules.sections import section_nodes
-from specbook.model import Document, ReviewEntry, Span
 from specbook.templates.facts import PROMPT
-from specbook.text import is_placeholder, norm_heading, norm_key
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _NAME_SPLIT = re.compile(r"\s*(?:[,;/&+]|\band\b)\s*", re.IGNORECASE)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
-from specbook.model import Span
+from specbook.core.model import Span
 from specbook.parse.scan import lines
 from specbook.parse.scan.blocks import (
     Blocks,

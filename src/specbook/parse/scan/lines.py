@@ -11,7 +11,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 
-from specbook.model import Span
+from specbook.core.model import Span
 
 __all__ = ["line_spans", "line_starts"]
 

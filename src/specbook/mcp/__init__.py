@@ -1,0 +1,1 @@
+"""The MCP face: specbook's tools for agents (:mod:`specbook.mcp.server`)."""
