@@ -7,6 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOOK   := examples/book
 PORT   ?= 8000
+# make test spreads the suite over this many worker processes (pytest-xdist); a test file
+# runs whole in one worker, so its module fixtures (a browser, a server) start once.
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+# (The API fuzz test runs on its own after them: schemathesis gives each of its cases the
+# same test ID, and xdist runs only one test of an ID.)
+FUZZ   := tests/test_api_fuzz.py
+PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile --deselect $(FUZZ) \
+          && $(BIN)/python -m pytest -q $(FUZZ)
 # The example book's documents are dated up to late 2026; the demo runs on a day when they
 # show what they are meant to (an open review, nothing stale) however old the clone is.
 DEMO_TODAY ?= 2026-11-20
@@ -66,7 +74,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) chromium postgresql lint typecheck
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # The suite with the system's wall clock moved to $(DATE) (running on from there): no test
 # may depend on today. libfaketime moves the wall clock only, by the same offset in every
@@ -81,9 +89,9 @@ test-dates: $(STAMP) chromium postgresql faketime $(FAKETIME_FIX)
 	@days=$$(( ( $$(date -u -d $(DATE) +%s) - $$(date -u -d $$(date -u +%F) +%s) ) / 86400 )); \
 	case $$days in -*) offset=$${days}d ;; *) offset=+$${days}d ;; esac; \
 	echo "== the suite with the clock moved to $(DATE) (FAKETIME=$$offset)"; \
-	CI=1 FAKETIME=$$offset FAKETIME_DONT_FAKE_MONOTONIC=1 \
-	  LD_PRELOAD="$(abspath $(FAKETIME_FIX)):$$(dpkg -L libfaketime | grep '/libfaketime.so.1$$')" \
-	  $(BIN)/python -m pytest -q
+	export CI=1 FAKETIME=$$offset FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	  LD_PRELOAD="$(abspath $(FAKETIME_FIX)):$$(dpkg -L libfaketime | grep '/libfaketime.so.1$$')"; \
+	$(PYTEST)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
