@@ -25,7 +25,7 @@ from typing import Any
 from specbook import __version__
 from specbook.book import Book
 from specbook.core.config import BookConfig
-from specbook.core.digest import blake2b, source_hash
+from specbook.core.digest import blake2b, code_stamp, source_hash
 from specbook.core.errors import NotFoundError, SpecbookError, UsageError
 from specbook.core.layout import read_document, signature
 from specbook.core.model import Span
@@ -201,15 +201,18 @@ def _interned(*words: str | None) -> tuple[str | None, ...]:
 
 # -- the cache -------------------------------------------------------------------------
 def _code_fingerprint(linter: Linter) -> str:
-    """Size and mtime of specbook's own modules and of every rule's module: editing
-    the code (without a version bump) must not serve stale findings."""
-    files = {str(p) for p in Path(__file__).resolve().parents[1].rglob("*.py")}
+    """specbook's own modules (:func:`~specbook.core.digest.code_stamp`) and every
+    plugin rule's module, by size and mtime: editing the code (without a version bump)
+    must not serve stale findings."""
+    own = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    files: set[str] = set()
     for a in linter.active:
         fn = a.rule.check or a.rule.book_check
         code = getattr(fn, "__code__", None)
-        if code is not None:
+        if code is not None and not code.co_filename.startswith(own):
             files.add(code.co_filename)
     h = blake2b(digest_size=12)
+    h.update(code_stamp().encode())
     for name in sorted(files):
         try:
             st = os.stat(name)

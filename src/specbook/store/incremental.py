@@ -17,13 +17,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from specbook import __version__
 from specbook.book import Book
 from specbook.core.config import BookConfig
-from specbook.core.digest import blake2b, source_hash
+from specbook.core.digest import blake2b, code_stamp, source_hash
 from specbook.core.layout import read_document, signature
 from specbook.parse import parse
 from specbook.store.base import SCHEMA_VERSION, Store
@@ -57,14 +56,7 @@ def index_key(book: Book) -> str:
     from specbook.lint.run import book_fingerprint
 
     h = blake2b(digest_size=12)
-    h.update(f"{__version__}|{SCHEMA_VERSION}|{book_fingerprint(book)}|".encode())
-    pkg = Path(__file__).resolve().parents[1]
-    for name in sorted(pkg.rglob("*.py")):
-        try:
-            st = name.stat()
-        except OSError:
-            continue
-        h.update(f"{name.relative_to(pkg)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    h.update(f"{__version__}|{SCHEMA_VERSION}|{book_fingerprint(book)}|{code_stamp()}".encode())
     return h.hexdigest()
 
 
