@@ -23,6 +23,7 @@ touch are kept (one ``git diff``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -389,6 +390,7 @@ def blob_id(data: bytes, like: str) -> str:
     return str(_sha(len(like) == 64)(header + data).hexdigest())
 
 
+@functools.cache
 def _sha(long: bool) -> Any:
     """SHA-256 (``long``) or SHA-1, from CPython's own modules where they exist:
     :mod:`hashlib` loads OpenSSL on import (~3 ms of a one-file lint)."""
@@ -507,9 +509,9 @@ def approval_row(doc: Document, kind: KindConfig) -> Row | None:
 
 
 def _unchanged(data: bytes, approval: Approval) -> bool:
-    """Whether the file still holds the approved bytes (then nothing changed)."""
-    if approval.blob:
-        return approval.blob == blob_id(data, approval.blob)
+    """Whether the file still holds the approved bytes (then nothing changed). The
+    approval's ``source`` is the approved blob's bytes as git gave them, so comparing
+    bytes answers what comparing object ids would, without hashing the file."""
     return approval.source == data
 
 
