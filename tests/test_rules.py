@@ -192,3 +192,27 @@ def test_document_rules_open_no_file_and_run_no_process(monkeypatch: pytest.Monk
                 except _Refused as exc:
                     refused.append(f"{linter.document_rules[0].rule.id} on {doc.path}: {exc}")
     assert not refused, "\n".join(refused)
+
+
+def test_the_section_walk_is_made_once_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The section rules (SB201-SB205), the requirement rules and the content rules share
+    one walk over a document's sections: linting a document with every rule builds it
+    once, and a second document gets its own."""
+    from specbook.lint.rules import sections
+
+    folder = _scenario("SB204")
+    assert folder is not None
+    config = default_config(folder.resolve())
+    docs = list(Book(config, warn=None).documents())[:2]
+    built: list[str | None] = []
+    real = sections._build_walk
+
+    def counted(doc: Any) -> Any:
+        built.append(doc.path)
+        return real(doc)
+
+    monkeypatch.setattr(sections, "_build_walk", counted)
+    linter = Linter(config, today=TODAY, rules=RULES)
+    for doc in docs:
+        assert linter.lint_document(doc)  # (the scenario's documents have findings)
+    assert built == [d.path for d in docs]

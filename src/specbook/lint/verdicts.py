@@ -22,6 +22,8 @@ from typing import Any, ParamSpec, TypeVar
 from specbook.core.digest import blake2b
 
 T = TypeVar("T")
+# (one encoder: json.dumps with options builds a new one per call)
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 P = ParamSpec("P")
 
 
@@ -63,5 +65,5 @@ def remember(kind: str, text: str, compute: Callable[P, T], *args: P.args, **kwa
         value: Any = json.loads(known)
         return value  # type: ignore[no-any-return]
     answer = compute(*args, **kwargs)
-    state.new[key] = json.dumps(answer, separators=(",", ":"))
+    state.new[key] = "null" if answer is None else _encode(answer)
     return answer

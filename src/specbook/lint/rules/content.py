@@ -10,9 +10,9 @@ from functools import lru_cache
 from typing import Any
 
 from specbook.core.model import Cell, CodeBlock, Document, Span, Table
-from specbook.core.text import is_placeholder, norm_heading, norm_key
+from specbook.core.text import is_placeholder, norm_key
 from specbook.lint.registry import Report, RuleContext, rule
-from specbook.lint.rules.sections import section_nodes
+from specbook.lint.rules.sections import section_ranges
 from specbook.lint.sqlcheck import LANGUAGES as SQL_LANGUAGES
 from specbook.lint.sqlcheck import Problem, sql_problem
 from specbook.lint.verdicts import remember
@@ -71,13 +71,7 @@ def _where(doc: Document, block: CodeBlock, line: int, column: object) -> str:
 
 def _ranges(doc: Document, name: str) -> list[tuple[int, int]]:
     """Byte ranges of the sections called ``name`` (each with its subsections)."""
-    out = []
-    for node in section_nodes(doc):
-        s = node.section
-        # (node.key is norm_heading(s.template_name or s.title))
-        if node.key == name or (s.template_name and norm_heading(s.title) == name):
-            out.append((s.span.start, s.span.end))
-    return out
+    return section_ranges(doc, name)
 
 
 def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
@@ -199,7 +193,7 @@ def _yaml_problem(text: str) -> tuple[str, int, int] | None:
     import yaml
 
     try:
-        if _yaml_plain(text, yaml):
+        if _yaml_quick(text, yaml) or _yaml_plain(text, yaml):
             return None
     except yaml.YAMLError as exc:
         return _yaml_error(exc)
@@ -212,6 +206,24 @@ def _yaml_problem(text: str) -> tuple[str, int, int] | None:
 
 class _NeedsLoad(Exception):
     """A block whose events hold what only building its objects checks."""
+
+
+# What a tag (`!`), anchor (`&`), alias (`*`), explicit key (`?`), merge key (`<<`) or a
+# flow collection (that may be a key) needs: text holding none of these has none of what
+# makes :func:`_yaml_plain` load the block.
+_YAML_NEEDS_EVENTS = re.compile(r"[!&*?\[\]{}]|<<")
+
+
+def _yaml_quick(text: str, yaml: Any) -> bool:
+    """True when ``text`` holds none of :data:`_YAML_NEEDS_EVENTS` and libyaml parses it
+    (in C, no event objects built: a quarter of :func:`_yaml_plain`'s time); raises the
+    parser's error as :func:`_yaml_plain` would (the same parser stops at the same
+    place); False when it cannot tell."""
+    parser = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+    if parser is None or _YAML_NEEDS_EVENTS.search(text):
+        return False
+    parser(text).raw_parse()
+    return True
 
 
 def _yaml_plain(text: str, yaml: Any) -> bool:
@@ -333,6 +345,21 @@ def _columns(table: Table, names: tuple[str, ...]) -> list[int]:
     return [i for i, cell in enumerate(table.header) if _header_key(cell.text) in names]
 
 
+def _columns_of(doc: Document, table: Table, names: tuple[str, ...]) -> list[int]:
+    """:func:`_columns` of a table of ``doc``, its header read once."""
+    return [i for i, key in enumerate(_header_keys(doc, table)) if key in names]
+
+
+def _header_keys(doc: Document, table: Table) -> tuple[str, ...]:
+    """:func:`_header_key` of each of the table's header cells (computed once per table:
+    SB604 and SB605 look at every table)."""
+    memo: dict[int, tuple[Table, tuple[str, ...]]] = doc.derived.setdefault("header_keys", {})
+    hit = memo.get(id(table))
+    if hit is None or hit[0] is not table:
+        hit = memo[id(table)] = (table, tuple(_header_key(c.text) for c in table.header))
+    return hit[1]
+
+
 @lru_cache(maxsize=4096)
 def _header_key(text: str) -> str:
     return norm_key(_PAREN.sub(" ", text))
@@ -349,8 +376,8 @@ def risk_tables(doc: Document) -> list[tuple[Table, list[int], list[int]]]:
     out = []
     ranges: list[tuple[int, int]] | None = None
     for table in doc.tables:
-        likely = _columns(table, ("probability", "likelihood"))
-        impact = _columns(table, ("impact",))
+        likely = _columns_of(doc, table, ("probability", "likelihood"))
+        impact = _columns_of(doc, table, ("impact",))
         if not likely and not impact:
             continue
         if not (likely and impact):
@@ -390,12 +417,8 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 if cell is None:
                     continue
                 value = cell.text.strip()
-                if is_placeholder(value) or PROMPT.fullmatch(value) or MUSTACHE.search(value):
-                    continue
-                if value.lower() in _EXPLICIT_NONE:
-                    continue
-                key = norm_key(value)
-                if key in _LEVEL_KEYS:
+                key = _level_key(value)
+                if key is None:
                     continue
                 column = table.header[i].text
                 severity = None
@@ -417,6 +440,19 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 )
 
 
+@lru_cache(maxsize=4096)
+def _level_key(value: str) -> str | None:
+    """:func:`norm_key` of a risk table's Probability or Impact value, or ``None`` for a
+    value that passes: a level, an explicit none, or a prompt (SB205's)."""
+    if is_placeholder(value) or PROMPT.fullmatch(value) or MUSTACHE.search(value):
+        return None
+    if value.lower() in _EXPLICIT_NONE:
+        return None
+    key = norm_key(value)
+    return None if key in _LEVEL_KEYS else key
+
+
+@lru_cache(maxsize=4096)
 def _date(text: str) -> dt.date | None:
     m = _ISO.match(text.strip().strip("*_`"))
     if not m:
@@ -442,12 +478,12 @@ def timeline_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     that are not ISO `YYYY-MM-DD` are skipped (SB205 and SB104 look at those).
     """
     for table in doc.tables:
-        starts = _columns(table, ("start date", "start", "starts", "begin", "begins"))
-        ends = _columns(table, ("end date", "end", "ends", "finish", "finish date"))
+        starts = _columns_of(doc, table, ("start date", "start", "starts", "begin", "begins"))
+        ends = _columns_of(doc, table, ("end date", "end", "ends", "finish", "finish date"))
         if not starts or not ends:
             continue
         si, ei = starts[0], ends[0]
-        label = _columns(table, ("phase", "milestone", "stage", "step", "task"))
+        label = _columns_of(doc, table, ("phase", "milestone", "stage", "step", "task"))
         li = label[0] if label else 0
         for row, row_span in zip(table.rows, table.row_spans, strict=False):
             sc, ec = _cell(row, si), _cell(row, ei)

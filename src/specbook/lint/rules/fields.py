@@ -7,6 +7,7 @@ import difflib
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from specbook.core.config import KindConfig
@@ -77,16 +78,20 @@ def _is_header(f: Field) -> bool:
     return f.section is None or norm_key(f.section) in _HEADER_SECTIONS
 
 
-def _fields(doc: Document) -> list[Field]:
+def _fields(doc: Document) -> tuple[Field, ...]:
     """The document's fields, without `### Name: value` headings deep in the body
-    (`#### Modified: GET /api/x` is a heading, not the Modified field)."""
-    src = doc.source
-    out = []
-    for f in doc.fields:
-        if f.source == "section" and _DEEP_HEADING.match(src, f.span.start):
-            continue
-        out.append(f)
-    return out
+    (`#### Modified: GET /api/x` is a heading, not the Modified field). Computed once
+    per document: every field rule asks."""
+    memo = doc.derived
+    found: tuple[Field, ...] | None = memo.get("fields")
+    if found is None:
+        src = doc.source
+        found = memo["fields"] = tuple(
+            f
+            for f in doc.fields
+            if f.source != "section" or not _DEEP_HEADING.match(src, f.span.start)
+        )
+    return found
 
 
 def _core(doc: Document, f: Field) -> tuple[int, int, str]:
@@ -134,12 +139,22 @@ def _empty(value: str) -> bool:
 def _value_of(doc: Document, f: Field) -> tuple[int, int, str, bool]:
     """The value's byte range and text, and whether those bytes hold exactly the parsed
     value (so that rewriting them is a safe fix). When they do not (a YAML block
-    scalar, a table cell with a link), the parsed value and the whole value span."""
+    scalar, a table cell with a link), the parsed value and the whole value span.
+    Computed once per field of the document: several rules ask."""
+    memo: dict[int, tuple[Field, tuple[int, int, str, bool]]] = doc.derived.setdefault(
+        "value_of", {}
+    )
+    hit = memo.get(id(f))
+    if hit is not None and hit[0] is f:
+        return hit[1]
     s, e, text = _core(doc, f)
     value = _clean(f.value)
     if text == value:
-        return s, e, text, True
-    return f.value_span.start, f.value_span.end, value, False
+        found = (s, e, text, True)
+    else:
+        found = (f.value_span.start, f.value_span.end, value, False)
+    memo[id(f)] = (f, found)
+    return found
 
 
 # members of a mapping-valued date field that hold its date (`modified: {by, at}`)
@@ -270,6 +285,7 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@lru_cache(maxsize=4096)
 def _iso_date(value: str) -> dt.date | None:
     """The real ISO date that ``value`` starts with (``2026-08-16 (note)`` counts)."""
     m = _ISO_LEAD.match(_MARKUP.sub("", value).strip())

@@ -37,6 +37,8 @@ _BLANKS = re.compile(rb"[ \t\r\n]*")
 _MAY_BE_QUIET = frozenset(b"-*_<")  # the first byte of a rule or a comment
 _QUIET_OPENER = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)")
 _NEWLINES = b"\r\n"
+# blanks, then a byte that no quiet line or comment starts with: content
+_SPOKEN = re.compile(rb"[ \t\r\n]*[^ \t\r\n\-*_<]")
 
 
 class _Node(NamedTuple):
@@ -51,24 +53,81 @@ class _Node(NamedTuple):
 _new = tuple.__new__  # builds a named tuple without its Python-level __new__
 
 
-def section_nodes(doc: Document) -> list[_Node]:
-    """Every section with its parent and key, in document order (made once per document:
-    the section rules run one after another on the same document)."""
+class SectionWalk(NamedTuple):
+    """One walk over a document's section tree that the section rules share (made once
+    per document: the rules run one after another on the same document)."""
+
+    nodes: list[_Node]  # every section with its parent and key, in document order
+    # (positions in ``nodes`` of sections that are siblings, in document order) for each
+    # set of siblings among which a key repeats: SB204 looks at these only
+    repeats: list[list[int]]
+    # section key -> byte ranges of the sections it names (see :func:`section_ranges`),
+    # made on first use
+    ranges: dict[str, list[tuple[int, int]]]
+
+
+def section_walk(doc: Document) -> SectionWalk:
+    """The shared :class:`SectionWalk` of ``doc``, computed on first use."""
     memo = doc.derived
-    out: list[_Node] | None = memo.get("section_nodes")
-    if out is None:
-        out = memo["section_nodes"] = []
-        _add_nodes(out, doc.sections, None)
-    return out
+    walk: SectionWalk | None = memo.get("section_walk")
+    if walk is None:
+        walk = memo["section_walk"] = _build_walk(doc)
+    return walk
 
 
-def _add_nodes(out: list[_Node], sections: tuple[Section, ...], up: _Node | None) -> None:
+def _build_walk(doc: Document) -> SectionWalk:
+    nodes: list[_Node] = []
+    repeats: list[list[int]] = []
+    _add_nodes(nodes, repeats, doc.sections, None)
+    return SectionWalk(nodes, repeats, {})
+
+
+def section_nodes(doc: Document) -> list[_Node]:
+    """Every section with its parent and key, in document order (made once per document)."""
+    return section_walk(doc).nodes
+
+
+def _add_nodes(
+    out: list[_Node], repeats: list[list[int]], sections: tuple[Section, ...], up: _Node | None
+) -> None:
     parent = up[0] if up is not None else None
+    keys: list[str] = []
+    at: list[int] = []
     for s in sections:
-        node: _Node = _new(_Node, (s, parent, norm_heading(s.template_name or s.title), up))
+        key = norm_heading(s.template_name or s.title)
+        node: _Node = _new(_Node, (s, parent, key, up))
+        keys.append(key)
+        at.append(len(out))
         out.append(node)
         if s.children:
-            _add_nodes(out, s.children, node)
+            _add_nodes(out, repeats, s.children, node)
+    if len(keys) > 1 and len(set(keys)) < len(keys):
+        repeats.append(at)
+
+
+def section_ranges(doc: Document, name: str) -> list[tuple[int, int]]:
+    """Byte ranges of the sections called ``name`` (a :func:`norm_heading` key: of the
+    template section a section matches, or of its own title), each with its subsections,
+    in document order."""
+    walk = section_walk(doc)
+    if not walk.ranges and walk.nodes:
+        by_name = walk.ranges
+        for s, _, key, _ in walk.nodes:
+            where = (s.span.start, s.span.end)
+            found = by_name.get(key)
+            if found is None:
+                by_name[key] = [where]
+            else:
+                found.append(where)
+            if s.template_name:
+                own = norm_heading(s.title)
+                if own != key:
+                    found = by_name.get(own)
+                    if found is None:
+                        by_name[own] = [where]
+                    else:
+                        found.append(where)
+    return walk.ranges.get(name, [])
 
 
 def _heading_span(doc: Document, s: Section) -> Span:
@@ -124,6 +183,21 @@ def _required(tmpl: TemplateFacts) -> _Required:
         if len(_REQUIRED) > 64:
             _REQUIRED.clear()
         hit = _REQUIRED[id(tmpl)] = (tmpl, _Required(keys, nested))
+    return hit[1]
+
+
+_RANKS: dict[int, tuple[TemplateFacts, dict[str, int]]] = {}
+
+
+def _rank(tmpl: TemplateFacts) -> dict[str, int]:
+    """The place of each of the template's `##` sections (by key), computed once per
+    template."""
+    hit = _RANKS.get(id(tmpl))
+    if hit is None or hit[0] is not tmpl:
+        rank = {norm_heading(t): i for i, t in enumerate(tmpl.order)}
+        if len(_RANKS) > 64:
+            _RANKS.clear()
+        hit = _RANKS[id(tmpl)] = (tmpl, rank)
     return hit[1]
 
 
@@ -209,11 +283,14 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     change is additive`) rather than leaving it blank.
     """
     data = doc.source
-    blanks, opener = _BLANKS.match, _QUIET_OPENER.match
-    for s, _parent, _key, _up in section_nodes(doc):
-        if s.level == 1 or s.children:
+    blanks, opener, spoken = _BLANKS.match, _QUIET_OPENER.match, _SPOKEN.match
+    for node in section_nodes(doc):
+        s = node[0]
+        if s.children or s.level == 1:
             continue
         start, end = s.heading.end, s.span.end
+        if spoken(data, start, end):
+            continue  # the usual case: text right after the heading
         m = blanks(data, start, end)
         first = m.end() if m is not None else start
         if first < end and (data[first] not in _MAY_BE_QUIET or not opener(data, first, end)):
@@ -250,7 +327,7 @@ def section_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     tmpl = _with_template(doc, ctx)
     if tmpl is None:
         return
-    rank = {norm_heading(t): i for i, t in enumerate(tmpl.order)}
+    rank = _rank(tmpl)
     placed = [(s, rank[k]) for s, _, k, _ in section_nodes(doc) if s.level == 2 and k in rank]
     n = len(placed)
     lowest = [0] * (n + 1)  # lowest[i]: the smallest rank from position i on
@@ -284,21 +361,36 @@ def duplicate_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Fix: merge the two sections into one.
     """
+    walk = section_walk(doc)
+    if not walk.repeats:
+        return  # (the usual case: no key repeats among siblings)
     tmpl: TemplateFacts | None = ctx.template if doc.kind is not None else None
     repeatable = frozenset(tmpl.repeatable) if tmpl is not None else frozenset()
-    seen: dict[tuple[int, str], Section] = {}  # (id of the parent, key) -> first section
-    for s, parent, key, _ in section_nodes(doc):
-        if not key:
-            continue
-        first = seen.setdefault((id(parent), key), s)
-        if first is s or (repeatable and heading_stem(s.title) in repeatable):
-            continue
-        where = f'under "{parent.title}"' if parent is not None else "at the top level"
-        yield Report(
-            _heading_span(doc, s),
-            f'section "{s.title}" appears twice {where} (first at line '
-            f"{first.heading.line}); merge the two",
-        )
+    nodes = walk.nodes
+    found: list[tuple[int, Report]] = []  # (position, report): reported in document order
+    for group in walk.repeats:
+        seen: dict[str, Section] = {}  # key -> the first section of it among the siblings
+        for i in group:
+            s, parent, key, _ = nodes[i]
+            if not key:
+                continue
+            first = seen.setdefault(key, s)
+            if first is s or (repeatable and heading_stem(s.title) in repeatable):
+                continue
+            where = f'under "{parent.title}"' if parent is not None else "at the top level"
+            found.append(
+                (
+                    i,
+                    Report(
+                        _heading_span(doc, s),
+                        f'section "{s.title}" appears twice {where} (first at line '
+                        f"{first.heading.line}); merge the two",
+                    ),
+                )
+            )
+    found.sort(key=lambda f: f[0])
+    for _, report in found:
+        yield report
 
 
 # `{{.Expected}}`, `{{ $name }}`, `{{#each items}}`, `{{ user | upper }}`, `{{ f(x) }}`:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from specbook.core.config import KindConfig
 from specbook.core.model import Document, ReviewEntry, Span
-from specbook.core.text import is_placeholder, norm_heading, norm_key
+from specbook.core.text import is_placeholder, norm_key
 from specbook.lint.registry import Report, RuleContext, rule
-from specbook.lint.rules.sections import section_nodes
+from specbook.lint.rules.sections import section_ranges
 from specbook.templates.facts import PROMPT
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -135,13 +135,7 @@ def approval_missing(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
 
 def _ranges(doc: Document, names: tuple[str, ...]) -> list[tuple[int, int]]:
-    out = []
-    for node in section_nodes(doc):
-        s = node.section
-        # (node.key is norm_heading(s.template_name or s.title))
-        if node.key in names or (s.template_name and norm_heading(s.title) in names):
-            out.append((s.span.start, s.span.end))
-    return out
+    return [r for name in names for r in section_ranges(doc, name)]
 
 
 def _only_prompts(text: str) -> bool:
