@@ -216,3 +216,11 @@ def test_the_section_walk_is_made_once_per_document(monkeypatch: pytest.MonkeyPa
     for doc in docs:
         assert linter.lint_document(doc)  # (the scenario's documents have findings)
     assert built == [d.path for d in docs]
+
+
+def test_each_acceptance_section_name_holds_a_stem_the_quick_test_looks_for() -> None:
+    """SB301 tells most section keys apart from acceptance-criteria names by a few
+    stems before the full comparison: a name added without its stem would never match."""
+    from specbook.lint.rules.requirements import _ACCEPTANCE_STEMS, ACCEPTANCE_SECTIONS
+
+    assert all(any(s in name for s in _ACCEPTANCE_STEMS) for name in ACCEPTANCE_SECTIONS)

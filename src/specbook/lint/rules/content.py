@@ -30,6 +30,12 @@ _YAML = ("yaml", "yml")
 _REQ_LANGS = ("", "text", "txt", "plain", "plaintext", "requirements", "requirements.txt", "pip")
 _LEVEL_KEYS = {"high": "High", "med": "Med", "medium": "Med", "low": "Low"}
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–", "tbd"}
+# the header names (_header_key) of the columns SB604 and SB605 read
+_LIKELY = ("probability", "likelihood")
+_IMPACT = ("impact",)
+_RISK_COLUMNS = frozenset(_LIKELY + _IMPACT)
+_STARTS = ("start date", "start", "starts", "begin", "begins")
+_ENDS = ("end date", "end", "ends", "finish", "finish date")
 
 
 def _language(block: CodeBlock) -> str:
@@ -314,8 +320,8 @@ def invalid_dependency(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             continue
         first_line = block.span.line + 1 if block.fenced else block.span.line
         for i, raw in enumerate(_NEWLINE.split(block.text)):
-            line = _HASH_COMMENT.sub("", _HTML_COMMENT.sub("", raw)).strip()
-            if not line or _PIP_OPTION.match(line):
+            line = _specifier(raw)
+            if line is None:
                 continue
             why = remember("requirement", line, _requirement_problem, line)
             if why is not None:
@@ -326,6 +332,16 @@ def invalid_dependency(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                     f'"{_short(line, 60)}" is not a valid requirement specifier ({why}); '
                     f"write it like `package>=1.2` or `package==1.2.3`",
                 )
+
+
+@lru_cache(maxsize=4096)
+def _specifier(raw: str) -> str | None:
+    """A line of a dependency block without its comments, or ``None`` for one that
+    holds no requirement (blank, a comment, a pip option)."""
+    line = _HASH_COMMENT.sub("", _HTML_COMMENT.sub("", raw)).strip()
+    if not line or _PIP_OPTION.match(line):
+        return None
+    return line
 
 
 @lru_cache(maxsize=1024)
@@ -345,19 +361,23 @@ def _columns(table: Table, names: tuple[str, ...]) -> list[int]:
     return [i for i, cell in enumerate(table.header) if _header_key(cell.text) in names]
 
 
-def _columns_of(doc: Document, table: Table, names: tuple[str, ...]) -> list[int]:
-    """:func:`_columns` of a table of ``doc``, its header read once."""
-    return [i for i, key in enumerate(_header_keys(doc, table)) if key in names]
+def _columns_of(keys: tuple[str, ...], names: tuple[str, ...]) -> list[int]:
+    """:func:`_columns` of a table whose header keys (:func:`_heads`) are ``keys``."""
+    return [i for i, key in enumerate(keys) if key in names]
 
 
-def _header_keys(doc: Document, table: Table) -> tuple[str, ...]:
-    """:func:`_header_key` of each of the table's header cells (computed once per table:
-    SB604 and SB605 look at every table)."""
-    memo: dict[int, tuple[Table, tuple[str, ...]]] = doc.derived.setdefault("header_keys", {})
-    hit = memo.get(id(table))
-    if hit is None or hit[0] is not table:
-        hit = memo[id(table)] = (table, tuple(_header_key(c.text) for c in table.header))
-    return hit[1]
+def _heads(doc: Document) -> list[tuple[Table, tuple[str, ...], frozenset[str]]]:
+    """Each table of ``doc`` with :func:`_header_key` of each header cell, as a tuple and
+    as a set (read once per document: SB604 and SB605 look at every table)."""
+    memo = doc.derived
+    found: list[tuple[Table, tuple[str, ...], frozenset[str]]] | None = memo.get("heads")
+    if found is None:
+        found = []
+        for table in doc.tables:
+            keys = tuple([_header_key(c.text) for c in table.header])
+            found.append((table, keys, frozenset(keys)))
+        memo["heads"] = found
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -375,11 +395,11 @@ def risk_tables(doc: Document) -> list[tuple[Table, list[int], list[int]]]:
     them; ``specbook report`` rolls them up)."""
     out = []
     ranges: list[tuple[int, int]] | None = None
-    for table in doc.tables:
-        likely = _columns_of(doc, table, ("probability", "likelihood"))
-        impact = _columns_of(doc, table, ("impact",))
-        if not likely and not impact:
+    for table, keys, names in _heads(doc):
+        if names.isdisjoint(_RISK_COLUMNS):
             continue
+        likely = _columns_of(keys, _LIKELY)
+        impact = _columns_of(keys, _IMPACT)
         if not (likely and impact):
             if ranges is None:
                 ranges = _ranges(doc, "risk assessment")
@@ -477,13 +497,11 @@ def timeline_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     an End Date column is checked; placeholders such as `[YYYY-MM-DD]` and dates
     that are not ISO `YYYY-MM-DD` are skipped (SB205 and SB104 look at those).
     """
-    for table in doc.tables:
-        starts = _columns_of(doc, table, ("start date", "start", "starts", "begin", "begins"))
-        ends = _columns_of(doc, table, ("end date", "end", "ends", "finish", "finish date"))
-        if not starts or not ends:
+    for table, keys, names in _heads(doc):
+        if names.isdisjoint(_STARTS) or names.isdisjoint(_ENDS):
             continue
-        si, ei = starts[0], ends[0]
-        label = _columns_of(doc, table, ("phase", "milestone", "stage", "step", "task"))
+        si, ei = _columns_of(keys, _STARTS)[0], _columns_of(keys, _ENDS)[0]
+        label = _columns_of(keys, ("phase", "milestone", "stage", "step", "task"))
         li = label[0] if label else 0
         for row, row_span in zip(table.rows, table.row_spans, strict=False):
             sc, ec = _cell(row, si), _cell(row, ei)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from specbook.core.config import KindConfig
-from specbook.core.model import Document, Field, Span
+from specbook.core.model import Document, Field, Section, Span
 from specbook.core.text import is_placeholder, norm_key, render_value
 from specbook.edit.patch import Patch
 from specbook.lint.registry import Report, RuleContext, rule
@@ -141,9 +141,10 @@ def _value_of(doc: Document, f: Field) -> tuple[int, int, str, bool]:
     value (so that rewriting them is a safe fix). When they do not (a YAML block
     scalar, a table cell with a link), the parsed value and the whole value span.
     Computed once per field of the document: several rules ask."""
-    memo: dict[int, tuple[Field, tuple[int, int, str, bool]]] = doc.derived.setdefault(
-        "value_of", {}
-    )
+    derived = doc.derived
+    memo: dict[int, tuple[Field, tuple[int, int, str, bool]]] | None = derived.get("value_of")
+    if memo is None:
+        memo = derived["value_of"] = {}
     hit = memo.get(id(f))
     if hit is not None and hit[0] is f:
         return hit[1]
@@ -346,11 +347,30 @@ def _lookup(table: dict[str, str], value: str) -> tuple[str | None, bool]:
     return None, False
 
 
+_TABLES: dict[tuple[int, str], tuple[KindConfig, dict[str, str]]] = {}
+
+
 def _status_table(kind: KindConfig) -> dict[str, str]:
-    table = {norm_key(s): s for s in kind.statuses}
-    for alias, target in kind.status_aliases.items():
-        table[norm_key(alias)] = target
-    return table
+    """The kind's status words and aliases by :func:`norm_key` (made once per kind)."""
+    hit = _TABLES.get((id(kind), "status"))
+    if hit is None or hit[0] is not kind:
+        table = {norm_key(s): s for s in kind.statuses}
+        for alias, target in kind.status_aliases.items():
+            table[norm_key(alias)] = target
+        if len(_TABLES) > 64:
+            _TABLES.clear()
+        hit = _TABLES[(id(kind), "status")] = (kind, table)
+    return hit[1]
+
+
+def _type_table(kind: KindConfig) -> dict[str, str]:
+    """The kind's types by :func:`norm_key` (made once per kind)."""
+    hit = _TABLES.get((id(kind), "type"))
+    if hit is None or hit[0] is not kind:
+        if len(_TABLES) > 64:
+            _TABLES.clear()
+        hit = _TABLES[(id(kind), "type")] = (kind, {norm_key(t): t for t in kind.types})
+    return hit[1]
 
 
 def _vocabulary_check(
@@ -427,16 +447,18 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     have: dict[str, list[Field]] = {}
     for f in _fields(doc):
         have.setdefault(f.key, []).append(f)
-    h1 = next((s for s in doc.sections if s.level == 1), None)
     names = _template_names(ctx)
+    h1: Section | None = None
     for key in kind.required_fields:
-        found = have.get(key, [])
-        name = names.get(key, key.replace("_", " ").title() if key != "id" else "ID")
+        found = have.get(key)
         if found:
-            if all(not _clean(f.value) for f in found):
+            if not any(_clean(f.value) for f in found):
                 f = found[0]
+                name = names.get(key, key.replace("_", " ").title() if key != "id" else "ID")
                 yield Report(f.span, f"{name} has no value; fill it in", file=f.file)
             continue
+        name = names.get(key, key.replace("_", " ").title() if key != "id" else "ID")
+        h1 = h1 or next((s for s in doc.sections if s.level == 1), None)
         if key == "id" and h1 is not None and _H1_ID.match(h1.title):
             continue
         if key == "id" and h1 is not None and doc.id and _spaced_id(h1.title, doc.id):
@@ -541,14 +563,13 @@ def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         return
     fields = [f for f in _fields(doc) if f.key == "type"]
     if fields:
-        table = {norm_key(t): t for t in kind.types}
         yield from _vocabulary_check(
             doc,
             fields,
             kind,
             "Type",
             kind.types,
-            table,
+            _type_table(kind),
             spelling=ctx.options.get("case", "exact") != "any",
         )
 

@@ -54,16 +54,13 @@ _new = tuple.__new__  # builds a named tuple without its Python-level __new__
 
 
 class SectionWalk(NamedTuple):
-    """One walk over a document's section tree that the section rules share (made once
-    per document: the rules run one after another on the same document)."""
+    """One walk over a document's section tree that the section, requirement and
+    content rules share (made once per document: the rules run one after another on
+    the same document)."""
 
     nodes: list[_Node]  # every section with its parent and key, in document order
-    # (positions in ``nodes`` of sections that are siblings, in document order) for each
-    # set of siblings among which a key repeats: SB204 looks at these only
-    repeats: list[list[int]]
-    # section key -> byte ranges of the sections it names (see :func:`section_ranges`),
-    # made on first use
-    ranges: dict[str, list[tuple[int, int]]]
+    # key -> positions in ``nodes`` of the sections of that key, in document order
+    by_key: dict[str, list[int]]
 
 
 def section_walk(doc: Document) -> SectionWalk:
@@ -76,10 +73,9 @@ def section_walk(doc: Document) -> SectionWalk:
 
 
 def _build_walk(doc: Document) -> SectionWalk:
-    nodes: list[_Node] = []
-    repeats: list[list[int]] = []
-    _add_nodes(nodes, repeats, doc.sections, None)
-    return SectionWalk(nodes, repeats, {})
+    walk = SectionWalk([], {})
+    _add_nodes(walk.nodes, walk.by_key, doc.sections, None)
+    return walk
 
 
 def section_nodes(doc: Document) -> list[_Node]:
@@ -88,21 +84,26 @@ def section_nodes(doc: Document) -> list[_Node]:
 
 
 def _add_nodes(
-    out: list[_Node], repeats: list[list[int]], sections: tuple[Section, ...], up: _Node | None
+    out: list[_Node], by_key: dict[str, list[int]], sections: tuple[Section, ...], up: _Node | None
 ) -> None:
     parent = up[0] if up is not None else None
-    keys: list[str] = []
-    at: list[int] = []
     for s in sections:
         key = norm_heading(s.template_name or s.title)
         node: _Node = _new(_Node, (s, parent, key, up))
-        keys.append(key)
-        at.append(len(out))
+        at = by_key.get(key)
+        if at is None:
+            by_key[key] = [len(out)]
+        else:
+            at.append(len(out))
         out.append(node)
         if s.children:
-            _add_nodes(out, repeats, s.children, node)
-    if len(keys) > 1 and len(set(keys)) < len(keys):
-        repeats.append(at)
+            _add_nodes(out, by_key, s.children, node)
+
+
+def first_of_key(walk: SectionWalk, key: str) -> Section | None:
+    """The first section (in document order) whose key is ``key``, or ``None``."""
+    at = walk.by_key.get(key)
+    return walk.nodes[at[0]][0] if at else None
 
 
 def section_ranges(doc: Document, name: str) -> list[tuple[int, int]]:
@@ -110,24 +111,28 @@ def section_ranges(doc: Document, name: str) -> list[tuple[int, int]]:
     template section a section matches, or of its own title), each with its subsections,
     in document order."""
     walk = section_walk(doc)
-    if not walk.ranges and walk.nodes:
-        by_name = walk.ranges
-        for s, _, key, _ in walk.nodes:
-            where = (s.span.start, s.span.end)
-            found = by_name.get(key)
-            if found is None:
-                by_name[key] = [where]
-            else:
-                found.append(where)
+    at = walk.by_key.get(name, [])
+    also = _own_title_keys(doc, walk).get(name)
+    if also:
+        at = sorted(at + also)
+    nodes = walk.nodes
+    return [(nodes[i][0].span.start, nodes[i][0].span.end) for i in at]
+
+
+def _own_title_keys(doc: Document, walk: SectionWalk) -> dict[str, list[int]]:
+    """For the sections that match a template section whose key their own title does not
+    have (``## Data Model`` written for the template's ``Schema``): the key of their
+    title -> their positions (made once per document, on first use)."""
+    memo = doc.derived
+    found: dict[str, list[int]] | None = memo.get("own_title_keys")
+    if found is None:
+        found = memo["own_title_keys"] = {}
+        for i, (s, _, key, _) in enumerate(walk.nodes):
             if s.template_name:
                 own = norm_heading(s.title)
                 if own != key:
-                    found = by_name.get(own)
-                    if found is None:
-                        by_name[own] = [where]
-                    else:
-                        found.append(where)
-    return walk.ranges.get(name, [])
+                    found.setdefault(own, []).append(i)
+    return found
 
 
 def _heading_span(doc: Document, s: Section) -> Span:
@@ -223,22 +228,21 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if tmpl is None:
         return
     required = _required(tmpl)
-    nodes = section_nodes(doc)
-    first = {n.key: n.section for n in reversed(nodes)}  # the first section of each key
+    walk = section_walk(doc)
+    nodes, by_key = walk.nodes, walk.by_key
     # (key of an ancestor, key of a section below it), for the keys that need an ancestor
-    nested = required.nested
     under: set[tuple[str, str]] = set()
-    for n in nodes:
-        if n.key in nested:
-            up = n.up
+    for key in required.nested:
+        for i in by_key.get(key, ()):
+            up = nodes[i].up
             while up is not None:
-                under.add((up.key, n.key))
+                under.add((up.key, key))
                 up = up.up
     title: Span | None = None
     previous: str | None = None
     for req, key, parent_key in required.sections:
         if parent_key is None:
-            if key not in first:
+            if key not in by_key:
                 title = title or _title_span(doc)
                 where = f'after "{previous}"' if previous else "first, after the header"
                 yield Report(
@@ -248,12 +252,12 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 )
             previous = req.title
             continue
-        parent = first.get(parent_key)
+        if (parent_key, key) in under:
+            continue  # (so the parent is there)
+        parent = first_of_key(walk, parent_key)
         if parent is None:
             continue  # the missing parent is reported already
-        if (parent_key, key) in under:
-            continue
-        elsewhere = first.get(key)
+        elsewhere = first_of_key(walk, key)
         hint = (
             f' (the one at line {elsewhere.heading.line} is not under "{parent.title}";'
             " move it there)"
@@ -284,13 +288,14 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """
     data = doc.source
     blanks, opener, spoken = _BLANKS.match, _QUIET_OPENER.match, _SPOKEN.match
-    for node in section_nodes(doc):
-        s = node[0]
-        if s.children or s.level == 1:
-            continue
+    # (the usual case, a section with text right after its heading, left out at C speed)
+    quiet_ones = [
+        s
+        for s, _, _, _ in section_nodes(doc)
+        if not s.children and s.level != 1 and not spoken(data, s.heading.end, s.span.end)
+    ]
+    for s in quiet_ones:
         start, end = s.heading.end, s.span.end
-        if spoken(data, start, end):
-            continue  # the usual case: text right after the heading
         m = blanks(data, start, end)
         first = m.end() if m is not None else start
         if first < end and (data[first] not in _MAY_BE_QUIET or not opener(data, first, end)):
@@ -328,7 +333,10 @@ def section_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if tmpl is None:
         return
     rank = _rank(tmpl)
-    placed = [(s, rank[k]) for s, _, k, _ in section_nodes(doc) if s.level == 2 and k in rank]
+    walk = section_walk(doc)
+    nodes, by_key = walk.nodes, walk.by_key
+    at = sorted(i for k in rank for i in by_key.get(k, ()) if nodes[i][0].level == 2)
+    placed = [(nodes[i][0], rank[nodes[i][2]]) for i in at]
     n = len(placed)
     lowest = [0] * (n + 1)  # lowest[i]: the smallest rank from position i on
     lowest[n] = len(rank)
@@ -362,35 +370,23 @@ def duplicate_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     Fix: merge the two sections into one.
     """
     walk = section_walk(doc)
-    if not walk.repeats:
-        return  # (the usual case: no key repeats among siblings)
+    if len(walk.by_key) == len(walk.nodes):
+        return  # (the usual case: no two sections share a key)
     tmpl: TemplateFacts | None = ctx.template if doc.kind is not None else None
     repeatable = frozenset(tmpl.repeatable) if tmpl is not None else frozenset()
-    nodes = walk.nodes
-    found: list[tuple[int, Report]] = []  # (position, report): reported in document order
-    for group in walk.repeats:
-        seen: dict[str, Section] = {}  # key -> the first section of it among the siblings
-        for i in group:
-            s, parent, key, _ = nodes[i]
-            if not key:
-                continue
-            first = seen.setdefault(key, s)
-            if first is s or (repeatable and heading_stem(s.title) in repeatable):
-                continue
-            where = f'under "{parent.title}"' if parent is not None else "at the top level"
-            found.append(
-                (
-                    i,
-                    Report(
-                        _heading_span(doc, s),
-                        f'section "{s.title}" appears twice {where} (first at line '
-                        f"{first.heading.line}); merge the two",
-                    ),
-                )
-            )
-    found.sort(key=lambda f: f[0])
-    for _, report in found:
-        yield report
+    seen: dict[tuple[int, str], Section] = {}  # (id of the parent, key) -> first section
+    for s, parent, key, _ in walk.nodes:
+        if not key:
+            continue
+        first = seen.setdefault((id(parent), key), s)
+        if first is s or (repeatable and heading_stem(s.title) in repeatable):
+            continue
+        where = f'under "{parent.title}"' if parent is not None else "at the top level"
+        yield Report(
+            _heading_span(doc, s),
+            f'section "{s.title}" appears twice {where} (first at line '
+            f"{first.heading.line}); merge the two",
+        )
 
 
 # `{{.Expected}}`, `{{ $name }}`, `{{#each items}}`, `{{ user | upper }}`, `{{ f(x) }}`:
