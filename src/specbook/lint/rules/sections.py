@@ -36,9 +36,9 @@ _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _BLANKS = re.compile(rb"[ \t\r\n]*")
 _MAY_BE_QUIET = frozenset(b"-*_<")  # the first byte of a rule or a comment
 _QUIET_OPENER = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)")
+# blanks, then something that starts neither a quiet line nor a comment: content
+_SPOKEN = re.compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]")
 _NEWLINES = b"\r\n"
-# blanks, then a byte that no quiet line or comment starts with: content
-_SPOKEN = re.compile(rb"[ \t\r\n]*[^ \t\r\n\-*_<]")
 
 
 class _Node(NamedTuple):
@@ -171,6 +171,8 @@ class _Required(NamedTuple):
 
     sections: list[tuple[RequiredSection, str, str | None]]
     nested: frozenset[str]
+    tops: frozenset[str]  # the keys of the `##` sections
+    pairs: frozenset[tuple[str, str]]  # (parent key, key) of those that stand under another
 
 
 _REQUIRED: dict[int, tuple[TemplateFacts, _Required]] = {}
@@ -185,9 +187,11 @@ def _required(tmpl: TemplateFacts) -> _Required:
             for r in tmpl.required
         ]
         nested = frozenset(key for _, key, parent in keys if parent is not None)
+        tops = frozenset(key for _, key, parent in keys if parent is None)
+        pairs = frozenset((parent, key) for _, key, parent in keys if parent is not None)
         if len(_REQUIRED) > 64:
             _REQUIRED.clear()
-        hit = _REQUIRED[id(tmpl)] = (tmpl, _Required(keys, nested))
+        hit = _REQUIRED[id(tmpl)] = (tmpl, _Required(keys, nested, tops, pairs))
     return hit[1]
 
 
@@ -238,6 +242,8 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             while up is not None:
                 under.add((up.key, key))
                 up = up.up
+    if by_key.keys() >= required.tops and under >= required.pairs:
+        return  # (the usual case: every required section is there, where it belongs)
     title: Span | None = None
     previous: str | None = None
     for req, key, parent_key in required.sections:
@@ -335,8 +341,11 @@ def section_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     rank = _rank(tmpl)
     walk = section_walk(doc)
     nodes, by_key = walk.nodes, walk.by_key
-    at = sorted(i for k in rank for i in by_key.get(k, ()) if nodes[i][0].level == 2)
-    placed = [(nodes[i][0], rank[nodes[i][2]]) for i in at]
+    at = sorted([i for k in rank for i in by_key.get(k, ()) if nodes[i][0].level == 2])
+    ranks = [rank[nodes[i][2]] for i in at]
+    if ranks == sorted(ranks):
+        return  # (the usual case: in the template's order, no section before a lower one)
+    placed = [(nodes[i][0], r) for i, r in zip(at, ranks, strict=True)]
     n = len(placed)
     lowest = [0] * (n + 1)  # lowest[i]: the smallest rank from position i on
     lowest[n] = len(rank)
