@@ -325,6 +325,7 @@ def _guess_date(value: str) -> dt.date | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def _is_date_key(key: str) -> bool:
     return key in ("date", "created", "modified") or key.endswith("_date")
 
@@ -597,8 +598,10 @@ def invalid_date(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if not _is_date_key(f.key):
             continue
         s, e, text, _ = _value_of(doc, f)
-        line = f.value_span.line
         structured = _structured(doc, f)
+        if structured is None and text and _iso_date(text) is not None:
+            continue  # (the usual case: a real ISO date)
+        line = f.value_span.line
         if structured is not None:
             # `modified: {by: alice, at: 2024-02-01}`: the date is a member's
             members = [m for m in _date_members(structured) if _as_date(m) is None]

@@ -86,6 +86,18 @@ def _id_span(doc: Document, req: Requirement) -> Span:
     return _new(Span, (at, at + len(rid), line.line, line.line))
 
 
+def _id_end(doc: Document, req: Requirement) -> int:
+    """``_id_span(doc, req).end``, without making the spans."""
+    src, starts, line = doc.source, doc.line_starts, req.span.line
+    s = starts[line - 1] if 0 < line <= len(starts) else 0
+    e = starts[line] if line < len(starts) else len(src)
+    while e > s and src[e - 1] in b"\r\n":
+        e -= 1
+    rid = req.id.encode()
+    at = src.find(rid, max(req.span.start, s), e)
+    return e if at < 0 else at + len(rid)
+
+
 def defined_requirements(doc: Document) -> list[Requirement]:
     """The requirements a document defines (computed once per document)."""
     memo = doc.derived
@@ -129,8 +141,7 @@ def _defined_requirements(doc: Document) -> list[Requirement]:
             continue
         if "." in r.id and _is_part(src, ids, r.id):
             continue  # `FR-1.1` is a part of FR-1: its criteria are FR-1's
-        at = _id_span(doc, r).end
-        if _SUB_NUMBER.match(src, at):
+        if _SUB_NUMBER.match(src, _id_end(doc, r)):
             continue
         if _MENTION_LIST.match(r.text):
             continue

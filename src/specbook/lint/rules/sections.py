@@ -35,6 +35,9 @@ _QUIET = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n))*" + _QUIET_LINE)
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _BLANKS = re.compile(rb"[ \t\r\n]*")
 _MAY_BE_QUIET = frozenset(b"-*_<")  # the first byte of a rule or a comment
+_RULE_BYTES = frozenset(b"-*_")  # what a thematic break is made of
+# 1 for a byte that is blank or may start a quiet line or a comment, else 0
+_OPENS = bytes(1 if b in _MAY_BE_QUIET or b in b" \t\r\n" else 0 for b in range(256))
 _QUIET_OPENER = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)")
 # blanks, then something that starts neither a quiet line nor a comment: content
 _SPOKEN = re.compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]")
@@ -294,12 +297,23 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """
     data = doc.source
     blanks, opener, spoken = _BLANKS.match, _QUIET_OPENER.match, _SPOKEN.match
-    # (the usual case, a section with text right after its heading, left out at C speed)
-    quiet_ones = [
-        s
-        for s, _, _, _ in section_nodes(doc)
-        if not s.children and s.level != 1 and not spoken(data, s.heading.end, s.span.end)
-    ]
+    quiet_ones: list[Section] = []
+    for s, _, _, _ in section_nodes(doc):
+        if s.children or s.level == 1:
+            continue
+        start, end = s.heading.end, s.span.end
+        if start < end:  # (the usual case, text on the next line or the one after)
+            b = data[start]
+            if not _OPENS[b] or (b == 10 and start + 1 < end and not _OPENS[data[start + 1]]):
+                continue
+            if b in _RULE_BYTES and start + 2 < end:
+                # `- item`, `**Bold**`: not a thematic break (three of one of `-*_`
+                # with only blanks between), so text
+                c, d = data[start + 1], data[start + 2]
+                if (c != b and c != 32 and c != 9) or (d != b and d != 32 and d != 9):
+                    continue
+        if not spoken(data, start, end):
+            quiet_ones.append(s)
     for s in quiet_ones:
         start, end = s.heading.end, s.span.end
         m = blanks(data, start, end)
