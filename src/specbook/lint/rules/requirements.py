@@ -16,6 +16,7 @@ from specbook.templates.facts import MUSTACHE, PROMPT
 
 # Sections whose list items mention requirements without defining them.
 _NOT_DEFINING = ("out of scope", "non goals", "traceab", "related", "reference", "see also")
+_NOT_DEFINING_WORD = re.compile("|".join(_NOT_DEFINING))
 
 # The names (heading_key) of a section holding acceptance criteria of its own, in the
 # languages specbook reads (a name may be followed by more words: `(MVP)`).
@@ -36,6 +37,7 @@ ACCEPTANCE_SECTIONS = (
 )
 # a part of each name of ACCEPTANCE_SECTIONS (the test below checks that each has one)
 _ACCEPTANCE_STEMS = ("accept", "acept", "aceit", "accett", "akzept", "abnahme")
+_ACCEPTANCE_STEM = re.compile("|".join(_ACCEPTANCE_STEMS))
 _NOT_WORDS = re.compile(r"[\W_]+")
 _LEADING_NUMBERS = re.compile(r"^(?:\d+ )+")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
@@ -213,7 +215,7 @@ def _key_names(key: str) -> tuple[int, bool]:
 def _is_acceptance(key: str) -> bool:
     """Whether a section key (``norm_heading``) names an acceptance-criteria section
     (:data:`ACCEPTANCE_SECTIONS`), also after a number or symbols it keeps."""
-    if not any(stem in key for stem in _ACCEPTANCE_STEMS):
+    if not _ACCEPTANCE_STEM.search(key):
         return False  # (most keys: no name of ACCEPTANCE_SECTIONS can be in it)
     key = _LEADING_NUMBERS.sub("", heading_key(key))
     return any(key == n or key.startswith(n + " ") for n in ACCEPTANCE_SECTIONS)
@@ -304,7 +306,7 @@ def _spans_holding(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
 def _role(key: str) -> int:
     """What a section (by its key) says of the requirements in it: ``_OUTSIDE`` (they are
     only mentioned), ``_INSIDE`` (a requirements section: they are defined) or 0."""
-    if any(word in key for word in _NOT_DEFINING):
+    if _NOT_DEFINING_WORD.search(key):
         return _OUTSIDE
     return _INSIDE if "requirement" in key else 0
 

@@ -10,7 +10,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from specbook.core.model import Document, Section, Span
 from specbook.core.text import norm_heading
@@ -44,16 +44,11 @@ _SPOKEN = re.compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]"
 _NEWLINES = b"\r\n"
 
 
-class _Node(NamedTuple):
-    """A section of the tree with what the section rules look up about it."""
-
-    section: Section
-    parent: Section | None
-    key: str  # norm_heading of its template name, else of its title
-    up: _Node | None  # the parent's node
-
-
-_new = tuple.__new__  # builds a named tuple without its Python-level __new__
+# A section of the tree with what the section rules look up about it: (the section, its
+# parent section or None, its key: norm_heading of its template name, else of its title,
+# the parent's node or None). A plain tuple: the walk makes one per section of every
+# document, and a tuple display is the cheapest thing to build.
+_Node = tuple[Section, "Section | None", str, Any]
 
 
 class SectionWalk(NamedTuple):
@@ -92,7 +87,7 @@ def _add_nodes(
     parent = up[0] if up is not None else None
     for s in sections:
         key = norm_heading(s.template_name or s.title)
-        node: _Node = _new(_Node, (s, parent, key, up))
+        node: _Node = (s, parent, key, up)
         at = by_key.get(key)
         if at is None:
             by_key[key] = [len(out)]
@@ -131,7 +126,7 @@ def _own_title_keys(doc: Document, walk: SectionWalk) -> dict[str, list[int]]:
     if found is None:
         found = memo["own_title_keys"] = {}
         for i, (s, _, key, _) in enumerate(walk.nodes):
-            if s.template_name:
+            if s.template_name and s.title != s.template_name:
                 own = norm_heading(s.title)
                 if own != key:
                     found.setdefault(own, []).append(i)
@@ -241,10 +236,10 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     under: set[tuple[str, str]] = set()
     for key in required.nested:
         for i in by_key.get(key, ()):
-            up = nodes[i].up
+            up = nodes[i][3]
             while up is not None:
-                under.add((up.key, key))
-                up = up.up
+                under.add((up[2], key))
+                up = up[3]
     if by_key.keys() >= required.tops and under >= required.pairs:
         return  # (the usual case: every required section is there, where it belongs)
     title: Span | None = None
