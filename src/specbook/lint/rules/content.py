@@ -472,8 +472,29 @@ def _level_key(value: str) -> str | None:
     return None if key in _LEVEL_KEYS else key
 
 
+def _plain_date(text: str) -> bool:
+    """Whether ``text`` is exactly ``YYYY-MM-DD`` in ASCII digits."""
+    return (
+        len(text) == 10
+        and text[4] == "-"
+        and text[7] == "-"
+        and text.isascii()
+        and (text[:4] + text[5:7] + text[8:]).isdigit()
+    )
+
+
+def _ymd(text: str) -> dt.date | None:
+    """The date of a :func:`_plain_date` text, or ``None`` when it does not exist."""
+    try:
+        return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    except ValueError:
+        return None
+
+
 @lru_cache(maxsize=4096)
 def _date(text: str) -> dt.date | None:
+    if _plain_date(text):  # (the usual case, read without the expression)
+        return _ymd(text)
     m = _ISO.match(text.strip().strip("*_`"))
     if not m:
         return None

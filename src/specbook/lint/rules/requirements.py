@@ -198,11 +198,12 @@ def _named_sections(doc: Document) -> list[tuple[int, bool, list[int]]]:
     memo = doc.derived
     found: list[tuple[int, bool, list[int]]] | None = memo.get("named_sections")
     if found is None:
-        found = memo["named_sections"] = []
-        for key, places in section_walk(doc).by_key.items():
-            role, accept = _key_names(key)
-            if role or accept:
-                found.append((role, accept, places))
+        found = memo["named_sections"] = [
+            (role, accept, places)
+            for key, places in section_walk(doc).by_key.items()
+            for role, accept in (_key_names(key),)
+            if role or accept
+        ]
     return found
 
 

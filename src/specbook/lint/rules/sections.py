@@ -125,11 +125,16 @@ def _own_title_keys(doc: Document, walk: SectionWalk) -> dict[str, list[int]]:
     found: dict[str, list[int]] | None = memo.get("own_title_keys")
     if found is None:
         found = memo["own_title_keys"] = {}
-        for i, (s, _, key, _) in enumerate(walk.nodes):
-            if s.template_name and s.title != s.template_name:
-                own = norm_heading(s.title)
-                if own != key:
-                    found.setdefault(own, []).append(i)
+        nodes = walk.nodes
+        retitled = [
+            i
+            for i, (s, _, _, _) in enumerate(nodes)
+            if s.template_name and s.template_name != s[1]  # (s[1]: the title)
+        ]
+        for i in retitled:
+            own = norm_heading(nodes[i][0].title)
+            if own != nodes[i][2]:
+                found.setdefault(own, []).append(i)
     return found
 
 
@@ -232,6 +237,11 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     required = _required(tmpl)
     walk = section_walk(doc)
     nodes, by_key = walk.nodes, walk.by_key
+    if (
+        by_key.keys() >= required.tops
+        and {(up[2], key) for _, _, key, up in nodes if up is not None} >= required.pairs
+    ):
+        return  # (the usual case: every required section is there, under its parent)
     # (key of an ancestor, key of a section below it), for the keys that need an ancestor
     under: set[tuple[str, str]] = set()
     for key in required.nested:
@@ -293,9 +303,7 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     data = doc.source
     blanks, opener, spoken = _BLANKS.match, _QUIET_OPENER.match, _SPOKEN.match
     quiet_ones: list[Section] = []
-    for s, _, _, _ in section_nodes(doc):
-        if s.children or s.level == 1:
-            continue
+    for s in [s for s, _, _, _ in section_nodes(doc) if not s.children and s.level != 1]:
         start, end = s.heading.end, s.span.end
         if start < end:  # (the usual case, text on the next line or the one after)
             b = data[start]
