@@ -91,8 +91,10 @@ def _short(text: str, limit: int = 100) -> str:
 
 def _templated(text: str, ctx: RuleContext) -> bool:
     """Whether text holds a `{{…}}` or one of the template's own prompts (SB205's job)."""
-    if MUSTACHE.search(text):
+    if "{" in text and MUSTACHE.search(text):
         return True
+    if "[" not in text:
+        return False  # (no prompt either)
     prompts: frozenset[str] = getattr(ctx.template, "prompts", None) or frozenset()
     return bool(prompts) and any(m.group(0) in prompts for m in PROMPT.finditer(text))
 

@@ -87,9 +87,11 @@ def _fields(doc: Document) -> tuple[Field, ...]:
     if found is None:
         src = doc.source
         found = memo["fields"] = tuple(
-            f
-            for f in doc.fields
-            if f.source != "section" or not _DEEP_HEADING.match(src, f.span.start)
+            [
+                f
+                for f in doc.fields
+                if f.source != "section" or not _DEEP_HEADING.match(src, f.span.start)
+            ]
         )
     return found
 
@@ -120,6 +122,7 @@ def _core(doc: Document, f: Field) -> tuple[int, int, str]:
     return s, e, src[s:e].decode("utf-8", "replace")
 
 
+@lru_cache(maxsize=4096)
 def _clean(value: str) -> str:
     """``value`` (as parsed) without emphasis, backticks or a trailing HTML comment."""
     v = value
