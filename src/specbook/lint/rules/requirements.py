@@ -38,12 +38,6 @@ ACCEPTANCE_SECTIONS = (
 # a part of each name of ACCEPTANCE_SECTIONS (the test below checks that each has one)
 _ACCEPTANCE_STEMS = ("accept", "acept", "aceit", "accett", "akzept", "abnahme")
 _ACCEPTANCE_STEM = re.compile("|".join(_ACCEPTANCE_STEMS))
-# a section key (one line) holding a word of _NOT_DEFINING, `requirement` or a stem of
-# ACCEPTANCE_SECTIONS: only such a key can have a role (_role) or name acceptance
-# criteria (_is_acceptance)
-_NAMED_KEY = re.compile(
-    "(?m)^.*(?:" + "|".join((*_NOT_DEFINING, "requirement", *_ACCEPTANCE_STEMS)) + ").*$"
-)
 _NOT_WORDS = re.compile(r"[\W_]+")
 _LEADING_NUMBERS = re.compile(r"^(?:\d+ )+")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
@@ -204,16 +198,12 @@ def _named_sections(doc: Document) -> list[tuple[int, bool, list[int]]]:
     memo = doc.derived
     found: list[tuple[int, bool, list[int]]] | None = memo.get("named_sections")
     if found is None:
-        by_key = section_walk(doc).by_key
-        found = memo["named_sections"] = []
-        # (only a key holding one of these words can have a role or name acceptance
-        # criteria: one expression over all the keys picks those out; a key has no
-        # line break)
-        for m in _NAMED_KEY.finditer("\n".join(by_key)):
-            key = m.group(0)
-            role, accept = _key_names(key)
-            if role or accept:
-                found.append((role, accept, by_key[key]))
+        found = memo["named_sections"] = [
+            (role, accept, places)
+            for key, places in section_walk(doc).by_key.items()
+            for role, accept in (_key_names(key),)
+            if role or accept
+        ]
     return found
 
 
