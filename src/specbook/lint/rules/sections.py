@@ -128,8 +128,8 @@ def _own_title_keys(doc: Document, walk: SectionWalk) -> dict[str, list[int]]:
         nodes = walk.nodes
         retitled = [
             i
-            for i, (s, _, _, _) in enumerate(nodes)
-            if s.template_name and s.template_name != s[1]  # (s[1]: the title)
+            for i, (sec, _, _, _) in enumerate(nodes)
+            if sec.template_name not in (None, "", sec.title)
         ]
         for i in retitled:
             own = norm_heading(nodes[i][0].title)
