@@ -192,3 +192,94 @@ def test_document_rules_open_no_file_and_run_no_process(monkeypatch: pytest.Monk
                 except _Refused as exc:
                     refused.append(f"{linter.document_rules[0].rule.id} on {doc.path}: {exc}")
     assert not refused, "\n".join(refused)
+
+
+def test_the_section_walk_is_made_once_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The section rules (SB201-SB205), the requirement rules and the content rules share
+    one walk over a document's sections: linting a document with every rule builds it
+    once, and a second document gets its own."""
+    from specbook.lint.rules import sections
+
+    folder = _scenario("SB204")
+    assert folder is not None
+    config = default_config(folder.resolve())
+    docs = list(Book(config, warn=None).documents())[:2]
+    built: list[str | None] = []
+    real = sections._build_walk
+
+    def counted(doc: Any) -> Any:
+        built.append(doc.path)
+        return real(doc)
+
+    monkeypatch.setattr(sections, "_build_walk", counted)
+    linter = Linter(config, today=TODAY, rules=RULES)
+    for doc in docs:
+        assert linter.lint_document(doc)  # (the scenario's documents have findings)
+    assert built == [d.path for d in docs]
+
+
+def test_each_acceptance_section_name_holds_a_stem_the_quick_test_looks_for() -> None:
+    """SB301 tells most section keys apart from acceptance-criteria names by a few
+    stems before the full comparison: a name added without its stem would never match."""
+    from specbook.lint.rules.requirements import _ACCEPTANCE_STEMS, ACCEPTANCE_SECTIONS
+
+    assert all(any(s in name for s in _ACCEPTANCE_STEMS) for name in ACCEPTANCE_SECTIONS)
+
+
+def test_a_requirement_id_ends_where_its_span_ends() -> None:
+    """SB301-SB304 tell a part (`FR-1.1`) from a requirement by what follows its ID, read
+    without making spans: at the same place as the ID's reported span ends."""
+    from specbook.lint.rules.requirements import _id_end, _id_span
+
+    seen = 0
+    for rule_id in ("SB301", "SB302", "SB303", "SB304"):
+        folder = _scenario(rule_id)
+        assert folder is not None
+        for doc in Book(default_config(folder.resolve()), warn=None).documents():
+            for r in doc.requirements:
+                assert _id_end(doc, r) == _id_span(doc, r).end, (doc.path, r.id)
+                seen += 1
+    assert seen > 20
+
+
+# What follows a heading, and whether SB202 calls the section empty (the quick byte tests
+# for text after a heading must answer as the full quiet-line expression does)
+SB202_BODIES = [
+    ("- item\n", False),
+    ("- - -\n", True),
+    ("***\n", True),
+    ("___\n", True),
+    ("-  x\n", False),
+    ("**Bold**\n", False),
+    ("-\n", False),
+    ("<!-- x -->\n", True),
+    ("\n---\n", True),
+    ("\r\n---\r\n", True),
+    ("\n\n", True),
+    ("", True),
+    ("* * *\n", True),
+    ("*\tx\n", False),
+    ("_x_\n", False),
+    ("--\n", False),
+    ("-- x\n", False),
+    ("<b>x</b>\n", False),
+    ("\n- a\n", False),
+    ("\n***\n<!-- c -->\n", True),
+    ("   ---\n", True),
+    ("\t- x\n", False),
+    ("---x\n", False),
+    ("**\n", False),
+    ("__\n", False),
+    ("-\t-\t-\n", True),
+]
+
+
+@pytest.mark.parametrize(("body", "empty"), SB202_BODIES)
+def test_empty_section_tells_quiet_lines_from_text(body: str, empty: bool, tmp_path: Path) -> None:
+    from specbook.parse import parse
+
+    config = default_config(tmp_path)
+    linter = Linter(config, select=["SB202"], today=TODAY, rules=RULES)
+    doc = parse(f"# T\n\n## A\n{body}## B\n\ntext\n".encode(), "docs/x.md", config)
+    found = [f.line for f in linter.lint_document(doc)]
+    assert found == ([3] if empty else [])

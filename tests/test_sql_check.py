@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,14 @@ import pytest
 from specbook.book import Book
 from specbook.core.config import default_config
 from specbook.lint.engine import Linter
-from specbook.lint.rules.content import _yaml_loaded, _yaml_problem
+from specbook.lint.rules.content import (
+    _YAML_NEEDS_EVENTS,
+    _yaml_error,
+    _yaml_loaded,
+    _yaml_plain,
+    _yaml_problem,
+    _yaml_quick,
+)
 from specbook.lint.sqlcheck import POSTGRES, sql_problem
 
 HERE = Path(__file__).resolve().parent
@@ -164,3 +172,26 @@ YAML = [
 def test_yaml_events_answer_as_loading_does(text: str) -> None:
     _yaml_problem.cache_clear()
     assert _yaml_problem(text) == _yaml_loaded(text)
+
+
+def _answer(check: Callable[[], bool]) -> tuple[str, int, int] | None:
+    import yaml
+
+    try:
+        check()
+    except yaml.YAMLError as exc:
+        return _yaml_error(exc)
+    return None
+
+
+@pytest.mark.parametrize("text", [t for t in YAML if not _YAML_NEEDS_EVENTS.search(t)])
+def test_yaml_quick_parse_answers_as_the_event_walk(text: str) -> None:
+    """A block with no tag, anchor, alias, merge key or flow collection is parsed by
+    libyaml in C without event objects (SB602's cold cost): it must stop at the same
+    place with the same message as walking the events."""
+    import yaml
+
+    quick = _answer(lambda: _yaml_quick(text, yaml))
+    assert quick == _answer(lambda: _yaml_plain(text, yaml))
+    if quick is None:
+        assert _yaml_quick(text, yaml) is True  # (it answered, not passed the block on)

@@ -22,6 +22,8 @@ from typing import Any, ParamSpec, TypeVar
 from specbook.core.digest import blake2b
 
 T = TypeVar("T")
+# (one encoder: json.dumps with options builds a new one per call)
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 P = ParamSpec("P")
 
 
@@ -30,6 +32,10 @@ class _State(threading.local):
 
     def __init__(self) -> None:
         self.new: dict[str, str] = {}
+        # (kind, text) -> the answer's JSON, for texts met again in this thread since
+        # attach(): the template's example block in every document is hashed and looked
+        # up once
+        self.known: dict[tuple[str, str], str] = {}
 
 
 _state = _State()
@@ -40,6 +46,7 @@ def attach(lookup: Callable[[str], str | None] | None) -> None:
     None) from now on; ``None`` detaches."""
     _state.lookup = lookup
     _state.new.clear()
+    _state.known.clear()
 
 
 def drain() -> dict[str, str]:
@@ -53,15 +60,22 @@ def remember(kind: str, text: str, compute: Callable[P, T], *args: P.args, **kwa
     """``compute(*args, **kwargs)``, or its remembered answer for ``text`` (what the answer
     depends on) under ``kind``. The answer must survive JSON (tuples come back as lists).
     """
-    digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
-    key = f"{kind}:{digest.hexdigest()}"
     state = _state
-    known = state.new.get(key)
-    if known is None and state.lookup is not None:
-        known = state.lookup(key)
-    if known is not None:
-        value: Any = json.loads(known)
-        return value  # type: ignore[no-any-return]
-    answer = compute(*args, **kwargs)
-    state.new[key] = json.dumps(answer, separators=(",", ":"))
-    return answer
+    seen = state.known
+    met = (kind, text)
+    known = seen.get(met)
+    if known is None:
+        if len(seen) > 100_000:  # (a bound for a long-lived thread)
+            seen.clear()
+        digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+        key = f"{kind}:{digest.hexdigest()}"
+        known = state.new.get(key)
+        if known is None and state.lookup is not None:
+            known = state.lookup(key)
+        if known is None:
+            answer = compute(*args, **kwargs)
+            state.new[key] = seen[met] = "null" if answer is None else _encode(answer)
+            return answer
+        seen[met] = known
+    value: Any = None if known == "null" else json.loads(known)
+    return value  # type: ignore[no-any-return]

@@ -10,9 +10,9 @@ from functools import lru_cache
 from typing import Any
 
 from specbook.core.model import Cell, CodeBlock, Document, Span, Table
-from specbook.core.text import is_placeholder, norm_heading, norm_key
+from specbook.core.text import is_placeholder, norm_key
 from specbook.lint.registry import Report, RuleContext, rule
-from specbook.lint.rules.sections import section_nodes
+from specbook.lint.rules.sections import section_ranges
 from specbook.lint.sqlcheck import LANGUAGES as SQL_LANGUAGES
 from specbook.lint.sqlcheck import Problem, sql_problem
 from specbook.lint.verdicts import remember
@@ -30,6 +30,12 @@ _YAML = ("yaml", "yml")
 _REQ_LANGS = ("", "text", "txt", "plain", "plaintext", "requirements", "requirements.txt", "pip")
 _LEVEL_KEYS = {"high": "High", "med": "Med", "medium": "Med", "low": "Low"}
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–", "tbd"}
+# the header names (_header_key) of the columns SB604 and SB605 read
+_LIKELY = ("probability", "likelihood")
+_IMPACT = ("impact",)
+_RISK_COLUMNS = frozenset(_LIKELY + _IMPACT)
+_STARTS = ("start date", "start", "starts", "begin", "begins")
+_ENDS = ("end date", "end", "ends", "finish", "finish date")
 
 
 def _language(block: CodeBlock) -> str:
@@ -71,13 +77,7 @@ def _where(doc: Document, block: CodeBlock, line: int, column: object) -> str:
 
 def _ranges(doc: Document, name: str) -> list[tuple[int, int]]:
     """Byte ranges of the sections called ``name`` (each with its subsections)."""
-    out = []
-    for node in section_nodes(doc):
-        s = node.section
-        # (node.key is norm_heading(s.template_name or s.title))
-        if node.key == name or (s.template_name and norm_heading(s.title) == name):
-            out.append((s.span.start, s.span.end))
-    return out
+    return section_ranges(doc, name)
 
 
 def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
@@ -91,8 +91,10 @@ def _short(text: str, limit: int = 100) -> str:
 
 def _templated(text: str, ctx: RuleContext) -> bool:
     """Whether text holds a `{{…}}` or one of the template's own prompts (SB205's job)."""
-    if MUSTACHE.search(text):
+    if "{" in text and MUSTACHE.search(text):
         return True
+    if "[" not in text:
+        return False  # (no prompt either)
     prompts: frozenset[str] = getattr(ctx.template, "prompts", None) or frozenset()
     return bool(prompts) and any(m.group(0) in prompts for m in PROMPT.finditer(text))
 
@@ -199,7 +201,7 @@ def _yaml_problem(text: str) -> tuple[str, int, int] | None:
     import yaml
 
     try:
-        if _yaml_plain(text, yaml):
+        if _yaml_quick(text, yaml) or _yaml_plain(text, yaml):
             return None
     except yaml.YAMLError as exc:
         return _yaml_error(exc)
@@ -212,6 +214,24 @@ def _yaml_problem(text: str) -> tuple[str, int, int] | None:
 
 class _NeedsLoad(Exception):
     """A block whose events hold what only building its objects checks."""
+
+
+# What a tag (`!`), anchor (`&`), alias (`*`), explicit key (`?`), merge key (`<<`) or a
+# flow collection (that may be a key) needs: text holding none of these has none of what
+# makes :func:`_yaml_plain` load the block.
+_YAML_NEEDS_EVENTS = re.compile(r"[!&*?\[\]{}]|<<")
+
+
+def _yaml_quick(text: str, yaml: Any) -> bool:
+    """True when ``text`` holds none of :data:`_YAML_NEEDS_EVENTS` and libyaml parses it
+    (in C, no event objects built: a quarter of :func:`_yaml_plain`'s time); raises the
+    parser's error as :func:`_yaml_plain` would (the same parser stops at the same
+    place); False when it cannot tell."""
+    parser = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+    if parser is None or _YAML_NEEDS_EVENTS.search(text):
+        return False
+    parser(text).raw_parse()
+    return True
 
 
 def _yaml_plain(text: str, yaml: Any) -> bool:
@@ -302,8 +322,8 @@ def invalid_dependency(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             continue
         first_line = block.span.line + 1 if block.fenced else block.span.line
         for i, raw in enumerate(_NEWLINE.split(block.text)):
-            line = _HASH_COMMENT.sub("", _HTML_COMMENT.sub("", raw)).strip()
-            if not line or _PIP_OPTION.match(line):
+            line = _specifier(raw)
+            if line is None:
                 continue
             why = remember("requirement", line, _requirement_problem, line)
             if why is not None:
@@ -314,6 +334,16 @@ def invalid_dependency(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                     f'"{_short(line, 60)}" is not a valid requirement specifier ({why}); '
                     f"write it like `package>=1.2` or `package==1.2.3`",
                 )
+
+
+@lru_cache(maxsize=4096)
+def _specifier(raw: str) -> str | None:
+    """A line of a dependency block without its comments, or ``None`` for one that
+    holds no requirement (blank, a comment, a pip option)."""
+    line = _HASH_COMMENT.sub("", _HTML_COMMENT.sub("", raw)).strip()
+    if not line or _PIP_OPTION.match(line):
+        return None
+    return line
 
 
 @lru_cache(maxsize=1024)
@@ -333,6 +363,25 @@ def _columns(table: Table, names: tuple[str, ...]) -> list[int]:
     return [i for i, cell in enumerate(table.header) if _header_key(cell.text) in names]
 
 
+def _columns_of(keys: tuple[str, ...], names: tuple[str, ...]) -> list[int]:
+    """:func:`_columns` of a table whose header keys (:func:`_heads`) are ``keys``."""
+    return [i for i, key in enumerate(keys) if key in names]
+
+
+def _heads(doc: Document) -> list[tuple[Table, tuple[str, ...], frozenset[str]]]:
+    """Each table of ``doc`` with :func:`_header_key` of each header cell, as a tuple and
+    as a set (read once per document: SB604 and SB605 look at every table)."""
+    memo = doc.derived
+    found: list[tuple[Table, tuple[str, ...], frozenset[str]]] | None = memo.get("heads")
+    if found is None:
+        found = []
+        for table in doc.tables:
+            keys = tuple([_header_key(c.text) for c in table.header])
+            found.append((table, keys, frozenset(keys)))
+        memo["heads"] = found
+    return found
+
+
 @lru_cache(maxsize=4096)
 def _header_key(text: str) -> str:
     return norm_key(_PAREN.sub(" ", text))
@@ -348,11 +397,11 @@ def risk_tables(doc: Document) -> list[tuple[Table, list[int], list[int]]]:
     them; ``specbook report`` rolls them up)."""
     out = []
     ranges: list[tuple[int, int]] | None = None
-    for table in doc.tables:
-        likely = _columns(table, ("probability", "likelihood"))
-        impact = _columns(table, ("impact",))
-        if not likely and not impact:
+    for table, keys, names in _heads(doc):
+        if names.isdisjoint(_RISK_COLUMNS):
             continue
+        likely = _columns_of(keys, _LIKELY)
+        impact = _columns_of(keys, _IMPACT)
         if not (likely and impact):
             if ranges is None:
                 ranges = _ranges(doc, "risk assessment")
@@ -390,12 +439,8 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 if cell is None:
                     continue
                 value = cell.text.strip()
-                if is_placeholder(value) or PROMPT.fullmatch(value) or MUSTACHE.search(value):
-                    continue
-                if value.lower() in _EXPLICIT_NONE:
-                    continue
-                key = norm_key(value)
-                if key in _LEVEL_KEYS:
+                key = _level_key(value)
+                if key is None:
                     continue
                 column = table.header[i].text
                 severity = None
@@ -417,7 +462,41 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 )
 
 
+@lru_cache(maxsize=4096)
+def _level_key(value: str) -> str | None:
+    """:func:`norm_key` of a risk table's Probability or Impact value, or ``None`` for a
+    value that passes: a level, an explicit none, or a prompt (SB205's)."""
+    if is_placeholder(value) or PROMPT.fullmatch(value) or MUSTACHE.search(value):
+        return None
+    if value.lower() in _EXPLICIT_NONE:
+        return None
+    key = norm_key(value)
+    return None if key in _LEVEL_KEYS else key
+
+
+def _plain_date(text: str) -> bool:
+    """Whether ``text`` is exactly ``YYYY-MM-DD`` in ASCII digits."""
+    return (
+        len(text) == 10
+        and text[4] == "-"
+        and text[7] == "-"
+        and text.isascii()
+        and (text[:4] + text[5:7] + text[8:]).isdigit()
+    )
+
+
+def _ymd(text: str) -> dt.date | None:
+    """The date of a :func:`_plain_date` text, or ``None`` when it does not exist."""
+    try:
+        return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)
 def _date(text: str) -> dt.date | None:
+    if _plain_date(text):  # (the usual case, read without the expression)
+        return _ymd(text)
     m = _ISO.match(text.strip().strip("*_`"))
     if not m:
         return None
@@ -441,13 +520,11 @@ def timeline_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     an End Date column is checked; placeholders such as `[YYYY-MM-DD]` and dates
     that are not ISO `YYYY-MM-DD` are skipped (SB205 and SB104 look at those).
     """
-    for table in doc.tables:
-        starts = _columns(table, ("start date", "start", "starts", "begin", "begins"))
-        ends = _columns(table, ("end date", "end", "ends", "finish", "finish date"))
-        if not starts or not ends:
+    for table, keys, names in _heads(doc):
+        if names.isdisjoint(_STARTS) or names.isdisjoint(_ENDS):
             continue
-        si, ei = starts[0], ends[0]
-        label = _columns(table, ("phase", "milestone", "stage", "step", "task"))
+        si, ei = _columns_of(keys, _STARTS)[0], _columns_of(keys, _ENDS)[0]
+        label = _columns_of(keys, ("phase", "milestone", "stage", "step", "task"))
         li = label[0] if label else 0
         for row, row_span in zip(table.rows, table.row_spans, strict=False):
             sc, ec = _cell(row, si), _cell(row, ei)

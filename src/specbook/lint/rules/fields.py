@@ -7,10 +7,11 @@ import difflib
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from specbook.core.config import KindConfig
-from specbook.core.model import Document, Field, Span
+from specbook.core.model import Document, Field, Section, Span
 from specbook.core.text import is_placeholder, norm_key, render_value
 from specbook.edit.patch import Patch
 from specbook.lint.registry import Report, RuleContext, rule
@@ -77,16 +78,22 @@ def _is_header(f: Field) -> bool:
     return f.section is None or norm_key(f.section) in _HEADER_SECTIONS
 
 
-def _fields(doc: Document) -> list[Field]:
+def _fields(doc: Document) -> tuple[Field, ...]:
     """The document's fields, without `### Name: value` headings deep in the body
-    (`#### Modified: GET /api/x` is a heading, not the Modified field)."""
-    src = doc.source
-    out = []
-    for f in doc.fields:
-        if f.source == "section" and _DEEP_HEADING.match(src, f.span.start):
-            continue
-        out.append(f)
-    return out
+    (`#### Modified: GET /api/x` is a heading, not the Modified field). Computed once
+    per document: every field rule asks."""
+    memo = doc.derived
+    found: tuple[Field, ...] | None = memo.get("fields")
+    if found is None:
+        src = doc.source
+        found = memo["fields"] = tuple(
+            [
+                f
+                for f in doc.fields
+                if f.source != "section" or not _DEEP_HEADING.match(src, f.span.start)
+            ]
+        )
+    return found
 
 
 def _core(doc: Document, f: Field) -> tuple[int, int, str]:
@@ -115,6 +122,7 @@ def _core(doc: Document, f: Field) -> tuple[int, int, str]:
     return s, e, src[s:e].decode("utf-8", "replace")
 
 
+@lru_cache(maxsize=4096)
 def _clean(value: str) -> str:
     """``value`` (as parsed) without emphasis, backticks or a trailing HTML comment."""
     v = value
@@ -134,12 +142,23 @@ def _empty(value: str) -> bool:
 def _value_of(doc: Document, f: Field) -> tuple[int, int, str, bool]:
     """The value's byte range and text, and whether those bytes hold exactly the parsed
     value (so that rewriting them is a safe fix). When they do not (a YAML block
-    scalar, a table cell with a link), the parsed value and the whole value span."""
+    scalar, a table cell with a link), the parsed value and the whole value span.
+    Computed once per field of the document: several rules ask."""
+    derived = doc.derived
+    memo: dict[int, tuple[Field, tuple[int, int, str, bool]]] | None = derived.get("value_of")
+    if memo is None:
+        memo = derived["value_of"] = {}
+    hit = memo.get(id(f))
+    if hit is not None and hit[0] is f:
+        return hit[1]
     s, e, text = _core(doc, f)
     value = _clean(f.value)
     if text == value:
-        return s, e, text, True
-    return f.value_span.start, f.value_span.end, value, False
+        found = (s, e, text, True)
+    else:
+        found = (f.value_span.start, f.value_span.end, value, False)
+    memo[id(f)] = (f, found)
+    return found
 
 
 # members of a mapping-valued date field that hold its date (`modified: {by, at}`)
@@ -270,8 +289,30 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _plain_date(text: str) -> bool:
+    """Whether ``text`` is exactly ``YYYY-MM-DD`` in ASCII digits."""
+    return (
+        len(text) == 10
+        and text[4] == "-"
+        and text[7] == "-"
+        and text.isascii()
+        and (text[:4] + text[5:7] + text[8:]).isdigit()
+    )
+
+
+def _ymd(text: str) -> dt.date | None:
+    """The date of a :func:`_plain_date` text, or ``None`` when it does not exist."""
+    try:
+        return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)
 def _iso_date(value: str) -> dt.date | None:
     """The real ISO date that ``value`` starts with (``2026-08-16 (note)`` counts)."""
+    if _plain_date(value):  # (the usual case, read without the expressions)
+        return _ymd(value)
     m = _ISO_LEAD.match(_MARKUP.sub("", value).strip())
     if m is None:
         return None
@@ -308,6 +349,7 @@ def _guess_date(value: str) -> dt.date | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def _is_date_key(key: str) -> bool:
     return key in ("date", "created", "modified") or key.endswith("_date")
 
@@ -330,11 +372,30 @@ def _lookup(table: dict[str, str], value: str) -> tuple[str | None, bool]:
     return None, False
 
 
+_TABLES: dict[tuple[int, str], tuple[KindConfig, dict[str, str]]] = {}
+
+
 def _status_table(kind: KindConfig) -> dict[str, str]:
-    table = {norm_key(s): s for s in kind.statuses}
-    for alias, target in kind.status_aliases.items():
-        table[norm_key(alias)] = target
-    return table
+    """The kind's status words and aliases by :func:`norm_key` (made once per kind)."""
+    hit = _TABLES.get((id(kind), "status"))
+    if hit is None or hit[0] is not kind:
+        table = {norm_key(s): s for s in kind.statuses}
+        for alias, target in kind.status_aliases.items():
+            table[norm_key(alias)] = target
+        if len(_TABLES) > 64:
+            _TABLES.clear()
+        hit = _TABLES[(id(kind), "status")] = (kind, table)
+    return hit[1]
+
+
+def _type_table(kind: KindConfig) -> dict[str, str]:
+    """The kind's types by :func:`norm_key` (made once per kind)."""
+    hit = _TABLES.get((id(kind), "type"))
+    if hit is None or hit[0] is not kind:
+        if len(_TABLES) > 64:
+            _TABLES.clear()
+        hit = _TABLES[(id(kind), "type")] = (kind, {norm_key(t): t for t in kind.types})
+    return hit[1]
 
 
 def _vocabulary_check(
@@ -411,16 +472,18 @@ def missing_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     have: dict[str, list[Field]] = {}
     for f in _fields(doc):
         have.setdefault(f.key, []).append(f)
-    h1 = next((s for s in doc.sections if s.level == 1), None)
     names = _template_names(ctx)
+    h1: Section | None = None
     for key in kind.required_fields:
-        found = have.get(key, [])
-        name = names.get(key, key.replace("_", " ").title() if key != "id" else "ID")
+        found = have.get(key)
         if found:
-            if all(not _clean(f.value) for f in found):
+            if not any(_clean(f.value) for f in found):
                 f = found[0]
+                name = names.get(key, key.replace("_", " ").title() if key != "id" else "ID")
                 yield Report(f.span, f"{name} has no value; fill it in", file=f.file)
             continue
+        name = names.get(key, key.replace("_", " ").title() if key != "id" else "ID")
+        h1 = h1 or next((s for s in doc.sections if s.level == 1), None)
         if key == "id" and h1 is not None and _H1_ID.match(h1.title):
             continue
         if key == "id" and h1 is not None and doc.id and _spaced_id(h1.title, doc.id):
@@ -525,14 +588,13 @@ def invalid_type(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         return
     fields = [f for f in _fields(doc) if f.key == "type"]
     if fields:
-        table = {norm_key(t): t for t in kind.types}
         yield from _vocabulary_check(
             doc,
             fields,
             kind,
             "Type",
             kind.types,
-            table,
+            _type_table(kind),
             spelling=ctx.options.get("case", "exact") != "any",
         )
 
@@ -560,8 +622,10 @@ def invalid_date(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         if not _is_date_key(f.key):
             continue
         s, e, text, _ = _value_of(doc, f)
-        line = f.value_span.line
         structured = _structured(doc, f)
+        if structured is None and text and _iso_date(text) is not None:
+            continue  # (the usual case: a real ISO date)
+        line = f.value_span.line
         if structured is not None:
             # `modified: {by: alice, at: 2024-02-01}`: the date is a member's
             members = [m for m in _date_members(structured) if _as_date(m) is None]

@@ -11,11 +11,12 @@ from specbook.core.config import BookConfig
 from specbook.core.model import Document, Requirement, Section, Span
 from specbook.core.text import heading_key
 from specbook.lint.registry import Report, RuleContext, rule
-from specbook.lint.rules.sections import section_nodes
+from specbook.lint.rules.sections import section_walk
 from specbook.templates.facts import MUSTACHE, PROMPT
 
 # Sections whose list items mention requirements without defining them.
 _NOT_DEFINING = ("out of scope", "non goals", "traceab", "related", "reference", "see also")
+_NOT_DEFINING_WORD = re.compile("|".join(_NOT_DEFINING))
 
 # The names (heading_key) of a section holding acceptance criteria of its own, in the
 # languages specbook reads (a name may be followed by more words: `(MVP)`).
@@ -34,6 +35,9 @@ ACCEPTANCE_SECTIONS = (
     "abnahmekriterien",
     "acceptatiecriteria",
 )
+# a part of each name of ACCEPTANCE_SECTIONS (the test below checks that each has one)
+_ACCEPTANCE_STEMS = ("accept", "acept", "aceit", "accett", "akzept", "abnahme")
+_ACCEPTANCE_STEM = re.compile("|".join(_ACCEPTANCE_STEMS))
 _NOT_WORDS = re.compile(r"[\W_]+")
 _LEADING_NUMBERS = re.compile(r"^(?:\d+ )+")
 _ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
@@ -54,6 +58,9 @@ _ANY_NUMBER = re.compile(_NUMBER)
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–"}
 _REQ_NUMBER = re.compile(r"^(.*?)(\d+)$")
 _SUB_NUMBER = re.compile(rb"[.]\d")
+# an ID whose last number starts with a zero (`FR-03`, `FR-020-001`): it may have the
+# number of another ID written otherwise (`FR-3`)
+_PADDED = re.compile(r"(?<!\d)0\d*$", re.MULTILINE)
 # `FR-32, FR-33 (observability)`: a list of requirements mentioned, none defined
 _MENTION_LIST = re.compile(r"^\s*(?:[,;&/]|and\b|or\b)")
 _new = tuple.__new__  # builds a Span without its Python-level __new__
@@ -81,6 +88,18 @@ def _id_span(doc: Document, req: Requirement) -> Span:
     return _new(Span, (at, at + len(rid), line.line, line.line))
 
 
+def _id_end(doc: Document, req: Requirement) -> int:
+    """``_id_span(doc, req).end``, without making the spans."""
+    src, starts, line = doc.source, doc.line_starts, req.span.line
+    s = starts[line - 1] if 0 < line <= len(starts) else 0
+    e = starts[line] if line < len(starts) else len(src)
+    while e > s and src[e - 1] in b"\r\n":
+        e -= 1
+    rid = req.id.encode()
+    at = src.find(rid, max(req.span.start, s), e)
+    return e if at < 0 else at + len(rid)
+
+
 def defined_requirements(doc: Document) -> list[Requirement]:
     """The requirements a document defines (computed once per document)."""
     memo = doc.derived
@@ -103,11 +122,12 @@ def _defined_requirements(doc: Document) -> list[Requirement]:
         return []
     inside: list[tuple[int, int]] = []
     outside: list[tuple[int, int]] = []
-    for node in section_nodes(doc):
-        role = _role(node.key)
+    nodes = section_walk(doc).nodes
+    for role, _, places in _named_sections(doc):
         if role:
-            sp = node.section.span
-            (outside if role == _OUTSIDE else inside).append((sp.start, sp.end))
+            for i in places:
+                sp = nodes[i][0].span
+                (outside if role == _OUTSIDE else inside).append((sp.start, sp.end))
     for sec in acceptance_sections(doc):  # items there name requirements, define none
         outside.append((sec.span.start, sec.span.end))
     within_inside = _spans_holding(inside)
@@ -123,8 +143,7 @@ def _defined_requirements(doc: Document) -> list[Requirement]:
             continue
         if "." in r.id and _is_part(src, ids, r.id):
             continue  # `FR-1.1` is a part of FR-1: its criteria are FR-1's
-        at = _id_span(doc, r).end
-        if _SUB_NUMBER.match(src, at):
+        if _SUB_NUMBER.match(src, _id_end(doc, r)):
             continue
         if _MENTION_LIST.match(r.text):
             continue
@@ -161,20 +180,44 @@ def acceptance_sections(doc: Document) -> list[Section]:
     if found is None:
         found = []
         end = -1
-        for node in section_nodes(doc):
-            if _is_acceptance(node.key):
-                sec = node.section
-                if sec.level >= 2 and sec.span.start >= end:
-                    found.append(sec)
-                    end = sec.span.end
+        nodes = section_walk(doc).nodes
+        places = sorted(i for _, accept, at in _named_sections(doc) if accept for i in at)
+        for i in places:
+            sec = nodes[i][0]
+            if sec.level >= 2 and sec.span.start >= end:
+                found.append(sec)
+                end = sec.span.end
         memo["acceptance_sections"] = found
     return found
+
+
+def _named_sections(doc: Document) -> list[tuple[int, bool, list[int]]]:
+    """``(role, acceptance, positions)`` of the section keys that have a role
+    (:func:`_role`) or name acceptance criteria (:func:`_is_acceptance`), with the
+    positions of their sections in the shared walk (once per document)."""
+    memo = doc.derived
+    found: list[tuple[int, bool, list[int]]] | None = memo.get("named_sections")
+    if found is None:
+        found = memo["named_sections"] = [
+            (role, accept, places)
+            for key, places in section_walk(doc).by_key.items()
+            for role, accept in (_key_names(key),)
+            if role or accept
+        ]
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _key_names(key: str) -> tuple[int, bool]:
+    return _role(key), _is_acceptance(key)
 
 
 @lru_cache(maxsize=4096)
 def _is_acceptance(key: str) -> bool:
     """Whether a section key (``norm_heading``) names an acceptance-criteria section
     (:data:`ACCEPTANCE_SECTIONS`), also after a number or symbols it keeps."""
+    if not _ACCEPTANCE_STEM.search(key):
+        return False  # (most keys: no name of ACCEPTANCE_SECTIONS can be in it)
     key = _LEADING_NUMBERS.sub("", heading_key(key))
     return any(key == n or key.startswith(n + " ") for n in ACCEPTANCE_SECTIONS)
 
@@ -264,7 +307,7 @@ def _spans_holding(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
 def _role(key: str) -> int:
     """What a section (by its key) says of the requirements in it: ``_OUTSIDE`` (they are
     only mentioned), ``_INSIDE`` (a requirements section: they are defined) or 0."""
-    if any(word in key for word in _NOT_DEFINING):
+    if _NOT_DEFINING_WORD.search(key):
         return _OUTSIDE
     return _INSIDE if "requirement" in key else 0
 
@@ -400,6 +443,11 @@ def duplicate_requirement(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """
     reqs = defined_requirements(doc)
     if len(reqs) < 2:
+        return
+    ids = [r.id for r in reqs]
+    if len(set(ids)) == len(ids) and not _PADDED.search("\n".join(ids)):
+        # (the usual case: distinct IDs, none numbered with a leading zero, so no two
+        # share a number either)
         return
     first: dict[tuple[str, int], Requirement] = {}
     highest: dict[str, int] = {}

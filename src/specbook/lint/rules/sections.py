@@ -10,7 +10,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from specbook.core.model import Document, Section, Span
 from specbook.core.text import norm_heading
@@ -35,40 +35,107 @@ _QUIET = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n))*" + _QUIET_LINE)
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _BLANKS = re.compile(rb"[ \t\r\n]*")
 _MAY_BE_QUIET = frozenset(b"-*_<")  # the first byte of a rule or a comment
+_RULE_BYTES = frozenset(b"-*_")  # what a thematic break is made of
+# 1 for a byte that is blank or may start a quiet line or a comment, else 0
+_OPENS = bytes(1 if b in _MAY_BE_QUIET or b in b" \t\r\n" else 0 for b in range(256))
 _QUIET_OPENER = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)")
+# blanks, then something that starts neither a quiet line nor a comment: content
+_SPOKEN = re.compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]")
 _NEWLINES = b"\r\n"
 
 
-class _Node(NamedTuple):
-    """A section of the tree with what the section rules look up about it."""
-
-    section: Section
-    parent: Section | None
-    key: str  # norm_heading of its template name, else of its title
-    up: _Node | None  # the parent's node
+# A section of the tree with what the section rules look up about it: (the section, its
+# parent section or None, its key: norm_heading of its template name, else of its title,
+# the parent's node or None). A plain tuple: the walk makes one per section of every
+# document, and a tuple display is the cheapest thing to build.
+_Node = tuple[Section, "Section | None", str, Any]
 
 
-_new = tuple.__new__  # builds a named tuple without its Python-level __new__
+class SectionWalk(NamedTuple):
+    """One walk over a document's section tree that the section, requirement and
+    content rules share (made once per document: the rules run one after another on
+    the same document)."""
+
+    nodes: list[_Node]  # every section with its parent and key, in document order
+    # key -> positions in ``nodes`` of the sections of that key, in document order
+    by_key: dict[str, list[int]]
+
+
+def section_walk(doc: Document) -> SectionWalk:
+    """The shared :class:`SectionWalk` of ``doc``, computed on first use."""
+    memo = doc.derived
+    walk: SectionWalk | None = memo.get("section_walk")
+    if walk is None:
+        walk = memo["section_walk"] = _build_walk(doc)
+    return walk
+
+
+def _build_walk(doc: Document) -> SectionWalk:
+    walk = SectionWalk([], {})
+    _add_nodes(walk.nodes, walk.by_key, doc.sections, None)
+    return walk
 
 
 def section_nodes(doc: Document) -> list[_Node]:
-    """Every section with its parent and key, in document order (made once per document:
-    the section rules run one after another on the same document)."""
-    memo = doc.derived
-    out: list[_Node] | None = memo.get("section_nodes")
-    if out is None:
-        out = memo["section_nodes"] = []
-        _add_nodes(out, doc.sections, None)
-    return out
+    """Every section with its parent and key, in document order (made once per document)."""
+    return section_walk(doc).nodes
 
 
-def _add_nodes(out: list[_Node], sections: tuple[Section, ...], up: _Node | None) -> None:
+def _add_nodes(
+    out: list[_Node], by_key: dict[str, list[int]], sections: tuple[Section, ...], up: _Node | None
+) -> None:
     parent = up[0] if up is not None else None
     for s in sections:
-        node: _Node = _new(_Node, (s, parent, norm_heading(s.template_name or s.title), up))
+        key = norm_heading(s.template_name or s.title)
+        node: _Node = (s, parent, key, up)
+        at = by_key.get(key)
+        if at is None:
+            by_key[key] = [len(out)]
+        else:
+            at.append(len(out))
         out.append(node)
         if s.children:
-            _add_nodes(out, s.children, node)
+            _add_nodes(out, by_key, s.children, node)
+
+
+def first_of_key(walk: SectionWalk, key: str) -> Section | None:
+    """The first section (in document order) whose key is ``key``, or ``None``."""
+    at = walk.by_key.get(key)
+    return walk.nodes[at[0]][0] if at else None
+
+
+def section_ranges(doc: Document, name: str) -> list[tuple[int, int]]:
+    """Byte ranges of the sections called ``name`` (a :func:`norm_heading` key: of the
+    template section a section matches, or of its own title), each with its subsections,
+    in document order."""
+    walk = section_walk(doc)
+    at = walk.by_key.get(name, [])
+    also = _own_title_keys(doc, walk).get(name)
+    if also:
+        at = sorted(at + also)
+    nodes = walk.nodes
+    return [(nodes[i][0].span.start, nodes[i][0].span.end) for i in at]
+
+
+def _own_title_keys(doc: Document, walk: SectionWalk) -> dict[str, list[int]]:
+    """For the sections that match a template section whose key their own title does not
+    have (``## Data Model`` written for the template's ``Schema``): the key of their
+    title -> their positions (made once per document, on first use)."""
+    memo = doc.derived
+    found: dict[str, list[int]] | None = memo.get("own_title_keys")
+    if found is None:
+        found = memo["own_title_keys"] = {}
+        nodes = walk.nodes
+        retitled = [
+            i
+            for i, (sec, _, _, _) in enumerate(nodes)
+            if sec.template_name not in (None, "", sec.title)
+        ]
+        for i in retitled:
+            own = norm_heading(nodes[i][0].title)
+            if own != nodes[i][2]:
+                found.setdefault(own, []).append(i)
+    return found
 
 
 def _heading_span(doc: Document, s: Section) -> Span:
@@ -107,6 +174,8 @@ class _Required(NamedTuple):
 
     sections: list[tuple[RequiredSection, str, str | None]]
     nested: frozenset[str]
+    tops: frozenset[str]  # the keys of the `##` sections
+    pairs: frozenset[tuple[str, str]]  # (parent key, key) of those that stand under another
 
 
 _REQUIRED: dict[int, tuple[TemplateFacts, _Required]] = {}
@@ -121,9 +190,26 @@ def _required(tmpl: TemplateFacts) -> _Required:
             for r in tmpl.required
         ]
         nested = frozenset(key for _, key, parent in keys if parent is not None)
+        tops = frozenset(key for _, key, parent in keys if parent is None)
+        pairs = frozenset((parent, key) for _, key, parent in keys if parent is not None)
         if len(_REQUIRED) > 64:
             _REQUIRED.clear()
-        hit = _REQUIRED[id(tmpl)] = (tmpl, _Required(keys, nested))
+        hit = _REQUIRED[id(tmpl)] = (tmpl, _Required(keys, nested, tops, pairs))
+    return hit[1]
+
+
+_RANKS: dict[int, tuple[TemplateFacts, dict[str, int]]] = {}
+
+
+def _rank(tmpl: TemplateFacts) -> dict[str, int]:
+    """The place of each of the template's `##` sections (by key), computed once per
+    template."""
+    hit = _RANKS.get(id(tmpl))
+    if hit is None or hit[0] is not tmpl:
+        rank = {norm_heading(t): i for i, t in enumerate(tmpl.order)}
+        if len(_RANKS) > 64:
+            _RANKS.clear()
+        hit = _RANKS[id(tmpl)] = (tmpl, rank)
     return hit[1]
 
 
@@ -149,22 +235,28 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if tmpl is None:
         return
     required = _required(tmpl)
-    nodes = section_nodes(doc)
-    first = {n.key: n.section for n in reversed(nodes)}  # the first section of each key
+    walk = section_walk(doc)
+    nodes, by_key = walk.nodes, walk.by_key
+    if (
+        by_key.keys() >= required.tops
+        and {(up[2], key) for _, _, key, up in nodes if up is not None} >= required.pairs
+    ):
+        return  # (the usual case: every required section is there, under its parent)
     # (key of an ancestor, key of a section below it), for the keys that need an ancestor
-    nested = required.nested
     under: set[tuple[str, str]] = set()
-    for n in nodes:
-        if n.key in nested:
-            up = n.up
+    for key in required.nested:
+        for i in by_key.get(key, ()):
+            up = nodes[i][3]
             while up is not None:
-                under.add((up.key, n.key))
-                up = up.up
+                under.add((up[2], key))
+                up = up[3]
+    if by_key.keys() >= required.tops and under >= required.pairs:
+        return  # (the usual case: every required section is there, where it belongs)
     title: Span | None = None
     previous: str | None = None
     for req, key, parent_key in required.sections:
         if parent_key is None:
-            if key not in first:
+            if key not in by_key:
                 title = title or _title_span(doc)
                 where = f'after "{previous}"' if previous else "first, after the header"
                 yield Report(
@@ -174,12 +266,12 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 )
             previous = req.title
             continue
-        parent = first.get(parent_key)
+        if (parent_key, key) in under:
+            continue  # (so the parent is there)
+        parent = first_of_key(walk, parent_key)
         if parent is None:
             continue  # the missing parent is reported already
-        if (parent_key, key) in under:
-            continue
-        elsewhere = first.get(key)
+        elsewhere = first_of_key(walk, key)
         hint = (
             f' (the one at line {elsewhere.heading.line} is not under "{parent.title}";'
             " move it there)"
@@ -209,10 +301,23 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     change is additive`) rather than leaving it blank.
     """
     data = doc.source
-    blanks, opener = _BLANKS.match, _QUIET_OPENER.match
-    for s, _parent, _key, _up in section_nodes(doc):
-        if s.level == 1 or s.children:
-            continue
+    blanks, opener, spoken = _BLANKS.match, _QUIET_OPENER.match, _SPOKEN.match
+    quiet_ones: list[Section] = []
+    for s in [s for s, _, _, _ in section_nodes(doc) if not s.children and s.level != 1]:
+        start, end = s.heading.end, s.span.end
+        if start < end:  # (the usual case, text on the next line or the one after)
+            b = data[start]
+            if not _OPENS[b] or (b == 10 and start + 1 < end and not _OPENS[data[start + 1]]):
+                continue
+            if b in _RULE_BYTES and start + 2 < end:
+                # `- item`, `**Bold**`: not a thematic break (three of one of `-*_`
+                # with only blanks between), so text
+                c, d = data[start + 1], data[start + 2]
+                if (c != b and c != 32 and c != 9) or (d != b and d != 32 and d != 9):
+                    continue
+        if not spoken(data, start, end):
+            quiet_ones.append(s)
+    for s in quiet_ones:
         start, end = s.heading.end, s.span.end
         m = blanks(data, start, end)
         first = m.end() if m is not None else start
@@ -250,8 +355,14 @@ def section_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     tmpl = _with_template(doc, ctx)
     if tmpl is None:
         return
-    rank = {norm_heading(t): i for i, t in enumerate(tmpl.order)}
-    placed = [(s, rank[k]) for s, _, k, _ in section_nodes(doc) if s.level == 2 and k in rank]
+    rank = _rank(tmpl)
+    walk = section_walk(doc)
+    nodes, by_key = walk.nodes, walk.by_key
+    at = sorted([i for k in rank for i in by_key.get(k, ()) if nodes[i][0].level == 2])
+    ranks = [rank[nodes[i][2]] for i in at]
+    if ranks == sorted(ranks):
+        return  # (the usual case: in the template's order, no section before a lower one)
+    placed = [(nodes[i][0], r) for i, r in zip(at, ranks, strict=True)]
     n = len(placed)
     lowest = [0] * (n + 1)  # lowest[i]: the smallest rank from position i on
     lowest[n] = len(rank)
@@ -284,10 +395,13 @@ def duplicate_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
     Fix: merge the two sections into one.
     """
+    walk = section_walk(doc)
+    if len(walk.by_key) == len(walk.nodes):
+        return  # (the usual case: no two sections share a key)
     tmpl: TemplateFacts | None = ctx.template if doc.kind is not None else None
     repeatable = frozenset(tmpl.repeatable) if tmpl is not None else frozenset()
     seen: dict[tuple[int, str], Section] = {}  # (id of the parent, key) -> first section
-    for s, parent, key, _ in section_nodes(doc):
+    for s, parent, key, _ in walk.nodes:
         if not key:
             continue
         first = seen.setdefault((id(parent), key), s)
@@ -346,13 +460,15 @@ def placeholder(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         for m in PROMPT_BYTES.finditer(data):
             if _doc_prompt_key(m.group(0)) in keys:
                 found.append((m.start(), m.end(), "prompt"))
-    if b"-XXX" in data:
+    # (a byte is found by memchr, a longer needle by a slower search: most documents
+    # hold no `{` at all)
+    if b"X" in data and b"-XXX" in data:
         prefixes = {k.prefix.encode() for k in ctx.config.kinds.values()}
         for m in XXX_ID_BYTES.finditer(data):
             raw = m.group(0)
             if raw.split(b"-", 1)[0] in prefixes or raw.decode() in markers:
                 found.append((m.start(), m.end(), "id"))
-    if b"{{" in data:
+    if b"{" in data and b"{{" in data:
         found.extend(
             (m.start(), m.end(), "mustache")
             for m in MUSTACHE_BYTES.finditer(data)

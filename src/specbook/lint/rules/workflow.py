@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from specbook.core.config import KindConfig
 from specbook.core.model import Document, ReviewEntry, Span
-from specbook.core.text import is_placeholder, norm_heading, norm_key
+from specbook.core.text import is_placeholder, norm_key
 from specbook.lint.registry import Report, RuleContext, rule
-from specbook.lint.rules.sections import section_nodes
+from specbook.lint.rules.sections import section_ranges
 from specbook.templates.facts import PROMPT
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -33,8 +33,19 @@ def _history(doc: Document, kind: KindConfig) -> list[tuple[ReviewEntry, str]]:
     """Review History rows that record a status of the kind, with that canonical status.
 
     Template rows (`[YYYY-MM-DD]`, `[Name]`) and rows whose status is not a status of
-    the kind (`Changes requested`) are left out.
+    the kind (`Changes requested`) are left out. Computed once per document and kind
+    (SB501, SB503 and SB504 ask).
     """
+    memo = doc.derived
+    key = "history:" + kind.name
+    found: list[tuple[ReviewEntry, str]] | None = memo.get(key)
+    if found is None or memo.get(key + ":kind") is not kind:
+        found = memo[key] = _history_rows(doc, kind)
+        memo[key + ":kind"] = kind
+    return found
+
+
+def _history_rows(doc: Document, kind: KindConfig) -> list[tuple[ReviewEntry, str]]:
     out = []
     for e in doc.review_history:
         if is_placeholder(e.date) or is_placeholder(e.reviewer) or is_placeholder(e.status):
@@ -104,7 +115,8 @@ def approval_missing(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if span is None:
         return
     review = _review_word(kind) or kind.statuses[0]
-    author_raw = doc.metadata.get("author") or doc.value("author") or ""
+    metadata = doc.metadata
+    author_raw = metadata.get("author") or doc.value("author") or ""
     author = "" if is_placeholder(author_raw) else _person(author_raw)
 
     rows = _history(doc, kind)
@@ -114,7 +126,7 @@ def approval_missing(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         who = _person(entry.reviewer)
         if (canon == approved or kind.is_approval(entry.status)) and who and who != author:
             names.add(who)
-    listed = doc.metadata.get("approvers") or doc.value("approvers") or ""
+    listed = metadata.get("approvers") or doc.value("approvers") or ""
     if not is_placeholder(listed) and norm_key(listed) not in _EXPLICIT_NONE:
         for name in _NAME_SPLIT.split(listed):
             who = _person(name)
@@ -135,13 +147,7 @@ def approval_missing(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
 
 def _ranges(doc: Document, names: tuple[str, ...]) -> list[tuple[int, int]]:
-    out = []
-    for node in section_nodes(doc):
-        s = node.section
-        # (node.key is norm_heading(s.template_name or s.title))
-        if node.key in names or (s.template_name and norm_heading(s.title) in names):
-            out.append((s.span.start, s.span.end))
-    return out
+    return [r for name in names for r in section_ranges(doc, name)]
 
 
 def _only_prompts(text: str) -> bool:
