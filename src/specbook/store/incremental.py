@@ -118,8 +118,7 @@ def index_parsed(
                 if (old := stored.get(r.path)) is None
                 or (old.hash, old.mtime_ns, old.size) != (r.hash, r.mtime_ns, r.size)
             ]
-        for r in fresh:
-            store.put(r)
+        store.put_many(fresh)
         if fresh:
             store.set_meta("generation", str(int(store.get_meta("generation") or 0) + 1))
     return len(fresh)
@@ -247,10 +246,8 @@ def sync(
         store.delete(gone)
         for rel, mtime_ns, size in touch:
             store.touch(rel, mtime_ns, size)
-        added = 0
-        for record in records:
-            added += record.path not in stored
-            store.put(record)
+        added = sum(1 for record in records if record.path not in stored)
+        store.put_many(records)
         if records or gone:
             # Readers (the portal) keep derived data per generation.
             store.set_meta("generation", str(int(store.get_meta("generation") or 0) + 1))

@@ -546,6 +546,11 @@ class PostgresStore:
         if len(self._pending) >= FLUSH_EVERY:
             self._flush()
 
+    def put_many(self, records: Iterable[DocRecord]) -> None:
+        """:meth:`put` each record (buffered and copied in batches all the same)."""
+        for r in records:
+            self.put(r)
+
     def _flush(self) -> None:
         """Copy the buffered documents in: one staging COPY, one INSERT computing the
         search vectors on the server, one COPY per child table."""

@@ -76,6 +76,64 @@ SUPERSEDE_PHRASES: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(r"\bsupersedes\b", re.I), SUPERSEDES, 1),
 )
 
+# What any match of each phrase pattern holds, lower-cased (ASCII text only: under
+# re.I, `ſ` and the Kelvin sign match `s` and `k`): a first look with `in` that spares
+# the pattern searches, most of an index record's cost. A pattern missing here is
+# always searched (tests/test_links.py checks that none is).
+_PHRASE_STEMS: dict[str, tuple[str, ...]] = {
+    r"\b(?:superseded|replaced|obsoleted)\s+by\b": ("superseded", "replaced", "obsoleted"),
+    _SUPERSEDED_BY_WORLD: (
+        "supersed", "remplac", "reemplazad", "sustituid", "substitu", "sostituit", "ersetzt",
+        "vervangen",
+    ),
+    r"\b(?:supersedes|replaces|obsoletes)\b": ("supersedes", "replaces", "obsoletes"),
+    r"\b(?:fixed|resolved|closed|implemented)\s+by\b": (
+        "fixed", "resolved", "closed", "implemented",
+    ),
+    r"\b(?:depends\s+on|dependenc(?:y|ies)|blocked\s+by|requires)\b": (
+        "depends", "dependenc", "blocked", "requires",
+    ),
+    r"\b(?:fixes|resolves|closes)\b": ("fixes", "resolves", "closes"),
+    r"\b(?:fix|resolve|close)\b": ("fix", "resolve", "close"),
+    r"\b(?:implements|parent|realizes|delivers)\b": (
+        "implements", "parent", "realizes", "delivers",
+    ),
+    r"\bimplement\b": ("implement",),
+    r"\b(?:related|relates|see|links?)\b": ("related", "relates", "see", "link"),
+    r"\bsuperseded\s+by\b": ("superseded",),
+    r"\bsupersedes\b": ("supersedes",),
+}  # fmt: skip
+
+
+def _phrase_stems(
+    phrases: tuple[tuple[re.Pattern[str], str, int], ...],
+) -> re.Pattern[str] | None:
+    """A pattern of every stem of ``phrases`` (see _PHRASE_STEMS), or ``None`` when one
+    has none."""
+    out: list[str] = []
+    for pattern, _, _ in phrases:
+        stems = _PHRASE_STEMS.get(pattern.pattern)
+        if stems is None or not pattern.flags & re.I:
+            return None
+        out += stems
+    return re.compile("|".join(map(re.escape, out)))
+
+
+_STEMS_OF: dict[int, tuple[tuple[tuple[re.Pattern[str], str, int], ...], re.Pattern[str] | None]]
+_STEMS_OF = {}
+
+
+def _may_hold_phrase(text: str, phrases: tuple[tuple[re.Pattern[str], str, int], ...]) -> bool:
+    """False only when no pattern of ``phrases`` can match in ``text``."""
+    hit = _STEMS_OF.get(id(phrases))
+    if hit is None or hit[0] is not phrases:  # (the entry keeps the tuple alive)
+        hit = _STEMS_OF[id(phrases)] = (phrases, _phrase_stems(phrases))
+    stems = hit[1]
+    if stems is None or not text.isascii():
+        return True
+    return stems.search(text.lower()) is not None
+
+
 # Fields (canonical keys, after the book's aliases, spaces as `_`) that state a relation.
 RELATION_FIELDS = {
     "supersedes": SUPERSEDES,
@@ -144,6 +202,10 @@ def book_prefix(source: bytes, start: int) -> str | None:
     """The book named right before the reference at byte ``start`` of ``source``
     (``payments`` in ``payments:SPEC-004``), or ``None`` for a reference within the book.
     Field names and phrases glued to an ID (``Parent:SPEC-001``) name no book."""
+    # (the pattern ends in `:$`, and `$` also matches before a last line break: no
+    # colon there, no book; most references)
+    if source[start - 1 : start] != b":" and source[start - 2 : start] != b":\n":
+        return None
     m = _BOOK_PREFIX.search(source[max(0, start - 80) : start])
     if m is None:
         return None
@@ -165,6 +227,8 @@ def phrase_type(
     a sentence break or a table cell border does not count. ``phrases``: the phrases
     to look for (default: every relation's).
     """
+    if not _may_hold_phrase(before, phrases):
+        return None  # (most IDs: no phrase before them on the line; 10 searches spared)
     tail = re.split(r"[.!?](?:\s|$)|\|", before)[-1]
     best: tuple[int, str] | None = None
     for pattern, kind, lead in phrases:
