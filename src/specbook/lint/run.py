@@ -266,6 +266,7 @@ class _Cache:
     def __init__(self, path: Path | None, key: str) -> None:
         self.db: Any = None
         self._light: tuple[int, dict[str, tuple[Any, ...]]] | None = None  # version, data
+        self._fresh = False  # (tables made by this run: no remembered answer to look up)
         if path is None:
             return
         import sqlite3
@@ -294,6 +295,7 @@ class _Cache:
                 db.execute("DELETE FROM lint_meta")
                 db.execute("INSERT INTO lint_meta VALUES (?, ?)", (CACHE_VERSION, key))
                 db.execute("COMMIT")
+                self._fresh = True
             self.db = db
         except (OSError, sqlite3.Error):
             self.db = None
@@ -349,6 +351,8 @@ class _Cache:
 
     def verdict(self, key: str) -> str | None:
         """A remembered checker answer (see :mod:`specbook.lint.verdicts`)."""
+        if self._fresh:
+            return None  # (a cold run's lookups, one per SQL or YAML block, find nothing)
         try:
             row = self.db.execute(
                 "SELECT value FROM lint_verdicts WHERE key = ?", (key,)

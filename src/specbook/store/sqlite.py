@@ -46,6 +46,11 @@ RANK = "bm25(6.0, 10.0, 1.0)"
 
 _SCHEMA = sqlite_ddl(RANK)  # (the same tables as PostgreSQL's: see store/schema.py)
 _TABLES = ("fts", "fts_exact", *reversed(child_tables()), "documents", "meta")
+_CHILD_INDEXES = tuple(
+    stmt
+    for stmt in _SCHEMA
+    if stmt.startswith("CREATE INDEX") and stmt.split()[4].split("(")[0] in child_tables()
+)
 
 # A meta key: the search tables are to be built from the documents' rows (a cold lint
 # leaves them to the first search; see SQLiteStore.put_many).
@@ -232,6 +237,11 @@ class SQLiteStore:
             self.set_meta(_SEARCH_PENDING, "1")
         # docids given here, so that every child row can be made before any insert
         first = int(db.execute("SELECT coalesce(max(docid), 0) + 1 FROM documents").fetchone()[0])
+        # Into empty tables, the child tables' indexes are made after their rows: one
+        # sort each instead of an index insert per row (a cold build's 800,000 rows).
+        later = _CHILD_INDEXES if empty and len(records) >= 256 else ()
+        for stmt in later:
+            db.execute(f"DROP INDEX IF EXISTS {stmt.split()[2]}")
         keyed = list(enumerate(records, first))
         db.executemany(
             "INSERT INTO documents(docid, path, mtime_ns, size, hash, id, kind, title,"
@@ -272,6 +282,8 @@ class SQLiteStore:
             "INSERT INTO reviews VALUES (?,?,?,?,?,?)",
             [(docid, *v) for docid, r in keyed for v in r.reviews],
         )
+        for stmt in later:
+            db.execute(stmt)
         if self._search_pending():
             return  # (built from these rows by the first search)
         texts = [(docid, r.id or "", r.title, r.body) for docid, r in keyed]
