@@ -46,7 +46,7 @@ from specbook.lint.registry import distribution_tags
 from specbook.parse import parse
 
 MEMO_NAME = "lint-memo"  # the whole last result, reused when nothing changed (a blob)
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -288,7 +288,7 @@ class _Cache:
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(
                     "CREATE TABLE lint_files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
-                    " hash TEXT, findings TEXT, facts TEXT)"
+                    " hash TEXT, findings BLOB, facts BLOB)"
                 )
                 db.execute("CREATE TABLE lint_verdicts (key TEXT PRIMARY KEY, value TEXT)")
                 db.execute("CREATE TABLE lint_light (data BLOB)")
@@ -301,7 +301,8 @@ class _Cache:
             self.db = None
 
     def full(self) -> dict[str, tuple[Any, ...]]:
-        """``rel -> (mtime, size, hash, findings JSON, facts JSON)`` of every file."""
+        """``rel -> (mtime, size, hash, findings, facts)`` of every file (the last two
+        marshalled: see :func:`_row`)."""
         return {r[0]: r[1:] for r in self._select("rel, mtime, size, hash, findings, facts")}
 
     def light(self) -> dict[str, tuple[Any, ...]]:
@@ -416,7 +417,8 @@ def _row(
 ) -> tuple[Any, ...]:
     return (
         rel, sig[0], sig[1], digest,
-        json.dumps(findings_j, separators=(",", ":")), json.dumps(facts_j, separators=(",", ":")),
+        # (marshalled, not JSON: a few times faster both ways; the key names the Python)
+        marshal.dumps(findings_j), marshal.dumps(facts_j),
     )  # fmt: skip
 
 
@@ -677,8 +679,8 @@ def _run(
                 rel,
                 sig,
                 entry[2],
-                [_finding_p(rel, f) for f in json.loads(entry[3])],
-                _facts_p(rel, json.loads(entry[4])),
+                [_finding_p(rel, f) for f in marshal.loads(entry[3])],
+                _facts_p(rel, marshal.loads(entry[4])),
             )
             results[rel] = fr
             facts[rel] = fr.facts
