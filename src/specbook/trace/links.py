@@ -105,33 +105,40 @@ _PHRASE_STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def _phrase_stems(
-    phrases: tuple[tuple[re.Pattern[str], str, int], ...],
-) -> re.Pattern[str] | None:
-    """A pattern of every stem of ``phrases`` (see _PHRASE_STEMS), or ``None`` when one
-    has none."""
-    out: list[str] = []
+Phrases = tuple[tuple[re.Pattern[str], str, int], ...]
+
+
+def _phrase_stems(phrases: Phrases) -> tuple[re.Pattern[str], tuple[tuple[str, ...], ...]] | None:
+    """A pattern of every stem of ``phrases`` (see _PHRASE_STEMS), and each phrase's
+    stems; ``None`` when one has none."""
+    per: list[tuple[str, ...]] = []
     for pattern, _, _ in phrases:
         stems = _PHRASE_STEMS.get(pattern.pattern)
         if stems is None or not pattern.flags & re.I:
             return None
-        out += stems
-    return re.compile("|".join(map(re.escape, out)))
+        per.append(stems)
+    return re.compile("|".join(re.escape(s) for stems in per for s in stems)), tuple(per)
 
 
-_STEMS_OF: dict[int, tuple[tuple[tuple[re.Pattern[str], str, int], ...], re.Pattern[str] | None]]
+_STEMS_OF: dict[int, tuple[Phrases, tuple[re.Pattern[str], tuple[tuple[str, ...], ...]] | None]]
 _STEMS_OF = {}
 
 
-def _may_hold_phrase(text: str, phrases: tuple[tuple[re.Pattern[str], str, int], ...]) -> bool:
-    """False only when no pattern of ``phrases`` can match in ``text``."""
+def _phrases_in(text: str, phrases: Phrases) -> Phrases:
+    """The phrases of ``phrases`` that may match in ``text``, in their order (those
+    left out cannot: no stem of theirs is in it)."""
     hit = _STEMS_OF.get(id(phrases))
     if hit is None or hit[0] is not phrases:  # (the entry keeps the tuple alive)
         hit = _STEMS_OF[id(phrases)] = (phrases, _phrase_stems(phrases))
-    stems = hit[1]
-    if stems is None or not text.isascii():
-        return True
-    return stems.search(text.lower()) is not None
+    info = hit[1]
+    if info is None or not text.isascii():
+        return phrases
+    low = text.lower()
+    if info[0].search(low) is None:
+        return ()  # (most IDs: no phrase before them on the line)
+    return tuple(
+        ph for ph, stems in zip(phrases, info[1], strict=True) if any(s in low for s in stems)
+    )
 
 
 # Fields (canonical keys, after the book's aliases, spaces as `_`) that state a relation.
@@ -227,11 +234,12 @@ def phrase_type(
     a sentence break or a table cell border does not count. ``phrases``: the phrases
     to look for (default: every relation's).
     """
-    if not _may_hold_phrase(before, phrases):
-        return None  # (most IDs: no phrase before them on the line; 10 searches spared)
+    candidates = _phrases_in(before, phrases)  # (most often none or one of the ten)
+    if not candidates:
+        return None
     tail = re.split(r"[.!?](?:\s|$)|\|", before)[-1]
     best: tuple[int, str] | None = None
-    for pattern, kind, lead in phrases:
+    for pattern, kind, lead in candidates:
         for m in pattern.finditer(tail):
             if best is not None and m.end() <= best[0]:
                 continue
