@@ -4,12 +4,14 @@ of a list after a phrase, and in-page anchors that are no references at all."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from specbook.core.config import config_from_mapping
 from specbook.parse import parse
+from specbook.trace import links
 from specbook.trace.links import phrase_type, typed_references
 
 CONFIG = config_from_mapping(
@@ -113,3 +115,29 @@ def test_in_page_anchors_are_no_references() -> None:
         "[SPEC-803](#spec-803), [[SPEC-002#SPEC-804]] and SPEC-805.\n"
     )
     assert [t for t, _, _ in got] == ["SPEC-002", "SPEC-805"]
+
+
+_PHRASE_SAMPLES = [
+    "Superseded by ", "REPLACED BY ", "obsoleted   by ", "Supersédé par ", "Remplacée par ",
+    "reemplazado por ", "sustituida por ", "Substituído por ", "sostituito da ",
+    "Ersetzt durch ", "vervangen door ", "Supersedes ", "replaces ", "Obsoletes ",
+    "Fixed by ", "resolved by ", "Closed by ", "implemented by ", "Depends on ",
+    "dependency: ", "Dependencies: ", "Blocked by ", "requires ", "Fixes ", "resolves ",
+    "closes ", "Fix ", "- resolve ", "close ", "Implements ", "Parent: ", "realizes ",
+    "delivers ", "implement ", "Related: ", "relates to ", "see ", "Links: ", "link ",
+    "- Related Specs: ", "Coordinate the rollout with ", "prose, then ", "ſee ", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("phrases", [links._PHRASES, links.SUPERSEDE_PHRASES])
+def test_the_first_look_for_phrases_types_as_the_searches_do(
+    phrases: tuple[tuple[re.Pattern[str], str, int], ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every phrase has its stems (or the first look would never spare a search) ...
+    assert links._phrase_stems(phrases) is not None
+    fast = [phrase_type(s, phrases) for s in _PHRASE_SAMPLES]
+    # ... and they never make a phrase that is there look absent
+    monkeypatch.setattr(links, "_PHRASE_STEMS", {})
+    monkeypatch.setattr(links, "_STEMS_OF", {})
+    assert [phrase_type(s, phrases) for s in _PHRASE_SAMPLES] == fast
+    assert fast.count(None) < len(fast) - 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -524,3 +525,28 @@ def test_index_command_stores_findings_for_current_content(example: Path) -> Non
         assert store.findings("docs/specs/SPEC-003-delivery-notifications.md") == []
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_cold_lint_leaves_the_search_tables_to_the_first_search(example: Path) -> None:
+    expected = _ids(example, "webhook")  # (the search's own sync built the index)
+    shutil.rmtree(example / ".specbook")
+    assert CliRunner().invoke(main, ["lint"]).exit_code in (0, 1)
+    db_path = index_path(open_book(example))
+
+    def count(sql: str) -> int:
+        with contextlib.closing(sqlite3.connect(db_path)) as db:
+            return int(db.execute(sql).fetchone()[0])
+
+    assert count("SELECT count(*) FROM documents") == 14
+    assert count("SELECT count(*) FROM fts_docsize") == 0
+    # a document's rows replaced before the first search, then that search
+    p = next((example / "docs" / "specs").glob("SPEC-005-*.md"))
+    p.write_text(p.read_text(encoding="utf-8") + "\nA webhook too.\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["lint"]).exit_code in (0, 1)
+    assert sorted(_ids(example, "webhook")) == sorted({*expected, "SPEC-005"})
+    assert count("SELECT count(*) FROM fts_docsize") == 14
+    assert count("SELECT count(*) FROM fts_exact_docsize") == 14
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        for table in ("fts", "fts_exact"):  # (raises on an index that differs from the rows)
+            db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")

@@ -418,3 +418,41 @@ def test_example_tests_are_data_not_part_of_our_suite() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]
     assert (EXAMPLE / "tests" / "test_tracking.py").is_file()
+
+
+_TESTING = (
+    "# SPEC-001: X\n\n## Testing Strategy\n\nSee `test_not_an_item` in prose.\n\n"
+    "### Unit Tests\n- [ ] `test_a()` - first\n- [x] plain, then `tests/t.py::test_b`\n"
+    "* `not a test` and `test_c`\r\n  - `test_nested_d` `test_ignored`\n\n"
+    "```\n- [x] `test_in_code`\n```\n\n### Manual\n1. `test_e` by hand\n2. no code here\n"
+    "- [X] `test_f`\n\n## Next\n\n- `test_outside`\n"
+)
+
+
+def test_listed_tests_are_those_of_every_list_item() -> None:
+    from specbook.parse import parse
+    from specbook.trace.coverage import _CODE_SPAN, _LISTED, list_items, listed_tests
+
+    config = config_from_mapping({}, root=Path("/book"), path=None)
+    doc = parse(_TESTING.encode(), "docs/specs/SPEC-001-x.md", config)
+    section = doc.section("Testing Strategy")
+    assert section is not None
+    # (what they were when every list item of the section was looked at)
+    expected = []
+    for item in list_items(doc, section):
+        for m in _CODE_SPAN.finditer(item.text):
+            lm = _LISTED.match(m.group(1).decode().strip())
+            if lm:
+                expected.append((lm.group("name"), item.line, item.checked, item.section))
+                break
+    got = [(t.name, t.line, t.checked, t.section) for t in listed_tests(doc)]
+    assert got == expected
+    assert [t[0] for t in got] == [
+        "test_a",
+        "test_b",
+        "test_c",
+        "test_nested_d",
+        "test_e",
+        "test_f",
+    ]
+    assert got[4][3] == "Manual" and got[0][2] is False and got[1][2] is True

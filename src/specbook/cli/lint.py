@@ -220,7 +220,10 @@ def _index_parsed(book: Book, parsed: dict[str, Any], rebuild: bool) -> None:
     except (SpecbookError, OSError):
         return
     try:
-        index_parsed(store, book, [r for r in parsed.values() if r is not None], rebuild)
+        # (the search tables of a new index are left to the first search: most lints,
+        # a CI job's above all, are never followed by one)
+        records = [r for r in parsed.values() if r is not None]
+        index_parsed(store, book, records, rebuild, search=False)
     except (SpecbookError, OSError, sqlite3.Error):
         pass
     finally:

@@ -46,7 +46,7 @@ from specbook.lint.registry import distribution_tags
 from specbook.parse import parse
 
 MEMO_NAME = "lint-memo"  # the whole last result, reused when nothing changed (a blob)
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -269,6 +269,7 @@ class _Cache:
     def __init__(self, path: Path | None, key: str) -> None:
         self.db: Any = None
         self._light: tuple[int, dict[str, tuple[Any, ...]]] | None = None  # version, data
+        self._fresh = False  # (tables made by this run: no remembered answer to look up)
         if path is None:
             return
         import sqlite3
@@ -290,19 +291,21 @@ class _Cache:
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(
                     "CREATE TABLE lint_files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
-                    " hash TEXT, findings TEXT, facts TEXT)"
+                    " hash TEXT, findings BLOB, facts BLOB)"
                 )
                 db.execute("CREATE TABLE lint_verdicts (key TEXT PRIMARY KEY, value TEXT)")
                 db.execute("CREATE TABLE lint_light (data BLOB)")
                 db.execute("DELETE FROM lint_meta")
                 db.execute("INSERT INTO lint_meta VALUES (?, ?)", (CACHE_VERSION, key))
                 db.execute("COMMIT")
+                self._fresh = True
             self.db = db
         except (OSError, sqlite3.Error):
             self.db = None
 
     def full(self) -> dict[str, tuple[Any, ...]]:
-        """``rel -> (mtime, size, hash, findings JSON, facts JSON)`` of every file."""
+        """``rel -> (mtime, size, hash, findings, facts)`` of every file (the last two
+        marshalled: see :func:`_row`)."""
         return {r[0]: r[1:] for r in self._select("rel, mtime, size, hash, findings, facts")}
 
     def light(self) -> dict[str, tuple[Any, ...]]:
@@ -352,6 +355,8 @@ class _Cache:
 
     def verdict(self, key: str) -> str | None:
         """A remembered checker answer (see :mod:`specbook.lint.verdicts`)."""
+        if self._fresh:
+            return None  # (a cold run's lookups, one per SQL or YAML block, find nothing)
         try:
             row = self.db.execute(
                 "SELECT value FROM lint_verdicts WHERE key = ?", (key,)
@@ -415,7 +420,8 @@ def _row(
 ) -> tuple[Any, ...]:
     return (
         rel, sig[0], sig[1], digest,
-        json.dumps(findings_j, separators=(",", ":")), json.dumps(facts_j, separators=(",", ":")),
+        # (marshalled, not JSON: a few times faster both ways; the key names the Python)
+        marshal.dumps(findings_j), marshal.dumps(facts_j),
     )  # fmt: skip
 
 
@@ -676,8 +682,8 @@ def _run(
                 rel,
                 sig,
                 entry[2],
-                [_finding_p(rel, f) for f in json.loads(entry[3])],
-                _facts_p(rel, json.loads(entry[4])),
+                [_finding_p(rel, f) for f in marshal.loads(entry[3])],
+                _facts_p(rel, marshal.loads(entry[4])),
             )
             results[rel] = fr
             facts[rel] = fr.facts

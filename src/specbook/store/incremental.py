@@ -82,12 +82,18 @@ def _linted_records(
 
 
 def index_parsed(
-    store: Store, book: Book, records: Sequence[DocRecord], rebuild: bool = True
+    store: Store,
+    book: Book,
+    records: Sequence[DocRecord],
+    rebuild: bool = True,
+    search: bool = True,
 ) -> int:
     """Put ``records`` (of documents a lint parsed) into ``store``, so that the next
     sync need not parse them again: those that differ from what it holds when it is
     current otherwise (same key), or (with ``rebuild``) all of them, from scratch, when
-    it is not and they are the whole book. Returns how many were put."""
+    it is not and they are the whole book. Returns how many were put. With ``search``
+    false, a store built from scratch leaves its search tables to the first search
+    (see :meth:`Store.put_many`)."""
     if not records:
         return 0
     key = index_key(book)
@@ -110,8 +116,7 @@ def index_parsed(
                 if (old := stored.get(r.path)) is None
                 or (old.hash, old.mtime_ns, old.size) != (r.hash, r.mtime_ns, r.size)
             ]
-        for r in fresh:
-            store.put(r)
+        store.put_many(fresh, search=search)
         if fresh:
             store.set_meta("generation", str(int(store.get_meta("generation") or 0) + 1))
     return len(fresh)
@@ -217,6 +222,7 @@ def sync(
     stored = {} if first_rebuild else store.stored_files()
     todo, touch, gone, seen = _plan(book, stored)
     if not first_rebuild and not todo and not touch and not gone:
+        store.ensure_search()  # (what a cold lint left to the first search)
         return SyncStats(seen, 0, 0, 0, seen, False)
     # Parse before the write lock (the lint cache shares the file), each file once.
     ready = _linted_records(book, todo, jobs, progress)
@@ -239,10 +245,9 @@ def sync(
         store.delete(gone)
         for rel, mtime_ns, size in touch:
             store.touch(rel, mtime_ns, size)
-        added = 0
-        for record in records:
-            added += record.path not in stored
-            store.put(record)
+        added = sum(1 for record in records if record.path not in stored)
+        store.put_many(records)
+        store.ensure_search()
         if records or gone:
             # Readers (the portal) keep derived data per generation.
             store.set_meta("generation", str(int(store.get_meta("generation") or 0) + 1))

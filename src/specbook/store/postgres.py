@@ -546,6 +546,15 @@ class PostgresStore:
         if len(self._pending) >= FLUSH_EVERY:
             self._flush()
 
+    def put_many(self, records: Iterable[DocRecord], search: bool = True) -> None:
+        """:meth:`put` each record (buffered and copied in batches all the same; the
+        search vectors are made with the rows, whatever ``search`` says)."""
+        for r in records:
+            self.put(r)
+
+    def ensure_search(self) -> None:
+        """Nothing to do: the search vectors are made with the rows."""
+
     def _flush(self) -> None:
         """Copy the buffered documents in: one staging COPY, one INSERT computing the
         search vectors on the server, one COPY per child table."""

@@ -57,17 +57,18 @@ class DocRecord:
 
 
 def _sections(doc: Document) -> list[SectionRow]:
+    """Every section in document order, each with the position of its parent (-1: none)."""
     out: list[SectionRow] = []
-
-    def walk(sections: tuple[Section, ...], parent: int) -> None:
-        for s in sections:
-            me = len(out)
-            out.append(
-                (me, s.level, s.title, s.template_name, s.span.line, s.span.end_line, parent)
-            )
-            walk(s.children, me)
-
-    walk(doc.sections, -1)
+    append = out.append
+    # (a stack, not a recursive walk: ~50 sections in each of 10,000 documents)
+    stack: list[tuple[Section, int]] = [(s, -1) for s in reversed(doc.sections)]
+    while stack:
+        s, parent = stack.pop()
+        me = len(out)
+        sp = s.span
+        append((me, s.level, s.title, s.template_name, sp.line, sp.end_line, parent))
+        if s.children:
+            stack.extend((c, me) for c in reversed(s.children))
     return out
 
 

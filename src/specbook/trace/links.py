@@ -76,6 +76,71 @@ SUPERSEDE_PHRASES: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(r"\bsupersedes\b", re.I), SUPERSEDES, 1),
 )
 
+# What any match of each phrase pattern holds, lower-cased (ASCII text only: under
+# re.I, `ſ` and the Kelvin sign match `s` and `k`): a first look with `in` that spares
+# the pattern searches, most of an index record's cost. A pattern missing here is
+# always searched (tests/test_links.py checks that none is).
+_PHRASE_STEMS: dict[str, tuple[str, ...]] = {
+    r"\b(?:superseded|replaced|obsoleted)\s+by\b": ("superseded", "replaced", "obsoleted"),
+    _SUPERSEDED_BY_WORLD: (
+        "supersed", "remplac", "reemplazad", "sustituid", "substitu", "sostituit", "ersetzt",
+        "vervangen",
+    ),
+    r"\b(?:supersedes|replaces|obsoletes)\b": ("supersedes", "replaces", "obsoletes"),
+    r"\b(?:fixed|resolved|closed|implemented)\s+by\b": (
+        "fixed", "resolved", "closed", "implemented",
+    ),
+    r"\b(?:depends\s+on|dependenc(?:y|ies)|blocked\s+by|requires)\b": (
+        "depends", "dependenc", "blocked", "requires",
+    ),
+    r"\b(?:fixes|resolves|closes)\b": ("fixes", "resolves", "closes"),
+    r"\b(?:fix|resolve|close)\b": ("fix", "resolve", "close"),
+    r"\b(?:implements|parent|realizes|delivers)\b": (
+        "implements", "parent", "realizes", "delivers",
+    ),
+    r"\bimplement\b": ("implement",),
+    r"\b(?:related|relates|see|links?)\b": ("related", "relates", "see", "link"),
+    r"\bsuperseded\s+by\b": ("superseded",),
+    r"\bsupersedes\b": ("supersedes",),
+}  # fmt: skip
+
+
+Phrases = tuple[tuple[re.Pattern[str], str, int], ...]
+
+
+def _phrase_stems(phrases: Phrases) -> tuple[re.Pattern[str], tuple[tuple[str, ...], ...]] | None:
+    """A pattern of every stem of ``phrases`` (see _PHRASE_STEMS), and each phrase's
+    stems; ``None`` when one has none."""
+    per: list[tuple[str, ...]] = []
+    for pattern, _, _ in phrases:
+        stems = _PHRASE_STEMS.get(pattern.pattern)
+        if stems is None or not pattern.flags & re.I:
+            return None
+        per.append(stems)
+    return re.compile("|".join(re.escape(s) for stems in per for s in stems)), tuple(per)
+
+
+_STEMS_OF: dict[int, tuple[Phrases, tuple[re.Pattern[str], tuple[tuple[str, ...], ...]] | None]]
+_STEMS_OF = {}
+
+
+def _phrases_in(text: str, phrases: Phrases) -> Phrases:
+    """The phrases of ``phrases`` that may match in ``text``, in their order (those
+    left out cannot: no stem of theirs is in it)."""
+    hit = _STEMS_OF.get(id(phrases))
+    if hit is None or hit[0] is not phrases:  # (the entry keeps the tuple alive)
+        hit = _STEMS_OF[id(phrases)] = (phrases, _phrase_stems(phrases))
+    info = hit[1]
+    if info is None or not text.isascii():
+        return phrases
+    low = text.lower()
+    if info[0].search(low) is None:
+        return ()  # (most IDs: no phrase before them on the line)
+    return tuple(
+        ph for ph, stems in zip(phrases, info[1], strict=True) if any(s in low for s in stems)
+    )
+
+
 # Fields (canonical keys, after the book's aliases, spaces as `_`) that state a relation.
 RELATION_FIELDS = {
     "supersedes": SUPERSEDES,
@@ -144,6 +209,10 @@ def book_prefix(source: bytes, start: int) -> str | None:
     """The book named right before the reference at byte ``start`` of ``source``
     (``payments`` in ``payments:SPEC-004``), or ``None`` for a reference within the book.
     Field names and phrases glued to an ID (``Parent:SPEC-001``) name no book."""
+    # (the pattern ends in `:$`, and `$` also matches before a last line break: no
+    # colon there, no book; most references)
+    if source[start - 1 : start] != b":" and source[start - 2 : start] != b":\n":
+        return None
     m = _BOOK_PREFIX.search(source[max(0, start - 80) : start])
     if m is None:
         return None
@@ -165,9 +234,12 @@ def phrase_type(
     a sentence break or a table cell border does not count. ``phrases``: the phrases
     to look for (default: every relation's).
     """
+    candidates = _phrases_in(before, phrases)  # (most often none or one of the ten)
+    if not candidates:
+        return None
     tail = re.split(r"[.!?](?:\s|$)|\|", before)[-1]
     best: tuple[int, str] | None = None
-    for pattern, kind, lead in phrases:
+    for pattern, kind, lead in candidates:
         for m in pattern.finditer(tail):
             if best is not None and m.end() <= best[0]:
                 continue
