@@ -8,7 +8,9 @@ every generated benchmark document and most real specs.
 
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -416,6 +418,17 @@ def test_spans_real_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = [_parts(d, p) for p, d in datas]
     monkeypatch.setattr(scanners, "span_maker", lines.line_spans)
     assert [_parts(d, p) for p, d in datas] == expected
+
+
+def test_spans_pickle_and_copy() -> None:
+    """A span function survives pickle and copy (parse results go into the snapshot)."""
+    spans = _c().Spans(Span, (0, 3, 7, 12))
+    spans(8, 9)  # (a remembered line is not part of the value)
+    for again in (pickle.loads(pickle.dumps(spans)), copy.copy(spans), copy.deepcopy(spans)):
+        assert type(again) is _c().Spans
+        for start, end in ((0, 1), (4, 8), (8, 9), (2, 12), (13, 20)):
+            assert again(start, end) == spans(start, end)
+            assert type(again(start, end)) is Span
 
 
 def test_spans_bad_arguments() -> None:

@@ -2,7 +2,8 @@
  *
  * scan(work: bytes) -> None | (headings, items, tables, codes, html, links)
  * line_starts(data: bytes) -> tuple of line start offsets (scan.lines.line_starts)
- * Spans(span_type, line_starts) -> span(start, end) (scan.lines.line_spans's closure)
+ * Spans(span_type, line_starts) -> span(start, end) (scan.lines.line_spans's closure;
+ *     picklable)
  *
  * scan is a line-by-line port of fast.py's block scanner (without its bulk path for runs
  * of one-line bullet items, which gives what the line-by-line path gives). The rule:
@@ -1729,6 +1730,21 @@ spans_dealloc(Spans *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* Spans(span_type, line_starts) again: what pickle and copy need (the remembered line is
+   only a shortcut, so a copy starts without it). */
+static PyObject *
+spans_reduce(Spans *self, PyObject *Py_UNUSED(ignored))
+{
+    return Py_BuildValue("O(OO)", (PyObject *)Py_TYPE(self), (PyObject *)self->type,
+                         self->starts);
+}
+
+static PyMethodDef spans_methods[] = {
+    {"__reduce__", (PyCFunction)spans_reduce, METH_NOARGS,
+     "Spans(span_type, line_starts) again (pickle, copy)."},
+    {NULL, NULL, 0, NULL},
+};
+
 PyDoc_STRVAR(spans_doc,
              "Spans(span_type, line_starts, /)\n--\n\n"
              "A span function: span(start, end) -> span_type((start, end, line, end_line)),\n"
@@ -1744,6 +1760,7 @@ static PyTypeObject SpansType = {
     .tp_call = PyVectorcall_Call,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_doc = spans_doc,
+    .tp_methods = spans_methods,
     .tp_new = spans_new,
 };
 
