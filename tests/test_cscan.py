@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import specbook.parse
-from specbook.core.model import Span
+from specbook.core.model import Cell, ChecklistItem, CodeBlock, Link, Section, Span, Table
+from specbook.parse import core, which_scanner
 from specbook.parse import scan as scanners
-from specbook.parse import which_scanner
 from specbook.parse.scan import fast, lines
 from specbook.parse.scan.lines import line_starts as _line_starts
 from tests.conftest import CORPUS, FIXTURES, REPO
@@ -446,3 +446,98 @@ def test_spans_bad_arguments() -> None:
         span(1, "2")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         span(1, end=2)  # type: ignore[call-arg]
+
+
+# -- (e) the model's nodes: the C builders are core._Parts's Python loops --------------------
+
+_NODE_PARTS = (
+    "sections", "requirements", "references", "checklists", "tables", "code_blocks", "links",
+    "review_history",
+)  # fmt: skip
+
+
+def _model(data: bytes, path: str) -> str:
+    """Everything a parse gives of ``data``, as one repr (types and all)."""
+    doc = specbook.parse.parse(data, path)
+    heads = getattr(doc.parts, "raw_heads", None)
+    return repr((doc, doc.fields, doc.problems, heads, *(getattr(doc, p) for p in _NODE_PARTS)))
+
+
+def _in_python(datas: list[tuple[str, bytes]]) -> list[str]:
+    """:func:`_model` of each document with the nodes built by the Python loops."""
+    saved = core._C
+    core._C = None
+    try:
+        return [_model(d, p) for p, d in datas]
+    finally:
+        core._C = saved
+
+
+def _assert_same_model(datas: list[tuple[str, bytes]]) -> None:
+    mine = [_model(d, p) for p, d in datas]
+    for (path, _), got, expected in zip(datas, mine, _in_python(datas), strict=True):
+        assert got == expected, path
+
+
+def test_nodes_installed() -> None:
+    if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
+        assert core._C is _c()
+        doc = specbook.parse.parse(b"# T\n\n- [ ] a\n")
+        assert doc.parts is not None and doc.parts.c is _c()  # type: ignore[attr-defined]
+        # a BOM shifts offsets: that document's nodes are built in Python
+        bom = specbook.parse.parse(b"\xef\xbb\xbf# T\n\n- [ ] a\n")
+        assert bom.parts is not None and bom.parts.c is None  # type: ignore[attr-defined]
+
+
+def test_nodes_real_and_generated_documents() -> None:
+    datas = [
+        (str(p), d)
+        for root in (CORPUS.parent, REPO / "examples", FIXTURES, REPO / "tests" / "rules")
+        for p in _files(root)
+        if p.suffix == ".md"
+        for d in _variants(p.read_bytes())
+    ]
+    datas += [(f"docs/specs/SPEC-{i:03}.md", d) for i, d in enumerate(_generated(60), 1)]
+    assert len(datas) > 400
+    _assert_same_model(datas)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_spec(), _document()))
+def test_nodes_random_documents(text: str) -> None:
+    data = text.encode("utf-8")
+    _assert_same_model([("a.md", data), ("b.md", b"\xef\xbb\xbf" + data), ("c.md", b"\xff" + data)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40), st.integers(-50, 50), st.integers(-50, 50))
+def test_fence_closed(work: bytes, start: int, end: int) -> None:
+    expected = core._fence_closed(work, start, end)
+    assert _c().fence_closed(work, start, end) is expected
+    # (the same with fence characters, which the random bytes rarely hold)
+    work = work.replace(b"a", b"`").replace(b"b", b"~").replace(b"c", b"\n")
+    assert _c().fence_closed(work, start, end) is core._fence_closed(work, start, end)
+
+
+def test_nodes_bad_arguments() -> None:
+    c = _c()
+    spans = c.Spans(Span, (0, 4))
+    with pytest.raises(TypeError):
+        c.sections(lines.line_spans((0, 4)), Section, [])  # not a C Spans
+    with pytest.raises(TypeError):
+        c.sections(spans, Span, [])  # a node type of the wrong size
+    with pytest.raises(TypeError):
+        c.sections(spans, Section, [(1, 0)])  # a record too short
+    with pytest.raises(TypeError):
+        c.links(spans, Link, [(0, "x", "u", "t", False)], [], [])  # an offset not an int
+    with pytest.raises(ValueError, match="length"):
+        c.checklists(spans, ChecklistItem, [], [0], [])
+    with pytest.raises(TypeError):
+        c.code_blocks(spans, CodeBlock, [(0, 3, "", "", 1)], [], [], b"abc")  # fenced: 1
+    with pytest.raises(TypeError):
+        c.heads(core._Head, None, 3)
+    # offsets past the bytes are spans like any other (no line beyond the last), never a
+    # read outside them
+    (table,) = c.tables(spans, Table, Cell, [(0, 99, [[("a", 90, 99)], []])], [], [])
+    assert table.rows == ((),) and table.row_spans == (Span(0, 0, 1, 1),)
+    assert c.fence_closed(b"```", -(10**6), 10**6) is False

@@ -215,6 +215,8 @@ class _SectionHead(NamedTuple):
 # Builds a node (a Span, a Cell, a Section…) from a tuple of all its fields, without the
 # Python-level __new__ of a named tuple: the same object, made faster.
 _new = tuple.__new__
+# The C builders of the nodes (specbook.parse.scan.c_nodes), or None: pure Python.
+_C = scanners.c_nodes
 # A heading of level 0 after the last one: it closes every open section.
 _CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
 
@@ -267,14 +269,7 @@ class _Parser:
         ctx = self.ctx
         headings, _, tables, codes, html, _ = blocks
         # Each heading runs to the next heading of its level or higher.
-        n = len(work)
-        ends = [n] * len(headings)
-        open_: list[int] = []
-        for i, (level, hs, _, _) in enumerate(headings):
-            while open_ and headings[open_[-1]].level >= level:
-                ends[open_.pop()] = hs
-            open_.append(i)
-        heads = [_new(_Head, (*h, ends[i])) for i, h in enumerate(headings)]
+        heads = _heads(headings, len(work))
 
         # Code and HTML ranges are opaque to field and reference scans.
         opaque: list[tuple[int, int]] = (
@@ -306,8 +301,9 @@ class _Parser:
                         break
         type_field = _first(fields, "type")
 
+        fence_closed = _C.fence_closed if _C is not None else _fence_closed
         for cs, ce, _, _, fenced in codes:
-            if fenced and not _fence_closed(work, cs, ce):
+            if fenced and not fence_closed(work, cs, ce):
                 sp = self.span(cs, ce)
                 self.problems.append(
                     Problem(
@@ -885,11 +881,16 @@ class _Parts:
         self.opaque = opaque
         self.kind = kind
         self.doc_id = doc_id
+        # the C builders of the nodes, when the span function is C's (no BOM or invalid
+        # bytes to map offsets past)
+        self.c = _C if _C is not None and type(p.span) is scanners.c_spans else None
 
     @cached_property
     def heads(self) -> list[_SectionHead]:
         """Headings with the template section each one matches."""
         tmpl = self.p.ctx.template_sections(self.kind)
+        if _C is not None:
+            return _C.named_heads(_SectionHead, self.raw_heads, tmpl, norm_heading)
         return [
             _new(_SectionHead, (*h, tmpl.get(norm_heading(h.title)) if h.level > 1 else None))
             for h in self.raw_heads
@@ -908,6 +909,8 @@ class _Parts:
 
     def sections(self) -> tuple[Section, ...]:
         """The section tree: each heading holds the headings below it of a deeper level."""
+        if self.c is not None:
+            return self.c.sections(self.p.span, Section, self.heads)
         span = self.p.span
         top: list[Section] = []
         # The sections still open, innermost last: level, fields but children, children.
@@ -944,6 +947,8 @@ class _Parts:
         )
 
     def checklists(self) -> tuple[ChecklistItem, ...]:
+        if self.c is not None:
+            return self.c.checklists(self.p.span, ChecklistItem, self.blocks.items, *self._index)
         span = self.p.span
         section_at = self.section_at
         return tuple(
@@ -965,6 +970,8 @@ class _Parts:
 
     @cached_property
     def _tables(self) -> tuple[Table, ...]:
+        if self.c is not None:
+            return self.c.tables(self.p.span, Table, Cell, self.blocks.tables, *self._index)
         span = self.p.span
         out = []
         for ts, te, rows in self.blocks.tables:
@@ -985,6 +992,8 @@ class _Parts:
 
     def code_blocks(self) -> tuple[CodeBlock, ...]:
         p = self.p
+        if self.c is not None:
+            return self.c.code_blocks(p.span, CodeBlock, self.blocks.codes, *self._index, p.work)
         return tuple(
             [
                 _new(
@@ -1003,6 +1012,8 @@ class _Parts:
         )
 
     def links(self) -> tuple[Link, ...]:
+        if self.c is not None:
+            return self.c.links(self.p.span, Link, self.blocks.links, *self._index)
         span = self.p.span
         section_at = self.section_at
         return tuple(
@@ -1014,6 +1025,20 @@ class _Parts:
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
         return tuple(self.p._review_history(self.heads, self._tables))
+
+
+def _heads(headings: list[RawHeading], n: int) -> list[_Head]:
+    """Each heading with where its section ends: at the next heading of its level or
+    higher, else at ``n``."""
+    if _C is not None:
+        return _C.heads(_Head, headings, n)
+    ends = [n] * len(headings)
+    open_: list[int] = []
+    for i, (level, hs, _, _) in enumerate(headings):
+        while open_ and headings[open_[-1]].level >= level:
+            ends[open_.pop()] = hs
+        open_.append(i)
+    return [_new(_Head, (*h, ends[i])) for i, h in enumerate(headings)]
 
 
 def _first(fields: list[Field], key: str) -> Field | None:

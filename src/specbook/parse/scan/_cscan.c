@@ -1632,6 +1632,49 @@ spans_make(Spans *self, PyObject *start, PyObject *end, ssz line, ssz end_line)
     return t;
 }
 
+/* The span of start:end; so and eo are those offsets as ints (NULL: made here). */
+static PyObject *
+spans_of(Spans *self, ssz start, ssz end, PyObject *so, PyObject *eo)
+{
+    const ssz *ls = self->ls;
+    ssz n = self->n;
+    ssz last = end > start ? end - 1 : end;
+    ssz i, line, end_line;
+    if (self->lo <= start && start < self->hi) {
+        i = self->line;
+        if (start <= last && last < self->hi) {
+            line = end_line = i;
+            goto make;
+        }
+    } else {
+        i = spans_bisect(ls, 0, n, start);
+        if (i == 0) { /* before the first line (not an offset of the file) */
+            line = 0;
+            end_line = spans_bisect(ls, 0, n, last);
+            goto make;
+        }
+        self->lo = ls[i - 1];
+        self->hi = i < n ? ls[i] : SPANS_LAST_BOUND;
+        self->line = i;
+        if (start <= last && last < self->hi) {
+            line = end_line = i;
+            goto make;
+        }
+    }
+    /* last is on a later line (or, for a span that ends before it starts, anywhere) */
+    line = i;
+    end_line = last >= start ? spans_bisect(ls, i, n, last) : spans_bisect(ls, 0, n, last);
+make:
+    if (so != NULL)
+        return spans_make(self, so, eo, line, end_line);
+    so = PyLong_FromSsize_t(start);
+    eo = so == NULL ? NULL : PyLong_FromSsize_t(end);
+    PyObject *t = eo == NULL ? NULL : spans_make(self, so, eo, line, end_line);
+    Py_XDECREF(so);
+    Py_XDECREF(eo);
+    return t;
+}
+
 static PyObject *
 spans_vectorcall(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -1650,27 +1693,7 @@ spans_vectorcall(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *
     ssz end = PyLong_AsSsize_t(args[1]);
     if (end == -1 && PyErr_Occurred())
         return NULL;
-    const ssz *ls = self->ls;
-    ssz n = self->n;
-    ssz last = end > start ? end - 1 : end;
-    ssz i;
-    if (self->lo <= start && start < self->hi) {
-        if (start <= last && last < self->hi)
-            return spans_make(self, args[0], args[1], self->line, self->line);
-        i = self->line;
-    } else {
-        i = spans_bisect(ls, 0, n, start);
-        if (i == 0) /* before the first line (not an offset of the file) */
-            return spans_make(self, args[0], args[1], 0, spans_bisect(ls, 0, n, last));
-        self->lo = ls[i - 1];
-        self->hi = i < n ? ls[i] : SPANS_LAST_BOUND;
-        self->line = i;
-        if (start <= last && last < self->hi)
-            return spans_make(self, args[0], args[1], i, i);
-    }
-    /* last is on a later line (or, for a span that ends before it starts, anywhere) */
-    ssz j = last >= start ? spans_bisect(ls, i, n, last) : spans_bisect(ls, 0, n, last);
-    return spans_make(self, args[0], args[1], i, j);
+    return spans_of(self, start, end, args[0], args[1]);
 }
 
 static PyObject *
@@ -1764,6 +1787,706 @@ static PyTypeObject SpansType = {
     .tp_new = spans_new,
 };
 
+/* -- the model's nodes (specbook.parse.core._Parts in C) ---------------------------------
+ *
+ * Each function below builds what one method of core._Parts builds in Python, from the
+ * scanner's records, with a Spans for the line numbers, and returns an equal value of the
+ * same types (tests/test_cscan.py holds them to the Python methods). The node types
+ * (Section, Cell, …) are given by the caller. Records are read defensively: a record
+ * of the wrong shape is a TypeError, an offset outside the bytes a ValueError; nothing
+ * is read out of bounds.
+ */
+
+/* The tuple at index i of a list or tuple, which must be a tuple of at least n items. */
+static PyObject *
+record(PyObject *seq, ssz i, ssz n)
+{
+    PyObject *r = PyList_Check(seq) ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i);
+    if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) < n) {
+        PyErr_Format(PyExc_TypeError, "expected a record of %zd fields, not %.100s", n,
+                     Py_TYPE(r)->tp_name);
+        return NULL;
+    }
+    return r;
+}
+
+static int
+seq_check(PyObject *seq, const char *what)
+{
+    if (!PyList_Check(seq) && !PyTuple_Check(seq)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a list or tuple, not %.100s", what,
+                     Py_TYPE(seq)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+static inline ssz
+seq_len(PyObject *seq)
+{
+    return PyList_Check(seq) ? PyList_GET_SIZE(seq) : PyTuple_GET_SIZE(seq);
+}
+
+/* An int field of a record (-1 with an exception set when it is not an int). */
+static int
+int_at(PyObject *rec, ssz k, ssz *out)
+{
+    PyObject *v = PyTuple_GET_ITEM(rec, k);
+    if (!PyLong_Check(v)) {
+        PyErr_SetString(PyExc_TypeError, "expected an int offset in a record");
+        return -1;
+    }
+    *out = PyLong_AsSsize_t(v);
+    if (*out == -1 && PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
+/* Checks that `type` is a named tuple type of n fields (what pack() makes). */
+static int
+node_type(PyObject *type, ssz n)
+{
+    if (!PyType_Check(type) || !PyType_IsSubtype((PyTypeObject *)type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "a node type must be a named tuple type");
+        return -1;
+    }
+    PyObject *fields = PyObject_GetAttrString(type, "_fields");
+    int ok = fields != NULL && PyTuple_Check(fields) && PyTuple_GET_SIZE(fields) == n;
+    Py_XDECREF(fields);
+    if (!ok) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%.100s must be a named tuple type of %zd fields",
+                     ((PyTypeObject *)type)->tp_name, n);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+spans_check(PyObject *spans)
+{
+    if (!PyObject_TypeCheck(spans, &SpansType)) {
+        PyErr_SetString(PyExc_TypeError, "expected a Spans");
+        return -1;
+    }
+    return 0;
+}
+
+/* str.strip() of a str */
+static PyObject *
+ustrip(PyObject *s)
+{
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "expected a str in a record");
+        return NULL;
+    }
+    ssz n = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    ssz i = 0, j = n;
+    while (i < j && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, i)))
+        i++;
+    while (j > i && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, j - 1)))
+        j--;
+    return PyUnicode_Substring(s, i, j);
+}
+
+/* core._Parts.section_at: the innermost section holding an offset, by its heading's start
+   (starts ascending) and name. */
+typedef struct {
+    ssz n;
+    ssz *starts;
+    PyObject *names;
+} Index;
+
+static int
+index_init(Index *ix, PyObject *starts, PyObject *names)
+{
+    ix->starts = NULL;
+    if (seq_check(starts, "starts") < 0 || seq_check(names, "names") < 0)
+        return -1;
+    ix->n = seq_len(starts);
+    if (seq_len(names) != ix->n) {
+        PyErr_SetString(PyExc_ValueError, "starts and names differ in length");
+        return -1;
+    }
+    ix->names = names;
+    ix->starts = PyMem_Malloc(sizeof(ssz) * (size_t)(ix->n ? ix->n : 1));
+    if (ix->starts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (ssz k = 0; k < ix->n; k++) {
+        PyObject *v = PyList_Check(starts) ? PyList_GET_ITEM(starts, k) : PyTuple_GET_ITEM(starts, k);
+        ix->starts[k] = PyLong_Check(v) ? PyLong_AsSsize_t(v) : -1;
+        if (ix->starts[k] == -1 && (PyErr_Occurred() || !PyLong_Check(v))) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "starts must be ints");
+            PyMem_Free(ix->starts);
+            ix->starts = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+index_at(Index *ix, ssz offset)
+{
+    ssz i = spans_bisect(ix->starts, 0, ix->n, offset) - 1;
+    if (i < 0)
+        Py_RETURN_NONE;
+    PyObject *v = PyList_Check(ix->names) ? PyList_GET_ITEM(ix->names, i)
+                                          : PyTuple_GET_ITEM(ix->names, i);
+    return Py_NewRef(v);
+}
+
+static PyObject *
+list_to_tuple(PyObject *list)
+{
+    if (list == NULL)
+        return NULL;
+    PyObject *t = PyList_AsTuple(list);
+    Py_DECREF(list);
+    return t;
+}
+
+/* heads(head_type, headings, n): each heading (level, start, end, text) with where its
+   section ends: the next heading of its level or higher, else n (core's _Head). */
+static PyObject *
+m_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "heads(head_type, headings, n)");
+        return NULL;
+    }
+    PyObject *type = args[0], *hs = args[1];
+    if (node_type(type, 5) < 0 || seq_check(hs, "headings") < 0)
+        return NULL;
+    ssz n = PyLong_AsSsize_t(args[2]);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    ssz count = seq_len(hs);
+    ssz *lv = PyMem_Malloc(sizeof(ssz) * (size_t)(2 * count + 1));
+    ssz *open = PyMem_Malloc(sizeof(ssz) * (size_t)(count + 1));
+    PyObject *out = NULL;
+    if (lv == NULL || open == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    ssz *ends = lv + count;
+    ssz depth = 0;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 4);
+        ssz start;
+        if (h == NULL || int_at(h, 0, &lv[i]) < 0 || int_at(h, 1, &start) < 0)
+            goto done;
+        ends[i] = n;
+        while (depth && lv[open[depth - 1]] >= lv[i])
+            ends[open[--depth]] = start;
+        open[depth++] = i;
+    }
+    out = PyList_New(count);
+    if (out == NULL)
+        goto done;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 4);
+        PyObject *parts[5] = {Py_NewRef(PyTuple_GET_ITEM(h, 0)), Py_NewRef(PyTuple_GET_ITEM(h, 1)),
+                              Py_NewRef(PyTuple_GET_ITEM(h, 2)), Py_NewRef(PyTuple_GET_ITEM(h, 3)),
+                              PyLong_FromSsize_t(ends[i])};
+        PyObject *t = pack((PyTypeObject *)type, 5, parts);
+        if (t == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, i, untracked(t));
+    }
+done:
+    PyMem_Free(lv);
+    PyMem_Free(open);
+    return out;
+}
+
+/* named_heads(type, heads, names, norm): each _Head with the template section it matches,
+   names.get(norm(title)) for a level above 1, else None (core's _SectionHead). */
+static PyObject *
+m_named_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "named_heads(type, heads, names, norm)");
+        return NULL;
+    }
+    PyObject *type = args[0], *names = args[2], *norm = args[3];
+    if (node_type(type, 6) < 0 || seq_check(args[1], "heads") < 0)
+        return NULL;
+    if (!PyDict_Check(names)) {
+        PyErr_SetString(PyExc_TypeError, "names must be a dict");
+        return NULL;
+    }
+    /* (a copy: norm is Python code, which could change the list under the loop) */
+    PyObject *hs = PySequence_Tuple(args[1]);
+    if (hs == NULL)
+        return NULL;
+    ssz count = seq_len(hs);
+    PyObject *out = PyList_New(count);
+    if (out == NULL) {
+        Py_DECREF(hs);
+        return NULL;
+    }
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 5);
+        ssz level;
+        if (h == NULL || int_at(h, 0, &level) < 0)
+            goto fail;
+        PyObject *name = Py_None;
+        if (level > 1) {
+            PyObject *key = PyObject_CallOneArg(norm, PyTuple_GET_ITEM(h, 3));
+            if (key == NULL)
+                goto fail;
+            name = PyDict_GetItemWithError(names, key);
+            Py_DECREF(key);
+            if (name == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                name = Py_None;
+            }
+        }
+        PyObject *parts[6];
+        for (int k = 0; k < 5; k++)
+            parts[k] = Py_NewRef(PyTuple_GET_ITEM(h, k));
+        parts[5] = Py_NewRef(name);
+        PyObject *t = pack((PyTypeObject *)type, 6, parts);
+        if (t == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, i, untracked(t));
+    }
+    Py_DECREF(hs);
+    return out;
+fail:
+    Py_DECREF(hs);
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* sections(spans, section_type, heads): the section tree of the _SectionHeads (level,
+   start, end, title, until, name), as core._Parts.sections builds it. */
+static PyObject *
+m_sections(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "sections(spans, section_type, heads)");
+        return NULL;
+    }
+    PyObject *type = args[1], *hs = args[2];
+    if (spans_check(args[0]) < 0 || node_type(type, 6) < 0 || seq_check(hs, "heads") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    ssz count = seq_len(hs);
+    /* the open sections, innermost last: their head's index and their children */
+    ssz *open = PyMem_Malloc(sizeof(ssz) * (size_t)(count + 1));
+    PyObject **kids = PyMem_Calloc((size_t)(count + 1), sizeof(PyObject *));
+    PyObject *top = PyList_New(0);
+    PyObject *result = NULL;
+    ssz depth = 0;
+    if (open == NULL || kids == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (top == NULL)
+        goto done;
+    for (ssz i = 0; i <= count; i++) {
+        PyObject *h = NULL;
+        ssz level = 0;
+        if (i < count) {
+            h = record(hs, i, 6);
+            if (h == NULL || int_at(h, 0, &level) < 0)
+                goto done;
+        }
+        while (depth) {
+            PyObject *o = record(hs, open[depth - 1], 6);
+            ssz olevel, ostart, oend, ountil;
+            if (int_at(o, 0, &olevel) < 0)
+                goto done;
+            if (olevel < level)
+                break;
+            if (int_at(o, 1, &ostart) < 0 || int_at(o, 2, &oend) < 0 ||
+                int_at(o, 4, &ountil) < 0)
+                goto done;
+            depth--;
+            PyObject *children = list_to_tuple(kids[depth]);
+            kids[depth] = NULL;
+            PyObject *parts[6] = {Py_NewRef(PyTuple_GET_ITEM(o, 0)), Py_NewRef(PyTuple_GET_ITEM(o, 3)),
+                                  Py_NewRef(PyTuple_GET_ITEM(o, 5)),
+                                  spans_of(sp, ostart, oend, PyTuple_GET_ITEM(o, 1),
+                                           PyTuple_GET_ITEM(o, 2)),
+                                  spans_of(sp, ostart, ountil, PyTuple_GET_ITEM(o, 1),
+                                           PyTuple_GET_ITEM(o, 4)),
+                                  children};
+            PyObject *node = pack((PyTypeObject *)type, 6, parts);
+            if (node == NULL)
+                goto done;
+            int r = PyList_Append(depth ? kids[depth - 1] : top, node);
+            Py_DECREF(node);
+            if (r < 0)
+                goto done;
+        }
+        if (level) {
+            kids[depth] = PyList_New(0);
+            if (kids[depth] == NULL)
+                goto done;
+            open[depth++] = i;
+        }
+    }
+    result = PyList_AsTuple(top);
+done:
+    if (kids != NULL)
+        for (ssz k = 0; k <= count; k++)
+            Py_XDECREF(kids[k]);
+    PyMem_Free(kids);
+    PyMem_Free(open);
+    Py_XDECREF(top);
+    return result;
+}
+
+/* checklists(spans, item_type, items, starts, names): the task-list items as
+   core._Parts.checklists builds them. */
+static PyObject *
+m_checklists(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "checklists(spans, item_type, items, starts, names)");
+        return NULL;
+    }
+    PyObject *type = args[1], *items = args[2];
+    if (spans_check(args[0]) < 0 || node_type(type, 5) < 0 || seq_check(items, "items") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    Index ix;
+    if (index_init(&ix, args[3], args[4]) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        goto fail;
+    ssz count = seq_len(items);
+    for (ssz i = 0; i < count; i++) {
+        PyObject *it = record(items, i, 4);
+        if (it == NULL)
+            goto fail;
+        PyObject *marker = PyTuple_GET_ITEM(it, 3);
+        if (marker == Py_None)
+            continue;
+        ssz s, e, ms, me;
+        if (!PyTuple_Check(marker) || PyTuple_GET_SIZE(marker) < 3) {
+            PyErr_SetString(PyExc_TypeError, "a task marker must be a record of 3 fields");
+            goto fail;
+        }
+        if (int_at(it, 0, &s) < 0 || int_at(it, 1, &e) < 0 || int_at(marker, 1, &ms) < 0 ||
+            int_at(marker, 2, &me) < 0)
+            goto fail;
+        PyObject *parts[5] = {Py_NewRef(PyTuple_GET_ITEM(marker, 0)),
+                              ustrip(PyTuple_GET_ITEM(it, 2)), index_at(&ix, s),
+                              spans_of(sp, s, e, PyTuple_GET_ITEM(it, 0), PyTuple_GET_ITEM(it, 1)),
+                              spans_of(sp, ms, me, PyTuple_GET_ITEM(marker, 1),
+                                       PyTuple_GET_ITEM(marker, 2))};
+        PyObject *node = pack((PyTypeObject *)type, 5, parts);
+        if (node == NULL)
+            goto fail;
+        int r = PyList_Append(out, untracked(node));
+        Py_DECREF(node);
+        if (r < 0)
+            goto fail;
+    }
+    PyMem_Free(ix.starts);
+    return list_to_tuple(out);
+fail:
+    PyMem_Free(ix.starts);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* A row of cells (text, start, end) as a tuple of cell_type(text.strip(), span). */
+static PyObject *
+cells_of(Spans *sp, PyObject *cell_type, PyObject *row)
+{
+    if (seq_check(row, "a table row") < 0)
+        return NULL;
+    ssz n = seq_len(row);
+    PyObject *out = PyTuple_New(n);
+    if (out == NULL)
+        return NULL;
+    for (ssz k = 0; k < n; k++) {
+        PyObject *c = record(row, k, 3);
+        ssz cs, ce;
+        if (c == NULL || int_at(c, 1, &cs) < 0 || int_at(c, 2, &ce) < 0)
+            goto fail;
+        PyObject *parts[2] = {ustrip(PyTuple_GET_ITEM(c, 0)),
+                              spans_of(sp, cs, ce, PyTuple_GET_ITEM(c, 1), PyTuple_GET_ITEM(c, 2))};
+        PyObject *node = pack((PyTypeObject *)cell_type, 2, parts);
+        if (node == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(out, k, untracked(node));
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* tables(spans, table_type, cell_type, tables, starts, names): the pipe tables as
+   core._Parts._tables builds them (a table without rows is left out). */
+static PyObject *
+m_tables(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError,
+                        "tables(spans, table_type, cell_type, tables, starts, names)");
+        return NULL;
+    }
+    PyObject *type = args[1], *cell_type = args[2], *tables = args[3];
+    if (spans_check(args[0]) < 0 || node_type(type, 5) < 0 || node_type(cell_type, 2) < 0 ||
+        seq_check(tables, "tables") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    Index ix;
+    if (index_init(&ix, args[4], args[5]) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0), *body = NULL, *row_spans = NULL;
+    if (out == NULL)
+        goto fail;
+    ssz count = seq_len(tables);
+    for (ssz i = 0; i < count; i++) {
+        PyObject *t = record(tables, i, 3);
+        ssz ts, te;
+        if (t == NULL || int_at(t, 0, &ts) < 0 || int_at(t, 1, &te) < 0)
+            goto fail;
+        PyObject *rows = PyTuple_GET_ITEM(t, 2);
+        if (seq_check(rows, "a table's rows") < 0)
+            goto fail;
+        ssz nrows = seq_len(rows);
+        if (!nrows)
+            continue;
+        PyObject *first = PyList_Check(rows) ? PyList_GET_ITEM(rows, 0) : PyTuple_GET_ITEM(rows, 0);
+        PyObject *header = cells_of(sp, cell_type, first);
+        if (header == NULL)
+            goto fail;
+        body = PyTuple_New(nrows - 1);
+        row_spans = PyTuple_New(nrows - 1);
+        if (body == NULL || row_spans == NULL) {
+            Py_DECREF(header);
+            goto fail;
+        }
+        for (ssz r = 1; r < nrows; r++) {
+            PyObject *row = PyList_Check(rows) ? PyList_GET_ITEM(rows, r) : PyTuple_GET_ITEM(rows, r);
+            PyObject *cells = cells_of(sp, cell_type, row);
+            if (cells == NULL) {
+                Py_DECREF(header);
+                goto fail;
+            }
+            PyTuple_SET_ITEM(body, r - 1, cells);
+            PyObject *rs;
+            ssz nc = PyTuple_GET_SIZE(cells);
+            if (nc) {
+                PyObject *a = record(row, 0, 3), *b = record(row, nc - 1, 3);
+                ssz s, e;
+                if (int_at(a, 1, &s) < 0 || int_at(b, 2, &e) < 0) {
+                    Py_DECREF(header);
+                    goto fail;
+                }
+                rs = spans_of(sp, s, e, PyTuple_GET_ITEM(a, 1), PyTuple_GET_ITEM(b, 2));
+            } else {
+                rs = spans_of(sp, ts, ts, PyTuple_GET_ITEM(t, 0), PyTuple_GET_ITEM(t, 0));
+            }
+            if (rs == NULL) {
+                Py_DECREF(header);
+                goto fail;
+            }
+            PyTuple_SET_ITEM(row_spans, r - 1, rs);
+        }
+        PyObject *parts[5] = {header, body, index_at(&ix, ts),
+                              spans_of(sp, ts, te, PyTuple_GET_ITEM(t, 0), PyTuple_GET_ITEM(t, 1)),
+                              row_spans};
+        body = row_spans = NULL;
+        PyObject *node = pack((PyTypeObject *)type, 5, parts);
+        if (node == NULL)
+            goto fail;
+        int r = PyList_Append(out, node);
+        Py_DECREF(node);
+        if (r < 0)
+            goto fail;
+    }
+    PyMem_Free(ix.starts);
+    return list_to_tuple(out);
+fail:
+    PyMem_Free(ix.starts);
+    Py_XDECREF(body);
+    Py_XDECREF(row_spans);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+static inline int
+is_bspace(uchar c) /* bytes.strip()'s whitespace */
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\x0b' || c == '\x0c';
+}
+
+/* core._fence_closed: whether the fenced block at w[s:e] ends with a closing fence line
+   (s and e are clamped to the bytes, as slicing does). */
+static int
+fence_closed(const uchar *w, ssz total, ssz s, ssz e)
+{
+    if (s < 0)
+        s = s + total < 0 ? 0 : s + total;
+    if (e < 0)
+        e = e + total < 0 ? 0 : e + total;
+    if (s > total)
+        s = total;
+    if (e > total)
+        e = total;
+    if (e < s)
+        e = s;
+    ssz o = s;
+    while (o < e && w[o] == ' ')
+        o++;
+    if (o >= e || (w[o] != '`' && w[o] != '~'))
+        return 1;
+    uchar ch = w[o];
+    ssz n = 0;
+    while (o + n < e && w[o + n] == ch)
+        n++;
+    ssz t = e; /* tail = w[s:t] */
+    while (t > s && (w[t - 1] == '\r' || w[t - 1] == '\n'))
+        t--;
+    ssz nl = t - 1;
+    while (nl >= s && w[nl] != '\n' && w[nl] != '\r')
+        nl--;
+    if (nl < s)
+        return 0;
+    ssz a = nl + 1, b = t;
+    while (a < b && is_bspace(w[a]))
+        a++;
+    while (b > a && is_bspace(w[b - 1]))
+        b--;
+    if (b - a < n)
+        return 0;
+    for (ssz k = a; k < b; k++)
+        if (w[k] != ch)
+            return 0;
+    return 1;
+}
+
+/* fence_closed(work, start, end) -> bool: core._fence_closed in C. */
+static PyObject *
+m_fence_closed(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "fence_closed(work: bytes, start, end)");
+        return NULL;
+    }
+    ssz s = PyLong_AsSsize_t(args[1]);
+    if (s == -1 && PyErr_Occurred())
+        return NULL;
+    ssz e = PyLong_AsSsize_t(args[2]);
+    if (e == -1 && PyErr_Occurred())
+        return NULL;
+    return PyBool_FromLong(fence_closed((const uchar *)PyBytes_AS_STRING(args[0]),
+                                        PyBytes_GET_SIZE(args[0]), s, e));
+}
+
+/* code_blocks(spans, code_type, codes, starts, names, work): the code blocks as
+   core._Parts.code_blocks builds them. */
+static PyObject *
+m_code_blocks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyBytes_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "code_blocks(spans, code_type, codes, starts, names, work: bytes)");
+        return NULL;
+    }
+    PyObject *type = args[1], *codes = args[2];
+    if (spans_check(args[0]) < 0 || node_type(type, 6) < 0 || seq_check(codes, "codes") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[5]);
+    ssz total = PyBytes_GET_SIZE(args[5]);
+    Index ix;
+    if (index_init(&ix, args[3], args[4]) < 0)
+        return NULL;
+    ssz count = seq_len(codes);
+    PyObject *out = PyTuple_New(count);
+    if (out == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *c = record(codes, i, 5);
+        ssz cs, ce;
+        if (c == NULL || int_at(c, 0, &cs) < 0 || int_at(c, 1, &ce) < 0)
+            goto fail;
+        PyObject *fenced = PyTuple_GET_ITEM(c, 4);
+        if (!PyBool_Check(fenced)) {
+            PyErr_SetString(PyExc_TypeError, "a code block's fenced must be a bool");
+            goto fail;
+        }
+        int is_fenced = fenced == Py_True;
+        PyObject *parts[6] = {ustrip(PyTuple_GET_ITEM(c, 2)), Py_NewRef(PyTuple_GET_ITEM(c, 3)),
+                              index_at(&ix, cs),
+                              spans_of(sp, cs, ce, PyTuple_GET_ITEM(c, 0), PyTuple_GET_ITEM(c, 1)),
+                              Py_NewRef(fenced),
+                              PyBool_FromLong(is_fenced ? fence_closed(w, total, cs, ce) : 1)};
+        PyObject *node = pack((PyTypeObject *)type, 6, parts);
+        if (node == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(out, i, untracked(node));
+    }
+    PyMem_Free(ix.starts);
+    return out;
+fail:
+    PyMem_Free(ix.starts);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* links(spans, link_type, links, starts, names): the links as core._Parts.links builds
+   them. */
+static PyObject *
+m_links(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "links(spans, link_type, links, starts, names)");
+        return NULL;
+    }
+    PyObject *type = args[1], *links = args[2];
+    if (spans_check(args[0]) < 0 || node_type(type, 5) < 0 || seq_check(links, "links") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    Index ix;
+    if (index_init(&ix, args[3], args[4]) < 0)
+        return NULL;
+    ssz count = seq_len(links);
+    PyObject *out = PyTuple_New(count);
+    if (out == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *l = record(links, i, 5);
+        ssz s, e;
+        if (l == NULL || int_at(l, 0, &s) < 0 || int_at(l, 1, &e) < 0)
+            goto fail;
+        PyObject *parts[5] = {Py_NewRef(PyTuple_GET_ITEM(l, 2)), Py_NewRef(PyTuple_GET_ITEM(l, 3)),
+                              index_at(&ix, s),
+                              spans_of(sp, s, e, PyTuple_GET_ITEM(l, 0), PyTuple_GET_ITEM(l, 1)),
+                              Py_NewRef(PyTuple_GET_ITEM(l, 4))};
+        PyObject *node = pack((PyTypeObject *)type, 5, parts);
+        if (node == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(out, i, untracked(node));
+    }
+    PyMem_Free(ix.starts);
+    return out;
+fail:
+    PyMem_Free(ix.starts);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
              "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
@@ -1816,6 +2539,22 @@ static PyMethodDef methods[] = {
     {"scan", scan, METH_O, scan_doc},
     {"line_starts", line_starts, METH_O, line_starts_doc},
     {"set_types", set_types, METH_VARARGS, set_types_doc},
+    {"heads", (PyCFunction)(void (*)(void))m_heads, METH_FASTCALL,
+     "heads(head_type, headings, n): the headings with where their sections end."},
+    {"named_heads", (PyCFunction)(void (*)(void))m_named_heads, METH_FASTCALL,
+     "named_heads(type, heads, names, norm): the heads with their template names."},
+    {"sections", (PyCFunction)(void (*)(void))m_sections, METH_FASTCALL,
+     "sections(spans, section_type, heads): the section tree."},
+    {"checklists", (PyCFunction)(void (*)(void))m_checklists, METH_FASTCALL,
+     "checklists(spans, item_type, items, starts, names): the task-list items."},
+    {"tables", (PyCFunction)(void (*)(void))m_tables, METH_FASTCALL,
+     "tables(spans, table_type, cell_type, tables, starts, names): the pipe tables."},
+    {"code_blocks", (PyCFunction)(void (*)(void))m_code_blocks, METH_FASTCALL,
+     "code_blocks(spans, code_type, codes, starts, names, work): the code blocks."},
+    {"links", (PyCFunction)(void (*)(void))m_links, METH_FASTCALL,
+     "links(spans, link_type, links, starts, names): the links."},
+    {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
+     "fence_closed(work, start, end): whether a fenced block ends with its closing fence."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,6 +1,7 @@
 """Type stub for the C scanner (``_cscan.c``): ``specbook.parse.scan.fast.scan`` in C."""
 
-from typing import Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from specbook.parse.scan.blocks import (
     Blocks,
@@ -33,3 +34,44 @@ class Spans(Generic[_S]):
     def __init__(self, span_type: type[_S], line_starts: tuple[int, ...], /) -> None: ...
     def __call__(self, start: int, end: int, /) -> _S: ...
     def __reduce__(self) -> tuple[type[Spans[_S]], tuple[type[_S], tuple[int, ...]]]: ...
+
+# -- the model's nodes (specbook.parse.core._Parts's loops in C) -----------------------------
+
+_T = TypeVar("_T", bound=tuple[Any, ...])
+_Rec = Sequence[tuple[Any, ...]]
+
+def heads(head_type: type[_T], headings: _Rec, n: int, /) -> list[_T]: ...
+def named_heads(
+    head_type: type[_T], heads: _Rec, names: dict[str, str], norm: Callable[[str], str], /
+) -> list[_T]: ...
+def sections(spans: Spans[Any], section_type: type[_T], heads: _Rec, /) -> tuple[_T, ...]: ...
+def checklists(
+    spans: Spans[Any],
+    item_type: type[_T],
+    items: _Rec,
+    starts: list[int],
+    names: list[str],
+    /,
+) -> tuple[_T, ...]: ...
+def tables(
+    spans: Spans[Any],
+    table_type: type[_T],
+    cell_type: type[tuple[Any, ...]],
+    tables: _Rec,
+    starts: list[int],
+    names: list[str],
+    /,
+) -> tuple[_T, ...]: ...
+def code_blocks(
+    spans: Spans[Any],
+    code_type: type[_T],
+    codes: _Rec,
+    starts: list[int],
+    names: list[str],
+    work: bytes,
+    /,
+) -> tuple[_T, ...]: ...
+def links(
+    spans: Spans[Any], link_type: type[_T], links: _Rec, starts: list[int], names: list[str], /
+) -> tuple[_T, ...]: ...
+def fence_closed(work: bytes, start: int, end: int, /) -> bool: ...
