@@ -541,3 +541,26 @@ def test_nodes_bad_arguments() -> None:
     (table,) = c.tables(spans, Table, Cell, [(0, 99, [[("a", 90, 99)], []])], [], [])
     assert table.rows == ((),) and table.row_spans == (Span(0, 0, 1, 1),)
     assert c.fence_closed(b"```", -(10**6), 10**6) is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"SPEC-", b"C-", b"-", b"x", b"SPE", b"\x00", b"\xff-"]), max_size=30
+    ),
+    st.lists(
+        st.sampled_from([b"SPEC-", b"C-", b"-", b"EC", b"\xff-", b"aa"]), min_size=1, max_size=4
+    ),
+)
+def test_find_all(pieces: list[bytes], needles: list[bytes]) -> None:
+    work = b"".join(pieces)
+    saved = core._C
+    core._C = None
+    try:
+        expected = core._find_all(work, tuple(needles))
+    finally:
+        core._C = saved
+    assert _c().find_all(work, tuple(needles)) == expected
+    assert expected == sorted(
+        {i for n in needles for i in range(len(work)) if work.startswith(n, i)}
+    )

@@ -575,7 +575,7 @@ class _Parser:
         criteria_span = target_span = None
         work = self.work
         scan_from = body_from if body_from is not None else s
-        for cm in _CRITERIA.finditer(work, scan_from, e):
+        for cm in _line_matches(_CRITERIA, work, scan_from, e):
             label = cm.group("label").lower().decode()
             vs, ve = _trim_value(work, *cm.span("value"))
             value = self.text_of(vs, ve).strip()
@@ -1068,24 +1068,58 @@ def _find_refs(ctx: ParseContext, work: bytes) -> list[re.Match[bytes]]:
     so ref_re is tried only where ``bytes.find`` finds one, from left to right and never
     inside the last match, as finditer does; finditer's attempts anywhere else would fail.
     """
-    starts: set[int] = set()
-    for head in ctx.ref_heads:
-        i = work.find(head)
-        while i >= 0:
-            starts.add(i)
-            i = work.find(head, i + 1)
+    starts = _find_all(work, ctx.ref_heads)
     out: list[re.Match[bytes]] = []
     if not starts:
         return out
     match = ctx.ref_re.match
     end = 0
-    for i in sorted(starts):
+    for i in starts:
         if i >= end:
             m = match(work, i)
             if m is not None:
                 out.append(m)
                 end = m.end()
     return out
+
+
+def _line_matches(
+    pattern: re.Pattern[bytes], work: bytes, start: int, end: int
+) -> Iterator[re.Match[bytes]]:
+    """``pattern.finditer(work, start, end)`` for a pattern that begins with ``^`` (in
+    MULTILINE mode) and never matches past the end of its line: tried only at the starts
+    of lines (``^`` holds only there: at offset 0 or after ``\n``), where finditer would
+    try every offset."""
+    match = pattern.match
+    find = work.find
+    p = start
+    if start and work[start - 1 : start] != b"\n":
+        p = find(b"\n", start, end) + 1
+        if not p:
+            return
+    while p < end:
+        m = match(work, p, end)
+        if m is not None:
+            yield m
+        nl = find(b"\n", p if m is None else m.end(), end)
+        if nl < 0:
+            return
+        p = nl + 1
+
+
+def _find_all(work: bytes, needles: tuple[bytes, ...]) -> list[int]:
+    """Every offset where one of ``needles`` starts in ``work``, ascending, each once
+    (overlapping occurrences too); in C when it is built (``bytes.find`` over the whole
+    document once per needle costs microseconds for each needle that is not there)."""
+    if _C is not None:
+        return _C.find_all(work, needles)
+    starts: set[int] = set()
+    for needle in needles:
+        i = work.find(needle)
+        while i >= 0:
+            starts.add(i)
+            i = work.find(needle, i + 1)
+    return sorted(starts)
 
 
 def _has_bullet(work: bytes, start: int, end: int) -> bool:

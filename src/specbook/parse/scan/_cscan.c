@@ -2487,6 +2487,76 @@ fail:
     return NULL;
 }
 
+static int
+cmp_ssz(const void *a, const void *b)
+{
+    ssz x = *(const ssz *)a, y = *(const ssz *)b;
+    return (x > y) - (x < y);
+}
+
+/* find_all(work, needles) -> list: every offset where one of the needles (non-empty
+   bytes) starts in work, ascending, each once; overlapping occurrences count
+   (core._find_refs's bytes.find loop, in one pass per distinct first byte: kind prefixes
+   start with capitals, rarer in prose than the hyphen they end with). */
+static PyObject *
+m_find_all(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "find_all(work: bytes, needles: tuple[bytes, ...])");
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz n = PyBytes_GET_SIZE(args[0]);
+    PyObject *needles = args[1];
+    ssz k = PyTuple_GET_SIZE(needles);
+    uchar firsts[256] = {0};
+    for (ssz j = 0; j < k; j++) {
+        PyObject *nd = PyTuple_GET_ITEM(needles, j);
+        if (!PyBytes_Check(nd) || PyBytes_GET_SIZE(nd) == 0) {
+            PyErr_SetString(PyExc_TypeError, "find_all(): needles must be non-empty bytes");
+            return NULL;
+        }
+        firsts[(uchar)PyBytes_AS_STRING(nd)[0]] = 1;
+    }
+    ssz *found = NULL, nfound = 0, cap = 0;
+    int several = 0; /* (more than one first byte: the offsets need sorting) */
+    for (int c = 0, seen = 0; c < 256; c++) {
+        if (!firsts[c])
+            continue;
+        several |= seen++;
+        const uchar *p = w, *end = w + n;
+        while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+            ssz at = p - w;
+            for (ssz j = 0; j < k; j++) {
+                PyObject *nd = PyTuple_GET_ITEM(needles, j);
+                ssz len = PyBytes_GET_SIZE(nd);
+                const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
+                if (s[0] != c || n - at < len || memcmp(p, s, (size_t)len) != 0)
+                    continue;
+                if (nfound >= cap && grow((void **)&found, &cap, sizeof(ssz)) < 0) {
+                    PyMem_Free(found);
+                    return NULL;
+                }
+                found[nfound++] = at;
+                break; /* (once per offset) */
+            }
+            p++;
+        }
+    }
+    if (several)
+        qsort(found, (size_t)nfound, sizeof(ssz), cmp_ssz);
+    PyObject *out = PyList_New(nfound);
+    for (ssz i = 0; out != NULL && i < nfound; i++) {
+        PyObject *v = PyLong_FromSsize_t(found[i]);
+        if (v == NULL)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, i, v);
+    }
+    PyMem_Free(found);
+    return out;
+}
+
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
              "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
@@ -2553,6 +2623,8 @@ static PyMethodDef methods[] = {
      "code_blocks(spans, code_type, codes, starts, names, work): the code blocks."},
     {"links", (PyCFunction)(void (*)(void))m_links, METH_FASTCALL,
      "links(spans, link_type, links, starts, names): the links."},
+    {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
+     "find_all(work, needles): every offset where one of the needles starts, ascending."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
      "fence_closed(work, start, end): whether a fenced block ends with its closing fence."},
     {NULL, NULL, 0, NULL},
