@@ -564,3 +564,38 @@ def test_find_all(pieces: list[bytes], needles: list[bytes]) -> None:
     assert expected == sorted(
         {i for n in needles for i in range(len(work)) if work.startswith(n, i)}
     )
+
+
+_BOLD_PIECES = [
+    b"**", b"__", b"*", b"_", b" ", b"\t", b"- ", b"* ", b"+\t", b":", b" :", b"Status", b"x" * 29, b"x",
+    b"\n", b"\r\n", b"\r", b"value", b" <!-- c -->", b"-->", b"<!--", b"\\", b"`", b"\xc3\xa9",
+    b"1. ", b"\x00",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_BOLD_PIECES), max_size=30),
+    st.integers(0, 80),
+    st.integers(0, 200),
+)
+def test_bold_fields(pieces: list[bytes], start: int, end: int) -> None:
+    work = b"".join(pieces)
+    saved = core._C
+    core._C = None
+    try:
+        expected = core._bold_matches(work, start, end)
+    finally:
+        core._C = saved
+    assert _c().bold_fields(work, start, end) == expected, (work, start, end)
+
+
+@pytest.mark.parametrize("n", [1, 59, 60, 61])
+def test_bold_field_name_lengths(n: int) -> None:
+    work = b"- **" + b"a" * n + b"**: v\n__" + b"b" * n + b"__ x\r\n"
+    got = _c().bold_fields(work, 0, len(work))
+    assert [(s, e) for s, e, *_ in got] == ([(0, n + 9), (n + 10, 2 * n + 17)] if n <= 60 else [])
+    assert got == [
+        (m.start(), m.end(), *m.span(1), m.group(2) is not None, *m.span(3))
+        for m in core._BOLD_FIELD.finditer(work)
+    ]

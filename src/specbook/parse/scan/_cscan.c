@@ -2557,6 +2557,140 @@ m_find_all(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* core._trim_value: a value's bytes w[s:e] without surrounding blanks, a trailing HTML
+   comment, a trailing backslash line break or enclosing backticks (0 <= s <= e <= n). */
+static void
+trim_value(const uchar *w, ssz *ps, ssz *pe)
+{
+    ssz s = *ps, e = *pe;
+    while (e > s && (w[e - 1] == ' ' || w[e - 1] == '\t' || w[e - 1] == '\r'))
+        e--;
+    if (e - s >= 7 && w[e - 3] == '-' && w[e - 2] == '-' && w[e - 1] == '>') {
+        ssz open_at = -1; /* w.rfind(b"<!--", s, e) */
+        for (ssz k = e - 4; k >= s; k--) {
+            if (w[k] == '<' && w[k + 1] == '!' && w[k + 2] == '-' && w[k + 3] == '-') {
+                open_at = k;
+                break;
+            }
+        }
+        if (open_at >= 0) {
+            e = open_at;
+            while (e > s && (w[e - 1] == ' ' || w[e - 1] == '\t'))
+                e--;
+        }
+    }
+    if (e > s && w[e - 1] == '\\') {
+        e--;
+        while (e > s && (w[e - 1] == ' ' || w[e - 1] == '\t'))
+            e--;
+    }
+    while (s < e && (w[s] == ' ' || w[s] == '\t'))
+        s++;
+    if (e - s >= 2 && w[s] == '`' && w[e - 1] == '`') {
+        s++;
+        e--;
+    }
+    *ps = s;
+    *pe = e;
+}
+
+/* bold_fields(work, start, end) -> list of (start, end, name_start, name_end, colon,
+   value_start, value_end): each match of core._BOLD_FIELD in work[start:end] (what
+   finditer gives, `^` holding at offset 0 and after "\n" only), colon whether its colon
+   group matched, and its value's bytes narrowed by core._trim_value. The pattern's one
+   way of matching a line, spelled out:
+       ^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_\r\n]{1,60}?)(?:\*\*|__)
+       (?P<colon>[ \t]*:)?[ \t]*(?P<value>[^\r\n]*)\r?$                                  */
+static PyObject *
+m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "bold_fields(work: bytes, start, end)");
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz n = PyBytes_GET_SIZE(args[0]);
+    ssz zs = PyLong_AsSsize_t(args[1]);
+    if (zs == -1 && PyErr_Occurred())
+        return NULL;
+    ssz ze = PyLong_AsSsize_t(args[2]);
+    if (ze == -1 && PyErr_Occurred())
+        return NULL;
+    if (zs < 0 || ze < 0) {
+        PyErr_SetString(PyExc_ValueError, "bold_fields(): offsets must not be negative");
+        return NULL;
+    }
+    if (ze > n)
+        ze = n;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    ssz p = zs;
+    if (p && (p > n || w[p - 1] != '\n')) { /* (the first line start from zs on) */
+        const uchar *nl = p < ze ? memchr(w + p, '\n', (size_t)(ze - p)) : NULL;
+        p = nl == NULL ? ze : (nl - w) + 1;
+    }
+    while (p < ze) {
+        ssz i = p;
+        while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        if (i + 1 < ze && (w[i] == '-' || w[i] == '*' || w[i] == '+') &&
+            (w[i + 1] == ' ' || w[i + 1] == '\t')) {
+            i += 1;
+            while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+                i++;
+        }
+        ssz ns = i + 2, ne = ns, q = 0, mend = 0, vs = 0;
+        int colon = 0, ok = 0;
+        if (i + 1 < ze && ((w[i] == '*' && w[i + 1] == '*') || (w[i] == '_' && w[i + 1] == '_'))) {
+            while (ne < ze && ne - ns <= 60 && w[ne] != '*' && w[ne] != '_' && w[ne] != '\r' &&
+                   w[ne] != '\n')
+                ne++;
+            if (ne > ns && ne - ns <= 60 && ne + 1 < ze &&
+                ((w[ne] == '*' && w[ne + 1] == '*') || (w[ne] == '_' && w[ne + 1] == '_'))) {
+                ssz d = ne + 2, d2 = d;
+                while (d2 < ze && (w[d2] == ' ' || w[d2] == '\t'))
+                    d2++;
+                ssz pos = d;
+                if (d2 < ze && w[d2] == ':') {
+                    colon = 1;
+                    pos = d2 + 1;
+                }
+                vs = pos;
+                while (vs < ze && (w[vs] == ' ' || w[vs] == '\t'))
+                    vs++;
+                q = vs;
+                while (q < ze && w[q] != '\r' && w[q] != '\n')
+                    q++;
+                if (q == ze || w[q] == '\n') {
+                    ok = 1;
+                    mend = q;
+                } else if (q + 1 == ze || w[q + 1] == '\n') { /* "\r" ending the line */
+                    ok = 1;
+                    mend = q + 1;
+                }
+            }
+        }
+        if (ok) {
+            ssz ts = vs, te = q;
+            trim_value(w, &ts, &te);
+            PyObject *rec = Py_BuildValue("(nnnnOnn)", p, mend, ns, ne, colon ? Py_True : Py_False,
+                                          ts, te);
+            if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
+                Py_XDECREF(rec);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(rec);
+        }
+        const uchar *nl = memchr(w + (ok ? mend : p), '\n', (size_t)(ze - (ok ? mend : p)));
+        if (nl == NULL)
+            break;
+        p = (nl - w) + 1;
+    }
+    return out;
+}
+
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
              "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
@@ -2623,6 +2757,8 @@ static PyMethodDef methods[] = {
      "code_blocks(spans, code_type, codes, starts, names, work): the code blocks."},
     {"links", (PyCFunction)(void (*)(void))m_links, METH_FASTCALL,
      "links(spans, link_type, links, starts, names): the links."},
+    {"bold_fields", (PyCFunction)(void (*)(void))m_bold_fields, METH_FASTCALL,
+     "bold_fields(work, start, end): the **Name**: value lines of work[start:end]."},
     {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
      "find_all(work, needles): every offset where one of the needles starts, ascending."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
