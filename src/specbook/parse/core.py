@@ -96,6 +96,9 @@ _ID_SUFFIX = re.compile(r"(?:-\w+)+(?=[ \t]*[:—–|]|[ \t]+-[ \t])")
 _LEADING_NUMBER = re.compile(r"^(\d+)(?:[ \t]*[:—–|]|[ \t]+-|[.)])[ \t]+")
 # What separates a name leading a title from the title (`ADR-PWA-FIX — Title`)
 _NAME_SEP = re.compile(r"[ \t]*[:—–|][ \t]*|[ \t]+-[ \t]+")
+# A Markdown file name's suffix (precompiled: re.sub with flags costs a cache lookup
+# keyed by an enum on every call, which is most of a title's time)
+_MD_SUFFIX = re.compile(r"\.(md|markdown)$", re.I)
 _FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 _TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
 _FIELD_HEADINGS = {"status", "statut", "estado", "title"}
@@ -572,7 +575,7 @@ class _Parser:
         criteria_span = target_span = None
         work = self.work
         scan_from = body_from if body_from is not None else s
-        for cm in _line_matches(_CRITERIA, work, scan_from, e):
+        for cm in _criteria_lines(work, scan_from, e):
             label = cm.group("label").lower().decode()
             vs, ve = _trim_value(work, *cm.span("value"))
             value = self.text_of(vs, ve).strip()
@@ -773,7 +776,7 @@ class _Parser:
                     return t
         name = self._name(self.path_kind)
         if name:
-            stem = re.sub(r"\.(md|markdown)$", "", name, flags=re.I)
+            stem = _MD_SUFFIX.sub("", name)
             m = _FILE_ID.match(stem)
             if m:
                 stem = stem[len(m.group(1)) :]
@@ -799,7 +802,7 @@ class _Parser:
             if m is not None and not (number.isdigit() and int(m.group(1)) == int(number)):
                 m = None
         if m is None:
-            stem = re.sub(r"\.(md|markdown)$", "", self._name(self.path_kind), flags=re.I)
+            stem = _MD_SUFFIX.sub("", self._name(self.path_kind))
             if len(stem) > 2 and t[: len(stem)].casefold() == stem.casefold():
                 m = _NAME_SEP.match(t, len(stem))
         if m is None or not t[m.end() :].strip():
@@ -1094,6 +1097,33 @@ def _bold_matches(
         vs, ve = _trim_value(work, *m.span(3))
         out.append((m.start(), m.end(), *m.span(1), m.group(2) is not None, vs, ve))
     return out
+
+
+# Every match of _CRITERIA holds one of these (its label), in any case.
+_CRITERIA_WORDS = (b"acceptance", b"criteria", b"target", b"metric")
+
+
+def _criteria_lines(work: bytes, start: int, end: int) -> Iterator[re.Match[bytes]]:
+    """``_CRITERIA.finditer(work, start, end)``, tried only at the starts of the lines
+    that hold one of its labels (in any case): a requirement's text rarely does."""
+    low = work[start:end].lower()
+    lines: set[int] = set()
+    for word in _CRITERIA_WORDS:
+        i = low.find(word)
+        while i >= 0:
+            nl = work.rfind(b"\n", start, start + i)
+            if nl >= 0:
+                lines.add(nl + 1)
+            elif start == 0 or work[start - 1 : start] == b"\n":
+                lines.add(start)  # (a line that starts before `start` cannot match)
+            i = low.find(word, i + 1)
+    done = start
+    for line in sorted(lines):
+        if line >= done:
+            m = _CRITERIA.match(work, line, end)
+            if m is not None:
+                yield m
+                done = m.end()
 
 
 def _line_matches(
