@@ -647,27 +647,30 @@ class _Parser:
         self, heads: list[_SectionHead], tables: tuple[Table, ...]
     ) -> list[ReviewEntry]:
         for _level, hs, _he, title, end, name in heads:
-            if norm_key(name or title) != "review history":
+            text = name or title
+            # (an ASCII heading without the word cannot be it: most are not looked up)
+            if (text.isascii() and "review" not in text.lower()) or norm_key(
+                text
+            ) != "review history":
                 continue
             start_b, end_b = self.dec.map(hs), self.dec.map(end)
             for t in tables:
                 if start_b <= t.span.start < end_b:
                     cols = {_review_col(c.text): i for i, c in reversed(list(enumerate(t.header)))}
-                    out = []
-                    for row, rs in zip(t.rows, t.row_spans, strict=False):
-
-                        def cell(
-                            name: str, row: tuple[Cell, ...] = row, cols: dict[str, int] = cols
-                        ) -> str:
-                            i = cols.get(name)
-                            return row[i].text if i is not None and i < len(row) else ""
-
-                        out.append(
-                            ReviewEntry(
-                                cell("date"), cell("reviewer"), cell("status"), cell("feedback"), rs
-                            )
+                    at = [cols.get(k) for k in ("date", "reviewer", "status", "feedback")]
+                    return [
+                        _new(
+                            ReviewEntry,
+                            (
+                                *[
+                                    row[i].text if i is not None and i < len(row) else ""
+                                    for i in at
+                                ],
+                                rs,
+                            ),
                         )
-                    return out
+                        for row, rs in zip(t.rows, t.row_spans, strict=False)
+                    ]
             return []
         return []
 
