@@ -9,6 +9,7 @@ every generated benchmark document and most real specs.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import pickle
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import specbook.core.config
 import specbook.parse
 from specbook.core.model import Cell, ChecklistItem, CodeBlock, Link, Section, Span, Table
 from specbook.parse import core, which_scanner
@@ -599,3 +601,27 @@ def test_bold_field_name_lengths(n: int) -> None:
         (m.start(), m.end(), *m.span(1), m.group(2) is not None, *m.span(3))
         for m in core._BOLD_FIELD.finditer(work)
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from("FRN-1 é\x00"), max_size=8), max_size=8),
+    st.lists(st.text(st.sampled_from("FRN-1é"), min_size=1, max_size=3), max_size=3),
+)
+def test_holding(texts: list[str], needles: list[str]) -> None:
+    records = [(i, t) for i, t in enumerate(texts)]
+    want = [r for r in records if any(n in r[1] for n in needles)]
+    assert _c().holding(records, 1, tuple(needles)) == want
+
+
+def test_requirement_needles() -> None:
+    """Texts are tried as requirements only when they hold a prefix, and only when the
+    ID template makes the prefix a plain part of every ID."""
+    from specbook.parse.context import _req_needles
+
+    config = specbook.core.config.default_config()
+    assert _req_needles(config) == ("NFR", "FR")
+    for template in ("{prefix}{n}", "{prefix}-\\d\\.{n}", "REQ-{prefix}-{n}"):
+        assert _req_needles(dataclasses.replace(config, requirement_id=template)) is not None
+    for template in ("(?:{prefix}-)?{n}", "{prefix}-{n}|R{n}", "[A-Z]{prefix}{n}", "{prefix}?{n}"):
+        assert _req_needles(dataclasses.replace(config, requirement_id=template)) is None

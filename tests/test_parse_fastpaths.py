@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from specbook.core.config import default_config
 from specbook.core.text import fold
 from specbook.parse.context import ParseContext
-from specbook.parse.core import _CRITERIA, _criteria_lines, _find_refs, _line_matches
+from specbook.parse.core import _find_refs
 
 
 def _context(*prefixes: str) -> ParseContext:
@@ -66,41 +66,3 @@ def test_fold_ascii_shortcut(text: str) -> None:
 
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     assert fold(text) == "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            [b"\n", b"\r\n", b"\r", b" ", b"- ", b"1. ", b"**", b"Acceptance Criteria", b"target",
-             b":", b"x", b"Metric: 5", b"\t"]
-        ),
-        max_size=25,
-    ),
-    st.integers(0, 40),
-    st.integers(0, 60),
-)  # fmt: skip
-def test_line_matches_is_finditer(pieces: list[bytes], start: int, end: int) -> None:
-    work = b"".join(pieces)
-    want = [(m.span(), m.groups()) for m in _CRITERIA.finditer(work, start, end)]
-    got = [(m.span(), m.groups()) for m in _line_matches(_CRITERIA, work, start, end)]
-    assert got == want, (work, start, end)
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            [b"\n", b"\r\n", b"\r", b" ", b"- ", b"1. ", b"**", b"Acceptance Criteria", b"TARGETs",
-             b":", b"x", b"Metric: 5", b"\t", b"criteria", b"accept"]
-        ),
-        max_size=25,
-    ),
-    st.integers(0, 40),
-    st.integers(0, 60),
-)  # fmt: skip
-def test_criteria_lines_is_finditer(pieces: list[bytes], start: int, end: int) -> None:
-    work = b"".join(pieces)
-    want = [(m.span(), m.groups()) for m in _CRITERIA.finditer(work, start, end)]
-    got = [(m.span(), m.groups()) for m in _criteria_lines(work, start, end)]
-    assert got == want, (work, start, end)

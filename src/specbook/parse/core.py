@@ -575,7 +575,7 @@ class _Parser:
         criteria_span = target_span = None
         work = self.work
         scan_from = body_from if body_from is not None else s
-        for cm in _criteria_lines(work, scan_from, e):
+        for cm in _CRITERIA.finditer(work, scan_from, e):
             label = cm.group("label").lower().decode()
             vs, ve = _trim_value(work, *cm.span("value"))
             value = self.text_of(vs, ve).strip()
@@ -929,12 +929,16 @@ class _Parts:
     def requirements(self) -> tuple[Requirement, ...]:
         p = self.p
         match = p.ctx.req_item_re.match
+        items, heads = self.blocks.items, self.raw_heads
+        needles = p.ctx.req_needles
+        if needles is not None and _C is not None:  # (only the texts that can match)
+            items, heads = _C.holding(items, 2, needles), _C.holding(heads, 3, needles)
         out = []
-        for s, e, text, _ in self.blocks.items:
+        for s, e, text, _ in items:
             m = match(text)
             if m:
                 out.append(p._requirement(m, s, e, self.section_at(s)))
-        for _level, hs, he, title, end in self.raw_heads:
+        for _level, hs, he, title, end in heads:
             m = match(title)
             if m:
                 out.append(p._requirement(m, hs, end, self.section_at(hs), body_from=he))
@@ -1100,57 +1104,6 @@ def _bold_matches(
         vs, ve = _trim_value(work, *m.span(3))
         out.append((m.start(), m.end(), *m.span(1), m.group(2) is not None, vs, ve))
     return out
-
-
-# Every match of _CRITERIA holds one of these (its label), in any case.
-_CRITERIA_WORDS = (b"acceptance", b"criteria", b"target", b"metric")
-
-
-def _criteria_lines(work: bytes, start: int, end: int) -> Iterator[re.Match[bytes]]:
-    """``_CRITERIA.finditer(work, start, end)``, tried only at the starts of the lines
-    that hold one of its labels (in any case): a requirement's text rarely does."""
-    low = work[start:end].lower()
-    lines: set[int] = set()
-    for word in _CRITERIA_WORDS:
-        i = low.find(word)
-        while i >= 0:
-            nl = work.rfind(b"\n", start, start + i)
-            if nl >= 0:
-                lines.add(nl + 1)
-            elif start == 0 or work[start - 1 : start] == b"\n":
-                lines.add(start)  # (a line that starts before `start` cannot match)
-            i = low.find(word, i + 1)
-    done = start
-    for line in sorted(lines):
-        if line >= done:
-            m = _CRITERIA.match(work, line, end)
-            if m is not None:
-                yield m
-                done = m.end()
-
-
-def _line_matches(
-    pattern: re.Pattern[bytes], work: bytes, start: int, end: int
-) -> Iterator[re.Match[bytes]]:
-    """``pattern.finditer(work, start, end)`` for a pattern that begins with ``^`` (in
-    MULTILINE mode) and never matches past the end of its line: tried only at the starts
-    of lines (``^`` holds only there: at offset 0 or after ``\n``), where finditer would
-    try every offset."""
-    match = pattern.match
-    find = work.find
-    p = start
-    if start and work[start - 1 : start] != b"\n":
-        p = find(b"\n", start, end) + 1
-        if not p:
-            return
-    while p < end:
-        m = match(work, p, end)
-        if m is not None:
-            yield m
-        nl = find(b"\n", p if m is None else m.end(), end)
-        if nl < 0:
-            return
-        p = nl + 1
 
 
 def _find_all(work: bytes, needles: tuple[bytes, ...]) -> list[int]:

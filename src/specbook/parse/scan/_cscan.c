@@ -2691,6 +2691,69 @@ m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
     return out;
 }
 
+/* holding(records, k, needles) -> list: the records (tuples) whose field k, a str,
+   holds one of the needles (non-empty strs); in their order. */
+static PyObject *
+m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "holding(records, k, needles: tuple[str, ...])");
+        return NULL;
+    }
+    PyObject *records = args[0], *needles = args[2];
+    if (seq_check(records, "records") < 0)
+        return NULL;
+    ssz k = PyLong_AsSsize_t(args[1]);
+    if (k == -1 && PyErr_Occurred())
+        return NULL;
+    if (k < 0) {
+        PyErr_SetString(PyExc_ValueError, "holding(): k must not be negative");
+        return NULL;
+    }
+    ssz nn = PyTuple_GET_SIZE(needles);
+    for (ssz j = 0; j < nn; j++) {
+        PyObject *nd = PyTuple_GET_ITEM(needles, j);
+        if (!PyUnicode_Check(nd) || PyUnicode_GET_LENGTH(nd) == 0) {
+            PyErr_SetString(PyExc_TypeError, "holding(): needles must be non-empty strs");
+            return NULL;
+        }
+    }
+    /* (a copy: nothing below runs Python code, but the list is the caller's) */
+    PyObject *recs = PySequence_Tuple(records);
+    if (recs == NULL)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    ssz count = PyTuple_GET_SIZE(recs);
+    for (ssz i = 0; out != NULL && i < count; i++) {
+        PyObject *r = record(recs, i, k + 1);
+        if (r == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyObject *text = PyTuple_GET_ITEM(r, k);
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "holding(): the field must be a str");
+            Py_CLEAR(out);
+            break;
+        }
+        for (ssz j = 0; j < nn; j++) {
+            ssz at = PyUnicode_Find(text, PyTuple_GET_ITEM(needles, j), 0,
+                                    PyUnicode_GET_LENGTH(text), 1);
+            if (at == -2) {
+                Py_CLEAR(out);
+                break;
+            }
+            if (at >= 0) {
+                if (PyList_Append(out, r) < 0)
+                    Py_CLEAR(out);
+                break;
+            }
+        }
+    }
+    Py_DECREF(recs);
+    return out;
+}
+
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
              "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
@@ -2759,6 +2822,8 @@ static PyMethodDef methods[] = {
      "links(spans, link_type, links, starts, names): the links."},
     {"bold_fields", (PyCFunction)(void (*)(void))m_bold_fields, METH_FASTCALL,
      "bold_fields(work, start, end): the **Name**: value lines of work[start:end]."},
+    {"holding", (PyCFunction)(void (*)(void))m_holding, METH_FASTCALL,
+     "holding(records, k, needles): the records whose field k holds one of the needles."},
     {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
      "find_all(work, needles): every offset where one of the needles starts, ascending."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
