@@ -462,6 +462,12 @@ class _Parser:
         cfg = self.ctx.config
         span = self.span
         rank = _SOURCE_RANK["bold"] if zname is None else 1
+        if _C is not None and type(span) is scanners.c_spans:  # (the same loop in C)
+            known = cfg.is_known_field if known_only else None
+            found += _C.bold_field_nodes(
+                work, zs, ze, span, Field, cfg.field_key, known, zname, opaque, rank
+            )
+            return
         for start, end, ns, ne, colon, vs, ve in _bold_matches(work, zs, ze):
             if opaque and _inside(opaque, start):
                 continue

@@ -108,6 +108,20 @@ class NodeBuilders(Protocol):
     ) -> tuple[_T, ...]: ...
     def fence_closed(self, work: bytes, start: int, end: int, /) -> bool: ...
     def find_all(self, work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
+    def bold_field_nodes(
+        self,
+        work: bytes,
+        start: int,
+        end: int,
+        spans: Any,
+        field_type: type[_T],
+        field_key: Callable[[str], str],
+        known: Callable[[str], bool] | None,
+        zone: str | None,
+        opaque: Sequence[tuple[int, int]],
+        rank: int,
+        /,
+    ) -> list[tuple[int, int, _T]]: ...
     def holding(self, records: Sequence[_T], k: int, needles: tuple[str, ...], /) -> list[_T]: ...
     def bold_fields(
         self, work: bytes, start: int, end: int, /

@@ -2754,6 +2754,147 @@ m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* bold_field_nodes(work, start, end, spans, field_type, field_key, known, zone, opaque,
+   rank) -> list of (rank, start, field): core._Parser._bold_fields's loop over
+   bold_fields(work, start, end) in C. A line inside one of the opaque (start, end)
+   ranges (sorted) is skipped, as is one whose name does not end in a colon when no colon
+   follows the bold, or whose name is empty or (known given) not known(name). Each field
+   is field_type(field_key(name).replace(" ", "_"), name, value, "bold", span, value_span,
+   zone, None). */
+static PyObject *
+m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    static PyObject *s_bold, *s_space, *s_under;
+    if (nargs != 10 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "bold_field_nodes(work: bytes, start, end, spans, "
+                        "field_type, field_key, known, zone, opaque, rank)");
+        return NULL;
+    }
+    if (s_bold == NULL) {
+        s_bold = PyUnicode_InternFromString("bold");
+        s_space = PyUnicode_InternFromString(" ");
+        s_under = PyUnicode_InternFromString("_");
+        if (s_bold == NULL || s_space == NULL || s_under == NULL)
+            return NULL;
+    }
+    PyObject *type = args[4], *field_key = args[5], *known = args[6], *zone = args[7];
+    PyObject *rank = args[9];
+    if (spans_check(args[3]) < 0 || node_type(type, 8) < 0 || seq_check(args[8], "opaque") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[3];
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    PyObject *found = m_bold_fields(module, args, 3);
+    if (found == NULL)
+        return NULL;
+    /* the opaque ranges as C integers (before any Python code runs) */
+    ssz nop = seq_len(args[8]);
+    ssz *op = PyMem_Malloc(sizeof(ssz) * (size_t)(2 * nop + 1));
+    PyObject *out = NULL;
+    if (op == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (ssz i = 0; i < nop; i++) {
+        PyObject *r = record(args[8], i, 2);
+        if (r == NULL || int_at(r, 0, &op[2 * i]) < 0 || int_at(r, 1, &op[2 * i + 1]) < 0)
+            goto done;
+    }
+    out = PyList_New(0);
+    if (out == NULL)
+        goto done;
+    ssz count = PyList_GET_SIZE(found);
+    for (ssz k = 0; k < count; k++) {
+        PyObject *m = PyList_GET_ITEM(found, k);
+        ssz v[7];
+        for (int j = 0; j < 7; j++)
+            if (j != 4 && int_at(m, j, &v[j]) < 0)
+                goto fail;
+        ssz start = v[0];
+        /* core._inside: the last range starting at or before `start` holds it */
+        ssz lo = 0, hi = nop;
+        while (lo < hi) {
+            ssz mid = lo + (hi - lo) / 2;
+            if (op[2 * mid] <= start)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0 && op[2 * (lo - 1)] <= start && start < op[2 * (lo - 1) + 1])
+            continue;
+        PyObject *raw = PyUnicode_DecodeUTF8((const char *)w + v[2], v[3] - v[2], "replace");
+        PyObject *name = raw == NULL ? NULL : ustrip(raw);
+        Py_XDECREF(raw);
+        if (name == NULL)
+            goto fail;
+        ssz len = PyUnicode_GET_LENGTH(name);
+        int kind = PyUnicode_KIND(name);
+        const void *d = PyUnicode_DATA(name);
+        if (PyTuple_GET_ITEM(m, 4) != Py_True && !(len && PyUnicode_READ(kind, d, len - 1) == ':')) {
+            Py_DECREF(name);
+            continue;
+        }
+        ssz cut = len; /* name.rstrip(": \t") */
+        while (cut > 0) {
+            Py_UCS4 c = PyUnicode_READ(kind, d, cut - 1);
+            if (c != ':' && c != ' ' && c != '\t')
+                break;
+            cut--;
+        }
+        Py_SETREF(name, PyUnicode_Substring(name, 0, cut));
+        if (name == NULL)
+            goto fail;
+        if (!cut) {
+            Py_DECREF(name);
+            continue;
+        }
+        if (known != Py_None) {
+            PyObject *ok = PyObject_CallOneArg(known, name);
+            int yes = ok == NULL ? -1 : PyObject_IsTrue(ok);
+            Py_XDECREF(ok);
+            if (yes <= 0) {
+                Py_DECREF(name);
+                if (yes < 0)
+                    goto fail;
+                continue;
+            }
+        }
+        PyObject *key = PyObject_CallOneArg(field_key, name);
+        if (key != NULL && !PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "field_key() must return a str");
+            Py_CLEAR(key);
+        }
+        if (key != NULL)
+            Py_SETREF(key, PyUnicode_Replace(key, s_space, s_under, -1));
+        if (key == NULL) {
+            Py_DECREF(name);
+            goto fail;
+        }
+        PyObject *parts[8] = {key,
+                              name,
+                              PyUnicode_DecodeUTF8((const char *)w + v[5], v[6] - v[5], "replace"),
+                              Py_NewRef(s_bold),
+                              spans_of(sp, start, v[1], PyTuple_GET_ITEM(m, 0), PyTuple_GET_ITEM(m, 1)),
+                              spans_of(sp, v[5], v[6], PyTuple_GET_ITEM(m, 5), PyTuple_GET_ITEM(m, 6)),
+                              Py_NewRef(zone),
+                              Py_NewRef(Py_None)};
+        PyObject *node = pack((PyTypeObject *)type, 8, parts);
+        PyObject *entry = node == NULL ? NULL : PyTuple_Pack(3, rank, PyTuple_GET_ITEM(m, 0), node);
+        Py_XDECREF(node);
+        if (entry == NULL || PyList_Append(out, entry) < 0) {
+            Py_XDECREF(entry);
+            goto fail;
+        }
+        Py_DECREF(entry);
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyMem_Free(op);
+    Py_DECREF(found);
+    return out;
+}
+
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
              "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
@@ -2824,6 +2965,9 @@ static PyMethodDef methods[] = {
      "bold_fields(work, start, end): the **Name**: value lines of work[start:end]."},
     {"holding", (PyCFunction)(void (*)(void))m_holding, METH_FASTCALL,
      "holding(records, k, needles): the records whose field k holds one of the needles."},
+    {"bold_field_nodes", (PyCFunction)(void (*)(void))m_bold_field_nodes, METH_FASTCALL,
+     "bold_field_nodes(work, start, end, spans, field_type, field_key, known, zone, opaque,\n"
+     "rank): the **Name**: value fields of work[start:end] as (rank, start, field)."},
     {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
      "find_all(work, needles): every offset where one of the needles starts, ascending."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,

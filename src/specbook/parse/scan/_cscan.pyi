@@ -80,3 +80,16 @@ def bold_fields(
     work: bytes, start: int, end: int, /
 ) -> list[tuple[int, int, int, int, bool, int, int]]: ...
 def holding(records: Sequence[_T], k: int, needles: tuple[str, ...], /) -> list[_T]: ...
+def bold_field_nodes(
+    work: bytes,
+    start: int,
+    end: int,
+    spans: Spans[Any],
+    field_type: type[_T],
+    field_key: Callable[[str], str],
+    known: Callable[[str], bool] | None,
+    zone: str | None,
+    opaque: Sequence[tuple[int, int]],
+    rank: int,
+    /,
+) -> list[tuple[int, int, _T]]: ...
