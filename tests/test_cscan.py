@@ -625,3 +625,27 @@ def test_requirement_needles() -> None:
         assert _req_needles(dataclasses.replace(config, requirement_id=template)) is not None
     for template in ("(?:{prefix}-)?{n}", "{prefix}-{n}|R{n}", "[A-Z]{prefix}{n}", "{prefix}?{n}"):
         assert _req_needles(dataclasses.replace(config, requirement_id=template)) is None
+
+
+_CRITERIA_PIECES = [
+    b"\n", b"\r\n", b"\r", b" ", b"\t", b"- ", b"* ", b"+\t", b"12. ", b"3)", b"**", b"__", b"*",
+    b"Acceptance Criteria", b"acceptance  criteria", b"ACCEPTANCE", b"Criteria", b"TARGETs",
+    b"target", b"Metric", b"metri", b":", b" :", b"x", b"\xc3\xa9", b"1.",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CRITERIA_PIECES), max_size=30),
+    st.integers(0, 80),
+    st.integers(0, 200),
+)
+def test_criteria(pieces: list[bytes], start: int, end: int) -> None:
+    work = b"".join(pieces)
+    saved = core._C
+    core._C = None
+    try:
+        expected = core._criteria(work, start, end)
+    finally:
+        core._C = saved
+    assert _c().criteria(work, start, end) == expected, (work, start, end)

@@ -2895,6 +2895,134 @@ done:
     return out;
 }
 
+/* Case-insensitive (ASCII) comparison of w[i:i+len(word)] with a lowercase word. */
+static int
+word_at(const uchar *w, ssz i, ssz end, const char *word)
+{
+    for (ssz k = 0; word[k]; k++) {
+        if (i + k >= end)
+            return 0;
+        uchar c = w[i + k];
+        if (c >= 'A' && c <= 'Z')
+            c = (uchar)(c - 'A' + 'a');
+        if (c != (uchar)word[k])
+            return 0;
+    }
+    return 1;
+}
+
+/* criteria(work, start, end) -> list of (start, end, label_start, label_end, value_start,
+   value_end): each match of core._CRITERIA in work[start:end] (what finditer gives: `^`
+   holds at offset 0 and after "\n" only), spelled out; the pattern has one way of
+   matching a line, its label being the first of its alternatives that the text has:
+       ^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?(?P<label>acceptance criteria|
+       acceptance|criteria|target|targets|metric)(?:[ \t]*:)?(?:\*\*|__)?[ \t]*:?[ \t]*
+       (?P<value>[^\r\n]*)\r?$                                  (IGNORECASE, MULTILINE) */
+static PyObject *
+m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *labels[] = {"acceptance criteria", "acceptance", "criteria", "target",
+                                   "targets", "metric"};
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "criteria(work: bytes, start, end)");
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz n = PyBytes_GET_SIZE(args[0]);
+    ssz zs = PyLong_AsSsize_t(args[1]);
+    if (zs == -1 && PyErr_Occurred())
+        return NULL;
+    ssz ze = PyLong_AsSsize_t(args[2]);
+    if (ze == -1 && PyErr_Occurred())
+        return NULL;
+    if (zs < 0 || ze < 0) {
+        PyErr_SetString(PyExc_ValueError, "criteria(): offsets must not be negative");
+        return NULL;
+    }
+    if (ze > n)
+        ze = n;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    ssz p = zs;
+    if (p && (p > n || w[p - 1] != '\n')) {
+        const uchar *nl = p < ze ? memchr(w + p, '\n', (size_t)(ze - p)) : NULL;
+        p = nl == NULL ? ze : (nl - w) + 1;
+    }
+    while (p < ze) {
+        ssz i = p, mend = 0, ls = 0, le = 0, vs = 0;
+        int ok = 0;
+        while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        if (i + 1 < ze && (w[i] == '-' || w[i] == '*' || w[i] == '+') &&
+            (w[i + 1] == ' ' || w[i + 1] == '\t')) {
+            i++;
+            while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+                i++;
+        } else if (i < ze && is_digit(w[i])) {
+            ssz j = i;
+            while (j < ze && is_digit(w[j]))
+                j++;
+            if (j + 1 < ze && (w[j] == '.' || w[j] == ')') && (w[j + 1] == ' ' || w[j + 1] == '\t')) {
+                i = j + 1;
+                while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+                    i++;
+            }
+        }
+        if (i + 1 < ze && ((w[i] == '*' && w[i + 1] == '*') || (w[i] == '_' && w[i + 1] == '_')))
+            i += 2;
+        for (size_t k = 0; k < sizeof labels / sizeof *labels; k++) {
+            if (word_at(w, i, ze, labels[k])) {
+                ls = i;
+                le = i + (ssz)strlen(labels[k]);
+                ok = 1;
+                break;
+            }
+        }
+        if (ok) {
+            ssz j = le, d = le;
+            while (d < ze && (w[d] == ' ' || w[d] == '\t'))
+                d++;
+            if (d < ze && w[d] == ':')
+                j = d + 1;
+            if (j + 1 < ze && ((w[j] == '*' && w[j + 1] == '*') || (w[j] == '_' && w[j + 1] == '_')))
+                j += 2;
+            while (j < ze && (w[j] == ' ' || w[j] == '\t'))
+                j++;
+            if (j < ze && w[j] == ':')
+                j++;
+            while (j < ze && (w[j] == ' ' || w[j] == '\t'))
+                j++;
+            vs = j;
+            ssz q = j;
+            while (q < ze && w[q] != '\r' && w[q] != '\n')
+                q++;
+            ok = 0;
+            if (q == ze || w[q] == '\n') {
+                ok = 1;
+                mend = q;
+            } else if (q + 1 == ze || w[q + 1] == '\n') {
+                ok = 1;
+                mend = q + 1;
+            }
+            if (ok) {
+                PyObject *rec = Py_BuildValue("(nnnnnn)", p, mend, ls, le, vs, q);
+                if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
+                    Py_XDECREF(rec);
+                    Py_DECREF(out);
+                    return NULL;
+                }
+                Py_DECREF(rec);
+            }
+        }
+        const uchar *nl = memchr(w + (ok ? mend : p), '\n', (size_t)(ze - (ok ? mend : p)));
+        if (nl == NULL)
+            break;
+        p = (nl - w) + 1;
+    }
+    return out;
+}
+
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
              "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
@@ -2968,6 +3096,8 @@ static PyMethodDef methods[] = {
     {"bold_field_nodes", (PyCFunction)(void (*)(void))m_bold_field_nodes, METH_FASTCALL,
      "bold_field_nodes(work, start, end, spans, field_type, field_key, known, zone, opaque,\n"
      "rank): the **Name**: value fields of work[start:end] as (rank, start, field)."},
+    {"criteria", (PyCFunction)(void (*)(void))m_criteria, METH_FASTCALL,
+     "criteria(work, start, end): the acceptance criteria / target lines of work[start:end]."},
     {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
      "find_all(work, needles): every offset where one of the needles starts, ascending."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
