@@ -7,7 +7,7 @@ from functools import cached_property
 
 from specbook.core.config import BookConfig, KindConfig, default_config
 from specbook.core.text import fold, norm_heading
-from specbook.parse.core import headings_of
+from specbook.parse.core import _FIELD_HEADINGS, headings_of
 
 _H1 = re.compile(rb"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 # H1 texts (normalized) that name a section rather than the document
@@ -56,6 +56,15 @@ class ParseContext:
             )
             if prefixes
             else None
+        )
+
+    @cached_property
+    def field_heading_keys(self) -> frozenset[str]:
+        """Normalised headings that a ``## Status`` / ``## Title`` section field may have:
+        the built-in names and the book's aliases of ``status`` and ``title``."""
+        aliases = self.config.field_aliases
+        return frozenset(
+            _FIELD_HEADINGS | {k for k, v in aliases.items() if v in ("status", "title")}
         )
 
     @cached_property

@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache, cached_property
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from specbook.core.config import KindConfig
@@ -220,6 +221,7 @@ class _SectionHead(NamedTuple):
 _new = tuple.__new__
 # The C builders of the nodes (specbook.parse.scan.c_nodes), or None: pure Python.
 _C = scanners.c_nodes
+_TITLE = itemgetter(3)  # (a heading's title)
 # A heading of level 0 after the last one: it closes every open section.
 _CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
 
@@ -280,7 +282,8 @@ class _Parser:
             if codes or html
             else []
         )
-        fields = self._fields(work, heads, tables, opaque, front)
+        keys = list(map(norm_heading, map(_TITLE, heads)))
+        fields = self._fields(work, heads, keys, tables, opaque, front)
         if self.sidecars:  # the metadata files come first: they are where fields live
             fields = [f for sc in self.sidecars for f in self._sidecar_fields(sc)] + fields
 
@@ -337,7 +340,7 @@ class _Parser:
             problems=tuple(self.problems),
             source=self.data,
             line_starts=self.line_starts,
-            parts=_Parts(self, heads, blocks, opaque, kind_name, doc_id),
+            parts=_Parts(self, heads, keys, blocks, opaque, kind_name, doc_id),
             sidecars=self.sidecars,
         )
 
@@ -346,10 +349,13 @@ class _Parser:
         self,
         work: bytes,
         heads: list[_Head],
+        keys: list[str],
         tables: list[RawTable],
         opaque: list[tuple[int, int]],
         front: tuple[int, int, str] | None,
     ) -> list[Field]:
+        """The fields of the document, best first; ``keys`` are the headings' titles
+        normalised (:func:`norm_heading`)."""
         cfg = self.ctx.config
         names = self.ctx.template_sections(None)
         found: list[tuple[int, int, Field]] = []
@@ -380,14 +386,18 @@ class _Parser:
                 (first.end, first.until, names.get(norm_heading(first.title), first.title), True)
             )
         aliases = cfg.field_aliases
-        for level, hs, he, title, end in heads:
-            if level < 2:
-                continue
-            key = norm_heading(title)
-            if key in _FIELD_SECTIONS:
-                zones.append((he, end, names.get(key, title), False))
-            # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
-            # Only at level 2: a `#### Modifié : GET /api` heading deep in a design is no field.
+        for i in [i for i, key in enumerate(keys) if key in _FIELD_SECTIONS]:
+            level, hs, he, title, end = heads[i]
+            if level >= 2:
+                zones.append((he, end, names.get(keys[i], title), False))
+        # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
+        # Only at level 2: a `#### Modifié : GET /api` heading deep in a design is no field.
+        named = self.ctx.field_heading_keys  # (what the loop below tests, most headings fail)
+        candidates = {i for i, key in enumerate(keys) if key in named}
+        candidates.update([i for i, h in enumerate(heads) if ":" in h.title])
+        for i in sorted(candidates):
+            level, hs, he, title, end = heads[i]
+            key = keys[i]
             if level == 2 and (
                 ":" in title or key in _FIELD_HEADINGS or aliases.get(key) in ("status", "title")
             ):
@@ -882,6 +892,7 @@ class _Parts:
         self,
         p: _Parser,
         heads: list[_Head],
+        keys: list[str],
         blocks: Blocks,
         opaque: list[tuple[int, int]],
         kind: str | None,
@@ -889,6 +900,7 @@ class _Parts:
     ) -> None:
         self.p = p
         self.raw_heads = heads
+        self.keys = keys  # (each heading's title normalised)
         self.blocks = blocks
         self.opaque = opaque
         self.kind = kind
@@ -902,10 +914,10 @@ class _Parts:
         """Headings with the template section each one matches."""
         tmpl = self.p.ctx.template_sections(self.kind)
         if _C is not None:
-            return _C.named_heads(_SectionHead, self.raw_heads, tmpl, norm_heading)
+            return _C.named_heads(_SectionHead, self.raw_heads, tmpl, self.keys)
         return [
-            _new(_SectionHead, (*h, tmpl.get(norm_heading(h.title)) if h.level > 1 else None))
-            for h in self.raw_heads
+            _new(_SectionHead, (*h, tmpl.get(key) if h.level > 1 else None))
+            for h, key in zip(self.raw_heads, self.keys, strict=True)
         ]
 
     @cached_property

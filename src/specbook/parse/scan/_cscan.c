@@ -2007,32 +2007,38 @@ done:
     return out;
 }
 
-/* named_heads(type, heads, names, norm): each _Head with the template section it matches,
-   names.get(norm(title)) for a level above 1, else None (core's _SectionHead). */
+/* named_heads(type, heads, names, keys): each _Head with the template section it matches,
+   names.get(keys[i]) for a level above 1 (keys[i]: the heading's normalised title), else
+   None (core's _SectionHead). */
 static PyObject *
 m_named_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "named_heads(type, heads, names, norm)");
+        PyErr_SetString(PyExc_TypeError, "named_heads(type, heads, names, keys)");
         return NULL;
     }
-    PyObject *type = args[0], *names = args[2], *norm = args[3];
-    if (node_type(type, 6) < 0 || seq_check(args[1], "heads") < 0)
+    PyObject *type = args[0], *hs = args[1], *names = args[2], *keys = args[3];
+    if (node_type(type, 6) < 0 || seq_check(hs, "heads") < 0 || seq_check(keys, "keys") < 0)
         return NULL;
-    if (!PyDict_Check(names)) {
+    if (!PyDict_CheckExact(names)) {
         PyErr_SetString(PyExc_TypeError, "names must be a dict");
         return NULL;
     }
-    /* (a copy: norm is Python code, which could change the list under the loop) */
-    PyObject *hs = PySequence_Tuple(args[1]);
-    if (hs == NULL)
-        return NULL;
     ssz count = seq_len(hs);
-    PyObject *out = PyList_New(count);
-    if (out == NULL) {
-        Py_DECREF(hs);
+    if (seq_len(keys) != count) {
+        PyErr_SetString(PyExc_ValueError, "heads and keys differ in length");
         return NULL;
     }
+    for (ssz i = 0; i < count; i++) { /* (str keys: the lookups below run no Python code) */
+        PyObject *k = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+        if (!PyUnicode_CheckExact(k)) {
+            PyErr_SetString(PyExc_TypeError, "keys must be strs");
+            return NULL;
+        }
+    }
+    PyObject *out = PyList_New(count);
+    if (out == NULL)
+        return NULL;
     for (ssz i = 0; i < count; i++) {
         PyObject *h = record(hs, i, 5);
         ssz level;
@@ -2040,11 +2046,8 @@ m_named_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
             goto fail;
         PyObject *name = Py_None;
         if (level > 1) {
-            PyObject *key = PyObject_CallOneArg(norm, PyTuple_GET_ITEM(h, 3));
-            if (key == NULL)
-                goto fail;
+            PyObject *key = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
             name = PyDict_GetItemWithError(names, key);
-            Py_DECREF(key);
             if (name == NULL) {
                 if (PyErr_Occurred())
                     goto fail;
@@ -2060,10 +2063,8 @@ m_named_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
             goto fail;
         PyList_SET_ITEM(out, i, untracked(t));
     }
-    Py_DECREF(hs);
     return out;
 fail:
-    Py_DECREF(hs);
     Py_DECREF(out);
     return NULL;
 }
@@ -3078,7 +3079,7 @@ static PyMethodDef methods[] = {
     {"heads", (PyCFunction)(void (*)(void))m_heads, METH_FASTCALL,
      "heads(head_type, headings, n): the headings with where their sections end."},
     {"named_heads", (PyCFunction)(void (*)(void))m_named_heads, METH_FASTCALL,
-     "named_heads(type, heads, names, norm): the heads with their template names."},
+     "named_heads(type, heads, names, keys): the heads with their template names."},
     {"sections", (PyCFunction)(void (*)(void))m_sections, METH_FASTCALL,
      "sections(spans, section_type, heads): the section tree."},
     {"checklists", (PyCFunction)(void (*)(void))m_checklists, METH_FASTCALL,
