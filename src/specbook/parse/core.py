@@ -970,9 +970,12 @@ class _Parts:
         # A link to a place in this page (`[ADR-3803](#adr-3803)`) names a heading, not a
         # document: the IDs in it are no references.
         anchors = [(s, e) for s, e, url, _, _ in self.blocks.links if url.startswith("#")]
-        return tuple(
-            self.p._references(self.p.work, self.opaque, self.section_at, self.doc_id, anchors)
-        )
+        p = self.p
+        if self.c is not None:
+            found = _find_refs(p.ctx, p.work)
+            args = (p.work, self.opaque, anchors, self.doc_id, *self._index)
+            return tuple(self.c.references(p.span, Reference, found, *args))
+        return tuple(p._references(p.work, self.opaque, self.section_at, self.doc_id, anchors))
 
     def checklists(self) -> tuple[ChecklistItem, ...]:
         if self.c is not None:

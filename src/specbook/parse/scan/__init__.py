@@ -19,6 +19,7 @@ span function of the same choice.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -108,6 +109,19 @@ class NodeBuilders(Protocol):
     ) -> tuple[_T, ...]: ...
     def fence_closed(self, work: bytes, start: int, end: int, /) -> bool: ...
     def find_all(self, work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
+    def references(
+        self,
+        spans: Any,
+        ref_type: type[_T],
+        matches: Sequence[re.Match[bytes]],
+        work: bytes,
+        opaque: Sequence[tuple[int, int]],
+        anchors: Sequence[tuple[int, int]],
+        doc_id: str | None,
+        starts: list[int],
+        names: list[str],
+        /,
+    ) -> list[_T]: ...
     def criteria(
         self, work: bytes, start: int, end: int, /
     ) -> list[tuple[int, int, int, int, int, int]]: ...

@@ -3024,6 +3024,156 @@ m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* Ranges (start, end) as C integers, sorted as given: core._inside's ranges. */
+typedef struct {
+    ssz n;
+    ssz *v; /* start, end, start, end, … */
+} Ranges;
+
+static int
+ranges_init(Ranges *r, PyObject *seq)
+{
+    r->v = NULL;
+    if (seq_check(seq, "ranges") < 0)
+        return -1;
+    r->n = seq_len(seq);
+    r->v = PyMem_Malloc(sizeof(ssz) * (size_t)(2 * r->n + 1));
+    if (r->v == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (ssz i = 0; i < r->n; i++) {
+        PyObject *t = record(seq, i, 2);
+        if (t == NULL || int_at(t, 0, &r->v[2 * i]) < 0 || int_at(t, 1, &r->v[2 * i + 1]) < 0) {
+            PyMem_Free(r->v);
+            r->v = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* core._inside: the last range starting at or before pos holds it */
+static int
+ranges_hold(const Ranges *r, ssz pos)
+{
+    ssz lo = 0, hi = r->n;
+    while (lo < hi) {
+        ssz mid = lo + (hi - lo) / 2;
+        if (r->v[2 * mid] <= pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && pos < r->v[2 * (lo - 1) + 1];
+}
+
+/* references(spans, ref_type, matches, work, opaque, anchors, doc_id, starts, names):
+   core._Parser._references's loop over the matches of ref_re in work, in C. */
+static PyObject *
+m_references(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    static PyObject *s_regs;
+    if (nargs != 9 || !PyBytes_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "references(spans, ref_type, matches, work: bytes, "
+                        "opaque, anchors, doc_id, starts, names)");
+        return NULL;
+    }
+    if (s_regs == NULL && (s_regs = PyUnicode_InternFromString("regs")) == NULL)
+        return NULL;
+    PyObject *type = args[1], *doc_id = args[6];
+    if (spans_check(args[0]) < 0 || node_type(type, 5) < 0 || seq_check(args[2], "matches") < 0)
+        return NULL;
+    if (doc_id != Py_None && !PyUnicode_Check(doc_id)) {
+        PyErr_SetString(PyExc_TypeError, "doc_id must be a str or None");
+        return NULL;
+    }
+    Spans *sp = (Spans *)args[0];
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[3]);
+    ssz n = PyBytes_GET_SIZE(args[3]);
+    Ranges opaque = {0, NULL}, anchors = {0, NULL};
+    Index ix = {0, NULL, NULL};
+    PyObject *out = NULL, *matches = NULL;
+    if (ranges_init(&opaque, args[4]) < 0 || ranges_init(&anchors, args[5]) < 0 ||
+        index_init(&ix, args[7], args[8]) < 0)
+        goto done;
+    /* (a copy: reading a match's regs runs no Python code, but the list is the caller's) */
+    matches = PySequence_Tuple(args[2]);
+    if (matches == NULL)
+        goto done;
+    out = PyList_New(0);
+    if (out == NULL)
+        goto done;
+    for (ssz i = 0; i < PyTuple_GET_SIZE(matches); i++) {
+        PyObject *regs = PyObject_GetAttr(PyTuple_GET_ITEM(matches, i), s_regs);
+        if (regs == NULL)
+            goto fail;
+        ssz g[6] = {-1, -1, -1, -1, -1, -1};
+        int bad = !PyTuple_Check(regs) || PyTuple_GET_SIZE(regs) < 3;
+        for (int k = 0; !bad && k < 3; k++) {
+            PyObject *pair = PyTuple_GET_ITEM(regs, k);
+            bad = !PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+                  int_at(pair, 0, &g[2 * k]) < 0 || int_at(pair, 1, &g[2 * k + 1]) < 0;
+        }
+        Py_DECREF(regs);
+        if (bad) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "expected matches of a pattern of 2 groups");
+            goto fail;
+        }
+        ssz s = g[0], e = g[1];
+        if (s < 0 || e > n || g[2] < 0 || g[3] > n || g[2] > g[3] || g[5] > n) {
+            PyErr_SetString(PyExc_ValueError, "a match outside the bytes");
+            goto fail;
+        }
+        if (opaque.n && ranges_hold(&opaque, s))
+            continue;
+        if (s && w[s - 1] == '#')
+            continue;
+        if (anchors.n && ranges_hold(&anchors, s))
+            continue;
+        PyObject *target = PyUnicode_DecodeUTF8((const char *)w + g[2], g[3] - g[2], NULL);
+        if (target == NULL)
+            goto fail;
+        PyObject *req = Py_None;
+        if (g[4] >= 0 && g[5] > g[4]) {
+            req = PyUnicode_DecodeUTF8((const char *)w + g[4], g[5] - g[4], NULL);
+            if (req == NULL) {
+                Py_DECREF(target);
+                goto fail;
+            }
+        } else {
+            Py_INCREF(req);
+        }
+        if (req == Py_None && doc_id != Py_None) {
+            int same = PyUnicode_Compare(target, doc_id) == 0;
+            if (same) {
+                Py_DECREF(target);
+                Py_DECREF(req);
+                continue;
+            }
+        }
+        PyObject *parts[5] = {target, req,
+                              PyUnicode_DecodeUTF8((const char *)w + s, e - s, NULL),
+                              index_at(&ix, s), spans_of(sp, s, e, NULL, NULL)};
+        PyObject *node = pack((PyTypeObject *)type, 5, parts);
+        if (node == NULL || PyList_Append(out, untracked(node)) < 0) {
+            Py_XDECREF(node);
+            goto fail;
+        }
+        Py_DECREF(node);
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyMem_Free(opaque.v);
+    PyMem_Free(anchors.v);
+    PyMem_Free(ix.starts);
+    Py_XDECREF(matches);
+    return out;
+}
+
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
              "The offsets where the lines of ``data`` start (lines end at CRLF, CR or LF),\n"
@@ -3099,6 +3249,9 @@ static PyMethodDef methods[] = {
      "rank): the **Name**: value fields of work[start:end] as (rank, start, field)."},
     {"criteria", (PyCFunction)(void (*)(void))m_criteria, METH_FASTCALL,
      "criteria(work, start, end): the acceptance criteria / target lines of work[start:end]."},
+    {"references", (PyCFunction)(void (*)(void))m_references, METH_FASTCALL,
+     "references(spans, ref_type, matches, work, opaque, anchors, doc_id, starts, names):\n"
+     "the references of the matches of ref_re."},
     {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
      "find_all(work, needles): every offset where one of the needles starts, ascending."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,

@@ -1,5 +1,6 @@
 """Type stub for the C scanner (``_cscan.c``): ``specbook.parse.scan.fast.scan`` in C."""
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -94,3 +95,15 @@ def bold_field_nodes(
     /,
 ) -> list[tuple[int, int, _T]]: ...
 def criteria(work: bytes, start: int, end: int, /) -> list[tuple[int, int, int, int, int, int]]: ...
+def references(
+    spans: Spans[Any],
+    ref_type: type[_T],
+    matches: Sequence[re.Match[bytes]],
+    work: bytes,
+    opaque: Sequence[tuple[int, int]],
+    anchors: Sequence[tuple[int, int]],
+    doc_id: str | None,
+    starts: list[int],
+    names: list[str],
+    /,
+) -> list[_T]: ...
