@@ -8,7 +8,10 @@ every generated benchmark document and most real specs.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,10 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import specbook.core.config
 import specbook.parse
-from specbook.core.model import Span
+from specbook.core.model import Cell, ChecklistItem, CodeBlock, Link, Section, Span, Table
+from specbook.parse import core, which_scanner
 from specbook.parse import scan as scanners
-from specbook.parse import which_scanner
 from specbook.parse.scan import fast, lines
 from specbook.parse.scan.lines import line_starts as _line_starts
 from tests.conftest import CORPUS, FIXTURES, REPO
@@ -418,6 +422,17 @@ def test_spans_real_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [_parts(d, p) for p, d in datas] == expected
 
 
+def test_spans_pickle_and_copy() -> None:
+    """A span function survives pickle and copy (parse results go into the snapshot)."""
+    spans = _c().Spans(Span, (0, 3, 7, 12))
+    spans(8, 9)  # (a remembered line is not part of the value)
+    for again in (pickle.loads(pickle.dumps(spans)), copy.copy(spans), copy.deepcopy(spans)):
+        assert type(again) is _c().Spans
+        for start, end in ((0, 1), (4, 8), (8, 9), (2, 12), (13, 20)):
+            assert again(start, end) == spans(start, end)
+            assert type(again(start, end)) is Span
+
+
 def test_spans_bad_arguments() -> None:
     spans = _c().Spans
     with pytest.raises(TypeError):
@@ -433,3 +448,204 @@ def test_spans_bad_arguments() -> None:
         span(1, "2")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         span(1, end=2)  # type: ignore[call-arg]
+
+
+# -- (e) the model's nodes: the C builders are core._Parts's Python loops --------------------
+
+_NODE_PARTS = (
+    "sections", "requirements", "references", "checklists", "tables", "code_blocks", "links",
+    "review_history",
+)  # fmt: skip
+
+
+def _model(data: bytes, path: str) -> str:
+    """Everything a parse gives of ``data``, as one repr (types and all)."""
+    doc = specbook.parse.parse(data, path)
+    heads = getattr(doc.parts, "raw_heads", None)
+    return repr((doc, doc.fields, doc.problems, heads, *(getattr(doc, p) for p in _NODE_PARTS)))
+
+
+def _in_python(datas: list[tuple[str, bytes]]) -> list[str]:
+    """:func:`_model` of each document with the nodes built by the Python loops."""
+    saved = core._C
+    core._C = None
+    try:
+        return [_model(d, p) for p, d in datas]
+    finally:
+        core._C = saved
+
+
+def _assert_same_model(datas: list[tuple[str, bytes]]) -> None:
+    mine = [_model(d, p) for p, d in datas]
+    for (path, _), got, expected in zip(datas, mine, _in_python(datas), strict=True):
+        assert got == expected, path
+
+
+def test_nodes_installed() -> None:
+    if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
+        assert core._C is _c()
+        doc = specbook.parse.parse(b"# T\n\n- [ ] a\n")
+        assert doc.parts is not None and doc.parts.c is _c()  # type: ignore[attr-defined]
+        # a BOM shifts offsets: that document's nodes are built in Python
+        bom = specbook.parse.parse(b"\xef\xbb\xbf# T\n\n- [ ] a\n")
+        assert bom.parts is not None and bom.parts.c is None  # type: ignore[attr-defined]
+
+
+def test_nodes_real_and_generated_documents() -> None:
+    datas = [
+        (str(p), d)
+        for root in (CORPUS.parent, REPO / "examples", FIXTURES, REPO / "tests" / "rules")
+        for p in _files(root)
+        if p.suffix == ".md"
+        for d in _variants(p.read_bytes())
+    ]
+    datas += [(f"docs/specs/SPEC-{i:03}.md", d) for i, d in enumerate(_generated(60), 1)]
+    assert len(datas) > 400
+    _assert_same_model(datas)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_spec(), _document()))
+def test_nodes_random_documents(text: str) -> None:
+    data = text.encode("utf-8")
+    _assert_same_model([("a.md", data), ("b.md", b"\xef\xbb\xbf" + data), ("c.md", b"\xff" + data)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40), st.integers(-50, 50), st.integers(-50, 50))
+def test_fence_closed(work: bytes, start: int, end: int) -> None:
+    expected = core._fence_closed(work, start, end)
+    assert _c().fence_closed(work, start, end) is expected
+    # (the same with fence characters, which the random bytes rarely hold)
+    work = work.replace(b"a", b"`").replace(b"b", b"~").replace(b"c", b"\n")
+    assert _c().fence_closed(work, start, end) is core._fence_closed(work, start, end)
+
+
+def test_nodes_bad_arguments() -> None:
+    c = _c()
+    spans = c.Spans(Span, (0, 4))
+    with pytest.raises(TypeError):
+        c.sections(lines.line_spans((0, 4)), Section, [])  # not a C Spans
+    with pytest.raises(TypeError):
+        c.sections(spans, Span, [])  # a node type of the wrong size
+    with pytest.raises(TypeError):
+        c.sections(spans, Section, [(1, 0)])  # a record too short
+    with pytest.raises(TypeError):
+        c.links(spans, Link, [(0, "x", "u", "t", False)], [], [])  # an offset not an int
+    with pytest.raises(ValueError, match="length"):
+        c.checklists(spans, ChecklistItem, [], [0], [])
+    with pytest.raises(TypeError):
+        c.code_blocks(spans, CodeBlock, [(0, 3, "", "", 1)], [], [], b"abc")  # fenced: 1
+    with pytest.raises(TypeError):
+        c.heads(core._Head, None, 3)
+    # offsets past the bytes are spans like any other (no line beyond the last), never a
+    # read outside them
+    (table,) = c.tables(spans, Table, Cell, [(0, 99, [[("a", 90, 99)], []])], [], [])
+    assert table.rows == ((),) and table.row_spans == (Span(0, 0, 1, 1),)
+    assert c.fence_closed(b"```", -(10**6), 10**6) is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"SPEC-", b"C-", b"-", b"x", b"SPE", b"\x00", b"\xff-"]), max_size=30
+    ),
+    st.lists(
+        st.sampled_from([b"SPEC-", b"C-", b"-", b"EC", b"\xff-", b"aa"]), min_size=1, max_size=4
+    ),
+)
+def test_find_all(pieces: list[bytes], needles: list[bytes]) -> None:
+    work = b"".join(pieces)
+    saved = core._C
+    core._C = None
+    try:
+        expected = core._find_all(work, tuple(needles))
+    finally:
+        core._C = saved
+    assert _c().find_all(work, tuple(needles)) == expected
+    assert expected == sorted(
+        {i for n in needles for i in range(len(work)) if work.startswith(n, i)}
+    )
+
+
+_BOLD_PIECES = [
+    b"**", b"__", b"*", b"_", b" ", b"\t", b"- ", b"* ", b"+\t", b":", b" :", b"Status", b"x" * 29, b"x",
+    b"\n", b"\r\n", b"\r", b"value", b" <!-- c -->", b"-->", b"<!--", b"\\", b"`", b"\xc3\xa9",
+    b"1. ", b"\x00",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_BOLD_PIECES), max_size=30),
+    st.integers(0, 80),
+    st.integers(0, 200),
+)
+def test_bold_fields(pieces: list[bytes], start: int, end: int) -> None:
+    work = b"".join(pieces)
+    saved = core._C
+    core._C = None
+    try:
+        expected = core._bold_matches(work, start, end)
+    finally:
+        core._C = saved
+    assert _c().bold_fields(work, start, end) == expected, (work, start, end)
+
+
+@pytest.mark.parametrize("n", [1, 59, 60, 61])
+def test_bold_field_name_lengths(n: int) -> None:
+    work = b"- **" + b"a" * n + b"**: v\n__" + b"b" * n + b"__ x\r\n"
+    got = _c().bold_fields(work, 0, len(work))
+    assert [(s, e) for s, e, *_ in got] == ([(0, n + 9), (n + 10, 2 * n + 17)] if n <= 60 else [])
+    assert got == [
+        (m.start(), m.end(), *m.span(1), m.group(2) is not None, *m.span(3))
+        for m in core._BOLD_FIELD.finditer(work)
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from("FRN-1 é\x00"), max_size=8), max_size=8),
+    st.lists(st.text(st.sampled_from("FRN-1é"), min_size=1, max_size=3), max_size=3),
+)
+def test_holding(texts: list[str], needles: list[str]) -> None:
+    records = [(i, t) for i, t in enumerate(texts)]
+    want = [r for r in records if any(n in r[1] for n in needles)]
+    assert _c().holding(records, 1, tuple(needles)) == want
+
+
+def test_requirement_needles() -> None:
+    """Texts are tried as requirements only when they hold a prefix, and only when the
+    ID template makes the prefix a plain part of every ID."""
+    from specbook.parse.context import _req_needles
+
+    config = specbook.core.config.default_config()
+    assert _req_needles(config) == ("NFR", "FR")
+    for template in ("{prefix}{n}", "{prefix}-\\d\\.{n}", "REQ-{prefix}-{n}"):
+        assert _req_needles(dataclasses.replace(config, requirement_id=template)) is not None
+    for template in ("(?:{prefix}-)?{n}", "{prefix}-{n}|R{n}", "[A-Z]{prefix}{n}", "{prefix}?{n}"):
+        assert _req_needles(dataclasses.replace(config, requirement_id=template)) is None
+
+
+_CRITERIA_PIECES = [
+    b"\n", b"\r\n", b"\r", b" ", b"\t", b"- ", b"* ", b"+\t", b"12. ", b"3)", b"**", b"__", b"*",
+    b"Acceptance Criteria", b"acceptance  criteria", b"ACCEPTANCE", b"Criteria", b"TARGETs",
+    b"target", b"Metric", b"metri", b":", b" :", b"x", b"\xc3\xa9", b"1.",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CRITERIA_PIECES), max_size=30),
+    st.integers(0, 80),
+    st.integers(0, 200),
+)
+def test_criteria(pieces: list[bytes], start: int, end: int) -> None:
+    work = b"".join(pieces)
+    saved = core._C
+    core._C = None
+    try:
+        expected = core._criteria(work, start, end)
+    finally:
+        core._C = saved
+    assert _c().criteria(work, start, end) == expected, (work, start, end)

@@ -7,7 +7,7 @@ from functools import cached_property
 
 from specbook.core.config import BookConfig, KindConfig, default_config
 from specbook.core.text import fold, norm_heading
-from specbook.parse.core import headings_of
+from specbook.parse.core import _FIELD_HEADINGS, headings_of
 
 _H1 = re.compile(rb"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 # H1 texts (normalized) that name a section rather than the document
@@ -42,6 +42,10 @@ class ParseContext:
         # whose leading lookbehind keeps the regex engine from skipping ahead.)
         self.ref_heads = tuple(sorted({p.encode() + b"-" for p in prefixes}))
         self.req_item_re = re.compile(rf"^\s*(?:\d+[.)]\s*)?({req})\b[\s:.)*_—–-]*(.*)$", re.S)
+        # What every text req_item_re matches holds: one of the requirement prefixes, when
+        # the ID template has them as a plain part (nothing around them that could make
+        # them optional); else None. Texts without one are not tried.
+        self.req_needles = _req_needles(config)
         self.requirement_kind = config.requirement_kind
         # A title led by a kind's prefix in words rather than as an ID: `# ADR 018 — Title`
         # (the ID ADR-018) or `# ADR — Title` (no number), followed by a separator.
@@ -52,6 +56,15 @@ class ParseContext:
             )
             if prefixes
             else None
+        )
+
+    @cached_property
+    def field_heading_keys(self) -> frozenset[str]:
+        """Normalised headings that a ``## Status`` / ``## Title`` section field may have:
+        the built-in names and the book's aliases of ``status`` and ``title``."""
+        aliases = self.config.field_aliases
+        return frozenset(
+            _FIELD_HEADINGS | {k for k, v in aliases.items() if v in ("status", "title")}
         )
 
     @cached_property
@@ -125,6 +138,17 @@ class ParseContext:
 
 def _template_headings(data: bytes) -> list[tuple[int, str]]:
     return headings_of(data)
+
+
+def _req_needles(config: BookConfig) -> tuple[str, ...] | None:
+    """The requirement prefixes, which every requirement ID of ``config`` holds when its
+    template (``[requirements] id``) has nothing but plain text beside ``{prefix}`` and
+    ``{n}`` (no alternation, option, repetition, group or class); else ``None``."""
+    rest = config.requirement_id.replace("{prefix}", "").replace("{n}", "")
+    prefixes = (*config.non_functional_prefixes, *config.functional_prefixes)
+    if any(c in rest for c in "|?*+{}()[]") or not prefixes or not all(prefixes):
+        return None
+    return prefixes
 
 
 _CACHE: dict[int, ParseContext] = {}

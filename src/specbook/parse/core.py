@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache, cached_property
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from specbook.core.config import KindConfig
@@ -96,6 +97,9 @@ _ID_SUFFIX = re.compile(r"(?:-\w+)+(?=[ \t]*[:—–|]|[ \t]+-[ \t])")
 _LEADING_NUMBER = re.compile(r"^(\d+)(?:[ \t]*[:—–|]|[ \t]+-|[.)])[ \t]+")
 # What separates a name leading a title from the title (`ADR-PWA-FIX — Title`)
 _NAME_SEP = re.compile(r"[ \t]*[:—–|][ \t]*|[ \t]+-[ \t]+")
+# A Markdown file name's suffix (precompiled: re.sub with flags costs a cache lookup
+# keyed by an enum on every call, which is most of a title's time)
+_MD_SUFFIX = re.compile(r"\.(md|markdown)$", re.I)
 _FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 _TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
 _FIELD_HEADINGS = {"status", "statut", "estado", "title"}
@@ -215,6 +219,9 @@ class _SectionHead(NamedTuple):
 # Builds a node (a Span, a Cell, a Section…) from a tuple of all its fields, without the
 # Python-level __new__ of a named tuple: the same object, made faster.
 _new = tuple.__new__
+# The C builders of the nodes (specbook.parse.scan.c_nodes), or None: pure Python.
+_C = scanners.c_nodes
+_TITLE = itemgetter(3)  # (a heading's title)
 # A heading of level 0 after the last one: it closes every open section.
 _CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
 
@@ -267,14 +274,7 @@ class _Parser:
         ctx = self.ctx
         headings, _, tables, codes, html, _ = blocks
         # Each heading runs to the next heading of its level or higher.
-        n = len(work)
-        ends = [n] * len(headings)
-        open_: list[int] = []
-        for i, (level, hs, _, _) in enumerate(headings):
-            while open_ and headings[open_[-1]].level >= level:
-                ends[open_.pop()] = hs
-            open_.append(i)
-        heads = [_new(_Head, (*h, ends[i])) for i, h in enumerate(headings)]
+        heads = _heads(headings, len(work))
 
         # Code and HTML ranges are opaque to field and reference scans.
         opaque: list[tuple[int, int]] = (
@@ -282,7 +282,8 @@ class _Parser:
             if codes or html
             else []
         )
-        fields = self._fields(work, heads, tables, opaque, front)
+        keys = list(map(norm_heading, map(_TITLE, heads)))
+        fields = self._fields(work, heads, keys, tables, opaque, front)
         if self.sidecars:  # the metadata files come first: they are where fields live
             fields = [f for sc in self.sidecars for f in self._sidecar_fields(sc)] + fields
 
@@ -306,8 +307,9 @@ class _Parser:
                         break
         type_field = _first(fields, "type")
 
+        fence_closed = _C.fence_closed if _C is not None else _fence_closed
         for cs, ce, _, _, fenced in codes:
-            if fenced and not _fence_closed(work, cs, ce):
+            if fenced and not fence_closed(work, cs, ce):
                 sp = self.span(cs, ce)
                 self.problems.append(
                     Problem(
@@ -338,7 +340,7 @@ class _Parser:
             problems=tuple(self.problems),
             source=self.data,
             line_starts=self.line_starts,
-            parts=_Parts(self, heads, blocks, opaque, kind_name, doc_id),
+            parts=_Parts(self, heads, keys, blocks, opaque, kind_name, doc_id),
             sidecars=self.sidecars,
         )
 
@@ -347,10 +349,13 @@ class _Parser:
         self,
         work: bytes,
         heads: list[_Head],
+        keys: list[str],
         tables: list[RawTable],
         opaque: list[tuple[int, int]],
         front: tuple[int, int, str] | None,
     ) -> list[Field]:
+        """The fields of the document, best first; ``keys`` are the headings' titles
+        normalised (:func:`norm_heading`)."""
         cfg = self.ctx.config
         names = self.ctx.template_sections(None)
         found: list[tuple[int, int, Field]] = []
@@ -381,14 +386,18 @@ class _Parser:
                 (first.end, first.until, names.get(norm_heading(first.title), first.title), True)
             )
         aliases = cfg.field_aliases
-        for level, hs, he, title, end in heads:
-            if level < 2:
-                continue
-            key = norm_heading(title)
-            if key in _FIELD_SECTIONS:
-                zones.append((he, end, names.get(key, title), False))
-            # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
-            # Only at level 2: a `#### Modifié : GET /api` heading deep in a design is no field.
+        for i in [i for i, key in enumerate(keys) if key in _FIELD_SECTIONS]:
+            level, hs, he, title, end = heads[i]
+            if level >= 2:
+                zones.append((he, end, names.get(keys[i], title), False))
+        # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
+        # Only at level 2: a `#### Modifié : GET /api` heading deep in a design is no field.
+        named = self.ctx.field_heading_keys  # (what the loop below tests, most headings fail)
+        candidates = {i for i, key in enumerate(keys) if key in named}
+        candidates.update([i for i, h in enumerate(heads) if ":" in h.title])
+        for i in sorted(candidates):
+            level, hs, he, title, end = heads[i]
+            key = keys[i]
             if level == 2 and (
                 ":" in title or key in _FIELD_HEADINGS or aliases.get(key) in ("status", "title")
             ):
@@ -463,21 +472,24 @@ class _Parser:
         cfg = self.ctx.config
         span = self.span
         rank = _SOURCE_RANK["bold"] if zname is None else 1
-        for m in _BOLD_FIELD.finditer(work, zs, ze):
-            start = m.start()
+        if _C is not None and type(span) is scanners.c_spans:  # (the same loop in C)
+            known = cfg.is_known_field if known_only else None
+            found += _C.bold_field_nodes(
+                work, zs, ze, span, Field, cfg.field_key, known, zname, opaque, rank
+            )
+            return
+        for start, end, ns, ne, colon, vs, ve in _bold_matches(work, zs, ze):
             if opaque and _inside(opaque, start):
                 continue
-            raw_name, colon, _ = m.groups()
-            name = raw_name.decode("utf-8", "replace").strip()
+            name = work[ns:ne].decode("utf-8", "replace").strip()
             if not colon and not name.endswith(":"):
                 continue
             name = name.rstrip(": \t")
             if not name or (known_only and not cfg.is_known_field(name)):
                 continue
-            vs, ve = _trim_value(work, *m.span(3))
             key = cfg.field_key(name).replace(" ", "_")
             value = work[vs:ve].decode("utf-8", "replace")
-            fields = (key, name, value, "bold", span(start, m.end()), span(vs, ve), zname, None)
+            fields = (key, name, value, "bold", span(start, end), span(vs, ve), zname, None)
             found.append((rank, start, _new(Field, fields)))
 
     def _heading_field(self, work: bytes, title: str, hs: int, he: int, end: int) -> Field | None:
@@ -579,27 +591,30 @@ class _Parser:
         criteria_span = target_span = None
         work = self.work
         scan_from = body_from if body_from is not None else s
-        for cm in _CRITERIA.finditer(work, scan_from, e):
-            label = cm.group("label").lower().decode()
-            vs, ve = _trim_value(work, *cm.span("value"))
+        for cs, ce, ls, _, vs, ve in _criteria(work, scan_from, e):
+            vs, ve = _trim_value(work, vs, ve)
             value = self.text_of(vs, ve).strip()
             if not value:
-                value, vs, ve = self._following_items(cm.end(), e)
-            if label.startswith(("target", "metric")):
+                value, vs, ve = self._following_items(ce, e)
+            if work[ls : ls + 1] in b"tTmM":  # (a target or a metric)
                 if target is None:
-                    target, target_span = value, self.span(cm.start(), cm.end())
+                    target, target_span = value, self.span(cs, ce)
             elif criteria is None:
-                criteria, criteria_span = value, self.span(cm.start(), cm.end())
-        return Requirement(
-            rid,
-            "non-functional" if nonfunc else "functional",
-            text,
-            criteria if criteria else None,
-            target if target else None,
-            section,
-            self.span(s, e),
-            criteria_span,
-            target_span,
+                criteria, criteria_span = value, self.span(cs, ce)
+        kind = "non-functional" if nonfunc else "functional"
+        return _new(
+            Requirement,
+            (
+                rid,
+                kind,
+                text,
+                criteria if criteria else None,
+                target if target else None,
+                section,
+                self.span(s, e),
+                criteria_span,
+                target_span,
+            ),
         )
 
     def _following_items(self, pos: int, end: int) -> tuple[str, int, int]:
@@ -651,27 +666,30 @@ class _Parser:
         self, heads: list[_SectionHead], tables: tuple[Table, ...]
     ) -> list[ReviewEntry]:
         for _level, hs, _he, title, end, name in heads:
-            if norm_key(name or title) != "review history":
+            text = name or title
+            # (an ASCII heading without the word cannot be it: most are not looked up)
+            if (text.isascii() and "review" not in text.lower()) or norm_key(
+                text
+            ) != "review history":
                 continue
             start_b, end_b = self.dec.map(hs), self.dec.map(end)
             for t in tables:
                 if start_b <= t.span.start < end_b:
                     cols = {_review_col(c.text): i for i, c in reversed(list(enumerate(t.header)))}
-                    out = []
-                    for row, rs in zip(t.rows, t.row_spans, strict=False):
-
-                        def cell(
-                            name: str, row: tuple[Cell, ...] = row, cols: dict[str, int] = cols
-                        ) -> str:
-                            i = cols.get(name)
-                            return row[i].text if i is not None and i < len(row) else ""
-
-                        out.append(
-                            ReviewEntry(
-                                cell("date"), cell("reviewer"), cell("status"), cell("feedback"), rs
-                            )
+                    at = [cols.get(k) for k in ("date", "reviewer", "status", "feedback")]
+                    return [
+                        _new(
+                            ReviewEntry,
+                            (
+                                *[
+                                    row[i].text if i is not None and i < len(row) else ""
+                                    for i in at
+                                ],
+                                rs,
+                            ),
                         )
-                    return out
+                        for row, rs in zip(t.rows, t.row_spans, strict=False)
+                    ]
             return []
         return []
 
@@ -780,7 +798,7 @@ class _Parser:
                     return t
         name = self._name(self.path_kind)
         if name:
-            stem = re.sub(r"\.(md|markdown)$", "", name, flags=re.I)
+            stem = _MD_SUFFIX.sub("", name)
             m = _FILE_ID.match(stem)
             if m:
                 stem = stem[len(m.group(1)) :]
@@ -806,7 +824,7 @@ class _Parser:
             if m is not None and not (number.isdigit() and int(m.group(1)) == int(number)):
                 m = None
         if m is None:
-            stem = re.sub(r"\.(md|markdown)$", "", self._name(self.path_kind), flags=re.I)
+            stem = _MD_SUFFIX.sub("", self._name(self.path_kind))
             if len(stem) > 2 and t[: len(stem)].casefold() == stem.casefold():
                 m = _NAME_SEP.match(t, len(stem))
         if m is None or not t[m.end() :].strip():
@@ -874,6 +892,7 @@ class _Parts:
         self,
         p: _Parser,
         heads: list[_Head],
+        keys: list[str],
         blocks: Blocks,
         opaque: list[tuple[int, int]],
         kind: str | None,
@@ -881,18 +900,24 @@ class _Parts:
     ) -> None:
         self.p = p
         self.raw_heads = heads
+        self.keys = keys  # (each heading's title normalised)
         self.blocks = blocks
         self.opaque = opaque
         self.kind = kind
         self.doc_id = doc_id
+        # the C builders of the nodes, when the span function is C's (no BOM or invalid
+        # bytes to map offsets past)
+        self.c = _C if _C is not None and type(p.span) is scanners.c_spans else None
 
     @cached_property
     def heads(self) -> list[_SectionHead]:
         """Headings with the template section each one matches."""
         tmpl = self.p.ctx.template_sections(self.kind)
+        if _C is not None:
+            return _C.named_heads(_SectionHead, self.raw_heads, tmpl, self.keys)
         return [
-            _new(_SectionHead, (*h, tmpl.get(norm_heading(h.title)) if h.level > 1 else None))
-            for h in self.raw_heads
+            _new(_SectionHead, (*h, tmpl.get(key) if h.level > 1 else None))
+            for h, key in zip(self.raw_heads, self.keys, strict=True)
         ]
 
     @cached_property
@@ -908,6 +933,8 @@ class _Parts:
 
     def sections(self) -> tuple[Section, ...]:
         """The section tree: each heading holds the headings below it of a deeper level."""
+        if self.c is not None:
+            return self.c.sections(self.p.span, Section, self.heads)
         span = self.p.span
         top: list[Section] = []
         # The sections still open, innermost last: level, fields but children, children.
@@ -923,12 +950,16 @@ class _Parts:
     def requirements(self) -> tuple[Requirement, ...]:
         p = self.p
         match = p.ctx.req_item_re.match
+        items, heads = self.blocks.items, self.raw_heads
+        needles = p.ctx.req_needles
+        if needles is not None and _C is not None:  # (only the texts that can match)
+            items, heads = _C.holding(items, 2, needles), _C.holding(heads, 3, needles)
         out = []
-        for s, e, text, _ in self.blocks.items:
+        for s, e, text, _ in items:
             m = match(text)
             if m:
                 out.append(p._requirement(m, s, e, self.section_at(s)))
-        for _level, hs, he, title, end in self.raw_heads:
+        for _level, hs, he, title, end in heads:
             m = match(title)
             if m:
                 out.append(p._requirement(m, hs, end, self.section_at(hs), body_from=he))
@@ -939,11 +970,16 @@ class _Parts:
         # A link to a place in this page (`[ADR-3803](#adr-3803)`) names a heading, not a
         # document: the IDs in it are no references.
         anchors = [(s, e) for s, e, url, _, _ in self.blocks.links if url.startswith("#")]
-        return tuple(
-            self.p._references(self.p.work, self.opaque, self.section_at, self.doc_id, anchors)
-        )
+        p = self.p
+        if self.c is not None:
+            found = _find_refs(p.ctx, p.work)
+            args = (p.work, self.opaque, anchors, self.doc_id, *self._index)
+            return tuple(self.c.references(p.span, Reference, found, *args))
+        return tuple(p._references(p.work, self.opaque, self.section_at, self.doc_id, anchors))
 
     def checklists(self) -> tuple[ChecklistItem, ...]:
+        if self.c is not None:
+            return self.c.checklists(self.p.span, ChecklistItem, self.blocks.items, *self._index)
         span = self.p.span
         section_at = self.section_at
         return tuple(
@@ -965,6 +1001,8 @@ class _Parts:
 
     @cached_property
     def _tables(self) -> tuple[Table, ...]:
+        if self.c is not None:
+            return self.c.tables(self.p.span, Table, Cell, self.blocks.tables, *self._index)
         span = self.p.span
         out = []
         for ts, te, rows in self.blocks.tables:
@@ -985,6 +1023,8 @@ class _Parts:
 
     def code_blocks(self) -> tuple[CodeBlock, ...]:
         p = self.p
+        if self.c is not None:
+            return self.c.code_blocks(p.span, CodeBlock, self.blocks.codes, *self._index, p.work)
         return tuple(
             [
                 _new(
@@ -1003,6 +1043,8 @@ class _Parts:
         )
 
     def links(self) -> tuple[Link, ...]:
+        if self.c is not None:
+            return self.c.links(self.p.span, Link, self.blocks.links, *self._index)
         span = self.p.span
         section_at = self.section_at
         return tuple(
@@ -1014,6 +1056,20 @@ class _Parts:
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
         return tuple(self.p._review_history(self.heads, self._tables))
+
+
+def _heads(headings: list[RawHeading], n: int) -> list[_Head]:
+    """Each heading with where its section ends: at the next heading of its level or
+    higher, else at ``n``."""
+    if _C is not None:
+        return _C.heads(_Head, headings, n)
+    ends = [n] * len(headings)
+    open_: list[int] = []
+    for i, (level, hs, _, _) in enumerate(headings):
+        while open_ and headings[open_[-1]].level >= level:
+            ends[open_.pop()] = hs
+        open_.append(i)
+    return [_new(_Head, (*h, ends[i])) for i, h in enumerate(headings)]
 
 
 def _first(fields: list[Field], key: str) -> Field | None:
@@ -1043,24 +1099,62 @@ def _find_refs(ctx: ParseContext, work: bytes) -> list[re.Match[bytes]]:
     so ref_re is tried only where ``bytes.find`` finds one, from left to right and never
     inside the last match, as finditer does; finditer's attempts anywhere else would fail.
     """
-    starts: set[int] = set()
-    for head in ctx.ref_heads:
-        i = work.find(head)
-        while i >= 0:
-            starts.add(i)
-            i = work.find(head, i + 1)
+    starts = _find_all(work, ctx.ref_heads)
     out: list[re.Match[bytes]] = []
     if not starts:
         return out
     match = ctx.ref_re.match
     end = 0
-    for i in sorted(starts):
+    for i in starts:
         if i >= end:
             m = match(work, i)
             if m is not None:
                 out.append(m)
                 end = m.end()
     return out
+
+
+def _bold_matches(
+    work: bytes, start: int, end: int
+) -> list[tuple[int, int, int, int, bool, int, int]]:
+    """Each ``**Name**: value`` line of ``work[start:end]`` (a match of
+    :data:`_BOLD_FIELD`): its start and end, its name's, whether the colon follows the
+    bold name, and its value's bytes less what :func:`_trim_value` trims. In C when it is
+    built (the pattern, tried at every offset of a zone, was a fifth of a parse)."""
+    if _C is not None:
+        return _C.bold_fields(work, start, end)
+    out = []
+    for m in _BOLD_FIELD.finditer(work, start, end):
+        vs, ve = _trim_value(work, *m.span(3))
+        out.append((m.start(), m.end(), *m.span(1), m.group(2) is not None, vs, ve))
+    return out
+
+
+def _criteria(work: bytes, start: int, end: int) -> list[tuple[int, int, int, int, int, int]]:
+    """The acceptance-criteria and target lines of ``work[start:end]`` (each match of
+    :data:`_CRITERIA`): its start and end, its label's and its value's. In C when it is
+    built (finditer's attempt at every offset of the requirement was half its time)."""
+    if _C is not None:
+        return _C.criteria(work, start, end)
+    return [
+        (*m.span(), *m.span("label"), *m.span("value"))
+        for m in _CRITERIA.finditer(work, start, end)
+    ]
+
+
+def _find_all(work: bytes, needles: tuple[bytes, ...]) -> list[int]:
+    """Every offset where one of ``needles`` starts in ``work``, ascending, each once
+    (overlapping occurrences too); in C when it is built (``bytes.find`` over the whole
+    document once per needle costs microseconds for each needle that is not there)."""
+    if _C is not None:
+        return _C.find_all(work, needles)
+    starts: set[int] = set()
+    for needle in needles:
+        i = work.find(needle)
+        while i >= 0:
+            starts.add(i)
+            i = work.find(needle, i + 1)
+    return sorted(starts)
 
 
 def _has_bullet(work: bytes, start: int, end: int) -> bool:

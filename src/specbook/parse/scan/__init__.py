@@ -10,17 +10,19 @@ items, tables, code blocks, HTML blocks, links, with byte offsets), fastest firs
 Each of the first two returns ``None`` when it is not sure of a document, and exactly
 what the next one would return otherwise (differential tests hold them to that); the
 last always answers. :data:`SCANNERS` is that order, decided once on import:
-``SPECBOOK_PURE_PYTHON=1`` leaves the C module out (its scanner, its line index and its
-span function). :func:`scan` asks them in turn; :func:`line_starts` and
-:func:`span_maker` are the line index and the span function of the same choice.
+``SPECBOOK_PURE_PYTHON=1`` leaves the C module out (its scanner, its line index, its
+span function and its builders of the model's nodes, :data:`c_nodes`). :func:`scan`
+asks them in turn; :func:`line_starts` and :func:`span_maker` are the line index and the
+span function of the same choice.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from specbook.core.model import Span
 from specbook.parse.scan import lines
@@ -39,6 +41,7 @@ from specbook.parse.scan.blocks import (
 __all__ = [
     "SCANNERS",
     "Blocks",
+    "NodeBuilders",
     "RawCell",
     "RawCode",
     "RawHeading",
@@ -48,6 +51,8 @@ __all__ = [
     "RawTable",
     "RawTask",
     "Scanner",
+    "c_nodes",
+    "c_spans",
     "line_starts",
     "quick_scan",
     "scan",
@@ -61,6 +66,83 @@ class Scanner(NamedTuple):
 
     name: str
     scan: Callable[[bytes], Blocks | None]
+
+
+_T = TypeVar("_T", bound=tuple[Any, ...])
+_Rec = Sequence[tuple[Any, ...]]
+
+
+class NodeBuilders(Protocol):
+    """The C module's builders of the model's nodes (the loops of
+    :class:`specbook.parse.core._Parts`, in ``_cscan.c``); see ``_cscan.pyi``."""
+
+    def heads(self, head_type: type[_T], headings: _Rec, n: int, /) -> list[_T]: ...
+    def named_heads(
+        self, head_type: type[_T], heads: _Rec, names: dict[str, str], keys: list[str], /
+    ) -> list[_T]: ...
+    def sections(self, spans: Any, section_type: type[_T], heads: _Rec, /) -> tuple[_T, ...]: ...
+    def checklists(
+        self, spans: Any, item_type: type[_T], items: _Rec, starts: list[int], names: list[str], /
+    ) -> tuple[_T, ...]: ...
+    def tables(
+        self,
+        spans: Any,
+        table_type: type[_T],
+        cell_type: type[tuple[Any, ...]],
+        tables: _Rec,
+        starts: list[int],
+        names: list[str],
+        /,
+    ) -> tuple[_T, ...]: ...
+    def code_blocks(
+        self,
+        spans: Any,
+        code_type: type[_T],
+        codes: _Rec,
+        starts: list[int],
+        names: list[str],
+        work: bytes,
+        /,
+    ) -> tuple[_T, ...]: ...
+    def links(
+        self, spans: Any, link_type: type[_T], links: _Rec, starts: list[int], names: list[str], /
+    ) -> tuple[_T, ...]: ...
+    def fence_closed(self, work: bytes, start: int, end: int, /) -> bool: ...
+    def find_all(self, work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
+    def references(
+        self,
+        spans: Any,
+        ref_type: type[_T],
+        matches: Sequence[re.Match[bytes]],
+        work: bytes,
+        opaque: Sequence[tuple[int, int]],
+        anchors: Sequence[tuple[int, int]],
+        doc_id: str | None,
+        starts: list[int],
+        names: list[str],
+        /,
+    ) -> list[_T]: ...
+    def criteria(
+        self, work: bytes, start: int, end: int, /
+    ) -> list[tuple[int, int, int, int, int, int]]: ...
+    def bold_field_nodes(
+        self,
+        work: bytes,
+        start: int,
+        end: int,
+        spans: Any,
+        field_type: type[_T],
+        field_key: Callable[[str], str],
+        known: Callable[[str], bool] | None,
+        zone: str | None,
+        opaque: Sequence[tuple[int, int]],
+        rank: int,
+        /,
+    ) -> list[tuple[int, int, _T]]: ...
+    def holding(self, records: Sequence[_T], k: int, needles: tuple[str, ...], /) -> list[_T]: ...
+    def bold_fields(
+        self, work: bytes, start: int, end: int, /
+    ) -> list[tuple[int, int, int, int, bool, int, int]]: ...
 
 
 def _python(work: bytes) -> Blocks | None:
@@ -86,6 +168,11 @@ _python_scan: Callable[[bytes], Blocks | None] = _python
 line_starts: Callable[[bytes], tuple[int, ...]] = lines.line_starts
 span_maker: Callable[[tuple[int, ...]], Callable[[int, int], Span]] = lines.line_spans
 _c_scan: Callable[[bytes], Blocks | None] | None = None
+# The C builders of the model's nodes (``_cscan.sections``, ``tables``, … which
+# :class:`specbook.parse.core._Parts` calls instead of its Python loops when the span
+# function is a C :data:`c_spans`), or ``None`` without the C module.
+c_nodes: NodeBuilders | None = None
+c_spans: type | None = None
 if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
     try:
         from specbook.parse.scan import _cscan
@@ -96,6 +183,8 @@ if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
         _c_scan = _cscan.scan
         line_starts = _cscan.line_starts
         span_maker = partial(_cscan.Spans, Span)
+        c_nodes = _cscan
+        c_spans = _cscan.Spans
 
 SCANNERS: tuple[Scanner, ...] = (
     *([Scanner("c", _c_scan)] if _c_scan is not None else []),

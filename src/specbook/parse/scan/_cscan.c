@@ -2,7 +2,8 @@
  *
  * scan(work: bytes) -> None | (headings, items, tables, codes, html, links)
  * line_starts(data: bytes) -> tuple of line start offsets (scan.lines.line_starts)
- * Spans(span_type, line_starts) -> span(start, end) (scan.lines.line_spans's closure)
+ * Spans(span_type, line_starts) -> span(start, end) (scan.lines.line_spans's closure;
+ *     picklable)
  *
  * scan is a line-by-line port of fast.py's block scanner (without its bulk path for runs
  * of one-line bullet items, which gives what the line-by-line path gives). The rule:
@@ -1631,6 +1632,49 @@ spans_make(Spans *self, PyObject *start, PyObject *end, ssz line, ssz end_line)
     return t;
 }
 
+/* The span of start:end; so and eo are those offsets as ints (NULL: made here). */
+static PyObject *
+spans_of(Spans *self, ssz start, ssz end, PyObject *so, PyObject *eo)
+{
+    const ssz *ls = self->ls;
+    ssz n = self->n;
+    ssz last = end > start ? end - 1 : end;
+    ssz i, line, end_line;
+    if (self->lo <= start && start < self->hi) {
+        i = self->line;
+        if (start <= last && last < self->hi) {
+            line = end_line = i;
+            goto make;
+        }
+    } else {
+        i = spans_bisect(ls, 0, n, start);
+        if (i == 0) { /* before the first line (not an offset of the file) */
+            line = 0;
+            end_line = spans_bisect(ls, 0, n, last);
+            goto make;
+        }
+        self->lo = ls[i - 1];
+        self->hi = i < n ? ls[i] : SPANS_LAST_BOUND;
+        self->line = i;
+        if (start <= last && last < self->hi) {
+            line = end_line = i;
+            goto make;
+        }
+    }
+    /* last is on a later line (or, for a span that ends before it starts, anywhere) */
+    line = i;
+    end_line = last >= start ? spans_bisect(ls, i, n, last) : spans_bisect(ls, 0, n, last);
+make:
+    if (so != NULL)
+        return spans_make(self, so, eo, line, end_line);
+    so = PyLong_FromSsize_t(start);
+    eo = so == NULL ? NULL : PyLong_FromSsize_t(end);
+    PyObject *t = eo == NULL ? NULL : spans_make(self, so, eo, line, end_line);
+    Py_XDECREF(so);
+    Py_XDECREF(eo);
+    return t;
+}
+
 static PyObject *
 spans_vectorcall(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -1649,27 +1693,7 @@ spans_vectorcall(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *
     ssz end = PyLong_AsSsize_t(args[1]);
     if (end == -1 && PyErr_Occurred())
         return NULL;
-    const ssz *ls = self->ls;
-    ssz n = self->n;
-    ssz last = end > start ? end - 1 : end;
-    ssz i;
-    if (self->lo <= start && start < self->hi) {
-        if (start <= last && last < self->hi)
-            return spans_make(self, args[0], args[1], self->line, self->line);
-        i = self->line;
-    } else {
-        i = spans_bisect(ls, 0, n, start);
-        if (i == 0) /* before the first line (not an offset of the file) */
-            return spans_make(self, args[0], args[1], 0, spans_bisect(ls, 0, n, last));
-        self->lo = ls[i - 1];
-        self->hi = i < n ? ls[i] : SPANS_LAST_BOUND;
-        self->line = i;
-        if (start <= last && last < self->hi)
-            return spans_make(self, args[0], args[1], i, i);
-    }
-    /* last is on a later line (or, for a span that ends before it starts, anywhere) */
-    ssz j = last >= start ? spans_bisect(ls, i, n, last) : spans_bisect(ls, 0, n, last);
-    return spans_make(self, args[0], args[1], i, j);
+    return spans_of(self, start, end, args[0], args[1]);
 }
 
 static PyObject *
@@ -1729,6 +1753,21 @@ spans_dealloc(Spans *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* Spans(span_type, line_starts) again: what pickle and copy need (the remembered line is
+   only a shortcut, so a copy starts without it). */
+static PyObject *
+spans_reduce(Spans *self, PyObject *Py_UNUSED(ignored))
+{
+    return Py_BuildValue("O(OO)", (PyObject *)Py_TYPE(self), (PyObject *)self->type,
+                         self->starts);
+}
+
+static PyMethodDef spans_methods[] = {
+    {"__reduce__", (PyCFunction)spans_reduce, METH_NOARGS,
+     "Spans(span_type, line_starts) again (pickle, copy)."},
+    {NULL, NULL, 0, NULL},
+};
+
 PyDoc_STRVAR(spans_doc,
              "Spans(span_type, line_starts, /)\n--\n\n"
              "A span function: span(start, end) -> span_type((start, end, line, end_line)),\n"
@@ -1744,8 +1783,1396 @@ static PyTypeObject SpansType = {
     .tp_call = PyVectorcall_Call,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_doc = spans_doc,
+    .tp_methods = spans_methods,
     .tp_new = spans_new,
 };
+
+/* -- the model's nodes (specbook.parse.core._Parts in C) ---------------------------------
+ *
+ * Each function below builds what one method of core._Parts builds in Python, from the
+ * scanner's records, with a Spans for the line numbers, and returns an equal value of the
+ * same types (tests/test_cscan.py holds them to the Python methods). The node types
+ * (Section, Cell, …) are given by the caller. Records are read defensively: a record
+ * of the wrong shape is a TypeError, an offset outside the bytes a ValueError; nothing
+ * is read out of bounds.
+ */
+
+/* The tuple at index i of a list or tuple, which must be a tuple of at least n items. */
+static PyObject *
+record(PyObject *seq, ssz i, ssz n)
+{
+    PyObject *r = PyList_Check(seq) ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i);
+    if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) < n) {
+        PyErr_Format(PyExc_TypeError, "expected a record of %zd fields, not %.100s", n,
+                     Py_TYPE(r)->tp_name);
+        return NULL;
+    }
+    return r;
+}
+
+static int
+seq_check(PyObject *seq, const char *what)
+{
+    if (!PyList_Check(seq) && !PyTuple_Check(seq)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a list or tuple, not %.100s", what,
+                     Py_TYPE(seq)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+static inline ssz
+seq_len(PyObject *seq)
+{
+    return PyList_Check(seq) ? PyList_GET_SIZE(seq) : PyTuple_GET_SIZE(seq);
+}
+
+/* An int field of a record (-1 with an exception set when it is not an int). */
+static int
+int_at(PyObject *rec, ssz k, ssz *out)
+{
+    PyObject *v = PyTuple_GET_ITEM(rec, k);
+    if (!PyLong_Check(v)) {
+        PyErr_SetString(PyExc_TypeError, "expected an int offset in a record");
+        return -1;
+    }
+    *out = PyLong_AsSsize_t(v);
+    if (*out == -1 && PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
+/* Checks that `type` is a named tuple type of n fields (what pack() makes). */
+static int
+node_type(PyObject *type, ssz n)
+{
+    if (!PyType_Check(type) || !PyType_IsSubtype((PyTypeObject *)type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "a node type must be a named tuple type");
+        return -1;
+    }
+    PyObject *fields = PyObject_GetAttrString(type, "_fields");
+    int ok = fields != NULL && PyTuple_Check(fields) && PyTuple_GET_SIZE(fields) == n;
+    Py_XDECREF(fields);
+    if (!ok) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%.100s must be a named tuple type of %zd fields",
+                     ((PyTypeObject *)type)->tp_name, n);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+spans_check(PyObject *spans)
+{
+    if (!PyObject_TypeCheck(spans, &SpansType)) {
+        PyErr_SetString(PyExc_TypeError, "expected a Spans");
+        return -1;
+    }
+    return 0;
+}
+
+/* str.strip() of a str */
+static PyObject *
+ustrip(PyObject *s)
+{
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "expected a str in a record");
+        return NULL;
+    }
+    ssz n = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    ssz i = 0, j = n;
+    while (i < j && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, i)))
+        i++;
+    while (j > i && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, j - 1)))
+        j--;
+    return PyUnicode_Substring(s, i, j);
+}
+
+/* core._Parts.section_at: the innermost section holding an offset, by its heading's start
+   (starts ascending) and name. */
+typedef struct {
+    ssz n;
+    ssz *starts;
+    PyObject *names;
+} Index;
+
+static int
+index_init(Index *ix, PyObject *starts, PyObject *names)
+{
+    ix->starts = NULL;
+    if (seq_check(starts, "starts") < 0 || seq_check(names, "names") < 0)
+        return -1;
+    ix->n = seq_len(starts);
+    if (seq_len(names) != ix->n) {
+        PyErr_SetString(PyExc_ValueError, "starts and names differ in length");
+        return -1;
+    }
+    ix->names = names;
+    ix->starts = PyMem_Malloc(sizeof(ssz) * (size_t)(ix->n ? ix->n : 1));
+    if (ix->starts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (ssz k = 0; k < ix->n; k++) {
+        PyObject *v = PyList_Check(starts) ? PyList_GET_ITEM(starts, k) : PyTuple_GET_ITEM(starts, k);
+        ix->starts[k] = PyLong_Check(v) ? PyLong_AsSsize_t(v) : -1;
+        if (ix->starts[k] == -1 && (PyErr_Occurred() || !PyLong_Check(v))) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "starts must be ints");
+            PyMem_Free(ix->starts);
+            ix->starts = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+index_at(Index *ix, ssz offset)
+{
+    ssz i = spans_bisect(ix->starts, 0, ix->n, offset) - 1;
+    if (i < 0)
+        Py_RETURN_NONE;
+    PyObject *v = PyList_Check(ix->names) ? PyList_GET_ITEM(ix->names, i)
+                                          : PyTuple_GET_ITEM(ix->names, i);
+    return Py_NewRef(v);
+}
+
+static PyObject *
+list_to_tuple(PyObject *list)
+{
+    if (list == NULL)
+        return NULL;
+    PyObject *t = PyList_AsTuple(list);
+    Py_DECREF(list);
+    return t;
+}
+
+/* heads(head_type, headings, n): each heading (level, start, end, text) with where its
+   section ends: the next heading of its level or higher, else n (core's _Head). */
+static PyObject *
+m_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "heads(head_type, headings, n)");
+        return NULL;
+    }
+    PyObject *type = args[0], *hs = args[1];
+    if (node_type(type, 5) < 0 || seq_check(hs, "headings") < 0)
+        return NULL;
+    ssz n = PyLong_AsSsize_t(args[2]);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    ssz count = seq_len(hs);
+    ssz *lv = PyMem_Malloc(sizeof(ssz) * (size_t)(2 * count + 1));
+    ssz *open = PyMem_Malloc(sizeof(ssz) * (size_t)(count + 1));
+    PyObject *out = NULL;
+    if (lv == NULL || open == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    ssz *ends = lv + count;
+    ssz depth = 0;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 4);
+        ssz start;
+        if (h == NULL || int_at(h, 0, &lv[i]) < 0 || int_at(h, 1, &start) < 0)
+            goto done;
+        ends[i] = n;
+        while (depth && lv[open[depth - 1]] >= lv[i])
+            ends[open[--depth]] = start;
+        open[depth++] = i;
+    }
+    out = PyList_New(count);
+    if (out == NULL)
+        goto done;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 4);
+        PyObject *parts[5] = {Py_NewRef(PyTuple_GET_ITEM(h, 0)), Py_NewRef(PyTuple_GET_ITEM(h, 1)),
+                              Py_NewRef(PyTuple_GET_ITEM(h, 2)), Py_NewRef(PyTuple_GET_ITEM(h, 3)),
+                              PyLong_FromSsize_t(ends[i])};
+        PyObject *t = pack((PyTypeObject *)type, 5, parts);
+        if (t == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, i, untracked(t));
+    }
+done:
+    PyMem_Free(lv);
+    PyMem_Free(open);
+    return out;
+}
+
+/* named_heads(type, heads, names, keys): each _Head with the template section it matches,
+   names.get(keys[i]) for a level above 1 (keys[i]: the heading's normalised title), else
+   None (core's _SectionHead). */
+static PyObject *
+m_named_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "named_heads(type, heads, names, keys)");
+        return NULL;
+    }
+    PyObject *type = args[0], *hs = args[1], *names = args[2], *keys = args[3];
+    if (node_type(type, 6) < 0 || seq_check(hs, "heads") < 0 || seq_check(keys, "keys") < 0)
+        return NULL;
+    if (!PyDict_CheckExact(names)) {
+        PyErr_SetString(PyExc_TypeError, "names must be a dict");
+        return NULL;
+    }
+    ssz count = seq_len(hs);
+    if (seq_len(keys) != count) {
+        PyErr_SetString(PyExc_ValueError, "heads and keys differ in length");
+        return NULL;
+    }
+    for (ssz i = 0; i < count; i++) { /* (str keys: the lookups below run no Python code) */
+        PyObject *k = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+        if (!PyUnicode_CheckExact(k)) {
+            PyErr_SetString(PyExc_TypeError, "keys must be strs");
+            return NULL;
+        }
+    }
+    PyObject *out = PyList_New(count);
+    if (out == NULL)
+        return NULL;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 5);
+        ssz level;
+        if (h == NULL || int_at(h, 0, &level) < 0)
+            goto fail;
+        PyObject *name = Py_None;
+        if (level > 1) {
+            PyObject *key = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+            name = PyDict_GetItemWithError(names, key);
+            if (name == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                name = Py_None;
+            }
+        }
+        PyObject *parts[6];
+        for (int k = 0; k < 5; k++)
+            parts[k] = Py_NewRef(PyTuple_GET_ITEM(h, k));
+        parts[5] = Py_NewRef(name);
+        PyObject *t = pack((PyTypeObject *)type, 6, parts);
+        if (t == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, i, untracked(t));
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* sections(spans, section_type, heads): the section tree of the _SectionHeads (level,
+   start, end, title, until, name), as core._Parts.sections builds it. */
+static PyObject *
+m_sections(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "sections(spans, section_type, heads)");
+        return NULL;
+    }
+    PyObject *type = args[1], *hs = args[2];
+    if (spans_check(args[0]) < 0 || node_type(type, 6) < 0 || seq_check(hs, "heads") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    ssz count = seq_len(hs);
+    /* the open sections, innermost last: their head's index and their children */
+    ssz *open = PyMem_Malloc(sizeof(ssz) * (size_t)(count + 1));
+    PyObject **kids = PyMem_Calloc((size_t)(count + 1), sizeof(PyObject *));
+    PyObject *top = PyList_New(0);
+    PyObject *result = NULL;
+    ssz depth = 0;
+    if (open == NULL || kids == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (top == NULL)
+        goto done;
+    for (ssz i = 0; i <= count; i++) {
+        PyObject *h = NULL;
+        ssz level = 0;
+        if (i < count) {
+            h = record(hs, i, 6);
+            if (h == NULL || int_at(h, 0, &level) < 0)
+                goto done;
+        }
+        while (depth) {
+            PyObject *o = record(hs, open[depth - 1], 6);
+            ssz olevel, ostart, oend, ountil;
+            if (int_at(o, 0, &olevel) < 0)
+                goto done;
+            if (olevel < level)
+                break;
+            if (int_at(o, 1, &ostart) < 0 || int_at(o, 2, &oend) < 0 ||
+                int_at(o, 4, &ountil) < 0)
+                goto done;
+            depth--;
+            PyObject *children = list_to_tuple(kids[depth]);
+            kids[depth] = NULL;
+            PyObject *parts[6] = {Py_NewRef(PyTuple_GET_ITEM(o, 0)), Py_NewRef(PyTuple_GET_ITEM(o, 3)),
+                                  Py_NewRef(PyTuple_GET_ITEM(o, 5)),
+                                  spans_of(sp, ostart, oend, PyTuple_GET_ITEM(o, 1),
+                                           PyTuple_GET_ITEM(o, 2)),
+                                  spans_of(sp, ostart, ountil, PyTuple_GET_ITEM(o, 1),
+                                           PyTuple_GET_ITEM(o, 4)),
+                                  children};
+            PyObject *node = pack((PyTypeObject *)type, 6, parts);
+            if (node == NULL)
+                goto done;
+            int r = PyList_Append(depth ? kids[depth - 1] : top, node);
+            Py_DECREF(node);
+            if (r < 0)
+                goto done;
+        }
+        if (level) {
+            kids[depth] = PyList_New(0);
+            if (kids[depth] == NULL)
+                goto done;
+            open[depth++] = i;
+        }
+    }
+    result = PyList_AsTuple(top);
+done:
+    if (kids != NULL)
+        for (ssz k = 0; k <= count; k++)
+            Py_XDECREF(kids[k]);
+    PyMem_Free(kids);
+    PyMem_Free(open);
+    Py_XDECREF(top);
+    return result;
+}
+
+/* checklists(spans, item_type, items, starts, names): the task-list items as
+   core._Parts.checklists builds them. */
+static PyObject *
+m_checklists(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "checklists(spans, item_type, items, starts, names)");
+        return NULL;
+    }
+    PyObject *type = args[1], *items = args[2];
+    if (spans_check(args[0]) < 0 || node_type(type, 5) < 0 || seq_check(items, "items") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    Index ix;
+    if (index_init(&ix, args[3], args[4]) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        goto fail;
+    ssz count = seq_len(items);
+    for (ssz i = 0; i < count; i++) {
+        PyObject *it = record(items, i, 4);
+        if (it == NULL)
+            goto fail;
+        PyObject *marker = PyTuple_GET_ITEM(it, 3);
+        if (marker == Py_None)
+            continue;
+        ssz s, e, ms, me;
+        if (!PyTuple_Check(marker) || PyTuple_GET_SIZE(marker) < 3) {
+            PyErr_SetString(PyExc_TypeError, "a task marker must be a record of 3 fields");
+            goto fail;
+        }
+        if (int_at(it, 0, &s) < 0 || int_at(it, 1, &e) < 0 || int_at(marker, 1, &ms) < 0 ||
+            int_at(marker, 2, &me) < 0)
+            goto fail;
+        PyObject *parts[5] = {Py_NewRef(PyTuple_GET_ITEM(marker, 0)),
+                              ustrip(PyTuple_GET_ITEM(it, 2)), index_at(&ix, s),
+                              spans_of(sp, s, e, PyTuple_GET_ITEM(it, 0), PyTuple_GET_ITEM(it, 1)),
+                              spans_of(sp, ms, me, PyTuple_GET_ITEM(marker, 1),
+                                       PyTuple_GET_ITEM(marker, 2))};
+        PyObject *node = pack((PyTypeObject *)type, 5, parts);
+        if (node == NULL)
+            goto fail;
+        int r = PyList_Append(out, untracked(node));
+        Py_DECREF(node);
+        if (r < 0)
+            goto fail;
+    }
+    PyMem_Free(ix.starts);
+    return list_to_tuple(out);
+fail:
+    PyMem_Free(ix.starts);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* A row of cells (text, start, end) as a tuple of cell_type(text.strip(), span). */
+static PyObject *
+cells_of(Spans *sp, PyObject *cell_type, PyObject *row)
+{
+    if (seq_check(row, "a table row") < 0)
+        return NULL;
+    ssz n = seq_len(row);
+    PyObject *out = PyTuple_New(n);
+    if (out == NULL)
+        return NULL;
+    for (ssz k = 0; k < n; k++) {
+        PyObject *c = record(row, k, 3);
+        ssz cs, ce;
+        if (c == NULL || int_at(c, 1, &cs) < 0 || int_at(c, 2, &ce) < 0)
+            goto fail;
+        PyObject *parts[2] = {ustrip(PyTuple_GET_ITEM(c, 0)),
+                              spans_of(sp, cs, ce, PyTuple_GET_ITEM(c, 1), PyTuple_GET_ITEM(c, 2))};
+        PyObject *node = pack((PyTypeObject *)cell_type, 2, parts);
+        if (node == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(out, k, untracked(node));
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* tables(spans, table_type, cell_type, tables, starts, names): the pipe tables as
+   core._Parts._tables builds them (a table without rows is left out). */
+static PyObject *
+m_tables(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError,
+                        "tables(spans, table_type, cell_type, tables, starts, names)");
+        return NULL;
+    }
+    PyObject *type = args[1], *cell_type = args[2], *tables = args[3];
+    if (spans_check(args[0]) < 0 || node_type(type, 5) < 0 || node_type(cell_type, 2) < 0 ||
+        seq_check(tables, "tables") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    Index ix;
+    if (index_init(&ix, args[4], args[5]) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0), *body = NULL, *row_spans = NULL;
+    if (out == NULL)
+        goto fail;
+    ssz count = seq_len(tables);
+    for (ssz i = 0; i < count; i++) {
+        PyObject *t = record(tables, i, 3);
+        ssz ts, te;
+        if (t == NULL || int_at(t, 0, &ts) < 0 || int_at(t, 1, &te) < 0)
+            goto fail;
+        PyObject *rows = PyTuple_GET_ITEM(t, 2);
+        if (seq_check(rows, "a table's rows") < 0)
+            goto fail;
+        ssz nrows = seq_len(rows);
+        if (!nrows)
+            continue;
+        PyObject *first = PyList_Check(rows) ? PyList_GET_ITEM(rows, 0) : PyTuple_GET_ITEM(rows, 0);
+        PyObject *header = cells_of(sp, cell_type, first);
+        if (header == NULL)
+            goto fail;
+        body = PyTuple_New(nrows - 1);
+        row_spans = PyTuple_New(nrows - 1);
+        if (body == NULL || row_spans == NULL) {
+            Py_DECREF(header);
+            goto fail;
+        }
+        for (ssz r = 1; r < nrows; r++) {
+            PyObject *row = PyList_Check(rows) ? PyList_GET_ITEM(rows, r) : PyTuple_GET_ITEM(rows, r);
+            PyObject *cells = cells_of(sp, cell_type, row);
+            if (cells == NULL) {
+                Py_DECREF(header);
+                goto fail;
+            }
+            PyTuple_SET_ITEM(body, r - 1, cells);
+            PyObject *rs;
+            ssz nc = PyTuple_GET_SIZE(cells);
+            if (nc) {
+                PyObject *a = record(row, 0, 3), *b = record(row, nc - 1, 3);
+                ssz s, e;
+                if (int_at(a, 1, &s) < 0 || int_at(b, 2, &e) < 0) {
+                    Py_DECREF(header);
+                    goto fail;
+                }
+                rs = spans_of(sp, s, e, PyTuple_GET_ITEM(a, 1), PyTuple_GET_ITEM(b, 2));
+            } else {
+                rs = spans_of(sp, ts, ts, PyTuple_GET_ITEM(t, 0), PyTuple_GET_ITEM(t, 0));
+            }
+            if (rs == NULL) {
+                Py_DECREF(header);
+                goto fail;
+            }
+            PyTuple_SET_ITEM(row_spans, r - 1, rs);
+        }
+        PyObject *parts[5] = {header, body, index_at(&ix, ts),
+                              spans_of(sp, ts, te, PyTuple_GET_ITEM(t, 0), PyTuple_GET_ITEM(t, 1)),
+                              row_spans};
+        body = row_spans = NULL;
+        PyObject *node = pack((PyTypeObject *)type, 5, parts);
+        if (node == NULL)
+            goto fail;
+        int r = PyList_Append(out, node);
+        Py_DECREF(node);
+        if (r < 0)
+            goto fail;
+    }
+    PyMem_Free(ix.starts);
+    return list_to_tuple(out);
+fail:
+    PyMem_Free(ix.starts);
+    Py_XDECREF(body);
+    Py_XDECREF(row_spans);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+static inline int
+is_bspace(uchar c) /* bytes.strip()'s whitespace */
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\x0b' || c == '\x0c';
+}
+
+/* core._fence_closed: whether the fenced block at w[s:e] ends with a closing fence line
+   (s and e are clamped to the bytes, as slicing does). */
+static int
+fence_closed(const uchar *w, ssz total, ssz s, ssz e)
+{
+    if (s < 0)
+        s = s + total < 0 ? 0 : s + total;
+    if (e < 0)
+        e = e + total < 0 ? 0 : e + total;
+    if (s > total)
+        s = total;
+    if (e > total)
+        e = total;
+    if (e < s)
+        e = s;
+    ssz o = s;
+    while (o < e && w[o] == ' ')
+        o++;
+    if (o >= e || (w[o] != '`' && w[o] != '~'))
+        return 1;
+    uchar ch = w[o];
+    ssz n = 0;
+    while (o + n < e && w[o + n] == ch)
+        n++;
+    ssz t = e; /* tail = w[s:t] */
+    while (t > s && (w[t - 1] == '\r' || w[t - 1] == '\n'))
+        t--;
+    ssz nl = t - 1;
+    while (nl >= s && w[nl] != '\n' && w[nl] != '\r')
+        nl--;
+    if (nl < s)
+        return 0;
+    ssz a = nl + 1, b = t;
+    while (a < b && is_bspace(w[a]))
+        a++;
+    while (b > a && is_bspace(w[b - 1]))
+        b--;
+    if (b - a < n)
+        return 0;
+    for (ssz k = a; k < b; k++)
+        if (w[k] != ch)
+            return 0;
+    return 1;
+}
+
+/* fence_closed(work, start, end) -> bool: core._fence_closed in C. */
+static PyObject *
+m_fence_closed(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "fence_closed(work: bytes, start, end)");
+        return NULL;
+    }
+    ssz s = PyLong_AsSsize_t(args[1]);
+    if (s == -1 && PyErr_Occurred())
+        return NULL;
+    ssz e = PyLong_AsSsize_t(args[2]);
+    if (e == -1 && PyErr_Occurred())
+        return NULL;
+    return PyBool_FromLong(fence_closed((const uchar *)PyBytes_AS_STRING(args[0]),
+                                        PyBytes_GET_SIZE(args[0]), s, e));
+}
+
+/* code_blocks(spans, code_type, codes, starts, names, work): the code blocks as
+   core._Parts.code_blocks builds them. */
+static PyObject *
+m_code_blocks(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyBytes_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "code_blocks(spans, code_type, codes, starts, names, work: bytes)");
+        return NULL;
+    }
+    PyObject *type = args[1], *codes = args[2];
+    if (spans_check(args[0]) < 0 || node_type(type, 6) < 0 || seq_check(codes, "codes") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[5]);
+    ssz total = PyBytes_GET_SIZE(args[5]);
+    Index ix;
+    if (index_init(&ix, args[3], args[4]) < 0)
+        return NULL;
+    ssz count = seq_len(codes);
+    PyObject *out = PyTuple_New(count);
+    if (out == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *c = record(codes, i, 5);
+        ssz cs, ce;
+        if (c == NULL || int_at(c, 0, &cs) < 0 || int_at(c, 1, &ce) < 0)
+            goto fail;
+        PyObject *fenced = PyTuple_GET_ITEM(c, 4);
+        if (!PyBool_Check(fenced)) {
+            PyErr_SetString(PyExc_TypeError, "a code block's fenced must be a bool");
+            goto fail;
+        }
+        int is_fenced = fenced == Py_True;
+        PyObject *parts[6] = {ustrip(PyTuple_GET_ITEM(c, 2)), Py_NewRef(PyTuple_GET_ITEM(c, 3)),
+                              index_at(&ix, cs),
+                              spans_of(sp, cs, ce, PyTuple_GET_ITEM(c, 0), PyTuple_GET_ITEM(c, 1)),
+                              Py_NewRef(fenced),
+                              PyBool_FromLong(is_fenced ? fence_closed(w, total, cs, ce) : 1)};
+        PyObject *node = pack((PyTypeObject *)type, 6, parts);
+        if (node == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(out, i, untracked(node));
+    }
+    PyMem_Free(ix.starts);
+    return out;
+fail:
+    PyMem_Free(ix.starts);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* links(spans, link_type, links, starts, names): the links as core._Parts.links builds
+   them. */
+static PyObject *
+m_links(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "links(spans, link_type, links, starts, names)");
+        return NULL;
+    }
+    PyObject *type = args[1], *links = args[2];
+    if (spans_check(args[0]) < 0 || node_type(type, 5) < 0 || seq_check(links, "links") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    Index ix;
+    if (index_init(&ix, args[3], args[4]) < 0)
+        return NULL;
+    ssz count = seq_len(links);
+    PyObject *out = PyTuple_New(count);
+    if (out == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *l = record(links, i, 5);
+        ssz s, e;
+        if (l == NULL || int_at(l, 0, &s) < 0 || int_at(l, 1, &e) < 0)
+            goto fail;
+        PyObject *parts[5] = {Py_NewRef(PyTuple_GET_ITEM(l, 2)), Py_NewRef(PyTuple_GET_ITEM(l, 3)),
+                              index_at(&ix, s),
+                              spans_of(sp, s, e, PyTuple_GET_ITEM(l, 0), PyTuple_GET_ITEM(l, 1)),
+                              Py_NewRef(PyTuple_GET_ITEM(l, 4))};
+        PyObject *node = pack((PyTypeObject *)type, 5, parts);
+        if (node == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(out, i, untracked(node));
+    }
+    PyMem_Free(ix.starts);
+    return out;
+fail:
+    PyMem_Free(ix.starts);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+static int
+cmp_ssz(const void *a, const void *b)
+{
+    ssz x = *(const ssz *)a, y = *(const ssz *)b;
+    return (x > y) - (x < y);
+}
+
+/* find_all(work, needles) -> list: every offset where one of the needles (non-empty
+   bytes) starts in work, ascending, each once; overlapping occurrences count
+   (core._find_refs's bytes.find loop, in one pass per distinct first byte: kind prefixes
+   start with capitals, rarer in prose than the hyphen they end with). */
+static PyObject *
+m_find_all(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "find_all(work: bytes, needles: tuple[bytes, ...])");
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz n = PyBytes_GET_SIZE(args[0]);
+    PyObject *needles = args[1];
+    ssz k = PyTuple_GET_SIZE(needles);
+    uchar firsts[256] = {0};
+    for (ssz j = 0; j < k; j++) {
+        PyObject *nd = PyTuple_GET_ITEM(needles, j);
+        if (!PyBytes_Check(nd) || PyBytes_GET_SIZE(nd) == 0) {
+            PyErr_SetString(PyExc_TypeError, "find_all(): needles must be non-empty bytes");
+            return NULL;
+        }
+        firsts[(uchar)PyBytes_AS_STRING(nd)[0]] = 1;
+    }
+    ssz *found = NULL, nfound = 0, cap = 0;
+    int several = 0; /* (more than one first byte: the offsets need sorting) */
+    for (int c = 0, seen = 0; c < 256; c++) {
+        if (!firsts[c])
+            continue;
+        several |= seen++;
+        const uchar *p = w, *end = w + n;
+        while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+            ssz at = p - w;
+            for (ssz j = 0; j < k; j++) {
+                PyObject *nd = PyTuple_GET_ITEM(needles, j);
+                ssz len = PyBytes_GET_SIZE(nd);
+                const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
+                if (s[0] != c || n - at < len || memcmp(p, s, (size_t)len) != 0)
+                    continue;
+                if (nfound >= cap && grow((void **)&found, &cap, sizeof(ssz)) < 0) {
+                    PyMem_Free(found);
+                    return NULL;
+                }
+                found[nfound++] = at;
+                break; /* (once per offset) */
+            }
+            p++;
+        }
+    }
+    if (several)
+        qsort(found, (size_t)nfound, sizeof(ssz), cmp_ssz);
+    PyObject *out = PyList_New(nfound);
+    for (ssz i = 0; out != NULL && i < nfound; i++) {
+        PyObject *v = PyLong_FromSsize_t(found[i]);
+        if (v == NULL)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, i, v);
+    }
+    PyMem_Free(found);
+    return out;
+}
+
+/* core._trim_value: a value's bytes w[s:e] without surrounding blanks, a trailing HTML
+   comment, a trailing backslash line break or enclosing backticks (0 <= s <= e <= n). */
+static void
+trim_value(const uchar *w, ssz *ps, ssz *pe)
+{
+    ssz s = *ps, e = *pe;
+    while (e > s && (w[e - 1] == ' ' || w[e - 1] == '\t' || w[e - 1] == '\r'))
+        e--;
+    if (e - s >= 7 && w[e - 3] == '-' && w[e - 2] == '-' && w[e - 1] == '>') {
+        ssz open_at = -1; /* w.rfind(b"<!--", s, e) */
+        for (ssz k = e - 4; k >= s; k--) {
+            if (w[k] == '<' && w[k + 1] == '!' && w[k + 2] == '-' && w[k + 3] == '-') {
+                open_at = k;
+                break;
+            }
+        }
+        if (open_at >= 0) {
+            e = open_at;
+            while (e > s && (w[e - 1] == ' ' || w[e - 1] == '\t'))
+                e--;
+        }
+    }
+    if (e > s && w[e - 1] == '\\') {
+        e--;
+        while (e > s && (w[e - 1] == ' ' || w[e - 1] == '\t'))
+            e--;
+    }
+    while (s < e && (w[s] == ' ' || w[s] == '\t'))
+        s++;
+    if (e - s >= 2 && w[s] == '`' && w[e - 1] == '`') {
+        s++;
+        e--;
+    }
+    *ps = s;
+    *pe = e;
+}
+
+/* bold_fields(work, start, end) -> list of (start, end, name_start, name_end, colon,
+   value_start, value_end): each match of core._BOLD_FIELD in work[start:end] (what
+   finditer gives, `^` holding at offset 0 and after "\n" only), colon whether its colon
+   group matched, and its value's bytes narrowed by core._trim_value. The pattern's one
+   way of matching a line, spelled out:
+       ^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_\r\n]{1,60}?)(?:\*\*|__)
+       (?P<colon>[ \t]*:)?[ \t]*(?P<value>[^\r\n]*)\r?$                                  */
+static PyObject *
+m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "bold_fields(work: bytes, start, end)");
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz n = PyBytes_GET_SIZE(args[0]);
+    ssz zs = PyLong_AsSsize_t(args[1]);
+    if (zs == -1 && PyErr_Occurred())
+        return NULL;
+    ssz ze = PyLong_AsSsize_t(args[2]);
+    if (ze == -1 && PyErr_Occurred())
+        return NULL;
+    if (zs < 0 || ze < 0) {
+        PyErr_SetString(PyExc_ValueError, "bold_fields(): offsets must not be negative");
+        return NULL;
+    }
+    if (ze > n)
+        ze = n;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    ssz p = zs;
+    if (p && (p > n || w[p - 1] != '\n')) { /* (the first line start from zs on) */
+        const uchar *nl = p < ze ? memchr(w + p, '\n', (size_t)(ze - p)) : NULL;
+        p = nl == NULL ? ze : (nl - w) + 1;
+    }
+    while (p < ze) {
+        ssz i = p;
+        while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        if (i + 1 < ze && (w[i] == '-' || w[i] == '*' || w[i] == '+') &&
+            (w[i + 1] == ' ' || w[i + 1] == '\t')) {
+            i += 1;
+            while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+                i++;
+        }
+        ssz ns = i + 2, ne = ns, q = 0, mend = 0, vs = 0;
+        int colon = 0, ok = 0;
+        if (i + 1 < ze && ((w[i] == '*' && w[i + 1] == '*') || (w[i] == '_' && w[i + 1] == '_'))) {
+            while (ne < ze && ne - ns <= 60 && w[ne] != '*' && w[ne] != '_' && w[ne] != '\r' &&
+                   w[ne] != '\n')
+                ne++;
+            if (ne > ns && ne - ns <= 60 && ne + 1 < ze &&
+                ((w[ne] == '*' && w[ne + 1] == '*') || (w[ne] == '_' && w[ne + 1] == '_'))) {
+                ssz d = ne + 2, d2 = d;
+                while (d2 < ze && (w[d2] == ' ' || w[d2] == '\t'))
+                    d2++;
+                ssz pos = d;
+                if (d2 < ze && w[d2] == ':') {
+                    colon = 1;
+                    pos = d2 + 1;
+                }
+                vs = pos;
+                while (vs < ze && (w[vs] == ' ' || w[vs] == '\t'))
+                    vs++;
+                q = vs;
+                while (q < ze && w[q] != '\r' && w[q] != '\n')
+                    q++;
+                if (q == ze || w[q] == '\n') {
+                    ok = 1;
+                    mend = q;
+                } else if (q + 1 == ze || w[q + 1] == '\n') { /* "\r" ending the line */
+                    ok = 1;
+                    mend = q + 1;
+                }
+            }
+        }
+        if (ok) {
+            ssz ts = vs, te = q;
+            trim_value(w, &ts, &te);
+            PyObject *rec = Py_BuildValue("(nnnnOnn)", p, mend, ns, ne, colon ? Py_True : Py_False,
+                                          ts, te);
+            if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
+                Py_XDECREF(rec);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(rec);
+        }
+        const uchar *nl = memchr(w + (ok ? mend : p), '\n', (size_t)(ze - (ok ? mend : p)));
+        if (nl == NULL)
+            break;
+        p = (nl - w) + 1;
+    }
+    return out;
+}
+
+/* holding(records, k, needles) -> list: the records (tuples) whose field k, a str,
+   holds one of the needles (non-empty strs); in their order. */
+static PyObject *
+m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "holding(records, k, needles: tuple[str, ...])");
+        return NULL;
+    }
+    PyObject *records = args[0], *needles = args[2];
+    if (seq_check(records, "records") < 0)
+        return NULL;
+    ssz k = PyLong_AsSsize_t(args[1]);
+    if (k == -1 && PyErr_Occurred())
+        return NULL;
+    if (k < 0) {
+        PyErr_SetString(PyExc_ValueError, "holding(): k must not be negative");
+        return NULL;
+    }
+    ssz nn = PyTuple_GET_SIZE(needles);
+    for (ssz j = 0; j < nn; j++) {
+        PyObject *nd = PyTuple_GET_ITEM(needles, j);
+        if (!PyUnicode_Check(nd) || PyUnicode_GET_LENGTH(nd) == 0) {
+            PyErr_SetString(PyExc_TypeError, "holding(): needles must be non-empty strs");
+            return NULL;
+        }
+    }
+    /* (a copy: nothing below runs Python code, but the list is the caller's) */
+    PyObject *recs = PySequence_Tuple(records);
+    if (recs == NULL)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    ssz count = PyTuple_GET_SIZE(recs);
+    for (ssz i = 0; out != NULL && i < count; i++) {
+        PyObject *r = record(recs, i, k + 1);
+        if (r == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyObject *text = PyTuple_GET_ITEM(r, k);
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "holding(): the field must be a str");
+            Py_CLEAR(out);
+            break;
+        }
+        for (ssz j = 0; j < nn; j++) {
+            ssz at = PyUnicode_Find(text, PyTuple_GET_ITEM(needles, j), 0,
+                                    PyUnicode_GET_LENGTH(text), 1);
+            if (at == -2) {
+                Py_CLEAR(out);
+                break;
+            }
+            if (at >= 0) {
+                if (PyList_Append(out, r) < 0)
+                    Py_CLEAR(out);
+                break;
+            }
+        }
+    }
+    Py_DECREF(recs);
+    return out;
+}
+
+/* bold_field_nodes(work, start, end, spans, field_type, field_key, known, zone, opaque,
+   rank) -> list of (rank, start, field): core._Parser._bold_fields's loop over
+   bold_fields(work, start, end) in C. A line inside one of the opaque (start, end)
+   ranges (sorted) is skipped, as is one whose name does not end in a colon when no colon
+   follows the bold, or whose name is empty or (known given) not known(name). Each field
+   is field_type(field_key(name).replace(" ", "_"), name, value, "bold", span, value_span,
+   zone, None). */
+static PyObject *
+m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    static PyObject *s_bold, *s_space, *s_under;
+    if (nargs != 10 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "bold_field_nodes(work: bytes, start, end, spans, "
+                        "field_type, field_key, known, zone, opaque, rank)");
+        return NULL;
+    }
+    if (s_bold == NULL) {
+        s_bold = PyUnicode_InternFromString("bold");
+        s_space = PyUnicode_InternFromString(" ");
+        s_under = PyUnicode_InternFromString("_");
+        if (s_bold == NULL || s_space == NULL || s_under == NULL)
+            return NULL;
+    }
+    PyObject *type = args[4], *field_key = args[5], *known = args[6], *zone = args[7];
+    PyObject *rank = args[9];
+    if (spans_check(args[3]) < 0 || node_type(type, 8) < 0 || seq_check(args[8], "opaque") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[3];
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    PyObject *found = m_bold_fields(module, args, 3);
+    if (found == NULL)
+        return NULL;
+    /* the opaque ranges as C integers (before any Python code runs) */
+    ssz nop = seq_len(args[8]);
+    ssz *op = PyMem_Malloc(sizeof(ssz) * (size_t)(2 * nop + 1));
+    PyObject *out = NULL;
+    if (op == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (ssz i = 0; i < nop; i++) {
+        PyObject *r = record(args[8], i, 2);
+        if (r == NULL || int_at(r, 0, &op[2 * i]) < 0 || int_at(r, 1, &op[2 * i + 1]) < 0)
+            goto done;
+    }
+    out = PyList_New(0);
+    if (out == NULL)
+        goto done;
+    ssz count = PyList_GET_SIZE(found);
+    for (ssz k = 0; k < count; k++) {
+        PyObject *m = PyList_GET_ITEM(found, k);
+        ssz v[7];
+        for (int j = 0; j < 7; j++)
+            if (j != 4 && int_at(m, j, &v[j]) < 0)
+                goto fail;
+        ssz start = v[0];
+        /* core._inside: the last range starting at or before `start` holds it */
+        ssz lo = 0, hi = nop;
+        while (lo < hi) {
+            ssz mid = lo + (hi - lo) / 2;
+            if (op[2 * mid] <= start)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0 && op[2 * (lo - 1)] <= start && start < op[2 * (lo - 1) + 1])
+            continue;
+        PyObject *raw = PyUnicode_DecodeUTF8((const char *)w + v[2], v[3] - v[2], "replace");
+        PyObject *name = raw == NULL ? NULL : ustrip(raw);
+        Py_XDECREF(raw);
+        if (name == NULL)
+            goto fail;
+        ssz len = PyUnicode_GET_LENGTH(name);
+        int kind = PyUnicode_KIND(name);
+        const void *d = PyUnicode_DATA(name);
+        if (PyTuple_GET_ITEM(m, 4) != Py_True && !(len && PyUnicode_READ(kind, d, len - 1) == ':')) {
+            Py_DECREF(name);
+            continue;
+        }
+        ssz cut = len; /* name.rstrip(": \t") */
+        while (cut > 0) {
+            Py_UCS4 c = PyUnicode_READ(kind, d, cut - 1);
+            if (c != ':' && c != ' ' && c != '\t')
+                break;
+            cut--;
+        }
+        Py_SETREF(name, PyUnicode_Substring(name, 0, cut));
+        if (name == NULL)
+            goto fail;
+        if (!cut) {
+            Py_DECREF(name);
+            continue;
+        }
+        if (known != Py_None) {
+            PyObject *ok = PyObject_CallOneArg(known, name);
+            int yes = ok == NULL ? -1 : PyObject_IsTrue(ok);
+            Py_XDECREF(ok);
+            if (yes <= 0) {
+                Py_DECREF(name);
+                if (yes < 0)
+                    goto fail;
+                continue;
+            }
+        }
+        PyObject *key = PyObject_CallOneArg(field_key, name);
+        if (key != NULL && !PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "field_key() must return a str");
+            Py_CLEAR(key);
+        }
+        if (key != NULL)
+            Py_SETREF(key, PyUnicode_Replace(key, s_space, s_under, -1));
+        if (key == NULL) {
+            Py_DECREF(name);
+            goto fail;
+        }
+        PyObject *parts[8] = {key,
+                              name,
+                              PyUnicode_DecodeUTF8((const char *)w + v[5], v[6] - v[5], "replace"),
+                              Py_NewRef(s_bold),
+                              spans_of(sp, start, v[1], PyTuple_GET_ITEM(m, 0), PyTuple_GET_ITEM(m, 1)),
+                              spans_of(sp, v[5], v[6], PyTuple_GET_ITEM(m, 5), PyTuple_GET_ITEM(m, 6)),
+                              Py_NewRef(zone),
+                              Py_NewRef(Py_None)};
+        PyObject *node = pack((PyTypeObject *)type, 8, parts);
+        PyObject *entry = node == NULL ? NULL : PyTuple_Pack(3, rank, PyTuple_GET_ITEM(m, 0), node);
+        Py_XDECREF(node);
+        if (entry == NULL || PyList_Append(out, entry) < 0) {
+            Py_XDECREF(entry);
+            goto fail;
+        }
+        Py_DECREF(entry);
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyMem_Free(op);
+    Py_DECREF(found);
+    return out;
+}
+
+/* Case-insensitive (ASCII) comparison of w[i:i+len(word)] with a lowercase word. */
+static int
+word_at(const uchar *w, ssz i, ssz end, const char *word)
+{
+    for (ssz k = 0; word[k]; k++) {
+        if (i + k >= end)
+            return 0;
+        uchar c = w[i + k];
+        if (c >= 'A' && c <= 'Z')
+            c = (uchar)(c - 'A' + 'a');
+        if (c != (uchar)word[k])
+            return 0;
+    }
+    return 1;
+}
+
+/* criteria(work, start, end) -> list of (start, end, label_start, label_end, value_start,
+   value_end): each match of core._CRITERIA in work[start:end] (what finditer gives: `^`
+   holds at offset 0 and after "\n" only), spelled out; the pattern has one way of
+   matching a line, its label being the first of its alternatives that the text has:
+       ^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?(?P<label>acceptance criteria|
+       acceptance|criteria|target|targets|metric)(?:[ \t]*:)?(?:\*\*|__)?[ \t]*:?[ \t]*
+       (?P<value>[^\r\n]*)\r?$                                  (IGNORECASE, MULTILINE) */
+static PyObject *
+m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *labels[] = {"acceptance criteria", "acceptance", "criteria", "target",
+                                   "targets", "metric"};
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "criteria(work: bytes, start, end)");
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz n = PyBytes_GET_SIZE(args[0]);
+    ssz zs = PyLong_AsSsize_t(args[1]);
+    if (zs == -1 && PyErr_Occurred())
+        return NULL;
+    ssz ze = PyLong_AsSsize_t(args[2]);
+    if (ze == -1 && PyErr_Occurred())
+        return NULL;
+    if (zs < 0 || ze < 0) {
+        PyErr_SetString(PyExc_ValueError, "criteria(): offsets must not be negative");
+        return NULL;
+    }
+    if (ze > n)
+        ze = n;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    ssz p = zs;
+    if (p && (p > n || w[p - 1] != '\n')) {
+        const uchar *nl = p < ze ? memchr(w + p, '\n', (size_t)(ze - p)) : NULL;
+        p = nl == NULL ? ze : (nl - w) + 1;
+    }
+    while (p < ze) {
+        ssz i = p, mend = 0, ls = 0, le = 0, vs = 0;
+        int ok = 0;
+        while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        if (i + 1 < ze && (w[i] == '-' || w[i] == '*' || w[i] == '+') &&
+            (w[i + 1] == ' ' || w[i + 1] == '\t')) {
+            i++;
+            while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+                i++;
+        } else if (i < ze && is_digit(w[i])) {
+            ssz j = i;
+            while (j < ze && is_digit(w[j]))
+                j++;
+            if (j + 1 < ze && (w[j] == '.' || w[j] == ')') && (w[j + 1] == ' ' || w[j + 1] == '\t')) {
+                i = j + 1;
+                while (i < ze && (w[i] == ' ' || w[i] == '\t'))
+                    i++;
+            }
+        }
+        if (i + 1 < ze && ((w[i] == '*' && w[i + 1] == '*') || (w[i] == '_' && w[i + 1] == '_')))
+            i += 2;
+        for (size_t k = 0; k < sizeof labels / sizeof *labels; k++) {
+            if (word_at(w, i, ze, labels[k])) {
+                ls = i;
+                le = i + (ssz)strlen(labels[k]);
+                ok = 1;
+                break;
+            }
+        }
+        if (ok) {
+            ssz j = le, d = le;
+            while (d < ze && (w[d] == ' ' || w[d] == '\t'))
+                d++;
+            if (d < ze && w[d] == ':')
+                j = d + 1;
+            if (j + 1 < ze && ((w[j] == '*' && w[j + 1] == '*') || (w[j] == '_' && w[j + 1] == '_')))
+                j += 2;
+            while (j < ze && (w[j] == ' ' || w[j] == '\t'))
+                j++;
+            if (j < ze && w[j] == ':')
+                j++;
+            while (j < ze && (w[j] == ' ' || w[j] == '\t'))
+                j++;
+            vs = j;
+            ssz q = j;
+            while (q < ze && w[q] != '\r' && w[q] != '\n')
+                q++;
+            ok = 0;
+            if (q == ze || w[q] == '\n') {
+                ok = 1;
+                mend = q;
+            } else if (q + 1 == ze || w[q + 1] == '\n') {
+                ok = 1;
+                mend = q + 1;
+            }
+            if (ok) {
+                PyObject *rec = Py_BuildValue("(nnnnnn)", p, mend, ls, le, vs, q);
+                if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
+                    Py_XDECREF(rec);
+                    Py_DECREF(out);
+                    return NULL;
+                }
+                Py_DECREF(rec);
+            }
+        }
+        const uchar *nl = memchr(w + (ok ? mend : p), '\n', (size_t)(ze - (ok ? mend : p)));
+        if (nl == NULL)
+            break;
+        p = (nl - w) + 1;
+    }
+    return out;
+}
+
+/* Ranges (start, end) as C integers, sorted as given: core._inside's ranges. */
+typedef struct {
+    ssz n;
+    ssz *v; /* start, end, start, end, … */
+} Ranges;
+
+static int
+ranges_init(Ranges *r, PyObject *seq)
+{
+    r->v = NULL;
+    if (seq_check(seq, "ranges") < 0)
+        return -1;
+    r->n = seq_len(seq);
+    r->v = PyMem_Malloc(sizeof(ssz) * (size_t)(2 * r->n + 1));
+    if (r->v == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (ssz i = 0; i < r->n; i++) {
+        PyObject *t = record(seq, i, 2);
+        if (t == NULL || int_at(t, 0, &r->v[2 * i]) < 0 || int_at(t, 1, &r->v[2 * i + 1]) < 0) {
+            PyMem_Free(r->v);
+            r->v = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* core._inside: the last range starting at or before pos holds it */
+static int
+ranges_hold(const Ranges *r, ssz pos)
+{
+    ssz lo = 0, hi = r->n;
+    while (lo < hi) {
+        ssz mid = lo + (hi - lo) / 2;
+        if (r->v[2 * mid] <= pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && pos < r->v[2 * (lo - 1) + 1];
+}
+
+/* references(spans, ref_type, matches, work, opaque, anchors, doc_id, starts, names):
+   core._Parser._references's loop over the matches of ref_re in work, in C. */
+static PyObject *
+m_references(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    static PyObject *s_regs;
+    if (nargs != 9 || !PyBytes_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "references(spans, ref_type, matches, work: bytes, "
+                        "opaque, anchors, doc_id, starts, names)");
+        return NULL;
+    }
+    if (s_regs == NULL && (s_regs = PyUnicode_InternFromString("regs")) == NULL)
+        return NULL;
+    PyObject *type = args[1], *doc_id = args[6];
+    if (spans_check(args[0]) < 0 || node_type(type, 5) < 0 || seq_check(args[2], "matches") < 0)
+        return NULL;
+    if (doc_id != Py_None && !PyUnicode_Check(doc_id)) {
+        PyErr_SetString(PyExc_TypeError, "doc_id must be a str or None");
+        return NULL;
+    }
+    Spans *sp = (Spans *)args[0];
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[3]);
+    ssz n = PyBytes_GET_SIZE(args[3]);
+    Ranges opaque = {0, NULL}, anchors = {0, NULL};
+    Index ix = {0, NULL, NULL};
+    PyObject *out = NULL, *matches = NULL;
+    if (ranges_init(&opaque, args[4]) < 0 || ranges_init(&anchors, args[5]) < 0 ||
+        index_init(&ix, args[7], args[8]) < 0)
+        goto done;
+    /* (a copy: reading a match's regs runs no Python code, but the list is the caller's) */
+    matches = PySequence_Tuple(args[2]);
+    if (matches == NULL)
+        goto done;
+    out = PyList_New(0);
+    if (out == NULL)
+        goto done;
+    for (ssz i = 0; i < PyTuple_GET_SIZE(matches); i++) {
+        PyObject *regs = PyObject_GetAttr(PyTuple_GET_ITEM(matches, i), s_regs);
+        if (regs == NULL)
+            goto fail;
+        ssz g[6] = {-1, -1, -1, -1, -1, -1};
+        int bad = !PyTuple_Check(regs) || PyTuple_GET_SIZE(regs) < 3;
+        for (int k = 0; !bad && k < 3; k++) {
+            PyObject *pair = PyTuple_GET_ITEM(regs, k);
+            bad = !PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+                  int_at(pair, 0, &g[2 * k]) < 0 || int_at(pair, 1, &g[2 * k + 1]) < 0;
+        }
+        Py_DECREF(regs);
+        if (bad) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "expected matches of a pattern of 2 groups");
+            goto fail;
+        }
+        ssz s = g[0], e = g[1];
+        if (s < 0 || e > n || g[2] < 0 || g[3] > n || g[2] > g[3] || g[5] > n) {
+            PyErr_SetString(PyExc_ValueError, "a match outside the bytes");
+            goto fail;
+        }
+        if (opaque.n && ranges_hold(&opaque, s))
+            continue;
+        if (s && w[s - 1] == '#')
+            continue;
+        if (anchors.n && ranges_hold(&anchors, s))
+            continue;
+        PyObject *target = PyUnicode_DecodeUTF8((const char *)w + g[2], g[3] - g[2], NULL);
+        if (target == NULL)
+            goto fail;
+        PyObject *req = Py_None;
+        if (g[4] >= 0 && g[5] > g[4]) {
+            req = PyUnicode_DecodeUTF8((const char *)w + g[4], g[5] - g[4], NULL);
+            if (req == NULL) {
+                Py_DECREF(target);
+                goto fail;
+            }
+        } else {
+            Py_INCREF(req);
+        }
+        if (req == Py_None && doc_id != Py_None) {
+            int same = PyUnicode_Compare(target, doc_id) == 0;
+            if (same) {
+                Py_DECREF(target);
+                Py_DECREF(req);
+                continue;
+            }
+        }
+        PyObject *parts[5] = {target, req,
+                              PyUnicode_DecodeUTF8((const char *)w + s, e - s, NULL),
+                              index_at(&ix, s), spans_of(sp, s, e, NULL, NULL)};
+        PyObject *node = pack((PyTypeObject *)type, 5, parts);
+        if (node == NULL || PyList_Append(out, untracked(node)) < 0) {
+            Py_XDECREF(node);
+            goto fail;
+        }
+        Py_DECREF(node);
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyMem_Free(opaque.v);
+    PyMem_Free(anchors.v);
+    PyMem_Free(ix.starts);
+    Py_XDECREF(matches);
+    return out;
+}
 
 PyDoc_STRVAR(line_starts_doc,
              "line_starts(data, /)\n--\n\n"
@@ -1799,6 +3226,36 @@ static PyMethodDef methods[] = {
     {"scan", scan, METH_O, scan_doc},
     {"line_starts", line_starts, METH_O, line_starts_doc},
     {"set_types", set_types, METH_VARARGS, set_types_doc},
+    {"heads", (PyCFunction)(void (*)(void))m_heads, METH_FASTCALL,
+     "heads(head_type, headings, n): the headings with where their sections end."},
+    {"named_heads", (PyCFunction)(void (*)(void))m_named_heads, METH_FASTCALL,
+     "named_heads(type, heads, names, keys): the heads with their template names."},
+    {"sections", (PyCFunction)(void (*)(void))m_sections, METH_FASTCALL,
+     "sections(spans, section_type, heads): the section tree."},
+    {"checklists", (PyCFunction)(void (*)(void))m_checklists, METH_FASTCALL,
+     "checklists(spans, item_type, items, starts, names): the task-list items."},
+    {"tables", (PyCFunction)(void (*)(void))m_tables, METH_FASTCALL,
+     "tables(spans, table_type, cell_type, tables, starts, names): the pipe tables."},
+    {"code_blocks", (PyCFunction)(void (*)(void))m_code_blocks, METH_FASTCALL,
+     "code_blocks(spans, code_type, codes, starts, names, work): the code blocks."},
+    {"links", (PyCFunction)(void (*)(void))m_links, METH_FASTCALL,
+     "links(spans, link_type, links, starts, names): the links."},
+    {"bold_fields", (PyCFunction)(void (*)(void))m_bold_fields, METH_FASTCALL,
+     "bold_fields(work, start, end): the **Name**: value lines of work[start:end]."},
+    {"holding", (PyCFunction)(void (*)(void))m_holding, METH_FASTCALL,
+     "holding(records, k, needles): the records whose field k holds one of the needles."},
+    {"bold_field_nodes", (PyCFunction)(void (*)(void))m_bold_field_nodes, METH_FASTCALL,
+     "bold_field_nodes(work, start, end, spans, field_type, field_key, known, zone, opaque,\n"
+     "rank): the **Name**: value fields of work[start:end] as (rank, start, field)."},
+    {"criteria", (PyCFunction)(void (*)(void))m_criteria, METH_FASTCALL,
+     "criteria(work, start, end): the acceptance criteria / target lines of work[start:end]."},
+    {"references", (PyCFunction)(void (*)(void))m_references, METH_FASTCALL,
+     "references(spans, ref_type, matches, work, opaque, anchors, doc_id, starts, names):\n"
+     "the references of the matches of ref_re."},
+    {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
+     "find_all(work, needles): every offset where one of the needles starts, ascending."},
+    {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
+     "fence_closed(work, start, end): whether a fenced block ends with its closing fence."},
     {NULL, NULL, 0, NULL},
 };
 

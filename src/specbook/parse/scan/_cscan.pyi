@@ -1,6 +1,8 @@
 """Type stub for the C scanner (``_cscan.c``): ``specbook.parse.scan.fast.scan`` in C."""
 
-from typing import Generic, TypeVar
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from specbook.parse.scan.blocks import (
     Blocks,
@@ -32,3 +34,76 @@ class Spans(Generic[_S]):
 
     def __init__(self, span_type: type[_S], line_starts: tuple[int, ...], /) -> None: ...
     def __call__(self, start: int, end: int, /) -> _S: ...
+    def __reduce__(self) -> tuple[type[Spans[_S]], tuple[type[_S], tuple[int, ...]]]: ...
+
+# -- the model's nodes (specbook.parse.core._Parts's loops in C) -----------------------------
+
+_T = TypeVar("_T", bound=tuple[Any, ...])
+_Rec = Sequence[tuple[Any, ...]]
+
+def heads(head_type: type[_T], headings: _Rec, n: int, /) -> list[_T]: ...
+def named_heads(
+    head_type: type[_T], heads: _Rec, names: dict[str, str], keys: list[str], /
+) -> list[_T]: ...
+def sections(spans: Spans[Any], section_type: type[_T], heads: _Rec, /) -> tuple[_T, ...]: ...
+def checklists(
+    spans: Spans[Any],
+    item_type: type[_T],
+    items: _Rec,
+    starts: list[int],
+    names: list[str],
+    /,
+) -> tuple[_T, ...]: ...
+def tables(
+    spans: Spans[Any],
+    table_type: type[_T],
+    cell_type: type[tuple[Any, ...]],
+    tables: _Rec,
+    starts: list[int],
+    names: list[str],
+    /,
+) -> tuple[_T, ...]: ...
+def code_blocks(
+    spans: Spans[Any],
+    code_type: type[_T],
+    codes: _Rec,
+    starts: list[int],
+    names: list[str],
+    work: bytes,
+    /,
+) -> tuple[_T, ...]: ...
+def links(
+    spans: Spans[Any], link_type: type[_T], links: _Rec, starts: list[int], names: list[str], /
+) -> tuple[_T, ...]: ...
+def fence_closed(work: bytes, start: int, end: int, /) -> bool: ...
+def find_all(work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
+def bold_fields(
+    work: bytes, start: int, end: int, /
+) -> list[tuple[int, int, int, int, bool, int, int]]: ...
+def holding(records: Sequence[_T], k: int, needles: tuple[str, ...], /) -> list[_T]: ...
+def bold_field_nodes(
+    work: bytes,
+    start: int,
+    end: int,
+    spans: Spans[Any],
+    field_type: type[_T],
+    field_key: Callable[[str], str],
+    known: Callable[[str], bool] | None,
+    zone: str | None,
+    opaque: Sequence[tuple[int, int]],
+    rank: int,
+    /,
+) -> list[tuple[int, int, _T]]: ...
+def criteria(work: bytes, start: int, end: int, /) -> list[tuple[int, int, int, int, int, int]]: ...
+def references(
+    spans: Spans[Any],
+    ref_type: type[_T],
+    matches: Sequence[re.Match[bytes]],
+    work: bytes,
+    opaque: Sequence[tuple[int, int]],
+    anchors: Sequence[tuple[int, int]],
+    doc_id: str | None,
+    starts: list[int],
+    names: list[str],
+    /,
+) -> list[_T]: ...
