@@ -444,7 +444,9 @@ def test_rebuild_renders_only_the_edited_document_and_the_pages_showing_it(
     first = build_site(open_book(root), out)
     assert (first.rendered, first.kept) == (len(example_ids()), 0)
     before = _pages(out)
-    shared = {n: (out / n).stat().st_mtime_ns for n in ("timeline.html", "risks.html")}
+    shared = {
+        n: (out / n).stat().st_mtime_ns for n in ("timeline.html", "risks.html", "documents.html")
+    }
     again = build_site(open_book(root), out)
     assert (again.rendered, again.kept) == (0, len(example_ids()))
     assert _pages(out) == before  # same bytes, same modification time
@@ -468,6 +470,8 @@ def test_rebuild_renders_only_the_edited_document_and_the_pages_showing_it(
     assert all(after[n][0] != before[n][0] for n in changed)
     assert b"A line added on top, about xylqzs." in after["TASK-002.html"][0]
     assert (stats.rendered, stats.kept) == (len(changed), len(before) - len(changed))
+    # the shared pages show no line numbers and nothing of the edit: kept as they were
+    assert {n: (out / n).stat().st_mtime_ns for n in shared} == shared
     assert "A line added on top, about xylqzs." in "".join(
         p.read_text("utf-8") for p in (out / "static" / "text").iterdir()
     )
@@ -552,3 +556,26 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
         return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     assert files(tmp_path / "workers") == files(here)
+
+
+def test_a_second_build_compiles_no_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled templates are kept in the book's snapshot (compiling them again
+    was a tenth of a one-edit build)."""
+    import jinja2
+
+    root = copy_book(tmp_path / "book")
+    build_site(open_book(root), tmp_path / "site")
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counted(
+        self: jinja2.Environment, source: Any, name: str | None = None, *a: Any, **k: Any
+    ) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *a, **k)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    build_site(open_book(root), tmp_path / "site")
+    assert compiled == []

@@ -164,7 +164,7 @@ class _Writer:
         self.book = book
         self.root = root
         self.old = old
-        self.env: jinja2.Environment = template_env()
+        self.env: jinja2.Environment = template_env(book.config.root)
         self.stats = SiteStats()
         # set once the listing is known (see write_site): the IDs documents share, and
         # the file name of every page in doc/
@@ -262,21 +262,26 @@ def write_site(
         writer.page(
             "index.html", "home.html", lint_ready=True, **pages.home(store, book.config, date)
         )
-        writer.page(
-            "documents.html",
-            "list.html",
-            **pages.listing(store, {}, page_size=None, config=book.config),
-        )
+        shown = pages.listing(store, {}, page_size=None, config=book.config)
+        # (made of the rows' header facts and their pages' names: not of when a file
+        # was last written, or its content hash, which the page does not show)
+        rows = [
+            {k: v for k, v in d.items() if k not in ("mtime_ns", "hash")} for d in shown["rows"]
+        ]
+        if not writer.unchanged("documents.html", [{**shown, "rows": rows}, writer.names]):
+            writer.page("documents.html", "list.html", **shown)
         writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
         graph_js = write_graph(writer, store)
         same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
         parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}), same_day)
         # (the two biggest shared pages: rendered only when what they show changed)
-        if not writer.unchanged("timeline.html", [date.isoformat(), parsed.timelines]):
+        # (the two pages show no line numbers: an edit that only moves lines keeps them)
+        lineless = [_without_lines(t) for t in parsed.timelines]
+        if not writer.unchanged("timeline.html", [date.isoformat(), lineless]):
             timelines = [_timeline(data) for data in parsed.timelines]
             timeline = pages.timeline(book, date, timelines)
             writer.page("timeline.html", "timeline.html", **timeline)
-        if not writer.unchanged("risks.html", parsed.risks):
+        if not writer.unchanged("risks.html", [_without_lines(r) for r in parsed.risks]):
             risks = _risks(parsed.risks)
             writer.page("risks.html", "risks.html", **pages.risks(book, risks))
     finally:
@@ -738,6 +743,15 @@ def _still(old: Any, key: str, name: str, resolve: Callable[[str], str | None]) 
         )
     except (KeyError, TypeError, ValueError):
         return False  # a manifest from elsewhere: render the page
+
+
+def _without_lines(data: dict[str, Any]) -> dict[str, Any]:
+    """A timeline's or a risk's data (see :func:`timeline_data`) without the line
+    numbers it was found on, which the timeline and risk pages do not show."""
+    out = {k: v for k, v in data.items() if k != "line"}
+    if "phases" in out:
+        out["phases"] = [{k: v for k, v in p.items() if k != "line"} for p in out["phases"]]
+    return out
 
 
 def _fields(obj: Any) -> dict[str, Any]:
