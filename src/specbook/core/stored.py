@@ -49,13 +49,13 @@ def _span(s: Span | None) -> tuple[int, int, int, int] | None:
 
 def _section(s: Section) -> tuple[Any, ...]:
     return (
-        s.level, s.title, s.template_name, _span(s.heading), _span(s.span),
-        tuple([_section(c) for c in s.children]),
+        s.level, s.title, s.template_name, tuple(s.heading), tuple(s.span),
+        tuple([_section(c) for c in s.children]) if s.children else (),
     )  # fmt: skip
 
 
 def _cells(row: tuple[Cell, ...]) -> tuple[Any, ...]:
-    return tuple([(c.text, _span(c.span)) for c in row])
+    return tuple([(c.text, tuple(c.span)) for c in row])
 
 
 def dump(doc: Document) -> bytes:
@@ -63,23 +63,23 @@ def dump(doc: Document) -> bytes:
     data: tuple[Any, ...] = (
         VERSION,
         doc.path, doc.kind, doc.id, doc.title, doc.status, doc.status_canonical, doc.type,
-        tuple([(*f[:4], _span(f.span), _span(f.value_span), f.section, f.file)
+        tuple([(*f[:4], tuple(f.span), tuple(f.value_span), f.section, f.file)
                for f in doc.fields]),
         tuple(doc.encoding),
-        tuple([(p.code, p.message, _span(p.span)) for p in doc.problems]),
+        tuple([(p.code, p.message, tuple(p.span)) for p in doc.problems]),
         doc.line_starts,
         tuple([_section(s) for s in doc.sections]),
-        tuple([(*r[:6], _span(r.span), _span(r.criteria_span), _span(r.target_span))
+        tuple([(*r[:6], tuple(r.span), _span(r.criteria_span), _span(r.target_span))
                for r in doc.requirements]),
-        tuple([(*r[:4], _span(r.span)) for r in doc.references]),
-        tuple([(c.checked, c.text, c.section, _span(c.span), _span(c.marker))
+        tuple([(*r[:4], tuple(r.span)) for r in doc.references]),
+        tuple([(c.checked, c.text, c.section, tuple(c.span), tuple(c.marker))
                for c in doc.checklists]),
         tuple([(_cells(t.header), tuple([_cells(r) for r in t.rows]), t.section,
-                _span(t.span), tuple([_span(s) for s in t.row_spans])) for t in doc.tables]),
-        tuple([(c.language, c.text, c.section, _span(c.span), c.fenced, c.closed)
+                tuple(t.span), tuple([tuple(s) for s in t.row_spans])) for t in doc.tables]),
+        tuple([(c.language, c.text, c.section, tuple(c.span), c.fenced, c.closed)
                for c in doc.code_blocks]),
-        tuple([(k.url, k.text, k.section, _span(k.span), k.image) for k in doc.links]),
-        tuple([(*e[:4], _span(e.span)) for e in doc.review_history]),
+        tuple([(k.url, k.text, k.section, tuple(k.span), k.image) for k in doc.links]),
+        tuple([(*e[:4], tuple(e.span)) for e in doc.review_history]),
     )  # fmt: skip
     return marshal.dumps(data)
 
