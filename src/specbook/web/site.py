@@ -856,7 +856,11 @@ def sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
     """The plain text of sanitized HTML ``body`` and where each heading's section
     starts in it, as (offset in UTF-16 code units, as JavaScript counts, anchor)."""
     pieces = _HEADING_ID.split(body)
-    parts = [plain_text(chunk) for chunk in pieces[0::2]]
+    # (the pieces' plain text in one pass over the joined pieces, not one per piece: a
+    # NUL, which sanitized HTML never holds, keeps them apart)
+    joined = "\x00".join(pieces[0::2])
+    flat = _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK.sub(" ", joined))))
+    parts = [part.strip() for part in flat.split("\x00")]
     out = [parts[0]]
     # (the text's length so far: measured piece by piece, not the whole text again
     # for each section, which took quadratic time)
@@ -921,9 +925,18 @@ def text_key(path: str) -> str:
 
 def index_words(text: str) -> list[str]:
     """The distinct words of a record's ``text`` as the search index holds them, sorted."""
+    return sorted(set(_folded_words(text)))
+
+
+def _folded_words(text: str) -> list[str]:
+    """The words of ``text`` folded as the stores read them (:func:`fold`, lower case).
+    (ASCII text is not folded first: fold only turns the characters between words
+    into spaces there, which leaves the same words; that was most of the time.)"""
+    if text.isascii():
+        return _INDEX_WORD.findall(text.lower())
     from specbook.store.query import fold
 
-    return sorted(set(_INDEX_WORD.findall(fold(text).lower())))
+    return _INDEX_WORD.findall(fold(text).lower())
 
 
 def search_index_scripts(
@@ -971,8 +984,6 @@ def _shard_words(
     """Shard key -> word -> (the documents whose text holds it, those whose ID or
     title holds it), by document number; words folded as the stores read them
     (``known``: the text's words of each record, where they were computed already)."""
-    from specbook.store.query import fold
-
     # One dict of every word first, split into shards once per distinct word (a shard
     # key per occurrence was half of a one-edit build's search index).
     found: dict[str, tuple[list[int], list[int]]] = {}
@@ -980,11 +991,8 @@ def _shard_words(
     for n, r in enumerate(records):
         given = known[n] if known is not None else None
         head = f"{r['id'] or ''} {r['title'] or ''}"
-        text_words = given if given is not None else _INDEX_WORD.findall(fold(r["text"]).lower())
-        for side, words in (
-            (0, set(text_words)),
-            (1, set(_INDEX_WORD.findall(fold(head).lower()))),
-        ):
+        text_words = given if given is not None else _folded_words(r["text"])
+        for side, words in ((0, set(text_words)), (1, set(_folded_words(head)))):
             for word in words:
                 got = get(word)
                 if got is None:
