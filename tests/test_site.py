@@ -579,3 +579,28 @@ def test_a_second_build_compiles_no_template(
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
     build_site(open_book(root), tmp_path / "site")
     assert compiled == []
+
+
+def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over a previous site with the same documents, only the shards holding a word
+    some document gained or lost are made again; the search index is byte for byte
+    what a fresh build writes."""
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    made: list[set[str] | None] = []
+    real = site._changed_shards
+    monkeypatch.setattr(site, "_changed_shards", lambda *a: made.append(real(*a)) or made[-1])
+    task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"
+    task.write_text(task.read_text(encoding="utf-8") + "\nZyxwv and ünïcödé.\n", encoding="utf-8")
+    build_site(open_book(root), out)
+    assert made == [{"z", "u"}]
+    build_site(open_book(root), tmp_path / "fresh")
+    search = sorted(p.relative_to(out) for p in (out / "static").rglob("*.js"))
+    assert search == sorted(
+        p.relative_to(tmp_path / "fresh") for p in (tmp_path / "fresh/static").rglob("*.js")
+    )
+    for name in search:
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
