@@ -609,19 +609,15 @@ def _snapshot_documents(
         else:
             out[rel] = doc
     if misses:
-        lint_parsed(book, Linter(book.config), misses, None, jobs, progress)
-        reader = StoredDocuments(book)
-        try:
-            again = reader.rows([rel for _, rel in misses])
-        finally:
-            reader.close()
+        # (their parse comes back from lint_parsed: even with no cache to keep it in)
+        again = lint_parsed(book, Linter(book.config), misses, None, jobs, progress)
         for _p, rel in misses:
             data, sidecars = read[rel]
             hit = again.get(rel)
             doc = None
             if hit is not None and hit[0] == source_hash(data, sidecars):
                 doc = stored.load(hit[1], data, sidecars)
-            # (changed again since it was read, or no cache to keep it: parse it here)
+            # (changed again since it was read: these bytes are parsed here)
             out[rel] = doc if doc is not None else parse(data, rel, book.config, sidecars)
     return [out[rel] for _p, rel in items if rel in out]
 
@@ -753,9 +749,10 @@ def lint_parsed(
 ) -> dict[str, Any]:
     """Parse each ``(path, book-relative path)`` of ``items`` once: lint it with the
     document rules (its findings and facts saved in the cache, as a whole-book lint
-    saves them) and return ``also``'s answer for it by book-relative path (files that
-    are gone are left out). The index's sync calls this for the files it must read,
-    so that a later lint finds them in the cache."""
+    saves them) and return ``also``'s answer for it by book-relative path (files
+    that are gone are left out; with no ``also``, its content hash and the document
+    as :func:`specbook.core.stored.dump` keeps it). The index's sync calls this for
+    the files it must read, so that a later lint finds them in the cache."""
     cache = _Cache(_cache_path(book.config), _key(book, linter))
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     raw: list[Any] = []
@@ -784,7 +781,7 @@ def lint_parsed(
         if item is None:
             continue
         rel, sig, digest, findings_j, facts_j, doc = item[:6]
-        out[rel] = item[6] if len(item) > 6 else None
+        out[rel] = item[6] if also is not None else (digest, doc)
         rows.append(_row(rel, sig, digest, findings_j, facts_j, doc))
         light[rel] = _light_entry(sig, digest, facts_j)
     try:
