@@ -167,9 +167,16 @@ def _lint_one(
         source_hash(data, sidecars),
         [_finding_j(f, rel) for f in findings],
         _facts_j(linter.facts(doc)),
-        stored.dump(doc),  # (after the rules: the parts they built are built once)
+        # (after the rules: the parts they built are built once; not of a file named
+        # from outside the book, whose text the book's snapshot must not keep)
+        None if _outside(rel) else stored.dump(doc),
     )
     return out if also is None else (*out, also(doc, data, sig))
+
+
+def _outside(rel: str) -> bool:
+    """Whether ``rel`` (a path as :meth:`Book.rel` gives it) is outside the book."""
+    return os.path.isabs(rel) or rel == ".." or rel.startswith("../")
 
 
 def _lint_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
@@ -558,13 +565,16 @@ def snapshot_documents(
     paths: Sequence[str] | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    lint: bool = True,
 ) -> list[Document]:
     """The documents at ``paths`` (default: the book's, :meth:`Book.path_strings`), in
     that order, as the snapshot holds them: each file is read and hashed; one whose
     content the lint cache holds a parse of is made from that, the others are parsed
     and linted as :func:`lint_parsed` does (so that no later command parses them
-    again). Files that are gone are left out. (A command that also uses the index
-    syncs it first: the sync parses what changed, so nothing is left to parse here.)"""
+    again), or with ``lint=False`` only parsed (the portal, whose own lint stores
+    them, answers a page sooner). Files that are gone are left out. (A command that
+    also uses the index syncs it first: the sync parses what changed, so nothing is
+    left to parse here.)"""
     items = [(p, book.rel(p)) for p in (book.path_strings() if paths is None else paths)]
     if _cache_path(book.config) is None:  # (no book folder, no snapshot: parse them)
         return list(_parsed_all(book.config, items))
@@ -574,7 +584,7 @@ def snapshot_documents(
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _snapshot_documents(book, items, jobs, progress)
+        return _snapshot_documents(book, items, jobs, progress, lint)
     finally:
         if paused:
             gc.enable()
@@ -585,6 +595,7 @@ def _snapshot_documents(
     items: list[tuple[str, str]],
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
+    lint: bool,
 ) -> list[Document]:
     reader = StoredDocuments(book)
     try:
@@ -608,16 +619,19 @@ def _snapshot_documents(
             misses.append((p, rel))
         else:
             out[rel] = doc
-    if misses:
+    if misses and lint:
         # (their parse comes back from lint_parsed: even with no cache to keep it in)
         again = lint_parsed(book, Linter(book.config), misses, None, jobs, progress)
+    else:
+        again = {}
+    if misses:
         for _p, rel in misses:
             data, sidecars = read[rel]
             hit = again.get(rel)
             doc = None
             if hit is not None and hit[0] == source_hash(data, sidecars):
                 doc = stored.load(hit[1], data, sidecars)
-            # (changed again since it was read: these bytes are parsed here)
+            # (not linted, or changed again since it was read: these bytes parsed here)
             out[rel] = doc if doc is not None else parse(data, rel, book.config, sidecars)
     return [out[rel] for _p, rel in items if rel in out]
 

@@ -501,9 +501,12 @@ def shared_ids(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _parsed_documents(book: Book) -> list[Document]:
-    from specbook.services.documents import book_documents
+    """The book's documents for the portal's timeline and risk pages: from the
+    snapshot, the others parsed (not linted: the portal's own lint stores them, and a
+    page must not wait for a lint of the whole book)."""
+    from specbook.lint.run import snapshot_documents
 
-    return book_documents(book)
+    return snapshot_documents(book, lint=False)
 
 
 def timeline(book: Book, today: dt.date, timelines: list[Any] | None = None) -> dict[str, Any]:
