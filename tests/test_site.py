@@ -558,29 +558,6 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     assert files(tmp_path / "workers") == files(here)
 
 
-def test_a_second_build_compiles_no_template(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The compiled templates are kept in the book's snapshot (compiling them again
-    was a tenth of a one-edit build)."""
-    import jinja2
-
-    root = copy_book(tmp_path / "book")
-    build_site(open_book(root), tmp_path / "site")
-    compiled: list[str | None] = []
-    real = jinja2.Environment.compile
-
-    def counted(
-        self: jinja2.Environment, source: Any, name: str | None = None, *a: Any, **k: Any
-    ) -> Any:
-        compiled.append(name)
-        return real(self, source, name, *a, **k)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
-    build_site(open_book(root), tmp_path / "site")
-    assert compiled == []
-
-
 def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

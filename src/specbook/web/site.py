@@ -164,7 +164,7 @@ class _Writer:
         self.book = book
         self.root = root
         self.old = old
-        self.env: jinja2.Environment = template_env(book.config.root)
+        self.env: jinja2.Environment = template_env()
         self.stats = SiteStats()
         # set once the listing is known (see write_site): the IDs documents share, and
         # the file name of every page in doc/
