@@ -199,3 +199,38 @@ def test_json_export_of_a_book_without_documents_is_valid_and_warns(
     assert data["documents"] == []
     jsonschema.Draft202012Validator(_schema(runner)).validate(data)
     assert "no documents" in r.stderr
+
+
+def test_json_export_reads_the_snapshot_and_encodes_only_what_changed(
+    example: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `lint`, an export parses nothing (the snapshot holds each document's
+    parse); a second export encodes nothing (each line is kept by content hash); an
+    edit is parsed and encoded once; the text is always a fresh export's."""
+    import specbook.services.export as export
+
+    parsed: list[str] = []
+    encoded: list[str] = []
+    real_parse, real_json = export.parse, export.document_json
+
+    def counted_parse(data: bytes, rel: str, *a: object, **k: object) -> object:
+        parsed.append(rel)
+        return real_parse(data, rel, *a, **k)  # type: ignore[arg-type]
+
+    def counted_json(doc: object) -> object:
+        encoded.append(doc.path)  # type: ignore[attr-defined]
+        return real_json(doc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export, "parse", counted_parse)
+    monkeypatch.setattr(export, "document_json", counted_json)
+    assert runner.invoke(main, ["lint"]).exit_code in (0, 1)
+    n = len(open_book(example).path_strings())
+    first = runner.invoke(main, ["export"]).stdout
+    assert parsed == [] and len(encoded) == n
+    assert runner.invoke(main, ["export"]).stdout == first and len(encoded) == n
+    doc = sorted((example / "docs").rglob("*.md"))[0]
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    second = runner.invoke(main, ["export"]).stdout
+    assert second != first and len(parsed) == 1 and len(encoded) == n + 1
+    shutil.rmtree(example / ".specbook")
+    assert runner.invoke(main, ["export"]).stdout == second

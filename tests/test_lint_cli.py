@@ -531,8 +531,8 @@ def test_light_snapshot_keeps_what_two_runs_saved(tmp_path: Path) -> None:
         for name in ("SPEC-900-a.md", "SPEC-901-b.md"):
             item = lint_run._lint_one(linter, tmp_path / "docs/specs" / name, f"docs/specs/{name}")
             assert item is not None
-            rel, sig, digest, findings_j, facts_j = item
-            row = lint_run._row(rel, sig, digest, findings_j, facts_j)
+            rel, sig, digest, findings_j, facts_j, doc = item
+            row = lint_run._row(rel, sig, digest, findings_j, facts_j, doc)
             saves.append(([row], {rel: lint_run._light_entry(sig, digest, facts_j)}))
         assert first.light() == {} and second.light() == {}
         first.save(*saves[0], [], {})

@@ -444,7 +444,9 @@ def test_rebuild_renders_only_the_edited_document_and_the_pages_showing_it(
     first = build_site(open_book(root), out)
     assert (first.rendered, first.kept) == (len(example_ids()), 0)
     before = _pages(out)
-    shared = {n: (out / n).stat().st_mtime_ns for n in ("timeline.html", "risks.html")}
+    shared = {
+        n: (out / n).stat().st_mtime_ns for n in ("timeline.html", "risks.html", "documents.html")
+    }
     again = build_site(open_book(root), out)
     assert (again.rendered, again.kept) == (0, len(example_ids()))
     assert _pages(out) == before  # same bytes, same modification time
@@ -468,6 +470,8 @@ def test_rebuild_renders_only_the_edited_document_and_the_pages_showing_it(
     assert all(after[n][0] != before[n][0] for n in changed)
     assert b"A line added on top, about xylqzs." in after["TASK-002.html"][0]
     assert (stats.rendered, stats.kept) == (len(changed), len(before) - len(changed))
+    # the shared pages show no line numbers and nothing of the edit: kept as they were
+    assert {n: (out / n).stat().st_mtime_ns for n in shared} == shared
     assert "A line added on top, about xylqzs." in "".join(
         p.read_text("utf-8") for p in (out / "static" / "text").iterdir()
     )
@@ -552,3 +556,28 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
         return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     assert files(tmp_path / "workers") == files(here)
+
+
+def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over a previous site with the same documents, only the shards holding a word
+    some document gained or lost are made again; the search index is byte for byte
+    what a fresh build writes."""
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    made: list[set[str] | None] = []
+    real = site._changed_shards
+    monkeypatch.setattr(site, "_changed_shards", lambda *a: made.append(real(*a)) or made[-1])
+    task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"
+    task.write_text(task.read_text(encoding="utf-8") + "\nZyxwv and ünïcödé.\n", encoding="utf-8")
+    build_site(open_book(root), out)
+    assert made == [{"z", "u"}]
+    build_site(open_book(root), tmp_path / "fresh")
+    search = sorted(p.relative_to(out) for p in (out / "static").rglob("*.js"))
+    assert search == sorted(
+        p.relative_to(tmp_path / "fresh") for p in (tmp_path / "fresh/static").rglob("*.js")
+    )
+    for name in search:
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name

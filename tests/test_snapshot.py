@@ -90,6 +90,48 @@ def test_each_document_is_parsed_once_across_lint_search_index_and_serve(
     assert set(parses.counts.values()) - {1} == {2} and sum(parses.counts.values()) == len(rels) + 1
 
 
+def test_after_lint_serve_build_search_and_report_parse_nothing_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Must-show 3 of issue 19: after `lint`, the portal (home, a document page,
+    search), `build`, `search` and `report` read each document from the snapshot:
+    every document is parsed exactly once in all. A document page still shows the
+    findings `lint FILE` reports, and an edited document is parsed once more."""
+    from starlette.testclient import TestClient
+
+    from specbook.web.app import create_app
+
+    root = _book(tmp_path)
+    monkeypatch.chdir(root)
+    parses = _Parses(monkeypatch)
+    _cli("lint")
+    rels = {open_book(root).rel(p) for p in open_book(root).path_strings()}
+    a = "docs/specs/SPEC-900-a.md"
+    with TestClient(create_app(open_book(root))) as c:
+        assert c.app.state.portal.lint_ready.wait(60)  # type: ignore[attr-defined]
+        assert c.get("/").status_code == 200
+        page = c.get("/doc/SPEC-900")
+        assert page.status_code == 200 and "See SPEC-901." in page.text
+        assert c.get("/search", params={"q": "SPEC"}).status_code == 200
+    found = json.loads(_cli("lint", a, "--format", "json").output)["findings"]
+    assert found and all(f["rule"] in page.text for f in found)
+    _cli("build", "--out", str(tmp_path / "site"))
+    assert (tmp_path / "site/doc/SPEC-900.html").is_file()
+    _cli("search", "SPEC")
+    report = json.loads(_cli("report", "--format", "json").output)
+    assert report["documents"] == len(rels)
+    assert set(parses.counts) == rels and set(parses.counts.values()) == {1}, parses.counts
+    # an edit: parsed once more, by the first command after it; the others read it
+    (root / a).write_text((root / a).read_text() + "\n## Notes\n\nMore.\n")
+    _cli("report")
+    with TestClient(create_app(open_book(root))) as c:
+        assert c.app.state.portal.lint_ready.wait(60)  # type: ignore[attr-defined]
+        assert "More." in c.get("/doc/SPEC-900").text
+    _cli("build", "--out", str(tmp_path / "site"))
+    assert "More." in (tmp_path / "site/doc/SPEC-900.html").read_text()
+    assert parses.counts[a] == 2 and sum(parses.counts.values()) == len(rels) + 1
+
+
 def test_a_book_rule_sees_an_edited_input_and_document_findings_are_reused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

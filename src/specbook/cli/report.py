@@ -32,11 +32,13 @@ def report(fmt: str) -> None:
     "version": 1.
     """
     from specbook.core.clock import today
+    from specbook.services.documents import book_documents
     from specbook.services.report import build_report, render_markdown, render_text, report_json
     from specbook.services.zeroconf import open_book
 
     book = open_book()
-    result = build_report(book.documents(), book.config, today())
+    # (from the snapshot: a document lint or the index parsed is not parsed again)
+    result = build_report(book_documents(book), book.config, today())
     if not result.documents:
         warn_if_empty(book)  # a report of 0 documents is true, but say why
     if fmt == "json":

@@ -2,7 +2,9 @@
 
 The cache lives in the book's snapshot (``.specbook/index.db``, see
 :mod:`specbook.core.state`; tables ``lint_*``) and keeps, per file, its content hash, the
-findings of the document rules and the facts the book rules need. It is keyed by
+findings of the document rules, the facts the book rules need and the parsed document
+itself (:mod:`specbook.core.stored`: what ``report``, ``build`` and the portal's pages
+read instead of parsing again, see :func:`snapshot_documents`). It is keyed by
 specbook's version and the rule set with its options, so changing either starts
 afresh; a file whose size and modification time are unchanged is not even read. The
 whole last result is kept there too (the blob ``lint-memo``).
@@ -11,6 +13,7 @@ whole last result is kept there too (the blob ``lint-memo``).
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import marshal
 import os
@@ -24,11 +27,12 @@ from typing import Any
 
 from specbook import __version__
 from specbook.book import Book
+from specbook.core import stored
 from specbook.core.config import BookConfig
 from specbook.core.digest import blake2b, code_stamp, source_hash
 from specbook.core.errors import NotFoundError, SpecbookError, UsageError
 from specbook.core.layout import read_document, signature
-from specbook.core.model import Span
+from specbook.core.model import Document, Span
 from specbook.core.state import (
     make_state_dir,
     read_blob,
@@ -46,7 +50,7 @@ from specbook.lint.registry import distribution_tags
 from specbook.parse import parse
 
 MEMO_NAME = "lint-memo"  # the whole last result, reused when nothing changed (a blob)
-CACHE_VERSION = 8
+CACHE_VERSION = 9  # (8: findings and facts marshalled; 9: the parsed document, column doc)
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -147,7 +151,8 @@ def _init_worker(
 def _lint_one(
     linter: Linter, path: Path | str, rel: str, also: Also | None = None
 ) -> tuple[Any, ...] | None:
-    """``(rel, signature, hash, findings, facts)`` of one file as the cache keeps them,
+    """``(rel, signature, hash, findings, facts, document)`` of one file as the cache
+    keeps them (``document``: :func:`specbook.core.stored.dump` of the parse),
     and with ``also`` what it made of the parse; ``None`` for a file that is gone.
     The file is parsed once, for all of these."""
     got = read_document(linter.config, path, rel)
@@ -162,8 +167,16 @@ def _lint_one(
         source_hash(data, sidecars),
         [_finding_j(f, rel) for f in findings],
         _facts_j(linter.facts(doc)),
+        # (after the rules: the parts they built are built once; not of a file named
+        # from outside the book, whose text the book's snapshot must not keep)
+        None if _outside(rel) else stored.dump(doc),
     )
     return out if also is None else (*out, also(doc, data, sig))
+
+
+def _outside(rel: str) -> bool:
+    """Whether ``rel`` (a path as :meth:`Book.rel` gives it) is outside the book."""
+    return os.path.isabs(rel) or rel == ".." or rel.startswith("../")
 
 
 def _lint_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
@@ -291,7 +304,7 @@ class _Cache:
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(
                     "CREATE TABLE lint_files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
-                    " hash TEXT, findings BLOB, facts BLOB)"
+                    " hash TEXT, findings BLOB, facts BLOB, doc BLOB)"
                 )
                 db.execute("CREATE TABLE lint_verdicts (key TEXT PRIMARY KEY, value TEXT)")
                 db.execute("CREATE TABLE lint_light (data BLOB)")
@@ -380,7 +393,9 @@ class _Cache:
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO lint_files VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO lint_files VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            )
             # (a row is re-dated only if it holds this text: a file only light-parsed
             # since it changed keeps its older row, which must still look changed)
             self.db.executemany(
@@ -416,12 +431,18 @@ class _Cache:
 
 
 def _row(
-    rel: str, sig: tuple[int, int], digest: str, findings_j: list[Any], facts_j: dict[str, Any]
+    rel: str,
+    sig: tuple[int, int],
+    digest: str,
+    findings_j: list[Any],
+    facts_j: dict[str, Any],
+    doc: bytes,
 ) -> tuple[Any, ...]:
     return (
         rel, sig[0], sig[1], digest,
         # (marshalled, not JSON: a few times faster both ways; the key names the Python)
         marshal.dumps(findings_j), marshal.dumps(facts_j),
+        doc,
     )  # fmt: skip
 
 
@@ -461,6 +482,167 @@ def _light_facts(rel: str, entry: tuple[Any, ...], sets: dict[str, frozenset[str
     return _new_facts(
         DocFacts, (rel, entry[3], entry[4], entry[5], None, 1, reqs, (), by, sup, (), None)
     )
+
+
+def _parsed_all(config: BookConfig, items: Sequence[tuple[str, str]]) -> Iterator[Document]:
+    for p, rel in items:
+        got = read_document(config, p, rel)
+        if got is not None:
+            yield parse(got[1], rel, config, got[2])
+
+
+class StoredDocuments:
+    """The parsed documents the lint cache holds (:func:`_lint_one` stores each one it
+    parses), read only: :meth:`get` gives the document of a file's bytes when the cache
+    holds it for exactly those bytes (same content hash), so the caller need not parse
+    it. Safe to share between threads; any failure (no cache, another specbook's, a
+    damaged file) only makes it hold nothing."""
+
+    def __init__(self, book: Book) -> None:
+        import threading
+
+        self.book = book
+        self._db: Any = None
+        self._key: str | None = None
+        self._lock = threading.Lock()
+
+    def _open(self) -> Any:
+        """The cache's connection when it holds rows of this book's key, else ``None``
+        (asked again on each read: the cache may be made or remade meanwhile)."""
+        import sqlite3
+
+        if self._db is None:
+            path = _cache_path(self.book.config)
+            if path is None or not path.is_file():
+                return None
+            try:
+                self._db = sqlite3.connect(path, timeout=10, check_same_thread=False)
+            except (OSError, sqlite3.Error):
+                return None
+        if self._key is None:  # (stats specbook's modules, reads the config: once)
+            self._key = _key(self.book, Linter(self.book.config))
+        try:
+            row = self._db.execute("SELECT version, key FROM lint_meta").fetchone()
+        except sqlite3.Error:
+            return None
+        # (another config, rule set or specbook: its rows are not ours)
+        return self._db if row == (CACHE_VERSION, self._key) else None
+
+    def rows(self, rels: Sequence[str] | None = None) -> dict[str, tuple[str, bytes]]:
+        """``rel -> (content hash, stored document)`` of ``rels`` (default: every file)."""
+        import sqlite3
+
+        with self._lock:
+            db = self._open()
+            if db is None:
+                return {}
+            try:
+                if rels is None:
+                    found = db.execute("SELECT rel, hash, doc FROM lint_files")
+                    return {r[0]: (r[1], r[2]) for r in found if r[2] is not None}
+                out: dict[str, tuple[str, bytes]] = {}
+                for rel in rels:
+                    r = db.execute("SELECT hash, doc FROM lint_files WHERE rel = ?", (rel,))
+                    hit = r.fetchone()
+                    if hit is not None and hit[1] is not None:
+                        out[rel] = (hit[0], hit[1])
+                return out
+            except sqlite3.Error:
+                return {}
+
+    def get(
+        self, rel: str, digest: str, data: bytes, sidecars: Sequence[Any] = ()
+    ) -> Document | None:
+        """The document at ``rel`` whose bytes are ``data`` (content hash ``digest``,
+        sidecars ``sidecars``) as stored, or ``None`` when the cache holds no document
+        of that content."""
+        hit = self.rows([rel]).get(rel)
+        if hit is None or hit[0] != digest:
+            return None
+        return stored.load(hit[1], data, sidecars)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                with contextlib.suppress(Exception):
+                    self._db.close()
+            self._db = None
+
+
+def snapshot_documents(
+    book: Book,
+    paths: Sequence[str] | None = None,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    lint: bool = True,
+) -> list[Document]:
+    """The documents at ``paths`` (default: the book's, :meth:`Book.path_strings`), in
+    that order, as the snapshot holds them: each file is read and hashed; one whose
+    content the lint cache holds a parse of is made from that, the others are parsed
+    and linted as :func:`lint_parsed` does (so that no later command parses them
+    again), or with ``lint=False`` only parsed (the portal, whose own lint stores
+    them, answers a page sooner). Files that are gone are left out. (A command that
+    also uses the index syncs it first: the sync parses what changed, so nothing is
+    left to parse here.)"""
+    items = [(p, book.rel(p)) for p in (book.path_strings() if paths is None else paths)]
+    if _cache_path(book.config) is None:  # (no book folder, no snapshot: parse them)
+        return list(_parsed_all(book.config, items))
+    # (no cyclic garbage is made here, but the thousands of tuples each document is
+    # made of set the collector off again and again over all the documents kept so
+    # far: it took two thirds of the time)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _snapshot_documents(book, items, jobs, progress, lint)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _snapshot_documents(
+    book: Book,
+    items: list[tuple[str, str]],
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+    lint: bool,
+) -> list[Document]:
+    reader = StoredDocuments(book)
+    try:
+        held = reader.rows()
+    finally:
+        reader.close()
+    out: dict[str, Document] = {}
+    misses: list[tuple[str, str]] = []
+    read: dict[str, tuple[bytes, tuple[Any, ...]]] = {}
+    for p, rel in items:
+        got = read_document(book.config, p, rel)
+        if got is None:
+            continue
+        _sig, data, sidecars = got
+        read[rel] = (data, sidecars)
+        hit = held.get(rel)
+        doc = None
+        if hit is not None and hit[0] == source_hash(data, sidecars):
+            doc = stored.load(hit[1], data, sidecars)
+        if doc is None:
+            misses.append((p, rel))
+        else:
+            out[rel] = doc
+    if misses and lint:
+        # (their parse comes back from lint_parsed: even with no cache to keep it in)
+        again = lint_parsed(book, Linter(book.config), misses, None, jobs, progress)
+    else:
+        again = {}
+    if misses:
+        for _p, rel in misses:
+            data, sidecars = read[rel]
+            hit = again.get(rel)
+            doc = None
+            if hit is not None and hit[0] == source_hash(data, sidecars):
+                doc = stored.load(hit[1], data, sidecars)
+            # (not linted, or changed again since it was read: these bytes parsed here)
+            out[rel] = doc if doc is not None else parse(data, rel, book.config, sidecars)
+    return [out[rel] for _p, rel in items if rel in out]
 
 
 # -- running ---------------------------------------------------------------------------
@@ -584,15 +766,16 @@ def lint_parsed(
     book: Book,
     linter: Linter,
     items: Sequence[tuple[str, str]],
-    also: Also,
+    also: Also | None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Parse each ``(path, book-relative path)`` of ``items`` once: lint it with the
     document rules (its findings and facts saved in the cache, as a whole-book lint
-    saves them) and return ``also``'s answer for it by book-relative path (files that
-    are gone are left out). The index's sync calls this for the files it must read,
-    so that a later lint finds them in the cache."""
+    saves them) and return ``also``'s answer for it by book-relative path (files
+    that are gone are left out; with no ``also``, its content hash and the document
+    as :func:`specbook.core.stored.dump` keeps it). The index's sync calls this for
+    the files it must read, so that a later lint finds them in the cache."""
     cache = _Cache(_cache_path(book.config), _key(book, linter))
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     raw: list[Any] = []
@@ -620,9 +803,9 @@ def lint_parsed(
     for item in raw:
         if item is None:
             continue
-        rel, sig, digest, findings_j, facts_j, extra = item
-        out[rel] = extra
-        rows.append(_row(rel, sig, digest, findings_j, facts_j))
+        rel, sig, digest, findings_j, facts_j, doc = item[:6]
+        out[rel] = item[6] if also is not None else (digest, doc)
+        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc))
         light[rel] = _light_entry(sig, digest, facts_j)
     try:
         cache.save(rows, light, [], found)
@@ -736,8 +919,8 @@ def _run(
     for item in raw:
         if item is None:
             continue
-        rel, sig, digest, findings_j, facts_j = item[:5]
-        extra = item[5] if also is not None else None
+        rel, sig, digest, findings_j, facts_j, doc = item[:6]
+        extra = item[6] if also is not None else None
         if also is not None and parsed is not None:
             parsed[rel] = extra
         fr = FileResult(
@@ -750,7 +933,7 @@ def _run(
         )
         results[rel] = fr
         facts[rel] = fr.facts
-        rows.append(_row(rel, sig, digest, findings_j, facts_j))
+        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc))
         light[rel] = _light_entry(sig, digest, facts_j)
     # (rows of files not linted this time stay: a partial run must not forget the rest)
     cache.save(rows, light, touched, found)

@@ -340,6 +340,10 @@ class DocumentPages:
     A page's findings are what ``specbook lint FILE`` reports for the file: those the
     index holds for its current content (``serve`` and ``build`` store a whole-book
     lint), else (edited since) a lint of that file as ``lint FILE`` runs it.
+
+    The document itself comes from the snapshot when it holds a parse of the file's
+    current content (:class:`specbook.lint.run.StoredDocuments`); only a file edited
+    since the last lint or sync is parsed here.
     """
 
     def __init__(
@@ -355,6 +359,15 @@ class DocumentPages:
         self._cache: dict[tuple[str, str], Built] = {}
         self._parsed: dict[tuple[str, str], Built] = {}  # (no HTML: see parsed)
         self._lock = threading.Lock()
+        from specbook.lint.run import StoredDocuments
+
+        self.stored = StoredDocuments(book)
+
+    def document(self, path: str, data: bytes, sidecars: Any, digest: str) -> Document:
+        """The document at ``path`` of ``data`` (content hash ``digest``): from the
+        snapshot when it holds it, else parsed."""
+        doc = self.stored.get(path, digest, data, sidecars)
+        return doc if doc is not None else parse(data, path, self.book.config, sidecars)
 
     def built(self, path: str) -> Built:
         """The parsed and rendered document at ``path`` (the slow part of a page: no
@@ -366,7 +379,7 @@ class DocumentPages:
             hit = self._cache.get(key)
         if hit is not None:
             return hit
-        doc = parse(data, path, self.book.config, sidecars)
+        doc = self.document(path, data, sidecars, key[1])
         shown = self.render(data.decode("utf-8", "replace"))
         hit = (doc, shown.html, shown.toc, key[1])
         if not shown.timed_out:
@@ -387,7 +400,7 @@ class DocumentPages:
             hit = self._cache.get(key) or self._parsed.get(key)
         if hit is not None:
             return hit
-        hit = (parse(data, path, self.book.config, sidecars), "", [], key[1])
+        hit = (self.document(path, data, sidecars, key[1]), "", [], key[1])
         with self._lock:
             if len(self._parsed) >= self.size:
                 self._parsed.pop(next(iter(self._parsed)))
@@ -488,7 +501,12 @@ def shared_ids(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _parsed_documents(book: Book) -> list[Document]:
-    return list(book.documents())
+    """The book's documents for the portal's timeline and risk pages: from the
+    snapshot, the others parsed (not linted: the portal's own lint stores them, and a
+    page must not wait for a lint of the whole book)."""
+    from specbook.lint.run import snapshot_documents
+
+    return snapshot_documents(book, lint=False)
 
 
 def timeline(book: Book, today: dt.date, timelines: list[Any] | None = None) -> dict[str, Any]:

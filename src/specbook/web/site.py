@@ -31,6 +31,7 @@ import datetime as dt
 import hashlib
 import html
 import json
+import operator
 import os
 import posixpath
 import re
@@ -60,7 +61,7 @@ MARKER = ".specbook-site"
 # What each page of the site was made from (see the module docstring); another
 # specbook's, or a damaged one, is ignored and every page is rendered.
 MANIFEST = ".specbook-manifest.json"
-MANIFEST_VERSION = 2  # (2: each page's search words too)
+MANIFEST_VERSION = 3  # (2: each page's search words too; 3: its ID and title, the shards)
 SEARCH_INDEX = "search-index.js"
 SEARCH_SHARDS = "search"  # (a folder of static/: the inverted index in shards)
 GRAPH_DATA = "graph-data.js"  # (StaticLinks.graph_data names it too)
@@ -261,28 +262,32 @@ def write_site(
         writer.page(
             "index.html", "home.html", lint_ready=True, **pages.home(store, book.config, date)
         )
-        writer.page(
-            "documents.html",
-            "list.html",
-            **pages.listing(store, {}, page_size=None, config=book.config),
-        )
+        shown = pages.listing(store, {}, page_size=None, config=book.config)
+        # (made of the rows' header facts and their pages' names: not of when a file
+        # was last written, or its content hash, which the page does not show)
+        rows = [
+            {k: v for k, v in d.items() if k not in ("mtime_ns", "hash")} for d in shown["rows"]
+        ]
+        if not writer.unchanged("documents.html", [{**shown, "rows": rows}, writer.names]):
+            writer.page("documents.html", "list.html", **shown)
         writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
         graph_js = write_graph(writer, store)
         same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
         parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}), same_day)
         # (the two biggest shared pages: rendered only when what they show changed)
-        if not writer.unchanged("timeline.html", [date.isoformat(), parsed.timelines]):
+        # (the two pages show no line numbers: an edit that only moves lines keeps them)
+        lineless = [_without_lines(t) for t in parsed.timelines]
+        if not writer.unchanged("timeline.html", [date.isoformat(), lineless]):
             timelines = [_timeline(data) for data in parsed.timelines]
             timeline = pages.timeline(book, date, timelines)
             writer.page("timeline.html", "timeline.html", **timeline)
-        if not writer.unchanged("risks.html", parsed.risks):
+        if not writer.unchanged("risks.html", [_without_lines(r) for r in parsed.risks]):
             risks = _risks(parsed.risks)
             writer.page("risks.html", "risks.html", **pages.risks(book, risks))
     finally:
         store.close()
     shutil.copytree(STATIC, root / "static")
-    for name, script in search_index_scripts(parsed.records, parsed.words).items():
-        writer.file(f"static/{name}", script)
+    counts = write_search_index(writer, parsed, manifest)
     writer.file(f"static/{GRAPH_DATA}", graph_js)
     for record in parsed.records:
         name = f"static/text/{text_key(record['path'])}.js"
@@ -298,6 +303,7 @@ def write_site(
         "date": date.isoformat(),
         "shared": writer.keys,
         "pages": parsed.manifest,
+        "shards": counts,
     }
     (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     writer.stats.documents = len(parsed.records)
@@ -359,8 +365,9 @@ class _Parsed:
     the previous site's manifest for a page carried over; and the new manifest."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
-    # (the words of each record's text, when its page was rendered: see index_words)
-    words: list[list[str] | None] = field(default_factory=list)
+    # (the words of each record's text, see index_words: a list when its page was
+    # rendered, the manifest's space-separated words when it was carried over)
+    words: list[list[str] | str] = field(default_factory=list)
     # (as JSON data, :func:`timeline_data` and :func:`_fields`: made into objects only
     # when their pages are rendered)
     timelines: list[dict[str, Any]] = field(default_factory=list)
@@ -519,6 +526,7 @@ class _PageMaker:
             "timeline": timeline_data(timeline) if timeline else None,
             "risks": [_fields(r) for r in risks],
             "words": " ".join(words),
+            "head": _head(task.d),
         }
         made = _Made("ok", entry, words)
         made.bytes = self.writer.stats.bytes - before
@@ -661,7 +669,7 @@ def write_documents(
                 again = _timelines(entry["timeline"], date)
                 parsed.timelines.extend(timeline_data(t) for t in again)
             parsed.risks.extend(entry["risks"])
-            parsed.words.append(entry["words"].split())
+            parsed.words.append(entry["words"])  # (split only where needed)
             parsed.kept.add(d["path"])
         parsed.manifest[d["path"]] = entry
         parsed.records.append(_record(d, entry["name"], entry["text"], entry["sections"]))
@@ -737,6 +745,15 @@ def _still(old: Any, key: str, name: str, resolve: Callable[[str], str | None]) 
         )
     except (KeyError, TypeError, ValueError):
         return False  # a manifest from elsewhere: render the page
+
+
+def _without_lines(data: dict[str, Any]) -> dict[str, Any]:
+    """A timeline's or a risk's data (see :func:`timeline_data`) without the line
+    numbers it was found on, which the timeline and risk pages do not show."""
+    out = {k: v for k, v in data.items() if k != "line"}
+    if "phases" in out:
+        out["phases"] = [{k: v for k, v in p.items() if k != "line"} for p in out["phases"]]
+    return out
 
 
 def _fields(obj: Any) -> dict[str, Any]:
@@ -841,7 +858,11 @@ def sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
     """The plain text of sanitized HTML ``body`` and where each heading's section
     starts in it, as (offset in UTF-16 code units, as JavaScript counts, anchor)."""
     pieces = _HEADING_ID.split(body)
-    parts = [plain_text(chunk) for chunk in pieces[0::2]]
+    # (the pieces' plain text in one pass over the joined pieces, not one per piece: a
+    # NUL, which sanitized HTML never holds, keeps them apart)
+    joined = "\x00".join(pieces[0::2])
+    flat = _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK.sub(" ", joined))))
+    parts = [part.strip() for part in flat.split("\x00")]
     out = [parts[0]]
     # (the text's length so far: measured piece by piece, not the whole text again
     # for each section, which took quadratic time)
@@ -906,9 +927,81 @@ def text_key(path: str) -> str:
 
 def index_words(text: str) -> list[str]:
     """The distinct words of a record's ``text`` as the search index holds them, sorted."""
+    return sorted(set(_folded_words(text)))
+
+
+def _folded_words(text: str) -> list[str]:
+    """The words of ``text`` folded as the stores read them (:func:`fold`, lower case).
+    (ASCII text is not folded first: fold only turns the characters between words
+    into spaces there, which leaves the same words; that was most of the time.)"""
+    if text.isascii():
+        return _INDEX_WORD.findall(text.lower())
     from specbook.store.query import fold
 
-    return sorted(set(_INDEX_WORD.findall(fold(text).lower())))
+    return _INDEX_WORD.findall(fold(text).lower())
+
+
+def _head(d: dict[str, Any]) -> str:
+    """The text of a record's ID and title, as the search index reads them."""
+    return f"{d['id'] or ''} {d['title'] or ''}"
+
+
+def write_search_index(
+    writer: _Writer, parsed: _Parsed, previous: dict[str, Any]
+) -> dict[str, int]:
+    """Write the browser's search index (:func:`search_index_scripts`) for ``parsed``'s
+    records; returns the words of each shard. Over a previous site (its manifest
+    ``previous``) holding the same documents in the same order, only the shards holding
+    a word that some document gained or lost are made again: the others are carried
+    over (their postings, by document number, are what they were)."""
+    only = _changed_shards(parsed, previous)
+    old: dict[str, int] = previous.get("shards") or {}
+    if only is not None and all(k in only or _kept(writer, k) for k in old):
+        found = _shard_words(parsed.records, parsed.words, only)
+        counts = {k: n for k, n in old.items() if k not in only}
+        counts.update((k, len(words)) for k, words in found.items())
+        counts = dict(sorted(counts.items()))
+        writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records, counts))
+        for name, script in search_shard_scripts(found, len(parsed.records)).items():
+            writer.file(f"static/{name}", script)
+        return counts
+    found = _shard_words(parsed.records, parsed.words)
+    counts = {key: len(words) for key, words in sorted(found.items())}
+    writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records, counts))
+    for name, script in search_shard_scripts(found, len(parsed.records)).items():
+        writer.file(f"static/{name}", script)
+    return counts
+
+
+def _kept(writer: _Writer, key: str) -> bool:
+    """Carry shard ``key``'s script over from the previous site (counting its bytes)."""
+    name = f"static/{SEARCH_SHARDS}/{key}.js"
+    if not writer.keep(name):
+        return False
+    writer.stats.bytes += (writer.root / name).stat().st_size
+    return True
+
+
+def _changed_shards(parsed: _Parsed, previous: dict[str, Any]) -> set[str] | None:
+    """The shards holding a word some document gained or lost since the previous
+    site (its manifest ``previous``), or ``None`` when every shard must be made again
+    (documents added, removed or reordered, or no previous record of the shards)."""
+    pages = previous.get("pages") or {}
+    if not isinstance(previous.get("shards"), dict):
+        return None
+    if [r["path"] for r in parsed.records] != list(pages):
+        return None  # (another numbering of the documents)
+    keys: set[str] = set()
+    for record, words in zip(parsed.records, parsed.words, strict=True):
+        if isinstance(words, str):
+            continue  # (carried over: the words it had)
+        old = pages[record["path"]]
+        if not isinstance(old.get("head"), str):
+            return None
+        gained = set(words).symmetric_difference(old["words"].split())
+        gained |= set(_folded_words(old["head"])) ^ set(_folded_words(_head(record)))
+        keys.update(shard_key(w) for w in gained)
+    return keys
 
 
 def search_index_scripts(
@@ -951,28 +1044,51 @@ def shard_key(word: str) -> str:
 
 
 def _shard_words(
-    records: list[dict[str, Any]], known: list[list[str] | None] | None = None
+    records: list[dict[str, Any]],
+    known: list[list[str] | str] | list[list[str] | None] | None = None,
+    only: set[str] | None = None,
 ) -> dict[str, dict[str, tuple[list[int], list[int]]]]:
     """Shard key -> word -> (the documents whose text holds it, those whose ID or
     title holds it), by document number; words folded as the stores read them
-    (``known``: the text's words of each record, where they were computed already)."""
-    from specbook.store.query import fold
-
-    shards: dict[str, dict[str, tuple[list[int], list[int]]]] = {}
+    (``known``: the text's words of each record, where they were computed already, as
+    a list or space-separated); with ``only``, the words of those shards alone."""
+    pick = _shard_picker(only) if only is not None else None
+    # One dict of every word first, split into shards once per distinct word (a shard
+    # key per occurrence was half of a one-edit build's search index).
+    found: dict[str, tuple[list[int], list[int]]] = {}
+    get = found.get
     for n, r in enumerate(records):
-        head = f"{r['id'] or ''} {r['title'] or ''}"
         given = known[n] if known is not None else None
-        for side, text in ((0, r["text"]), (1, head)):
-            words = given if side == 0 and given is not None else None
-            for word in (
-                words if words is not None else set(_INDEX_WORD.findall(fold(text).lower()))
-            ):
-                shard = shards.setdefault(shard_key(word), {})
-                got = shard.get(word)
+        if given is None:
+            given = _folded_words(r["text"])
+        elif isinstance(given, str):  # (only the shards wanted are split out of it)
+            given = given.split() if pick is None else pick(given)
+        head = _folded_words(_head(r))
+        if pick is not None:
+            given = [w for w in given if shard_key(w) in only]  # type: ignore[operator]
+            head = [w for w in head if shard_key(w) in only]  # type: ignore[operator]
+        for side, words in ((0, set(given)), (1, set(head))):
+            for word in words:
+                got = get(word)
                 if got is None:
-                    got = shard[word] = ([], [])
+                    got = found[word] = ([], [])
                 got[side].append(n)
+    shards: dict[str, dict[str, tuple[list[int], list[int]]]] = {}
+    for word, got in found.items():
+        shards.setdefault(shard_key(word), {})[word] = got
     return shards
+
+
+def _shard_picker(keys: set[str]) -> Callable[[str], list[str]]:
+    """A function giving the words of shards ``keys`` in a space-separated word list
+    (regular expressions, not a split of every word: a one-edit build needs a few)."""
+    first = "".join(re.escape(k) for k in sorted(keys) if k != "_")
+    parts = [f"[{first}]"] if first else []
+    if "_" in keys:  # (words whose first character is not an ASCII letter or digit)
+        parts.append("[^ a-z0-9]")
+    if not parts:
+        return lambda text: []
+    return re.compile(rf"(?<![^ ])(?:{'|'.join(parts)})[^ ]*").findall
 
 
 def search_shard_scripts(
@@ -1005,17 +1121,28 @@ def encode_postings(numbers: list[int], total: int) -> str:
     """Ascending document numbers as text: the base-36 gaps between them, comma
     separated, or, when shorter (a word most documents hold), ``~`` and a bitmap of
     ``total`` bits in base64 (bit ``n % 8`` of byte ``n // 8`` is document ``n``)."""
-    prev, gaps = 0, []
-    for n in numbers:
-        gaps.append(_base36(n - prev))
-        prev = n
-    listed = ",".join(gaps)
+    if not numbers:
+        return ""
+    # (gaps through C-level map and a table of base-36 numerals: a function call per
+    # posting was most of the index's time)
+    gaps = map(operator.sub, numbers, [0, *numbers[:-1]])
+    listed = ",".join(map(_base36_table(numbers[-1]).__getitem__, gaps))
     if len(listed) <= (total + 5) // 6 + 4:  # (base64 of total/8 bytes: total/6 chars)
         return listed
     bits = bytearray((total + 7) // 8)
     for n in numbers:
         bits[n >> 3] |= 1 << (n & 7)
     return "~" + base64.b64encode(bytes(bits)).decode("ascii")
+
+
+_BASE36: list[str] = []
+
+
+def _base36_table(most: int) -> list[str]:
+    """The base-36 numerals of 0 to at least ``most``, grown as needed."""
+    if len(_BASE36) <= most:
+        _BASE36.extend(_base36(n) for n in range(len(_BASE36), max(most + 1, 2 * len(_BASE36))))
+    return _BASE36
 
 
 def _base36(n: int) -> str:
