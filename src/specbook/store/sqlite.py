@@ -424,7 +424,10 @@ class SQLiteStore:
         if query.has_exact:
             # the stemmed match also finds other forms of the quoted words: keep the
             # documents that hold them as written
-            cond, exact_params = fts5_exact_conditions(query, "fts.rowid")
+            # (`+`: the IN must not become a rowid constraint of the fts scan, which runs
+            # the MATCH again for each listed rowid: 3 s for a common phrase in 3,000
+            # documents, 25 s in 10,000, against 10 ms)
+            cond, exact_params = fts5_exact_conditions(query, "+fts.rowid")
             exact = " AND " + cond
         try:
             top = db.execute(
