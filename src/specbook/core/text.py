@@ -170,3 +170,24 @@ def name_problem(name: str) -> str | None:
         if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
             return f"holds the control character U+{ord(ch):04X}; give a name on one line"
     return None
+
+
+def is_plain_date(text: str) -> bool:
+    """Whether ``text`` is exactly ``YYYY-MM-DD`` in ASCII digits (the usual way a date
+    is written, read without an expression)."""
+    return (
+        len(text) == 10
+        and text[4] == "-"
+        and text[7] == "-"
+        and text.isascii()
+        and (text[:4] + text[5:7] + text[8:]).isdigit()
+    )
+
+
+def plain_date(text: str) -> _dt.date | None:
+    """The date of an :func:`is_plain_date` text, or ``None`` when it does not exist
+    (``2026-02-30``)."""
+    try:
+        return _dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    except ValueError:
+        return None

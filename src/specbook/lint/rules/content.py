@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from specbook.core.model import Cell, CodeBlock, Document, Span, Table
-from specbook.core.text import is_placeholder, norm_key
+from specbook.core.text import is_placeholder, is_plain_date, norm_key, plain_date
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.rules.sections import section_ranges
 from specbook.lint.sqlcheck import LANGUAGES as SQL_LANGUAGES
@@ -474,29 +474,10 @@ def _level_key(value: str) -> str | None:
     return None if key in _LEVEL_KEYS else key
 
 
-def _plain_date(text: str) -> bool:
-    """Whether ``text`` is exactly ``YYYY-MM-DD`` in ASCII digits."""
-    return (
-        len(text) == 10
-        and text[4] == "-"
-        and text[7] == "-"
-        and text.isascii()
-        and (text[:4] + text[5:7] + text[8:]).isdigit()
-    )
-
-
-def _ymd(text: str) -> dt.date | None:
-    """The date of a :func:`_plain_date` text, or ``None`` when it does not exist."""
-    try:
-        return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
-    except ValueError:
-        return None
-
-
 @lru_cache(maxsize=4096)
 def _date(text: str) -> dt.date | None:
-    if _plain_date(text):  # (the usual case, read without the expression)
-        return _ymd(text)
+    if is_plain_date(text):  # (the usual case, read without the expression)
+        return plain_date(text)
     m = _ISO.match(text.strip().strip("*_`"))
     if not m:
         return None

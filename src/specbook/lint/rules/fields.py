@@ -12,7 +12,7 @@ from typing import Any
 
 from specbook.core.config import KindConfig
 from specbook.core.model import Document, Field, Section, Span
-from specbook.core.text import is_placeholder, norm_key, render_value
+from specbook.core.text import is_placeholder, is_plain_date, norm_key, plain_date, render_value
 from specbook.edit.patch import Patch
 from specbook.lint.registry import Report, RuleContext, rule
 from specbook.trace.links import front_matter_bounds
@@ -289,30 +289,11 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _plain_date(text: str) -> bool:
-    """Whether ``text`` is exactly ``YYYY-MM-DD`` in ASCII digits."""
-    return (
-        len(text) == 10
-        and text[4] == "-"
-        and text[7] == "-"
-        and text.isascii()
-        and (text[:4] + text[5:7] + text[8:]).isdigit()
-    )
-
-
-def _ymd(text: str) -> dt.date | None:
-    """The date of a :func:`_plain_date` text, or ``None`` when it does not exist."""
-    try:
-        return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
-    except ValueError:
-        return None
-
-
 @lru_cache(maxsize=4096)
 def _iso_date(value: str) -> dt.date | None:
     """The real ISO date that ``value`` starts with (``2026-08-16 (note)`` counts)."""
-    if _plain_date(value):  # (the usual case, read without the expressions)
-        return _ymd(value)
+    if is_plain_date(value):  # (the usual case, read without the expressions)
+        return plain_date(value)
     m = _ISO_LEAD.match(_MARKUP.sub("", value).strip())
     if m is None:
         return None
