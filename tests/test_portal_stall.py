@@ -143,18 +143,41 @@ def test_ordinary_nesting_and_rules_still_render() -> None:
         assert NOTICE not in to_html(doc.read_text(encoding="utf-8")).html, doc
 
 
-def test_deep_document_page_renders_in_under_a_second_with_the_notice(root: Path) -> None:
+def test_deep_document_page_renders_in_under_a_second_with_the_notice(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specbook.web import pages
+
+    # The CPU of the threads that make the page (its parse and render, its findings, the
+    # page itself): the process's would count the portal's background threads too
+    # (under xdist, those of earlier tests' portals in the same worker), which made
+    # this fail at 1.07 s on a shifted-clock run where the page itself took 0.05 s.
+    spent: list[float] = []
+
+    def timed(name: str) -> None:
+        real = getattr(pages.DocumentPages, name)
+
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            t0 = time.thread_time()
+            try:
+                return real(self, *args, **kwargs)
+            finally:
+                spent.append(time.thread_time() - t0)
+
+        monkeypatch.setattr(pages.DocumentPages, name, wrapper)
+
     (root / DEEP_PATH).write_text(HEADER + deep_list(60_000), encoding="utf-8")
     with TestClient(create_app(open_book(root))) as c:
         assert c.app.state.portal.lint_ready.wait(120)  # type: ignore[attr-defined]
         assert c.get("/doc/SPEC-001").status_code == 200  # the book's coverage, computed once
+        for name in ("built", "linted", "get"):
+            timed(name)
         t0 = time.perf_counter()
-        with cpu_seconds() as cpu:
-            r = c.get(f"/doc/{DEEP_ID}")
+        r = c.get(f"/doc/{DEEP_ID}")
         wall = time.perf_counter() - t0
     assert r.status_code == 200
     assert NOTICE in r.text and "- - - x" in r.text
-    assert cpu[0] < 1.0, f"the page took {cpu[0]:.2f} s of CPU"
+    assert spent and sum(spent) < 1.0, f"the page took {spent} s of CPU"
     assert wall < 10, f"the page took {wall:.2f} s"
 
 
