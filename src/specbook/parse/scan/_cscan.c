@@ -2595,6 +2595,42 @@ trim_value(const uchar *w, ssz *ps, ssz *pe)
     *pe = e;
 }
 
+/* The arguments (work: bytes, start, end) of a function that reads the lines of a
+   zone of work: the bytes, their size, the first line start at or after start (a
+   line starts at 0 or after "\n") and end, capped at the size. -1 with an exception
+   set for other arguments or a negative offset. */
+static int
+zone_args(PyObject *const *args, Py_ssize_t nargs, const char *name, const uchar **w, ssz *n,
+          ssz *first, ssz *end)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_Format(PyExc_TypeError, "%s(work: bytes, start, end)", name);
+        return -1;
+    }
+    *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    *n = PyBytes_GET_SIZE(args[0]);
+    ssz zs = PyLong_AsSsize_t(args[1]);
+    if (zs == -1 && PyErr_Occurred())
+        return -1;
+    ssz ze = PyLong_AsSsize_t(args[2]);
+    if (ze == -1 && PyErr_Occurred())
+        return -1;
+    if (zs < 0 || ze < 0) {
+        PyErr_Format(PyExc_ValueError, "%s(): offsets must not be negative", name);
+        return -1;
+    }
+    if (ze > *n)
+        ze = *n;
+    ssz p = zs;
+    if (p && (p > *n || (*w)[p - 1] != '\n')) {
+        const uchar *nl = p < ze ? memchr(*w + p, '\n', (size_t)(ze - p)) : NULL;
+        p = nl == NULL ? ze : (nl - *w) + 1;
+    }
+    *first = p;
+    *end = ze;
+    return 0;
+}
+
 /* bold_fields(work, start, end) -> list of (start, end, name_start, name_end, colon,
    value_start, value_end): each match of core._BOLD_FIELD in work[start:end] (what
    finditer gives, `^` holding at offset 0 and after "\n" only), colon whether its colon
@@ -2605,32 +2641,13 @@ trim_value(const uchar *w, ssz *ps, ssz *pe)
 static PyObject *
 m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "bold_fields(work: bytes, start, end)");
+    const uchar *w;
+    ssz n, ze, p;
+    if (zone_args(args, nargs, "bold_fields", &w, &n, &p, &ze) < 0)
         return NULL;
-    }
-    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
-    ssz n = PyBytes_GET_SIZE(args[0]);
-    ssz zs = PyLong_AsSsize_t(args[1]);
-    if (zs == -1 && PyErr_Occurred())
-        return NULL;
-    ssz ze = PyLong_AsSsize_t(args[2]);
-    if (ze == -1 && PyErr_Occurred())
-        return NULL;
-    if (zs < 0 || ze < 0) {
-        PyErr_SetString(PyExc_ValueError, "bold_fields(): offsets must not be negative");
-        return NULL;
-    }
-    if (ze > n)
-        ze = n;
     PyObject *out = PyList_New(0);
     if (out == NULL)
         return NULL;
-    ssz p = zs;
-    if (p && (p > n || w[p - 1] != '\n')) { /* (the first line start from zs on) */
-        const uchar *nl = p < ze ? memchr(w + p, '\n', (size_t)(ze - p)) : NULL;
-        p = nl == NULL ? ze : (nl - w) + 1;
-    }
     while (p < ze) {
         ssz i = p;
         while (i < ze && (w[i] == ' ' || w[i] == '\t'))
@@ -2924,32 +2941,13 @@ m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
     static const char *labels[] = {"acceptance criteria", "acceptance", "criteria", "target",
                                    "targets", "metric"};
-    if (nargs != 3 || !PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "criteria(work: bytes, start, end)");
+    const uchar *w;
+    ssz n, ze, p;
+    if (zone_args(args, nargs, "criteria", &w, &n, &p, &ze) < 0)
         return NULL;
-    }
-    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
-    ssz n = PyBytes_GET_SIZE(args[0]);
-    ssz zs = PyLong_AsSsize_t(args[1]);
-    if (zs == -1 && PyErr_Occurred())
-        return NULL;
-    ssz ze = PyLong_AsSsize_t(args[2]);
-    if (ze == -1 && PyErr_Occurred())
-        return NULL;
-    if (zs < 0 || ze < 0) {
-        PyErr_SetString(PyExc_ValueError, "criteria(): offsets must not be negative");
-        return NULL;
-    }
-    if (ze > n)
-        ze = n;
     PyObject *out = PyList_New(0);
     if (out == NULL)
         return NULL;
-    ssz p = zs;
-    if (p && (p > n || w[p - 1] != '\n')) {
-        const uchar *nl = p < ze ? memchr(w + p, '\n', (size_t)(ze - p)) : NULL;
-        p = nl == NULL ? ze : (nl - w) + 1;
-    }
     while (p < ze) {
         ssz i = p, mend = 0, ls = 0, le = 0, vs = 0;
         int ok = 0;
