@@ -113,6 +113,34 @@ def test_hit_line_and_snippet_point_at_the_match(example: Path) -> None:
         assert "**" in h["snippet"]  # matches are marked
 
 
+def test_the_index_gives_every_heading_of_a_document_as_parsed(example: Path) -> None:
+    """What the portal's search anchors read (``Store.sections``): every heading in
+    document order with its level, title and line range, nested, setext, and a title
+    holding a tab, the same on both backends."""
+    doc_path = example / "docs" / "bugs" / "BUG-950-outline.md"
+    doc_path.write_text(
+        "# Bug Report: Outline\n\n**ID**: BUG-950\n**Date**: 2026-05-04\n**Status**: Open\n\n"
+        "## Summary\n\nText.\n\n### Deeper\ttabbed\n\nMore.\n\nSetext heading\n---\n\n"
+        "#### Fourth\n\n## Empty\n",
+        encoding="utf-8",
+    )
+    book = open_book(example)
+    store, _ = synced_store(book)
+    try:
+        got = store.sections("docs/bugs/BUG-950-outline.md")
+        assert store.sections("docs/bugs/no-such-file.md") == []
+    finally:
+        store.close()
+    from specbook.parse import parse
+
+    doc = parse(doc_path.read_bytes(), "docs/bugs/BUG-950-outline.md", book.config)
+    want = [(s.level, s.title, s.span.line, s.span.end_line) for s in doc.flat_sections]
+    assert got == want
+    assert [t for _, t, _, _ in got] == [
+        "Bug Report: Outline", "Summary", "Deeper\ttabbed", "Setext heading", "Fourth", "Empty",
+    ]  # fmt: skip
+
+
 def _add_bug(root: Path, n: int, title: str, body: str) -> None:
     (root / "docs" / "bugs" / f"BUG-{n:03d}-word-forms.md").write_text(
         f"# Bug Report: {title}\n\n**ID**: BUG-{n:03d}\n**Date**: 2026-05-04\n"

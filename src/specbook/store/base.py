@@ -14,8 +14,9 @@ from specbook.store.records import DocRecord
 # they stand in, and which content of each document was linted (``linted``); 4: search
 # stems and folds diacritics (porter), quoted words match through ``fts_exact``; 5: a
 # finding keeps where it ends (``end_line``, ``end_col``): the store gives back the
-# linter's :class:`~specbook.lint.finding.Finding` whole
-SCHEMA_VERSION = 5
+# linter's :class:`~specbook.lint.finding.Finding` whole; 6: no tables of fields, sections
+# and checklists (never queried): a document's headings are its ``outline``
+SCHEMA_VERSION = 6
 
 
 class StoredFile(NamedTuple):

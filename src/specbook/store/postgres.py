@@ -4,8 +4,8 @@ The same :class:`~specbook.store.base.Store` as the SQLite index, for an organis
 that keeps many books (repositories) in one database behind one portal:
 
 - a ``books`` table (name, root of the working copy, meta) and one ``documents`` row per
-  file with ``UNIQUE (book, path)``; the child tables (fields, sections, requirements,
-  references, checklists, reviews, findings) hang off ``documents`` with
+  file with ``UNIQUE (book, path)``; the child tables (requirements,
+  references, reviews, findings) hang off ``documents`` with
   ``ON DELETE CASCADE``, as in SQLite;
 - full-text search on a ``tsvector`` column with a GIN index, built with the book's
   text-search configuration (:func:`ts_config`: ``english`` for ``[book] language =
@@ -64,7 +64,7 @@ from specbook.store.query import (
     tsquery_exact_conditions,
     tsquery_expression,
 )
-from specbook.store.records import DocRecord, filter_key
+from specbook.store.records import DocRecord, filter_key, read_outline
 from specbook.store.schema import postgres_ddl
 
 if TYPE_CHECKING:
@@ -171,8 +171,17 @@ _V6 = """
 ALTER TABLE findings ADD COLUMN end_line integer;
 ALTER TABLE findings ADD COLUMN end_col integer;
 """
+# 7: no tables of fields, sections and checklists (nothing queried them; their rows
+# were most of an index write): a document's headings are its ``outline``, which rows
+# written before have empty until their book is next indexed (the index key changed).
+_V7 = """
+ALTER TABLE documents ADD COLUMN outline text;
+DROP TABLE fields;
+DROP TABLE sections;
+DROP TABLE checklists;
+"""
 MIGRATIONS: tuple[tuple[int, str], ...] = (
-    (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6),
+    (1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5), (6, _V6), (7, _V7),
 )  # fmt: skip
 # the columns of a stored finding, in the order of Finding's fields (f: findings, d: its
 # document; ``file`` is NULL when the finding stands in the document itself)
@@ -197,21 +206,19 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 _DOC_COLUMNS = (
     "docid", "book", "path", "mtime_ns", "size", "hash", "id", "kind", "title", "title_line",
     "status", "status_canonical", "status_key", "type", "type_key", "date", "modified",
-    "author", "tags", "body",
+    "author", "tags", "body", "outline",
 )  # fmt: skip
 _STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS specbook_stage("
     "docid bigint, book text, path text, mtime_ns bigint, size bigint, hash text, id text,"
     " kind text, title text, title_line integer, status text, status_canonical text,"
     " status_key text, type text, type_key text, date text, modified text, author text,"
-    " tags text, body text, head_words text, body_words text) ON COMMIT DELETE ROWS"
+    " tags text, body text, outline text, head_words text, body_words text)"
+    " ON COMMIT DELETE ROWS"
 )
 _CHILDREN = (
-    ("fields", "docid, key, name, value, source, line"),
-    ("sections", "docid, ord, level, title, template_name, line, end_line, parent"),
     ("requirements", "docid, req_id, kind, text, criteria, target, section, line"),
     ("refs", "docid, source, target, requirement, type, section, line, text, target_book"),
-    ("checklists", "docid, section, total, done"),
     ("reviews", "docid, date, reviewer, status, feedback, line"),
 )
 
@@ -593,7 +600,8 @@ class PostgresStore:
                             filter_key(r.type or ""), _t(r.date), _t(r.modified),
                             _t(r.author),
                             "|" + "|".join(filter_key(t) for t in r.tags) + "|",
-                            body, fold(f"{r.id or ''} {_t(r.title)}"), fold(body),
+                            body, _t(r.outline), fold(f"{r.id or ''} {_t(r.title)}"),
+                            fold(body),
                         )
                     )  # fmt: skip
             cols = ", ".join(_DOC_COLUMNS)
@@ -768,14 +776,8 @@ class PostgresStore:
     def sections(self, path: str) -> list[tuple[int, str, int, int]]:
         """(level, title, line, end line) of every heading of ``path``, in order."""
         docid = self._docid(path)
-        return [
-            (int(level), str(title), int(line), int(end))
-            for level, title, line, end in self._rows(
-                "SELECT level, title, line, end_line FROM sections WHERE docid = %s"
-                " ORDER BY line, ord",
-                (docid,),
-            )
-        ]
+        rows = self._rows("SELECT outline FROM documents WHERE docid = %s", (docid,))
+        return read_outline(str(rows[0][0]) if rows and rows[0][0] is not None else None)
 
     def finding_counts(self) -> dict[str, int]:
         """Current findings by severity (only those computed for the current content)."""

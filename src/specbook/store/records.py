@@ -11,20 +11,15 @@ from dataclasses import dataclass
 
 from specbook.book.jsonout import tags_of
 from specbook.core.digest import source_hash
-from specbook.core.model import Document, Section
+from specbook.core.model import Document
 from specbook.core.text import norm_key
 from specbook.trace.links import typed_references
 
 # Row shapes (positional, in the column order of the schema).
-FieldRow = tuple[str, str, str, str, int]  # key, name, value, source, line
-SectionRow = tuple[
-    int, int, str, "str | None", int, int, int
-]  # ord, level, title, template, line, end, parent
 RequirementRow = tuple[str, str, str, "str | None", "str | None", "str | None", int]
 RefRow = tuple[
     str, "str | None", str, "str | None", int, str, "str | None"
 ]  # target, req, type, section, line, text, target book (None: this book)
-ChecklistRow = tuple[str, int, int]  # section, total, done
 ReviewRow = tuple[str, str, str, str, int]  # date, reviewer, status, feedback, line
 
 
@@ -48,27 +43,33 @@ class DocRecord:
     author: str | None
     tags: tuple[str, ...]
     body: str
-    fields: tuple[FieldRow, ...]
-    sections: tuple[SectionRow, ...]
+    outline: str  # the headings, as :func:`outline_of` writes them
     requirements: tuple[RequirementRow, ...]
     references: tuple[RefRow, ...]
-    checklists: tuple[ChecklistRow, ...]
     reviews: tuple[ReviewRow, ...]
 
 
-def _sections(doc: Document) -> list[SectionRow]:
-    """Every section in document order, each with the position of its parent (-1: none)."""
-    out: list[SectionRow] = []
-    append = out.append
-    # (a stack, not a recursive walk: ~50 sections in each of 10,000 documents)
-    stack: list[tuple[Section, int]] = [(s, -1) for s in reversed(doc.sections)]
-    while stack:
-        s, parent = stack.pop()
-        me = len(out)
-        sp = s.span
-        append((me, s.level, s.title, s.template_name, sp.line, sp.end_line, parent))
-        if s.children:
-            stack.extend((c, me) for c in reversed(s.children))
+def outline_of(doc: Document) -> str:
+    """Every heading of ``doc`` in document order, one per line as ``level<TAB>line<TAB>
+    end line<TAB>title`` (a title is one line of text; :func:`read_outline` reads it)."""
+    return "\n".join(
+        f"{s.level}\t{s.span.line}\t{s.span.end_line}\t{_one_line(s.title)}"
+        for s in doc.flat_sections
+    )
+
+
+def _one_line(title: str) -> str:
+    return title.replace("\n", " ") if "\n" in title else title
+
+
+def read_outline(text: str | None) -> list[tuple[int, str, int, int]]:
+    """(level, title, line, end line) of each heading :func:`outline_of` wrote (none for
+    ``None``: a row written before the column existed, until its document is indexed
+    again)."""
+    out = []
+    for row in (text or "").split("\n") if text else ():
+        level, line, end, title = row.split("\t", 3)
+        out.append((int(level), title, int(line), int(end)))
     return out
 
 
@@ -81,11 +82,6 @@ def _title_line(doc: Document) -> int:
 
 def record_of(doc: Document, data: bytes, mtime_ns: int, size: int) -> DocRecord:
     """The index record of ``doc``, parsed from ``data`` (the file's bytes)."""
-    progress: dict[str, list[int]] = {}
-    for item in doc.checklists:
-        counts = progress.setdefault(item.section or "", [0, 0])
-        counts[0] += 1
-        counts[1] += item.checked
     return DocRecord(
         path=doc.path or "",
         mtime_ns=mtime_ns,
@@ -103,8 +99,7 @@ def record_of(doc: Document, data: bytes, mtime_ns: int, size: int) -> DocRecord
         author=doc.value("author"),
         tags=tuple(tags_of(doc)),
         body=data.decode("utf-8", "replace"),
-        fields=tuple((f.key, f.name, f.value, f.source, f.span.line) for f in doc.fields),
-        sections=tuple(_sections(doc)),
+        outline=outline_of(doc),
         requirements=tuple(
             (r.id, r.kind, r.text, r.criteria, r.target, r.section, r.span.line)
             for r in doc.requirements
@@ -113,7 +108,6 @@ def record_of(doc: Document, data: bytes, mtime_ns: int, size: int) -> DocRecord
             (r.target, r.requirement, r.type, r.section, r.line, r.text, r.target_book)
             for r in typed_references(doc)
         ),
-        checklists=tuple((sec, n, done) for sec, (n, done) in progress.items()),
         reviews=tuple(
             (e.date, e.reviewer, e.status, e.feedback, e.span.line) for e in doc.review_history
         ),

@@ -1,8 +1,8 @@
 """The index's tables, defined once and rendered for SQLite and for PostgreSQL.
 
-Both backends keep the same rows: one per document, and child tables (fields,
-sections, requirements, typed references, checklist progress, review rows, findings,
-which content was linted) that point at it. :data:`DOCUMENT_COLUMNS` and
+Both backends keep the same rows: one per document (with its headings' outline), and
+child tables (requirements, typed references, review rows, findings, which content was
+linted) that point at it. :data:`DOCUMENT_COLUMNS` and
 :data:`CHILDREN` say what they hold in portable types; :func:`sqlite_ddl` and
 :func:`postgres_ddl` render them, each with what only that backend has (SQLite: the
 ``meta`` table and the FTS5 tables; PostgreSQL: the ``books`` table, a ``book``
@@ -39,19 +39,23 @@ def _c(spec: str) -> tuple[Column, ...]:
     return tuple(out)
 
 
-DOCUMENT_COLUMNS = _c(
+_FIRST_COLUMNS = _c(
     "path text!, mtime_ns bigint!, size bigint!, hash text!, id text, kind text,"
     " title text!, title_line int!, status text, status_canonical text, status_key text,"
     " type text, type_key text, date text, modified text, author text, tags text!, body text!"
 )
+# Columns PostgreSQL's migrations added after its text-search vectors: a new database
+# puts them there too, so that it has the shape of a migrated one.
+_LATER_COLUMNS = _c(
+    # the headings as :func:`specbook.store.records.outline_of` writes them: what the
+    # index reads of sections, one value instead of a row per heading
+    "outline text"
+)
+DOCUMENT_COLUMNS = _FIRST_COLUMNS + _LATER_COLUMNS
+# (no table of a document's fields, sections or checklists: nothing queried them, and
+# their rows were two thirds of a cold lint's index writes; the snapshot's stored parse
+# holds them, the headings are ``documents.outline``)
 CHILDREN = (
-    Table("fields", _c("key text, name text, value text, source text, line int")),
-    Table(
-        "sections",
-        _c(
-            "ord int, level int, title text, template_name text, line int, end_line int, parent int"
-        ),
-    ),
     Table(
         "requirements",
         _c("req_id text, kind text, text text, criteria text, target text, section text, line int"),
@@ -64,7 +68,6 @@ CHILDREN = (
         ),
         indexes=("source", "target"),
     ),
-    Table("checklists", _c("section text, total int, done int")),
     Table("reviews", _c("date text, reviewer text, status text, feedback text, line int")),
     Table(
         "findings",
@@ -133,10 +136,11 @@ def postgres_ddl() -> list[str]:
         " tscfg regconfig NOT NULL DEFAULT 'simple')",
         "CREATE TABLE documents(docid bigserial PRIMARY KEY,"
         " book text NOT NULL REFERENCES books(name) ON DELETE CASCADE, "
-        + _cols(DOCUMENT_COLUMNS, _PG_TYPES)
+        + _cols(_FIRST_COLUMNS, _PG_TYPES)
         # tsv: stemmed (the book's tscfg), tsx: as written, head: ID and title alone
-        + ", tsx tsvector NOT NULL, head tsvector NOT NULL, tsv tsvector NOT NULL,"
-        " UNIQUE (book, path))",
+        + ", tsx tsvector NOT NULL, head tsvector NOT NULL, tsv tsvector NOT NULL, "
+        + _cols(_LATER_COLUMNS, _PG_TYPES)
+        + ", UNIQUE (book, path))",
         "CREATE INDEX documents_book_id ON documents(book, id)",
         "CREATE INDEX documents_id ON documents(id)",
         "CREATE INDEX documents_tsv ON documents USING gin(tsv)",

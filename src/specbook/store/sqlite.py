@@ -1,7 +1,7 @@
 """The SQLite backend of the store: ``.specbook/index.db`` (WAL, FTS5).
 
-One row per document plus child tables for what commands query (fields, sections,
-requirements, typed references, checklist progress, review rows, findings), and an
+One row per document (with its headings' outline) plus child tables for what commands
+query (requirements, typed references, review rows, findings), and an
 FTS5 table over ID, title and text ranked by bm25 with the title weighted highest. The
 FTS table stems (Porter over unicode61 without diacritics: ``sandbox`` finds
 "Sandboxing", ``cafe`` finds "café"); a second one, unstemmed, answers quoted words and
@@ -38,7 +38,7 @@ from specbook.store.query import (
     fts5_expression,
     match_pattern,
 )
-from specbook.store.records import DocRecord, filter_key
+from specbook.store.records import DocRecord, filter_key, read_outline
 from specbook.store.schema import child_tables, sqlite_ddl
 
 # Weights of the FTS columns id, title, body: a title match outranks body matches.
@@ -46,6 +46,9 @@ RANK = "bm25(6.0, 10.0, 1.0)"
 
 _SCHEMA = sqlite_ddl(RANK)  # (the same tables as PostgreSQL's: see store/schema.py)
 _TABLES = ("fts", "fts_exact", *reversed(child_tables()), "documents", "meta")
+# tables an index of an older schema may still hold (dropped with the rest when the
+# schema changes)
+_RETIRED = ("fields", "sections", "checklists")
 _CHILD_INDEXES = tuple(
     stmt
     for stmt in _SCHEMA
@@ -117,7 +120,7 @@ class SQLiteStore:
             return
         db.execute("BEGIN IMMEDIATE")
         try:
-            for table in _TABLES:
+            for table in (*_TABLES, *_RETIRED):
                 db.execute(f"DROP TABLE IF EXISTS {table}")
             for stmt in _SCHEMA:
                 db.execute(stmt)
@@ -246,26 +249,18 @@ class SQLiteStore:
         db.executemany(
             "INSERT INTO documents(docid, path, mtime_ns, size, hash, id, kind, title,"
             " title_line, status, status_canonical, status_key, type, type_key, date, modified,"
-            " author, tags, body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " author, tags, body, outline) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     docid, r.path, r.mtime_ns, r.size, r.hash, r.id, r.kind, r.title,
                     r.title_line, r.status, r.status_canonical,
                     filter_key(r.status_canonical or r.status or ""), r.type,
                     filter_key(r.type or ""), r.date, r.modified, r.author,
-                    "|" + "|".join(filter_key(t) for t in r.tags) + "|", r.body,
+                    "|" + "|".join(filter_key(t) for t in r.tags) + "|", r.body, r.outline,
                 )
                 for docid, r in keyed
             ],
         )  # fmt: skip
-        db.executemany(
-            "INSERT INTO fields VALUES (?,?,?,?,?,?)",
-            [(docid, *f) for docid, r in keyed for f in r.fields],
-        )
-        db.executemany(
-            "INSERT INTO sections VALUES (?,?,?,?,?,?,?,?)",
-            [(docid, *x) for docid, r in keyed for x in r.sections],
-        )
         db.executemany(
             "INSERT INTO requirements VALUES (?,?,?,?,?,?,?,?)",
             [(docid, *q) for docid, r in keyed for q in r.requirements],
@@ -273,10 +268,6 @@ class SQLiteStore:
         db.executemany(
             "INSERT INTO refs VALUES (?,?,?,?,?,?,?,?,?)",
             [(docid, r.id, *ref) for docid, r in keyed for ref in r.references],
-        )
-        db.executemany(
-            "INSERT INTO checklists VALUES (?,?,?,?)",
-            [(docid, *c) for docid, r in keyed for c in r.checklists],
         )
         db.executemany(
             "INSERT INTO reviews VALUES (?,?,?,?,?,?)",
@@ -385,14 +376,8 @@ class SQLiteStore:
 
     def sections(self, path: str) -> list[tuple[int, str, int, int]]:
         """(level, title, line, end line) of every heading of ``path``, in order."""
-        return [
-            (level, title, line, end)
-            for level, title, line, end in self._db.execute(
-                "SELECT s.level, s.title, s.line, s.end_line FROM sections s JOIN documents d"
-                " ON d.docid = s.docid WHERE d.path = ? ORDER BY s.line",
-                (path,),
-            )
-        ]
+        row = self._db.execute("SELECT outline FROM documents WHERE path = ?", (path,)).fetchone()
+        return read_outline(None if row is None else row[0])
 
     def finding_counts(self) -> dict[str, int]:
         """Current findings by severity (only those computed for the current content)."""
