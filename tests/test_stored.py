@@ -4,13 +4,15 @@ parsing again must show the same thing."""
 
 from __future__ import annotations
 
+import marshal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from specbook.core import stored
 from specbook.core.model import Sidecar
-from specbook.parse import parse
+from specbook.parse import parse, scan
 
 REPO = Path(__file__).resolve().parents[1]
 PARTS = (
@@ -26,18 +28,40 @@ def _files() -> list[Path]:
     return found[::3]  # (a third of them: every kind of file, in a fraction of a second)
 
 
-def test_a_stored_document_is_the_parse_part_for_part() -> None:
+@pytest.mark.parametrize("way", ["python", "c"])
+def test_a_stored_document_is_the_parse_part_for_part(way: str) -> None:
+    """Both ways of dumping (node by node in Python; the C module's generic ``plain``,
+    which lint uses) store the same data, and it loads as the parse."""
+    plain = scan.plain if way == "c" else None
+    assert way == "python" or plain is not None, "the C module is not built"
     files = _files()
     assert len(files) > 100
     for f in files:
         data = f.read_bytes()
         doc = parse(data, f.name)
-        again = stored.load(stored.dump(doc), data)
+        dumped = stored.dump(doc, plain)
+        if plain is not None:
+            assert marshal.loads(dumped) == marshal.loads(stored.dump(doc)), f
+        again = stored.load(dumped, data)
         assert again == doc, f
         for part in PARTS:
             assert getattr(again, part) == getattr(doc, part), (f, part)
         for s in doc.flat_sections[:3]:
             assert again.column(s.span.start) == doc.column(s.span.start)
+
+
+def test_plain_makes_exact_tuples_all_the_way_down() -> None:
+    from specbook.core.model import Span
+
+    assert scan.plain is not None
+    got = scan.plain([Span(1, 2, 3, 4), (Span(5, 6, 7, 8), [1, "a", None, b"x"]), 2.5])
+    assert got == ((1, 2, 3, 4), ((5, 6, 7, 8), (1, "a", None, b"x")), 2.5)
+    assert type(got[0]) is tuple and type(got[1][0]) is tuple and type(got[1][1]) is tuple
+    deep: Any = ()
+    for _ in range(100_000):
+        deep = (deep,)
+    with pytest.raises(RecursionError):
+        scan.plain(deep)
 
 
 def test_a_stored_document_keeps_its_sidecars_and_refuses_other_data() -> None:

@@ -47,7 +47,7 @@ from specbook.lint.engine import Linter, LintResult, sort_findings
 from specbook.lint.facts import DocFacts, Ref, light_facts_of
 from specbook.lint.finding import Finding
 from specbook.lint.registry import distribution_tags
-from specbook.parse import parse
+from specbook.parse import parse, scan
 
 MEMO_NAME = "lint-memo"  # the whole last result, reused when nothing changed (a blob)
 CACHE_VERSION = 9  # (8: findings and facts marshalled; 9: the parsed document, column doc)
@@ -169,7 +169,7 @@ def _lint_one(
         _facts_j(linter.facts(doc)),
         # (after the rules: the parts they built are built once; not of a file named
         # from outside the book, whose text the book's snapshot must not keep)
-        None if _outside(rel) else stored.dump(doc),
+        None if _outside(rel) else stored.dump(doc, scan.plain),
     )
     return out if also is None else (*out, also(doc, data, sig))
 

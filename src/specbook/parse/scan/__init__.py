@@ -173,6 +173,10 @@ _c_scan: Callable[[bytes], Blocks | None] | None = None
 # function is a C :data:`c_spans`), or ``None`` without the C module.
 c_nodes: NodeBuilders | None = None
 c_spans: type | None = None
+# ``_cscan.plain``: a value with every tuple (named tuples too) and list made an exact
+# tuple, all the way down (what :func:`specbook.core.stored.dump` stores); ``None``
+# without the C module (``dump`` converts node type by node type in Python)
+plain: Callable[[Any], Any] | None = None
 if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
     try:
         from specbook.parse.scan import _cscan
@@ -185,6 +189,7 @@ if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
         span_maker = partial(_cscan.Spans, Span)
         c_nodes = _cscan
         c_spans = _cscan.Spans
+        plain = _cscan.plain
 
 SCANNERS: tuple[Scanner, ...] = (
     *([Scanner("c", _c_scan)] if _c_scan is not None else []),

@@ -3220,6 +3220,53 @@ PyDoc_STRVAR(scan_doc,
              "codes, html, links), exactly as specbook.parse.scan.fast.scan returns them, or None\n"
              "when this scanner is not sure (the caller then asks fast.scan).");
 
+/* -- plain(value): marshal-able data of the model's nodes --------------------------------
+ *
+ * The value with every tuple (a named tuple included) and list made an exact tuple of
+ * its items made plain in turn; anything else as it is. What specbook.core.stored.dump
+ * did in Python, node type by node type, for marshal (which takes exact tuples only).
+ */
+static PyObject *
+plain_of(PyObject *v)
+{
+    int is_list = PyList_Check(v);
+    if (!is_list && !PyTuple_Check(v))
+        return Py_NewRef(v);
+    if (Py_EnterRecursiveCall(" in plain()"))
+        return NULL;
+    ssz n = is_list ? PyList_GET_SIZE(v) : PyTuple_GET_SIZE(v);
+    PyObject *out = PyTuple_New(n);
+    if (out != NULL) {
+        for (ssz i = 0; i < n; i++) {
+            /* (a list may change size while items are made plain: read it again) */
+            if (is_list && i >= PyList_GET_SIZE(v)) {
+                Py_DECREF(out);
+                PyErr_SetString(PyExc_RuntimeError, "plain(): the list changed size");
+                out = NULL;
+                break;
+            }
+            PyObject *item = is_list ? PyList_GET_ITEM(v, i) : PyTuple_GET_ITEM(v, i);
+            Py_INCREF(item);
+            PyObject *got = plain_of(item);
+            Py_DECREF(item);
+            if (got == NULL) {
+                Py_DECREF(out);
+                out = NULL;
+                break;
+            }
+            PyTuple_SET_ITEM(out, i, got);
+        }
+    }
+    Py_LeaveRecursiveCall();
+    return out;
+}
+
+static PyObject *
+m_plain(PyObject *self, PyObject *v)
+{
+    return plain_of(v);
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_O, scan_doc},
     {"line_starts", line_starts, METH_O, line_starts_doc},
@@ -3252,6 +3299,9 @@ static PyMethodDef methods[] = {
      "the references of the matches of ref_re."},
     {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
      "find_all(work, needles): every offset where one of the needles starts, ascending."},
+    {"plain", m_plain, METH_O,
+     "plain(value): value with every tuple (named tuples too) and list an exact tuple,\n"
+     "all the way down; marshal-able data of the model's nodes."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
      "fence_closed(work, start, end): whether a fenced block ends with its closing fence."},
     {NULL, NULL, 0, NULL},
