@@ -90,6 +90,30 @@ def test_each_document_is_parsed_once_across_lint_search_index_and_serve(
     assert set(parses.counts.values()) - {1} == {2} and sum(parses.counts.values()) == len(rels) + 1
 
 
+def test_a_lint_without_the_cache_dumps_no_parse_and_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lint --no-cache` has nowhere to keep a stored parse: it makes none (that was a
+    tenth of its time), and its findings are those of a lint with the cache."""
+    import specbook.core.stored as stored_module
+
+    root = _book(tmp_path)
+    monkeypatch.chdir(root)
+    dumps: list[str | None] = []
+    real = stored_module.dump
+
+    def counted(doc: Any, *a: Any) -> bytes:
+        dumps.append(doc.path)
+        return real(doc, *a)
+
+    monkeypatch.setattr(stored_module, "dump", counted)
+    bare = _cli("lint", "--no-cache", "--format", "json")
+    assert dumps == [] and not (root / ".specbook").exists()
+    cached = _cli("lint", "--format", "json")
+    assert len(dumps) == len(open_book(root).path_strings())
+    assert json.loads(bare.stdout)["findings"] == json.loads(cached.stdout)["findings"]
+
+
 def test_after_lint_serve_build_search_and_report_parse_nothing_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -142,19 +142,26 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(
-    config: BookConfig, select: list[str], ignore: list[str], today: Any, also: Also | None = None
+    config: BookConfig,
+    select: list[str],
+    ignore: list[str],
+    today: Any,
+    also: Also | None = None,
+    keep: bool = True,
 ) -> None:
     _WORKER["linter"] = Linter(config, select=select, ignore=ignore, today=today)
     _WORKER["also"] = also
+    _WORKER["keep"] = keep
 
 
 def _lint_one(
-    linter: Linter, path: Path | str, rel: str, also: Also | None = None
+    linter: Linter, path: Path | str, rel: str, also: Also | None = None, keep: bool = True
 ) -> tuple[Any, ...] | None:
     """``(rel, signature, hash, findings, facts, document)`` of one file as the cache
-    keeps them (``document``: :func:`specbook.core.stored.dump` of the parse),
-    and with ``also`` what it made of the parse; ``None`` for a file that is gone.
-    The file is parsed once, for all of these."""
+    keeps them (``document``: :func:`specbook.core.stored.dump` of the parse, ``None``
+    when not ``keep``: a run with no cache to keep it in), and with ``also`` what it
+    made of the parse; ``None`` for a file that is gone. The file is parsed once, for
+    all of these."""
     got = read_document(linter.config, path, rel)
     if got is None:
         return None
@@ -169,7 +176,7 @@ def _lint_one(
         _facts_j(linter.facts(doc)),
         # (after the rules: the parts they built are built once; not of a file named
         # from outside the book, whose text the book's snapshot must not keep)
-        None if _outside(rel) else stored.dump(doc, scan.plain),
+        None if not keep or _outside(rel) else stored.dump(doc, scan.plain),
     )
     return out if also is None else (*out, also(doc, data, sig))
 
@@ -182,7 +189,8 @@ def _outside(rel: str) -> bool:
 def _lint_chunk(items: list[tuple[str, str]]) -> tuple[list[Any], dict[str, str]]:
     linter: Linter = _WORKER["linter"]
     also = _WORKER.get("also")
-    return [_lint_one(linter, Path(p), rel, also) for p, rel in items], verdicts.drain()
+    keep = _WORKER.get("keep", True)
+    return [_lint_one(linter, Path(p), rel, also, keep) for p, rel in items], verdicts.drain()
 
 
 def _light_one(
@@ -906,13 +914,14 @@ def _run(
     light_raw: list[Any] = []
     found: dict[str, str] = {}  # new checker answers
     verdicts.attach(cache.verdict if cache.db is not None else None)
+    keep = cache.db is not None  # (the parses are dumped to be kept in the cache)
     try:
         for items, out, one, chunk_fn in (
-            (todo, raw, partial(_lint_one, linter, also=also), _lint_chunk),
+            (todo, raw, partial(_lint_one, linter, also=also, keep=keep), _lint_chunk),
             (light_todo, light_raw, partial(_light_one, linter.config, also=also), _light_chunk),
         ):
             if len(items) >= PARALLEL_THRESHOLD and workers > 1:
-                init = (book.config, select, ignore, linter.today, also)
+                init = (book.config, select, ignore, linter.today, also, keep)
                 for part, answers in _in_workers(chunk_fn, items, workers, init):
                     out.extend(part)
                     found.update(answers)
