@@ -81,6 +81,10 @@ def _linted_records(
     return {rel: r for rel, r in found.items() if isinstance(r, DocRecord)}
 
 
+# Up to this many records, index_parsed looks up each one's row rather than read all.
+_FEW = 64
+
+
 def index_parsed(
     store: Store,
     book: Book,
@@ -109,7 +113,10 @@ def index_parsed(
             store.set_meta("key", key)
             fresh = list(records)
         else:
-            stored = store.stored_files()
+            # (a few records: only their rows, a query each; a one-file lint in a
+            # 10,000-document book reads one row, not the book's)
+            few = len(records) <= _FEW
+            stored = store.stored_files([r.path for r in records] if few else None)
             fresh = [
                 r
                 for r in records
