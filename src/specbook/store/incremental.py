@@ -76,9 +76,38 @@ def _linted_records(
 
     if not todo:
         return {}
-    linter = Linter(book.config)
-    found = lint_parsed(book, linter, todo, record_also, jobs, progress)
-    return {rel: r for rel, r in found.items() if isinstance(r, DocRecord)}
+    out = _stored_records(book, todo)
+    rest = [(p, rel) for p, rel in todo if rel not in out]
+    if rest:
+        found = lint_parsed(book, Linter(book.config), rest, record_also, jobs, progress)
+        out.update((rel, r) for rel, r in found.items() if isinstance(r, DocRecord))
+    return out
+
+
+def _stored_records(book: Book, todo: Sequence[tuple[str, str]]) -> dict[str, DocRecord]:
+    """The records of the files of ``todo`` whose parse the lint cache holds for their
+    current bytes (a `lint FILE` linted them and left the index to this sync): made
+    from that parse, not parsed again. (A cold sync's files have none: one query.)"""
+    from specbook.core import stored
+    from specbook.lint.run import StoredDocuments
+
+    reader = StoredDocuments(book)
+    try:
+        held = reader.rows([rel for _, rel in todo]) if len(todo) <= _FEW else reader.rows()
+    finally:
+        reader.close()
+    out: dict[str, DocRecord] = {}
+    for path, rel in todo:
+        hit = held.get(rel)
+        if hit is None:
+            continue
+        got = read_document(book.config, path, rel)
+        if got is None or source_hash(got[1], got[2]) != hit[0]:
+            continue  # (changed since it was linted: parsed again)
+        doc = stored.load(hit[1], got[1], got[2])
+        if doc is not None:
+            out[rel] = record_of(doc, got[1], *got[0])
+    return out
 
 
 # Up to this many records, index_parsed looks up each one's row rather than read all.
