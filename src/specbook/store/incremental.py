@@ -87,13 +87,17 @@ def _linted_records(
 def _stored_records(book: Book, todo: Sequence[tuple[str, str]]) -> dict[str, DocRecord]:
     """The records of the files of ``todo`` whose parse the lint cache holds for their
     current bytes (a `lint FILE` linted them and left the index to this sync): made
-    from that parse, not parsed again. (A cold sync's files have none: one query.)"""
+    from that parse, not parsed again. Only for fewer files than are parsed in worker
+    processes (a rebuild's thousands are parsed there, as before, not loaded here one
+    by one and all held at once)."""
     from specbook.core import stored
     from specbook.lint.run import StoredDocuments
 
+    if len(todo) >= PARALLEL_THRESHOLD:
+        return {}
     reader = StoredDocuments(book)
     try:
-        held = reader.rows([rel for _, rel in todo]) if len(todo) <= _FEW else reader.rows()
+        held = reader.rows([rel for _, rel in todo])
     finally:
         reader.close()
     out: dict[str, DocRecord] = {}
