@@ -9,7 +9,9 @@ Each file read is parsed once for everything the snapshot keeps of it: its index
 rows here, and its lint findings and facts in the lint cache (the same file,
 ``.specbook/index.db``), through :func:`specbook.lint.run.lint_parsed`; the parsing
 happens before the write lock is taken. A lint that parses files hands their records
-back through :func:`index_parsed`, so a later sync finds them current.
+back through :func:`index_parsed`, so a later sync finds them current; `lint FILE`
+does not for the files it names, whose parse the lint cache keeps: a sync makes their
+records from that parse (:func:`_stored_records`) instead of parsing them again.
 """
 
 from __future__ import annotations
