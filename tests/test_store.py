@@ -444,6 +444,18 @@ def test_interrupted_sync_leaves_the_previous_state(
     store.close()
 
 
+def test_stored_files_of_some_paths_are_those_rows_only(example: Path) -> None:
+    """``stored_files(paths)`` (a one-file lint's look-up) gives the rows of the named
+    paths the index holds, as the whole listing has them, and nothing for the others."""
+    book = open_book(example)
+    store, _ = synced_store(book)
+    every = store.stored_files()
+    some = sorted(every)[:2]
+    assert store.stored_files([*some, "docs/no-such-file.md"]) == {p: every[p] for p in some}
+    assert store.stored_files([]) == {}
+    store.close()
+
+
 def test_unchanged_touch_only_updates_signature(example: Path) -> None:
     book = open_book(example)
     store, _ = synced_store(book)

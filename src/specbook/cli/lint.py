@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -203,6 +204,14 @@ def _record_also(doc: Any, data: bytes, sig: tuple[int, int]) -> Any:
     return record_also(doc, data, sig)
 
 
+def _record_unless(named: frozenset[str], doc: Any, data: bytes, sig: tuple[int, int]) -> Any:
+    """:func:`_record_also`, but ``None`` for the documents at ``named`` (book-relative
+    paths): their stored parse stands in for it (see :func:`_lint_in`)."""
+    if doc.path in named:
+        return None
+    return _record_also(doc, data, sig)
+
+
 def _index_parsed(book: Book, parsed: dict[str, Any], rebuild: bool) -> None:
     """Put the records of the documents lint parsed into the book's own index (not a
     PostgreSQL one: that has its own sync). A failure only costs the next sync time."""
@@ -276,7 +285,13 @@ def _lint_in(
     # what the documents parsed give the index (the same snapshot file), so that no
     # later command parses them again
     parsed: dict[str, Any] = {}
-    also = _record_also if in_book and not no_cache else None
+    also: Callable[[Any, bytes, tuple[int, int]], Any] | None = None
+    if in_book and not no_cache:
+        # A named file is linted in full and its parse kept in the lint cache, from which
+        # the next sync makes its index record: `lint FILE` (a pre-commit hook) neither
+        # imports the index nor writes it (a transaction and its syncs) for that file.
+        # The others it parses, for their IDs only, still hand their records over.
+        also = _record_also if only is None else partial(_record_unless, frozenset(only))
 
     def run(
         focus: list[str] | None,
@@ -312,7 +327,8 @@ def _lint_in(
         result, per_file = run(only, update, memo=not fix and changed_rev is None)
     finally:
         stop()
-    if parsed:  # (`lint FILE` keeps a current index current, it does not build one)
+    if any(r is not None for r in parsed.values()):
+        # (`lint FILE` keeps a current index current, it does not build one)
         _index_parsed(book, parsed, rebuild=only is None)
     if changed_rev is not None:
         from specbook.lint.run import restrict, with_referrers

@@ -48,12 +48,14 @@ def database_url(book: Book | None, db: str | None = None) -> str | None:
     """The PostgreSQL URL the index lives in, or ``None`` for the book's SQLite file:
     ``db`` (``--db``), else ``$SPECBOOK_DB``, else the book's ``[index] db``.
     Raises :class:`~specbook.core.errors.UsageError` for a URL that is not PostgreSQL's."""
-    from specbook.core.errors import UsageError
-    from specbook.store.postgres import is_postgres_url, redact
-
     url = db or os.environ.get(DB_ENV) or (book.config.index_db if book else None)
     if not url or url == "sqlite":
         return None
+    # (only now: the PostgreSQL store's module is not what a SQLite book's `lint FILE`
+    # should pay for at start-up)
+    from specbook.core.errors import UsageError
+    from specbook.store.postgres import is_postgres_url, redact
+
     if not is_postgres_url(url):
         raise UsageError(
             f"{redact(url)}: not a database specbook can use; give a "

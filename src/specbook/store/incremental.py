@@ -9,7 +9,9 @@ Each file read is parsed once for everything the snapshot keeps of it: its index
 rows here, and its lint findings and facts in the lint cache (the same file,
 ``.specbook/index.db``), through :func:`specbook.lint.run.lint_parsed`; the parsing
 happens before the write lock is taken. A lint that parses files hands their records
-back through :func:`index_parsed`, so a later sync finds them current.
+back through :func:`index_parsed`, so a later sync finds them current; `lint FILE`
+does not for the files it names, whose parse the lint cache keeps: a sync makes their
+records from that parse (:func:`_stored_records`) instead of parsing them again.
 """
 
 from __future__ import annotations
@@ -76,9 +78,46 @@ def _linted_records(
 
     if not todo:
         return {}
-    linter = Linter(book.config)
-    found = lint_parsed(book, linter, todo, record_also, jobs, progress)
-    return {rel: r for rel, r in found.items() if isinstance(r, DocRecord)}
+    out = _stored_records(book, todo)
+    rest = [(p, rel) for p, rel in todo if rel not in out]
+    if rest:
+        found = lint_parsed(book, Linter(book.config), rest, record_also, jobs, progress)
+        out.update((rel, r) for rel, r in found.items() if isinstance(r, DocRecord))
+    return out
+
+
+def _stored_records(book: Book, todo: Sequence[tuple[str, str]]) -> dict[str, DocRecord]:
+    """The records of the files of ``todo`` whose parse the lint cache holds for their
+    current bytes (a `lint FILE` linted them and left the index to this sync): made
+    from that parse, not parsed again. Only for fewer files than are parsed in worker
+    processes (a rebuild's thousands are parsed there, as before, not loaded here one
+    by one and all held at once)."""
+    from specbook.core import stored
+    from specbook.lint.run import StoredDocuments
+
+    if len(todo) >= PARALLEL_THRESHOLD:
+        return {}
+    reader = StoredDocuments(book)
+    try:
+        held = reader.rows([rel for _, rel in todo])
+    finally:
+        reader.close()
+    out: dict[str, DocRecord] = {}
+    for path, rel in todo:
+        hit = held.get(rel)
+        if hit is None:
+            continue
+        got = read_document(book.config, path, rel)
+        if got is None or source_hash(got[1], got[2]) != hit[0]:
+            continue  # (changed since it was linted: parsed again)
+        doc = stored.load(hit[1], got[1], got[2])
+        if doc is not None:
+            out[rel] = record_of(doc, got[1], *got[0])
+    return out
+
+
+# Up to this many records, index_parsed looks up each one's row rather than read all.
+_FEW = 64
 
 
 def index_parsed(
@@ -109,7 +148,10 @@ def index_parsed(
             store.set_meta("key", key)
             fresh = list(records)
         else:
-            stored = store.stored_files()
+            # (a few records: only their rows, a query each; a one-file lint in a
+            # 10,000-document book reads one row, not the book's)
+            few = len(records) <= _FEW
+            stored = store.stored_files([r.path for r in records] if few else None)
             fresh = [
                 r
                 for r in records

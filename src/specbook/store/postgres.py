@@ -514,7 +514,18 @@ class PostgresStore:
         with self._writing() as conn:
             conn.execute("DELETE FROM documents WHERE book = %s", (book,))
 
-    def stored_files(self) -> dict[str, StoredFile]:
+    def stored_files(self, paths: Iterable[str] | None = None) -> dict[str, StoredFile]:
+        """``path -> (mtime, size, hash)`` of every document of the book held, or of
+        those of ``paths`` that are held."""
+        if paths is not None:
+            return {
+                p: StoredFile(m, s, h)
+                for p, m, s, h in self._rows(
+                    "SELECT path, mtime_ns, size, hash FROM documents"
+                    " WHERE book = %s AND path = ANY(%s)",
+                    (self._writable(), list(paths)),
+                )
+            }
         return {
             p: StoredFile(m, s, h)
             for p, m, s, h in self._rows(

@@ -188,7 +188,18 @@ class SQLiteStore:
                 f"{self.path}: cannot build the search index ({exc}); run `specbook index`"
             ) from exc
 
-    def stored_files(self) -> dict[str, StoredFile]:
+    def stored_files(self, paths: Iterable[str] | None = None) -> dict[str, StoredFile]:
+        """``path -> (mtime, size, hash)`` of every document held, or of those of
+        ``paths`` that are held (a one-file lint asks for one row, not the book's)."""
+        if paths is not None:
+            found: dict[str, StoredFile] = {}
+            for path in paths:
+                row = self._db.execute(
+                    "SELECT mtime_ns, size, hash FROM documents WHERE path = ?", (path,)
+                ).fetchone()
+                if row is not None:
+                    found[path] = StoredFile(*row)
+            return found
         return {
             p: StoredFile(m, s, h)
             for p, m, s, h in self._db.execute("SELECT path, mtime_ns, size, hash FROM documents")

@@ -1,0 +1,106 @@
+"""`specbook lint FILE` in a book whose snapshot is warm: what it imports and writes.
+
+A pre-commit hook runs it on every commit, so its start-up is most of its time; each
+test runs the command in a fresh interpreter, as the hook does.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from specbook.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Runs `specbook lint FILE` and prints the specbook.store modules it imported.
+PROBE = (
+    "import sys, json\n"
+    "from specbook.cli import main\n"
+    "try:\n    main(['lint', sys.argv[1]])\n"
+    "except SystemExit:\n    pass\n"
+    "print(json.dumps(sorted(m for m in sys.modules if m.startswith('specbook.store'))))\n"
+)
+
+
+def _book(root: Path) -> Path:
+    """A small generated book, linted and indexed (the snapshot warm); returns a document."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import gen  # type: ignore[import-not-found]
+
+    paths = gen.generate(root, 8, seed=3)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        for args in (["lint"], ["index"]):
+            CliRunner().invoke(main, args)
+    return Path(paths[3])
+
+
+def _lint_file(root: Path, doc: Path) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(doc)], cwd=root, capture_output=True, text=True
+    ).stdout
+    return list(json.loads(out.strip().splitlines()[-1]))
+
+
+def _indexed_hash(root: Path, rel: str) -> str | None:
+    db = sqlite3.connect(root / ".specbook" / "index.db")
+    try:
+        row = db.execute("SELECT hash FROM documents WHERE path = ?", (rel,)).fetchone()
+    finally:
+        db.close()
+    return None if row is None else str(row[0])
+
+
+def test_an_edited_file_is_left_to_the_next_sync_which_does_not_parse_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Just after an edit, `lint FILE` lints the file and keeps its parse in the lint
+    cache, but neither imports nor writes the index (a pre-commit hook pays for no
+    index transaction); the next command that syncs the index makes the file's rows
+    from that parse, without parsing it again."""
+    import specbook.parse
+
+    doc = _book(tmp_path)
+    rel = doc.relative_to(tmp_path).as_posix()
+    before = _indexed_hash(tmp_path, rel)
+    assert before is not None
+    doc.write_bytes(doc.read_bytes() + b"\nAn edited line.\n")
+    assert _lint_file(tmp_path, doc) == []
+    assert _indexed_hash(tmp_path, rel) == before  # (not yet: the next sync's work)
+
+    parsed: list[str | None] = []
+    real = specbook.parse.parse_document
+
+    def counted(data: bytes, path: str | None, *a: Any, **k: Any) -> Any:
+        parsed.append(path)
+        return real(data, path, *a, **k)
+
+    monkeypatch.setattr(specbook.parse, "parse_document", counted)
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["search", "edited"])
+    assert r.exit_code == 0, r.output
+    assert rel in r.output  # (its new text is searchable...)
+    assert rel not in parsed  # (...and was not parsed for it)
+    after = _indexed_hash(tmp_path, rel)
+    assert after is not None and after != before
+
+
+def test_an_unchanged_file_writes_nothing_to_the_snapshot(tmp_path: Path) -> None:
+    """With nothing changed, `lint FILE` reads the snapshot and writes nothing: the file
+    keeps its bytes, no write-ahead log is left, and the index's store is not imported."""
+    doc = _book(tmp_path)
+    snapshot = tmp_path / ".specbook" / "index.db"
+    _lint_file(tmp_path, doc)  # (the first run after the index may re-date a row)
+    before = snapshot.read_bytes()
+    imported = _lint_file(tmp_path, doc)
+    assert imported == []
+    assert snapshot.read_bytes() == before
+    assert not Path(f"{snapshot}-wal").exists() or Path(f"{snapshot}-wal").stat().st_size == 0
