@@ -581,3 +581,29 @@ def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
     )
     for name in search:
         assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+
+
+def test_a_build_reads_the_references_in_a_few_queries_not_one_per_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The "Referenced by" lists of every page come from one query of the index (one
+    per page was a tenth of a one-edit build of 1,000 documents)."""
+    from specbook.store.sqlite import SQLiteStore
+
+    statements: list[str] = []
+    real_open = SQLiteStore._open
+
+    def traced(self: SQLiteStore) -> Any:
+        db = real_open(self)
+        db.set_trace_callback(statements.append)
+        return db
+
+    monkeypatch.setattr(SQLiteStore, "_open", traced)
+    root = copy_book(tmp_path / "book")
+    open_book(root)  # (the build below syncs the index afresh: every statement counted)
+    stats = build_site(open_book(root), tmp_path / "site")
+    assert stats.rendered == len(example_ids()) > 8
+    refs = [s for s in statements if " FROM refs " in s]
+    assert 1 <= len(refs) <= 3, refs
+    page = (tmp_path / "site" / "doc" / "SPEC-001.html").read_text(encoding="utf-8")
+    assert 'href="../doc/TASK-002.html">TASK-002</a> <span class="type">implements' in page

@@ -618,7 +618,7 @@ def write_documents(
         name = "doc/" + links.file_name(ref)
         same = [o for o in by_shared.get(str(d["id"] or "").upper(), []) if o is not d]
         cover = coverage.get(d["id"] or "", {})
-        backlinks = facts.store.incoming(d["id"]) if d["id"] else []
+        backlinks = facts.incoming.get(d["id"], []) if d["id"] else []
         inputs = page_inputs(d, name, same, facts, cover, links, backlinks)
         key = _digest(inputs)
         old = manifest.get(d["path"])
@@ -695,6 +695,8 @@ class _Facts:
         self.findings: dict[str, list[tuple[Any, ...]]] = {}
         for f in store.findings():
             self.findings.setdefault(f.path, []).append(dataclasses.astuple(f))
+        # (the references to each ID: one query for the book, not one per page)
+        self.incoming = store.incoming_by_target()
 
 
 def page_inputs(
@@ -715,7 +717,7 @@ def page_inputs(
     references to it, when the caller has looked them up."""
     path = d["path"]
     if backlinks is None:
-        backlinks = facts.store.incoming(d["id"]) if d["id"] else []
+        backlinks = facts.incoming.get(d["id"], []) if d["id"] else []
     return {
         "hash": facts.hashes.get(path),
         "name": name,
