@@ -607,3 +607,33 @@ def test_a_build_reads_the_references_in_a_few_queries_not_one_per_page(
     assert 1 <= len(refs) <= 3, refs
     page = (tmp_path / "site" / "doc" / "SPEC-001.html").read_text(encoding="utf-8")
     assert 'href="../doc/TASK-002.html">TASK-002</a> <span class="type">implements' in page
+
+
+def test_a_rebuild_with_nothing_changed_renders_only_the_home_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search and graph pages show nothing of the book but its name (in the site's
+    key), so a rebuild carries them over unrendered; the manifest holds no search
+    text (each page's script in static/text/ has it); a page whose text script is gone
+    from the previous site is rendered again, and its script written again."""
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    manifest = json.loads((out / site.MANIFEST).read_text(encoding="utf-8"))
+    assert all("text" not in e and "sections" not in e for e in manifest["pages"].values())
+    rendered: list[str] = []
+    page = site._Writer.page
+    monkeypatch.setattr(
+        site._Writer,
+        "page",
+        lambda s, name, *a, **k: rendered.append(name) or page(s, name, *a, **k),
+    )
+    key = site.text_key("docs/specs/SPEC-001-shipment-tracking-api.md")
+    script = out / "static" / "text" / f"{key}.js"
+    before = script.read_bytes()
+    script.unlink()
+    stats = build_site(open_book(root), out)
+    assert rendered == ["index.html", "doc/SPEC-001.html"]
+    assert (stats.rendered, stats.kept) == (1, len(example_ids()) - 1)
+    assert script.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "site"]

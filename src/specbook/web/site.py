@@ -61,7 +61,8 @@ MARKER = ".specbook-site"
 # What each page of the site was made from (see the module docstring); another
 # specbook's, or a damaged one, is ignored and every page is rendered.
 MANIFEST = ".specbook-manifest.json"
-MANIFEST_VERSION = 3  # (2: each page's search words too; 3: its ID and title, the shards)
+MANIFEST_VERSION = 4  # (2: each page's search words too; 3: its ID and title, the shards;
+# 4: no search text, which the page's script in static/text/ holds)
 SEARCH_INDEX = "search-index.js"
 SEARCH_SHARDS = "search"  # (a folder of static/: the inverted index in shards)
 GRAPH_DATA = "graph-data.js"  # (StaticLinks.graph_data names it too)
@@ -270,7 +271,8 @@ def write_site(
         ]
         if not writer.unchanged("documents.html", [{**shown, "rows": rows}, writer.names]):
             writer.page("documents.html", "list.html", **shown)
-        writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
+        if not writer.unchanged("search.html", []):  # (the site's key is all it shows)
+            writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
         graph_js = write_graph(writer, store)
         same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
         parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}), same_day)
@@ -286,23 +288,25 @@ def write_site(
             writer.page("risks.html", "risks.html", **pages.risks(book, risks))
     finally:
         store.close()
-    shutil.copytree(STATIC, root / "static")
+    shutil.copytree(STATIC, root / "static", dirs_exist_ok=True)  # (static/text/ is in)
     counts = write_search_index(writer, parsed, manifest)
     writer.file(f"static/{GRAPH_DATA}", graph_js)
     for record in parsed.records:
-        name = f"static/text/{text_key(record['path'])}.js"
-        # (a page carried over has the text it had: its script is the previous one)
-        if record["path"] in parsed.kept and writer.keep(name):
-            writer.stats.bytes += (root / name).stat().st_size
-            continue
-        writer.file(name, search_text_script(record))
+        # (a page carried over has the text it had: its script was carried over with it)
+        if record["path"] not in parsed.kept:
+            writer.file(text_script_name(record["path"]), search_text_script(record))
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
     body = {
         "version": MANIFEST_VERSION,
         "key": key,
         "date": date.isoformat(),
         "shared": writer.keys,
-        "pages": parsed.manifest,
+        # (the search text of a page is in its script, not here as well: the manifest
+        # is read and written by every build)
+        "pages": {
+            path: {k: v for k, v in entry.items() if k not in ("text", "sections")}
+            for path, entry in parsed.manifest.items()
+        },
         "shards": counts,
     }
     (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
@@ -354,7 +358,8 @@ def write_graph(writer: _Writer, store: Store) -> str:
     graph = graph_from_store(store)
     links = writer.links(0)  # (the data's links are relative to the site's top)
     data = graph_data(graph, writer.book.config.kinds, links.doc)
-    writer.page("graph.html", "graph.html", root=None, depth=2)
+    if not writer.unchanged("graph.html", []):  # (it draws the data script: no data itself)
+        writer.page("graph.html", "graph.html", root=None, depth=2)
     return graph_script(data)
 
 
@@ -622,7 +627,11 @@ def write_documents(
         inputs = page_inputs(d, name, same, facts, cover, links, backlinks)
         key = _digest(inputs)
         old = manifest.get(d["path"])
-        if old is not None and _still(old, key, name, maker.resolve) and writer.keep(name):
+        if (
+            old is not None
+            and _still(old, key, name, maker.resolve)
+            and _keep_page(writer, name, d)
+        ):
             for path in old["files"]:
                 copy(path)
             slots.append(old)
@@ -672,7 +681,9 @@ def write_documents(
             parsed.words.append(entry["words"])  # (split only where needed)
             parsed.kept.add(d["path"])
         parsed.manifest[d["path"]] = entry
-        parsed.records.append(_record(d, entry["name"], entry["text"], entry["sections"]))
+        # (a page carried over: its search text is in the script carried over with it)
+        text, sections = (entry["text"], entry["sections"]) if "text" in entry else ("", [])
+        parsed.records.append(_record(d, entry["name"], text, sections))
     for doc_id, rows in sorted(by_shared.items()):
         carriers = [(d["id"], d["title"], d["status"], d["path"]) for d in rows]
         writer.page(
@@ -680,6 +691,20 @@ def write_documents(
             doc_id=rows[0]["id"] or doc_id, carriers=carriers,
         )  # fmt: skip
     return parsed
+
+
+def _keep_page(writer: _Writer, name: str, d: dict[str, Any]) -> bool:
+    """Carry over the previous site's page ``name`` of listed document ``d`` and the
+    script of its search text (counting the script's bytes); False, and neither kept,
+    when either is missing."""
+    text = text_script_name(d["path"])
+    if not writer.keep(text):
+        return False
+    if not writer.keep(name):
+        (writer.root / text).unlink()  # (the link, not the previous site's file)
+        return False
+    writer.stats.bytes += (writer.root / text).stat().st_size
+    return True
 
 
 class _Facts:
@@ -742,7 +767,6 @@ def _still(old: Any, key: str, name: str, resolve: Callable[[str], str | None]) 
             old["key"] == key
             and old["name"] == name
             and all(resolve(path) == target for path, target in old["lookups"])
-            and isinstance(old["text"], str)
             and isinstance(old["words"], str)
         )
     except (KeyError, TypeError, ValueError):
@@ -1155,6 +1179,11 @@ def _base36(n: int) -> str:
         out = digits[r] + out
         if not n:
             return out
+
+
+def text_script_name(path: str) -> str:
+    """The file (below the site root) of the search text of the document at ``path``."""
+    return f"static/text/{text_key(path)}.js"
 
 
 def search_text_script(record: dict[str, Any]) -> str:
