@@ -52,6 +52,7 @@ from specbook.core.clock import today
 from specbook.core.digest import blake2b
 from specbook.core.errors import SpecbookError, UsageError
 from specbook.store import Store, synced_store
+from specbook.store.base import RefEdge
 from specbook.web import pages
 from specbook.web.links import StaticLinks, page_name, page_ref
 from specbook.web.templating import TEMPLATES, template_env
@@ -174,6 +175,7 @@ class _Writer:
         # shared page -> the digest of its inputs, in the previous site and in this one
         self.old_keys: dict[str, str] = {}
         self.keys: dict[str, str] = {}
+        self._folders: set[str] = set()  # (made already: see _folder)
 
     def links(self, depth: int) -> StaticLinks:
         """Links from a page ``depth`` folders below the site root."""
@@ -209,7 +211,7 @@ class _Writer:
         the same bytes (so it keeps its modification time)."""
         data = text.encode("utf-8")
         path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(name)
         self.stats.bytes += len(data)
         if self.old is not None:
             old = self.old / name
@@ -227,8 +229,9 @@ class _Writer:
         the file system has no links. False when there is no such file."""
         if self.old is None:
             return False
-        old, new = self.old / name, self.root / name
-        new.parent.mkdir(parents=True, exist_ok=True)
+        # (strings, not paths: a build over 1,000 pages keeps 2,000 files)
+        old, new = os.path.join(self.old, name), os.path.join(self.root, name)
+        self._folder(name)
         try:
             os.link(old, new)
         except FileNotFoundError:
@@ -239,6 +242,13 @@ class _Writer:
             except FileNotFoundError:
                 return False
         return True
+
+    def _folder(self, name: str) -> None:
+        """Make the folder file ``name`` goes in (once per folder and build)."""
+        folder = posixpath.dirname(name)
+        if folder not in self._folders:
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
 
 
 def write_site(
@@ -255,15 +265,20 @@ def write_site(
     # (each phase counts its own items on the one bar: index, lint, then pages)
     store, _ = synced_store(book, progress=progress)
     try:
-        listing = store.listing()
+        # (one read of the listing for the home, list and document pages alike)
+        catalog = pages.Catalog(store, book.config)
+        listing = catalog.docs
         writer.shared = frozenset(pages.shared_ids(listing))
         writer.names = page_names(listing, writer.shared)
         store_findings(store, book, progress)  # the home page's lint summary
         date = today()
         writer.page(
-            "index.html", "home.html", lint_ready=True, **pages.home(store, book.config, date)
+            "index.html",
+            "home.html",
+            lint_ready=True,
+            **pages.home(store, book.config, date, catalog),
         )
-        shown = pages.listing(store, {}, page_size=None, config=book.config)
+        shown = pages.listing(store, {}, page_size=None, catalog=catalog)
         # (made of the rows' header facts and their pages' names: not of when a file
         # was last written, or its content hash, which the page does not show)
         rows = [
@@ -273,9 +288,12 @@ def write_site(
             writer.page("documents.html", "list.html", **shown)
         if not writer.unchanged("search.html", []):  # (the site's key is all it shows)
             writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
-        graph_js = write_graph(writer, store)
+        edges = list(store.references())  # (for the graph and the document pages both)
+        graph_js = write_graph(writer, store, edges)
         same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
-        parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}), same_day)
+        parsed = write_documents(
+            writer, store, date, progress, manifest.get("pages", {}), same_day, listing, edges
+        )
         # (the two biggest shared pages: rendered only when what they show changed)
         # (the two pages show no line numbers: an edit that only moves lines keeps them)
         lineless = [_without_lines(t) for t in parsed.timelines]
@@ -348,14 +366,15 @@ def load_manifest(previous: Path | None, key: str) -> dict[str, Any]:
     return data
 
 
-def write_graph(writer: _Writer, store: Store) -> str:
+def write_graph(writer: _Writer, store: Store, edges: list[RefEdge] | None = None) -> str:
     """The graph page and the data it draws (``static/graph-data.js``: the whole book's
     graph; the page and each document page pick their part in the browser). Returns
-    the data's script, written once the static folder is in place."""
+    the data's script, written once the static folder is in place. ``edges``: the
+    store's references, when the caller has read them."""
     from specbook.trace.graph import graph_from_store
     from specbook.web.graphview import graph_data, graph_script
 
-    graph = graph_from_store(store)
+    graph = graph_from_store(store, edges)
     links = writer.links(0)  # (the data's links are relative to the site's top)
     data = graph_data(graph, writer.book.config.kinds, links.doc)
     if not writer.unchanged("graph.html", []):  # (it draws the data script: no data itself)
@@ -585,23 +604,26 @@ def write_documents(
     progress: Progress | None,
     manifest: dict[str, Any] | None = None,
     same_day: bool = False,
+    listing: list[dict[str, Any]] | None = None,
+    edges: list[RefEdge] | None = None,
 ) -> _Parsed:
     """One page per document, found by its ID, or by its path when another document
     carries the same ID (the ID's page then lists them both, as in the portal);
     returns the search index records, timelines and risks, and the new manifest.
     A page whose inputs are those ``manifest`` (the previous site's) recorded is
     carried over, its document not even parsed; the others are rendered, in worker
-    processes when there are many (:data:`PARALLEL_PAGES`)."""
+    processes when there are many (:data:`PARALLEL_PAGES`). ``listing`` and ``edges``:
+    the store's listing and references, when the caller has read them."""
     book = writer.book
     manifest = manifest or {}
     coverage = site_coverage(book, store)
-    listing = store.listing()
+    listing = listing if listing is not None else store.listing()
     by_shared = pages.shared_ids(listing)
     refs = {d["path"]: page_ref(d["id"], d["path"], writer.shared) for d in listing}
     links = writer.links(1)  # document pages sit one folder down, in doc/
     root = book.root.resolve()
     copied: set[str] = set()
-    facts = _Facts(store, listing)
+    facts = _Facts(store, listing, edges)
     args = (book, writer.root, writer.old, writer.shared, writer.names, refs, date)
     maker = _PageMaker(*args)
     # (findings stored by an earlier lint of the book are not shown: see stored_findings)
@@ -710,12 +732,14 @@ def _keep_page(writer: _Writer, name: str, d: dict[str, Any]) -> bool:
 class _Facts:
     """What document pages show of other documents, read from the index once."""
 
-    def __init__(self, store: Store, listing: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, store: Store, listing: list[dict[str, Any]], edges: list[RefEdge] | None = None
+    ) -> None:
         self.store = store
         self.hashes = {path: f.hash for path, f in store.stored_files().items()}
         self.ids = {str(d["id"]) for d in listing if d["id"]}
         self.targets: dict[str, set[str]] = {}
-        for e in store.references():
+        for e in edges if edges is not None else store.references():
             self.targets.setdefault(e.path, set()).add(e.target)
         self.findings: dict[str, list[tuple[Any, ...]]] = {}
         for f in store.findings():
