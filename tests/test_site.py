@@ -5,6 +5,7 @@ never destroys a folder it did not write or leaves half a site behind."""
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -637,3 +638,44 @@ def test_a_rebuild_with_nothing_changed_renders_only_the_home_page(
     assert (stats.rendered, stats.kept) == (1, len(example_ids()) - 1)
     assert script.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "site"]
+
+
+def _old_sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
+    """sectioned_text as it was written with ``\\s+`` (the reference for the test below)."""
+    pieces = re.split(r'<h[1-6] id="([^"]*)">', body)
+    flat = re.sub(
+        r"\s+",
+        " ",
+        html.unescape(site._TAG.sub("", site._BLOCK.sub(" ", "\x00".join(pieces[0::2])))),
+    )
+    parts = [part.strip() for part in flat.split("\x00")]
+    out, units, sections = [parts[0]], len(parts[0].encode("utf-16-le")) // 2, []
+    for anchor, part in zip(pieces[1::2], parts[1:], strict=True):
+        if units and part:
+            out.append(" ")
+            units += 1
+        sections.append((units, html.unescape(anchor)))
+        out.append(part)
+        units += len(part.encode("utf-16-le")) // 2
+    return "".join(out), sections
+
+
+def test_search_words_and_text_are_what_the_regular_expressions_give() -> None:
+    """The search index's words of ASCII text (split through a byte table) and the
+    collapsed whitespace of plain and sectioned text (str.split) are exactly what the
+    regular expressions ``[^\\W_]+`` (lower-cased) and ``\\s+`` give."""
+    import random
+
+    rng = random.Random(19)
+    alphabet = ["a", "Z", "9", "_", "-", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f",
+                "\x85", "\xa0", "\u2028", "\u3000", "\x00", "é", "Ω", "&amp;", "&#!", "<p>",
+                "</li>", "<em>", '<h2 id="a-b">', '<h3 id="x&amp;y">', "</h2>"]  # fmt: skip
+    texts = ["", " ", "\x00", "  a  \x00  b  "]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(40))) for _ in range(500)]
+    for text in texts:
+        if text.isascii():
+            assert site._folded_words(text) == re.findall(r"[^\W_]+", text.lower()), text
+        old = re.sub(r"\s+", " ", html.unescape(site._TAG.sub("", site._BLOCK.sub(" ", text))))
+        assert plain_text(text) == old.strip(), text
+        if "\x00" not in text:  # (sanitized HTML holds none: it parts the pieces)
+            assert sectioned_text(text) == _old_sectioned_text(text), text

@@ -48,12 +48,12 @@ def database_url(book: Book | None, db: str | None = None) -> str | None:
     """The PostgreSQL URL the index lives in, or ``None`` for the book's SQLite file:
     ``db`` (``--db``), else ``$SPECBOOK_DB``, else the book's ``[index] db``.
     Raises :class:`~specbook.core.errors.UsageError` for a URL that is not PostgreSQL's."""
+    url = db or os.environ.get(DB_ENV) or (book.config.index_db if book else None)
+    if not url or url == "sqlite":
+        return None  # (the SQLite index: the PostgreSQL module is not even imported)
     from specbook.core.errors import UsageError
     from specbook.store.postgres import is_postgres_url, redact
 
-    url = db or os.environ.get(DB_ENV) or (book.config.index_db if book else None)
-    if not url or url == "sqlite":
-        return None
     if not is_postgres_url(url):
         raise UsageError(
             f"{redact(url)}: not a database specbook can use; give a "

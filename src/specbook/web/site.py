@@ -892,13 +892,12 @@ _BLOCK = re.compile(
     r"</?(?:p|h[1-6]|li|ul|ol|dl|dt|dd|tr|td|th|table|thead|tbody|pre|blockquote|div|br|hr)\b[^>]*>"
 )
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 
 def plain_text(body: str) -> str:
     """The words of sanitized HTML ``body``: block tags become spaces, inline tags
     vanish (``<strong>ID</strong>:`` reads ``ID:``), whitespace is collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK.sub(" ", body)))).strip()
+    return " ".join(html.unescape(_TAG.sub("", _BLOCK.sub(" ", body))).split())
 
 
 _HEADING_ID = re.compile(r'<h[1-6] id="([^"]*)">')
@@ -911,7 +910,9 @@ def sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
     # (the pieces' plain text in one pass over the joined pieces, not one per piece: a
     # NUL, which sanitized HTML never holds, keeps them apart)
     joined = "\x00".join(pieces[0::2])
-    flat = _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK.sub(" ", joined))))
+    # (whitespace collapsed by str.split, which splits where \s matches, at a sixth of
+    # the regular expression's time: NUL is no whitespace, and every part is stripped)
+    flat = " ".join(html.unescape(_TAG.sub("", _BLOCK.sub(" ", joined))).split())
     parts = [part.strip() for part in flat.split("\x00")]
     out = [parts[0]]
     # (the text's length so far: measured piece by piece, not the whole text again
@@ -960,6 +961,11 @@ def _record(d: dict[str, Any], url: str, text: str, sections: list[Any]) -> dict
 
 
 _INDEX_WORD = re.compile(r"[^\W_]+")
+# ASCII text's bytes folded for its words: letters lower-cased, digits kept, every other
+# byte a space (_INDEX_WORD's words of ASCII text, split by bytes.translate in C)
+_ASCII_FOLD = bytes(
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256)
+)
 
 
 def _js_value(value: Any) -> str:
@@ -985,7 +991,7 @@ def _folded_words(text: str) -> list[str]:
     (ASCII text is not folded first: fold only turns the characters between words
     into spaces there, which leaves the same words; that was most of the time.)"""
     if text.isascii():
-        return _INDEX_WORD.findall(text.lower())
+        return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii").split()
     from specbook.store.query import fold
 
     return _INDEX_WORD.findall(fold(text).lower())
