@@ -610,11 +610,12 @@ def test_a_build_reads_the_references_in_a_few_queries_not_one_per_page(
     assert 'href="../doc/TASK-002.html">TASK-002</a> <span class="type">implements' in page
 
 
-def test_a_rebuild_with_nothing_changed_renders_only_the_home_page(
+def test_a_rebuild_with_nothing_changed_renders_no_shared_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Search and graph pages show nothing of the book but its name (in the site's
-    key), so a rebuild carries them over unrendered; the manifest holds no search
+    key), the home page what the index says: a rebuild carries them over unrendered
+    while that is unchanged (not from one day to the next); the manifest holds no search
     text (each page's script in static/text/ has it); a page whose text script is gone
     from the previous site is rendered again, and its script written again."""
     root = copy_book(tmp_path / "book")
@@ -634,10 +635,20 @@ def test_a_rebuild_with_nothing_changed_renders_only_the_home_page(
     before = script.read_bytes()
     script.unlink()
     stats = build_site(open_book(root), out)
-    assert rendered == ["index.html", "doc/SPEC-001.html"]
+    assert rendered == ["doc/SPEC-001.html"]
     assert (stats.rendered, stats.kept) == (1, len(example_ids()) - 1)
     assert script.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "site"]
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "stale reviews" in home
+    rendered.clear()
+    import datetime as dt
+
+    later = dt.date.fromisoformat(os.environ["SPECBOOK_TODAY"]) + dt.timedelta(days=40)
+    monkeypatch.setenv("SPECBOOK_TODAY", later.isoformat())
+    build_site(open_book(root), out)
+    assert "index.html" in rendered  # (the days each review has waited)
+    assert (out / "index.html").read_text(encoding="utf-8") != home
 
 
 def _old_sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:

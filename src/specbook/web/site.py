@@ -272,18 +272,20 @@ def write_site(
         writer.names = page_names(listing, writer.shared)
         store_findings(store, book, progress)  # the home page's lint summary
         date = today()
-        writer.page(
-            "index.html",
-            "home.html",
-            lint_ready=True,
-            **pages.home(store, book.config, date, catalog),
-        )
+        home = pages.home(store, book.config, date, catalog)
+        # (the home and list pages are made of the rows' header facts and their pages'
+        # names: not of when a file was last written, or its content hash, which they
+        # do not show)
+        seen = {
+            **home,
+            "waiting": [{**_fields(w), "doc": _shown_row(w.doc)} for w in home["waiting"]],
+            "stale": len(home["stale"]),  # (the waiting ones marked stale)
+            "recent": [_shown_row(d) for d in home["recent"]],
+        }
+        if not writer.unchanged("index.html", [seen, writer.names]):
+            writer.page("index.html", "home.html", lint_ready=True, **home)
         shown = pages.listing(store, {}, page_size=None, catalog=catalog)
-        # (made of the rows' header facts and their pages' names: not of when a file
-        # was last written, or its content hash, which the page does not show)
-        rows = [
-            {k: v for k, v in d.items() if k not in ("mtime_ns", "hash")} for d in shown["rows"]
-        ]
+        rows = [_shown_row(d) for d in shown["rows"]]
         if not writer.unchanged("documents.html", [{**shown, "rows": rows}, writer.names]):
             writer.page("documents.html", "list.html", **shown)
         if not writer.unchanged("search.html", []):  # (the site's key is all it shows)
@@ -330,6 +332,12 @@ def write_site(
     (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     writer.stats.documents = len(parsed.records)
     return writer.stats
+
+
+def _shown_row(d: dict[str, Any]) -> dict[str, Any]:
+    """A listed document's facts that pages show: all but when its file was last
+    written and its content hash."""
+    return {k: v for k, v in d.items() if k not in ("mtime_ns", "hash")}
 
 
 def site_key(book: Book) -> str:
