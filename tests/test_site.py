@@ -549,9 +549,26 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     assert len(made) == len(example_ids())
     made.clear()
     monkeypatch.setattr(site, "PARALLEL_PAGES", 2)
+    # (a site with nothing to carry over: each document's HTML is rendered in the pool
+    # while the index is synced, and handed to the page that shows it)
+    tasks: list[Any] = []
+    real = site._made_pages
+    monkeypatch.setattr(
+        site, "_made_pages", lambda m, a, t, *r, **k: tasks.extend(t) or real(m, a, t, *r, **k)
+    )
     stats = build_site(open_book(root), tmp_path / "workers")
     assert made == []
-    assert stats.rendered == len(example_ids())
+    assert stats.rendered == len(tasks) == len(example_ids())
+    assert all(t.shown is not None and t.shown[0] == t.digest for t in tasks)
+    task = next(t for t in tasks if t.d["path"] == "docs/specs/SPEC-001-shipment-tracking-api.md")
+    docs = pages.DocumentPages(open_book(root))
+    assert docs.built(task.d["path"])[1:3] == task.shown[1:]  # (rendered here: the same)
+    # the HTML given is taken only for the content it was rendered from
+    path, digest = task.d["path"], task.digest
+    given = pages.DocumentPages(open_book(root)).built(path, (digest, "<p>given</p>", []))
+    assert given[1:3] == ("<p>given</p>", [])
+    other = pages.DocumentPages(open_book(root)).built(path, ("0" * 32, "<p>given</p>", []))
+    assert other[1:3] == task.shown[1:]
 
     def files(out: Path) -> dict[str, bytes]:
         return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -262,8 +262,18 @@ def write_site(
     writer = _Writer(book, root, previous)
     manifest = load_manifest(previous, key := site_key(book))
     writer.old_keys = manifest.get("shared", {})
-    # (each phase counts its own items on the one bar: index, lint, then pages)
-    store, _ = synced_store(book, progress=progress)
+    # (a site with no pages to carry over: every page is rendered, the HTML of each
+    # document meanwhile, while the index is synced)
+    prerender = None
+    if not manifest.get("pages") and _cpus() >= 2 and len(book.path_strings()) >= PARALLEL_PAGES:
+        prerender = _Prerender(book, _cpus())
+    try:
+        # (each phase counts its own items on the one bar: index, lint, then pages)
+        store, _ = synced_store(book, progress=progress)
+    except BaseException:
+        if prerender is not None:
+            prerender.close()
+        raise
     try:
         # (one read of the listing for the home, list and document pages alike)
         catalog = pages.Catalog(store, book.config)
@@ -294,7 +304,15 @@ def write_site(
         graph_js = write_graph(writer, store, edges)
         same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
         parsed = write_documents(
-            writer, store, date, progress, manifest.get("pages", {}), same_day, listing, edges
+            writer,
+            store,
+            date,
+            progress,
+            manifest.get("pages", {}),
+            same_day,
+            listing,
+            edges,
+            prerender,
         )
         # (the two biggest shared pages: rendered only when what they show changed)
         # (the two pages show no line numbers: an edit that only moves lines keeps them)
@@ -308,6 +326,8 @@ def write_site(
             writer.page("risks.html", "risks.html", **pages.risks(book, risks))
     finally:
         store.close()
+        if prerender is not None:
+            prerender.close()
     shutil.copytree(STATIC, root / "static", dirs_exist_ok=True)  # (static/text/ is in)
     counts = write_search_index(writer, parsed, manifest)
     writer.file(f"static/{GRAPH_DATA}", graph_js)
@@ -461,6 +481,8 @@ class _Task:
     digest: str | None
     findings: list[Any] | None
     backlinks: list[Any]
+    # (its HTML, rendered while the index was synced: content hash, HTML, contents)
+    shown: tuple[str, str, list[Any]] | None = None
 
 
 @dataclass
@@ -514,7 +536,7 @@ class _PageMaker:
 
         path = task.d["path"]
         try:
-            built = self.docs.built(path)
+            built = self.docs.built(path, task.shown)
         except OSError:
             return _Made("gone")  # removed since the index was synced: nothing to show
         # (edited since the sync: its stored findings are not for this content)
@@ -577,6 +599,75 @@ def _make_chunk(tasks: list[_Task]) -> list[_Made]:
     return [_MAKER[0].make(task) for task in tasks]
 
 
+_MADE_BY: list[str] = []  # (the build the worker's maker is for: see _make_chunk_with)
+
+
+def _make_chunk_with(work: tuple[str, tuple[Any, ...], list[_Task]]) -> list[_Made]:
+    token, args, tasks = work
+    if [token] != _MADE_BY:
+        _init_maker(*args)
+        _MADE_BY[:] = [token]
+    return _make_chunk(tasks)
+
+
+class _Prerender:
+    """The HTML of every document of ``book``, rendered in ``jobs`` worker processes
+    while the build brings the index in step (a cold build's index is mostly a lint,
+    which leaves cores idle at times: writing the index, the book rules); the pool
+    then renders the pages. Each document's HTML is used only for the content it was
+    rendered from (its content hash)."""
+
+    def __init__(self, book: Book, jobs: int) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        rels = [book.rel(p) for p in book.path_strings()]
+        size = max(8, len(rels) // (jobs * 8))
+        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_shown, initargs=(book,))
+        self.futures = [
+            self.pool.submit(_shown_chunk, rels[i : i + size]) for i in range(0, len(rels), size)
+        ]
+
+    def results(self) -> dict[str, tuple[str, str, list[Any]]]:
+        """Book path -> (content hash, HTML, table of contents) of each document
+        rendered (waiting for the rest); a chunk that failed is left to the pages."""
+        out: dict[str, tuple[str, str, list[Any]]] = {}
+        for future in self.futures:
+            try:
+                out.update((rel, shown) for rel, shown in future.result())
+            except Exception:  # (a worker lost: those pages render their HTML)
+                continue
+        return out
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+_SHOWN: list[Book] = []  # (the worker's book: see _Prerender)
+
+
+def _init_shown(book: Book) -> None:
+    _SHOWN[:] = [book]
+
+
+def _shown_chunk(rels: list[str]) -> list[tuple[str, tuple[str, str, list[Any]]]]:
+    """The rendered HTML of documents ``rels`` as DocumentPages.built renders it."""
+    from specbook.core.digest import source_hash
+    from specbook.web.render import to_html
+
+    book = _SHOWN[0]
+    out = []
+    for rel in rels:
+        try:
+            data, sidecars = book.read_source(rel)
+        except OSError:
+            continue  # (gone: the sync sees it so)
+        shown = to_html(
+            data.decode("utf-8", "replace"), remote_images=book.config.portal_remote_images
+        )
+        out.append((rel, (source_hash(data, sidecars), shown.html, shown.toc)))
+    return out
+
+
 def _cpus() -> int:
     return os.cpu_count() or 1
 
@@ -587,10 +678,11 @@ def _made_pages(
     tasks: list[_Task],
     store: Store,
     jobs: int | None = None,
+    pool: Any = None,
 ) -> Iterator[_Made]:
     """Each of ``tasks`` rendered, in order: by ``maker`` here, or when there are many
     in ``jobs`` worker processes (default: one per CPU) each with a maker made of
-    ``args``."""
+    ``args``: those of ``pool`` (a running ProcessPoolExecutor) when given."""
     workers = jobs if jobs is not None else _cpus()
     if len(tasks) < PARALLEL_PAGES or workers < 2:
         for task in tasks:
@@ -600,6 +692,11 @@ def _made_pages(
 
     size = max(8, len(tasks) // (workers * 8))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    if pool is not None:  # (its workers make their maker of args with the first chunk)
+        token = secrets.token_hex(8)
+        for made in pool.map(_make_chunk_with, [(token, args, chunk) for chunk in chunks]):
+            yield from made
+        return
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_maker, initargs=args) as pool:
         for made in pool.map(_make_chunk, chunks):
             yield from made
@@ -614,6 +711,7 @@ def write_documents(
     same_day: bool = False,
     listing: list[dict[str, Any]] | None = None,
     edges: list[RefEdge] | None = None,
+    prerender: _Prerender | None = None,
 ) -> _Parsed:
     """One page per document, found by its ID, or by its path when another document
     carries the same ID (the ID's page then lists them both, as in the portal);
@@ -621,7 +719,8 @@ def write_documents(
     A page whose inputs are those ``manifest`` (the previous site's) recorded is
     carried over, its document not even parsed; the others are rendered, in worker
     processes when there are many (:data:`PARALLEL_PAGES`). ``listing`` and ``edges``:
-    the store's listing and references, when the caller has read them."""
+    the store's listing and references, when the caller has read them; ``prerender``:
+    the documents' HTML rendered meanwhile, and the pool to render the pages in."""
     book = writer.book
     manifest = manifest or {}
     coverage = site_coverage(book, store)
@@ -676,8 +775,15 @@ def write_documents(
         task = _Task(d, name, same, cover, key, digest, found, backlinks)
         tasks.append(task)
         slots.append(task)
+    pool = None
+    if prerender is not None:
+        shown = prerender.results()
+        for task in tasks:
+            task.shown = shown.get(task.d["path"])
+        pool = prerender.pool
     made: dict[int, _Made] = {}
-    for task, result in zip(tasks, _made_pages(maker, args, tasks, store), strict=True):
+    pages_made = _made_pages(maker, args, tasks, store, pool=pool)
+    for task, result in zip(tasks, pages_made, strict=True):
         if result.status == "redo":
             result = maker.make(task, store)
         made[id(task)] = result
