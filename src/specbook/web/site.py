@@ -331,22 +331,15 @@ def write_site(
     shutil.copytree(STATIC, root / "static", dirs_exist_ok=True)  # (static/text/ is in)
     counts = write_search_index(writer, parsed, manifest)
     writer.file(f"static/{GRAPH_DATA}", graph_js)
-    for record in parsed.records:
-        # (a page carried over has the text it had: its script was carried over with it)
-        if record["path"] not in parsed.kept:
-            writer.file(text_script_name(record["path"]), search_text_script(record))
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
     body = {
         "version": MANIFEST_VERSION,
         "key": key,
         "date": date.isoformat(),
         "shared": writer.keys,
-        # (the search text of a page is in its script, not here as well: the manifest
-        # is read and written by every build)
-        "pages": {
-            path: {k: v for k, v in entry.items() if k not in ("text", "sections")}
-            for path, entry in parsed.manifest.items()
-        },
+        # (no page's search text: its script has it; the manifest is read and written
+        # by every build)
+        "pages": parsed.manifest,
         "shards": counts,
     }
     (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
@@ -567,6 +560,9 @@ class _PageMaker:
             transitions=(), unchecked=[], same_id=task.same,
         )  # fmt: skip
         text, sections = search_text(page.html)
+        # (its script of search text written here, in the worker, with the page)
+        script = search_text_script({"path": path, "text": text, "sections": sections})
+        self.writer.file(text_script_name(path), script)
         words = index_words(text)
         timeline = document_timeline(page.doc, self.date)
         risks = document_risks(page.doc)
@@ -575,8 +571,6 @@ class _PageMaker:
             "name": task.name,
             "lookups": sorted(lookups.items()),
             "files": sorted(set(files)),
-            "text": text,
-            "sections": sections,
             "timeline": timeline_data(timeline) if timeline else None,
             "risks": [_fields(r) for r in risks],
             "words": " ".join(words),
@@ -817,9 +811,8 @@ def write_documents(
             parsed.words.append(entry["words"])  # (split only where needed)
             parsed.kept.add(d["path"])
         parsed.manifest[d["path"]] = entry
-        # (a page carried over: its search text is in the script carried over with it)
-        text, sections = (entry["text"], entry["sections"]) if "text" in entry else ("", [])
-        parsed.records.append(_record(d, entry["name"], text, sections))
+        # (its search text is in its script, written with the page or carried over)
+        parsed.records.append(_record(d, entry["name"], "", []))
     for doc_id, rows in sorted(by_shared.items()):
         carriers = [(d["id"], d["title"], d["status"], d["path"]) for d in rows]
         writer.page(
