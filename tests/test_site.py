@@ -707,3 +707,18 @@ def test_search_words_and_text_are_what_the_regular_expressions_give() -> None:
         assert plain_text(text) == old.strip(), text
         if "\x00" not in text:  # (sanitized HTML holds none: it parts the pieces)
             assert sectioned_text(text) == _old_sectioned_text(text), text
+
+
+def test_the_shard_picker_gives_the_words_of_its_shards() -> None:
+    """The words of some shards picked out of a space-separated word list are those a
+    split of every word gives, in order (first word and runs of spaces included)."""
+    import random
+
+    rng = random.Random(7)
+    letters = "abez09éßΩ"  # (folded words: no upper case, no _)
+    for _ in range(300):
+        words = ["".join(rng.choice(letters) for _ in range(rng.randrange(1, 5))) for _ in range(9)]
+        text = rng.choice(["", " ", "  "]) + rng.choice([" ", "  "]).join(words)
+        keys = set(rng.sample(["a", "e", "z", "0", "9", "_", "b"], rng.randrange(1, 4)))
+        want = [w for w in text.split() if site.shard_key(w) in keys]
+        assert site._shard_picker(keys)(text) == want, (text, keys)
