@@ -14,8 +14,10 @@ documents it references and those referencing it, its tests, the config, the
 templates, specbook itself); every other page is carried over from the previous site
 as a hard link (same bytes, same modification time), and so is any shared page that
 comes out byte for byte as before. A manifest in the site (:data:`MANIFEST`) records
-each page's inputs and what the other pages need of it (search text, timeline,
-risks), so an unchanged document is not even parsed.
+each page's inputs and what the other pages need of it (search words, timeline,
+risks), so an unchanged document is not even parsed. A build with no page to carry
+over renders the documents' HTML in worker processes while it syncs the index
+(:class:`_Prerender`), then the pages in the same workers.
 
 Search runs in the browser over a prebuilt index shipped as scripts
 (``static/search-index.js``, the inverted index in shards under ``static/search/``, the
@@ -523,8 +525,9 @@ class _PageMaker:
         return self.links.up + "files/" + quote(path)
 
     def make(self, task: _Task, store: Store | None = None) -> _Made:
-        """Render and write ``task``'s page. The files it shows are listed in the
-        entry (``files``), not copied: the build copies them once for all pages."""
+        """Render and write ``task``'s page and the script of its search text. The
+        files it shows are listed in the entry (``files``), not copied: the build
+        copies them once for all pages."""
         from specbook.services.report import document_risks, document_timeline
 
         path = task.d["path"]
