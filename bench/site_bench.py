@@ -12,13 +12,16 @@ Generates N spec documents (default 1,000) into a temporary git-less book and ti
 - no change: over the previous site, nothing edited.
 ``--vs`` names another ``specbook`` executable (such as main's
 ``.venv/bin/specbook``) timed the same way, in turn with this one, on its own copy
-of the book, for a same-run ratio on a machine whose speed drifts.
+of the book, for a same-run ratio on a machine whose speed drifts. Each case also gets
+a line of the builds' CPU time (the process and its worker processes, user and system),
+which a shared machine's load disturbs less than wall time.
 Targets (issue 19): cold 5 s or less, one edit 1 s or less, for 1,000 documents.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,8 +38,15 @@ HERE = str(Path(sys.executable).parent / "specbook")
 CASES = ("cold", "new site", "one edit", "no change")
 
 
-def _build(specbook: str, root: Path) -> float:
-    t = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds of the ended child processes so far (their own children included)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _build(specbook: str, root: Path, out: dict[str, float], case: str) -> None:
+    """Time one build as ``out[case]`` (wall) and ``out[case + " cpu"]``."""
+    t, cpu = time.perf_counter(), _cpu()
     subprocess.run(
         [specbook, "build", "--out", str(root.parent / "site")],
         cwd=root,
@@ -44,20 +54,22 @@ def _build(specbook: str, root: Path) -> float:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return time.perf_counter() - t
+    out[case] = time.perf_counter() - t
+    out[case + " cpu"] = _cpu() - cpu
 
 
 def _round(specbook: str, root: Path, edit: Path) -> dict[str, float]:
     site = root.parent / "site"
     shutil.rmtree(site, ignore_errors=True)
     shutil.rmtree(root / ".specbook", ignore_errors=True)
-    out = {"cold": _build(specbook, root)}
+    out: dict[str, float] = {}
+    _build(specbook, root, out, "cold")
     shutil.rmtree(site)
-    out["new site"] = _build(specbook, root)
+    _build(specbook, root, out, "new site")
     text = edit.read_text(encoding="utf-8")
     edit.write_text(text.replace("\n", "\n\nEdited by site_bench.\n", 1), encoding="utf-8")
-    out["one edit"] = _build(specbook, root)
-    out["no change"] = _build(specbook, root)
+    _build(specbook, root, out, "one edit")
+    _build(specbook, root, out, "no change")
     return out
 
 
@@ -80,9 +92,9 @@ def main() -> None:
                 specbook = HERE if who == "this" else str(args.vs)
                 runs[who].append(_round(specbook, root, docs[(i * 37) % len(docs)]))
         print(f"specbook build, {args.n} documents, median of {args.repeat}:")
-        for case in CASES:
+        for case in [c + kind for c in CASES for kind in ("", " cpu")]:
             this = [r[case] for r in runs["this"]]
-            line = f"  {case:<10} {statistics.median(this):6.2f} s"
+            line = f"  {case:<14} {statistics.median(this):6.2f} s"
             if args.vs:
                 that = [r[case] for r in runs["vs"]]
                 ratio = statistics.median(a / b for a, b in zip(this, that, strict=True))

@@ -217,6 +217,14 @@ def test_two_books_with_a_cross_book_reference(url: str, tmp_path: Path) -> None
     # labels' own SPEC-004 (were there one) is not referenced by payments:SPEC-002
     assert [e.target for e in PostgresStore(url, "labels").incoming("SPEC-004")] == ["SPEC-004"]
     assert PostgresStore(url, "labels").incoming("SPEC-002") == []
+    # every ID's incoming references at once (a site build's backlinks): the same
+    # references (in the same order but for ties: one line naming two requirements)
+    for one in (PostgresStore(url, "labels"), PostgresStore(url, "payments"), store):
+        every = one.incoming_by_target()
+        for target in {e.target for e in one.references()} | {"SPEC-002", "SPEC-004"}:
+            got, want = every.get(target, []), one.incoming(target)
+            assert sorted(got, key=repr) == sorted(want, key=repr), target
+            assert [e[:2] + e[6:7] for e in got] == [e[:2] + e[6:7] for e in want]
 
     # search covers every book unless --book limits it
     res = run.invoke(main, ["search", "carrier", "--db", url, "--json", "--limit", "100"])
@@ -247,6 +255,10 @@ def test_cross_book_reference_in_the_sqlite_index(tmp_path: Path) -> None:
     assert out == {("payments", "SPEC-002"), (None, "SPEC-004"), ("payments", "SPEC-999")}
     assert all(e.source != "SPEC-009" for e in store.incoming("SPEC-002"))
     assert any(e.source == "SPEC-009" for e in store.incoming("SPEC-004"))
+    every = store.incoming_by_target()
+    for target in {e.target for e in store.references()}:
+        got, want = every.get(target, []), store.incoming(target)
+        assert sorted(got, key=repr) == sorted(want, key=repr), target
     store.close()
 
 

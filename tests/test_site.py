@@ -5,6 +5,7 @@ never destroys a folder it did not write or leaves half a site behind."""
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -548,9 +549,26 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     assert len(made) == len(example_ids())
     made.clear()
     monkeypatch.setattr(site, "PARALLEL_PAGES", 2)
+    # (a site with nothing to carry over: each document's HTML is rendered in the pool
+    # while the index is synced, and handed to the page that shows it)
+    tasks: list[Any] = []
+    real = site._made_pages
+    monkeypatch.setattr(
+        site, "_made_pages", lambda m, a, t, *r, **k: tasks.extend(t) or real(m, a, t, *r, **k)
+    )
     stats = build_site(open_book(root), tmp_path / "workers")
     assert made == []
-    assert stats.rendered == len(example_ids())
+    assert stats.rendered == len(tasks) == len(example_ids())
+    assert all(t.shown is not None and t.shown[0] == t.digest for t in tasks)
+    task = next(t for t in tasks if t.d["path"] == "docs/specs/SPEC-001-shipment-tracking-api.md")
+    docs = pages.DocumentPages(open_book(root))
+    assert docs.built(task.d["path"])[1:3] == task.shown[1:]  # (rendered here: the same)
+    # the HTML given is taken only for the content it was rendered from
+    path, digest = task.d["path"], task.digest
+    given = pages.DocumentPages(open_book(root)).built(path, (digest, "<p>given</p>", []))
+    assert given[1:3] == ("<p>given</p>", [])
+    other = pages.DocumentPages(open_book(root)).built(path, ("0" * 32, "<p>given</p>", []))
+    assert other[1:3] == task.shown[1:]
 
     def files(out: Path) -> dict[str, bytes]:
         return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -581,3 +599,126 @@ def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
     )
     for name in search:
         assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+
+
+def test_a_build_reads_the_references_in_a_few_queries_not_one_per_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The "Referenced by" lists of every page come from one query of the index (one
+    per page was a tenth of a one-edit build of 1,000 documents)."""
+    from specbook.store.sqlite import SQLiteStore
+
+    statements: list[str] = []
+    real_open = SQLiteStore._open
+
+    def traced(self: SQLiteStore) -> Any:
+        db = real_open(self)
+        db.set_trace_callback(statements.append)
+        return db
+
+    monkeypatch.setattr(SQLiteStore, "_open", traced)
+    root = copy_book(tmp_path / "book")
+    open_book(root)  # (the build below syncs the index afresh: every statement counted)
+    stats = build_site(open_book(root), tmp_path / "site")
+    assert stats.rendered == len(example_ids()) > 8
+    refs = [s for s in statements if " FROM refs " in s]
+    assert len(refs) == 2, refs  # (the references, and those to each ID)
+    page = (tmp_path / "site" / "doc" / "SPEC-001.html").read_text(encoding="utf-8")
+    assert 'href="../doc/TASK-002.html">TASK-002</a> <span class="type">implements' in page
+
+
+def test_a_rebuild_with_nothing_changed_renders_no_shared_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search and graph pages show nothing of the book but its name (in the site's
+    key), the home page what the index says: a rebuild carries them over unrendered
+    while that is unchanged (not from one day to the next); the manifest holds no search
+    text (each page's script in static/text/ has it); a page whose text script is gone
+    from the previous site is rendered again, and its script written again."""
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    manifest = json.loads((out / site.MANIFEST).read_text(encoding="utf-8"))
+    assert all("text" not in e and "sections" not in e for e in manifest["pages"].values())
+    rendered: list[str] = []
+    page = site._Writer.page
+    monkeypatch.setattr(
+        site._Writer,
+        "page",
+        lambda s, name, *a, **k: rendered.append(name) or page(s, name, *a, **k),
+    )
+    key = site.text_key("docs/specs/SPEC-001-shipment-tracking-api.md")
+    script = out / "static" / "text" / f"{key}.js"
+    before = script.read_bytes()
+    script.unlink()
+    stats = build_site(open_book(root), out)
+    assert rendered == ["doc/SPEC-001.html"]
+    assert (stats.rendered, stats.kept) == (1, len(example_ids()) - 1)
+    assert script.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book", "site"]
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "stale reviews" in home
+    rendered.clear()
+    import datetime as dt
+
+    later = dt.date.fromisoformat(os.environ["SPECBOOK_TODAY"]) + dt.timedelta(days=40)
+    monkeypatch.setenv("SPECBOOK_TODAY", later.isoformat())
+    build_site(open_book(root), out)
+    assert "index.html" in rendered  # (the days each review has waited)
+    assert (out / "index.html").read_text(encoding="utf-8") != home
+
+
+def _old_sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
+    """sectioned_text as it was written with ``\\s+`` (the reference for the test below)."""
+    pieces = re.split(r'<h[1-6] id="([^"]*)">', body)
+    flat = re.sub(
+        r"\s+",
+        " ",
+        html.unescape(site._TAG.sub("", site._BLOCK.sub(" ", "\x00".join(pieces[0::2])))),
+    )
+    parts = [part.strip() for part in flat.split("\x00")]
+    out, units, sections = [parts[0]], len(parts[0].encode("utf-16-le")) // 2, []
+    for anchor, part in zip(pieces[1::2], parts[1:], strict=True):
+        if units and part:
+            out.append(" ")
+            units += 1
+        sections.append((units, html.unescape(anchor)))
+        out.append(part)
+        units += len(part.encode("utf-16-le")) // 2
+    return "".join(out), sections
+
+
+def test_search_words_and_text_are_what_the_regular_expressions_give() -> None:
+    """The search index's words of ASCII text (split through a byte table) and the
+    collapsed whitespace of plain and sectioned text (str.split) are exactly what the
+    regular expressions ``[^\\W_]+`` (lower-cased) and ``\\s+`` give."""
+    import random
+
+    rng = random.Random(19)
+    alphabet = ["a", "Z", "9", "_", "-", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f",
+                "\x85", "\xa0", "\u2028", "\u3000", "\x00", "é", "Ω", "&amp;", "&#!", "<p>",
+                "</li>", "<em>", '<h2 id="a-b">', '<h3 id="x&amp;y">', "</h2>"]  # fmt: skip
+    texts = ["", " ", "\x00", "  a  \x00  b  "]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(40))) for _ in range(500)]
+    for text in texts:
+        if text.isascii():
+            assert site._folded_words(text) == re.findall(r"[^\W_]+", text.lower()), text
+        old = re.sub(r"\s+", " ", html.unescape(site._TAG.sub("", site._BLOCK.sub(" ", text))))
+        assert plain_text(text) == old.strip(), text
+        if "\x00" not in text:  # (sanitized HTML holds none: it parts the pieces)
+            assert sectioned_text(text) == _old_sectioned_text(text), text
+
+
+def test_the_shard_picker_gives_the_words_of_its_shards() -> None:
+    """The words of some shards picked out of a space-separated word list are those a
+    split of every word gives, in order (first word and runs of spaces included)."""
+    import random
+
+    rng = random.Random(7)
+    letters = "abez09éßΩ"  # (folded words: no upper case, no _)
+    for _ in range(300):
+        words = ["".join(rng.choice(letters) for _ in range(rng.randrange(1, 5))) for _ in range(9)]
+        text = rng.choice(["", " ", "  "]) + rng.choice([" ", "  "]).join(words)
+        keys = set(rng.sample(["a", "e", "z", "0", "9", "_", "b"], rng.randrange(1, 4)))
+        want = [w for w in text.split() if site.shard_key(w) in keys]
+        assert site._shard_picker(keys)(text) == want, (text, keys)

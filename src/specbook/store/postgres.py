@@ -53,7 +53,7 @@ from urllib.parse import urlsplit, urlunsplit
 from specbook import __version__
 from specbook.core.errors import SpecbookError
 from specbook.lint.finding import Finding
-from specbook.store.base import DocSummary, Hit, RefEdge, StoredFile
+from specbook.store.base import DocSummary, Hit, RefEdge, StoredFile, edges_by_target
 from specbook.store.query import (
     Query,
     QueryError,
@@ -897,6 +897,18 @@ class PostgresStore:
         return self._edges(
             "r.target = %s AND ((r.target_book IS NULL AND d.book = %s) OR r.target_book = %s)",
             (doc_id, self.book, self.book),
+        )
+
+    def incoming_by_target(self) -> dict[str, list[RefEdge]]:
+        """:meth:`incoming` of every ID at once (one query, not one per document):
+        referenced ID -> the references to it, in the order :meth:`incoming` gives."""
+        if self.book is None:
+            return edges_by_target(self._edges("TRUE", ()))
+        return edges_by_target(
+            self._edges(
+                "(r.target_book IS NULL AND d.book = %s) OR r.target_book = %s",
+                (self.book, self.book),
+            )
         )
 
     def references(self) -> Iterator[RefEdge]:

@@ -28,6 +28,7 @@ from specbook.store.base import (
     Hit,
     RefEdge,
     StoredFile,
+    edges_by_target,
 )
 from specbook.store.query import (
     Query,
@@ -469,6 +470,13 @@ class SQLiteStore:
         """References to ``doc_id`` in this book (not those naming another book)."""
         return self._edges(
             "r.target = ? AND (r.target_book IS NULL OR r.target_book = ?)", (doc_id, self.book)
+        )
+
+    def incoming_by_target(self) -> dict[str, list[RefEdge]]:
+        """:meth:`incoming` of every ID at once (one query, not one per document):
+        referenced ID -> the references to it, in the order :meth:`incoming` gives."""
+        return edges_by_target(
+            self._edges("r.target_book IS NULL OR r.target_book = ?", (self.book,))
         )
 
     def references(self) -> Iterator[RefEdge]:

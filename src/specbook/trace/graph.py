@@ -29,6 +29,7 @@ from specbook.trace.links import REF_TYPES, RELATES, TypedReference, typed_refer
 
 if TYPE_CHECKING:
     from specbook.store import Store
+    from specbook.store.base import RefEdge
 
 GRAPH_VERSION = 1
 _DIGITS = re.compile(r"(\d+)")
@@ -145,10 +146,11 @@ def graph_from_documents(documents: Iterable[Document]) -> Graph:
     return build_graph(items)
 
 
-def graph_from_store(store: Store) -> Graph:
-    """The same graph as :func:`graph_from_documents`, read from the book's index."""
+def graph_from_store(store: Store, edges: Iterable[RefEdge] | None = None) -> Graph:
+    """The same graph as :func:`graph_from_documents`, read from the book's index
+    (``edges``: its references, when the caller has read them)."""
     refs: dict[str, list[TypedReference]] = {}
-    for e in store.references():
+    for e in edges if edges is not None else store.references():
         if e.source:
             refs.setdefault(e.source, []).append(
                 TypedReference(

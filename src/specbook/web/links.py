@@ -100,6 +100,7 @@ class StaticLinks:
         self.shared = shared
         # ref -> file name in doc/, where it is not page_name(ref) (two refs giving one)
         self.names: Mapping[str, str] = names or {}
+        self._docs: dict[str, str] = {}  # (ref -> doc(ref): a build asks for each often)
 
     def ref(self, doc_id: object, path: object) -> str:
         return page_ref(doc_id, path, self.shared)
@@ -121,7 +122,10 @@ class StaticLinks:
         return self.up + "search.html"
 
     def doc(self, ref: str) -> str:
-        return self.up + "doc/" + quote(self.file_name(ref))
+        link = self._docs.get(ref)
+        if link is None:
+            link = self._docs[ref] = self.up + "doc/" + quote(self.file_name(ref))
+        return link
 
     def doc_of(self, row: object) -> str:
         return self.doc(self.ref(_get(row, "id"), _get(row, "path")))

@@ -26,7 +26,7 @@ from specbook.lint.engine import Linter
 from specbook.lint.finding import Finding
 from specbook.parse import parse
 from specbook.store import Store
-from specbook.web.render import Rendered, to_html
+from specbook.web.render import Rendered, Toc, to_html
 
 if TYPE_CHECKING:
     import jinja2
@@ -369,9 +369,10 @@ class DocumentPages:
         doc = self.stored.get(path, digest, data, sidecars)
         return doc if doc is not None else parse(data, path, self.book.config, sidecars)
 
-    def built(self, path: str) -> Built:
+    def built(self, path: str, shown: tuple[str, str, Toc] | None = None) -> Built:
         """The parsed and rendered document at ``path`` (the slow part of a page: no
-        index needed)."""
+        index needed); ``shown``: its (content hash, HTML, table of contents) rendered
+        already, used when the file still has that content."""
         # (OSError for a file a link leads out of the book to)
         data, sidecars = self.book.read_source(path)
         key = (path, source_hash(data, sidecars))
@@ -380,9 +381,12 @@ class DocumentPages:
         if hit is not None:
             return hit
         doc = self.document(path, data, sidecars, key[1])
-        shown = self.render(data.decode("utf-8", "replace"))
-        hit = (doc, shown.html, shown.toc, key[1])
-        if not shown.timed_out:
+        if shown is not None and shown[0] == key[1]:
+            rendered = Rendered(shown[1], shown[2])
+        else:
+            rendered = self.render(data.decode("utf-8", "replace"))
+        hit = (doc, rendered.html, rendered.toc, key[1])
+        if not rendered.timed_out:
             with self._lock:
                 if len(self._cache) >= self.size:
                     self._cache.pop(next(iter(self._cache)))

@@ -14,8 +14,10 @@ documents it references and those referencing it, its tests, the config, the
 templates, specbook itself); every other page is carried over from the previous site
 as a hard link (same bytes, same modification time), and so is any shared page that
 comes out byte for byte as before. A manifest in the site (:data:`MANIFEST`) records
-each page's inputs and what the other pages need of it (search text, timeline,
-risks), so an unchanged document is not even parsed.
+each page's inputs and what the other pages need of it (search words, timeline,
+risks), so an unchanged document is not even parsed. A build with no page to carry
+over renders the documents' HTML in worker processes while it syncs the index
+(:class:`_Prerender`), then the pages in the same workers.
 
 Search runs in the browser over a prebuilt index shipped as scripts
 (``static/search-index.js``, the inverted index in shards under ``static/search/``, the
@@ -52,6 +54,7 @@ from specbook.core.clock import today
 from specbook.core.digest import blake2b
 from specbook.core.errors import SpecbookError, UsageError
 from specbook.store import Store, synced_store
+from specbook.store.base import RefEdge
 from specbook.web import pages
 from specbook.web.links import StaticLinks, page_name, page_ref
 from specbook.web.templating import TEMPLATES, template_env
@@ -61,7 +64,8 @@ MARKER = ".specbook-site"
 # What each page of the site was made from (see the module docstring); another
 # specbook's, or a damaged one, is ignored and every page is rendered.
 MANIFEST = ".specbook-manifest.json"
-MANIFEST_VERSION = 3  # (2: each page's search words too; 3: its ID and title, the shards)
+MANIFEST_VERSION = 4  # (2: each page's search words too; 3: its ID and title, the shards;
+# 4: no search text, which the page's script in static/text/ holds)
 SEARCH_INDEX = "search-index.js"
 SEARCH_SHARDS = "search"  # (a folder of static/: the inverted index in shards)
 GRAPH_DATA = "graph-data.js"  # (StaticLinks.graph_data names it too)
@@ -173,6 +177,7 @@ class _Writer:
         # shared page -> the digest of its inputs, in the previous site and in this one
         self.old_keys: dict[str, str] = {}
         self.keys: dict[str, str] = {}
+        self._folders: set[str] = set()  # (made already: see _folder)
 
     def links(self, depth: int) -> StaticLinks:
         """Links from a page ``depth`` folders below the site root."""
@@ -208,7 +213,7 @@ class _Writer:
         the same bytes (so it keeps its modification time)."""
         data = text.encode("utf-8")
         path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(name)
         self.stats.bytes += len(data)
         if self.old is not None:
             old = self.old / name
@@ -226,8 +231,9 @@ class _Writer:
         the file system has no links. False when there is no such file."""
         if self.old is None:
             return False
-        old, new = self.old / name, self.root / name
-        new.parent.mkdir(parents=True, exist_ok=True)
+        # (strings, not paths: a build over 1,000 pages keeps 2,000 files)
+        old, new = os.path.join(self.old, name), os.path.join(self.root, name)
+        self._folder(name)
         try:
             os.link(old, new)
         except FileNotFoundError:
@@ -238,6 +244,13 @@ class _Writer:
             except FileNotFoundError:
                 return False
         return True
+
+    def _folder(self, name: str) -> None:
+        """Make the folder file ``name`` goes in (once per folder and build)."""
+        folder = posixpath.dirname(name)
+        if folder not in self._folders:
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
 
 
 def write_site(
@@ -251,29 +264,58 @@ def write_site(
     writer = _Writer(book, root, previous)
     manifest = load_manifest(previous, key := site_key(book))
     writer.old_keys = manifest.get("shared", {})
-    # (each phase counts its own items on the one bar: index, lint, then pages)
-    store, _ = synced_store(book, progress=progress)
+    # (a site with no pages to carry over: every page is rendered, the HTML of each
+    # document meanwhile, while the index is synced)
+    prerender = None
+    if not manifest.get("pages") and _cpus() >= 2 and len(book.path_strings()) >= PARALLEL_PAGES:
+        prerender = _Prerender(book, _cpus())
     try:
-        listing = store.listing()
+        # (each phase counts its own items on the one bar: index, lint, then pages)
+        store, _ = synced_store(book, progress=progress)
+    except BaseException:
+        if prerender is not None:
+            prerender.close()
+        raise
+    try:
+        # (one read of the listing for the home, list and document pages alike)
+        catalog = pages.Catalog(store, book.config)
+        listing = catalog.docs
         writer.shared = frozenset(pages.shared_ids(listing))
         writer.names = page_names(listing, writer.shared)
         store_findings(store, book, progress)  # the home page's lint summary
         date = today()
-        writer.page(
-            "index.html", "home.html", lint_ready=True, **pages.home(store, book.config, date)
-        )
-        shown = pages.listing(store, {}, page_size=None, config=book.config)
-        # (made of the rows' header facts and their pages' names: not of when a file
-        # was last written, or its content hash, which the page does not show)
-        rows = [
-            {k: v for k, v in d.items() if k not in ("mtime_ns", "hash")} for d in shown["rows"]
-        ]
+        home = pages.home(store, book.config, date, catalog)
+        # (the home and list pages are made of the rows' header facts and their pages'
+        # names: not of when a file was last written, or its content hash, which they
+        # do not show)
+        seen = {
+            **home,
+            "waiting": [{**_fields(w), "doc": _shown_row(w.doc)} for w in home["waiting"]],
+            "stale": len(home["stale"]),  # (the waiting ones marked stale)
+            "recent": [_shown_row(d) for d in home["recent"]],
+        }
+        if not writer.unchanged("index.html", [seen, writer.names]):
+            writer.page("index.html", "home.html", lint_ready=True, **home)
+        shown = pages.listing(store, {}, page_size=None, catalog=catalog)
+        rows = [_shown_row(d) for d in shown["rows"]]
         if not writer.unchanged("documents.html", [{**shown, "rows": rows}, writer.names]):
             writer.page("documents.html", "list.html", **shown)
-        writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
-        graph_js = write_graph(writer, store)
+        if not writer.unchanged("search.html", []):  # (the site's key is all it shows)
+            writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
+        edges = list(store.references())  # (for the graph and the document pages both)
+        graph_js = write_graph(writer, store, edges)
         same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
-        parsed = write_documents(writer, store, date, progress, manifest.get("pages", {}), same_day)
+        parsed = write_documents(
+            writer,
+            store,
+            date,
+            progress,
+            manifest.get("pages", {}),
+            same_day,
+            listing,
+            edges,
+            prerender,
+        )
         # (the two biggest shared pages: rendered only when what they show changed)
         # (the two pages show no line numbers: an edit that only moves lines keeps them)
         lineless = [_without_lines(t) for t in parsed.timelines]
@@ -286,28 +328,31 @@ def write_site(
             writer.page("risks.html", "risks.html", **pages.risks(book, risks))
     finally:
         store.close()
-    shutil.copytree(STATIC, root / "static")
+        if prerender is not None:
+            prerender.close()
+    shutil.copytree(STATIC, root / "static", dirs_exist_ok=True)  # (static/text/ is in)
     counts = write_search_index(writer, parsed, manifest)
     writer.file(f"static/{GRAPH_DATA}", graph_js)
-    for record in parsed.records:
-        name = f"static/text/{text_key(record['path'])}.js"
-        # (a page carried over has the text it had: its script is the previous one)
-        if record["path"] in parsed.kept and writer.keep(name):
-            writer.stats.bytes += (root / name).stat().st_size
-            continue
-        writer.file(name, search_text_script(record))
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
     body = {
         "version": MANIFEST_VERSION,
         "key": key,
         "date": date.isoformat(),
         "shared": writer.keys,
+        # (no page's search text: its script has it; the manifest is read and written
+        # by every build)
         "pages": parsed.manifest,
         "shards": counts,
     }
     (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     writer.stats.documents = len(parsed.records)
     return writer.stats
+
+
+def _shown_row(d: dict[str, Any]) -> dict[str, Any]:
+    """A listed document's facts that pages show: all but when its file was last
+    written and its content hash."""
+    return {k: v for k, v in d.items() if k not in ("mtime_ns", "hash")}
 
 
 def site_key(book: Book) -> str:
@@ -344,17 +389,19 @@ def load_manifest(previous: Path | None, key: str) -> dict[str, Any]:
     return data
 
 
-def write_graph(writer: _Writer, store: Store) -> str:
+def write_graph(writer: _Writer, store: Store, edges: list[RefEdge] | None = None) -> str:
     """The graph page and the data it draws (``static/graph-data.js``: the whole book's
     graph; the page and each document page pick their part in the browser). Returns
-    the data's script, written once the static folder is in place."""
+    the data's script, written once the static folder is in place. ``edges``: the
+    store's references, when the caller has read them."""
     from specbook.trace.graph import graph_from_store
     from specbook.web.graphview import graph_data, graph_script
 
-    graph = graph_from_store(store)
+    graph = graph_from_store(store, edges)
     links = writer.links(0)  # (the data's links are relative to the site's top)
     data = graph_data(graph, writer.book.config.kinds, links.doc)
-    writer.page("graph.html", "graph.html", root=None, depth=2)
+    if not writer.unchanged("graph.html", []):  # (it draws the data script: no data itself)
+        writer.page("graph.html", "graph.html", root=None, depth=2)
     return graph_script(data)
 
 
@@ -429,6 +476,8 @@ class _Task:
     digest: str | None
     findings: list[Any] | None
     backlinks: list[Any]
+    # (its HTML, rendered while the index was synced: content hash, HTML, contents)
+    shown: tuple[str, str, list[Any]] | None = None
 
 
 @dataclass
@@ -476,13 +525,14 @@ class _PageMaker:
         return self.links.up + "files/" + quote(path)
 
     def make(self, task: _Task, store: Store | None = None) -> _Made:
-        """Render and write ``task``'s page. The files it shows are listed in the
-        entry (``files``), not copied: the build copies them once for all pages."""
+        """Render and write ``task``'s page and the script of its search text. The
+        files it shows are listed in the entry (``files``), not copied: the build
+        copies them once for all pages."""
         from specbook.services.report import document_risks, document_timeline
 
         path = task.d["path"]
         try:
-            built = self.docs.built(path)
+            built = self.docs.built(path, task.shown)
         except OSError:
             return _Made("gone")  # removed since the index was synced: nothing to show
         # (edited since the sync: its stored findings are not for this content)
@@ -513,6 +563,9 @@ class _PageMaker:
             transitions=(), unchecked=[], same_id=task.same,
         )  # fmt: skip
         text, sections = search_text(page.html)
+        # (its script of search text written here, in the worker, with the page)
+        script = search_text_script({"path": path, "text": text, "sections": sections})
+        self.writer.file(text_script_name(path), script)
         words = index_words(text)
         timeline = document_timeline(page.doc, self.date)
         risks = document_risks(page.doc)
@@ -521,8 +574,6 @@ class _PageMaker:
             "name": task.name,
             "lookups": sorted(lookups.items()),
             "files": sorted(set(files)),
-            "text": text,
-            "sections": sections,
             "timeline": timeline_data(timeline) if timeline else None,
             "risks": [_fields(r) for r in risks],
             "words": " ".join(words),
@@ -545,6 +596,75 @@ def _make_chunk(tasks: list[_Task]) -> list[_Made]:
     return [_MAKER[0].make(task) for task in tasks]
 
 
+_MADE_BY: list[str] = []  # (the build the worker's maker is for: see _make_chunk_with)
+
+
+def _make_chunk_with(work: tuple[str, tuple[Any, ...], list[_Task]]) -> list[_Made]:
+    token, args, tasks = work
+    if [token] != _MADE_BY:
+        _init_maker(*args)
+        _MADE_BY[:] = [token]
+    return _make_chunk(tasks)
+
+
+class _Prerender:
+    """The HTML of every document of ``book``, rendered in ``jobs`` worker processes
+    while the build brings the index in step (a cold build's index is mostly a lint,
+    which leaves cores idle at times: writing the index, the book rules); the pool
+    then renders the pages. Each document's HTML is used only for the content it was
+    rendered from (its content hash)."""
+
+    def __init__(self, book: Book, jobs: int) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        rels = [book.rel(p) for p in book.path_strings()]
+        size = max(8, len(rels) // (jobs * 8))
+        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_shown, initargs=(book,))
+        self.futures = [
+            self.pool.submit(_shown_chunk, rels[i : i + size]) for i in range(0, len(rels), size)
+        ]
+
+    def results(self) -> dict[str, tuple[str, str, list[Any]]]:
+        """Book path -> (content hash, HTML, table of contents) of each document
+        rendered (waiting for the rest); a chunk that failed is left to the pages."""
+        out: dict[str, tuple[str, str, list[Any]]] = {}
+        for future in self.futures:
+            try:
+                out.update((rel, shown) for rel, shown in future.result())
+            except Exception:  # (a worker lost: those pages render their HTML)
+                continue
+        return out
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+_SHOWN: list[Book] = []  # (the worker's book: see _Prerender)
+
+
+def _init_shown(book: Book) -> None:
+    _SHOWN[:] = [book]
+
+
+def _shown_chunk(rels: list[str]) -> list[tuple[str, tuple[str, str, list[Any]]]]:
+    """The rendered HTML of documents ``rels`` as DocumentPages.built renders it."""
+    from specbook.core.digest import source_hash
+    from specbook.web.render import to_html
+
+    book = _SHOWN[0]
+    out = []
+    for rel in rels:
+        try:
+            data, sidecars = book.read_source(rel)
+        except OSError:
+            continue  # (gone: the sync sees it so)
+        shown = to_html(
+            data.decode("utf-8", "replace"), remote_images=book.config.portal_remote_images
+        )
+        out.append((rel, (source_hash(data, sidecars), shown.html, shown.toc)))
+    return out
+
+
 def _cpus() -> int:
     return os.cpu_count() or 1
 
@@ -555,10 +675,11 @@ def _made_pages(
     tasks: list[_Task],
     store: Store,
     jobs: int | None = None,
+    pool: Any = None,
 ) -> Iterator[_Made]:
     """Each of ``tasks`` rendered, in order: by ``maker`` here, or when there are many
     in ``jobs`` worker processes (default: one per CPU) each with a maker made of
-    ``args``."""
+    ``args``: those of ``pool`` (a running ProcessPoolExecutor) when given."""
     workers = jobs if jobs is not None else _cpus()
     if len(tasks) < PARALLEL_PAGES or workers < 2:
         for task in tasks:
@@ -568,6 +689,11 @@ def _made_pages(
 
     size = max(8, len(tasks) // (workers * 8))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    if pool is not None:  # (its workers make their maker of args with the first chunk)
+        token = secrets.token_hex(8)
+        for made in pool.map(_make_chunk_with, [(token, args, chunk) for chunk in chunks]):
+            yield from made
+        return
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_maker, initargs=args) as pool:
         for made in pool.map(_make_chunk, chunks):
             yield from made
@@ -580,23 +706,28 @@ def write_documents(
     progress: Progress | None,
     manifest: dict[str, Any] | None = None,
     same_day: bool = False,
+    listing: list[dict[str, Any]] | None = None,
+    edges: list[RefEdge] | None = None,
+    prerender: _Prerender | None = None,
 ) -> _Parsed:
     """One page per document, found by its ID, or by its path when another document
     carries the same ID (the ID's page then lists them both, as in the portal);
     returns the search index records, timelines and risks, and the new manifest.
     A page whose inputs are those ``manifest`` (the previous site's) recorded is
     carried over, its document not even parsed; the others are rendered, in worker
-    processes when there are many (:data:`PARALLEL_PAGES`)."""
+    processes when there are many (:data:`PARALLEL_PAGES`). ``listing`` and ``edges``:
+    the store's listing and references, when the caller has read them; ``prerender``:
+    the documents' HTML rendered meanwhile, and the pool to render the pages in."""
     book = writer.book
     manifest = manifest or {}
     coverage = site_coverage(book, store)
-    listing = store.listing()
+    listing = listing if listing is not None else store.listing()
     by_shared = pages.shared_ids(listing)
     refs = {d["path"]: page_ref(d["id"], d["path"], writer.shared) for d in listing}
     links = writer.links(1)  # document pages sit one folder down, in doc/
     root = book.root.resolve()
     copied: set[str] = set()
-    facts = _Facts(store, listing)
+    facts = _Facts(store, listing, edges)
     args = (book, writer.root, writer.old, writer.shared, writer.names, refs, date)
     maker = _PageMaker(*args)
     # (findings stored by an earlier lint of the book are not shown: see stored_findings)
@@ -618,11 +749,15 @@ def write_documents(
         name = "doc/" + links.file_name(ref)
         same = [o for o in by_shared.get(str(d["id"] or "").upper(), []) if o is not d]
         cover = coverage.get(d["id"] or "", {})
-        backlinks = facts.store.incoming(d["id"]) if d["id"] else []
+        backlinks = facts.incoming.get(d["id"], []) if d["id"] else []
         inputs = page_inputs(d, name, same, facts, cover, links, backlinks)
         key = _digest(inputs)
         old = manifest.get(d["path"])
-        if old is not None and _still(old, key, name, maker.resolve) and writer.keep(name):
+        if (
+            old is not None
+            and _still(old, key, name, maker.resolve)
+            and _keep_page(writer, name, d)
+        ):
             for path in old["files"]:
                 copy(path)
             slots.append(old)
@@ -637,8 +772,15 @@ def write_documents(
         task = _Task(d, name, same, cover, key, digest, found, backlinks)
         tasks.append(task)
         slots.append(task)
+    pool = None
+    if prerender is not None:
+        shown = prerender.results()
+        for task in tasks:
+            task.shown = shown.get(task.d["path"])
+        pool = prerender.pool
     made: dict[int, _Made] = {}
-    for task, result in zip(tasks, _made_pages(maker, args, tasks, store), strict=True):
+    pages_made = _made_pages(maker, args, tasks, store, pool=pool)
+    for task, result in zip(tasks, pages_made, strict=True):
         if result.status == "redo":
             result = maker.make(task, store)
         made[id(task)] = result
@@ -672,7 +814,8 @@ def write_documents(
             parsed.words.append(entry["words"])  # (split only where needed)
             parsed.kept.add(d["path"])
         parsed.manifest[d["path"]] = entry
-        parsed.records.append(_record(d, entry["name"], entry["text"], entry["sections"]))
+        # (its search text is in its script, written with the page or carried over)
+        parsed.records.append(_record(d, entry["name"], "", []))
     for doc_id, rows in sorted(by_shared.items()):
         carriers = [(d["id"], d["title"], d["status"], d["path"]) for d in rows]
         writer.page(
@@ -682,19 +825,37 @@ def write_documents(
     return parsed
 
 
+def _keep_page(writer: _Writer, name: str, d: dict[str, Any]) -> bool:
+    """Carry over the previous site's page ``name`` of listed document ``d`` and the
+    script of its search text (counting the script's bytes); False, and neither kept,
+    when either is missing."""
+    text = text_script_name(d["path"])
+    if not writer.keep(text):
+        return False
+    if not writer.keep(name):
+        (writer.root / text).unlink()  # (the link, not the previous site's file)
+        return False
+    writer.stats.bytes += (writer.root / text).stat().st_size
+    return True
+
+
 class _Facts:
     """What document pages show of other documents, read from the index once."""
 
-    def __init__(self, store: Store, listing: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, store: Store, listing: list[dict[str, Any]], edges: list[RefEdge] | None = None
+    ) -> None:
         self.store = store
         self.hashes = {path: f.hash for path, f in store.stored_files().items()}
         self.ids = {str(d["id"]) for d in listing if d["id"]}
         self.targets: dict[str, set[str]] = {}
-        for e in store.references():
+        for e in edges if edges is not None else store.references():
             self.targets.setdefault(e.path, set()).add(e.target)
         self.findings: dict[str, list[tuple[Any, ...]]] = {}
         for f in store.findings():
             self.findings.setdefault(f.path, []).append(dataclasses.astuple(f))
+        # (the references to each ID: one query for the book, not one per page)
+        self.incoming = store.incoming_by_target()
 
 
 def page_inputs(
@@ -715,7 +876,7 @@ def page_inputs(
     references to it, when the caller has looked them up."""
     path = d["path"]
     if backlinks is None:
-        backlinks = facts.store.incoming(d["id"]) if d["id"] else []
+        backlinks = facts.incoming.get(d["id"], []) if d["id"] else []
     return {
         "hash": facts.hashes.get(path),
         "name": name,
@@ -740,7 +901,6 @@ def _still(old: Any, key: str, name: str, resolve: Callable[[str], str | None]) 
             old["key"] == key
             and old["name"] == name
             and all(resolve(path) == target for path, target in old["lookups"])
-            and isinstance(old["text"], str)
             and isinstance(old["words"], str)
         )
     except (KeyError, TypeError, ValueError):
@@ -842,13 +1002,12 @@ _BLOCK = re.compile(
     r"</?(?:p|h[1-6]|li|ul|ol|dl|dt|dd|tr|td|th|table|thead|tbody|pre|blockquote|div|br|hr)\b[^>]*>"
 )
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 
 def plain_text(body: str) -> str:
     """The words of sanitized HTML ``body``: block tags become spaces, inline tags
     vanish (``<strong>ID</strong>:`` reads ``ID:``), whitespace is collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK.sub(" ", body)))).strip()
+    return " ".join(html.unescape(_TAG.sub("", _BLOCK.sub(" ", body))).split())
 
 
 _HEADING_ID = re.compile(r'<h[1-6] id="([^"]*)">')
@@ -861,7 +1020,9 @@ def sectioned_text(body: str) -> tuple[str, list[tuple[int, str]]]:
     # (the pieces' plain text in one pass over the joined pieces, not one per piece: a
     # NUL, which sanitized HTML never holds, keeps them apart)
     joined = "\x00".join(pieces[0::2])
-    flat = _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK.sub(" ", joined))))
+    # (whitespace collapsed by str.split, which splits where \s matches, at a sixth of
+    # the regular expression's time: NUL is no whitespace, and every part is stripped)
+    flat = " ".join(html.unescape(_TAG.sub("", _BLOCK.sub(" ", joined))).split())
     parts = [part.strip() for part in flat.split("\x00")]
     out = [parts[0]]
     # (the text's length so far: measured piece by piece, not the whole text again
@@ -910,6 +1071,11 @@ def _record(d: dict[str, Any], url: str, text: str, sections: list[Any]) -> dict
 
 
 _INDEX_WORD = re.compile(r"[^\W_]+")
+# ASCII text's bytes folded for its words: letters lower-cased, digits kept, every other
+# byte a space (_INDEX_WORD's words of ASCII text, split by bytes.translate in C)
+_ASCII_FOLD = bytes(
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256)
+)
 
 
 def _js_value(value: Any) -> str:
@@ -935,7 +1101,7 @@ def _folded_words(text: str) -> list[str]:
     (ASCII text is not folded first: fold only turns the characters between words
     into spaces there, which leaves the same words; that was most of the time.)"""
     if text.isascii():
-        return _INDEX_WORD.findall(text.lower())
+        return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii").split()
     from specbook.store.query import fold
 
     return _INDEX_WORD.findall(fold(text).lower())
@@ -1088,7 +1254,10 @@ def _shard_picker(keys: set[str]) -> Callable[[str], list[str]]:
         parts.append("[^ a-z0-9]")
     if not parts:
         return lambda text: []
-    return re.compile(rf"(?<![^ ])(?:{'|'.join(parts)})[^ ]*").findall
+    # (each word after a space, the text given one in front: a search for the space,
+    # which the regular expression engine makes fast, not a look behind at each place)
+    find = re.compile(rf" ((?:{'|'.join(parts)})[^ ]*)").findall
+    return lambda text: find(" " + text)
 
 
 def search_shard_scripts(
@@ -1153,6 +1322,11 @@ def _base36(n: int) -> str:
         out = digits[r] + out
         if not n:
             return out
+
+
+def text_script_name(path: str) -> str:
+    """The file (below the site root) of the search text of the document at ``path``."""
+    return f"static/text/{text_key(path)}.js"
 
 
 def search_text_script(record: dict[str, Any]) -> str:
