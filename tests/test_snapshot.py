@@ -238,3 +238,11 @@ def test_after_lint_trace_impact_graph_and_mcp_tools_parse_nothing_again(
     assert "It works." in after["get"]["requirements"][0]["text"]
     assert after["get_path"] == after["get"]
     assert parses.counts[a] == 2 and sum(parses.counts.values()) == len(rels) + 1, parses.counts
+    # an MCP read first after an edit parses it once, and stores it for the commands
+    (root / a).write_text(
+        (root / a).read_text().replace("It works.\n", "It works.\n- **FR-2**: Too.\n")
+    )
+    got = BookTools(open_book(root)).get("SPEC-900")
+    assert [r["id"] for r in got["requirements"]] == ["FR-1", "FR-2"]
+    assert "SPEC-900/FR-2 has no test" in _cli("trace").output
+    assert parses.counts[a] == 3 and sum(parses.counts.values()) == len(rels) + 2, parses.counts

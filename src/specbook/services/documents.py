@@ -42,10 +42,11 @@ def book_documents(book: Book, paths: list[str] | None = None) -> list[Document]
 
 class SnapshotReader:
     """A :attr:`Book.reader`: the document of a file's bytes from the parse the snapshot
-    holds for exactly those bytes (same content hash); a document it lacks is parsed
-    and linted once (:func:`snapshot_documents`), stored so that the next reader finds
-    it. Safe to share between threads; a snapshot that cannot be read costs only time
-    (the document is parsed)."""
+    holds for exactly those bytes (same content hash). A document of the book it lacks
+    is read as :func:`book_documents` reads it: the snapshot is brought in step (the
+    changed files parsed once, linted and indexed), so that no later command parses
+    it again; any other Markdown file (not one of the book's documents) is parsed.
+    Safe to share between threads; a snapshot that cannot be read costs only time."""
 
     def __init__(self, book: Book) -> None:
         self.book = book
@@ -57,9 +58,10 @@ class SnapshotReader:
         if doc is not None:
             return doc
         path = rel if os.path.isabs(rel) else os.path.join(self.book.root, rel)
-        for doc in snapshot_documents(self.book, [path]):
-            if doc.digest == digest:  # (the file read again is still these bytes)
-                return doc
+        if path in self.book.path_strings():
+            for doc in book_documents(self.book, [path]):
+                if doc.digest == digest:  # (the file read again is still these bytes)
+                    return doc
         return parse(data, rel, self.book.config, sidecars)
 
     def close(self) -> None:
