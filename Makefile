@@ -105,6 +105,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_bench.py
 	$(BIN)/python bench/signin_bench.py
 	$(BIN)/python bench/zeroconf_bench.py
+	$(BIN)/python bench/trace_bench.py
 	$(BIN)/python bench/pg_bench.py
 
 clean:

@@ -208,3 +208,65 @@ def test_one_snapshot_file_and_old_caches_removed(
 
     shutil.rmtree(state)
     assert _cli("lint", "--format", "json").output == first
+
+
+def test_after_lint_trace_impact_graph_and_mcp_tools_parse_nothing_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `lint`, `trace`, `impact`, `graph` and the MCP server's read tools (list,
+    get, search, trace, impact) read each document from the snapshot: every document
+    is parsed exactly once in all; an edited document is parsed once more, by the first
+    command after the edit, and every answer shows the edit."""
+    from specbook.mcp.server import BookTools
+
+    root = _book(tmp_path)
+    (root / "src").mkdir()
+    (root / "src/test_a.py").write_text("def test_a():  # covers SPEC-900\n    pass\n")
+    monkeypatch.chdir(root)
+    parses = _Parses(monkeypatch)
+    _cli("lint")
+    rels = {open_book(root).rel(p) for p in open_book(root).path_strings()}
+    a = "docs/specs/SPEC-900-a.md"
+
+    def every_reader(planned: str) -> dict[str, Any]:
+        """What each command and tool answers (each asked once)."""
+        tools = BookTools(open_book(root))
+        return {
+            "trace": json.loads(_cli("trace", "--json").output),
+            "impact": json.loads(_cli("impact", planned, "--json").output),
+            "graph": json.loads(_cli("graph", "--format", "json").output),
+            "list": tools.list_documents(),
+            "get": tools.get("SPEC-900"),
+            "get_path": tools.get(a),
+            "search": tools.search("SPEC"),
+            "mcp_trace": tools.trace(),
+            "mcp_impact": tools.impact([planned]),
+        }
+
+    before = every_reader("src/spec_900/app.py")
+    assert [d["id"] for d in before["trace"]["documents"] if d["id"] == "SPEC-900"] == []
+    assert before["mcp_trace"] == before["trace"] and before["impact"]["documents"] == []
+    assert len(before["list"]["documents"]) == len(rels)
+    assert set(parses.counts) == rels and set(parses.counts.values()) == {1}, parses.counts
+    # an edit: parsed once more, by the first command after it; the others read it
+    (root / a).write_text(
+        (root / a).read_text()
+        + "\n## Requirements\n\n- **FR-1**: It works.\n"
+        + "\n## Files to Modify\n\n- [ ] `src/spec_900/app.py` - the app\n"
+    )
+    after = every_reader("src/spec_900/app.py")
+    assert [d["id"] for d in after["trace"]["documents"] if d["id"] == "SPEC-900"] == ["SPEC-900"]
+    assert after["mcp_trace"] == after["trace"]
+    assert [d["id"] for d in after["impact"]["documents"]] == ["SPEC-900"]
+    assert after["mcp_impact"] == after["impact"]
+    assert "It works." in after["get"]["requirements"][0]["text"]
+    assert after["get_path"] == after["get"]
+    assert parses.counts[a] == 2 and sum(parses.counts.values()) == len(rels) + 1, parses.counts
+    # an MCP read first after an edit parses it once, and stores it for the commands
+    (root / a).write_text(
+        (root / a).read_text().replace("It works.\n", "It works.\n- **FR-2**: Too.\n")
+    )
+    got = BookTools(open_book(root)).get("SPEC-900")
+    assert [r["id"] for r in got["requirements"]] == ["FR-1", "FR-2"]
+    assert "SPEC-900/FR-2 has no test" in _cli("trace").output
+    assert parses.counts[a] == 3 and sum(parses.counts.values()) == len(rels) + 2, parses.counts

@@ -42,6 +42,10 @@ from specbook.parse import parse
 _MD_SUFFIXES = (".md", ".markdown")
 _DIGITS = re.compile(r"\d+")
 
+# ``(bytes, book-relative path, sidecars) -> Document``: how a book makes a document of
+# a file it read (see :attr:`Book.reader`).
+DocumentReader = Callable[[bytes, str, tuple[Sidecar, ...]], Document]
+
 
 class Book:
     """The documents under ``config.root``: every Markdown file in a kind's folder.
@@ -60,6 +64,11 @@ class Book:
         self.root_prefix = str(config.root).rstrip(os.sep) + os.sep
         self.real_root = real_root(config.root)
         self.warn = warn
+        # How :meth:`load` and :meth:`find` make a document of the bytes they read:
+        # parsed, unless a service above this layer sets the snapshot's reader
+        # (:func:`specbook.services.documents.use_snapshot`: the parse the snapshot
+        # holds for those bytes, so that a long-lived face parses nothing lint parsed).
+        self.reader: DocumentReader | None = None
         # book-relative path (undecodable bytes as \xNN) -> why it is not read, as of
         # the last listing
         self.skipped: dict[str, str] = {}
@@ -334,7 +343,14 @@ class Book:
         except OSError as exc:
             raise NotFoundError(f"{path}: cannot read the file ({exc.strerror})") from exc
         rel = self.rel(path)
-        return parse(data, rel, self.config, self.sidecars(rel))
+        return self._document(data, rel, self.sidecars(rel))
+
+    def _document(self, data: bytes, rel: str, sidecars: tuple[Sidecar, ...]) -> Document:
+        """The document of a file's bytes: from :attr:`reader` when one is set, else
+        parsed."""
+        if self.reader is not None:
+            return self.reader(data, rel, sidecars)
+        return parse(data, rel, self.config, sidecars)
 
     def sidecars(self, rel: str) -> tuple[Sidecar, ...]:
         """The sidecar metadata files of the document at ``rel`` (relative to the root),
@@ -522,7 +538,13 @@ class Book:
                 continue  # deleted while we were listing
             if not by_name and (quick not in data or not text.search(data)):
                 continue
-            doc = parse(data, rel, self.config)
+            # (without its sidecars, as ever; so from the reader only in a book that has
+            # none, whose stored parses are of a file's bytes alone)
+            doc = (
+                parse(data, rel, self.config)
+                if self.config.sidecar_kinds
+                else self._document(data, rel, ())
+            )
             if doc.id and doc.id.upper() == want:
                 out.append(doc)
         return out

@@ -59,6 +59,7 @@ def trace(as_json: bool, strict: bool, no_cache: bool) -> None:
     Exit codes: 0 (also with problems, unless --strict), 1 with --strict when there
     is any problem (planned tests do not count), 2 usage or configuration error.
     """
+    from specbook.services.documents import book_documents
     from specbook.services.zeroconf import open_book
     from specbook.trace.coverage import render_text, trace_book
 
@@ -67,7 +68,8 @@ def trace(as_json: bool, strict: bool, no_cache: bool) -> None:
         book.require_documents()  # a gate over no documents would pass silently
     else:
         warn_if_empty(book)
-    cov = trace_book(book, use_cache=not no_cache)
+    # (from the snapshot: a document lint or the index parsed is not parsed again)
+    cov = trace_book(book, use_cache=not no_cache, documents=book_documents(book))
     if as_json:
         emit_json(cov.to_json())
     else:
@@ -113,6 +115,7 @@ def impact(paths: tuple[str, ...], rev: str | None, as_json: bool) -> None:
     import os
 
     from specbook.core.errors import UsageError
+    from specbook.services.documents import book_documents
     from specbook.services.zeroconf import open_book
     from specbook.trace.impact import changed_files, render_text
     from specbook.trace.impact import impact as find_impact
@@ -130,7 +133,7 @@ def impact(paths: tuple[str, ...], rev: str | None, as_json: bool) -> None:
         files.append(text if os.path.isabs(text) or text.startswith("/") else str(cwd / text))
     if rev is not None:
         files.extend(changed_files(book.root, rev))
-    result = find_impact(book, files)
+    result = find_impact(book, files, book_documents(book))  # (from the snapshot)
     if as_json:
         emit_json(result.to_json())
     else:

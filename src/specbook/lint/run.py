@@ -615,6 +615,9 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+_FEW = 64  # up to this many documents wanted, their rows are read one by one
+
+
 def _snapshot_documents(
     book: Book,
     items: list[tuple[str, str]],
@@ -624,7 +627,8 @@ def _snapshot_documents(
 ) -> list[Document]:
     reader = StoredDocuments(book)
     try:
-        held = reader.rows()
+        # (a few documents by their rows, not every row of a big book)
+        held = reader.rows([rel for _p, rel in items] if len(items) <= _FEW else None)
     finally:
         reader.close()
     out: dict[str, Document] = {}

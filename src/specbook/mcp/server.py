@@ -148,7 +148,12 @@ class BookTools:
     """
 
     def __init__(self, book: Book) -> None:
+        from specbook.services.documents import use_snapshot
+
         self.book = book
+        # (each document the tools load is made from the parse the snapshot holds for
+        # its bytes: after a lint, reading the book parses nothing)
+        use_snapshot(book)
         self.root = book.root.resolve()
         # the bytes behind hashes this server handed out: a write that expected one of
         # them and found the document changed says what changed since
@@ -235,11 +240,12 @@ class BookTools:
         tag: str | None = None,
     ) -> dict[str, Any]:
         from specbook.book.jsonout import list_entry
+        from specbook.services.documents import book_documents
         from specbook.services.show import filter_documents, same_id_paths, shared_ids
 
         kind_name = self.book.kind(kind).name if kind else None
         # (an empty book is an error, as in `specbook list`: not an empty list)
-        every = list(self.book.documents(self.book.require_documents()))
+        every = book_documents(self.book, self.book.require_documents())
         same = same_id_paths(shared_ids(every))
         docs = filter_documents(every, kind=kind_name, status=status, type_=type_, tag=tag)
         return {
@@ -672,17 +678,19 @@ class BookTools:
         }
 
     def trace(self) -> dict[str, Any]:
+        from specbook.services.documents import book_documents
         from specbook.trace.coverage import trace_book
 
-        return trace_book(self.book).to_json()
+        return trace_book(self.book, documents=book_documents(self.book)).to_json()
 
     def impact(self, paths: list[str]) -> dict[str, Any]:
+        from specbook.services.documents import book_documents
         from specbook.trace.impact import impact
 
         if not paths:
             raise UsageError("give the changed files as paths relative to the book root")
         files = [self.inside(p).relative_to(self.root).as_posix() for p in paths]
-        return impact(self.book, files).to_json()
+        return impact(self.book, files, book_documents(self.book)).to_json()
 
     def listed_documents(self) -> list[DocSummary]:
         """Each document with an ID, once per ID, from the index (kept in step)."""

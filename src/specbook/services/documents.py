@@ -1,28 +1,34 @@
 """Every document of a book as the snapshot holds it (issue 19: each document parsed
 once for every command).
 
-:func:`book_documents` is what a command that shows the whole book (``report``, the
-portal's timeline and risk pages) reads instead of parsing every file: the snapshot
+:func:`book_documents` is what a command that shows the whole book (``report``,
+``trace``, ``impact``, the portal's timeline and risk pages, the MCP server's ``list``,
+``trace`` and ``impact``) reads instead of parsing every file: the snapshot
 (``.specbook/index.db``) is brought in step first, as ``search`` and ``serve`` bring it
 (stat, hash, parse and lint only what changed), and each document is then made from the
 parse stored for its current content (:class:`specbook.lint.run.StoredDocuments`).
+:func:`use_snapshot` gives a book the same reader for the documents it loads one at a
+time (:meth:`Book.load`, :meth:`Book.find`: the MCP server's ``get`` and ``search``).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 from specbook.book import Book
+from specbook.core.digest import source_hash
 from specbook.core.errors import SpecbookError
-from specbook.core.model import Document
-from specbook.lint.run import snapshot_documents
+from specbook.core.model import Document, Sidecar
+from specbook.lint.run import StoredDocuments, snapshot_documents
+from specbook.parse import parse
 
 
 def book_documents(book: Book, paths: list[str] | None = None) -> list[Document]:
     """The documents at ``paths`` (default: the book's), in that order, from the synced
-    snapshot. A snapshot that cannot be synced (a read-only folder, a database that is
-    down) costs only time: the documents are then read as :func:`snapshot_documents`
-    reads them."""
+    snapshot; files that are gone are left out. A snapshot that cannot be synced (a
+    read-only folder, a database that is down) costs only time: the documents are then
+    read as :func:`snapshot_documents` reads them."""
     from specbook.store import synced_store
 
     try:
@@ -32,3 +38,41 @@ def book_documents(book: Book, paths: list[str] | None = None) -> list[Document]
     else:
         store.close()
     return snapshot_documents(book, paths)
+
+
+class SnapshotReader:
+    """A :attr:`Book.reader`: the document of a file's bytes from the parse the snapshot
+    holds for exactly those bytes (same content hash). A document of the book it lacks
+    is read as :func:`book_documents` reads it: the snapshot is brought in step (the
+    changed files parsed once, linted and indexed), so that no later command parses
+    it again; any other Markdown file (not one of the book's documents) is parsed.
+    Safe to share between threads; a snapshot that cannot be read costs only time."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.stored = StoredDocuments(book)
+
+    def __call__(self, data: bytes, rel: str, sidecars: tuple[Sidecar, ...]) -> Document:
+        digest = source_hash(data, sidecars)
+        doc = self.stored.get(rel, digest, data, sidecars)
+        if doc is not None:
+            return doc
+        path = rel if os.path.isabs(rel) else os.path.join(self.book.root, rel)
+        if path in self.book.path_strings():
+            for doc in book_documents(self.book, [path]):
+                if doc.digest == digest:  # (the file read again is still these bytes)
+                    return doc
+        return parse(data, rel, self.book.config, sidecars)
+
+    def close(self) -> None:
+        """Close the snapshot's connection (a later read opens it again)."""
+        self.stored.close()
+
+
+def use_snapshot(book: Book) -> SnapshotReader:
+    """Make ``book`` read the documents it loads one at a time (:meth:`Book.load`,
+    :meth:`Book.find`) from the snapshot (see :class:`SnapshotReader`); returns the
+    reader, to close when done."""
+    reader = SnapshotReader(book)
+    book.reader = reader
+    return reader

@@ -166,13 +166,15 @@ class Impact:
         }
 
 
-def impact(book: Any, files: Iterable[str]) -> Impact:
+def impact(book: Any, files: Iterable[str], documents: Iterable[Document] | None = None) -> Impact:
     """The documents of ``book`` (a :class:`specbook.book.Book`) whose Implementation
-    Plan names any of ``files`` (paths relative to the book root, or absolute)."""
+    Plan names any of ``files`` (paths relative to the book root, or absolute).
+    ``documents`` are the book's documents in path order when the caller has them (from
+    the snapshot: this layer sits below it), else each file is parsed."""
     wanted = list(dict.fromkeys(f for f in (normalise(p, book.root) for p in files) if f))
     hit: set[str] = set()
     out: list[ImpactedDocument] = []
-    for doc in book.documents():
+    for doc in book.documents() if documents is None else documents:
         planned = planned_files(doc)
         if not planned:
             continue
