@@ -210,6 +210,27 @@ def test_one_snapshot_file_and_old_caches_removed(
     assert _cli("lint", "--format", "json").output == first
 
 
+def test_trace_and_impact_in_a_fresh_clone_read_the_files_and_write_no_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no snapshot at all (a CI job's fresh clone), `trace` and `impact` parse each
+    document once and build nothing (no findings, no index: four to eight times the
+    command's own time); their answers are those they give from a snapshot after a lint."""
+    root = _book(tmp_path)
+    monkeypatch.chdir(root)
+    parses = _Parses(monkeypatch)
+    cold_trace = json.loads(_cli("trace", "--json").output)
+    cold_impact = json.loads(_cli("impact", "src/app.py", "--json").output)
+    assert not (root / ".specbook" / "index.db").exists()
+    rels = {open_book(root).rel(p) for p in open_book(root).path_strings()}
+    assert set(parses.counts) == rels and set(parses.counts.values()) == {2}  # (one each)
+    _cli("lint")
+    assert set(parses.counts.values()) == {3}
+    assert json.loads(_cli("trace", "--json").output) == cold_trace
+    assert json.loads(_cli("impact", "src/app.py", "--json").output) == cold_impact
+    assert set(parses.counts.values()) == {3}  # (from the snapshot)
+
+
 def test_after_lint_trace_impact_graph_and_mcp_tools_parse_nothing_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
