@@ -939,11 +939,15 @@ def match_tags(
     return by_target, bad
 
 
-def trace_book(book: Any, use_cache: bool = True) -> Coverage:
+def trace_book(
+    book: Any, use_cache: bool = True, documents: Iterable[Document] | None = None
+) -> Coverage:
     """Scan ``book``'s code and relate it to every document's requirements and
-    Testing Strategy. ``book`` is a :class:`specbook.book.Book`."""
+    Testing Strategy. ``book`` is a :class:`specbook.book.Book`; ``documents`` are its
+    documents in path order when the caller has them (from the snapshot: this layer
+    sits below it), else each file is parsed."""
     config: BookConfig = book.config
-    docs = [d for d in book.documents() if d.id]
+    docs = [d for d in (book.documents() if documents is None else documents) if d.id]
     scan = scan_code(config, use_cache=use_cache)
     requirements: dict[str, set[str]] = {}
     for d in docs:
