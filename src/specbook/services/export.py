@@ -303,7 +303,9 @@ def _encoded_all(
         return
     from concurrent.futures import ProcessPoolExecutor  # only big books pay for it
 
-    size = max(32, len(items) // (workers * 4))
+    # (small parts: a worker that finishes first takes the next, so the last part, on
+    # which the other waits, is short)
+    size = max(16, len(items) // (workers * 16))
     parts = [items[i : i + size] for i in range(0, len(items), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield from zip(parts, pool.map(_encoded, [config] * len(parts), parts), strict=True)
@@ -317,9 +319,14 @@ def export_text(book: Book, jobs: int | None = None) -> tuple[str, int]:
         f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in _head(book).items()
     )
     lines = document_lines(book, jobs)
-    docs = ",\n".join("    " + line for line in lines)
-    tail = f'  "documents": [\n{docs}\n  ]' if lines else '  "documents": []'
-    return "{\n" + head + tail + "\n}\n", len(lines)
+    if not lines:
+        return "{\n" + head + '  "documents": []\n}\n', 0
+    # (one join: the text is tens of megabytes, each copy of it costs)
+    parts = ["{\n", head, '  "documents": [\n']
+    for line in lines:
+        parts += ("    ", line, ",\n")
+    parts[-1] = "\n  ]\n}\n"
+    return "".join(parts), len(lines)
 
 
 CoverageFn = Callable[[str, str], int | None]
