@@ -303,6 +303,8 @@ def _encoded_all(
         return
     from concurrent.futures import ProcessPoolExecutor  # only big books pay for it
 
+    _fast_encoder()  # (imported once, before the workers fork, not once in each)
+
     # (small parts: a worker that finishes first takes the next, so the last part, on
     # which the other waits, is short)
     size = max(16, len(items) // (workers * 16))
