@@ -399,4 +399,13 @@ def csv_text(book: Book) -> str:
     from specbook.lint.run import snapshot_documents
 
     docs = snapshot_documents(book, lint=False)
-    return export_csv(book, docs, coverage=coverage_counter(book, docs))
+    paused = gc.isenabled()
+    # (the coverage walks every document's sections, made from the stored data on first
+    # use: hundreds of thousands of tuples that set the cyclic collector off again and
+    # again; nothing here makes cyclic garbage)
+    gc.disable()
+    try:
+        return export_csv(book, docs, coverage=coverage_counter(book, docs))
+    finally:
+        if paused:
+            gc.enable()
