@@ -7,13 +7,17 @@ import csv
 import io
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from specbook.book.jsonout import document_json, stored_document_json
 from specbook.cli import main
+from specbook.parse import parse
 from specbook.services.export import CSV_COLUMNS, SCHEMA_ID, export_csv, export_json, export_text
 from specbook.services.zeroconf import open_book
 
@@ -211,18 +215,18 @@ def test_json_export_reads_the_snapshot_and_encodes_only_what_changed(
 
     parsed: list[str] = []
     encoded: list[str] = []
-    real_parse, real_json = export.parse, export.document_json
+    real_parse, real_encode = export.parse, export._encode
 
     def counted_parse(data: bytes, rel: str, *a: object, **k: object) -> object:
         parsed.append(rel)
         return real_parse(data, rel, *a, **k)  # type: ignore[arg-type]
 
-    def counted_json(doc: object) -> object:
-        encoded.append(doc.path)  # type: ignore[attr-defined]
-        return real_json(doc)  # type: ignore[arg-type]
+    def counted_encode(data: dict[str, object]) -> str:
+        encoded.append(str(data["path"]))
+        return real_encode(data)
 
     monkeypatch.setattr(export, "parse", counted_parse)
-    monkeypatch.setattr(export, "document_json", counted_json)
+    monkeypatch.setattr(export, "_encode", counted_encode)
     assert runner.invoke(main, ["lint"]).exit_code in (0, 1)
     n = len(open_book(example).path_strings())
     first = runner.invoke(main, ["export"]).stdout
@@ -234,3 +238,104 @@ def test_json_export_reads_the_snapshot_and_encodes_only_what_changed(
     assert second != first and len(parsed) == 1 and len(encoded) == n + 1
     shutil.rmtree(example / ".specbook")
     assert runner.invoke(main, ["export"]).stdout == second
+
+
+def _corpus() -> list[Path]:
+    found = sorted((REPO / "tests/corpus").rglob("*.md")) + sorted(EXAMPLE.rglob("*.md"))
+    return found[1::4]  # (a quarter of them: every kind of file, in a fraction of a second)
+
+
+def test_a_stored_parse_gives_the_json_of_the_parse_and_the_fast_encoder_its_bytes() -> None:
+    """What the export writes of a document the snapshot holds (read straight from the
+    stored data) and through msgspec's encoder is what it writes of the parse through
+    json's: byte for byte, on the corpora (BOMs, invalid UTF-8, front matter, sidecars)."""
+    from specbook.core import stored
+    from specbook.core.model import Sidecar
+    from specbook.services import export
+
+    cases = [(f.read_bytes(), f.relative_to(REPO).as_posix(), ()) for f in _corpus()]
+    side = (Sidecar("docs/specs/kep.yaml", b"status: Draft\ntitle: T\n"),)
+    cases.append((b"# T\n\n**ID**: SPEC-001\n\n- [x] one\n", "docs/specs/SPEC-001-t.md", side))
+    assert len(cases) > 100
+    for data, rel, sidecars in cases:
+        doc = parse(data, rel, None, sidecars)
+        want = export._ENCODE(document_json(doc))
+        got = stored_document_json(stored.dump(doc))
+        assert got is not None, rel
+        assert export._encode(got) == want, rel
+    # data of another layout, or damaged, is refused: the caller loads or parses instead
+    dumped = stored.dump(parse(b"# T\n", "t.md"))
+    for bad in (b"", b"\x00garbage", dumped[: len(dumped) // 2]):
+        assert stored_document_json(bad) is None
+    # a lone surrogate (a file name that is not UTF-8) goes through json, as it did
+    odd = document_json(parse(b"# T\n", "docs/\udcff.md"))
+    assert export._encode(odd) == export._ENCODE(odd)
+
+
+def test_a_stored_parse_of_another_version_is_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from specbook.core import stored
+
+    doc = parse(b"# T\n\n## Scope\n", "t.md")
+    assert stored_document_json(stored.dump(doc)) == document_json(doc)
+    monkeypatch.setattr(stored, "VERSION", stored.VERSION + 1)
+    assert stored_document_json(stored.dump(doc)) is None
+
+
+class _Counts:
+    """Documents parsed (by path: templates, parsed without one, aside) and read by the
+    export (by path)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import specbook.parse
+        from specbook.services import export
+
+        self.parsed: Counter[str] = Counter()
+        self.read: Counter[str] = Counter()
+        real_parse, real_read = specbook.parse.parse_document, export.read_document
+
+        def parse_counted(data: bytes, path: str | None, *a: Any, **k: Any) -> Any:
+            if path is not None:
+                self.parsed[path] += 1
+            return real_parse(data, path, *a, **k)
+
+        def read_counted(config: Any, path: Any, rel: str) -> Any:
+            self.read[rel] += 1
+            return real_read(config, path, rel)
+
+        monkeypatch.setattr(specbook.parse, "parse_document", parse_counted)
+        monkeypatch.setattr(export, "read_document", read_counted)
+
+    def clear(self) -> None:
+        self.parsed.clear()
+        self.read.clear()
+
+
+def test_a_first_json_export_reads_each_file_once_and_after_lint_parses_none(
+    example: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counts = _Counts(monkeypatch)
+    rels = [open_book(example).rel(p) for p in open_book(example).path_strings()]
+    fresh = runner.invoke(main, ["export"]).stdout
+    assert counts.read == Counter(rels) and counts.parsed == Counter(rels)
+    shutil.rmtree(example / ".specbook")
+    assert runner.invoke(main, ["lint"]).exit_code in (0, 1)
+    counts.clear()
+    assert runner.invoke(main, ["export"]).stdout == fresh
+    assert counts.read == Counter(rels) and not counts.parsed
+
+
+def test_csv_export_reads_the_snapshot_and_parses_each_document_once(
+    example: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSV export parses each document once for its rows and coverage both, and
+    after `lint` none (the snapshot holds their parses); the text is the same."""
+    counts = _Counts(monkeypatch)
+    rels = [open_book(example).rel(p) for p in open_book(example).path_strings()]
+    fresh = runner.invoke(main, ["export", "--format", "csv"])
+    assert fresh.exit_code == 0, fresh.output
+    assert counts.parsed == Counter(rels)
+    assert runner.invoke(main, ["lint"]).exit_code in (0, 1)
+    counts.clear()
+    assert runner.invoke(main, ["export", "--format", "csv"]).stdout == fresh.stdout
+    assert not counts.parsed
+    assert any(row.endswith(",1") or row.endswith(",2") for row in fresh.stdout.splitlines())

@@ -35,7 +35,7 @@ def export(fmt: str, out: Path | None) -> None:
     acceptance_criteria_or_target, coverage (tests tagged with it; empty when
     coverage cannot be computed).
     """
-    from specbook.services.export import coverage_counter, export_csv, export_text
+    from specbook.services.export import csv_text, export_text
     from specbook.services.zeroconf import open_book
 
     book = open_book()
@@ -44,8 +44,8 @@ def export(fmt: str, out: Path | None) -> None:
         if not count:
             warn_if_empty(book)
     else:
-        warn_if_empty(book)  # (a listing, beside the parse of every document)
-        text = export_csv(book, coverage=coverage_counter(book))
+        warn_if_empty(book)  # (a listing, beside the reading of every document)
+        text = csv_text(book)
     if out is None:
         click.echo(text, nl=False)
         return

@@ -9,27 +9,31 @@ the last export is not encoded again (its line is kept in the snapshot by conten
 hash), one the snapshot holds a parse of is not parsed again, and a big book's others
 are parsed in worker processes.
 
-The CSV export has one row per requirement (FR/NFR) of every document, with the
-number of distinct tests tagged with it (:mod:`specbook.trace.coverage`).
+The CSV export (:func:`csv_text`) has one row per requirement (FR/NFR) of every
+document, with the number of distinct tests tagged with it
+(:mod:`specbook.trace.coverage`); it too reads the parses the snapshot holds.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import functools
+import gc
 import io
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from typing import Any
 
 from specbook.book import Book
-from specbook.book.jsonout import document_json
+from specbook.book.jsonout import document_json, stored_document_json
+from specbook.core.config import BookConfig
 from specbook.core.digest import source_hash
 from specbook.core.layout import read_document
 from specbook.core.model import Document, Requirement
-from specbook.core.stored import load as loaded
+from specbook.core.state import snapshot_path
 from specbook.parse import parse
 
 EXPORT_VERSION = 1
@@ -71,37 +75,67 @@ def export_json(book: Book, documents: Iterable[Document] | None = None) -> dict
     return {**_head(book), "documents": [document_json(d) for d in docs]}
 
 
-# Compact, through the C encoder: ``indent`` sends json.dumps through its pure-Python
+# Compact, through a C encoder: ``indent`` sends json.dumps through its pure-Python
 # encoder, which took most of an export's time (3.7 s for 2,000 documents).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
-PARALLEL_THRESHOLD = 256  # fewer documents than this export faster in one process
 
 
-def _encoded(book: Book, items: list[tuple[str, str]]) -> list[tuple[str, str] | None]:
-    """Each document of ``items`` ((path, book-relative path)) encoded, with the content
-    hash of the bytes it was made of: from the parse the snapshot holds for those bytes,
-    else parsed; ``None`` for one that can no longer be read (deleted since the
-    listing). (Run in worker processes too.)"""
-    from specbook.lint.run import StoredDocuments
+@functools.cache
+def _fast_encoder() -> Callable[[Any], bytes]:
+    """msgspec's JSON encoder: a tenth of json's C encoder's time, the same bytes for
+    this data (str, int, bool, None, lists, dicts; no float, whose exponents it spells
+    otherwise). ``tests/test_export.py`` holds the two to the same text on the corpora."""
+    import msgspec  # (only an export that encodes something pays for the import)
 
-    config = book.config
-    stored = StoredDocuments(book)
-    rows = stored.rows([rel for _, rel in items])
-    stored.close()
-    out: list[tuple[str, str] | None] = []
-    for path, rel in items:
-        got = read_document(config, path, rel)
-        if got is None:
-            out.append(None)
-            continue
-        _sig, data, sidecars = got
-        digest = source_hash(data, sidecars)
-        row = rows.get(rel)
-        doc = loaded(row[1], data, sidecars) if row is not None and row[0] == digest else None
-        if doc is None:
-            doc = parse(data, rel, config, sidecars)
-        out.append((digest, _ENCODE(document_json(doc))))
-    return out
+    return msgspec.json.Encoder().encode
+
+
+def _encode(data: dict[str, Any]) -> str:
+    """``data`` as compact JSON text, exactly as :data:`_ENCODE` writes it."""
+    import msgspec
+
+    try:
+        return _fast_encoder()(data).decode("utf-8")
+    except (UnicodeEncodeError, TypeError, OverflowError, msgspec.EncodeError):
+        # (a lone surrogate, from a file name that is not UTF-8: json writes it through)
+        return _ENCODE(data)
+
+
+PARALLEL_THRESHOLD = 256  # fewer documents than this to encode: faster in one process
+
+# one document to encode: (path, book-relative path, what the snapshot holds of it:
+# (content hash, stored parse) or None)
+_Todo = tuple[str, str, tuple[str, bytes] | None]
+
+
+def _encoded(config: BookConfig, items: list[_Todo]) -> list[tuple[str, str] | None]:
+    """Each document of ``items`` read once and encoded, with the content hash of the
+    bytes it was made of: from the snapshot's parse when that is of those bytes, else
+    parsed; ``None`` for one that can no longer be read (deleted since the listing).
+    (Run in worker processes too: everything it needs comes in its arguments.)"""
+    paused = gc.isenabled()
+    # (no cyclic garbage is made here, but each document's thousands of dicts, lists
+    # and tuples set the collector off again and again)
+    gc.disable()
+    try:
+        out: list[tuple[str, str] | None] = []
+        for path, rel, held in items:
+            got = read_document(config, path, rel)
+            if got is None:
+                out.append(None)
+                continue
+            _sig, data, sidecars = got
+            digest = source_hash(data, sidecars)
+            made = None
+            if held is not None and held[0] == digest:
+                made = stored_document_json(held[1])
+            if made is None:
+                made = document_json(parse(data, rel, config, sidecars))
+            out.append((digest, _encode(made)))
+        return out
+    finally:
+        if paused:
+            gc.enable()
 
 
 class _Lines:
@@ -146,85 +180,137 @@ class _Lines:
         except sqlite3.Error:
             return {}
 
-    def save(self, new: dict[str, tuple[str, str]], present: set[str]) -> None:
-        """Keep ``new`` (``rel -> (hash, line)``); forget documents no longer ``present``
-        and lines of another key."""
+    def _run(self, *steps: tuple[str, Any]) -> None:
+        """Run each ``(sql, parameters)`` of ``steps`` (a list of parameters: each row);
+        on a failure, drop what this export wrote and keep nothing more."""
         import sqlite3
 
         if self.db is None:
             return
         try:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DELETE FROM export_lines WHERE key != ?", (self.key,))
-            gone = [
-                (r,) for (r,) in self.db.execute("SELECT rel FROM export_lines") if r not in present
-            ]
-            self.db.executemany("DELETE FROM export_lines WHERE rel = ?", gone)
-            self.db.executemany(
-                "INSERT OR REPLACE INTO export_lines VALUES (?, ?, ?, ?)",
-                [(rel, h, self.key, line) for rel, (h, line) in new.items()],
-            )
-            self.db.execute("COMMIT")
+            for sql, params in steps:
+                if isinstance(params, list):
+                    self.db.executemany(sql, params)
+                else:
+                    self.db.execute(sql, params)
         except sqlite3.Error:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.execute("ROLLBACK")
+            self.close()
+
+    def begin(self) -> None:
+        """Start keeping lines (one transaction, until :meth:`finish`); forget those of
+        another key."""
+        if self.db is not None:
+            # (a cache: a crash loses only time, like the lint cache's rows)
+            self._run(("PRAGMA synchronous=OFF", ()), ("BEGIN IMMEDIATE", ()))
+            self._run(("DELETE FROM export_lines WHERE key != ?", (self.key,)))
+
+    def add(self, new: dict[str, tuple[str, str]]) -> None:
+        """Keep ``new`` (``rel -> (content hash, line)``)."""
+        rows = [(rel, h, self.key, line) for rel, (h, line) in new.items()]
+        self._run(("INSERT OR REPLACE INTO export_lines VALUES (?, ?, ?, ?)", rows))
+
+    def finish(self, present: set[str]) -> None:
+        """Forget documents no longer ``present``, and commit."""
+        import sqlite3
+
+        if self.db is None:
+            return
+        try:
+            found = self.db.execute("SELECT rel FROM export_lines").fetchall()
+        except sqlite3.Error:
+            self.close()
+            return
+        gone = [(r,) for (r,) in found if r not in present]
+        self._run(("DELETE FROM export_lines WHERE rel = ?", gone), ("COMMIT", ()))
 
     def close(self) -> None:
+        """Close the connection (what was not committed is dropped)."""
         if self.db is not None:
-            self.db.close()
+            with contextlib.suppress(Exception):
+                self.db.close()
+        self.db = None
 
 
 def document_lines(book: Book, jobs: int | None = None) -> list[str]:
     """Every document of ``book`` as compact JSON (what :func:`document_json` gives), in
     path order. A document whose content is unchanged since the last export is not
     encoded again (its line is kept in the snapshot by path and content hash), one the
-    snapshot holds a parse of is not parsed again; the rest are parsed, in ``jobs``
-    worker processes (default: one per CPU) for a big book, each sending back text
-    rather than the model."""
+    snapshot holds a parse of is not parsed again; each file is read once, except one
+    whose kept line turns out stale. With many to encode, the work is spread over
+    ``jobs`` worker processes (default: one per CPU), each sending back text rather
+    than the model."""
     items = [(p, book.rel(p)) for p in book.path_strings()]
+    root = book.config.root
+    # (a book without a snapshot has no stored parse: the lint cache is not opened)
+    had_snapshot = root is not None and snapshot_path(root).is_file()
     cache = _Lines(book)
     try:
         held = cache.held()
         lines: dict[str, tuple[str, str]] = {}
         todo: list[tuple[str, str]] = []
         for path, rel in items:
+            hit = held.get(rel)
+            if hit is None:
+                todo.append((path, rel))  # (read by _encoded)
+                continue
             got = read_document(book.config, path, rel)
             if got is None:
                 continue  # (gone since the listing)
-            _sig, data, sidecars = got
-            digest = source_hash(data, sidecars)
-            hit = held.get(rel)
-            if hit is not None and hit[0] == digest:
+            if hit[0] == source_hash(got[1], got[2]):
                 lines[rel] = hit
             else:
                 todo.append((path, rel))
-        new: dict[str, tuple[str, str]] = {}
-        for (_path, rel), made in zip(todo, _encoded_all(book, todo, jobs), strict=True):
-            if made is not None:
-                new[rel] = made
-        lines.update(new)
-        cache.save(new, set(lines))
+        parses = _stored_parses(book, [rel for _, rel in todo], len(items)) if had_snapshot else {}
+        work = [(path, rel, parses.get(rel)) for path, rel in todo]
+        del parses
+        cache.begin()
+        # (each part kept as it comes: the snapshot is written while workers encode)
+        for part, made in _encoded_all(book.config, work, jobs):
+            new = {
+                rel: m for (_path, rel, _held), m in zip(part, made, strict=True) if m is not None
+            }
+            lines.update(new)
+            cache.add(new)
+        cache.finish(set(lines))
     finally:
         cache.close()
     return [lines[rel][1] for _, rel in items if rel in lines]
 
 
+def _stored_parses(book: Book, rels: list[str], total: int) -> dict[str, tuple[str, bytes]]:
+    """``rel -> (content hash, stored parse)`` the snapshot holds of ``rels`` (of a book
+    of ``total`` documents)."""
+    if not rels:
+        return {}
+    from specbook.lint.run import StoredDocuments
+
+    reader = StoredDocuments(book)
+    try:
+        # (one query for every row when most are wanted: a fifth of the time of one each)
+        return reader.rows(None if 2 * len(rels) > total else rels)
+    finally:
+        reader.close()
+
+
 def _encoded_all(
-    book: Book, items: list[tuple[str, str]], jobs: int | None
-) -> list[tuple[str, str] | None]:
-    """:func:`_encoded` of ``items``, in worker processes when there are many."""
+    config: BookConfig, items: list[_Todo], jobs: int | None
+) -> Iterator[tuple[list[_Todo], list[tuple[str, str] | None]]]:
+    """:func:`_encoded` of ``items``, part by part (each part with its answers), in
+    order; in worker processes when there are many."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if len(items) < PARALLEL_THRESHOLD or workers < 2:
-        return _encoded(book, items)
+        yield items, _encoded(config, items)
+        return
     from concurrent.futures import ProcessPoolExecutor  # only big books pay for it
 
-    size = max(32, len(items) // (workers * 4))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    out: list[tuple[str, str] | None] = []
+    _fast_encoder()  # (imported once, before the workers fork, not once in each)
+
+    # (small parts: a worker that finishes first takes the next, so the last part, on
+    # which the other waits, is short)
+    size = max(16, len(items) // (workers * 16))
+    parts = [items[i : i + size] for i in range(0, len(items), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in pool.map(_encoded, [book] * len(chunks), chunks):
-            out.extend(part)
-    return out
+        yield from zip(parts, pool.map(_encoded, [config] * len(parts), parts), strict=True)
 
 
 def export_text(book: Book, jobs: int | None = None) -> tuple[str, int]:
@@ -235,18 +321,23 @@ def export_text(book: Book, jobs: int | None = None) -> tuple[str, int]:
         f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in _head(book).items()
     )
     lines = document_lines(book, jobs)
-    docs = ",\n".join("    " + line for line in lines)
-    tail = f'  "documents": [\n{docs}\n  ]' if lines else '  "documents": []'
-    return "{\n" + head + tail + "\n}\n", len(lines)
+    if not lines:
+        return "{\n" + head + '  "documents": []\n}\n', 0
+    # (one join: the text is tens of megabytes, each copy of it costs)
+    parts = ["{\n", head, '  "documents": [\n']
+    for line in lines:
+        parts += ("    ", line, ",\n")
+    parts[-1] = "\n  ]\n}\n"
+    return "".join(parts), len(lines)
 
 
 CoverageFn = Callable[[str, str], int | None]
 
 
-def coverage_counter(book: Book) -> CoverageFn | None:
+def coverage_counter(book: Book, documents: Iterable[Document] | None = None) -> CoverageFn | None:
     """A function ``(doc_id, requirement_id) -> number of tests tagged with it``, from
-    :func:`specbook.trace.coverage.trace_book`; ``None`` when this installation has no
-    coverage tracing."""
+    :func:`specbook.trace.coverage.trace_book` over ``documents`` (default: each file
+    parsed); ``None`` when this installation has no coverage tracing."""
     try:
         from specbook.trace import coverage as cov
     except ImportError:
@@ -255,7 +346,7 @@ def coverage_counter(book: Book) -> CoverageFn | None:
     if trace is None:
         return None
     table: dict[tuple[str, str], int] = {}
-    for d in trace(book).documents:
+    for d in trace(book, documents=documents).documents:
         for r in d.requirements:
             # distinct tests: one test tagging a requirement twice counts once
             table[(d.id, r.requirement)] = len({(t.path, t.owner or t.line) for t in r.tests})
@@ -298,3 +389,23 @@ def export_csv(
                 )
             )
     return out.getvalue()
+
+
+def csv_text(book: Book) -> str:
+    """:func:`export_csv` of every document of ``book``, with the coverage column: the
+    documents as the snapshot holds them (a document whose stored parse is of its
+    current content is not parsed again; the others are parsed, once, for the rows and
+    the coverage both)."""
+    from specbook.lint.run import snapshot_documents
+
+    docs = snapshot_documents(book, lint=False)
+    paused = gc.isenabled()
+    # (the coverage walks every document's sections, made from the stored data on first
+    # use: hundreds of thousands of tuples that set the cyclic collector off again and
+    # again; nothing here makes cyclic garbage)
+    gc.disable()
+    try:
+        return export_csv(book, docs, coverage=coverage_counter(book, docs))
+    finally:
+        if paused:
+            gc.enable()
