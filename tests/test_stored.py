@@ -33,7 +33,8 @@ def test_a_stored_document_is_the_parse_part_for_part(way: str) -> None:
     """Both ways of dumping (node by node in Python; the C module's generic ``plain``,
     which lint uses) store the same data, and it loads as the parse."""
     plain = scan.plain if way == "c" else None
-    assert way == "python" or plain is not None, "the C module is not built"
+    revive = scan.revive if way == "c" else None
+    assert way == "python" or (plain is not None and revive is not None), "C module not built"
     files = _files()
     assert len(files) > 100
     for f in files:
@@ -42,12 +43,43 @@ def test_a_stored_document_is_the_parse_part_for_part(way: str) -> None:
         dumped = stored.dump(doc, plain)
         if plain is not None:
             assert marshal.loads(dumped) == marshal.loads(stored.dump(doc)), f
-        again = stored.load(dumped, data)
+        again = stored.load(dumped, data, (), revive)
         assert again == doc, f
         for part in PARTS:
             assert getattr(again, part) == getattr(doc, part), (f, part)
         for s in doc.flat_sections[:3]:
             assert again.column(s.span.start) == doc.column(s.span.start)
+
+
+def test_revive_makes_the_nodes_its_shape_names_and_refuses_other_data() -> None:
+    from specbook.core.model import Section, Span
+
+    assert scan.revive is not None
+    shapes: list[Any] = []
+    shapes.append((Section, (None, None, None, Span, Span, shapes)))
+    kid = (2, "B", None, (5, 6, 2, 2), (5, 9, 2, 3), ())
+    got = scan.revive(((1, "A", "a", (0, 3, 1, 1), (0, 9, 1, 3), (kid,)),), shapes)
+    assert got == (Section(1, "A", "a", Span(0, 3, 1, 1), Span(0, 9, 1, 3), (
+        Section(2, "B", None, Span(5, 6, 2, 2), Span(5, 9, 2, 3), ()),
+    )),)  # fmt: skip
+    assert type(got[0]) is Section and type(got[0].children[0].span) is Span
+    assert scan.revive((None, (1, 2, 3, 4)), [Span]) == (None, Span(1, 2, 3, 4))
+    for value, shape in (
+        ((1, 2), [(Span, (None, None, None, None))]),  # an item is no tuple
+        (((1, 2),), [(Span, (None, None, None, None))]),  # too few items
+        (((1, 2),), [int]),  # not a tuple type
+        (((1, 2),), [None, None]),  # a list shape of two
+        (((1, 2),), [(Span,)]),  # a node shape without its field shapes
+    ):
+        with pytest.raises(TypeError):
+            scan.revive(value, shape)
+    deep: Any = ()
+    for _ in range(100_000):
+        deep = (deep,)
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(RecursionError):
+        scan.revive(deep, loop)
 
 
 def test_plain_makes_exact_tuples_all_the_way_down() -> None:

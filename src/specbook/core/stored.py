@@ -127,29 +127,64 @@ def _row(raw: Sequence[Any]) -> tuple[Cell, ...]:
     return tuple([_new(Cell, (text, _sp(s))) for text, s in raw])
 
 
+# What each stored part is made into, for a ``revive`` function (the C scanner's
+# ``revive``, :data:`specbook.parse.scan.revive`): None: as stored; a type: a node of the
+# stored items; (type, shapes): a node of items made by those shapes; [shape]: a tuple
+# of items made by that shape (see ``_cscan.c``).
+_SECTIONS: list[Any] = []
+_SECTIONS.append((Section, (None, None, None, Span, Span, _SECTIONS)))  # (children: these)
+_ROW = [(Cell, (None, Span))]
+SHAPES: dict[str, Any] = {
+    "fields": [(Field, (None, None, None, None, Span, Span, None, None))],
+    "problems": [(Problem, (None, None, Span))],
+    "sections": _SECTIONS,
+    "requirements": [(Requirement, (None, None, None, None, None, None, Span, Span, Span))],
+    "references": [(Reference, (None, None, None, None, Span))],
+    "checklists": [(ChecklistItem, (None, None, None, Span, Span))],
+    "tables": [(Table, (_ROW, [_ROW], None, Span, [Span]))],
+    "code_blocks": [(CodeBlock, (None, None, None, Span, None, None))],
+    "links": [(Link, (None, None, None, Span, None))],
+    "review_history": [(ReviewEntry, (None, None, None, None, Span))],
+}
+
+Revive = Callable[[Any, Any], Any]
+
+
 class _StoredParts:
-    """The parts of a stored document, each made when the document first asks for it."""
+    """The parts of a stored document, each made when the document first asks for it
+    (by ``revive`` when given: one C call per part)."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("raw", "revive")
 
-    def __init__(self, raw: tuple[Any, ...]) -> None:
+    def __init__(self, raw: tuple[Any, ...], revive: Revive | None = None) -> None:
         self.raw = raw
+        self.revive = revive
 
     def sections(self) -> tuple[Section, ...]:
+        if self.revive is not None:
+            return self.revive(self.raw[12], _SECTIONS)  # type: ignore[no-any-return]
         return _sections(self.raw[12])
 
     def requirements(self) -> tuple[Requirement, ...]:
+        if self.revive is not None:
+            return self.revive(self.raw[13], SHAPES["requirements"])  # type: ignore[no-any-return]
         return tuple(
             [_new(Requirement, (*r[:6], _sp(r[6]), _opt(r[7]), _opt(r[8]))) for r in self.raw[13]]
         )
 
     def references(self) -> tuple[Reference, ...]:
+        if self.revive is not None:
+            return self.revive(self.raw[14], SHAPES["references"])  # type: ignore[no-any-return]
         return tuple([_new(Reference, (*r[:4], _sp(r[4]))) for r in self.raw[14]])
 
     def checklists(self) -> tuple[ChecklistItem, ...]:
+        if self.revive is not None:
+            return self.revive(self.raw[15], SHAPES["checklists"])  # type: ignore[no-any-return]
         return tuple([_new(ChecklistItem, (*c[:3], _sp(c[3]), _sp(c[4]))) for c in self.raw[15]])
 
     def tables(self) -> tuple[Table, ...]:
+        if self.revive is not None:
+            return self.revive(self.raw[16], SHAPES["tables"])  # type: ignore[no-any-return]
         out = []
         for h, rows, sec, s, spans in self.raw[16]:
             body = tuple([_row(r) for r in rows])
@@ -157,30 +192,48 @@ class _StoredParts:
         return tuple(out)
 
     def code_blocks(self) -> tuple[CodeBlock, ...]:
+        if self.revive is not None:
+            return self.revive(self.raw[17], SHAPES["code_blocks"])  # type: ignore[no-any-return]
         return tuple([_new(CodeBlock, (*c[:3], _sp(c[3]), *c[4:])) for c in self.raw[17]])
 
     def links(self) -> tuple[Link, ...]:
+        if self.revive is not None:
+            return self.revive(self.raw[18], SHAPES["links"])  # type: ignore[no-any-return]
         return tuple([_new(Link, (*k[:3], _sp(k[3]), k[4])) for k in self.raw[18]])
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
+        if self.revive is not None:
+            return self.revive(self.raw[19], SHAPES["review_history"])  # type: ignore[no-any-return]
         return tuple([_new(ReviewEntry, (*e[:4], _sp(e[4]))) for e in self.raw[19]])
 
 
-def load(stored: bytes, source: bytes, sidecars: Sequence[Sidecar] = ()) -> Document | None:
+def load(
+    stored: bytes, source: bytes, sidecars: Sequence[Sidecar] = (), revive: Revive | None = None
+) -> Document | None:
     """The document :func:`dump` stored, with ``source`` (the file's bytes, those it was
     parsed from) and ``sidecars``; ``None`` when ``stored`` is not data this version
-    of :func:`dump` wrote (the caller parses the file instead). Never raises."""
+    of :func:`dump` wrote (the caller parses the file instead). Never raises.
+
+    ``revive``: a function that makes a part's nodes of its stored data by
+    :data:`SHAPES` (the C scanner's, :data:`specbook.parse.scan.revive`): each part in
+    one call instead of a Python loop over its nodes."""
     try:
         raw = marshal.loads(stored)
         if not isinstance(raw, tuple) or len(raw) != 20 or raw[0] != VERSION:
             return None
-        fields = tuple([_new(Field, (*f[:4], _sp(f[4]), _sp(f[5]), f[6], f[7])) for f in raw[8]])
+        if revive is not None:
+            fields = revive(raw[8], SHAPES["fields"])
+            problems = revive(raw[10], SHAPES["problems"])
+        else:
+            fields = tuple(
+                [_new(Field, (*f[:4], _sp(f[4]), _sp(f[5]), f[6], f[7])) for f in raw[8]]
+            )
+            problems = tuple([_new(Problem, (c, m, _sp(s))) for c, m, s in raw[10]])
         return Document(
             path=raw[1], kind=raw[2], id=raw[3], title=raw[4], status=raw[5],
             status_canonical=raw[6], type=raw[7], fields=fields,
-            encoding=_new(Encoding, raw[9]),
-            problems=tuple([_new(Problem, (c, m, _sp(s))) for c, m, s in raw[10]]),
-            source=source, line_starts=raw[11], parts=_StoredParts(raw),
+            encoding=_new(Encoding, raw[9]), problems=problems,
+            source=source, line_starts=raw[11], parts=_StoredParts(raw, revive),
             sidecars=tuple(sidecars),
         )  # fmt: skip
     except (ValueError, EOFError, TypeError, IndexError):

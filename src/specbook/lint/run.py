@@ -567,7 +567,7 @@ class StoredDocuments:
         hit = self.rows([rel]).get(rel)
         if hit is None or hit[0] != digest:
             return None
-        return stored.load(hit[1], data, sidecars)
+        return stored.load(hit[1], data, sidecars, scan.revive)
 
     def close(self) -> None:
         with self._lock:
@@ -643,7 +643,7 @@ def _snapshot_documents(
         hit = held.get(rel)
         doc = None
         if hit is not None and hit[0] == source_hash(data, sidecars):
-            doc = stored.load(hit[1], data, sidecars)
+            doc = stored.load(hit[1], data, sidecars, scan.revive)
         if doc is None:
             misses.append((p, rel))
         else:
@@ -659,7 +659,7 @@ def _snapshot_documents(
             hit = again.get(rel)
             doc = None
             if hit is not None and hit[0] == source_hash(data, sidecars):
-                doc = stored.load(hit[1], data, sidecars)
+                doc = stored.load(hit[1], data, sidecars, scan.revive)
             # (not linted, or changed again since it was read: these bytes parsed here)
             out[rel] = doc if doc is not None else parse(data, rel, book.config, sidecars)
     return [out[rel] for _p, rel in items if rel in out]

@@ -26,7 +26,7 @@ from specbook.book import Book
 from specbook.core.config import BookConfig
 from specbook.core.digest import blake2b, code_stamp, source_hash
 from specbook.core.layout import read_document, signature
-from specbook.parse import parse
+from specbook.parse import parse, scan
 from specbook.store.base import SCHEMA_VERSION, Store
 from specbook.store.records import DocRecord, record_of
 
@@ -110,7 +110,7 @@ def _stored_records(book: Book, todo: Sequence[tuple[str, str]]) -> dict[str, Do
         got = read_document(book.config, path, rel)
         if got is None or source_hash(got[1], got[2]) != hit[0]:
             continue  # (changed since it was linted: parsed again)
-        doc = stored.load(hit[1], got[1], got[2])
+        doc = stored.load(hit[1], got[1], got[2], scan.revive)
         if doc is not None:
             out[rel] = record_of(doc, got[1], *got[0])
     return out

@@ -177,6 +177,9 @@ c_spans: type | None = None
 # tuple, all the way down (what :func:`specbook.core.stored.dump` stores); ``None``
 # without the C module (``dump`` converts node type by node type in Python)
 plain: Callable[[Any], Any] | None = None
+# ``_cscan.revive``: the model's nodes made again of what ``plain`` gave, by a shape
+# (what :func:`specbook.core.stored.load` makes); ``None`` without the C module
+revive: Callable[[Any, Any], Any] | None = None
 if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
     try:
         from specbook.parse.scan import _cscan
@@ -190,6 +193,7 @@ if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
         c_nodes = _cscan
         c_spans = _cscan.Spans
         plain = _cscan.plain
+        revive = _cscan.revive
 
 SCANNERS: tuple[Scanner, ...] = (
     *([Scanner("c", _c_scan)] if _c_scan is not None else []),

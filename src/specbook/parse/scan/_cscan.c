@@ -3267,6 +3267,98 @@ m_plain(PyObject *self, PyObject *v)
     return plain_of(v);
 }
 
+/* -- revive(value, shape): the model's nodes again from plain(value) -----------------------
+ *
+ * What specbook.core.stored made in Python, node type by node type, from the data plain()
+ * gave: `shape` says what each part of `value` becomes.
+ *   None                  the value as it is
+ *   a type                a node of that type (a tuple subclass) of the value's items
+ *   (type, (s0, s1, ...)) a node of that type, item i made by shape si (as many items as
+ *                         shapes)
+ *   [s]                   a tuple of the value's items, each made by shape s
+ * A None value stays None whatever its shape (an optional span). A shape may hold itself
+ * (a section's children are sections). A value of the wrong form is a TypeError.
+ */
+static PyObject *
+revive_of(PyObject *v, PyObject *shape)
+{
+    if (shape == Py_None || v == Py_None)
+        return Py_NewRef(v);
+    if (!PyTuple_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "revive(): a tuple was expected, not %.50s",
+                     Py_TYPE(v)->tp_name);
+        return NULL;
+    }
+    ssz n = PyTuple_GET_SIZE(v);
+    PyObject *out = NULL;
+    if (Py_EnterRecursiveCall(" in revive()"))
+        return NULL;
+    if (PyList_Check(shape)) {
+        if (PyList_GET_SIZE(shape) != 1) {
+            PyErr_SetString(PyExc_TypeError, "revive(): a list shape holds one shape");
+            goto done;
+        }
+        PyObject *each = PyList_GET_ITEM(shape, 0);
+        out = PyTuple_New(n);
+        if (out == NULL)
+            goto done;
+        for (ssz i = 0; i < n; i++) {
+            PyObject *got = revive_of(PyTuple_GET_ITEM(v, i), each);
+            if (got == NULL) {
+                Py_CLEAR(out);
+                goto done;
+            }
+            PyTuple_SET_ITEM(out, i, got);
+        }
+        goto done;
+    }
+    PyObject *type = shape, *fields = NULL;
+    if (PyTuple_Check(shape)) {
+        if (PyTuple_GET_SIZE(shape) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(shape, 1))) {
+            PyErr_SetString(PyExc_TypeError, "revive(): a node shape is (type, (shapes))");
+            goto done;
+        }
+        type = PyTuple_GET_ITEM(shape, 0);
+        fields = PyTuple_GET_ITEM(shape, 1);
+        if (PyTuple_GET_SIZE(fields) != n) {
+            PyErr_Format(PyExc_TypeError, "revive(): %zd items where %zd were expected", n,
+                         PyTuple_GET_SIZE(fields));
+            goto done;
+        }
+    }
+    if (!PyType_Check(type) || !PyType_IsSubtype((PyTypeObject *)type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "revive(): a node's type must be a tuple subclass");
+        goto done;
+    }
+    PyTypeObject *t = (PyTypeObject *)type;
+    out = t->tp_alloc(t, n);
+    if (out == NULL)
+        goto done;
+    for (ssz i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(v, i);
+        PyObject *got = fields == NULL ? Py_NewRef(item)
+                                       : revive_of(item, PyTuple_GET_ITEM(fields, i));
+        if (got == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyTuple_SET_ITEM(out, i, got);
+    }
+done:
+    Py_LeaveRecursiveCall();
+    return out;
+}
+
+static PyObject *
+m_revive(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "revive(value, shape) takes two arguments");
+        return NULL;
+    }
+    return revive_of(args[0], args[1]);
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_O, scan_doc},
     {"line_starts", line_starts, METH_O, line_starts_doc},
@@ -3299,6 +3391,8 @@ static PyMethodDef methods[] = {
      "the references of the matches of ref_re."},
     {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
      "find_all(work, needles): every offset where one of the needles starts, ascending."},
+    {"revive", (PyCFunction)(void (*)(void))m_revive, METH_FASTCALL,
+     "revive(value, shape): the nodes shape names, made of plain data (see plain())."},
     {"plain", m_plain, METH_O,
      "plain(value): value with every tuple (named tuples too) and list an exact tuple,\n"
      "all the way down; marshal-able data of the model's nodes."},
