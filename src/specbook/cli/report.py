@@ -32,13 +32,15 @@ def report(fmt: str) -> None:
     "version": 1.
     """
     from specbook.core.clock import today
+    from specbook.core.collector import collector_paused
     from specbook.services.documents import book_documents
     from specbook.services.report import build_report, render_markdown, render_text, report_json
     from specbook.services.zeroconf import open_book
 
     book = open_book()
     # (from the snapshot: a document lint or the index parsed is not parsed again)
-    result = build_report(book_documents(book), book.config, today())
+    with collector_paused():  # (every document held at once)
+        result = build_report(book_documents(book), book.config, today())
     if not result.documents:
         warn_if_empty(book)  # a report of 0 documents is true, but say why
     if fmt == "json":

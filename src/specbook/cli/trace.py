@@ -59,6 +59,7 @@ def trace(as_json: bool, strict: bool, no_cache: bool) -> None:
     Exit codes: 0 (also with problems, unless --strict), 1 with --strict when there
     is any problem (planned tests do not count), 2 usage or configuration error.
     """
+    from specbook.core.collector import collector_paused
     from specbook.services.documents import book_documents
     from specbook.services.zeroconf import open_book
     from specbook.trace.coverage import render_text, trace_book
@@ -69,7 +70,9 @@ def trace(as_json: bool, strict: bool, no_cache: bool) -> None:
     else:
         warn_if_empty(book)
     # (from the snapshot: a document lint or the index parsed is not parsed again)
-    cov = trace_book(book, use_cache=not no_cache, documents=book_documents(book))
+    # (the collector paused: every document is held at once)
+    with collector_paused():
+        cov = trace_book(book, use_cache=not no_cache, documents=book_documents(book))
     if as_json:
         emit_json(cov.to_json())
     else:
@@ -114,8 +117,9 @@ def impact(paths: tuple[str, ...], rev: str | None, as_json: bool) -> None:
     """
     import os
 
+    from specbook.core.collector import collector_paused
     from specbook.core.errors import UsageError
-    from specbook.services.documents import book_documents
+    from specbook.services.documents import each_document
     from specbook.services.zeroconf import open_book
     from specbook.trace.impact import changed_files, render_text
     from specbook.trace.impact import impact as find_impact
@@ -133,7 +137,8 @@ def impact(paths: tuple[str, ...], rev: str | None, as_json: bool) -> None:
         files.append(text if os.path.isabs(text) or text.startswith("/") else str(cwd / text))
     if rev is not None:
         files.extend(changed_files(book.root, rev))
-    result = find_impact(book, files, book_documents(book))  # (from the snapshot)
+    with collector_paused():  # (from the snapshot; every document held at once)
+        result = find_impact(book, files, each_document(book))
     if as_json:
         emit_json(result.to_json())
     else:

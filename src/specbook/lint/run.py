@@ -13,7 +13,6 @@ whole last result is kept there too (the blob ``lint-memo``).
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import marshal
 import os
@@ -28,6 +27,7 @@ from typing import Any
 from specbook import __version__
 from specbook.book import Book
 from specbook.core import stored
+from specbook.core.collector import collector_paused
 from specbook.core.config import BookConfig
 from specbook.core.digest import blake2b, code_stamp, source_hash
 from specbook.core.errors import NotFoundError, SpecbookError, UsageError
@@ -597,22 +597,6 @@ def snapshot_documents(
         return list(_parsed_all(book.config, items))
     with collector_paused():
         return _snapshot_documents(book, items, jobs, progress, lint)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a run over many documents (on again after,
-    if it was on). Such a run makes little cyclic garbage, but the thousands of tuples
-    each document's parse, findings and rows are made of set the collector off again and
-    again over everything kept so far: two thirds of a snapshot load's time, 4% of a
-    cold lint's."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 _FEW = 64  # up to this many documents wanted, their rows are read one by one

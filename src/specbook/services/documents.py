@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterable, Iterator
 
 from specbook.book import Book
 from specbook.core.digest import source_hash
@@ -36,13 +37,9 @@ def book_documents(book: Book, paths: list[str] | None = None) -> list[Document]
     ``impact`` in a CI job needs no findings and no index, and building them took four
     to eight times as long as the command (2,000 documents). The first ``lint``,
     ``index`` or ``search`` builds the snapshot."""
-    from specbook.store import database_url, index_path, synced_store
+    from specbook.store import synced_store
 
-    try:
-        fresh = database_url(book) is None and not index_path(book).exists()
-    except (SpecbookError, OSError):
-        fresh = False
-    if fresh:
+    if _no_snapshot(book):
         return parsed_documents(book, paths)
     try:
         store, _ = synced_store(book)
@@ -53,16 +50,38 @@ def book_documents(book: Book, paths: list[str] | None = None) -> list[Document]
     return snapshot_documents(book, paths)
 
 
+def _no_snapshot(book: Book) -> bool:
+    """Whether ``book`` has no snapshot at all: no ``.specbook/index.db``, no shared
+    database (a fresh clone)."""
+    from specbook.store import database_url, index_path
+
+    try:
+        return database_url(book) is None and not index_path(book).exists()
+    except (SpecbookError, OSError):
+        return False
+
+
 def parsed_documents(book: Book, paths: list[str] | None = None) -> list[Document]:
     """The documents at ``paths`` (default: the book's), in that order, each file read
     and parsed; files that are gone are left out."""
-    out = []
+    return list(_parsed(book, paths))
+
+
+def _parsed(book: Book, paths: list[str] | None) -> Iterator[Document]:
     for p in book.path_strings() if paths is None else paths:
         rel = book.rel(p)
         got = read_document(book.config, p, rel)
         if got is not None:
-            out.append(parse(got[1], rel, book.config, got[2]))
-    return out
+            yield parse(got[1], rel, book.config, got[2])
+
+
+def each_document(book: Book) -> Iterable[Document]:
+    """The book's documents as :func:`book_documents` gives them, for a caller that goes
+    through them once (``impact``): in a book with no snapshot, each is parsed as it is
+    reached and may be let go after, not all held at once."""
+    if _no_snapshot(book):
+        return _parsed(book, None)
+    return book_documents(book)
 
 
 class SnapshotReader:
