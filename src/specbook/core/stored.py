@@ -151,40 +151,28 @@ Revive = Callable[[Any, Any], Any]
 
 
 class _StoredParts:
-    """The parts of a stored document, each made when the document first asks for it
-    (by ``revive`` when given: one C call per part)."""
+    """The parts of a stored document, each made when the document first asks for it."""
 
-    __slots__ = ("raw", "revive")
+    __slots__ = ("raw",)
 
-    def __init__(self, raw: tuple[Any, ...], revive: Revive | None = None) -> None:
+    def __init__(self, raw: tuple[Any, ...]) -> None:
         self.raw = raw
-        self.revive = revive
 
     def sections(self) -> tuple[Section, ...]:
-        if self.revive is not None:
-            return self.revive(self.raw[12], _SECTIONS)  # type: ignore[no-any-return]
         return _sections(self.raw[12])
 
     def requirements(self) -> tuple[Requirement, ...]:
-        if self.revive is not None:
-            return self.revive(self.raw[13], SHAPES["requirements"])  # type: ignore[no-any-return]
         return tuple(
             [_new(Requirement, (*r[:6], _sp(r[6]), _opt(r[7]), _opt(r[8]))) for r in self.raw[13]]
         )
 
     def references(self) -> tuple[Reference, ...]:
-        if self.revive is not None:
-            return self.revive(self.raw[14], SHAPES["references"])  # type: ignore[no-any-return]
         return tuple([_new(Reference, (*r[:4], _sp(r[4]))) for r in self.raw[14]])
 
     def checklists(self) -> tuple[ChecklistItem, ...]:
-        if self.revive is not None:
-            return self.revive(self.raw[15], SHAPES["checklists"])  # type: ignore[no-any-return]
         return tuple([_new(ChecklistItem, (*c[:3], _sp(c[3]), _sp(c[4]))) for c in self.raw[15]])
 
     def tables(self) -> tuple[Table, ...]:
-        if self.revive is not None:
-            return self.revive(self.raw[16], SHAPES["tables"])  # type: ignore[no-any-return]
         out = []
         for h, rows, sec, s, spans in self.raw[16]:
             body = tuple([_row(r) for r in rows])
@@ -192,19 +180,50 @@ class _StoredParts:
         return tuple(out)
 
     def code_blocks(self) -> tuple[CodeBlock, ...]:
-        if self.revive is not None:
-            return self.revive(self.raw[17], SHAPES["code_blocks"])  # type: ignore[no-any-return]
         return tuple([_new(CodeBlock, (*c[:3], _sp(c[3]), *c[4:])) for c in self.raw[17]])
 
     def links(self) -> tuple[Link, ...]:
-        if self.revive is not None:
-            return self.revive(self.raw[18], SHAPES["links"])  # type: ignore[no-any-return]
         return tuple([_new(Link, (*k[:3], _sp(k[3]), k[4])) for k in self.raw[18]])
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
-        if self.revive is not None:
-            return self.revive(self.raw[19], SHAPES["review_history"])  # type: ignore[no-any-return]
         return tuple([_new(ReviewEntry, (*e[:4], _sp(e[4]))) for e in self.raw[19]])
+
+
+class _RevivedParts:
+    """:class:`_StoredParts` made by a ``revive`` function: one call per part."""
+
+    __slots__ = ("raw", "revive")
+
+    def __init__(self, raw: tuple[Any, ...], revive: Revive) -> None:
+        self.raw = raw
+        self.revive = revive
+
+    def _part(self, at: int, name: str) -> Any:
+        return self.revive(self.raw[at], SHAPES[name])
+
+    def sections(self) -> tuple[Section, ...]:
+        return self._part(12, "sections")  # type: ignore[no-any-return]
+
+    def requirements(self) -> tuple[Requirement, ...]:
+        return self._part(13, "requirements")  # type: ignore[no-any-return]
+
+    def references(self) -> tuple[Reference, ...]:
+        return self._part(14, "references")  # type: ignore[no-any-return]
+
+    def checklists(self) -> tuple[ChecklistItem, ...]:
+        return self._part(15, "checklists")  # type: ignore[no-any-return]
+
+    def tables(self) -> tuple[Table, ...]:
+        return self._part(16, "tables")  # type: ignore[no-any-return]
+
+    def code_blocks(self) -> tuple[CodeBlock, ...]:
+        return self._part(17, "code_blocks")  # type: ignore[no-any-return]
+
+    def links(self) -> tuple[Link, ...]:
+        return self._part(18, "links")  # type: ignore[no-any-return]
+
+    def review_history(self) -> tuple[ReviewEntry, ...]:
+        return self._part(19, "review_history")  # type: ignore[no-any-return]
 
 
 def load(
@@ -233,7 +252,8 @@ def load(
             path=raw[1], kind=raw[2], id=raw[3], title=raw[4], status=raw[5],
             status_canonical=raw[6], type=raw[7], fields=fields,
             encoding=_new(Encoding, raw[9]), problems=problems,
-            source=source, line_starts=raw[11], parts=_StoredParts(raw, revive),
+            source=source, line_starts=raw[11],
+            parts=_StoredParts(raw) if revive is None else _RevivedParts(raw, revive),
             sidecars=tuple(sidecars),
         )  # fmt: skip
     except (ValueError, EOFError, TypeError, IndexError):

@@ -492,7 +492,9 @@ def _light_facts(rel: str, entry: tuple[Any, ...], sets: dict[str, frozenset[str
     )
 
 
-def _parsed_all(config: BookConfig, items: Sequence[tuple[str, str]]) -> Iterator[Document]:
+def parsed_all(config: BookConfig, items: Sequence[tuple[str, str]]) -> Iterator[Document]:
+    """The document of each ``(path, book-relative path)`` of ``items`` that can be read,
+    in that order, each file read and parsed as it is reached (nothing stored)."""
     for p, rel in items:
         got = read_document(config, p, rel)
         if got is not None:
@@ -594,7 +596,7 @@ def snapshot_documents(
     left to parse here.)"""
     items = [(p, book.rel(p)) for p in (book.path_strings() if paths is None else paths)]
     if _cache_path(book.config) is None:  # (no book folder, no snapshot: parse them)
-        return list(_parsed_all(book.config, items))
+        return list(parsed_all(book.config, items))
     with collector_paused():
         return _snapshot_documents(book, items, jobs, progress, lint)
 

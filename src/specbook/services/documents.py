@@ -20,9 +20,8 @@ from collections.abc import Iterable, Iterator
 from specbook.book import Book
 from specbook.core.digest import source_hash
 from specbook.core.errors import SpecbookError
-from specbook.core.layout import read_document
 from specbook.core.model import Document, Sidecar
-from specbook.lint.run import StoredDocuments, snapshot_documents
+from specbook.lint.run import StoredDocuments, parsed_all, snapshot_documents
 from specbook.parse import parse
 
 
@@ -68,11 +67,9 @@ def parsed_documents(book: Book, paths: list[str] | None = None) -> list[Documen
 
 
 def _parsed(book: Book, paths: list[str] | None) -> Iterator[Document]:
-    for p in book.path_strings() if paths is None else paths:
-        rel = book.rel(p)
-        got = read_document(book.config, p, rel)
-        if got is not None:
-            yield parse(got[1], rel, book.config, got[2])
+    # (not Book.documents: a book whose reader is a SnapshotReader would come back here)
+    every = book.path_strings() if paths is None else paths
+    return parsed_all(book.config, [(p, book.rel(p)) for p in every])
 
 
 def each_document(book: Book) -> Iterable[Document]:
