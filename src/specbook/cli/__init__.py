@@ -40,6 +40,19 @@ def handle_errors(fn: F) -> F:
                 message = exc.explain(ctx.info_name if ctx else None)
             click.echo(f"specbook: error: {message}", err=True)
             sys.exit(exc.exit_code)
+        except Exception as exc:
+            # A damaged snapshot found by a query after the sync had read it (a page of
+            # the search tables, say): it holds nothing the files do not, so it goes.
+            from specbook.core.state import discard_opened
+
+            if not discard_opened(exc):
+                raise
+            click.echo(
+                "specbook: error: the book's snapshot was damaged and has been removed;"
+                " run the command again to make it afresh from the documents",
+                err=True,
+            )
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 

@@ -233,8 +233,11 @@ def _index_parsed(book: Book, parsed: dict[str, Any], rebuild: bool) -> None:
         # a CI job's above all, are never followed by one)
         records = [r for r in parsed.values() if r is not None]
         index_parsed(store, book, records, rebuild, search=False)
-    except (SpecbookError, OSError, sqlite3.Error):
-        pass
+    except (SpecbookError, OSError, sqlite3.Error) as exc:
+        from specbook.core.state import discard_damaged
+
+        store.close()
+        discard_damaged(index_path(book), exc)  # (the next command makes it afresh)
     finally:
         store.close()
 

@@ -54,6 +54,60 @@ def snapshot_path(root: Path) -> Path:
     return root / STATE_DIR / SNAPSHOT_NAME
 
 
+# SQLite's result codes for a file that is not a database or whose pages are damaged
+# (a disk fault, a copy taken mid-write, a file truncated by hand)
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+_discarded: set[str] = set()
+_opened: set[str] = set()  # (the snapshots this process opened)
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite saying the file is damaged or no database at all (not a
+    lock, a full disk or a read-only folder: those pass, the file is sound)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+
+
+def opened_snapshot(path: Path | str) -> None:
+    """Note that this process opened the snapshot at ``path`` (see
+    :func:`discard_opened`)."""
+    _opened.add(str(path))
+
+
+def discard_opened(exc: BaseException) -> list[str]:
+    """Remove each snapshot this process opened, if ``exc`` says one is damaged and
+    escaped the command that read it (a page only a query reached): the names
+    removed."""
+    if not is_damaged(exc):
+        return []
+    gone = sorted(_opened)
+    for name in gone:
+        discard_damaged(name, exc)
+    return gone
+
+
+def discard_damaged(path: Path | str, exc: BaseException) -> bool:
+    """Remove the snapshot at ``path`` (and its ``-wal``/``-shm`` files) if ``exc`` says
+    it is damaged (see :func:`is_damaged`), saying so once on stderr: it holds nothing
+    the files do not, so the next reader makes it afresh. True if it was removed."""
+    if not is_damaged(exc):
+        return False
+    import sys
+
+    name = str(path)
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.unlink(name + suffix)
+    if name not in _discarded:
+        _discarded.add(name)
+        sys.stderr.write(
+            f"specbook: warning: {name} was damaged ({exc}); removed it: it is made again "
+            "from the documents, nothing is lost\n"
+        )
+    return True
+
+
 def sweep_old_caches(folder: Path) -> None:
     """Remove the caches older specbooks kept in ``folder`` (once per process): their
     content lives in the snapshot now. Failures are ignored (they only cost space)."""
@@ -94,7 +148,8 @@ def read_blob(root: Path, name: str) -> bytes | None:
             row = db.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
         finally:
             db.close()
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error) as exc:
+        discard_damaged(snapshot_path(root), exc)
         return None
     return None if row is None else bytes(row[0])
 
@@ -111,5 +166,5 @@ def write_blob(root: Path, name: str, data: bytes) -> None:
             db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (name, data))
         finally:
             db.close()
-    except (OSError, sqlite3.Error):
-        pass
+    except (OSError, sqlite3.Error) as exc:
+        discard_damaged(snapshot_path(root), exc)

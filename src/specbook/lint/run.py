@@ -34,6 +34,8 @@ from specbook.core.errors import NotFoundError, SpecbookError, UsageError
 from specbook.core.layout import read_document, signature
 from specbook.core.model import Document, Span
 from specbook.core.state import (
+    discard_damaged,
+    is_damaged,
     make_state_dir,
     read_blob,
     snapshot_path,
@@ -289,6 +291,7 @@ class _Cache:
 
     def __init__(self, path: Path | None, key: str) -> None:
         self.db: Any = None
+        self._path = path
         self._light: tuple[int, dict[str, tuple[Any, ...]]] | None = None  # version, data
         self._fresh = False  # (tables made by this run: no remembered answer to look up)
         if path is None:
@@ -299,10 +302,12 @@ class _Cache:
         try:
             make_state_dir(path.parent)
             sweep_old_caches(path.parent)
-            db = sqlite3.connect(path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute("CREATE TABLE IF NOT EXISTS lint_meta (version INTEGER, key TEXT)")
+            try:
+                db = self._connect(path)
+            except sqlite3.DatabaseError as exc:
+                if not discard_damaged(path, exc):
+                    raise
+                db = self._connect(path)  # (made afresh: the damaged file is gone)
             row = db.execute("SELECT version, key FROM lint_meta").fetchone()
             if row != (CACHE_VERSION, key):
                 # another specbook, other rules or another config: start afresh (the
@@ -323,6 +328,26 @@ class _Cache:
             self.db = db
         except (OSError, sqlite3.Error):
             self.db = None
+
+    @staticmethod
+    def _connect(path: Path) -> Any:
+        import sqlite3
+
+        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("CREATE TABLE IF NOT EXISTS lint_meta (version INTEGER, key TEXT)")
+        return db
+
+    def _failed(self, exc: Exception) -> None:
+        """After a failed read or write: a damaged file is closed and removed (see
+        :func:`discard_damaged`), so that the next run makes it afresh instead of every
+        run finding it damaged again and linting cold."""
+        if self._path is not None and self.db is not None and is_damaged(exc):
+            with contextlib.suppress(self._error):
+                self.db.close()
+            self.db = None
+            discard_damaged(self._path, exc)
 
     def full(self) -> dict[str, tuple[Any, ...]]:
         """``rel -> (mtime, size, hash, findings, facts)`` of every file (the last two
@@ -347,7 +372,8 @@ class _Cache:
                 version = self.db.execute("PRAGMA data_version").fetchone()[0]
             finally:
                 self.db.execute("COMMIT")
-        except self._error:
+        except self._error as exc:
+            self._failed(exc)
             return {}
         self._light = (version, data)
         return data
@@ -371,18 +397,20 @@ class _Cache:
             if rel is None:
                 return list(self.db.execute(f"SELECT {columns} FROM lint_files"))
             return list(self.db.execute(f"SELECT {columns} FROM lint_files WHERE rel = ?", (rel,)))
-        except self._error:
+        except self._error as exc:
+            self._failed(exc)
             return []
 
     def verdict(self, key: str) -> str | None:
         """A remembered checker answer (see :mod:`specbook.lint.verdicts`)."""
-        if self._fresh:
+        if self._fresh or self.db is None:
             return None  # (a cold run's lookups, one per SQL or YAML block, find nothing)
         try:
             row = self.db.execute(
                 "SELECT value FROM lint_verdicts WHERE key = ?", (key,)
             ).fetchone()
-        except self._error:
+        except self._error as exc:
+            self._failed(exc)
             return None
         return None if row is None else str(row[0])
 
@@ -428,9 +456,10 @@ class _Cache:
                 self.db.execute("DELETE FROM lint_light")
                 self.db.execute("INSERT INTO lint_light VALUES (?)", (marshal.dumps(snapshot),))
             self.db.execute("COMMIT")
-        except self._error:
+        except self._error as exc:
             with contextlib.suppress(self._error):
                 self.db.execute("ROLLBACK")
+            self._failed(exc)
 
     def close(self) -> None:
         if self.db is not None:

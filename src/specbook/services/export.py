@@ -25,6 +25,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from specbook.book import Book
@@ -33,7 +34,7 @@ from specbook.core.config import BookConfig
 from specbook.core.digest import source_hash
 from specbook.core.layout import read_document
 from specbook.core.model import Document, Requirement
-from specbook.core.state import snapshot_path
+from specbook.core.state import discard_damaged, snapshot_path
 from specbook.parse import parse
 
 EXPORT_VERSION = 1
@@ -149,12 +150,13 @@ class _Lines:
 
         self.db: Any = None
         self.key = ""
+        self.path: Path | None = None
         if book.config.root is None:
             return
         from specbook.core.state import make_state_dir, snapshot_path
         from specbook.store.incremental import index_key
 
-        path = snapshot_path(book.config.root)
+        path = self.path = snapshot_path(book.config.root)
         try:
             make_state_dir(path.parent)
             self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
@@ -163,8 +165,9 @@ class _Lines:
                 " (rel TEXT PRIMARY KEY, hash TEXT, key TEXT, line TEXT)"
             )
             self.key = index_key(book)
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error) as exc:
             self.db = None
+            discard_damaged(path, exc)
 
     def held(self) -> dict[str, tuple[str, str]]:
         """``rel -> (content hash, line)`` of the lines made under this key."""
@@ -177,7 +180,8 @@ class _Lines:
                 "SELECT rel, hash, line FROM export_lines WHERE key = ?", (self.key,)
             )
             return {r[0]: (r[1], r[2]) for r in rows}
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            self._failed(exc)
             return {}
 
     def _run(self, *steps: tuple[str, Any]) -> None:
@@ -193,8 +197,8 @@ class _Lines:
                     self.db.executemany(sql, params)
                 else:
                     self.db.execute(sql, params)
-        except sqlite3.Error:
-            self.close()
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
     def begin(self) -> None:
         """Start keeping lines (one transaction, until :meth:`finish`); forget those of
@@ -217,11 +221,18 @@ class _Lines:
             return
         try:
             found = self.db.execute("SELECT rel FROM export_lines").fetchall()
-        except sqlite3.Error:
-            self.close()
+        except sqlite3.Error as exc:
+            self._failed(exc)
             return
         gone = [(r,) for (r,) in found if r not in present]
         self._run(("DELETE FROM export_lines WHERE rel = ?", gone), ("COMMIT", ()))
+
+    def _failed(self, exc: Exception) -> None:
+        """After a failure: keep nothing more; a damaged snapshot is removed (the next
+        command makes it afresh, see :func:`discard_damaged`)."""
+        self.close()
+        if self.path is not None:
+            discard_damaged(self.path, exc)
 
     def close(self) -> None:
         """Close the connection (what was not committed is dropped)."""

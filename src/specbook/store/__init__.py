@@ -95,7 +95,17 @@ def synced_store(
     store = open_store(book, db=db, name=name)
     try:
         stats = sync(store, book, full=full, progress=progress)
-    except BaseException:
+    except BaseException as exc:
         store.close()
-        raise
+        from specbook.core.state import discard_damaged
+
+        if database_url(book, db) is not None or not discard_damaged(index_path(book), exc):
+            raise
+        # (a damaged SQLite index, found by the sync: removed, so made afresh)
+        store = open_store(book, db=db, name=name)
+        try:
+            stats = sync(store, book, full=True, progress=progress)
+        except BaseException:
+            store.close()
+            raise
     return store, stats

@@ -13,14 +13,13 @@ the files are the source of truth and the index is only a cache of them.
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from specbook.core.errors import SpecbookError
-from specbook.core.state import make_state_dir
+from specbook.core.state import discard_damaged, make_state_dir, opened_snapshot
 from specbook.lint.finding import Finding
 from specbook.store.base import (
     SCHEMA_VERSION,
@@ -85,16 +84,17 @@ class SQLiteStore:
         self._same_thread = check_same_thread
         try:
             self._db = self._open()
-        except sqlite3.DatabaseError:
-            # Not a database (or damaged): it is only a cache, so start it afresh.
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(OSError):
-                    os.unlink(self.path + suffix)
+        except sqlite3.DatabaseError as exc:
+            # Not a database (or damaged): it is only a cache, so start it afresh. (Not
+            # a lock or a full disk: those leave a sound file that another process uses.)
+            if self.path == ":memory:" or not discard_damaged(self.path, exc):
+                raise StoreError(f"{self.path}: cannot open the index ({exc})") from exc
             self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
         if self.path != ":memory:":
             make_state_dir(Path(self.path).parent)
+            opened_snapshot(self.path)
         try:
             db = sqlite3.connect(
                 self.path,
