@@ -141,3 +141,33 @@ def test_the_first_look_for_phrases_types_as_the_searches_do(
     monkeypatch.setattr(links, "_STEMS_OF", {})
     assert [phrase_type(s, phrases) for s in _PHRASE_SAMPLES] == fast
     assert fast.count(None) < len(fast) - 2
+
+
+def _field_at_by_definition(doc: object, offset: int) -> object:
+    """field_at's contract, spelled out: the first field (not in a sidecar) whose value
+    span holds ``offset``, else the last front-matter key at or before it inside the
+    front matter."""
+    fields = [f for f in doc.fields if not f.file]  # type: ignore[attr-defined]
+    for f in fields:
+        if f.value_span.start <= offset < f.value_span.end:
+            return f
+    end = links.front_matter_end(doc)  # type: ignore[arg-type]
+    keys = [f for f in fields if f.source == "front_matter" and f.span.start <= offset]
+    return max(keys, key=lambda f: f.span.start) if offset < end and keys else None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\nid: SPEC-020\nstatus: Draft\ndepends_on:\n  - SPEC-001\n  - SPEC-002\n"
+        "superseded_by: [SPEC-003]\n---\n# T\n\n**Parent**: SPEC-004\n\nBody SPEC-005.\n",
+        "# T\n\n**ID**: SPEC-020\n**Status**: Draft\n\n## Design\n\n**Pros**: SPEC-001\n"
+        "**Cons**: none, see SPEC-002\n\nText **Fixes**: BUG-1 then more.\n",
+        "# T\n\n| Field | Value |\n|---|---|\n| ID | SPEC-020 |\n| Depends on | SPEC-001 |\n",
+    ],
+)
+def test_field_at_is_the_field_holding_each_byte(text: str) -> None:
+    doc = parse(text.encode(), "docs/specs/SPEC-020-x.md")
+    assert doc.fields
+    for offset in range(len(doc.source) + 1):
+        assert links.field_at(doc, offset) is _field_at_by_definition(doc, offset), offset

@@ -15,6 +15,8 @@ types A and B differently, and every ID of a list after a phrase has its type
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import pairwise
 from typing import NamedTuple
 
 from specbook.core.config import DEFAULT_FIELD_ALIASES
@@ -108,20 +110,30 @@ _PHRASE_STEMS: dict[str, tuple[str, ...]] = {
 Phrases = tuple[tuple[re.Pattern[str], str, int], ...]
 
 
-def _phrase_stems(phrases: Phrases) -> tuple[re.Pattern[str], tuple[tuple[str, ...], ...]] | None:
-    """A pattern of every stem of ``phrases`` (see _PHRASE_STEMS), and each phrase's
-    stems; ``None`` when one has none."""
+# (a pattern finding each place a stem of the phrases starts, the longest stem there
+# first; and for each stem, the positions in the phrases of those with a stem inside it)
+_Stems = tuple[re.Pattern[str], dict[str, tuple[int, ...]]]
+
+
+def _phrase_stems(phrases: Phrases) -> _Stems | None:
+    """See :data:`_Stems`; ``None`` when a phrase of ``phrases`` has no stems (see
+    _PHRASE_STEMS) or is matched with case."""
     per: list[tuple[str, ...]] = []
     for pattern, _, _ in phrases:
         stems = _PHRASE_STEMS.get(pattern.pattern)
         if stems is None or not pattern.flags & re.I:
             return None
         per.append(stems)
-    return re.compile("|".join(re.escape(s) for stems in per for s in stems)), tuple(per)
+    every = sorted({s for stems in per for s in stems}, key=lambda s: (-len(s), s))
+    # At a place where stem t starts, the pattern finds the longest stem m starting
+    # there: t is inside m, so the phrases of every stem inside m are those present.
+    inside = {
+        m: tuple(i for i, stems in enumerate(per) if any(t in m for t in stems)) for m in every
+    }
+    return re.compile("(?=(" + "|".join(re.escape(s) for s in every) + "))"), inside
 
 
-_STEMS_OF: dict[int, tuple[Phrases, tuple[re.Pattern[str], tuple[tuple[str, ...], ...]] | None]]
-_STEMS_OF = {}
+_STEMS_OF: dict[int, tuple[Phrases, _Stems | None]] = {}
 
 
 def _phrases_in(text: str, phrases: Phrases) -> Phrases:
@@ -133,12 +145,14 @@ def _phrases_in(text: str, phrases: Phrases) -> Phrases:
     info = hit[1]
     if info is None or not text.isascii():
         return phrases
-    low = text.lower()
-    if info[0].search(low) is None:
+    found = info[0].findall(text.lower())
+    if not found:
         return ()  # (most IDs: no phrase before them on the line)
-    return tuple(
-        ph for ph, stems in zip(phrases, info[1], strict=True) if any(s in low for s in stems)
-    )
+    inside = info[1]
+    if len(found) == 1:
+        return tuple(phrases[i] for i in inside[found[0]])
+    at = sorted({i for m in found for i in inside[m]})
+    return tuple(phrases[i] for i in at)
 
 
 # Fields (canonical keys, after the book's aliases, spaces as `_`) that state a relation.
@@ -234,10 +248,12 @@ def phrase_type(
     a sentence break or a table cell border does not count. ``phrases``: the phrases
     to look for (default: every relation's).
     """
-    candidates = _phrases_in(before, phrases)  # (most often none or one of the ten)
+    # (only the words after the last sentence break or cell border count: the phrases
+    # are looked for there, a short text, most often none or one of the ten)
+    tail = _SENTENCE_BREAK.split(before)[-1]
+    candidates = _phrases_in(tail, phrases)
     if not candidates:
         return None
-    tail = re.split(r"[.!?](?:\s|$)|\|", before)[-1]
     best: tuple[int, str] | None = None
     for pattern, kind, lead in candidates:
         for m in pattern.finditer(tail):
@@ -250,10 +266,14 @@ def phrase_type(
     return None if best is None else best[1]
 
 
+_SENTENCE_BREAK = re.compile(r"[.!?](?:\s|$)|\|")
+_WORD = re.compile(r"[^\W_]+")
+
+
 def _leads_to_id(gap: str, max_lead: int) -> bool:
     first = _ID.search(gap)
     lead = gap if first is None else gap[: first.start()]
-    if len(re.findall(r"[^\W_]+", lead)) > max_lead:
+    if len(_WORD.findall(lead)) > max_lead:
         return False
     if first is None:
         return True
@@ -285,12 +305,37 @@ def front_matter_end(doc: Document) -> int:
     return bounds[2] if bounds is not None else 0
 
 
+def _value_spans(doc: Document) -> tuple[list[int], list[Field]] | None:
+    """The start of each value span of ``doc``'s fields in its bytes (not in a sidecar)
+    in order, with the fields; ``None`` when two of them overlap (then the first
+    field in ``doc.fields`` that holds a place wins, see :func:`field_at`)."""
+    memo = doc.derived
+    if "value_spans" not in memo:
+        own = sorted(
+            (f for f in doc.fields if not getattr(f, "file", None)),
+            key=lambda f: (f.value_span.start, f.value_span.end),
+        )
+        ok = all(a.value_span.end <= b.value_span.start for a, b in pairwise(own))
+        memo["value_spans"] = ([f.value_span.start for f in own], own) if ok else None
+    spans: tuple[list[int], list[Field]] | None = memo["value_spans"]
+    return spans
+
+
 def field_at(doc: Document, offset: int) -> Field | None:
     """The field whose value holds byte ``offset`` of ``doc``: a value span that covers
     it, else the front-matter key it stands under (an item of a block list, a value
     continued on the next lines); ``None`` outside every field."""
-    owner: Field | None = None
     fm_end = front_matter_end(doc)
+    if offset >= fm_end:
+        # (most references: past the front matter, where only a value span holds one)
+        spans = _value_spans(doc)
+        if spans is not None:
+            starts, fields = spans
+            k = bisect_right(starts, offset) - 1
+            if k >= 0 and offset < fields[k].value_span.end:
+                return fields[k]
+            return None
+    owner: Field | None = None
     for f in doc.fields:
         if getattr(f, "file", None):  # stated in another file (a sidecar): not these bytes
             continue
