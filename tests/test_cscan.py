@@ -649,3 +649,42 @@ def test_criteria(pieces: list[bytes], start: int, end: int) -> None:
     finally:
         core._C = saved
     assert _c().criteria(work, start, end) == expected, (work, start, end)
+
+
+_STEMS = (b"supersed", b"supers\xc3", b"remplac", b"ersetzt", b"x", b"ab")
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"SUPERSED",
+                b"Supers\xc3\xa9",
+                b"superse",
+                b"Ab",
+                b"rEmPlAc",
+                b"X",
+                b"ersetz",
+                b"t",
+                b" ",
+                b"\xc3",
+                b"s",
+                b"a",
+                b"-",
+            ]
+        ),
+        max_size=12,
+    ).map(b"".join),
+    st.lists(st.sampled_from(_STEMS), min_size=1, max_size=4, unique=True).map(tuple),
+)
+def test_contains_any_ci_is_lower_then_in(work: bytes, needles: tuple[bytes, ...]) -> None:
+    low = work.lower()
+    assert _c().contains_any_ci(work, needles) is any(n in low for n in needles)
+
+
+def test_contains_any_ci_refuses_what_it_cannot_read() -> None:
+    with pytest.raises(TypeError):
+        _c().contains_any_ci(b"x", (b"",))
+    with pytest.raises(ValueError, match="64"):
+        _c().contains_any_ci(b"x", tuple(bytes([97 + i % 26, i]) for i in range(65)))

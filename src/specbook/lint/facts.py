@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from specbook.core.model import Document, Span
+from specbook.parse import scan as scanners
 from specbook.trace.coverage import listed_tests
 from specbook.trace.links import (
     SUPERSEDE_PHRASES,
@@ -66,8 +67,7 @@ def _supersede_links(doc: Document) -> tuple[tuple[Link, ...], tuple[Link, ...]]
     every ID of a list after them), or in a section of that name."""
     # Most documents have neither the word (in any ASCII case) nor such a field: one
     # lower() and a look at the field names are much cheaper than typing references.
-    low = doc.source.lower()
-    if not any(stem in low for stem in SUPERSEDE_STEMS) and not any(
+    if not scanners.contains_any_ci(doc.source, SUPERSEDE_STEMS) and not any(
         relation_of_field(f) in (SUPERSEDES, SUPERSEDED_BY) for f in doc.fields
     ):
         return (), ()

@@ -2495,6 +2495,77 @@ cmp_ssz(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* contains_any_ci(work, needles) -> bool: whether one of the needles (non-empty bytes,
+   their ASCII letters lowercase) occurs in work, ASCII letters of work matched in any
+   case (bytes.lower() then `in`, for each needle, in one pass and no copy). */
+static PyObject *
+m_contains_any_ci(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "contains_any_ci(work: bytes, needles: tuple[bytes, ...])");
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz n = PyBytes_GET_SIZE(args[0]);
+    PyObject *needles = args[1];
+    ssz k = PyTuple_GET_SIZE(needles);
+    if (k > 64) {
+        PyErr_SetString(PyExc_ValueError, "contains_any_ci(): at most 64 needles");
+        return NULL;
+    }
+    /* which needles may start at a byte, by its value and the next one's (one bit per
+       needle): most places are passed over after two table lookups */
+    uint64_t first[256] = {0}, second[257] = {0};
+    for (ssz j = 0; j < k; j++) {
+        PyObject *nd = PyTuple_GET_ITEM(needles, j);
+        if (!PyBytes_Check(nd) || PyBytes_GET_SIZE(nd) == 0) {
+            PyErr_SetString(PyExc_TypeError, "contains_any_ci(): needles must be non-empty bytes");
+            return NULL;
+        }
+        const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
+        uint64_t bit = (uint64_t)1 << j;
+        for (int pos = 0; pos < 2; pos++) {
+            uint64_t *table = pos == 0 ? first : second;
+            if (pos == 1 && PyBytes_GET_SIZE(nd) == 1) {
+                for (int c = 0; c < 257; c++) /* (any next byte, or none) */
+                    second[c] |= bit;
+                break;
+            }
+            uchar c = s[pos];
+            table[c] |= bit;
+            if (c >= 'a' && c <= 'z')
+                table[c - 'a' + 'A'] |= bit;
+        }
+    }
+    for (ssz at = 0; at < n; at++) {
+        uint64_t may = first[w[at]];
+        if (!may)
+            continue;
+        may &= second[at + 1 < n ? w[at + 1] : 256];
+        while (may) {
+            int j = __builtin_ctzll(may);
+            may &= may - 1;
+            PyObject *nd = PyTuple_GET_ITEM(needles, j);
+            ssz len = PyBytes_GET_SIZE(nd);
+            const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
+            if (n - at < len)
+                continue;
+            ssz i = 0;
+            for (; i < len; i++) {
+                uchar c = w[at + i];
+                if (c >= 'A' && c <= 'Z')
+                    c = (uchar)(c - 'A' + 'a');
+                if (c != s[i])
+                    break;
+            }
+            if (i == len)
+                Py_RETURN_TRUE;
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
 /* find_all(work, needles) -> list: every offset where one of the needles (non-empty
    bytes) starts in work, ascending, each once; overlapping occurrences count
    (core._find_refs's bytes.find loop, in one pass per distinct first byte: kind prefixes
@@ -3389,6 +3460,9 @@ static PyMethodDef methods[] = {
     {"references", (PyCFunction)(void (*)(void))m_references, METH_FASTCALL,
      "references(spans, ref_type, matches, work, opaque, anchors, doc_id, starts, names):\n"
      "the references of the matches of ref_re."},
+    {"contains_any_ci", (PyCFunction)(void (*)(void))m_contains_any_ci, METH_FASTCALL,
+     "contains_any_ci(work, needles): whether a needle (ASCII letters lowercase) occurs in"
+     " work, its ASCII letters in any case."},
     {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
      "find_all(work, needles): every offset where one of the needles starts, ascending."},
     {"revive", (PyCFunction)(void (*)(void))m_revive, METH_FASTCALL,
