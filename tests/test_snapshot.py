@@ -291,3 +291,14 @@ def test_after_lint_trace_impact_graph_and_mcp_tools_parse_nothing_again(
     assert [r["id"] for r in got["requirements"]] == ["FR-1", "FR-2"]
     assert "SPEC-900/FR-2 has no test" in _cli("trace").output
     assert parses.counts[a] == 3 and sum(parses.counts.values()) == len(rels) + 2, parses.counts
+
+
+def test_a_content_hash_is_of_the_bytes_given_not_of_the_last_object() -> None:
+    from specbook.core.digest import blake2b, content_hash
+
+    buf = bytearray(b"first version")
+    first = content_hash(buf)
+    buf[:5] = b"later"
+    assert content_hash(buf) == blake2b(b"later version", digest_size=16).hexdigest() != first
+    data = b"same bytes"
+    assert content_hash(data) == content_hash(data) == content_hash(bytes(bytearray(data)))

@@ -23,9 +23,22 @@ if TYPE_CHECKING:
 __all__ = ["blake2b", "code_stamp", "content_hash", "source_hash", "tree_stamp"]
 
 
+# (the last bytes hashed and their key: a lint hashes each document for its cache row and
+# then again for its index record, the same bytes object; holding it keeps its id from
+# being reused by other bytes)
+_last: tuple[bytes, str] | None = None
+
+
 def content_hash(data: bytes) -> str:
     """The content key of a file's bytes: the lint cache's, the index's, the portal's."""
-    return blake2b(data, digest_size=16).hexdigest()
+    global _last
+    last = _last
+    if last is not None and last[0] is data:
+        return last[1]
+    digest = blake2b(data, digest_size=16).hexdigest()
+    if type(data) is bytes:  # (not a bytearray: its content may change under the same id)
+        _last = (data, digest)
+    return digest
 
 
 def source_hash(data: bytes, sidecars: Sequence[Sidecar] = ()) -> str:
