@@ -101,10 +101,11 @@ def discard_damaged(path: Path | str, exc: BaseException) -> bool:
             os.unlink(name + suffix)
     if name not in _discarded:
         _discarded.add(name)
-        sys.stderr.write(
-            f"specbook: warning: {name} was damaged ({exc}); removed it: it is made again "
-            "from the documents, nothing is lost\n"
-        )
+        if os.path.exists(name):  # (a read-only folder, say)
+            said = f"could not remove it; delete {os.path.dirname(name)} by hand"
+        else:
+            said = "removed it: it is made again from the documents, nothing is lost"
+        sys.stderr.write(f"specbook: warning: {name} was damaged ({exc}); {said}\n")
     return True
 
 
