@@ -648,6 +648,48 @@ def test_a_build_reads_the_references_in_a_few_queries_not_one_per_page(
     assert 'href="../doc/TASK-002.html">TASK-002</a> <span class="type">implements' in page
 
 
+def test_a_rebuild_with_nothing_changed_writes_no_finding_to_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The findings lint stored are written again only when they, or the index, changed:
+    a build with nothing changed rewrote every one; after an edit they are written."""
+    from specbook.store.sqlite import SQLiteStore
+
+    statements: list[str] = []
+    real_open = SQLiteStore._open
+
+    def traced(self: SQLiteStore) -> Any:
+        db = real_open(self)
+        db.set_trace_callback(statements.append)
+        return db
+
+    def writes() -> list[str]:
+        return [s for s in statements if re.match(r"\s*(INSERT|DELETE)\b.*\bfindings\b", s)]
+
+    monkeypatch.setattr(SQLiteStore, "_open", traced)
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    assert writes()
+    page = (out / "doc" / "TASK-002.html").read_bytes()
+    statements.clear()
+    build_site(open_book(root), out)
+    assert writes() == []
+    assert (out / "doc" / "TASK-002.html").read_bytes() == page
+    # an edit that adds a finding to one document: the findings are written, and shown
+    task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"
+    text = task.read_text(encoding="utf-8")
+    task.write_text(text + "\nSee SPEC-999 for more.\n", encoding="utf-8")
+    statements.clear()
+    build_site(open_book(root), out)
+    assert writes()
+    shown = (out / "doc" / "TASK-002.html").read_text(encoding="utf-8")
+    assert "SPEC-999" in shown and shown.count('class="sev-') > page.decode().count('class="sev-')
+    statements.clear()
+    build_site(open_book(root), out)
+    assert writes() == []
+
+
 def test_a_rebuild_with_nothing_changed_renders_no_shared_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
