@@ -597,6 +597,39 @@ def test_a_rendered_page_leaves_no_reference_cycle_for_the_collector(
     assert left <= 2  # (each page's links, in a cycle, stayed until collected)
 
 
+def test_templates_are_compiled_once_a_process_and_again_when_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build makes several template environments (shared pages, document pages):
+    each template is compiled once, and again only when its source changed."""
+    import jinja2
+
+    from specbook.web import templating
+
+    templating.template_env().get_template("doc.html")
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *a: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *a)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    assert templating.template_env().get_template("doc.html").name == "doc.html"
+    assert compiled == []
+    (tmp_path / "doc.html").write_text("one {{ x }}", encoding="utf-8")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(tmp_path), bytecode_cache=templating._COMPILED
+    )
+    assert env.get_template("doc.html").render(x=1) == "one 1"
+    (tmp_path / "doc.html").write_text("two {{ x }}", encoding="utf-8")
+    again = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(tmp_path), bytecode_cache=templating._COMPILED
+    )
+    assert again.get_template("doc.html").render(x=1) == "two 1"
+    assert compiled == ["doc.html", "doc.html"]
+
+
 def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
