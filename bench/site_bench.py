@@ -12,15 +12,19 @@ Generates N spec documents (default 1,000) into a temporary git-less book and ti
 - no change: over the previous site, nothing edited.
 ``--vs`` names another ``specbook`` executable (such as main's
 ``.venv/bin/specbook``) timed the same way, in turn with this one, on its own copy
-of the book, for a same-run ratio on a machine whose speed drifts. Each case also gets
-a line of the builds' CPU time (the process and its worker processes, user and system),
-which a shared machine's load disturbs less than wall time.
+of the book, for a same-run ratio on a machine whose speed drifts. Modules are
+byte-compiled (this side's first; the other's by its first build, which a median of
+three or more leaves out). Each case also gets a line of the builds' CPU time (the
+process and its worker processes, user and system), which a shared machine's load
+disturbs less than wall time.
 Targets (issue 19): cold 5 s or less, one edit 1 s or less, for 1,000 documents.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
+import os
 import resource
 import shutil
 import statistics
@@ -35,6 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen
 
 HERE = str(Path(sys.executable).parent / "specbook")
+# byte-compiled modules, as an installed specbook has them (with PYTHONDONTWRITEBYTECODE
+# set, a checkout never compiled would compile every module its builds import in each
+# build; this side's are compiled first, the other's by its first build)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 CASES = ("cold", "new site", "one edit", "no change")
 
 
@@ -50,6 +58,7 @@ def _build(specbook: str, root: Path, out: dict[str, float], case: str) -> None:
     subprocess.run(
         [specbook, "build", "--out", str(root.parent / "site")],
         cwd=root,
+        env=ENV,
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -79,6 +88,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--vs", help="another specbook executable, timed in turn with this one")
     args = ap.parse_args()
+    import specbook
+
+    compileall.compile_dir(str(Path(specbook.__file__).parent), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         books = {"this": Path(tmp) / "this" / "book"}
         gen.generate(books["this"], args.n, seed=1)

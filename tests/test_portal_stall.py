@@ -143,6 +143,33 @@ def test_ordinary_nesting_and_rules_still_render() -> None:
         assert NOTICE not in to_html(doc.read_text(encoding="utf-8")).html, doc
 
 
+def test_html_of_markdown_alone_skips_the_nesting_scan_and_deep_inline_markup_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from specbook.web import render
+
+    calls: list[int] = []
+    scan = render.html_too_deep
+    monkeypatch.setattr(
+        render, "html_too_deep", lambda raw, limit: calls.append(1) or scan(raw, limit)
+    )
+    # Markdown alone (tables, code, footnotes, lists): its depth is known from its
+    # events, so pyromark's HTML is not scanned again
+    plain = [d.read_text(encoding="utf-8") for d in sorted((EXAMPLE / "docs").rglob("*.md"))]
+    plain = [text for text in plain if "<" not in text]
+    assert len(plain) >= 5
+    for text in plain:
+        assert NOTICE not in to_html(text).html and not calls
+    # nesting without raw HTML and without containers: strong inside strong
+    deep = "**a " * 40 + "x" + " a**" * 40 + "\n"
+    assert "<strong>" in to_html(deep, max_nesting=32).html
+    out = to_html(deep, max_nesting=8)  # (40 deep > 4 * 8)
+    assert NOTICE in out.html and "<strong>a" not in out.html and calls
+    # raw HTML is always scanned
+    calls.clear()
+    assert NOTICE in to_html("<div>" * 40 + "x\n", max_nesting=8).html and calls
+
+
 def test_deep_document_page_renders_in_under_a_second_with_the_notice(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -184,15 +184,39 @@ def _named_checkbox(m: re.Match[str]) -> str:
 
 def block_lines(body: str) -> list[int]:
     """The 0-based line numbers (in ``body``) on which its top-level blocks start."""
+    return _scan(body).lines
+
+
+@dataclass
+class _Scan:
+    """What one pass over a body's Markdown events finds: the lines its top-level
+    blocks start on (:func:`block_lines`), how deep its elements nest (Start events
+    inside one another), and whether it holds raw HTML."""
+
+    lines: list[int]
+    depth: int
+    raw_html: bool
+
+
+# (the events that carry a document's raw HTML: pyromark passes it through as written)
+_RAW_EVENTS = frozenset({"Html", "InlineHtml"})
+
+
+def _scan(body: str) -> _Scan:
     data = body.encode("utf-8", "surrogatepass")
     out: list[int] = []
-    depth = 0
+    depth = deepest = 0
+    raw = False
     line, seen = 0, 0
     for event, span in pyromark.events_with_range(body, options=_OPTIONS):
-        if isinstance(event, dict) and "End" in event:
-            depth -= 1
-            continue
-        starts = isinstance(event, dict) and "Start" in event
+        starts = False
+        if isinstance(event, dict):
+            if "End" in event:
+                depth -= 1
+                continue
+            starts = "Start" in event
+            if not starts and not raw and not _RAW_EVENTS.isdisjoint(event):
+                raw = True
         if depth == 0:  # (a block at the top: Start of one, or a rule / an HTML line)
             at = span["start"]
             line += data.count(b"\n", seen, at)
@@ -201,7 +225,19 @@ def block_lines(body: str) -> list[int]:
                 out.append(line)
         if starts:
             depth += 1
-    return out
+            if depth > deepest:
+                deepest = depth
+    return _Scan(out, deepest, raw)
+
+
+def _surely_shallow(scan: _Scan, limit: int) -> bool:
+    """Whether the HTML pyromark makes of a body (``scan``: :func:`_scan`'s) surely
+    nests no more than ``limit`` elements deep, without a look at the HTML: with no
+    raw HTML, every element is pyromark's, and each Start event opens at most two
+    (``<pre><code>``; ``<table>`` and its ``<tbody>``; ``<thead><tr>``), with at most
+    two more below the deepest (a footnote reference's ``<sup><a>``). Raw HTML can
+    nest anyhow: then :func:`html_too_deep` must look."""
+    return not scan.raw_html and 2 * scan.depth + 2 <= limit
 
 
 def _with_line_marks(body: str, first_line: int) -> tuple[str, str, dict[str, int]]:
@@ -209,19 +245,26 @@ def _with_line_marks(body: str, first_line: int) -> tuple[str, str, dict[str, in
     a paragraph or a list as the block there did, so the blocks stay as they were),
     the nonce the comments carry, and comment -> file line (``first_line``: the file
     line of ``body``'s first line)."""
+    marked, nonce, marks, _ = _marked(body, first_line)
+    return marked, nonce, marks
+
+
+def _marked(body: str, first_line: int) -> tuple[str, str, dict[str, int], _Scan]:
+    """:func:`_with_line_marks` and the :func:`_scan` of ``body`` it was made from."""
     nonce = secrets.token_hex(8)  # (a document cannot write a mark of its own)
     lines = body.split("\n")
     marks: dict[str, int] = {}
     out: list[str] = []
     done = 0
-    for n in block_lines(body):
+    scan = _scan(body)
+    for n in scan.lines:
         mark = f"sbline{nonce}x{n + first_line}"
         marks[mark] = n + first_line
         out += lines[done:n]
         out.append(f"<!--{mark}-->")
         done = n
     out += lines[done:]
-    return "\n".join(out), nonce, marks
+    return "\n".join(out), nonce, marks, scan
 
 
 def to_html(text: str, max_nesting: int = MAX_NESTING, remote_images: bool = False) -> Rendered:
@@ -234,15 +277,16 @@ def to_html(text: str, max_nesting: int = MAX_NESTING, remote_images: bool = Fal
     if source_too_deep(body, max_nesting):
         return Rendered(plain_html(body, _too_deep(max_nesting)))
     first_line = text.count("\n", 0, len(text) - len(body)) + 1
-    marked, nonce, _marks = _with_line_marks(body, first_line)
+    marked, nonce, _marks, scan = _marked(body, first_line)
     # the comments become words nh3 keeps, then the anchors (nh3 drops comments and ids)
     raw = _MARK_COMMENT.sub(
         lambda m: m.group(1) if m.group(2) == nonce else m.group(0),
         pyromark.html(marked, options=_OPTIONS),
     )
     # A Markdown level is two or three elements (<ul><li><p>); inline markup and raw
-    # HTML add a few more. Anything this deep came from raw HTML.
-    if html_too_deep(raw, 4 * max_nesting):
+    # HTML add a few more. Anything this deep came from raw HTML (or from inline
+    # markup nested without bound, such as ``**a **b …** a**``).
+    if not _surely_shallow(scan, 4 * max_nesting) and html_too_deep(raw, 4 * max_nesting):
         return Rendered(plain_html(body, _too_deep(max_nesting)))
     clean = _CLEAN(raw)
     clean = _MARK_WORD.sub(
