@@ -45,34 +45,30 @@ def document_summary(doc: object, keys: Sequence[str] = SUMMARY_KEYS) -> dict[st
 
 def document_json(doc: Document) -> dict[str, Any]:
     """The whole model of ``doc`` as plain JSON data, every node with its line numbers."""
-    return _model_json(
-        (doc.id, doc.kind, doc.title, doc.status, doc.status_canonical, doc.type, doc.path),
-        doc.fields,
-        doc.metadata,
-        doc.sections,
-        doc.requirements,
-        doc.references,
-        doc.checklists,
-        doc.tables,
-        doc.code_blocks,
-        doc.links,
-        doc.review_history,
-        doc.encoding,
-        doc.problems,
-    )
+    return record_json(document_record(doc))
 
 
-# The layout of :func:`specbook.core.stored.dump`'s data that :func:`stored_document_json`
+def document_record(doc: Document) -> tuple[Any, ...]:
+    """What :func:`document_json` is made of, as one tuple (see :data:`RECORD_SHAPE`)."""
+    return (
+        doc.id, doc.kind, doc.title, doc.status, doc.status_canonical, doc.type, doc.path,
+        doc.fields, doc.metadata, doc.sections, doc.requirements, doc.references,
+        doc.checklists, doc.tables, doc.code_blocks, doc.links, doc.review_history,
+        doc.encoding, doc.problems,
+    )  # fmt: skip
+
+
+# The layout of :func:`specbook.core.stored.dump`'s data that :func:`stored_record`
 # reads; data of another version is refused (the caller loads it as a document).
 _STORED_VERSION = 1
 
 
-def stored_document_json(data: bytes) -> dict[str, Any] | None:
-    """:func:`document_json` of the document :func:`specbook.core.stored.dump` made
+def stored_record(data: bytes) -> tuple[Any, ...] | None:
+    """:func:`document_record` of the document :func:`specbook.core.stored.dump` made
     ``data`` of, read straight from that data: without the model's nodes, which cost
     more to make than the JSON (an export after ``lint`` takes half the time). ``None``
     when ``data`` is not of the layout this reads (another version, damaged data).
-    ``tests/test_export.py`` holds the two equal on the corpora. Never raises."""
+    Never raises."""
     try:
         r = marshal.loads(data)
         if (
@@ -87,22 +83,21 @@ def stored_document_json(data: bytes) -> dict[str, Any] | None:
         for f in fields:
             if f[6] == "Metadata" and f[0] not in metadata:
                 metadata[f[0]] = f[2]
-        return _model_json(
-            (r[3], r[2], r[4], r[5], r[6], r[7], r[1]),
-            fields,
-            metadata,
-            r[12],
-            r[13],
-            r[14],
-            r[15],
-            r[16],
-            r[17],
-            r[18],
-            r[19],
-            r[9],
-            r[10],
-        )
     except (ValueError, EOFError, TypeError, IndexError):
+        return None
+    # (id, kind, title, status, status_canonical, type, path: as the summary's keys)
+    return (r[3], r[2], r[4], r[5], r[6], r[7], r[1], fields, metadata, *r[12:20], r[9], r[10])
+
+
+def stored_document_json(data: bytes) -> dict[str, Any] | None:
+    """:func:`document_json` of the document :func:`specbook.core.stored.dump` made
+    ``data`` of (see :func:`stored_record`); ``None`` when ``data`` is not of the
+    layout this reads. ``tests/test_export.py`` holds the two equal on the corpora.
+    Never raises."""
+    rec = stored_record(data)
+    try:
+        return None if rec is None else record_json(rec)
+    except (ValueError, TypeError, IndexError):
         return None
 
 
@@ -128,24 +123,15 @@ def _sections_json(raw: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _model_json(
-    head: tuple[Any, ...],
-    fields: Sequence[Any],
-    metadata: dict[str, str],
-    sections: Sequence[Any],
-    requirements: Sequence[Any],
-    references: Sequence[Any],
-    checklists: Sequence[Any],
-    tables: Sequence[Any],
-    code_blocks: Sequence[Any],
-    links: Sequence[Any],
-    review_history: Sequence[Any],
-    encoding: Sequence[Any],
-    problems: Sequence[Any],
-) -> dict[str, Any]:
-    """:func:`document_json` of a document's parts, nodes or their plain tuples; ``head``:
-    its :data:`SUMMARY_KEYS` values in that order."""
-    doc_id, kind, title, status, canonical, doc_type, path = head
+def record_json(rec: tuple[Any, ...]) -> dict[str, Any]:
+    """:func:`document_json` of a :func:`document_record` or :func:`stored_record`
+    (nodes or their plain tuples). Raises :class:`TypeError` / :class:`IndexError` /
+    :class:`ValueError` on a record of another layout."""
+    (
+        doc_id, kind, title, status, canonical, doc_type, path, fields, metadata, sections,
+        requirements, references, checklists, tables, code_blocks, links, review_history,
+        encoding, problems,
+    ) = rec  # fmt: skip
     bom, newline, final_newline, size, invalid = encoding
     return {
         "id": doc_id,
@@ -252,6 +238,59 @@ def _model_json(
             for code, message, span in problems
         ],
     }
+
+
+def _entries(*entries: tuple[Any, ...]) -> tuple[tuple[bytes, int, int, Any], ...]:
+    """A shape for ``_cscan.json_of``: each ``(key, index, how[, arg])`` with its key
+    written as JSON (``"key":``)."""
+    return tuple(
+        ((f'"{e[0]}":').encode(), e[1], e[2] if len(e) > 2 else 0, e[3] if len(e) > 3 else None)
+        for e in entries
+    )
+
+
+# What :func:`record_json` makes of a record, told to the C writer ``_cscan.json_of``
+# (its comment says what each ``how`` is: 1 an item of the value, 2 that item of each,
+# 3 of each of each, 4 a list of objects, 5 this shape again, 6 one object), so that an
+# export writes a document's JSON text without making its dicts.
+# ``tests/test_export.py`` holds the two to the same text on the corpora.
+
+
+def _spanned(*entries: tuple[Any, ...], span: int) -> tuple[tuple[bytes, int, int, Any], ...]:
+    return _entries(*entries, ("line", span, 1, 2), ("end_line", span, 1, 3))
+
+
+_SECTION_SHAPE = _spanned(("title", 1), ("template_name", 2), ("level", 0), span=4) + _entries(
+    ("children", 5, 5)
+)
+RECORD_SHAPE = _entries(
+    *[(key, i) for i, key in enumerate(SUMMARY_KEYS)],
+    ("fields", 7, 4, _spanned(
+        ("key", 0), ("name", 1), ("value", 2), ("source", 3), ("section", 6), ("file", 7), span=4
+    )),
+    ("metadata", 8),
+    ("sections", 9, 4, _SECTION_SHAPE),
+    ("requirements", 10, 4, _spanned(
+        ("id", 0), ("kind", 1), ("text", 2), ("acceptance_criteria", 3), ("target", 4),
+        ("section", 5), span=6,
+    )),
+    ("references", 11, 4, _spanned(
+        ("target", 0), ("requirement", 1), ("text", 2), ("section", 3), span=4
+    )),
+    ("checklists", 12, 4, _spanned(("checked", 0), ("text", 1), ("section", 2), span=3)),
+    ("tables", 13, 4, _spanned(
+        ("section", 2), ("header", 0, 2, 0), ("rows", 1, 3, 0), ("row_lines", 4, 2, 2), span=3
+    )),
+    ("code_blocks", 14, 4, _spanned(("language", 0), ("section", 2), ("closed", 5), span=3)),
+    ("links", 15, 4, _spanned(("url", 0), ("text", 1), ("image", 4), span=3)),
+    ("review_history", 16, 4, _spanned(
+        ("date", 0), ("reviewer", 1), ("status", 2), ("feedback", 3), span=4
+    )),
+    ("encoding", 17, 6, _entries(
+        ("bom", 0), ("newline", 1), ("final_newline", 2), ("size", 3), ("invalid_utf8", 4)
+    )),
+    ("problems", 18, 4, _spanned(("code", 0), ("message", 1), span=2)),
+)  # fmt: skip
 
 
 def list_entry(doc: Document, duplicate_of: Sequence[str] = ()) -> dict[str, Any]:
