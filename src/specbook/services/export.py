@@ -330,7 +330,8 @@ def _encoded_all(
         return
     from concurrent.futures import ProcessPoolExecutor  # only big books pay for it
 
-    _fast_encoder()  # (imported once, before the workers fork, not once in each)
+    if _JSON_OF is None:
+        _fast_encoder()  # (imported once, before the workers fork, not once in each)
 
     # (small parts: a worker that finishes first takes the next, so the last part, on
     # which the other waits, is short)
