@@ -14,8 +14,16 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from specbook.book.jsonout import document_json, stored_document_json
+from specbook.book.jsonout import (
+    RECORD_SHAPE,
+    document_json,
+    document_record,
+    stored_document_json,
+    stored_record,
+)
 from specbook.cli import main
 from specbook.parse import parse
 from specbook.services.export import CSV_COLUMNS, SCHEMA_ID, export_csv, export_json, export_text
@@ -215,18 +223,18 @@ def test_json_export_reads_the_snapshot_and_encodes_only_what_changed(
 
     parsed: list[str] = []
     encoded: list[str] = []
-    real_parse, real_encode = export.parse, export._encode
+    real_parse, real_text = export.parse, export._record_text
 
     def counted_parse(data: bytes, rel: str, *a: object, **k: object) -> object:
         parsed.append(rel)
         return real_parse(data, rel, *a, **k)  # type: ignore[arg-type]
 
-    def counted_encode(data: dict[str, object]) -> str:
-        encoded.append(str(data["path"]))
-        return real_encode(data)
+    def counted_text(rec: tuple[object, ...]) -> str:
+        encoded.append(str(rec[6]))  # (the path)
+        return real_text(rec)
 
     monkeypatch.setattr(export, "parse", counted_parse)
-    monkeypatch.setattr(export, "_encode", counted_encode)
+    monkeypatch.setattr(export, "_record_text", counted_text)
     assert runner.invoke(main, ["lint"]).exit_code in (0, 1)
     n = len(open_book(example).path_strings())
     first = runner.invoke(main, ["export"]).stdout
@@ -257,19 +265,29 @@ def test_a_stored_parse_gives_the_json_of_the_parse_and_the_fast_encoder_its_byt
     side = (Sidecar("docs/specs/kep.yaml", b"status: Draft\ntitle: T\n"),)
     cases.append((b"# T\n\n**ID**: SPEC-001\n\n- [x] one\n", "docs/specs/SPEC-001-t.md", side))
     assert len(cases) > 100
+    assert export._JSON_OF is not None  # (the C writer is built where the tests run)
     for data, rel, sidecars in cases:
         doc = parse(data, rel, None, sidecars)
         want = export._ENCODE(document_json(doc))
         got = stored_document_json(stored.dump(doc))
         assert got is not None, rel
         assert export._encode(got) == want, rel
+        # the C writer's text, of the nodes and of the stored parse's plain tuples
+        rec = stored_record(stored.dump(doc))
+        assert rec is not None, rel
+        assert export._JSON_OF(document_record(doc), RECORD_SHAPE) == want, rel
+        assert export._JSON_OF(rec, RECORD_SHAPE) == want, rel
     # data of another layout, or damaged, is refused: the caller loads or parses instead
     dumped = stored.dump(parse(b"# T\n", "t.md"))
     for bad in (b"", b"\x00garbage", dumped[: len(dumped) // 2]):
         assert stored_document_json(bad) is None
     # a lone surrogate (a file name that is not UTF-8) goes through json, as it did
-    odd = document_json(parse(b"# T\n", "docs/\udcff.md"))
+    odd_doc = parse(b"# T\n", "docs/\udcff.md")
+    odd = document_json(odd_doc)
     assert export._encode(odd) == export._ENCODE(odd)
+    with pytest.raises(UnicodeEncodeError):
+        export._JSON_OF(document_record(odd_doc), RECORD_SHAPE)
+    assert export._record_text(document_record(odd_doc)) == export._ENCODE(odd)
 
 
 def test_a_stored_parse_of_another_version_is_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -339,3 +357,68 @@ def test_csv_export_reads_the_snapshot_and_parses_each_document_once(
     assert runner.invoke(main, ["export", "--format", "csv"]).stdout == fresh.stdout
     assert not counts.parsed
     assert any(row.endswith(",1") or row.endswith(",2") for row in fresh.stdout.splitlines())
+
+
+def _json_of() -> Any:
+    from specbook.parse import scan
+
+    assert scan.c_nodes is not None  # (built where the tests run)
+    return scan.c_nodes.json_of
+
+
+def _one(key: str, how: int = 0, arg: object = None) -> tuple[tuple[bytes, int, int, object]]:
+    return ((json.dumps(key).encode() + b":", 0, how, arg),)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_the_c_writer_writes_any_text_as_json_does(text: str) -> None:
+    """Quotes, backslashes, every control character, non-ASCII and astral characters:
+    the C writer's escapes are json's (ensure_ascii=False), which msgspec's are too."""
+    want = json.dumps({"k": text}, ensure_ascii=False, separators=(",", ":"))
+    assert _json_of()((text,), _one("k")) == want
+
+
+def test_the_c_writer_writes_values_and_refuses_what_it_does_not_write() -> None:
+    json_of = _json_of()
+    value = [
+        True,
+        False,
+        None,
+        0,
+        -5,
+        2**63 - 1,
+        -(2**63),
+        '\x00\x1f\x7f"\\é😀',
+        (1, [2]),
+        {"a": {"b": ()}},
+    ]
+    want = json.dumps({"v": value}, ensure_ascii=False, separators=(",", ":"))
+    assert json_of((value,), _one("v")) == want
+    # what json writes otherwise, left to the caller's fallback (the dicts, encoded)
+    for odd, error in (
+        (2**64, OverflowError),
+        (1.5, TypeError),
+        ({1: "a"}, TypeError),
+        ("\udcff", UnicodeEncodeError),
+        (type("S", (str,), {})("x"), TypeError),
+    ):
+        with pytest.raises(error):
+            json_of((odd,), _one("v"))
+    with pytest.raises(IndexError):
+        json_of((), _one("v"))
+    with pytest.raises(TypeError):
+        json_of(("x",), ((b'"v":', 0),))  # (an entry of another size)
+    with pytest.raises(ValueError):
+        json_of(("x",), _one("v", 9))
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        json_of((deep,), _one("v"))
+    # a shape's own recursion (the section tree) and the empty or missing children
+    tree = ("a", (("b", ()), ("c", None)))
+    shape = (*_one("title"), (b'"children":', 1, 5, None))
+    assert json_of(tree, shape) == (
+        '{"title":"a","children":[{"title":"b","children":[]},{"title":"c","children":[]}]}'
+    )

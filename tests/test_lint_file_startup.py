@@ -20,14 +20,19 @@ from specbook.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Runs `specbook lint FILE` and prints the specbook.store modules it imported.
+# Runs `specbook lint FILE` and prints the specbook modules it imported.
 PROBE = (
     "import sys, json\n"
     "from specbook.cli import main\n"
     "try:\n    main(['lint', sys.argv[1]])\n"
     "except SystemExit:\n    pass\n"
-    "print(json.dumps(sorted(m for m in sys.modules if m.startswith('specbook.store'))))\n"
+    "print(json.dumps(sorted(m for m in sys.modules if m.startswith('specbook.'))))\n"
 )
+# What a one-file lint has no use for: the index's store, and the JSON shapes of the
+# trace report (lint.facts imports trace.coverage for its listed tests only).
+NOT_FOR_LINT_FILE = ("specbook.store", "specbook.book.jsonout")
+# ...and, with the file unchanged, the parser (its facts and findings are the snapshot's)
+NOT_FOR_UNCHANGED = (*NOT_FOR_LINT_FILE, "specbook.parse.core", "specbook.parse.context")
 
 
 def _book(root: Path) -> Path:
@@ -43,11 +48,14 @@ def _book(root: Path) -> Path:
     return Path(paths[3])
 
 
-def _lint_file(root: Path, doc: Path) -> list[str]:
+def _lint_file(root: Path, doc: Path, unwanted: tuple[str, ...] = NOT_FOR_LINT_FILE) -> list[str]:
+    """Run `specbook lint DOC` in a fresh interpreter; the modules of ``unwanted`` (or
+    under them) it imported."""
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(doc)], cwd=root, capture_output=True, text=True
     ).stdout
-    return list(json.loads(out.strip().splitlines()[-1]))
+    imported = json.loads(out.strip().splitlines()[-1])
+    return [m for m in imported if m.startswith(unwanted)]
 
 
 def _indexed_hash(root: Path, rel: str) -> str | None:
@@ -95,12 +103,13 @@ def test_an_edited_file_is_left_to_the_next_sync_which_does_not_parse_it(
 
 def test_an_unchanged_file_writes_nothing_to_the_snapshot(tmp_path: Path) -> None:
     """With nothing changed, `lint FILE` reads the snapshot and writes nothing: the file
-    keeps its bytes, no write-ahead log is left, and the index's store is not imported."""
+    keeps its bytes, no write-ahead log is left, and neither the index's store, the
+    trace report's JSON shapes nor the parser are imported."""
     doc = _book(tmp_path)
     snapshot = tmp_path / ".specbook" / "index.db"
     _lint_file(tmp_path, doc)  # (the first run after the index may re-date a row)
     before = snapshot.read_bytes()
-    imported = _lint_file(tmp_path, doc)
+    imported = _lint_file(tmp_path, doc, NOT_FOR_UNCHANGED)
     assert imported == []
     assert snapshot.read_bytes() == before
     assert not Path(f"{snapshot}-wal").exists() or Path(f"{snapshot}-wal").stat().st_size == 0

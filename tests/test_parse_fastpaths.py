@@ -66,3 +66,31 @@ def test_fold_ascii_shortcut(text: str) -> None:
 
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     assert fold(text) == "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def test_a_documents_parts_are_built_once_each_and_kept() -> None:
+    """Document's parts are memoized by specbook's own cached_property (functools' takes
+    a lock on Python 3.11): each part is asked of the parser once, kept on the document,
+    and the class still gives the descriptor with the part's docstring."""
+    from specbook.core.model import Document, cached_property
+    from specbook.parse import parse
+
+    doc = parse(b"# T\n\n## Scope\n\n- [x] done\n\n## Review History\n\n| Date | Reviewer |\n"
+                b"|---|---|\n| 2026-01-02 | Ana |\n", "t.md")  # fmt: skip
+    assert doc.parts is not None
+    asked: list[str] = []
+    parts = doc.parts
+
+    class Counting:
+        def __getattr__(self, name: str) -> object:
+            asked.append(name)
+            return getattr(parts, name)
+
+    object.__setattr__(doc, "parts", Counting())
+    first = (doc.sections, doc.checklists, doc.review_history)
+    assert (doc.sections, doc.checklists, doc.review_history) == first
+    assert doc.sections is first[0] and doc.review_history is first[2]
+    assert asked == ["sections", "checklists", "review_history"]
+    assert [e.reviewer for e in doc.review_history] == ["Ana"]
+    assert isinstance(Document.__dict__["sections"], cached_property)
+    assert Document.sections.name == "sections"  # type: ignore[attr-defined]

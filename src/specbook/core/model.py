@@ -8,10 +8,42 @@ right line and an edit touches only its own bytes.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar, overload
+
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):
+    """:func:`functools.cached_property` without its lock: the value computed on first
+    access is put in the instance's ``__dict__``, where later reads find it without
+    calling anything. Python 3.11's takes a lock on every first access, shared by
+    every instance (3.12 dropped it); a document's parts are each asked for once per
+    document, a dozen times per parse (an export's workers spent 2% of their time in
+    it). Two threads asking at once may both compute the value: the functions it
+    decorates here have no side effects. Raises what the function raises."""
+
+    def __init__(self, fn: Callable[[Any], _T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> cached_property[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
 
 # Document.column counts a line's characters from its start up to this many bytes in.
 _COUNT_FROM_START = 4096

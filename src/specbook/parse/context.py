@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from functools import cached_property
 
@@ -46,7 +47,8 @@ class ParseContext:
         # the ID template has them as a plain part (nothing around them that could make
         # them optional); else None. Texts without one are not tried.
         self.req_needles = _req_needles(config)
-        self.requirement_kind = config.requirement_kind
+        # (asked for each requirement of each document: the IDs repeat, FR-1 in every one)
+        self.requirement_kind = functools.lru_cache(maxsize=1 << 12)(config.requirement_kind)
         # A title led by a kind's prefix in words rather than as an ID: `# ADR 018 — Title`
         # (the ID ADR-018) or `# ADR — Title` (no number), followed by a separator.
         self.named_h1_re = (

@@ -12,7 +12,7 @@ import codecs
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache, cached_property
+from functools import cache
 from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
@@ -34,6 +34,7 @@ from specbook.core.model import (
     Sidecar,
     Span,
     Table,
+    cached_property,
 )
 from specbook.core.text import (
     fold,
@@ -663,34 +664,32 @@ class _Parser:
 
     # -- review history --------------------------------------------------------------
     def _review_history(
-        self, heads: list[_SectionHead], tables: tuple[Table, ...]
+        self, heads: list[_SectionHead], names: list[str], tables: tuple[Table, ...]
     ) -> list[ReviewEntry]:
-        for _level, hs, _he, title, end, name in heads:
-            text = name or title
-            # (an ASCII heading without the word cannot be it: most are not looked up)
-            if (text.isascii() and "review" not in text.lower()) or norm_key(
-                text
-            ) != "review history":
-                continue
-            start_b, end_b = self.dec.map(hs), self.dec.map(end)
-            for t in tables:
-                if start_b <= t.span.start < end_b:
-                    cols = {_review_col(c.text): i for i, c in reversed(list(enumerate(t.header)))}
-                    at = [cols.get(k) for k in ("date", "reviewer", "status", "feedback")]
-                    return [
-                        _new(
-                            ReviewEntry,
-                            (
-                                *[
-                                    row[i].text if i is not None and i < len(row) else ""
-                                    for i in at
-                                ],
-                                rs,
-                            ),
-                        )
-                        for row, rs in zip(t.rows, t.row_spans, strict=False)
-                    ]
+        """The rows of the first table in the first section named Review History;
+        ``names``: each of ``heads``' template name, else its title."""
+        # (norm_key is memoized, and the build has just normalized most of these titles:
+        # mapped over the names, a few microseconds less than a loop testing each head)
+        try:
+            at_head = list(map(norm_key, names)).index("review history")
+        except ValueError:
             return []
+        _level, hs, _he, _title, end, _name = heads[at_head]
+        start_b, end_b = self.dec.map(hs), self.dec.map(end)
+        for t in tables:
+            if start_b <= t.span.start < end_b:
+                cols = {_review_col(c.text): i for i, c in reversed(list(enumerate(t.header)))}
+                at = [cols.get(k) for k in ("date", "reviewer", "status", "feedback")]
+                return [
+                    _new(
+                        ReviewEntry,
+                        (
+                            *[row[i].text if i is not None and i < len(row) else "" for i in at],
+                            rs,
+                        ),
+                    )
+                    for row, rs in zip(t.rows, t.row_spans, strict=False)
+                ]
         return []
 
     # -- identity --------------------------------------------------------------------
@@ -1055,7 +1054,7 @@ class _Parts:
         )
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
-        return tuple(self.p._review_history(self.heads, self._tables))
+        return tuple(self.p._review_history(self.heads, self._index[1], self._tables))
 
 
 def _heads(headings: list[RawHeading], n: int) -> list[_Head]:

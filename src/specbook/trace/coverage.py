@@ -34,7 +34,6 @@ folder (``specbook lint`` makes one).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import threading
@@ -44,7 +43,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from specbook.book.jsonout import REPORT_KEYS, document_summary
 from specbook.core.config import BookConfig, KindConfig
 from specbook.core.confine import BAD_NAME, is_utf8, real_root, report_once, shown, why_not_read
 from specbook.core.ids import IdIndex
@@ -517,6 +515,8 @@ def scan_code(config: BookConfig, use_cache: bool = True) -> CodeScan:
     scan = CodeScan(patterns=tuple(config.trace_code), files=[], tags=[])
     if config.root is None or not files:
         return scan
+    import json  # (not needed by lint, which imports this module)
+
     pats = _patterns(config)
     from specbook.core.state import STATE_DIR, read_blob, write_blob
 
@@ -838,6 +838,8 @@ class Coverage(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         """The ``specbook trace --json`` object (version 1; the command's help and
         docs/trace.md describe the shape)."""
+        from specbook.book.jsonout import REPORT_KEYS, document_summary
+
         reqs = [r for d in self.documents for r in d.requirements]
         return {
             "version": 1,

@@ -3430,6 +3430,332 @@ m_revive(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     return revive_of(args[0], args[1]);
 }
 
+/* -- json_of(value, shape): compact JSON text of the model's nodes --------------------------
+ * What json.dumps(..., ensure_ascii=False, separators=(",", ":")) and msgspec write of the
+ * dicts specbook.book.jsonout._model_json makes, written straight from the nodes (or the
+ * plain tuples of a stored parse), without those dicts. A shape is a tuple of entries
+ * (key: bytes, already '"key":'; index; how; arg), one per key of the object written of a
+ * record (a tuple), in order; how says what to write of record[index]:
+ *   0 the value itself (str, int, bool, None, a list or tuple of such, a dict with str keys)
+ *   1 value[arg]                         2 [item[arg] for item in value]
+ *   3 [[c[arg] for c in row] for row in value]
+ *   4 [object of shape arg for item in value]      5 the same with this shape ([] if empty)
+ *   6 the object of shape arg of value
+ * Raises TypeError on anything else (a float, a str subclass, a bad shape), OverflowError
+ * for an int past 64 bits and UnicodeEncodeError for a lone surrogate: the caller then
+ * makes the dicts and encodes them as before. */
+
+typedef struct {
+    char *p;
+    ssz n, cap;
+} jbuf;
+
+static int
+jb_grow(jbuf *b, ssz need)
+{
+    if (need <= b->cap - b->n)
+        return 0;
+    ssz cap = b->cap ? b->cap : 8192;
+    while (cap - b->n < need) {
+        if (cap > PY_SSIZE_T_MAX / 2) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        cap *= 2;
+    }
+    char *p = PyMem_Realloc(b->p, (size_t)cap);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static inline int
+jb_put(jbuf *b, const char *s, ssz len)
+{
+    if (jb_grow(b, len) < 0)
+        return -1;
+    memcpy(b->p + b->n, s, (size_t)len);
+    b->n += len;
+    return 0;
+}
+
+static int
+jw_str(jbuf *b, PyObject *s)
+{
+    ssz len;
+    const char *u = PyUnicode_AsUTF8AndSize(s, &len);
+    if (u == NULL)
+        return -1;
+    if (len > (PY_SSIZE_T_MAX - 2) / 6) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (jb_grow(b, len * 6 + 2) < 0) /* (each byte at most \u00XX) */
+        return -1;
+    static const char hex[] = "0123456789abcdef";
+    char *o = b->p + b->n;
+    *o++ = '"';
+    for (ssz i = 0; i < len; i++) {
+        uchar c = (uchar)u[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o++ = '"';
+    b->n = o - b->p;
+    return 0;
+}
+
+static int
+jw_value(jbuf *b, PyObject *v)
+{
+    if (v == Py_None)
+        return jb_put(b, "null", 4);
+    if (v == Py_True)
+        return jb_put(b, "true", 4);
+    if (v == Py_False)
+        return jb_put(b, "false", 5);
+    if (PyUnicode_CheckExact(v))
+        return jw_str(b, v);
+    if (PyLong_CheckExact(v)) {
+        int overflow = 0;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (x == -1 && PyErr_Occurred())
+            return -1;
+        if (overflow) {
+            PyErr_SetString(PyExc_OverflowError, "json_of(): an int past 64 bits");
+            return -1;
+        }
+        /* (by hand: snprintf took most of the writer's time, a document has hundreds
+         * of line numbers) */
+        char tmp[24], *e = tmp + sizeof tmp, *d = e;
+        unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+        do {
+            *--d = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (x < 0)
+            *--d = '-';
+        return jb_put(b, d, e - d);
+    }
+    if (PyTuple_Check(v) || PyList_CheckExact(v)) {
+        if (Py_EnterRecursiveCall(" in json_of()"))
+            return -1;
+        int rc = jb_put(b, "[", 1);
+        /* (a list is read again at each step: the caller's, it could change size) */
+        for (ssz i = 0; rc == 0 && i < PySequence_Fast_GET_SIZE(v); i++) {
+            if (i && jb_put(b, ",", 1) < 0) {
+                rc = -1;
+                break;
+            }
+            PyObject *item = PySequence_Fast_GET_ITEM(v, i);
+            Py_INCREF(item);
+            rc = jw_value(b, item);
+            Py_DECREF(item);
+        }
+        Py_LeaveRecursiveCall();
+        return rc < 0 ? -1 : jb_put(b, "]", 1);
+    }
+    if (PyDict_CheckExact(v)) {
+        if (Py_EnterRecursiveCall(" in json_of()"))
+            return -1;
+        int rc = jb_put(b, "{", 1);
+        ssz pos = 0, k = 0;
+        PyObject *key, *val;
+        while (rc == 0 && PyDict_Next(v, &pos, &key, &val)) {
+            if (!PyUnicode_CheckExact(key)) {
+                PyErr_SetString(PyExc_TypeError, "json_of(): a dict key that is not a str");
+                rc = -1;
+                break;
+            }
+            Py_INCREF(key);
+            Py_INCREF(val);
+            rc = (k++ && jb_put(b, ",", 1) < 0) || jw_str(b, key) < 0 || jb_put(b, ":", 1) < 0
+                         || jw_value(b, val) < 0
+                     ? -1
+                     : 0;
+            Py_DECREF(key);
+            Py_DECREF(val);
+        }
+        Py_LeaveRecursiveCall();
+        return rc < 0 ? -1 : jb_put(b, "}", 1);
+    }
+    PyErr_Format(PyExc_TypeError, "json_of(): cannot write a %.100s", Py_TYPE(v)->tp_name);
+    return -1;
+}
+
+/* item k of a tuple or list, borrowed; NULL with IndexError / TypeError set */
+static PyObject *
+j_item(PyObject *v, ssz k)
+{
+    if (!(PyTuple_Check(v) || PyList_CheckExact(v))) {
+        PyErr_Format(PyExc_TypeError, "json_of(): a %.100s where a tuple belongs",
+                     Py_TYPE(v)->tp_name);
+        return NULL;
+    }
+    if (k < 0 || k >= PySequence_Fast_GET_SIZE(v)) {
+        PyErr_SetString(PyExc_IndexError, "json_of(): a record shorter than its shape");
+        return NULL;
+    }
+    return PySequence_Fast_GET_ITEM(v, k);
+}
+
+static int jw_record(jbuf *b, PyObject *rec, PyObject *shape);
+
+/* [what(item) for item in seq] */
+static int
+jw_each(jbuf *b, PyObject *seq, int how, PyObject *arg, PyObject *shape)
+{
+    if (!(PyTuple_Check(seq) || PyList_CheckExact(seq))) {
+        PyErr_Format(PyExc_TypeError, "json_of(): a %.100s where a sequence belongs",
+                     Py_TYPE(seq)->tp_name);
+        return -1;
+    }
+    ssz k = 0;
+    if (how == 2 || how == 3) {
+        k = PyLong_AsSsize_t(arg);
+        if (k == -1 && PyErr_Occurred())
+            return -1;
+    }
+    Py_INCREF(seq);
+    int rc = jb_put(b, "[", 1);
+    for (ssz i = 0; rc == 0 && i < PySequence_Fast_GET_SIZE(seq); i++) {
+        if (i && jb_put(b, ",", 1) < 0) {
+            rc = -1;
+            break;
+        }
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        Py_INCREF(item);
+        if (how == 2) {
+            PyObject *x = j_item(item, k);
+            rc = x == NULL ? -1 : jw_value(b, x);
+        }
+        else if (how == 3) {
+            if (!(PyTuple_Check(item) || PyList_CheckExact(item))) {
+                PyErr_SetString(PyExc_TypeError, "json_of(): a row that is not a sequence");
+                rc = -1;
+            }
+            else {
+                rc = jb_put(b, "[", 1);
+                for (ssz j = 0; rc == 0 && j < PySequence_Fast_GET_SIZE(item); j++) {
+                    PyObject *x = j_item(PySequence_Fast_GET_ITEM(item, j), k);
+                    rc = x == NULL || (j && jb_put(b, ",", 1) < 0) || jw_value(b, x) < 0 ? -1 : 0;
+                }
+                if (rc == 0)
+                    rc = jb_put(b, "]", 1);
+            }
+        }
+        else
+            rc = jw_record(b, item, how == 5 ? shape : arg);
+        Py_DECREF(item);
+    }
+    Py_DECREF(seq);
+    return rc < 0 ? -1 : jb_put(b, "]", 1);
+}
+
+static int
+jw_record(jbuf *b, PyObject *rec, PyObject *shape)
+{
+    if (!PyTuple_CheckExact(shape)) {
+        PyErr_SetString(PyExc_TypeError, "json_of(): a shape is a tuple of entries");
+        return -1;
+    }
+    if (Py_EnterRecursiveCall(" in json_of()"))
+        return -1;
+    int rc = jb_put(b, "{", 1);
+    for (ssz e = 0; rc == 0 && e < PyTuple_GET_SIZE(shape); e++) {
+        PyObject *entry = PyTuple_GET_ITEM(shape, e);
+        if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 4
+            || !PyBytes_CheckExact(PyTuple_GET_ITEM(entry, 0))) {
+            PyErr_SetString(PyExc_TypeError, "json_of(): an entry is (key, index, how, arg)");
+            rc = -1;
+            break;
+        }
+        PyObject *key = PyTuple_GET_ITEM(entry, 0), *arg = PyTuple_GET_ITEM(entry, 3);
+        ssz index = PyLong_AsSsize_t(PyTuple_GET_ITEM(entry, 1));
+        long how = PyLong_AsLong(PyTuple_GET_ITEM(entry, 2));
+        if ((index == -1 || how == -1) && PyErr_Occurred()) {
+            rc = -1;
+            break;
+        }
+        if ((e && jb_put(b, ",", 1) < 0)
+            || jb_put(b, PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key)) < 0) {
+            rc = -1;
+            break;
+        }
+        PyObject *v = j_item(rec, index);
+        if (v == NULL) {
+            rc = -1;
+            break;
+        }
+        Py_INCREF(v);
+        switch (how) {
+        case 0:
+            rc = jw_value(b, v);
+            break;
+        case 1: {
+            ssz k = PyLong_AsSsize_t(arg);
+            PyObject *x = k == -1 && PyErr_Occurred() ? NULL : j_item(v, k);
+            rc = x == NULL ? -1 : jw_value(b, x);
+            break;
+        }
+        case 2:
+        case 3:
+        case 4:
+            rc = jw_each(b, v, (int)how, arg, shape);
+            break;
+        case 5:
+            rc = v == Py_None ? jb_put(b, "[]", 2) : jw_each(b, v, 5, arg, shape);
+            break;
+        case 6:
+            rc = jw_record(b, v, arg);
+            break;
+        default:
+            PyErr_SetString(PyExc_ValueError, "json_of(): how is 0 to 6");
+            rc = -1;
+        }
+        Py_DECREF(v);
+    }
+    Py_LeaveRecursiveCall();
+    return rc < 0 ? -1 : jb_put(b, "}", 1);
+}
+
+static PyObject *
+m_json_of(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "json_of(value, shape) takes two arguments");
+        return NULL;
+    }
+    jbuf b = {NULL, 0, 0};
+    PyObject *out = NULL;
+    if (jw_record(&b, args[0], args[1]) == 0)
+        out = PyUnicode_DecodeUTF8(b.p, b.n, "strict");
+    PyMem_Free(b.p);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_O, scan_doc},
     {"line_starts", line_starts, METH_O, line_starts_doc},
@@ -3470,6 +3796,8 @@ static PyMethodDef methods[] = {
     {"plain", m_plain, METH_O,
      "plain(value): value with every tuple (named tuples too) and list an exact tuple,\n"
      "all the way down; marshal-able data of the model's nodes."},
+    {"json_of", (PyCFunction)(void (*)(void))m_json_of, METH_FASTCALL,
+     "json_of(record, shape): compact JSON text of the object shape makes of record."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
      "fence_closed(work, start, end): whether a fenced block ends with its closing fence."},
     {NULL, NULL, 0, NULL},
