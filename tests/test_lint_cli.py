@@ -532,7 +532,7 @@ def test_light_snapshot_keeps_what_two_runs_saved(tmp_path: Path) -> None:
             item = lint_run._lint_one(linter, tmp_path / "docs/specs" / name, f"docs/specs/{name}")
             assert item is not None
             rel, sig, digest, findings_j, facts_j, doc = item
-            row = lint_run._row(rel, sig, digest, findings_j, facts_j, doc)
+            row = lint_run._row(rel, sig, digest, findings_j, facts_j, doc, linter.day())
             saves.append(([row], {rel: lint_run._light_entry(sig, digest, facts_j)}))
         assert first.light() == {} and second.light() == {}
         first.save(*saves[0], [], {})

@@ -194,6 +194,25 @@ def test_document_rules_open_no_file_and_run_no_process(monkeypatch: pytest.Monk
     assert not refused, "\n".join(refused)
 
 
+def test_only_rules_that_declare_it_give_findings_that_depend_on_the_day() -> None:
+    """A document's findings are kept from one day to the next but for the rules that
+    declare ``uses_today`` (made again then, from the stored parse): every other
+    document rule must say the same of every scenario document on any two days."""
+    days = (dt.date(1990, 1, 1), TODAY, dt.date(2090, 12, 31))
+    checked = 0
+    for folder in sorted(p for p in SCENARIOS.iterdir() if p.is_dir()):
+        cfg_file = folder / "specbook.toml"
+        config = load_config(cfg_file) if cfg_file.is_file() else default_config(folder.resolve())
+        docs = list(Book(config, warn=None).documents())
+        linters = [Linter(config, today=d, rules=RULES) for d in days]
+        keep = [a.rule.id for a in linters[0].document_rules if not a.rule.uses_today]
+        for doc in docs:
+            said = [[f for f in linter.lint_document(doc) if f.rule in keep] for linter in linters]
+            assert said[0] == said[1] == said[2], doc.path
+            checked += 1
+    assert checked > 150
+
+
 def test_the_section_walk_is_made_once_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
     """The section rules (SB201-SB205), the requirement rules and the content rules share
     one walk over a document's sections: linting a document with every rule builds it

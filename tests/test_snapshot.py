@@ -302,3 +302,29 @@ def test_a_content_hash_is_of_the_bytes_given_not_of_the_last_object() -> None:
     assert content_hash(buf) == blake2b(b"later version", digest_size=16).hexdigest() != first
     data = b"same bytes"
     assert content_hash(data) == content_hash(data) == content_hash(bytes(bytearray(data)))
+
+
+def test_a_new_day_makes_only_the_findings_of_rules_that_read_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day is no part of the snapshot's key: on the next day a lint parses nothing,
+    runs the rules that read the day (SB108, SB504) on the stored parses, and reports
+    what a lint without the cache reports that day."""
+    import shutil
+
+    root = tmp_path / "book"
+    shutil.copytree(REPO / "examples" / "book", root, ignore=shutil.ignore_patterns(".specbook"))
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-11-20")  # SPEC-003 in Review for 4 days
+    first = _cli("lint")
+    assert "SB504" not in first.output
+    parses = _Parses(monkeypatch)
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-12-20")  # 34 days: a stale review
+    later = _cli("lint")
+    assert "SB504 stale-review" in later.output
+    assert sum(parses.counts.values()) == 0
+    assert later.output == _cli("lint", "--no-cache").output
+    parses.counts.clear()  # (that one parsed every document)
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-11-20")
+    assert _cli("lint").output == first.output  # (and back)
+    assert sum(parses.counts.values()) == 0

@@ -139,13 +139,26 @@ class Linter:
         self.document_rules = [a for a in self.active if a.rule.check is not None]
         self.book_rules = [a for a in self.active if a.rule.book_check is not None]
         self._extracts = [a for a in self.book_rules if a.rule.extract is not None]
+        # the document rules whose findings depend on the day (see Rule.uses_today): a
+        # plugin's rules count as such, specbook's own declare it (a test checks them)
+        own = __name__.rsplit(".", 1)[0] + "."
+        self.today_rules = frozenset(
+            a.rule.id
+            for a in self.document_rules
+            if a.rule.uses_today or not getattr(a.rule.check, "__module__", "").startswith(own)
+        )
         self._templates: dict[str, TemplateFacts | None] = {}
         self._contexts: dict[str | None, list[tuple[ActiveRule, DocumentCheck, RuleContext]]] = {}
 
     def fingerprint(self) -> str:
         """Identifies the rule set and its options (part of the lint cache key)."""
         parts = [f"{a.rule.id}:{a.severity}:{sorted(a.options.items())!r}" for a in self.active]
-        return "|".join(parts) + f"|today={self.today.isoformat()}"
+        return "|".join(parts)
+
+    def day(self) -> str:
+        """What a document's findings depend on besides its content and the rules: the
+        day, when a rule of :attr:`today_rules` is active (else nothing)."""
+        return self.today.isoformat() if self.today_rules else ""
 
     def _template(self, kind: KindConfig | None) -> TemplateFacts | None:
         if kind is None:
@@ -186,12 +199,15 @@ class Linter:
             self._contexts[kind_name] = found
         return found
 
-    def lint_document(self, doc: Document) -> list[Finding]:
-        """Findings of the document-scope rules on ``doc``."""
+    def lint_document(self, doc: Document, only: frozenset[str] | None = None) -> list[Finding]:
+        """Findings of the document-scope rules on ``doc`` (with ``only``: of the
+        rules with those IDs)."""
         kind = self.config.kinds.get(doc.kind) if doc.kind else None
         out: list[Finding] = []
         path = doc.path or ""
         for a, check, ctx in self._checks(kind.name if kind is not None else None):
+            if only is not None and a.rule.id not in only:
+                continue
             for rep in check(doc, ctx):
                 sp = rep.span
                 file = rep.file

@@ -88,6 +88,9 @@ class Rule:
     ``extract`` (book rules) takes what the rule needs of each document while the
     document is linted (parsed once), as a JSON value kept with its cached facts:
     the check finds it in ``DocFacts.extras[rule ID]`` (``None`` where not taken).
+    ``uses_today``: the check reads ``RuleContext.today`` (a document's findings of
+    it are made again on another day, from the stored parse; the others are kept).
+    A plugin's document rule counts as one that does.
     """
 
     id: str
@@ -104,6 +107,7 @@ class Rule:
     extract: Extract | None = None
     # the values an option may take, where only some are meaningful
     option_choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    uses_today: bool = False
 
     @property
     def summary(self) -> str:
@@ -127,6 +131,7 @@ def rule(
     inputs: Inputs | None = None,
     extract: Extract | None = None,
     option_choices: Mapping[str, tuple[str, ...]] | None = None,
+    uses_today: bool = False,
 ) -> Callable[[Callable[..., Iterable[Any]]], Rule]:
     """Decorate a check function to make it a :class:`Rule`.
 
@@ -164,6 +169,7 @@ def rule(
             inputs=inputs,
             extract=extract if scope == "book" else None,
             option_choices=dict(option_choices or {}),
+            uses_today=uses_today,
         )
 
     return wrap

@@ -52,7 +52,9 @@ from specbook.lint.registry import distribution_tags
 from specbook.parse import parse, scan
 
 MEMO_NAME = "lint-memo"  # the whole last result, reused when nothing changed (a blob)
-CACHE_VERSION = 9  # (8: findings and facts marshalled; 9: the parsed document, column doc)
+# (8: findings and facts marshalled; 9: the parsed document, column doc; 10: the day of
+# a row's findings, column day, instead of the day in the key)
+CACHE_VERSION = 10
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -317,7 +319,7 @@ class _Cache:
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(
                     "CREATE TABLE lint_files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
-                    " hash TEXT, findings BLOB, facts BLOB, doc BLOB)"
+                    " hash TEXT, findings BLOB, facts BLOB, doc BLOB, day TEXT)"
                 )
                 db.execute("CREATE TABLE lint_verdicts (key TEXT PRIMARY KEY, value TEXT)")
                 db.execute("CREATE TABLE lint_light (data BLOB)")
@@ -352,7 +354,7 @@ class _Cache:
     def full(self) -> dict[str, tuple[Any, ...]]:
         """``rel -> (mtime, size, hash, findings, facts)`` of every file (the last two
         marshalled: see :func:`_row`)."""
-        return {r[0]: r[1:] for r in self._select("rel, mtime, size, hash, findings, facts")}
+        return {r[0]: r[1:] for r in self._select("rel, mtime, size, hash, findings, facts, day")}
 
     def light(self) -> dict[str, tuple[Any, ...]]:
         """``rel -> (mtime, size, hash, id, kind, status, reqs, by, sup)`` of every file
@@ -387,7 +389,7 @@ class _Cache:
         return data if isinstance(data, dict) else {}
 
     def entry(self, rel: str) -> tuple[Any, ...] | None:
-        rows = self._select("rel, mtime, size, hash, findings, facts", rel)
+        rows = self._select("rel, mtime, size, hash, findings, facts, day", rel)
         return rows[0][1:] if rows else None
 
     def _select(self, columns: str, rel: str | None = None) -> list[Any]:
@@ -400,6 +402,11 @@ class _Cache:
         except self._error as exc:
             self._failed(exc)
             return []
+
+    def doc(self, rel: str, digest: str) -> bytes | None:
+        """The stored parse of the row of ``rel`` if it holds the text ``digest``."""
+        rows = self._select("doc, hash", rel)
+        return rows[0][0] if rows and rows[0][1] == digest and rows[0][0] is not None else None
 
     def verdict(self, key: str) -> str | None:
         """A remembered checker answer (see :mod:`specbook.lint.verdicts`)."""
@@ -420,17 +427,19 @@ class _Cache:
         light: dict[str, tuple[Any, ...]],
         touched: list[tuple[int, int, str, str]],
         verdicts: dict[str, str],
+        redone: Sequence[tuple[bytes, str, str, str]] = (),
     ) -> None:
         """Write new rows (see :func:`_row`), new light entries (see :func:`_light_entry`:
         one for each new row, and one for each document parsed only for its light facts,
         which gets no row, so that a whole-book lint still lints it), new signatures of
-        unchanged files and new checker answers."""
-        if self.db is None or not (rows or light or touched or verdicts):
+        unchanged files, new checker answers, and the findings made again for another
+        day (``(findings, day, rel, hash)``, see :func:`_redo_day`)."""
+        if self.db is None or not (rows or light or touched or verdicts or redone):
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany(
-                "INSERT OR REPLACE INTO lint_files VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                "INSERT OR REPLACE INTO lint_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
             # (a row is re-dated only if it holds this text: a file only light-parsed
             # since it changed keeps its older row, which must still look changed)
@@ -439,6 +448,9 @@ class _Cache:
             )
             self.db.executemany(
                 "INSERT OR REPLACE INTO lint_verdicts VALUES (?, ?)", verdicts.items()
+            )
+            self.db.executemany(
+                "UPDATE lint_files SET findings = ?, day = ? WHERE rel = ? AND hash = ?", redone
             )
             if light or touched:
                 # Under the write lock: the snapshot this run read, unless another run
@@ -467,6 +479,41 @@ class _Cache:
                 self.db.close()
 
 
+def _redo_day(
+    book: Book,
+    linter: Linter,
+    cache: _Cache,
+    items: list[tuple[Path | str, FileResult]],
+    results: dict[str, FileResult],
+    todo: list[tuple[Path | str, str]],
+) -> list[tuple[bytes, str, str, str]]:
+    """The findings of ``items`` (unchanged files whose row is of another day) made
+    again for this day: only those of the rules that read the day, on the stored parse
+    (a tenth of a parse); the others are kept. Their new results replace those in
+    ``results``; a file whose stored parse is missing goes to ``todo`` instead (linted
+    in full). Returns the rows' new ``(findings, day, rel, hash)``."""
+    only = linter.today_rules
+    day = linter.day()
+    out: list[tuple[bytes, str, str, str]] = []
+    for p, fr in items:
+        got = read_document(linter.config, p, fr.rel) if only else None
+        blob = cache.doc(fr.rel, fr.digest) if got is not None else None
+        doc = None
+        if got is not None and blob is not None and source_hash(got[1], got[2]) == fr.digest:
+            with contextlib.suppress(ValueError, TypeError, EOFError, IndexError):
+                doc = stored.load(blob, got[1], got[2], scan.revive)
+        if doc is None and only:
+            del results[fr.rel]
+            todo.append((p, fr.rel))
+            continue
+        found = [f for f in fr.findings if f.rule not in only]
+        if doc is not None:
+            found += linter.lint_document(doc, only)
+        fr.findings = found
+        out.append((marshal.dumps([_finding_j(f, fr.rel) for f in found]), day, fr.rel, fr.digest))
+    return out
+
+
 def _row(
     rel: str,
     sig: tuple[int, int],
@@ -474,12 +521,13 @@ def _row(
     findings_j: list[Any],
     facts_j: dict[str, Any],
     doc: bytes,
+    day: str,
 ) -> tuple[Any, ...]:
     return (
         rel, sig[0], sig[1], digest,
         # (marshalled, not JSON: a few times faster both ways; the key names the Python)
         marshal.dumps(findings_j), marshal.dumps(facts_j),
-        doc,
+        doc, day,
     )  # fmt: skip
 
 
@@ -761,6 +809,7 @@ def lint_files(
     memo_root = book.config.root if cache_path is not None and wanted is None else None
     stats = _stats(book, files)
     memo_key = key + _inputs_digest(linter) if memo_root is not None else key
+    memo_key += "|day=" + linter.day()  # (the findings of rules that read the day)
     if book.skipped:  # (files left out are no files of the memo: their reports are keyed)
         memo_key += "|skipped=" + json.dumps(sorted(book.skipped.items()))
     if memo_root is not None and use_memo:
@@ -853,7 +902,7 @@ def _lint_parsed(
             continue
         rel, sig, digest, findings_j, facts_j, doc = item[:6]
         out[rel] = item[6] if also is not None else (digest, doc)
-        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc))
+        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, linter.day()))
         light[rel] = _light_entry(sig, digest, facts_j)
     try:
         cache.save(rows, light, [], found)
@@ -878,6 +927,9 @@ def _run(
     parsed: dict[str, Any] | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
     cached = cache.full() if wanted is None else cache.light()
+    day = linter.day()
+    # rows whose findings of the rules that read the day are of another day
+    other_day: list[tuple[Path | str, FileResult]] = []
     results: dict[str, FileResult] = {}
     # every document's facts for the book rules, in the order of `stats` (then the
     # documents parsed this time); a light document has facts but no FileResult
@@ -918,8 +970,11 @@ def _run(
             )
             results[rel] = fr
             facts[rel] = fr.facts
+            if entry[5] != day:
+                other_day.append((p, fr))
             continue
         todo.append((p, rel))
+    redone = _redo_day(book, linter, cache, other_day, results, todo)
 
     # a one-file lint parses the others it does not know only for their light facts
     light_todo: list[tuple[Path | str, str]] = []
@@ -982,10 +1037,10 @@ def _run(
         )
         results[rel] = fr
         facts[rel] = fr.facts
-        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc))
+        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, linter.day()))
         light[rel] = _light_entry(sig, digest, facts_j)
     # (rows of files not linted this time stay: a partial run must not forget the rest)
-    cache.save(rows, light, touched, found)
+    cache.save(rows, light, touched, found, redone)
 
     findings: list[Finding] = []
     for fr in results.values():

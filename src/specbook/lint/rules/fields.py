@@ -802,7 +802,14 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             )
 
 
-@rule("SB108", "date-order", severity="warning", tags=("fields", "dates"), fixable=True)
+@rule(
+    "SB108",
+    "date-order",
+    severity="warning",
+    tags=("fields", "dates"),
+    fixable=True,
+    uses_today=True,
+)
 def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """Modified before Created, or a date in the future.
 

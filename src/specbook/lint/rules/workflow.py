@@ -271,6 +271,7 @@ def in_review_since(doc: Document, kind: KindConfig) -> tuple[dt.date, str] | No
     severity="warning",
     tags=("lifecycle",),
     options={"days": 14},
+    uses_today=True,
 )
 def stale_review(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """In Review longer than the book allows (default 14 days).
