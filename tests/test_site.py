@@ -630,6 +630,43 @@ def test_templates_are_compiled_once_a_process_and_again_when_edited(
     assert compiled == ["doc.html", "doc.html"]
 
 
+def test_a_new_process_building_over_a_site_compiles_no_template_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The templates a build compiled are saved in the book's state folder, so the next
+    build (a new process: a one-edit build renders a few pages) loads them instead of
+    compiling them; a damaged or foreign file is ignored."""
+    import jinja2
+
+    from specbook.web import templating
+
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    monkeypatch.setattr(site, "PARALLEL_PAGES", 10_000)  # (all pages in this process)
+    monkeypatch.setattr(templating._COMPILED, "_code", {})
+    build_site(open_book(root), out)
+    saved = root / ".specbook" / site.COMPILED_TEMPLATES
+    assert saved.is_file()
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *a: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *a)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"
+    task.write_text(task.read_text(encoding="utf-8") + "\nOne line more.\n", encoding="utf-8")
+    monkeypatch.setattr(templating._COMPILED, "_code", {})  # (as a new process has it)
+    assert build_site(open_book(root), out).rendered >= 1
+    assert compiled == []
+    saved.write_bytes(b"not marshal data")
+    monkeypatch.setattr(templating._COMPILED, "_code", {})
+    task.write_text(task.read_text(encoding="utf-8") + "\nAnother.\n", encoding="utf-8")
+    assert build_site(open_book(root), out).rendered >= 1
+    assert "doc.html" in compiled
+
+
 def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -53,11 +53,12 @@ from specbook.book import Book
 from specbook.core.clock import today
 from specbook.core.digest import blake2b
 from specbook.core.errors import SpecbookError, UsageError
+from specbook.core.state import STATE_DIR
 from specbook.store import Store, synced_store
 from specbook.store.base import RefEdge
 from specbook.web import pages
 from specbook.web.links import StaticLinks, page_name, page_ref
-from specbook.web.templating import TEMPLATES, template_env
+from specbook.web.templating import TEMPLATES, load_compiled, save_compiled, template_env
 
 STATIC = Path(__file__).resolve().parent / "static"
 MARKER = ".specbook-site"
@@ -66,6 +67,8 @@ MARKER = ".specbook-site"
 MANIFEST = ".specbook-manifest.json"
 MANIFEST_VERSION = 4  # (2: each page's search words too; 3: its ID and title, the shards;
 # 4: no search text, which the page's script in static/text/ holds)
+# (in the book's state folder: the templates as Jinja compiled them, see write_site)
+COMPILED_TEMPLATES = "templates.cache"
 SEARCH_INDEX = "search-index.js"
 SEARCH_SHARDS = "search"  # (a folder of static/: the inverted index in shards)
 GRAPH_DATA = "graph-data.js"  # (StaticLinks.graph_data names it too)
@@ -261,6 +264,9 @@ def write_site(
     unchanged."""
     from specbook.store.findings import store_findings
 
+    # (the templates compiled by earlier builds: a one-edit build renders a few pages)
+    compiled = book.root / STATE_DIR / COMPILED_TEMPLATES
+    load_compiled(compiled)
     writer = _Writer(book, root, previous)
     manifest = load_manifest(previous, key := site_key(book))
     writer.old_keys = manifest.get("shared", {})
@@ -346,6 +352,8 @@ def write_site(
     }
     (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     writer.stats.documents = len(parsed.records)
+    if compiled.parent.is_dir():  # (made by the index, unless it is a shared database)
+        save_compiled(compiled)
     return writer.stats
 
 
