@@ -667,6 +667,38 @@ def test_a_new_process_building_over_a_site_compiles_no_template_again(
     assert "doc.html" in compiled
 
 
+def test_the_graph_data_is_made_again_only_when_the_graph_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line added above a document's references moves them but leaves the graph as it
+    was: it is not made again and its data is carried over (same file, same time); a
+    new reference remakes it, as a fresh build makes it."""
+    from specbook.trace import graph
+
+    made: list[int] = []
+    real = graph.graph_from_store
+    monkeypatch.setattr(graph, "graph_from_store", lambda *a: made.append(1) or real(*a))
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    data = out / "static" / site.GRAPH_DATA
+    before = (data.read_bytes(), data.stat().st_mtime_ns, data.stat().st_ino)
+    task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"
+    text = task.read_text(encoding="utf-8")
+    task.write_text(text.replace("\n", "\n\nA line on top.\n", 1), encoding="utf-8")
+    made.clear()
+    assert build_site(open_book(root), out).rendered >= 1
+    assert (data.read_bytes(), data.stat().st_mtime_ns, data.stat().st_ino) == before
+    assert made == []
+    task.write_text(text + "\nSee also SPEC-090 and BUG-003.\n", encoding="utf-8")
+    build_site(open_book(root), out)
+    assert data.read_bytes() != before[0]
+    assert made == [1]
+    fresh = tmp_path / "fresh"
+    build_site(open_book(root), fresh)
+    assert data.read_bytes() == (fresh / "static" / site.GRAPH_DATA).read_bytes()
+
+
 def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
