@@ -351,7 +351,7 @@ def write_site(
         "pages": parsed.manifest,
         "shards": counts,
     }
-    (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    (root / MANIFEST).write_bytes(_manifest_bytes(body))
     writer.stats.documents = len(parsed.records)
     if compiled.parent.is_dir():  # (made by the index, unless it is a shared database)
         save_compiled(compiled)
@@ -385,9 +385,12 @@ def load_manifest(previous: Path | None, key: str) -> dict[str, Any]:
     none, it is unreadable, or it was made under another :func:`site_key`."""
     if previous is None:
         return {}
+    import msgspec
+
     try:
-        data = json.loads((previous / MANIFEST).read_bytes())
-    except (OSError, ValueError):
+        # (msgspec: a third of json's time on a manifest of 1,000 pages, 5 MB)
+        data = msgspec.json.decode((previous / MANIFEST).read_bytes())
+    except (OSError, ValueError):  # (msgspec.DecodeError is a ValueError)
         return {}
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
         return {}
@@ -396,6 +399,17 @@ def load_manifest(previous: Path | None, key: str) -> dict[str, Any]:
     if not isinstance(data.get("shared"), dict):
         data["shared"] = {}
     return data
+
+
+def _manifest_bytes(body: dict[str, Any]) -> bytes:
+    """``body`` as the manifest's JSON: by msgspec (an eighth of json's time), or by
+    json where msgspec refuses it (a lone surrogate in a path)."""
+    import msgspec
+
+    try:
+        return msgspec.json.encode(body)
+    except (msgspec.EncodeError, UnicodeError, TypeError):
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 def write_graph(
@@ -473,10 +487,24 @@ def page_names(listing: list[dict[str, Any]], shared: Set[str]) -> dict[str, str
     return names
 
 
-def site_coverage(book: Book, store: Store) -> dict[str, dict[str, list[str]]]:
+def site_coverage(
+    book: Book, store: Store, listing: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, list[str]]]:
     """:func:`specbook.web.pages.coverage_map` from the index's requirements rather
-    than a parse of every document: document ID -> requirement ID -> its tests."""
-    return pages.coverage_map(book, pages.index_requirements(store))
+    than a parse of every document: document ID -> requirement ID -> its tests.
+    ``listing``: the store's listing, when the caller has read it (as
+    :func:`specbook.web.pages.index_requirements` reads it: every document with an
+    ID is a target of test tags, requirements or not)."""
+    if listing is None:
+        return pages.coverage_map(book, pages.index_requirements(store))
+    requirements: dict[str, set[str]] = {}
+    for row in store.requirements():
+        if row["doc_id"]:
+            requirements.setdefault(row["doc_id"], set()).add(row["id"])
+    for d in listing:
+        if d["id"]:
+            requirements.setdefault(d["id"], set())
+    return pages.coverage_map(book, requirements)
 
 
 # A build renders its document pages in worker processes when it has at least this
@@ -745,8 +773,8 @@ def write_documents(
     the documents' HTML rendered meanwhile, and the pool to render the pages in."""
     book = writer.book
     manifest = manifest or {}
-    coverage = site_coverage(book, store)
     listing = listing if listing is not None else store.listing()
+    coverage = site_coverage(book, store, listing)
     by_shared = pages.shared_ids(listing)
     refs = {d["path"]: page_ref(d["id"], d["path"], writer.shared) for d in listing}
     links = writer.links(1)  # document pages sit one folder down, in doc/
