@@ -162,6 +162,10 @@ def swap_in(fresh: Path, target: Path, token: str) -> None:
 # -- the pages --------------------------------------------------------------------------
 
 
+# (os.link naming files relative to open folders, where the system has it)
+_LINK_AT = os.link in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+
+
 class _Writer:
     """Renders templates into files below the site root, counting what it wrote;
     ``old`` is the previous site (written by an earlier build), whose files it links
@@ -181,6 +185,7 @@ class _Writer:
         self.old_keys: dict[str, str] = {}
         self.keys: dict[str, str] = {}
         self._folders: set[str] = set()  # (made already: see _folder)
+        self._dirs: dict[str, int] = {}  # (folder -> descriptor: see _dir)
 
     def links(self, depth: int) -> StaticLinks:
         """Links from a page ``depth`` folders below the site root."""
@@ -237,7 +242,12 @@ class _Writer:
         old, new = os.path.join(self.old, name), os.path.join(self.root, name)
         self._folder(name)
         try:
-            os.link(old, new)
+            if _LINK_AT:  # (names in folders held open: no walk of each whole path)
+                folder, base = posixpath.split(name)
+                src, dst = self._dir(self.old, folder), self._dir(self.root, folder)
+                os.link(base, base, src_dir_fd=src, dst_dir_fd=dst)
+            else:
+                os.link(old, new)
         except FileNotFoundError:
             return False
         except OSError:
@@ -246,6 +256,21 @@ class _Writer:
             except FileNotFoundError:
                 return False
         return True
+
+    def _dir(self, root: Path, folder: str) -> int:
+        """A descriptor of ``folder`` below ``root``, opened once per build (see
+        :meth:`close`). Raises FileNotFoundError when there is no such folder."""
+        key = os.path.join(root, folder)
+        fd = self._dirs.get(key)
+        if fd is None:
+            fd = self._dirs[key] = os.open(key, os.O_RDONLY | os.O_DIRECTORY)
+        return fd
+
+    def close(self) -> None:
+        """Close the folders :meth:`keep` held open."""
+        for fd in self._dirs.values():
+            os.close(fd)
+        self._dirs.clear()
 
     def _folder(self, name: str) -> None:
         """Make the folder file ``name`` goes in (once per folder and build)."""
@@ -273,12 +298,21 @@ def write_site(
     """Write every page of the site into the (new, empty) folder ``root``, carrying
     over from ``previous`` (an earlier build's site) the pages whose inputs are
     unchanged."""
+    writer = _Writer(book, root, previous)
+    try:
+        return _fill_site(writer, progress)
+    finally:
+        writer.close()
+
+
+def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
+    """:func:`write_site`'s work, by ``writer`` (its book, new folder, previous site)."""
     from specbook.store.findings import store_findings
 
+    book, root, previous = writer.book, writer.root, writer.old
     # (the templates compiled by earlier builds: a one-edit build renders a few pages)
     compiled = book.root / STATE_DIR / COMPILED_TEMPLATES
     load_compiled(compiled)
-    writer = _Writer(book, root, previous)
     manifest = load_manifest(previous, key := site_key(book))
     writer.old_keys = manifest.get("shared", {})
     # (a site with no pages to carry over: every page is rendered, the HTML of each
@@ -844,13 +878,16 @@ def write_documents(
         pool = prerender.pool
     made: dict[int, _Made] = {}
     pages_made = _made_pages(maker, args, tasks, store, pool=pool)
-    for task, result in zip(tasks, pages_made, strict=True):
-        if result.status == "redo":
-            result = maker.make(task, store)
-        made[id(task)] = result
-        done += 1
-        if progress is not None:
-            progress(done, len(listing))
+    try:
+        for task, result in zip(tasks, pages_made, strict=True):
+            if result.status == "redo":
+                result = maker.make(task, store)
+            made[id(task)] = result
+            done += 1
+            if progress is not None:
+                progress(done, len(listing))
+    finally:
+        maker.writer.close()
     parsed = _Parsed()
     for d, slot in zip(listing, slots, strict=True):
         if isinstance(slot, _Task):
