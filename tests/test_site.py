@@ -556,8 +556,27 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     monkeypatch.setattr(
         site, "_made_pages", lambda m, a, t, *r, **k: tasks.extend(t) or real(m, a, t, *r, **k)
     )
+    from specbook.web import templating
+
+    monkeypatch.setattr(templating._COMPILED, "_code", {})  # (as a new process has it)
+    (root / ".specbook" / site.COMPILED_TEMPLATES).unlink()
     stats = build_site(open_book(root), tmp_path / "workers")
     assert made == []
+    # the document page's templates, compiled in the workers, are saved all the same
+    # for the next build (which renders a few pages here)
+    monkeypatch.setattr(templating._COMPILED, "_code", {})
+    templating.load_compiled(root / ".specbook" / site.COMPILED_TEMPLATES)
+    env = templating.template_env()
+    compiled: list[str | None] = []
+    real_compile = env.compile
+    monkeypatch.setattr(
+        env,
+        "compile",
+        lambda src, name=None, *a: compiled.append(name) or real_compile(src, name, *a),
+    )
+    for name in ("doc.html", "base.html", "_badge.html", "_graph.html"):
+        env.get_template(name)
+    assert compiled == []
     assert stats.rendered == len(tasks) == len(example_ids())
     assert all(t.shown is not None and t.shown[0] == t.digest for t in tasks)
     task = next(t for t in tasks if t.d["path"] == "docs/specs/SPEC-001-shipment-tracking-api.md")

@@ -69,6 +69,7 @@ MANIFEST_VERSION = 5  # (2: each page's search words too; 3: its ID and title, t
 # 4: no search text, which the page's script in static/text/ holds; 5: keys of repr)
 # (in the book's state folder: the templates as Jinja compiled them, see write_site)
 COMPILED_TEMPLATES = "templates.cache"
+DOC_TEMPLATES = ("doc.html", "base.html", "_badge.html", "_graph.html", "ambiguous.html")
 SEARCH_INDEX = "search-index.js"
 SEARCH_SHARDS = "search"  # (a folder of static/: the inverted index in shards)
 GRAPH_DATA = "graph-data.js"  # (StaticLinks.graph_data names it too)
@@ -399,6 +400,10 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
     (root / MANIFEST).write_bytes(_manifest_bytes(body))
     writer.stats.documents = len(parsed.records)
     if compiled.parent.is_dir():  # (made by the index, unless it is a shared database)
+        # (a document page's templates, compiled here if only worker processes used
+        # them, so the next build, which renders a few pages here, finds them)
+        for name in DOC_TEMPLATES:
+            writer.env.get_template(name)
         save_compiled(compiled)
     return writer.stats
 
