@@ -559,13 +559,14 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     from specbook.web import templating
 
     monkeypatch.setattr(templating._COMPILED, "_code", {})  # (as a new process has it)
-    (root / ".specbook" / site.COMPILED_TEMPLATES).unlink()
+    monkeypatch.setattr(templating, "COMPILED", tmp_path / "templates.bin")
+    monkeypatch.setattr("sys.dont_write_bytecode", False)
     stats = build_site(open_book(root), tmp_path / "workers")
     assert made == []
     # the document page's templates, compiled in the workers, are saved all the same
     # for the next build (which renders a few pages here)
     monkeypatch.setattr(templating._COMPILED, "_code", {})
-    templating.load_compiled(root / ".specbook" / site.COMPILED_TEMPLATES)
+    templating.load_compiled()
     env = templating.template_env()
     compiled: list[str | None] = []
     real_compile = env.compile
@@ -652,9 +653,10 @@ def test_templates_are_compiled_once_a_process_and_again_when_edited(
 def test_a_new_process_building_over_a_site_compiles_no_template_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The templates a build compiled are saved in the book's state folder, so the next
-    build (a new process: a one-edit build renders a few pages) loads them instead of
-    compiling them; a damaged or foreign file is ignored."""
+    """The templates a build compiled are saved beside specbook's compiled modules, so
+    the next build (a new process: a one-edit build renders a few pages) loads them
+    instead of compiling them; a damaged or foreign file is ignored, and nothing is
+    saved where Python writes no bytecode."""
     import jinja2
 
     from specbook.web import templating
@@ -663,9 +665,15 @@ def test_a_new_process_building_over_a_site_compiles_no_template_again(
     out = tmp_path / "site"
     monkeypatch.setattr(site, "PARALLEL_PAGES", 10_000)  # (all pages in this process)
     monkeypatch.setattr(templating._COMPILED, "_code", {})
+    saved = tmp_path / "cache" / "templates.bin"
+    monkeypatch.setattr(templating, "COMPILED", saved)
+    monkeypatch.setattr("sys.dont_write_bytecode", True)
     build_site(open_book(root), out)
-    saved = root / ".specbook" / site.COMPILED_TEMPLATES
+    assert not saved.exists()
+    monkeypatch.setattr("sys.dont_write_bytecode", False)
+    build_site(open_book(root), tmp_path / "other")
     assert saved.is_file()
+    assert [p.name for p in saved.parent.iterdir()] == ["templates.bin"]
     compiled: list[str | None] = []
     real = jinja2.Environment.compile
 

@@ -53,7 +53,6 @@ from specbook.book import Book
 from specbook.core.clock import today
 from specbook.core.digest import blake2b
 from specbook.core.errors import SpecbookError, UsageError
-from specbook.core.state import STATE_DIR
 from specbook.store import Store, synced_store
 from specbook.store.base import RefEdge
 from specbook.web import pages
@@ -67,8 +66,7 @@ MARKER = ".specbook-site"
 MANIFEST = ".specbook-manifest.json"
 MANIFEST_VERSION = 5  # (2: each page's search words too; 3: its ID and title, the shards;
 # 4: no search text, which the page's script in static/text/ holds; 5: keys of repr)
-# (in the book's state folder: the templates as Jinja compiled them, see write_site)
-COMPILED_TEMPLATES = "templates.cache"
+# (the templates a document page is rendered with: see _fill_site)
 DOC_TEMPLATES = ("doc.html", "base.html", "_badge.html", "_graph.html", "ambiguous.html")
 SEARCH_INDEX = "search-index.js"
 SEARCH_SHARDS = "search"  # (a folder of static/: the inverted index in shards)
@@ -311,9 +309,7 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
     from specbook.store.findings import store_findings
 
     book, root, previous = writer.book, writer.root, writer.old
-    # (the templates compiled by earlier builds: a one-edit build renders a few pages)
-    compiled = book.root / STATE_DIR / COMPILED_TEMPLATES
-    load_compiled(compiled)
+    load_compiled()  # (the templates compiled by earlier builds: see DOC_TEMPLATES)
     manifest = load_manifest(previous, key := site_key(book))
     writer.old_keys = manifest.get("shared", {})
     # (a site with no pages to carry over: every page is rendered, the HTML of each
@@ -399,12 +395,11 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
     }
     (root / MANIFEST).write_bytes(_manifest_bytes(body))
     writer.stats.documents = len(parsed.records)
-    if compiled.parent.is_dir():  # (made by the index, unless it is a shared database)
-        # (a document page's templates, compiled here if only worker processes used
-        # them, so the next build, which renders a few pages here, finds them)
-        for name in DOC_TEMPLATES:
-            writer.env.get_template(name)
-        save_compiled(compiled)
+    # (a document page's templates, compiled here if only worker processes used them,
+    # so the next build, which renders a few pages here, finds them)
+    for name in DOC_TEMPLATES:
+        writer.env.get_template(name)
+    save_compiled()
     return writer.stats
 
 

@@ -46,14 +46,23 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = _CompiledTemplates()
 # (what a saved file must say it was made by: Jinja's code from another Jinja may not run)
 _MADE_BY = f"jinja2 {jinja2.__version__} python {sys.version}"
+# Where the compiled templates are saved: beside specbook's own compiled modules, as
+# trusted as the templates themselves. Not in a book's .specbook/, which a CI cache
+# may bring from another branch: the file is code this process runs.
+COMPILED = (
+    Path(__file__).resolve().parent
+    / "__pycache__"
+    / f"templates.{sys.implementation.cache_tag}.bin"
+)
 
 
-def load_compiled(path: Path) -> None:
-    """Add the templates compiled by an earlier process and saved in ``path``
-    (:func:`save_compiled`) to this process's, so a build that renders a few pages
-    does not compile its templates again (a tenth of a one-edit build's time). A
-    missing, unreadable or foreign file adds nothing; Jinja still checks each
-    template's source checksum and Python's version before it uses one."""
+def load_compiled(path: Path | None = None) -> None:
+    """Add the templates compiled by an earlier process and saved in ``path`` (default
+    :data:`COMPILED`, see :func:`save_compiled`) to this process's, so a build that
+    renders a few pages does not compile its templates again (a tenth of a one-edit
+    build's time). A missing, unreadable or foreign file adds nothing; Jinja still
+    checks each template's source checksum and Python's version before it uses one."""
+    path = COMPILED if path is None else path
     try:
         made_by, code = marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
@@ -65,14 +74,17 @@ def load_compiled(path: Path) -> None:
             _COMPILED._code.setdefault(key, data)
 
 
-def save_compiled(path: Path) -> None:
-    """Save this process's compiled templates in ``path`` when some were compiled
-    since they were loaded (written to a temporary file, then renamed); a folder that
-    cannot be written is left as it is (the next build compiles them again)."""
-    if not _COMPILED.changed:
+def save_compiled(path: Path | None = None) -> None:
+    """Save this process's compiled templates in ``path`` (default :data:`COMPILED`)
+    when some were compiled since they were loaded (written to a temporary file, then
+    renamed), unless Python writes no bytecode (``PYTHONDONTWRITEBYTECODE``); a folder
+    that cannot be written (a system-wide install) is left as it is."""
+    path = COMPILED if path is None else path
+    if not _COMPILED.changed or sys.dont_write_bytecode:
         return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(exist_ok=True)
         tmp.write_bytes(marshal.dumps((_MADE_BY, _COMPILED._code)))
         os.replace(tmp, path)
     except OSError:
