@@ -556,8 +556,28 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     monkeypatch.setattr(
         site, "_made_pages", lambda m, a, t, *r, **k: tasks.extend(t) or real(m, a, t, *r, **k)
     )
+    from specbook.web import templating
+
+    monkeypatch.setattr(templating._COMPILED, "_code", {})  # (as a new process has it)
+    monkeypatch.setattr(templating, "COMPILED", tmp_path / "templates.bin")
+    monkeypatch.setattr("sys.dont_write_bytecode", False)
     stats = build_site(open_book(root), tmp_path / "workers")
     assert made == []
+    # the document page's templates, compiled in the workers, are saved all the same
+    # for the next build (which renders a few pages here)
+    monkeypatch.setattr(templating._COMPILED, "_code", {})
+    templating.load_compiled()
+    env = templating.template_env()
+    compiled: list[str | None] = []
+    real_compile = env.compile
+    monkeypatch.setattr(
+        env,
+        "compile",
+        lambda src, name=None, *a: compiled.append(name) or real_compile(src, name, *a),
+    )
+    for name in ("doc.html", "base.html", "_badge.html", "_graph.html"):
+        env.get_template(name)
+    assert compiled == []
     assert stats.rendered == len(tasks) == len(example_ids())
     assert all(t.shown is not None and t.shown[0] == t.digest for t in tasks)
     task = next(t for t in tasks if t.d["path"] == "docs/specs/SPEC-001-shipment-tracking-api.md")
@@ -628,6 +648,82 @@ def test_templates_are_compiled_once_a_process_and_again_when_edited(
     )
     assert again.get_template("doc.html").render(x=1) == "two 1"
     assert compiled == ["doc.html", "doc.html"]
+
+
+def test_a_new_process_building_over_a_site_compiles_no_template_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The templates a build compiled are saved beside specbook's compiled modules, so
+    the next build (a new process: a one-edit build renders a few pages) loads them
+    instead of compiling them; a damaged or foreign file is ignored, and nothing is
+    saved where Python writes no bytecode."""
+    import jinja2
+
+    from specbook.web import templating
+
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    monkeypatch.setattr(site, "PARALLEL_PAGES", 10_000)  # (all pages in this process)
+    monkeypatch.setattr(templating._COMPILED, "_code", {})
+    saved = tmp_path / "cache" / "templates.bin"
+    monkeypatch.setattr(templating, "COMPILED", saved)
+    monkeypatch.setattr("sys.dont_write_bytecode", True)
+    build_site(open_book(root), out)
+    assert not saved.exists()
+    monkeypatch.setattr("sys.dont_write_bytecode", False)
+    build_site(open_book(root), tmp_path / "other")
+    assert saved.is_file()
+    assert [p.name for p in saved.parent.iterdir()] == ["templates.bin"]
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *a: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *a)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"
+    task.write_text(task.read_text(encoding="utf-8") + "\nOne line more.\n", encoding="utf-8")
+    monkeypatch.setattr(templating._COMPILED, "_code", {})  # (as a new process has it)
+    assert build_site(open_book(root), out).rendered >= 1
+    assert compiled == []
+    saved.write_bytes(b"not marshal data")
+    monkeypatch.setattr(templating._COMPILED, "_code", {})
+    task.write_text(task.read_text(encoding="utf-8") + "\nAnother.\n", encoding="utf-8")
+    assert build_site(open_book(root), out).rendered >= 1
+    assert "doc.html" in compiled
+
+
+def test_the_graph_data_is_made_again_only_when_the_graph_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line added above a document's references moves them but leaves the graph as it
+    was: it is not made again and its data is carried over (same file, same time); a
+    new reference remakes it, as a fresh build makes it."""
+    from specbook.trace import graph
+
+    made: list[int] = []
+    real = graph.graph_from_store
+    monkeypatch.setattr(graph, "graph_from_store", lambda *a: made.append(1) or real(*a))
+    root = copy_book(tmp_path / "book")
+    out = tmp_path / "site"
+    build_site(open_book(root), out)
+    data = out / "static" / site.GRAPH_DATA
+    before = (data.read_bytes(), data.stat().st_mtime_ns, data.stat().st_ino)
+    task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"
+    text = task.read_text(encoding="utf-8")
+    task.write_text(text.replace("\n", "\n\nA line on top.\n", 1), encoding="utf-8")
+    made.clear()
+    assert build_site(open_book(root), out).rendered >= 1
+    assert (data.read_bytes(), data.stat().st_mtime_ns, data.stat().st_ino) == before
+    assert made == []
+    task.write_text(text + "\nSee also SPEC-090 and BUG-003.\n", encoding="utf-8")
+    build_site(open_book(root), out)
+    assert data.read_bytes() != before[0]
+    assert made == [1]
+    fresh = tmp_path / "fresh"
+    build_site(open_book(root), fresh)
+    assert data.read_bytes() == (fresh / "static" / site.GRAPH_DATA).read_bytes()
 
 
 def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
