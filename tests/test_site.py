@@ -617,6 +617,21 @@ def test_a_rendered_page_leaves_no_reference_cycle_for_the_collector(
     assert left <= 2  # (each page's links, in a cycle, stayed until collected)
 
 
+def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The names of the templates jinja compiles from now on, in order."""
+    import jinja2
+
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *a: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *a)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return compiled
+
+
 def test_templates_are_compiled_once_a_process_and_again_when_edited(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -627,14 +642,7 @@ def test_templates_are_compiled_once_a_process_and_again_when_edited(
     from specbook.web import templating
 
     templating.template_env().get_template("doc.html")
-    compiled: list[str | None] = []
-    real = jinja2.Environment.compile
-
-    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *a: Any) -> Any:
-        compiled.append(name)
-        return real(self, source, name, *a)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    compiled = _count_compiles(monkeypatch)
     assert templating.template_env().get_template("doc.html").name == "doc.html"
     assert compiled == []
     (tmp_path / "doc.html").write_text("one {{ x }}", encoding="utf-8")
@@ -657,7 +665,6 @@ def test_a_new_process_building_over_a_site_compiles_no_template_again(
     the next build (a new process: a one-edit build renders a few pages) loads them
     instead of compiling them; a damaged or foreign file is ignored, and nothing is
     saved where Python writes no bytecode."""
-    import jinja2
 
     from specbook.web import templating
 
@@ -674,14 +681,7 @@ def test_a_new_process_building_over_a_site_compiles_no_template_again(
     build_site(open_book(root), tmp_path / "other")
     assert saved.is_file()
     assert [p.name for p in saved.parent.iterdir()] == ["templates.bin"]
-    compiled: list[str | None] = []
-    real = jinja2.Environment.compile
-
-    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *a: Any) -> Any:
-        compiled.append(name)
-        return real(self, source, name, *a)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    compiled = _count_compiles(monkeypatch)
     task = root / "docs/tasks/TASK-002-load-test-tracking-api.md"
     task.write_text(task.read_text(encoding="utf-8") + "\nOne line more.\n", encoding="utf-8")
     monkeypatch.setattr(templating._COMPILED, "_code", {})  # (as a new process has it)

@@ -480,7 +480,6 @@ class _Cache:
 
 
 def _redo_day(
-    book: Book,
     linter: Linter,
     cache: _Cache,
     items: list[tuple[Path | str, FileResult]],
@@ -496,22 +495,34 @@ def _redo_day(
     day = linter.day()
     out: list[tuple[bytes, str, str, str]] = []
     for p, fr in items:
-        got = read_document(linter.config, p, fr.rel) if only else None
-        blob = cache.doc(fr.rel, fr.digest) if got is not None else None
-        doc = None
-        if got is not None and blob is not None and source_hash(got[1], got[2]) == fr.digest:
-            with contextlib.suppress(ValueError, TypeError, EOFError, IndexError):
-                doc = stored.load(blob, got[1], got[2], scan.revive)
-        if doc is None and only:
-            del results[fr.rel]
-            todo.append((p, fr.rel))
-            continue
-        found = [f for f in fr.findings if f.rule not in only]
-        if doc is not None:
-            found += linter.lint_document(doc, only)
-        fr.findings = found
-        out.append((marshal.dumps([_finding_j(f, fr.rel) for f in found]), day, fr.rel, fr.digest))
+        if only:
+            doc = _stored_document(linter.config, cache, p, fr)
+            if doc is None:
+                del results[fr.rel]
+                todo.append((p, fr.rel))
+                continue
+            kept = [f for f in fr.findings if f.rule not in only]
+            fr.findings = kept + linter.lint_document(doc, only)
+        found_j = [_finding_j(f, fr.rel) for f in fr.findings]
+        out.append((marshal.dumps(found_j), day, fr.rel, fr.digest))
     return out
+
+
+def _stored_document(
+    config: BookConfig, cache: _Cache, path: Path | str, fr: FileResult
+) -> Document | None:
+    """The cache's parse of the file at ``path`` if the file still holds the text it
+    was stored for (``fr.digest``), else ``None``."""
+    got = read_document(config, path, fr.rel)
+    if got is None or source_hash(got[1], got[2]) != fr.digest:
+        return None
+    blob = cache.doc(fr.rel, fr.digest)
+    if blob is None:
+        return None
+    try:
+        return stored.load(blob, got[1], got[2], scan.revive)
+    except (ValueError, TypeError, EOFError, IndexError):
+        return None
 
 
 def _row(
@@ -974,7 +985,7 @@ def _run(
                 other_day.append((p, fr))
             continue
         todo.append((p, rel))
-    redone = _redo_day(book, linter, cache, other_day, results, todo)
+    redone = _redo_day(linter, cache, other_day, results, todo)
 
     # a one-file lint parses the others it does not know only for their light facts
     light_todo: list[tuple[Path | str, str]] = []
