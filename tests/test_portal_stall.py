@@ -387,6 +387,9 @@ def served(app: Starlette) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.01)
+    # The start-up lint of the whole book runs in a thread of this process; a probe's
+    # latency is measured after it, not against it for the GIL.
+    assert app.state.portal.lint_ready.wait(120), "the start-up lint did not finish"
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
@@ -437,8 +440,14 @@ def test_failed_sign_ins_in_flight_do_not_delay_a_static_get(root: Path) -> None
 # -- a document's page and JSON are made off the event loop --------------------------------
 
 
+HOLD = 20.0  # seconds a held step waits at most to be let go
+# A static GET blocked behind a held step waits for it (or times out at 5 s): any bound
+# well under both tells the two apart, and this one leaves room for a loaded machine.
+UNBLOCKED = 2.0
+
+
 class Held:
-    """A step that signals when it starts and waits (at most 20 s) to be let go."""
+    """A step that signals when it starts and waits (at most HOLD s) to be let go."""
 
     def __init__(self) -> None:
         self.started = threading.Event()
@@ -446,7 +455,7 @@ class Held:
 
     def hold(self) -> None:
         self.started.set()
-        self.release.wait(20)
+        self.release.wait(HOLD)
 
 
 def static_get_while(url: str, path: str, held: Held) -> float:
@@ -490,7 +499,7 @@ def test_a_document_page_is_rendered_off_the_event_loop(root: Path) -> None:
 
     env.get_template = get_template
     with served(app) as url:
-        assert static_get_while(url, "/doc/SPEC-001", held) < 1.0
+        assert static_get_while(url, "/doc/SPEC-001", held) < UNBLOCKED
 
 
 def test_a_documents_json_is_made_off_the_event_loop(root: Path) -> None:
@@ -507,7 +516,7 @@ def test_a_documents_json_is_made_off_the_event_loop(root: Path) -> None:
 
     docs.parsed = slow
     with served(app) as url:
-        assert static_get_while(url, "/api/documents/SPEC-001", held) < 1.0
+        assert static_get_while(url, "/api/documents/SPEC-001", held) < UNBLOCKED
 
 
 def test_a_documents_json_and_diff_render_no_html(root: Path) -> None:
@@ -548,7 +557,7 @@ def test_whole_book_views_are_made_off_the_event_loop(
 
     monkeypatch.setattr(pages, step, slow)
     with served(create_app(open_book(root))) as url:
-        assert static_get_while(url, page, held) < 1.0
+        assert static_get_while(url, page, held) < UNBLOCKED
 
 
 # -- throttle and lockout ---------------------------------------------------------------
