@@ -531,8 +531,8 @@ def test_light_snapshot_keeps_what_two_runs_saved(tmp_path: Path) -> None:
         for name in ("SPEC-900-a.md", "SPEC-901-b.md"):
             item = lint_run._lint_one(linter, tmp_path / "docs/specs" / name, f"docs/specs/{name}")
             assert item is not None
-            rel, sig, digest, findings_j, facts_j, doc = item
-            row = lint_run._row(rel, sig, digest, findings_j, facts_j, doc, linter.day())
+            rel, sig, digest, findings_j, facts_j, doc, days = item
+            row = lint_run._row(rel, sig, digest, findings_j, facts_j, doc, days)
             saves.append(([row], {rel: lint_run._light_entry(sig, digest, facts_j)}))
         assert first.light() == {} and second.light() == {}
         first.save(*saves[0], [], {})
@@ -680,3 +680,21 @@ def test_broken_link_follows_the_files_it_links_to(tmp_path: Path, focus: list[s
     spec_b.write_text("# B\n\n**ID**: SPEC-002\n\n## Rollout plan\n")
     (tmp_path / "docs/specs/flow.png").write_bytes(b"\x89PNG")
     assert both() == []
+
+
+def test_a_day_window_is_only_for_a_document_rule_that_reads_the_day() -> None:
+    """``day_window`` says on which days a rule's findings stay what they are today:
+    meaningless, and refused, on a rule that does not read the day."""
+
+    def window(doc: Document, ctx: RuleContext) -> tuple[None, None]:
+        return None, None
+
+    def check(doc: Document, ctx: RuleContext) -> list[Report]:
+        return []
+
+    with pytest.raises(ValueError, match="day_window"):
+        rule("XX901", "no-day", day_window=window)(check)
+    with pytest.raises(ValueError, match="day_window"):
+        rule("XX902", "book-day", scope="book", uses_today=True, day_window=window)(check)
+    made = rule("XX903", "reads-day", uses_today=True, day_window=window)(check)
+    assert made.day_window is window and made.uses_today

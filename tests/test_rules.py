@@ -213,6 +213,68 @@ def test_only_rules_that_declare_it_give_findings_that_depend_on_the_day() -> No
     assert checked > 150
 
 
+def test_a_rule_that_reads_the_day_says_the_same_on_every_day_of_its_window() -> None:
+    """Lint keeps the findings of a rule that reads the day, on the days of its
+    ``day_window``, without running it again: on any day of the window the check must
+    say exactly what it says on the day the window was made. Over every scenario
+    document, on days at and around every date the document names (where findings
+    appear, change or go), and far before and after."""
+    windowed = [r for r in RULES if r.day_window is not None]
+    assert {r.id for r in windowed} >= {"SB108", "SB504"}
+    far = dt.timedelta(days=3650)
+    checked = 0
+    for folder in sorted(p for p in SCENARIOS.iterdir() if p.is_dir()):
+        cfg_file = folder / "specbook.toml"
+        config = load_config(cfg_file) if cfg_file.is_file() else default_config(folder.resolve())
+        linter = Linter(config, today=TODAY, rules=RULES)
+        for doc in Book(config, warn=None).documents():
+            kind = config.kinds.get(doc.kind) if doc.kind else None
+            checks = {
+                a.rule.id: (a.rule, ctx)
+                for a, _check, ctx in linter._checks(kind.name if kind else None)
+                if a.rule.day_window is not None
+            }
+            named = {
+                dt.date.fromisoformat(m.decode())
+                for m in set(re.findall(rb"\b\d{4}-\d{2}-\d{2}\b", doc.source))
+                if _is_date(m)
+            }
+            todays = {TODAY, dt.date(1990, 1, 1), dt.date(2090, 12, 31)} | {
+                d + dt.timedelta(days=k) for d in named for k in (-1, 0, 1, 14, 15, 16)
+            }
+            for rule, ctx in checks.values():
+                assert rule.check is not None and rule.day_window is not None
+                check = rule.check
+
+                def said(day: dt.date, check: Any = check, doc: Any = doc, ctx: Any = ctx) -> Any:
+                    return list(check(doc, ctx._replace(today=day)))
+
+                for today in sorted(todays):
+                    first, end = rule.day_window(doc, ctx._replace(today=today))
+                    assert first is None or first <= today, (rule.id, doc.path, today)
+                    assert end is None or today < end, (rule.id, doc.path, today)
+                    lo = first or today - far
+                    hi = (end or today + far) - dt.timedelta(days=1)
+                    want = said(today)
+                    for day in {
+                        lo,
+                        hi,
+                        max(lo, today - dt.timedelta(days=1)),
+                        min(hi, today + dt.timedelta(days=1)),
+                    }:
+                        assert said(day) == want, (rule.id, doc.path, today, day, first, end)
+                    checked += 1
+    assert checked > 1000
+
+
+def _is_date(text: bytes) -> bool:
+    try:
+        dt.date.fromisoformat(text.decode())
+    except ValueError:
+        return False
+    return True
+
+
 def test_the_section_walk_is_made_once_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
     """The section rules (SB201-SB205), the requirement rules and the content rules share
     one walk over a document's sections: linting a document with every rule builds it

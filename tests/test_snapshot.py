@@ -293,6 +293,45 @@ def test_after_lint_trace_impact_graph_and_mcp_tools_parse_nothing_again(
     assert parses.counts[a] == 3 and sum(parses.counts.values()) == len(rels) + 2, parses.counts
 
 
+def test_a_new_day_runs_the_rules_that_read_it_only_where_their_findings_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Findings of the rules that read the day are kept on the days of their window
+    (Rule.day_window): the next day no stored parse is read at all; the day SPEC-003's
+    review goes stale (in Review since 2026-11-16, 14 days allowed) only SPEC-003 is
+    looked at again; and each day's output is what a lint without the cache says."""
+    import shutil
+
+    from specbook.lint import run as lint_run
+
+    root = tmp_path / "book"
+    shutil.copytree(REPO / "examples" / "book", root, ignore=shutil.ignore_patterns(".specbook"))
+    monkeypatch.chdir(root)
+    loaded: list[str] = []
+    real = lint_run._stored_document
+
+    def counted(config: Any, cache: Any, path: Any, fr: Any) -> Any:
+        loaded.append(fr.rel)
+        return real(config, cache, path, fr)
+
+    monkeypatch.setattr(lint_run, "_stored_document", counted)
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-11-20")
+    first = _cli("lint")
+    assert "SB504" not in first.output and loaded == []
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-11-21")
+    assert _cli("lint").output == _cli("lint", "--no-cache").output
+    assert loaded == []
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-12-01")
+    stale = _cli("lint")
+    assert "SB504 stale-review" in stale.output and "15 days" in stale.output
+    assert loaded == ["docs/specs/SPEC-003-delivery-notifications.md"]
+    assert stale.output == _cli("lint", "--no-cache").output
+    loaded.clear()
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-11-20")  # (and back: its window was one day)
+    assert _cli("lint").output == first.output
+    assert loaded == ["docs/specs/SPEC-003-delivery-notifications.md"]
+
+
 def test_a_content_hash_is_of_the_bytes_given_not_of_the_last_object() -> None:
     from specbook.core.digest import blake2b, content_hash
 

@@ -12,7 +12,14 @@ from specbook.core.errors import ConfigError, UsageError
 from specbook.core.model import Document
 from specbook.lint.facts import BookFacts, DocFacts, facts_of
 from specbook.lint.finding import Finding
-from specbook.lint.registry import DocumentCheck, Rule, RuleContext, load_rules
+from specbook.lint.registry import (
+    DayWindow,
+    DocumentCheck,
+    Rule,
+    RuleContext,
+    day_after,
+    load_rules,
+)
 from specbook.templates.facts import TemplateFacts, template_facts
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -149,6 +156,7 @@ class Linter:
         )
         self._templates: dict[str, TemplateFacts | None] = {}
         self._contexts: dict[str | None, list[tuple[ActiveRule, DocumentCheck, RuleContext]]] = {}
+        self._windows: dict[str | None, list[tuple[DayWindow | None, RuleContext]]] = {}
 
     def fingerprint(self) -> str:
         """Identifies the rule set and its options (part of the lint cache key)."""
@@ -159,6 +167,49 @@ class Linter:
         """What a document's findings depend on besides its content and the rules: the
         day, when a rule of :attr:`today_rules` is active (else nothing)."""
         return self.today.isoformat() if self.today_rules else ""
+
+    def window(self, doc: Document) -> str:
+        """The days on which ``doc``'s findings of the rules that read the day (see
+        :attr:`today_rules`) stay what they are today, as ``FIRST/END`` (ISO dates, END
+        not included, either side empty for no bound): the days every one of those
+        rules' :attr:`Rule.day_window` holds, today alone for a rule that has none.
+        Empty when no rule reads the day (the findings hold on any day)."""
+        if not self.today_rules:
+            return ""
+        today = self.today
+        first: dt.date | None = None
+        end: dt.date | None = None
+        kind = self.config.kinds.get(doc.kind) if doc.kind else None
+        kind_name = kind.name if kind is not None else None
+        windows = self._windows.get(kind_name)
+        if windows is None:
+            windows = self._windows[kind_name] = [
+                (a.rule.day_window, ctx)
+                for a, _check, ctx in self._checks(kind_name)
+                if a.rule.id in self.today_rules
+            ]
+        for window, ctx in windows:
+            lo: dt.date | None
+            hi: dt.date | None
+            if window is None:
+                lo, hi = today, day_after(today)
+            else:
+                lo, hi = window(doc, ctx)
+            if lo is not None and (first is None or lo > first):
+                first = lo
+            if hi is not None and (end is None or hi < end):
+                end = hi
+        return f"{first.isoformat() if first else ''}/{end.isoformat() if end else ''}"
+
+    def holds(self, window: str | None) -> bool:
+        """Whether findings stored with ``window`` (see :meth:`window`) are today's."""
+        if not self.today_rules:
+            return True
+        first, slash, end = (window or "").partition("/")
+        if not slash:
+            return False
+        today = self.today.isoformat()
+        return (not first or first <= today) and (not end or today < end)
 
     def _template(self, kind: KindConfig | None) -> TemplateFacts | None:
         if kind is None:

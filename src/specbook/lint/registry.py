@@ -75,6 +75,9 @@ BookCheck = Callable[[Any, RuleContext], Iterable[BookReport]]
 Inputs = Callable[[BookConfig], Iterable[tuple[str, int, int]]]
 # what a book rule takes of one document (a JSON value), see Rule.extract
 Extract = Callable[[Document, RuleContext], Any]
+# the days on which a rule's findings on a document are those of ctx.today, as
+# (first day, day after the last), None for no bound: see Rule.day_window
+DayWindow = Callable[[Document, RuleContext], tuple[dt.date | None, dt.date | None]]
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,12 @@ class Rule:
     ``uses_today``: the check reads ``RuleContext.today`` (a document's findings of
     it are made again on another day, from the stored parse; the others are kept).
     A plugin's document rule counts as one that does.
+    ``day_window`` (a rule that ``uses_today``): the days around ``ctx.today`` on
+    which the check's findings on a document are exactly those it gives today, as
+    ``(first, end)`` (``end`` not included; ``None``: no bound on that side). Lint
+    keeps the findings on those days without running the check again; without it,
+    a rule that reads the day runs again on each new day. A test holds specbook's
+    own rules to their windows.
     """
 
     id: str
@@ -108,6 +117,7 @@ class Rule:
     # the values an option may take, where only some are meaningful
     option_choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     uses_today: bool = False
+    day_window: DayWindow | None = None
 
     @property
     def summary(self) -> str:
@@ -132,6 +142,7 @@ def rule(
     extract: Extract | None = None,
     option_choices: Mapping[str, tuple[str, ...]] | None = None,
     uses_today: bool = False,
+    day_window: DayWindow | None = None,
 ) -> Callable[[Callable[..., Iterable[Any]]], Rule]:
     """Decorate a check function to make it a :class:`Rule`.
 
@@ -139,7 +150,8 @@ def rule(
     (a book's config giving another is a configuration error).
 
     Raises :class:`ValueError` for an ID that is not like ``SB123``, a name that is not
-    kebab-case, an unknown severity or scope, or an option default outside its choices.
+    kebab-case, an unknown severity or scope, an option default outside its choices,
+    or a ``day_window`` on a rule that does not declare ``uses_today``.
     """
     if not _ID.match(rule_id):
         raise ValueError(f"rule ID {rule_id!r} must look like SB123")
@@ -152,6 +164,8 @@ def rule(
     for opt, allowed in (option_choices or {}).items():
         if (options or {}).get(opt) not in allowed:
             raise ValueError(f"option {opt!r}: the default must be one of {allowed}")
+    if day_window is not None and not (uses_today and scope == "document"):
+        raise ValueError("day_window is for a document rule that declares uses_today")
 
     def wrap(fn: Callable[..., Iterable[Any]]) -> Rule:
         doc = inspect.cleandoc(fn.__doc__ or "")
@@ -170,9 +184,19 @@ def rule(
             extract=extract if scope == "book" else None,
             option_choices=dict(option_choices or {}),
             uses_today=uses_today,
+            day_window=day_window,
         )
 
     return wrap
+
+
+def day_after(day: dt.date, days: int = 1) -> dt.date | None:
+    """The date ``days`` after ``day``, or ``None`` past the last date there is (no
+    bound, for a :data:`DayWindow`)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def load_rules() -> list[Rule]:

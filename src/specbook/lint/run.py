@@ -53,8 +53,9 @@ from specbook.parse import parse, scan
 
 MEMO_NAME = "lint-memo"  # the whole last result, reused when nothing changed (a blob)
 # (8: findings and facts marshalled; 9: the parsed document, column doc; 10: the day of
-# a row's findings, column day, instead of the day in the key)
-CACHE_VERSION = 10
+# a row's findings, column day, instead of the day in the key; 11: the days they hold,
+# column days, see Linter.window)
+CACHE_VERSION = 11
 PARALLEL_THRESHOLD = 256  # below this many files to parse, one process is faster
 
 
@@ -161,11 +162,11 @@ def _init_worker(
 def _lint_one(
     linter: Linter, path: Path | str, rel: str, also: Also | None = None, keep: bool = True
 ) -> tuple[Any, ...] | None:
-    """``(rel, signature, hash, findings, facts, document)`` of one file as the cache
-    keeps them (``document``: :func:`specbook.core.stored.dump` of the parse, ``None``
-    when not ``keep``: a run with no cache to keep it in), and with ``also`` what it
-    made of the parse; ``None`` for a file that is gone. The file is parsed once, for
-    all of these."""
+    """``(rel, signature, hash, findings, facts, document, window)`` of one file as the
+    cache keeps them (``document``: :func:`specbook.core.stored.dump` of the parse,
+    ``None`` when not ``keep``: a run with no cache to keep it in; ``window``: the days
+    the findings hold, :meth:`Linter.window`), and with ``also`` what it made of the
+    parse; ``None`` for a file that is gone. The file is parsed once, for all of these."""
     got = read_document(linter.config, path, rel)
     if got is None:
         return None
@@ -181,6 +182,7 @@ def _lint_one(
         # (after the rules: the parts they built are built once; not of a file named
         # from outside the book, whose text the book's snapshot must not keep)
         None if not keep or _outside(rel) else stored.dump(doc, scan.plain),
+        linter.window(doc),
     )
     return out if also is None else (*out, also(doc, data, sig))
 
@@ -319,7 +321,7 @@ class _Cache:
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(
                     "CREATE TABLE lint_files (rel TEXT PRIMARY KEY, mtime INTEGER, size INTEGER,"
-                    " hash TEXT, findings BLOB, facts BLOB, doc BLOB, day TEXT)"
+                    " hash TEXT, findings BLOB, facts BLOB, doc BLOB, days TEXT)"
                 )
                 db.execute("CREATE TABLE lint_verdicts (key TEXT PRIMARY KEY, value TEXT)")
                 db.execute("CREATE TABLE lint_light (data BLOB)")
@@ -354,7 +356,7 @@ class _Cache:
     def full(self) -> dict[str, tuple[Any, ...]]:
         """``rel -> (mtime, size, hash, findings, facts)`` of every file (the last two
         marshalled: see :func:`_row`)."""
-        return {r[0]: r[1:] for r in self._select("rel, mtime, size, hash, findings, facts, day")}
+        return {r[0]: r[1:] for r in self._select("rel, mtime, size, hash, findings, facts, days")}
 
     def light(self) -> dict[str, tuple[Any, ...]]:
         """``rel -> (mtime, size, hash, id, kind, status, reqs, by, sup)`` of every file
@@ -389,7 +391,7 @@ class _Cache:
         return data if isinstance(data, dict) else {}
 
     def entry(self, rel: str) -> tuple[Any, ...] | None:
-        rows = self._select("rel, mtime, size, hash, findings, facts, day", rel)
+        rows = self._select("rel, mtime, size, hash, findings, facts, days", rel)
         return rows[0][1:] if rows else None
 
     def _select(self, columns: str, rel: str | None = None) -> list[Any]:
@@ -433,7 +435,7 @@ class _Cache:
         one for each new row, and one for each document parsed only for its light facts,
         which gets no row, so that a whole-book lint still lints it), new signatures of
         unchanged files, new checker answers, and the findings made again for another
-        day (``(findings, day, rel, hash)``, see :func:`_redo_day`)."""
+        day (``(findings, days, rel, hash)``, see :func:`_redo_day`)."""
         if self.db is None or not (rows or light or touched or verdicts or redone):
             return
         try:
@@ -450,7 +452,7 @@ class _Cache:
                 "INSERT OR REPLACE INTO lint_verdicts VALUES (?, ?)", verdicts.items()
             )
             self.db.executemany(
-                "UPDATE lint_files SET findings = ?, day = ? WHERE rel = ? AND hash = ?", redone
+                "UPDATE lint_files SET findings = ?, days = ? WHERE rel = ? AND hash = ?", redone
             )
             if light or touched:
                 # Under the write lock: the snapshot this run read, unless another run
@@ -486,15 +488,16 @@ def _redo_day(
     results: dict[str, FileResult],
     todo: list[tuple[Path | str, str]],
 ) -> list[tuple[bytes, str, str, str]]:
-    """The findings of ``items`` (unchanged files whose row is of another day) made
-    again for this day: only those of the rules that read the day, on the stored parse
-    (a tenth of a parse); the others are kept. Their new results replace those in
-    ``results``; a file whose stored parse is missing goes to ``todo`` instead (linted
-    in full). Returns the rows' new ``(findings, day, rel, hash)``."""
+    """The findings of ``items`` (unchanged files whose findings do not hold today, see
+    :meth:`Linter.window`) made again for this day: only those of the rules that read
+    the day, on the stored parse (a tenth of a parse); the others are kept. Their new
+    results replace those in ``results``; a file whose stored parse is missing goes to
+    ``todo`` instead (linted in full). Returns the rows' new ``(findings, days, rel,
+    hash)``."""
     only = linter.today_rules
-    day = linter.day()
     out: list[tuple[bytes, str, str, str]] = []
     for p, fr in items:
+        window = ""
         if only:
             doc = _stored_document(linter.config, cache, p, fr)
             if doc is None:
@@ -503,8 +506,9 @@ def _redo_day(
                 continue
             kept = [f for f in fr.findings if f.rule not in only]
             fr.findings = kept + linter.lint_document(doc, only)
+            window = linter.window(doc)
         found_j = [_finding_j(f, fr.rel) for f in fr.findings]
-        out.append((marshal.dumps(found_j), day, fr.rel, fr.digest))
+        out.append((marshal.dumps(found_j), window, fr.rel, fr.digest))
     return out
 
 
@@ -532,13 +536,15 @@ def _row(
     findings_j: list[Any],
     facts_j: dict[str, Any],
     doc: bytes,
-    day: str,
+    days: str,
 ) -> tuple[Any, ...]:
+    """A row of ``lint_files``; ``days``: the days its findings hold (see
+    :meth:`Linter.window`)."""
     return (
         rel, sig[0], sig[1], digest,
         # (marshalled, not JSON: a few times faster both ways; the key names the Python)
         marshal.dumps(findings_j), marshal.dumps(facts_j),
-        doc, day,
+        doc, days,
     )  # fmt: skip
 
 
@@ -911,9 +917,9 @@ def _lint_parsed(
     for item in raw:
         if item is None:
             continue
-        rel, sig, digest, findings_j, facts_j, doc = item[:6]
-        out[rel] = item[6] if also is not None else (digest, doc)
-        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, linter.day()))
+        rel, sig, digest, findings_j, facts_j, doc, window = item[:7]
+        out[rel] = item[7] if also is not None else (digest, doc)
+        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, window))
         light[rel] = _light_entry(sig, digest, facts_j)
     try:
         cache.save(rows, light, [], found)
@@ -938,8 +944,7 @@ def _run(
     parsed: dict[str, Any] | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
     cached = cache.full() if wanted is None else cache.light()
-    day = linter.day()
-    # rows whose findings of the rules that read the day are of another day
+    # rows whose findings of the rules that read the day do not hold today
     other_day: list[tuple[Path | str, FileResult]] = []
     results: dict[str, FileResult] = {}
     # every document's facts for the book rules, in the order of `stats` (then the
@@ -981,7 +986,7 @@ def _run(
             )
             results[rel] = fr
             facts[rel] = fr.facts
-            if entry[5] != day:
+            if not linter.holds(entry[5]):
                 other_day.append((p, fr))
             continue
         todo.append((p, rel))
@@ -1034,8 +1039,8 @@ def _run(
     for item in raw:
         if item is None:
             continue
-        rel, sig, digest, findings_j, facts_j, doc = item[:6]
-        extra = item[6] if also is not None else None
+        rel, sig, digest, findings_j, facts_j, doc, window = item[:7]
+        extra = item[7] if also is not None else None
         if also is not None and parsed is not None:
             parsed[rel] = extra
         fr = FileResult(
@@ -1048,7 +1053,7 @@ def _run(
         )
         results[rel] = fr
         facts[rel] = fr.facts
-        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, linter.day()))
+        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, window))
         light[rel] = _light_entry(sig, digest, facts_j)
     # (rows of files not linted this time stay: a partial run must not forget the rest)
     cache.save(rows, light, touched, found, redone)

@@ -14,7 +14,7 @@ from specbook.core.config import KindConfig
 from specbook.core.model import Document, Field, Section, Span
 from specbook.core.text import is_placeholder, is_plain_date, norm_key, plain_date, render_value
 from specbook.edit.patch import Patch
-from specbook.lint.registry import Report, RuleContext, rule
+from specbook.lint.registry import Report, RuleContext, day_after, rule
 from specbook.trace.links import front_matter_bounds
 
 # Values that state "no value" on purpose: not errors, and never compared.
@@ -802,6 +802,70 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
             )
 
 
+_Dated = list[tuple[Field, dt.date, int, int]]
+
+
+def _header_dates(doc: Document) -> _Dated:
+    """SB108's dates of ``doc``: each header Date, Created and Modified field that holds
+    one (the latest member of a structured value), with its value's bytes; made once
+    per document (the check and its day window both read them)."""
+    memo: _Dated | None = doc.derived.get("SB108 dates")
+    if memo is not None:
+        return memo
+    dated: _Dated = []
+    for f in _fields(doc):
+        if f.key not in ("date", "created", "modified") or not _is_header(f):
+            continue
+        s, e, text, _ = _value_of(doc, f)
+        structured = _structured(doc, f)
+        if structured is not None:  # `modified: {by: alice, at: 2024-02-01}`
+            dates = [d for d in map(_as_date, _date_members(structured)) if d is not None]
+            d = max(dates) if dates else None
+            where = _member_at(doc, f, d.isoformat()) if d is not None else None
+            if where is not None:
+                s, e = where[0], where[1]
+                f = f._replace(value_span=Span(s, e, where[2], where[2]))
+        else:
+            d = _iso_date(text)
+        if d is not None:
+            dated.append((f, d, s, e))
+    doc.derived["SB108 dates"] = dated
+    return dated
+
+
+def _review_dates(doc: Document) -> list[dt.date]:
+    """The dates of ``doc``'s Review History rows that hold one (made once per document)."""
+    memo: list[dt.date] | None = doc.derived.get("SB108 reviews")
+    if memo is None:
+        memo = [d for d in (_iso_date(_clean(e.date)) for e in doc.review_history) if d]
+        doc.derived["SB108 reviews"] = memo
+    return memo
+
+
+def _date_order_days(doc: Document, ctx: RuleContext) -> tuple[dt.date | None, dt.date | None]:
+    """SB108's findings change only on a date the document names (a header date stops
+    being in the future, a Review History date starts to count); while a header date
+    is in the future, every day (the message names today)."""
+    today = ctx.today
+    first: dt.date | None = None
+    end: dt.date | None = None
+    modified = False
+    for f, d, _s, _e in _header_dates(doc):
+        if d > today:
+            return today, day_after(today)
+        if first is None or d > first:
+            first = d
+        modified = modified or f.key == "modified"
+    if modified:
+        for d in _review_dates(doc):
+            if d <= today:
+                if first is None or d > first:
+                    first = d
+            elif end is None or d < end:
+                end = d
+    return first, end
+
+
 @rule(
     "SB108",
     "date-order",
@@ -809,6 +873,7 @@ def conflicting_field(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     tags=("fields", "dates"),
     fixable=True,
     uses_today=True,
+    day_window=_date_order_days,
 )
 def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """Modified before Created, or a date in the future.
@@ -827,23 +892,7 @@ def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     by hand.
     """
     today = ctx.today
-    dated: list[tuple[Field, dt.date, int, int]] = []
-    for f in _fields(doc):
-        if f.key not in ("date", "created", "modified") or not _is_header(f):
-            continue
-        s, e, text, _ = _value_of(doc, f)
-        structured = _structured(doc, f)
-        if structured is not None:  # `modified: {by: alice, at: 2024-02-01}`
-            dates = [d for d in map(_as_date, _date_members(structured)) if d is not None]
-            d = max(dates) if dates else None
-            where = _member_at(doc, f, d.isoformat()) if d is not None else None
-            if where is not None:
-                s, e = where[0], where[1]
-                f = f._replace(value_span=Span(s, e, where[2], where[2]))
-        else:
-            d = _iso_date(text)
-        if d is not None:
-            dated.append((f, d, s, e))
+    dated = _header_dates(doc)
     if not dated:
         return
     for f, d, s, e in dated:
@@ -857,9 +906,8 @@ def date_order(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     created = next((d for f, d, _, _ in dated if f.key == "created"), None)
     reviewed: dt.date | None = None
     if any(f.key == "modified" for f, _, _, _ in dated):
-        for entry in doc.review_history:
-            rd = _iso_date(_clean(entry.date))
-            if rd is not None and rd <= today and (reviewed is None or rd > reviewed):
+        for rd in _review_dates(doc):
+            if rd <= today and (reviewed is None or rd > reviewed):
                 reviewed = rd
     for f, d, s, e in dated:
         if f.key != "modified":

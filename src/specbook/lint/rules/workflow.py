@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from specbook.core.config import KindConfig
 from specbook.core.model import Document, ReviewEntry, Span
 from specbook.core.text import is_placeholder, norm_key
-from specbook.lint.registry import Report, RuleContext, rule
+from specbook.lint.registry import Report, RuleContext, day_after, rule
 from specbook.lint.rules.sections import section_ranges
 from specbook.templates.facts import PROMPT
 
@@ -265,6 +266,48 @@ def in_review_since(doc: Document, kind: KindConfig) -> tuple[dt.date, str] | No
     return None
 
 
+class _InReview(NamedTuple):
+    since: dt.date
+    source: str  # what says since when
+    limit: int  # days a review may take
+    review: str  # the kind's review status
+    first: str  # and its first status (Draft)
+    span: Span  # of the Status
+
+
+def _in_review(doc: Document, ctx: RuleContext) -> _InReview | None:
+    """What SB504 needs of ``doc`` to judge it on any day; ``None`` when it reports
+    nothing on any day (not in review, no date, no Status to point at)."""
+    kind = ctx.kind
+    if kind is None or doc.status_canonical is None:
+        return None
+    review = _review_word(kind)
+    if review is None or doc.status_canonical != review:
+        return None
+    limit = ctx.options.get("days", 14)
+    if not isinstance(limit, int) or limit < 0:
+        return None
+    found = in_review_since(doc, kind)
+    if found is None:
+        return None
+    span = _status_span(doc)
+    if span is None:
+        return None
+    return _InReview(found[0], found[1], limit, review, kind.statuses[0], span)
+
+
+def _stale_review_days(doc: Document, ctx: RuleContext) -> tuple[dt.date | None, dt.date | None]:
+    """SB504's findings stay the same until the review goes stale; once it is, they
+    change every day (the message counts the days)."""
+    got = _in_review(doc, ctx)
+    if got is None:
+        return None, None
+    stale_from = day_after(got.since, got.limit + 1)
+    if stale_from is None or ctx.today < stale_from:
+        return None, stale_from
+    return ctx.today, day_after(ctx.today)
+
+
 @rule(
     "SB504",
     "stale-review",
@@ -272,6 +315,7 @@ def in_review_since(doc: Document, kind: KindConfig) -> tuple[dt.date, str] | No
     tags=("lifecycle",),
     options={"days": 14},
     uses_today=True,
+    day_window=_stale_review_days,
 )
 def stale_review(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """In Review longer than the book allows (default 14 days).
@@ -288,28 +332,16 @@ def stale_review(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     back to Draft until it is ready. The option `days` sets how long a review may
     take (default 14).
     """
-    kind = ctx.kind
-    if kind is None or doc.status_canonical is None:
+    got = _in_review(doc, ctx)
+    if got is None:
         return
-    review = _review_word(kind)
-    if review is None or doc.status_canonical != review:
-        return
-    limit = ctx.options.get("days", 14)
-    if not isinstance(limit, int) or limit < 0:
-        return
-    found = in_review_since(doc, kind)
-    if found is None:
-        return
-    since, source = found
-    days = (ctx.today - since).days
-    if days <= limit:
-        return
-    span = _status_span(doc)
-    if span is None:
+    days = (ctx.today - got.since).days
+    if days <= got.limit:
         return
     yield Report(
-        span,
-        f"in {review} since {since.isoformat()} ({source}): {days} days, more than the "
-        f"{limit} the book allows; finish the review or move it back to {kind.statuses[0]}",
+        got.span,
+        f"in {got.review} since {got.since.isoformat()} ({got.source}): {days} days, more "
+        f"than the {got.limit} the book allows; finish the review or move it back to "
+        f"{got.first}",
         file=_status_file(doc),
     )
