@@ -282,3 +282,35 @@ def test_an_uncommitted_approval_stays_uncommitted_while_head_does(
     assert _git_calls(book, monkeypatch)[0] == []
     edit(book, "A locked account can sign in", "A locked account can sign in later")
     assert len(_git_calls(book, monkeypatch)[0]) == 1
+
+
+def test_an_approved_document_whose_answer_is_kept_is_not_read_again(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lint of the book after another document changed judges SPEC-001 (unchanged,
+    its answer kept for its bytes) without reading its file: the content hash taken
+    when it was linted names the answer (a book of 10,000 read and hashed every
+    approved document on each lint). Once it changes, it is read and judged again."""
+    from specbook.book import approvals
+
+    other = book / "docs/specs/SPEC-002-other.md"
+    write(other, spec(2, "Other", "Draft", FR[:1], [], history=""))
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def recorded(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    assert not stale(book, monkeypatch)
+    write(other, spec(2, "Other, edited", "Draft", FR[:1], [], history=""))
+    with monkeypatch.context() as m:
+        m.setattr(approvals.Path, "read_bytes", recorded)
+        assert not stale(book, monkeypatch)
+    assert "SPEC-001-login.md" not in read
+    edit(book, "A locked account cannot sign in", "A locked account can sign in")
+    with monkeypatch.context() as m:
+        m.setattr(approvals.Path, "read_bytes", recorded)
+        [finding] = stale(book, monkeypatch)
+    assert "FR-2 reworded" in str(finding["message"])
+    assert "SPEC-001-login.md" in read

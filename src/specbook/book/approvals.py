@@ -60,8 +60,9 @@ class StaleReport(NamedTuple):
 
 class Candidate(NamedTuple):
     """An approved-or-later document to judge: its path, ID and the approval row
-    taken while it was linted (``[text, copy, reviewer, date, line]``; ``[]``: none;
-    ``None``: not taken, so the file is parsed for it)."""
+    taken while it was linted, with the content hash of the bytes it was taken from
+    (``[text, copy, reviewer, date, line, hash]``; ``[]``: none; ``None``: not taken,
+    so the file is parsed for it)."""
 
     path: str
     id: str | None
@@ -625,25 +626,30 @@ def stale_reports(
     top: Path | None = None
     for d in wanted:
         kind = d.kind
+        taken = d.row
+        if taken is not None and not taken:
+            continue  # (no approval row when it was linted: nothing to judge)
+        entry = cached.get(d.path)
+        if entry is not None and taken and len(taken) > 5 and entry.get("hash") == taken[5]:
+            # (answered for these bytes: the file is not read)
+            yield from (StaleReport(*r) for r in entry["reports"])
+            fresh[d.path] = entry
+            continue
         full = cfg.root / d.path
         try:
             data = full.read_bytes()
         except OSError:
             continue
         digest = content_hash(data)
-        entry = cached.get(d.path)
         if entry is not None and entry.get("hash") == digest:
             yield from (StaleReport(*r) for r in entry["reports"])
             fresh[d.path] = entry
             continue
         fresh[d.path] = {"hash": digest, "reports": []}
         memo = entry.get("approval") if entry is not None else None
-        taken = d.row
         doc: Document | None = None
         if taken is not None:  # the row, taken when the document was linted
-            if not taken:
-                continue
-            text, occurrence, reviewer, date, line = taken
+            text, occurrence, reviewer, date, line = taken[:5]
             row: Row | None = Row(
                 text.encode("utf-8", "surrogateescape"), occurrence, reviewer, date, line
             )

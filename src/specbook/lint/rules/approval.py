@@ -20,6 +20,7 @@ from specbook.book.approvals import (
     stale_reports,
 )
 from specbook.core.config import BookConfig, KindConfig
+from specbook.core.digest import content_hash
 from specbook.core.model import Document
 from specbook.lint.facts import BookFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
@@ -33,9 +34,10 @@ def _head_input(config: BookConfig) -> Iterable[tuple[str, int, int]]:
 
 
 def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
-    """The last approval row of an approved-or-later document as a JSON value
-    (``[text, copy, reviewer, date, line]``), ``[]`` for any other document; taken
-    while the document is linted, so that the rule need not parse it again."""
+    """The last approval row of an approved-or-later document as a JSON value, with
+    the content hash of the file's bytes (``[text, copy, reviewer, date, line, hash]``),
+    ``[]`` for any other document; taken while the document is linted, so that the
+    rule need not parse it again, nor read it while its answer is in the cache."""
     kind = ctx.kind
     if kind is None or doc.status_canonical in (None, kind.statuses[0]):
         return []
@@ -44,7 +46,7 @@ def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
     row = approval_row(doc, kind)
     if row is None:
         return []
-    return [row.text.decode("utf-8", "surrogateescape"), *row[1:]]
+    return [row.text.decode("utf-8", "surrogateescape"), *row[1:], content_hash(doc.source)]
 
 
 _LATER: dict[int, tuple[KindConfig, frozenset[str]]] = {}
