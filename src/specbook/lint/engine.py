@@ -84,6 +84,7 @@ class Linter:
 
             today = _today()
         self.today = today
+        self._today_iso = today.isoformat()
         all_rules = rules if rules is not None else load_rules()
         self.all_rules = all_rules
         where = str(config.path) if config.path else "(config)"
@@ -208,7 +209,7 @@ class Linter:
         first, slash, end = (window or "").partition("/")
         if not slash:
             return False
-        today = self.today.isoformat()
+        today = self._today_iso
         return (not first or first <= today) and (not end or today < end)
 
     def _template(self, kind: KindConfig | None) -> TemplateFacts | None:
