@@ -12,7 +12,8 @@ and prints, each as the median of R rounds (default 3):
   fresh clone's first lint does;
 - a warm lint with nothing changed (cache hit for every file);
 - the first lint of a new day, nothing changed (the findings of the rules that read
-  the day made again from the stored parses, the others kept);
+  the day made again, from the stored parses, only for the documents whose findings
+  of them change that day: the generated book's stale reviews; the others kept);
 - `specbook lint FILE` on one file, wall time including interpreter start-up (and the
   process's CPU time, user + system, which a busy shared machine inflates less), in books
   of 100, 1,000 and N documents whose cache is warm (a pre-commit hook's case): the
