@@ -58,6 +58,29 @@ def _lint_file(root: Path, doc: Path, unwanted: tuple[str, ...] = NOT_FOR_LINT_F
     return [m for m in imported if m.startswith(unwanted)]
 
 
+# Runs `specbook lint FILE` and prints what its imports built that it had no use for:
+# the string annotations of specbook's named tuples that typing compiled into
+# ForwardRefs, and the patterns of specbook.trace.links (every lint imports the
+# module, a one-file lint of an unchanged file uses none of its patterns) compiled.
+WASTE_PROBE = (
+    "import re, sys, json, typing\n"
+    "from specbook.cli import main\n"
+    "try:\n    main(['lint', sys.argv[1]])\n"
+    "except SystemExit:\n    pass\n"
+    "refs = sorted(\n"
+    "    f'{m}.{c.__name__}.{f}' for m, mod in list(sys.modules.items())\n"
+    "    if m.startswith('specbook.') for c in vars(mod).values()\n"
+    "    if isinstance(c, type) and issubclass(c, tuple) and hasattr(c, '_fields')\n"
+    "    and c.__module__ == m\n"
+    "    for f, t in getattr(c, '__annotations__', {}).items()\n"
+    "    if isinstance(t, typing.ForwardRef))\n"
+    "links = sys.modules['specbook.trace.links']\n"
+    "compiled = sorted(k for k, v in vars(links).items() if isinstance(v, re.Pattern)\n"
+    "    or '_compiled' in getattr(v, '__dict__', {}))\n"
+    "print(json.dumps({'forward_refs': refs, 'compiled': compiled}))\n"
+)
+
+
 def _indexed_hash(root: Path, rel: str) -> str | None:
     db = sqlite3.connect(root / ".specbook" / "index.db")
     try:
@@ -113,3 +136,22 @@ def test_an_unchanged_file_writes_nothing_to_the_snapshot(tmp_path: Path) -> Non
     assert imported == []
     assert snapshot.read_bytes() == before
     assert not Path(f"{snapshot}-wal").exists() or Path(f"{snapshot}-wal").stat().st_size == 0
+
+
+def test_a_one_file_lint_compiles_neither_annotations_nor_unused_patterns(
+    tmp_path: Path,
+) -> None:
+    """Start-up is most of a pre-commit hook's `lint FILE`: typing.NamedTuple compiled
+    each string annotation of specbook's named tuples (`from __future__ import
+    annotations`) into a ForwardRef, ~280 compile() calls on every run, and each module
+    compiled all its patterns at import, used or not. Now only a tuple's reference to
+    its own class is a string, and trace.links' patterns (none of which an unchanged
+    file's lint uses) are compiled on first use."""
+    doc = _book(tmp_path)
+    _lint_file(tmp_path, doc)  # (the first run after the index may re-date a row)
+    out = subprocess.run(
+        [sys.executable, "-c", WASTE_PROBE, str(doc)], cwd=tmp_path, capture_output=True, text=True
+    ).stdout
+    waste = json.loads(out.strip().splitlines()[-1])
+    assert waste["forward_refs"] == ["specbook.core.model.Section.children"]
+    assert waste["compiled"] == []

@@ -7,7 +7,9 @@ names an iterable of :class:`Rule` (specbook's own is ``specbook.lint.rules:RULE
 so a third-party package adds rules the same way specbook does.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import datetime as dt
 import importlib

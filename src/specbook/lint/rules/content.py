@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Cell, CodeBlock, Document, Span, Table
 from specbook.core.text import is_placeholder, is_plain_date, norm_key, plain_date
 from specbook.lint.registry import Report, RuleContext, rule
@@ -22,7 +23,7 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _HTML_COMMENT = re.compile(r"\s*<!--.*?-->\s*$")
 _HASH_COMMENT = re.compile(r"(?:^|\s)#.*$")
 _PIP_OPTION = re.compile(r"^(?:-[rceif]\s|--[a-z])")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_ISO = lazy_compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _PAREN = re.compile(r"\([^()]*\)")
 
 _YAML = ("yaml", "yml")
@@ -219,7 +220,7 @@ class _NeedsLoad(Exception):
 # What a tag (`!`), anchor (`&`), alias (`*`), explicit key (`?`), merge key (`<<`) or a
 # flow collection (that may be a key) needs: text holding none of these has none of what
 # makes :func:`_yaml_plain` load the block.
-_YAML_NEEDS_EVENTS = re.compile(r"[!&*?\[\]{}]|<<")
+_YAML_NEEDS_EVENTS = lazy_compile(r"[!&*?\[\]{}]|<<")
 
 
 def _yaml_quick(text: str, yaml: Any) -> bool:

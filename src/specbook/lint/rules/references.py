@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from specbook.core.ids import IdIndex
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document
 from specbook.lint.facts import BookFacts, DocFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
@@ -165,7 +166,7 @@ def _loose(anchor: str) -> str:
 
 
 _NOT_ANCHOR_ASCII = re.compile(r"[^a-z0-9 _-]+")
-_NOT_ALNUM_ASCII = re.compile(r"[^a-z0-9]+")
+_NOT_ALNUM_ASCII = lazy_compile(r"[^a-z0-9]+")
 
 
 def _exact_anchors(doc: Document) -> list[str]:

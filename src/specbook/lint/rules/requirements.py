@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from specbook.core.config import BookConfig
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Requirement, Section, Span
 from specbook.core.text import heading_key
 from specbook.lint.registry import Report, RuleContext, rule
@@ -38,9 +39,9 @@ ACCEPTANCE_SECTIONS = (
 # a part of each name of ACCEPTANCE_SECTIONS (the test below checks that each has one)
 _ACCEPTANCE_STEMS = ("accept", "acept", "aceit", "accett", "akzept", "abnahme")
 _ACCEPTANCE_STEM = re.compile("|".join(_ACCEPTANCE_STEMS))
-_NOT_WORDS = re.compile(r"[\W_]+")
-_LEADING_NUMBERS = re.compile(r"^(?:\d+ )+")
-_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
+_NOT_WORDS = lazy_compile(r"[\W_]+")
+_LEADING_NUMBERS = lazy_compile(r"^(?:\d+ )+")
+_ITEM_MARK = lazy_compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
 
 # A number (not glued to a word before it: `p95` is a name) followed by a unit, a
 # percent sign or a rate; or an amount of money.
@@ -54,9 +55,9 @@ _MEASURED = re.compile(
     r"|\b\d{4}-\d{2}-\d{2}\b",  # a date is a deadline
     re.IGNORECASE,
 )
-_ANY_NUMBER = re.compile(_NUMBER)
+_ANY_NUMBER = lazy_compile(_NUMBER)
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–"}
-_REQ_NUMBER = re.compile(r"^(.*?)(\d+)$")
+_REQ_NUMBER = lazy_compile(r"^(.*?)(\d+)$")
 _SUB_NUMBER = re.compile(rb"[.]\d")
 # an ID whose last number starts with a zero (`FR-03`, `FR-020-001`): it may have the
 # number of another ID written otherwise (`FR-3`)
