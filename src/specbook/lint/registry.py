@@ -23,14 +23,15 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from specbook.core.config import BookConfig, KindConfig
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Span
 from specbook.edit.patch import Patch
 
 ENTRY_POINT_GROUP = "specbook.rules"
 # specbook's own rules: the value of its entry point in pyproject.toml
 BUILTIN_RULES = "specbook.lint.rules:RULES"
-_ID = re.compile(r"^[A-Z]{2,}\d{3}$")
-_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_ID = lazy_compile(r"^[A-Z]{2,}\d{3}$")
+_NAME = lazy_compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
 class Report(NamedTuple):

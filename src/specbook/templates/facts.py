@@ -36,23 +36,23 @@ _DEFINITION = (
     r"[ \t]{0,3}\[([^\[\]\r\n]+)\]:[ \t]*(?:<[^<>\r\n]*>|[^\s<\[\]]+)"
     r"(?:[ \t]+(?:\"[^\"\r\n]*\"|'[^'\r\n]*'|\([^()\r\n]*\)))?[ \t]*(?:\r\n|\r|\n|\Z)"
 )
-PROMPT = re.compile(_PROMPT, re.ASCII)
-XXX_ID = re.compile(_XXX_ID)
-MUSTACHE = re.compile(_MUSTACHE)
+PROMPT = lazy_compile(_PROMPT, re.ASCII)
+XXX_ID = lazy_compile(_XXX_ID)
+MUSTACHE = lazy_compile(_MUSTACHE)
 DEFINITION = lazy_compile(_DEFINITION)
 # The same patterns over a document's bytes (spans are byte offsets).
-PROMPT_BYTES = re.compile(_PROMPT.encode())
-XXX_ID_BYTES = re.compile(_XXX_ID.encode())
-MUSTACHE_BYTES = re.compile(_MUSTACHE.encode())
-DEFINITION_BYTES = re.compile(_DEFINITION.encode())
+PROMPT_BYTES = lazy_compile(_PROMPT.encode())
+XXX_ID_BYTES = lazy_compile(_XXX_ID.encode())
+MUSTACHE_BYTES = lazy_compile(_MUSTACHE.encode())
+DEFINITION_BYTES = lazy_compile(_DEFINITION.encode())
 HTML_COMMENT_BYTES = lazy_compile(rb"<!--.*?-->", re.S)
-_DIGITS = re.compile(r"\d+")
+_DIGITS = lazy_compile(r"\d+")
 # `[kubernetes.io]`, `[kubernetes/website]`: a bare lower-case name with a dot or slash
 # in it (a host, a repository, a file) outside code is Markdown's shortcut link
 # `[label]` (its `[label]: url` line may be elsewhere or lost), not a prompt: templates
 # write the paths and names to fill in as code (`[path/to/file.py]`) or in words.
-_LINK_LABEL = re.compile(rb"\[(?=[^\]]*[a-z]{2})[a-z0-9_-]+(?:[./][a-z0-9_-]+)+\]")
-_TICKS = re.compile(rb"`+")
+_LINK_LABEL = lazy_compile(rb"\[(?=[^\]]*[a-z]{2})[a-z0-9_-]+(?:[./][a-z0-9_-]+)+\]")
+_TICKS = lazy_compile(rb"`+")
 
 
 class RequiredSection(NamedTuple):

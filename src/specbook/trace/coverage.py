@@ -64,9 +64,9 @@ _DEF = lazy_compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
 _NEWLINE = lazy_compile(r"\r\n|\r|\n")
 _LEADING_LETTERS = lazy_compile(r"\D*")
 _DIGITS = lazy_compile(r"\d+")
-_ITEM = re.compile(rb"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[([ xX])\][ \t]+)?(.*)$")
-_CODE_SPAN = re.compile(rb"`([^`\r\n]+)`")
-_LISTED = re.compile(
+_ITEM = lazy_compile(rb"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[([ xX])\][ \t]+)?(.*)$")
+_CODE_SPAN = lazy_compile(rb"`([^`\r\n]+)`")
+_LISTED = lazy_compile(
     r"^(?:(?P<file>[\w./\\-]+\.py)::)?(?:\w+(?:::|\.))*(?P<name>test\w*)(?:\([^()]*\))?$"
 )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -19,12 +18,12 @@ from specbook.lint.sqlcheck import Problem, sql_problem
 from specbook.lint.verdicts import remember
 from specbook.templates.facts import MUSTACHE, PROMPT
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-_HTML_COMMENT = re.compile(r"\s*<!--.*?-->\s*$")
-_HASH_COMMENT = re.compile(r"(?:^|\s)#.*$")
-_PIP_OPTION = re.compile(r"^(?:-[rceif]\s|--[a-z])")
+_NEWLINE = lazy_compile(r"\r\n|\r|\n")
+_HTML_COMMENT = lazy_compile(r"\s*<!--.*?-->\s*$")
+_HASH_COMMENT = lazy_compile(r"(?:^|\s)#.*$")
+_PIP_OPTION = lazy_compile(r"^(?:-[rceif]\s|--[a-z])")
 _ISO = lazy_compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_PAREN = re.compile(r"\([^()]*\)")
+_PAREN = lazy_compile(r"\([^()]*\)")
 
 _YAML = ("yaml", "yml")
 # Dependency blocks that hold requirement lines; ```bash or ```toml blocks hold other things.

@@ -25,7 +25,7 @@ _DASHES = frozenset({"-", "--", "—", "–"})
 _HEADER_SECTIONS = frozenset(
     {"metadata", "document metadata", "metadatos", "metadonnees", "document information"}
 )
-_HTML_COMMENT_TAIL = re.compile(rb"\s*<!--(?:(?!-->).)*-->\s*$", re.DOTALL)
+_HTML_COMMENT_TAIL = lazy_compile(rb"\s*<!--(?:(?!-->).)*-->\s*$", re.DOTALL)
 _YAML_COMMENT = lazy_compile(rb"[ \t]+#")
 _EDGE = b"*_` \t"
 _DEEP_HEADING = lazy_compile(rb"[ \t]{0,3}#{3,}")
@@ -60,9 +60,9 @@ _MONTHS = {
     )
     for m in names
 }
-_ID_VALUE = re.compile(r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+")
+_ID_VALUE = lazy_compile(r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+")
 _H1_ID = lazy_compile(r"[^\w\[(\"'`]*([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)\b")
-_FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?=$|[-_. ])")
+_FILE_ID = lazy_compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?=$|[-_. ])")
 _SOURCE_NAMES = {
     "front_matter": "front matter",
     "bold": "a bold field line",

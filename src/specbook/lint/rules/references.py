@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -165,7 +164,7 @@ def _loose(anchor: str) -> str:
     return "".join(ch for ch in low if ch.isalnum())
 
 
-_NOT_ANCHOR_ASCII = re.compile(r"[^a-z0-9 _-]+")
+_NOT_ANCHOR_ASCII = lazy_compile(r"[^a-z0-9 _-]+")
 _NOT_ALNUM_ASCII = lazy_compile(r"[^a-z0-9]+")
 
 

@@ -36,14 +36,14 @@ from specbook.templates.facts import (
 _QUIET_LINE = rb"(?:[ \t]*|[ ]{0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}))"
 _QUIET = lazy_compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n))*" + _QUIET_LINE)
 _COMMENT = lazy_compile(rb"<!--.*?-->", re.S)
-_BLANKS = re.compile(rb"[ \t\r\n]*")
+_BLANKS = lazy_compile(rb"[ \t\r\n]*")
 _MAY_BE_QUIET = frozenset(b"-*_<")  # the first byte of a rule or a comment
 _RULE_BYTES = frozenset(b"-*_")  # what a thematic break is made of
 # 1 for a byte that is blank or may start a quiet line or a comment, else 0
 _OPENS = bytes(1 if b in _MAY_BE_QUIET or b in b" \t\r\n" else 0 for b in range(256))
-_QUIET_OPENER = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)")
+_QUIET_OPENER = lazy_compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)")
 # blanks, then something that starts neither a quiet line nor a comment: content
-_SPOKEN = re.compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]")
+_SPOKEN = lazy_compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]")
 _NEWLINES = b"\r\n"
 
 

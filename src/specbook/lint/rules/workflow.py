@@ -14,7 +14,7 @@ from specbook.lint.registry import Report, RuleContext, rule
 from specbook.lint.rules.sections import section_ranges
 from specbook.templates.facts import PROMPT
 
-_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_ISO = lazy_compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _NAME_SPLIT = lazy_compile(r"\s*(?:[,;/&+]|\band\b)\s*", re.IGNORECASE)
 _EXPLICIT_NONE = {"", "none", "n a", "na", "tbd", "nobody"}
 _PLAN_SECTIONS = ("implementation plan", "pre deployment checklist")
