@@ -20,17 +20,18 @@ from specbook.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Runs `specbook lint FILE` and prints the specbook modules it imported.
+# Runs `specbook lint FILE` and prints the modules it imported.
 PROBE = (
     "import sys, json\n"
     "from specbook.cli import main\n"
     "try:\n    main(['lint', sys.argv[1]])\n"
     "except SystemExit:\n    pass\n"
-    "print(json.dumps(sorted(m for m in sys.modules if m.startswith('specbook.'))))\n"
+    "print(json.dumps(sorted(sys.modules)))\n"
 )
-# What a one-file lint has no use for: the index's store, and the JSON shapes of the
-# trace report (lint.facts imports trace.coverage for its listed tests only).
-NOT_FOR_LINT_FILE = ("specbook.store", "specbook.book.jsonout")
+# What a one-file lint has no use for: the index's store, the JSON shapes of the
+# trace report (lint.facts imports trace.coverage for its listed tests only), and
+# difflib (the rules' "did you mean" of a value off their lists).
+NOT_FOR_LINT_FILE = ("specbook.store", "specbook.book.jsonout", "difflib")
 # ...and, with the file unchanged, the parser (its facts and findings are the snapshot's)
 NOT_FOR_UNCHANGED = (*NOT_FOR_LINT_FILE, "specbook.parse.core", "specbook.parse.context")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -452,6 +451,8 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 elif not value:
                     msg = f"{column} is empty; pick one of High, Med, Low"
                 else:
+                    import difflib  # (here: a value off the list is rare; lint FILE starts up)
+
                     close = difflib.get_close_matches(key, list(_LEVEL_KEYS), n=1, cutoff=0.6)
                     hint = f'; did you mean "{_LEVEL_KEYS[close[0]]}"?' if close else ""
                     msg = f'{column} "{_short(value, 40)}" is not one of High, Med, Low{hint}'

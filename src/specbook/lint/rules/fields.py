@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -264,6 +263,8 @@ def _first_line(doc: Document) -> Span:
 
 def _closest(value: str, words: Iterable[str], table: dict[str, str]) -> str | None:
     """The vocabulary word closest to ``value`` (difflib), or ``None``."""
+    import difflib  # (here: only a word off the vocabulary asks; lint FILE starts up)
+
     keys = {norm_key(w): w for w in words}
     keys.update(table)
     hit = difflib.get_close_matches(norm_key(value), list(keys), n=1, cutoff=0.75)
