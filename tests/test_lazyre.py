@@ -21,8 +21,12 @@ def test_a_lazy_pattern_is_compiled_on_first_use_and_then_behaves_as_one() -> No
     assert p.sub("x", "1-a 2-b") == "x x"
     assert p.flags & re.I and p.groupindex == {"n": 1}
     assert [m.group() for m in p.finditer("1-a 2-b")] == ["1-a", "2-b"]
-    # the compiled pattern's methods are kept on the instance: later uses call them directly
+    # the compiled pattern's methods are kept on the instance, and its class no longer
+    # has __getattr__ (which slows every look-up): later uses call them directly
     assert vars(p)["search"] == re.compile(r"(?P<n>\d+)-(\w+)", re.I).search
+    assert not hasattr(type(p), "__getattr__")
+    with pytest.raises(AttributeError):
+        p.no_such_attribute  # noqa: B018
 
 
 def test_a_bytes_pattern_works_on_bytes() -> None:
