@@ -20,17 +20,18 @@ from specbook.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Runs `specbook lint FILE` and prints the specbook modules it imported.
+# Runs `specbook lint FILE` and prints the modules it imported.
 PROBE = (
     "import sys, json\n"
     "from specbook.cli import main\n"
     "try:\n    main(['lint', sys.argv[1]])\n"
     "except SystemExit:\n    pass\n"
-    "print(json.dumps(sorted(m for m in sys.modules if m.startswith('specbook.'))))\n"
+    "print(json.dumps(sorted(sys.modules)))\n"
 )
-# What a one-file lint has no use for: the index's store, and the JSON shapes of the
-# trace report (lint.facts imports trace.coverage for its listed tests only).
-NOT_FOR_LINT_FILE = ("specbook.store", "specbook.book.jsonout")
+# What a one-file lint has no use for: the index's store, the JSON shapes of the
+# trace report (lint.facts imports trace.coverage for its listed tests only), and
+# difflib (the rules' "did you mean" of a value off their lists).
+NOT_FOR_LINT_FILE = ("specbook.store", "specbook.book.jsonout", "difflib")
 # ...and, with the file unchanged, the parser (its facts and findings are the snapshot's)
 NOT_FOR_UNCHANGED = (*NOT_FOR_LINT_FILE, "specbook.parse.core", "specbook.parse.context")
 
@@ -56,6 +57,30 @@ def _lint_file(root: Path, doc: Path, unwanted: tuple[str, ...] = NOT_FOR_LINT_F
     ).stdout
     imported = json.loads(out.strip().splitlines()[-1])
     return [m for m in imported if m.startswith(unwanted)]
+
+
+# Runs `specbook lint FILE` and prints what its imports built that it had no use for:
+# the string annotations of specbook's named tuples that typing compiled into
+# ForwardRefs, and the module-level patterns of specbook's modules that were compiled
+# (those made with specbook.core.lazyre.lazy_compile are compiled on first use).
+WASTE_PROBE = (
+    "import re, sys, json, typing\n"
+    "from specbook.cli import main\n"
+    "try:\n    main(['lint', sys.argv[1]])\n"
+    "except SystemExit:\n    pass\n"
+    "refs = sorted(\n"
+    "    f'{m}.{c.__name__}.{f}' for m, mod in list(sys.modules.items())\n"
+    "    if m.startswith('specbook.') for c in vars(mod).values()\n"
+    "    if isinstance(c, type) and issubclass(c, tuple) and hasattr(c, '_fields')\n"
+    "    and c.__module__ == m\n"
+    "    for f, t in getattr(c, '__annotations__', {}).items()\n"
+    "    if isinstance(t, typing.ForwardRef))\n"
+    "compiled = sorted(\n"
+    "    f'{m}.{k}' for m, mod in list(sys.modules.items()) if m.startswith('specbook.')\n"
+    "    for k, v in vars(mod).items()\n"
+    "    if isinstance(v, re.Pattern) or '_compiled' in getattr(v, '__dict__', {}))\n"
+    "print(json.dumps({'forward_refs': refs, 'compiled': compiled}))\n"
+)
 
 
 def _indexed_hash(root: Path, rel: str) -> str | None:
@@ -113,3 +138,27 @@ def test_an_unchanged_file_writes_nothing_to_the_snapshot(tmp_path: Path) -> Non
     assert imported == []
     assert snapshot.read_bytes() == before
     assert not Path(f"{snapshot}-wal").exists() or Path(f"{snapshot}-wal").stat().st_size == 0
+
+
+def test_a_one_file_lint_compiles_neither_annotations_nor_unused_patterns(
+    tmp_path: Path,
+) -> None:
+    """Start-up is most of a pre-commit hook's `lint FILE`: typing.NamedTuple compiled
+    each string annotation of specbook's named tuples (`from __future__ import
+    annotations`) into a ForwardRef, ~280 compile() calls on every run, and each module
+    compiled all its patterns at import, used or not (an unchanged file's lint, which
+    runs no document rule, compiled some 120 and used three). Now only a tuple's
+    reference to its own class is a string, and patterns are compiled on first use."""
+    doc = _book(tmp_path)
+    _lint_file(tmp_path, doc)  # (the first run after the index may re-date a row)
+    out = subprocess.run(
+        [sys.executable, "-c", WASTE_PROBE, str(doc)], cwd=tmp_path, capture_output=True, text=True
+    ).stdout
+    waste = json.loads(out.strip().splitlines()[-1])
+    assert waste["forward_refs"] == ["specbook.core.model.Section.children"]
+    # (the rules' IDs and names are checked as the registry loads them; a status word)
+    assert waste["compiled"] == [
+        "specbook.core.text._NON_ALNUM",
+        "specbook.lint.registry._ID",
+        "specbook.lint.registry._NAME",
+    ]

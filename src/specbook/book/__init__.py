@@ -36,11 +36,12 @@ from specbook.core.confine import (
 from specbook.core.errors import NoBookError, NotFoundError, UsageError
 from specbook.core.ids import ambiguous_id, unknown_id
 from specbook.core.layout import read_sidecars
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Sidecar
 from specbook.parse import parse
 
 _MD_SUFFIXES = (".md", ".markdown")
-_DIGITS = re.compile(r"\d+")
+_DIGITS = lazy_compile(r"\d+")
 
 # ``(bytes, book-relative path, sidecars) -> Document``: how a book makes a document of
 # a file it read (see :attr:`Book.reader`).

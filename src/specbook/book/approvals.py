@@ -20,7 +20,9 @@ commit); after HEAD moves forward, the answers for files the new commits did not
 touch are kept (one ``git diff``).
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import contextlib
 import functools
@@ -349,7 +351,7 @@ def approvals_in(
 
 
 def _rounds(
-    reader: BlobReader,
+    reader: "BlobReader",
     wanted: list[tuple[list[Version], bytes, int]],
     active: list[int],
     found: list[Approval | None],
@@ -730,9 +732,9 @@ def _judge_known(
     top: Path,
     cfg: BookConfig,
     names: list[str],
-    known: list[_File],
+    known: "list[_File]",
     fresh: dict[str, Any],
-    pending: list[_File],
+    pending: "list[_File]",
 ) -> Iterator[StaleReport]:
     """Findings of the files whose approval the cache knows (no `git log`): none
     when the file holds the approved blob, or when its compared sections have the

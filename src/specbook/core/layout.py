@@ -18,11 +18,12 @@ from functools import lru_cache
 from specbook.core.config import BookConfig, KindConfig
 from specbook.core.confine import within
 from specbook.core.digest import blake2b
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Sidecar
 from specbook.core.text import is_placeholder_id, name_number
 
-_MD = re.compile(r"\.(?:md|markdown)$", re.IGNORECASE)
-_ID_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-(\d+)(?=$|[-_. ])")
+_MD = lazy_compile(r"\.(?:md|markdown)$", re.IGNORECASE)
+_ID_NAME = lazy_compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-(\d+)(?=$|[-_. ])")
 
 
 def is_document_folder(name: str) -> bool:

@@ -5,7 +5,9 @@ included), with 1-based first and last line numbers, so a finding points at the
 right line and an edit touches only its own bytes.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, which for this module's classes was a few ms of every
+# command's start-up; the few names used before they are defined are quoted.)
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -33,7 +35,7 @@ class cached_property(Generic[_T]):
         self.name = name
 
     @overload
-    def __get__(self, obj: None, owner: type | None = None) -> cached_property[_T]: ...
+    def __get__(self, obj: None, owner: type | None = None) -> "cached_property[_T]": ...
 
     @overload
     def __get__(self, obj: object, owner: type | None = None) -> _T: ...
@@ -113,9 +115,9 @@ class Section(NamedTuple):
     template_name: str | None
     heading: Span
     span: Span
-    children: tuple[Section, ...] = ()
+    children: "tuple[Section, ...]" = ()
 
-    def walk(self) -> Iterator[Section]:
+    def walk(self) -> "Iterator[Section]":
         """Yield this section and all sections below it, in document order."""
         yield self
         for child in self.children:

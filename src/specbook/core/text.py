@@ -8,8 +8,10 @@ import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[ivxlc]+[.)]|[a-z][.)])\s+", re.IGNORECASE)
+from specbook.core.lazyre import lazy_compile
+
+_NON_ALNUM = lazy_compile(r"[^0-9a-z]+")
+_NUMBERING = lazy_compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[ivxlc]+[.)]|[a-z][.)])\s+", re.IGNORECASE)
 
 
 def fold(text: str) -> str:
@@ -37,7 +39,7 @@ def norm_heading(text: str) -> str:
     return norm_key(_NUMBERING.sub("", text, count=1))
 
 
-_LEADING_SYMBOLS = re.compile(r"^[\W_]+")
+_LEADING_SYMBOLS = lazy_compile(r"^[\W_]+")
 
 
 def heading_key(text: str) -> str:
@@ -80,7 +82,7 @@ def slugify(title: str, max_len: int = 60) -> str:
     return slug or "untitled"
 
 
-_XXX_ID = re.compile(r"[A-Z][A-Z0-9]*-X{2,}")
+_XXX_ID = lazy_compile(r"[A-Z][A-Z0-9]*-X{2,}")
 
 
 def is_placeholder(value: str) -> bool:

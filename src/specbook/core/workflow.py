@@ -5,7 +5,9 @@ Kept apart from :mod:`specbook.services.lifecycle` (which edits files) so that r
 workflow, such as lint rules, load only this.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 from typing import NamedTuple
 

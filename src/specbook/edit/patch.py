@@ -1,6 +1,8 @@
 """Byte-span patches: replace exactly the bytes named and nothing else."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 from typing import NamedTuple
 

@@ -1,6 +1,8 @@
 """Running rules: selection, options, status-aware severity, findings."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import datetime as dt
 from collections.abc import Iterable, Sequence

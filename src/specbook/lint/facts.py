@@ -5,7 +5,9 @@ supersede links, requirement IDs) so that they can run from the lint cache witho
 parsing every file again.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 from dataclasses import dataclass, field
 from functools import cached_property

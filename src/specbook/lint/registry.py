@@ -7,7 +7,9 @@ names an iterable of :class:`Rule` (specbook's own is ``specbook.lint.rules:RULE
 so a third-party package adds rules the same way specbook does.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import datetime as dt
 import importlib
@@ -21,14 +23,15 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from specbook.core.config import BookConfig, KindConfig
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Span
 from specbook.edit.patch import Patch
 
 ENTRY_POINT_GROUP = "specbook.rules"
 # specbook's own rules: the value of its entry point in pyproject.toml
 BUILTIN_RULES = "specbook.lint.rules:RULES"
-_ID = re.compile(r"^[A-Z]{2,}\d{3}$")
-_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_ID = lazy_compile(r"^[A-Z]{2,}\d{3}$")
+_NAME = lazy_compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
 class Report(NamedTuple):

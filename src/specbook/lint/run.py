@@ -16,7 +16,6 @@ import contextlib
 import json
 import marshal
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from specbook.core.config import BookConfig
 from specbook.core.digest import blake2b, code_stamp, source_hash
 from specbook.core.errors import NotFoundError, SpecbookError, UsageError
 from specbook.core.layout import read_document, signature
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Span
 from specbook.core.state import (
     discard_damaged,
@@ -1237,7 +1237,7 @@ def _fix_files(
 
 
 # -- linting what a branch changed ---------------------------------------------------------
-_NAMED_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
+_NAMED_ID = lazy_compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 
 
 def changed_since(book: Book, rev: str) -> tuple[list[str], list[str]]:

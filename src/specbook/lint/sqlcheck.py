@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from specbook.core.lazyre import lazy_compile
+
 # What a problem is: (message, 1-based line in the block or 0 when unknown, 1-based column
 # or None). It goes through JSON in the lint cache (verdicts.remember).
 Problem = tuple[str, int, int | None]
@@ -39,9 +41,9 @@ LANGUAGES = POSTGRES | OTHER.keys()
 # in real specs.
 _ANY_DIALECT = ("generic", "mysql", "sqlite")
 
-_META = re.compile(r"(?m)^[ \t]*\\[^\n]*")
-_OXIDE_AT = re.compile(r"\s+at Line: (\d+), Column: (\d+)\s*$")
-_OXIDE_PREFIX = re.compile(r"^(?:Query parsing failed\.\s*)?(?:sql parser error:\s*)?", re.S)
+_META = lazy_compile(r"(?m)^[ \t]*\\[^\n]*")
+_OXIDE_AT = lazy_compile(r"\s+at Line: (\d+), Column: (\d+)\s*$")
+_OXIDE_PREFIX = lazy_compile(r"^(?:Query parsing failed\.\s*)?(?:sql parser error:\s*)?", re.S)
 
 
 def sql_problem(text: str, language: str) -> Problem | None:

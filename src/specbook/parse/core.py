@@ -6,7 +6,9 @@ references are then read from those byte ranges. Nothing here raises on any inpu
 :func:`parse`.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import codecs
 import re
@@ -18,6 +20,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from specbook.core.config import KindConfig
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import (
     Cell,
     ChecklistItem,
@@ -51,15 +54,15 @@ from specbook.parse.scan.events import pyromark_headings
 if TYPE_CHECKING:  # (the context imports this module: only its type here)
     from specbook.parse.context import ParseContext
 
-_NOT_NEWLINE = re.compile(rb"[^\r\n]")
+_NOT_NEWLINE = lazy_compile(rb"[^\r\n]")
 _FRONT_OPEN = re.compile(rb"---[ \t]*(?:\r\n|\r|\n)")
-_FRONT_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
-_BOLD_FIELD = re.compile(
+_FRONT_CLOSE = lazy_compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
+_BOLD_FIELD = lazy_compile(
     rb"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_\r\n]{1,60}?)(?:\*\*|__)"
     rb"(?P<colon>[ \t]*:)?[ \t]*(?P<value>[^\r\n]*)\r?$",
     re.MULTILINE,
 )
-_LIST_MARKER = re.compile(rb"(?:[-*+]|\d{1,9}[.)])[ \t]+(?=\S)")
+_LIST_MARKER = lazy_compile(rb"(?:[-*+]|\d{1,9}[.)])[ \t]+(?=\S)")
 _PLAIN_FIELD = re.compile(
     rb"^(?P<name>[^\s:*|#>`\[\-][^:\r\n*|`\[]{0,40}?)[ \t]*:[ \t]+(?P<value>[^\r\n]*\S)[ \t]*\r?$",
     re.MULTILINE,
@@ -72,7 +75,7 @@ _BULLET_FIELD = (
     rb"(?m)^[-*+][ \t]+(?P<name>[^\s:*|#>`\[\-][^:\r\n*|`\[]{0,40}?)[ \t]*:[ \t]+"
     rb"(?P<value>[^\r\n]*\S)[ \t]*\r?$"
 )
-_CRITERIA = re.compile(
+_CRITERIA = lazy_compile(
     rb"^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?(?P<label>acceptance criteria|acceptance|"
     rb"criteria|target|targets|metric)(?:[ \t]*:)?(?:\*\*|__)?[ \t]*:?[ \t]*"
     rb"(?P<value>[^\r\n]*)\r?$",
@@ -90,18 +93,18 @@ _TITLE_ID = (
 )
 _ID_VALUE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+$")
 # An ID field naming the document by an ID and more words: `FEAT-109-ZED-INVESTIGATION`
-_NAMED_ID_VALUE = re.compile(r"^[A-Z][A-Za-z0-9]*-\d+(?:-[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)+$")
+_NAMED_ID_VALUE = lazy_compile(r"^[A-Z][A-Za-z0-9]*-\d+(?:-[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)+$")
 # After an H1's leading ID, more of the document's own name before the separator:
 # `# ADR-032-fix — Diagnostic` (the title is `Diagnostic`, not `fix — Diagnostic`)
-_ID_SUFFIX = re.compile(r"(?:-\w+)+(?=[ \t]*[:—–|]|[ \t]+-[ \t])")
+_ID_SUFFIX = lazy_compile(r"(?:-\w+)+(?=[ \t]*[:—–|]|[ \t]+-[ \t])")
 # A leading number and its separator: `# 012 — Planning dialog` of ADR-012
-_LEADING_NUMBER = re.compile(r"^(\d+)(?:[ \t]*[:—–|]|[ \t]+-|[.)])[ \t]+")
+_LEADING_NUMBER = lazy_compile(r"^(\d+)(?:[ \t]*[:—–|]|[ \t]+-|[.)])[ \t]+")
 # What separates a name leading a title from the title (`ADR-PWA-FIX — Title`)
-_NAME_SEP = re.compile(r"[ \t]*[:—–|][ \t]*|[ \t]+-[ \t]+")
+_NAME_SEP = lazy_compile(r"[ \t]*[:—–|][ \t]*|[ \t]+-[ \t]+")
 # A Markdown file name's suffix (precompiled: re.sub with flags costs a cache lookup
 # keyed by an enum on every call, which is most of a title's time)
 _MD_SUFFIX = re.compile(r"\.(md|markdown)$", re.I)
-_FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
+_FILE_ID = lazy_compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 _TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
 _FIELD_HEADINGS = {"status", "statut", "estado", "title"}
 _FIELD_SECTIONS = {
@@ -229,7 +232,7 @@ _CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
 
 class _Parser:
     def __init__(
-        self, data: bytes, path: str | None, ctx: ParseContext, sidecars: Sequence[Sidecar] = ()
+        self, data: bytes, path: str | None, ctx: "ParseContext", sidecars: Sequence[Sidecar] = ()
     ) -> None:
         self.data = data
         self.path = path
@@ -1091,7 +1094,7 @@ def _review_col(header: str) -> str:
     return k
 
 
-def _find_refs(ctx: ParseContext, work: bytes) -> list[re.Match[bytes]]:
+def _find_refs(ctx: "ParseContext", work: bytes) -> list[re.Match[bytes]]:
     """``list(ctx.ref_re.finditer(work))``, faster.
 
     A match of ref_re starts with one of ``ctx.ref_heads`` (a kind prefix and its hyphen),
@@ -1247,7 +1250,7 @@ def headings_of(data: bytes) -> list[tuple[int, str]]:
 
 
 def parse_document(
-    data: bytes, path: str | None, ctx: ParseContext, sidecars: Sequence[Sidecar] = ()
+    data: bytes, path: str | None, ctx: "ParseContext", sidecars: Sequence[Sidecar] = ()
 ) -> Document:
     """Parse ``data``; may raise on a parser defect (see :func:`specbook.parse.parse`)."""
     return _Parser(data, path, ctx, sidecars).run()

@@ -7,7 +7,9 @@ prompt, are required by name, in order. Headings holding a prompt
 is not. A book's own template gets the same checks with no code.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import re
 from bisect import bisect_right
@@ -15,6 +17,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from specbook.core.config import BookConfig, KindConfig
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document
 from specbook.core.template_files import template_bytes
 from specbook.core.text import norm_heading
@@ -33,23 +36,23 @@ _DEFINITION = (
     r"[ \t]{0,3}\[([^\[\]\r\n]+)\]:[ \t]*(?:<[^<>\r\n]*>|[^\s<\[\]]+)"
     r"(?:[ \t]+(?:\"[^\"\r\n]*\"|'[^'\r\n]*'|\([^()\r\n]*\)))?[ \t]*(?:\r\n|\r|\n|\Z)"
 )
-PROMPT = re.compile(_PROMPT, re.ASCII)
-XXX_ID = re.compile(_XXX_ID)
-MUSTACHE = re.compile(_MUSTACHE)
-DEFINITION = re.compile(_DEFINITION)
+PROMPT = lazy_compile(_PROMPT, re.ASCII)
+XXX_ID = lazy_compile(_XXX_ID)
+MUSTACHE = lazy_compile(_MUSTACHE)
+DEFINITION = lazy_compile(_DEFINITION)
 # The same patterns over a document's bytes (spans are byte offsets).
-PROMPT_BYTES = re.compile(_PROMPT.encode())
-XXX_ID_BYTES = re.compile(_XXX_ID.encode())
-MUSTACHE_BYTES = re.compile(_MUSTACHE.encode())
-DEFINITION_BYTES = re.compile(_DEFINITION.encode())
-HTML_COMMENT_BYTES = re.compile(rb"<!--.*?-->", re.S)
-_DIGITS = re.compile(r"\d+")
+PROMPT_BYTES = lazy_compile(_PROMPT.encode())
+XXX_ID_BYTES = lazy_compile(_XXX_ID.encode())
+MUSTACHE_BYTES = lazy_compile(_MUSTACHE.encode())
+DEFINITION_BYTES = lazy_compile(_DEFINITION.encode())
+HTML_COMMENT_BYTES = lazy_compile(rb"<!--.*?-->", re.S)
+_DIGITS = lazy_compile(r"\d+")
 # `[kubernetes.io]`, `[kubernetes/website]`: a bare lower-case name with a dot or slash
 # in it (a host, a repository, a file) outside code is Markdown's shortcut link
 # `[label]` (its `[label]: url` line may be elsewhere or lost), not a prompt: templates
 # write the paths and names to fill in as code (`[path/to/file.py]`) or in words.
-_LINK_LABEL = re.compile(rb"\[(?=[^\]]*[a-z]{2})[a-z0-9_-]+(?:[./][a-z0-9_-]+)+\]")
-_TICKS = re.compile(rb"`+")
+_LINK_LABEL = lazy_compile(rb"\[(?=[^\]]*[a-z]{2})[a-z0-9_-]+(?:[./][a-z0-9_-]+)+\]")
+_TICKS = lazy_compile(rb"`+")
 
 
 class RequiredSection(NamedTuple):

@@ -31,7 +31,9 @@ Scanning is cached in the book's snapshot (``.specbook/index.db``, the blob
 folder (``specbook lint`` makes one).
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import contextlib
 import os
@@ -46,6 +48,7 @@ from typing import Any, NamedTuple
 from specbook.core.config import BookConfig, KindConfig
 from specbook.core.confine import BAD_NAME, is_utf8, real_root, report_once, shown, why_not_read
 from specbook.core.ids import IdIndex
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Section
 
 CACHE_NAME = "trace-scan"  # the code scan, a blob in the snapshot (specbook.core.state)
@@ -56,14 +59,14 @@ CACHE_NAME = "trace-scan"  # the code scan, a blob in the snapshot (specbook.cor
 _AST_LOCK = threading.Lock()
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules"})
 _TEST_DIRS = frozenset({"tests", "test"})
-_TEST_FILE = re.compile(r"^(?:test.*|.*_test\.\w+|.*\.(?:test|spec)\.\w+|.*_spec\.\w+)$")
-_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-_LEADING_LETTERS = re.compile(r"\D*")
-_DIGITS = re.compile(r"\d+")
-_ITEM = re.compile(rb"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[([ xX])\][ \t]+)?(.*)$")
-_CODE_SPAN = re.compile(rb"`([^`\r\n]+)`")
-_LISTED = re.compile(
+_TEST_FILE = lazy_compile(r"^(?:test.*|.*_test\.\w+|.*\.(?:test|spec)\.\w+|.*_spec\.\w+)$")
+_DEF = lazy_compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+_NEWLINE = lazy_compile(r"\r\n|\r|\n")
+_LEADING_LETTERS = lazy_compile(r"\D*")
+_DIGITS = lazy_compile(r"\d+")
+_ITEM = lazy_compile(rb"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[([ xX])\][ \t]+)?(.*)$")
+_CODE_SPAN = lazy_compile(rb"`([^`\r\n]+)`")
+_LISTED = lazy_compile(
     r"^(?:(?P<file>[\w./\\-]+\.py)::)?(?:\w+(?:::|\.))*(?P<name>test\w*)(?:\([^()]*\))?$"
 )
 

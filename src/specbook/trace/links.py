@@ -12,7 +12,9 @@ types A and B differently, and every ID of a list after a phrase has its type
 (``Depends on SPEC-002 (audit) and [SPEC-004](SPEC-004-x.md)``).
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import re
 from bisect import bisect_right
@@ -20,6 +22,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from specbook.core.config import DEFAULT_FIELD_ALIASES
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Field, Reference
 from specbook.core.text import norm_key
 
@@ -45,17 +48,17 @@ _SUPERSEDED_BY_WORLD = (
 # only at the start of a line, item or field value and right before the ID. Passive
 # forms point the other way ("Fixed by X": X fixes this one), so they only relate.
 _PHRASES: tuple[tuple[re.Pattern[str], str, int], ...] = (
-    (re.compile(r"\b(?:superseded|replaced|obsoleted)\s+by\b", re.I), SUPERSEDED_BY, 1),
-    (re.compile(_SUPERSEDED_BY_WORLD, re.I), SUPERSEDED_BY, 1),
-    (re.compile(r"\b(?:supersedes|replaces|obsoletes)\b", re.I), SUPERSEDES, 1),
-    (re.compile(r"\b(?:fixed|resolved|closed|implemented)\s+by\b", re.I), RELATES, 1),
-    (re.compile(r"\b(?:depends\s+on|dependenc(?:y|ies)|blocked\s+by|requires)\b", re.I),
+    (lazy_compile(r"\b(?:superseded|replaced|obsoleted)\s+by\b", re.I), SUPERSEDED_BY, 1),
+    (lazy_compile(_SUPERSEDED_BY_WORLD, re.I), SUPERSEDED_BY, 1),
+    (lazy_compile(r"\b(?:supersedes|replaces|obsoletes)\b", re.I), SUPERSEDES, 1),
+    (lazy_compile(r"\b(?:fixed|resolved|closed|implemented)\s+by\b", re.I), RELATES, 1),
+    (lazy_compile(r"\b(?:depends\s+on|dependenc(?:y|ies)|blocked\s+by|requires)\b", re.I),
      DEPENDS_ON, 3),
-    (re.compile(r"\b(?:fixes|resolves|closes)\b", re.I), FIXES, 2),
-    (re.compile(r"\b(?:fix|resolve|close)\b", re.I), FIXES, -1),
-    (re.compile(r"\b(?:implements|parent|realizes|delivers)\b", re.I), IMPLEMENTS, 2),
-    (re.compile(r"\bimplement\b", re.I), IMPLEMENTS, -1),
-    (re.compile(r"\b(?:related|relates|see|links?)\b", re.I), RELATES, 3),
+    (lazy_compile(r"\b(?:fixes|resolves|closes)\b", re.I), FIXES, 2),
+    (lazy_compile(r"\b(?:fix|resolve|close)\b", re.I), FIXES, -1),
+    (lazy_compile(r"\b(?:implements|parent|realizes|delivers)\b", re.I), IMPLEMENTS, 2),
+    (lazy_compile(r"\bimplement\b", re.I), IMPLEMENTS, -1),
+    (lazy_compile(r"\b(?:related|relates|see|links?)\b", re.I), RELATES, 3),
 )  # fmt: skip
 
 # What every one of SUPERSEDE_PHRASES holds, lower-cased as bytes (a cheap first look)
@@ -73,9 +76,9 @@ SUPERSEDE_STEMS = (
 
 # Only the words SB402 reads as a supersede link in prose ("replaces" is used loosely).
 SUPERSEDE_PHRASES: tuple[tuple[re.Pattern[str], str, int], ...] = (
-    (re.compile(r"\bsuperseded\s+by\b", re.I), SUPERSEDED_BY, 1),
-    (re.compile(_SUPERSEDED_BY_WORLD, re.I), SUPERSEDED_BY, 1),
-    (re.compile(r"\bsupersedes\b", re.I), SUPERSEDES, 1),
+    (lazy_compile(r"\bsuperseded\s+by\b", re.I), SUPERSEDED_BY, 1),
+    (lazy_compile(_SUPERSEDED_BY_WORLD, re.I), SUPERSEDED_BY, 1),
+    (lazy_compile(r"\bsupersedes\b", re.I), SUPERSEDES, 1),
 )
 
 # What any match of each phrase pattern holds, lower-cased (ASCII text only: under
@@ -187,20 +190,20 @@ _SECTION_TYPES = {
     "supersedes": SUPERSEDES,
     "superseded by": SUPERSEDED_BY,
 }
-_ID = re.compile(r"[A-Z][A-Z0-9]*-\d+(?:/[A-Z]+-?\d+(?:[.-]\d+)*)?")
-_AT_START = re.compile(r"[\s>*+\-#\d.)\[\]x_`]*(?:[^\W\d_][\w ]*[*_`]*:[\s*_`]*)?", re.I)
-_LIST_GLUE = re.compile(r"(?:[\s,;&/*_`:()\[\]-]|\band\b|\bor\b)*")
+_ID = lazy_compile(r"[A-Z][A-Z0-9]*-\d+(?:/[A-Z]+-?\d+(?:[.-]\d+)*)?")
+_AT_START = lazy_compile(r"[\s>*+\-#\d.)\[\]x_`]*(?:[^\W\d_][\w ]*[*_`]*:[\s*_`]*)?", re.I)
+_LIST_GLUE = lazy_compile(r"(?:[\s,;&/*_`:()\[\]-]|\band\b|\bor\b)*")
 # In a list of IDs: a link's destination (`[SPEC-2](SPEC-2-x.md)`) and a short note in
 # parentheses after an ID (`SPEC-2 (audit log)`) are part of the list.
-_LINK_DEST = re.compile(r"\]\([^()\s]*\)")
-_NOTE = re.compile(r"\([^()]{0,80}\)")
+_LINK_DEST = lazy_compile(r"\]\([^()\s]*\)")
+_NOTE = lazy_compile(r"\([^()]{0,80}\)")
 # A list item's start, up to where its first ID would stand (`- `, `2. [ ] **`).
-_ITEM_HEAD = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?[*_`\[]*")
-_ITEM_WITH_ID = re.compile(_ITEM_HEAD.pattern.encode() + rb"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+")
-_FRONT_OPEN = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*(?:\r\n|\r|\n)")
-_FRONT_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
+_ITEM_HEAD = lazy_compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?[*_`\[]*")
+_ITEM_WITH_ID = lazy_compile(_ITEM_HEAD.pattern.encode() + rb"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+")
+_FRONT_OPEN = lazy_compile(rb"(?:\xef\xbb\xbf)?---[ \t]*(?:\r\n|\r|\n)")
+_FRONT_CLOSE = lazy_compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
 # `payments:SPEC-004`: a book name glued to the ID by a colon names the book it lives in.
-_BOOK_PREFIX = re.compile(rb"(?<![\w.:/@-])([A-Za-z0-9][\w.-]*):$")
+_BOOK_PREFIX = lazy_compile(rb"(?<![\w.:/@-])([A-Za-z0-9][\w.-]*):$")
 _NOT_BOOKS = frozenset(
     {"see", "ref", "refs", "re", "fix", "fixes", "closes", "implements", "parent", "related"}
 )
@@ -266,8 +269,8 @@ def phrase_type(
     return None if best is None else best[1]
 
 
-_SENTENCE_BREAK = re.compile(r"[.!?](?:\s|$)|\|")
-_WORD = re.compile(r"[^\W_]+")
+_SENTENCE_BREAK = lazy_compile(r"[.!?](?:\s|$)|\|")
+_WORD = lazy_compile(r"[^\W_]+")
 
 
 def _leads_to_id(gap: str, max_lead: int) -> bool:
@@ -389,7 +392,7 @@ _WINDOW = 300
 # Words saying a supersede is of a part only ("Replaces: parts of ADR-011", "Remplace
 # (partiellement) :"): such a link is a relation, not a supersede the other document
 # must answer (SB402).
-_PARTIAL = re.compile(
+_PARTIAL = lazy_compile(
     r"\b(?:parts?\s+of|partly|partially|in\s+part|partie?s?\s+d[eu']|partiellement|"
     r"en\s+partie|partes?\s+d[eo]|parcialmente|em\s+parte|en\s+parte|in\s+parte|"
     r"parzialmente|teilweise|teile\s+(?:von|des|der)|gedeeltelijk|delen\s+van)",

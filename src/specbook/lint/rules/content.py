@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Cell, CodeBlock, Document, Span, Table
 from specbook.core.text import is_placeholder, is_plain_date, norm_key, plain_date
 from specbook.lint.registry import Report, RuleContext, rule
@@ -18,12 +17,12 @@ from specbook.lint.sqlcheck import Problem, sql_problem
 from specbook.lint.verdicts import remember
 from specbook.templates.facts import MUSTACHE, PROMPT
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-_HTML_COMMENT = re.compile(r"\s*<!--.*?-->\s*$")
-_HASH_COMMENT = re.compile(r"(?:^|\s)#.*$")
-_PIP_OPTION = re.compile(r"^(?:-[rceif]\s|--[a-z])")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_PAREN = re.compile(r"\([^()]*\)")
+_NEWLINE = lazy_compile(r"\r\n|\r|\n")
+_HTML_COMMENT = lazy_compile(r"\s*<!--.*?-->\s*$")
+_HASH_COMMENT = lazy_compile(r"(?:^|\s)#.*$")
+_PIP_OPTION = lazy_compile(r"^(?:-[rceif]\s|--[a-z])")
+_ISO = lazy_compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_PAREN = lazy_compile(r"\([^()]*\)")
 
 _YAML = ("yaml", "yml")
 # Dependency blocks that hold requirement lines; ```bash or ```toml blocks hold other things.
@@ -219,7 +218,7 @@ class _NeedsLoad(Exception):
 # What a tag (`!`), anchor (`&`), alias (`*`), explicit key (`?`), merge key (`<<`) or a
 # flow collection (that may be a key) needs: text holding none of these has none of what
 # makes :func:`_yaml_plain` load the block.
-_YAML_NEEDS_EVENTS = re.compile(r"[!&*?\[\]{}]|<<")
+_YAML_NEEDS_EVENTS = lazy_compile(r"[!&*?\[\]{}]|<<")
 
 
 def _yaml_quick(text: str, yaml: Any) -> bool:
@@ -452,6 +451,8 @@ def invalid_risk(doc: Document, ctx: RuleContext) -> Iterator[Report]:
                 elif not value:
                     msg = f"{column} is empty; pick one of High, Med, Low"
                 else:
+                    import difflib  # (here: a value off the list is rare; lint FILE starts up)
+
                     close = difflib.get_close_matches(key, list(_LEVEL_KEYS), n=1, cutoff=0.6)
                     hint = f'; did you mean "{_LEVEL_KEYS[close[0]]}"?' if close else ""
                     msg = f'{column} "{_short(value, 40)}" is not one of High, Med, Low{hint}'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -11,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from specbook.core.config import KindConfig
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Field, Section, Span
 from specbook.core.text import is_placeholder, is_plain_date, norm_key, plain_date, render_value
 from specbook.edit.patch import Patch
@@ -24,20 +24,20 @@ _DASHES = frozenset({"-", "--", "—", "–"})
 _HEADER_SECTIONS = frozenset(
     {"metadata", "document metadata", "metadatos", "metadonnees", "document information"}
 )
-_HTML_COMMENT_TAIL = re.compile(rb"\s*<!--(?:(?!-->).)*-->\s*$", re.DOTALL)
-_YAML_COMMENT = re.compile(rb"[ \t]+#")
+_HTML_COMMENT_TAIL = lazy_compile(rb"\s*<!--(?:(?!-->).)*-->\s*$", re.DOTALL)
+_YAML_COMMENT = lazy_compile(rb"[ \t]+#")
 _EDGE = b"*_` \t"
-_DEEP_HEADING = re.compile(rb"[ \t]{0,3}#{3,}")
-_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)$")
+_DEEP_HEADING = lazy_compile(rb"[ \t]{0,3}#{3,}")
+_TRAILING_NOTE = lazy_compile(r"\s*\([^()]*\)$")
 # a value written as plain words (no emoji, no explanation): safe to rewrite whole
-_WORDY = re.compile(r"[^\W\d_](?:[\w' -]*\w)?")
+_WORDY = lazy_compile(r"[^\W\d_](?:[\w' -]*\w)?")
 # a real ISO date at the start of a value, followed by nothing, a time or a note
-_ISO_LEAD = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?=$|T\d|[\s,;(])")
-_MARKUP = re.compile(r"[*`]")
-_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
-_LOOSE_YMD = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
-_MONTH_DY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
-_DAY_MY = re.compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})$")
+_ISO_LEAD = lazy_compile(r"(\d{4})-(\d{2})-(\d{2})(?=$|T\d|[\s,;(])")
+_MARKUP = lazy_compile(r"[*`]")
+_DMY = lazy_compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_LOOSE_YMD = lazy_compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
+_MONTH_DY = lazy_compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_DAY_MY = lazy_compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})$")
 _MONTHS = {
     m: i
     for i, names in enumerate(
@@ -59,9 +59,9 @@ _MONTHS = {
     )
     for m in names
 }
-_ID_VALUE = re.compile(r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+")
-_H1_ID = re.compile(r"[^\w\[(\"'`]*([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)\b")
-_FILE_ID = re.compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?=$|[-_. ])")
+_ID_VALUE = lazy_compile(r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+")
+_H1_ID = lazy_compile(r"[^\w\[(\"'`]*([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)\b")
+_FILE_ID = lazy_compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?=$|[-_. ])")
 _SOURCE_NAMES = {
     "front_matter": "front matter",
     "bold": "a bold field line",
@@ -163,7 +163,7 @@ def _value_of(doc: Document, f: Field) -> tuple[int, int, str, bool]:
 
 # members of a mapping-valued date field that hold its date (`modified: {by, at}`)
 _DATE_MEMBERS = frozenset({"at", "on", "date", "when", "time", "day", "value"})
-_LIST_SPLIT = re.compile(r"\s*[,;]\s*")
+_LIST_SPLIT = lazy_compile(r"\s*[,;]\s*")
 
 
 def _structured(doc: Document, f: Field) -> Mapping[Any, Any] | list[Any] | None:
@@ -263,6 +263,8 @@ def _first_line(doc: Document) -> Span:
 
 def _closest(value: str, words: Iterable[str], table: dict[str, str]) -> str | None:
     """The vocabulary word closest to ``value`` (difflib), or ``None``."""
+    import difflib  # (here: only a word off the vocabulary asks; lint FILE starts up)
+
     keys = {norm_key(w): w for w in words}
     keys.update(table)
     hit = difflib.get_close_matches(norm_key(value), list(keys), n=1, cutoff=0.75)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from specbook.core.ids import IdIndex
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document
 from specbook.lint.facts import BookFacts, DocFacts
 from specbook.lint.registry import BookReport, RuleContext, rule
@@ -164,8 +164,8 @@ def _loose(anchor: str) -> str:
     return "".join(ch for ch in low if ch.isalnum())
 
 
-_NOT_ANCHOR_ASCII = re.compile(r"[^a-z0-9 _-]+")
-_NOT_ALNUM_ASCII = re.compile(r"[^a-z0-9]+")
+_NOT_ANCHOR_ASCII = lazy_compile(r"[^a-z0-9 _-]+")
+_NOT_ALNUM_ASCII = lazy_compile(r"[^a-z0-9]+")
 
 
 def _exact_anchors(doc: Document) -> list[str]:

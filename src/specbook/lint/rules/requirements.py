@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from specbook.core.config import BookConfig
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Requirement, Section, Span
 from specbook.core.text import heading_key
 from specbook.lint.registry import Report, RuleContext, rule
@@ -16,7 +17,7 @@ from specbook.templates.facts import MUSTACHE, PROMPT
 
 # Sections whose list items mention requirements without defining them.
 _NOT_DEFINING = ("out of scope", "non goals", "traceab", "related", "reference", "see also")
-_NOT_DEFINING_WORD = re.compile("|".join(_NOT_DEFINING))
+_NOT_DEFINING_WORD = lazy_compile("|".join(_NOT_DEFINING))
 
 # The names (heading_key) of a section holding acceptance criteria of its own, in the
 # languages specbook reads (a name may be followed by more words: `(MVP)`).
@@ -37,10 +38,10 @@ ACCEPTANCE_SECTIONS = (
 )
 # a part of each name of ACCEPTANCE_SECTIONS (the test below checks that each has one)
 _ACCEPTANCE_STEMS = ("accept", "acept", "aceit", "accett", "akzept", "abnahme")
-_ACCEPTANCE_STEM = re.compile("|".join(_ACCEPTANCE_STEMS))
-_NOT_WORDS = re.compile(r"[\W_]+")
-_LEADING_NUMBERS = re.compile(r"^(?:\d+ )+")
-_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
+_ACCEPTANCE_STEM = lazy_compile("|".join(_ACCEPTANCE_STEMS))
+_NOT_WORDS = lazy_compile(r"[\W_]+")
+_LEADING_NUMBERS = lazy_compile(r"^(?:\d+ )+")
+_ITEM_MARK = lazy_compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?")
 
 # A number (not glued to a word before it: `p95` is a name) followed by a unit, a
 # percent sign or a rate; or an amount of money.
@@ -49,20 +50,20 @@ _WORDS = (
     r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"fifteen|twenty|thirty|fifty|hundred|thousand|million|billion)"
 )
-_MEASURED = re.compile(
+_MEASURED = lazy_compile(
     rf"{_NUMBER}\s*(?:%|‰|[A-Za-zµμ°/×])|[$€£¥]\s*\d|{_WORDS}\s+[A-Za-z]"
     r"|\b\d{4}-\d{2}-\d{2}\b",  # a date is a deadline
     re.IGNORECASE,
 )
-_ANY_NUMBER = re.compile(_NUMBER)
+_ANY_NUMBER = lazy_compile(_NUMBER)
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–"}
-_REQ_NUMBER = re.compile(r"^(.*?)(\d+)$")
-_SUB_NUMBER = re.compile(rb"[.]\d")
+_REQ_NUMBER = lazy_compile(r"^(.*?)(\d+)$")
+_SUB_NUMBER = lazy_compile(rb"[.]\d")
 # an ID whose last number starts with a zero (`FR-03`, `FR-020-001`): it may have the
 # number of another ID written otherwise (`FR-3`)
-_PADDED = re.compile(r"(?<!\d)0\d*$", re.MULTILINE)
+_PADDED = lazy_compile(r"(?<!\d)0\d*$", re.MULTILINE)
 # `FR-32, FR-33 (observability)`: a list of requirements mentioned, none defined
-_MENTION_LIST = re.compile(r"^\s*(?:[,;&/]|and\b|or\b)")
+_MENTION_LIST = lazy_compile(r"^\s*(?:[,;&/]|and\b|or\b)")
 _new = tuple.__new__  # builds a Span without its Python-level __new__
 
 

@@ -4,7 +4,9 @@ What is required comes from the kind's template (see :mod:`specbook.templates.fa
 so a book's own template gets the same checks with no code.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import re
 from bisect import bisect_right
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Section, Span
 from specbook.core.text import norm_heading
 from specbook.lint.registry import Report, RuleContext, rule
@@ -31,16 +34,16 @@ from specbook.templates.facts import (
 
 # A line that shows nothing: blank, or a thematic break (`---`, `***`, `___`).
 _QUIET_LINE = rb"(?:[ \t]*|[ ]{0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}))"
-_QUIET = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n))*" + _QUIET_LINE)
-_COMMENT = re.compile(rb"<!--.*?-->", re.S)
-_BLANKS = re.compile(rb"[ \t\r\n]*")
+_QUIET = lazy_compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n))*" + _QUIET_LINE)
+_COMMENT = lazy_compile(rb"<!--.*?-->", re.S)
+_BLANKS = lazy_compile(rb"[ \t\r\n]*")
 _MAY_BE_QUIET = frozenset(b"-*_<")  # the first byte of a rule or a comment
 _RULE_BYTES = frozenset(b"-*_")  # what a thematic break is made of
 # 1 for a byte that is blank or may start a quiet line or a comment, else 0
 _OPENS = bytes(1 if b in _MAY_BE_QUIET or b in b" \t\r\n" else 0 for b in range(256))
-_QUIET_OPENER = re.compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)")
+_QUIET_OPENER = lazy_compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)")
 # blanks, then something that starts neither a quiet line nor a comment: content
-_SPOKEN = re.compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]")
+_SPOKEN = lazy_compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]")
 _NEWLINES = b"\r\n"
 
 
@@ -418,7 +421,7 @@ def duplicate_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 # `{{.Expected}}`, `{{ $name }}`, `{{#each items}}`, `{{ user | upper }}`, `{{ f(x) }}`:
 # a template language's code quoted as content (a Go message format, a Helm value),
 # not a prompt; a prompt names what to write (`{{title}}`, `{{ owner }}`).
-_TEMPLATE_CODE = re.compile(rb"\{\{-?\s*(?:[.$#/>!^&%]|[^}]*[|(])")
+_TEMPLATE_CODE = lazy_compile(rb"\{\{-?\s*(?:[.$#/>!^&%]|[^}]*[|(])")
 
 
 @lru_cache(maxsize=4096)

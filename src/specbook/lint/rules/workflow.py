@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from specbook.core.config import KindConfig
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, ReviewEntry, Span
 from specbook.core.text import is_placeholder, norm_key
 from specbook.lint.registry import Report, RuleContext, day_after, rule
 from specbook.lint.rules.sections import section_ranges
 from specbook.templates.facts import PROMPT
 
-_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_NAME_SPLIT = re.compile(r"\s*(?:[,;/&+]|\band\b)\s*", re.IGNORECASE)
+_ISO = lazy_compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_NAME_SPLIT = lazy_compile(r"\s*(?:[,;/&+]|\band\b)\s*", re.IGNORECASE)
 _EXPLICIT_NONE = {"", "none", "n a", "na", "tbd", "nobody"}
 _PLAN_SECTIONS = ("implementation plan", "pre deployment checklist")
 

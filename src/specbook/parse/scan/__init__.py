@@ -16,7 +16,9 @@ asks them in turn; :func:`line_starts` and :func:`span_maker` are the line index
 span function of the same choice.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 import os
 import re

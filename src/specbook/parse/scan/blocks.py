@@ -5,7 +5,9 @@ Every scanner (the C one, :mod:`~specbook.parse.scan.fast`, pyromark's events in
 ``heading.level``, never ``h[0]``. Offsets are UTF-8 byte offsets of the scanned bytes.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: typing.NamedTuple compiles each string
+# annotation into a ForwardRef, at every start-up; names used before they are
+# defined are quoted.)
 
 from typing import NamedTuple
 

@@ -6,16 +6,16 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 
+from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Span
 
 __all__ = ["line_spans", "line_starts"]
 
-_NEWLINE = re.compile(rb"\r\n|\r|\n")
+_NEWLINE = lazy_compile(rb"\r\n|\r|\n")
 _PLUS_ONE = (1).__add__
 # Builds a Span from a tuple of its fields, without the Python-level __new__ of a named tuple
 _new = tuple.__new__
