@@ -1,7 +1,5 @@
 """Rules about the lifecycle: approvals, checklists, Review History, stale reviews."""
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from collections.abc import Iterator
