@@ -914,3 +914,23 @@ def test_the_shard_picker_gives_the_words_of_its_shards() -> None:
         keys = set(rng.sample(["a", "e", "z", "0", "9", "_", "b"], rng.randrange(1, 4)))
         want = [w for w in text.split() if site.shard_key(w) in keys]
         assert site._shard_picker(keys)(text) == want, (text, keys)
+
+
+def test_a_build_leaves_the_index_search_tables_to_the_first_search(tmp_path: Path) -> None:
+    """The site has its own search index: a cold build does not fill the index's search
+    tables (tokenising every text twice, in the build's one process), and the first
+    search builds them."""
+    from specbook.store import open_store
+    from specbook.store.query import parse_query
+
+    root = copy_book(tmp_path / "book")
+    book = open_book(root)
+    build_site(book, tmp_path / "site")
+    store = open_store(book)
+    try:
+        assert store.get_meta("search-pending") == "1"
+        hits = store.search(parse_query("tracking"))
+        assert "SPEC-001" in {h.id for h in hits}
+        assert store.get_meta("search-pending") is None
+    finally:
+        store.close()

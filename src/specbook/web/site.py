@@ -318,8 +318,10 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
     if not manifest.get("pages") and _cpus() >= 2 and len(book.path_strings()) >= PARALLEL_PAGES:
         prerender = _Prerender(book, _cpus())
     try:
-        # (each phase counts its own items on the one bar: index, lint, then pages)
-        store, _ = synced_store(book, progress=progress)
+        # (each phase counts its own items on the one bar: index, lint, then pages;
+        # the site has its own search index: the index's search tables are left to the
+        # first search, a quarter of a second of a cold build's one-core time)
+        store, _ = synced_store(book, progress=progress, search=False)
     except BaseException:
         if prerender is not None:
             prerender.close()
