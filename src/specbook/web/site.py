@@ -32,6 +32,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import html
+import itertools
 import json
 import operator
 import os
@@ -334,26 +335,33 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
         writer.names = page_names(listing, writer.shared)
         store_findings(store, book, progress)  # the home page's lint summary
         date = today()
-        home = pages.home(store, book.config, date, catalog)
-        # (the home and list pages are made of the rows' header facts and their pages'
-        # names: not of when a file was last written, or its content hash, which they
-        # do not show)
-        seen = {
-            **home,
-            "waiting": [{**_fields(w), "doc": _shown_row(w.doc)} for w in home["waiting"]],
-            "stale": len(home["stale"]),  # (the waiting ones marked stale)
-            "recent": [_shown_row(d) for d in home["recent"]],
-        }
-        if not writer.unchanged("index.html", [seen, writer.names]):
-            writer.page("index.html", "home.html", lint_ready=True, **home)
-        shown = pages.listing(store, {}, page_size=None, catalog=catalog)
-        rows = [_shown_row(d) for d in shown["rows"]]
-        if not writer.unchanged("documents.html", [{**shown, "rows": rows}, writer.names]):
-            writer.page("documents.html", "list.html", **shown)
-        if not writer.unchanged("search.html", []):  # (the site's key is all it shows)
-            writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
         edges = list(store.references())  # (for the graph and the document pages both)
-        graph_js = write_graph(writer, store, edges, listing)
+        graph_js: str | None = None
+
+        def shared_pages() -> None:
+            """The home, list, search and graph pages: made here while the document
+            pages are rendered in worker processes (they need none of those)."""
+            nonlocal graph_js
+            home = pages.home(store, book.config, date, catalog)
+            # (the home and list pages are made of the rows' header facts and their
+            # pages' names: not of when a file was last written, or its content hash,
+            # which they do not show)
+            seen = {
+                **home,
+                "waiting": [{**_fields(w), "doc": _shown_row(w.doc)} for w in home["waiting"]],
+                "stale": len(home["stale"]),  # (the waiting ones marked stale)
+                "recent": [_shown_row(d) for d in home["recent"]],
+            }
+            if not writer.unchanged("index.html", [seen, writer.names]):
+                writer.page("index.html", "home.html", lint_ready=True, **home)
+            shown = pages.listing(store, {}, page_size=None, catalog=catalog)
+            rows = [_shown_row(d) for d in shown["rows"]]
+            if not writer.unchanged("documents.html", [{**shown, "rows": rows}, writer.names]):
+                writer.page("documents.html", "list.html", **shown)
+            if not writer.unchanged("search.html", []):  # (the site's key is all it shows)
+                writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
+            graph_js = write_graph(writer, store, edges, listing)
+
         same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
         parsed = write_documents(
             writer,
@@ -365,7 +373,13 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
             listing,
             edges,
             prerender,
+            meanwhile=shared_pages,
         )
+        # (a cold build's search index, made in a worker process while the timeline
+        # and risk pages are made here)
+        index_job = None
+        if prerender is not None and _changed_shards(parsed, manifest) is None:
+            index_job = prerender.pool.submit(search_index_parts, parsed.records, parsed.words)
         # (the two biggest shared pages: rendered only when what they show changed)
         # (the two pages show no line numbers: an edit that only moves lines keeps them)
         lineless = [_without_lines(t) for t in parsed.timelines]
@@ -376,12 +390,18 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
         if not writer.unchanged("risks.html", [_without_lines(r) for r in parsed.risks]):
             risks = _risks(parsed.risks)
             writer.page("risks.html", "risks.html", **pages.risks(book, risks))
+        index_parts = index_job.result() if index_job is not None else None
     finally:
         store.close()
         if prerender is not None:
             prerender.close()
     shutil.copytree(STATIC, root / "static", dirs_exist_ok=True)  # (static/text/ is in)
-    counts = write_search_index(writer, parsed, manifest)
+    if index_parts is not None:
+        counts, scripts = index_parts
+        for name, script in scripts.items():
+            writer.file(f"static/{name}", script)
+    else:
+        counts = write_search_index(writer, parsed, manifest)
     if graph_js is not None:  # (else carried over: see write_graph)
         writer.file(f"static/{GRAPH_DATA}", graph_js)
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
@@ -779,21 +799,26 @@ def _made_pages(
 ) -> Iterator[_Made]:
     """Each of ``tasks`` rendered, in order: by ``maker`` here, or when there are many
     in ``jobs`` worker processes (default: one per CPU) each with a maker made of
-    ``args``: those of ``pool`` (a running ProcessPoolExecutor) when given."""
+    ``args``: those of ``pool`` (a running ProcessPoolExecutor) when given, where they
+    are handed before this returns (the caller works meanwhile)."""
     workers = jobs if jobs is not None else _cpus()
     if len(tasks) < PARALLEL_PAGES or workers < 2:
-        for task in tasks:
-            yield maker.make(task, store)
-        return
-    from concurrent.futures import ProcessPoolExecutor  # only big builds pay for it
-
+        return (maker.make(task, store) for task in tasks)
     size = max(8, len(tasks) // (workers * 8))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     if pool is not None:  # (its workers make their maker of args with the first chunk)
         token = secrets.token_hex(8)
-        for made in pool.map(_make_chunk_with, [(token, args, chunk) for chunk in chunks]):
-            yield from made
-        return
+        made = pool.map(_make_chunk_with, [(token, args, chunk) for chunk in chunks])
+        return itertools.chain.from_iterable(made)
+    return _pooled_pages(args, chunks, workers)
+
+
+def _pooled_pages(
+    args: tuple[Any, ...], chunks: list[list[_Task]], workers: int
+) -> Iterator[_Made]:
+    """The pages of ``chunks`` rendered in a pool of their own, of ``workers`` processes."""
+    from concurrent.futures import ProcessPoolExecutor  # only big builds pay for it
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_maker, initargs=args) as pool:
         for made in pool.map(_make_chunk, chunks):
             yield from made
@@ -809,6 +834,7 @@ def write_documents(
     listing: list[dict[str, Any]] | None = None,
     edges: list[RefEdge] | None = None,
     prerender: _Prerender | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> _Parsed:
     """One page per document, found by its ID, or by its path when another document
     carries the same ID (the ID's page then lists them both, as in the portal);
@@ -817,7 +843,9 @@ def write_documents(
     carried over, its document not even parsed; the others are rendered, in worker
     processes when there are many (:data:`PARALLEL_PAGES`). ``listing`` and ``edges``:
     the store's listing and references, when the caller has read them; ``prerender``:
-    the documents' HTML rendered meanwhile, and the pool to render the pages in."""
+    the documents' HTML rendered meanwhile, and the pool to render the pages in;
+    ``meanwhile``: the caller's work to do here while worker processes render the
+    pages (before the pages, when they are rendered here)."""
     book = writer.book
     manifest = manifest or {}
     listing = listing if listing is not None else store.listing()
@@ -879,8 +907,10 @@ def write_documents(
             task.shown = shown.get(task.d["path"])
         pool = prerender.pool
     made: dict[int, _Made] = {}
-    pages_made = _made_pages(maker, args, tasks, store, pool=pool)
     try:
+        pages_made = _made_pages(maker, args, tasks, store, pool=pool)
+        if meanwhile is not None:
+            meanwhile()
         for task, result in zip(tasks, pages_made, strict=True):
             if result.status == "redo":
                 result = maker.make(task, store)
@@ -1236,10 +1266,8 @@ def write_search_index(
         for name, script in search_shard_scripts(found, len(parsed.records)).items():
             writer.file(f"static/{name}", script)
         return counts
-    found = _shard_words(parsed.records, parsed.words)
-    counts = {key: len(words) for key, words in sorted(found.items())}
-    writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records, counts))
-    for name, script in search_shard_scripts(found, len(parsed.records)).items():
+    counts, scripts = search_index_parts(parsed.records, parsed.words)
+    for name, script in scripts.items():
         writer.file(f"static/{name}", script)
     return counts
 
@@ -1283,11 +1311,19 @@ def search_index_scripts(
     index (:func:`search_shard_scripts`). ``known`` may give each record's
     :func:`index_words` (computed where its page was rendered); those it does not give
     are computed here."""
+    return search_index_parts(records, known)[1]
+
+
+def search_index_parts(
+    records: list[dict[str, Any]], known: Any = None
+) -> tuple[dict[str, int], dict[str, str]]:
+    """:func:`search_index_scripts` and how many words each shard holds (``known``:
+    a list or the space-separated words of each record, or ``None`` for those not
+    known, see :func:`_shard_words`)."""
     found = _shard_words(records, known)
     counts = {key: len(words) for key, words in sorted(found.items())}
-    return {SEARCH_INDEX: search_index_script(records, counts)} | search_shard_scripts(
-        found, len(records)
-    )
+    scripts = {SEARCH_INDEX: search_index_script(records, counts)}
+    return counts, scripts | search_shard_scripts(found, len(records))
 
 
 def search_index_script(records: list[dict[str, Any]], shards: dict[str, int]) -> str:
