@@ -552,9 +552,12 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     # (a site with nothing to carry over: each document's HTML is rendered in the pool
     # while the index is synced, and handed to the page that shows it)
     tasks: list[Any] = []
+    given: list[Any] = []  # (the pages' makers' arguments)
     real = site._made_pages
     monkeypatch.setattr(
-        site, "_made_pages", lambda m, a, t, *r, **k: tasks.extend(t) or real(m, a, t, *r, **k)
+        site,
+        "_made_pages",
+        lambda m, a, t, *r, **k: given.append(a) or tasks.extend(t) or real(m, a, t, *r, **k),
     )
     from specbook.web import templating
 
@@ -580,6 +583,17 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     assert compiled == []
     assert stats.rendered == len(tasks) == len(example_ids())
     assert all(t.shown is not None and t.shown[0] == t.digest for t in tasks)
+    # the script and words of each search text were made of that HTML meanwhile too: a
+    # page takes them, not making them again, and writes the same script
+    for t in tasks:
+        script, words = site.search_parts(t.d["path"], t.shown[1])
+        assert t.searched == (script, " ".join(words))
+    monkeypatch.setattr(site, "search_text", lambda body: pytest.fail("made again"))
+    book, _root, _old, *rest = given[0]
+    again = site._PageMaker(book, tmp_path / "again", None, *rest).make(tasks[0])
+    assert again.status == "ok" and again.entry["words"] == tasks[0].searched[1]
+    name = site.text_script_name(tasks[0].d["path"])
+    assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "workers" / name).read_bytes()
     task = next(t for t in tasks if t.d["path"] == "docs/specs/SPEC-001-shipment-tracking-api.md")
     docs = pages.DocumentPages(open_book(root))
     assert docs.built(task.d["path"])[1:3] == task.shown[1:]  # (rendered here: the same)

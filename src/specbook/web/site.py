@@ -598,6 +598,9 @@ class _Task:
     backlinks: list[Any]
     # (its HTML, rendered while the index was synced: content hash, HTML, contents)
     shown: tuple[str, str, list[Any]] | None = None
+    # (and made of that HTML meanwhile: the script of its search text, its words
+    # space-separated; see search_parts)
+    searched: tuple[str, str] | None = None
 
 
 @dataclass
@@ -682,11 +685,15 @@ class _PageMaker:
             backlinks=page.backlinks, coverage=task.coverage,
             transitions=(), unchecked=[], same_id=task.same,
         )  # fmt: skip
-        text, sections = search_text(page.html)
+        if task.searched is not None and task.shown is not None and task.shown[0] == built[3]:
+            # (made of the same HTML, by the worker that rendered it during the sync)
+            script, joined = task.searched
+            words = joined.split()
+        else:
+            script, words = search_parts(path, page.html)
+            joined = " ".join(words)
         # (its script of search text written here, in the worker, with the page)
-        script = search_text_script({"path": path, "text": text, "sections": sections})
         self.writer.file(text_script_name(path), script)
-        words = index_words(text)
         timeline = document_timeline(page.doc, self.date)
         risks = document_risks(page.doc)
         entry = {
@@ -696,7 +703,7 @@ class _PageMaker:
             "files": sorted(set(files)),
             "timeline": timeline_data(timeline) if timeline else None,
             "risks": [_fields(r) for r in risks],
-            "words": " ".join(words),
+            "words": joined,
             "head": _head(task.d),
         }
         made = _Made("ok", entry, words)
@@ -728,11 +735,12 @@ def _make_chunk_with(work: tuple[str, tuple[Any, ...], list[_Task]]) -> list[_Ma
 
 
 class _Prerender:
-    """The HTML of every document of ``book``, rendered in ``jobs`` worker processes
-    while the build brings the index in step (a cold build's index is mostly a lint,
-    which leaves cores idle at times: writing the index, the book rules); the pool
-    then renders the pages. Each document's HTML is used only for the content it was
-    rendered from (its content hash)."""
+    """The HTML of every document of ``book``, and the script and words of its search
+    text made of that HTML (:func:`search_parts`), in ``jobs`` worker processes while
+    the build brings the index in step (a cold build's index is mostly a lint, which
+    leaves cores idle at times: writing the index, the book rules, reading the index
+    back for the pages); the pool then renders the pages. Each document's HTML is used
+    only for the content it was rendered from (its content hash)."""
 
     def __init__(self, book: Book, jobs: int) -> None:
         from concurrent.futures import ProcessPoolExecutor
@@ -744,13 +752,14 @@ class _Prerender:
             self.pool.submit(_shown_chunk, rels[i : i + size]) for i in range(0, len(rels), size)
         ]
 
-    def results(self) -> dict[str, tuple[str, str, list[Any]]]:
-        """Book path -> (content hash, HTML, table of contents) of each document
-        rendered (waiting for the rest); a chunk that failed is left to the pages."""
-        out: dict[str, tuple[str, str, list[Any]]] = {}
+    def results(self) -> dict[str, tuple[tuple[str, str, list[Any]], tuple[str, str]]]:
+        """Book path -> ((content hash, HTML, table of contents), (search text's
+        script, words)) of each document rendered (waiting for the rest); a chunk that
+        failed is left to the pages."""
+        out: dict[str, tuple[tuple[str, str, list[Any]], tuple[str, str]]] = {}
         for future in self.futures:
             try:
-                out.update((rel, shown) for rel, shown in future.result())
+                out.update((rel, (shown, searched)) for rel, shown, searched in future.result())
             except Exception:  # (a worker lost: those pages render their HTML)
                 continue
         return out
@@ -766,8 +775,11 @@ def _init_shown(book: Book) -> None:
     _SHOWN[:] = [book]
 
 
-def _shown_chunk(rels: list[str]) -> list[tuple[str, tuple[str, str, list[Any]]]]:
-    """The rendered HTML of documents ``rels`` as DocumentPages.built renders it."""
+def _shown_chunk(
+    rels: list[str],
+) -> list[tuple[str, tuple[str, str, list[Any]], tuple[str, str]]]:
+    """The rendered HTML of documents ``rels`` as DocumentPages.built renders it, and
+    the script and words (space-separated) of its search text (:func:`search_parts`)."""
     from specbook.core.digest import source_hash
     from specbook.web.render import to_html
 
@@ -781,7 +793,9 @@ def _shown_chunk(rels: list[str]) -> list[tuple[str, tuple[str, str, list[Any]]]
         shown = to_html(
             data.decode("utf-8", "replace"), remote_images=book.config.portal_remote_images
         )
-        out.append((rel, (source_hash(data, sidecars), shown.html, shown.toc)))
+        script, words = search_parts(rel, shown.html)
+        digest = source_hash(data, sidecars)
+        out.append((rel, (digest, shown.html, shown.toc), (script, " ".join(words))))
     return out
 
 
@@ -904,7 +918,9 @@ def write_documents(
     if prerender is not None:
         shown = prerender.results()
         for task in tasks:
-            task.shown = shown.get(task.d["path"])
+            got = shown.get(task.d["path"])
+            if got is not None:
+                task.shown, task.searched = got
         pool = prerender.pool
     made: dict[int, _Made] = {}
     try:
@@ -1181,6 +1197,14 @@ def search_text(body: str) -> tuple[str, list[list[Any]]]:
     text = text[:TEXT_LIMIT]
     limit = len(text.encode("utf-16-le")) // 2
     return text, [[at, anchor] for at, anchor in sections if at <= limit]
+
+
+def search_parts(path: str, body: str) -> tuple[str, list[str]]:
+    """The script of the search text of the document at ``path`` whose sanitized HTML
+    is ``body`` (:func:`search_text_script`), and that text's words (:func:`index_words`)."""
+    text, sections = search_text(body)
+    script = search_text_script({"path": path, "text": text, "sections": sections})
+    return script, index_words(text)
 
 
 def search_record(d: dict[str, Any], url: str, body: str) -> dict[str, Any]:
