@@ -41,7 +41,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -518,9 +518,10 @@ class _Parsed:
     the previous site's manifest for a page carried over; and the new manifest."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
-    # (the words of each record's text, see index_words: a list when its page was
-    # rendered, the manifest's space-separated words when it was carried over)
-    words: list[list[str] | str] = field(default_factory=list)
+    # (the words of each record's text, see index_words, space-separated as its
+    # manifest entry holds them: a list of strings each was most of the cost of
+    # handing a rendered page's results between processes)
+    words: list[str] = field(default_factory=list)
     # (as JSON data, :func:`timeline_data` and :func:`_fields`: made into objects only
     # when their pages are rendered)
     timelines: list[dict[str, Any]] = field(default_factory=list)
@@ -607,12 +608,11 @@ class _Task:
 class _Made:
     """A document page rendered and written: how it went (``ok``; ``gone``: the file
     was removed since the index was synced; ``redo``: its ID changed since then, so
-    only a process with the index can render it), its manifest entry (timeline and
-    risks included), the words of its search text, and the bytes written."""
+    only a process with the index can render it), its manifest entry (timeline, risks
+    and the words of its search text included), and the bytes written."""
 
     status: str
     entry: dict[str, Any] = field(default_factory=dict)
-    words: list[str] = field(default_factory=list)
     bytes: int = 0
 
 
@@ -688,7 +688,6 @@ class _PageMaker:
         if task.searched is not None and task.shown is not None and task.shown[0] == built[3]:
             # (made of the same HTML, by the worker that rendered it during the sync)
             script, joined = task.searched
-            words = joined.split()
         else:
             script, words = search_parts(path, page.html)
             joined = " ".join(words)
@@ -706,7 +705,7 @@ class _PageMaker:
             "words": joined,
             "head": _head(task.d),
         }
-        made = _Made("ok", entry, words)
+        made = _Made("ok", entry)
         made.bytes = self.writer.stats.bytes - before
         return made
 
@@ -948,7 +947,7 @@ def write_documents(
             if entry["timeline"]:
                 parsed.timelines.append(entry["timeline"])
             parsed.risks.extend(entry["risks"])
-            parsed.words.append(result.words)
+            parsed.words.append(entry["words"])
             writer.stats.rendered += 1
             writer.stats.pages += 1
             writer.stats.bytes += result.bytes
@@ -1316,12 +1315,12 @@ def _changed_shards(parsed: _Parsed, previous: dict[str, Any]) -> set[str] | Non
         return None  # (another numbering of the documents)
     keys: set[str] = set()
     for record, words in zip(parsed.records, parsed.words, strict=True):
-        if isinstance(words, str):
+        if record["path"] in parsed.kept:
             continue  # (carried over: the words it had)
         old = pages[record["path"]]
         if not isinstance(old.get("head"), str):
             return None
-        gained = set(words).symmetric_difference(old["words"].split())
+        gained = set(words.split()).symmetric_difference(old["words"].split())
         gained |= set(_folded_words(old["head"])) ^ set(_folded_words(_head(record)))
         keys.update(shard_key(w) for w in gained)
     return keys
@@ -1376,7 +1375,7 @@ def shard_key(word: str) -> str:
 
 def _shard_words(
     records: list[dict[str, Any]],
-    known: list[list[str] | str] | list[list[str] | None] | None = None,
+    known: Sequence[list[str] | str | None] | None = None,
     only: set[str] | None = None,
 ) -> dict[str, dict[str, tuple[list[int], list[int]]]]:
     """Shard key -> word -> (the documents whose text holds it, those whose ID or
