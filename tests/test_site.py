@@ -948,3 +948,26 @@ def test_a_build_leaves_the_index_search_tables_to_the_first_search(tmp_path: Pa
         assert store.get_meta("search-pending") is None
     finally:
         store.close()
+
+
+def test_a_search_index_the_worker_failed_to_make_is_made_here(
+    built: tuple[Path, Path, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build makes its search index in a worker process; a worker that fails it
+    leaves it to the build's own process, which writes the same index."""
+    root, out = built[0], built[1]
+    here = os.getpid()
+    real = site.search_index_parts
+
+    def only_here(*args: Any) -> Any:
+        if os.getpid() != here:
+            raise RuntimeError("worker lost")
+        return real(*args)
+
+    monkeypatch.setattr(site, "search_index_parts", only_here)
+    monkeypatch.setattr(site, "_cpus", lambda: 2)
+    monkeypatch.setattr(site, "PARALLEL_PAGES", 2)
+    build_site(open_book(root), tmp_path / "site")
+    for name in ("search-index.js", "search/s.js"):
+        made = tmp_path / "site" / "static" / name
+        assert made.read_bytes() == (out / "static" / name).read_bytes()

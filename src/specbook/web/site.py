@@ -390,7 +390,12 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
         if not writer.unchanged("risks.html", [_without_lines(r) for r in parsed.risks]):
             risks = _risks(parsed.risks)
             writer.page("risks.html", "risks.html", **pages.risks(book, risks))
-        index_parts = index_job.result() if index_job is not None else None
+        index_parts = None
+        if index_job is not None:
+            try:
+                index_parts = index_job.result()
+            except Exception:  # (a worker lost: the index is made here, below)
+                index_parts = None
     finally:
         store.close()
         if prerender is not None:
