@@ -552,9 +552,12 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     # (a site with nothing to carry over: each document's HTML is rendered in the pool
     # while the index is synced, and handed to the page that shows it)
     tasks: list[Any] = []
+    given: list[Any] = []  # (the pages' makers' arguments)
     real = site._made_pages
     monkeypatch.setattr(
-        site, "_made_pages", lambda m, a, t, *r, **k: tasks.extend(t) or real(m, a, t, *r, **k)
+        site,
+        "_made_pages",
+        lambda m, a, t, *r, **k: given.append(a) or tasks.extend(t) or real(m, a, t, *r, **k),
     )
     from specbook.web import templating
 
@@ -580,6 +583,17 @@ def test_pages_rendered_in_worker_processes_are_the_pages_rendered_here(
     assert compiled == []
     assert stats.rendered == len(tasks) == len(example_ids())
     assert all(t.shown is not None and t.shown[0] == t.digest for t in tasks)
+    # the script and words of each search text were made of that HTML meanwhile too: a
+    # page takes them, not making them again, and writes the same script
+    for t in tasks:
+        script, words = site.search_parts(t.d["path"], t.shown[1])
+        assert t.searched == (script, " ".join(words))
+    monkeypatch.setattr(site, "search_text", lambda body: pytest.fail("made again"))
+    book, _root, _old, *rest = given[0]
+    again = site._PageMaker(book, tmp_path / "again", None, *rest).make(tasks[0])
+    assert again.status == "ok" and again.entry["words"] == tasks[0].searched[1]
+    name = site.text_script_name(tasks[0].d["path"])
+    assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "workers" / name).read_bytes()
     task = next(t for t in tasks if t.d["path"] == "docs/specs/SPEC-001-shipment-tracking-api.md")
     docs = pages.DocumentPages(open_book(root))
     assert docs.built(task.d["path"])[1:3] == task.shown[1:]  # (rendered here: the same)
@@ -914,3 +928,46 @@ def test_the_shard_picker_gives_the_words_of_its_shards() -> None:
         keys = set(rng.sample(["a", "e", "z", "0", "9", "_", "b"], rng.randrange(1, 4)))
         want = [w for w in text.split() if site.shard_key(w) in keys]
         assert site._shard_picker(keys)(text) == want, (text, keys)
+
+
+def test_a_build_leaves_the_index_search_tables_to_the_first_search(tmp_path: Path) -> None:
+    """The site has its own search index: a cold build does not fill the index's search
+    tables (tokenising every text twice, in the build's one process), and the first
+    search builds them."""
+    from specbook.store import open_store
+    from specbook.store.query import parse_query
+
+    root = copy_book(tmp_path / "book")
+    book = open_book(root)
+    build_site(book, tmp_path / "site")
+    store = open_store(book)
+    try:
+        assert store.get_meta("search-pending") == "1"
+        hits = store.search(parse_query("tracking"))
+        assert "SPEC-001" in {h.id for h in hits}
+        assert store.get_meta("search-pending") is None
+    finally:
+        store.close()
+
+
+def test_a_search_index_the_worker_failed_to_make_is_made_here(
+    built: tuple[Path, Path, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build makes its search index in a worker process; a worker that fails it
+    leaves it to the build's own process, which writes the same index."""
+    root, out = built[0], built[1]
+    here = os.getpid()
+    real = site.search_index_parts
+
+    def only_here(*args: Any) -> Any:
+        if os.getpid() != here:
+            raise RuntimeError("worker lost")
+        return real(*args)
+
+    monkeypatch.setattr(site, "search_index_parts", only_here)
+    monkeypatch.setattr(site, "_cpus", lambda: 2)
+    monkeypatch.setattr(site, "PARALLEL_PAGES", 2)
+    build_site(open_book(root), tmp_path / "site")
+    for name in ("search-index.js", "search/s.js"):
+        made = tmp_path / "site" / "static" / name
+        assert made.read_bytes() == (out / "static" / name).read_bytes()

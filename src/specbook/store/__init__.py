@@ -90,11 +90,13 @@ def synced_store(
     progress: Callable[[int, int], None] | None = None,
     db: str | None = None,
     name: str | None = None,
+    search: bool = True,
 ) -> tuple[Store, SyncStats]:
-    """The book's index, brought in step with its files."""
+    """The book's index, brought in step with its files (``search``: see
+    :func:`specbook.store.incremental.sync`)."""
     store = open_store(book, db=db, name=name)
     try:
-        stats = sync(store, book, full=full, progress=progress)
+        stats = sync(store, book, full=full, progress=progress, search=search)
     except BaseException as exc:
         store.close()
         from specbook.core.state import discard_damaged
@@ -104,7 +106,7 @@ def synced_store(
         # (a damaged SQLite index, found by the sync: removed, so made afresh)
         store = open_store(book, db=db, name=name)
         try:
-            stats = sync(store, book, full=True, progress=progress)
+            stats = sync(store, book, full=True, progress=progress, search=search)
         except BaseException:
             store.close()
             raise

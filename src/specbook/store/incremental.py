@@ -255,8 +255,12 @@ def sync(
     full: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    search: bool = True,
 ) -> SyncStats:
-    """Bring ``store`` in step with ``book``'s files; ``full`` rebuilds from scratch."""
+    """Bring ``store`` in step with ``book``'s files; ``full`` rebuilds from scratch.
+    With ``search`` false (a caller that never searches the index, such as ``build``),
+    an index made from scratch leaves its search tables to the first search, as a cold
+    lint does (see :meth:`Store.put_many`), and tables so left are not built here."""
     key = index_key(book)
     first_rebuild = full or store.get_meta("key") != key
     # Look first without the write lock: nothing changed is the common case.
@@ -264,7 +268,8 @@ def sync(
     stored = {} if first_rebuild else store.stored_files()
     todo, touch, gone, seen = _plan(book, stored)
     if not first_rebuild and not todo and not touch and not gone:
-        store.ensure_search()  # (what a cold lint left to the first search)
+        if search:
+            store.ensure_search()  # (what a cold lint left to the first search)
         return SyncStats(seen, 0, 0, 0, seen, False)
     # Parse before the write lock (the lint cache shares the file), each file once.
     ready = _linted_records(book, todo, jobs, progress)
@@ -288,8 +293,9 @@ def sync(
         for rel, mtime_ns, size in touch:
             store.touch(rel, mtime_ns, size)
         added = sum(1 for record in records if record.path not in stored)
-        store.put_many(records)
-        store.ensure_search()
+        store.put_many(records, search=search)
+        if search:
+            store.ensure_search()
         if records or gone:
             # Readers (the portal) keep derived data per generation.
             store.set_meta("generation", str(int(store.get_meta("generation") or 0) + 1))

@@ -32,6 +32,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import html
+import itertools
 import json
 import operator
 import os
@@ -40,7 +41,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -318,8 +319,10 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
     if not manifest.get("pages") and _cpus() >= 2 and len(book.path_strings()) >= PARALLEL_PAGES:
         prerender = _Prerender(book, _cpus())
     try:
-        # (each phase counts its own items on the one bar: index, lint, then pages)
-        store, _ = synced_store(book, progress=progress)
+        # (each phase counts its own items on the one bar: index, lint, then pages;
+        # the site has its own search index: the index's search tables are left to the
+        # first search, a quarter of a second of a cold build's one-core time)
+        store, _ = synced_store(book, progress=progress, search=False)
     except BaseException:
         if prerender is not None:
             prerender.close()
@@ -332,26 +335,33 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
         writer.names = page_names(listing, writer.shared)
         store_findings(store, book, progress)  # the home page's lint summary
         date = today()
-        home = pages.home(store, book.config, date, catalog)
-        # (the home and list pages are made of the rows' header facts and their pages'
-        # names: not of when a file was last written, or its content hash, which they
-        # do not show)
-        seen = {
-            **home,
-            "waiting": [{**_fields(w), "doc": _shown_row(w.doc)} for w in home["waiting"]],
-            "stale": len(home["stale"]),  # (the waiting ones marked stale)
-            "recent": [_shown_row(d) for d in home["recent"]],
-        }
-        if not writer.unchanged("index.html", [seen, writer.names]):
-            writer.page("index.html", "home.html", lint_ready=True, **home)
-        shown = pages.listing(store, {}, page_size=None, catalog=catalog)
-        rows = [_shown_row(d) for d in shown["rows"]]
-        if not writer.unchanged("documents.html", [{**shown, "rows": rows}, writer.names]):
-            writer.page("documents.html", "list.html", **shown)
-        if not writer.unchanged("search.html", []):  # (the site's key is all it shows)
-            writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
         edges = list(store.references())  # (for the graph and the document pages both)
-        graph_js = write_graph(writer, store, edges, listing)
+        graph_js: str | None = None
+
+        def shared_pages() -> None:
+            """The home, list, search and graph pages: made here while the document
+            pages are rendered in worker processes (they need none of those)."""
+            nonlocal graph_js
+            home = pages.home(store, book.config, date, catalog)
+            # (the home and list pages are made of the rows' header facts and their
+            # pages' names: not of when a file was last written, or its content hash,
+            # which they do not show)
+            seen = {
+                **home,
+                "waiting": [{**_fields(w), "doc": _shown_row(w.doc)} for w in home["waiting"]],
+                "stale": len(home["stale"]),  # (the waiting ones marked stale)
+                "recent": [_shown_row(d) for d in home["recent"]],
+            }
+            if not writer.unchanged("index.html", [seen, writer.names]):
+                writer.page("index.html", "home.html", lint_ready=True, **home)
+            shown = pages.listing(store, {}, page_size=None, catalog=catalog)
+            rows = [_shown_row(d) for d in shown["rows"]]
+            if not writer.unchanged("documents.html", [{**shown, "rows": rows}, writer.names]):
+                writer.page("documents.html", "list.html", **shown)
+            if not writer.unchanged("search.html", []):  # (the site's key is all it shows)
+                writer.page("search.html", "search.html", query="", hits=[], rows=[], error=None)
+            graph_js = write_graph(writer, store, edges, listing)
+
         same_day = manifest.get("date") == date.isoformat()  # (overdue phases as stored)
         parsed = write_documents(
             writer,
@@ -363,7 +373,13 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
             listing,
             edges,
             prerender,
+            meanwhile=shared_pages,
         )
+        # (a cold build's search index, made in a worker process while the timeline
+        # and risk pages are made here)
+        index_job = None
+        if prerender is not None and _changed_shards(parsed, manifest) is None:
+            index_job = prerender.pool.submit(search_index_parts, parsed.records, parsed.words)
         # (the two biggest shared pages: rendered only when what they show changed)
         # (the two pages show no line numbers: an edit that only moves lines keeps them)
         lineless = [_without_lines(t) for t in parsed.timelines]
@@ -374,12 +390,23 @@ def _fill_site(writer: _Writer, progress: Progress | None) -> SiteStats:
         if not writer.unchanged("risks.html", [_without_lines(r) for r in parsed.risks]):
             risks = _risks(parsed.risks)
             writer.page("risks.html", "risks.html", **pages.risks(book, risks))
+        index_parts = None
+        if index_job is not None:
+            try:
+                index_parts = index_job.result()
+            except Exception:  # (a worker lost: the index is made here, below)
+                index_parts = None
     finally:
         store.close()
         if prerender is not None:
             prerender.close()
     shutil.copytree(STATIC, root / "static", dirs_exist_ok=True)  # (static/text/ is in)
-    counts = write_search_index(writer, parsed, manifest)
+    if index_parts is not None:
+        counts, scripts = index_parts
+        for name, script in scripts.items():
+            writer.file(f"static/{name}", script)
+    else:
+        counts = write_search_index(writer, parsed, manifest)
     if graph_js is not None:  # (else carried over: see write_graph)
         writer.file(f"static/{GRAPH_DATA}", graph_js)
     writer.file(MARKER, json.dumps({"generator": "specbook", "version": __version__}) + "\n")
@@ -496,9 +523,10 @@ class _Parsed:
     the previous site's manifest for a page carried over; and the new manifest."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
-    # (the words of each record's text, see index_words: a list when its page was
-    # rendered, the manifest's space-separated words when it was carried over)
-    words: list[list[str] | str] = field(default_factory=list)
+    # (the words of each record's text, see index_words, space-separated as its
+    # manifest entry holds them: a list of strings each was most of the cost of
+    # handing a rendered page's results between processes)
+    words: list[str] = field(default_factory=list)
     # (as JSON data, :func:`timeline_data` and :func:`_fields`: made into objects only
     # when their pages are rendered)
     timelines: list[dict[str, Any]] = field(default_factory=list)
@@ -576,18 +604,20 @@ class _Task:
     backlinks: list[Any]
     # (its HTML, rendered while the index was synced: content hash, HTML, contents)
     shown: tuple[str, str, list[Any]] | None = None
+    # (and made of that HTML meanwhile: the script of its search text, its words
+    # space-separated; see search_parts)
+    searched: tuple[str, str] | None = None
 
 
 @dataclass
 class _Made:
     """A document page rendered and written: how it went (``ok``; ``gone``: the file
     was removed since the index was synced; ``redo``: its ID changed since then, so
-    only a process with the index can render it), its manifest entry (timeline and
-    risks included), the words of its search text, and the bytes written."""
+    only a process with the index can render it), its manifest entry (timeline, risks
+    and the words of its search text included), and the bytes written."""
 
     status: str
     entry: dict[str, Any] = field(default_factory=dict)
-    words: list[str] = field(default_factory=list)
     bytes: int = 0
 
 
@@ -660,11 +690,14 @@ class _PageMaker:
             backlinks=page.backlinks, coverage=task.coverage,
             transitions=(), unchecked=[], same_id=task.same,
         )  # fmt: skip
-        text, sections = search_text(page.html)
+        if task.searched is not None and task.shown is not None and task.shown[0] == built[3]:
+            # (made of the same HTML, by the worker that rendered it during the sync)
+            script, joined = task.searched
+        else:
+            script, words = search_parts(path, page.html)
+            joined = " ".join(words)
         # (its script of search text written here, in the worker, with the page)
-        script = search_text_script({"path": path, "text": text, "sections": sections})
         self.writer.file(text_script_name(path), script)
-        words = index_words(text)
         timeline = document_timeline(page.doc, self.date)
         risks = document_risks(page.doc)
         entry = {
@@ -674,10 +707,10 @@ class _PageMaker:
             "files": sorted(set(files)),
             "timeline": timeline_data(timeline) if timeline else None,
             "risks": [_fields(r) for r in risks],
-            "words": " ".join(words),
+            "words": joined,
             "head": _head(task.d),
         }
-        made = _Made("ok", entry, words)
+        made = _Made("ok", entry)
         made.bytes = self.writer.stats.bytes - before
         return made
 
@@ -706,11 +739,12 @@ def _make_chunk_with(work: tuple[str, tuple[Any, ...], list[_Task]]) -> list[_Ma
 
 
 class _Prerender:
-    """The HTML of every document of ``book``, rendered in ``jobs`` worker processes
-    while the build brings the index in step (a cold build's index is mostly a lint,
-    which leaves cores idle at times: writing the index, the book rules); the pool
-    then renders the pages. Each document's HTML is used only for the content it was
-    rendered from (its content hash)."""
+    """The HTML of every document of ``book``, and the script and words of its search
+    text made of that HTML (:func:`search_parts`), in ``jobs`` worker processes while
+    the build brings the index in step (a cold build's index is mostly a lint, which
+    leaves cores idle at times: writing the index, the book rules, reading the index
+    back for the pages); the pool then renders the pages. Each document's HTML is used
+    only for the content it was rendered from (its content hash)."""
 
     def __init__(self, book: Book, jobs: int) -> None:
         from concurrent.futures import ProcessPoolExecutor
@@ -722,13 +756,14 @@ class _Prerender:
             self.pool.submit(_shown_chunk, rels[i : i + size]) for i in range(0, len(rels), size)
         ]
 
-    def results(self) -> dict[str, tuple[str, str, list[Any]]]:
-        """Book path -> (content hash, HTML, table of contents) of each document
-        rendered (waiting for the rest); a chunk that failed is left to the pages."""
-        out: dict[str, tuple[str, str, list[Any]]] = {}
+    def results(self) -> dict[str, tuple[tuple[str, str, list[Any]], tuple[str, str]]]:
+        """Book path -> ((content hash, HTML, table of contents), (search text's
+        script, words)) of each document rendered (waiting for the rest); a chunk that
+        failed is left to the pages."""
+        out: dict[str, tuple[tuple[str, str, list[Any]], tuple[str, str]]] = {}
         for future in self.futures:
             try:
-                out.update((rel, shown) for rel, shown in future.result())
+                out.update((rel, (shown, searched)) for rel, shown, searched in future.result())
             except Exception:  # (a worker lost: those pages render their HTML)
                 continue
         return out
@@ -744,8 +779,11 @@ def _init_shown(book: Book) -> None:
     _SHOWN[:] = [book]
 
 
-def _shown_chunk(rels: list[str]) -> list[tuple[str, tuple[str, str, list[Any]]]]:
-    """The rendered HTML of documents ``rels`` as DocumentPages.built renders it."""
+def _shown_chunk(
+    rels: list[str],
+) -> list[tuple[str, tuple[str, str, list[Any]], tuple[str, str]]]:
+    """The rendered HTML of documents ``rels`` as DocumentPages.built renders it, and
+    the script and words (space-separated) of its search text (:func:`search_parts`)."""
     from specbook.core.digest import source_hash
     from specbook.web.render import to_html
 
@@ -759,7 +797,9 @@ def _shown_chunk(rels: list[str]) -> list[tuple[str, tuple[str, str, list[Any]]]
         shown = to_html(
             data.decode("utf-8", "replace"), remote_images=book.config.portal_remote_images
         )
-        out.append((rel, (source_hash(data, sidecars), shown.html, shown.toc)))
+        script, words = search_parts(rel, shown.html)
+        digest = source_hash(data, sidecars)
+        out.append((rel, (digest, shown.html, shown.toc), (script, " ".join(words))))
     return out
 
 
@@ -777,21 +817,26 @@ def _made_pages(
 ) -> Iterator[_Made]:
     """Each of ``tasks`` rendered, in order: by ``maker`` here, or when there are many
     in ``jobs`` worker processes (default: one per CPU) each with a maker made of
-    ``args``: those of ``pool`` (a running ProcessPoolExecutor) when given."""
+    ``args``: those of ``pool`` (a running ProcessPoolExecutor) when given, where they
+    are handed before this returns (the caller works meanwhile)."""
     workers = jobs if jobs is not None else _cpus()
     if len(tasks) < PARALLEL_PAGES or workers < 2:
-        for task in tasks:
-            yield maker.make(task, store)
-        return
-    from concurrent.futures import ProcessPoolExecutor  # only big builds pay for it
-
+        return (maker.make(task, store) for task in tasks)
     size = max(8, len(tasks) // (workers * 8))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     if pool is not None:  # (its workers make their maker of args with the first chunk)
         token = secrets.token_hex(8)
-        for made in pool.map(_make_chunk_with, [(token, args, chunk) for chunk in chunks]):
-            yield from made
-        return
+        made = pool.map(_make_chunk_with, [(token, args, chunk) for chunk in chunks])
+        return itertools.chain.from_iterable(made)
+    return _pooled_pages(args, chunks, workers)
+
+
+def _pooled_pages(
+    args: tuple[Any, ...], chunks: list[list[_Task]], workers: int
+) -> Iterator[_Made]:
+    """The pages of ``chunks`` rendered in a pool of their own, of ``workers`` processes."""
+    from concurrent.futures import ProcessPoolExecutor  # only big builds pay for it
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_maker, initargs=args) as pool:
         for made in pool.map(_make_chunk, chunks):
             yield from made
@@ -807,6 +852,7 @@ def write_documents(
     listing: list[dict[str, Any]] | None = None,
     edges: list[RefEdge] | None = None,
     prerender: _Prerender | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> _Parsed:
     """One page per document, found by its ID, or by its path when another document
     carries the same ID (the ID's page then lists them both, as in the portal);
@@ -815,7 +861,9 @@ def write_documents(
     carried over, its document not even parsed; the others are rendered, in worker
     processes when there are many (:data:`PARALLEL_PAGES`). ``listing`` and ``edges``:
     the store's listing and references, when the caller has read them; ``prerender``:
-    the documents' HTML rendered meanwhile, and the pool to render the pages in."""
+    the documents' HTML rendered meanwhile, and the pool to render the pages in;
+    ``meanwhile``: the caller's work to do here while worker processes render the
+    pages (before the pages, when they are rendered here)."""
     book = writer.book
     manifest = manifest or {}
     listing = listing if listing is not None else store.listing()
@@ -874,11 +922,15 @@ def write_documents(
     if prerender is not None:
         shown = prerender.results()
         for task in tasks:
-            task.shown = shown.get(task.d["path"])
+            got = shown.get(task.d["path"])
+            if got is not None:
+                task.shown, task.searched = got
         pool = prerender.pool
     made: dict[int, _Made] = {}
-    pages_made = _made_pages(maker, args, tasks, store, pool=pool)
     try:
+        pages_made = _made_pages(maker, args, tasks, store, pool=pool)
+        if meanwhile is not None:
+            meanwhile()
         for task, result in zip(tasks, pages_made, strict=True):
             if result.status == "redo":
                 result = maker.make(task, store)
@@ -900,7 +952,7 @@ def write_documents(
             if entry["timeline"]:
                 parsed.timelines.append(entry["timeline"])
             parsed.risks.extend(entry["risks"])
-            parsed.words.append(result.words)
+            parsed.words.append(entry["words"])
             writer.stats.rendered += 1
             writer.stats.pages += 1
             writer.stats.bytes += result.bytes
@@ -1151,6 +1203,14 @@ def search_text(body: str) -> tuple[str, list[list[Any]]]:
     return text, [[at, anchor] for at, anchor in sections if at <= limit]
 
 
+def search_parts(path: str, body: str) -> tuple[str, list[str]]:
+    """The script of the search text of the document at ``path`` whose sanitized HTML
+    is ``body`` (:func:`search_text_script`), and that text's words (:func:`index_words`)."""
+    text, sections = search_text(body)
+    script = search_text_script({"path": path, "text": text, "sections": sections})
+    return script, index_words(text)
+
+
 def search_record(d: dict[str, Any], url: str, body: str) -> dict[str, Any]:
     """One document of the browser's search index (``url``: its page, relative to the
     site root); ``sections`` let a result link to the section of its first match."""
@@ -1234,10 +1294,8 @@ def write_search_index(
         for name, script in search_shard_scripts(found, len(parsed.records)).items():
             writer.file(f"static/{name}", script)
         return counts
-    found = _shard_words(parsed.records, parsed.words)
-    counts = {key: len(words) for key, words in sorted(found.items())}
-    writer.file(f"static/{SEARCH_INDEX}", search_index_script(parsed.records, counts))
-    for name, script in search_shard_scripts(found, len(parsed.records)).items():
+    counts, scripts = search_index_parts(parsed.records, parsed.words)
+    for name, script in scripts.items():
         writer.file(f"static/{name}", script)
     return counts
 
@@ -1262,12 +1320,12 @@ def _changed_shards(parsed: _Parsed, previous: dict[str, Any]) -> set[str] | Non
         return None  # (another numbering of the documents)
     keys: set[str] = set()
     for record, words in zip(parsed.records, parsed.words, strict=True):
-        if isinstance(words, str):
+        if record["path"] in parsed.kept:
             continue  # (carried over: the words it had)
         old = pages[record["path"]]
         if not isinstance(old.get("head"), str):
             return None
-        gained = set(words).symmetric_difference(old["words"].split())
+        gained = set(words.split()).symmetric_difference(old["words"].split())
         gained |= set(_folded_words(old["head"])) ^ set(_folded_words(_head(record)))
         keys.update(shard_key(w) for w in gained)
     return keys
@@ -1281,11 +1339,19 @@ def search_index_scripts(
     index (:func:`search_shard_scripts`). ``known`` may give each record's
     :func:`index_words` (computed where its page was rendered); those it does not give
     are computed here."""
+    return search_index_parts(records, known)[1]
+
+
+def search_index_parts(
+    records: list[dict[str, Any]], known: Any = None
+) -> tuple[dict[str, int], dict[str, str]]:
+    """:func:`search_index_scripts` and how many words each shard holds (``known``:
+    a list or the space-separated words of each record, or ``None`` for those not
+    known, see :func:`_shard_words`)."""
     found = _shard_words(records, known)
     counts = {key: len(words) for key, words in sorted(found.items())}
-    return {SEARCH_INDEX: search_index_script(records, counts)} | search_shard_scripts(
-        found, len(records)
-    )
+    scripts = {SEARCH_INDEX: search_index_script(records, counts)}
+    return counts, scripts | search_shard_scripts(found, len(records))
 
 
 def search_index_script(records: list[dict[str, Any]], shards: dict[str, int]) -> str:
@@ -1314,7 +1380,7 @@ def shard_key(word: str) -> str:
 
 def _shard_words(
     records: list[dict[str, Any]],
-    known: list[list[str] | str] | list[list[str] | None] | None = None,
+    known: Sequence[list[str] | str | None] | None = None,
     only: set[str] | None = None,
 ) -> dict[str, dict[str, tuple[list[int], list[int]]]]:
     """Shard key -> word -> (the documents whose text holds it, those whose ID or
