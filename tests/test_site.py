@@ -765,11 +765,8 @@ def test_an_edit_remakes_only_the_search_shards_of_words_gained_or_lost(
         assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
 
 
-def test_a_build_reads_the_references_in_a_few_queries_not_one_per_page(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The "Referenced by" lists of every page come from one query of the index (one
-    per page was a tenth of a one-edit build of 1,000 documents)."""
+def _traced_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every SQL statement the SQLite stores opened from now on run, in order."""
     from specbook.store.sqlite import SQLiteStore
 
     statements: list[str] = []
@@ -781,6 +778,15 @@ def test_a_build_reads_the_references_in_a_few_queries_not_one_per_page(
         return db
 
     monkeypatch.setattr(SQLiteStore, "_open", traced)
+    return statements
+
+
+def test_a_build_reads_the_references_in_a_few_queries_not_one_per_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The "Referenced by" lists of every page come from one query of the index (one
+    per page was a tenth of a one-edit build of 1,000 documents)."""
+    statements = _traced_statements(monkeypatch)
     root = copy_book(tmp_path / "book")
     open_book(root)  # (the build below syncs the index afresh: every statement counted)
     stats = build_site(open_book(root), tmp_path / "site")
@@ -796,20 +802,11 @@ def test_a_rebuild_with_nothing_changed_writes_no_finding_to_the_index(
 ) -> None:
     """The findings lint stored are written again only when they, or the index, changed:
     a build with nothing changed rewrote every one; after an edit they are written."""
-    from specbook.store.sqlite import SQLiteStore
-
-    statements: list[str] = []
-    real_open = SQLiteStore._open
-
-    def traced(self: SQLiteStore) -> Any:
-        db = real_open(self)
-        db.set_trace_callback(statements.append)
-        return db
+    statements = _traced_statements(monkeypatch)
 
     def writes() -> list[str]:
         return [s for s in statements if re.match(r"\s*(INSERT|DELETE)\b.*\bfindings\b", s)]
 
-    monkeypatch.setattr(SQLiteStore, "_open", traced)
     root = copy_book(tmp_path / "book")
     out = tmp_path / "site"
     build_site(open_book(root), out)
