@@ -160,31 +160,50 @@ def _init_worker(
 
 
 def _lint_one(
-    linter: Linter, path: Path | str, rel: str, also: Also | None = None, keep: bool = True
+    linter: Linter,
+    path: Path | str,
+    rel: str,
+    also: Also | None = None,
+    keep: bool = True,
+    here: bool = False,
 ) -> tuple[Any, ...] | None:
     """``(rel, signature, hash, findings, facts, document, window)`` of one file as the
     cache keeps them (``document``: :func:`specbook.core.stored.dump` of the parse,
     ``None`` when not ``keep``: a run with no cache to keep it in; ``window``: the days
     the findings hold, :meth:`Linter.window`), and with ``also`` what it made of the
-    parse; ``None`` for a file that is gone. The file is parsed once, for all of these."""
+    parse; ``None`` for a file that is gone. The file is parsed once, for all of these.
+
+    ``here``: for the process that reports, which needs the objects, not their cache
+    form: the findings and facts as they were made (a list of :class:`Finding`, a
+    :class:`DocFacts`), so that they are not encoded and decoded again (see
+    :func:`_cache_forms`). A worker's answer is pickled: it gives the cache form."""
     got = read_document(linter.config, path, rel)
     if got is None:
         return None
     sig, data, sidecars = got
     doc = parse(data, rel, linter.config, sidecars)
     findings = linter.lint_document(doc)
+    facts = linter.facts(doc)
     out = (
         rel,
         sig,
         source_hash(data, sidecars),
-        [_finding_j(f, rel) for f in findings],
-        _facts_j(linter.facts(doc)),
+        findings if here else [_finding_j(f, rel) for f in findings],
+        facts if here else _facts_j(facts),
         # (after the rules: the parts they built are built once; not of a file named
         # from outside the book, whose text the book's snapshot must not keep)
         None if not keep or _outside(rel) else stored.dump(doc, scan.plain),
         linter.window(doc),
     )
     return out if also is None else (*out, also(doc, data, sig))
+
+
+def _cache_forms(rel: str, findings: Any, facts: Any) -> tuple[list[Any], dict[str, Any]]:
+    """The cache forms of a :func:`_lint_one` answer's findings and facts, whichever
+    way it gave them (see its ``here``)."""
+    if isinstance(facts, DocFacts):
+        return [_finding_j(f, rel) for f in findings], _facts_j(facts)
+    return findings, facts
 
 
 def _outside(rel: str) -> bool:
@@ -1007,7 +1026,7 @@ def _run(
     keep = cache.db is not None  # (the parses are dumped to be kept in the cache)
     try:
         for items, out, one, chunk_fn in (
-            (todo, raw, partial(_lint_one, linter, also=also, keep=keep), _lint_chunk),
+            (todo, raw, partial(_lint_one, linter, also=also, keep=keep, here=True), _lint_chunk),
             (light_todo, light_raw, partial(_light_one, linter.config, also=also), _light_chunk),
         ):
             if len(items) >= PARALLEL_THRESHOLD and workers > 1:
@@ -1039,20 +1058,26 @@ def _run(
     for item in raw:
         if item is None:
             continue
-        rel, sig, digest, findings_j, facts_j, doc, window = item[:7]
+        rel, sig, digest, got_findings, got_facts, doc, window = item[:7]
         extra = item[7] if also is not None else None
         if also is not None and parsed is not None:
             parsed[rel] = extra
-        fr = FileResult(
-            rel,
-            sig,
-            digest,
-            [_finding_p(rel, f) for f in findings_j],
-            _facts_p(rel, facts_j),
-            extra,
-        )
+        if isinstance(got_facts, DocFacts):  # (made in this process: see _lint_one)
+            fr = FileResult(rel, sig, digest, got_findings, got_facts, extra)
+        else:
+            fr = FileResult(
+                rel,
+                sig,
+                digest,
+                [_finding_p(rel, f) for f in got_findings],
+                _facts_p(rel, got_facts),
+                extra,
+            )
         results[rel] = fr
         facts[rel] = fr.facts
+        if cache.db is None:
+            continue  # (no snapshot to keep the rows in: a --no-cache run)
+        findings_j, facts_j = _cache_forms(rel, got_findings, got_facts)
         rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, window))
         light[rel] = _light_entry(sig, digest, facts_j)
     # (rows of files not linted this time stay: a partial run must not forget the rest)
