@@ -7,6 +7,7 @@ Approved`) and committed; later commits change it in different ways.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -314,3 +315,37 @@ def test_an_approved_document_whose_answer_is_kept_is_not_read_again(
         [finding] = stale(book, monkeypatch)
     assert "FR-2 reworded" in str(finding["message"])
     assert "SPEC-001-login.md" in read
+
+
+def test_a_files_repository_path_resolves_links_as_realpath_does(tmp_path: Path) -> None:
+    """SB505 finds each approved file's history by its path in the repository, links
+    resolved; the folders are resolved once each, so a linked folder, a linked file
+    and a link to a folder outside the repository must come out as realpath has them."""
+    from specbook.book.approvals import _repo_path
+
+    top = tmp_path / "repo"
+    (top / "docs" / "specs").mkdir(parents=True)
+    (top / "docs" / "specs" / "SPEC-001.md").write_text("x")
+    (top / "elsewhere").mkdir()
+    (top / "elsewhere" / "SPEC-002.md").write_text("x")
+    (top / "docs" / "linked").symlink_to(top / "elsewhere", target_is_directory=True)
+    (top / "docs" / "specs" / "SPEC-003.md").symlink_to(top / "elsewhere" / "SPEC-002.md")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "SPEC-004.md").write_text("x")
+    (top / "docs" / "out").symlink_to(outside, target_is_directory=True)
+    (top / "README.md").write_text("x")
+    files = [
+        top / "docs" / "specs" / "SPEC-001.md",
+        top / "docs" / "linked" / "SPEC-002.md",
+        top / "docs" / "specs" / "SPEC-003.md",
+        top / "docs" / "out" / "SPEC-004.md",
+        top / "README.md",
+        top / "docs" / "specs" / ".." / "linked" / "SPEC-002.md",
+    ]
+    real_dirs: dict[str, str] = {}
+    got = [_repo_path(f, top, real_dirs) for f in files + files]  # (twice: from the memo)
+    want = [os.path.relpath(os.path.realpath(f), top).replace(os.sep, "/") for f in files]
+    assert got == want + want
+    assert want[1] == want[2] == "elsewhere/SPEC-002.md"
+    assert want[3] == "../outside/SPEC-004.md"

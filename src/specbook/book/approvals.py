@@ -626,6 +626,7 @@ def stale_reports(
     # cache found the approval of then (its commit stands while HEAD does)
     known: list[_File] = []
     top: Path | None = None
+    real_dirs: dict[str, str] = {}  # (see _repo_path)
     for d in wanted:
         kind = d.kind
         taken = d.row
@@ -666,7 +667,7 @@ def stale_reports(
             top = repository_of(cfg.root)
             if top is None:
                 return  # not a git work tree after all
-        repo_path = os.path.relpath(os.path.realpath(full), top).replace(os.sep, "/")
+        repo_path = _repo_path(full, top, real_dirs)
         item = _File(d, data, doc, repo_path, row)
         if _memo_holds(memo, row):  # (an edit since the last run: same approval)
             assert isinstance(memo, dict)
@@ -698,6 +699,21 @@ def stale_reports(
             yield from reports
     if use_cache and fresh != {p: cached.get(p) for p in fresh}:
         _save(cfg.root, key, head, {**cached, **fresh})
+
+
+def _repo_path(full: Path, top: Path, real_dirs: dict[str, str]) -> str:
+    """``full``'s path in the repository at ``top``, links resolved as
+    ``os.path.realpath`` resolves them, each folder resolved once (``real_dirs`` keeps
+    them): a realpath per file was a look at every folder of its path, for each of
+    thousands of approved documents."""
+    name = str(full)
+    if os.path.islink(name):  # (the file itself a link: resolved on its own)
+        return os.path.relpath(os.path.realpath(name), top).replace(os.sep, "/")
+    folder, base = os.path.split(name)
+    real = real_dirs.get(folder)
+    if real is None:
+        real = real_dirs[folder] = os.path.relpath(os.path.realpath(folder), top)
+    return (base if real == "." else os.path.join(real, base)).replace(os.sep, "/")
 
 
 def _memo_of(row: Row, approval: Approval | None) -> dict[str, Any]:
