@@ -135,12 +135,31 @@ def test_the_first_look_for_phrases_types_as_the_searches_do(
 ) -> None:
     # every phrase has its stems (or the first look would never spare a search) ...
     assert links._phrase_stems(phrases) is not None
+    monkeypatch.setattr(links, "_TYPED", {})  # (no answer kept from before)
     fast = [phrase_type(s, phrases) for s in _PHRASE_SAMPLES]
     # ... and they never make a phrase that is there look absent
     monkeypatch.setattr(links, "_PHRASE_STEMS", {})
     monkeypatch.setattr(links, "_STEMS_OF", {})
+    monkeypatch.setattr(links, "_TYPED", {})
     assert [phrase_type(s, phrases) for s in _PHRASE_SAMPLES] == fast
     assert fast.count(None) < len(fast) - 2
+
+
+def test_kept_phrase_answers_are_those_of_the_phrase_set_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """phrase_type keeps its answers by text, for each phrase set apart: "Depends on "
+    types a dependency with every relation's phrases and nothing with the supersede
+    phrases only, in either order, and a full memo starts again."""
+    monkeypatch.setattr(links, "_TYPED", {})
+    monkeypatch.setattr(links, "_TYPED_MAX", 5)
+    asked = [(s, p) for s in _PHRASE_SAMPLES for p in (links._PHRASES, links.SUPERSEDE_PHRASES)]
+    got = [phrase_type(s, p) for s, p in asked + asked[::-1]]
+    want = [links._phrase_type(s, p) for s, p in asked + asked[::-1]]
+    assert got == want
+    assert phrase_type("Depends on ") == "depends-on"
+    assert phrase_type("Depends on ", links.SUPERSEDE_PHRASES) is None
+    assert all(len(memo) <= 5 for _, memo in links._TYPED.values())
 
 
 def _field_at_by_definition(doc: object, offset: int) -> object:
