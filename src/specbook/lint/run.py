@@ -170,8 +170,9 @@ def _lint_one(
     """``(rel, signature, hash, findings, facts, document, window)`` of one file as the
     cache keeps them (``document``: :func:`specbook.core.stored.dump` of the parse,
     ``None`` when not ``keep``: a run with no cache to keep it in; ``window``: the days
-    the findings hold, :meth:`Linter.window`), and with ``also`` what it made of the
-    parse; ``None`` for a file that is gone. The file is parsed once, for all of these.
+    the findings hold, :meth:`Linter.window`, ``""`` when not ``keep``), and with
+    ``also`` what it made of the parse; ``None`` for a file that is gone. The file is
+    parsed once, for all of these.
 
     ``here``: for the process that reports, which needs the objects, not their cache
     form: the findings and facts as they were made (a list of :class:`Finding`, a
@@ -193,7 +194,7 @@ def _lint_one(
         # (after the rules: the parts they built are built once; not of a file named
         # from outside the book, whose text the book's snapshot must not keep)
         None if not keep or _outside(rel) else stored.dump(doc, scan.plain),
-        linter.window(doc),
+        linter.window(doc) if keep else "",  # (no row kept: no days to keep with it)
     )
     return out if also is None else (*out, also(doc, data, sig))
 
