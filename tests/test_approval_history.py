@@ -179,3 +179,60 @@ def test_git_runs_a_fixed_number_of_times_however_many_documents(
     # cat-file for the versions (three deep: the reworded and the approved ones hold
     # the row, the draft does not): not one git per document
     assert calls == ["log", "diff-tree", "cat-file"]
+
+
+def test_a_newest_version_the_work_tree_holds_is_not_read_from_git(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the files' bytes, approvals_in takes a newest version whose blob ID is
+    theirs from them: the same approvals, fewer blobs read, and a file edited in the
+    work tree still read from git."""
+    from specbook.core import gitrun
+
+    paths = _approved(repo)
+    row = APPROVED.strip().encode()
+    histories = book_histories(repo, "book", paths)
+    wanted = [(histories[p], row, 1) for p in paths]
+    edited = f"{SPECS}/SPEC-001-f1.md"
+    _reword(repo, edited)  # (not committed: its newest version is not these bytes)
+    rounds: list[list[str]] = []  # the names asked, a read (a round) at a time
+    read = gitrun.BlobReader.read
+
+    def counting(self: gitrun.BlobReader, names: list[str]) -> dict[str, bytes | None]:
+        rounds.append(list(names))
+        return read(self, names)
+
+    monkeypatch.setattr(gitrun.BlobReader, "read", counting)
+    plain = approvals_in(repo, wanted)
+    from_git, rounds = rounds, []
+    given = approvals_in(repo, wanted, [(repo / p).read_bytes() for p in paths])
+    assert [a and (a.commit, a.date, a.source, a.blob) for a in given] == [
+        a and (a.commit, a.date, a.source, a.blob) for a in plain
+    ]
+    newest = {p: histories[p][0].blob for p in paths}
+    assert set(newest.values()) == set(from_git[0])
+    assert rounds[0] == [newest[edited]]  # (the work tree's bytes are not that version)
+    assert sum(map(len, rounds)) < sum(map(len, from_git))
+
+
+def test_no_blob_is_read_for_documents_approved_as_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents added approved in one commit and not changed since: their one
+    version is the work tree's, and SB505 starts no `git cat-file`; once one is
+    edited, its version is read and the change reported."""
+    isolate(monkeypatch)
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-03-20")
+    top = tmp_path / "repo"
+    init(top)
+    write(top / "book" / "specbook.toml", '[book]\nname = "demo"\n')
+    for n in range(1, FEW + 3):
+        _write(top, f"{SPECS}/SPEC-{n:03d}-f.md", _doc(n))
+    commit(top, "approved", "2026-03-02T10:00:00Z")
+    calls = count_git(monkeypatch)
+    assert _stale(top, monkeypatch, "--no-cache") == set()
+    assert "log" in calls  # (the histories were looked at)
+    assert "cat-file" not in calls
+    _reword(top, f"{SPECS}/SPEC-002-f.md")
+    assert _stale(top, monkeypatch, "--no-cache") == {"docs/specs/SPEC-002-f.md"}
+    assert "cat-file" in calls

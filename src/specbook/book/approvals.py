@@ -28,7 +28,7 @@ import contextlib
 import functools
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -330,40 +330,80 @@ def _moved_in(top: Path, added: dict[str, str]) -> set[str]:
 def approvals_in(
     top: Path,
     wanted: list[tuple[list[Version], bytes, int]],
+    current: Sequence[bytes | None] | None = None,
 ) -> list[Approval | None]:
     """For each ``(history, row, occurrence)``: the approval commit of ``row`` (its
     ``occurrence``-th copy in the file), i.e. walking the history newest first, the
     oldest version of the newest unbroken run of versions that hold it; ``None``
     when the newest version lacks it or there is no history. The blobs are read a
-    version per file per round, all by one ``git cat-file --batch``."""
-    from specbook.core.gitrun import BlobReader, GitFailed
+    version per file per round, all by one ``git cat-file --batch``.
+
+    ``current``: each file's bytes in the work tree, where the caller has them (or
+    ``None``): a newest version whose blob ID is theirs is not read from git (most
+    approved files are as last committed; a history of one version then needs no
+    read at all)."""
+    from specbook.core.gitrun import GitFailed
 
     found: list[Approval | None] = [None] * len(wanted)
     active = [k for k, (history, _, _) in enumerate(wanted) if history]
     if not active:
         return found
+    reader = _Blobs(top)
     try:
-        with BlobReader(top) as reader:
-            _rounds(reader, wanted, active, found)
+        _rounds(reader, wanted, active, found, current)
     except GitFailed:
         pass  # what was found so far stands
+    finally:
+        reader.close()
     return found
 
 
+class _Blobs:
+    """A :class:`~specbook.core.gitrun.BlobReader` started at the first read (none
+    when every blob wanted was at hand)."""
+
+    def __init__(self, top: Path) -> None:
+        self._top = top
+        self._reader: BlobReader | None = None
+
+    def read(self, names: list[str]) -> dict[str, bytes | None]:
+        if not names:
+            return {}
+        if self._reader is None:
+            from specbook.core.gitrun import BlobReader
+
+            self._reader = BlobReader(self._top)
+        return self._reader.read(names)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+
+
 def _rounds(
-    reader: "BlobReader",
+    reader: _Blobs,
     wanted: list[tuple[list[Version], bytes, int]],
     active: list[int],
     found: list[Approval | None],
+    current: Sequence[bytes | None] | None = None,
 ) -> None:
     depth = 0
     while active:
-        names = {k: _blob_name(wanted[k][0][depth]) for k in active}
+        names: dict[int, str] = {}
+        at_hand: dict[int, bytes] = {}  # (newest versions that are the work tree's bytes)
+        many = len(active) > FEW  # (then OpenSSL's hashes, worth loading: see _sha)
+        for k in active:
+            v = wanted[k][0][depth]
+            here = current[k] if current is not None and depth == 0 else None
+            if here is not None and v.blob and blob_id(here, v.blob, many) == v.blob:
+                at_hand[k] = here
+            else:
+                names[k] = _blob_name(v)
         blobs = reader.read(list(dict.fromkeys(names.values())))
         still = []
         for k in active:
             history, row, occurrence = wanted[k]
-            data = blobs.get(names[k])
+            data = at_hand[k] if k in at_hand else blobs.get(names[k])
             if data is None or _norm(data).count(row) < occurrence:
                 continue
             v = history[depth]
@@ -386,20 +426,27 @@ def find_approval(
     return _approvals(top, folder, [(repo_path, row, occurrence)])[0]
 
 
-def blob_id(data: bytes, like: str) -> str:
+def blob_id(data: bytes, like: str, many: bool = False) -> str:
     """git's object id of a blob holding ``data``, in the hash of the object id
-    ``like`` (SHA-1, or SHA-256 for a 64-digit id)."""
-    header = b"blob %d\0" % len(data)
-    return str(_sha(len(like) == 64)(header + data).hexdigest())
+    ``like`` (SHA-1, or SHA-256 for a 64-digit id); ``many``: one of many to hash
+    (see :func:`_sha`)."""
+    h = _sha(len(like) == 64, many)(b"blob %d\0" % len(data))
+    h.update(data)
+    return str(h.hexdigest())
 
 
 @functools.cache
-def _sha(long: bool) -> Any:
-    """SHA-256 (``long``) or SHA-1, from CPython's own modules where they exist:
-    :mod:`hashlib` loads OpenSSL on import (~3 ms of a one-file lint)."""
+def _sha(long: bool, many: bool = False) -> Any:
+    """SHA-256 (``long``) or SHA-1. For a few hashes, from CPython's own modules where
+    they exist: :mod:`hashlib` loads OpenSSL on import (~3 ms of a one-file lint); for
+    ``many``, OpenSSL's, seven times faster (40 µs a document otherwise)."""
     import importlib
 
     name = "sha256" if long else "sha1"
+    if many:
+        import hashlib
+
+        return getattr(hashlib, name)
     try:  # (_sha256 is Python 3.11's; later ones have _sha2)
         return getattr(importlib.import_module(f"_{name}"), name)
     except (ImportError, AttributeError):
@@ -682,6 +729,7 @@ def stale_reports(
             top,
             book_folder(cfg.root, top),
             [(f.repo_path, f.row.text, f.row.occurrence) for f in pending],
+            [f.data for f in pending],
         )
         for f, approval in zip(pending, found, strict=True):
             memo = fresh[f.facts.path]["approval"] = _memo_of(f.row, approval)
@@ -807,11 +855,14 @@ def _parse_file(f: _File, cfg: BookConfig) -> Document:
 
 
 def _approvals(
-    top: Path, folder: str, wanted: list[tuple[str, bytes, int]]
+    top: Path,
+    folder: str,
+    wanted: list[tuple[str, bytes, int]],
+    current: Sequence[bytes | None] | None = None,
 ) -> list[Approval | None]:
     """The approval of each ``(repository path, row, copy)``: one `git log` of
     ``folder`` (the book's, relative to ``top``) for all their histories, then their
-    versions' blobs a round at a time."""
+    versions' blobs a round at a time (``current``: see :func:`approvals_in`)."""
     from specbook.core.errors import UsageError
     from specbook.core.gitrun import GitFailed
 
@@ -823,7 +874,7 @@ def _approvals(
                 histories = book_histories(top, folder, paths)
         if histories is None:
             histories = {p: file_history(top, p) or [] for p in paths}
-        return approvals_in(top, [(histories[p], text, n) for p, text, n in wanted])
+        return approvals_in(top, [(histories[p], text, n) for p, text, n in wanted], current)
     except UsageError:  # git cannot run here (not installed, or too slow): no judgement
         return [None] * len(wanted)
 
