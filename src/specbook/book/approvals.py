@@ -806,9 +806,10 @@ def _judge_known(
     else the approved version is read (one `git cat-file` for all) and compared. A
     file whose blob cannot be read joins ``pending``."""
     unread: list[tuple[_File, Document]] = []
+    many = len(known) > FEW
     for f in known:
         memo = fresh[f.facts.path]["approval"]
-        if memo["commit"] is None or memo["blob"] == blob_id(f.data, memo["blob"]):
+        if memo["commit"] is None or memo["blob"] == blob_id(f.data, memo["blob"], many):
             continue
         doc = f.doc if f.doc is not None else _parse_file(f, cfg)
         if memo.get("sections") == section_digests(doc, names):
