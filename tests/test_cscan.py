@@ -19,16 +19,19 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import specbook.core.config
 import specbook.parse
+from specbook.book import Book
+from specbook.core.config import BookConfig, load_config
 from specbook.core.model import Cell, ChecklistItem, CodeBlock, Link, Section, Span, Table
 from specbook.parse import core, which_scanner
 from specbook.parse import scan as scanners
 from specbook.parse.scan import fast, lines
 from specbook.parse.scan.lines import line_starts as _line_starts
+from specbook.services.adopt import infer
 from tests.conftest import CORPUS, FIXTURES, REPO
 from tests.test_fast_scan import _blank_front_matter, _document, _generated
 from tests.test_properties import PIECES
@@ -458,26 +461,26 @@ _NODE_PARTS = (
 )  # fmt: skip
 
 
-def _model(data: bytes, path: str) -> str:
+def _model(data: bytes, path: str, config: BookConfig | None = None) -> str:
     """Everything a parse gives of ``data``, as one repr (types and all)."""
-    doc = specbook.parse.parse(data, path)
+    doc = specbook.parse.parse(data, path, config)
     heads = getattr(doc.parts, "raw_heads", None)
     return repr((doc, doc.fields, doc.problems, heads, *(getattr(doc, p) for p in _NODE_PARTS)))
 
 
-def _in_python(datas: list[tuple[str, bytes]]) -> list[str]:
+def _in_python(datas: list[tuple[str, bytes]], config: BookConfig | None = None) -> list[str]:
     """:func:`_model` of each document with the nodes built by the Python loops."""
     saved = core._C
     core._C = None
     try:
-        return [_model(d, p) for p, d in datas]
+        return [_model(d, p, config) for p, d in datas]
     finally:
         core._C = saved
 
 
-def _assert_same_model(datas: list[tuple[str, bytes]]) -> None:
-    mine = [_model(d, p) for p, d in datas]
-    for (path, _), got, expected in zip(datas, mine, _in_python(datas), strict=True):
+def _assert_same_model(datas: list[tuple[str, bytes]], config: BookConfig | None = None) -> None:
+    mine = [_model(d, p, config) for p, d in datas]
+    for (path, _), got, expected in zip(datas, mine, _in_python(datas, config), strict=True):
         assert got == expected, path
 
 
@@ -502,6 +505,82 @@ def test_nodes_real_and_generated_documents() -> None:
     datas += [(f"docs/specs/SPEC-{i:03}.md", d) for i, d in enumerate(_generated(60), 1)]
     assert len(datas) > 400
     _assert_same_model(datas)
+
+
+def test_nodes_of_every_book_with_its_own_config(tmp_path: Path) -> None:
+    """The example book, a generated book, each corpus book and each rule scenario, each
+    document parsed with its own book's config (inferred for a book without
+    ``specbook.toml``, as ``specbook`` would): the same model from the C builders and
+    the Python loops. (The books' own requirement prefixes and field names, which the
+    default config of the test above does not have.)"""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import gen
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    gen.generate(tmp_path, 40)
+    roots = [
+        tmp_path,
+        REPO / "examples" / "book",
+        *(p for p in sorted(CORPUS.iterdir()) if p.is_dir()),
+        *(p for p in sorted((CORPUS.parent / "synthetic").iterdir()) if p.is_dir()),
+        *(p for p in sorted((REPO / "tests" / "rules").iterdir()) if p.is_dir()),
+    ]
+    documents = 0
+    for root in roots:
+        cfg = root / "specbook.toml"
+        config = load_config(cfg) if cfg.exists() else infer(root).config()
+        book = Book(config)
+        datas = [(book.rel(p), Path(p).read_bytes()) for p in book.path_strings()]
+        documents += len(datas)
+        _assert_same_model(datas, config)
+    assert len(roots) > 40 and documents > 600
+
+
+# A requirement (a list item or a heading), its criteria or target lines, each maybe an
+# empty label followed by list items, and lines around them
+_REQ_LINE = st.sampled_from([
+    "- **FR-1**: The sync persists", "1. **NFR-2**: Performance", "### FR-3: heading", "## NR3 x",
+    "- R1.2: one", "BR-007 — two", "text", "```", "|a|b|", "|-|-|", "- FR-1", "",
+])  # fmt: skip
+_CRITERIA_LINE = st.sampled_from([
+    "   - Acceptance Criteria:", "   - Target:", "Targets:", "  - criteria :  <!-- c -->",
+    "   - Acceptance Criteria: 390", "  - Target: p99 < 830 ms", "**Metric**: x", "acceptance", "",
+])  # fmt: skip
+_ITEM_LINE = st.sampled_from(
+    ["   - a", "   - ", "   * b \\", "   2) c", "   +\tlast", "   3.d", "x"]
+)
+_BIT = st.one_of(st.just(""), st.sampled_from([" ", "\t", "\u00a0", "\u2003", "é", "**", ":"]))
+
+
+@st.composite
+def _requirement_lines(draw: st.DrawFn) -> str:
+    nl = draw(st.sampled_from(["\n", "\n", "\r\n", "\r"]))
+    lines = [draw(_REQ_LINE)]
+    for _ in range(draw(st.integers(1, 2))):
+        lines.append(draw(_CRITERIA_LINE))
+        lines += draw(st.lists(_ITEM_LINE, min_size=1, max_size=3))
+    lines = [draw(_BIT) + line + draw(_BIT) for line in lines]
+    return nl.join(lines) + draw(st.sampled_from([nl, nl + nl, ""]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_requirement_lines(), max_size=6).map("".join), st.booleans())
+@example("1. **FR-1**: x\n   - Acceptance Criteria:\n   - a\n   -  \n   - b\u00a0\n", False)
+@example("## NR3: y\r\nTarget:\r\n2) fast\r\n3) cheap\r\nTarget: late\r\n", True)
+def test_requirements_random_documents(text: str, own_prefixes: bool) -> None:
+    """Requirements (list items and headings, their criteria and targets, an empty label
+    followed by list items) from the C builder and from the Python loop, with the
+    default requirement IDs and with a book's own (``{prefix}{n}``, R and NR)."""
+    config = None
+    if own_prefixes:
+        config = specbook.core.config.config_from_mapping(
+            {"requirements": {"functional": ["R", "BR"], "non_functional": ["NR"],
+                              "id": "{prefix}{n}"}},
+            root=None, path=None,
+        )  # fmt: skip
+    data = ("# SPEC-001: T\n\n## Requirements\n" + text).encode("utf-8")
+    _assert_same_model([("docs/specs/SPEC-001-t.md", data)], config)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -956,6 +956,11 @@ class _Parts:
         needles = p.ctx.req_needles
         if needles is not None and _C is not None:  # (only the texts that can match)
             items, heads = _C.holding(items, 2, needles), _C.holding(heads, 3, needles)
+        if self.c is not None:  # (the loops below and _requirement, in C)
+            kind_of = p.ctx.requirement_kind
+            return self.c.requirements(
+                p.span, Requirement, match, kind_of, items, heads, p.work, *self._index
+            )
         out = []
         for s, e, text, _ in items:
             m = match(text)

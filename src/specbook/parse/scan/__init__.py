@@ -129,6 +129,19 @@ class NodeBuilders(Protocol):
     def criteria(
         self, work: bytes, start: int, end: int, /
     ) -> list[tuple[int, int, int, int, int, int]]: ...
+    def requirements(
+        self,
+        spans: Any,
+        req_type: type[_T],
+        match: Callable[[str], "re.Match[str] | None"],
+        kind_of: Callable[[str], str | None],
+        items: _Rec,
+        heads: _Rec,
+        work: bytes,
+        starts: list[int],
+        names: list[str],
+        /,
+    ) -> tuple[_T, ...]: ...
     def bold_field_nodes(
         self,
         work: bytes,

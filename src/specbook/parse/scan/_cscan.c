@@ -3006,21 +3006,17 @@ word_at(const uchar *w, ssz i, ssz end, const char *word)
    matching a line, its label being the first of its alternatives that the text has:
        ^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?(?P<label>acceptance criteria|
        acceptance|criteria|target|targets|metric)(?:[ \t]*:)?(?:\*\*|__)?[ \t]*:?[ \t]*
-       (?P<value>[^\r\n]*)\r?$                                  (IGNORECASE, MULTILINE) */
-static PyObject *
-m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+       (?P<value>[^\r\n]*)\r?$                                  (IGNORECASE, MULTILINE)
+   criteria_next() gives them one by one: the first match at or after the line start *pp
+   (its six offsets in c), *pp moved to the line after it; 0 when there is none. */
+static int
+criteria_next(const uchar *w, ssz *pp, ssz ze, ssz c[6])
 {
     static const char *labels[] = {"acceptance criteria", "acceptance", "criteria", "target",
                                    "targets", "metric"};
-    const uchar *w;
-    ssz n, ze, p;
-    if (zone_args(args, nargs, "criteria", &w, &n, &p, &ze) < 0)
-        return NULL;
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
+    ssz p = *pp;
     while (p < ze) {
-        ssz i = p, mend = 0, ls = 0, le = 0, vs = 0;
+        ssz i = p, mend = 0, ls = 0, le = 0, vs = 0, q = 0;
         int ok = 0;
         while (i < ze && (w[i] == ' ' || w[i] == '\t'))
             i++;
@@ -3064,7 +3060,7 @@ m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             while (j < ze && (w[j] == ' ' || w[j] == '\t'))
                 j++;
             vs = j;
-            ssz q = j;
+            q = j;
             while (q < ze && w[q] != '\r' && w[q] != '\n')
                 q++;
             ok = 0;
@@ -3075,21 +3071,289 @@ m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                 ok = 1;
                 mend = q + 1;
             }
-            if (ok) {
-                PyObject *rec = Py_BuildValue("(nnnnnn)", p, mend, ls, le, vs, q);
-                if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
-                    Py_XDECREF(rec);
-                    Py_DECREF(out);
-                    return NULL;
-                }
-                Py_DECREF(rec);
-            }
         }
-        const uchar *nl = memchr(w + (ok ? mend : p), '\n', (size_t)(ze - (ok ? mend : p)));
-        if (nl == NULL)
-            break;
-        p = (nl - w) + 1;
+        ssz from = ok ? mend : p;
+        const uchar *nl = from < ze ? memchr(w + from, '\n', (size_t)(ze - from)) : NULL;
+        ssz next = nl == NULL ? ze : (nl - w) + 1;
+        if (ok) {
+            c[0] = p;
+            c[1] = mend;
+            c[2] = ls;
+            c[3] = le;
+            c[4] = vs;
+            c[5] = q;
+            *pp = next;
+            return 1;
+        }
+        p = next;
     }
+    *pp = p;
+    return 0;
+}
+
+static PyObject *
+m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    const uchar *w;
+    ssz n, ze, p, c[6];
+    if (zone_args(args, nargs, "criteria", &w, &n, &p, &ze) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    while (criteria_next(w, &p, ze, c)) {
+        PyObject *rec = Py_BuildValue("(nnnnnn)", c[0], c[1], c[2], c[3], c[4], c[5]);
+        if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
+            Py_XDECREF(rec);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(rec);
+    }
+    return out;
+}
+
+/* The first line start at or after zs ("^" of a MULTILINE pattern searched from zs: a
+   line starts at 0 or after "\n"), at most ze (ze <= n). */
+static ssz
+line_from(const uchar *w, ssz n, ssz zs, ssz ze)
+{
+    if (!zs || (zs <= n && w[zs - 1] == '\n'))
+        return zs;
+    const uchar *nl = zs < ze ? memchr(w + zs, '\n', (size_t)(ze - zs)) : NULL;
+    return nl == NULL ? ze : (nl - w) + 1;
+}
+
+/* core._Parser._following_items: the list items right after an empty criteria label,
+   the matches of \r?\n[ \t]*(?:[-*+]|\d+[.)])[ \t]+([^\r\n]*) in w[pos:end], each
+   starting where the one before ended (the first at pos): their texts stripped, the
+   empty ones left out, joined by "; ". */
+static PyObject *
+following_items(const uchar *w, ssz pos, ssz end)
+{
+    static PyObject *s_sep;
+    if (s_sep == NULL && (s_sep = PyUnicode_InternFromString("; ")) == NULL)
+        return NULL;
+    PyObject *parts = PyList_New(0);
+    if (parts == NULL)
+        return NULL;
+    ssz i = pos;
+    for (;;) {
+        if (i < end && w[i] == '\r')
+            i++;
+        if (!(i < end && w[i] == '\n'))
+            break;
+        i++;
+        while (i < end && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        if (i < end && (w[i] == '-' || w[i] == '*' || w[i] == '+'))
+            i++;
+        else if (i < end && is_digit(w[i])) {
+            while (i < end && is_digit(w[i]))
+                i++;
+            if (!(i < end && (w[i] == '.' || w[i] == ')')))
+                break;
+            i++;
+        } else
+            break;
+        if (!(i < end && (w[i] == ' ' || w[i] == '\t')))
+            break;
+        while (i < end && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        ssz gs = i;
+        while (i < end && w[i] != '\r' && w[i] != '\n')
+            i++;
+        PyObject *raw = PyUnicode_DecodeUTF8((const char *)w + gs, i - gs, "replace");
+        PyObject *part = raw == NULL ? NULL : ustrip(raw);
+        Py_XDECREF(raw);
+        if (part == NULL || (PyUnicode_GET_LENGTH(part) && PyList_Append(parts, part) < 0)) {
+            Py_XDECREF(part);
+            Py_DECREF(parts);
+            return NULL;
+        }
+        Py_DECREF(part);
+    }
+    PyObject *out = PyUnicode_Join(s_sep, parts);
+    Py_DECREF(parts);
+    return out;
+}
+
+/* A requirement found, before its node is made: where it is and its match's groups. */
+typedef struct {
+    ssz s, e, body, seq;
+    PyObject *rid, *text; /* (owned) */
+} ReqHit;
+
+static int
+cmp_hit(const void *a, const void *b)
+{
+    const ReqHit *x = a, *y = b;
+    if (x->s != y->s)
+        return x->s < y->s ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* requirements(spans, req_type, match, kind_of, items, heads, work, starts, names): the
+   requirements as core._Parts.requirements builds them (core._Parser._requirement for each
+   list item whose text match() matches, then each heading (_Head) whose title it matches,
+   its body after the heading line; sorted by start, stably). kind_of is
+   ctx.requirement_kind; match(text) a match whose groups 1 and 2 are the ID and the text. */
+static PyObject *
+m_requirements(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    static PyObject *s_group, *s_nonfunc, *s_func, *one, *two;
+    if (nargs != 9 || !PyBytes_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "requirements(spans, req_type, match, kind_of, items, "
+                        "heads, work: bytes, starts, names)");
+        return NULL;
+    }
+    if (s_group == NULL) {
+        s_group = PyUnicode_InternFromString("group");
+        s_nonfunc = PyUnicode_InternFromString("non-functional");
+        s_func = PyUnicode_InternFromString("functional");
+        one = PyLong_FromLong(1);
+        two = PyLong_FromLong(2);
+        if (s_group == NULL || s_nonfunc == NULL || s_func == NULL || one == NULL || two == NULL)
+            return NULL;
+    }
+    PyObject *type = args[1], *match = args[2], *kind_of = args[3];
+    PyObject *items = args[4], *heads = args[5];
+    if (spans_check(args[0]) < 0 || node_type(type, 9) < 0 || seq_check(items, "items") < 0 ||
+        seq_check(heads, "heads") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[6]);
+    ssz n = PyBytes_GET_SIZE(args[6]);
+    Index ix;
+    if (index_init(&ix, args[7], args[8]) < 0)
+        return NULL;
+    ssz ni = seq_len(items), nh = seq_len(heads), nhit = 0;
+    ReqHit *hits = PyMem_Malloc(sizeof(ReqHit) * (size_t)(ni + nh + 1));
+    PyObject *out = NULL;
+    if (hits == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* the matches first (Python code runs here), then the nodes */
+    for (ssz k = 0; k < ni + nh; k++) {
+        int head = k >= ni;
+        PyObject *rec = head ? record(heads, k - ni, 5) : record(items, k, 4);
+        if (rec == NULL)
+            goto done;
+        ReqHit h = {0, 0, -1, nhit, NULL, NULL};
+        if (int_at(rec, head ? 1 : 0, &h.s) < 0 ||
+            int_at(rec, head ? 4 : 1, &h.e) < 0 || (head && int_at(rec, 2, &h.body) < 0))
+            goto done;
+        PyObject *m = PyObject_CallOneArg(match, PyTuple_GET_ITEM(rec, head ? 3 : 2));
+        if (m == NULL)
+            goto done;
+        if (m == Py_None) {
+            Py_DECREF(m);
+            continue;
+        }
+        PyObject *g = PyObject_CallMethodObjArgs(m, s_group, one, two, NULL);
+        Py_DECREF(m);
+        if (g == NULL)
+            goto done;
+        if (!PyTuple_Check(g) || PyTuple_GET_SIZE(g) != 2 ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(g, 0)) || !PyUnicode_Check(PyTuple_GET_ITEM(g, 1))) {
+            Py_DECREF(g);
+            PyErr_SetString(PyExc_TypeError, "match() must give two str groups");
+            goto done;
+        }
+        h.rid = Py_NewRef(PyTuple_GET_ITEM(g, 0));
+        h.text = Py_NewRef(PyTuple_GET_ITEM(g, 1));
+        Py_DECREF(g);
+        hits[nhit++] = h;
+    }
+    qsort(hits, (size_t)nhit, sizeof(ReqHit), cmp_hit);
+    out = PyTuple_New(nhit);
+    if (out == NULL)
+        goto done;
+    for (ssz k = 0; k < nhit; k++) {
+        ReqHit *h = &hits[k];
+        if (h->s < 0 || h->body < -1) {
+            PyErr_SetString(PyExc_ValueError, "requirements(): bad offsets in a record");
+            goto fail;
+        }
+        PyObject *kind = PyObject_CallOneArg(kind_of, h->rid);
+        if (kind == NULL)
+            goto fail;
+        int nonfunc = PyObject_RichCompareBool(kind, s_nonfunc, Py_EQ);
+        Py_DECREF(kind);
+        if (nonfunc < 0)
+            goto fail;
+        PyObject *text = ustrip(h->text);
+        if (text == NULL)
+            goto fail;
+        PyObject *criteria = NULL, *target = NULL, *criteria_span = NULL, *target_span = NULL;
+        ssz ze = h->e < n ? h->e : n, c[6];
+        ssz from = h->body >= 0 ? h->body : h->s;
+        ssz p = line_from(w, n, from, ze);
+        int bad = 0;
+        while (!bad && criteria_next(w, &p, ze, c)) {
+            ssz vs = c[4], ve = c[5];
+            trim_value(w, &vs, &ve);
+            PyObject *raw = PyUnicode_DecodeUTF8((const char *)w + vs, ve - vs, "replace");
+            PyObject *value = raw == NULL ? NULL : ustrip(raw);
+            Py_XDECREF(raw);
+            if (value != NULL && !PyUnicode_GET_LENGTH(value))
+                Py_SETREF(value, following_items(w, c[1], h->e < n ? h->e : n));
+            if (value == NULL) {
+                bad = 1;
+                break;
+            }
+            uchar l = w[c[2]];
+            PyObject **slot, **slot_span;
+            if (l == 't' || l == 'T' || l == 'm' || l == 'M') { /* a target or a metric */
+                slot = &target;
+                slot_span = &target_span;
+            } else {
+                slot = &criteria;
+                slot_span = &criteria_span;
+            }
+            if (*slot == NULL) {
+                *slot_span = spans_of(sp, c[0], c[1], NULL, NULL);
+                if (*slot_span == NULL)
+                    bad = 1;
+                *slot = value;
+            } else
+                Py_DECREF(value);
+        }
+        /* an empty criteria or target is none */
+        if (criteria != NULL && !PyUnicode_GET_LENGTH(criteria))
+            Py_SETREF(criteria, Py_NewRef(Py_None));
+        if (target != NULL && !PyUnicode_GET_LENGTH(target))
+            Py_SETREF(target, Py_NewRef(Py_None));
+        PyObject *parts[9] = {Py_NewRef(h->rid),
+                              Py_NewRef(nonfunc ? s_nonfunc : s_func),
+                              text,
+                              criteria ? criteria : Py_NewRef(Py_None),
+                              target ? target : Py_NewRef(Py_None),
+                              index_at(&ix, h->s),
+                              spans_of(sp, h->s, h->e, NULL, NULL),
+                              criteria_span ? criteria_span : Py_NewRef(Py_None),
+                              target_span ? target_span : Py_NewRef(Py_None)};
+        if (bad) {
+            for (int j = 0; j < 9; j++)
+                Py_XDECREF(parts[j]);
+            goto fail;
+        }
+        PyObject *node = pack((PyTypeObject *)type, 9, parts);
+        if (node == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(out, k, node);
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    for (ssz k = 0; k < nhit; k++) {
+        Py_DECREF(hits[k].rid);
+        Py_DECREF(hits[k].text);
+    }
+    PyMem_Free(hits);
+    PyMem_Free(ix.starts);
     return out;
 }
 
@@ -3783,6 +4047,9 @@ static PyMethodDef methods[] = {
      "rank): the **Name**: value fields of work[start:end] as (rank, start, field)."},
     {"criteria", (PyCFunction)(void (*)(void))m_criteria, METH_FASTCALL,
      "criteria(work, start, end): the acceptance criteria / target lines of work[start:end]."},
+    {"requirements", (PyCFunction)(void (*)(void))m_requirements, METH_FASTCALL,
+     "requirements(spans, req_type, match, kind_of, items, heads, work, starts, names):\n"
+     "the requirements of the list items and headings match() matches."},
     {"references", (PyCFunction)(void (*)(void))m_references, METH_FASTCALL,
      "references(spans, ref_type, matches, work, opaque, anchors, doc_id, starts, names):\n"
      "the references of the matches of ref_re."},

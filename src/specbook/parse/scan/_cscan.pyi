@@ -99,6 +99,18 @@ def bold_field_nodes(
     /,
 ) -> list[tuple[int, int, _T]]: ...
 def criteria(work: bytes, start: int, end: int, /) -> list[tuple[int, int, int, int, int, int]]: ...
+def requirements(
+    spans: Spans[Any],
+    req_type: type[_T],
+    match: Callable[[str], re.Match[str] | None],
+    kind_of: Callable[[str], str | None],
+    items: _Rec,
+    heads: _Rec,
+    work: bytes,
+    starts: list[int],
+    names: list[str],
+    /,
+) -> tuple[_T, ...]: ...
 def references(
     spans: Spans[Any],
     ref_type: type[_T],
