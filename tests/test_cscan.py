@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import os
 import pickle
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,7 +27,17 @@ import specbook.core.config
 import specbook.parse
 from specbook.book import Book
 from specbook.core.config import BookConfig, load_config
-from specbook.core.model import Cell, ChecklistItem, CodeBlock, Link, Section, Span, Table
+from specbook.core.model import (
+    Cell,
+    ChecklistItem,
+    CodeBlock,
+    Link,
+    Requirement,
+    ReviewEntry,
+    Section,
+    Span,
+    Table,
+)
 from specbook.parse import core, which_scanner
 from specbook.parse import scan as scanners
 from specbook.parse.scan import fast, lines
@@ -583,6 +594,45 @@ def test_requirements_random_documents(text: str, own_prefixes: bool) -> None:
     _assert_same_model([("docs/specs/SPEC-001-t.md", data)], config)
 
 
+_REVIEW_HEADINGS = [
+    "## Review History", "## 5. Review history", "## Review History ✅", "## Reviews",
+    "### REVIEW-HISTORY", "## Historique", "# Review History", "## Notes", "## Revue History",
+    "# Review History ✅", "## Révïew Hïstory", "# Ｒｅｖｉｅｗ History",
+]  # fmt: skip
+_REVIEW_HEADERS = [
+    "Date", "When", "fecha", "Reviewer", "By", "Author", "Relecteur", "Status", "Decision",
+    "Estado", "Feedback", "Notes", "Remarks", "Version", "Ré-viewer", " date ", "",
+]  # fmt: skip
+
+
+@st.composite
+def _review_section(draw: st.DrawFn) -> str:
+    header = draw(st.lists(st.sampled_from(_REVIEW_HEADERS), min_size=1, max_size=6))
+    lines = [draw(st.sampled_from(_REVIEW_HEADINGS)), ""]
+    if draw(st.booleans()):
+        lines.append("Some text.")
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for i in range(draw(st.integers(0, 3))):
+        cells = [f"c{i}{j}" for j in range(draw(st.integers(0, len(header) + 1)))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n\n"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_review_section(), max_size=4).map("".join),
+    st.sampled_from(["docs/specs/SPEC-001-t.md", "notes/a.md"]),
+)
+@example("## Review History\n\n| Date | Date | By |\n|---|---|---|\n| a | b |\n| c |\n\n", "a.md")
+@example("# Review History ✅\n\n| Who | When |\n|---|---|\n| a | b |\n\n", "notes/a.md")
+def test_review_history_random_documents(text: str, path: str) -> None:
+    """The Review History rows (the first such section, its first table, each column by
+    its role) from the C builder and from the Python loop; a section's name may be its
+    template's or, not ASCII, its own title's."""
+    data = ("# SPEC-001: T\n\n" + text).encode("utf-8")
+    _assert_same_model([(path, data)])
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(_spec(), _document()))
 def test_nodes_random_documents(text: str) -> None:
@@ -617,6 +667,15 @@ def test_nodes_bad_arguments() -> None:
         c.code_blocks(spans, CodeBlock, [(0, 3, "", "", 1)], [], [], b"abc")  # fenced: 1
     with pytest.raises(TypeError):
         c.heads(core._Head, None, 3)
+    match = re.compile(r"(FR-\d+)(.*)").match
+    with pytest.raises(TypeError):  # a node type of the wrong size
+        c.requirements(spans, Span, match, str, [], [], b"", [], [])
+    with pytest.raises(TypeError):  # an item record too short
+        c.requirements(spans, Requirement, match, str, [(0, 1)], [], b"", [], [])
+    with pytest.raises(ValueError, match="heads"):
+        c.review_history(ReviewEntry, ["Review History"], [], [], str.lower)
+    with pytest.raises(TypeError):  # a table record too short
+        c.review_history(ReviewEntry, ["review history"], [(2, 0, 1, "", 9)], [(1,)], str.lower)
     # offsets past the bytes are spans like any other (no line beyond the last), never a
     # read outside them
     (table,) = c.tables(spans, Table, Cell, [(0, 99, [[("a", 90, 99)], []])], [], [])

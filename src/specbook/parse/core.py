@@ -1062,6 +1062,10 @@ class _Parts:
         )
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
+        if self.c is not None:
+            return self.c.review_history(
+                ReviewEntry, self._index[1], self.heads, self._tables, norm_key
+            )
         return tuple(self.p._review_history(self.heads, self._index[1], self._tables))
 
 

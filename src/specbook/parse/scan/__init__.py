@@ -113,6 +113,15 @@ class NodeBuilders(Protocol):
     def fence_closed(self, work: bytes, start: int, end: int, /) -> bool: ...
     def contains_any_ci(self, work: bytes, needles: tuple[bytes, ...], /) -> bool: ...
     def find_all(self, work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
+    def review_history(
+        self,
+        entry_type: type[_T],
+        names: list[str],
+        heads: _Rec,
+        tables: Sequence[tuple[Any, ...]],
+        norm_key: Callable[[str], str],
+        /,
+    ) -> tuple[_T, ...]: ...
     def references(
         self,
         spans: Any,

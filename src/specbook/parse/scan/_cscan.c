@@ -2782,6 +2782,24 @@ m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
 
 /* holding(records, k, needles) -> list: the records (tuples) whose field k, a str,
    holds one of the needles (non-empty strs); in their order. */
+/* The first offset of needle (nn > 0 bytes) in h[0:hn], else -1. */
+static ssz
+find_bytes(const uchar *h, ssz hn, const uchar *needle, ssz nn)
+{
+    if (hn < nn)
+        return -1;
+    const uchar *p = h, *end = h + hn - nn + 1;
+    while (p < end) {
+        p = memchr(p, needle[0], (size_t)(end - p));
+        if (p == NULL)
+            return -1;
+        if (memcmp(p, needle, (size_t)nn) == 0)
+            return p - h;
+        p++;
+    }
+    return -1;
+}
+
 static PyObject *
 m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -2826,8 +2844,14 @@ m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             break;
         }
         for (ssz j = 0; j < nn; j++) {
-            ssz at = PyUnicode_Find(text, PyTuple_GET_ITEM(needles, j), 0,
-                                    PyUnicode_GET_LENGTH(text), 1);
+            PyObject *nd = PyTuple_GET_ITEM(needles, j);
+            ssz at;
+            if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND &&
+                PyUnicode_KIND(nd) == PyUnicode_1BYTE_KIND) /* (most texts: no call set-up) */
+                at = find_bytes(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text),
+                                PyUnicode_1BYTE_DATA(nd), PyUnicode_GET_LENGTH(nd));
+            else
+                at = PyUnicode_Find(text, nd, 0, PyUnicode_GET_LENGTH(text), 1);
             if (at == -2) {
                 Py_CLEAR(out);
                 break;
@@ -3355,6 +3379,151 @@ done:
     PyMem_Free(hits);
     PyMem_Free(ix.starts);
     return out;
+}
+
+/* core._review_col: a Review History column's role (date, reviewer, status, feedback)
+   from norm_key(header), which it returns otherwise (a new reference). */
+static PyObject *
+review_col(PyObject *norm_key, PyObject *header)
+{
+    static const char *roles[][8] = {
+        {"date", "date", "when", "fecha", NULL},
+        {"reviewer", "reviewer", "who", "by", "name", "author", "revisor", "relecteur"},
+        {"status", "status", "state", "decision", "result", "estado", "statut", NULL},
+        {"feedback", "feedback", "note", "notes", "comment", "comments", "remarks", NULL},
+    };
+    PyObject *k = PyObject_CallOneArg(norm_key, header);
+    if (k == NULL || !PyUnicode_Check(k))
+        return k;
+    for (size_t r = 0; r < sizeof roles / sizeof *roles; r++) {
+        for (int j = 1; j < 8 && roles[r][j] != NULL; j++) {
+            if (PyUnicode_CompareWithASCIIString(k, roles[r][j]) == 0) {
+                Py_DECREF(k);
+                return PyUnicode_FromString(roles[r][0]);
+            }
+        }
+    }
+    return k;
+}
+
+/* Whether an ASCII str holds `word` (lowercase) in any case. */
+static int
+ascii_holds_ci(PyObject *s, const char *word)
+{
+    const uchar *d = PyUnicode_1BYTE_DATA(s);
+    ssz n = PyUnicode_GET_LENGTH(s), m = (ssz)strlen(word);
+    for (ssz i = 0; i + m <= n; i++)
+        if (word_at(d, i, n, word))
+            return 1;
+    return 0;
+}
+
+/* review_history(entry_type, names, heads, tables, norm_key): core._Parser._review_history
+   (the rows of the first table in the first section whose name norm_key makes
+   "review history", as entry_type(date, reviewer, status, feedback, row_span)); names:
+   each head's template name, else its title; heads: (level, start, end, title, until, …);
+   tables: the document's Table nodes (header, rows, section, span, row_spans). */
+static PyObject *
+m_review_history(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *roles[] = {"date", "reviewer", "status", "feedback"};
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "review_history(entry_type, names, heads, tables, norm_key)");
+        return NULL;
+    }
+    PyObject *type = args[0], *names = args[1], *heads = args[2], *tables = args[3];
+    PyObject *norm_key = args[4];
+    if (node_type(type, 5) < 0 || seq_check(names, "names") < 0 ||
+        seq_check(heads, "heads") < 0 || seq_check(tables, "tables") < 0)
+        return NULL;
+    ssz count = seq_len(names), at_head = -1;
+    if (seq_len(heads) < count) {
+        PyErr_SetString(PyExc_ValueError, "review_history(): fewer heads than names");
+        return NULL;
+    }
+    for (ssz i = 0; i < count && at_head < 0; i++) {
+        PyObject *name = PyList_Check(names) ? PyList_GET_ITEM(names, i) : PyTuple_GET_ITEM(names, i);
+        /* (an ASCII name without "review" cannot be one: norm_key lowercases it and makes
+           each run of other characters than letters and digits one space) */
+        if (PyUnicode_Check(name) && PyUnicode_IS_ASCII(name) && !ascii_holds_ci(name, "review"))
+            continue;
+        PyObject *k = PyObject_CallOneArg(norm_key, name);
+        if (k == NULL)
+            return NULL;
+        int eq = PyUnicode_Check(k) && PyUnicode_CompareWithASCIIString(k, "review history") == 0;
+        Py_DECREF(k);
+        if (eq)
+            at_head = i;
+    }
+    if (at_head < 0)
+        return PyTuple_New(0);
+    PyObject *h = record(heads, at_head, 5);
+    ssz hs, end;
+    if (h == NULL || int_at(h, 1, &hs) < 0 || int_at(h, 4, &end) < 0)
+        return NULL;
+    ssz nt = seq_len(tables);
+    for (ssz k = 0; k < nt; k++) {
+        PyObject *t = record(tables, k, 5);
+        if (t == NULL)
+            return NULL;
+        PyObject *span = PyTuple_GET_ITEM(t, 3), *header = PyTuple_GET_ITEM(t, 0);
+        PyObject *rows = PyTuple_GET_ITEM(t, 1), *row_spans = PyTuple_GET_ITEM(t, 4);
+        ssz ts;
+        if (!PyTuple_Check(span) || PyTuple_GET_SIZE(span) < 1 || int_at(span, 0, &ts) < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "a table's span must be a record");
+            return NULL;
+        }
+        if (!(hs <= ts && ts < end))
+            continue;
+        if (seq_check(header, "header") < 0 || seq_check(rows, "rows") < 0 ||
+            seq_check(row_spans, "row_spans") < 0)
+            return NULL;
+        /* each role's column: the first header cell of that role */
+        ssz at[4] = {-1, -1, -1, -1}, nh = seq_len(header);
+        for (ssz c = 0; c < nh; c++) {
+            PyObject *cell = record(header, c, 1);
+            PyObject *role = cell == NULL ? NULL : review_col(norm_key, PyTuple_GET_ITEM(cell, 0));
+            if (role == NULL)
+                return NULL;
+            for (int r = 0; r < 4; r++)
+                if (at[r] < 0 && PyUnicode_Check(role) &&
+                    PyUnicode_CompareWithASCIIString(role, roles[r]) == 0)
+                    at[r] = c;
+            Py_DECREF(role);
+        }
+        ssz nr = seq_len(rows), ns = seq_len(row_spans);
+        ssz m = nr < ns ? nr : ns;
+        PyObject *out = PyTuple_New(m);
+        if (out == NULL)
+            return NULL;
+        for (ssz i = 0; i < m; i++) {
+            PyObject *row = record(rows, i, 0);
+            if (row == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyObject *parts[5];
+            for (int r = 0; r < 4; r++) {
+                if (at[r] >= 0 && at[r] < PyTuple_GET_SIZE(row)) {
+                    PyObject *cell = record(row, at[r], 1);
+                    parts[r] = cell == NULL ? NULL : Py_NewRef(PyTuple_GET_ITEM(cell, 0));
+                } else
+                    parts[r] = PyUnicode_New(0, 0);
+            }
+            parts[4] = Py_NewRef(PyList_Check(row_spans) ? PyList_GET_ITEM(row_spans, i)
+                                                         : PyTuple_GET_ITEM(row_spans, i));
+            PyObject *entry = pack((PyTypeObject *)type, 5, parts);
+            if (entry == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(out, i, entry);
+        }
+        return out;
+    }
+    return PyTuple_New(0);
 }
 
 /* Ranges (start, end) as C integers, sorted as given: core._inside's ranges. */
@@ -4050,6 +4219,8 @@ static PyMethodDef methods[] = {
     {"requirements", (PyCFunction)(void (*)(void))m_requirements, METH_FASTCALL,
      "requirements(spans, req_type, match, kind_of, items, heads, work, starts, names):\n"
      "the requirements of the list items and headings match() matches."},
+    {"review_history", (PyCFunction)(void (*)(void))m_review_history, METH_FASTCALL,
+     "review_history(entry_type, names, heads, tables, norm_key): the Review History rows."},
     {"references", (PyCFunction)(void (*)(void))m_references, METH_FASTCALL,
      "references(spans, ref_type, matches, work, opaque, anchors, doc_id, starts, names):\n"
      "the references of the matches of ref_re."},

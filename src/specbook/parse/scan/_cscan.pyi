@@ -111,6 +111,14 @@ def requirements(
     names: list[str],
     /,
 ) -> tuple[_T, ...]: ...
+def review_history(
+    entry_type: type[_T],
+    names: list[str],
+    heads: _Rec,
+    tables: Sequence[tuple[Any, ...]],
+    norm_key: Callable[[str], str],
+    /,
+) -> tuple[_T, ...]: ...
 def references(
     spans: Spans[Any],
     ref_type: type[_T],
