@@ -390,15 +390,21 @@ class _Parser:
                 (first.end, first.until, names.get(norm_heading(first.title), first.title), True)
             )
         aliases = cfg.field_aliases
-        for i in [i for i, key in enumerate(keys) if key in _FIELD_SECTIONS]:
+        named = self.ctx.field_heading_keys  # (what the loop below tests, most headings fail)
+        in_sections: list[int] | set[int]
+        candidates: list[int] | set[int]
+        if _C is not None:  # (the two loops just below, in C)
+            in_sections, candidates = _C.field_heads(heads, keys, _FIELD_SECTIONS, named)
+        else:
+            in_sections = [i for i, key in enumerate(keys) if key in _FIELD_SECTIONS]
+            candidates = {i for i, key in enumerate(keys) if key in named}
+            candidates.update([i for i, h in enumerate(heads) if ":" in h.title])
+        for i in in_sections:
             level, hs, he, title, end = heads[i]
             if level >= 2:
                 zones.append((he, end, names.get(keys[i], title), False))
         # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
         # Only at level 2: a `#### Modifié : GET /api` heading deep in a design is no field.
-        named = self.ctx.field_heading_keys  # (what the loop below tests, most headings fail)
-        candidates = {i for i, key in enumerate(keys) if key in named}
-        candidates.update([i for i, h in enumerate(heads) if ":" in h.title])
         for i in sorted(candidates):
             level, hs, he, title, end = heads[i]
             key = keys[i]

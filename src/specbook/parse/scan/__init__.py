@@ -23,6 +23,7 @@ span function of the same choice.
 import os
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -113,6 +114,9 @@ class NodeBuilders(Protocol):
     def fence_closed(self, work: bytes, start: int, end: int, /) -> bool: ...
     def contains_any_ci(self, work: bytes, needles: tuple[bytes, ...], /) -> bool: ...
     def find_all(self, work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
+    def field_heads(
+        self, heads: _Rec, keys: list[str], sections: AbstractSet[str], named: AbstractSet[str], /
+    ) -> tuple[list[int], list[int]]: ...
     def review_history(
         self,
         entry_type: type[_T],

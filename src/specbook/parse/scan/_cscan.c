@@ -1846,6 +1846,16 @@ int_at(PyObject *rec, ssz k, ssz *out)
 static int
 node_type(PyObject *type, ssz n)
 {
+    /* the types checked already (a few named tuple classes, asked about for every
+       document: their _fields looked up once; each kept alive here) */
+    static struct {
+        PyObject *type;
+        ssz n;
+    } seen[16];
+    static int nseen;
+    for (int i = 0; i < nseen; i++)
+        if (seen[i].type == type && seen[i].n == n)
+            return 0;
     if (!PyType_Check(type) || !PyType_IsSubtype((PyTypeObject *)type, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "a node type must be a named tuple type");
         return -1;
@@ -1858,6 +1868,10 @@ node_type(PyObject *type, ssz n)
         PyErr_Format(PyExc_TypeError, "%.100s must be a named tuple type of %zd fields",
                      ((PyTypeObject *)type)->tp_name, n);
         return -1;
+    }
+    if (nseen < (int)(sizeof seen / sizeof *seen)) {
+        seen[nseen].type = Py_NewRef(type);
+        seen[nseen++].n = n;
     }
     return 0;
 }
@@ -2708,17 +2722,13 @@ zone_args(PyObject *const *args, Py_ssize_t nargs, const char *name, const uchar
    group matched, and its value's bytes narrowed by core._trim_value. The pattern's one
    way of matching a line, spelled out:
        ^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_\r\n]{1,60}?)(?:\*\*|__)
-       (?P<colon>[ \t]*:)?[ \t]*(?P<value>[^\r\n]*)\r?$                                  */
-static PyObject *
-m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+       (?P<colon>[ \t]*:)?[ \t]*(?P<value>[^\r\n]*)\r?$
+   bold_next() gives them one by one: the first at or after the line start *pp (its
+   seven fields in v, colon as 0 or 1), *pp moved to the line after it; 0 when none. */
+static int
+bold_next(const uchar *w, ssz *pp, ssz ze, ssz v[7])
 {
-    const uchar *w;
-    ssz n, ze, p;
-    if (zone_args(args, nargs, "bold_fields", &w, &n, &p, &ze) < 0)
-        return NULL;
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
+    ssz p = *pp;
     while (p < ze) {
         ssz i = p;
         while (i < ze && (w[i] == ' ' || w[i] == '\t'))
@@ -2760,22 +2770,47 @@ m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
                 }
             }
         }
+        ssz from = ok ? mend : p;
+        const uchar *nl = from < ze ? memchr(w + from, '\n', (size_t)(ze - from)) : NULL;
+        ssz next = nl == NULL ? ze : (nl - w) + 1;
         if (ok) {
             ssz ts = vs, te = q;
             trim_value(w, &ts, &te);
-            PyObject *rec = Py_BuildValue("(nnnnOnn)", p, mend, ns, ne, colon ? Py_True : Py_False,
-                                          ts, te);
-            if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
-                Py_XDECREF(rec);
-                Py_DECREF(out);
-                return NULL;
-            }
-            Py_DECREF(rec);
+            v[0] = p;
+            v[1] = mend;
+            v[2] = ns;
+            v[3] = ne;
+            v[4] = colon;
+            v[5] = ts;
+            v[6] = te;
+            *pp = next;
+            return 1;
         }
-        const uchar *nl = memchr(w + (ok ? mend : p), '\n', (size_t)(ze - (ok ? mend : p)));
-        if (nl == NULL)
-            break;
-        p = (nl - w) + 1;
+        p = next;
+    }
+    *pp = p;
+    return 0;
+}
+
+static PyObject *
+m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    const uchar *w;
+    ssz n, ze, p, v[7];
+    if (zone_args(args, nargs, "bold_fields", &w, &n, &p, &ze) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    while (bold_next(w, &p, ze, v)) {
+        PyObject *rec = Py_BuildValue("(nnnnOnn)", v[0], v[1], v[2], v[3], v[4] ? Py_True : Py_False,
+                                      v[5], v[6]);
+        if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
+            Py_XDECREF(rec);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(rec);
     }
     return out;
 }
@@ -2875,7 +2910,7 @@ m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
    is field_type(field_key(name).replace(" ", "_"), name, value, "bold", span, value_span,
    zone, None). */
 static PyObject *
-m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+m_bold_field_nodes(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
     static PyObject *s_bold, *s_space, *s_under;
     if (nargs != 10 || !PyBytes_Check(args[0])) {
@@ -2895,9 +2930,9 @@ m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (spans_check(args[3]) < 0 || node_type(type, 8) < 0 || seq_check(args[8], "opaque") < 0)
         return NULL;
     Spans *sp = (Spans *)args[3];
-    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
-    PyObject *found = m_bold_fields(module, args, 3);
-    if (found == NULL)
+    const uchar *w;
+    ssz n, ze, p, v[7];
+    if (zone_args(args, 3, "bold_field_nodes", &w, &n, &p, &ze) < 0)
         return NULL;
     /* the opaque ranges as C integers (before any Python code runs) */
     ssz nop = seq_len(args[8]);
@@ -2915,13 +2950,7 @@ m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     out = PyList_New(0);
     if (out == NULL)
         goto done;
-    ssz count = PyList_GET_SIZE(found);
-    for (ssz k = 0; k < count; k++) {
-        PyObject *m = PyList_GET_ITEM(found, k);
-        ssz v[7];
-        for (int j = 0; j < 7; j++)
-            if (j != 4 && int_at(m, j, &v[j]) < 0)
-                goto fail;
+    while (bold_next(w, &p, ze, v)) {
         ssz start = v[0];
         /* core._inside: the last range starting at or before `start` holds it */
         ssz lo = 0, hi = nop;
@@ -2942,7 +2971,7 @@ m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         ssz len = PyUnicode_GET_LENGTH(name);
         int kind = PyUnicode_KIND(name);
         const void *d = PyUnicode_DATA(name);
-        if (PyTuple_GET_ITEM(m, 4) != Py_True && !(len && PyUnicode_READ(kind, d, len - 1) == ':')) {
+        if (!v[4] && !(len && PyUnicode_READ(kind, d, len - 1) == ':')) {
             Py_DECREF(name);
             continue;
         }
@@ -2986,13 +3015,15 @@ m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                               name,
                               PyUnicode_DecodeUTF8((const char *)w + v[5], v[6] - v[5], "replace"),
                               Py_NewRef(s_bold),
-                              spans_of(sp, start, v[1], PyTuple_GET_ITEM(m, 0), PyTuple_GET_ITEM(m, 1)),
-                              spans_of(sp, v[5], v[6], PyTuple_GET_ITEM(m, 5), PyTuple_GET_ITEM(m, 6)),
+                              spans_of(sp, start, v[1], NULL, NULL),
+                              spans_of(sp, v[5], v[6], NULL, NULL),
                               Py_NewRef(zone),
                               Py_NewRef(Py_None)};
         PyObject *node = pack((PyTypeObject *)type, 8, parts);
-        PyObject *entry = node == NULL ? NULL : PyTuple_Pack(3, rank, PyTuple_GET_ITEM(m, 0), node);
+        PyObject *at = node == NULL ? NULL : PyLong_FromSsize_t(start);
+        PyObject *entry = at == NULL ? NULL : PyTuple_Pack(3, rank, at, node);
         Py_XDECREF(node);
+        Py_XDECREF(at);
         if (entry == NULL || PyList_Append(out, entry) < 0) {
             Py_XDECREF(entry);
             goto fail;
@@ -3004,7 +3035,6 @@ fail:
     Py_CLEAR(out);
 done:
     PyMem_Free(op);
-    Py_DECREF(found);
     return out;
 }
 
@@ -3379,6 +3409,66 @@ done:
     PyMem_Free(hits);
     PyMem_Free(ix.starts);
     return out;
+}
+
+/* field_heads(heads, keys, sections, named) -> (in_sections, candidates): for
+   core._Parser._fields, the indices (ascending) of the heads (_Head: level, start, end,
+   title, until) of level 2 or deeper whose key (keys[i], the title normalised) is in
+   the set `sections`, and of the heads of level 2 whose key is in the set `named` or
+   whose title holds ":". */
+static PyObject *
+m_field_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyAnySet_Check(args[2]) || !PyAnySet_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "field_heads(heads, keys, sections: set, named: set)");
+        return NULL;
+    }
+    PyObject *heads = args[0], *keys = args[1];
+    if (seq_check(heads, "heads") < 0 || seq_check(keys, "keys") < 0)
+        return NULL;
+    ssz count = seq_len(heads);
+    if (seq_len(keys) != count) {
+        PyErr_SetString(PyExc_ValueError, "heads and keys differ in length");
+        return NULL;
+    }
+    PyObject *in_sections = PyList_New(0), *candidates = PyList_New(0);
+    if (in_sections == NULL || candidates == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(heads, i, 5);
+        ssz level;
+        if (h == NULL || int_at(h, 0, &level) < 0)
+            goto fail;
+        if (level < 2)
+            continue;
+        PyObject *key = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+        PyObject *title = PyTuple_GET_ITEM(h, 3);
+        if (!PyUnicode_Check(title)) {
+            PyErr_SetString(PyExc_TypeError, "a heading's title must be a str");
+            goto fail;
+        }
+        int in = PySet_Contains(args[2], key);
+        int cand = level == 2 ? PySet_Contains(args[3], key) : 0;
+        if (in < 0 || cand < 0)
+            goto fail;
+        if (level == 2 && !cand)
+            cand = PyUnicode_FindChar(title, ':', 0, PyUnicode_GET_LENGTH(title), 1) >= 0;
+        for (int j = 0; j < 2; j++) {
+            if (!(j ? cand : in))
+                continue;
+            PyObject *v = PyLong_FromSsize_t(i);
+            if (v == NULL || PyList_Append(j ? candidates : in_sections, v) < 0) {
+                Py_XDECREF(v);
+                goto fail;
+            }
+            Py_DECREF(v);
+        }
+    }
+    return Py_BuildValue("(NN)", in_sections, candidates);
+fail:
+    Py_XDECREF(in_sections);
+    Py_XDECREF(candidates);
+    return NULL;
 }
 
 /* core._review_col: a Review History column's role (date, reviewer, status, feedback)
@@ -4219,6 +4309,8 @@ static PyMethodDef methods[] = {
     {"requirements", (PyCFunction)(void (*)(void))m_requirements, METH_FASTCALL,
      "requirements(spans, req_type, match, kind_of, items, heads, work, starts, names):\n"
      "the requirements of the list items and headings match() matches."},
+    {"field_heads", (PyCFunction)(void (*)(void))m_field_heads, METH_FASTCALL,
+     "field_heads(heads, keys, sections, named): the heads _fields reads fields of."},
     {"review_history", (PyCFunction)(void (*)(void))m_review_history, METH_FASTCALL,
      "review_history(entry_type, names, heads, tables, norm_key): the Review History rows."},
     {"references", (PyCFunction)(void (*)(void))m_references, METH_FASTCALL,

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, Generic, TypeVar
 
 from specbook.parse.scan.blocks import (
@@ -111,6 +112,9 @@ def requirements(
     names: list[str],
     /,
 ) -> tuple[_T, ...]: ...
+def field_heads(
+    heads: _Rec, keys: list[str], sections: AbstractSet[str], named: AbstractSet[str], /
+) -> tuple[list[int], list[int]]: ...
 def review_history(
     entry_type: type[_T],
     names: list[str],
