@@ -821,6 +821,25 @@ def test_contains_any_ci_is_lower_then_in(work: bytes, needles: tuple[bytes, ...
     assert _c().contains_any_ci(work, needles) is any(n in low for n in needles)
 
 
+_UTF8_PIECES = [
+    b"a", b"\xc3\xa9", b"\xe2\x80\x94", b"\xf0\x9f\x9a\x80", b"\xed\x9f\xbf", b"\xed\xa0\x80",
+    b"\xc0\x80", b"\xc1\xbf", b"\xe0\x80\x80", b"\xe0\xa0\x80", b"\xf0\x80\x80\x80",
+    b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xc3", b"\xe2\x80",
+    b"\x80", b"\xff", b"\x00", b"12345678",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_UTF8_PIECES), max_size=12).map(b"".join), st.binary()))
+def test_utf8_valid_is_the_strict_decoder(data: bytes) -> None:
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert _c().utf8_valid(data) is valid
+
+
 def test_contains_any_ci_refuses_what_it_cannot_read() -> None:
     with pytest.raises(TypeError):
         _c().contains_any_ci(b"x", (b"",))

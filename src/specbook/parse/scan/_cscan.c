@@ -2835,6 +2835,19 @@ find_bytes(const uchar *h, ssz hn, const uchar *needle, ssz nn)
     return -1;
 }
 
+/* utf8_valid(data): whether data.decode("utf-8") succeeds. */
+static PyObject *
+m_utf8_valid(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "utf8_valid(data: bytes)");
+        return NULL;
+    }
+    int ascii;
+    return PyBool_FromLong(
+        check_utf8((const uchar *)PyBytes_AS_STRING(arg), PyBytes_GET_SIZE(arg), &ascii));
+}
+
 static PyObject *
 m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -4299,6 +4312,8 @@ static PyMethodDef methods[] = {
      "links(spans, link_type, links, starts, names): the links."},
     {"bold_fields", (PyCFunction)(void (*)(void))m_bold_fields, METH_FASTCALL,
      "bold_fields(work, start, end): the **Name**: value lines of work[start:end]."},
+    {"utf8_valid", m_utf8_valid, METH_O,
+     "utf8_valid(data): whether data.decode('utf-8') succeeds."},
     {"holding", (PyCFunction)(void (*)(void))m_holding, METH_FASTCALL,
      "holding(records, k, needles): the records whose field k holds one of the needles."},
     {"bold_field_nodes", (PyCFunction)(void (*)(void))m_bold_field_nodes, METH_FASTCALL,
