@@ -476,7 +476,8 @@ def _model(data: bytes, path: str, config: BookConfig | None = None) -> str:
     """Everything a parse gives of ``data``, as one repr (types and all)."""
     doc = specbook.parse.parse(data, path, config)
     heads = getattr(doc.parts, "raw_heads", None)
-    return repr((doc, doc.fields, doc.problems, heads, *(getattr(doc, p) for p in _NODE_PARTS)))
+    parts = (getattr(doc, p) for p in _NODE_PARTS)
+    return repr((doc, doc.fields, doc.problems, heads, *parts, doc.flat_sections))
 
 
 def _in_python(datas: list[tuple[str, bytes]], config: BookConfig | None = None) -> list[str]:

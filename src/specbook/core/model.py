@@ -244,6 +244,18 @@ class DocumentParts(Protocol):
     def review_history(self) -> tuple[ReviewEntry, ...]: ...
 
 
+def preorder(sections: tuple[Section, ...]) -> tuple[Section, ...]:
+    """Every section of the trees ``sections``, in document order, as one tuple."""
+    out: list[Section] = []
+    stack = list(reversed(sections))  # (a loop: nested generators cost more)
+    while stack:
+        s = stack.pop()
+        out.append(s)
+        if s.children:
+            stack.extend(reversed(s.children))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Document:
     """A parsed Markdown document.
@@ -320,14 +332,9 @@ class Document:
     @cached_property
     def flat_sections(self) -> tuple[Section, ...]:
         """Every section of the tree, in document order, as one tuple."""
-        out: list[Section] = []
-        stack = list(reversed(self.sections))  # (a loop: nested generators cost more)
-        while stack:
-            s = stack.pop()
-            out.append(s)
-            if s.children:
-                stack.extend(reversed(s.children))
-        return tuple(out)
+        # (the parser's parts flatten it in C when the C module is built)
+        flatten = getattr(self.parts, "flat_sections", None) or preorder
+        return flatten(self.sections)
 
     def all_sections(self) -> Iterator[Section]:
         """Every section of the tree, in document order."""

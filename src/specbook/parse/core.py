@@ -38,6 +38,7 @@ from specbook.core.model import (
     Span,
     Table,
     cached_property,
+    preorder,
 )
 from specbook.core.text import (
     fold,
@@ -935,6 +936,8 @@ class _Parts:
     @cached_property
     def _index(self) -> tuple[list[int], list[str]]:
         heads = self.heads
+        if _C is not None:
+            return _C.head_index(heads)
         return [h.start for h in heads], [h.name or h.title for h in heads]
 
     def section_at(self, offset: int) -> str | None:
@@ -958,6 +961,13 @@ class _Parts:
             if level:
                 stack.append((level, (level, title, name, span(hs, he), span(hs, end)), []))
         return tuple(top)
+
+    def flat_sections(self, sections: tuple[Section, ...]) -> tuple[Section, ...]:
+        """:func:`~specbook.core.model.preorder` of ``sections`` (this document's), in C
+        when it is built (:attr:`Document.flat_sections` asks for it)."""
+        if _C is not None:
+            return _C.preorder(sections, 5)
+        return preorder(sections)
 
     def requirements(self) -> tuple[Requirement, ...]:
         p = self.p

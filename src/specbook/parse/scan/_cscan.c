@@ -3424,6 +3424,99 @@ done:
     return out;
 }
 
+/* head_index(heads) -> (starts, names): core._Parts._index, each head's (_SectionHead)
+   start and its template name, else (the name empty or None) its title. */
+static PyObject *
+m_head_index(PyObject *Py_UNUSED(module), PyObject *heads)
+{
+    if (seq_check(heads, "heads") < 0)
+        return NULL;
+    ssz count = seq_len(heads);
+    PyObject *starts = PyList_New(count), *names = PyList_New(count);
+    if (starts == NULL || names == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(heads, i, 6);
+        if (h == NULL)
+            goto fail;
+        PyObject *name = PyTuple_GET_ITEM(h, 5);
+        int named = PyObject_IsTrue(name);
+        if (named < 0)
+            goto fail;
+        PyList_SET_ITEM(starts, i, Py_NewRef(PyTuple_GET_ITEM(h, 1)));
+        PyList_SET_ITEM(names, i, Py_NewRef(named ? name : PyTuple_GET_ITEM(h, 3)));
+    }
+    return Py_BuildValue("(NN)", starts, names);
+fail:
+    Py_XDECREF(starts);
+    Py_XDECREF(names);
+    return NULL;
+}
+
+/* preorder(roots, k) -> tuple: every node of the trees `roots` (a tuple of nodes, each a
+   tuple whose item k is the tuple of its children) in document order: a node, then its
+   children's trees (Document.flat_sections). */
+static PyObject *
+m_preorder(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyTuple_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "preorder(roots: tuple, k)");
+        return NULL;
+    }
+    ssz k = PyLong_AsSsize_t(args[1]);
+    if (k == -1 && PyErr_Occurred())
+        return NULL;
+    if (k < 0) {
+        PyErr_SetString(PyExc_ValueError, "preorder(): k must not be negative");
+        return NULL;
+    }
+    /* a stack of (siblings, next index); no Python code runs, the tuples are immutable */
+    ssz cap = 16, depth = 0;
+    struct level {
+        PyObject *nodes;
+        ssz next;
+    } *stack = PyMem_Malloc(sizeof *stack * (size_t)cap);
+    PyObject *out = PyList_New(0);
+    if (stack == NULL || out == NULL) {
+        if (stack == NULL)
+            PyErr_NoMemory();
+        goto fail;
+    }
+    stack[depth].nodes = args[0];
+    stack[depth++].next = 0;
+    while (depth) {
+        struct level *top = &stack[depth - 1];
+        if (top->next >= PyTuple_GET_SIZE(top->nodes)) {
+            depth--;
+            continue;
+        }
+        PyObject *node = PyTuple_GET_ITEM(top->nodes, top->next++);
+        if (!PyTuple_Check(node) || PyTuple_GET_SIZE(node) <= k ||
+            !PyTuple_Check(PyTuple_GET_ITEM(node, k))) {
+            PyErr_SetString(PyExc_TypeError, "preorder(): a node must be a tuple whose item k "
+                            "is the tuple of its children");
+            goto fail;
+        }
+        if (PyList_Append(out, node) < 0)
+            goto fail;
+        PyObject *children = PyTuple_GET_ITEM(node, k);
+        if (PyTuple_GET_SIZE(children)) {
+            if (depth == cap) {
+                if (grow((void **)&stack, &cap, sizeof *stack) < 0)
+                    goto fail;
+            }
+            stack[depth].nodes = children;
+            stack[depth++].next = 0;
+        }
+    }
+    PyMem_Free(stack);
+    return list_to_tuple(out);
+fail:
+    PyMem_Free(stack);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 /* field_heads(heads, keys, sections, named) -> (in_sections, candidates): for
    core._Parser._fields, the indices (ascending) of the heads (_Head: level, start, end,
    title, until) of level 2 or deeper whose key (keys[i], the title normalised) is in
@@ -4324,6 +4417,10 @@ static PyMethodDef methods[] = {
     {"requirements", (PyCFunction)(void (*)(void))m_requirements, METH_FASTCALL,
      "requirements(spans, req_type, match, kind_of, items, heads, work, starts, names):\n"
      "the requirements of the list items and headings match() matches."},
+    {"head_index", m_head_index, METH_O,
+     "head_index(heads): each head's start, and its template name else its title."},
+    {"preorder", (PyCFunction)(void (*)(void))m_preorder, METH_FASTCALL,
+     "preorder(roots, k): every node of the trees, in document order (children at k)."},
     {"field_heads", (PyCFunction)(void (*)(void))m_field_heads, METH_FASTCALL,
      "field_heads(heads, keys, sections, named): the heads _fields reads fields of."},
     {"review_history", (PyCFunction)(void (*)(void))m_review_history, METH_FASTCALL,
