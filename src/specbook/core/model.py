@@ -377,6 +377,11 @@ class Document:
                 out[f.key] = f.value
         return out
 
+    @cached_property
+    def _ascii(self) -> bool:
+        """Whether the file is ASCII (most are: a column is then a byte count)."""
+        return self.source.isascii()
+
     def column(self, offset: int, file: str | None = None) -> int:
         """1-based character column of byte ``offset`` (of ``file``, a sidecar, when
         given; else of the document).
@@ -391,6 +396,8 @@ class Document:
             return len(data[start:offset].decode("utf-8", "replace")) + 1
         i = bisect_right(self.line_starts, offset) - 1
         start = self.line_starts[i] if i >= 0 else 0
+        if self._ascii and 0 <= offset <= len(self.source):  # (a byte is a character)
+            return offset - start + 1
         if offset - start <= _COUNT_FROM_START:
             return len(self.source[start:offset].decode("utf-8", "replace")) + 1
         # (a line's last offset and its column; a piece that starts before a byte that is
