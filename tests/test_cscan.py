@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import os
 import pickle
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,16 +20,29 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import specbook.core.config
 import specbook.parse
-from specbook.core.model import Cell, ChecklistItem, CodeBlock, Link, Section, Span, Table
+from specbook.book import Book
+from specbook.core.config import BookConfig, load_config
+from specbook.core.model import (
+    Cell,
+    ChecklistItem,
+    CodeBlock,
+    Link,
+    Requirement,
+    ReviewEntry,
+    Section,
+    Span,
+    Table,
+)
 from specbook.parse import core, which_scanner
 from specbook.parse import scan as scanners
 from specbook.parse.scan import fast, lines
 from specbook.parse.scan.lines import line_starts as _line_starts
+from specbook.services.adopt import infer
 from tests.conftest import CORPUS, FIXTURES, REPO
 from tests.test_fast_scan import _blank_front_matter, _document, _generated
 from tests.test_properties import PIECES
@@ -458,26 +472,27 @@ _NODE_PARTS = (
 )  # fmt: skip
 
 
-def _model(data: bytes, path: str) -> str:
+def _model(data: bytes, path: str, config: BookConfig | None = None) -> str:
     """Everything a parse gives of ``data``, as one repr (types and all)."""
-    doc = specbook.parse.parse(data, path)
+    doc = specbook.parse.parse(data, path, config)
     heads = getattr(doc.parts, "raw_heads", None)
-    return repr((doc, doc.fields, doc.problems, heads, *(getattr(doc, p) for p in _NODE_PARTS)))
+    parts = (getattr(doc, p) for p in _NODE_PARTS)
+    return repr((doc, doc.fields, doc.problems, heads, *parts, doc.flat_sections))
 
 
-def _in_python(datas: list[tuple[str, bytes]]) -> list[str]:
+def _in_python(datas: list[tuple[str, bytes]], config: BookConfig | None = None) -> list[str]:
     """:func:`_model` of each document with the nodes built by the Python loops."""
     saved = core._C
     core._C = None
     try:
-        return [_model(d, p) for p, d in datas]
+        return [_model(d, p, config) for p, d in datas]
     finally:
         core._C = saved
 
 
-def _assert_same_model(datas: list[tuple[str, bytes]]) -> None:
-    mine = [_model(d, p) for p, d in datas]
-    for (path, _), got, expected in zip(datas, mine, _in_python(datas), strict=True):
+def _assert_same_model(datas: list[tuple[str, bytes]], config: BookConfig | None = None) -> None:
+    mine = [_model(d, p, config) for p, d in datas]
+    for (path, _), got, expected in zip(datas, mine, _in_python(datas, config), strict=True):
         assert got == expected, path
 
 
@@ -502,6 +517,121 @@ def test_nodes_real_and_generated_documents() -> None:
     datas += [(f"docs/specs/SPEC-{i:03}.md", d) for i, d in enumerate(_generated(60), 1)]
     assert len(datas) > 400
     _assert_same_model(datas)
+
+
+def test_nodes_of_every_book_with_its_own_config(tmp_path: Path) -> None:
+    """The example book, a generated book, each corpus book and each rule scenario, each
+    document parsed with its own book's config (inferred for a book without
+    ``specbook.toml``, as ``specbook`` would): the same model from the C builders and
+    the Python loops. (The books' own requirement prefixes and field names, which the
+    default config of the test above does not have.)"""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import gen
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    gen.generate(tmp_path, 40)
+    roots = [
+        tmp_path,
+        REPO / "examples" / "book",
+        *(p for p in sorted(CORPUS.iterdir()) if p.is_dir()),
+        *(p for p in sorted((CORPUS.parent / "synthetic").iterdir()) if p.is_dir()),
+        *(p for p in sorted((REPO / "tests" / "rules").iterdir()) if p.is_dir()),
+    ]
+    documents = 0
+    for root in roots:
+        cfg = root / "specbook.toml"
+        config = load_config(cfg) if cfg.exists() else infer(root).config()
+        book = Book(config)
+        datas = [(book.rel(p), Path(p).read_bytes()) for p in book.path_strings()]
+        documents += len(datas)
+        _assert_same_model(datas, config)
+    assert len(roots) > 40 and documents > 600
+
+
+# A requirement (a list item or a heading), its criteria or target lines, each maybe an
+# empty label followed by list items, and lines around them
+_REQ_LINE = st.sampled_from([
+    "- **FR-1**: The sync persists", "1. **NFR-2**: Performance", "### FR-3: heading", "## NR3 x",
+    "- R1.2: one", "BR-007 — two", "text", "```", "|a|b|", "|-|-|", "- FR-1", "",
+])  # fmt: skip
+_CRITERIA_LINE = st.sampled_from([
+    "   - Acceptance Criteria:", "   - Target:", "Targets:", "  - criteria :  <!-- c -->",
+    "   - Acceptance Criteria: 390", "  - Target: p99 < 830 ms", "**Metric**: x", "acceptance", "",
+])  # fmt: skip
+_ITEM_LINE = st.sampled_from(
+    ["   - a", "   - ", "   * b \\", "   2) c", "   +\tlast", "   3.d", "x"]
+)
+_BIT = st.one_of(st.just(""), st.sampled_from([" ", "\t", "\u00a0", "\u2003", "é", "**", ":"]))
+
+
+@st.composite
+def _requirement_lines(draw: st.DrawFn) -> str:
+    nl = draw(st.sampled_from(["\n", "\n", "\r\n", "\r"]))
+    lines = [draw(_REQ_LINE)]
+    for _ in range(draw(st.integers(1, 2))):
+        lines.append(draw(_CRITERIA_LINE))
+        lines += draw(st.lists(_ITEM_LINE, min_size=1, max_size=3))
+    lines = [draw(_BIT) + line + draw(_BIT) for line in lines]
+    return nl.join(lines) + draw(st.sampled_from([nl, nl + nl, ""]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_requirement_lines(), max_size=6).map("".join), st.booleans())
+@example("1. **FR-1**: x\n   - Acceptance Criteria:\n   - a\n   -  \n   - b\u00a0\n", False)
+@example("## NR3: y\r\nTarget:\r\n2) fast\r\n3) cheap\r\nTarget: late\r\n", True)
+def test_requirements_random_documents(text: str, own_prefixes: bool) -> None:
+    """Requirements (list items and headings, their criteria and targets, an empty label
+    followed by list items) from the C builder and from the Python loop, with the
+    default requirement IDs and with a book's own (``{prefix}{n}``, R and NR)."""
+    config = None
+    if own_prefixes:
+        config = specbook.core.config.config_from_mapping(
+            {"requirements": {"functional": ["R", "BR"], "non_functional": ["NR"],
+                              "id": "{prefix}{n}"}},
+            root=None, path=None,
+        )  # fmt: skip
+    data = ("# SPEC-001: T\n\n## Requirements\n" + text).encode("utf-8")
+    _assert_same_model([("docs/specs/SPEC-001-t.md", data)], config)
+
+
+_REVIEW_HEADINGS = [
+    "## Review History", "## 5. Review history", "## Review History ✅", "## Reviews",
+    "### REVIEW-HISTORY", "## Historique", "# Review History", "## Notes", "## Revue History",
+    "# Review History ✅", "## Révïew Hïstory", "# Ｒｅｖｉｅｗ History",
+]  # fmt: skip
+_REVIEW_HEADERS = [
+    "Date", "When", "fecha", "Reviewer", "By", "Author", "Relecteur", "Status", "Decision",
+    "Estado", "Feedback", "Notes", "Remarks", "Version", "Ré-viewer", " date ", "",
+]  # fmt: skip
+
+
+@st.composite
+def _review_section(draw: st.DrawFn) -> str:
+    header = draw(st.lists(st.sampled_from(_REVIEW_HEADERS), min_size=1, max_size=6))
+    lines = [draw(st.sampled_from(_REVIEW_HEADINGS)), ""]
+    if draw(st.booleans()):
+        lines.append("Some text.")
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for i in range(draw(st.integers(0, 3))):
+        cells = [f"c{i}{j}" for j in range(draw(st.integers(0, len(header) + 1)))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n\n"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_review_section(), max_size=4).map("".join),
+    st.sampled_from(["docs/specs/SPEC-001-t.md", "notes/a.md"]),
+)
+@example("## Review History\n\n| Date | Date | By |\n|---|---|---|\n| a | b |\n| c |\n\n", "a.md")
+@example("# Review History ✅\n\n| Who | When |\n|---|---|\n| a | b |\n\n", "notes/a.md")
+def test_review_history_random_documents(text: str, path: str) -> None:
+    """The Review History rows (the first such section, its first table, each column by
+    its role) from the C builder and from the Python loop; a section's name may be its
+    template's or, not ASCII, its own title's."""
+    data = ("# SPEC-001: T\n\n" + text).encode("utf-8")
+    _assert_same_model([(path, data)])
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -538,6 +668,15 @@ def test_nodes_bad_arguments() -> None:
         c.code_blocks(spans, CodeBlock, [(0, 3, "", "", 1)], [], [], b"abc")  # fenced: 1
     with pytest.raises(TypeError):
         c.heads(core._Head, None, 3)
+    match = re.compile(r"(FR-\d+)(.*)").match
+    with pytest.raises(TypeError):  # a node type of the wrong size
+        c.requirements(spans, Span, match, str, [], [], b"", [], [])
+    with pytest.raises(TypeError):  # an item record too short
+        c.requirements(spans, Requirement, match, str, [(0, 1)], [], b"", [], [])
+    with pytest.raises(ValueError, match="heads"):
+        c.review_history(ReviewEntry, ["Review History"], [], [], str.lower)
+    with pytest.raises(TypeError):  # a table record too short
+        c.review_history(ReviewEntry, ["review history"], [(2, 0, 1, "", 9)], [(1,)], str.lower)
     # offsets past the bytes are spans like any other (no line beyond the last), never a
     # read outside them
     (table,) = c.tables(spans, Table, Cell, [(0, 99, [[("a", 90, 99)], []])], [], [])
@@ -681,6 +820,25 @@ _STEMS = (b"supersed", b"supers\xc3", b"remplac", b"ersetzt", b"x", b"ab")
 def test_contains_any_ci_is_lower_then_in(work: bytes, needles: tuple[bytes, ...]) -> None:
     low = work.lower()
     assert _c().contains_any_ci(work, needles) is any(n in low for n in needles)
+
+
+_UTF8_PIECES = [
+    b"a", b"\xc3\xa9", b"\xe2\x80\x94", b"\xf0\x9f\x9a\x80", b"\xed\x9f\xbf", b"\xed\xa0\x80",
+    b"\xc0\x80", b"\xc1\xbf", b"\xe0\x80\x80", b"\xe0\xa0\x80", b"\xf0\x80\x80\x80",
+    b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xc3", b"\xe2\x80",
+    b"\x80", b"\xff", b"\x00", b"12345678",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_UTF8_PIECES), max_size=12).map(b"".join), st.binary()))
+def test_utf8_valid_is_the_strict_decoder(data: bytes) -> None:
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert _c().utf8_valid(data) is valid
 
 
 def test_contains_any_ci_refuses_what_it_cannot_read() -> None:

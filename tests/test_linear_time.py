@@ -10,6 +10,7 @@ does not count.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import pairwise
@@ -147,6 +148,18 @@ def test_columns_in_any_order_and_inside_characters() -> None:
     offsets += [at + n for n in range(4_990, 5_010)] + [len(doc.source) - 1]
     for offset in offsets:  # (growing, shrinking, inside a character, after bad bytes)
         assert doc.column(offset) == _naive_column(doc, offset), offset
+
+
+def test_columns_of_an_ascii_file_are_byte_counts() -> None:
+    """An ASCII file's columns are counted without decoding (a byte is a character);
+    every offset, on lines ended by LF, CRLF and CR, as a decode of the line counts."""
+    source = HEADER.encode() + b"## Context\r\n\r\nSee SPEC-001.\rA line\n\tand tab\n"
+    doc = parse(source, "docs/specs/SPEC-095-a.md")
+    assert doc.source.isascii()
+    for offset in range(len(source) + 1):
+        start = doc.line_starts[bisect_right(doc.line_starts, offset) - 1]
+        want = len(source[start:offset].decode("utf-8", "replace")) + 1
+        assert doc.column(offset) == want, offset
 
 
 # -- diff: each section's text with lifecycle edits masked ----------------------------------

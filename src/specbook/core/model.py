@@ -244,6 +244,18 @@ class DocumentParts(Protocol):
     def review_history(self) -> tuple[ReviewEntry, ...]: ...
 
 
+def preorder(sections: tuple[Section, ...]) -> tuple[Section, ...]:
+    """Every section of the trees ``sections``, in document order, as one tuple."""
+    out: list[Section] = []
+    stack = list(reversed(sections))  # (a loop: nested generators cost more)
+    while stack:
+        s = stack.pop()
+        out.append(s)
+        if s.children:
+            stack.extend(reversed(s.children))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Document:
     """A parsed Markdown document.
@@ -320,14 +332,9 @@ class Document:
     @cached_property
     def flat_sections(self) -> tuple[Section, ...]:
         """Every section of the tree, in document order, as one tuple."""
-        out: list[Section] = []
-        stack = list(reversed(self.sections))  # (a loop: nested generators cost more)
-        while stack:
-            s = stack.pop()
-            out.append(s)
-            if s.children:
-                stack.extend(reversed(s.children))
-        return tuple(out)
+        # (the parser's parts flatten it in C when the C module is built)
+        flatten = getattr(self.parts, "flat_sections", None) or preorder
+        return flatten(self.sections)
 
     def all_sections(self) -> Iterator[Section]:
         """Every section of the tree, in document order."""
@@ -370,6 +377,11 @@ class Document:
                 out[f.key] = f.value
         return out
 
+    @cached_property
+    def _ascii(self) -> bool:
+        """Whether the file is ASCII (most are: a column is then a byte count)."""
+        return self.source.isascii()
+
     def column(self, offset: int, file: str | None = None) -> int:
         """1-based character column of byte ``offset`` (of ``file``, a sidecar, when
         given; else of the document).
@@ -384,6 +396,8 @@ class Document:
             return len(data[start:offset].decode("utf-8", "replace")) + 1
         i = bisect_right(self.line_starts, offset) - 1
         start = self.line_starts[i] if i >= 0 else 0
+        if self._ascii and 0 <= offset <= len(self.source):  # (a byte is a character)
+            return offset - start + 1
         if offset - start <= _COUNT_FROM_START:
             return len(self.source[start:offset].decode("utf-8", "replace")) + 1
         # (a line's last offset and its column; a piece that starts before a byte that is

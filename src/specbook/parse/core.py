@@ -38,6 +38,7 @@ from specbook.core.model import (
     Span,
     Table,
     cached_property,
+    preorder,
 )
 from specbook.core.text import (
     fold,
@@ -161,7 +162,8 @@ codecs.register_error("specbook-record", _record)
 
 
 class _Decoded:
-    """The text handed to pyromark and the map from its byte offsets to the file's."""
+    """The bytes the scanners read (the file's without a BOM, each invalid UTF-8 sequence
+    made U+FFFD) and the map from their offsets to the file's."""
 
     def __init__(self, data: bytes) -> None:
         self.bom = data.startswith(b"\xef\xbb\xbf")
@@ -171,16 +173,19 @@ class _Decoded:
         self._shift_at: list[int] = []
         self._shift_by: list[int] = []
         try:
-            self.text = body.decode("utf-8")
+            # (valid UTF-8 told without decoding it: C's check is what the strict decoder
+            # accepts, and a tenth of its time on a page with a few non-ASCII letters)
+            if not (body.isascii() or (_C is not None and _C.utf8_valid(body))):
+                body.decode("utf-8")
             self.work = body
         except UnicodeDecodeError:
             bad = _Bad()
             _BAD.append(bad)
             try:
-                self.text = body.decode("utf-8", "specbook-record")
+                text = body.decode("utf-8", "specbook-record")
             finally:
                 _BAD.pop()
-            self.work = self.text.encode("utf-8")
+            self.work = text.encode("utf-8")
             acc = 0
             for start, end in bad.ranges:
                 self.invalid.append(start + self.base)
@@ -390,15 +395,21 @@ class _Parser:
                 (first.end, first.until, names.get(norm_heading(first.title), first.title), True)
             )
         aliases = cfg.field_aliases
-        for i in [i for i, key in enumerate(keys) if key in _FIELD_SECTIONS]:
+        named = self.ctx.field_heading_keys  # (what the loop below tests, most headings fail)
+        in_sections: list[int] | set[int]
+        candidates: list[int] | set[int]
+        if _C is not None:  # (the two loops just below, in C)
+            in_sections, candidates = _C.field_heads(heads, keys, _FIELD_SECTIONS, named)
+        else:
+            in_sections = [i for i, key in enumerate(keys) if key in _FIELD_SECTIONS]
+            candidates = {i for i, key in enumerate(keys) if key in named}
+            candidates.update([i for i, h in enumerate(heads) if ":" in h.title])
+        for i in in_sections:
             level, hs, he, title, end = heads[i]
             if level >= 2:
                 zones.append((he, end, names.get(keys[i], title), False))
         # `## Status` section: its first line is the value; `## Statut : CLOS` carries it.
         # Only at level 2: a `#### Modifié : GET /api` heading deep in a design is no field.
-        named = self.ctx.field_heading_keys  # (what the loop below tests, most headings fail)
-        candidates = {i for i, key in enumerate(keys) if key in named}
-        candidates.update([i for i, h in enumerate(heads) if ":" in h.title])
         for i in sorted(candidates):
             level, hs, he, title, end = heads[i]
             key = keys[i]
@@ -925,6 +936,8 @@ class _Parts:
     @cached_property
     def _index(self) -> tuple[list[int], list[str]]:
         heads = self.heads
+        if _C is not None:
+            return _C.head_index(heads)
         return [h.start for h in heads], [h.name or h.title for h in heads]
 
     def section_at(self, offset: int) -> str | None:
@@ -949,6 +962,13 @@ class _Parts:
                 stack.append((level, (level, title, name, span(hs, he), span(hs, end)), []))
         return tuple(top)
 
+    def flat_sections(self, sections: tuple[Section, ...]) -> tuple[Section, ...]:
+        """:func:`~specbook.core.model.preorder` of ``sections`` (this document's), in C
+        when it is built (:attr:`Document.flat_sections` asks for it)."""
+        if _C is not None:
+            return _C.preorder(sections, 5)
+        return preorder(sections)
+
     def requirements(self) -> tuple[Requirement, ...]:
         p = self.p
         match = p.ctx.req_item_re.match
@@ -956,6 +976,11 @@ class _Parts:
         needles = p.ctx.req_needles
         if needles is not None and _C is not None:  # (only the texts that can match)
             items, heads = _C.holding(items, 2, needles), _C.holding(heads, 3, needles)
+        if self.c is not None:  # (the loops below and _requirement, in C)
+            kind_of = p.ctx.requirement_kind
+            return self.c.requirements(
+                p.span, Requirement, match, kind_of, items, heads, p.work, *self._index
+            )
         out = []
         for s, e, text, _ in items:
             m = match(text)
@@ -1057,6 +1082,10 @@ class _Parts:
         )
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
+        if self.c is not None:
+            return self.c.review_history(
+                ReviewEntry, self._index[1], self.heads, self._tables, norm_key
+            )
         return tuple(self.p._review_history(self.heads, self._index[1], self._tables))
 
 

@@ -23,6 +23,7 @@ span function of the same choice.
 import os
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -111,8 +112,23 @@ class NodeBuilders(Protocol):
         self, spans: Any, link_type: type[_T], links: _Rec, starts: list[int], names: list[str], /
     ) -> tuple[_T, ...]: ...
     def fence_closed(self, work: bytes, start: int, end: int, /) -> bool: ...
+    def utf8_valid(self, data: bytes, /) -> bool: ...
     def contains_any_ci(self, work: bytes, needles: tuple[bytes, ...], /) -> bool: ...
     def find_all(self, work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
+    def head_index(self, heads: _Rec, /) -> tuple[list[int], list[str]]: ...
+    def preorder(self, roots: tuple[_T, ...], k: int, /) -> tuple[_T, ...]: ...
+    def field_heads(
+        self, heads: _Rec, keys: list[str], sections: AbstractSet[str], named: AbstractSet[str], /
+    ) -> tuple[list[int], list[int]]: ...
+    def review_history(
+        self,
+        entry_type: type[_T],
+        names: list[str],
+        heads: _Rec,
+        tables: Sequence[tuple[Any, ...]],
+        norm_key: Callable[[str], str],
+        /,
+    ) -> tuple[_T, ...]: ...
     def references(
         self,
         spans: Any,
@@ -129,6 +145,19 @@ class NodeBuilders(Protocol):
     def criteria(
         self, work: bytes, start: int, end: int, /
     ) -> list[tuple[int, int, int, int, int, int]]: ...
+    def requirements(
+        self,
+        spans: Any,
+        req_type: type[_T],
+        match: Callable[[str], "re.Match[str] | None"],
+        kind_of: Callable[[str], str | None],
+        items: _Rec,
+        heads: _Rec,
+        work: bytes,
+        starts: list[int],
+        names: list[str],
+        /,
+    ) -> tuple[_T, ...]: ...
     def bold_field_nodes(
         self,
         work: bytes,

@@ -1846,6 +1846,16 @@ int_at(PyObject *rec, ssz k, ssz *out)
 static int
 node_type(PyObject *type, ssz n)
 {
+    /* the types checked already (a few named tuple classes, asked about for every
+       document: their _fields looked up once; each kept alive here) */
+    static struct {
+        PyObject *type;
+        ssz n;
+    } seen[16];
+    static int nseen;
+    for (int i = 0; i < nseen; i++)
+        if (seen[i].type == type && seen[i].n == n)
+            return 0;
     if (!PyType_Check(type) || !PyType_IsSubtype((PyTypeObject *)type, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "a node type must be a named tuple type");
         return -1;
@@ -1858,6 +1868,10 @@ node_type(PyObject *type, ssz n)
         PyErr_Format(PyExc_TypeError, "%.100s must be a named tuple type of %zd fields",
                      ((PyTypeObject *)type)->tp_name, n);
         return -1;
+    }
+    if (nseen < (int)(sizeof seen / sizeof *seen)) {
+        seen[nseen].type = Py_NewRef(type);
+        seen[nseen++].n = n;
     }
     return 0;
 }
@@ -2708,17 +2722,13 @@ zone_args(PyObject *const *args, Py_ssize_t nargs, const char *name, const uchar
    group matched, and its value's bytes narrowed by core._trim_value. The pattern's one
    way of matching a line, spelled out:
        ^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)(?P<name>[^*_\r\n]{1,60}?)(?:\*\*|__)
-       (?P<colon>[ \t]*:)?[ \t]*(?P<value>[^\r\n]*)\r?$                                  */
-static PyObject *
-m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+       (?P<colon>[ \t]*:)?[ \t]*(?P<value>[^\r\n]*)\r?$
+   bold_next() gives them one by one: the first at or after the line start *pp (its
+   seven fields in v, colon as 0 or 1), *pp moved to the line after it; 0 when none. */
+static int
+bold_next(const uchar *w, ssz *pp, ssz ze, ssz v[7])
 {
-    const uchar *w;
-    ssz n, ze, p;
-    if (zone_args(args, nargs, "bold_fields", &w, &n, &p, &ze) < 0)
-        return NULL;
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
+    ssz p = *pp;
     while (p < ze) {
         ssz i = p;
         while (i < ze && (w[i] == ' ' || w[i] == '\t'))
@@ -2760,28 +2770,84 @@ m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
                 }
             }
         }
+        ssz from = ok ? mend : p;
+        const uchar *nl = from < ze ? memchr(w + from, '\n', (size_t)(ze - from)) : NULL;
+        ssz next = nl == NULL ? ze : (nl - w) + 1;
         if (ok) {
             ssz ts = vs, te = q;
             trim_value(w, &ts, &te);
-            PyObject *rec = Py_BuildValue("(nnnnOnn)", p, mend, ns, ne, colon ? Py_True : Py_False,
-                                          ts, te);
-            if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
-                Py_XDECREF(rec);
-                Py_DECREF(out);
-                return NULL;
-            }
-            Py_DECREF(rec);
+            v[0] = p;
+            v[1] = mend;
+            v[2] = ns;
+            v[3] = ne;
+            v[4] = colon;
+            v[5] = ts;
+            v[6] = te;
+            *pp = next;
+            return 1;
         }
-        const uchar *nl = memchr(w + (ok ? mend : p), '\n', (size_t)(ze - (ok ? mend : p)));
-        if (nl == NULL)
-            break;
-        p = (nl - w) + 1;
+        p = next;
+    }
+    *pp = p;
+    return 0;
+}
+
+static PyObject *
+m_bold_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    const uchar *w;
+    ssz n, ze, p, v[7];
+    if (zone_args(args, nargs, "bold_fields", &w, &n, &p, &ze) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    while (bold_next(w, &p, ze, v)) {
+        PyObject *rec = Py_BuildValue("(nnnnOnn)", v[0], v[1], v[2], v[3], v[4] ? Py_True : Py_False,
+                                      v[5], v[6]);
+        if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
+            Py_XDECREF(rec);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(rec);
     }
     return out;
 }
 
 /* holding(records, k, needles) -> list: the records (tuples) whose field k, a str,
    holds one of the needles (non-empty strs); in their order. */
+/* The first offset of needle (nn > 0 bytes) in h[0:hn], else -1. */
+static ssz
+find_bytes(const uchar *h, ssz hn, const uchar *needle, ssz nn)
+{
+    if (hn < nn)
+        return -1;
+    const uchar *p = h, *end = h + hn - nn + 1;
+    while (p < end) {
+        p = memchr(p, needle[0], (size_t)(end - p));
+        if (p == NULL)
+            return -1;
+        if (memcmp(p, needle, (size_t)nn) == 0)
+            return p - h;
+        p++;
+    }
+    return -1;
+}
+
+/* utf8_valid(data): whether data.decode("utf-8") succeeds. */
+static PyObject *
+m_utf8_valid(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "utf8_valid(data: bytes)");
+        return NULL;
+    }
+    int ascii;
+    return PyBool_FromLong(
+        check_utf8((const uchar *)PyBytes_AS_STRING(arg), PyBytes_GET_SIZE(arg), &ascii));
+}
+
 static PyObject *
 m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -2826,8 +2892,14 @@ m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             break;
         }
         for (ssz j = 0; j < nn; j++) {
-            ssz at = PyUnicode_Find(text, PyTuple_GET_ITEM(needles, j), 0,
-                                    PyUnicode_GET_LENGTH(text), 1);
+            PyObject *nd = PyTuple_GET_ITEM(needles, j);
+            ssz at;
+            if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND &&
+                PyUnicode_KIND(nd) == PyUnicode_1BYTE_KIND) /* (most texts: no call set-up) */
+                at = find_bytes(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text),
+                                PyUnicode_1BYTE_DATA(nd), PyUnicode_GET_LENGTH(nd));
+            else
+                at = PyUnicode_Find(text, nd, 0, PyUnicode_GET_LENGTH(text), 1);
             if (at == -2) {
                 Py_CLEAR(out);
                 break;
@@ -2851,7 +2923,7 @@ m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
    is field_type(field_key(name).replace(" ", "_"), name, value, "bold", span, value_span,
    zone, None). */
 static PyObject *
-m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+m_bold_field_nodes(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
     static PyObject *s_bold, *s_space, *s_under;
     if (nargs != 10 || !PyBytes_Check(args[0])) {
@@ -2871,9 +2943,9 @@ m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (spans_check(args[3]) < 0 || node_type(type, 8) < 0 || seq_check(args[8], "opaque") < 0)
         return NULL;
     Spans *sp = (Spans *)args[3];
-    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
-    PyObject *found = m_bold_fields(module, args, 3);
-    if (found == NULL)
+    const uchar *w;
+    ssz n, ze, p, v[7];
+    if (zone_args(args, 3, "bold_field_nodes", &w, &n, &p, &ze) < 0)
         return NULL;
     /* the opaque ranges as C integers (before any Python code runs) */
     ssz nop = seq_len(args[8]);
@@ -2891,13 +2963,7 @@ m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     out = PyList_New(0);
     if (out == NULL)
         goto done;
-    ssz count = PyList_GET_SIZE(found);
-    for (ssz k = 0; k < count; k++) {
-        PyObject *m = PyList_GET_ITEM(found, k);
-        ssz v[7];
-        for (int j = 0; j < 7; j++)
-            if (j != 4 && int_at(m, j, &v[j]) < 0)
-                goto fail;
+    while (bold_next(w, &p, ze, v)) {
         ssz start = v[0];
         /* core._inside: the last range starting at or before `start` holds it */
         ssz lo = 0, hi = nop;
@@ -2918,7 +2984,7 @@ m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         ssz len = PyUnicode_GET_LENGTH(name);
         int kind = PyUnicode_KIND(name);
         const void *d = PyUnicode_DATA(name);
-        if (PyTuple_GET_ITEM(m, 4) != Py_True && !(len && PyUnicode_READ(kind, d, len - 1) == ':')) {
+        if (!v[4] && !(len && PyUnicode_READ(kind, d, len - 1) == ':')) {
             Py_DECREF(name);
             continue;
         }
@@ -2962,13 +3028,15 @@ m_bold_field_nodes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                               name,
                               PyUnicode_DecodeUTF8((const char *)w + v[5], v[6] - v[5], "replace"),
                               Py_NewRef(s_bold),
-                              spans_of(sp, start, v[1], PyTuple_GET_ITEM(m, 0), PyTuple_GET_ITEM(m, 1)),
-                              spans_of(sp, v[5], v[6], PyTuple_GET_ITEM(m, 5), PyTuple_GET_ITEM(m, 6)),
+                              spans_of(sp, start, v[1], NULL, NULL),
+                              spans_of(sp, v[5], v[6], NULL, NULL),
                               Py_NewRef(zone),
                               Py_NewRef(Py_None)};
         PyObject *node = pack((PyTypeObject *)type, 8, parts);
-        PyObject *entry = node == NULL ? NULL : PyTuple_Pack(3, rank, PyTuple_GET_ITEM(m, 0), node);
+        PyObject *at = node == NULL ? NULL : PyLong_FromSsize_t(start);
+        PyObject *entry = at == NULL ? NULL : PyTuple_Pack(3, rank, at, node);
         Py_XDECREF(node);
+        Py_XDECREF(at);
         if (entry == NULL || PyList_Append(out, entry) < 0) {
             Py_XDECREF(entry);
             goto fail;
@@ -2980,7 +3048,6 @@ fail:
     Py_CLEAR(out);
 done:
     PyMem_Free(op);
-    Py_DECREF(found);
     return out;
 }
 
@@ -3006,21 +3073,17 @@ word_at(const uchar *w, ssz i, ssz end, const char *word)
    matching a line, its label being the first of its alternatives that the text has:
        ^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?(?:\*\*|__)?(?P<label>acceptance criteria|
        acceptance|criteria|target|targets|metric)(?:[ \t]*:)?(?:\*\*|__)?[ \t]*:?[ \t]*
-       (?P<value>[^\r\n]*)\r?$                                  (IGNORECASE, MULTILINE) */
-static PyObject *
-m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+       (?P<value>[^\r\n]*)\r?$                                  (IGNORECASE, MULTILINE)
+   criteria_next() gives them one by one: the first match at or after the line start *pp
+   (its six offsets in c), *pp moved to the line after it; 0 when there is none. */
+static int
+criteria_next(const uchar *w, ssz *pp, ssz ze, ssz c[6])
 {
     static const char *labels[] = {"acceptance criteria", "acceptance", "criteria", "target",
                                    "targets", "metric"};
-    const uchar *w;
-    ssz n, ze, p;
-    if (zone_args(args, nargs, "criteria", &w, &n, &p, &ze) < 0)
-        return NULL;
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
+    ssz p = *pp;
     while (p < ze) {
-        ssz i = p, mend = 0, ls = 0, le = 0, vs = 0;
+        ssz i = p, mend = 0, ls = 0, le = 0, vs = 0, q = 0;
         int ok = 0;
         while (i < ze && (w[i] == ' ' || w[i] == '\t'))
             i++;
@@ -3064,7 +3127,7 @@ m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             while (j < ze && (w[j] == ' ' || w[j] == '\t'))
                 j++;
             vs = j;
-            ssz q = j;
+            q = j;
             while (q < ze && w[q] != '\r' && w[q] != '\n')
                 q++;
             ok = 0;
@@ -3075,22 +3138,588 @@ m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                 ok = 1;
                 mend = q + 1;
             }
-            if (ok) {
-                PyObject *rec = Py_BuildValue("(nnnnnn)", p, mend, ls, le, vs, q);
-                if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
-                    Py_XDECREF(rec);
-                    Py_DECREF(out);
-                    return NULL;
-                }
-                Py_DECREF(rec);
-            }
         }
-        const uchar *nl = memchr(w + (ok ? mend : p), '\n', (size_t)(ze - (ok ? mend : p)));
-        if (nl == NULL)
-            break;
-        p = (nl - w) + 1;
+        ssz from = ok ? mend : p;
+        const uchar *nl = from < ze ? memchr(w + from, '\n', (size_t)(ze - from)) : NULL;
+        ssz next = nl == NULL ? ze : (nl - w) + 1;
+        if (ok) {
+            c[0] = p;
+            c[1] = mend;
+            c[2] = ls;
+            c[3] = le;
+            c[4] = vs;
+            c[5] = q;
+            *pp = next;
+            return 1;
+        }
+        p = next;
+    }
+    *pp = p;
+    return 0;
+}
+
+static PyObject *
+m_criteria(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    const uchar *w;
+    ssz n, ze, p, c[6];
+    if (zone_args(args, nargs, "criteria", &w, &n, &p, &ze) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    while (criteria_next(w, &p, ze, c)) {
+        PyObject *rec = Py_BuildValue("(nnnnnn)", c[0], c[1], c[2], c[3], c[4], c[5]);
+        if (rec == NULL || PyList_Append(out, untracked(rec)) < 0) {
+            Py_XDECREF(rec);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(rec);
     }
     return out;
+}
+
+/* The first line start at or after zs ("^" of a MULTILINE pattern searched from zs: a
+   line starts at 0 or after "\n"), at most ze (ze <= n). */
+static ssz
+line_from(const uchar *w, ssz n, ssz zs, ssz ze)
+{
+    if (!zs || (zs <= n && w[zs - 1] == '\n'))
+        return zs;
+    const uchar *nl = zs < ze ? memchr(w + zs, '\n', (size_t)(ze - zs)) : NULL;
+    return nl == NULL ? ze : (nl - w) + 1;
+}
+
+/* core._Parser._following_items: the list items right after an empty criteria label,
+   the matches of \r?\n[ \t]*(?:[-*+]|\d+[.)])[ \t]+([^\r\n]*) in w[pos:end], each
+   starting where the one before ended (the first at pos): their texts stripped, the
+   empty ones left out, joined by "; ". */
+static PyObject *
+following_items(const uchar *w, ssz pos, ssz end)
+{
+    static PyObject *s_sep;
+    if (s_sep == NULL && (s_sep = PyUnicode_InternFromString("; ")) == NULL)
+        return NULL;
+    PyObject *parts = PyList_New(0);
+    if (parts == NULL)
+        return NULL;
+    ssz i = pos;
+    for (;;) {
+        if (i < end && w[i] == '\r')
+            i++;
+        if (!(i < end && w[i] == '\n'))
+            break;
+        i++;
+        while (i < end && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        if (i < end && (w[i] == '-' || w[i] == '*' || w[i] == '+'))
+            i++;
+        else if (i < end && is_digit(w[i])) {
+            while (i < end && is_digit(w[i]))
+                i++;
+            if (!(i < end && (w[i] == '.' || w[i] == ')')))
+                break;
+            i++;
+        } else
+            break;
+        if (!(i < end && (w[i] == ' ' || w[i] == '\t')))
+            break;
+        while (i < end && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        ssz gs = i;
+        while (i < end && w[i] != '\r' && w[i] != '\n')
+            i++;
+        PyObject *raw = PyUnicode_DecodeUTF8((const char *)w + gs, i - gs, "replace");
+        PyObject *part = raw == NULL ? NULL : ustrip(raw);
+        Py_XDECREF(raw);
+        if (part == NULL || (PyUnicode_GET_LENGTH(part) && PyList_Append(parts, part) < 0)) {
+            Py_XDECREF(part);
+            Py_DECREF(parts);
+            return NULL;
+        }
+        Py_DECREF(part);
+    }
+    PyObject *out = PyUnicode_Join(s_sep, parts);
+    Py_DECREF(parts);
+    return out;
+}
+
+/* A requirement found, before its node is made: where it is and its match's groups. */
+typedef struct {
+    ssz s, e, body, seq;
+    PyObject *rid, *text; /* (owned) */
+} ReqHit;
+
+static int
+cmp_hit(const void *a, const void *b)
+{
+    const ReqHit *x = a, *y = b;
+    if (x->s != y->s)
+        return x->s < y->s ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* requirements(spans, req_type, match, kind_of, items, heads, work, starts, names): the
+   requirements as core._Parts.requirements builds them (core._Parser._requirement for each
+   list item whose text match() matches, then each heading (_Head) whose title it matches,
+   its body after the heading line; sorted by start, stably). kind_of is
+   ctx.requirement_kind; match(text) a match whose groups 1 and 2 are the ID and the text. */
+static PyObject *
+m_requirements(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    static PyObject *s_group, *s_nonfunc, *s_func, *one, *two;
+    if (nargs != 9 || !PyBytes_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "requirements(spans, req_type, match, kind_of, items, "
+                        "heads, work: bytes, starts, names)");
+        return NULL;
+    }
+    if (s_group == NULL) {
+        s_group = PyUnicode_InternFromString("group");
+        s_nonfunc = PyUnicode_InternFromString("non-functional");
+        s_func = PyUnicode_InternFromString("functional");
+        one = PyLong_FromLong(1);
+        two = PyLong_FromLong(2);
+        if (s_group == NULL || s_nonfunc == NULL || s_func == NULL || one == NULL || two == NULL)
+            return NULL;
+    }
+    PyObject *type = args[1], *match = args[2], *kind_of = args[3];
+    PyObject *items = args[4], *heads = args[5];
+    if (spans_check(args[0]) < 0 || node_type(type, 9) < 0 || seq_check(items, "items") < 0 ||
+        seq_check(heads, "heads") < 0)
+        return NULL;
+    Spans *sp = (Spans *)args[0];
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[6]);
+    ssz n = PyBytes_GET_SIZE(args[6]);
+    Index ix;
+    if (index_init(&ix, args[7], args[8]) < 0)
+        return NULL;
+    ssz ni = seq_len(items), nh = seq_len(heads), nhit = 0;
+    ReqHit *hits = PyMem_Malloc(sizeof(ReqHit) * (size_t)(ni + nh + 1));
+    PyObject *out = NULL;
+    if (hits == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* the matches first (Python code runs here), then the nodes */
+    for (ssz k = 0; k < ni + nh; k++) {
+        int head = k >= ni;
+        PyObject *rec = head ? record(heads, k - ni, 5) : record(items, k, 4);
+        if (rec == NULL)
+            goto done;
+        ReqHit h = {0, 0, -1, nhit, NULL, NULL};
+        if (int_at(rec, head ? 1 : 0, &h.s) < 0 ||
+            int_at(rec, head ? 4 : 1, &h.e) < 0 || (head && int_at(rec, 2, &h.body) < 0))
+            goto done;
+        PyObject *m = PyObject_CallOneArg(match, PyTuple_GET_ITEM(rec, head ? 3 : 2));
+        if (m == NULL)
+            goto done;
+        if (m == Py_None) {
+            Py_DECREF(m);
+            continue;
+        }
+        PyObject *g = PyObject_CallMethodObjArgs(m, s_group, one, two, NULL);
+        Py_DECREF(m);
+        if (g == NULL)
+            goto done;
+        if (!PyTuple_Check(g) || PyTuple_GET_SIZE(g) != 2 ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(g, 0)) || !PyUnicode_Check(PyTuple_GET_ITEM(g, 1))) {
+            Py_DECREF(g);
+            PyErr_SetString(PyExc_TypeError, "match() must give two str groups");
+            goto done;
+        }
+        h.rid = Py_NewRef(PyTuple_GET_ITEM(g, 0));
+        h.text = Py_NewRef(PyTuple_GET_ITEM(g, 1));
+        Py_DECREF(g);
+        hits[nhit++] = h;
+    }
+    qsort(hits, (size_t)nhit, sizeof(ReqHit), cmp_hit);
+    out = PyTuple_New(nhit);
+    if (out == NULL)
+        goto done;
+    for (ssz k = 0; k < nhit; k++) {
+        ReqHit *h = &hits[k];
+        if (h->s < 0 || h->body < -1) {
+            PyErr_SetString(PyExc_ValueError, "requirements(): bad offsets in a record");
+            goto fail;
+        }
+        PyObject *kind = PyObject_CallOneArg(kind_of, h->rid);
+        if (kind == NULL)
+            goto fail;
+        int nonfunc = PyObject_RichCompareBool(kind, s_nonfunc, Py_EQ);
+        Py_DECREF(kind);
+        if (nonfunc < 0)
+            goto fail;
+        PyObject *text = ustrip(h->text);
+        if (text == NULL)
+            goto fail;
+        PyObject *criteria = NULL, *target = NULL, *criteria_span = NULL, *target_span = NULL;
+        ssz ze = h->e < n ? h->e : n, c[6];
+        ssz from = h->body >= 0 ? h->body : h->s;
+        ssz p = line_from(w, n, from, ze);
+        int bad = 0;
+        while (!bad && criteria_next(w, &p, ze, c)) {
+            ssz vs = c[4], ve = c[5];
+            trim_value(w, &vs, &ve);
+            PyObject *raw = PyUnicode_DecodeUTF8((const char *)w + vs, ve - vs, "replace");
+            PyObject *value = raw == NULL ? NULL : ustrip(raw);
+            Py_XDECREF(raw);
+            if (value != NULL && !PyUnicode_GET_LENGTH(value))
+                Py_SETREF(value, following_items(w, c[1], h->e < n ? h->e : n));
+            if (value == NULL) {
+                bad = 1;
+                break;
+            }
+            uchar l = w[c[2]];
+            PyObject **slot, **slot_span;
+            if (l == 't' || l == 'T' || l == 'm' || l == 'M') { /* a target or a metric */
+                slot = &target;
+                slot_span = &target_span;
+            } else {
+                slot = &criteria;
+                slot_span = &criteria_span;
+            }
+            if (*slot == NULL) {
+                *slot_span = spans_of(sp, c[0], c[1], NULL, NULL);
+                if (*slot_span == NULL)
+                    bad = 1;
+                *slot = value;
+            } else
+                Py_DECREF(value);
+        }
+        /* an empty criteria or target is none */
+        if (criteria != NULL && !PyUnicode_GET_LENGTH(criteria))
+            Py_SETREF(criteria, Py_NewRef(Py_None));
+        if (target != NULL && !PyUnicode_GET_LENGTH(target))
+            Py_SETREF(target, Py_NewRef(Py_None));
+        PyObject *parts[9] = {Py_NewRef(h->rid),
+                              Py_NewRef(nonfunc ? s_nonfunc : s_func),
+                              text,
+                              criteria ? criteria : Py_NewRef(Py_None),
+                              target ? target : Py_NewRef(Py_None),
+                              index_at(&ix, h->s),
+                              spans_of(sp, h->s, h->e, NULL, NULL),
+                              criteria_span ? criteria_span : Py_NewRef(Py_None),
+                              target_span ? target_span : Py_NewRef(Py_None)};
+        if (bad) {
+            for (int j = 0; j < 9; j++)
+                Py_XDECREF(parts[j]);
+            goto fail;
+        }
+        PyObject *node = pack((PyTypeObject *)type, 9, parts);
+        if (node == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(out, k, node);
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    for (ssz k = 0; k < nhit; k++) {
+        Py_DECREF(hits[k].rid);
+        Py_DECREF(hits[k].text);
+    }
+    PyMem_Free(hits);
+    PyMem_Free(ix.starts);
+    return out;
+}
+
+/* head_index(heads) -> (starts, names): core._Parts._index, each head's (_SectionHead)
+   start and its template name, else (the name empty or None) its title. */
+static PyObject *
+m_head_index(PyObject *Py_UNUSED(module), PyObject *heads)
+{
+    if (seq_check(heads, "heads") < 0)
+        return NULL;
+    ssz count = seq_len(heads);
+    PyObject *starts = PyList_New(count), *names = PyList_New(count);
+    if (starts == NULL || names == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(heads, i, 6);
+        if (h == NULL)
+            goto fail;
+        PyObject *name = PyTuple_GET_ITEM(h, 5);
+        int named = PyObject_IsTrue(name);
+        if (named < 0)
+            goto fail;
+        PyList_SET_ITEM(starts, i, Py_NewRef(PyTuple_GET_ITEM(h, 1)));
+        PyList_SET_ITEM(names, i, Py_NewRef(named ? name : PyTuple_GET_ITEM(h, 3)));
+    }
+    return Py_BuildValue("(NN)", starts, names);
+fail:
+    Py_XDECREF(starts);
+    Py_XDECREF(names);
+    return NULL;
+}
+
+/* preorder(roots, k) -> tuple: every node of the trees `roots` (a tuple of nodes, each a
+   tuple whose item k is the tuple of its children) in document order: a node, then its
+   children's trees (Document.flat_sections). */
+static PyObject *
+m_preorder(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyTuple_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "preorder(roots: tuple, k)");
+        return NULL;
+    }
+    ssz k = PyLong_AsSsize_t(args[1]);
+    if (k == -1 && PyErr_Occurred())
+        return NULL;
+    if (k < 0) {
+        PyErr_SetString(PyExc_ValueError, "preorder(): k must not be negative");
+        return NULL;
+    }
+    /* a stack of (siblings, next index); no Python code runs, the tuples are immutable */
+    ssz cap = 16, depth = 0;
+    struct level {
+        PyObject *nodes;
+        ssz next;
+    } *stack = PyMem_Malloc(sizeof *stack * (size_t)cap);
+    PyObject *out = PyList_New(0);
+    if (stack == NULL || out == NULL) {
+        if (stack == NULL)
+            PyErr_NoMemory();
+        goto fail;
+    }
+    stack[depth].nodes = args[0];
+    stack[depth++].next = 0;
+    while (depth) {
+        struct level *top = &stack[depth - 1];
+        if (top->next >= PyTuple_GET_SIZE(top->nodes)) {
+            depth--;
+            continue;
+        }
+        PyObject *node = PyTuple_GET_ITEM(top->nodes, top->next++);
+        if (!PyTuple_Check(node) || PyTuple_GET_SIZE(node) <= k ||
+            !PyTuple_Check(PyTuple_GET_ITEM(node, k))) {
+            PyErr_SetString(PyExc_TypeError, "preorder(): a node must be a tuple whose item k "
+                            "is the tuple of its children");
+            goto fail;
+        }
+        if (PyList_Append(out, node) < 0)
+            goto fail;
+        PyObject *children = PyTuple_GET_ITEM(node, k);
+        if (PyTuple_GET_SIZE(children)) {
+            if (depth == cap) {
+                if (grow((void **)&stack, &cap, sizeof *stack) < 0)
+                    goto fail;
+            }
+            stack[depth].nodes = children;
+            stack[depth++].next = 0;
+        }
+    }
+    PyMem_Free(stack);
+    return list_to_tuple(out);
+fail:
+    PyMem_Free(stack);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* field_heads(heads, keys, sections, named) -> (in_sections, candidates): for
+   core._Parser._fields, the indices (ascending) of the heads (_Head: level, start, end,
+   title, until) of level 2 or deeper whose key (keys[i], the title normalised) is in
+   the set `sections`, and of the heads of level 2 whose key is in the set `named` or
+   whose title holds ":". */
+static PyObject *
+m_field_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyAnySet_Check(args[2]) || !PyAnySet_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "field_heads(heads, keys, sections: set, named: set)");
+        return NULL;
+    }
+    PyObject *heads = args[0], *keys = args[1];
+    if (seq_check(heads, "heads") < 0 || seq_check(keys, "keys") < 0)
+        return NULL;
+    ssz count = seq_len(heads);
+    if (seq_len(keys) != count) {
+        PyErr_SetString(PyExc_ValueError, "heads and keys differ in length");
+        return NULL;
+    }
+    PyObject *in_sections = PyList_New(0), *candidates = PyList_New(0);
+    if (in_sections == NULL || candidates == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(heads, i, 5);
+        ssz level;
+        if (h == NULL || int_at(h, 0, &level) < 0)
+            goto fail;
+        if (level < 2)
+            continue;
+        PyObject *key = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+        PyObject *title = PyTuple_GET_ITEM(h, 3);
+        if (!PyUnicode_Check(title)) {
+            PyErr_SetString(PyExc_TypeError, "a heading's title must be a str");
+            goto fail;
+        }
+        int in = PySet_Contains(args[2], key);
+        int cand = level == 2 ? PySet_Contains(args[3], key) : 0;
+        if (in < 0 || cand < 0)
+            goto fail;
+        if (level == 2 && !cand)
+            cand = PyUnicode_FindChar(title, ':', 0, PyUnicode_GET_LENGTH(title), 1) >= 0;
+        for (int j = 0; j < 2; j++) {
+            if (!(j ? cand : in))
+                continue;
+            PyObject *v = PyLong_FromSsize_t(i);
+            if (v == NULL || PyList_Append(j ? candidates : in_sections, v) < 0) {
+                Py_XDECREF(v);
+                goto fail;
+            }
+            Py_DECREF(v);
+        }
+    }
+    return Py_BuildValue("(NN)", in_sections, candidates);
+fail:
+    Py_XDECREF(in_sections);
+    Py_XDECREF(candidates);
+    return NULL;
+}
+
+/* core._review_col: a Review History column's role (date, reviewer, status, feedback)
+   from norm_key(header), which it returns otherwise (a new reference). */
+static PyObject *
+review_col(PyObject *norm_key, PyObject *header)
+{
+    static const char *roles[][8] = {
+        {"date", "date", "when", "fecha", NULL},
+        {"reviewer", "reviewer", "who", "by", "name", "author", "revisor", "relecteur"},
+        {"status", "status", "state", "decision", "result", "estado", "statut", NULL},
+        {"feedback", "feedback", "note", "notes", "comment", "comments", "remarks", NULL},
+    };
+    PyObject *k = PyObject_CallOneArg(norm_key, header);
+    if (k == NULL || !PyUnicode_Check(k))
+        return k;
+    for (size_t r = 0; r < sizeof roles / sizeof *roles; r++) {
+        for (int j = 1; j < 8 && roles[r][j] != NULL; j++) {
+            if (PyUnicode_CompareWithASCIIString(k, roles[r][j]) == 0) {
+                Py_DECREF(k);
+                return PyUnicode_FromString(roles[r][0]);
+            }
+        }
+    }
+    return k;
+}
+
+/* Whether an ASCII str holds `word` (lowercase) in any case. */
+static int
+ascii_holds_ci(PyObject *s, const char *word)
+{
+    const uchar *d = PyUnicode_1BYTE_DATA(s);
+    ssz n = PyUnicode_GET_LENGTH(s), m = (ssz)strlen(word);
+    for (ssz i = 0; i + m <= n; i++)
+        if (word_at(d, i, n, word))
+            return 1;
+    return 0;
+}
+
+/* review_history(entry_type, names, heads, tables, norm_key): core._Parser._review_history
+   (the rows of the first table in the first section whose name norm_key makes
+   "review history", as entry_type(date, reviewer, status, feedback, row_span)); names:
+   each head's template name, else its title; heads: (level, start, end, title, until, …);
+   tables: the document's Table nodes (header, rows, section, span, row_spans). */
+static PyObject *
+m_review_history(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *roles[] = {"date", "reviewer", "status", "feedback"};
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "review_history(entry_type, names, heads, tables, norm_key)");
+        return NULL;
+    }
+    PyObject *type = args[0], *names = args[1], *heads = args[2], *tables = args[3];
+    PyObject *norm_key = args[4];
+    if (node_type(type, 5) < 0 || seq_check(names, "names") < 0 ||
+        seq_check(heads, "heads") < 0 || seq_check(tables, "tables") < 0)
+        return NULL;
+    ssz count = seq_len(names), at_head = -1;
+    if (seq_len(heads) < count) {
+        PyErr_SetString(PyExc_ValueError, "review_history(): fewer heads than names");
+        return NULL;
+    }
+    for (ssz i = 0; i < count && at_head < 0; i++) {
+        PyObject *name = PyList_Check(names) ? PyList_GET_ITEM(names, i) : PyTuple_GET_ITEM(names, i);
+        /* (an ASCII name without "review" cannot be one: norm_key lowercases it and makes
+           each run of other characters than letters and digits one space) */
+        if (PyUnicode_Check(name) && PyUnicode_IS_ASCII(name) && !ascii_holds_ci(name, "review"))
+            continue;
+        PyObject *k = PyObject_CallOneArg(norm_key, name);
+        if (k == NULL)
+            return NULL;
+        int eq = PyUnicode_Check(k) && PyUnicode_CompareWithASCIIString(k, "review history") == 0;
+        Py_DECREF(k);
+        if (eq)
+            at_head = i;
+    }
+    if (at_head < 0)
+        return PyTuple_New(0);
+    PyObject *h = record(heads, at_head, 5);
+    ssz hs, end;
+    if (h == NULL || int_at(h, 1, &hs) < 0 || int_at(h, 4, &end) < 0)
+        return NULL;
+    ssz nt = seq_len(tables);
+    for (ssz k = 0; k < nt; k++) {
+        PyObject *t = record(tables, k, 5);
+        if (t == NULL)
+            return NULL;
+        PyObject *span = PyTuple_GET_ITEM(t, 3), *header = PyTuple_GET_ITEM(t, 0);
+        PyObject *rows = PyTuple_GET_ITEM(t, 1), *row_spans = PyTuple_GET_ITEM(t, 4);
+        ssz ts;
+        if (!PyTuple_Check(span) || PyTuple_GET_SIZE(span) < 1 || int_at(span, 0, &ts) < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "a table's span must be a record");
+            return NULL;
+        }
+        if (!(hs <= ts && ts < end))
+            continue;
+        if (seq_check(header, "header") < 0 || seq_check(rows, "rows") < 0 ||
+            seq_check(row_spans, "row_spans") < 0)
+            return NULL;
+        /* each role's column: the first header cell of that role */
+        ssz at[4] = {-1, -1, -1, -1}, nh = seq_len(header);
+        for (ssz c = 0; c < nh; c++) {
+            PyObject *cell = record(header, c, 1);
+            PyObject *role = cell == NULL ? NULL : review_col(norm_key, PyTuple_GET_ITEM(cell, 0));
+            if (role == NULL)
+                return NULL;
+            for (int r = 0; r < 4; r++)
+                if (at[r] < 0 && PyUnicode_Check(role) &&
+                    PyUnicode_CompareWithASCIIString(role, roles[r]) == 0)
+                    at[r] = c;
+            Py_DECREF(role);
+        }
+        ssz nr = seq_len(rows), ns = seq_len(row_spans);
+        ssz m = nr < ns ? nr : ns;
+        PyObject *out = PyTuple_New(m);
+        if (out == NULL)
+            return NULL;
+        for (ssz i = 0; i < m; i++) {
+            PyObject *row = record(rows, i, 0);
+            if (row == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyObject *parts[5];
+            for (int r = 0; r < 4; r++) {
+                if (at[r] >= 0 && at[r] < PyTuple_GET_SIZE(row)) {
+                    PyObject *cell = record(row, at[r], 1);
+                    parts[r] = cell == NULL ? NULL : Py_NewRef(PyTuple_GET_ITEM(cell, 0));
+                } else
+                    parts[r] = PyUnicode_New(0, 0);
+            }
+            parts[4] = Py_NewRef(PyList_Check(row_spans) ? PyList_GET_ITEM(row_spans, i)
+                                                         : PyTuple_GET_ITEM(row_spans, i));
+            PyObject *entry = pack((PyTypeObject *)type, 5, parts);
+            if (entry == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(out, i, entry);
+        }
+        return out;
+    }
+    return PyTuple_New(0);
 }
 
 /* Ranges (start, end) as C integers, sorted as given: core._inside's ranges. */
@@ -3776,6 +4405,8 @@ static PyMethodDef methods[] = {
      "links(spans, link_type, links, starts, names): the links."},
     {"bold_fields", (PyCFunction)(void (*)(void))m_bold_fields, METH_FASTCALL,
      "bold_fields(work, start, end): the **Name**: value lines of work[start:end]."},
+    {"utf8_valid", m_utf8_valid, METH_O,
+     "utf8_valid(data): whether data.decode('utf-8') succeeds."},
     {"holding", (PyCFunction)(void (*)(void))m_holding, METH_FASTCALL,
      "holding(records, k, needles): the records whose field k holds one of the needles."},
     {"bold_field_nodes", (PyCFunction)(void (*)(void))m_bold_field_nodes, METH_FASTCALL,
@@ -3783,6 +4414,17 @@ static PyMethodDef methods[] = {
      "rank): the **Name**: value fields of work[start:end] as (rank, start, field)."},
     {"criteria", (PyCFunction)(void (*)(void))m_criteria, METH_FASTCALL,
      "criteria(work, start, end): the acceptance criteria / target lines of work[start:end]."},
+    {"requirements", (PyCFunction)(void (*)(void))m_requirements, METH_FASTCALL,
+     "requirements(spans, req_type, match, kind_of, items, heads, work, starts, names):\n"
+     "the requirements of the list items and headings match() matches."},
+    {"head_index", m_head_index, METH_O,
+     "head_index(heads): each head's start, and its template name else its title."},
+    {"preorder", (PyCFunction)(void (*)(void))m_preorder, METH_FASTCALL,
+     "preorder(roots, k): every node of the trees, in document order (children at k)."},
+    {"field_heads", (PyCFunction)(void (*)(void))m_field_heads, METH_FASTCALL,
+     "field_heads(heads, keys, sections, named): the heads _fields reads fields of."},
+    {"review_history", (PyCFunction)(void (*)(void))m_review_history, METH_FASTCALL,
+     "review_history(entry_type, names, heads, tables, norm_key): the Review History rows."},
     {"references", (PyCFunction)(void (*)(void))m_references, METH_FASTCALL,
      "references(spans, ref_type, matches, work, opaque, anchors, doc_id, starts, names):\n"
      "the references of the matches of ref_re."},

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, Generic, TypeVar
 
 from specbook.parse.scan.blocks import (
@@ -79,6 +80,7 @@ def plain(value: Any, /) -> Any: ...
 def revive(value: Any, shape: Any, /) -> Any: ...
 def json_of(record: Any, shape: Any, /) -> str: ...
 def fence_closed(work: bytes, start: int, end: int, /) -> bool: ...
+def utf8_valid(data: bytes, /) -> bool: ...
 def contains_any_ci(work: bytes, needles: tuple[bytes, ...], /) -> bool: ...
 def find_all(work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
 def bold_fields(
@@ -99,6 +101,31 @@ def bold_field_nodes(
     /,
 ) -> list[tuple[int, int, _T]]: ...
 def criteria(work: bytes, start: int, end: int, /) -> list[tuple[int, int, int, int, int, int]]: ...
+def requirements(
+    spans: Spans[Any],
+    req_type: type[_T],
+    match: Callable[[str], re.Match[str] | None],
+    kind_of: Callable[[str], str | None],
+    items: _Rec,
+    heads: _Rec,
+    work: bytes,
+    starts: list[int],
+    names: list[str],
+    /,
+) -> tuple[_T, ...]: ...
+def head_index(heads: _Rec, /) -> tuple[list[int], list[str]]: ...
+def preorder(roots: tuple[_T, ...], k: int, /) -> tuple[_T, ...]: ...
+def field_heads(
+    heads: _Rec, keys: list[str], sections: AbstractSet[str], named: AbstractSet[str], /
+) -> tuple[list[int], list[int]]: ...
+def review_history(
+    entry_type: type[_T],
+    names: list[str],
+    heads: _Rec,
+    tables: Sequence[tuple[Any, ...]],
+    norm_key: Callable[[str], str],
+    /,
+) -> tuple[_T, ...]: ...
 def references(
     spans: Spans[Any],
     ref_type: type[_T],
