@@ -9,6 +9,7 @@ from specbook.core.config import config_from_mapping
 from specbook.core.model import Sidecar, Span
 from specbook.lint.facts import facts_of, light_facts_of
 from specbook.parse import parse
+from specbook.trace.coverage import span_columns
 
 CONFIG = config_from_mapping(
     {
@@ -58,3 +59,14 @@ def test_reference_columns_are_counted_in_characters_on_every_kind_of_line() -> 
     for r in refs:
         assert (r.column, r.end_column) == (doc.column(r.span.start), doc.column(r.span.end))
     assert [r.column for r in refs] == [12, 21, 5, 1, 11]
+
+
+def test_span_columns_are_the_document_s_columns_for_every_pair_of_offsets() -> None:
+    """The shortcut of :func:`span_columns` (a distance from the line's start where
+    the bytes are ASCII) gives what :meth:`Document.column` counts, for every span of a
+    text with accents, invalid and cut characters, CRLF, a lone CR and no final newline."""
+    data = "# DEC-1: é\r\nab DEC-2 ç\rx DEC-3\n".encode() + b"\xff\xe2\x82 DEC-4\n\nend DEC-5"
+    doc = parse(data, "docs/decisions/DEC-001-x.md", CONFIG)
+    for start in range(len(data) + 1):
+        for end in range(start, len(data) + 1):
+            assert span_columns(doc, start, end) == (doc.column(start), doc.column(end))

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from specbook.core.model import Document, Reference, Span
 from specbook.parse import scan as scanners
-from specbook.trace.coverage import listed_tests
+from specbook.trace.coverage import listed_tests, span_columns
 from specbook.trace.links import (
     RELATION_FIELDS,
     SUPERSEDE_PHRASES,
@@ -115,17 +115,6 @@ def _supersede_links(
     return tuple(by), tuple(sup)
 
 
-def _columns(doc: Document, start: int, end: int) -> tuple[int, int]:
-    """The columns of bytes ``start`` and ``end`` of ``doc`` (:meth:`Document.column`),
-    ``start`` at an ASCII character: when the bytes between are ASCII and on one line
-    (an ID, a test's name) the second is the first plus their count, not counted again."""
-    column = doc.column(start)
-    piece = doc.source[start:end]
-    if piece.isascii() and b"\n" not in piece and b"\r" not in piece:
-        return column, column + end - start
-    return column, doc.column(end)
-
-
 def facts_of(doc: Document, extras: dict[str, Any] | None = None) -> DocFacts:
     """The book-rule summary of one parsed document (``extras``: what book rules took of
     it, see :attr:`DocFacts.extras`)."""
@@ -143,7 +132,7 @@ def facts_of(doc: Document, extras: dict[str, Any] | None = None) -> DocFacts:
                 r.text,
                 span,
                 span.line,
-                *_columns(doc, span.start, span.end),
+                *span_columns(doc, span.start, span.end),
             )
         )
     by, sup = _supersede_links(doc, own)
