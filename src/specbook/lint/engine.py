@@ -17,6 +17,7 @@ from specbook.lint.finding import Finding
 from specbook.lint.registry import (
     DayWindow,
     DocumentCheck,
+    Extract,
     Rule,
     RuleContext,
     day_after,
@@ -160,6 +161,7 @@ class Linter:
         self._templates: dict[str, TemplateFacts | None] = {}
         self._contexts: dict[str | None, list[tuple[ActiveRule, DocumentCheck, RuleContext]]] = {}
         self._windows: dict[str | None, list[tuple[DayWindow | None, RuleContext]]] = {}
+        self._takes: dict[str | None, list[tuple[str, Extract, RuleContext]]] = {}
 
     def fingerprint(self) -> str:
         """Identifies the rule set and its options (part of the lint cache key)."""
@@ -286,16 +288,22 @@ class Linter:
     def facts(self, doc: Document) -> DocFacts:
         """:func:`facts_of` ``doc``, with what the active book rules take of it
         (:attr:`Rule.extract`)."""
-        base = facts_of(doc)
         if not self._extracts:
-            return base
+            return facts_of(doc)
         kind = self.config.kinds.get(doc.kind) if doc.kind else None
-        extras = {}
-        for a in self._extracts:
-            assert a.rule.extract is not None
-            ctx = RuleContext(self.config, kind, a.options, self.today, None)
-            extras[a.rule.id] = a.rule.extract(doc, ctx)
-        return base._replace(extras=extras)
+        kind_name = kind.name if kind is not None else None
+        takes = self._takes.get(kind_name)
+        if takes is None:  # (the contexts depend on the kind, not the document)
+            takes = self._takes[kind_name] = [
+                (
+                    a.rule.id,
+                    a.rule.extract,
+                    RuleContext(self.config, kind, a.options, self.today, None),
+                )
+                for a in self._extracts
+                if a.rule.extract is not None
+            ]
+        return facts_of(doc, {rule_id: extract(doc, ctx) for rule_id, extract, ctx in takes})
 
     def lint_book(
         self,

@@ -11,19 +11,21 @@ parsing every file again.
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import product
+from operator import attrgetter
 from typing import Any, NamedTuple
 
-from specbook.core.model import Document, Span
+from specbook.core.model import Document, Reference, Span
 from specbook.parse import scan as scanners
-from specbook.trace.coverage import listed_tests
+from specbook.trace.coverage import listed_tests, span_columns
 from specbook.trace.links import (
+    RELATION_FIELDS,
     SUPERSEDE_PHRASES,
     SUPERSEDE_STEMS,
     SUPERSEDED_BY,
     SUPERSEDES,
     book_prefix,
     reference_type,
-    relation_of_field,
     sidecar_relations,
 )
 
@@ -60,62 +62,93 @@ class DocFacts(NamedTuple):
 
 Link = tuple[str, Span, int]  # (ID, span, column)
 
+# The field keys whose relation (:func:`relation_of_field`: the key with its spaces made
+# underscores) is a supersede: ``superseded_by`` and ``superseded by``, … (a set, so
+# that a document's fields are looked up in one call)
+_SUPERSEDE_KEYS = frozenset(
+    "".join(parts)
+    for key, kind in RELATION_FIELDS.items()
+    if kind in (SUPERSEDES, SUPERSEDED_BY)
+    for parts in product(*(("_", " ") if ch == "_" else (ch,) for ch in key))
+)
+_KEY = attrgetter("key")
+_ID = attrgetter("id")
 
-def _supersede_links(doc: Document) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
+
+def _own_references(doc: Document) -> list[Reference]:
+    """``doc``'s references but those naming another book's document
+    (``payments:SPEC-004``: this book cannot judge them)."""
+    src = doc.source
+    return [r for r in doc.references if book_prefix(src, r.span.start) is None]
+
+
+def _supersede_links(
+    doc: Document, own: list[Reference] | None = None
+) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
     """(the IDs ``doc`` says it is superseded by, the IDs it says it supersedes), each
     where it says so: in a relation field (``superseded_by:``, ``supersedes: [A, B]``,
     a block list, ``**Superseded by**:``, under the book's aliases), after the words
     "superseded by" / "supersedes" in its text (``status: superseded by DEC-010``,
-    every ID of a list after them), or in a section of that name."""
-    # Most documents have neither the word (in any ASCII case) nor such a field: one
-    # lower() and a look at the field names are much cheaper than typing references.
-    if not scanners.contains_any_ci(doc.source, SUPERSEDE_STEMS) and not any(
-        relation_of_field(f) in (SUPERSEDES, SUPERSEDED_BY) for f in doc.fields
-    ):
-        return (), ()
+    every ID of a list after them), or in a section of that name. ``own``: the
+    references of :func:`_own_references`, when the caller has them."""
+    refs = _own_references(doc) if own is None else own
     by: list[Link] = []
     sup: list[Link] = []
-    for r in doc.references:
-        if book_prefix(doc.source, r.span.start) is not None:
-            continue  # another book's document: this book cannot judge it
-        kind = reference_type(doc, r, SUPERSEDE_PHRASES)
-        if kind not in (SUPERSEDES, SUPERSEDED_BY):
-            continue
-        s = r.span.start
-        link = (r.target, Span(s, s + len(r.target.encode()), r.span.line, r.span.line))
-        (by if kind == SUPERSEDED_BY else sup).append((*link, doc.column(s)))
+    # Most documents have neither the word (in any ASCII case) nor such a field: a look
+    # at the field names and one pass over the bytes are much cheaper than typing
+    # references. A document that names no other (most of a real book's) has only its
+    # sidecars' relation fields to say it: the pass over its bytes would find nothing.
+    if refs and (
+        not _SUPERSEDE_KEYS.isdisjoint(map(_KEY, doc.fields))
+        or scanners.contains_any_ci(doc.source, SUPERSEDE_STEMS)
+    ):
+        for r in refs:
+            kind = reference_type(doc, r, SUPERSEDE_PHRASES)
+            if kind not in (SUPERSEDES, SUPERSEDED_BY):
+                continue
+            s = r.span.start
+            link = (r.target, Span(s, s + len(r.target.encode()), r.span.line, r.span.line))
+            (by if kind == SUPERSEDED_BY else sup).append((*link, doc.column(s)))
     for target, kind, _ in sidecar_relations(doc):  # (placed at the document's top)
         if kind in (SUPERSEDES, SUPERSEDED_BY):
             (by if kind == SUPERSEDED_BY else sup).append((target, Span(0, 0, 1, 1), 1))
     return tuple(by), tuple(sup)
 
 
-def facts_of(doc: Document) -> DocFacts:
-    """The book-rule summary of one parsed document."""
+def facts_of(doc: Document, extras: dict[str, Any] | None = None) -> DocFacts:
+    """The book-rule summary of one parsed document (``extras``: what book rules took of
+    it, see :attr:`DocFacts.extras`)."""
     id_field = doc.field("id")
     if id_field is not None and id_field.file is not None:
         id_field = None  # (an ID in a sidecar: book rules point at the document's top)
-    refs = tuple(
-        Ref(
-            r.target,
-            r.requirement,
-            r.text,
-            r.span,
-            r.span.line,
-            doc.column(r.span.start),
-            doc.column(r.span.end),
+    own = _own_references(doc)
+    refs = []
+    for r in own:
+        span = r.span
+        refs.append(
+            Ref(
+                r.target,
+                r.requirement,
+                r.text,
+                span,
+                span.line,
+                *span_columns(doc, span.start, span.end),
+            )
         )
-        for r in doc.references
-        # payments:SPEC-004 names another book's document: this book cannot judge it
-        if book_prefix(doc.source, r.span.start) is None
-    )
-    return light_facts_of(doc)._replace(
-        id_span=id_field.value_span if id_field else None,
-        id_column=doc.column(id_field.value_span.start) if id_field else 1,
-        references=refs,
-        listed_tests=tuple(
-            (t.name, t.line, t.column, t.end_column, t.checked) for t in listed_tests(doc)
-        ),
+    by, sup = _supersede_links(doc, own)
+    return DocFacts(
+        doc.path or "",
+        doc.id,
+        doc.kind,
+        doc.status_canonical,
+        id_field.value_span if id_field else None,
+        doc.column(id_field.value_span.start) if id_field else 1,
+        frozenset(map(_ID, doc.requirements)),
+        tuple(refs),
+        by,
+        sup,
+        tuple((t.name, t.line, t.column, t.end_column, t.checked) for t in listed_tests(doc)),
+        extras,
     )
 
 
@@ -124,16 +157,16 @@ def light_facts_of(doc: Document) -> DocFacts:
     :class:`BookFacts`' ``focus``): ID, kind, status, requirement IDs, supersede links."""
     by, sup = _supersede_links(doc)
     return DocFacts(
-        path=doc.path or "",
-        id=doc.id,
-        kind=doc.kind,
-        status_canonical=doc.status_canonical,
-        id_span=None,
-        id_column=1,
-        requirement_ids=frozenset(r.id for r in doc.requirements),
-        references=(),
-        superseded_by=by,
-        supersedes=sup,
+        doc.path or "",
+        doc.id,
+        doc.kind,
+        doc.status_canonical,
+        None,
+        1,
+        frozenset(map(_ID, doc.requirements)),
+        (),
+        by,
+        sup,
     )
 
 

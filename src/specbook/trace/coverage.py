@@ -629,42 +629,6 @@ def list_items(doc: Document, section: Section) -> Iterator[ListItem]:
         pos = stop
 
 
-def _items_with_code(doc: Document, section: Section) -> Iterator[ListItem]:
-    """The items of :func:`list_items` whose first line holds a backquote (those that
-    can name a test), found from the backquotes: the lines without one are not looked
-    at (the list scan was most of the facts book rules take of a document)."""
-    src = doc.source
-    pos = section.heading.end
-    end = section.span.end
-    code: list[tuple[int, int]] | None = None
-    starts: list[int] = []
-    titles: list[str] = []
-    tick = src.find(b"`", pos, end)
-    while tick >= 0:
-        start = max(pos, src.rfind(b"\n", pos, tick) + 1)  # (lines as list_items cuts them)
-        nl = src.find(b"\n", tick, end)
-        stop = end if nl < 0 else nl + 1
-        m = _ITEM.match(src[start:stop].rstrip(b"\r\n"))
-        if m:
-            if code is None:
-                code = [(c.span.start, c.span.end) for c in doc.code_blocks if c.span.start < end]
-                for s in doc.flat_sections:
-                    if section.span.start <= s.heading.start < end:
-                        starts.append(s.heading.start)
-                        titles.append(s.title)
-            if not any(a <= start < b for a, b in code):
-                box = m.group(1)
-                k = bisect_right(starts, start)  # (the last heading at or before it)
-                yield ListItem(
-                    line=bisect_right(doc.line_starts, start),
-                    start=start + m.start(2),
-                    text=m.group(2),
-                    checked=None if box is None else box in (b"x", b"X"),
-                    section=titles[k - 1] if k else None,
-                )
-        tick = src.find(b"`", stop, end)
-
-
 class ListedTest(NamedTuple):
     """A test a document's Testing Strategy names: ``name`` is the bare function name,
     ``written`` the code span as written; ``checked`` is ``None`` for a plain item."""
@@ -679,36 +643,103 @@ class ListedTest(NamedTuple):
 
 
 def listed_tests(doc: Document) -> tuple[ListedTest, ...]:
-    """The tests the document's Testing Strategy section lists, in order."""
+    """The tests the document's Testing Strategy section lists, in order: those of
+    :func:`list_items`, the first code span of each that names a test."""
     memo: tuple[ListedTest, ...] | None = doc.derived.get("listed_tests")
     if memo is not None:
         return memo
     out: list[ListedTest] = []
     section = doc.section("Testing Strategy")
-    # most sections name no test at all: skip the line scan then
-    if section is not None and doc.source.find(b"`", section.span.start, section.span.end) >= 0:
-        for item in _items_with_code(doc, section):
-            for m in _CODE_SPAN.finditer(item.text):
-                written = m.group(1).decode("utf-8", "replace").strip()
-                lm = _LISTED.match(written)
-                if not lm:
-                    continue
-                start = item.start + m.start(1)
-                out.append(
-                    ListedTest(
-                        name=lm.group("name"),
-                        written=written,
-                        line=item.line,
-                        column=doc.column(start),
-                        end_column=doc.column(item.start + m.end(1)),
-                        checked=item.checked,
-                        section=item.section,
-                    )
-                )
-                break  # one test per item: the first code span that names one
+    if section is not None:
+        out = _listed_in(doc, section)
     result = tuple(out)
     doc.derived["listed_tests"] = result
     return result
+
+
+def _listed_in(doc: Document, section: Section) -> list[ListedTest]:
+    """:func:`listed_tests` of ``section``, found from its backquotes: a line without
+    one names no test and is not looked at (the list scan was most of the facts book
+    rules take of a document), nor is the place of an item that names none."""
+    src = doc.source
+    pos = section.heading.end
+    end = section.span.end
+    out: list[ListedTest] = []
+    tick = src.find(b"`", pos, end)
+    if tick < 0:
+        return out  # (most sections name no test at all)
+    code: list[tuple[int, int]] | None = None
+    starts: list[int] = []
+    titles: list[str] = []
+    while tick >= 0:
+        start = max(pos, src.rfind(b"\n", pos, tick) + 1)  # (lines as list_items cuts them)
+        nl = src.find(b"\n", tick, end)
+        stop = end if nl < 0 else nl + 1
+        tick = src.find(b"`", stop, end)
+        m = _ITEM.match(src[start:stop].rstrip(b"\r\n"))
+        if m is None:
+            continue
+        text_at = start + m.start(2)
+        for span in _CODE_SPAN.finditer(m.group(2)):
+            written = span.group(1).decode("utf-8", "replace").strip()
+            listed = _LISTED.match(written)
+            if listed is not None:
+                break
+        else:
+            continue  # (an item that names no test)
+        if code is None:
+            code = [
+                (c.span.start, c.span.end)
+                for c in doc.code_blocks
+                if c.span.start < end and c.span.end > pos
+            ]
+            # the section and those below it, in document order (the sections whose
+            # headings are in its span: its subtree, not every section of the document)
+            lo = section.span.start
+            below = [section]
+            while below:
+                s = below.pop()
+                if lo <= s.heading.start < end:
+                    starts.append(s.heading.start)
+                    titles.append(s.title)
+                if s.children:
+                    below.extend(reversed(s.children))
+        if code and any(a <= start < b for a, b in code):
+            continue  # (a line of a code block)
+        box = m.group(1)
+        k = bisect_right(starts, start)  # (the last heading at or before it)
+        column, end_column = span_columns(doc, text_at + span.start(1), text_at + span.end(1))
+        out.append(
+            ListedTest(
+                listed.group("name"),
+                written,
+                bisect_right(doc.line_starts, start),
+                column,
+                end_column,
+                None if box is None else box in (b"x", b"X"),
+                titles[k - 1] if k else None,
+            )
+        )
+    return out
+
+
+def span_columns(doc: Document, start: int, end: int) -> tuple[int, int]:
+    """The columns of bytes ``start`` and ``end`` of ``doc``: what :meth:`Document.column`
+    gives for each. Most spans (an ID, a test's name) are ASCII on a line that is ASCII
+    up to them: their columns are their distances from the line's start, not counted
+    again character by character."""
+    src = doc.source
+    lines = doc.line_starts
+    i = bisect_right(lines, start) - 1
+    first = lines[i] if i >= 0 else 0
+    if i + 1 == len(lines) or end < lines[i + 1]:  # (on the line ``start`` is on)
+        if src[first:end].isascii():
+            return start - first + 1, end - first + 1
+        column = doc.column(start)
+        if src[start:end].isascii():
+            return column, column + end - start
+        return column, doc.column(end)
+    return doc.column(start), doc.column(end)
 
 
 def template_test_names(config: BookConfig, kind: KindConfig | None) -> frozenset[str]:
