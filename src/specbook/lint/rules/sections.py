@@ -74,9 +74,21 @@ def section_walk(doc: Document) -> SectionWalk:
 
 
 def _build_walk(doc: Document) -> SectionWalk:
-    walk = SectionWalk([], {})
-    _add_nodes(walk.nodes, walk.by_key, doc.sections, None)
-    return walk
+    nodes: list[_Node] = []
+    _add_nodes(nodes, doc.sections, None, None)
+    keys = [node[2] for node in nodes]
+    # (the usual case, no two sections of one key: the positions made in one C-level
+    # pass, not a dict look-up and a list per section)
+    by_key: dict[str, list[int]] = dict(zip(keys, map(list, zip(range(len(keys)))), strict=True))
+    if len(by_key) < len(keys):
+        by_key = {}
+        for i, key in enumerate(keys):
+            at = by_key.get(key)
+            if at is None:
+                by_key[key] = [i]
+            else:
+                at.append(i)
+    return SectionWalk(nodes, by_key)
 
 
 def section_nodes(doc: Document) -> list[_Node]:
@@ -85,20 +97,15 @@ def section_nodes(doc: Document) -> list[_Node]:
 
 
 def _add_nodes(
-    out: list[_Node], by_key: dict[str, list[int]], sections: tuple[Section, ...], up: _Node | None
+    out: list[_Node], sections: tuple[Section, ...], up: _Node | None, parent: Section | None
 ) -> None:
-    parent = up[0] if up is not None else None
     for s in sections:
-        key = norm_heading(s.template_name or s.title)
-        node: _Node = (s, parent, key, up)
-        at = by_key.get(key)
-        if at is None:
-            by_key[key] = [len(out)]
-        else:
-            at.append(len(out))
+        # (s[2], s[1], s[5]: template_name, title, children; an index is cheaper than
+        # the named field, and this runs for every section of every document)
+        node: _Node = (s, parent, norm_heading(s[2] or s[1]), up)
         out.append(node)
-        if s.children:
-            _add_nodes(out, by_key, s.children, node)
+        if s[5]:
+            _add_nodes(out, s[5], node, s)
 
 
 def first_of_key(walk: SectionWalk, key: str) -> Section | None:
