@@ -323,6 +323,38 @@ def test_a_requirement_id_ends_where_its_span_ends() -> None:
     assert seen > 20
 
 
+def test_a_target_is_measurable_as_the_one_expression_of_numbers_and_words_says() -> None:
+    """SB302/SB303 look for a number with its unit first and for a number word (`five
+    days`) only then, in lower case for an ASCII text: the answer is the one expression
+    of both, without regard to case, gives, also for letters that fold otherwise (`ſ`,
+    the Kelvin sign) and for every requirement text and target of the scenarios."""
+    from specbook.lint.rules.requirements import (
+        _MEASURED_NUMBER,
+        _MEASURED_WORDS,
+        is_measurable,
+    )
+
+    whole = re.compile(f"{_MEASURED_NUMBER}|{_MEASURED_WORDS}", re.IGNORECASE)
+    words = "zero one two three four five six seven eight nine ten eleven twelve fifteen"
+    words += " twenty thirty fifty hundred thousand million billion"
+    texts = [
+        *(f"within {w} days" for w in words.split()),
+        *(f"{w.upper()} Seconds" for w in words.split()),
+        *(f"Done{w}x" for w in words.split()),
+        "fast", "p95 < 200 ms", "99.9%", "$5", "€ 10", "due 2026-01-01", "one", "ten.",
+        "ſix weeks", "ten ſeconds", "\u212aeep nine \u212a", "two\u00a0days",
+        "İki gün", "ONE\tHOUR", "p95", "< 200", "n/a", "", "v2 build", "x 5x",
+    ]  # fmt: skip
+    for rule_id in ("SB302", "SB303"):
+        folder = _scenario(rule_id)
+        assert folder is not None
+        for doc in Book(default_config(folder.resolve()), warn=None).documents():
+            texts += [t for r in doc.requirements for t in (r.text, r.target or "")]
+    answers = [is_measurable(t) for t in texts]
+    assert answers == [whole.search(t) is not None for t in texts]
+    assert 10 < sum(answers) < len(texts) - 10
+
+
 # What follows a heading, and whether SB202 calls the section empty (the quick byte tests
 # for text after a heading must answer as the full quiet-line expression does)
 SB202_BODIES = [
