@@ -355,6 +355,29 @@ def test_a_target_is_measurable_as_the_one_expression_of_numbers_and_words_says(
     assert 10 < sum(answers) < len(texts) - 10
 
 
+def test_a_field_value_s_own_bytes_leave_out_a_trailing_comment() -> None:
+    """The field rules read a value without a trailing HTML comment or YAML comment; a
+    value holding no `<!--` or `#` is not searched for them (a byte search says so)."""
+    from specbook.lint.rules.fields import _core
+    from specbook.parse import parse
+
+    text = (
+        "---\ntype: Feature # the kind of change\nowner: al#ice\n"
+        "tags: a, b  #x\n---\n\n# T\n\n**Status**: Draft <!-- until May -->\n"
+        "**Date**: 2026-01-01\n**Author**: *Bo* <!-- a --> <!-- b -->\n"
+    )
+    doc = parse(text.encode(), "SPEC-001-x.md", default_config(Path(".")))
+    got = {f.key: _core(doc, f)[2] for f in doc.fields}
+    assert got == {
+        "type": "Feature",
+        "owner": "al#ice",
+        "tags": "a, b",
+        "status": "Draft",
+        "date": "2026-01-01",
+        "author": "Bo",
+    }
+
+
 # What follows a heading, and whether SB202 calls the section empty (the quick byte tests
 # for text after a heading must answer as the full quiet-line expression does)
 SB202_BODIES = [

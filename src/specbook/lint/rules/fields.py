@@ -104,12 +104,14 @@ def _core(doc: Document, f: Field) -> tuple[int, int, str]:
     """
     src = doc.bytes_of(f.file)
     s, e = f.value_span.start, f.value_span.end
-    m = _HTML_COMMENT_TAIL.search(src, s, e)
+    # (the expressions look for a `<!--` and a `#`; most values hold neither, which one
+    # byte search tells)
+    m = _HTML_COMMENT_TAIL.search(src, s, e) if src.find(b"<!--", s, e) >= 0 else None
     while m is not None and m.start() > s:
         e = m.start()
         m = _HTML_COMMENT_TAIL.search(src, s, e)
     yaml = f.source in ("front_matter", "sidecar")
-    if yaml and src[s : s + 1] not in (b'"', b"'"):
+    if yaml and src[s : s + 1] not in (b'"', b"'") and src.find(b"#", s, e) >= 0:
         c = _YAML_COMMENT.search(src, s, e)
         if c is not None:
             e = c.start()

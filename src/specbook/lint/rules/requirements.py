@@ -456,7 +456,8 @@ def duplicate_requirement(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if len(reqs) < 2:
         return
     ids = [r.id for r in reqs]
-    if len(set(ids)) == len(ids) and not _PADDED.search("\n".join(ids)):
+    joined = "\n".join(ids)
+    if len(set(ids)) == len(ids) and ("0" not in joined or not _PADDED.search(joined)):
         # (the usual case: distinct IDs, none numbered with a leading zero, so no two
         # share a number either)
         return
