@@ -307,20 +307,37 @@ def test_each_acceptance_section_name_holds_a_stem_the_quick_test_looks_for() ->
     assert all(any(s in name for s in _ACCEPTANCE_STEMS) for name in ACCEPTANCE_SECTIONS)
 
 
-def test_a_requirement_id_ends_where_its_span_ends() -> None:
+def test_a_requirement_id_ends_where_its_span_ends(tmp_path: Path) -> None:
     """SB301-SB304 tell a part (`FR-1.1`) from a requirement by what follows its ID, read
-    without making spans: at the same place as the ID's reported span ends."""
-    from specbook.lint.rules.requirements import _id_end, _id_span
+    without making spans: at the same place as the ID's reported span ends. (A book whose
+    IDs have three digits reads `FR-001` of `**FR-001.1**`: a part, not defined again.)"""
+    from specbook.lint.rules.requirements import (
+        _SUB_NUMBER,
+        _id_end,
+        _id_span,
+        defined_requirements,
+    )
 
-    seen = 0
-    for rule_id in ("SB301", "SB302", "SB303", "SB304"):
-        folder = _scenario(rule_id)
-        assert folder is not None
-        for doc in Book(default_config(folder.resolve()), warn=None).documents():
+    (tmp_path / "specbook.toml").write_text('[requirements]\nid = "{prefix}-\\\\d{3}"\n')
+    (tmp_path / "docs" / "specs").mkdir(parents=True)
+    (tmp_path / "docs" / "specs" / "SPEC-001-x.md").write_text(
+        "# X\n\n**ID**: SPEC-001\n\n## Requirements\n\n1. **FR-001**: Export.\n"
+        "2. **FR-001.1**: As CSV.\n3. **FR-002**: Import.\r\n4. **FR-003**: Sync, not FR-003.2\n"
+    )
+    three = Book(load_config(tmp_path / "specbook.toml"), warn=None)
+    (doc,) = three.documents()
+    assert [r.id for r in defined_requirements(doc)] == ["FR-001", "FR-002", "FR-003"]
+    seen = parts = 0
+    folders = [_scenario(r) for r in ("SB301", "SB302", "SB303", "SB304")]
+    books = [default_config(f.resolve()) for f in folders if f is not None]
+    for config in [*books, three.config]:
+        for doc in Book(config, warn=None).documents():
             for r in doc.requirements:
                 assert _id_end(doc, r) == _id_span(doc, r).end, (doc.path, r.id)
                 seen += 1
+                parts += _SUB_NUMBER.match(doc.source, _id_end(doc, r)) is not None
     assert seen > 20
+    assert parts > 0
 
 
 def test_a_target_is_measurable_as_the_one_expression_of_numbers_and_words_says() -> None:
