@@ -398,6 +398,40 @@ def test_a_field_value_s_own_bytes_leave_out_a_trailing_comment() -> None:
     }
 
 
+def test_a_section_matched_to_a_template_section_of_another_name_is_found_by_its_own() -> None:
+    """Section ranges find a section by its template section's key and by its own
+    title's; the sections whose template name is their title (or who have none) are
+    told apart without a look at each, and none of the others is missed."""
+    from specbook.core.model import Section, Span
+    from specbook.lint.rules.sections import _own_title_keys, section_ranges, section_walk
+    from specbook.parse import parse
+
+    doc = parse(b"# T\n", "SPEC-001-x.md", default_config(Path(".")))
+    named = [
+        ("Summary", "Summary"),
+        ("2. Context \u2705", "Context"),
+        ("\U0001f680 3.2 Rollout", "Rollout"),
+        ("Data Model", "Schema"),
+        ("Notes", None),
+        ("Extra", ""),
+    ]
+    sections = tuple(
+        Section(
+            2,
+            title,
+            template,
+            Span(i * 10, i * 10 + 5, i + 1, i + 1),
+            Span(i * 10, i * 10 + 9, i + 1, i + 1),
+        )
+        for i, (title, template) in enumerate(named)
+    )
+    vars(doc)["sections"] = sections  # (the parsed tree replaced by these sections)
+    assert _own_title_keys(doc, section_walk(doc)) == {"3 2 rollout": [2], "data model": [3]}
+    assert section_ranges(doc, "data model") == [(30, 39)]
+    assert section_ranges(doc, "schema") == [(30, 39)]
+    assert section_ranges(doc, "extra") == [(50, 59)]
+
+
 # What follows a heading, and whether SB202 calls the section empty (the quick byte tests
 # for text after a heading must answer as the full quiet-line expression does)
 SB202_BODIES = [

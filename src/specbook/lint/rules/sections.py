@@ -12,6 +12,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import compress, count
+from operator import attrgetter, itemgetter, ne
 from typing import Any, NamedTuple
 
 from specbook.core.lazyre import lazy_compile
@@ -100,12 +102,10 @@ def _add_nodes(
     out: list[_Node], sections: tuple[Section, ...], up: _Node | None, parent: Section | None
 ) -> None:
     for s in sections:
-        # (s[2], s[1], s[5]: template_name, title, children; an index is cheaper than
-        # the named field, and this runs for every section of every document)
-        node: _Node = (s, parent, norm_heading(s[2] or s[1]), up)
+        node: _Node = (s, parent, norm_heading(s.template_name or s.title), up)
         out.append(node)
-        if s[5]:
-            _add_nodes(out, s[5], node, s)
+        if s.children:
+            _add_nodes(out, s.children, node, s)
 
 
 def first_of_key(walk: SectionWalk, key: str) -> Section | None:
@@ -136,16 +136,22 @@ def _own_title_keys(doc: Document, walk: SectionWalk) -> dict[str, list[int]]:
     if found is None:
         found = memo["own_title_keys"] = {}
         nodes = walk.nodes
-        retitled = [
-            i
-            for i, (sec, _, _, _) in enumerate(nodes)
-            if sec.template_name not in (None, "", sec.title)
-        ]
-        for i in retitled:
-            own = norm_heading(nodes[i][0].title)
+        sections = list(map(_SECTION, nodes))
+        # (the sections whose template name is not their title, told apart in C: most
+        # are their template's section under its own title)
+        for i in compress(count(), map(ne, map(_TEMPLATE_NAME, sections), map(_TITLE, sections))):
+            sec = sections[i]
+            if not sec.template_name:
+                continue  # (no template section: its key is its title's)
+            own = norm_heading(sec.title)
             if own != nodes[i][2]:
                 found.setdefault(own, []).append(i)
     return found
+
+
+_SECTION = itemgetter(0)  # (of a node of the walk)
+# (a section's fields by name: the model's layout is the parser's to change)
+_TITLE, _TEMPLATE_NAME = attrgetter("title"), attrgetter("template_name")
 
 
 def _heading_span(doc: Document, s: Section) -> Span:
