@@ -432,6 +432,40 @@ def test_a_section_matched_to_a_template_section_of_another_name_is_found_by_its
     assert section_ranges(doc, "extra") == [(50, 59)]
 
 
+def test_a_title_states_the_id_with_a_space_as_the_expression_of_the_id_says() -> None:
+    """SB101 takes `# ADR 018 — Login` for the ID ADR-018: compared in place, not by an
+    expression compiled for each document's ID, with the answers that expression gives
+    (non-word characters before the ID, given back where the prefix needs them; `_` or
+    a space; a word boundary after the number)."""
+    import random
+
+    from specbook.lint.rules.fields import _spaced_id
+
+    def expression(title: str, doc_id: str) -> bool:
+        prefix, _, number = doc_id.rpartition("-")
+        pattern = rf"[^\w]*{re.escape(prefix)}[ _]{re.escape(number)}\b"
+        return re.match(pattern, title) is not None
+
+    ids = ["ADR-018", "SPEC-1", "RFC-0042", "X-1-2", "12", "A-", "-5", "é-1", "ADR-01 8"]
+    titles = [
+        "ADR 018 — Login", "ADR_018 x", "ADR 0180", "  ADR 018", "# ADR 018: x", "ADR-018",
+        "ADR 01", "*ADR 018*", "SPEC 1a", "SPEC 1_", "SPEC 1.2", "RFC 0042", "X-1 2 y",
+        " 12", " 12x", " _12", "A ", "A _", "- 5", " -5", "É 1", "é 1", "ADR 01 8 z", "",
+        "… ADR 018", "ADR\t018",
+    ]  # fmt: skip
+    rnd = random.Random(19)
+    pairs = [(t, i) for t in titles for i in ids] + [
+        (
+            "".join(rnd.choices(" _-#*ADR018x.é", k=rnd.randint(0, 8))),
+            "".join(rnd.choices("AD-01_ ", k=rnd.randint(1, 5))),
+        )
+        for _ in range(3000)
+    ]
+    answers = [_spaced_id(t, i) for t, i in pairs]
+    assert answers == [expression(t, i) for t, i in pairs]
+    assert sum(answers) > 20
+
+
 # What follows a heading, and whether SB202 calls the section empty (the quick byte tests
 # for text after a heading must answer as the full quiet-line expression does)
 SB202_BODIES = [
