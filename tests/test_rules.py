@@ -307,20 +307,163 @@ def test_each_acceptance_section_name_holds_a_stem_the_quick_test_looks_for() ->
     assert all(any(s in name for s in _ACCEPTANCE_STEMS) for name in ACCEPTANCE_SECTIONS)
 
 
-def test_a_requirement_id_ends_where_its_span_ends() -> None:
+def test_a_requirement_id_ends_where_its_span_ends(tmp_path: Path) -> None:
     """SB301-SB304 tell a part (`FR-1.1`) from a requirement by what follows its ID, read
-    without making spans: at the same place as the ID's reported span ends."""
-    from specbook.lint.rules.requirements import _id_end, _id_span
+    without making spans or finding the line's end: as after the ID's reported span. (A
+    book whose IDs have three digits reads `FR-001` of `**FR-001.1**`: a part, not
+    defined again.)"""
+    from specbook.lint.rules.requirements import (
+        _SUB_NUMBER,
+        _id_span,
+        _part_follows,
+        defined_requirements,
+    )
 
-    seen = 0
-    for rule_id in ("SB301", "SB302", "SB303", "SB304"):
+    (tmp_path / "specbook.toml").write_text('[requirements]\nid = "{prefix}-\\\\d{3}"\n')
+    (tmp_path / "docs" / "specs").mkdir(parents=True)
+    (tmp_path / "docs" / "specs" / "SPEC-001-x.md").write_text(
+        "# X\n\n**ID**: SPEC-001\n\n## Requirements\n\n1. **FR-001**: Export.\n"
+        "2. **FR-001.1**: As CSV.\n3. **FR-002**: Import.\r\n4. **FR-003**: Sync, not FR-003.2\n"
+    )
+    three = Book(load_config(tmp_path / "specbook.toml"), warn=None)
+    (doc,) = three.documents()
+    assert [r.id for r in defined_requirements(doc)] == ["FR-001", "FR-002", "FR-003"]
+    seen = parts = 0
+    folders = [_scenario(r) for r in ("SB301", "SB302", "SB303", "SB304")]
+    books = [default_config(f.resolve()) for f in folders if f is not None]
+    for config in [*books, three.config]:
+        for doc in Book(config, warn=None).documents():
+            for r in doc.requirements:
+                src = doc.source
+                follows = _SUB_NUMBER.match(src, _id_span(doc, r).end) is not None
+                assert _part_follows(src, doc.line_starts, r) == follows, (doc.path, r.id)
+                seen += 1
+                parts += follows
+    assert seen > 20
+    assert parts > 0
+
+
+def test_a_target_is_measurable_as_the_one_expression_of_numbers_and_words_says() -> None:
+    """SB302/SB303 look for a number with its unit first and for a number word (`five
+    days`) only then, in lower case for an ASCII text: the answer is the one expression
+    of both, without regard to case, gives, also for letters that fold otherwise (`ſ`,
+    the Kelvin sign) and for every requirement text and target of the scenarios."""
+    from specbook.lint.rules.requirements import (
+        _MEASURED_NUMBER,
+        _MEASURED_WORDS,
+        is_measurable,
+    )
+
+    whole = re.compile(f"{_MEASURED_NUMBER}|{_MEASURED_WORDS}", re.IGNORECASE)
+    words = "zero one two three four five six seven eight nine ten eleven twelve fifteen"
+    words += " twenty thirty fifty hundred thousand million billion"
+    texts = [
+        *(f"within {w} days" for w in words.split()),
+        *(f"{w.upper()} Seconds" for w in words.split()),
+        *(f"Done{w}x" for w in words.split()),
+        "fast", "p95 < 200 ms", "99.9%", "$5", "€ 10", "due 2026-01-01", "one", "ten.",
+        "ſix weeks", "ten ſeconds", "\u212aeep nine \u212a", "two\u00a0days",
+        "İki gün", "ONE\tHOUR", "p95", "< 200", "n/a", "", "v2 build", "x 5x",
+    ]  # fmt: skip
+    for rule_id in ("SB302", "SB303"):
         folder = _scenario(rule_id)
         assert folder is not None
         for doc in Book(default_config(folder.resolve()), warn=None).documents():
-            for r in doc.requirements:
-                assert _id_end(doc, r) == _id_span(doc, r).end, (doc.path, r.id)
-                seen += 1
-    assert seen > 20
+            texts += [t for r in doc.requirements for t in (r.text, r.target or "")]
+    answers = [is_measurable(t) for t in texts]
+    assert answers == [whole.search(t) is not None for t in texts]
+    assert 10 < sum(answers) < len(texts) - 10
+
+
+def test_a_field_value_s_own_bytes_leave_out_a_trailing_comment() -> None:
+    """The field rules read a value without a trailing HTML comment or YAML comment; a
+    value holding no `<!--` or `#` is not searched for them (a byte search says so)."""
+    from specbook.lint.rules.fields import _core
+    from specbook.parse import parse
+
+    text = (
+        "---\ntype: Feature # the kind of change\nowner: al#ice\n"
+        "tags: a, b  #x\n---\n\n# T\n\n**Status**: Draft <!-- until May -->\n"
+        "**Date**: 2026-01-01\n**Author**: *Bo* <!-- a --> <!-- b -->\n"
+    )
+    doc = parse(text.encode(), "SPEC-001-x.md", default_config(Path(".")))
+    got = {f.key: _core(doc, f)[2] for f in doc.fields}
+    assert got == {
+        "type": "Feature",
+        "owner": "al#ice",
+        "tags": "a, b",
+        "status": "Draft",
+        "date": "2026-01-01",
+        "author": "Bo",
+    }
+
+
+def test_a_section_matched_to_a_template_section_of_another_name_is_found_by_its_own() -> None:
+    """Section ranges find a section by its template section's key and by its own
+    title's; the sections whose template name is their title (or who have none) are
+    told apart without a look at each, and none of the others is missed."""
+    from specbook.core.model import Section, Span
+    from specbook.lint.rules.sections import _own_title_keys, section_ranges, section_walk
+    from specbook.parse import parse
+
+    doc = parse(b"# T\n", "SPEC-001-x.md", default_config(Path(".")))
+    named = [
+        ("Summary", "Summary"),
+        ("2. Context \u2705", "Context"),
+        ("\U0001f680 3.2 Rollout", "Rollout"),
+        ("Data Model", "Schema"),
+        ("Notes", None),
+        ("Extra", ""),
+    ]
+    sections = tuple(
+        Section(
+            2,
+            title,
+            template,
+            Span(i * 10, i * 10 + 5, i + 1, i + 1),
+            Span(i * 10, i * 10 + 9, i + 1, i + 1),
+        )
+        for i, (title, template) in enumerate(named)
+    )
+    vars(doc)["sections"] = sections  # (the parsed tree replaced by these sections)
+    assert _own_title_keys(doc, section_walk(doc)) == {"3 2 rollout": [2], "data model": [3]}
+    assert section_ranges(doc, "data model") == [(30, 39)]
+    assert section_ranges(doc, "schema") == [(30, 39)]
+    assert section_ranges(doc, "extra") == [(50, 59)]
+
+
+def test_a_title_states_the_id_with_a_space_as_the_expression_of_the_id_says() -> None:
+    """SB101 takes `# ADR 018 — Login` for the ID ADR-018: compared in place, not by an
+    expression compiled for each document's ID, with the answers that expression gives
+    (non-word characters before the ID, given back where the prefix needs them; `_` or
+    a space; a word boundary after the number)."""
+    import random
+
+    from specbook.lint.rules.fields import _spaced_id
+
+    def expression(title: str, doc_id: str) -> bool:
+        prefix, _, number = doc_id.rpartition("-")
+        pattern = rf"[^\w]*{re.escape(prefix)}[ _]{re.escape(number)}\b"
+        return re.match(pattern, title) is not None
+
+    ids = ["ADR-018", "SPEC-1", "RFC-0042", "X-1-2", "12", "A-", "-5", "é-1", "ADR-01 8"]
+    titles = [
+        "ADR 018 — Login", "ADR_018 x", "ADR 0180", "  ADR 018", "# ADR 018: x", "ADR-018",
+        "ADR 01", "*ADR 018*", "SPEC 1a", "SPEC 1_", "SPEC 1.2", "RFC 0042", "X-1 2 y",
+        " 12", " 12x", " _12", "A ", "A _", "- 5", " -5", "É 1", "é 1", "ADR 01 8 z", "",
+        "… ADR 018", "ADR\t018",
+    ]  # fmt: skip
+    rnd = random.Random(19)
+    pairs = [(t, i) for t in titles for i in ids] + [
+        (
+            "".join(rnd.choices(" _-#*ADR018x.é", k=rnd.randint(0, 8))),
+            "".join(rnd.choices("AD-01_ ", k=rnd.randint(1, 5))),
+        )
+        for _ in range(3000)
+    ]
+    answers = [_spaced_id(t, i) for t, i in pairs]
+    assert answers == [expression(t, i) for t, i in pairs]
+    assert sum(answers) > 20
 
 
 # What follows a heading, and whether SB202 calls the section empty (the quick byte tests

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -168,22 +169,26 @@ _NOT_ANCHOR_ASCII = lazy_compile(r"[^a-z0-9 _-]+")
 _NOT_ALNUM_ASCII = lazy_compile(r"[^a-z0-9]+")
 
 
+_TITLE = attrgetter("title")
+
+
 def _exact_anchors(doc: Document) -> list[str]:
     """Every anchor the document's headings make, as GitHub numbers repeated ones."""
+    bases = list(map(_anchor, map(_TITLE, doc.flat_sections)))
+    if len(set(bases)) == len(bases):
+        return bases  # (the usual case, no heading repeated: no numbers to add)
     seen: dict[str, int] = {}
     out = []
-    for s in doc.all_sections():
-        base = _anchor(s.title)
+    for base in bases:
         n = seen.get(base, 0)
         seen[base] = n + 1
         out.append(base if n == 0 else f"{base}-{n}")
     return out
 
 
-def _anchors(doc: Document) -> set[str]:
-    """Every anchor the document's headings make, exact and loose forms."""
-    exact = _exact_anchors(doc)
-    return {*exact, *(_loose(a) for a in exact)}
+def _anchors(exact: list[str]) -> set[str]:
+    """Every anchor of ``exact`` (:func:`_exact_anchors`), in its exact and loose forms."""
+    return {*exact, *map(_loose, exact)}
 
 
 def _has_anchor(anchors: set[str], fragment: str) -> bool:
@@ -201,6 +206,7 @@ def _links_of(doc: Document, ctx: RuleContext) -> dict[str, Any]:
       line, end column]`` (judged by the book check, which looks at those files);
     - ``anchors``: the anchors its headings make, for links from other documents.
     """
+    exact = _exact_anchors(doc)
     own_anchors: set[str] | None = None
     own: list[list[Any]] = []
     links: list[list[Any]] = []
@@ -221,10 +227,10 @@ def _links_of(doc: Document, ctx: RuleContext) -> dict[str, Any]:
         if target:
             links.append([target, fragment, *where])
         elif fragment:
-            own_anchors = own_anchors if own_anchors is not None else _anchors(doc)
+            own_anchors = own_anchors if own_anchors is not None else _anchors(exact)
             if not _has_anchor(own_anchors, fragment):
                 own.append([*where, fragment])
-    return {"own": own, "links": links, "anchors": sorted(_exact_anchors(doc))}
+    return {"own": own, "links": links, "anchors": sorted(exact)}
 
 
 def _link_base(d: DocFacts, root: Path | None) -> Path:
@@ -315,7 +321,7 @@ def _anchors_of(
     ``None`` for a folder or a file that cannot be read."""
     taken = (other.extras or {}).get("SB403") if other is not None else None
     if taken:
-        return {*taken["anchors"], *(_loose(a) for a in taken["anchors"])}
+        return _anchors(taken["anchors"])
     if full not in read:
         from specbook.parse import parse
 
@@ -324,5 +330,5 @@ def _anchors_of(
         except OSError:  # (a folder named like a Markdown file, or unreadable)
             read[full] = None
         else:
-            read[full] = _anchors(parse(data, None, ctx.config))
+            read[full] = _anchors(_exact_anchors(parse(data, None, ctx.config)))
     return read[full]

@@ -50,11 +50,17 @@ _WORDS = (
     r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"fifteen|twenty|thirty|fifty|hundred|thousand|million|billion)"
 )
-_MEASURED = lazy_compile(
-    rf"{_NUMBER}\s*(?:%|‰|[A-Za-zµμ°/×])|[$€£¥]\s*\d|{_WORDS}\s+[A-Za-z]"
-    r"|\b\d{4}-\d{2}-\d{2}\b",  # a date is a deadline
-    re.IGNORECASE,
+_MEASURED_NUMBER = (
+    rf"{_NUMBER}\s*(?:%|‰|[A-Za-zµμ°/×])|[$€£¥]\s*\d"
+    r"|\b\d{4}-\d{2}-\d{2}\b"  # a date is a deadline
 )
+_MEASURED_WORDS = rf"{_WORDS}\s+[A-Za-z]"
+# (two searches, the number's first: one expression of both tried the twenty words,
+# without regard to case, at every place of every text, most of is_measurable's time)
+_MEASURED_BY_NUMBER = lazy_compile(_MEASURED_NUMBER, re.IGNORECASE)
+_MEASURED_BY_WORDS = lazy_compile(_MEASURED_WORDS, re.IGNORECASE)
+# the same for an ASCII text in lower case (ASCII letters fold only among themselves)
+_MEASURED_BY_LOWER_WORDS = lazy_compile(_MEASURED_WORDS)
 _ANY_NUMBER = lazy_compile(_NUMBER)
 _EXPLICIT_NONE = {"n/a", "na", "none", "-", "—", "–"}
 _REQ_NUMBER = lazy_compile(r"^(.*?)(\d+)$")
@@ -89,16 +95,19 @@ def _id_span(doc: Document, req: Requirement) -> Span:
     return _new(Span, (at, at + len(rid), line.line, line.line))
 
 
-def _id_end(doc: Document, req: Requirement) -> int:
-    """``_id_span(doc, req).end``, without making the spans."""
-    src, starts, line = doc.source, doc.line_starts, req.span.line
+def _part_follows(src: bytes, starts: tuple[int, ...], req: Requirement) -> bool:
+    """Whether ``req``'s ID, where it is defined (the end of :func:`_id_span`), is
+    followed by ``.`` and a digit: ``FR-1`` read from ``FR-1.1``, a part of FR-1. Read
+    without making spans: the ID is searched up to the next line's start, not the line's
+    end, which finds the same (an ID holds no line break); where the line does not hold
+    it, the span would end at a line break, followed by no ``.``."""
+    sp = req.span
+    line = sp.line
     s = starts[line - 1] if 0 < line <= len(starts) else 0
     e = starts[line] if line < len(starts) else len(src)
-    while e > s and src[e - 1] in b"\r\n":
-        e -= 1
     rid = req.id.encode()
-    at = src.find(rid, max(req.span.start, s), e)
-    return e if at < 0 else at + len(rid)
+    at = src.find(rid, sp.start if sp.start > s else s, e)
+    return at >= 0 and _SUB_NUMBER.match(src, at + len(rid)) is not None
 
 
 def defined_requirements(doc: Document) -> list[Requirement]:
@@ -134,17 +143,19 @@ def _defined_requirements(doc: Document) -> list[Requirement]:
     within_inside = _spans_holding(inside)
     within_outside = _spans_holding(outside)
     out = []
-    src = doc.source
-    ids = {r.id for r in reqs}
+    src, starts = doc.source, doc.line_starts
+    ids: set[str] | None = None
     for r in reqs:
         pos = r.span.start
         if inside and not within_inside(pos):
             continue
         if outside and within_outside(pos):
             continue
-        if "." in r.id and _is_part(src, ids, r.id):
-            continue  # `FR-1.1` is a part of FR-1: its criteria are FR-1's
-        if _SUB_NUMBER.match(src, _id_end(doc, r)):
+        if "." in r.id:
+            ids = ids if ids is not None else {r.id for r in reqs}
+            if _is_part(src, ids, r.id):
+                continue  # `FR-1.1` is a part of FR-1: its criteria are FR-1's
+        if _part_follows(src, starts, r):
             continue
         if _MENTION_LIST.match(r.text):
             continue
@@ -383,7 +394,11 @@ def missing_target(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
 def is_measurable(text: str) -> bool:
     """Whether a target states a number with a unit (`200 ms`, `99.9%`, `$5`)."""
-    return bool(_MEASURED.search(text))
+    if _MEASURED_BY_NUMBER.search(text) is not None:
+        return True
+    if text.isascii():
+        return _MEASURED_BY_LOWER_WORDS.search(text.lower()) is not None
+    return _MEASURED_BY_WORDS.search(text) is not None
 
 
 @rule("SB303", "unmeasurable-target", severity="warning", tags=("requirements",))
@@ -446,7 +461,8 @@ def duplicate_requirement(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     if len(reqs) < 2:
         return
     ids = [r.id for r in reqs]
-    if len(set(ids)) == len(ids) and not _PADDED.search("\n".join(ids)):
+    joined = "\n".join(ids)
+    if len(set(ids)) == len(ids) and ("0" not in joined or not _PADDED.search(joined)):
         # (the usual case: distinct IDs, none numbered with a leading zero, so no two
         # share a number either)
         return

@@ -12,6 +12,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import compress, count
+from operator import attrgetter, itemgetter, ne
 from typing import Any, NamedTuple
 
 from specbook.core.lazyre import lazy_compile
@@ -74,9 +76,21 @@ def section_walk(doc: Document) -> SectionWalk:
 
 
 def _build_walk(doc: Document) -> SectionWalk:
-    walk = SectionWalk([], {})
-    _add_nodes(walk.nodes, walk.by_key, doc.sections, None)
-    return walk
+    nodes: list[_Node] = []
+    _add_nodes(nodes, doc.sections, None, None)
+    keys = [node[2] for node in nodes]
+    # (the usual case, no two sections of one key: the positions made in one C-level
+    # pass, not a dict look-up and a list per section)
+    by_key: dict[str, list[int]] = dict(zip(keys, map(list, zip(range(len(keys)))), strict=True))
+    if len(by_key) < len(keys):
+        by_key = {}
+        for i, key in enumerate(keys):
+            at = by_key.get(key)
+            if at is None:
+                by_key[key] = [i]
+            else:
+                at.append(i)
+    return SectionWalk(nodes, by_key)
 
 
 def section_nodes(doc: Document) -> list[_Node]:
@@ -85,20 +99,13 @@ def section_nodes(doc: Document) -> list[_Node]:
 
 
 def _add_nodes(
-    out: list[_Node], by_key: dict[str, list[int]], sections: tuple[Section, ...], up: _Node | None
+    out: list[_Node], sections: tuple[Section, ...], up: _Node | None, parent: Section | None
 ) -> None:
-    parent = up[0] if up is not None else None
     for s in sections:
-        key = norm_heading(s.template_name or s.title)
-        node: _Node = (s, parent, key, up)
-        at = by_key.get(key)
-        if at is None:
-            by_key[key] = [len(out)]
-        else:
-            at.append(len(out))
+        node: _Node = (s, parent, norm_heading(s.template_name or s.title), up)
         out.append(node)
         if s.children:
-            _add_nodes(out, by_key, s.children, node)
+            _add_nodes(out, s.children, node, s)
 
 
 def first_of_key(walk: SectionWalk, key: str) -> Section | None:
@@ -129,16 +136,22 @@ def _own_title_keys(doc: Document, walk: SectionWalk) -> dict[str, list[int]]:
     if found is None:
         found = memo["own_title_keys"] = {}
         nodes = walk.nodes
-        retitled = [
-            i
-            for i, (sec, _, _, _) in enumerate(nodes)
-            if sec.template_name not in (None, "", sec.title)
-        ]
-        for i in retitled:
-            own = norm_heading(nodes[i][0].title)
+        sections = list(map(_SECTION, nodes))
+        # (the sections whose template name is not their title, told apart in C: most
+        # are their template's section under its own title)
+        for i in compress(count(), map(ne, map(_TEMPLATE_NAME, sections), map(_TITLE, sections))):
+            sec = sections[i]
+            if not sec.template_name:
+                continue  # (no template section: its key is its title's)
+            own = norm_heading(sec.title)
             if own != nodes[i][2]:
                 found.setdefault(own, []).append(i)
     return found
+
+
+_SECTION = itemgetter(0)  # (of a node of the walk)
+# (a section's fields by name: the model's layout is the parser's to change)
+_TITLE, _TEMPLATE_NAME = attrgetter("title"), attrgetter("template_name")
 
 
 def _heading_span(doc: Document, s: Section) -> Span:
