@@ -432,7 +432,8 @@ def test_failed_sign_ins_in_flight_do_not_delay_a_static_get(root: Path) -> None
                 time.sleep(0.02)
         for t in threads:
             t.join()
-    assert max(latencies) < 1.0, f"static GETs took up to {max(latencies):.2f} s"
+    # (before, 30 failures slept 0.2 s each on the event loop: a GET waited up to 6 s)
+    assert max(latencies) < UNBLOCKED, f"static GETs took up to {max(latencies):.2f} s"
     assert len(latencies) >= 3  # made while the sign-ins were in flight
     assert codes == [401] * burst
 
