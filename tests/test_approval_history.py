@@ -8,6 +8,7 @@ file, an approval row removed and added again, a file deleted and re-added.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -17,11 +18,15 @@ from click.testing import CliRunner
 from specbook.book.approvals import (
     FEW,
     approvals_in,
+    approved_or_later,
     book_histories,
     file_history,
     find_approval,
 )
 from specbook.cli import main
+from specbook.lint.registry import RuleContext
+from specbook.parse import parse
+from specbook.services.zeroconf import open_book
 from tests.gitbook import commit, count_git, git, init, isolate, replace_in, spec, write
 
 FR = [
@@ -236,3 +241,54 @@ def test_no_blob_is_read_for_documents_approved_as_committed(
     _reword(top, f"{SPECS}/SPEC-002-f.md")
     assert _stale(top, monkeypatch, "--no-cache") == {"docs/specs/SPEC-002-f.md"}
     assert "cat-file" in calls
+
+
+def test_sb505_does_not_read_again_the_documents_the_lint_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The approval row SB505 takes while a document is linted carries the blob ID of
+    its bytes: a document as last committed is judged from it, its file not read a
+    second time; an edited one is still read, parsed and reported; and a row taken by
+    an older specbook (no blob ID) still judges its document, from the file."""
+    from specbook.book import approvals
+    from specbook.lint.rules import approval as rule
+
+    isolate(monkeypatch)
+    monkeypatch.setenv("SPECBOOK_TODAY", "2026-03-20")
+    top = tmp_path / "repo"
+    init(top)
+    write(top / "book" / "specbook.toml", '[book]\nname = "demo"\n')
+    for n in range(1, FEW + 3):
+        _write(top, f"{SPECS}/SPEC-{n:03d}-f.md", _doc(n))
+    commit(top, "approved", "2026-03-02T10:00:00Z")
+    _reword(top, f"{SPECS}/SPEC-002-f.md")
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def reading(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", reading)
+    assert _stale(top, monkeypatch, "--no-cache") == {"docs/specs/SPEC-002-f.md"}
+    # (only the edited one, parsed to be compared with its approved version)
+    assert [name for name in read if name.startswith("SPEC-")] == ["SPEC-002-f.md"]
+    # rows of an older specbook ([text, copy, reviewer, date, line, hash], no blob ID)
+    book = open_book(top / "book")
+    config = book.config
+    kind = config.kinds["SPEC"]
+    ctx = RuleContext(config, kind, {}, dt.date(2026, 3, 20), None)
+    wanted = []
+    for path in book.path_strings():
+        rel = book.rel(path)
+        doc = parse(Path(path).read_bytes(), rel, config)
+        taken = rule._extract(doc, ctx)
+        assert len(taken) == 7 and taken[6] == git(top, "hash-object", path).strip()
+        wanted.append(approvals.Candidate(rel, doc.id, taken[:6], kind))
+    read.clear()
+    names = list(approvals.DEFAULT_SECTIONS)
+    reports = approvals.stale_reports(
+        config, wanted, names, {"SPEC": approved_or_later(kind)}, use_cache=False
+    )
+    assert {r[0] for r in reports} == {"docs/specs/SPEC-002-f.md"}
+    assert len([name for name in read if name.startswith("SPEC-")]) == len(wanted)

@@ -62,9 +62,10 @@ class StaleReport(NamedTuple):
 
 class Candidate(NamedTuple):
     """An approved-or-later document to judge: its path, ID and the approval row
-    taken while it was linted, with the content hash of the bytes it was taken from
-    (``[text, copy, reviewer, date, line, hash]``; ``[]``: none; ``None``: not taken,
-    so the file is parsed for it)."""
+    taken while it was linted, with the content hash and git blob ID of the bytes it
+    was taken from (``[text, copy, reviewer, date, line, hash, blob]``; ``[]``: none;
+    ``None``: not taken, so the file is parsed for it; rows taken by an older specbook
+    lack the blob ID: the file is then read for it)."""
 
     path: str
     id: str | None
@@ -177,11 +178,12 @@ def last_approval(doc: Document, kind: KindConfig) -> ReviewEntry | None:
 @dataclass(frozen=True)
 class Approval:
     """The commit whose version of the file first held the approval row (``None``:
-    the row is not committed yet), and that version's bytes."""
+    the row is not committed yet), and that version's bytes (``None``: the work
+    tree's, known by their blob ID and not read: see :func:`approvals_in`)."""
 
     commit: str
     date: str
-    source: bytes
+    source: bytes | None
     blob: str = ""  # the version's object id, when the history gave it
 
 
@@ -331,6 +333,7 @@ def approvals_in(
     top: Path,
     wanted: list[tuple[list[Version], bytes, int]],
     current: Sequence[bytes | None] | None = None,
+    ids: Sequence[str] | None = None,
 ) -> list[Approval | None]:
     """For each ``(history, row, occurrence)``: the approval commit of ``row`` (its
     ``occurrence``-th copy in the file), i.e. walking the history newest first, the
@@ -339,9 +342,11 @@ def approvals_in(
     version per file per round, all by one ``git cat-file --batch``.
 
     ``current``: each file's bytes in the work tree, where the caller has them (or
-    ``None``): a newest version whose blob ID is theirs is not read from git (most
-    approved files are as last committed; a history of one version then needs no
-    read at all)."""
+    ``None``), and ``ids``: their blob IDs (SHA-1), where known (or ``""``), each row
+    then taken from the bytes of that ID: a newest version whose blob ID is theirs is not read
+    from git (most approved files are as last committed; a history of one version
+    then needs no read at all). Known by its ID alone, such a version's approval has
+    no ``source``: it is the work tree's bytes."""
     from specbook.core.gitrun import GitFailed
 
     found: list[Approval | None] = [None] * len(wanted)
@@ -350,7 +355,7 @@ def approvals_in(
         return found
     reader = _Blobs(top)
     try:
-        _rounds(reader, wanted, active, found, current)
+        _rounds(reader, wanted, active, found, current, ids)
     except GitFailed:
         pass  # what was found so far stands
     finally:
@@ -386,16 +391,24 @@ def _rounds(
     active: list[int],
     found: list[Approval | None],
     current: Sequence[bytes | None] | None = None,
+    ids: Sequence[str] | None = None,
 ) -> None:
     depth = 0
     while active:
         names: dict[int, str] = {}
-        at_hand: dict[int, bytes] = {}  # (newest versions that are the work tree's bytes)
+        # (newest versions that are the work tree's bytes, None when known by ID only)
+        at_hand: dict[int, bytes | None] = {}
         many = len(active) > FEW  # (then OpenSSL's hashes, worth loading: see _sha)
         for k in active:
             v = wanted[k][0][depth]
             here = current[k] if current is not None and depth == 0 else None
-            if here is not None and v.blob and blob_id(here, v.blob, many) == v.blob:
+            mine = ids[k] if ids is not None and depth == 0 else ""
+            if v.blob and mine and len(mine) == len(v.blob):
+                if mine == v.blob:
+                    at_hand[k] = here
+                else:
+                    names[k] = _blob_name(v)
+            elif here is not None and v.blob and blob_id(here, v.blob, many) == v.blob:
                 at_hand[k] = here
             else:
                 names[k] = _blob_name(v)
@@ -404,7 +417,11 @@ def _rounds(
         for k in active:
             history, row, occurrence = wanted[k]
             data = at_hand[k] if k in at_hand else blobs.get(names[k])
-            if data is None or _norm(data).count(row) < occurrence:
+            if data is None:
+                if k not in at_hand:
+                    continue  # (unreadable)
+                # (known by its ID only: the caller took the row from these bytes)
+            elif _norm(data).count(row) < occurrence:
                 continue
             v = history[depth]
             found[k] = Approval(v.commit, v.date, data, v.blob)
@@ -558,16 +575,23 @@ def approval_row(doc: Document, kind: KindConfig) -> Row | None:
     return Row(text, occurrence, row.reviewer, row.date, row.span.line)
 
 
-def _unchanged(data: bytes, approval: Approval) -> bool:
-    """Whether the file still holds the approved bytes (then nothing changed). The
-    approval's ``source`` is the approved blob's bytes as git gave them, so comparing
-    bytes answers what comparing object ids would, without hashing the file."""
-    return approval.source == data
+def _unchanged(data: bytes | None, approval: Approval, blob: str = "") -> bool:
+    """Whether the file still holds the approved bytes (then nothing changed): its
+    ``data``, or its blob ID ``blob`` where known. The approval's ``source`` is the
+    approved blob's bytes as git gave them, so comparing bytes answers what comparing
+    object ids would, without hashing the file; no ``source`` is the work tree's."""
+    if approval.source is None:
+        return True
+    if blob and len(blob) == len(approval.blob):
+        return blob == approval.blob
+    return data is not None and approval.source == data
 
 
 def parse_approved(approval: Approval, doc: Document, config: BookConfig) -> Document:
     from specbook.parse import parse
 
+    if approval.source is None:  # (the work tree's bytes: those of ``doc``)
+        return doc
     return parse(approval.source, doc.path, config)
 
 
@@ -686,11 +710,17 @@ def stale_reports(
             fresh[d.path] = entry
             continue
         full = cfg.root / d.path
-        try:
-            data = full.read_bytes()
-        except OSError:
-            continue
-        digest = content_hash(data)
+        data: bytes | None = None
+        blob = ""
+        if taken and len(taken) > 6 and taken[6]:
+            # (the hash and blob ID of the bytes this lint read: not read again)
+            digest, blob = str(taken[5]), str(taken[6])
+        else:
+            try:
+                data = full.read_bytes()
+            except OSError:
+                continue
+            digest = content_hash(data)
         if entry is not None and entry.get("hash") == digest:
             yield from (StaleReport(*r) for r in entry["reports"])
             fresh[d.path] = entry
@@ -706,6 +736,7 @@ def stale_reports(
         else:
             from specbook.parse import parse
 
+            assert data is not None  # (no row taken: read above)
             doc = parse(data, d.path, cfg)
             row = approval_row(doc, kind)
         if row is None:
@@ -715,7 +746,7 @@ def stale_reports(
             if top is None:
                 return  # not a git work tree after all
         repo_path = _repo_path(full, top, real_dirs)
-        item = _File(d, data, doc, repo_path, row)
+        item = _File(d, full, data, doc, repo_path, row, blob)
         if _memo_holds(memo, row):  # (an edit since the last run: same approval)
             assert isinstance(memo, dict)
             fresh[d.path]["approval"] = memo
@@ -730,16 +761,19 @@ def stale_reports(
             book_folder(cfg.root, top),
             [(f.repo_path, f.row.text, f.row.occurrence) for f in pending],
             [f.data for f in pending],
+            [f.blob for f in pending],
         )
         for f, approval in zip(pending, found, strict=True):
             memo = fresh[f.facts.path]["approval"] = _memo_of(f.row, approval)
             if approval is None:
                 continue
-            if _unchanged(f.data, approval):
+            if _unchanged(f.data, approval, f.blob):
                 if f.doc is not None:  # (the approved version's sections are these)
                     memo["sections"] = section_digests(f.doc, names)
                 continue
             doc = f.doc if f.doc is not None else _parse_file(f, cfg)
+            if doc is None:
+                continue  # (gone or unreadable since it was linted)
             approved = parse_approved(approval, doc, cfg)
             memo["sections"] = section_digests(approved, names)
             reports = _judged(doc, f.row, approval, approved, names)
@@ -809,9 +843,11 @@ def _judge_known(
     many = len(known) > FEW
     for f in known:
         memo = fresh[f.facts.path]["approval"]
-        if memo["commit"] is None or memo["blob"] == blob_id(f.data, memo["blob"], many):
+        if memo["commit"] is None or memo["blob"] == _blob_of(f, memo["blob"], many):
             continue
         doc = f.doc if f.doc is not None else _parse_file(f, cfg)
+        if doc is None:
+            continue  # (gone or unreadable since it was linted)
         if memo.get("sections") == section_digests(doc, names):
             continue
         unread.append((f, doc))
@@ -839,20 +875,42 @@ def _judge_known(
 
 
 class _File(NamedTuple):
-    """An approved document SB505 must judge: its facts, bytes, parse (when made),
-    path in the repository and approval row."""
+    """An approved document SB505 must judge: its facts, path, bytes (``None``: not
+    read, its hash and blob ID taken when it was linted), parse (when made), path in
+    the repository, approval row and blob ID (SHA-1, ``""`` when not known)."""
 
     facts: Candidate
-    data: bytes
+    full: Path
+    data: bytes | None
     doc: Document | None
     repo_path: str
     row: Row
+    blob: str
 
 
-def _parse_file(f: _File, cfg: BookConfig) -> Document:
+def _blob_of(f: _File, like: str, many: bool) -> str | None:
+    """``f``'s blob ID in the hash of ``like``: the one taken when it was linted, else
+    made of its bytes (read now if need be; ``None`` when they cannot be)."""
+    if f.blob and len(f.blob) == len(like):
+        return f.blob
+    data = f.data if f.data is not None else _read(f.full)
+    return None if data is None else blob_id(data, like, many)
+
+
+def _read(full: Path) -> bytes | None:
+    try:
+        return full.read_bytes()
+    except OSError:
+        return None
+
+
+def _parse_file(f: _File, cfg: BookConfig) -> Document | None:
+    """``f`` parsed (its bytes read now when they were not), ``None`` when they cannot
+    be read."""
     from specbook.parse import parse
 
-    return parse(f.data, f.facts.path, cfg)
+    data = f.data if f.data is not None else _read(f.full)
+    return None if data is None else parse(data, f.facts.path, cfg)
 
 
 def _approvals(
@@ -860,10 +918,11 @@ def _approvals(
     folder: str,
     wanted: list[tuple[str, bytes, int]],
     current: Sequence[bytes | None] | None = None,
+    ids: Sequence[str] | None = None,
 ) -> list[Approval | None]:
     """The approval of each ``(repository path, row, copy)``: one `git log` of
     ``folder`` (the book's, relative to ``top``) for all their histories, then their
-    versions' blobs a round at a time (``current``: see :func:`approvals_in`)."""
+    versions' blobs a round at a time (``current``, ``ids``: see :func:`approvals_in`)."""
     from specbook.core.errors import UsageError
     from specbook.core.gitrun import GitFailed
 
@@ -875,7 +934,7 @@ def _approvals(
                 histories = book_histories(top, folder, paths)
         if histories is None:
             histories = {p: file_history(top, p) or [] for p in paths}
-        return approvals_in(top, [(histories[p], text, n) for p, text, n in wanted], current)
+        return approvals_in(top, [(histories[p], text, n) for p, text, n in wanted], current, ids)
     except UsageError:  # git cannot run here (not installed, or too slow): no judgement
         return [None] * len(wanted)
 

@@ -13,9 +13,11 @@ from typing import Any
 
 from specbook.book.approvals import (
     DEFAULT_SECTIONS,
+    FEW,
     Candidate,
     approval_row,
     approved_or_later,
+    blob_id,
     head_commit,
     stale_reports,
 )
@@ -35,9 +37,10 @@ def _head_input(config: BookConfig) -> Iterable[tuple[str, int, int]]:
 
 def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
     """The last approval row of an approved-or-later document as a JSON value, with
-    the content hash of the file's bytes (``[text, copy, reviewer, date, line, hash]``),
-    ``[]`` for any other document; taken while the document is linted, so that the
-    rule need not parse it again, nor read it while its answer is in the cache."""
+    the content hash of the file's bytes and their git blob ID (SHA-1)
+    (``[text, copy, reviewer, date, line, hash, blob]``), ``[]`` for any other
+    document; taken while the document is linted, so that the rule need not parse it
+    again, nor read it (a document as last committed is told by its blob ID)."""
     kind = ctx.kind
     if kind is None or doc.status_canonical in (None, kind.statuses[0]):
         return []
@@ -46,7 +49,22 @@ def _extract(doc: Document, ctx: RuleContext) -> list[Any]:
     row = approval_row(doc, kind)
     if row is None:
         return []
-    return [row.text.decode("utf-8", "surrogateescape"), *row[1:], content_hash(doc.source)]
+    return [
+        row.text.decode("utf-8", "surrogateescape"),
+        *row[1:],
+        content_hash(doc.source),
+        _blob(doc.source),
+    ]
+
+
+_HASHED = [0]  # (approved documents hashed in this process)
+
+
+def _blob(data: bytes) -> str:
+    """``data``'s git blob ID (SHA-1): with CPython's own hash for the first few, so that
+    a one-file lint does not load OpenSSL; with OpenSSL's, seven times faster, after."""
+    _HASHED[0] += 1
+    return blob_id(data, "", _HASHED[0] > FEW)
 
 
 _LATER: dict[int, tuple[KindConfig, frozenset[str]]] = {}
