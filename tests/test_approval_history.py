@@ -263,13 +263,13 @@ def test_sb505_does_not_read_again_the_documents_the_lint_read(
     commit(top, "approved", "2026-03-02T10:00:00Z")
     _reword(top, f"{SPECS}/SPEC-002-f.md")
     read: list[str] = []
-    real = Path.read_bytes
+    real = approvals._read
 
-    def reading(self: Path) -> bytes:
-        read.append(self.name)
-        return real(self)
+    def reading(full: str) -> bytes | None:
+        read.append(Path(full).name)
+        return real(full)
 
-    monkeypatch.setattr(Path, "read_bytes", reading)
+    monkeypatch.setattr(approvals, "_read", reading)
     assert _stale(top, monkeypatch, "--no-cache") == {"docs/specs/SPEC-002-f.md"}
     # (only the edited one, parsed to be compared with its approved version)
     assert [name for name in read if name.startswith("SPEC-")] == ["SPEC-002-f.md"]

@@ -698,6 +698,7 @@ def stale_reports(
     known: list[_File] = []
     top: Path | None = None
     real_dirs: dict[str, str] = {}  # (see _repo_path)
+    root = str(cfg.root)
     for d in wanted:
         kind = d.kind
         taken = d.row
@@ -709,16 +710,15 @@ def stale_reports(
             yield from (StaleReport(*r) for r in entry["reports"])
             fresh[d.path] = entry
             continue
-        full = cfg.root / d.path
+        full = os.path.join(root, d.path)  # (a string: no Path made per document)
         data: bytes | None = None
         blob = ""
         if taken and len(taken) > 6 and taken[6]:
             # (the hash and blob ID of the bytes this lint read: not read again)
             digest, blob = str(taken[5]), str(taken[6])
         else:
-            try:
-                data = full.read_bytes()
-            except OSError:
+            data = _read(full)
+            if data is None:
                 continue
             digest = content_hash(data)
         if entry is not None and entry.get("hash") == digest:
@@ -783,12 +783,12 @@ def stale_reports(
         _save(cfg.root, key, head, {**cached, **fresh})
 
 
-def _repo_path(full: Path, top: Path, real_dirs: dict[str, str]) -> str:
+def _repo_path(full: str, top: Path, real_dirs: dict[str, str]) -> str:
     """``full``'s path in the repository at ``top``, links resolved as
     ``os.path.realpath`` resolves them, each folder resolved once (``real_dirs`` keeps
     them): a realpath per file was a look at every folder of its path, for each of
     thousands of approved documents."""
-    name = str(full)
+    name = full
     if os.path.islink(name):  # (the file itself a link: resolved on its own)
         return os.path.relpath(os.path.realpath(name), top).replace(os.sep, "/")
     folder, base = os.path.split(name)
@@ -880,7 +880,7 @@ class _File(NamedTuple):
     the repository, approval row and blob ID (SHA-1, ``""`` when not known)."""
 
     facts: Candidate
-    full: Path
+    full: str
     data: bytes | None
     doc: Document | None
     repo_path: str
@@ -897,9 +897,11 @@ def _blob_of(f: _File, like: str, many: bool) -> str | None:
     return None if data is None else blob_id(data, like, many)
 
 
-def _read(full: Path) -> bytes | None:
+def _read(full: str) -> bytes | None:
+    """The bytes of the file at ``full``, ``None`` when it cannot be read."""
     try:
-        return full.read_bytes()
+        with open(full, "rb") as fh:
+            return fh.read()
     except OSError:
         return None
 
