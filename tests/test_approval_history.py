@@ -220,12 +220,8 @@ def test_a_newest_version_the_work_tree_holds_is_not_read_from_git(
     assert sum(map(len, rounds)) < sum(map(len, from_git))
 
 
-def test_no_blob_is_read_for_documents_approved_as_committed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Documents added approved in one commit and not changed since: their one
-    version is the work tree's, and SB505 starts no `git cat-file`; once one is
-    edited, its version is read and the change reported."""
+def _approved_as_committed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository whose book's documents were added approved in one commit."""
     isolate(monkeypatch)
     monkeypatch.setenv("SPECBOOK_TODAY", "2026-03-20")
     top = tmp_path / "repo"
@@ -234,6 +230,16 @@ def test_no_blob_is_read_for_documents_approved_as_committed(
     for n in range(1, FEW + 3):
         _write(top, f"{SPECS}/SPEC-{n:03d}-f.md", _doc(n))
     commit(top, "approved", "2026-03-02T10:00:00Z")
+    return top
+
+
+def test_no_blob_is_read_for_documents_approved_as_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents added approved in one commit and not changed since: their one
+    version is the work tree's, and SB505 starts no `git cat-file`; once one is
+    edited, its version is read and the change reported."""
+    top = _approved_as_committed(tmp_path, monkeypatch)
     calls = count_git(monkeypatch)
     assert _stale(top, monkeypatch, "--no-cache") == set()
     assert "log" in calls  # (the histories were looked at)
@@ -253,14 +259,7 @@ def test_sb505_does_not_read_again_the_documents_the_lint_read(
     from specbook.book import approvals
     from specbook.lint.rules import approval as rule
 
-    isolate(monkeypatch)
-    monkeypatch.setenv("SPECBOOK_TODAY", "2026-03-20")
-    top = tmp_path / "repo"
-    init(top)
-    write(top / "book" / "specbook.toml", '[book]\nname = "demo"\n')
-    for n in range(1, FEW + 3):
-        _write(top, f"{SPECS}/SPEC-{n:03d}-f.md", _doc(n))
-    commit(top, "approved", "2026-03-02T10:00:00Z")
+    top = _approved_as_committed(tmp_path, monkeypatch)
     _reword(top, f"{SPECS}/SPEC-002-f.md")
     read: list[str] = []
     real = approvals._read
