@@ -45,7 +45,7 @@ VERSION = 2
 # marshal's format for the Python way (without the C module): format 2 keeps no table
 # of the objects met before, which format 4 looks each one up in: with the command's
 # collector settings a generated document's data dumps in 45 us against 78 (format 4 is
-# a fifth smaller). The C ``pack`` is both: 38 us for the whole dump, and smaller still
+# a fifth smaller). The C ``pack`` is both: under 40 us for the whole dump, smaller still
 _MARSHAL = 2
 
 _new = tuple.__new__  # (a node made without the named tuple's Python-level __new__)
@@ -248,8 +248,8 @@ def load(
     :data:`SHAPES` (the C scanner's, :data:`specbook.parse.scan.revive`): each part in
     one call instead of a Python loop over its nodes. ``line_starts``: the parser's line
     index of a file's bytes (:data:`specbook.parse.scan.line_starts`), which is not
-    stored: made again in C in about what reading it back cost, and a tenth of the
-    data less."""
+    stored: a tenth of the data, and made again in C for 3-4 us more than reading it
+    back cost."""
     try:
         raw = marshal.loads(stored)
         if not isinstance(raw, tuple) or len(raw) != 20 or raw[0] != VERSION:
