@@ -13,10 +13,8 @@ import pytest
 from specbook.core import stored
 from specbook.core.model import Document, Sidecar
 from specbook.parse import parse, scan
-from specbook.parse.scan.lines import line_starts as python_lines
 
 REPO = Path(__file__).resolve().parents[1]
-LINES = scan.line_starts
 PARTS = (
     "sections", "requirements", "references", "checklists", "tables", "code_blocks",
     "links", "review_history", "flat_sections", "metadata", "digest",
@@ -56,7 +54,6 @@ def test_a_stored_document_is_the_parse_part_for_part(way: str) -> None:
     byte that is not UTF-8."""
     pack = scan.pack if way == "c" else None
     revive = scan.revive if way == "c" else None
-    lines = scan.line_starts if way == "c" else python_lines
     assert way == "python" or (pack is not None and revive is not None), "C module not built"
     files = _files()
     assert len(files) > 400
@@ -69,7 +66,7 @@ def test_a_stored_document_is_the_parse_part_for_part(way: str) -> None:
             dumped = stored.dump(doc, pack)
             if pack is not None:
                 assert marshal.loads(dumped) == marshal.loads(stored.dump(doc)), f
-            _assert_same(stored.load(dumped, data, (), revive, line_starts=lines), doc, f)
+            _assert_same(stored.load(dumped, data, (), revive), doc, f)
 
 
 def test_every_book_stored_with_its_config_and_sidecars_loads_as_its_parse() -> None:
@@ -95,9 +92,7 @@ def test_every_book_stored_with_its_config_and_sidecars_loads_as_its_parse() -> 
             assert got is not None, path
             _, data, sidecars = got
             doc = parse(data, rel, config, sidecars)
-            again = stored.load(
-                stored.dump(doc, scan.pack), data, sidecars, scan.revive, line_starts=LINES
-            )
+            again = stored.load(stored.dump(doc, scan.pack), data, sidecars, scan.revive)
             _assert_same(again, doc, path)
             documents += 1
             with_sidecars += bool(sidecars)
@@ -178,7 +173,7 @@ def test_a_document_pack_cannot_write_is_stored_the_python_way() -> None:
     huge = dataclasses.replace(doc, encoding=doc.encoding._replace(size=2**40))
     dumped = stored.dump(huge, scan.pack)
     assert dumped == stored.dump(huge)
-    again = stored.load(dumped, data, (), scan.revive, line_starts=LINES)
+    again = stored.load(dumped, data, (), scan.revive)
     assert again is not None and again.encoding.size == 2**40 and again.checklists == doc.checklists
 
 
@@ -186,12 +181,12 @@ def test_a_stored_document_keeps_its_sidecars_and_refuses_other_data() -> None:
     data = b"# T\n\n**ID**: SPEC-001\n\n- [ ] one\n"
     side = (Sidecar("kep.yaml", b"status: Draft\n"),)
     doc = parse(data, "docs/specs/SPEC-001-t.md", None, side)
-    again = stored.load(stored.dump(doc), data, side, line_starts=LINES)
+    again = stored.load(stored.dump(doc), data, side)
     assert again is not None and again.sidecars == side and again.digest == doc.digest
     assert again.checklists == doc.checklists
     old = bytearray(stored.dump(doc))
     for bad in (b"", b"\x00garbage", bytes(old[: len(old) // 2])):
-        assert stored.load(bad, data, line_starts=LINES) is None
+        assert stored.load(bad, data) is None
 
 
 def test_data_of_another_version_is_not_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,20 +194,4 @@ def test_data_of_another_version_is_not_loaded(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(stored, "VERSION", stored.VERSION + 1)
     data = stored.dump(doc)
     monkeypatch.setattr(stored, "VERSION", stored.VERSION - 1)
-    assert stored.load(data, b"# T\n", line_starts=LINES) is None
-
-
-def test_data_of_the_first_version_with_its_line_index_is_not_loaded() -> None:
-    """Version 1 kept the line index at [11]; a row of it in an older snapshot is
-    parsed again, not read as this version's data (neither by ``load`` nor by the
-    export's reader of the stored data)."""
-    from specbook.book.jsonout import stored_document_json
-
-    data = b"# T\n\n**ID**: SPEC-001\n\n- [ ] one\n"
-    doc = parse(data, "docs/specs/SPEC-001-t.md")
-    now = marshal.loads(stored.dump(doc, scan.pack))
-    assert now[0] == stored.VERSION == 2 and now[11] is None
-    old = marshal.dumps((1, *now[1:11], doc.line_starts, *now[12:]), 2)
-    assert stored.load(old, data, line_starts=LINES) is None
-    assert stored_document_json(old) is None
-    assert stored_document_json(stored.dump(doc, scan.pack)) is not None
+    assert stored.load(data, b"# T\n") is None

@@ -60,7 +60,7 @@ def document_record(doc: Document) -> tuple[Any, ...]:
 
 # The layout of :func:`specbook.core.stored.dump`'s data that :func:`stored_record`
 # reads; data of another version is refused (the caller loads it as a document).
-_STORED_VERSION = 2
+_STORED_VERSION = 1
 
 
 def stored_record(data: bytes) -> tuple[Any, ...] | None:

@@ -9,9 +9,8 @@ that shows requirements does not pay for the tables. Loading costs about a tenth
 parse (marshal's C reader does most of it); a document is the same as the parse gives
 it, part for part (``tests/test_stored.py``).
 
-The data holds no bytes of the file, nor what comes of them alone (the line index):
-:func:`load` takes them (and the sidecars) from the caller, who read them to check the
-content hash the data was stored under.
+The data holds no bytes of the file: :func:`load` takes them (and the sidecars) from
+the caller, who read them to check the content hash the data was stored under.
 """
 
 from __future__ import annotations
@@ -39,8 +38,7 @@ from specbook.core.model import (
 )
 
 # Bumped whenever the shape of the data changes: older data is then not loaded.
-# (2: no line index, which :func:`load` makes again of the file's bytes)
-VERSION = 2
+VERSION = 1
 
 # marshal's format for the Python way (without the C module): format 2 keeps no table
 # of the objects met before, which format 4 looks each one up in: with the command's
@@ -81,7 +79,7 @@ def dump(doc: Document, pack: Callable[[Any], bytes] | None = None) -> bytes:
                 (
                     VERSION,
                     doc.path, doc.kind, doc.id, doc.title, doc.status, doc.status_canonical,
-                    doc.type, doc.fields, doc.encoding, doc.problems, None,
+                    doc.type, doc.fields, doc.encoding, doc.problems, doc.line_starts,
                     doc.sections, doc.requirements, doc.references, doc.checklists,
                     doc.tables, doc.code_blocks, doc.links, doc.review_history,
                 )
@@ -95,7 +93,7 @@ def dump(doc: Document, pack: Callable[[Any], bytes] | None = None) -> bytes:
                for f in doc.fields]),
         tuple(doc.encoding),
         tuple([(p.code, p.message, tuple(p.span)) for p in doc.problems]),
-        None,  # (the line index: made again of the file's bytes, cheaper than stored)
+        doc.line_starts,
         tuple([_section(s) for s in doc.sections]),
         tuple([(*r[:6], tuple(r.span), _span(r.criteria_span), _span(r.target_span))
                for r in doc.requirements]),
@@ -233,12 +231,7 @@ class _RevivedParts:
 
 
 def load(
-    stored: bytes,
-    source: bytes,
-    sidecars: Sequence[Sidecar] = (),
-    revive: Revive | None = None,
-    *,
-    line_starts: Callable[[bytes], tuple[int, ...]],
+    stored: bytes, source: bytes, sidecars: Sequence[Sidecar] = (), revive: Revive | None = None
 ) -> Document | None:
     """The document :func:`dump` stored, with ``source`` (the file's bytes, those it was
     parsed from) and ``sidecars``; ``None`` when ``stored`` is not data this version
@@ -246,10 +239,7 @@ def load(
 
     ``revive``: a function that makes a part's nodes of its stored data by
     :data:`SHAPES` (the C scanner's, :data:`specbook.parse.scan.revive`): each part in
-    one call instead of a Python loop over its nodes. ``line_starts``: the parser's line
-    index of a file's bytes (:data:`specbook.parse.scan.line_starts`), which is not
-    stored: a tenth of the data, and made again in C for 3-4 us more than reading it
-    back cost."""
+    one call instead of a Python loop over its nodes."""
     try:
         raw = marshal.loads(stored)
         if not isinstance(raw, tuple) or len(raw) != 20 or raw[0] != VERSION:
@@ -266,7 +256,7 @@ def load(
             path=raw[1], kind=raw[2], id=raw[3], title=raw[4], status=raw[5],
             status_canonical=raw[6], type=raw[7], fields=fields,
             encoding=_new(Encoding, raw[9]), problems=problems,
-            source=source, line_starts=line_starts(source),
+            source=source, line_starts=raw[11],
             parts=_StoredParts(raw) if revive is None else _RevivedParts(raw, revive),
             sidecars=tuple(sidecars),
         )  # fmt: skip

@@ -110,7 +110,7 @@ def _stored_records(book: Book, todo: Sequence[tuple[str, str]]) -> dict[str, Do
         got = read_document(book.config, path, rel)
         if got is None or source_hash(got[1], got[2]) != hit[0]:
             continue  # (changed since it was linted: parsed again)
-        doc = stored.load(hit[1], got[1], got[2], scan.revive, line_starts=scan.line_starts)
+        doc = stored.load(hit[1], got[1], got[2], scan.revive)
         if doc is not None:
             out[rel] = record_of(doc, got[1], *got[0])
     return out
