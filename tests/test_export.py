@@ -259,6 +259,7 @@ def test_a_stored_parse_gives_the_json_of_the_parse_and_the_fast_encoder_its_byt
     json's: byte for byte, on the corpora (BOMs, invalid UTF-8, front matter, sidecars)."""
     from specbook.core import stored
     from specbook.core.model import Sidecar
+    from specbook.parse import scan
     from specbook.services import export
 
     cases = [(f.read_bytes(), f.relative_to(REPO).as_posix(), ()) for f in _corpus()]
@@ -272,6 +273,8 @@ def test_a_stored_parse_gives_the_json_of_the_parse_and_the_fast_encoder_its_byt
         got = stored_document_json(stored.dump(doc))
         assert got is not None, rel
         assert export._encode(got) == want, rel
+        # (as lint stores it: the C pack, each repeated string once)
+        assert stored_document_json(stored.dump(doc, scan.pack)) == got, rel
         # the C writer's text, of the nodes and of the stored parse's plain tuples
         rec = stored_record(stored.dump(doc))
         assert rec is not None, rel

@@ -193,7 +193,7 @@ def _lint_one(
         facts if here else _facts_j(facts),
         # (after the rules: the parts they built are built once; not of a file named
         # from outside the book, whose text the book's snapshot must not keep)
-        None if not keep or _outside(rel) else stored.dump(doc, scan.plain),
+        None if not keep or _outside(rel) else stored.dump(doc, scan.pack),
         linter.window(doc) if keep else "",  # (no row kept: no days to keep with it)
     )
     return out if also is None else (*out, also(doc, data, sig))

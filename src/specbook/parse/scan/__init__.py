@@ -206,11 +206,11 @@ _c_scan: Callable[[bytes], Blocks | None] | None = None
 # function is a C :data:`c_spans`), or ``None`` without the C module.
 c_nodes: NodeBuilders | None = None
 c_spans: type | None = None
-# ``_cscan.plain``: a value with every tuple (named tuples too) and list made an exact
-# tuple, all the way down (what :func:`specbook.core.stored.dump` stores); ``None``
+# ``_cscan.pack``: a value as ``marshal`` data, every tuple (named tuples too) and list
+# as a tuple, all the way down (what :func:`specbook.core.stored.dump` stores); ``None``
 # without the C module (``dump`` converts node type by node type in Python)
-plain: Callable[[Any], Any] | None = None
-# ``_cscan.revive``: the model's nodes made again of what ``plain`` gave, by a shape
+pack: Callable[[Any], bytes] | None = None
+# ``_cscan.revive``: the model's nodes made again of what ``pack`` stored, by a shape
 # (what :func:`specbook.core.stored.load` makes); ``None`` without the C module
 revive: Callable[[Any, Any], Any] | None = None
 
@@ -236,7 +236,7 @@ if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
         span_maker = partial(_cscan.Spans, Span)
         c_nodes = _cscan
         c_spans = _cscan.Spans
-        plain = _cscan.plain
+        pack = _cscan.pack
         revive = _cscan.revive
         contains_any_ci = _cscan.contains_any_ci
 

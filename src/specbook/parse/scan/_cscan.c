@@ -3920,57 +3920,13 @@ PyDoc_STRVAR(scan_doc,
              "codes, html, links), exactly as specbook.parse.scan.fast.scan returns them, or None\n"
              "when this scanner is not sure (the caller then asks fast.scan).");
 
-/* -- plain(value): marshal-able data of the model's nodes --------------------------------
- *
- * The value with every tuple (a named tuple included) and list made an exact tuple of
- * its items made plain in turn; anything else as it is. What specbook.core.stored.dump
- * did in Python, node type by node type, for marshal (which takes exact tuples only).
- */
-static PyObject *
-plain_of(PyObject *v)
-{
-    int is_list = PyList_Check(v);
-    if (!is_list && !PyTuple_Check(v))
-        return Py_NewRef(v);
-    if (Py_EnterRecursiveCall(" in plain()"))
-        return NULL;
-    ssz n = is_list ? PyList_GET_SIZE(v) : PyTuple_GET_SIZE(v);
-    PyObject *out = PyTuple_New(n);
-    if (out != NULL) {
-        for (ssz i = 0; i < n; i++) {
-            /* (a list may change size while items are made plain: read it again) */
-            if (is_list && i >= PyList_GET_SIZE(v)) {
-                Py_DECREF(out);
-                PyErr_SetString(PyExc_RuntimeError, "plain(): the list changed size");
-                out = NULL;
-                break;
-            }
-            PyObject *item = is_list ? PyList_GET_ITEM(v, i) : PyTuple_GET_ITEM(v, i);
-            Py_INCREF(item);
-            PyObject *got = plain_of(item);
-            Py_DECREF(item);
-            if (got == NULL) {
-                Py_DECREF(out);
-                out = NULL;
-                break;
-            }
-            PyTuple_SET_ITEM(out, i, got);
-        }
-    }
-    Py_LeaveRecursiveCall();
-    return out;
-}
+/* == the stored parse (specbook.core.stored): revive, pack ===============================
+ * (one block: dump and load of a parsed document for the snapshot) */
 
-static PyObject *
-m_plain(PyObject *self, PyObject *v)
-{
-    return plain_of(v);
-}
-
-/* -- revive(value, shape): the model's nodes again from plain(value) -----------------------
+/* -- revive(value, shape): the model's nodes again from what pack(value) stored ------------
  *
- * What specbook.core.stored made in Python, node type by node type, from the data plain()
- * gave: `shape` says what each part of `value` becomes.
+ * What specbook.core.stored made in Python, node type by node type, from the data pack()
+ * stored: `shape` says what each part of `value` becomes.
  *   None                  the value as it is
  *   a type                a node of that type (a tuple subclass) of the value's items
  *   (type, (s0, s1, ...)) a node of that type, item i made by shape si (as many items as
@@ -4058,6 +4014,244 @@ m_revive(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     }
     return revive_of(args[0], args[1]);
 }
+
+/* -- pack(value): marshal data of the model's nodes ---------------------------------------
+ *
+ * What marshal.dumps stores of the value with each tuple (named tuples too) and list made
+ * an exact tuple, written straight from the nodes: marshal takes exact tuples only, and
+ * copying the nodes into such tuples first cost as much as marshal itself. It writes
+ * tuples, lists (as tuples), str, int (32 bits), bytes, None, True and False; anything
+ * else (a float, a dict, a subclass of str or int, an int beyond 32 bits) is a TypeError
+ * or ValueError, and the caller stores the value another way. Every code is marshal's own
+ * (marshal.loads reads them whatever version wrote them): a tuple or ASCII str of fewer
+ * than 256 items or characters with a one-byte length, as format 4 writes them; a str of
+ * 4 characters or more equal to one already written (the section each node names, a
+ * field key) as a 5-byte reference to that one. Format 4 finds its references through a
+ * table of every object it meets, its costliest part; format 2 has none. Equal strings
+ * so stored are one object when loaded.
+ */
+typedef struct {
+    PyObject *s; /* (borrowed: the value being packed holds it) */
+    Py_hash_t h;
+    uint32_t at; /* its reference index */
+} mseen;
+
+typedef struct {
+    char *p;
+    ssz n, cap;
+    mseen *seen;   /* the strings written with a reference flag: open addressing */
+    size_t nseen, mask;
+    uint32_t refs; /* objects flagged so far (marshal numbers them in that order) */
+} mbuf;
+
+#define M_FLAG_REF 0x80
+
+static int
+mb_room(mbuf *b, ssz k)
+{
+    if (b->n + k <= b->cap)
+        return 0;
+    ssz cap = b->cap ? b->cap * 2 : 8192;
+    while (cap < b->n + k)
+        cap *= 2;
+    char *p = PyMem_Realloc(b->p, (size_t)cap);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static inline void
+mb_u32(mbuf *b, uint32_t x)
+{
+    unsigned char *q = (unsigned char *)b->p + b->n;
+    q[0] = (unsigned char)(x & 0xff);
+    q[1] = (unsigned char)((x >> 8) & 0xff);
+    q[2] = (unsigned char)((x >> 16) & 0xff);
+    q[3] = (unsigned char)((x >> 24) & 0xff);
+    b->n += 4;
+}
+
+/* a length-prefixed run of bytes: code, then 1 byte of length when short (< 0 when no
+   short code), else long code and 4 bytes */
+static int
+mb_sized(mbuf *b, int short_code, char long_code, int flag, const char *s, ssz len)
+{
+    if (len > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "pack(): a value too long for marshal");
+        return -1;
+    }
+    if (mb_room(b, len + 5) < 0)
+        return -1;
+    if (short_code >= 0 && len < 256) {
+        b->p[b->n++] = (char)(short_code | flag);
+        b->p[b->n++] = (char)len;
+    }
+    else {
+        b->p[b->n++] = (char)(long_code | flag);
+        mb_u32(b, (uint32_t)len);
+    }
+    memcpy(b->p + b->n, s, (size_t)len);
+    b->n += len;
+    return 0;
+}
+
+/* the reference index of a str equal to v already written, else -1 (and v is noted as
+   the next one, when the table has room); -2: an error is set */
+static long
+mb_seen(mbuf *b, PyObject *v)
+{
+    Py_hash_t h = PyObject_Hash(v); /* (a str keeps its hash: computed once) */
+    if (h == -1)
+        return -2;
+    if (b->seen == NULL || 2 * (b->nseen + 1) > b->mask + 1) {
+        size_t cap = b->seen == NULL ? 256 : 2 * (b->mask + 1);
+        mseen *t = PyMem_Calloc(cap, sizeof(mseen));
+        if (t == NULL) {
+            PyErr_NoMemory();
+            return -2;
+        }
+        for (size_t i = 0; b->seen != NULL && i <= b->mask; i++) {
+            if (b->seen[i].s == NULL)
+                continue;
+            size_t j = (size_t)b->seen[i].h & (cap - 1);
+            while (t[j].s != NULL)
+                j = (j + 1) & (cap - 1);
+            t[j] = b->seen[i];
+        }
+        PyMem_Free(b->seen);
+        b->seen = t;
+        b->mask = cap - 1;
+    }
+    ssz len = PyUnicode_GET_LENGTH(v);
+    int kind = PyUnicode_KIND(v);
+    size_t j = (size_t)h & b->mask;
+    for (; b->seen[j].s != NULL; j = (j + 1) & b->mask) {
+        PyObject *o = b->seen[j].s;
+        if (o == v ||
+            (b->seen[j].h == h && PyUnicode_GET_LENGTH(o) == len && PyUnicode_KIND(o) == kind &&
+             memcmp(PyUnicode_DATA(o), PyUnicode_DATA(v), (size_t)(len * kind)) == 0))
+            return (long)b->seen[j].at;
+    }
+    b->seen[j].s = v;
+    b->seen[j].h = h;
+    b->seen[j].at = b->refs;
+    b->nseen++;
+    return -1;
+}
+
+static int
+pack_str(mbuf *b, PyObject *v)
+{
+    int flag = 0;
+    if (PyUnicode_GET_LENGTH(v) >= 4) {
+        /* (a reference is 5 bytes: a string of 4 characters is 6 at least) */
+        long at = mb_seen(b, v);
+        if (at == -2)
+            return -1;
+        if (at >= 0) {
+            if (mb_room(b, 5) < 0)
+                return -1;
+            b->p[b->n++] = 'r';
+            mb_u32(b, (uint32_t)at);
+            return 0;
+        }
+        b->refs++;
+        flag = M_FLAG_REF;
+    }
+    if (PyUnicode_IS_ASCII(v))
+        return mb_sized(b, 'z', 'a', flag, (const char *)PyUnicode_DATA(v),
+                        PyUnicode_GET_LENGTH(v));
+    /* (as marshal: UTF-8, a lone surrogate passed through) */
+    PyObject *u = PyUnicode_AsEncodedString(v, "utf8", "surrogatepass");
+    if (u == NULL)
+        return -1;
+    int r = mb_sized(b, -1, 'u', flag, PyBytes_AS_STRING(u), PyBytes_GET_SIZE(u));
+    Py_DECREF(u);
+    return r;
+}
+
+static int
+pack_of(mbuf *b, PyObject *v)
+{
+    if (v == Py_None || v == Py_True || v == Py_False) {
+        if (mb_room(b, 1) < 0)
+            return -1;
+        b->p[b->n++] = v == Py_None ? 'N' : v == Py_True ? 'T' : 'F';
+        return 0;
+    }
+    if (PyUnicode_CheckExact(v))
+        return pack_str(b, v);
+    if (PyLong_CheckExact(v)) {
+        int overflow = 0;
+        long x = PyLong_AsLongAndOverflow(v, &overflow);
+        if (overflow || x < INT32_MIN || x > INT32_MAX) {
+            PyErr_SetString(PyExc_ValueError, "pack(): an int out of 32 bits");
+            return -1;
+        }
+        if (mb_room(b, 5) < 0)
+            return -1;
+        b->p[b->n++] = 'i';
+        mb_u32(b, (uint32_t)(int32_t)x);
+        return 0;
+    }
+    if (PyBytes_CheckExact(v))
+        return mb_sized(b, -1, 's', 0, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v));
+    int is_list = PyList_Check(v);
+    if (!is_list && !PyTuple_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "pack(): cannot store a %.50s", Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    ssz n = is_list ? PyList_GET_SIZE(v) : PyTuple_GET_SIZE(v);
+    if (n > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "pack(): a value too long for marshal");
+        return -1;
+    }
+    if (mb_room(b, 5) < 0)
+        return -1;
+    if (n < 256) {
+        b->p[b->n++] = ')';
+        b->p[b->n++] = (char)n;
+    }
+    else {
+        b->p[b->n++] = '(';
+        mb_u32(b, (uint32_t)n);
+    }
+    if (Py_EnterRecursiveCall(" in pack()"))
+        return -1;
+    int r = 0;
+    for (ssz i = 0; i < n && r == 0; i++) {
+        if (is_list && PyList_GET_SIZE(v) != n) {
+            /* (the count is written: a list that changes size cannot be stored) */
+            PyErr_SetString(PyExc_RuntimeError, "pack(): the list changed size");
+            r = -1;
+            break;
+        }
+        PyObject *item = is_list ? PyList_GET_ITEM(v, i) : PyTuple_GET_ITEM(v, i);
+        Py_INCREF(item);
+        r = pack_of(b, item);
+        Py_DECREF(item);
+    }
+    Py_LeaveRecursiveCall();
+    return r;
+}
+
+static PyObject *
+m_pack(PyObject *Py_UNUSED(module), PyObject *v)
+{
+    mbuf b = {NULL, 0, 0, NULL, 0, 0, 0};
+    PyObject *out = NULL;
+    if (pack_of(&b, v) == 0)
+        out = PyBytes_FromStringAndSize(b.p, b.n);
+    PyMem_Free(b.p);
+    PyMem_Free(b.seen);
+    return out;
+}
+
+/* == end of the stored parse's block (revive, pack) ========================================= */
 
 /* -- json_of(value, shape): compact JSON text of the model's nodes --------------------------
  * What json.dumps(..., ensure_ascii=False, separators=(",", ":")) and msgspec write of the
@@ -4434,10 +4628,10 @@ static PyMethodDef methods[] = {
     {"find_all", (PyCFunction)(void (*)(void))m_find_all, METH_FASTCALL,
      "find_all(work, needles): every offset where one of the needles starts, ascending."},
     {"revive", (PyCFunction)(void (*)(void))m_revive, METH_FASTCALL,
-     "revive(value, shape): the nodes shape names, made of plain data (see plain())."},
-    {"plain", m_plain, METH_O,
-     "plain(value): value with every tuple (named tuples too) and list an exact tuple,\n"
-     "all the way down; marshal-able data of the model's nodes."},
+     "revive(value, shape): the nodes shape names, made of the data pack() stored."},
+    {"pack", m_pack, METH_O,
+     "pack(value): marshal data of value, its tuples (named tuples too) and lists as tuples\n"
+     "(marshal.loads reads it)."},
     {"json_of", (PyCFunction)(void (*)(void))m_json_of, METH_FASTCALL,
      "json_of(record, shape): compact JSON text of the object shape makes of record."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
