@@ -1,6 +1,6 @@
 """The section rules' loops in C (``_cscan.section_walk``, ``own_title_keys``,
-``sections_present``, ``quiet_leaves``) against their Python reference in
-:mod:`specbook.lint.rules.sections`: the same walk, the same candidates and the same
+``sections_present``, ``quiet_leaves``, ``prompt_spans``) against their Python reference
+in :mod:`specbook.lint.rules.sections`: the same walk, the same candidates and the same
 findings on every book here, generated documents and random Markdown; wrong arguments
 raise, never crash."""
 
@@ -26,6 +26,7 @@ from specbook.lint.registry import load_rules
 from specbook.lint.rules import sections
 from specbook.parse import parse
 from specbook.services.adopt import infer
+from specbook.templates.facts import PROMPT_BYTES
 from tests.conftest import CORPUS, REPO
 from tests.test_fast_scan import _document
 
@@ -255,6 +256,41 @@ def test_quiet_leaves_is_the_spoken_expression(data: bytes, start: int, end: int
     assert _c().quiet_leaves(nodes, data) == ([leaf] if quiet else [])
 
 
+_BRACKETED = st.binary(max_size=300) | st.lists(
+    st.sampled_from(
+        [
+            "[",
+            "]",
+            " ",
+            "x",
+            "X",
+            "(",
+            "\r",
+            "\n",
+            "!",
+            "\\",
+            "a",
+            "_",
+            "é",
+            "- [ ] ",
+            "[Name]",
+            "a" * 199,
+        ]
+    ),
+    max_size=40,
+).map(lambda parts: "".join(parts).encode())
+
+
+@settings(max_examples=400, deadline=None)
+@given(_BRACKETED)
+@example(b"[" + b"a" * 200 + b"]")
+@example(b"[" + b"a" * 201 + b"]")
+@example(b"x[a] [b](c) ![d] _[e] [ ] [x] [X]] [f][g] \\[h] [i]")
+def test_prompt_spans_are_the_prompt_expression(data: bytes) -> None:
+    expected = [(m.start(), m.end()) for m in PROMPT_BYTES.finditer(data)]
+    assert _c().prompt_spans(data) == expected
+
+
 def test_wrong_arguments_raise() -> None:
     c = _c()
     span = Span(0, 1, 1, 1)
@@ -291,6 +327,8 @@ def test_wrong_arguments_raise() -> None:
         c.quiet_leaves([(good._replace(heading=Span(0, 1.5, 1, 1)), None, "a", None)], b"x")
     with pytest.raises(TypeError):
         c.quiet_leaves(nodes, "x")
+    with pytest.raises(TypeError):
+        c.prompt_spans("[x]")
 
 
 def test_a_deep_tree_is_walked_without_recursion() -> None:

@@ -49,8 +49,8 @@ _QUIET_OPENER = lazy_compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)"
 _SPOKEN = lazy_compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]")
 _NEWLINES = b"\r\n"
 # The C module's loops of this module (``_cscan.section_walk``, ``own_title_keys``,
-# ``sections_present``, ``quiet_leaves``), or None: the Python below, which is their
-# reference (tests/test_csections.py holds them to it).
+# ``sections_present``, ``quiet_leaves``, ``prompt_spans``), or None: the Python below,
+# which is their reference (tests/test_csections.py holds them to it).
 _C = scanners.c_nodes
 
 
@@ -514,9 +514,14 @@ def placeholder(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     code_markers = tmpl.code_markers if tmpl is not None else frozenset()
     found: list[tuple[int, int, str]] = []  # start, end, what
     if keys:
-        for m in PROMPT_BYTES.finditer(data):
-            if _doc_prompt_key(m.group(0)) in keys:
-                found.append((m.start(), m.end(), "prompt"))
+        spans = (
+            _C.prompt_spans(data)
+            if _C is not None
+            else [(m.start(), m.end()) for m in PROMPT_BYTES.finditer(data)]
+        )
+        for start, end in spans:
+            if _doc_prompt_key(data[start:end]) in keys:
+                found.append((start, end, "prompt"))
     # (a byte is found by memchr, a longer needle by a slower search: most documents
     # hold no `{` at all)
     if b"X" in data and b"-XXX" in data:

@@ -194,6 +194,7 @@ class NodeBuilders(Protocol):
     def quiet_leaves(
         self, nodes: Sequence[tuple[_T, Any, str, Any]], data: bytes, /
     ) -> list[_T]: ...
+    def prompt_spans(self, data: bytes, /) -> list[tuple[int, int]]: ...
 
 
 def _python(work: bytes) -> Blocks | None:

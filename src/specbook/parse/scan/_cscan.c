@@ -4748,6 +4748,55 @@ fail:
     return NULL;
 }
 
+/* prompt_spans(data) -> [(start, end)]: SB205's bracketed prompts, the matches of
+ * templates.facts.PROMPT_BYTES, ``\[(?<![\w!\]\\]\[)(?![ xX]\])([^\[\]\r\n]{1,200})\](?![(\[])``,
+ * in order: a `[` not after a word byte, `!`, `]` or `\`, not a task box (`[ ]`, `[x]`),
+ * 1 to 200 bytes other than brackets and line ends, `]`, then neither `(` nor `[`. (A
+ * match holds no `[`: the next search, from its end or from the next byte, finds the
+ * same next `[`.) */
+static PyObject *
+m_prompt_spans(PyObject *Py_UNUSED(module), PyObject *data)
+{
+    if (!PyBytes_Check(data)) {
+        PyErr_SetString(PyExc_TypeError, "prompt_spans(data: bytes)");
+        return NULL;
+    }
+    const uchar *p = (const uchar *)PyBytes_AS_STRING(data);
+    ssz n = PyBytes_GET_SIZE(data);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (const uchar *at = memchr(p, '[', (size_t)n); at != NULL;
+         at = memchr(at + 1, '[', (size_t)(n - (at + 1 - p)))) {
+        ssz i = at - p;
+        if (i > 0) {
+            uchar b = p[i - 1];
+            if (b == '_' || b == '!' || b == ']' || b == '\\' || (b >= '0' && b <= '9')
+                || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z'))
+                continue;
+        }
+        if (i + 2 < n && (p[i + 1] == ' ' || p[i + 1] == 'x' || p[i + 1] == 'X')
+            && p[i + 2] == ']')
+            continue;
+        ssz k = i + 1;
+        while (k < n && k - i <= 201 && p[k] != '[' && p[k] != ']' && p[k] != '\r'
+               && p[k] != '\n')
+            k++;
+        if (k >= n || p[k] != ']' || k - i - 1 < 1 || k - i - 1 > 200)
+            continue;
+        if (k + 1 < n && (p[k + 1] == '(' || p[k + 1] == '['))
+            continue;
+        PyObject *span = Py_BuildValue("(nn)", i, k + 1);
+        if (span == NULL || PyList_Append(out, span) < 0) {
+            Py_XDECREF(span);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(span);
+    }
+    return out;
+}
+
 /* ================================ end of the section rules' loops ===================== */
 
 static PyMethodDef methods[] = {
@@ -4819,6 +4868,8 @@ static PyMethodDef methods[] = {
     {"quiet_leaves", (PyCFunction)(void (*)(void))m_quiet_leaves, METH_FASTCALL,
      "quiet_leaves(nodes, data): the sections with no children, not of level 1, whose text\n"
      "after the heading shows nothing but blanks, thematic breaks or a comment's start."},
+    {"prompt_spans", m_prompt_spans, METH_O,
+     "prompt_spans(data): (start, end) of each match of templates.facts.PROMPT_BYTES."},
     {NULL, NULL, 0, NULL},
 };
 
