@@ -62,7 +62,7 @@ def _positions(nodes: list[Any]) -> list[tuple[int | None, ...]]:
 def _same_walk(doc: Document) -> None:
     """The C walk and candidates of ``doc`` are the Python ones."""
     c = _c()
-    nodes, by_key = c.section_walk(doc.sections, norm_heading)
+    nodes, by_key = c.section_walk(doc.sections, norm_heading, {})
     py = sections._py_walk(doc)
     assert nodes == py.nodes and _positions(nodes) == _positions(py.nodes), doc.path
     assert list(by_key.items()) == list(py.by_key.items()), doc.path
@@ -296,17 +296,20 @@ def test_wrong_arguments_raise() -> None:
     span = Span(0, 1, 1, 1)
     good = Section(2, "A", None, span, span)
     with pytest.raises(TypeError):
-        c.section_walk([good], norm_heading)
+        c.section_walk([good], norm_heading, {})
     with pytest.raises(TypeError):
-        c.section_walk((good, ("short",)), norm_heading)
+        c.section_walk((good, ("short",)), norm_heading, {})
     with pytest.raises(TypeError):
-        c.section_walk((good._replace(children=[good]),), norm_heading)
+        c.section_walk((good._replace(children=[good]),), norm_heading, {})
     with pytest.raises(ZeroDivisionError):
-        c.section_walk((good,), lambda t: 1 / 0)
+        c.section_walk((good,), lambda t: 1 / 0, {})
     with pytest.raises(TypeError):  # (an unhashable key)
-        c.section_walk((good,), lambda t: [t])
-    nodes, by_key = c.section_walk((good,), norm_heading)
-    assert nodes == [(good, None, "a", None)] and by_key == {"a": [0]}
+        c.section_walk((good,), lambda t: [t], {})
+    with pytest.raises(TypeError):
+        c.section_walk((good,), norm_heading, [])
+    memo: dict[str, str] = {}
+    nodes, by_key = c.section_walk((good,), norm_heading, memo)
+    assert nodes == [(good, None, "a", None)] and by_key == {"a": [0]} and memo == {"A": "a"}
     with pytest.raises(TypeError):
         c.own_title_keys([("node",)], norm_heading)
     with pytest.raises(ZeroDivisionError):
@@ -331,6 +334,18 @@ def test_wrong_arguments_raise() -> None:
         c.prompt_spans("[x]")
 
 
+def test_the_walk_keeps_the_keys_it_made_to_a_bound() -> None:
+    """The walk asks its memo before norm_heading, and empties it when it is full."""
+    span = Span(0, 1, 1, 1)
+    tree = (Section(2, "A", None, span, span), Section(2, "B", "Summary", span, span))
+    memo = {"A": "kept", "Summary": "also kept"}
+    _, by_key = _c().section_walk(tree, norm_heading, memo)
+    assert by_key == {"kept": [0], "also kept": [1]}
+    memo = {f"t{i}": "x" for i in range(1 << 14)}
+    _, by_key = _c().section_walk(tree, norm_heading, memo)
+    assert by_key == {"a": [0], "summary": [1]} and memo == {"A": "a", "Summary": "summary"}
+
+
 def test_a_deep_tree_is_walked_without_recursion() -> None:
     """A tree deeper than Python's recursion limit (only a hand-made one is: headings
     have six levels) is walked by the C side's own stack."""
@@ -338,6 +353,6 @@ def test_a_deep_tree_is_walked_without_recursion() -> None:
     s = Section(6, "leaf", None, span, span)
     for _ in range(sys.getrecursionlimit() + 100):
         s = Section(6, "x", None, span, span, (s,))
-    nodes, by_key = _c().section_walk((s,), norm_heading)
+    nodes, by_key = _c().section_walk((s,), norm_heading, {})
     assert len(nodes) == sys.getrecursionlimit() + 101 and nodes[-1][3] is nodes[-2]
     assert by_key["leaf"] == [len(nodes) - 1]

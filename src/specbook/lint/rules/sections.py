@@ -54,6 +54,18 @@ _NEWLINES = b"\r\n"
 _C = scanners.c_nodes
 
 
+class _Memo(dict[str, str]):
+    """:func:`norm_heading`'s answers for the C walk (a dict look-up is a fifth of a call
+    through its ``lru_cache``; the C side empties it at 16,384), emptied as the caches of
+    ``functools`` are."""
+
+    def cache_clear(self) -> None:
+        self.clear()
+
+
+_KEYS = _Memo()
+
+
 # A section of the tree with what the section rules look up about it: (the section, its
 # parent section or None, its key: norm_heading of its template name, else of its title,
 # the parent's node or None). A plain tuple: the walk makes one per section of every
@@ -82,7 +94,7 @@ def section_walk(doc: Document) -> SectionWalk:
 
 def _build_walk(doc: Document) -> SectionWalk:
     if _C is not None:
-        nodes, by_key = _C.section_walk(doc.sections, norm_heading)
+        nodes, by_key = _C.section_walk(doc.sections, norm_heading, _KEYS)
         return SectionWalk(nodes, by_key)
     return _py_walk(doc)
 

@@ -178,7 +178,7 @@ class NodeBuilders(Protocol):
     ) -> list[tuple[int, int, int, int, bool, int, int]]: ...
     # (the section rules' loops, specbook.lint.rules.sections)
     def section_walk(
-        self, sections: tuple[_T, ...], norm_heading: Callable[[str], str], /
+        self, sections: tuple[_T, ...], norm_heading: Callable[[str], str], memo: dict[str, str], /
     ) -> tuple[list[tuple[_T, _T | None, str, Any]], dict[str, list[int]]]: ...
     def own_title_keys(
         self, nodes: Sequence[tuple[Any, ...]], norm_heading: Callable[[str], str], /

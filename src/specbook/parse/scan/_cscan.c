@@ -4417,20 +4417,24 @@ sw_int(PyObject *v)
     return PyLong_AsSsize_t(v);
 }
 
-/* section_walk(sections, norm_heading) -> (nodes, by_key): sections.py's _build_walk and
- * _add_nodes. nodes: a list of (section, parent section or None, key, parent's node or
- * None) in document order, key = norm_heading(template_name or title); by_key: key ->
- * list of positions in nodes. The tree is walked with a stack of its own (no recursion
- * limit to reach); norm_heading may run any Python code, which cannot change the tuples
- * held. */
+/* section_walk(sections, norm_heading, memo) -> (nodes, by_key): sections.py's
+ * _build_walk and _add_nodes. nodes: a list of (section, parent section or None, key,
+ * parent's node or None) in document order, key = norm_heading(template_name or title);
+ * by_key: key -> list of positions in nodes. memo (a dict) keeps norm_heading's answers:
+ * a look-up costs a fifth of a call through its lru_cache; it is emptied when it holds
+ * SW_MEMO_MAX. The tree is walked with a stack of its own (no recursion limit to reach);
+ * norm_heading may run any Python code, which cannot change the tuples held. */
+#define SW_MEMO_MAX (1 << 14)
 static PyObject *
 m_section_walk(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyTuple_Check(args[0]) || !PyCallable_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "section_walk(sections: tuple, norm_heading)");
+    if (nargs != 3 || !PyTuple_Check(args[0]) || !PyCallable_Check(args[1])
+        || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "section_walk(sections: tuple, norm_heading, memo: dict)");
         return NULL;
     }
-    PyObject *norm = args[1];
+    PyObject *norm = args[1], *memo = args[2];
     struct level {
         PyObject *siblings; /* borrowed: held by the tree */
         ssz next;
@@ -4457,9 +4461,23 @@ m_section_walk(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t na
         int named = PyObject_IsTrue(template_name);
         if (named < 0)
             goto fail;
-        PyObject *key = PyObject_CallOneArg(norm, named ? template_name : title);
-        if (key == NULL)
+        PyObject *name = named ? template_name : title;
+        PyObject *key = PyDict_GetItemWithError(memo, name);
+        if (key != NULL)
+            Py_INCREF(key);
+        else if (PyErr_Occurred())
             goto fail;
+        else {
+            key = PyObject_CallOneArg(norm, name);
+            if (key == NULL)
+                goto fail;
+            if (PyDict_GET_SIZE(memo) >= SW_MEMO_MAX)
+                PyDict_Clear(memo);
+            if (PyDict_SetItem(memo, name, key) < 0) {
+                Py_DECREF(key);
+                goto fail;
+            }
+        }
         PyObject *node = PyTuple_Pack(4, s, top->parent, key, top->up);
         if (node == NULL) {
             Py_DECREF(key);
@@ -4858,7 +4876,8 @@ static PyMethodDef methods[] = {
      "fence_closed(work, start, end): whether a fenced block ends with its closing fence."},
     /* the section rules' loops (see their block above) */
     {"section_walk", (PyCFunction)(void (*)(void))m_section_walk, METH_FASTCALL,
-     "section_walk(sections, norm_heading): (nodes, by_key), the section rules' shared walk."},
+     "section_walk(sections, norm_heading, memo): (nodes, by_key), the section rules'\n"
+     "shared walk; memo keeps norm_heading's answers."},
     {"own_title_keys", (PyCFunction)(void (*)(void))m_own_title_keys, METH_FASTCALL,
      "own_title_keys(nodes, norm_heading): {key of a title: positions} of the sections whose\n"
      "title's key is not their template name's."},

@@ -143,7 +143,7 @@ def references(
 # sections whose title's key is not their template name's, SB201's usual case, SB202's
 # candidates and SB205's bracketed prompts; the Python there is their reference.
 def section_walk(
-    sections: tuple[_T, ...], norm_heading: Callable[[str], str], /
+    sections: tuple[_T, ...], norm_heading: Callable[[str], str], memo: dict[str, str], /
 ) -> tuple[list[tuple[_T, _T | None, str, Any]], dict[str, list[int]]]: ...
 def own_title_keys(
     nodes: Sequence[tuple[Any, ...]], norm_heading: Callable[[str], str], /
