@@ -346,6 +346,19 @@ def test_the_walk_keeps_the_keys_it_made_to_a_bound() -> None:
     assert by_key == {"a": [0], "summary": [1]} and memo == {"A": "a", "Summary": "summary"}
 
 
+def test_the_walks_memo_is_emptied_with_the_functools_caches() -> None:
+    """What empties specbook's caches (``cache_clear`` of each module value, as
+    bench/lint_cost.py does before a round) empties the walk's memo too."""
+    sections.section_walk(parse(b"# T\n## Summary\nx\n", "docs/specs/SPEC-001-a.md", _DEFAULT))
+    if sections._C is not None:
+        assert sections._KEYS
+    for value in list(vars(sections).values()):
+        clear = getattr(value, "cache_clear", None)
+        if callable(clear):
+            clear()
+    assert not sections._KEYS
+
+
 def test_a_deep_tree_is_walked_without_recursion() -> None:
     """A tree deeper than Python's recursion limit (only a hand-made one is: headings
     have six levels) is walked by the C side's own stack."""

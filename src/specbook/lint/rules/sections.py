@@ -57,10 +57,11 @@ _C = scanners.c_nodes
 class _Memo(dict[str, str]):
     """:func:`norm_heading`'s answers for the C walk (a dict look-up is a fifth of a call
     through its ``lru_cache``; the C side empties it at 16,384), emptied as the caches of
-    ``functools`` are."""
+    ``functools`` are (``cache_clear`` of the class or of the one instance)."""
 
-    def cache_clear(self) -> None:
-        self.clear()
+    @classmethod
+    def cache_clear(cls) -> None:
+        _KEYS.clear()
 
 
 _KEYS = _Memo()
