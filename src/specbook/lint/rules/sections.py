@@ -20,6 +20,7 @@ from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Section, Span
 from specbook.core.text import norm_heading
 from specbook.lint.registry import Report, RuleContext, rule
+from specbook.parse import scan as scanners
 from specbook.templates.facts import (
     MUSTACHE_BYTES,
     PROMPT_BYTES,
@@ -47,6 +48,23 @@ _QUIET_OPENER = lazy_compile(rb"(?:" + _QUIET_LINE + rb"(?:\r\n|\r|\n|\Z)|<!--)"
 # blanks, then something that starts neither a quiet line nor a comment: content
 _SPOKEN = lazy_compile(rb"[ \t\r\n]*(?!" + _QUIET_OPENER.pattern + rb")[^ \t\r\n]")
 _NEWLINES = b"\r\n"
+# The C module's loops of this module (``_cscan.section_walk``, ``own_title_keys``,
+# ``sections_present``, ``quiet_leaves``, ``prompt_spans``), or None: the Python below,
+# which is their reference (tests/test_csections.py holds them to it).
+_C = scanners.c_nodes
+
+
+class _Memo(dict[str, str]):
+    """:func:`norm_heading`'s answers for the C walk (a dict look-up is a fifth of a call
+    through its ``lru_cache``; the C side empties it at 16,384), emptied as the caches of
+    ``functools`` are (``cache_clear`` of the class or of the one instance)."""
+
+    @classmethod
+    def cache_clear(cls) -> None:
+        _KEYS.clear()
+
+
+_KEYS = _Memo()
 
 
 # A section of the tree with what the section rules look up about it: (the section, its
@@ -76,6 +94,14 @@ def section_walk(doc: Document) -> SectionWalk:
 
 
 def _build_walk(doc: Document) -> SectionWalk:
+    if _C is not None:
+        nodes, by_key = _C.section_walk(doc.sections, norm_heading, _KEYS)
+        return SectionWalk(nodes, by_key)
+    return _py_walk(doc)
+
+
+def _py_walk(doc: Document) -> SectionWalk:
+    """:func:`_build_walk` in Python (the C module's reference)."""
     nodes: list[_Node] = []
     _add_nodes(nodes, doc.sections, None, None)
     keys = [node[2] for node in nodes]
@@ -134,18 +160,28 @@ def _own_title_keys(doc: Document, walk: SectionWalk) -> dict[str, list[int]]:
     memo = doc.derived
     found: dict[str, list[int]] | None = memo.get("own_title_keys")
     if found is None:
-        found = memo["own_title_keys"] = {}
-        nodes = walk.nodes
-        sections = list(map(_SECTION, nodes))
-        # (the sections whose template name is not their title, told apart in C: most
-        # are their template's section under its own title)
-        for i in compress(count(), map(ne, map(_TEMPLATE_NAME, sections), map(_TITLE, sections))):
-            sec = sections[i]
-            if not sec.template_name:
-                continue  # (no template section: its key is its title's)
-            own = norm_heading(sec.title)
-            if own != nodes[i][2]:
-                found.setdefault(own, []).append(i)
+        found = memo["own_title_keys"] = (
+            _C.own_title_keys(walk.nodes, norm_heading)
+            if _C is not None
+            else _py_own_title_keys(walk)
+        )
+    return found
+
+
+def _py_own_title_keys(walk: SectionWalk) -> dict[str, list[int]]:
+    """:func:`_own_title_keys` in Python (the C module's reference)."""
+    found: dict[str, list[int]] = {}
+    nodes = walk.nodes
+    sections = list(map(_SECTION, nodes))
+    # (the sections whose template name is not their title, told apart in C: most are
+    # their template's section under its own title)
+    for i in compress(count(), map(ne, map(_TEMPLATE_NAME, sections), map(_TITLE, sections))):
+        sec = sections[i]
+        if not sec.template_name:
+            continue  # (no template section: its key is its title's)
+        own = norm_heading(sec.title)
+        if own != nodes[i][2]:
+            found.setdefault(own, []).append(i)
     return found
 
 
@@ -229,6 +265,17 @@ def _rank(tmpl: TemplateFacts) -> dict[str, int]:
     return hit[1]
 
 
+def _sections_present(walk: SectionWalk, required: _Required) -> bool:
+    """Whether every `##` section ``required`` names is in the walk, and every section
+    that must stand under another stands right under a section of that key."""
+    if _C is not None:
+        return _C.sections_present(walk.nodes, walk.by_key, required.tops, required.pairs)
+    return (
+        walk.by_key.keys() >= required.tops
+        and {(up[2], key) for _, _, key, up in walk.nodes if up is not None} >= required.pairs
+    )
+
+
 @rule("SB201", "missing-section", severity="error", tags=("template", "sections"))
 def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """A section of the template is absent.
@@ -253,10 +300,7 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     required = _required(tmpl)
     walk = section_walk(doc)
     nodes, by_key = walk.nodes, walk.by_key
-    if (
-        by_key.keys() >= required.tops
-        and {(up[2], key) for _, _, key, up in nodes if up is not None} >= required.pairs
-    ):
+    if _sections_present(walk, required):
         return  # (the usual case: every required section is there, under its parent)
     # (key of an ancestor, key of a section below it), for the keys that need an ancestor
     under: set[tuple[str, str]] = set()
@@ -300,6 +344,28 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
         )
 
 
+def _py_quiet_leaves(doc: Document) -> list[Section]:
+    """The sections SB202 looks at closer: those with no subsections, not of level 1,
+    whose text after the heading is not :data:`_SPOKEN` (the C module's reference)."""
+    data, spoken = doc.source, _SPOKEN.match
+    quiet_ones: list[Section] = []
+    for s in [s for s, _, _, _ in section_nodes(doc) if not s.children and s.level != 1]:
+        start, end = s.heading.end, s.span.end
+        if start < end:  # (the usual case, text on the next line or the one after)
+            b = data[start]
+            if not _OPENS[b] or (b == 10 and start + 1 < end and not _OPENS[data[start + 1]]):
+                continue
+            if b in _RULE_BYTES and start + 2 < end:
+                # `- item`, `**Bold**`: not a thematic break (three of one of `-*_`
+                # with only blanks between), so text
+                c, d = data[start + 1], data[start + 2]
+                if (c != b and c != 32 and c != 9) or (d != b and d != 32 and d != 9):
+                    continue
+        if not spoken(data, start, end):
+            quiet_ones.append(s)
+    return quiet_ones
+
+
 @rule("SB202", "empty-section", severity="error", tags=("sections",), status_aware=True)
 def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     """A section with no content.
@@ -317,22 +383,10 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     change is additive`) rather than leaving it blank.
     """
     data = doc.source
-    blanks, opener, spoken = _BLANKS.match, _QUIET_OPENER.match, _SPOKEN.match
-    quiet_ones: list[Section] = []
-    for s in [s for s, _, _, _ in section_nodes(doc) if not s.children and s.level != 1]:
-        start, end = s.heading.end, s.span.end
-        if start < end:  # (the usual case, text on the next line or the one after)
-            b = data[start]
-            if not _OPENS[b] or (b == 10 and start + 1 < end and not _OPENS[data[start + 1]]):
-                continue
-            if b in _RULE_BYTES and start + 2 < end:
-                # `- item`, `**Bold**`: not a thematic break (three of one of `-*_`
-                # with only blanks between), so text
-                c, d = data[start + 1], data[start + 2]
-                if (c != b and c != 32 and c != 9) or (d != b and d != 32 and d != 9):
-                    continue
-        if not spoken(data, start, end):
-            quiet_ones.append(s)
+    blanks, opener = _BLANKS.match, _QUIET_OPENER.match
+    quiet_ones = (
+        _C.quiet_leaves(section_nodes(doc), data) if _C is not None else _py_quiet_leaves(doc)
+    )
     for s in quiet_ones:
         start, end = s.heading.end, s.span.end
         m = blanks(data, start, end)
@@ -473,9 +527,14 @@ def placeholder(doc: Document, ctx: RuleContext) -> Iterator[Report]:
     code_markers = tmpl.code_markers if tmpl is not None else frozenset()
     found: list[tuple[int, int, str]] = []  # start, end, what
     if keys:
-        for m in PROMPT_BYTES.finditer(data):
-            if _doc_prompt_key(m.group(0)) in keys:
-                found.append((m.start(), m.end(), "prompt"))
+        spans = (
+            _C.prompt_spans(data)
+            if _C is not None
+            else [(m.start(), m.end()) for m in PROMPT_BYTES.finditer(data)]
+        )
+        for start, end in spans:
+            if _doc_prompt_key(data[start:end]) in keys:
+                found.append((start, end, "prompt"))
     # (a byte is found by memchr, a longer needle by a slower search: most documents
     # hold no `{` at all)
     if b"X" in data and b"-XXX" in data:

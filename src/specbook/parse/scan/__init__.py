@@ -176,6 +176,25 @@ class NodeBuilders(Protocol):
     def bold_fields(
         self, work: bytes, start: int, end: int, /
     ) -> list[tuple[int, int, int, int, bool, int, int]]: ...
+    # (the section rules' loops, specbook.lint.rules.sections)
+    def section_walk(
+        self, sections: tuple[_T, ...], norm_heading: Callable[[str], str], memo: dict[str, str], /
+    ) -> tuple[list[tuple[_T, _T | None, str, Any]], dict[str, list[int]]]: ...
+    def own_title_keys(
+        self, nodes: Sequence[tuple[Any, ...]], norm_heading: Callable[[str], str], /
+    ) -> dict[str, list[int]]: ...
+    def sections_present(
+        self,
+        nodes: Sequence[tuple[Any, ...]],
+        by_key: dict[str, list[int]],
+        tops: AbstractSet[str],
+        pairs: AbstractSet[tuple[str, str]],
+        /,
+    ) -> bool: ...
+    def quiet_leaves(
+        self, nodes: Sequence[tuple[_T, Any, str, Any]], data: bytes, /
+    ) -> list[_T]: ...
+    def prompt_spans(self, data: bytes, /) -> list[tuple[int, int]]: ...
 
 
 def _python(work: bytes) -> Blocks | None:

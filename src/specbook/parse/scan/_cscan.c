@@ -4579,6 +4579,438 @@ m_json_of(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* ======================================================================================
+ * The section rules' hot loops (specbook.lint.rules.sections): the shared section walk,
+ * the sections whose title is not their template name's key, SB201's usual case and
+ * SB202's candidates. Each mirrors the Python function it names, which stays the
+ * reference (and what runs without this module); tests/test_csections.py holds them to it.
+ * A Section is read by position: (level, title, template_name, heading, span, children),
+ * a Span as (start, end, line, end_line); anything else raises TypeError.
+ * ====================================================================================== */
+
+/* item k of a tuple of at least n items, borrowed; NULL with TypeError set */
+static PyObject *
+sw_field(PyObject *t, ssz n, ssz k, const char *what)
+{
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < n) {
+        PyErr_Format(PyExc_TypeError, "%s must be a tuple of %zd items, not %.100s", what, n,
+                     Py_TYPE(t)->tp_name);
+        return NULL;
+    }
+    return PyTuple_GET_ITEM(t, k);
+}
+
+/* a Py_ssize_t of an int; -1 with an exception set on error (check PyErr_Occurred) */
+static ssz
+sw_int(PyObject *v)
+{
+    if (!PyLong_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "an offset must be an int, not %.100s", Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    return PyLong_AsSsize_t(v);
+}
+
+/* section_walk(sections, norm_heading, memo) -> (nodes, by_key): sections.py's
+ * _build_walk and _add_nodes. nodes: a list of (section, parent section or None, key,
+ * parent's node or None) in document order, key = norm_heading(template_name or title);
+ * by_key: key -> list of positions in nodes. memo (a dict) keeps norm_heading's answers:
+ * a look-up costs a fifth of a call through its lru_cache; it is emptied when it holds
+ * SW_MEMO_MAX. The tree is walked with a stack of its own (no recursion limit to reach);
+ * norm_heading may run any Python code, which cannot change the tuples held. */
+#define SW_MEMO_MAX (1 << 14)
+static PyObject *
+m_section_walk(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_Check(args[0]) || !PyCallable_Check(args[1])
+        || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "section_walk(sections: tuple, norm_heading, memo: dict)");
+        return NULL;
+    }
+    PyObject *norm = args[1], *memo = args[2];
+    struct level {
+        PyObject *siblings; /* borrowed: held by the tree */
+        ssz next;
+        PyObject *parent; /* borrowed section, or Py_None */
+        PyObject *up;     /* borrowed node (held by nodes), or Py_None */
+    } *stack = NULL;
+    ssz cap = 0, depth = 0;
+    PyObject *nodes = PyList_New(0), *by_key = PyDict_New();
+    if (nodes == NULL || by_key == NULL || grow((void **)&stack, &cap, sizeof *stack) < 0)
+        goto fail;
+    stack[0] = (struct level){args[0], 0, Py_None, Py_None};
+    depth = 1;
+    while (depth) {
+        struct level *top = &stack[depth - 1];
+        if (top->next >= PyTuple_GET_SIZE(top->siblings)) {
+            depth--;
+            continue;
+        }
+        PyObject *s = PyTuple_GET_ITEM(top->siblings, top->next++);
+        PyObject *title = sw_field(s, 6, 1, "a section");
+        if (title == NULL)
+            goto fail;
+        PyObject *template_name = PyTuple_GET_ITEM(s, 2), *children = PyTuple_GET_ITEM(s, 5);
+        int named = PyObject_IsTrue(template_name);
+        if (named < 0)
+            goto fail;
+        PyObject *name = named ? template_name : title;
+        PyObject *key = PyDict_GetItemWithError(memo, name);
+        if (key != NULL)
+            Py_INCREF(key);
+        else if (PyErr_Occurred())
+            goto fail;
+        else {
+            key = PyObject_CallOneArg(norm, name);
+            if (key == NULL)
+                goto fail;
+            if (PyDict_GET_SIZE(memo) >= SW_MEMO_MAX)
+                PyDict_Clear(memo);
+            if (PyDict_SetItem(memo, name, key) < 0) {
+                Py_DECREF(key);
+                goto fail;
+            }
+        }
+        PyObject *node = PyTuple_Pack(4, s, top->parent, key, top->up);
+        if (node == NULL) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        ssz i = PyList_GET_SIZE(nodes);
+        int rc = PyList_Append(nodes, node);
+        Py_DECREF(node); /* (held by nodes from here) */
+        PyObject *at = rc < 0 ? NULL : PyLong_FromSsize_t(i);
+        if (at == NULL) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        PyObject *places = PyDict_GetItemWithError(by_key, key);
+        if (places != NULL)
+            rc = PyList_Append(places, at);
+        else if (PyErr_Occurred())
+            rc = -1;
+        else {
+            places = PyList_New(1);
+            if (places == NULL)
+                rc = -1;
+            else {
+                Py_INCREF(at);
+                PyList_SET_ITEM(places, 0, at);
+                rc = PyDict_SetItem(by_key, key, places);
+                Py_DECREF(places);
+            }
+        }
+        Py_DECREF(at);
+        Py_DECREF(key);
+        if (rc < 0)
+            goto fail;
+        int more = PyObject_IsTrue(children); /* (`if s.children:`) */
+        if (more < 0)
+            goto fail;
+        if (more) {
+            if (!PyTuple_Check(children)) {
+                PyErr_SetString(PyExc_TypeError, "section_walk(): a section's children must be "
+                                                 "a tuple");
+                goto fail;
+            }
+            if (depth == cap && grow((void **)&stack, &cap, sizeof *stack) < 0)
+                goto fail;
+            /* (top may have moved with the stack; the node is the list's last item) */
+            stack[depth++] = (struct level){children, 0, s, node};
+        }
+    }
+    PyMem_Free(stack);
+    PyObject *out = PyTuple_Pack(2, nodes, by_key);
+    Py_DECREF(nodes);
+    Py_DECREF(by_key);
+    return out;
+fail:
+    PyMem_Free(stack);
+    Py_XDECREF(nodes);
+    Py_XDECREF(by_key);
+    return NULL;
+}
+
+/* the node (a tuple of 4) at position i of nodes (a list), borrowed; NULL with an
+ * exception set */
+static PyObject *
+sw_node(PyObject *nodes, PyObject *at)
+{
+    ssz i = sw_int(at);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    if (i < 0 || i >= PyList_GET_SIZE(nodes)) {
+        PyErr_SetString(PyExc_IndexError, "a position past the section walk's nodes");
+        return NULL;
+    }
+    PyObject *node = PyList_GET_ITEM(nodes, i);
+    return sw_field(node, 4, 0, "a node") == NULL ? NULL : node;
+}
+
+/* own_title_keys(nodes, norm_heading) -> {key of the title: [positions]}: sections.py's
+ * _own_title_keys, for the sections with a template name that is not their title, whose
+ * title's key is not their node's key. */
+static PyObject *
+m_own_title_keys(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_CheckExact(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "own_title_keys(nodes: list, norm_heading)");
+        return NULL;
+    }
+    PyObject *nodes = args[0], *found = PyDict_New();
+    if (found == NULL)
+        return NULL;
+    Py_INCREF(nodes);
+    /* (norm_heading may run Python code: the list is read by index, checked each turn) */
+    for (ssz i = 0; i < PyList_GET_SIZE(nodes); i++) {
+        PyObject *node = PyList_GET_ITEM(nodes, i);
+        PyObject *s = sw_field(node, 4, 0, "a node");
+        PyObject *title = s == NULL ? NULL : sw_field(s, 6, 1, "a section");
+        if (title == NULL)
+            goto fail;
+        PyObject *template_name = PyTuple_GET_ITEM(s, 2);
+        int differs = PyObject_RichCompareBool(template_name, title, Py_NE);
+        int named = differs > 0 ? PyObject_IsTrue(template_name) : differs;
+        if (named < 0)
+            goto fail;
+        if (!named)
+            continue;
+        Py_INCREF(node);
+        PyObject *own = PyObject_CallOneArg(args[1], title);
+        int other = own == NULL ? -1 : PyObject_RichCompareBool(own, PyTuple_GET_ITEM(node, 2),
+                                                                Py_NE);
+        Py_DECREF(node);
+        if (other < 0) {
+            Py_XDECREF(own);
+            goto fail;
+        }
+        int rc = 0;
+        if (other) {
+            PyObject *places = PyDict_GetItemWithError(found, own), *at = PyLong_FromSsize_t(i);
+            if (at == NULL || (places == NULL && PyErr_Occurred()))
+                rc = -1;
+            else if (places != NULL)
+                rc = PyList_Append(places, at);
+            else {
+                places = PyList_New(1);
+                if (places == NULL)
+                    rc = -1;
+                else {
+                    Py_INCREF(at);
+                    PyList_SET_ITEM(places, 0, at);
+                    rc = PyDict_SetItem(found, own, places);
+                    Py_DECREF(places);
+                }
+            }
+            Py_XDECREF(at);
+        }
+        Py_DECREF(own);
+        if (rc < 0)
+            goto fail;
+    }
+    Py_DECREF(nodes);
+    return found;
+fail:
+    Py_DECREF(nodes);
+    Py_DECREF(found);
+    return NULL;
+}
+
+/* sections_present(nodes, by_key, tops, pairs) -> bool: SB201's usual case,
+ * ``by_key.keys() >= tops and {(up[2], key) for _, _, key, up in nodes if up is not None}
+ * >= pairs`` without the set of pairs: each (parent key, key) of pairs has a section of
+ * that key whose parent's key it is. */
+static PyObject *
+m_sections_present(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyList_CheckExact(args[0]) || !PyDict_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "sections_present(nodes: list, by_key: dict, tops, pairs)");
+        return NULL;
+    }
+    PyObject *nodes = args[0], *by_key = args[1], *item, *it = PyObject_GetIter(args[2]);
+    int present = 1;
+    if (it == NULL)
+        return NULL;
+    while (present > 0 && (item = PyIter_Next(it)) != NULL) {
+        present = PyDict_Contains(by_key, item);
+        Py_DECREF(item);
+    }
+    Py_DECREF(it);
+    if (present < 0 || PyErr_Occurred())
+        return NULL;
+    it = present ? PyObject_GetIter(args[3]) : NULL;
+    if (present && it == NULL)
+        return NULL;
+    while (present > 0 && (item = PyIter_Next(it)) != NULL) {
+        PyObject *parent = sw_field(item, 2, 0, "a pair");
+        PyObject *places = parent == NULL ? NULL
+                                          : PyDict_GetItemWithError(by_key, PyTuple_GET_ITEM(item, 1));
+        if (places == NULL) {
+            present = PyErr_Occurred() ? -1 : 0;
+        }
+        else if (!PyList_CheckExact(places)) {
+            PyErr_SetString(PyExc_TypeError, "sections_present(): by_key's values are lists");
+            present = -1;
+        }
+        else {
+            /* (the comparisons may run Python code: the lists are held, read by index) */
+            Py_INCREF(places);
+            present = 0;
+            for (ssz j = 0; present == 0 && j < PyList_GET_SIZE(places); j++) {
+                PyObject *node = sw_node(nodes, PyList_GET_ITEM(places, j));
+                if (node == NULL) {
+                    present = -1;
+                    break;
+                }
+                PyObject *up = PyTuple_GET_ITEM(node, 3);
+                if (up == Py_None)
+                    continue;
+                Py_INCREF(node);
+                PyObject *up_key = sw_field(up, 3, 2, "a parent's node");
+                present = up_key == NULL ? -1 : PyObject_RichCompareBool(up_key, parent, Py_EQ);
+                Py_DECREF(node);
+            }
+            Py_DECREF(places);
+        }
+        Py_DECREF(item);
+    }
+    Py_XDECREF(it);
+    if (present < 0 || PyErr_Occurred())
+        return NULL;
+    return PyBool_FromLong(present);
+}
+
+/* whether a section's text work[start:end] shows something: sections.py's _SPOKEN, after
+ * blanks a byte that starts neither a thematic break line (three or more of one of `-*_`
+ * with only spaces and tabs between, to the line's end) nor an HTML comment (`<!--`).
+ * start and end are clamped to the bytes as re's pos and endpos are. */
+static int
+sw_spoken(const uchar *p, ssz n, ssz start, ssz end)
+{
+    start = start < 0 ? 0 : start > n ? n : start;
+    end = end < 0 ? 0 : end > n ? n : end;
+    ssz i = start;
+    while (i < end && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    if (i >= end)
+        return 0;
+    uchar c = p[i];
+    if (c == '<')
+        return !(end - i >= 4 && memcmp(p + i, "<!--", 4) == 0);
+    if (c != '-' && c != '*' && c != '_')
+        return 1;
+    int marks = 0;
+    for (; i < end && p[i] != '\r' && p[i] != '\n'; i++) {
+        if (p[i] == c)
+            marks++;
+        else if (p[i] != ' ' && p[i] != '\t')
+            return 1; /* `- item`, `**Bold**`: text */
+    }
+    return marks < 3;
+}
+
+/* quiet_leaves(nodes, data) -> [section]: the sections SB202 looks at closer, those with
+ * no children, not of level 1, whose text after the heading is not spoken (see
+ * sw_spoken), in document order. */
+static PyObject *
+m_quiet_leaves(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_CheckExact(args[0]) || !PyBytes_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "quiet_leaves(nodes: list, data: bytes)");
+        return NULL;
+    }
+    PyObject *nodes = args[0], *out = PyList_New(0);
+    const uchar *p = (const uchar *)PyBytes_AS_STRING(args[1]);
+    ssz n = PyBytes_GET_SIZE(args[1]);
+    if (out == NULL)
+        return NULL;
+    /* (no Python code runs below: the list keeps its items) */
+    for (ssz i = 0; i < PyList_GET_SIZE(nodes); i++) {
+        PyObject *s = sw_field(PyList_GET_ITEM(nodes, i), 4, 0, "a node");
+        PyObject *level = s == NULL ? NULL : sw_field(s, 6, 0, "a section");
+        if (level == NULL)
+            goto fail;
+        PyObject *children = PyTuple_GET_ITEM(s, 5);
+        if (!PyTuple_Check(children) || !PyLong_Check(level)) {
+            PyErr_SetString(PyExc_TypeError, "quiet_leaves(): a section's level is an int and "
+                                             "its children a tuple");
+            goto fail;
+        }
+        if (PyTuple_GET_SIZE(children))
+            continue;
+        int overflow;
+        long lv = PyLong_AsLongAndOverflow(level, &overflow);
+        if (lv == 1 && !overflow)
+            continue;
+        PyObject *heading = sw_field(PyTuple_GET_ITEM(s, 3), 2, 1, "a heading span");
+        PyObject *span = heading == NULL ? NULL : sw_field(PyTuple_GET_ITEM(s, 4), 2, 1, "a span");
+        if (span == NULL)
+            goto fail;
+        ssz start = sw_int(heading), end = start == -1 && PyErr_Occurred() ? -1 : sw_int(span);
+        if (end == -1 && PyErr_Occurred())
+            goto fail;
+        if (!sw_spoken(p, n, start, end) && PyList_Append(out, s) < 0)
+            goto fail;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* prompt_spans(data) -> [(start, end)]: SB205's bracketed prompts, the matches of
+ * templates.facts.PROMPT_BYTES, ``\[(?<![\w!\]\\]\[)(?![ xX]\])([^\[\]\r\n]{1,200})\](?![(\[])``,
+ * in order: a `[` not after a word byte, `!`, `]` or `\`, not a task box (`[ ]`, `[x]`),
+ * 1 to 200 bytes other than brackets and line ends, `]`, then neither `(` nor `[`. (A
+ * match holds no `[`: the next search, from its end or from the next byte, finds the
+ * same next `[`.) */
+static PyObject *
+m_prompt_spans(PyObject *Py_UNUSED(module), PyObject *data)
+{
+    if (!PyBytes_Check(data)) {
+        PyErr_SetString(PyExc_TypeError, "prompt_spans(data: bytes)");
+        return NULL;
+    }
+    const uchar *p = (const uchar *)PyBytes_AS_STRING(data);
+    ssz n = PyBytes_GET_SIZE(data);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (const uchar *at = memchr(p, '[', (size_t)n); at != NULL;
+         at = memchr(at + 1, '[', (size_t)(n - (at + 1 - p)))) {
+        ssz i = at - p;
+        if (i > 0) {
+            uchar b = p[i - 1];
+            if (b == '_' || b == '!' || b == ']' || b == '\\' || (b >= '0' && b <= '9')
+                || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z'))
+                continue;
+        }
+        if (i + 2 < n && (p[i + 1] == ' ' || p[i + 1] == 'x' || p[i + 1] == 'X')
+            && p[i + 2] == ']')
+            continue;
+        ssz k = i + 1;
+        while (k < n && k - i <= 201 && p[k] != '[' && p[k] != ']' && p[k] != '\r'
+               && p[k] != '\n')
+            k++;
+        if (k >= n || p[k] != ']' || k - i - 1 < 1 || k - i - 1 > 200)
+            continue;
+        if (k + 1 < n && (p[k + 1] == '(' || p[k + 1] == '['))
+            continue;
+        PyObject *span = Py_BuildValue("(nn)", i, k + 1);
+        if (span == NULL || PyList_Append(out, span) < 0) {
+            Py_XDECREF(span);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(span);
+    }
+    return out;
+}
+
+/* ================================ end of the section rules' loops ===================== */
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_O, scan_doc},
     {"line_starts", line_starts, METH_O, line_starts_doc},
@@ -4636,6 +5068,21 @@ static PyMethodDef methods[] = {
      "json_of(record, shape): compact JSON text of the object shape makes of record."},
     {"fence_closed", (PyCFunction)(void (*)(void))m_fence_closed, METH_FASTCALL,
      "fence_closed(work, start, end): whether a fenced block ends with its closing fence."},
+    /* the section rules' loops (see their block above) */
+    {"section_walk", (PyCFunction)(void (*)(void))m_section_walk, METH_FASTCALL,
+     "section_walk(sections, norm_heading, memo): (nodes, by_key), the section rules'\n"
+     "shared walk; memo keeps norm_heading's answers."},
+    {"own_title_keys", (PyCFunction)(void (*)(void))m_own_title_keys, METH_FASTCALL,
+     "own_title_keys(nodes, norm_heading): {key of a title: positions} of the sections whose\n"
+     "title's key is not their template name's."},
+    {"sections_present", (PyCFunction)(void (*)(void))m_sections_present, METH_FASTCALL,
+     "sections_present(nodes, by_key, tops, pairs): whether every key of tops has a section\n"
+     "and every (parent key, key) of pairs a section under a parent of that key."},
+    {"quiet_leaves", (PyCFunction)(void (*)(void))m_quiet_leaves, METH_FASTCALL,
+     "quiet_leaves(nodes, data): the sections with no children, not of level 1, whose text\n"
+     "after the heading shows nothing but blanks, thematic breaks or a comment's start."},
+    {"prompt_spans", m_prompt_spans, METH_O,
+     "prompt_spans(data): (start, end) of each match of templates.facts.PROMPT_BYTES."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -138,3 +138,22 @@ def references(
     names: list[str],
     /,
 ) -> list[_T]: ...
+
+# The section rules' loops (specbook.lint.rules.sections): the shared section walk, the
+# sections whose title's key is not their template name's, SB201's usual case, SB202's
+# candidates and SB205's bracketed prompts; the Python there is their reference.
+def section_walk(
+    sections: tuple[_T, ...], norm_heading: Callable[[str], str], memo: dict[str, str], /
+) -> tuple[list[tuple[_T, _T | None, str, Any]], dict[str, list[int]]]: ...
+def own_title_keys(
+    nodes: Sequence[tuple[Any, ...]], norm_heading: Callable[[str], str], /
+) -> dict[str, list[int]]: ...
+def sections_present(
+    nodes: Sequence[tuple[Any, ...]],
+    by_key: dict[str, list[int]],
+    tops: AbstractSet[str],
+    pairs: AbstractSet[tuple[str, str]],
+    /,
+) -> bool: ...
+def quiet_leaves(nodes: Sequence[tuple[_T, Any, str, Any]], data: bytes, /) -> list[_T]: ...
+def prompt_spans(data: bytes, /) -> list[tuple[int, int]]: ...
