@@ -206,3 +206,41 @@ def test_a_first_lint_in_workers_builds_the_index_one_process_builds(
     monkeypatch.chdir(book_root)
     res = CliRunner().invoke(main, ["search", "cache", "--json"])
     assert res.exit_code == 0, res.output
+
+
+def test_findings_of_a_whole_book_replace_those_held_and_skip_changed_documents(
+    book_root: Path,
+) -> None:
+    """``put_findings`` for more documents than it looks up one by one (one scan of the
+    rows) does what it does for a few: replaces the findings of every document named,
+    stores them only for a document still at the content they were made for."""
+    from specbook.lint.finding import Finding
+
+    book = open_book(book_root)
+    store = SQLiteStore(index_path(book), book=book.config.name)
+    sync(store, book, jobs=1)
+    held = store.stored_files()
+    paths = sorted(held)
+
+    def finding(path: str, message: str) -> Finding:
+        return Finding("SB999", "probe", "warning", path, None, 1, 1, 1, 2, message)
+
+    def put(chosen: list[str], message: str, stale: str | None = None) -> None:
+        hashes = {p: ("0" * 32 if p == stale else held[p].hash) for p in chosen}
+        with store.transaction():
+            store.put_findings(hashes, [(p, finding(p, message)) for p in chosen])
+
+    put(paths, "first")
+    assert [f.message for f in store.findings()] == ["first"] * N
+    # most documents again, one of them changed since (its findings go, none stored)
+    put(paths[:90], "second", stale=paths[0])
+    assert store.findings(paths[0]) == []
+    assert [f.message for f in store.findings(paths[1])] == ["second"]
+    assert [f.message for f in store.findings(paths[95])] == ["first"]
+    assert len(store.findings()) == N - 1
+    # a few, one by one: the same rules
+    put(paths[1:3], "third", stale=paths[2])
+    assert [f.message for f in store.findings(paths[1])] == ["third"]
+    assert store.findings(paths[2]) == []
+    assert len(store.findings()) == N - 2
+    store.close()

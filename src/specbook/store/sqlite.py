@@ -55,6 +55,9 @@ _CHILD_INDEXES = tuple(
     if stmt.startswith("CREATE INDEX") and stmt.split()[4].split("(")[0] in child_tables()
 )
 
+# Up to this many documents, put_findings looks up each one's row rather than read all.
+_FEW_FINDINGS = 64
+
 # A meta key: the search tables are to be built from the documents' rows (a cold lint
 # leaves them to the first search; see SQLiteStore.put_many).
 _SEARCH_PENDING = "search-pending"
@@ -338,17 +341,27 @@ class SQLiteStore:
         path differs from its document's when it stands in a sidecar file. A document
         changed since is left without findings (and is not marked linted)."""
         db = self._db
-        ids: dict[str, int] = {}
-        for path, digest in hashes.items():
-            row = db.execute(
-                "SELECT docid FROM documents WHERE path = ? AND hash = ?", (path, digest)
-            ).fetchone()
-            db.execute(
-                "DELETE FROM findings WHERE docid IN (SELECT docid FROM documents WHERE path = ?)",
-                (path,),
+        held: dict[str, tuple[int, str]] = {}  # path -> (docid, hash) of those held
+        if len(hashes) <= _FEW_FINDINGS:
+            for path in hashes:
+                row = db.execute(
+                    "SELECT docid, hash FROM documents WHERE path = ?", (path,)
+                ).fetchone()
+                if row is not None:
+                    held[path] = (row[0], row[1])
+        else:  # (a whole book's: one scan, not a query per document)
+            held = {
+                path: (docid, digest)
+                for path, docid, digest in db.execute("SELECT path, docid, hash FROM documents")
+                if path in hashes
+            }
+        if len(held) == self.count():  # (every document's: one statement)
+            db.execute("DELETE FROM findings")
+        else:
+            db.executemany(
+                "DELETE FROM findings WHERE docid = ?", [(docid,) for docid, _ in held.values()]
             )
-            if row is not None:
-                ids[path] = row[0]
+        ids = {path: docid for path, (docid, digest) in held.items() if digest == hashes[path]}
         db.executemany(
             "INSERT OR REPLACE INTO linted VALUES (?,?)",
             [(docid, hashes[path]) for path, docid in ids.items()],
