@@ -244,3 +244,47 @@ def test_findings_of_a_whole_book_replace_those_held_and_skip_changed_documents(
     assert store.findings(paths[2]) == []
     assert len(store.findings()) == N - 2
     store.close()
+
+
+def test_a_cold_sync_does_not_wait_for_another_writer_before_it_parses(
+    book_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the snapshot's write lock (its own cold run, writing as
+    it parses): this sync parses at once and writes after, as before."""
+    import threading
+
+    from specbook.lint.engine import Linter
+
+    book = open_book(book_root)
+    store = SQLiteStore(index_path(book), book=book.config.name)
+    # the lint cache's tables made, as that process made them before it began
+    run._Cache(index_path(book), run._key(book, Linter(book.config))).close()
+    monkeypatch.setattr(run, "_BUSY_MS", 600_000)  # (a wait for the lock: a long one)
+    other = sqlite3.connect(index_path(book), isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    released = threading.Event()
+
+    def release() -> None:
+        if not released.is_set():
+            released.set()
+            other.execute("ROLLBACK")
+
+    timer = threading.Timer(60, release)  # (so that a waiting sync ends, and fails)
+    timer.start()
+    parsed_while_held = []
+
+    def progress(done: int, total: int) -> None:
+        parsed_while_held.append(not released.is_set())
+        if done == total:
+            release()  # the other process's run ends after this one parsed
+
+    try:
+        stats = sync(store, book, jobs=2, progress=progress)
+    finally:
+        timer.cancel()
+        release()
+        other.close()
+    assert parsed_while_held and all(parsed_while_held)
+    assert (stats.added, stats.rebuilt) == (N, True)
+    assert len(store.stored_files()) == N
+    store.close()

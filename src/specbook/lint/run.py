@@ -300,6 +300,9 @@ def book_fingerprint(book: Book) -> str:
     return h.hexdigest()
 
 
+_BUSY_MS = 10_000  # how long the cache waits for another process's write lock
+
+
 def _cache_path(config: BookConfig) -> Path | None:
     return None if config.root is None else snapshot_path(config.root)
 
@@ -357,7 +360,7 @@ class _Cache:
     def _connect(path: Path) -> Any:
         import sqlite3
 
-        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        db = sqlite3.connect(path, timeout=_BUSY_MS / 1000, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
         db.execute("CREATE TABLE IF NOT EXISTS lint_meta (version INTEGER, key TEXT)")
@@ -473,9 +476,17 @@ class _Cache:
         if self.db is None:
             return False
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            # Not waited for: another process writing (its own cold run) would hold the
+            # lock while it parses; this run then parses first and writes after, as a
+            # run without a sink does, and finds that process's work when it writes.
+            self.db.execute("PRAGMA busy_timeout = 0")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
         except self._error as exc:
-            self._failed(exc)
+            if is_damaged(exc):
+                self._failed(exc)
             return False
         return True
 
