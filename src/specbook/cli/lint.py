@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -212,6 +212,36 @@ def _record_unless(named: frozenset[str], doc: Any, data: bytes, sig: tuple[int,
     return _record_also(doc, data, sig)
 
 
+class _IndexSink:
+    """The book's own index built from scratch as a whole-book lint parses, in the lint
+    cache's transaction (a :class:`specbook.lint.run.Sink`; see
+    :class:`specbook.store.incremental.Rebuilding`), unless it is a PostgreSQL one
+    (that has its own sync). The index modules are imported only when the lint parses
+    many files, not by a lint that finds everything in its cache."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.done = False
+        self._real: Any = None
+
+    def open(self, db: Any, rels: Sequence[str]) -> bool:
+        from specbook.store import database_url
+        from specbook.store.incremental import Rebuilding
+
+        if database_url(self.book) is not None:
+            return False
+        # (the search tables of a new index are left to the first search: most lints,
+        # a CI job's above all, are never followed by one)
+        self._real = Rebuilding(self.book, search=False)
+        return bool(self._real.open(db, rels))
+
+    def put(self, answers: list[Any]) -> None:
+        self._real.put(answers)
+
+    def finish(self) -> None:
+        self._real.finish()
+
+
 def _index_parsed(book: Book, parsed: dict[str, Any], rebuild: bool) -> None:
     """Put the records of the documents lint parsed into the book's own index (not a
     PostgreSQL one: that has its own sync). A failure only costs the next sync time."""
@@ -289,12 +319,15 @@ def _lint_in(
     # later command parses them again
     parsed: dict[str, Any] = {}
     also: Callable[[Any, bytes, tuple[int, int]], Any] | None = None
+    sink = None
     if in_book and not no_cache:
         # A named file is linted in full and its parse kept in the lint cache, from which
         # the next sync makes its index record: `lint FILE` (a pre-commit hook) neither
         # imports the index nor writes it (a transaction and its syncs) for that file.
         # The others it parses, for their IDs only, still hand their records over.
         also = _record_also if only is None else partial(_record_unless, frozenset(only))
+        if only is None and changed_rev is None:
+            sink = _IndexSink(book)
 
     def run(
         focus: list[str] | None,
@@ -314,6 +347,7 @@ def _lint_in(
             focus=focus,
             also=also,
             parsed=parsed,
+            sink=sink,
         )
 
     try:

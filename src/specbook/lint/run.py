@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from specbook import __version__
 from specbook.book import Book
@@ -300,6 +300,9 @@ def book_fingerprint(book: Book) -> str:
     return h.hexdigest()
 
 
+_BUSY_MS = 10_000  # how long the cache waits for another process's write lock
+
+
 def _cache_path(config: BookConfig) -> Path | None:
     return None if config.root is None else snapshot_path(config.root)
 
@@ -357,7 +360,7 @@ class _Cache:
     def _connect(path: Path) -> Any:
         import sqlite3
 
-        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        db = sqlite3.connect(path, timeout=_BUSY_MS / 1000, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
         db.execute("CREATE TABLE IF NOT EXISTS lint_meta (version INTEGER, key TEXT)")
@@ -460,45 +463,137 @@ class _Cache:
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany(
-                "INSERT OR REPLACE INTO lint_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
-            )
-            # (a row is re-dated only if it holds this text: a file only light-parsed
-            # since it changed keeps its older row, which must still look changed)
-            self.db.executemany(
-                "UPDATE lint_files SET mtime = ?, size = ? WHERE rel = ? AND hash = ?", touched
-            )
-            self.db.executemany(
-                "INSERT OR REPLACE INTO lint_verdicts VALUES (?, ?)", verdicts.items()
-            )
-            self.db.executemany(
-                "UPDATE lint_files SET findings = ?, days = ? WHERE rel = ? AND hash = ?", redone
-            )
-            if light or touched:
-                # Under the write lock: the snapshot this run read, unless another run
-                # has saved since (then read it again, not to lose what that one wrote).
-                version = self.db.execute("PRAGMA data_version").fetchone()[0]
-                seen = self._light
-                snapshot = (
-                    seen[1] if seen is not None and seen[0] == version else self._read_light()
-                )
-                snapshot.update(light)
-                for mtime, size, rel, digest in touched:
-                    old = snapshot.get(rel)
-                    if old is not None and old[2] == digest:
-                        snapshot[rel] = (mtime, size, *old[2:])
-                self.db.execute("DELETE FROM lint_light")
-                self.db.execute("INSERT INTO lint_light VALUES (?)", (marshal.dumps(snapshot),))
+            self.put_rows(rows)
+            self._write_rest(light, touched, verdicts, redone)
             self.db.execute("COMMIT")
         except self._error as exc:
-            with contextlib.suppress(self._error):
-                self.db.execute("ROLLBACK")
+            self.abort(exc)
+
+    def begin(self) -> bool:
+        """Take the write lock for a save made batch by batch (see :class:`_Stream`):
+        :meth:`put_rows` for each, then :meth:`end` or :meth:`abort`. False when
+        there is no cache or the lock cannot be had (then nothing is to be written)."""
+        if self.db is None:
+            return False
+        try:
+            # Not waited for: another process writing (its own cold run) would hold the
+            # lock while it parses; this run then parses first and writes after, as a
+            # run without a sink does, and finds that process's work when it writes.
+            self.db.execute("PRAGMA busy_timeout = 0")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+        except self._error as exc:
+            if is_damaged(exc):
+                self._failed(exc)
+            return False
+        return True
+
+    def put_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """Write new rows (see :func:`_row`) in the open transaction. Raises
+        :class:`sqlite3.Error`."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO lint_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+
+    def end(
+        self,
+        light: dict[str, tuple[Any, ...]],
+        touched: list[tuple[int, int, str, str]],
+        verdicts: dict[str, str],
+        redone: Sequence[tuple[bytes, str, str, str]],
+        last: Callable[[], None],
+    ) -> bool:
+        """Write the rest as :meth:`save` does, call ``last`` (in the same transaction)
+        and commit. False (the transaction rolled back) on a failure of either."""
+        try:
+            self._write_rest(light, touched, verdicts, redone)
+            last()
+            # (the commit copies nothing into the file: see _checkpoint_aside)
+            self.db.execute("PRAGMA wal_autocheckpoint = 0")
+            self.db.execute("COMMIT")
+        except (self._error, SpecbookError) as exc:
+            self.abort(exc)
+            return False
+        if self._path is not None:
+            _checkpoint_aside(self._path)
+        return True
+
+    def abort(self, exc: BaseException | None) -> None:
+        """Roll back the open transaction (after ``exc``, if it failed)."""
+        with contextlib.suppress(self._error):
+            self.db.execute("ROLLBACK")
+        if isinstance(exc, self._error):
             self._failed(exc)
+
+    def _write_rest(
+        self,
+        light: dict[str, tuple[Any, ...]],
+        touched: list[tuple[int, int, str, str]],
+        verdicts: dict[str, str],
+        redone: Sequence[tuple[bytes, str, str, str]],
+    ) -> None:
+        # (a row is re-dated only if it holds this text: a file only light-parsed
+        # since it changed keeps its older row, which must still look changed)
+        self.db.executemany(
+            "UPDATE lint_files SET mtime = ?, size = ? WHERE rel = ? AND hash = ?", touched
+        )
+        self.db.executemany("INSERT OR REPLACE INTO lint_verdicts VALUES (?, ?)", verdicts.items())
+        self.db.executemany(
+            "UPDATE lint_files SET findings = ?, days = ? WHERE rel = ? AND hash = ?", redone
+        )
+        if light or touched:
+            # Under the write lock: the snapshot this run read, unless another run
+            # has saved since (then read it again, not to lose what that one wrote).
+            version = self.db.execute("PRAGMA data_version").fetchone()[0]
+            seen = self._light
+            snapshot = seen[1] if seen is not None and seen[0] == version else self._read_light()
+            snapshot.update(light)
+            for mtime, size, rel, digest in touched:
+                old = snapshot.get(rel)
+                if old is not None and old[2] == digest:
+                    snapshot[rel] = (mtime, size, *old[2:])
+            self.db.execute("DELETE FROM lint_light")
+            self.db.execute("INSERT INTO lint_light VALUES (?)", (marshal.dumps(snapshot),))
 
     def close(self) -> None:
         if self.db is not None:
             with contextlib.suppress(self._error):
                 self.db.close()
+
+
+def _checkpoint_aside(path: Path) -> None:
+    """Copy the write-ahead log of the snapshot at ``path`` into the file, in a thread
+    of its own, after a cold run's commit put every page of the snapshot there (400 MB
+    at 10,000 documents: one to two seconds of copying), so that the book rules, which
+    come next, run meanwhile. (A checkpoint lets readers and writers go on; the
+    process waits for the thread before it exits. A checkpoint left undone is only
+    done by the next writer.)"""
+    import sqlite3
+    import threading
+
+    def run() -> None:
+        with contextlib.suppress(sqlite3.Error):
+            db = sqlite3.connect(path, timeout=0)
+            try:
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                db.close()
+
+    thread = threading.Thread(target=run, name="specbook-checkpoint")
+    thread.start()
+    _ASIDE.append(thread)
+
+
+_ASIDE: list[Any] = []  # the threads of _checkpoint_aside not yet waited for
+
+
+def checkpoints_done() -> None:
+    """Wait for the checkpoints :func:`_checkpoint_aside` started (a command ends with
+    its snapshot in one file, as the commands that write no more than a few rows)."""
+    while _ASIDE:
+        _ASIDE.pop().join()
 
 
 def _redo_day(
@@ -820,13 +915,17 @@ def lint_files(
     focus: Iterable[str] | None = None,
     also: Also | None = None,
     parsed: dict[str, Any] | None = None,
+    sink: Sink | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
     """Lint ``files`` as one book. Returns the result and, per file, what was linted.
 
     ``also(doc, bytes, signature)`` is called on each document parsed (in the worker
     process that parsed it); its answers are put in ``parsed`` by book-relative path,
     those of documents linted in full in their :class:`FileResult` too. The index
-    builds its rows this way, so that no file is parsed twice.
+    builds its rows this way, so that no file is parsed twice. With a ``sink``, a
+    whole-book run that parses many files in worker processes gives them to it as
+    they come instead, in the cache's write transaction (see :class:`Sink`): then
+    ``parsed`` is left empty.
 
     When nothing changed since the last run (same rules, same files with the same
     size and modification time) the last result is returned as it was, with an empty
@@ -860,13 +959,14 @@ def lint_files(
         with collector_paused():
             result, results = _run(
                 book, linter, stats, select, ignore, cache, use_cache, jobs, progress, wanted,
-                looked, also, parsed,
+                looked, also, parsed, sink,
             )  # fmt: skip
     finally:
         cache.close()
     if memo_root is not None:
         sigs = [[rel, sig[0], sig[1]] for _, rel, sig in stats]
         _save_memo(memo_root, memo_key, sigs, result, looked)
+    checkpoints_done()  # (begun by a cold run's commit, under the book rules: see _Stream)
     return result, results
 
 
@@ -891,15 +991,18 @@ def lint_parsed(
     also: Also | None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sink: Sink | None = None,
 ) -> dict[str, Any]:
     """Parse each ``(path, book-relative path)`` of ``items`` once: lint it with the
     document rules (its findings and facts saved in the cache, as a whole-book lint
     saves them) and return ``also``'s answer for it by book-relative path (files
     that are gone are left out; with no ``also``, its content hash and the document
     as :func:`specbook.core.stored.dump` keeps it). The index's sync calls this for
-    the files it must read, so that a later lint finds them in the cache."""
+    the files it must read, so that a later lint finds them in the cache. With a
+    ``sink``, when the files are parsed in worker processes, ``also``'s answers go
+    to it too as they come, in the cache's write transaction (see :class:`Sink`)."""
     with collector_paused():
-        return _lint_parsed(book, linter, items, also, jobs, progress)
+        return _lint_parsed(book, linter, items, also, jobs, progress, sink)
 
 
 def _lint_parsed(
@@ -909,11 +1012,13 @@ def _lint_parsed(
     also: Also | None,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
+    sink: Sink | None = None,
 ) -> dict[str, Any]:
     cache = _Cache(_cache_path(book.config), _key(book, linter))
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     raw: list[Any] = []
     found: dict[str, str] = {}
+    stream = _streaming(cache, sink if also is not None else None, items, workers)
     verdicts.attach(cache.verdict if cache.db is not None else None)
     try:
         if len(items) >= PARALLEL_THRESHOLD and workers > 1:
@@ -921,6 +1026,8 @@ def _lint_parsed(
             for part, answers in _in_workers(_lint_chunk, list(items), workers, init):
                 raw.extend(part)
                 found.update(answers)
+                if stream is not None:
+                    stream.put(part, also is not None)
                 if progress:
                     progress(len(raw), len(items))
         else:
@@ -929,20 +1036,30 @@ def _lint_parsed(
                 if progress:
                     progress(len(raw), len(items))
         found.update(verdicts.drain())
+    except BaseException as exc:
+        if stream is not None:
+            stream.fail(exc)  # (all or nothing: the rows written so far rolled back)
+        cache.close()
+        raise
     finally:
         verdicts.attach(None)
     out: dict[str, Any] = {}
     rows: list[tuple[Any, ...]] = []
     light: dict[str, tuple[Any, ...]] = {}
+    streamed = stream is not None and stream.alive
     for item in raw:
         if item is None:
             continue
         rel, sig, digest, findings_j, facts_j, doc, window = item[:7]
         out[rel] = item[7] if also is not None else (digest, doc)
-        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, window))
+        if not streamed:
+            rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, window))
         light[rel] = _light_entry(sig, digest, facts_j)
     try:
-        cache.save(rows, light, [], found)
+        if stream is not None and streamed:
+            stream.end(light, [], found)
+        else:
+            cache.save(rows, light, [], found)
     finally:
         cache.close()
     return out
@@ -962,6 +1079,7 @@ def _run(
     looked: set[str],
     also: Also | None = None,
     parsed: dict[str, Any] | None = None,
+    sink: Sink | None = None,
 ) -> tuple[LintResult, dict[str, FileResult]]:
     cached = cache.full() if wanted is None else cache.light()
     # rows whose findings of the rules that read the day do not hold today
@@ -1023,6 +1141,9 @@ def _run(
     raw: list[Any] = []
     light_raw: list[Any] = []
     found: dict[str, str] = {}  # new checker answers
+    # (a whole-book run's parses written as they come, with the sink's: see Sink)
+    wants = sink if wanted is None and also is not None and not light_todo else None
+    stream = _streaming(cache, wants, todo, workers)
     verdicts.attach(cache.verdict if cache.db is not None else None)
     keep = cache.db is not None  # (the parses are dumped to be kept in the cache)
     try:
@@ -1035,6 +1156,8 @@ def _run(
                 for part, answers in _in_workers(chunk_fn, items, workers, init):
                     out.extend(part)
                     found.update(answers)
+                    if stream is not None and out is raw:
+                        stream.put(part, also is not None)
                     done += len(part)
                     if progress:
                         progress(done, total)
@@ -1045,8 +1168,13 @@ def _run(
                     if progress:
                         progress(done, total)
         found.update(verdicts.drain())
+    except BaseException as exc:
+        if stream is not None:
+            stream.fail(exc)  # (all or nothing: the rows written so far rolled back)
+        raise
     finally:
         verdicts.attach(None)
+    streamed = stream is not None and stream.alive
     light: dict[str, tuple[Any, ...]] = {}  # new entries of the light snapshot
     for item in light_raw:
         if item is not None:
@@ -1061,8 +1189,8 @@ def _run(
             continue
         rel, sig, digest, got_findings, got_facts, doc, window = item[:7]
         extra = item[7] if also is not None else None
-        if also is not None and parsed is not None:
-            parsed[rel] = extra
+        if also is not None and parsed is not None and not streamed:
+            parsed[rel] = extra  # (streamed: the sink has them)
         if isinstance(got_facts, DocFacts):  # (made in this process: see _lint_one)
             fr = FileResult(rel, sig, digest, got_findings, got_facts, extra)
         else:
@@ -1079,10 +1207,14 @@ def _run(
         if cache.db is None:
             continue  # (no snapshot to keep the rows in: a --no-cache run)
         findings_j, facts_j = _cache_forms(rel, got_findings, got_facts)
-        rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, window))
+        if not streamed:
+            rows.append(_row(rel, sig, digest, findings_j, facts_j, doc, window))
         light[rel] = _light_entry(sig, digest, facts_j)
     # (rows of files not linted this time stay: a partial run must not forget the rest)
-    cache.save(rows, light, touched, found, redone)
+    if stream is not None and streamed:
+        stream.end(light, touched, found, redone)
+    else:
+        cache.save(rows, light, touched, found, redone)
 
     findings: list[Finding] = []
     for fr in results.values():
@@ -1112,7 +1244,95 @@ def _in_workers(
     flat = [(str(p), rel) for p, rel in items]
     chunks = [flat[i : i + chunk] for i in range(0, len(flat), chunk)]
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
-        yield from pool.map(chunk_fn, chunks)
+        try:
+            yield from pool.map(chunk_fn, chunks)
+        except BaseException:
+            # (the caller stopped, interrupted or failed: the chunks not started are
+            # dropped, not parsed before the pool's shutdown lets it go on)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+class Sink(Protocol):
+    """Where a cold run's parses go besides the lint cache, batch by batch as the
+    worker processes make them, in the cache's write transaction: the index, kept in
+    the same file (see :class:`specbook.store.incremental.Rebuilding`), so that its
+    rows are written while the workers still parse and the run ends soon after them.
+    All or nothing with the cache's rows: a failure or an interruption rolls both back.
+    """
+
+    #: set once the transaction holding what it was given is committed
+    done: bool
+
+    def open(self, db: Any, rels: Sequence[str]) -> bool:
+        """Under the write lock of ``db`` (the cache's connection, in its open
+        transaction), before the first batch of the files at ``rels``: whether to take
+        the batches (False: the caller writes what it parsed later, its own way)."""
+
+    def put(self, answers: list[Any]) -> None:
+        """``also``'s answers for a batch of documents (``None`` for a file gone).
+        Raises :class:`sqlite3.Error` or :class:`SpecbookError` on a failed write."""
+
+    def finish(self) -> None:
+        """After the last batch, before the commit (same errors as :meth:`put`)."""
+
+
+class _Stream:
+    """A cold run's lint-cache rows written batch by batch, in one transaction with a
+    :class:`Sink`'s writes: see :func:`_streaming`."""
+
+    def __init__(self, cache: _Cache, sink: Sink) -> None:
+        self.cache = cache
+        self.sink = sink
+        self.alive = True
+
+    def put(self, part: list[Any], also: bool) -> None:
+        """Write the rows of a batch of :func:`_lint_one` answers (their cache forms)
+        and give the sink their ``also`` answers; on a failure, roll back (the rest
+        is then written the old way, or not at all)."""
+        if not self.alive:
+            return
+        try:
+            self.cache.put_rows([_row(*item[:7]) for item in part if item is not None])
+            self.sink.put([item[7] for item in part if item is not None] if also else [])
+        except (self.cache._error, SpecbookError) as exc:
+            self.fail(exc)
+
+    def fail(self, exc: BaseException) -> None:
+        if self.alive:
+            self.alive = False
+            self.cache.abort(exc)
+
+    def end(
+        self,
+        light: dict[str, tuple[Any, ...]],
+        touched: list[tuple[int, int, str, str]],
+        verdicts: dict[str, str],
+        redone: Sequence[tuple[bytes, str, str, str]] = (),
+    ) -> None:
+        """The rest of the cache's save, the sink's last writes, the commit."""
+        if self.alive and self.cache.end(light, touched, verdicts, redone, self.sink.finish):
+            self.sink.done = True
+        self.alive = False
+
+
+def _streaming(
+    cache: _Cache, sink: Sink | None, items: Sequence[tuple[Any, str]], workers: int
+) -> _Stream | None:
+    """A :class:`_Stream` for parsing ``items`` in worker processes, if there is a
+    ``sink``, a cache and many files, and the sink takes them; else ``None`` (the
+    rows are saved at the end, the sink given nothing)."""
+    if sink is None or len(items) < PARALLEL_THRESHOLD or workers <= 1 or not cache.begin():
+        return None
+    try:
+        taken = sink.open(cache.db, [rel for _p, rel in items])
+    except (cache._error, SpecbookError) as exc:
+        cache.abort(exc)
+        return None
+    if not taken:
+        cache.abort(None)
+        return None
+    return _Stream(cache, sink)
 
 
 def _inputs_digest(linter: Linter) -> str:

@@ -26,6 +26,7 @@ from specbook.book import Book
 from specbook.core.config import BookConfig
 from specbook.core.digest import blake2b, code_stamp, source_hash
 from specbook.core.layout import read_document, signature
+from specbook.core.state import snapshot_path
 from specbook.parse import parse, scan
 from specbook.store.base import SCHEMA_VERSION, Store
 from specbook.store.records import DocRecord, record_of
@@ -68,11 +69,75 @@ def record_also(doc: Any, data: bytes, sig: tuple[int, int]) -> DocRecord:
     return record_of(doc, data, sig[0], sig[1])
 
 
+class Rebuilding:
+    """The book's own index (``.specbook/index.db``) made from scratch in the lint
+    cache's write transaction, batch by batch as the worker processes parse (a
+    :class:`specbook.lint.run.Sink`): the index's rows are written while the workers
+    parse, not after them. It takes the batches only when, under the write lock, the
+    index is still to be rebuilt (``full``, or its key differs) and the files are the
+    whole book; otherwise the caller writes what was parsed its own way. ``count``:
+    the records put; ``done``: committed. ``search``: see :meth:`Store.put_many`."""
+
+    def __init__(self, book: Book, *, full: bool = False, search: bool = True) -> None:
+        self.book = book
+        self.full = full
+        self.search = search
+        self.done = False
+        self.count = 0
+        self._loading: Any = None
+
+    def open(self, db: Any, rels: Sequence[str]) -> bool:
+        from specbook.store.sqlite import SQLiteStore
+
+        book = self.book
+        assert book.config.root is not None  # (a book with a lint cache has a folder)
+        store = SQLiteStore.borrowing(db, snapshot_path(book.config.root), book.config.name)
+        key = index_key(book)
+        if not self.full and store.get_meta("key") == key:
+            return False  # (current: another process rebuilt it meanwhile)
+        if set(rels) != {book.rel(p) for p in book.path_strings()}:
+            return False  # (not the whole book)
+        store.clear()
+        store.set_meta("key", key)
+        self._store = store
+        self._loading = store.loading(self.search)
+        return True
+
+    def put(self, answers: list[Any]) -> None:
+        records = [r for r in answers if isinstance(r, DocRecord)]
+        self._loading.put(records)
+        self.count += len(records)
+
+    def finish(self) -> None:
+        self._loading.finish()
+        store = self._store
+        # Readers (the portal) keep derived data per generation.
+        store.set_meta("generation", str(int(store.get_meta("generation") or 0) + 1))
+
+
+def streams_into(store: Store, book: Book) -> bool:
+    """Whether ``store`` is the book's own index, in the file of its lint cache (which
+    a :class:`Rebuilding` writes through)."""
+    from specbook.store.sqlite import SQLiteStore
+
+    root = book.config.root
+    return (
+        isinstance(store, SQLiteStore)
+        and root is not None
+        and store.path == str(snapshot_path(root))
+    )
+
+
 def _linted_records(
-    book: Book, todo: Sequence[tuple[str, str]], jobs: int | None, progress: Progress | None
+    book: Book,
+    todo: Sequence[tuple[str, str]],
+    jobs: int | None,
+    progress: Progress | None,
+    sink: Rebuilding | None = None,
 ) -> dict[str, DocRecord]:
     """The records of ``todo``, each file parsed once and linted with the book's rules
-    (its findings saved in the lint cache) on the way."""
+    (its findings saved in the lint cache) on the way; with ``sink``, given to it as
+    they come (see :class:`Rebuilding`)."""
     from specbook.lint.engine import Linter
     from specbook.lint.run import lint_parsed
 
@@ -81,7 +146,7 @@ def _linted_records(
     out = _stored_records(book, todo)
     rest = [(p, rel) for p, rel in todo if rel not in out]
     if rest:
-        found = lint_parsed(book, Linter(book.config), rest, record_also, jobs, progress)
+        found = lint_parsed(book, Linter(book.config), rest, record_also, jobs, progress, sink)
         out.update((rel, r) for rel, r in found.items() if isinstance(r, DocRecord))
     return out
 
@@ -271,8 +336,15 @@ def sync(
         if search:
             store.ensure_search()  # (what a cold lint left to the first search)
         return SyncStats(seen, 0, 0, 0, seen, False)
-    # Parse before the write lock (the lint cache shares the file), each file once.
-    ready = _linted_records(book, todo, jobs, progress)
+    # Parse before the write lock (the lint cache shares the file), each file once; a
+    # rebuild of many files written as they are parsed, in one transaction with the
+    # lint cache's rows (under its write lock, taken first).
+    sink = None
+    if first_rebuild and len(todo) >= PARALLEL_THRESHOLD and streams_into(store, book):
+        sink = Rebuilding(book, full=full, search=search)
+    ready = _linted_records(book, todo, jobs, progress, sink)
+    if sink is not None and sink.done:
+        return SyncStats(seen, sink.count, 0, 0, seen - sink.count, True)
     with store.transaction():
         # again, under the write lock: another process may have synced meanwhile
         rebuild = full or store.get_meta("key") != key

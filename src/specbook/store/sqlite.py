@@ -55,6 +55,9 @@ _CHILD_INDEXES = tuple(
     if stmt.startswith("CREATE INDEX") and stmt.split()[4].split("(")[0] in child_tables()
 )
 
+# Up to this many documents, put_findings looks up each one's row rather than read all.
+_FEW_FINDINGS = 64
+
 # A meta key: the search tables are to be built from the documents' rows (a cold lint
 # leaves them to the first search; see SQLiteStore.put_many).
 _SEARCH_PENDING = "search-pending"
@@ -82,6 +85,7 @@ class SQLiteStore:
         self.path = str(path)
         self.book = book
         self._same_thread = check_same_thread
+        self._borrowed = False
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as exc:
@@ -111,6 +115,24 @@ class SQLiteStore:
         self._ensure_schema(db)
         return db
 
+    @classmethod
+    def borrowing(
+        cls, db: sqlite3.Connection, path: Path | str, book: str | None = None
+    ) -> SQLiteStore:
+        """The index in the file another connection ``db`` has open, written through
+        that connection (inside its transaction, if it has one open: the lint cache's,
+        so that the cache's rows and the index's are one transaction). The schema is
+        made there if it is missing or old. :meth:`close` leaves ``db`` open. Raises
+        :class:`sqlite3.Error` when the schema cannot be read or made."""
+        store = cls.__new__(cls)
+        store.path = str(path)
+        store.book = book
+        store._same_thread = True
+        store._borrowed = True
+        store._db = db
+        cls._ensure_schema(db)
+        return store
+
     @staticmethod
     def _ensure_schema(db: sqlite3.Connection) -> None:
         version: Any = None
@@ -119,16 +141,20 @@ class SQLiteStore:
             version = row[0] if row else None
         if version == str(SCHEMA_VERSION):
             return
-        db.execute("BEGIN IMMEDIATE")
+        outer = db.in_transaction  # (a borrowed connection's: see borrowing)
+        if not outer:
+            db.execute("BEGIN IMMEDIATE")
         try:
             for table in (*_TABLES, *_RETIRED):
                 db.execute(f"DROP TABLE IF EXISTS {table}")
             for stmt in _SCHEMA:
                 db.execute(stmt)
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            db.execute("COMMIT")
+            if not outer:
+                db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if not outer:
+                db.execute("ROLLBACK")
             raise
 
     # -- writing ---------------------------------------------------------------------
@@ -258,6 +284,22 @@ class SQLiteStore:
         for stmt in later:
             db.execute(f"DROP INDEX IF EXISTS {stmt.split()[2]}")
         keyed = list(enumerate(records, first))
+        self._insert(keyed)
+        for stmt in later:
+            db.execute(stmt)
+        if not self._search_pending():  # (else built from these rows by the first search)
+            self._insert_search(keyed)
+
+    def loading(self, search: bool = True) -> Loading:
+        """Fill this index, emptied by :meth:`clear` in the open transaction, batch by
+        batch (:meth:`Loading.put`; a cold build's batches as the worker processes
+        parse them, so that the writing overlaps the parsing), then
+        :meth:`Loading.finish`. ``search`` as for :meth:`put_many`."""
+        return Loading(self, search)
+
+    def _insert(self, keyed: list[tuple[int, DocRecord]]) -> None:
+        """Insert the rows of each ``(docid, record)`` but the search tables'."""
+        db = self._db
         db.executemany(
             "INSERT INTO documents(docid, path, mtime_ns, size, hash, id, kind, title,"
             " title_line, status, status_canonical, status_key, type, type_key, date, modified,"
@@ -285,13 +327,13 @@ class SQLiteStore:
             "INSERT INTO reviews VALUES (?,?,?,?,?,?)",
             [(docid, *v) for docid, r in keyed for v in r.reviews],
         )
-        for stmt in later:
-            db.execute(stmt)
-        if self._search_pending():
-            return  # (built from these rows by the first search)
+
+    def _insert_search(self, keyed: list[tuple[int, DocRecord]]) -> None:
         texts = [(docid, r.id or "", r.title, r.body) for docid, r in keyed]
         for table in ("fts", "fts_exact"):
-            db.executemany(f"INSERT INTO {table}(rowid, id, title, body) VALUES (?,?,?,?)", texts)
+            self._db.executemany(
+                f"INSERT INTO {table}(rowid, id, title, body) VALUES (?,?,?,?)", texts
+            )
 
     def put_findings(self, hashes: dict[str, str], rows: Iterable[tuple[str, Finding]]) -> None:
         """Replace the findings of the documents in ``hashes`` (path -> the content hash
@@ -299,17 +341,27 @@ class SQLiteStore:
         path differs from its document's when it stands in a sidecar file. A document
         changed since is left without findings (and is not marked linted)."""
         db = self._db
-        ids: dict[str, int] = {}
-        for path, digest in hashes.items():
-            row = db.execute(
-                "SELECT docid FROM documents WHERE path = ? AND hash = ?", (path, digest)
-            ).fetchone()
-            db.execute(
-                "DELETE FROM findings WHERE docid IN (SELECT docid FROM documents WHERE path = ?)",
-                (path,),
+        held: dict[str, tuple[int, str]] = {}  # path -> (docid, hash) of those held
+        if len(hashes) <= _FEW_FINDINGS:
+            for path in hashes:
+                row = db.execute(
+                    "SELECT docid, hash FROM documents WHERE path = ?", (path,)
+                ).fetchone()
+                if row is not None:
+                    held[path] = (row[0], row[1])
+        else:  # (a whole book's: one scan, not a query per document)
+            held = {
+                path: (docid, digest)
+                for path, docid, digest in db.execute("SELECT path, docid, hash FROM documents")
+                if path in hashes
+            }
+        if len(held) == self.count():  # (every document's: one statement)
+            db.execute("DELETE FROM findings")
+        else:
+            db.executemany(
+                "DELETE FROM findings WHERE docid = ?", [(docid,) for docid, _ in held.values()]
             )
-            if row is not None:
-                ids[path] = row[0]
+        ids = {path: docid for path, (docid, digest) in held.items() if digest == hashes[path]}
         db.executemany(
             "INSERT OR REPLACE INTO linted VALUES (?,?)",
             [(docid, hashes[path]) for path, docid in ids.items()],
@@ -529,4 +581,50 @@ class SQLiteStore:
         ]
 
     def close(self) -> None:
-        self._db.close()
+        if not self._borrowed:
+            self._db.close()
+
+
+class Loading:
+    """An emptied index filled batch by batch in one transaction (see
+    :meth:`SQLiteStore.loading`): the child tables' indexes are made once, at
+    :meth:`finish`, after their rows (one sort each, not an index insert per row)."""
+
+    def __init__(self, store: SQLiteStore, search: bool) -> None:
+        self._store = store
+        self._next = 1
+        self._paths: set[str] = set()
+        db = store._db
+        if db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None:
+            raise StoreError(f"{store.path}: an index is loaded only once emptied")
+        if not search:
+            store.set_meta(_SEARCH_PENDING, "1")
+        self._search = search
+        for stmt in _CHILD_INDEXES:
+            db.execute(f"DROP INDEX IF EXISTS {stmt.split()[2]}")
+
+    def put(self, records: Iterable[DocRecord]) -> None:
+        """Add ``records`` (a path already added is replaced)."""
+        batch = list({r.path: r for r in records}.values())
+        again = [r.path for r in batch if r.path in self._paths]
+        if again:  # (not in a sync's batches, whose paths differ: kept correct anyway)
+            db = self._store._db
+            for path in again:  # (child rows by hand: the connection may not cascade)
+                for table in child_tables():
+                    db.execute(
+                        f"DELETE FROM {table} WHERE docid IN"
+                        " (SELECT docid FROM documents WHERE path = ?)",
+                        (path,),
+                    )
+            self._store.delete(again)
+        self._paths.update(r.path for r in batch)
+        keyed = list(enumerate(batch, self._next))
+        self._next += len(batch)
+        self._store._insert(keyed)
+        if self._search:
+            self._store._insert_search(keyed)
+
+    def finish(self) -> None:
+        """Make the child tables' indexes."""
+        for stmt in _CHILD_INDEXES:
+            self._store._db.execute(stmt)
