@@ -13,6 +13,7 @@ from specbook.book.jsonout import tags_of
 from specbook.core.digest import source_hash
 from specbook.core.model import Document
 from specbook.core.text import norm_key
+from specbook.parse import scan as scanners
 from specbook.trace.links import typed_references
 
 # Row shapes (positional, in the column order of the schema).
@@ -53,6 +54,9 @@ def outline_of(doc: Document) -> str:
     """Every heading of ``doc`` in document order, one per line as ``level<TAB>line<TAB>
     end line<TAB>title`` (a title is one line of text; :func:`read_outline` reads it)."""
     flat = doc.flat_sections
+    made = scanners.outline(flat)  # (in C: a third of an index record's cost in Python)
+    if made is not None:
+        return made
     # (by position: level, title, span's line and end line; a heading's title of more
     # than one line, which would add a line break, is rare: the lines are made again)
     out = "\n".join([f"{s[0]}\t{s[4][2]}\t{s[4][3]}\t{s[1]}" for s in flat])
