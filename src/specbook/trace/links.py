@@ -469,11 +469,15 @@ def reference_type(
 ) -> str:
     """The type of one reference of ``doc`` (see the module docstring). ``phrases``:
     the phrases that type a reference in prose (default: every relation's)."""
-    return _type_of(doc, ref, phrases, book_prefix(doc.source, ref.span.start))
+    start = ref.span.start
+    return _type_of(doc, ref, phrases, book_prefix(doc.source, start), field_at(doc, start))
 
 
-def _type_of(doc: Document, ref: Reference, phrases: Phrases, prefix: str | None) -> str:
-    """:func:`reference_type`, with the reference's :func:`book_prefix` given."""
+def _type_of(
+    doc: Document, ref: Reference, phrases: Phrases, prefix: str | None, f: Field | None
+) -> str:
+    """:func:`reference_type`, with the reference's :func:`book_prefix` and
+    :func:`field_at` given."""
     src = doc.source
     start = ref.span.start
     line_start = src.rfind(b"\n", 0, start) + 1
@@ -481,7 +485,6 @@ def _type_of(doc: Document, ref: Reference, phrases: Phrases, prefix: str | None
     # types a list of IDs after it up to that far (a line of 30,000 references would
     # otherwise be read again for each of them: minutes for one document)
     before = src[max(line_start, start - _WINDOW) : start].decode("utf-8", "replace")
-    f = field_at(doc, start)
     if f is not None:
         got = relation_of_field(f)
         if got is not None:
@@ -509,8 +512,21 @@ def reference_types(
     ``which`` only, when given), in order."""
     refs = doc.references
     prefixes = book_prefixes(doc)
-    at = range(len(refs)) if which is None else which
-    return [_type_of(doc, refs[i], phrases, prefixes[i]) for i in at]
+    # (field_at's look past the front matter, done here once for every reference)
+    fm_end = front_matter_end(doc)
+    spans = _value_spans(doc)
+    starts, fields = spans if spans is not None else ([], [])
+    out = []
+    for i in range(len(refs)) if which is None else which:
+        r = refs[i]
+        s = r[4][0]  # (span.start)
+        if s < fm_end or spans is None:
+            f = field_at(doc, s)
+        else:
+            k = bisect_right(starts, s) - 1
+            f = fields[k] if k >= 0 and s < fields[k][5][1] else None  # (value_span.end)
+        out.append(_type_of(doc, r, phrases, prefixes[i], f))
+    return out
 
 
 def sidecar_relations(doc: Document) -> list[tuple[str, str, Field]]:
