@@ -20,12 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import specbook.cli._gc  # noqa: F401  (the collector tuning the command has)
+from specbook.book import Book
+from specbook.core.config import load_config
 from specbook.core.layout import read_document
 from specbook.core.model import Document
 from specbook.lint.engine import Linter
 from specbook.lint.facts import facts_of
 from specbook.parse import parse
-from specbook.services.zeroconf import open_book
+from specbook.services.adopt import infer
 from specbook.store import records
 from specbook.trace import coverage, links
 
@@ -52,7 +54,10 @@ def main() -> None:
     args = ap.parse_args()
     items = []  # (linter, data, rel, sidecars, signature)
     for root in args.books:
-        book = open_book(root.resolve())
+        # (the book's own config, else the one `specbook adopt` infers for that folder:
+        # open_book would look for a config above it, and infer from the git top)
+        cfg = root.resolve() / "specbook.toml"
+        book = Book(load_config(cfg) if cfg.exists() else infer(root.resolve()).config())
         linter = Linter(book.config)
         for p in book.path_strings():
             rel = book.rel(p)
