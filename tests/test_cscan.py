@@ -846,3 +846,52 @@ def test_contains_any_ci_refuses_what_it_cannot_read() -> None:
         _c().contains_any_ci(b"x", (b"",))
     with pytest.raises(ValueError, match="64"):
         _c().contains_any_ci(b"x", tuple(bytes([97 + i % 26, i]) for i in range(65)))
+
+
+# -- the index record's outline (recordcost block of _cscan.c) ------------------------------
+_OUTLINE_TITLE = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=12),
+    st.text(max_size=6),  # (not ASCII: the C side declines)
+    st.sampled_from(["a\nb", "Café", "x\ty", ""]),
+)
+_OUTLINE_NUM = st.one_of(st.integers(-3, 10**6), st.sampled_from([2**62, -(2**62), 10**19]))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_OUTLINE_NUM, _OUTLINE_TITLE, _OUTLINE_NUM, _OUTLINE_NUM), max_size=8))
+def test_outline_in_c_is_the_python_loop_s_or_declines(
+    rows: list[tuple[int, str, int, int]],
+) -> None:
+    """``_cscan.outline`` writes what records.outline_of's f-string per heading writes,
+    and declines (None) exactly for a title not ASCII or holding a line break, or a
+    number outside a C long long."""
+    from specbook.store.records import outline_of
+
+    flat = tuple(
+        Section(level, title, None, Span(0, 0, 1, 1), Span(0, 0, line, end))
+        for level, title, line, end in rows
+    )
+    got = _c().outline(flat)
+    declines = any(
+        not t.isascii() or "\n" in t or not all(-(2**63) <= v < 2**63 for v in (lv, a, b))
+        for lv, t, a, b in rows
+    )
+    assert got == (None if declines else "\n".join(f"{lv}\t{a}\t{b}\t{t}" for lv, t, a, b in rows))
+
+    class _Doc:  # (outline_of reads only flat_sections)
+        flat_sections = flat
+
+    # and outline_of, whichever side made it: a title of several lines on one line
+    want = "\n".join(f"{lv}\t{a}\t{b}\t{t.replace(chr(10), ' ')}" for lv, t, a, b in rows)
+    assert outline_of(_Doc()) == want  # type: ignore[arg-type]
+
+
+def test_outline_in_c_declines_what_is_not_sections() -> None:
+    c = _c()
+    assert c.outline([]) is None  # (a list: the caller's loop)
+    assert c.outline(()) == ""
+    assert c.outline(((1, "t"),)) is None
+    assert c.outline(((True, "t", None, None, (0, 0, 1, 1)),)) is None  # (a bool is no int)
+    assert c.outline(((1, "t", None, None, (0, 0, 1.0, 1)),)) is None
+    assert c.outline(((1, b"t", None, None, (0, 0, 1, 1)),)) is None
+    assert c.outline(((1, "t", None, None, (0, 0, 1, 1)),)) == "1\t1\t1\tt"

@@ -190,3 +190,101 @@ def test_field_at_is_the_field_holding_each_byte(text: str) -> None:
     assert doc.fields
     for offset in range(len(doc.source) + 1):
         assert links.field_at(doc, offset) is _field_at_by_definition(doc, offset), offset
+
+
+# A document of each shape the batched typing must get as the one-reference path does:
+# BOM, CRLF, non-ASCII before and between IDs, relation fields in front matter (a block
+# list, a flow list), cross-book IDs (`payments:`, also glued after a line break), an ID
+# at the file's first bytes, a label line above a list, a sidecar's relation field.
+_SHAPES = [
+    "\ufeff---\r\nid: SPEC-020\r\nsupersedes: SPEC-001\r\nneeds:\r\n  - SPEC-002\r\n"
+    "  - payments:SPEC-003\r\nrelated: [SPEC-004, billing:SPEC-005]\r\n---\r\n"
+    "# SPEC-020: Café\r\n\r\nÜber — depends on payments:SPEC-006 and SPEC-007.\r\n"
+    "Remplacé par SPEC-008; supersedes parts of SPEC-009.\r\n\r\n"
+    "Depends on:\r\n- SPEC-010\r\n- payments:SPEC-011\r\n\r\n- SPEC-012 (é)\r\n",
+    "SPEC-001 first.\nSee ledger:\nSPEC-002 and Parent:SPEC-003, see:SPEC-004.\n"
+    "| Fixes | BUG-001, payments:BUG-002 |\n\n## Dependencies\n\n- SPEC-005 ✅ x\n",
+]
+
+
+@pytest.mark.parametrize("text", _SHAPES)
+def test_typed_references_are_each_reference_s_own_type_and_book(text: str) -> None:
+    """typed_references (one pass, book prefixes kept once per document) gives each
+    reference what reference_type and book_prefix give it alone, on a fresh parse."""
+    from specbook.core.model import Sidecar
+    from specbook.lint.facts import facts_of
+
+    side = Sidecar("docs/specs/SPEC-020.meta.yaml", b"superseded-by: SPEC-030\n")
+    data = text.encode()
+    doc = parse(data, "docs/specs/SPEC-020-x.md", CONFIG, (side,))
+    got = typed_references(doc)
+    alone = parse(data, "docs/specs/SPEC-020-x.md", CONFIG, (side,))
+    want = [
+        (r.target, links.reference_type(alone, r), links.book_prefix(alone.source, r.span.start))
+        for r in alone.references
+    ]
+    assert [(t.target, t.type, t.target_book) for t in got[: len(want)]] == want
+    assert (got[-1].target, got[-1].type, got[-1].line) == ("SPEC-030", "superseded-by", 1)
+    books = {t.target: t.target_book for t in got if t.target_book}
+    assert books == (
+        {"SPEC-003": "payments", "SPEC-005": "billing", "SPEC-006": "payments",
+         "SPEC-011": "payments"}
+        if text is _SHAPES[0]
+        else {"SPEC-002": "ledger", "BUG-002": "payments"}  # (`ledger:` ends the line above)
+    )  # fmt: skip
+    # the facts leave out the other books' references, and count columns in characters
+    facts = facts_of(parse(data, "docs/specs/SPEC-020-x.md", CONFIG, (side,)))
+    assert [r.target for r in facts.references] == [
+        r.target for r in alone.references if links.book_prefix(alone.source, r.span.start) is None
+    ]
+    for r in facts.references:
+        start = data.rfind(b"\n", 0, r.span.start) + 1
+        assert r.column == len(data[start : r.span.start].decode()) + 1
+
+
+def test_shapes_have_the_types_they_say() -> None:
+    """The first shape's references, typed: front-matter fields (aliases), a phrase
+    before a cross-book ID, a passive supersede in French, a partial supersede, a label
+    line over a list with a blank line in it."""
+    types = {t.target: t.type for t in typed_references(parse(_SHAPES[0].encode(), "x.md", CONFIG))}
+    assert types == {
+        "SPEC-001": "supersedes",
+        "SPEC-002": "depends-on",
+        "SPEC-003": "depends-on",
+        "SPEC-004": "relates",
+        "SPEC-005": "relates",
+        "SPEC-006": "depends-on",
+        "SPEC-007": "depends-on",
+        "SPEC-008": "superseded-by",
+        "SPEC-009": "relates",
+        "SPEC-010": "depends-on",
+        "SPEC-011": "depends-on",
+        "SPEC-012": "relates",  # (the item above names another book: no list of IDs)
+    }
+
+
+def test_a_text_and_the_words_after_its_last_sentence_share_a_kept_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """phrase_type keeps a text's answer under the words after its last sentence break
+    too (prose lines differ before it and share it): the answers stay the unkept ones,
+    whichever comes first."""
+    monkeypatch.setattr(links, "_TYPED", {})
+    texts = [
+        "Done. Depends on ",
+        "Depends on ",
+        "Other words here. Depends on ",
+        "x | Depends on ",
+        "Fixes it. See ",
+        "No. ",
+        "Supersedes nothing! Then ",
+        "",
+    ]
+    for order in (texts, texts[::-1]):
+        monkeypatch.setattr(links, "_TYPED", {})
+        assert [phrase_type(t) for t in order] == [
+            links._phrase_type(t, links._PHRASES) for t in order
+        ]
+        assert [phrase_type(t, links.SUPERSEDE_PHRASES) for t in order] == [
+            links._phrase_type(t, links.SUPERSEDE_PHRASES) for t in order
+        ]

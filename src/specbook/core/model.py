@@ -396,10 +396,14 @@ class Document:
             return len(data[start:offset].decode("utf-8", "replace")) + 1
         i = bisect_right(self.line_starts, offset) - 1
         start = self.line_starts[i] if i >= 0 else 0
-        if self._ascii and 0 <= offset <= len(self.source):  # (a byte is a character)
-            return offset - start + 1
         if offset - start <= _COUNT_FROM_START:
+            if 0 <= offset <= len(self.source) and (
+                self._ascii or self.source[start:offset].isascii()
+            ):
+                return offset - start + 1  # (a byte is a character: most files, most lines)
             return len(self.source[start:offset].decode("utf-8", "replace")) + 1
+        if self._ascii and 0 <= offset <= len(self.source):
+            return offset - start + 1
         # (a line's last offset and its column; a piece that starts before a byte that is
         # not a continuation byte decodes to as many characters as it does in the line)
         marks: dict[int, tuple[int, int]] = self.derived.setdefault("column_marks", {})

@@ -15,17 +15,17 @@ from itertools import product
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from specbook.core.model import Document, Reference, Span
+from specbook.core.model import Document, Span
 from specbook.parse import scan as scanners
-from specbook.trace.coverage import listed_tests, span_columns
+from specbook.trace.coverage import listed_tests
 from specbook.trace.links import (
     RELATION_FIELDS,
     SUPERSEDE_PHRASES,
     SUPERSEDE_STEMS,
     SUPERSEDED_BY,
     SUPERSEDES,
-    book_prefix,
-    reference_type,
+    book_prefixes,
+    reference_types,
     sidecar_relations,
 )
 
@@ -75,37 +75,37 @@ _KEY = attrgetter("key")
 _ID = attrgetter("id")
 
 
-def _own_references(doc: Document) -> list[Reference]:
-    """``doc``'s references but those naming another book's document
-    (``payments:SPEC-004``: this book cannot judge them)."""
-    src = doc.source
-    return [r for r in doc.references if book_prefix(src, r.span.start) is None]
+def _own_positions(doc: Document) -> list[int]:
+    """The positions in ``doc.references`` of its references but those naming another
+    book's document (``payments:SPEC-004``: this book cannot judge them)."""
+    return [i for i, prefix in enumerate(book_prefixes(doc)) if prefix is None]
 
 
 def _supersede_links(
-    doc: Document, own: list[Reference] | None = None
+    doc: Document, own: list[int] | None = None
 ) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
     """(the IDs ``doc`` says it is superseded by, the IDs it says it supersedes), each
     where it says so: in a relation field (``superseded_by:``, ``supersedes: [A, B]``,
     a block list, ``**Superseded by**:``, under the book's aliases), after the words
     "superseded by" / "supersedes" in its text (``status: superseded by DEC-010``,
     every ID of a list after them), or in a section of that name. ``own``: the
-    references of :func:`_own_references`, when the caller has them."""
-    refs = _own_references(doc) if own is None else own
+    positions of :func:`_own_positions`, when the caller has them."""
+    at = _own_positions(doc) if own is None else own
     by: list[Link] = []
     sup: list[Link] = []
     # Most documents have neither the word (in any ASCII case) nor such a field: a look
     # at the field names and one pass over the bytes are much cheaper than typing
     # references. A document that names no other (most of a real book's) has only its
     # sidecars' relation fields to say it: the pass over its bytes would find nothing.
-    if refs and (
+    if at and (
         not _SUPERSEDE_KEYS.isdisjoint(map(_KEY, doc.fields))
         or scanners.contains_any_ci(doc.source, SUPERSEDE_STEMS)
     ):
-        for r in refs:
-            kind = reference_type(doc, r, SUPERSEDE_PHRASES)
+        refs = doc.references
+        for i, kind in zip(at, reference_types(doc, SUPERSEDE_PHRASES, at), strict=True):
             if kind not in (SUPERSEDES, SUPERSEDED_BY):
                 continue
+            r = refs[i]
             s = r.span.start
             link = (r.target, Span(s, s + len(r.target.encode()), r.span.line, r.span.line))
             (by if kind == SUPERSEDED_BY else sup).append((*link, doc.column(s)))
@@ -121,9 +121,11 @@ def facts_of(doc: Document, extras: dict[str, Any] | None = None) -> DocFacts:
     id_field = doc.field("id")
     if id_field is not None and id_field.file is not None:
         id_field = None  # (an ID in a sidecar: book rules point at the document's top)
-    own = _own_references(doc)
+    own = _own_positions(doc)
+    every = doc.references
     refs = []
-    for r in own:
+    for i in own:
+        r = every[i]
         span = r.span
         refs.append(
             Ref(
@@ -132,7 +134,8 @@ def facts_of(doc: Document, extras: dict[str, Any] | None = None) -> DocFacts:
                 r.text,
                 span,
                 span.line,
-                *span_columns(doc, span.start, span.end),
+                doc.column(span.start),
+                doc.column(span.end),
             )
         )
     by, sup = _supersede_links(doc, own)

@@ -19,6 +19,7 @@ types A and B differently, and every ID of a list after a phrase has its type
 import re
 from bisect import bisect_right
 from itertools import pairwise
+from operator import itemgetter
 from typing import NamedTuple
 
 from specbook.core.config import DEFAULT_FIELD_ALIASES
@@ -240,6 +241,25 @@ def book_prefix(source: bytes, start: int) -> str | None:
     return name
 
 
+def book_prefixes(doc: Document) -> tuple[str | None, ...]:
+    """:func:`book_prefix` of each of ``doc.references``, in their order; worked out once
+    per document (the facts and the index record both ask)."""
+    memo = doc.derived
+    got: tuple[str | None, ...] | None = memo.get("book_prefixes")
+    if got is None:
+        src = doc.source
+        out: list[str | None] = []
+        for r in doc.references:
+            s = r[4][0]  # (span.start)
+            # (the look book_prefix starts with, spared a call: most references)
+            if s and (src[s - 1] == 58 or src[s - 2 : s] == b":\n"):  # (58: a colon)
+                out.append(book_prefix(src, s))
+            else:
+                out.append(None)
+        got = memo["book_prefixes"] = tuple(out)
+    return got
+
+
 # phrase_type's answers, by the phrases asked for (kept alive by their entry, as in
 # _STEMS_OF) and the text: the words before an ID repeat within a book and across
 # (`- Depends on `, `| `, `See `: 40-50% of the references of the books tried)
@@ -265,17 +285,34 @@ def phrase_type(
     memo = entry[1]
     got = memo.get(before, _NOT_KEPT)
     if got is _NOT_KEPT:
-        if len(memo) >= _TYPED_MAX:
-            memo.clear()
-        got = memo[before] = _phrase_type(before, phrases)
+        # (only the words after the last sentence break count: that tail is the key
+        # most prose lines share, "… This spec builds on "; its answer is the text's)
+        tail = _SENTENCE_BREAK.split(before)[-1]
+        got = memo.get(tail, _NOT_KEPT) if tail is not before else _NOT_KEPT
+        if got is _NOT_KEPT:
+            got = _tail_type(tail, phrases)
+            _keep(memo, tail, got)
+        assert got is None or isinstance(got, str)
+        _keep(memo, before, got)
     assert got is None or isinstance(got, str)
     return got
 
 
+def _keep(memo: dict[str, str | None], text: str, got: str | None) -> None:
+    if len(memo) >= _TYPED_MAX:
+        memo.clear()
+    memo[text] = got
+
+
 def _phrase_type(before: str, phrases: Phrases) -> str | None:
-    # (only the words after the last sentence break or cell border count: the phrases
-    # are looked for there, a short text, most often none or one of the ten)
-    tail = _SENTENCE_BREAK.split(before)[-1]
+    """:func:`phrase_type` worked out, nothing kept."""
+    # (only the words after the last sentence break or cell border count)
+    return _tail_type(_SENTENCE_BREAK.split(before)[-1], phrases)
+
+
+def _tail_type(tail: str, phrases: Phrases) -> str | None:
+    """:func:`phrase_type` of a text with no sentence break or cell border (the phrases
+    are looked for there, a short text, most often none or one of the ten)."""
     candidates = _phrases_in(tail, phrases)
     if not candidates:
         return None
@@ -330,18 +367,21 @@ def front_matter_end(doc: Document) -> int:
     return bounds[2] if bounds is not None else 0
 
 
+_VALUE_SPAN = itemgetter(5)  # (Field.value_span)
+
+
 def _value_spans(doc: Document) -> tuple[list[int], list[Field]] | None:
     """The start of each value span of ``doc``'s fields in its bytes (not in a sidecar)
     in order, with the fields; ``None`` when two of them overlap (then the first
     field in ``doc.fields`` that holds a place wins, see :func:`field_at`)."""
     memo = doc.derived
     if "value_spans" not in memo:
-        own = sorted(
-            (f for f in doc.fields if not getattr(f, "file", None)),
-            key=lambda f: (f.value_span.start, f.value_span.end),
-        )
-        ok = all(a.value_span.end <= b.value_span.start for a, b in pairwise(own))
-        memo["value_spans"] = ([f.value_span.start for f in own], own) if ok else None
+        # (by the value span itself: spans with the same start and end are on the same
+        # lines, so the order is that of (start, end), ties kept in their order)
+        own = sorted((f for f in doc.fields if not f.file), key=_VALUE_SPAN)
+        values = [f[5] for f in own]
+        ok = all(a[1] <= b[0] for a, b in pairwise(values))  # (end <= next start)
+        memo["value_spans"] = ([v[0] for v in values], own) if ok else None
     spans: tuple[list[int], list[Field]] | None = memo["value_spans"]
     return spans
 
@@ -429,22 +469,28 @@ def reference_type(
 ) -> str:
     """The type of one reference of ``doc`` (see the module docstring). ``phrases``:
     the phrases that type a reference in prose (default: every relation's)."""
+    start = ref.span.start
+    return _type_of(doc, ref, phrases, book_prefix(doc.source, start), field_at(doc, start))
+
+
+def _type_of(
+    doc: Document, ref: Reference, phrases: Phrases, prefix: str | None, f: Field | None
+) -> str:
+    """:func:`reference_type`, with the reference's :func:`book_prefix` and
+    :func:`field_at` given."""
     src = doc.source
-    line_start = src.rfind(b"\n", 0, ref.span.start) + 1
+    start = ref.span.start
+    line_start = src.rfind(b"\n", 0, start) + 1
     # the words before the ID on its line, at most _WINDOW bytes of them: a phrase
     # types a list of IDs after it up to that far (a line of 30,000 references would
     # otherwise be read again for each of them: minutes for one document)
-    before = src[max(line_start, ref.span.start - _WINDOW) : ref.span.start].decode(
-        "utf-8", "replace"
-    )
-    f = field_at(doc, ref.span.start)
+    before = src[max(line_start, start - _WINDOW) : start].decode("utf-8", "replace")
     if f is not None:
         got = relation_of_field(f)
         if got is not None:
             if got in (SUPERSEDES, SUPERSEDED_BY) and _PARTIAL.search(before):
                 return RELATES  # "Replaces: parts of ADR-011"
             return got
-    prefix = book_prefix(src, ref.span.start)
     if prefix is not None:
         before = before[: -len(prefix) - 1]  # "Depends on payments:X" reads as "Depends on X"
     kind = phrase_type(before, phrases) or _label_type(src, line_start, before, phrases)
@@ -457,6 +503,30 @@ def reference_type(
         if got is not None:
             return got
     return RELATES
+
+
+def reference_types(
+    doc: Document, phrases: Phrases = _PHRASES, which: "list[int] | None" = None
+) -> list[str]:
+    """:func:`reference_type` of each of ``doc.references`` (of those at the positions
+    ``which`` only, when given), in order."""
+    refs = doc.references
+    prefixes = book_prefixes(doc)
+    # (field_at's look past the front matter, done here once for every reference)
+    fm_end = front_matter_end(doc)
+    spans = _value_spans(doc)
+    starts, fields = spans if spans is not None else ([], [])
+    out = []
+    for i in range(len(refs)) if which is None else which:
+        r = refs[i]
+        s = r[4][0]  # (span.start)
+        if s < fm_end or spans is None:
+            f = field_at(doc, s)
+        else:
+            k = bisect_right(starts, s) - 1
+            f = fields[k] if k >= 0 and s < fields[k][5][1] else None  # (value_span.end)
+        out.append(_type_of(doc, r, phrases, prefixes[i], f))
+    return out
 
 
 def sidecar_relations(doc: Document) -> list[tuple[str, str, Field]]:
@@ -481,19 +551,14 @@ def sidecar_relations(doc: Document) -> list[tuple[str, str, Field]]:
 def typed_references(doc: Document) -> list[TypedReference]:
     """Every reference of ``doc`` with its type, in document order (then those of its
     sidecar files' relation fields, at line 1)."""
-    return [
-        TypedReference(
-            doc.id,
-            r.target,
-            r.requirement,
-            reference_type(doc, r),
-            r.section,
-            r.span.line,
-            r.text,
-            book_prefix(doc.source, r.span.start),
+    source = doc.id
+    new = tuple.__new__  # (TypedReference's own __new__ is a Python call per reference)
+    out = [
+        new(TypedReference, (source, r[0], r[1], kind, r[3], r[4][2], r[2], prefix))
+        for r, kind, prefix in zip(
+            doc.references, reference_types(doc), book_prefixes(doc), strict=True
         )
-        for r in doc.references
-    ] + [
-        TypedReference(doc.id, target, None, kind, None, 1, target)
-        for target, kind, _ in sidecar_relations(doc)
     ]
+    for target, kind, _ in sidecar_relations(doc):
+        out.append(TypedReference(source, target, None, kind, None, 1, target))
+    return out

@@ -58,6 +58,7 @@ __all__ = [
     "c_spans",
     "contains_any_ci",
     "line_starts",
+    "outline",
     "quick_scan",
     "scan",
     "span_maker",
@@ -114,6 +115,7 @@ class NodeBuilders(Protocol):
     def fence_closed(self, work: bytes, start: int, end: int, /) -> bool: ...
     def utf8_valid(self, data: bytes, /) -> bool: ...
     def contains_any_ci(self, work: bytes, needles: tuple[bytes, ...], /) -> bool: ...
+    def outline(self, sections: tuple[Any, ...], /) -> str | None: ...
     def find_all(self, work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
     def head_index(self, heads: _Rec, /) -> tuple[list[int], list[str]]: ...
     def preorder(self, roots: tuple[_T, ...], k: int, /) -> tuple[_T, ...]: ...
@@ -243,6 +245,16 @@ def _contains_any_ci(work: bytes, needles: tuple[bytes, ...]) -> bool:
 # ASCII letters in any case: ``work.lower()`` then ``in`` for each, which the C module
 # does in one pass without the copy (a ninth of the time on an 8 KB document).
 contains_any_ci: Callable[[bytes, tuple[bytes, ...]], bool] = _contains_any_ci
+
+
+# The index record's outline of a document's sections in document order (``_cscan.outline``,
+# :func:`specbook.store.records.outline_of`), or ``None`` when the caller's loop must make
+# it (no C module; a title not ASCII or of more than one line).
+def _no_outline(sections: tuple[Any, ...]) -> str | None:
+    return None
+
+
+outline: Callable[[tuple[Any, ...]], str | None] = _no_outline
 if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
     try:
         from specbook.parse.scan import _cscan
@@ -258,6 +270,7 @@ if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
         pack = _cscan.pack
         revive = _cscan.revive
         contains_any_ci = _cscan.contains_any_ci
+        outline = _cscan.outline
 
 SCANNERS: tuple[Scanner, ...] = (
     *([Scanner("c", _c_scan)] if _c_scan is not None else []),

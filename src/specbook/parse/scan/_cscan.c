@@ -5011,6 +5011,101 @@ m_prompt_spans(PyObject *Py_UNUSED(module), PyObject *data)
 
 /* ================================ end of the section rules' loops ===================== */
 
+/* ==== begin recordcost block: outline() (store/records.py outline_of) ==== */
+
+/* The decimal digits of v into buf (at least 21 bytes), a minus sign first when
+   negative: the number of bytes written (what str(v) gives). */
+static int
+outline_digits(char *buf, long long v)
+{
+    char tmp[24];
+    int n = 0, len = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = tmp[--n];
+    return len;
+}
+
+/* The level, title and span lines of one Section (level, title, _, _, span, ...; span:
+   start, end, line, end_line): 0, or -1 when it is not of those types (exact ints, an
+   ASCII str without a line break), with no exception set. */
+static int
+outline_parts(PyObject *s, long long nums[3], PyObject **title)
+{
+    if (!PyTuple_Check(s) || PyTuple_GET_SIZE(s) < 5)
+        return -1;
+    PyObject *level = PyTuple_GET_ITEM(s, 0), *t = PyTuple_GET_ITEM(s, 1);
+    PyObject *span = PyTuple_GET_ITEM(s, 4);
+    if (!PyTuple_Check(span) || PyTuple_GET_SIZE(span) < 4 || !PyUnicode_CheckExact(t) ||
+        !PyUnicode_IS_ASCII(t))
+        return -1;
+    if (memchr(PyUnicode_1BYTE_DATA(t), '\n', (size_t)PyUnicode_GET_LENGTH(t)) != NULL)
+        return -1;
+    PyObject *vals[3] = {level, PyTuple_GET_ITEM(span, 2), PyTuple_GET_ITEM(span, 3)};
+    for (int k = 0; k < 3; k++) {
+        if (!PyLong_CheckExact(vals[k]))
+            return -1;
+        int overflow = 0;
+        nums[k] = PyLong_AsLongLongAndOverflow(vals[k], &overflow);
+        if (overflow || (nums[k] == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            return -1;
+        }
+    }
+    *title = t;
+    return 0;
+}
+
+/* outline(sections) -> str | None: "level\tline\tend line\ttitle" of each Section of the
+   tuple, joined by "\n" (the f-string per heading of records.outline_of); None when a
+   section is not of the expected types or a title is not ASCII or holds a line break
+   (the Python loop answers then). */
+static PyObject *
+m_outline(PyObject *Py_UNUSED(module), PyObject *seq)
+{
+    if (!PyTuple_Check(seq))
+        Py_RETURN_NONE;
+    ssz n = PyTuple_GET_SIZE(seq);
+    ssz total = n > 0 ? n - 1 : 0;
+    char buf[24];
+    for (ssz i = 0; i < n; i++) {
+        long long nums[3];
+        PyObject *title;
+        if (outline_parts(PyTuple_GET_ITEM(seq, i), nums, &title) < 0)
+            Py_RETURN_NONE;
+        for (int k = 0; k < 3; k++)
+            total += outline_digits(buf, nums[k]) + 1;
+        total += PyUnicode_GET_LENGTH(title);
+    }
+    PyObject *out = PyUnicode_New(total, 127);
+    if (out == NULL)
+        return NULL;
+    char *w = (char *)PyUnicode_1BYTE_DATA(out);
+    for (ssz i = 0; i < n; i++) {
+        long long nums[3];
+        PyObject *title;
+        (void)outline_parts(PyTuple_GET_ITEM(seq, i), nums, &title); /* (checked above) */
+        if (i)
+            *w++ = '\n';
+        for (int k = 0; k < 3; k++) {
+            w += outline_digits(w, nums[k]);
+            *w++ = '\t';
+        }
+        ssz len = PyUnicode_GET_LENGTH(title);
+        memcpy(w, PyUnicode_1BYTE_DATA(title), (size_t)len);
+        w += len;
+    }
+    return out;
+}
+
+/* ==== end recordcost block ==== */
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_O, scan_doc},
     {"line_starts", line_starts, METH_O, line_starts_doc},
@@ -5083,6 +5178,8 @@ static PyMethodDef methods[] = {
      "after the heading shows nothing but blanks, thematic breaks or a comment's start."},
     {"prompt_spans", m_prompt_spans, METH_O,
      "prompt_spans(data): (start, end) of each match of templates.facts.PROMPT_BYTES."},
+    {"outline", m_outline, METH_O, /* (recordcost block) */
+     "outline(sections): the index record's outline of the sections, or None."},
     {NULL, NULL, 0, NULL},
 };
 
