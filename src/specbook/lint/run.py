@@ -516,6 +516,11 @@ class _Cache:
         except (self._error, SpecbookError) as exc:
             self.abort(exc)
             return False
+        finally:
+            # (this connection's later commits checkpoint as SQLite's default has them)
+            if self.db is not None:  # (None once a damaged file was discarded)
+                with contextlib.suppress(self._error):
+                    self.db.execute("PRAGMA wal_autocheckpoint = 1000")
         if self._path is not None:
             _checkpoint_aside(self._path)
         return True
