@@ -4618,6 +4618,26 @@ sw_int(PyObject *v)
  * a look-up costs a fifth of a call through its lru_cache; it is emptied when it holds
  * SW_MEMO_MAX. The tree is walked with a stack of its own (no recursion limit to reach);
  * norm_heading may run any Python code, which cannot change the tuples held. */
+/* dict[key].append(item), the list made when key has none: what `setdefault(key,
+ * []).append(item)` does; 0, or -1 with an exception set */
+static int
+sw_add(PyObject *dict, PyObject *key, PyObject *item)
+{
+    PyObject *places = PyDict_GetItemWithError(dict, key);
+    if (places != NULL)
+        return PyList_Append(places, item);
+    if (PyErr_Occurred())
+        return -1;
+    places = PyList_New(1);
+    if (places == NULL)
+        return -1;
+    Py_INCREF(item);
+    PyList_SET_ITEM(places, 0, item);
+    int rc = PyDict_SetItem(dict, key, places);
+    Py_DECREF(places);
+    return rc;
+}
+
 #define SW_MEMO_MAX (1 << 14)
 static PyObject *
 m_section_walk(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
@@ -4685,22 +4705,7 @@ m_section_walk(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t na
             Py_DECREF(key);
             goto fail;
         }
-        PyObject *places = PyDict_GetItemWithError(by_key, key);
-        if (places != NULL)
-            rc = PyList_Append(places, at);
-        else if (PyErr_Occurred())
-            rc = -1;
-        else {
-            places = PyList_New(1);
-            if (places == NULL)
-                rc = -1;
-            else {
-                Py_INCREF(at);
-                PyList_SET_ITEM(places, 0, at);
-                rc = PyDict_SetItem(by_key, key, places);
-                Py_DECREF(places);
-            }
-        }
+        rc = sw_add(by_key, key, at);
         Py_DECREF(at);
         Py_DECREF(key);
         if (rc < 0)
@@ -4787,22 +4792,8 @@ m_own_title_keys(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t 
         }
         int rc = 0;
         if (other) {
-            PyObject *places = PyDict_GetItemWithError(found, own), *at = PyLong_FromSsize_t(i);
-            if (at == NULL || (places == NULL && PyErr_Occurred()))
-                rc = -1;
-            else if (places != NULL)
-                rc = PyList_Append(places, at);
-            else {
-                places = PyList_New(1);
-                if (places == NULL)
-                    rc = -1;
-                else {
-                    Py_INCREF(at);
-                    PyList_SET_ITEM(places, 0, at);
-                    rc = PyDict_SetItem(found, own, places);
-                    Py_DECREF(places);
-                }
-            }
+            PyObject *at = PyLong_FromSsize_t(i);
+            rc = at == NULL ? -1 : sw_add(found, own, at);
             Py_XDECREF(at);
         }
         Py_DECREF(own);
