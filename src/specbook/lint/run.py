@@ -873,6 +873,7 @@ def expand_paths(book: Book, paths: Iterable[Path]) -> list[Path]:
     """
     out: list[Path] = []
     owners: dict[str, list[str]] | None = None
+    real_dirs: dict[str, str] = {}  # (each folder's real path, worked out once)
     for p in paths:
         if p.is_file() and not p.name.lower().endswith((".md", ".markdown")):
             # a sidecar (`kep.yaml`) stands for its document
@@ -884,7 +885,13 @@ def expand_paths(book: Book, paths: Iterable[Path]) -> list[Path]:
                 continue
         if p.is_dir():
             root = p.resolve()
-            inside = [q for q in book.paths() if q.resolve().is_relative_to(root)]
+            top = str(root)
+            under = top.rstrip(os.sep) + os.sep
+            inside = [
+                Path(q)
+                for q in book.path_strings()
+                if (r := _real_path(q, real_dirs)) == top or r.startswith(under)
+            ]
             if not inside:  # a folder outside the kind folders: every Markdown file in it
                 inside = sorted(
                     q
@@ -897,14 +904,27 @@ def expand_paths(book: Book, paths: Iterable[Path]) -> list[Path]:
                 out.append(p)
         else:
             raise NotFoundError(f"{p}: no such file or folder")
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
     for p in out:
-        r = p.resolve()
+        r = _real_path(os.path.abspath(p), real_dirs)
         if r not in seen:
             seen.add(r)
             unique.append(p)
     return unique
+
+
+def _real_path(path: str, dirs: dict[str, str]) -> str:
+    """``os.path.realpath(path)`` of an absolute ``path``, with the real path of its
+    folder taken from (and kept in) ``dirs``: a whole book's files resolve with one
+    ``lstat`` each rather than one per part of each path."""
+    folder, name = os.path.split(path)
+    real = dirs.get(folder)
+    if real is None:
+        real = dirs[folder] = os.path.realpath(folder)
+    if not name or name in (".", "..") or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(real, name)
 
 
 def lint_files(
