@@ -66,3 +66,17 @@ def test_a_file_that_is_a_link_counts_where_it_leads(tmp_path: Path) -> None:
     # a link to a document in the folder does not make ``other`` hold a document of it
     inside = expand_paths(book, [folder])
     assert all(not str(p).startswith(str(other)) for p in inside)
+
+
+def test_many_files_named_a_link_leading_out_is_refused(tmp_path: Path) -> None:
+    root = _book(tmp_path)
+    outside = tmp_path / "secret.md"
+    outside.write_text("# not the book's\n")
+    book = open_book(root)
+    every = book.paths()
+    out = every[0].parent / "out.md"
+    out.symlink_to(outside)
+    # named one by one with the book's files (the folder's real path worked out once)
+    got = expand_paths(book, [*every, out])
+    assert _real(got) == _real(every)
+    assert any("out.md" in rel for rel in book.skipped)

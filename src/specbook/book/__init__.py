@@ -27,6 +27,7 @@ from specbook.core.confine import (
     LOOP,
     is_utf8,
     leads_out,
+    real_path,
     real_root,
     report_once,
     shown,
@@ -300,17 +301,21 @@ class Book:
     def _report(self, skipped: dict[str, str]) -> None:
         report_once(self.real_root, skipped, self.warn)
 
-    def may_read(self, path: str | os.PathLike[str]) -> bool:
+    def may_read(self, path: str | os.PathLike[str], dirs: dict[str, str] | None = None) -> bool:
         """Whether a file named to a command rather than listed (``lint FOLDER``) may
         be read: not when its name is not valid UTF-8, nor when it lies in the book but
         its real path does not (a link leading out). Reports why not, as the listing
-        does."""
+        does. ``dirs``: folders' real paths already worked out (see
+        :func:`~specbook.core.confine.real_path`), for many files named at once."""
         text = os.path.abspath(path)
         cut = len(self.root_prefix) if text.startswith(self.root_prefix) else 0
         if not is_utf8(text):
             why = BAD_NAME.format(what="file", rest="not read")
-        elif cut and not self.contains(text):
-            why = self._leads_out(os.path.realpath(text))
+        elif cut and not within(
+            real := real_path(text, dirs) if dirs is not None else os.path.realpath(text),
+            self.real_root,
+        ):
+            why = self._leads_out(real)
         else:
             return True
         rel = self._shown(text, cut)

@@ -24,6 +24,19 @@ def within(real: str, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def real_path(path: str, dirs: dict[str, str]) -> str:
+    """``os.path.realpath(path)`` of an absolute ``path``, with the real path of its
+    folder taken from (and kept in) ``dirs``: a whole book's files resolve with one
+    ``lstat`` each rather than one per part of each path."""
+    folder, name = os.path.split(path)
+    real = dirs.get(folder)
+    if real is None:
+        real = dirs[folder] = os.path.realpath(folder)
+    if not name or name in (".", "..") or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(real, name)
+
+
 def is_utf8(name: str) -> bool:
     """Whether the file name (or path) ``name`` is valid UTF-8; an ASCII one cheaply.
     (Python keeps the bytes of a name that is not as lone surrogates, which cannot be

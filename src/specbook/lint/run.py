@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import Any, Protocol
 
 from specbook import __version__
@@ -28,6 +29,7 @@ from specbook.book import Book
 from specbook.core import stored
 from specbook.core.collector import collector_paused
 from specbook.core.config import BookConfig
+from specbook.core.confine import real_path
 from specbook.core.digest import blake2b, code_stamp, source_hash
 from specbook.core.errors import NotFoundError, SpecbookError, UsageError
 from specbook.core.layout import read_document, signature
@@ -871,60 +873,51 @@ def expand_paths(book: Book, paths: Iterable[Path]) -> list[Path]:
 
     Raises :class:`NotFoundError` for a path that does not exist.
     """
-    out: list[Path] = []
+    out: list[tuple[Path, str]] = []  # (file, its real path)
     owners: dict[str, list[str]] | None = None
     real_dirs: dict[str, str] = {}  # (each folder's real path, worked out once)
     for p in paths:
-        if p.is_file() and not p.name.lower().endswith((".md", ".markdown")):
+        try:
+            mode = os.stat(p).st_mode  # (one status for each named path)
+        except (OSError, ValueError):
+            mode = 0
+        is_file = S_ISREG(mode)
+        if is_file and not p.name.lower().endswith((".md", ".markdown")):
             # a sidecar (`kep.yaml`) stands for its document
             if owners is None:
                 owners = book.sidecar_owners()
             owned = owners.get(os.path.normpath(os.path.abspath(p)))
             if owned:
-                out.extend(Path(q) for q in owned)
+                out.extend((Path(q), real_path(os.path.abspath(q), real_dirs)) for q in owned)
                 continue
-        if p.is_dir():
+        if S_ISDIR(mode):
             root = p.resolve()
             top = str(root)
             under = top.rstrip(os.sep) + os.sep
             inside = [
-                Path(q)
+                (Path(q), r)
                 for q in book.path_strings()
-                if (r := _real_path(q, real_dirs)) == top or r.startswith(under)
+                if (r := real_path(q, real_dirs)) == top or r.startswith(under)
             ]
             if not inside:  # a folder outside the kind folders: every Markdown file in it
-                inside = sorted(
-                    q
-                    for q in root.rglob("*")
-                    if q.suffix.lower() in (".md", ".markdown") and book.may_read(q)
-                )
+                inside = [
+                    (q, real_path(str(q), real_dirs))
+                    for q in sorted(root.rglob("*"))
+                    if q.suffix.lower() in (".md", ".markdown") and book.may_read(q, real_dirs)
+                ]
             out.extend(inside)
-        elif p.is_file():
-            if book.may_read(p):
-                out.append(p)
+        elif is_file:
+            if book.may_read(p, real_dirs):
+                out.append((p, real_path(os.path.abspath(p), real_dirs)))
         else:
             raise NotFoundError(f"{p}: no such file or folder")
     seen: set[str] = set()
     unique = []
-    for p in out:
-        r = _real_path(os.path.abspath(p), real_dirs)
+    for p, r in out:
         if r not in seen:
             seen.add(r)
             unique.append(p)
     return unique
-
-
-def _real_path(path: str, dirs: dict[str, str]) -> str:
-    """``os.path.realpath(path)`` of an absolute ``path``, with the real path of its
-    folder taken from (and kept in) ``dirs``: a whole book's files resolve with one
-    ``lstat`` each rather than one per part of each path."""
-    folder, name = os.path.split(path)
-    real = dirs.get(folder)
-    if real is None:
-        real = dirs[folder] = os.path.realpath(folder)
-    if not name or name in (".", "..") or os.path.islink(path):
-        return os.path.realpath(path)
-    return os.path.join(real, name)
 
 
 def lint_files(
