@@ -204,3 +204,34 @@ def test_lint_of_a_file_in_a_book_below_uses_that_book(
         main, ["lint", "--format", "json", "--select", "SB401", "specs/SPEC-001-a.md"]
     )
     assert r.exit_code == 0, r.output
+
+
+def test_lint_of_paths_all_in_books_of_their_own_infers_nothing_here(
+    tmp_path: Path, runner: CliRunner, here: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No config here, and every named path lies in a book with its own config: the
+    documents here are not read to infer a config none of them is linted in (nor is it
+    said on stderr)."""
+    (tmp_path / "specs").mkdir()
+    for i in (1, 2):
+        (tmp_path / "specs" / f"SPEC-00{i}-a.md").write_text(f"# SPEC-00{i}: A\n")
+    sub = tmp_path / "handbook"
+    (sub / "docs" / "specs").mkdir(parents=True)
+    (sub / "specbook.toml").write_text("[book]\nname = 'handbook'\n")
+    (sub / "docs" / "specs" / "SPEC-007-x.md").write_text("# SPEC-007: X\n\nSee SPEC-008.\n")
+    (sub / "docs" / "specs" / "SPEC-008-y.md").write_text("# SPEC-008: Y\n")
+    os.chdir(tmp_path)
+    inferred: list[Path] = []
+    real = zeroconf.zero_config
+    monkeypatch.setattr(zeroconf, "zero_config", lambda start: inferred.append(start) or real(start))
+    for named in (["handbook"], ["handbook/docs/specs/SPEC-007-x.md"], [str(sub)]):
+        r = runner.invoke(main, ["lint", "--format", "json", "--select", "SB401", *named])
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["findings"] == []  # SPEC-008 is the handbook's
+        assert "inferred" not in r.stderr
+    assert inferred == []
+    # a path of no book among them: this folder's inferred book, as before
+    r = runner.invoke(main, ["lint", "--select", "SB401", "handbook", "specs/SPEC-001-a.md"])
+    assert r.exit_code == 0, r.output
+    assert len(inferred) == 1
+

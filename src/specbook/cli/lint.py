@@ -111,6 +111,7 @@ def lint(
     the other options select (--select, --ignore, PATHS, --changed); the exit code
     is the same.
     """
+    from specbook.core.config import find_config_file
     from specbook.core.errors import NoBookError, UsageError
     from specbook.lint.engine import LintResult, sort_findings
     from specbook.lint.output import render, render_statistics
@@ -118,21 +119,27 @@ def lint(
 
     if statistics and fmt not in ("text", "json"):
         raise UsageError(f"--statistics prints text or json, not {fmt}")
-    try:
-        book = open_book()
-        groups = [(book, True, list(paths))]
-        elsewhere = False
-        if paths and book.config.inferred is not None and _in_configured_book(paths):
-            # no config here, but a named file lies in a book of its own below
-            groups = _by_book(paths, book)
+    if paths and find_config_file(Path.cwd()) is None and _in_configured_book(paths, every=True):
+        # No config here, and every named path lies in a book of its own: each is linted
+        # there; this folder is not read to infer a config that none of them is linted in.
+        groups, elsewhere = _by_book(paths), True
+    else:
+        try:
+            book = open_book()
+            groups = [(book, True, list(paths))]
+            elsewhere = False
+            if paths and book.config.inferred is not None and _in_configured_book(paths):
+                # no config here, but a named file lies in a book of its own below
+                groups = _by_book(paths, book)
+                elsewhere = True
+        except NoBookError:
+            if not paths:
+                raise
+            # Outside a book (a pre-commit hook runs at the top of the repository): each
+            # named file is linted in the book that holds it, and shown by the path it
+            # was given as.
+            groups = _by_book(paths)
             elsewhere = True
-    except NoBookError:
-        if not paths:
-            raise
-        # Outside a book (a pre-commit hook runs at the top of the repository): each named
-        # file is linted in the book that holds it, and shown by the path it was given as.
-        groups = _by_book(paths)
-        elsewhere = True
     if changed_rev is not None and (paths or not groups[0][1]):
         raise UsageError("--changed lints a book's changes; give it without PATHS, in a book")
     results: list[LintResult] = []
@@ -161,14 +168,17 @@ def lint(
     sys.exit(1 if failing else 0)
 
 
-def _in_configured_book(paths: tuple[Path, ...]) -> bool:
+def _in_configured_book(paths: tuple[Path, ...], every: bool = False) -> bool:
+    """Whether one of ``paths`` (with ``every``: each of them) lies in a folder with a
+    config file of its own, there or above."""
     from specbook.core.config import find_config_file
 
-    return any(
-        find_config_file((p if p.is_dir() else p.parent).resolve()) is not None
+    found = (
+        (p if p.is_dir() else p.parent).is_dir()
+        and find_config_file((p if p.is_dir() else p.parent).resolve()) is not None
         for p in paths
-        if (p if p.is_dir() else p.parent).is_dir()
     )
+    return all(found) if every else any(found)
 
 
 def _by_book(
