@@ -223,7 +223,9 @@ def test_lint_of_paths_all_in_books_of_their_own_infers_nothing_here(
     os.chdir(tmp_path)
     inferred: list[Path] = []
     real = zeroconf.zero_config
-    monkeypatch.setattr(zeroconf, "zero_config", lambda start: inferred.append(start) or real(start))
+    monkeypatch.setattr(
+        zeroconf, "zero_config", lambda start: inferred.append(start) or real(start)
+    )
     for named in (["handbook"], ["handbook/docs/specs/SPEC-007-x.md"], [str(sub)]):
         r = runner.invoke(main, ["lint", "--format", "json", "--select", "SB401", *named])
         assert r.exit_code == 0, r.output
@@ -234,4 +236,3 @@ def test_lint_of_paths_all_in_books_of_their_own_infers_nothing_here(
     r = runner.invoke(main, ["lint", "--select", "SB401", "handbook", "specs/SPEC-001-a.md"])
     assert r.exit_code == 0, r.output
     assert len(inferred) == 1
-
