@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 import specbook.core.config
 import specbook.parse
+import specbook.parse.context
 from specbook.book import Book
 from specbook.core.config import BookConfig, load_config
 from specbook.core.model import (
@@ -40,7 +42,7 @@ from specbook.core.model import (
 )
 from specbook.parse import core, which_scanner
 from specbook.parse import scan as scanners
-from specbook.parse.scan import fast, lines
+from specbook.parse.scan import RawHeading, fast, lines
 from specbook.parse.scan.lines import line_starts as _line_starts
 from specbook.services.adopt import infer
 from tests.conftest import CORPUS, FIXTURES, REPO
@@ -895,3 +897,125 @@ def test_outline_in_c_declines_what_is_not_sections() -> None:
     assert c.outline(((1, "t", None, None, (0, 0, 1.0, 1)),)) is None
     assert c.outline(((1, b"t", None, None, (0, 0, 1, 1)),)) is None
     assert c.outline(((1, "t", None, None, (0, 0, 1, 1)),)) == "1\t1\t1\tt"
+
+
+# -- (g) the parse's assembly in C (the cparse block): find_refs, head_names, sections of the
+# raw heads, and what the Python side remembers (kinds by folder)
+
+_REF_PIECES = [
+    b"SPEC-", b"ADR-", b"12", b"7", b"/FR-1", b"/NFR-2.3", b"-x", b"x", b" ", b"#", b"/", b"\n",
+    b"\xc3\xa9", b"_", b"SPEC-SPEC-", b"-", b"FR-",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_REF_PIECES), max_size=30))
+@example([b"SPEC-", b"SPEC-", b"12", b"/FR-1", b" ", b"ADR-", b"7", b"-x"])
+def test_find_refs_is_finditer(pieces: list[bytes]) -> None:
+    """The references' matches from C are the Python loop's and ref_re.finditer's, for
+    the default kinds' prefixes (which overlap: SPEC-, C-…)."""
+    work = b"".join(pieces)
+    ctx = specbook.parse.context_for(None)
+    saved = core._C
+    core._C = None
+    try:
+        expected = [m.span() for m in core._find_refs(ctx, work)]
+    finally:
+        core._C = saved
+    got = _c().find_refs(work, ctx.ref_heads, ctx.ref_re.match)
+    assert [m.span() for m in got] == expected
+    assert expected == [m.span() for m in ctx.ref_re.finditer(work)]
+    assert [m.groups() for m in got] == [m.groups() for m in ctx.ref_re.finditer(work)]
+
+
+def test_find_refs_passes_on_what_match_raises() -> None:
+    def boom(work: bytes, at: int) -> None:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError, match="no"):
+        _c().find_refs(b"x SPEC-1", (b"SPEC-",), boom)
+    assert _c().find_refs(b"x SPEC-1", (b"SPEC-",), lambda work, at: None) == []
+    with pytest.raises(TypeError):
+        _c().find_refs(b"x", (b"SPEC-",))  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        _c().find_refs("x", (b"SPEC-",), re.compile(b"S").match)  # type: ignore[arg-type]
+
+
+def test_head_names_and_sections_of_the_raw_heads() -> None:
+    """head_names is _Parts.heads' names and _index without a _SectionHead for each head,
+    and sections of the raw heads with those names is sections of the _SectionHeads."""
+    c = _c()
+    data = (
+        b"# T\n\n## Summary\ntext\n### Deep: x\n## Motivation\n# Two\n## Summary\n#### Four\n"
+        b"## \xc3\x89t\xc3\xa9\n"
+    )
+    doc = specbook.parse.parse(data, "docs/specs/SPEC-001-t.md")
+    parts: Any = doc.parts
+    tmpl = parts.p.ctx.template_sections(parts.kind)
+    starts, labels, names = c.head_names(parts.raw_heads, tmpl, parts.keys)
+    assert names == [h.name for h in parts.heads]
+    assert (starts, labels) == ([h.start for h in parts.heads], c.head_index(parts.heads)[1])
+    assert any(names) and not all(names)
+    spans = c.Spans(Span, doc.line_starts)
+    assert c.sections(spans, Section, parts.raw_heads, names) == c.sections(
+        spans, Section, parts.heads
+    )
+    with pytest.raises(TypeError):
+        c.head_names(parts.raw_heads, list(tmpl.items()), parts.keys)  # not a dict
+    with pytest.raises(ValueError):
+        c.head_names(parts.raw_heads, tmpl, parts.keys[1:])
+    with pytest.raises(TypeError):
+        c.head_names(parts.raw_heads, tmpl, [1] * len(parts.keys))
+    with pytest.raises(TypeError):
+        c.sections(spans, Section, parts.raw_heads, names[1:])  # one name per head
+    with pytest.raises(TypeError):
+        c.sections(spans, Section, parts.raw_heads, tuple(names))  # a list
+
+
+def test_heads_end_at_the_closing_heading_s_start() -> None:
+    """Each section's end is the start of the heading that closes it, that very int (or
+    the document's length), as in the Python loop."""
+    c = _c()
+    raw = [
+        RawHeading(*h)
+        for h in [
+            (1, 1000, 1005, "a"),
+            (2, 2000, 2005, "b"),
+            (3, 3000, 3005, "c"),
+            (2, 4000, 4005, "d"),
+        ]
+    ]
+    n = 10_000
+    heads = c.heads(core._Head, raw, n)
+    assert [h.until for h in heads] == [n, 4000, 4000, n]
+    assert heads[1].until is raw[3][1] and heads[0].until is n
+    saved = core._C
+    core._C = None
+    try:
+        assert core._heads(raw, n) == heads
+    finally:
+        core._C = saved
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "docs/specs/SPEC-001.md", "docs/specs/deep/x.md", "docs/adr/0001-x.md", "SPEC-001.md",
+        "docs/specsx/a.md", "docs/specs", "docs/specs/", "", "docs\\specs\\a.md", "/docs/specs/a.md",
+        "rfcs/text/0001-x.md",
+    ],
+)  # fmt: skip
+def test_kinds_by_folder_are_the_config_s(path: str) -> None:
+    """ParseContext.kind_for_path remembers a kind by the path's folder: the config's
+    answer for the path itself, asked first or after another path of the folder."""
+    config = specbook.core.config.config_from_mapping(
+        {"kinds": {"zs": {"prefix": "ZS", "folder": "docs/specs"},
+                   "za": {"prefix": "ZA", "folder": "docs/adr/"},
+                   "zn": {"prefix": "ZN", "folder": "."}}},
+        root=None, path=None,
+    )  # fmt: skip
+    ctx = specbook.parse.context.ParseContext(config)
+    folder = path[: path.rfind("/") + 1]
+    assert ctx.kind_for_path(path) == config.kind_for_path(path)
+    assert ctx.kind_for_path(folder + "other.md") == config.kind_for_path(folder + "other.md")
+    assert ctx.kind_for_path(path) == config.kind_for_path(path)

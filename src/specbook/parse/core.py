@@ -107,6 +107,7 @@ _NAME_SEP = lazy_compile(r"[ \t]*[:—–|][ \t]*|[ \t]+-[ \t]+")
 _MD_SUFFIX = re.compile(r"\.(md|markdown)$", re.I)
 _FILE_ID = lazy_compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 _TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
+_ASCII_ALNUM = re.compile(r"[0-9A-Za-z]")  # (what str.isalnum() holds of an ASCII character)
 _FIELD_HEADINGS = {"status", "statut", "estado", "title"}
 _FIELD_SECTIONS = {
     "metadata",
@@ -231,6 +232,7 @@ _new = tuple.__new__
 # The C builders of the nodes (specbook.parse.scan.c_nodes), or None: pure Python.
 _C = scanners.c_nodes
 _TITLE = itemgetter(3)  # (a heading's title)
+_RANK_START = itemgetter(0, 1)  # (a found field's rank and start: their order)
 # A heading of level 0 after the last one: it closes every open section.
 _CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
 
@@ -469,7 +471,7 @@ class _Parser:
                             None,
                         )
                         found.append((_SOURCE_RANK["table"], row[0][1], f))
-        found.sort(key=lambda x: (x[0], x[1]))
+        found.sort(key=_RANK_START)
         return [f for _, _, f in found]
 
     def _bold_fields(
@@ -712,7 +714,7 @@ class _Parser:
         """The kind whose folder holds the document (asked only when its ID does not
         name one, or its name may give the ID)."""
         cfg = self.ctx.config
-        return cfg.kind_for_path(self.path) if self.path and cfg.root is not None else None
+        return self.ctx.kind_for_path(self.path) if self.path and cfg.root is not None else None
 
     def _doc_id(self, fields: list[Field], headings: list[RawHeading]) -> str | None:
         """The ID the document states (an ID field, its H1 — ``# SPEC-012: …`` or, with a
@@ -800,7 +802,7 @@ class _Parser:
                     if not rest.strip() or rest.lstrip()[:1] in (":", "—", "–", "-", "|"):
                         t = rest.lstrip().lstrip(":—–-|").strip()
                         break
-            if any(ch.isalnum() for ch in t):
+            if _ASCII_ALNUM.search(t) if t.isascii() else any(ch.isalnum() for ch in t):
                 if m is None and self._names_section(raw):
                     break  # the H1s are the sections: the title is elsewhere
                 return t.strip()
@@ -934,10 +936,18 @@ class _Parts:
         ]
 
     @cached_property
+    def _named(self) -> tuple[list[int], list[str], list[str | None]]:
+        """In C: each head's start, its template name else its title (:attr:`_index`), and
+        its template name or ``None`` (:attr:`heads`' names, without a head made for each)."""
+        assert _C is not None
+        return _C.head_names(self.raw_heads, self.p.ctx.template_sections(self.kind), self.keys)
+
+    @cached_property
     def _index(self) -> tuple[list[int], list[str]]:
-        heads = self.heads
         if _C is not None:
-            return _C.head_index(heads)
+            starts, labels, _ = self._named
+            return starts, labels
+        heads = self.heads
         return [h.start for h in heads], [h.name or h.title for h in heads]
 
     def section_at(self, offset: int) -> str | None:
@@ -949,7 +959,7 @@ class _Parts:
     def sections(self) -> tuple[Section, ...]:
         """The section tree: each heading holds the headings below it of a deeper level."""
         if self.c is not None:
-            return self.c.sections(self.p.span, Section, self.heads)
+            return self.c.sections(self.p.span, Section, self.raw_heads, self._named[2])
         span = self.p.span
         top: list[Section] = []
         # The sections still open, innermost last: level, fields but children, children.
@@ -1083,8 +1093,8 @@ class _Parts:
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
         if self.c is not None:
-            return self.c.review_history(
-                ReviewEntry, self._index[1], self.heads, self._tables, norm_key
+            return self.c.review_history(  # (the raw heads: their start and until)
+                ReviewEntry, self._index[1], self.raw_heads, self._tables, norm_key
             )
         return tuple(self.p._review_history(self.heads, self._index[1], self._tables))
 
@@ -1129,7 +1139,10 @@ def _find_refs(ctx: "ParseContext", work: bytes) -> list[re.Match[bytes]]:
     A match of ref_re starts with one of ``ctx.ref_heads`` (a kind prefix and its hyphen),
     so ref_re is tried only where ``bytes.find`` finds one, from left to right and never
     inside the last match, as finditer does; finditer's attempts anywhere else would fail.
+    In C when it is built (the loop over a few dozen offsets a document).
     """
+    if _C is not None:
+        return _C.find_refs(work, ctx.ref_heads, ctx.ref_re.match)
     starts = _find_all(work, ctx.ref_heads)
     out: list[re.Match[bytes]] = []
     if not starts:

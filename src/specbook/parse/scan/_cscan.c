@@ -1988,26 +1988,31 @@ m_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         PyErr_NoMemory();
         goto done;
     }
-    ssz *ends = lv + count;
+    ssz *ends = lv + count; /* the heading that closes each section, -1: the end, n */
     ssz depth = 0;
     for (ssz i = 0; i < count; i++) {
         PyObject *h = record(hs, i, 4);
         ssz start;
         if (h == NULL || int_at(h, 0, &lv[i]) < 0 || int_at(h, 1, &start) < 0)
             goto done;
-        ends[i] = n;
+        ends[i] = -1;
         while (depth && lv[open[depth - 1]] >= lv[i])
-            ends[open[--depth]] = start;
+            ends[open[--depth]] = i;
         open[depth++] = i;
     }
     out = PyList_New(count);
     if (out == NULL)
         goto done;
+    /* (a section ends at the start of the heading that closes it, that very int, or at n,
+       as the Python loop has it: the same values, and no new int for each) */
     for (ssz i = 0; i < count; i++) {
         PyObject *h = record(hs, i, 4);
+        PyObject *until = ends[i] >= 0 ? Py_NewRef(PyTuple_GET_ITEM(record(hs, ends[i], 4), 1))
+                          : PyLong_CheckExact(args[2]) ? Py_NewRef(args[2])
+                                                        : PyLong_FromSsize_t(n);
         PyObject *parts[5] = {Py_NewRef(PyTuple_GET_ITEM(h, 0)), Py_NewRef(PyTuple_GET_ITEM(h, 1)),
                               Py_NewRef(PyTuple_GET_ITEM(h, 2)), Py_NewRef(PyTuple_GET_ITEM(h, 3)),
-                              PyLong_FromSsize_t(ends[i])};
+                              until};
         PyObject *t = pack((PyTypeObject *)type, 5, parts);
         if (t == NULL) {
             Py_CLEAR(out);
@@ -2083,18 +2088,25 @@ fail:
     return NULL;
 }
 
-/* sections(spans, section_type, heads): the section tree of the _SectionHeads (level,
-   start, end, title, until, name), as core._Parts.sections builds it. */
+/* sections(spans, section_type, heads[, names]): the section tree of the _SectionHeads
+   (level, start, end, title, until, name), as core._Parts.sections builds it; with names
+   (a list, each head's template name or None), of the _Heads (level, start, end, title,
+   until) with those names (no _SectionHead made for each). */
 static PyObject *
 m_sections(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "sections(spans, section_type, heads)");
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "sections(spans, section_type, heads[, names])");
         return NULL;
     }
-    PyObject *type = args[1], *hs = args[2];
+    PyObject *type = args[1], *hs = args[2], *names = nargs == 4 ? args[3] : NULL;
     if (spans_check(args[0]) < 0 || node_type(type, 6) < 0 || seq_check(hs, "heads") < 0)
         return NULL;
+    if (names != NULL && (!PyList_Check(names) || PyList_GET_SIZE(names) != seq_len(hs))) {
+        PyErr_SetString(PyExc_TypeError, "sections(): names must be a list, one per head");
+        return NULL;
+    }
+    ssz rlen = names != NULL ? 5 : 6; /* (the fields of a head) */
     Spans *sp = (Spans *)args[0];
     ssz count = seq_len(hs);
     /* the open sections, innermost last: their head's index and their children */
@@ -2113,12 +2125,12 @@ m_sections(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         PyObject *h = NULL;
         ssz level = 0;
         if (i < count) {
-            h = record(hs, i, 6);
+            h = record(hs, i, rlen);
             if (h == NULL || int_at(h, 0, &level) < 0)
                 goto done;
         }
         while (depth) {
-            PyObject *o = record(hs, open[depth - 1], 6);
+            PyObject *o = record(hs, open[depth - 1], rlen);
             ssz olevel, ostart, oend, ountil;
             if (int_at(o, 0, &olevel) < 0)
                 goto done;
@@ -2131,7 +2143,8 @@ m_sections(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyObject *children = list_to_tuple(kids[depth]);
             kids[depth] = NULL;
             PyObject *parts[6] = {Py_NewRef(PyTuple_GET_ITEM(o, 0)), Py_NewRef(PyTuple_GET_ITEM(o, 3)),
-                                  Py_NewRef(PyTuple_GET_ITEM(o, 5)),
+                                  Py_NewRef(names != NULL ? PyList_GET_ITEM(names, open[depth])
+                                                          : PyTuple_GET_ITEM(o, 5)),
                                   spans_of(sp, ostart, oend, PyTuple_GET_ITEM(o, 1),
                                            PyTuple_GET_ITEM(o, 2)),
                                   spans_of(sp, ostart, ountil, PyTuple_GET_ITEM(o, 1),
@@ -5002,6 +5015,117 @@ m_prompt_spans(PyObject *Py_UNUSED(module), PyObject *data)
 
 /* ================================ end of the section rules' loops ===================== */
 
+/* ==== begin cparse block: the parse's and the model's assembly (core.py) in C ==== */
+
+/* find_refs(work, needles, match) -> list: core._find_refs, the matches of ref_re as
+   finditer gives them: match(work, i) tried at each offset find_all(work, needles)
+   gives, left to right, never inside the last match. */
+static PyObject *
+m_find_refs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "find_refs(work, needles, match)");
+        return NULL;
+    }
+    static PyObject *end_name = NULL;
+    if (end_name == NULL && (end_name = PyUnicode_InternFromString("end")) == NULL)
+        return NULL;
+    PyObject *starts = m_find_all(module, args, 2);
+    if (starts == NULL)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    ssz end = 0;
+    for (ssz k = 0; out != NULL && k < PyList_GET_SIZE(starts); k++) {
+        PyObject *at = PyList_GET_ITEM(starts, k);
+        ssz i = PyLong_AsSsize_t(at);
+        if (i < end)
+            continue;
+        PyObject *call[2] = {args[0], at};
+        PyObject *m = PyObject_Vectorcall(args[2], call, 2, NULL);
+        if (m == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        if (m != Py_None) {
+            PyObject *e = PyObject_CallMethodNoArgs(m, end_name);
+            end = e == NULL ? -1 : PyLong_AsSsize_t(e);
+            Py_XDECREF(e);
+            if ((end == -1 && PyErr_Occurred()) || PyList_Append(out, m) < 0)
+                Py_CLEAR(out);
+        }
+        Py_DECREF(m);
+    }
+    Py_DECREF(starts);
+    return out;
+}
+
+/* head_names(heads, names, keys) -> (starts, labels, template_names): core._Parts.heads
+   and _Parts._index without a _SectionHead for each head: each head's start, its template
+   name else its title, and its template name or None (names.get(keys[i]) for a level
+   above 1, else None; heads: the _Heads, keys: their normalised titles). */
+static PyObject *
+m_head_names(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "head_names(heads, names, keys)");
+        return NULL;
+    }
+    PyObject *hs = args[0], *names = args[1], *keys = args[2];
+    if (seq_check(hs, "heads") < 0 || seq_check(keys, "keys") < 0)
+        return NULL;
+    if (!PyDict_CheckExact(names)) {
+        PyErr_SetString(PyExc_TypeError, "names must be a dict");
+        return NULL;
+    }
+    ssz count = seq_len(hs);
+    if (seq_len(keys) != count) {
+        PyErr_SetString(PyExc_ValueError, "heads and keys differ in length");
+        return NULL;
+    }
+    for (ssz i = 0; i < count; i++) { /* (str keys: the lookups below run no Python code) */
+        PyObject *k = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+        if (!PyUnicode_CheckExact(k)) {
+            PyErr_SetString(PyExc_TypeError, "keys must be strs");
+            return NULL;
+        }
+    }
+    PyObject *starts = PyList_New(count), *labels = PyList_New(count);
+    PyObject *tnames = PyList_New(count);
+    if (starts == NULL || labels == NULL || tnames == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 5);
+        ssz level;
+        if (h == NULL || int_at(h, 0, &level) < 0)
+            goto fail;
+        PyObject *name = Py_None;
+        if (level > 1) {
+            PyObject *key = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+            name = PyDict_GetItemWithError(names, key);
+            if (name == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                name = Py_None;
+            }
+        }
+        int named = PyObject_IsTrue(name); /* (_index: `h.name or h.title`) */
+        if (named < 0)
+            goto fail;
+        PyList_SET_ITEM(starts, i, Py_NewRef(PyTuple_GET_ITEM(h, 1)));
+        PyList_SET_ITEM(labels, i, Py_NewRef(named ? name : PyTuple_GET_ITEM(h, 3)));
+        PyList_SET_ITEM(tnames, i, Py_NewRef(name));
+    }
+    return Py_BuildValue("(NNN)", starts, labels, tnames);
+fail:
+    Py_XDECREF(starts);
+    Py_XDECREF(labels);
+    Py_XDECREF(tnames);
+    return NULL;
+}
+
+/* ==== end cparse block ==== */
+
+
 /* ==== begin recordcost block: outline() (store/records.py outline_of) ==== */
 
 /* The decimal digits of v into buf (at least 21 bytes), a minus sign first when
@@ -5106,7 +5230,7 @@ static PyMethodDef methods[] = {
     {"named_heads", (PyCFunction)(void (*)(void))m_named_heads, METH_FASTCALL,
      "named_heads(type, heads, names, keys): the heads with their template names."},
     {"sections", (PyCFunction)(void (*)(void))m_sections, METH_FASTCALL,
-     "sections(spans, section_type, heads): the section tree."},
+     "sections(spans, section_type, heads[, names]): the section tree."},
     {"checklists", (PyCFunction)(void (*)(void))m_checklists, METH_FASTCALL,
      "checklists(spans, item_type, items, starts, names): the task-list items."},
     {"tables", (PyCFunction)(void (*)(void))m_tables, METH_FASTCALL,
@@ -5169,6 +5293,12 @@ static PyMethodDef methods[] = {
      "after the heading shows nothing but blanks, thematic breaks or a comment's start."},
     {"prompt_spans", m_prompt_spans, METH_O,
      "prompt_spans(data): (start, end) of each match of templates.facts.PROMPT_BYTES."},
+    /* (cparse block) */
+    {"find_refs", (PyCFunction)(void (*)(void))m_find_refs, METH_FASTCALL,
+     "find_refs(work, needles, match): the matches of match at the offsets find_all gives,\n"
+     "left to right, none inside the last (core._find_refs)."},
+    {"head_names", (PyCFunction)(void (*)(void))m_head_names, METH_FASTCALL,
+     "head_names(heads, names, keys): (starts, labels, template names) of the heads."},
     {"outline", m_outline, METH_O, /* (recordcost block) */
      "outline(sections): the index record's outline of the sections, or None."},
     {NULL, NULL, 0, NULL},
