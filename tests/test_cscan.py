@@ -40,6 +40,7 @@ from specbook.core.model import (
     Span,
     Table,
 )
+from specbook.core.text import norm_heading
 from specbook.parse import core, which_scanner
 from specbook.parse import scan as scanners
 from specbook.parse.scan import RawHeading, fast, lines
@@ -1019,3 +1020,38 @@ def test_kinds_by_folder_are_the_config_s(path: str) -> None:
     assert ctx.kind_for_path(path) == config.kind_for_path(path)
     assert ctx.kind_for_path(folder + "other.md") == config.kind_for_path(folder + "other.md")
     assert ctx.kind_for_path(path) == config.kind_for_path(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from("1. iIvX)aB:-\t é✅"), max_size=12), max_size=8))
+def test_heading_keys_are_norm_heading_s(titles: list[str]) -> None:
+    """heading_keys is norm_heading of each title, from its memo when it has the title and
+    into it otherwise, the memo emptied when it is full."""
+    heads = [RawHeading(2, i, i, t) for i, t in enumerate(titles)]
+    memo: dict[str, str] = {}
+    assert _c().heading_keys(heads, norm_heading, memo) == [norm_heading(t) for t in titles]
+    assert memo == {t: norm_heading(t) for t in titles}
+    # (what the memo holds is what is given: it is asked first)
+    if titles:
+        memo[titles[0]] = "from the memo"
+        assert _c().heading_keys(heads[:1], norm_heading, memo) == ["from the memo"]
+    full = {f"t{i}": "x" for i in range(1 << 14)}
+    assert _c().heading_keys(heads, norm_heading, full) == [norm_heading(t) for t in titles]
+    assert len(full) <= max(1 << 14, len(titles))
+
+
+def test_heading_keys_memo_is_emptied_with_the_functools_caches() -> None:
+    """What empties specbook's caches (``cache_clear`` of each module value, as
+    bench/lint_cost.py does before a round) empties the headings' memo too."""
+    specbook.parse.parse(b"# T\n## Summary\nx\n", "docs/specs/SPEC-001-a.md")
+    if core._C is not None:
+        assert core._HEADING_KEYS
+    for value in list(vars(core).values()):
+        clear = getattr(value, "cache_clear", None)
+        if callable(clear):
+            clear()
+    assert not core._HEADING_KEYS
+    with pytest.raises(TypeError):
+        _c().heading_keys([], norm_heading, [])  # type: ignore[arg-type]
+    with pytest.raises(ZeroDivisionError):
+        _c().heading_keys([RawHeading(1, 0, 1, "x")], lambda t: 1 / 0, {})

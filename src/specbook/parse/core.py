@@ -233,6 +233,21 @@ _new = tuple.__new__
 _C = scanners.c_nodes
 _TITLE = itemgetter(3)  # (a heading's title)
 _RANK_START = itemgetter(0, 1)  # (a found field's rank and start: their order)
+
+
+class _Memo(dict[str, str]):
+    """:func:`norm_heading`'s answers for the headings' keys in C (``_cscan.heading_keys``:
+    a dict look-up is a fraction of a call through its ``lru_cache``; the C side empties
+    it at 16,384), emptied as the caches of ``functools`` are (``cache_clear`` of the class
+    or of the one instance)."""
+
+    @classmethod
+    def cache_clear(cls) -> None:
+        _HEADING_KEYS.clear()
+
+
+_HEADING_KEYS = _Memo()
+
 # A heading of level 0 after the last one: it closes every open section.
 _CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
 
@@ -293,7 +308,11 @@ class _Parser:
             if codes or html
             else []
         )
-        keys = list(map(norm_heading, map(_TITLE, heads)))
+        keys = (
+            _C.heading_keys(heads, norm_heading, _HEADING_KEYS)
+            if _C is not None
+            else list(map(norm_heading, map(_TITLE, heads)))
+        )
         fields = self._fields(work, heads, keys, tables, opaque, front)
         if self.sidecars:  # the metadata files come first: they are where fields live
             fields = [f for sc in self.sidecars for f in self._sidecar_fields(sc)] + fields

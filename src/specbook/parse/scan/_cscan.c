@@ -5123,6 +5123,59 @@ fail:
     return NULL;
 }
 
+/* heading_keys(heads, norm_heading, memo) -> list: norm_heading(title) of each head's title
+   (item 3 of each record), as core._Parser.build's map: from memo (a dict, title -> key)
+   when it has the title, else from norm_heading, the answer kept in memo (emptied first
+   when it holds HK_MEMO_MAX titles). A dict look-up is a fraction of a call through
+   norm_heading's lru_cache, and a document asks for each of its dozens of headings. */
+#define HK_MEMO_MAX (1 << 14)
+static PyObject *
+m_heading_keys(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "heading_keys(heads, norm_heading, memo: dict)");
+        return NULL;
+    }
+    PyObject *hs = args[0], *norm = args[1], *memo = args[2];
+    if (seq_check(hs, "heads") < 0)
+        return NULL;
+    ssz count = seq_len(hs);
+    PyObject *out = PyList_New(count);
+    if (out == NULL)
+        return NULL;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 4);
+        if (h == NULL)
+            goto fail;
+        PyObject *title = PyTuple_GET_ITEM(h, 3), *key = NULL;
+        int exact = PyUnicode_CheckExact(title); /* (its look-up runs no Python code) */
+        if (exact) {
+            key = PyDict_GetItemWithError(memo, title);
+            if (key == NULL && PyErr_Occurred())
+                goto fail;
+            Py_XINCREF(key);
+        }
+        if (key == NULL) {
+            key = PyObject_CallOneArg(norm, title);
+            if (key == NULL)
+                goto fail;
+            if (exact) {
+                if (PyDict_GET_SIZE(memo) >= HK_MEMO_MAX)
+                    PyDict_Clear(memo);
+                if (PyDict_SetItem(memo, title, key) < 0) {
+                    Py_DECREF(key);
+                    goto fail;
+                }
+            }
+        }
+        PyList_SET_ITEM(out, i, key);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* ==== end cparse block ==== */
 
 
@@ -5299,6 +5352,8 @@ static PyMethodDef methods[] = {
      "left to right, none inside the last (core._find_refs)."},
     {"head_names", (PyCFunction)(void (*)(void))m_head_names, METH_FASTCALL,
      "head_names(heads, names, keys): (starts, labels, template names) of the heads."},
+    {"heading_keys", (PyCFunction)(void (*)(void))m_heading_keys, METH_FASTCALL,
+     "heading_keys(heads, norm_heading, memo): norm_heading of each head's title, memo first."},
     {"outline", m_outline, METH_O, /* (recordcost block) */
      "outline(sections): the index record's outline of the sections, or None."},
     {NULL, NULL, 0, NULL},
