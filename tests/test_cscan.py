@@ -1055,3 +1055,44 @@ def test_heading_keys_memo_is_emptied_with_the_functools_caches() -> None:
         _c().heading_keys([], norm_heading, [])  # type: ignore[arg-type]
     with pytest.raises(ZeroDivisionError):
         _c().heading_keys([RawHeading(1, 0, 1, "x")], lambda t: 1 / 0, {})
+
+
+_NORM_ALPHABET = st.sampled_from(
+    list("0123456789.) \t\n\x0b\x0c\r\x1c\x1d\x1e\x1fivxlcIVXLCabyzAZ:-_#*!~\x00\x7f")
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.text(_NORM_ALPHABET, max_size=14), st.text(st.characters(max_codepoint=127))))
+@example("1.2.3) Summary")
+@example("iv. Scope")
+@example("a) b")
+@example("Ix y")
+@example("1.2.x")
+@example("\x1c2 Two\x1f")
+@example(" 12 ")
+def test_norm_ascii_is_the_patterns(value: str) -> None:
+    """norm_key and norm_heading of ASCII text in C are the patterns' answers."""
+    from specbook.core import text
+
+    saved = text.ascii_norm
+    text.ascii_norm = None
+    try:
+        key, heading = text.norm_key.__wrapped__(value), text.norm_heading.__wrapped__(value)
+    finally:
+        text.ascii_norm = saved
+    assert _c().norm_ascii(value, False) == key
+    assert _c().norm_ascii(value, True) == heading
+
+
+def test_norm_ascii_is_used_and_refuses_other_text() -> None:
+    from specbook.core import text
+
+    if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
+        assert text.ascii_norm is _c().norm_ascii
+    assert text.norm_heading("2.1 Summary ✅") == "summary"  # (not ASCII: the patterns)
+    for bad in ("é", b"x", None):
+        with pytest.raises(TypeError):
+            _c().norm_ascii(bad, True)  # type: ignore[arg-type]
+    long = "A-" * 300
+    assert _c().norm_ascii(long, False) == " ".join(["a"] * 300)

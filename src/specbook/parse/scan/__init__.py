@@ -27,6 +27,7 @@ from collections.abc import Set as AbstractSet
 from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from specbook.core import text
 from specbook.core.model import Span
 from specbook.parse.scan import lines
 from specbook.parse.scan.blocks import (
@@ -285,6 +286,7 @@ if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
         pack = _cscan.pack
         revive = _cscan.revive
         contains_any_ci = _cscan.contains_any_ci
+        text.ascii_norm = _cscan.norm_ascii  # (norm_key and norm_heading of ASCII text)
         outline = _cscan.outline
 
 SCANNERS: tuple[Scanner, ...] = (

@@ -5176,6 +5176,103 @@ fail:
     return NULL;
 }
 
+/* norm_ascii(text, numbering) -> str: core.text.norm_key of an ASCII str (numbering
+   false), or core.text.norm_heading of it (numbering true: _NUMBERING's match at its
+   start taken off first, `^\s*(?:\d+(?:\.\d+)*[.)]?|[ivxlc]+[.)]|[a-z][.)])\s+`, case
+   ignored). norm_key of ASCII text: lowercase, each run of other characters than a-z and
+   0-9 one space, no space at either end. (Each part of the pattern is greedy and what
+   could follow a shorter match of it cannot: its one way to match is the greedy one.) */
+static int
+na_space(uchar c) /* `\s` of a str pattern, on an ASCII character */
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+static int
+na_roman(uchar c)
+{
+    c = (uchar)(c | 0x20);
+    return c == 'i' || c == 'v' || c == 'x' || c == 'l' || c == 'c';
+}
+
+/* the end of _NUMBERING's match at the start of s[0:n], else 0 */
+static ssz
+na_numbering(const uchar *s, ssz n)
+{
+    ssz p = 0, q;
+    while (p < n && na_space(s[p]))
+        p++;
+    if (p < n && is_digit(s[p])) { /* \d+(?:\.\d+)*[.)]? */
+        q = p;
+        while (q < n && is_digit(s[q]))
+            q++;
+        while (q + 1 < n && s[q] == '.' && is_digit(s[q + 1])) {
+            q++;
+            while (q < n && is_digit(s[q]))
+                q++;
+        }
+        if (q < n && (s[q] == '.' || s[q] == ')'))
+            q++;
+    } else if (p < n && na_roman(s[p])) { /* [ivxlc]+[.)] (or [a-z][.)]: the same end) */
+        q = p;
+        while (q < n && na_roman(s[q]))
+            q++;
+        if (q < n && (s[q] == '.' || s[q] == ')'))
+            q++;
+        else
+            return 0; /* (and [a-z][.)] fails where this does) */
+    } else if (p < n && is_alpha(s[p])) { /* [a-z][.)] */
+        q = p + 1;
+        if (q < n && (s[q] == '.' || s[q] == ')'))
+            q++;
+        else
+            return 0;
+    } else
+        return 0;
+    if (q >= n || !na_space(s[q]))
+        return 0;
+    while (q < n && na_space(s[q]))
+        q++;
+    return q;
+}
+
+static PyObject *
+m_norm_ascii(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0]) || !PyUnicode_IS_ASCII(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "norm_ascii(text: an ASCII str, numbering: bool)");
+        return NULL;
+    }
+    int numbering = PyObject_IsTrue(args[1]);
+    if (numbering < 0)
+        return NULL;
+    const uchar *s = PyUnicode_1BYTE_DATA(args[0]);
+    ssz n = PyUnicode_GET_LENGTH(args[0]);
+    ssz from = numbering ? na_numbering(s, n) : 0;
+    uchar small[256];
+    uchar *out = n <= (ssz)sizeof small ? small : PyMem_Malloc((size_t)n);
+    if (out == NULL)
+        return PyErr_NoMemory();
+    ssz k = 0;
+    int gap = 0; /* (a run of other characters since the last letter or digit) */
+    for (ssz i = from; i < n; i++) {
+        uchar c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (uchar)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (gap && k)
+                out[k++] = ' ';
+            gap = 0;
+            out[k++] = c;
+        } else
+            gap = 1;
+    }
+    PyObject *r = PyUnicode_FromStringAndSize((const char *)out, k);
+    if (out != small)
+        PyMem_Free(out);
+    return r;
+}
+
 /* ==== end cparse block ==== */
 
 
@@ -5354,6 +5451,8 @@ static PyMethodDef methods[] = {
      "head_names(heads, names, keys): (starts, labels, template names) of the heads."},
     {"heading_keys", (PyCFunction)(void (*)(void))m_heading_keys, METH_FASTCALL,
      "heading_keys(heads, norm_heading, memo): norm_heading of each head's title, memo first."},
+    {"norm_ascii", (PyCFunction)(void (*)(void))m_norm_ascii, METH_FASTCALL,
+     "norm_ascii(text, numbering): norm_key of an ASCII str, or norm_heading (numbering)."},
     {"outline", m_outline, METH_O, /* (recordcost block) */
      "outline(sections): the index record's outline of the sections, or None."},
     {NULL, NULL, 0, NULL},
