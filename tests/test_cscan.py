@@ -1096,3 +1096,26 @@ def test_norm_ascii_is_used_and_refuses_other_text() -> None:
             _c().norm_ascii(bad, True)  # type: ignore[arg-type]
     long = "A-" * 300
     assert _c().norm_ascii(long, False) == " ".join(["a"] * 300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60).map(lambda b: b.replace(b"a", b"\n").replace(b"b", b"\r")))
+def test_line_index_is_line_starts_and_their_spans(data: bytes) -> None:
+    """line_index gives line_starts(data) and a Spans of it: the spans the parse's span
+    function makes (for every pair of offsets up to past the end)."""
+    starts, spans = _c().line_index(data, Span)
+    assert starts == _line_starts(data) and type(spans) is _c().Spans
+    reference = lines.line_spans(starts)
+    for s in range(0, len(data) + 2, 3):
+        for e in range(s, len(data) + 2, 5):
+            assert spans(s, e) == reference(s, e)
+            assert type(spans(s, e)) is Span
+
+
+def test_line_index_bad_arguments() -> None:
+    with pytest.raises(TypeError):
+        _c().line_index("x", Span)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _c().line_index(b"x", dict)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _c().line_index(b"x")  # type: ignore[call-arg]

@@ -263,10 +263,15 @@ class _Parser:
         self.dec = _Decoded(data)
         self.work = self.dec.work
         self.problems: list[Problem] = []
-        self.line_starts = scanners.line_starts(data)
         # A span from offsets in :attr:`work` (hundreds per document: a closure over the
         # line index, the plainest for a file without a BOM or invalid bytes).
-        self.span: Callable[[int, int], Span] = _spans(self.line_starts, self.dec)
+        self.span: Callable[[int, int], Span]
+        if _C is not None:  # (the line index and the C span function in one call)
+            self.line_starts, span = _C.line_index(data, Span)
+            self.span = _spans(self.line_starts, self.dec, span)
+        else:
+            self.line_starts = scanners.line_starts(data)
+            self.span = _spans(self.line_starts, self.dec)
 
     def text_of(self, start: int, end: int) -> str:
         return self.work[start:end].decode("utf-8", "replace")
@@ -896,15 +901,19 @@ def _title_value(value: str, doc_id: str | None) -> str:
     return value
 
 
-def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], Span]:
+def _spans(
+    line_starts: tuple[int, ...], dec: _Decoded, span: Callable[[int, int], Span] | None = None
+) -> Callable[[int, int], Span]:
     """The span function of a parse: offsets in ``dec.work`` to a :class:`Span` of the file.
 
     Line numbers are what ``bisect_right(line_starts, offset)`` gives. Most spans start
     on the line of the span made just before (the cells of a table row, a checklist item
     and its box, a heading and its section), so the function keeps the bounds of the
-    last line it looked up and bisects only for an offset outside them.
+    last line it looked up and bisects only for an offset outside them. ``span``: that
+    function of the file's offsets when the caller has it.
     """
-    span = scanners.span_maker(line_starts)
+    if span is None:
+        span = scanners.span_maker(line_starts)
     if not dec._shift_at and not dec.base:
         return span
     to_file = dec.map

@@ -5273,6 +5273,45 @@ m_norm_ascii(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
     return r;
 }
 
+/* line_index(data, span_type) -> (line_starts, spans): line_starts(data) and
+   Spans(span_type, line_starts) in one call (core._Parser's line index and span function:
+   no partial, no argument parsing, no check of offsets made here ascending). */
+static PyObject *
+m_line_index(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyType_Check(args[1]) ||
+        !PyType_IsSubtype((PyTypeObject *)args[1], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "line_index(data: bytes, span_type: a tuple type)");
+        return NULL;
+    }
+    PyObject *starts = line_starts(module, args[0]);
+    if (starts == NULL)
+        return NULL;
+    ssz n = PyTuple_GET_SIZE(starts);
+    ssz *ls = PyMem_Malloc(sizeof(ssz) * (size_t)(n ? n : 1));
+    if (ls == NULL) {
+        Py_DECREF(starts);
+        return PyErr_NoMemory();
+    }
+    for (ssz k = 0; k < n; k++) /* (ints made by line_starts: exact, not negative) */
+        ls[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(starts, k));
+    Spans *self = (Spans *)SpansType.tp_alloc(&SpansType, 0);
+    if (self == NULL) {
+        PyMem_Free(ls);
+        Py_DECREF(starts);
+        return NULL;
+    }
+    self->vectorcall = spans_vectorcall;
+    self->starts = Py_NewRef(starts);
+    self->type = (PyTypeObject *)Py_NewRef(args[1]);
+    self->ls = ls;
+    self->n = n;
+    self->lo = 0;
+    self->hi = -1;
+    self->line = 0;
+    return Py_BuildValue("(NN)", starts, (PyObject *)self);
+}
+
 /* ==== end cparse block ==== */
 
 
@@ -5453,6 +5492,8 @@ static PyMethodDef methods[] = {
      "heading_keys(heads, norm_heading, memo): norm_heading of each head's title, memo first."},
     {"norm_ascii", (PyCFunction)(void (*)(void))m_norm_ascii, METH_FASTCALL,
      "norm_ascii(text, numbering): norm_key of an ASCII str, or norm_heading (numbering)."},
+    {"line_index", (PyCFunction)(void (*)(void))m_line_index, METH_FASTCALL,
+     "line_index(data, span_type): (line_starts(data), Spans(span_type, line_starts))."},
     {"outline", m_outline, METH_O, /* (recordcost block) */
      "outline(sections): the index record's outline of the sections, or None."},
     {NULL, NULL, 0, NULL},
