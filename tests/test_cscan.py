@@ -1119,3 +1119,42 @@ def test_line_index_bad_arguments() -> None:
         _c().line_index(b"x", dict)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         _c().line_index(b"x")  # type: ignore[call-arg]
+
+
+def test_spans_share_ints_and_keep_their_types() -> None:
+    """A span's line numbers past 256 are one int per number (and a span the C builders
+    make takes the line index's int for an offset at a line start); the values are the
+    Python closure's, and an int subclass in the line index (a bool) is never taken for
+    an offset."""
+    data = b"x\n" * 600
+    starts, spans = _c().line_index(data, Span)
+    reference = lines.line_spans(starts)
+    for s, e in [(0, 0), (2, 4), (600, 602), (598, 1000), (1198, 1200), (1200, 1200), (3, 1199)]:
+        got = spans(s, e)
+        assert got == reference(s, e) and all(type(v) is int for v in got)
+    a, b = spans(1000, 1001), spans(1000, 1002)
+    assert a.line == 501 and a.line is b.line is b.end_line
+    odd = _c().Spans(Span, (0, True, 5))
+    for s, e in [(1, 1), (1, 5), (0, 1), (5, 5)]:
+        got = odd(s, e)
+        assert got == lines.line_spans((0, 1, 5))(s, e) and all(type(v) is int for v in got)
+
+
+def test_line_index_takes_the_records_ints_at_line_starts() -> None:
+    data = b"# " + b"T" * 300 + b"\n\n- a\n- b\r\nx\ry\n"
+    want = _line_starts(data)
+    assert want[2:4] == (304, 308)
+    at_a, at_b = int("304"), int("308")  # (ints of their own, equal to line starts)
+    records = (
+        [RawHeading(1, 0, 303, "T"), (at_a, at_b, "a", None), ("x", 2**70, -1)],
+        [(True, 15), (at_b,)],
+        "not a list",
+        [3, None],
+    )
+    starts, spans = _c().line_index(data, Span, records)
+    assert starts == want and all(type(v) is int for v in starts)
+    assert starts[2] is at_a and starts[3] is at_b
+    assert _c().line_index(data, Span, ())[0] == want
+    assert spans(304, 308) == lines.line_spans(want)(304, 308)
+    with pytest.raises(TypeError):
+        _c().line_index(data, Span, [records])  # type: ignore[arg-type]

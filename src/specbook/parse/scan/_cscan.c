@@ -1595,6 +1595,7 @@ typedef struct {
     ssz *ls;              /* line starts as C integers */
     ssz n;
     ssz lo, hi, line;     /* bytes lo:hi are line `line` (none yet: hi = -1) */
+    PyObject **lines;     /* the ints of line numbers past the small ints' (NULL: none yet) */
 } Spans;
 
 #define SPANS_LAST_BOUND (((ssz)1) << 62) /* where the last line "ends": core's 1 << 62 */
@@ -1612,11 +1613,28 @@ spans_bisect(const ssz *ls, ssz lo, ssz hi, ssz x) /* bisect.bisect_right */
     return lo;
 }
 
+/* The int of a line number: one per number and Spans past the small ints (a long
+   document's spans past line 256 would each make their own). */
+static PyObject *
+spans_line(Spans *self, ssz line)
+{
+    if (line <= 256 || line > self->n)
+        return PyLong_FromSsize_t(line);
+    if (self->lines == NULL) {
+        self->lines = PyMem_Calloc((size_t)self->n + 1, sizeof(PyObject *));
+        if (self->lines == NULL)
+            return PyErr_NoMemory();
+    }
+    if (self->lines[line] == NULL && (self->lines[line] = PyLong_FromSsize_t(line)) == NULL)
+        return NULL;
+    return Py_NewRef(self->lines[line]);
+}
+
 static PyObject *
 spans_make(Spans *self, PyObject *start, PyObject *end, ssz line, ssz end_line)
 {
-    PyObject *a = PyLong_FromSsize_t(line);
-    PyObject *b = a == NULL ? NULL : PyLong_FromSsize_t(end_line);
+    PyObject *a = spans_line(self, line);
+    PyObject *b = a == NULL ? NULL : end_line == line ? Py_NewRef(a) : spans_line(self, end_line);
     PyObject *t = b == NULL ? NULL : self->type->tp_alloc(self->type, 4);
     if (t == NULL) {
         Py_XDECREF(a);
@@ -1667,8 +1685,21 @@ spans_of(Spans *self, ssz start, ssz end, PyObject *so, PyObject *eo)
 make:
     if (so != NULL)
         return spans_make(self, so, eo, line, end_line);
-    so = PyLong_FromSsize_t(start);
-    eo = so == NULL ? NULL : PyLong_FromSsize_t(end);
+    /* (an offset at a line start: that line start's int, no new one) */
+    if (line >= 1 && line <= n && ls[line - 1] == start &&
+        PyLong_CheckExact(PyTuple_GET_ITEM(self->starts, line - 1)))
+        so = Py_NewRef(PyTuple_GET_ITEM(self->starts, line - 1));
+    else
+        so = PyLong_FromSsize_t(start);
+    if (so == NULL)
+        eo = NULL;
+    else if (end_line >= 0 && end_line < n && ls[end_line] == end &&
+             PyLong_CheckExact(PyTuple_GET_ITEM(self->starts, end_line)))
+        eo = Py_NewRef(PyTuple_GET_ITEM(self->starts, end_line));
+    else if (end == start)
+        eo = Py_NewRef(so);
+    else
+        eo = PyLong_FromSsize_t(end);
     PyObject *t = eo == NULL ? NULL : spans_make(self, so, eo, line, end_line);
     Py_XDECREF(so);
     Py_XDECREF(eo);
@@ -1741,12 +1772,18 @@ spans_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->lo = 0;
     self->hi = -1;
     self->line = 0;
+    self->lines = NULL;
     return (PyObject *)self;
 }
 
 static void
 spans_dealloc(Spans *self)
 {
+    if (self->lines != NULL) {
+        for (ssz k = 0; k <= self->n; k++)
+            Py_XDECREF(self->lines[k]);
+        PyMem_Free(self->lines);
+    }
     Py_XDECREF(self->starts);
     Py_XDECREF(self->type);
     PyMem_Free(self->ls);
@@ -5273,34 +5310,90 @@ m_norm_ascii(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
     return r;
 }
 
-/* line_index(data, span_type) -> (line_starts, spans): line_starts(data) and
+/* line_index(data, span_type[, records]) -> (line_starts, spans): line_starts(data) and
    Spans(span_type, line_starts) in one call (core._Parser's line index and span function:
-   no partial, no argument parsing, no check of offsets made here ascending). */
+   no partial, no argument parsing, no check of offsets made here ascending). records: a
+   tuple of lists of records (the scanner's headings, items, …, whose offsets are the
+   data's), whose ints among their first three fields stand for the line starts of their
+   values: a document's headings and list items mostly start lines, and each int not made
+   again is one less to make and free. */
 static PyObject *
-m_line_index(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+m_line_index(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyType_Check(args[1]) ||
-        !PyType_IsSubtype((PyTypeObject *)args[1], &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "line_index(data: bytes, span_type: a tuple type)");
+    if ((nargs != 2 && nargs != 3) || !PyBytes_Check(args[0]) || !PyType_Check(args[1]) ||
+        !PyType_IsSubtype((PyTypeObject *)args[1], &PyTuple_Type) ||
+        (nargs == 3 && !PyTuple_Check(args[2]))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "line_index(data: bytes, span_type: a tuple type[, records: tuple])");
         return NULL;
     }
-    PyObject *starts = line_starts(module, args[0]);
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz nb = PyBytes_GET_SIZE(args[0]);
+    int cr = memchr(w, '\r', (size_t)nb) != NULL;
+    ssz n = 1; /* (the lines: as line_starts() counts them) */
+    for (const uchar *p = w, *end = w + nb; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        n++;
+    if (cr)
+        for (ssz i = 0; i < nb; i++)
+            n += w[i] == '\r' && (i + 1 == nb || w[i + 1] != '\n');
+    ssz *ls = PyMem_Malloc(sizeof(ssz) * (size_t)n);
+    PyObject **share = PyMem_Calloc((size_t)n, sizeof(PyObject *));
+    PyObject *starts = NULL;
+    if (ls == NULL || share == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    ssz k = 0;
+    ls[k++] = 0;
+    if (!cr) {
+        for (const uchar *p = w, *end = w + nb; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;)
+            ls[k++] = ++p - w;
+    } else {
+        for (ssz i = 0; i < nb; i++)
+            if (w[i] == '\n' || (w[i] == '\r' && (i + 1 == nb || w[i + 1] != '\n')))
+                ls[k++] = i + 1;
+    }
+    /* the records' ints at line starts (borrowed: the records outlive this call) */
+    for (ssz g = 0; nargs == 3 && g < PyTuple_GET_SIZE(args[2]); g++) {
+        PyObject *group = PyTuple_GET_ITEM(args[2], g);
+        if (!PyList_Check(group))
+            continue;
+        for (ssz r = 0; r < PyList_GET_SIZE(group); r++) {
+            PyObject *rec = PyList_GET_ITEM(group, r);
+            if (!PyTuple_Check(rec))
+                continue;
+            for (ssz f = 0; f < 3 && f < PyTuple_GET_SIZE(rec); f++) {
+                PyObject *v = PyTuple_GET_ITEM(rec, f);
+                if (!PyLong_CheckExact(v))
+                    continue;
+                int overflow;
+                long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+                if (overflow || x < 0 || x > nb) {
+                    if (x == -1 && PyErr_Occurred())
+                        goto fail;
+                    continue;
+                }
+                ssz at = spans_bisect(ls, 0, n, (ssz)x) - 1;
+                if (at >= 0 && ls[at] == (ssz)x && share[at] == NULL)
+                    share[at] = v;
+            }
+        }
+    }
+    starts = PyTuple_New(n);
     if (starts == NULL)
-        return NULL;
-    ssz n = PyTuple_GET_SIZE(starts);
-    ssz *ls = PyMem_Malloc(sizeof(ssz) * (size_t)(n ? n : 1));
-    if (ls == NULL) {
-        Py_DECREF(starts);
-        return PyErr_NoMemory();
+        goto fail;
+    for (ssz i = 0; i < n; i++) {
+        PyObject *v = share[i] != NULL ? Py_NewRef(share[i]) : PyLong_FromSsize_t(ls[i]);
+        if (v == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(starts, i, v);
     }
-    for (ssz k = 0; k < n; k++) /* (ints made by line_starts: exact, not negative) */
-        ls[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(starts, k));
+    untracked(starts);
+    PyMem_Free(share);
+    share = NULL;
     Spans *self = (Spans *)SpansType.tp_alloc(&SpansType, 0);
-    if (self == NULL) {
-        PyMem_Free(ls);
-        Py_DECREF(starts);
-        return NULL;
-    }
+    if (self == NULL)
+        goto fail;
     self->vectorcall = spans_vectorcall;
     self->starts = Py_NewRef(starts);
     self->type = (PyTypeObject *)Py_NewRef(args[1]);
@@ -5309,7 +5402,13 @@ m_line_index(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     self->lo = 0;
     self->hi = -1;
     self->line = 0;
+    self->lines = NULL;
     return Py_BuildValue("(NN)", starts, (PyObject *)self);
+fail:
+    PyMem_Free(ls);
+    PyMem_Free(share);
+    Py_XDECREF(starts);
+    return NULL;
 }
 
 /* ==== end cparse block ==== */
@@ -5493,7 +5592,8 @@ static PyMethodDef methods[] = {
     {"norm_ascii", (PyCFunction)(void (*)(void))m_norm_ascii, METH_FASTCALL,
      "norm_ascii(text, numbering): norm_key of an ASCII str, or norm_heading (numbering)."},
     {"line_index", (PyCFunction)(void (*)(void))m_line_index, METH_FASTCALL,
-     "line_index(data, span_type): (line_starts(data), Spans(span_type, line_starts))."},
+     "line_index(data, span_type[, records]): (line_starts(data), Spans(span_type,\n"
+     "line_starts)), the records' ints standing for the line starts of their values."},
     {"outline", m_outline, METH_O, /* (recordcost block) */
      "outline(sections): the index record's outline of the sections, or None."},
     {NULL, NULL, 0, NULL},
