@@ -1138,23 +1138,3 @@ def test_spans_share_ints_and_keep_their_types() -> None:
     for s, e in [(1, 1), (1, 5), (0, 1), (5, 5)]:
         got = odd(s, e)
         assert got == lines.line_spans((0, 1, 5))(s, e) and all(type(v) is int for v in got)
-
-
-def test_line_index_takes_the_records_ints_at_line_starts() -> None:
-    data = b"# " + b"T" * 300 + b"\n\n- a\n- b\r\nx\ry\n"
-    want = _line_starts(data)
-    assert want[2:4] == (304, 308)
-    at_a, at_b = int("304"), int("308")  # (ints of their own, equal to line starts)
-    records = (
-        [RawHeading(1, 0, 303, "T"), (at_a, at_b, "a", None), ("x", 2**70, -1)],
-        [(True, 15), (at_b,)],
-        "not a list",
-        [3, None],
-    )
-    starts, spans = _c().line_index(data, Span, records)
-    assert starts == want and all(type(v) is int for v in starts)
-    assert starts[2] is at_a and starts[3] is at_b
-    assert _c().line_index(data, Span, ())[0] == want
-    assert spans(304, 308) == lines.line_spans(want)(304, 308)
-    with pytest.raises(TypeError):
-        _c().line_index(data, Span, [records])  # type: ignore[arg-type]

@@ -265,10 +265,11 @@ class _Parser:
         self.problems: list[Problem] = []
         # A span from offsets in :attr:`work` (hundreds per document: a closure over the
         # line index, the plainest for a file without a BOM or invalid bytes).
-        # (In C, made once the blocks are scanned: see run.)
         self.span: Callable[[int, int], Span]
-        self.line_starts: tuple[int, ...]
-        if _C is None:
+        if _C is not None:  # (the line index and the C span function in one call)
+            self.line_starts, span = _C.line_index(data, Span)
+            self.span = _spans(self.line_starts, self.dec, span)
+        else:
             self.line_starts = scanners.line_starts(data)
             self.span = _spans(self.line_starts, self.dec)
 
@@ -292,16 +293,7 @@ class _Parser:
         # The fast scanners handle the plain Markdown most specs are written in and
         # return exactly what pyromark's events give (differential tests hold them to
         # that); anything else goes to pyromark.
-        blocks = scanners.scan(scanned)
-        if _C is not None:
-            # The line index and the C span function in one call; where the blocks'
-            # offsets are the file's (no BOM or invalid bytes before them), the ints of
-            # their starts and ends at line starts stand for those line starts.
-            dec = self.dec
-            shared = () if dec.base or dec._shift_at else blocks[:5]
-            self.line_starts, span = _C.line_index(self.data, Span, shared)
-            self.span = _spans(self.line_starts, dec, span)
-        return self.build(work, blocks, front)
+        return self.build(work, scanners.scan(scanned), front)
 
     # -- assembly --------------------------------------------------------------------
     def build(

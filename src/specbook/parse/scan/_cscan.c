@@ -5310,21 +5310,15 @@ m_norm_ascii(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
     return r;
 }
 
-/* line_index(data, span_type[, records]) -> (line_starts, spans): line_starts(data) and
+/* line_index(data, span_type) -> (line_starts, spans): line_starts(data) and
    Spans(span_type, line_starts) in one call (core._Parser's line index and span function:
-   no partial, no argument parsing, no check of offsets made here ascending). records: a
-   tuple of lists of records (the scanner's headings, items, …, whose offsets are the
-   data's), whose ints among their first three fields stand for the line starts of their
-   values: a document's headings and list items mostly start lines, and each int not made
-   again is one less to make and free. */
+   no partial, no argument parsing, no check of offsets made here ascending). */
 static PyObject *
 m_line_index(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if ((nargs != 2 && nargs != 3) || !PyBytes_Check(args[0]) || !PyType_Check(args[1]) ||
-        !PyType_IsSubtype((PyTypeObject *)args[1], &PyTuple_Type) ||
-        (nargs == 3 && !PyTuple_Check(args[2]))) {
-        PyErr_SetString(PyExc_TypeError,
-                        "line_index(data: bytes, span_type: a tuple type[, records: tuple])");
+    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyType_Check(args[1]) ||
+        !PyType_IsSubtype((PyTypeObject *)args[1], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "line_index(data: bytes, span_type: a tuple type)");
         return NULL;
     }
     const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
@@ -5337,9 +5331,8 @@ m_line_index(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
         for (ssz i = 0; i < nb; i++)
             n += w[i] == '\r' && (i + 1 == nb || w[i + 1] != '\n');
     ssz *ls = PyMem_Malloc(sizeof(ssz) * (size_t)n);
-    PyObject **share = PyMem_Calloc((size_t)n, sizeof(PyObject *));
     PyObject *starts = NULL;
-    if (ls == NULL || share == NULL) {
+    if (ls == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -5353,44 +5346,16 @@ m_line_index(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
             if (w[i] == '\n' || (w[i] == '\r' && (i + 1 == nb || w[i + 1] != '\n')))
                 ls[k++] = i + 1;
     }
-    /* the records' ints at line starts (borrowed: the records outlive this call) */
-    for (ssz g = 0; nargs == 3 && g < PyTuple_GET_SIZE(args[2]); g++) {
-        PyObject *group = PyTuple_GET_ITEM(args[2], g);
-        if (!PyList_Check(group))
-            continue;
-        for (ssz r = 0; r < PyList_GET_SIZE(group); r++) {
-            PyObject *rec = PyList_GET_ITEM(group, r);
-            if (!PyTuple_Check(rec))
-                continue;
-            for (ssz f = 0; f < 3 && f < PyTuple_GET_SIZE(rec); f++) {
-                PyObject *v = PyTuple_GET_ITEM(rec, f);
-                if (!PyLong_CheckExact(v))
-                    continue;
-                int overflow;
-                long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
-                if (overflow || x < 0 || x > nb) {
-                    if (x == -1 && PyErr_Occurred())
-                        goto fail;
-                    continue;
-                }
-                ssz at = spans_bisect(ls, 0, n, (ssz)x) - 1;
-                if (at >= 0 && ls[at] == (ssz)x && share[at] == NULL)
-                    share[at] = v;
-            }
-        }
-    }
     starts = PyTuple_New(n);
     if (starts == NULL)
         goto fail;
     for (ssz i = 0; i < n; i++) {
-        PyObject *v = share[i] != NULL ? Py_NewRef(share[i]) : PyLong_FromSsize_t(ls[i]);
+        PyObject *v = PyLong_FromSsize_t(ls[i]);
         if (v == NULL)
             goto fail;
         PyTuple_SET_ITEM(starts, i, v);
     }
     untracked(starts);
-    PyMem_Free(share);
-    share = NULL;
     Spans *self = (Spans *)SpansType.tp_alloc(&SpansType, 0);
     if (self == NULL)
         goto fail;
@@ -5406,7 +5371,6 @@ m_line_index(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
     return Py_BuildValue("(NN)", starts, (PyObject *)self);
 fail:
     PyMem_Free(ls);
-    PyMem_Free(share);
     Py_XDECREF(starts);
     return NULL;
 }
@@ -5592,8 +5556,7 @@ static PyMethodDef methods[] = {
     {"norm_ascii", (PyCFunction)(void (*)(void))m_norm_ascii, METH_FASTCALL,
      "norm_ascii(text, numbering): norm_key of an ASCII str, or norm_heading (numbering)."},
     {"line_index", (PyCFunction)(void (*)(void))m_line_index, METH_FASTCALL,
-     "line_index(data, span_type[, records]): (line_starts(data), Spans(span_type,\n"
-     "line_starts)), the records' ints standing for the line starts of their values."},
+     "line_index(data, span_type): (line_starts(data), Spans(span_type, line_starts))."},
     {"outline", m_outline, METH_O, /* (recordcost block) */
      "outline(sections): the index record's outline of the sections, or None."},
     {NULL, NULL, 0, NULL},
