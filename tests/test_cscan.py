@@ -33,6 +33,7 @@ from specbook.core.model import (
     Cell,
     ChecklistItem,
     CodeBlock,
+    Field,
     Link,
     Requirement,
     ReviewEntry,
@@ -1138,3 +1139,38 @@ def test_spans_share_ints_and_keep_their_types() -> None:
     for s, e in [(1, 1), (1, 5), (0, 1), (5, 5)]:
         got = odd(s, e)
         assert got == lines.line_spans((0, 1, 5))(s, e) and all(type(v) is int for v in got)
+
+
+def test_bold_field_keys_come_from_a_memo_of_the_config_s_answers() -> None:
+    """bold_field_nodes asks its memo for a name's key before field_key, and keeps
+    field_key's answer (with "_" for each space); the parse's memo is of one config's
+    answers and is emptied with the functools caches."""
+    work = b"**Status**: Draft\n**Spec ID**: SPEC-1\n- __Owner__: me\n**Status**: again\n"
+    spans = _c().Spans(Span, _line_starts(work))
+    config = specbook.core.config.default_config(None)
+    args = (work, 0, len(work), spans, Field, config.field_key, None, None, [], 0)
+    memo: dict[str, str] = {}
+    plain = _c().bold_field_nodes(*args)
+    assert _c().bold_field_nodes(*args, memo) == plain
+    assert memo == {f.name: config.field_key(f.name).replace(" ", "_") for _, _, f in plain}
+    memo["Owner"] = "from_the_memo"
+    assert [f.key for _, _, f in _c().bold_field_nodes(*args, memo)][2] == "from_the_memo"
+    with pytest.raises(TypeError):
+        _c().bold_field_nodes(*args, [])  # type: ignore[call-arg]
+    own = specbook.core.config.config_from_mapping(
+        {"fields": {"aliases": {"owner": "author"}}}, root=None, path=None
+    )
+    for cfg, key in ((None, "owner"), (own, "author"), (None, "owner")):
+        doc = specbook.parse.parse(work, "a.md", cfg)
+        assert [f.key for f in doc.fields if f.name == "Owner"] == [key]
+        assert core._FIELD_KEYS.owner is (own if cfg is own else doc_config(None))
+    for value in list(vars(core).values()):
+        clear = getattr(value, "cache_clear", None)
+        if callable(clear):
+            clear()
+    assert not core._FIELD_KEYS
+
+
+def doc_config(config: BookConfig | None) -> BookConfig:
+    """The config a parse with ``config`` reads (the default one for None)."""
+    return specbook.parse.context_for(config).config

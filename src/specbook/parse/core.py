@@ -248,6 +248,22 @@ class _Memo(dict[str, str]):
 
 _HEADING_KEYS = _Memo()
 
+
+class _FieldKeys(dict[str, str]):
+    """A bold field's key of each name as written (``field_key`` with ``_`` for each space),
+    for the config :attr:`owner`, which ``_cscan.bold_field_nodes`` asks before calling
+    ``field_key`` (and empties at 16,384 names); emptied as the caches of ``functools``
+    are."""
+
+    owner: object = None
+
+    @classmethod
+    def cache_clear(cls) -> None:
+        _FIELD_KEYS.clear()
+
+
+_FIELD_KEYS = _FieldKeys()
+
 # A heading of level 0 after the last one: it closes every open section.
 _CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
 
@@ -515,8 +531,12 @@ class _Parser:
         rank = _SOURCE_RANK["bold"] if zname is None else 1
         if _C is not None and type(span) is scanners.c_spans:  # (the same loop in C)
             known = cfg.is_known_field if known_only else None
+            keys = _FIELD_KEYS
+            if keys.owner is not cfg:  # (the answers of this book's config only)
+                keys.clear()
+                keys.owner = cfg
             found += _C.bold_field_nodes(
-                work, zs, ze, span, Field, cfg.field_key, known, zname, opaque, rank
+                work, zs, ze, span, Field, cfg.field_key, known, zname, opaque, rank, keys
             )
             return
         for start, end, ns, ne, colon, vs, ve in _bold_matches(work, zs, ze):

@@ -189,6 +189,7 @@ class NodeBuilders(Protocol):
         zone: str | None,
         opaque: Sequence[tuple[int, int]],
         rank: int,
+        memo: dict[str, str] = ...,
         /,
     ) -> list[tuple[int, int, _T]]: ...
     def holding(self, records: Sequence[_T], k: int, needles: tuple[str, ...], /) -> list[_T]: ...

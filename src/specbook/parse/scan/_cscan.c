@@ -2972,15 +2972,20 @@ m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
    follows the bold, or whose name is empty or (known given) not known(name). Each field
    is field_type(field_key(name).replace(" ", "_"), name, value, "bold", span, value_span,
    zone, None). */
+#define BF_MEMO_MAX (1 << 14)
 static PyObject *
 m_bold_field_nodes(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
     static PyObject *s_bold, *s_space, *s_under;
-    if (nargs != 10 || !PyBytes_Check(args[0])) {
+    if ((nargs != 10 && nargs != 11) || !PyBytes_Check(args[0]) ||
+        (nargs == 11 && !PyDict_Check(args[10]))) {
         PyErr_SetString(PyExc_TypeError, "bold_field_nodes(work: bytes, start, end, spans, "
-                        "field_type, field_key, known, zone, opaque, rank)");
+                        "field_type, field_key, known, zone, opaque, rank[, memo: dict])");
         return NULL;
     }
+    /* memo: name -> key with "_" for " " (field_key's answers, kept between calls: a
+       dict look-up in place of a call; emptied at BF_MEMO_MAX names) */
+    PyObject *memo = nargs == 11 ? args[10] : NULL;
     if (s_bold == NULL) {
         s_bold = PyUnicode_InternFromString("bold");
         s_space = PyUnicode_InternFromString(" ");
@@ -3063,16 +3068,30 @@ m_bold_field_nodes(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_
                 continue;
             }
         }
-        PyObject *key = PyObject_CallOneArg(field_key, name);
-        if (key != NULL && !PyUnicode_Check(key)) {
-            PyErr_SetString(PyExc_TypeError, "field_key() must return a str");
-            Py_CLEAR(key);
-        }
+        PyObject *key = memo != NULL ? PyDict_GetItemWithError(memo, name) : NULL;
         if (key != NULL)
-            Py_SETREF(key, PyUnicode_Replace(key, s_space, s_under, -1));
-        if (key == NULL) {
+            Py_INCREF(key);
+        else if (PyErr_Occurred()) {
             Py_DECREF(name);
             goto fail;
+        } else {
+            key = PyObject_CallOneArg(field_key, name);
+            if (key != NULL && !PyUnicode_Check(key)) {
+                PyErr_SetString(PyExc_TypeError, "field_key() must return a str");
+                Py_CLEAR(key);
+            }
+            if (key != NULL)
+                Py_SETREF(key, PyUnicode_Replace(key, s_space, s_under, -1));
+            if (key != NULL && memo != NULL) {
+                if (PyDict_GET_SIZE(memo) >= BF_MEMO_MAX)
+                    PyDict_Clear(memo);
+                if (PyDict_SetItem(memo, name, key) < 0)
+                    Py_CLEAR(key);
+            }
+            if (key == NULL) {
+                Py_DECREF(name);
+                goto fail;
+            }
         }
         PyObject *parts[8] = {key,
                               name,
@@ -3083,7 +3102,8 @@ m_bold_field_nodes(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_
                               Py_NewRef(zone),
                               Py_NewRef(Py_None)};
         PyObject *node = pack((PyTypeObject *)type, 8, parts);
-        PyObject *at = node == NULL ? NULL : PyLong_FromSsize_t(start);
+        /* (the field's start: its span's int) */
+        PyObject *at = node == NULL ? NULL : Py_NewRef(PyTuple_GET_ITEM(parts[4], 0));
         PyObject *entry = at == NULL ? NULL : PyTuple_Pack(3, rank, at, node);
         Py_XDECREF(node);
         Py_XDECREF(at);

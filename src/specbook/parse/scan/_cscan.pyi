@@ -107,6 +107,7 @@ def bold_field_nodes(
     zone: str | None,
     opaque: Sequence[tuple[int, int]],
     rank: int,
+    memo: dict[str, str] = ...,
     /,
 ) -> list[tuple[int, int, _T]]: ...
 def criteria(work: bytes, start: int, end: int, /) -> list[tuple[int, int, int, int, int, int]]: ...
