@@ -8,7 +8,7 @@ from functools import cached_property
 
 from specbook.core.config import BookConfig, KindConfig, default_config
 from specbook.core.text import fold, norm_heading
-from specbook.parse.core import _FIELD_HEADINGS, headings_of
+from specbook.parse.core import _FIELD_HEADINGS, FieldKeys, headings_of
 
 _H1 = re.compile(rb"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 # H1 texts (normalized) that name a section rather than the document
@@ -33,6 +33,7 @@ class ParseContext:
     def __init__(self, config: BookConfig) -> None:
         self.config = config
         self._path_kinds: dict[str, KindConfig | None] = {}  # (kind_for_path's)
+        self.field_keys = FieldKeys()  # (bold fields' keys: see core.FieldKeys)
         prefixes = sorted({k.prefix for k in config.kinds.values()}, key=len, reverse=True)
         # a requirement ID as the book writes them ([requirements] id): FR-1, FR-020-001
         req = config.requirement_pattern

@@ -12,12 +12,13 @@ references are then read from those byte ranges. Nothing here raises on any inpu
 
 import codecs
 import re
+import weakref
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from itertools import chain
 from operator import itemgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from specbook.core.config import KindConfig
 from specbook.core.lazyre import lazy_compile
@@ -249,20 +250,26 @@ class _Memo(dict[str, str]):
 _HEADING_KEYS = _Memo()
 
 
-class _FieldKeys(dict[str, str]):
-    """A bold field's key of each name as written (``field_key`` with ``_`` for each space),
-    for the config :attr:`owner`, which ``_cscan.bold_field_nodes`` asks before calling
-    ``field_key`` (and empties at 16,384 names); emptied as the caches of ``functools``
-    are."""
+class FieldKeys(dict[str, str]):
+    """A bold field's key of each name as written (``field_key`` with ``_`` for each space)
+    for one config (a :class:`ParseContext`'s), which ``_cscan.bold_field_nodes`` asks
+    before calling ``field_key`` (and empties at 16,384 names); every one is emptied as
+    the caches of ``functools`` are (``cache_clear`` of the class)."""
 
-    owner: object = None
+    _every: ClassVar[list["weakref.ReferenceType[FieldKeys]"]] = []
+
+    def __init__(self) -> None:
+        super().__init__()
+        alive = [r for r in FieldKeys._every if r() is not None]
+        FieldKeys._every = [*alive, weakref.ref(self)]
 
     @classmethod
     def cache_clear(cls) -> None:
-        _FIELD_KEYS.clear()
+        for ref in cls._every:
+            keys = ref()
+            if keys is not None:
+                keys.clear()
 
-
-_FIELD_KEYS = _FieldKeys()
 
 # A heading of level 0 after the last one: it closes every open section.
 _CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
@@ -531,10 +538,7 @@ class _Parser:
         rank = _SOURCE_RANK["bold"] if zname is None else 1
         if _C is not None and type(span) is scanners.c_spans:  # (the same loop in C)
             known = cfg.is_known_field if known_only else None
-            keys = _FIELD_KEYS
-            if keys.owner is not cfg:  # (the answers of this book's config only)
-                keys.clear()
-                keys.owner = cfg
+            keys = self.ctx.field_keys  # (this book's config's answers)
             found += _C.bold_field_nodes(
                 work, zs, ze, span, Field, cfg.field_key, known, zname, opaque, rank, keys
             )
