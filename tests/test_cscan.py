@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -25,12 +26,14 @@ from hypothesis import strategies as st
 
 import specbook.core.config
 import specbook.parse
+import specbook.parse.context
 from specbook.book import Book
 from specbook.core.config import BookConfig, load_config
 from specbook.core.model import (
     Cell,
     ChecklistItem,
     CodeBlock,
+    Field,
     Link,
     Requirement,
     ReviewEntry,
@@ -38,9 +41,10 @@ from specbook.core.model import (
     Span,
     Table,
 )
+from specbook.core.text import norm_heading
 from specbook.parse import core, which_scanner
 from specbook.parse import scan as scanners
-from specbook.parse.scan import fast, lines
+from specbook.parse.scan import RawHeading, fast, lines
 from specbook.parse.scan.lines import line_starts as _line_starts
 from specbook.services.adopt import infer
 from tests.conftest import CORPUS, FIXTURES, REPO
@@ -895,3 +899,275 @@ def test_outline_in_c_declines_what_is_not_sections() -> None:
     assert c.outline(((1, "t", None, None, (0, 0, 1.0, 1)),)) is None
     assert c.outline(((1, b"t", None, None, (0, 0, 1, 1)),)) is None
     assert c.outline(((1, "t", None, None, (0, 0, 1, 1)),)) == "1\t1\t1\tt"
+
+
+# -- (g) the parse's assembly in C (the cparse block): find_refs, head_names, sections of the
+# raw heads, and what the Python side remembers (kinds by folder)
+
+_REF_PIECES = [
+    b"SPEC-", b"ADR-", b"12", b"7", b"/FR-1", b"/NFR-2.3", b"-x", b"x", b" ", b"#", b"/", b"\n",
+    b"\xc3\xa9", b"_", b"SPEC-SPEC-", b"-", b"FR-",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_REF_PIECES), max_size=30))
+@example([b"SPEC-", b"SPEC-", b"12", b"/FR-1", b" ", b"ADR-", b"7", b"-x"])
+def test_find_refs_is_finditer(pieces: list[bytes]) -> None:
+    """The references' matches from C are the Python loop's and ref_re.finditer's, for
+    the default kinds' prefixes (which overlap: SPEC-, C-…)."""
+    work = b"".join(pieces)
+    ctx = specbook.parse.context_for(None)
+    saved = core._C
+    core._C = None
+    try:
+        expected = [m.span() for m in core._find_refs(ctx, work)]
+    finally:
+        core._C = saved
+    got = _c().find_refs(work, ctx.ref_heads, ctx.ref_re.match)
+    assert [m.span() for m in got] == expected
+    assert expected == [m.span() for m in ctx.ref_re.finditer(work)]
+    assert [m.groups() for m in got] == [m.groups() for m in ctx.ref_re.finditer(work)]
+
+
+def test_find_refs_passes_on_what_match_raises() -> None:
+    def boom(work: bytes, at: int) -> None:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError, match="no"):
+        _c().find_refs(b"x SPEC-1", (b"SPEC-",), boom)
+    assert _c().find_refs(b"x SPEC-1", (b"SPEC-",), lambda work, at: None) == []
+    with pytest.raises(TypeError):
+        _c().find_refs(b"x", (b"SPEC-",))  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        _c().find_refs("x", (b"SPEC-",), re.compile(b"S").match)  # type: ignore[arg-type]
+
+
+def test_head_names_and_sections_of_the_raw_heads() -> None:
+    """head_names is _Parts.heads' names and _index without a _SectionHead for each head,
+    and sections of the raw heads with those names is sections of the _SectionHeads."""
+    c = _c()
+    data = (
+        b"# T\n\n## Summary\ntext\n### Deep: x\n## Motivation\n# Two\n## Summary\n#### Four\n"
+        b"## \xc3\x89t\xc3\xa9\n"
+    )
+    doc = specbook.parse.parse(data, "docs/specs/SPEC-001-t.md")
+    parts: Any = doc.parts
+    tmpl = parts.p.ctx.template_sections(parts.kind)
+    starts, labels, names = c.head_names(parts.raw_heads, tmpl, parts.keys)
+    assert names == [h.name for h in parts.heads]
+    assert (starts, labels) == ([h.start for h in parts.heads], c.head_index(parts.heads)[1])
+    assert any(names) and not all(names)
+    spans = c.Spans(Span, doc.line_starts)
+    assert c.sections(spans, Section, parts.raw_heads, names) == c.sections(
+        spans, Section, parts.heads
+    )
+    with pytest.raises(TypeError):
+        c.head_names(parts.raw_heads, list(tmpl.items()), parts.keys)  # not a dict
+    with pytest.raises(ValueError):
+        c.head_names(parts.raw_heads, tmpl, parts.keys[1:])
+    with pytest.raises(TypeError):
+        c.head_names(parts.raw_heads, tmpl, [1] * len(parts.keys))
+    with pytest.raises(TypeError):
+        c.sections(spans, Section, parts.raw_heads, names[1:])  # one name per head
+    with pytest.raises(TypeError):
+        c.sections(spans, Section, parts.raw_heads, tuple(names))  # a list
+
+
+def test_heads_end_at_the_closing_heading_s_start() -> None:
+    """Each section's end is the start of the heading that closes it, that very int (or
+    the document's length), as in the Python loop."""
+    c = _c()
+    raw = [
+        RawHeading(*h)
+        for h in [
+            (1, 1000, 1005, "a"),
+            (2, 2000, 2005, "b"),
+            (3, 3000, 3005, "c"),
+            (2, 4000, 4005, "d"),
+        ]
+    ]
+    n = 10_000
+    heads = c.heads(core._Head, raw, n)
+    assert [h.until for h in heads] == [n, 4000, 4000, n]
+    assert heads[1].until is raw[3][1] and heads[0].until is n
+    saved = core._C
+    core._C = None
+    try:
+        assert core._heads(raw, n) == heads
+    finally:
+        core._C = saved
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "docs/specs/SPEC-001.md", "docs/specs/deep/x.md", "docs/adr/0001-x.md", "SPEC-001.md",
+        "docs/specsx/a.md", "docs/specs", "docs/specs/", "", "docs\\specs\\a.md", "/docs/specs/a.md",
+        "rfcs/text/0001-x.md",
+    ],
+)  # fmt: skip
+def test_kinds_by_folder_are_the_config_s(path: str) -> None:
+    """ParseContext.kind_for_path remembers a kind by the path's folder: the config's
+    answer for the path itself, asked first or after another path of the folder."""
+    config = specbook.core.config.config_from_mapping(
+        {"kinds": {"zs": {"prefix": "ZS", "folder": "docs/specs"},
+                   "za": {"prefix": "ZA", "folder": "docs/adr/"},
+                   "zn": {"prefix": "ZN", "folder": "."}}},
+        root=None, path=None,
+    )  # fmt: skip
+    ctx = specbook.parse.context.ParseContext(config)
+    folder = path[: path.rfind("/") + 1]
+    assert ctx.kind_for_path(path) == config.kind_for_path(path)
+    assert ctx.kind_for_path(folder + "other.md") == config.kind_for_path(folder + "other.md")
+    assert ctx.kind_for_path(path) == config.kind_for_path(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from("1. iIvX)aB:-\t é✅"), max_size=12), max_size=8))
+def test_heading_keys_are_norm_heading_s(titles: list[str]) -> None:
+    """heading_keys is norm_heading of each title, from its memo when it has the title and
+    into it otherwise, the memo emptied when it is full."""
+    heads = [RawHeading(2, i, i, t) for i, t in enumerate(titles)]
+    memo: dict[str, str] = {}
+    assert _c().heading_keys(heads, norm_heading, memo) == [norm_heading(t) for t in titles]
+    assert memo == {t: norm_heading(t) for t in titles}
+    # (what the memo holds is what is given: it is asked first)
+    if titles:
+        memo[titles[0]] = "from the memo"
+        assert _c().heading_keys(heads[:1], norm_heading, memo) == ["from the memo"]
+    full = {f"t{i}": "x" for i in range(1 << 14)}
+    assert _c().heading_keys(heads, norm_heading, full) == [norm_heading(t) for t in titles]
+    assert len(full) <= max(1 << 14, len(titles))
+
+
+def test_heading_keys_memo_is_emptied_with_the_functools_caches() -> None:
+    """What empties specbook's caches (``cache_clear`` of each module value, as
+    bench/lint_cost.py does before a round) empties the headings' memo too."""
+    specbook.parse.parse(b"# T\n## Summary\nx\n", "docs/specs/SPEC-001-a.md")
+    if core._C is not None:
+        assert core._HEADING_KEYS
+    for value in list(vars(core).values()):
+        clear = getattr(value, "cache_clear", None)
+        if callable(clear):
+            clear()
+    assert not core._HEADING_KEYS
+    with pytest.raises(TypeError):
+        _c().heading_keys([], norm_heading, [])  # type: ignore[arg-type]
+    with pytest.raises(ZeroDivisionError):
+        _c().heading_keys([RawHeading(1, 0, 1, "x")], lambda t: 1 / 0, {})
+
+
+_NORM_ALPHABET = st.sampled_from(
+    list("0123456789.) \t\n\x0b\x0c\r\x1c\x1d\x1e\x1fivxlcIVXLCabyzAZ:-_#*!~\x00\x7f")
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.text(_NORM_ALPHABET, max_size=14), st.text(st.characters(max_codepoint=127))))
+@example("1.2.3) Summary")
+@example("iv. Scope")
+@example("a) b")
+@example("Ix y")
+@example("1.2.x")
+@example("\x1c2 Two\x1f")
+@example(" 12 ")
+def test_norm_ascii_is_the_patterns(value: str) -> None:
+    """norm_key and norm_heading of ASCII text in C are the patterns' answers."""
+    from specbook.core import text
+
+    saved = text.ascii_norm
+    text.ascii_norm = None
+    try:
+        key, heading = text.norm_key.__wrapped__(value), text.norm_heading.__wrapped__(value)
+    finally:
+        text.ascii_norm = saved
+    assert _c().norm_ascii(value, False) == key
+    assert _c().norm_ascii(value, True) == heading
+
+
+def test_norm_ascii_is_used_and_refuses_other_text() -> None:
+    from specbook.core import text
+
+    if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
+        assert text.ascii_norm is _c().norm_ascii
+    assert text.norm_heading("2.1 Summary ✅") == "summary"  # (not ASCII: the patterns)
+    for bad in ("é", b"x", None):
+        with pytest.raises(TypeError):
+            _c().norm_ascii(bad, True)  # type: ignore[arg-type]
+    long = "A-" * 300
+    assert _c().norm_ascii(long, False) == " ".join(["a"] * 300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60).map(lambda b: b.replace(b"a", b"\n").replace(b"b", b"\r")))
+def test_line_index_is_line_starts_and_their_spans(data: bytes) -> None:
+    """line_index gives line_starts(data) and a Spans of it: the spans the parse's span
+    function makes (for every pair of offsets up to past the end)."""
+    starts, spans = _c().line_index(data, Span)
+    assert starts == _line_starts(data) and type(spans) is _c().Spans
+    reference = lines.line_spans(starts)
+    for s in range(0, len(data) + 2, 3):
+        for e in range(s, len(data) + 2, 5):
+            assert spans(s, e) == reference(s, e)
+            assert type(spans(s, e)) is Span
+
+
+def test_line_index_bad_arguments() -> None:
+    with pytest.raises(TypeError):
+        _c().line_index("x", Span)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _c().line_index(b"x", dict)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _c().line_index(b"x")  # type: ignore[call-arg]
+
+
+def test_spans_share_ints_and_keep_their_types() -> None:
+    """A span's line numbers past 256 are one int per number (and a span the C builders
+    make takes the line index's int for an offset at a line start); the values are the
+    Python closure's, and an int subclass in the line index (a bool) is never taken for
+    an offset."""
+    data = b"x\n" * 600
+    starts, spans = _c().line_index(data, Span)
+    reference = lines.line_spans(starts)
+    for s, e in [(0, 0), (2, 4), (600, 602), (598, 1000), (1198, 1200), (1200, 1200), (3, 1199)]:
+        got = spans(s, e)
+        assert got == reference(s, e) and all(type(v) is int for v in got)
+    a, b = spans(1000, 1001), spans(1000, 1002)
+    assert a.line == 501 and a.line is b.line is b.end_line
+    odd = _c().Spans(Span, (0, True, 5))
+    for s, e in [(1, 1), (1, 5), (0, 1), (5, 5)]:
+        got = odd(s, e)
+        assert got == lines.line_spans((0, 1, 5))(s, e) and all(type(v) is int for v in got)
+
+
+def test_bold_field_keys_come_from_a_memo_of_the_config_s_answers() -> None:
+    """bold_field_nodes asks its memo for a name's key before field_key, and keeps
+    field_key's answer (with "_" for each space); the parse's memo is of one config's
+    answers and is emptied with the functools caches."""
+    work = b"**Status**: Draft\n**Spec ID**: SPEC-1\n- __Owner__: me\n**Status**: again\n"
+    spans = _c().Spans(Span, _line_starts(work))
+    config = specbook.core.config.default_config(None)
+    args = (work, 0, len(work), spans, Field, config.field_key, None, None, [], 0)
+    memo: dict[str, str] = {}
+    plain = _c().bold_field_nodes(*args)
+    assert _c().bold_field_nodes(*args, memo) == plain
+    assert memo == {f.name: config.field_key(f.name).replace(" ", "_") for _, _, f in plain}
+    memo["Owner"] = "from_the_memo"
+    assert [f.key for _, _, f in _c().bold_field_nodes(*args, memo)][2] == "from_the_memo"
+    with pytest.raises(TypeError):
+        _c().bold_field_nodes(*args, [])  # type: ignore[call-arg]
+    own = specbook.core.config.config_from_mapping(
+        {"fields": {"aliases": {"owner": "author"}}}, root=None, path=None
+    )
+    for cfg, key in ((None, "owner"), (own, "author"), (None, "owner"), (own, "author")):
+        doc = specbook.parse.parse(work, "a.md", cfg)
+        assert [f.key for f in doc.fields if f.name == "Owner"] == [key]
+    memos = [specbook.parse.context_for(cfg).field_keys for cfg in (None, own)]
+    if core._C is not None:
+        assert [m["Owner"] for m in memos] == ["owner", "author"]
+    for value in list(vars(core).values()):
+        clear = getattr(value, "cache_clear", None)
+        if callable(clear):
+            clear()
+    assert not any(memos)

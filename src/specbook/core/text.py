@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from specbook.core.lazyre import lazy_compile
@@ -22,6 +22,12 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# norm_key (False) or norm_heading (True) of an ASCII text in one call of the C module
+# (``_cscan.norm_ascii``, a tenth of the patterns' time), which specbook.parse.scan sets
+# when the module is built; None: the patterns below, its reference.
+ascii_norm: Callable[[str, bool], str] | None = None
+
+
 @lru_cache(maxsize=1 << 16)
 def norm_key(text: str) -> str:
     """A comparison key: folded, every run of non-alphanumerics one space, trimmed.
@@ -29,6 +35,8 @@ def norm_key(text: str) -> str:
     ``Statut :`` -> ``statut``; ``Spec-ID`` -> ``spec id``; ``✅ Active`` -> ``active``.
     """
     if text.isascii():
+        if ascii_norm is not None:
+            return ascii_norm(text, False)
         return _NON_ALNUM.sub(" ", text.lower()).strip()
     return _NON_ALNUM.sub(" ", fold(text)).strip()
 
@@ -36,6 +44,8 @@ def norm_key(text: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def norm_heading(text: str) -> str:
     """A heading's comparison key, without numbering or emoji: ``2.1 Summary ✅`` -> ``summary``."""
+    if ascii_norm is not None and text.isascii():
+        return ascii_norm(text, True)
     return norm_key(_NUMBERING.sub("", text, count=1))
 
 

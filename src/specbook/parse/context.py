@@ -8,7 +8,7 @@ from functools import cached_property
 
 from specbook.core.config import BookConfig, KindConfig, default_config
 from specbook.core.text import fold, norm_heading
-from specbook.parse.core import _FIELD_HEADINGS, headings_of
+from specbook.parse.core import _FIELD_HEADINGS, FieldKeys, headings_of
 
 _H1 = re.compile(rb"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 # H1 texts (normalized) that name a section rather than the document
@@ -32,6 +32,8 @@ class ParseContext:
 
     def __init__(self, config: BookConfig) -> None:
         self.config = config
+        self._path_kinds: dict[str, KindConfig | None] = {}  # (kind_for_path's)
+        self.field_keys = FieldKeys()  # (bold fields' keys: see core.FieldKeys)
         prefixes = sorted({k.prefix for k in config.kinds.values()}, key=len, reverse=True)
         # a requirement ID as the book writes them ([requirements] id): FR-1, FR-020-001
         req = config.requirement_pattern
@@ -90,6 +92,17 @@ class ParseContext:
             if m:
                 titles.add(fold(m.group(1).decode("utf-8", "replace").strip()))
         return tuple(sorted(titles, key=len, reverse=True))
+
+    def kind_for_path(self, rel_path: str) -> KindConfig | None:
+        """:meth:`BookConfig.kind_for_path`, remembered by folder: a kind's folder holds a
+        path exactly when it holds the path's folder (all of it up to its last ``/``, the
+        ``/`` included), and a book's documents share a few folders."""
+        folder = rel_path[: rel_path.rfind("/") + 1]
+        try:
+            return self._path_kinds[folder]
+        except KeyError:
+            kind = self._path_kinds[folder] = self.config.kind_for_path(folder)
+            return kind
 
     def template_sections(self, kind: str | None) -> dict[str, str]:
         """Normalized heading -> template heading, for ``kind`` (all kinds when ``None``)."""

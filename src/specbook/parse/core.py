@@ -12,12 +12,13 @@ references are then read from those byte ranges. Nothing here raises on any inpu
 
 import codecs
 import re
+import weakref
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from itertools import chain
 from operator import itemgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from specbook.core.config import KindConfig
 from specbook.core.lazyre import lazy_compile
@@ -107,6 +108,7 @@ _NAME_SEP = lazy_compile(r"[ \t]*[:—–|][ \t]*|[ \t]+-[ \t]+")
 _MD_SUFFIX = re.compile(r"\.(md|markdown)$", re.I)
 _FILE_ID = lazy_compile(r"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)(?:$|[-_. ])")
 _TITLE_JUNK = re.compile(r"^[^\w\[(\"'`]+")
+_ASCII_ALNUM = re.compile(r"[0-9A-Za-z]")  # (what str.isalnum() holds of an ASCII character)
 _FIELD_HEADINGS = {"status", "statut", "estado", "title"}
 _FIELD_SECTIONS = {
     "metadata",
@@ -231,6 +233,44 @@ _new = tuple.__new__
 # The C builders of the nodes (specbook.parse.scan.c_nodes), or None: pure Python.
 _C = scanners.c_nodes
 _TITLE = itemgetter(3)  # (a heading's title)
+_RANK_START = itemgetter(0, 1)  # (a found field's rank and start: their order)
+
+
+class _Memo(dict[str, str]):
+    """:func:`norm_heading`'s answers for the headings' keys in C (``_cscan.heading_keys``:
+    a dict look-up is a fraction of a call through its ``lru_cache``; the C side empties
+    it at 16,384), emptied as the caches of ``functools`` are (``cache_clear`` of the class
+    or of the one instance)."""
+
+    @classmethod
+    def cache_clear(cls) -> None:
+        _HEADING_KEYS.clear()
+
+
+_HEADING_KEYS = _Memo()
+
+
+class FieldKeys(dict[str, str]):
+    """A bold field's key of each name as written (``field_key`` with ``_`` for each space)
+    for one config (a :class:`ParseContext`'s), which ``_cscan.bold_field_nodes`` asks
+    before calling ``field_key`` (and empties at 16,384 names); every one is emptied as
+    the caches of ``functools`` are (``cache_clear`` of the class)."""
+
+    _every: ClassVar[list["weakref.ReferenceType[FieldKeys]"]] = []
+
+    def __init__(self) -> None:
+        super().__init__()
+        alive = [r for r in FieldKeys._every if r() is not None]
+        FieldKeys._every = [*alive, weakref.ref(self)]
+
+    @classmethod
+    def cache_clear(cls) -> None:
+        for ref in cls._every:
+            keys = ref()
+            if keys is not None:
+                keys.clear()
+
+
 # A heading of level 0 after the last one: it closes every open section.
 _CLOSE_ALL = _SectionHead(0, 0, 0, "", 0, None)
 
@@ -246,10 +286,15 @@ class _Parser:
         self.dec = _Decoded(data)
         self.work = self.dec.work
         self.problems: list[Problem] = []
-        self.line_starts = scanners.line_starts(data)
         # A span from offsets in :attr:`work` (hundreds per document: a closure over the
         # line index, the plainest for a file without a BOM or invalid bytes).
-        self.span: Callable[[int, int], Span] = _spans(self.line_starts, self.dec)
+        self.span: Callable[[int, int], Span]
+        if _C is not None:  # (the line index and the C span function in one call)
+            self.line_starts, span = _C.line_index(data, Span)
+            self.span = _spans(self.line_starts, self.dec, span)
+        else:
+            self.line_starts = scanners.line_starts(data)
+            self.span = _spans(self.line_starts, self.dec)
 
     def text_of(self, start: int, end: int) -> str:
         return self.work[start:end].decode("utf-8", "replace")
@@ -291,7 +336,11 @@ class _Parser:
             if codes or html
             else []
         )
-        keys = list(map(norm_heading, map(_TITLE, heads)))
+        keys = (
+            _C.heading_keys(heads, norm_heading, _HEADING_KEYS)
+            if _C is not None
+            else list(map(norm_heading, map(_TITLE, heads)))
+        )
         fields = self._fields(work, heads, keys, tables, opaque, front)
         if self.sidecars:  # the metadata files come first: they are where fields live
             fields = [f for sc in self.sidecars for f in self._sidecar_fields(sc)] + fields
@@ -469,7 +518,7 @@ class _Parser:
                             None,
                         )
                         found.append((_SOURCE_RANK["table"], row[0][1], f))
-        found.sort(key=lambda x: (x[0], x[1]))
+        found.sort(key=_RANK_START)
         return [f for _, _, f in found]
 
     def _bold_fields(
@@ -489,8 +538,9 @@ class _Parser:
         rank = _SOURCE_RANK["bold"] if zname is None else 1
         if _C is not None and type(span) is scanners.c_spans:  # (the same loop in C)
             known = cfg.is_known_field if known_only else None
+            keys = self.ctx.field_keys  # (this book's config's answers)
             found += _C.bold_field_nodes(
-                work, zs, ze, span, Field, cfg.field_key, known, zname, opaque, rank
+                work, zs, ze, span, Field, cfg.field_key, known, zname, opaque, rank, keys
             )
             return
         for start, end, ns, ne, colon, vs, ve in _bold_matches(work, zs, ze):
@@ -712,7 +762,7 @@ class _Parser:
         """The kind whose folder holds the document (asked only when its ID does not
         name one, or its name may give the ID)."""
         cfg = self.ctx.config
-        return cfg.kind_for_path(self.path) if self.path and cfg.root is not None else None
+        return self.ctx.kind_for_path(self.path) if self.path and cfg.root is not None else None
 
     def _doc_id(self, fields: list[Field], headings: list[RawHeading]) -> str | None:
         """The ID the document states (an ID field, its H1 — ``# SPEC-012: …`` or, with a
@@ -800,7 +850,7 @@ class _Parser:
                     if not rest.strip() or rest.lstrip()[:1] in (":", "—", "–", "-", "|"):
                         t = rest.lstrip().lstrip(":—–-|").strip()
                         break
-            if any(ch.isalnum() for ch in t):
+            if _ASCII_ALNUM.search(t) if t.isascii() else any(ch.isalnum() for ch in t):
                 if m is None and self._names_section(raw):
                     break  # the H1s are the sections: the title is elsewhere
                 return t.strip()
@@ -875,15 +925,19 @@ def _title_value(value: str, doc_id: str | None) -> str:
     return value
 
 
-def _spans(line_starts: tuple[int, ...], dec: _Decoded) -> Callable[[int, int], Span]:
+def _spans(
+    line_starts: tuple[int, ...], dec: _Decoded, span: Callable[[int, int], Span] | None = None
+) -> Callable[[int, int], Span]:
     """The span function of a parse: offsets in ``dec.work`` to a :class:`Span` of the file.
 
     Line numbers are what ``bisect_right(line_starts, offset)`` gives. Most spans start
     on the line of the span made just before (the cells of a table row, a checklist item
     and its box, a heading and its section), so the function keeps the bounds of the
-    last line it looked up and bisects only for an offset outside them.
+    last line it looked up and bisects only for an offset outside them. ``span``: that
+    function of the file's offsets when the caller has it.
     """
-    span = scanners.span_maker(line_starts)
+    if span is None:
+        span = scanners.span_maker(line_starts)
     if not dec._shift_at and not dec.base:
         return span
     to_file = dec.map
@@ -934,10 +988,18 @@ class _Parts:
         ]
 
     @cached_property
+    def _named(self) -> tuple[list[int], list[str], list[str | None]]:
+        """In C: each head's start, its template name else its title (:attr:`_index`), and
+        its template name or ``None`` (:attr:`heads`' names, without a head made for each)."""
+        assert _C is not None
+        return _C.head_names(self.raw_heads, self.p.ctx.template_sections(self.kind), self.keys)
+
+    @cached_property
     def _index(self) -> tuple[list[int], list[str]]:
-        heads = self.heads
         if _C is not None:
-            return _C.head_index(heads)
+            starts, labels, _ = self._named
+            return starts, labels
+        heads = self.heads
         return [h.start for h in heads], [h.name or h.title for h in heads]
 
     def section_at(self, offset: int) -> str | None:
@@ -949,7 +1011,7 @@ class _Parts:
     def sections(self) -> tuple[Section, ...]:
         """The section tree: each heading holds the headings below it of a deeper level."""
         if self.c is not None:
-            return self.c.sections(self.p.span, Section, self.heads)
+            return self.c.sections(self.p.span, Section, self.raw_heads, self._named[2])
         span = self.p.span
         top: list[Section] = []
         # The sections still open, innermost last: level, fields but children, children.
@@ -1083,8 +1145,8 @@ class _Parts:
 
     def review_history(self) -> tuple[ReviewEntry, ...]:
         if self.c is not None:
-            return self.c.review_history(
-                ReviewEntry, self._index[1], self.heads, self._tables, norm_key
+            return self.c.review_history(  # (the raw heads: their start and until)
+                ReviewEntry, self._index[1], self.raw_heads, self._tables, norm_key
             )
         return tuple(self.p._review_history(self.heads, self._index[1], self._tables))
 
@@ -1129,7 +1191,10 @@ def _find_refs(ctx: "ParseContext", work: bytes) -> list[re.Match[bytes]]:
     A match of ref_re starts with one of ``ctx.ref_heads`` (a kind prefix and its hyphen),
     so ref_re is tried only where ``bytes.find`` finds one, from left to right and never
     inside the last match, as finditer does; finditer's attempts anywhere else would fail.
+    In C when it is built (the loop over a few dozen offsets a document).
     """
+    if _C is not None:
+        return _C.find_refs(work, ctx.ref_heads, ctx.ref_re.match)
     starts = _find_all(work, ctx.ref_heads)
     out: list[re.Match[bytes]] = []
     if not starts:

@@ -27,6 +27,7 @@ from collections.abc import Set as AbstractSet
 from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from specbook.core import text
 from specbook.core.model import Span
 from specbook.parse.scan import lines
 from specbook.parse.scan.blocks import (
@@ -85,7 +86,9 @@ class NodeBuilders(Protocol):
     def named_heads(
         self, head_type: type[_T], heads: _Rec, names: dict[str, str], keys: list[str], /
     ) -> list[_T]: ...
-    def sections(self, spans: Any, section_type: type[_T], heads: _Rec, /) -> tuple[_T, ...]: ...
+    def sections(
+        self, spans: Any, section_type: type[_T], heads: _Rec, names: list[str | None] = ..., /
+    ) -> tuple[_T, ...]: ...
     def checklists(
         self, spans: Any, item_type: type[_T], items: _Rec, starts: list[int], names: list[str], /
     ) -> tuple[_T, ...]: ...
@@ -117,6 +120,20 @@ class NodeBuilders(Protocol):
     def contains_any_ci(self, work: bytes, needles: tuple[bytes, ...], /) -> bool: ...
     def outline(self, sections: tuple[Any, ...], /) -> str | None: ...
     def find_all(self, work: bytes, needles: tuple[bytes, ...], /) -> list[int]: ...
+    def find_refs(
+        self,
+        work: bytes,
+        needles: tuple[bytes, ...],
+        match: Callable[[bytes, int], "re.Match[bytes] | None"],
+        /,
+    ) -> list[re.Match[bytes]]: ...
+    def head_names(
+        self, heads: _Rec, names: dict[str, str], keys: list[str], /
+    ) -> tuple[list[int], list[str], list[str | None]]: ...
+    def heading_keys(
+        self, heads: _Rec, norm_heading: Callable[[str], str], memo: dict[str, str], /
+    ) -> list[str]: ...
+    def line_index(self, data: bytes, span_type: type[Any], /) -> tuple[tuple[int, ...], Any]: ...
     def head_index(self, heads: _Rec, /) -> tuple[list[int], list[str]]: ...
     def preorder(self, roots: tuple[_T, ...], k: int, /) -> tuple[_T, ...]: ...
     def field_heads(
@@ -172,6 +189,7 @@ class NodeBuilders(Protocol):
         zone: str | None,
         opaque: Sequence[tuple[int, int]],
         rank: int,
+        memo: dict[str, str] = ...,
         /,
     ) -> list[tuple[int, int, _T]]: ...
     def holding(self, records: Sequence[_T], k: int, needles: tuple[str, ...], /) -> list[_T]: ...
@@ -270,6 +288,7 @@ if os.environ.get("SPECBOOK_PURE_PYTHON", "") in ("", "0"):
         pack = _cscan.pack
         revive = _cscan.revive
         contains_any_ci = _cscan.contains_any_ci
+        text.ascii_norm = _cscan.norm_ascii  # (norm_key and norm_heading of ASCII text)
         outline = _cscan.outline
 
 SCANNERS: tuple[Scanner, ...] = (

@@ -1595,6 +1595,7 @@ typedef struct {
     ssz *ls;              /* line starts as C integers */
     ssz n;
     ssz lo, hi, line;     /* bytes lo:hi are line `line` (none yet: hi = -1) */
+    PyObject **lines;     /* the ints of line numbers past the small ints' (NULL: none yet) */
 } Spans;
 
 #define SPANS_LAST_BOUND (((ssz)1) << 62) /* where the last line "ends": core's 1 << 62 */
@@ -1612,11 +1613,28 @@ spans_bisect(const ssz *ls, ssz lo, ssz hi, ssz x) /* bisect.bisect_right */
     return lo;
 }
 
+/* The int of a line number: one per number and Spans past the small ints (a long
+   document's spans past line 256 would each make their own). */
+static PyObject *
+spans_line(Spans *self, ssz line)
+{
+    if (line <= 256 || line > self->n)
+        return PyLong_FromSsize_t(line);
+    if (self->lines == NULL) {
+        self->lines = PyMem_Calloc((size_t)self->n + 1, sizeof(PyObject *));
+        if (self->lines == NULL)
+            return PyErr_NoMemory();
+    }
+    if (self->lines[line] == NULL && (self->lines[line] = PyLong_FromSsize_t(line)) == NULL)
+        return NULL;
+    return Py_NewRef(self->lines[line]);
+}
+
 static PyObject *
 spans_make(Spans *self, PyObject *start, PyObject *end, ssz line, ssz end_line)
 {
-    PyObject *a = PyLong_FromSsize_t(line);
-    PyObject *b = a == NULL ? NULL : PyLong_FromSsize_t(end_line);
+    PyObject *a = spans_line(self, line);
+    PyObject *b = a == NULL ? NULL : end_line == line ? Py_NewRef(a) : spans_line(self, end_line);
     PyObject *t = b == NULL ? NULL : self->type->tp_alloc(self->type, 4);
     if (t == NULL) {
         Py_XDECREF(a);
@@ -1667,8 +1685,21 @@ spans_of(Spans *self, ssz start, ssz end, PyObject *so, PyObject *eo)
 make:
     if (so != NULL)
         return spans_make(self, so, eo, line, end_line);
-    so = PyLong_FromSsize_t(start);
-    eo = so == NULL ? NULL : PyLong_FromSsize_t(end);
+    /* (an offset at a line start: that line start's int, no new one) */
+    if (line >= 1 && line <= n && ls[line - 1] == start &&
+        PyLong_CheckExact(PyTuple_GET_ITEM(self->starts, line - 1)))
+        so = Py_NewRef(PyTuple_GET_ITEM(self->starts, line - 1));
+    else
+        so = PyLong_FromSsize_t(start);
+    if (so == NULL)
+        eo = NULL;
+    else if (end_line >= 0 && end_line < n && ls[end_line] == end &&
+             PyLong_CheckExact(PyTuple_GET_ITEM(self->starts, end_line)))
+        eo = Py_NewRef(PyTuple_GET_ITEM(self->starts, end_line));
+    else if (end == start)
+        eo = Py_NewRef(so);
+    else
+        eo = PyLong_FromSsize_t(end);
     PyObject *t = eo == NULL ? NULL : spans_make(self, so, eo, line, end_line);
     Py_XDECREF(so);
     Py_XDECREF(eo);
@@ -1741,12 +1772,18 @@ spans_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->lo = 0;
     self->hi = -1;
     self->line = 0;
+    self->lines = NULL;
     return (PyObject *)self;
 }
 
 static void
 spans_dealloc(Spans *self)
 {
+    if (self->lines != NULL) {
+        for (ssz k = 0; k <= self->n; k++)
+            Py_XDECREF(self->lines[k]);
+        PyMem_Free(self->lines);
+    }
     Py_XDECREF(self->starts);
     Py_XDECREF(self->type);
     PyMem_Free(self->ls);
@@ -1988,26 +2025,31 @@ m_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         PyErr_NoMemory();
         goto done;
     }
-    ssz *ends = lv + count;
+    ssz *ends = lv + count; /* the heading that closes each section, -1: the end, n */
     ssz depth = 0;
     for (ssz i = 0; i < count; i++) {
         PyObject *h = record(hs, i, 4);
         ssz start;
         if (h == NULL || int_at(h, 0, &lv[i]) < 0 || int_at(h, 1, &start) < 0)
             goto done;
-        ends[i] = n;
+        ends[i] = -1;
         while (depth && lv[open[depth - 1]] >= lv[i])
-            ends[open[--depth]] = start;
+            ends[open[--depth]] = i;
         open[depth++] = i;
     }
     out = PyList_New(count);
     if (out == NULL)
         goto done;
+    /* (a section ends at the start of the heading that closes it, that very int, or at n,
+       as the Python loop has it: the same values, and no new int for each) */
     for (ssz i = 0; i < count; i++) {
         PyObject *h = record(hs, i, 4);
+        PyObject *until = ends[i] >= 0 ? Py_NewRef(PyTuple_GET_ITEM(record(hs, ends[i], 4), 1))
+                          : PyLong_CheckExact(args[2]) ? Py_NewRef(args[2])
+                                                        : PyLong_FromSsize_t(n);
         PyObject *parts[5] = {Py_NewRef(PyTuple_GET_ITEM(h, 0)), Py_NewRef(PyTuple_GET_ITEM(h, 1)),
                               Py_NewRef(PyTuple_GET_ITEM(h, 2)), Py_NewRef(PyTuple_GET_ITEM(h, 3)),
-                              PyLong_FromSsize_t(ends[i])};
+                              until};
         PyObject *t = pack((PyTypeObject *)type, 5, parts);
         if (t == NULL) {
             Py_CLEAR(out);
@@ -2083,18 +2125,25 @@ fail:
     return NULL;
 }
 
-/* sections(spans, section_type, heads): the section tree of the _SectionHeads (level,
-   start, end, title, until, name), as core._Parts.sections builds it. */
+/* sections(spans, section_type, heads[, names]): the section tree of the _SectionHeads
+   (level, start, end, title, until, name), as core._Parts.sections builds it; with names
+   (a list, each head's template name or None), of the _Heads (level, start, end, title,
+   until) with those names (no _SectionHead made for each). */
 static PyObject *
 m_sections(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "sections(spans, section_type, heads)");
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "sections(spans, section_type, heads[, names])");
         return NULL;
     }
-    PyObject *type = args[1], *hs = args[2];
+    PyObject *type = args[1], *hs = args[2], *names = nargs == 4 ? args[3] : NULL;
     if (spans_check(args[0]) < 0 || node_type(type, 6) < 0 || seq_check(hs, "heads") < 0)
         return NULL;
+    if (names != NULL && (!PyList_Check(names) || PyList_GET_SIZE(names) != seq_len(hs))) {
+        PyErr_SetString(PyExc_TypeError, "sections(): names must be a list, one per head");
+        return NULL;
+    }
+    ssz rlen = names != NULL ? 5 : 6; /* (the fields of a head) */
     Spans *sp = (Spans *)args[0];
     ssz count = seq_len(hs);
     /* the open sections, innermost last: their head's index and their children */
@@ -2113,12 +2162,12 @@ m_sections(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         PyObject *h = NULL;
         ssz level = 0;
         if (i < count) {
-            h = record(hs, i, 6);
+            h = record(hs, i, rlen);
             if (h == NULL || int_at(h, 0, &level) < 0)
                 goto done;
         }
         while (depth) {
-            PyObject *o = record(hs, open[depth - 1], 6);
+            PyObject *o = record(hs, open[depth - 1], rlen);
             ssz olevel, ostart, oend, ountil;
             if (int_at(o, 0, &olevel) < 0)
                 goto done;
@@ -2131,7 +2180,8 @@ m_sections(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyObject *children = list_to_tuple(kids[depth]);
             kids[depth] = NULL;
             PyObject *parts[6] = {Py_NewRef(PyTuple_GET_ITEM(o, 0)), Py_NewRef(PyTuple_GET_ITEM(o, 3)),
-                                  Py_NewRef(PyTuple_GET_ITEM(o, 5)),
+                                  Py_NewRef(names != NULL ? PyList_GET_ITEM(names, open[depth])
+                                                          : PyTuple_GET_ITEM(o, 5)),
                                   spans_of(sp, ostart, oend, PyTuple_GET_ITEM(o, 1),
                                            PyTuple_GET_ITEM(o, 2)),
                                   spans_of(sp, ostart, ountil, PyTuple_GET_ITEM(o, 1),
@@ -2922,15 +2972,20 @@ m_holding(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
    follows the bold, or whose name is empty or (known given) not known(name). Each field
    is field_type(field_key(name).replace(" ", "_"), name, value, "bold", span, value_span,
    zone, None). */
+#define BF_MEMO_MAX (1 << 14)
 static PyObject *
 m_bold_field_nodes(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
     static PyObject *s_bold, *s_space, *s_under;
-    if (nargs != 10 || !PyBytes_Check(args[0])) {
+    if ((nargs != 10 && nargs != 11) || !PyBytes_Check(args[0]) ||
+        (nargs == 11 && !PyDict_Check(args[10]))) {
         PyErr_SetString(PyExc_TypeError, "bold_field_nodes(work: bytes, start, end, spans, "
-                        "field_type, field_key, known, zone, opaque, rank)");
+                        "field_type, field_key, known, zone, opaque, rank[, memo: dict])");
         return NULL;
     }
+    /* memo: name -> key with "_" for " " (field_key's answers, kept between calls: a
+       dict look-up in place of a call; emptied at BF_MEMO_MAX names) */
+    PyObject *memo = nargs == 11 ? args[10] : NULL;
     if (s_bold == NULL) {
         s_bold = PyUnicode_InternFromString("bold");
         s_space = PyUnicode_InternFromString(" ");
@@ -3013,16 +3068,30 @@ m_bold_field_nodes(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_
                 continue;
             }
         }
-        PyObject *key = PyObject_CallOneArg(field_key, name);
-        if (key != NULL && !PyUnicode_Check(key)) {
-            PyErr_SetString(PyExc_TypeError, "field_key() must return a str");
-            Py_CLEAR(key);
-        }
+        PyObject *key = memo != NULL ? PyDict_GetItemWithError(memo, name) : NULL;
         if (key != NULL)
-            Py_SETREF(key, PyUnicode_Replace(key, s_space, s_under, -1));
-        if (key == NULL) {
+            Py_INCREF(key);
+        else if (PyErr_Occurred()) {
             Py_DECREF(name);
             goto fail;
+        } else {
+            key = PyObject_CallOneArg(field_key, name);
+            if (key != NULL && !PyUnicode_Check(key)) {
+                PyErr_SetString(PyExc_TypeError, "field_key() must return a str");
+                Py_CLEAR(key);
+            }
+            if (key != NULL)
+                Py_SETREF(key, PyUnicode_Replace(key, s_space, s_under, -1));
+            if (key != NULL && memo != NULL) {
+                if (PyDict_GET_SIZE(memo) >= BF_MEMO_MAX)
+                    PyDict_Clear(memo);
+                if (PyDict_SetItem(memo, name, key) < 0)
+                    Py_CLEAR(key);
+            }
+            if (key == NULL) {
+                Py_DECREF(name);
+                goto fail;
+            }
         }
         PyObject *parts[8] = {key,
                               name,
@@ -3033,7 +3102,8 @@ m_bold_field_nodes(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_
                               Py_NewRef(zone),
                               Py_NewRef(Py_None)};
         PyObject *node = pack((PyTypeObject *)type, 8, parts);
-        PyObject *at = node == NULL ? NULL : PyLong_FromSsize_t(start);
+        /* (the field's start: its span's int) */
+        PyObject *at = node == NULL ? NULL : Py_NewRef(PyTuple_GET_ITEM(parts[4], 0));
         PyObject *entry = at == NULL ? NULL : PyTuple_Pack(3, rank, at, node);
         Py_XDECREF(node);
         Py_XDECREF(at);
@@ -5002,6 +5072,332 @@ m_prompt_spans(PyObject *Py_UNUSED(module), PyObject *data)
 
 /* ================================ end of the section rules' loops ===================== */
 
+/* ==== begin cparse block: the parse's and the model's assembly (core.py) in C ==== */
+
+/* find_refs(work, needles, match) -> list: core._find_refs, the matches of ref_re as
+   finditer gives them: match(work, i) tried at each offset find_all(work, needles)
+   gives, left to right, never inside the last match. */
+static PyObject *
+m_find_refs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "find_refs(work, needles, match)");
+        return NULL;
+    }
+    static PyObject *end_name = NULL;
+    if (end_name == NULL && (end_name = PyUnicode_InternFromString("end")) == NULL)
+        return NULL;
+    PyObject *starts = m_find_all(module, args, 2);
+    if (starts == NULL)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    ssz end = 0;
+    for (ssz k = 0; out != NULL && k < PyList_GET_SIZE(starts); k++) {
+        PyObject *at = PyList_GET_ITEM(starts, k);
+        ssz i = PyLong_AsSsize_t(at);
+        if (i < end)
+            continue;
+        PyObject *call[2] = {args[0], at};
+        PyObject *m = PyObject_Vectorcall(args[2], call, 2, NULL);
+        if (m == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        if (m != Py_None) {
+            PyObject *e = PyObject_CallMethodNoArgs(m, end_name);
+            end = e == NULL ? -1 : PyLong_AsSsize_t(e);
+            Py_XDECREF(e);
+            if ((end == -1 && PyErr_Occurred()) || PyList_Append(out, m) < 0)
+                Py_CLEAR(out);
+        }
+        Py_DECREF(m);
+    }
+    Py_DECREF(starts);
+    return out;
+}
+
+/* head_names(heads, names, keys) -> (starts, labels, template_names): core._Parts.heads
+   and _Parts._index without a _SectionHead for each head: each head's start, its template
+   name else its title, and its template name or None (names.get(keys[i]) for a level
+   above 1, else None; heads: the _Heads, keys: their normalised titles). */
+static PyObject *
+m_head_names(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "head_names(heads, names, keys)");
+        return NULL;
+    }
+    PyObject *hs = args[0], *names = args[1], *keys = args[2];
+    if (seq_check(hs, "heads") < 0 || seq_check(keys, "keys") < 0)
+        return NULL;
+    if (!PyDict_CheckExact(names)) {
+        PyErr_SetString(PyExc_TypeError, "names must be a dict");
+        return NULL;
+    }
+    ssz count = seq_len(hs);
+    if (seq_len(keys) != count) {
+        PyErr_SetString(PyExc_ValueError, "heads and keys differ in length");
+        return NULL;
+    }
+    for (ssz i = 0; i < count; i++) { /* (str keys: the lookups below run no Python code) */
+        PyObject *k = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+        if (!PyUnicode_CheckExact(k)) {
+            PyErr_SetString(PyExc_TypeError, "keys must be strs");
+            return NULL;
+        }
+    }
+    PyObject *starts = PyList_New(count), *labels = PyList_New(count);
+    PyObject *tnames = PyList_New(count);
+    if (starts == NULL || labels == NULL || tnames == NULL)
+        goto fail;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 5);
+        ssz level;
+        if (h == NULL || int_at(h, 0, &level) < 0)
+            goto fail;
+        PyObject *name = Py_None;
+        if (level > 1) {
+            PyObject *key = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+            name = PyDict_GetItemWithError(names, key);
+            if (name == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                name = Py_None;
+            }
+        }
+        int named = PyObject_IsTrue(name); /* (_index: `h.name or h.title`) */
+        if (named < 0)
+            goto fail;
+        PyList_SET_ITEM(starts, i, Py_NewRef(PyTuple_GET_ITEM(h, 1)));
+        PyList_SET_ITEM(labels, i, Py_NewRef(named ? name : PyTuple_GET_ITEM(h, 3)));
+        PyList_SET_ITEM(tnames, i, Py_NewRef(name));
+    }
+    return Py_BuildValue("(NNN)", starts, labels, tnames);
+fail:
+    Py_XDECREF(starts);
+    Py_XDECREF(labels);
+    Py_XDECREF(tnames);
+    return NULL;
+}
+
+/* heading_keys(heads, norm_heading, memo) -> list: norm_heading(title) of each head's title
+   (item 3 of each record), as core._Parser.build's map: from memo (a dict, title -> key)
+   when it has the title, else from norm_heading, the answer kept in memo (emptied first
+   when it holds HK_MEMO_MAX titles). A dict look-up is a fraction of a call through
+   norm_heading's lru_cache, and a document asks for each of its dozens of headings. */
+#define HK_MEMO_MAX (1 << 14)
+static PyObject *
+m_heading_keys(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "heading_keys(heads, norm_heading, memo: dict)");
+        return NULL;
+    }
+    PyObject *hs = args[0], *norm = args[1], *memo = args[2];
+    if (seq_check(hs, "heads") < 0)
+        return NULL;
+    ssz count = seq_len(hs);
+    PyObject *out = PyList_New(count);
+    if (out == NULL)
+        return NULL;
+    for (ssz i = 0; i < count; i++) {
+        PyObject *h = record(hs, i, 4);
+        if (h == NULL)
+            goto fail;
+        PyObject *title = PyTuple_GET_ITEM(h, 3), *key = NULL;
+        int exact = PyUnicode_CheckExact(title); /* (its look-up runs no Python code) */
+        if (exact) {
+            key = PyDict_GetItemWithError(memo, title);
+            if (key == NULL && PyErr_Occurred())
+                goto fail;
+            Py_XINCREF(key);
+        }
+        if (key == NULL) {
+            key = PyObject_CallOneArg(norm, title);
+            if (key == NULL)
+                goto fail;
+            if (exact) {
+                if (PyDict_GET_SIZE(memo) >= HK_MEMO_MAX)
+                    PyDict_Clear(memo);
+                if (PyDict_SetItem(memo, title, key) < 0) {
+                    Py_DECREF(key);
+                    goto fail;
+                }
+            }
+        }
+        PyList_SET_ITEM(out, i, key);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* norm_ascii(text, numbering) -> str: core.text.norm_key of an ASCII str (numbering
+   false), or core.text.norm_heading of it (numbering true: _NUMBERING's match at its
+   start taken off first, `^\s*(?:\d+(?:\.\d+)*[.)]?|[ivxlc]+[.)]|[a-z][.)])\s+`, case
+   ignored). norm_key of ASCII text: lowercase, each run of other characters than a-z and
+   0-9 one space, no space at either end. (Each part of the pattern is greedy and what
+   could follow a shorter match of it cannot: its one way to match is the greedy one.) */
+static int
+na_space(uchar c) /* `\s` of a str pattern, on an ASCII character */
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+static int
+na_roman(uchar c)
+{
+    c = (uchar)(c | 0x20);
+    return c == 'i' || c == 'v' || c == 'x' || c == 'l' || c == 'c';
+}
+
+/* the end of _NUMBERING's match at the start of s[0:n], else 0 */
+static ssz
+na_numbering(const uchar *s, ssz n)
+{
+    ssz p = 0, q;
+    while (p < n && na_space(s[p]))
+        p++;
+    if (p < n && is_digit(s[p])) { /* \d+(?:\.\d+)*[.)]? */
+        q = p;
+        while (q < n && is_digit(s[q]))
+            q++;
+        while (q + 1 < n && s[q] == '.' && is_digit(s[q + 1])) {
+            q++;
+            while (q < n && is_digit(s[q]))
+                q++;
+        }
+        if (q < n && (s[q] == '.' || s[q] == ')'))
+            q++;
+    } else if (p < n && na_roman(s[p])) { /* [ivxlc]+[.)] (or [a-z][.)]: the same end) */
+        q = p;
+        while (q < n && na_roman(s[q]))
+            q++;
+        if (q < n && (s[q] == '.' || s[q] == ')'))
+            q++;
+        else
+            return 0; /* (and [a-z][.)] fails where this does) */
+    } else if (p < n && is_alpha(s[p])) { /* [a-z][.)] */
+        q = p + 1;
+        if (q < n && (s[q] == '.' || s[q] == ')'))
+            q++;
+        else
+            return 0;
+    } else
+        return 0;
+    if (q >= n || !na_space(s[q]))
+        return 0;
+    while (q < n && na_space(s[q]))
+        q++;
+    return q;
+}
+
+static PyObject *
+m_norm_ascii(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0]) || !PyUnicode_IS_ASCII(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "norm_ascii(text: an ASCII str, numbering: bool)");
+        return NULL;
+    }
+    int numbering = PyObject_IsTrue(args[1]);
+    if (numbering < 0)
+        return NULL;
+    const uchar *s = PyUnicode_1BYTE_DATA(args[0]);
+    ssz n = PyUnicode_GET_LENGTH(args[0]);
+    ssz from = numbering ? na_numbering(s, n) : 0;
+    uchar small[256];
+    uchar *out = n <= (ssz)sizeof small ? small : PyMem_Malloc((size_t)n);
+    if (out == NULL)
+        return PyErr_NoMemory();
+    ssz k = 0;
+    int gap = 0; /* (a run of other characters since the last letter or digit) */
+    for (ssz i = from; i < n; i++) {
+        uchar c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (uchar)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (gap && k)
+                out[k++] = ' ';
+            gap = 0;
+            out[k++] = c;
+        } else
+            gap = 1;
+    }
+    PyObject *r = PyUnicode_FromStringAndSize((const char *)out, k);
+    if (out != small)
+        PyMem_Free(out);
+    return r;
+}
+
+/* line_index(data, span_type) -> (line_starts, spans): line_starts(data) and
+   Spans(span_type, line_starts) in one call (core._Parser's line index and span function:
+   no partial, no argument parsing, no check of offsets made here ascending). */
+static PyObject *
+m_line_index(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyType_Check(args[1]) ||
+        !PyType_IsSubtype((PyTypeObject *)args[1], &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "line_index(data: bytes, span_type: a tuple type)");
+        return NULL;
+    }
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz nb = PyBytes_GET_SIZE(args[0]);
+    int cr = memchr(w, '\r', (size_t)nb) != NULL;
+    ssz n = 1; /* (the lines: as line_starts() counts them) */
+    for (const uchar *p = w, *end = w + nb; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        n++;
+    if (cr)
+        for (ssz i = 0; i < nb; i++)
+            n += w[i] == '\r' && (i + 1 == nb || w[i + 1] != '\n');
+    ssz *ls = PyMem_Malloc(sizeof(ssz) * (size_t)n);
+    PyObject *starts = NULL;
+    if (ls == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    ssz k = 0;
+    ls[k++] = 0;
+    if (!cr) {
+        for (const uchar *p = w, *end = w + nb; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;)
+            ls[k++] = ++p - w;
+    } else {
+        for (ssz i = 0; i < nb; i++)
+            if (w[i] == '\n' || (w[i] == '\r' && (i + 1 == nb || w[i + 1] != '\n')))
+                ls[k++] = i + 1;
+    }
+    starts = PyTuple_New(n);
+    if (starts == NULL)
+        goto fail;
+    for (ssz i = 0; i < n; i++) {
+        PyObject *v = PyLong_FromSsize_t(ls[i]);
+        if (v == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(starts, i, v);
+    }
+    untracked(starts);
+    Spans *self = (Spans *)SpansType.tp_alloc(&SpansType, 0);
+    if (self == NULL)
+        goto fail;
+    self->vectorcall = spans_vectorcall;
+    self->starts = Py_NewRef(starts);
+    self->type = (PyTypeObject *)Py_NewRef(args[1]);
+    self->ls = ls;
+    self->n = n;
+    self->lo = 0;
+    self->hi = -1;
+    self->line = 0;
+    self->lines = NULL;
+    return Py_BuildValue("(NN)", starts, (PyObject *)self);
+fail:
+    PyMem_Free(ls);
+    Py_XDECREF(starts);
+    return NULL;
+}
+
+/* ==== end cparse block ==== */
+
+
 /* ==== begin recordcost block: outline() (store/records.py outline_of) ==== */
 
 /* The decimal digits of v into buf (at least 21 bytes), a minus sign first when
@@ -5106,7 +5502,7 @@ static PyMethodDef methods[] = {
     {"named_heads", (PyCFunction)(void (*)(void))m_named_heads, METH_FASTCALL,
      "named_heads(type, heads, names, keys): the heads with their template names."},
     {"sections", (PyCFunction)(void (*)(void))m_sections, METH_FASTCALL,
-     "sections(spans, section_type, heads): the section tree."},
+     "sections(spans, section_type, heads[, names]): the section tree."},
     {"checklists", (PyCFunction)(void (*)(void))m_checklists, METH_FASTCALL,
      "checklists(spans, item_type, items, starts, names): the task-list items."},
     {"tables", (PyCFunction)(void (*)(void))m_tables, METH_FASTCALL,
@@ -5169,6 +5565,18 @@ static PyMethodDef methods[] = {
      "after the heading shows nothing but blanks, thematic breaks or a comment's start."},
     {"prompt_spans", m_prompt_spans, METH_O,
      "prompt_spans(data): (start, end) of each match of templates.facts.PROMPT_BYTES."},
+    /* (cparse block) */
+    {"find_refs", (PyCFunction)(void (*)(void))m_find_refs, METH_FASTCALL,
+     "find_refs(work, needles, match): the matches of match at the offsets find_all gives,\n"
+     "left to right, none inside the last (core._find_refs)."},
+    {"head_names", (PyCFunction)(void (*)(void))m_head_names, METH_FASTCALL,
+     "head_names(heads, names, keys): (starts, labels, template names) of the heads."},
+    {"heading_keys", (PyCFunction)(void (*)(void))m_heading_keys, METH_FASTCALL,
+     "heading_keys(heads, norm_heading, memo): norm_heading of each head's title, memo first."},
+    {"norm_ascii", (PyCFunction)(void (*)(void))m_norm_ascii, METH_FASTCALL,
+     "norm_ascii(text, numbering): norm_key of an ASCII str, or norm_heading (numbering)."},
+    {"line_index", (PyCFunction)(void (*)(void))m_line_index, METH_FASTCALL,
+     "line_index(data, span_type): (line_starts(data), Spans(span_type, line_starts))."},
     {"outline", m_outline, METH_O, /* (recordcost block) */
      "outline(sections): the index record's outline of the sections, or None."},
     {NULL, NULL, 0, NULL},
