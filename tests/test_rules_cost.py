@@ -221,3 +221,19 @@ def test_exact_anchors_on_every_book(documents: list[Document]) -> None:
         assert references._exact_anchors(doc) == expected, doc.path
     references._Anchors.cache_clear()
     assert not references._ANCHORS
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_contains_any_ci_at_every_place_of_a_long_text(many: bool) -> None:
+    """Sixteen places at a time (SSE2, at most eight distinct first three bytes), then
+    one by one to the end: a needle at any place, cut by the end, or absent."""
+    needles = (b"supersed", b"remplac", b"ersetzt", b"vervang")
+    if many:  # (more than eight distinct first three bytes: the loop of one place)
+        needles += tuple(bytes([97 + i, 98 + i, 99 + i, 100]) for i in range(8))
+    c = _c()
+    for size in (0, 2, 3, 15, 16, 17, 18, 19, 33, 40):
+        for at in range(size + 1):
+            for word in (b"SuperSeded", b"superse", b"VERVANG", b"ersetzT!", b"remPLA"):
+                work = (b"e" * at + word + b"r" * size)[: max(size, 0) + len(word)]
+                low = work.lower()
+                assert c.contains_any_ci(work, needles) is any(n in low for n in needles)

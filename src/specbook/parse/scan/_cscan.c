@@ -25,6 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h> /* (contains_any_ci's sixteen places at a time) */
+#endif
 
 #define BAIL (-1) /* give up: return None */
 #define ERR (-2)  /* a Python exception is set (MemoryError) */
@@ -2571,7 +2574,86 @@ m_contains_any_ci(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t
             if (c >= 'a' && c <= 'z')
                 third[c - 'a' + 'A'] |= (uint64_t)1 << j;
         }
-        for (ssz at = 0; at + 2 < n; at++) {
+        ssz at = 0;
+#if defined(__SSE2__)
+        /* sixteen places at a time: those whose three bytes (ASCII letters folded) are
+           the first three of a needle, by SSE2 compares (at most eight distinct), then
+           each such place as below */
+        uchar pair0[8], pair1[8], pair2[8];
+        int pairs = 0;
+        for (ssz j = 0; j < k && pairs <= 8; j++) {
+            const uchar *nd = (const uchar *)PyBytes_AS_STRING(PyTuple_GET_ITEM(needles, j));
+            uchar a = nd[0] >= 'A' && nd[0] <= 'Z' ? (uchar)(nd[0] | 0x20) : nd[0];
+            uchar b = nd[1] >= 'A' && nd[1] <= 'Z' ? (uchar)(nd[1] | 0x20) : nd[1];
+            uchar c = nd[2] >= 'A' && nd[2] <= 'Z' ? (uchar)(nd[2] | 0x20) : nd[2];
+            int seen = 0;
+            for (int q = 0; q < pairs && q < 8; q++)
+                seen |= pair0[q] == a && pair1[q] == b && pair2[q] == c;
+            if (!seen) {
+                if (pairs < 8) {
+                    pair0[pairs] = a;
+                    pair1[pairs] = b;
+                    pair2[pairs] = c;
+                }
+                pairs++;
+            }
+        }
+        if (pairs <= 8) {
+            const __m128i above = _mm_set1_epi8('A' - 1), below = _mm_set1_epi8('Z' + 1);
+            const __m128i bit = _mm_set1_epi8(0x20);
+            __m128i p0[8], p1[8], p2[8];
+            for (int q = 0; q < pairs; q++) {
+                p0[q] = _mm_set1_epi8((char)pair0[q]);
+                p1[q] = _mm_set1_epi8((char)pair1[q]);
+                p2[q] = _mm_set1_epi8((char)pair2[q]);
+            }
+            for (; at + 18 <= n; at += 16) {
+                __m128i v0 = _mm_loadu_si128((const __m128i *)(w + at));
+                __m128i v1 = _mm_loadu_si128((const __m128i *)(w + at + 1));
+                v0 = _mm_or_si128(v0, _mm_and_si128(bit, _mm_and_si128(_mm_cmpgt_epi8(v0, above),
+                                                                      _mm_cmpgt_epi8(below, v0))));
+                v1 = _mm_or_si128(v1, _mm_and_si128(bit, _mm_and_si128(_mm_cmpgt_epi8(v1, above),
+                                                                      _mm_cmpgt_epi8(below, v1))));
+                __m128i v2 = _mm_loadu_si128((const __m128i *)(w + at + 2));
+                v2 = _mm_or_si128(v2, _mm_and_si128(bit, _mm_and_si128(_mm_cmpgt_epi8(v2, above),
+                                                                      _mm_cmpgt_epi8(below, v2))));
+                __m128i hit = _mm_setzero_si128();
+                for (int q = 0; q < pairs; q++)
+                    hit = _mm_or_si128(
+                        hit, _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, p0[q]),
+                                                         _mm_cmpeq_epi8(v1, p1[q])),
+                                           _mm_cmpeq_epi8(v2, p2[q])));
+                unsigned bits = (unsigned)_mm_movemask_epi8(hit);
+                while (bits) {
+                    ssz c = at + __builtin_ctz(bits);
+                    bits &= bits - 1;
+                    if (c + 2 >= n)
+                        continue;
+                    uint64_t may = first[w[c]] & second[w[c + 1]] & third[w[c + 2]];
+                    while (may) {
+                        int j = __builtin_ctzll(may);
+                        may &= may - 1;
+                        PyObject *nd = PyTuple_GET_ITEM(needles, j);
+                        ssz len = PyBytes_GET_SIZE(nd);
+                        const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
+                        if (n - c < len)
+                            continue;
+                        ssz i = 0;
+                        for (; i < len; i++) {
+                            uchar ch = w[c + i];
+                            if (ch >= 'A' && ch <= 'Z')
+                                ch = (uchar)(ch - 'A' + 'a');
+                            if (ch != s[i])
+                                break;
+                        }
+                        if (i == len)
+                            Py_RETURN_TRUE;
+                    }
+                }
+            }
+        }
+#endif
+        for (; at + 2 < n; at++) {
             uint64_t may = first[w[at]] & second[w[at + 1]] & third[w[at + 2]];
             while (may) {
                 int j = __builtin_ctzll(may);
