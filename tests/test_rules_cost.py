@@ -237,3 +237,24 @@ def test_contains_any_ci_at_every_place_of_a_long_text(many: bool) -> None:
                 work = (b"e" * at + word + b"r" * size)[: max(size, 0) + len(word)]
                 low = work.lower()
                 assert c.contains_any_ci(work, needles) is any(n in low for n in needles)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(
+            alphabet=st.sampled_from(list("aZ1 .)(\t\x1c\x0b:-ivxlcIVXLC\u00e9\u017f")), max_size=9
+        ),
+        st.text(max_size=6),
+    )
+)
+@example("iv. Intro")
+@example("C. Foo")
+@example("Component 1: Gateway")
+@example("a) b")
+@example("ii. ")
+def test_norm_heading_is_the_numbering_expression_then_norm_key(title: str) -> None:
+    """norm_heading tells most titles hold no numbering without the expression."""
+    from specbook.core.text import _NUMBERING, norm_heading, norm_key
+
+    assert norm_heading.__wrapped__(title) == norm_key(_NUMBERING.sub("", title, count=1))
