@@ -258,3 +258,30 @@ def test_norm_heading_is_the_numbering_expression_then_norm_key(title: str) -> N
     from specbook.core.text import _NUMBERING, norm_heading, norm_key
 
     assert norm_heading.__wrapped__(title) == norm_key(_NUMBERING.sub("", title, count=1))
+
+
+def _measurable_by_expressions(text: str) -> bool:
+    if requirements._MEASURED_BY_NUMBER.search(text) is not None:
+        return True
+    if text.isascii():
+        return requirements._MEASURED_BY_LOWER_WORDS.search(text.lower()) is not None
+    return requirements._MEASURED_BY_WORDS.search(text) is not None
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*"0123456789.,$ %msMSkKgb/x-_aZ\t", "one ", "Ten x", "2024-01-02", "p95",
+             " \u00b5s", "\u20ac5", "\u2030", "\u00d7"]
+        ),
+        max_size=8,
+    ).map("".join)
+)  # fmt: skip
+@example(">= 3700 requests/s per node")
+@example("fast enough for users")
+@example("x.5 ms")
+@example("a5 ms")
+def test_is_measurable_is_what_the_expressions_say(text: str) -> None:
+    """ASCII text is tried from its first digit, `.` or `$`, without regard to case."""
+    assert requirements.is_measurable(text) is _measurable_by_expressions(text)

@@ -411,11 +411,21 @@ def missing_target(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
 def is_measurable(text: str) -> bool:
     """Whether a target states a number with a unit (`200 ms`, `99.9%`, `$5`)."""
+    if text.isascii():
+        # (a number, an amount or a date starts at a digit, `.` or `$`: the expression
+        # is tried from the first, without regard to case, which ASCII text does not
+        # need; it tried every place before)
+        at = _MAY_MEASURE.search(text)
+        if at is not None and _MEASURED_BY_ASCII_NUMBER.search(text, at.start()) is not None:
+            return True
+        return _MEASURED_BY_LOWER_WORDS.search(text.lower()) is not None
     if _MEASURED_BY_NUMBER.search(text) is not None:
         return True
-    if text.isascii():
-        return _MEASURED_BY_LOWER_WORDS.search(text.lower()) is not None
     return _MEASURED_BY_WORDS.search(text) is not None
+
+
+_MAY_MEASURE = lazy_compile(r"[0-9.$]")
+_MEASURED_BY_ASCII_NUMBER = lazy_compile(_MEASURED_NUMBER)
 
 
 @rule("SB303", "unmeasurable-target", severity="warning", tags=("requirements",))
