@@ -285,3 +285,15 @@ def _measurable_by_expressions(text: str) -> bool:
 def test_is_measurable_is_what_the_expressions_say(text: str) -> None:
     """ASCII text is tried from its first digit, `.` or `$`, without regard to case."""
     assert requirements.is_measurable(text) is _measurable_by_expressions(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab: -\n<!&*?[]{}#\"'")), max_size=12))
+@example("a: <<")
+@example("<< : x")
+@example("a: <b")
+def test_yaml_quick_looks_for_what_the_expression_found(text: str) -> None:
+    from specbook.lint.rules import content
+
+    needs = content._YAML_NEEDS_CHARACTERS.search(text) is not None or "<<" in text
+    assert needs is (content._YAML_NEEDS_EVENTS.search(text) is not None)
