@@ -700,20 +700,23 @@ def _listed_in(doc: Document, section: Section) -> list[ListedTest]:
             titles.append(s.title)
         if s.children:
             below.extend(reversed(s.children))
-    column = doc.column
+    column, line_starts, _new = doc.column, doc.line_starts, tuple.__new__
     for start, checked, span_start, span_end, written, name in items:
         if code and any(a <= start < b for a, b in code):
             continue  # (a line of a code block)
         k = bisect_right(starts, start)  # (the last heading at or before it)
         out.append(
-            ListedTest(
-                name,
-                written,
-                bisect_right(doc.line_starts, start),
-                column(span_start),
-                column(span_end),
-                checked,
-                titles[k - 1] if k else None,
+            _new(  # (a ListedTest, without its Python-level __new__)
+                ListedTest,
+                (
+                    name,
+                    written,
+                    bisect_right(line_starts, start),
+                    column(span_start),
+                    column(span_end),
+                    checked,
+                    titles[k - 1] if k else None,
+                ),
             )
         )
     return out
