@@ -44,9 +44,21 @@ def norm_key(text: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def norm_heading(text: str) -> str:
     """A heading's comparison key, without numbering or emoji: ``2.1 Summary ✅`` -> ``summary``."""
-    if ascii_norm is not None and text.isascii():
-        return ascii_norm(text, True)
+    if text.isascii():
+        if ascii_norm is not None:
+            return ascii_norm(text, True)
+        if text[:1].isalpha() and text[1:2] not in _ENDS_NUMBER:
+            # (most titles: a word that is no numbering, told without the expression,
+            # which was most of the time of a title met for the first time; a numbering
+            # there is a letter or a run of roman digits before `.` or `)`)
+            roman = len(text) - len(text.lstrip(_ROMAN))
+            if not roman or text[roman : roman + 1] not in _ENDS_NUMBER:
+                return norm_key(text)
     return norm_key(_NUMBERING.sub("", text, count=1))
+
+
+_ENDS_NUMBER = (".", ")")
+_ROMAN = "ivxlcIVXLC"
 
 
 _LEADING_SYMBOLS = lazy_compile(r"^[\W_]+")

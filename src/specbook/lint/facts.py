@@ -72,6 +72,9 @@ _SUPERSEDE_KEYS = frozenset(
     for parts in product(*(("_", " ") if ch == "_" else (ch,) for ch in key))
 )
 _KEY = attrgetter("key")
+# builds a named tuple of all its fields without its Python-level __new__ (a call per
+# reference and per document)
+_new = tuple.__new__
 _ID = attrgetter("id")
 
 
@@ -124,34 +127,41 @@ def facts_of(doc: Document, extras: dict[str, Any] | None = None) -> DocFacts:
     own = _own_positions(doc)
     every = doc.references
     refs = []
+    column = doc.column
     for i in own:
         r = every[i]
         span = r.span
         refs.append(
-            Ref(
-                r.target,
-                r.requirement,
-                r.text,
-                span,
-                span.line,
-                doc.column(span.start),
-                doc.column(span.end),
+            _new(
+                Ref,
+                (
+                    r.target,
+                    r.requirement,
+                    r.text,
+                    span,
+                    span.line,
+                    column(span.start),
+                    column(span.end),
+                ),
             )
         )
     by, sup = _supersede_links(doc, own)
-    return DocFacts(
-        doc.path or "",
-        doc.id,
-        doc.kind,
-        doc.status_canonical,
-        id_field.value_span if id_field else None,
-        doc.column(id_field.value_span.start) if id_field else 1,
-        frozenset(map(_ID, doc.requirements)),
-        tuple(refs),
-        by,
-        sup,
-        tuple((t.name, t.line, t.column, t.end_column, t.checked) for t in listed_tests(doc)),
-        extras,
+    return _new(
+        DocFacts,
+        (
+            doc.path or "",
+            doc.id,
+            doc.kind,
+            doc.status_canonical,
+            id_field.value_span if id_field else None,
+            doc.column(id_field.value_span.start) if id_field else 1,
+            frozenset(map(_ID, doc.requirements)),
+            tuple(refs),
+            by,
+            sup,
+            tuple((t.name, t.line, t.column, t.end_column, t.checked) for t in listed_tests(doc)),
+            extras,
+        ),
     )
 
 

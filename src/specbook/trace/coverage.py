@@ -50,6 +50,7 @@ from specbook.core.confine import BAD_NAME, is_utf8, real_root, report_once, sho
 from specbook.core.ids import IdIndex
 from specbook.core.lazyre import lazy_compile
 from specbook.core.model import Document, Section
+from specbook.parse import scan as scanners
 
 CACHE_NAME = "trace-scan"  # the code scan, a blob in the snapshot (specbook.core.state)
 # One ast.parse at a time: CPython 3.11 keeps the AST validator's recursion depth in
@@ -72,6 +73,8 @@ _LISTED = lazy_compile(
 # _LISTED of a text without `.` or `:` (most: `test_x()`), whose file and qualifier parts
 # cannot match then; spares their backtracking over the whole name (2 µs a name).
 _LISTED_PLAIN = lazy_compile(r"^(?P<name>test\w*)(?:\([^()]*\))?$")
+# The C module's loop of _py_listed_items (``_cscan.listed_items``), or None
+_C = scanners.c_nodes
 
 
 # -- globs ------------------------------------------------------------------------------
@@ -660,20 +663,72 @@ def listed_tests(doc: Document) -> tuple[ListedTest, ...]:
     return result
 
 
+# (an item of a Testing Strategy that names a test: the line's start, whether its box is
+# ticked or None, the start and end of the code span naming it, the span's text stripped,
+# and the test's name)
+_Item = tuple[int, bool | None, int, int, str, str]
+
+
 def _listed_in(doc: Document, section: Section) -> list[ListedTest]:
-    """:func:`listed_tests` of ``section``, found from its backquotes: a line without
-    one names no test and is not looked at (the list scan was most of the facts book
-    rules take of a document), nor is the place of an item that names none."""
+    """:func:`listed_tests` of ``section``: its items that name a test (from the C module
+    when built and the section is ASCII, else :func:`_py_listed_items`), each with where
+    it stands; the place of an item that names none is not looked at."""
     src = doc.source
     pos = section.heading.end
     end = section.span.end
+    items = _C.listed_items(src, pos, end) if _C is not None else None
+    if items is None:
+        items = _py_listed_items(src, pos, end)
     out: list[ListedTest] = []
-    tick = src.find(b"`", pos, end)
-    if tick < 0:
+    if not items:
         return out  # (most sections name no test at all)
-    code: list[tuple[int, int]] | None = None
+    code = [
+        (c.span.start, c.span.end)
+        for c in doc.code_blocks
+        if c.span.start < end and c.span.end > pos
+    ]
+    # the section and those below it, in document order (the sections whose headings are
+    # in its span: its subtree, not every section of the document)
     starts: list[int] = []
     titles: list[str] = []
+    lo = section.span.start
+    below = [section]
+    while below:
+        s = below.pop()
+        if lo <= s.heading.start < end:
+            starts.append(s.heading.start)
+            titles.append(s.title)
+        if s.children:
+            below.extend(reversed(s.children))
+    column, line_starts, _new = doc.column, doc.line_starts, tuple.__new__
+    for start, checked, span_start, span_end, written, name in items:
+        if code and any(a <= start < b for a, b in code):
+            continue  # (a line of a code block)
+        k = bisect_right(starts, start)  # (the last heading at or before it)
+        out.append(
+            _new(  # (a ListedTest, without its Python-level __new__)
+                ListedTest,
+                (
+                    name,
+                    written,
+                    bisect_right(line_starts, start),
+                    column(span_start),
+                    column(span_end),
+                    checked,
+                    titles[k - 1] if k else None,
+                ),
+            )
+        )
+    return out
+
+
+def _py_listed_items(src: bytes, pos: int, end: int) -> list[_Item]:
+    """The items of ``src[pos:end]`` that name a test (see :data:`_Item`), found from its
+    backquotes: a line without one names no test and is not looked at (the list scan was
+    most of the facts book rules take of a document). The C module's reference
+    (``_cscan.listed_items``, tests/test_rules_cost.py)."""
+    out: list[_Item] = []
+    tick = src.find(b"`", pos, end)
     while tick >= 0:
         start = max(pos, src.rfind(b"\n", pos, tick) + 1)  # (lines as list_items cuts them)
         nl = src.find(b"\n", tick, end)
@@ -691,37 +746,15 @@ def _listed_in(doc: Document, section: Section) -> list[ListedTest]:
                 break
         else:
             continue  # (an item that names no test)
-        if code is None:
-            code = [
-                (c.span.start, c.span.end)
-                for c in doc.code_blocks
-                if c.span.start < end and c.span.end > pos
-            ]
-            # the section and those below it, in document order (the sections whose
-            # headings are in its span: its subtree, not every section of the document)
-            lo = section.span.start
-            below = [section]
-            while below:
-                s = below.pop()
-                if lo <= s.heading.start < end:
-                    starts.append(s.heading.start)
-                    titles.append(s.title)
-                if s.children:
-                    below.extend(reversed(s.children))
-        if code and any(a <= start < b for a, b in code):
-            continue  # (a line of a code block)
         box = m.group(1)
-        k = bisect_right(starts, start)  # (the last heading at or before it)
-        column, end_column = doc.column(text_at + span.start(1)), doc.column(text_at + span.end(1))
         out.append(
-            ListedTest(
-                listed.group("name"),
-                written,
-                bisect_right(doc.line_starts, start),
-                column,
-                end_column,
+            (
+                start,
                 None if box is None else box in (b"x", b"X"),
-                titles[k - 1] if k else None,
+                text_at + span.start(1),
+                text_at + span.end(1),
+                written,
+                listed.group("name"),
             )
         )
     return out

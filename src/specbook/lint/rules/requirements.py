@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from itertools import compress
 
 from specbook.core.config import BookConfig
 from specbook.core.lazyre import lazy_compile
@@ -210,18 +211,34 @@ def _named_sections(doc: Document) -> list[tuple[int, bool, list[int]]]:
     memo = doc.derived
     found: list[tuple[int, bool, list[int]]] | None = memo.get("named_sections")
     if found is None:
+        by_key = section_walk(doc).by_key
+        codes = _KEY_CODES
         found = memo["named_sections"] = [
-            (role, accept, places)
-            for key, places in section_walk(doc).by_key.items()
-            for role, accept in (_key_names(key),)
-            if role or accept
+            (codes[key] & 3, codes[key] > 3, by_key[key])
+            for key in compress(by_key, map(codes.__getitem__, by_key))
         ]
     return found
 
 
-@lru_cache(maxsize=4096)
-def _key_names(key: str) -> tuple[int, bool]:
-    return _role(key), _is_acceptance(key)
+class _KeyNames(dict[str, int]):
+    """What each section key says (:func:`_role`, :func:`_is_acceptance`) as one number,
+    ``role | 4 * acceptance`` (0: nothing), computed on first look-up: a dict's look-up
+    from C, where a memo (``lru_cache``) of the pair took a Python call per key and, on
+    the keys only one document has (`Component 1: Gateway Client`), evicted others.
+    Emptied as ``functools``' caches are (``cache_clear``), and at 65,536 keys."""
+
+    def __missing__(self, key: str) -> int:
+        if len(self) >= 65_536:
+            self.clear()
+        code = self[key] = _role.__wrapped__(key) | (4 if _is_acceptance.__wrapped__(key) else 0)
+        return code
+
+    @classmethod
+    def cache_clear(cls) -> None:
+        _KEY_CODES.clear()
+
+
+_KEY_CODES = _KeyNames()
 
 
 @lru_cache(maxsize=4096)
@@ -394,11 +411,21 @@ def missing_target(doc: Document, ctx: RuleContext) -> Iterator[Report]:
 
 def is_measurable(text: str) -> bool:
     """Whether a target states a number with a unit (`200 ms`, `99.9%`, `$5`)."""
+    if text.isascii():
+        # (a number, an amount or a date starts at a digit, `.` or `$`: the expression
+        # is tried from the first, without regard to case, which ASCII text does not
+        # need; it tried every place before)
+        at = _MAY_MEASURE.search(text)
+        if at is not None and _MEASURED_BY_ASCII_NUMBER.search(text, at.start()) is not None:
+            return True
+        return _MEASURED_BY_LOWER_WORDS.search(text.lower()) is not None
     if _MEASURED_BY_NUMBER.search(text) is not None:
         return True
-    if text.isascii():
-        return _MEASURED_BY_LOWER_WORDS.search(text.lower()) is not None
     return _MEASURED_BY_WORDS.search(text) is not None
+
+
+_MAY_MEASURE = lazy_compile(r"[0-9.$]")
+_MEASURED_BY_ASCII_NUMBER = lazy_compile(_MEASURED_NUMBER)
 
 
 @rule("SB303", "unmeasurable-target", severity="warning", tags=("requirements",))

@@ -215,6 +215,10 @@ class NodeBuilders(Protocol):
         self, nodes: Sequence[tuple[_T, Any, str, Any]], data: bytes, /
     ) -> list[_T]: ...
     def prompt_spans(self, data: bytes, /) -> list[tuple[int, int]]: ...
+    # (trace.coverage's loop of the tests a Testing Strategy lists)
+    def listed_items(
+        self, work: bytes, pos: int, end: int, /
+    ) -> list[tuple[int, bool | None, int, int, str, str]] | None: ...
 
 
 def _python(work: bytes) -> Blocks | None:

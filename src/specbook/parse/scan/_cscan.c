@@ -25,6 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h> /* (contains_any_ci's sixteen places at a time) */
+#endif
 
 #define BAIL (-1) /* give up: return None */
 #define ERR (-2)  /* a Python exception is set (MemoryError) */
@@ -2601,6 +2604,128 @@ m_contains_any_ci(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t
             if (c >= 'a' && c <= 'z')
                 table[c - 'a' + 'A'] |= bit;
         }
+    }
+    /* needles of three bytes or more (SB402's stems: seven or eight): which needles may
+       start at a place, by the three bytes there (ASCII letters in either case), looked up
+       at every place without a branch but on a candidate; the loop below branches on the
+       first byte, which a quarter of the bytes of English pass (s, e, r): its
+       mispredictions were most of its time in a lint, between other work */
+    ssz shortest = PY_SSIZE_T_MAX;
+    for (ssz j = 0; j < k; j++) {
+        ssz len = PyBytes_GET_SIZE(PyTuple_GET_ITEM(needles, j));
+        if (len < shortest)
+            shortest = len;
+    }
+    if (k > 0 && shortest >= 3) {
+        uint64_t third[256] = {0};
+        for (ssz j = 0; j < k; j++) {
+            uchar c = (uchar)PyBytes_AS_STRING(PyTuple_GET_ITEM(needles, j))[2];
+            third[c] |= (uint64_t)1 << j;
+            if (c >= 'a' && c <= 'z')
+                third[c - 'a' + 'A'] |= (uint64_t)1 << j;
+        }
+        ssz at = 0;
+#if defined(__SSE2__)
+        /* sixteen places at a time: those whose three bytes (ASCII letters folded) are
+           the first three of a needle, by SSE2 compares (at most eight distinct), then
+           each such place as below */
+        uchar pair0[8], pair1[8], pair2[8];
+        int pairs = 0;
+        for (ssz j = 0; j < k && pairs <= 8; j++) {
+            const uchar *nd = (const uchar *)PyBytes_AS_STRING(PyTuple_GET_ITEM(needles, j));
+            uchar a = nd[0] >= 'A' && nd[0] <= 'Z' ? (uchar)(nd[0] | 0x20) : nd[0];
+            uchar b = nd[1] >= 'A' && nd[1] <= 'Z' ? (uchar)(nd[1] | 0x20) : nd[1];
+            uchar c = nd[2] >= 'A' && nd[2] <= 'Z' ? (uchar)(nd[2] | 0x20) : nd[2];
+            int seen = 0;
+            for (int q = 0; q < pairs && q < 8; q++)
+                seen |= pair0[q] == a && pair1[q] == b && pair2[q] == c;
+            if (!seen) {
+                if (pairs < 8) {
+                    pair0[pairs] = a;
+                    pair1[pairs] = b;
+                    pair2[pairs] = c;
+                }
+                pairs++;
+            }
+        }
+        if (pairs <= 8) {
+            const __m128i above = _mm_set1_epi8('A' - 1), below = _mm_set1_epi8('Z' + 1);
+            const __m128i bit = _mm_set1_epi8(0x20);
+            __m128i p0[8], p1[8], p2[8];
+            for (int q = 0; q < pairs; q++) {
+                p0[q] = _mm_set1_epi8((char)pair0[q]);
+                p1[q] = _mm_set1_epi8((char)pair1[q]);
+                p2[q] = _mm_set1_epi8((char)pair2[q]);
+            }
+            for (; at + 18 <= n; at += 16) {
+                __m128i v0 = _mm_loadu_si128((const __m128i *)(w + at));
+                __m128i v1 = _mm_loadu_si128((const __m128i *)(w + at + 1));
+                v0 = _mm_or_si128(v0, _mm_and_si128(bit, _mm_and_si128(_mm_cmpgt_epi8(v0, above),
+                                                                      _mm_cmpgt_epi8(below, v0))));
+                v1 = _mm_or_si128(v1, _mm_and_si128(bit, _mm_and_si128(_mm_cmpgt_epi8(v1, above),
+                                                                      _mm_cmpgt_epi8(below, v1))));
+                __m128i v2 = _mm_loadu_si128((const __m128i *)(w + at + 2));
+                v2 = _mm_or_si128(v2, _mm_and_si128(bit, _mm_and_si128(_mm_cmpgt_epi8(v2, above),
+                                                                      _mm_cmpgt_epi8(below, v2))));
+                __m128i hit = _mm_setzero_si128();
+                for (int q = 0; q < pairs; q++)
+                    hit = _mm_or_si128(
+                        hit, _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(v0, p0[q]),
+                                                         _mm_cmpeq_epi8(v1, p1[q])),
+                                           _mm_cmpeq_epi8(v2, p2[q])));
+                unsigned bits = (unsigned)_mm_movemask_epi8(hit);
+                while (bits) {
+                    ssz c = at + __builtin_ctz(bits);
+                    bits &= bits - 1;
+                    if (c + 2 >= n)
+                        continue;
+                    uint64_t may = first[w[c]] & second[w[c + 1]] & third[w[c + 2]];
+                    while (may) {
+                        int j = __builtin_ctzll(may);
+                        may &= may - 1;
+                        PyObject *nd = PyTuple_GET_ITEM(needles, j);
+                        ssz len = PyBytes_GET_SIZE(nd);
+                        const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
+                        if (n - c < len)
+                            continue;
+                        ssz i = 0;
+                        for (; i < len; i++) {
+                            uchar ch = w[c + i];
+                            if (ch >= 'A' && ch <= 'Z')
+                                ch = (uchar)(ch - 'A' + 'a');
+                            if (ch != s[i])
+                                break;
+                        }
+                        if (i == len)
+                            Py_RETURN_TRUE;
+                    }
+                }
+            }
+        }
+#endif
+        for (; at + 2 < n; at++) {
+            uint64_t may = first[w[at]] & second[w[at + 1]] & third[w[at + 2]];
+            while (may) {
+                int j = __builtin_ctzll(may);
+                may &= may - 1;
+                PyObject *nd = PyTuple_GET_ITEM(needles, j);
+                ssz len = PyBytes_GET_SIZE(nd);
+                const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
+                if (n - at < len)
+                    continue;
+                ssz i = 0; /* (from the first: a needle's capital matches no byte folded) */
+                for (; i < len; i++) {
+                    uchar c = w[at + i];
+                    if (c >= 'A' && c <= 'Z')
+                        c = (uchar)(c - 'A' + 'a');
+                    if (c != s[i])
+                        break;
+                }
+                if (i == len)
+                    Py_RETURN_TRUE;
+            }
+        }
+        Py_RETURN_FALSE;
     }
     for (ssz at = 0; at < n; at++) {
         uint64_t may = first[w[at]];
@@ -5493,6 +5618,199 @@ m_outline(PyObject *Py_UNUSED(module), PyObject *seq)
 
 /* ==== end recordcost block ==== */
 
+
+/* ==== rules block (issue 19: the document rules' and the facts' loops) ====
+   trace.coverage's _listed_in (the tests a Testing Strategy lists), whose Python
+   (_py_listed_items) is the reference: tests/test_rules_cost.py holds them to it. */
+
+/* what str.strip() strips of ASCII text */
+static inline int
+rb_space(uchar c)
+{
+    return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
+}
+
+/* \w of ASCII text */
+static inline int
+rb_word(uchar c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* whether s[i:to] is (?:\w+(?:::|\.))* whole */
+static int
+rb_segments(const uchar *s, ssz i, ssz to)
+{
+    while (i < to) {
+        ssz w0 = i;
+        while (i < to && rb_word(s[i]))
+            i++;
+        if (i == w0)
+            return 0;
+        if (i < to && s[i] == '.')
+            i++;
+        else if (i + 1 < to && s[i] == ':' && s[i + 1] == ':')
+            i += 2;
+        else
+            return 0;
+    }
+    return 1;
+}
+
+/* trace.coverage._LISTED's full match of s[0:n] (ASCII, stripped):
+   ^(?:(?P<file>[\w./\\-]+\.py)::)?(?:\w+(?:::|\.))*(?P<name>test\w*)(?:\([^()]*\))?$
+   1 with the name at [*ns, *ne), else 0. The body before a `(...)` suffix ends with the
+   name, the run of word characters that ends it (what comes before a name is `::`, `.`
+   or nothing), and what is before the name is the segments, or a file (no `:` in it),
+   `::` and segments. */
+static int
+rb_listed(const uchar *s, ssz n, ssz *ns, ssz *ne)
+{
+    if (n == 0)
+        return 0;
+    ssz b = n;
+    if (s[n - 1] == ')') {
+        ssz j = n - 2;
+        while (j >= 0 && s[j] != '(' && s[j] != ')')
+            j--;
+        if (j < 0 || s[j] != '(')
+            return 0;
+        b = j;
+    }
+    else if (!rb_word(s[n - 1]))
+        return 0;
+    ssz a = b;
+    while (a > 0 && rb_word(s[a - 1]))
+        a--;
+    if (b - a < 4 || memcmp(s + a, "test", 4) != 0)
+        return 0;
+    if (!rb_segments(s, 0, a)) {
+        ssz c = 0;
+        while (c < a && s[c] != ':') {
+            uchar ch = s[c];
+            if (!(rb_word(ch) || ch == '.' || ch == '/' || ch == '\\' || ch == '-'))
+                return 0;
+            c++;
+        }
+        if (c + 1 >= a || s[c + 1] != ':' || c < 4 || memcmp(s + c - 3, ".py", 3) != 0)
+            return 0;
+        if (!rb_segments(s, c + 2, a))
+            return 0;
+    }
+    *ns = a;
+    *ne = b;
+    return 1;
+}
+
+/* listed_items(work, pos, end) -> list | None: for each line of work[pos:end] that is a
+   list item (trace.coverage._ITEM) with a code span naming a test (_CODE_SPAN, _LISTED),
+   (line start, checked: None or whether its box is ticked, the first such span's
+   content start and end, that content stripped, the test's name); None when work[pos:end]
+   is not all ASCII (or pos, end are not offsets in it in order): _py_listed_items then. */
+static PyObject *
+m_listed_items(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "listed_items(work: bytes, pos: int, end: int)");
+        return NULL;
+    }
+    ssz pos = PyLong_AsSsize_t(args[1]);
+    if (pos == -1 && PyErr_Occurred())
+        return NULL;
+    ssz end = PyLong_AsSsize_t(args[2]);
+    if (end == -1 && PyErr_Occurred())
+        return NULL;
+    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    ssz n = PyBytes_GET_SIZE(args[0]);
+    if (pos < 0 || end > n || pos > end)
+        Py_RETURN_NONE;
+    for (ssz i = pos; i < end; i++)
+        if (w[i] >= 0x80)
+            Py_RETURN_NONE;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    ssz at = pos;
+    while (at < end) {
+        const uchar *t = memchr(w + at, '`', (size_t)(end - at));
+        if (t == NULL)
+            break;
+        ssz tick = t - w;
+        ssz start = tick;
+        while (start > at && w[start - 1] != '\n')
+            start--;
+        const uchar *nl = memchr(w + tick, '\n', (size_t)(end - tick));
+        ssz stop = nl != NULL ? (nl - w) + 1 : end;
+        at = stop;
+        ssz le = stop;
+        while (le > start && (w[le - 1] == '\r' || w[le - 1] == '\n'))
+            le--;
+        /* _ITEM: ^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[([ xX])\][ \t]+)?(.*)$ */
+        ssz i = start;
+        while (i < le && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        if (i < le && (w[i] == '-' || w[i] == '*' || w[i] == '+'))
+            i++;
+        else {
+            ssz d = i;
+            while (i < le && w[i] >= '0' && w[i] <= '9')
+                i++;
+            if (i == d || i - d > 9 || i >= le || (w[i] != '.' && w[i] != ')'))
+                continue;
+            i++;
+        }
+        if (i >= le || (w[i] != ' ' && w[i] != '\t'))
+            continue;
+        while (i < le && (w[i] == ' ' || w[i] == '\t'))
+            i++;
+        PyObject *checked = Py_None;
+        if (i + 3 < le && w[i] == '[' && (w[i + 1] == ' ' || w[i + 1] == 'x' || w[i + 1] == 'X') &&
+            w[i + 2] == ']' && (w[i + 3] == ' ' || w[i + 3] == '\t')) {
+            checked = w[i + 1] == ' ' ? Py_False : Py_True;
+            i += 3;
+            while (i < le && (w[i] == ' ' || w[i] == '\t'))
+                i++;
+        }
+        /* the code spans of the text, `([^`\r\n]+)`, the first naming a test */
+        ssz p = i;
+        while (p < le) {
+            if (w[p] != '`') {
+                p++;
+                continue;
+            }
+            ssz q = p + 1;
+            while (q < le && w[q] != '`' && w[q] != '\r' && w[q] != '\n')
+                q++;
+            if (q == p + 1 || q >= le || w[q] != '`') {
+                p++;
+                continue;
+            }
+            ssz ws = p + 1, we = q, ns, ne;
+            while (ws < we && rb_space(w[ws]))
+                ws++;
+            while (we > ws && rb_space(w[we - 1]))
+                we--;
+            if (!rb_listed(w + ws, we - ws, &ns, &ne)) {
+                p = q + 1;
+                continue;
+            }
+            PyObject *item = Py_BuildValue(
+                "(nOnns#s#)", start, checked, p + 1, q, (const char *)w + ws, we - ws,
+                (const char *)w + ws + ns, ne - ns);
+            if (item == NULL || PyList_Append(out, item) < 0) {
+                Py_XDECREF(item);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(item);
+            break;
+        }
+    }
+    return out;
+}
+
+/* ==== end rules block ==== */
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_O, scan_doc},
     {"line_starts", line_starts, METH_O, line_starts_doc},
@@ -5579,6 +5897,10 @@ static PyMethodDef methods[] = {
      "line_index(data, span_type): (line_starts(data), Spans(span_type, line_starts))."},
     {"outline", m_outline, METH_O, /* (recordcost block) */
      "outline(sections): the index record's outline of the sections, or None."},
+    /* (rules block) */
+    {"listed_items", (PyCFunction)(void (*)(void))m_listed_items, METH_FASTCALL,
+     "listed_items(work, pos, end): the test-naming list items of work[pos:end] as\n"
+     "(line start, checked, span start, span end, written, name), or None (not ASCII)."},
     {NULL, NULL, 0, NULL},
 };
 
