@@ -254,10 +254,20 @@ def test_contains_any_ci_at_every_place_of_a_long_text(many: bool) -> None:
 @example("a) b")
 @example("ii. ")
 def test_norm_heading_is_the_numbering_expression_then_norm_key(title: str) -> None:
-    """norm_heading tells most titles hold no numbering without the expression."""
+    """norm_heading tells most titles hold no numbering without the expression: with the
+    C module's ``norm_ascii`` and with the Python shortcut it stands in front of."""
+    from specbook.core import text
     from specbook.core.text import _NUMBERING, norm_heading, norm_key
 
-    assert norm_heading.__wrapped__(title) == norm_key(_NUMBERING.sub("", title, count=1))
+    want = norm_key.__wrapped__(_NUMBERING.sub("", title, count=1))
+    assert norm_heading.__wrapped__(title) == want
+    c_norm = text.ascii_norm
+    text.ascii_norm = None  # (the Python way, as without the C module)
+    try:
+        assert norm_heading.__wrapped__(title) == want
+        assert norm_key.__wrapped__(_NUMBERING.sub("", title, count=1)) == want
+    finally:
+        text.ascii_norm = c_norm
 
 
 def _measurable_by_expressions(text: str) -> bool:
