@@ -86,11 +86,13 @@ def lint(
     PATHS may be files or folders. Book-wide rules (duplicate IDs, dangling
     references, supersede symmetry) always see every document of the book (through
     the cache), and findings are shown for the named files only. Run outside a
-    book (a pre-commit hook at the top of a repository), each named file is linted
+    book (a pre-commit hook at the top of a repository), or where there is no
+    config and every named path lies in a book with one, each named file is linted
     in the book that holds it, found from its folder up, and shown by the path it
-    was given as. Exit codes: 0 no errors, 1 errors (or warnings with --strict), 2
-    usage or configuration error (a PATH that does not exist is one). `specbook
-    rules` lists the rules; docs/rules/ has a page for each.
+    was given as (no config is inferred for the folder it runs in). Exit codes: 0
+    no errors, 1 errors (or warnings with --strict), 2 usage or configuration error
+    (a PATH that does not exist is one). `specbook rules` lists the rules;
+    docs/rules/ has a page for each.
 
     --changed REV lints what a branch changes: the documents in `git diff
     --name-only REV...HEAD`, plus uncommitted and untracked ones, plus every
