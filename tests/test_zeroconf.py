@@ -181,19 +181,26 @@ def test_a_shared_database_gets_no_inferred_book(tmp_path: Path, here: None) -> 
         open_book(infer=False)
 
 
+def _handbook_below(top: Path) -> Path:
+    """Two documents and no config in ``top``; below it, ``handbook/`` with a config of
+    its own and SPEC-007, which references its SPEC-008. Returns the handbook."""
+    (top / "specs").mkdir()
+    for i in (1, 2):
+        (top / "specs" / f"SPEC-00{i}-a.md").write_text(f"# SPEC-00{i}: A\n")
+    sub = top / "handbook"
+    (sub / "docs" / "specs").mkdir(parents=True)
+    (sub / "specbook.toml").write_text("[book]\nname = 'handbook'\n")
+    (sub / "docs" / "specs" / "SPEC-007-x.md").write_text("# SPEC-007: X\n\nSee SPEC-008.\n")
+    (sub / "docs" / "specs" / "SPEC-008-y.md").write_text("# SPEC-008: Y\n")
+    return sub
+
+
 def test_lint_of_a_file_in_a_book_below_uses_that_book(
     tmp_path: Path, runner: CliRunner, here: None
 ) -> None:
     """No config at the top (its documents make an inferred book), a book of its own in a
     subfolder: a file of that book is linted in it, where its references resolve."""
-    (tmp_path / "specs").mkdir()
-    for i in (1, 2):
-        (tmp_path / "specs" / f"SPEC-00{i}-a.md").write_text(f"# SPEC-00{i}: A\n")
-    sub = tmp_path / "handbook"
-    (sub / "docs" / "specs").mkdir(parents=True)
-    (sub / "specbook.toml").write_text("[book]\nname = 'handbook'\n")
-    (sub / "docs" / "specs" / "SPEC-007-x.md").write_text("# SPEC-007: X\n\nSee SPEC-008.\n")
-    (sub / "docs" / "specs" / "SPEC-008-y.md").write_text("# SPEC-008: Y\n")
+    _handbook_below(tmp_path)
     os.chdir(tmp_path)
     assert open_book().config.inferred is not None
     named = "handbook/docs/specs/SPEC-007-x.md"
@@ -212,14 +219,7 @@ def test_lint_of_paths_all_in_books_of_their_own_infers_nothing_here(
     """No config here, and every named path lies in a book with its own config: the
     documents here are not read to infer a config none of them is linted in (nor is it
     said on stderr)."""
-    (tmp_path / "specs").mkdir()
-    for i in (1, 2):
-        (tmp_path / "specs" / f"SPEC-00{i}-a.md").write_text(f"# SPEC-00{i}: A\n")
-    sub = tmp_path / "handbook"
-    (sub / "docs" / "specs").mkdir(parents=True)
-    (sub / "specbook.toml").write_text("[book]\nname = 'handbook'\n")
-    (sub / "docs" / "specs" / "SPEC-007-x.md").write_text("# SPEC-007: X\n\nSee SPEC-008.\n")
-    (sub / "docs" / "specs" / "SPEC-008-y.md").write_text("# SPEC-008: Y\n")
+    sub = _handbook_below(tmp_path)
     os.chdir(tmp_path)
     inferred: list[Path] = []
     real = zeroconf.zero_config

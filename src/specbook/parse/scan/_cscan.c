@@ -2066,6 +2066,31 @@ done:
     return out;
 }
 
+/* The count of heads hs (checked a sequence by the caller) when names is a dict and keys
+   a sequence of as many strs (then a look-up of a key runs no Python code); -1 with an
+   exception set otherwise. */
+static ssz
+names_keys_count(PyObject *hs, PyObject *names, PyObject *keys)
+{
+    if (!PyDict_CheckExact(names)) {
+        PyErr_SetString(PyExc_TypeError, "names must be a dict");
+        return -1;
+    }
+    ssz count = seq_len(hs);
+    if (seq_len(keys) != count) {
+        PyErr_SetString(PyExc_ValueError, "heads and keys differ in length");
+        return -1;
+    }
+    for (ssz i = 0; i < count; i++) {
+        PyObject *k = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+        if (!PyUnicode_CheckExact(k)) {
+            PyErr_SetString(PyExc_TypeError, "keys must be strs");
+            return -1;
+        }
+    }
+    return count;
+}
+
 /* named_heads(type, heads, names, keys): each _Head with the template section it matches,
    names.get(keys[i]) for a level above 1 (keys[i]: the heading's normalised title), else
    None (core's _SectionHead). */
@@ -2079,22 +2104,9 @@ m_named_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
     PyObject *type = args[0], *hs = args[1], *names = args[2], *keys = args[3];
     if (node_type(type, 6) < 0 || seq_check(hs, "heads") < 0 || seq_check(keys, "keys") < 0)
         return NULL;
-    if (!PyDict_CheckExact(names)) {
-        PyErr_SetString(PyExc_TypeError, "names must be a dict");
+    ssz count = names_keys_count(hs, names, keys);
+    if (count < 0)
         return NULL;
-    }
-    ssz count = seq_len(hs);
-    if (seq_len(keys) != count) {
-        PyErr_SetString(PyExc_ValueError, "heads and keys differ in length");
-        return NULL;
-    }
-    for (ssz i = 0; i < count; i++) { /* (str keys: the lookups below run no Python code) */
-        PyObject *k = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
-        if (!PyUnicode_CheckExact(k)) {
-            PyErr_SetString(PyExc_TypeError, "keys must be strs");
-            return NULL;
-        }
-    }
     PyObject *out = PyList_New(count);
     if (out == NULL)
         return NULL;
@@ -2562,6 +2574,25 @@ cmp_ssz(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Whether the needle nd (lowercase bytes) stands at w[at:] in w of n bytes, ASCII
+   capitals folded (a needle's own capital matches no byte folded). */
+static inline int
+needle_at(const uchar *w, ssz n, ssz at, PyObject *nd)
+{
+    ssz len = PyBytes_GET_SIZE(nd);
+    const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
+    if (n - at < len)
+        return 0;
+    for (ssz i = 0; i < len; i++) {
+        uchar c = w[at + i];
+        if (c >= 'A' && c <= 'Z')
+            c = (uchar)(c - 'A' + 'a');
+        if (c != s[i])
+            return 0;
+    }
+    return 1;
+}
+
 /* contains_any_ci(work, needles) -> bool: whether one of the needles (non-empty bytes,
    their ASCII letters lowercase) occurs in work, ASCII letters of work matched in any
    case (bytes.lower() then `in`, for each needle, in one pass and no copy). */
@@ -2683,20 +2714,7 @@ m_contains_any_ci(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t
                     while (may) {
                         int j = __builtin_ctzll(may);
                         may &= may - 1;
-                        PyObject *nd = PyTuple_GET_ITEM(needles, j);
-                        ssz len = PyBytes_GET_SIZE(nd);
-                        const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
-                        if (n - c < len)
-                            continue;
-                        ssz i = 0;
-                        for (; i < len; i++) {
-                            uchar ch = w[c + i];
-                            if (ch >= 'A' && ch <= 'Z')
-                                ch = (uchar)(ch - 'A' + 'a');
-                            if (ch != s[i])
-                                break;
-                        }
-                        if (i == len)
+                        if (needle_at(w, n, c, PyTuple_GET_ITEM(needles, j)))
                             Py_RETURN_TRUE;
                     }
                 }
@@ -2708,20 +2726,7 @@ m_contains_any_ci(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t
             while (may) {
                 int j = __builtin_ctzll(may);
                 may &= may - 1;
-                PyObject *nd = PyTuple_GET_ITEM(needles, j);
-                ssz len = PyBytes_GET_SIZE(nd);
-                const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
-                if (n - at < len)
-                    continue;
-                ssz i = 0; /* (from the first: a needle's capital matches no byte folded) */
-                for (; i < len; i++) {
-                    uchar c = w[at + i];
-                    if (c >= 'A' && c <= 'Z')
-                        c = (uchar)(c - 'A' + 'a');
-                    if (c != s[i])
-                        break;
-                }
-                if (i == len)
+                if (needle_at(w, n, at, PyTuple_GET_ITEM(needles, j)))
                     Py_RETURN_TRUE;
             }
         }
@@ -2735,20 +2740,7 @@ m_contains_any_ci(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t
         while (may) {
             int j = __builtin_ctzll(may);
             may &= may - 1;
-            PyObject *nd = PyTuple_GET_ITEM(needles, j);
-            ssz len = PyBytes_GET_SIZE(nd);
-            const uchar *s = (const uchar *)PyBytes_AS_STRING(nd);
-            if (n - at < len)
-                continue;
-            ssz i = 0;
-            for (; i < len; i++) {
-                uchar c = w[at + i];
-                if (c >= 'A' && c <= 'Z')
-                    c = (uchar)(c - 'A' + 'a');
-                if (c != s[i])
-                    break;
-            }
-            if (i == len)
+            if (needle_at(w, n, at, PyTuple_GET_ITEM(needles, j)))
                 Py_RETURN_TRUE;
         }
     }
@@ -5255,22 +5247,9 @@ m_head_names(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
     PyObject *hs = args[0], *names = args[1], *keys = args[2];
     if (seq_check(hs, "heads") < 0 || seq_check(keys, "keys") < 0)
         return NULL;
-    if (!PyDict_CheckExact(names)) {
-        PyErr_SetString(PyExc_TypeError, "names must be a dict");
+    ssz count = names_keys_count(hs, names, keys);
+    if (count < 0)
         return NULL;
-    }
-    ssz count = seq_len(hs);
-    if (seq_len(keys) != count) {
-        PyErr_SetString(PyExc_ValueError, "heads and keys differ in length");
-        return NULL;
-    }
-    for (ssz i = 0; i < count; i++) { /* (str keys: the lookups below run no Python code) */
-        PyObject *k = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
-        if (!PyUnicode_CheckExact(k)) {
-            PyErr_SetString(PyExc_TypeError, "keys must be strs");
-            return NULL;
-        }
-    }
     PyObject *starts = PyList_New(count), *labels = PyList_New(count);
     PyObject *tnames = PyList_New(count);
     if (starts == NULL || labels == NULL || tnames == NULL)
