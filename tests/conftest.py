@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +66,19 @@ def book(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path
     finally:
         os.chdir(old)
+
+
+def every_book(tmp: Path) -> Iterator[Path]:
+    """The books differential tests run on: 40 generated specs written into ``tmp``, the
+    example book, every corpus book (wild and synthetic) and every rule scenario book."""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import gen
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    gen.generate(tmp, 40)
+    yield tmp
+    yield REPO / "examples" / "book"
+    yield from (p for p in sorted(CORPUS.iterdir()) if p.is_dir())
+    yield from (p for p in sorted((CORPUS.parent / "synthetic").iterdir()) if p.is_dir())
+    yield from (p for p in sorted((REPO / "tests" / "rules").iterdir()) if p.is_dir())

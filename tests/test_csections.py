@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,7 +26,7 @@ from specbook.lint.rules import sections
 from specbook.parse import parse
 from specbook.services.adopt import infer
 from specbook.templates.facts import PROMPT_BYTES
-from tests.conftest import CORPUS, REPO
+from tests.conftest import every_book
 from tests.test_fast_scan import _document
 
 # The rules that read the shared walk (section_walk, section_ranges), but for the SQL and
@@ -133,25 +132,11 @@ def test_the_c_loops_are_used() -> None:
         assert sections._C is _c()
 
 
-def _books(tmp: Path) -> Iterator[Path]:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import gen
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    gen.generate(tmp, 40)
-    yield tmp
-    yield REPO / "examples" / "book"
-    yield from (p for p in sorted(CORPUS.iterdir()) if p.is_dir())
-    yield from (p for p in sorted((CORPUS.parent / "synthetic").iterdir()) if p.is_dir())
-    yield from (p for p in sorted((REPO / "tests" / "rules").iterdir()) if p.is_dir())
-
-
 def test_every_book_here(tmp_path: Path) -> None:
     """Every document of the example book, a generated book, each corpus book and each
     rule scenario, with its own book's config: the same walk, candidates and findings."""
     roots = documents = 0
-    for root in _books(tmp_path):
+    for root in every_book(tmp_path):
         cfg = root / "specbook.toml"
         config = load_config(cfg) if cfg.exists() else infer(root).config()
         book = Book(config, warn=None)

@@ -8,8 +8,6 @@ the example book, each corpus and rule scenario) and on hand-written edge cases.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -25,7 +23,7 @@ from specbook.lint.rules.sections import section_walk
 from specbook.parse import parse
 from specbook.services.adopt import infer
 from specbook.trace import coverage
-from tests.conftest import CORPUS, REPO
+from tests.conftest import every_book
 
 
 def _c() -> ModuleType:
@@ -36,24 +34,10 @@ def _c() -> ModuleType:
     return _cscan
 
 
-def _books(tmp: Path) -> Iterator[Path]:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import gen
-    finally:
-        sys.path.remove(str(REPO / "bench"))
-    gen.generate(tmp, 40)
-    yield tmp
-    yield REPO / "examples" / "book"
-    yield from (p for p in sorted(CORPUS.iterdir()) if p.is_dir())
-    yield from (p for p in sorted((CORPUS.parent / "synthetic").iterdir()) if p.is_dir())
-    yield from (p for p in sorted((REPO / "tests" / "rules").iterdir()) if p.is_dir())
-
-
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> list[Document]:
     docs = []
-    for root in _books(tmp_path_factory.mktemp("gen")):
+    for root in every_book(tmp_path_factory.mktemp("gen")):
         cfg = root / "specbook.toml"
         config = load_config(cfg) if cfg.exists() else infer(root).config()
         book = Book(config, warn=None)

@@ -2066,6 +2066,20 @@ done:
     return out;
 }
 
+/* The template name of head i of the given level: names[keys[i]] above level 1, else
+   (or when names has no such key) None; a borrowed reference, NULL on an error. */
+static PyObject *
+head_name(PyObject *names, PyObject *keys, ssz i, ssz level)
+{
+    if (level <= 1)
+        return Py_None;
+    PyObject *key = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
+    PyObject *name = PyDict_GetItemWithError(names, key);
+    if (name == NULL && !PyErr_Occurred())
+        return Py_None;
+    return name;
+}
+
 /* The count of heads hs (checked a sequence by the caller) when names is a dict and keys
    a sequence of as many strs (then a look-up of a key runs no Python code); -1 with an
    exception set otherwise. */
@@ -2115,16 +2129,9 @@ m_named_heads(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
         ssz level;
         if (h == NULL || int_at(h, 0, &level) < 0)
             goto fail;
-        PyObject *name = Py_None;
-        if (level > 1) {
-            PyObject *key = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
-            name = PyDict_GetItemWithError(names, key);
-            if (name == NULL) {
-                if (PyErr_Occurred())
-                    goto fail;
-                name = Py_None;
-            }
-        }
+        PyObject *name = head_name(names, keys, i, level);
+        if (name == NULL)
+            goto fail;
         PyObject *parts[6];
         for (int k = 0; k < 5; k++)
             parts[k] = Py_NewRef(PyTuple_GET_ITEM(h, k));
@@ -2455,22 +2462,37 @@ fence_closed(const uchar *w, ssz total, ssz s, ssz e)
     return 1;
 }
 
+/* args (work: bytes, a: int, b: int) of a function named in usage: the bytes, their
+   size and the two ints; -1 with an exception set for other arguments. */
+static int
+bytes_two_offsets(PyObject *const *args, Py_ssize_t nargs, const char *usage,
+                  const uchar **w, ssz *n, ssz *a, ssz *b)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
+    }
+    *w = (const uchar *)PyBytes_AS_STRING(args[0]);
+    *n = PyBytes_GET_SIZE(args[0]);
+    *a = PyLong_AsSsize_t(args[1]);
+    if (*a == -1 && PyErr_Occurred())
+        return -1;
+    *b = PyLong_AsSsize_t(args[2]);
+    if (*b == -1 && PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
 /* fence_closed(work, start, end) -> bool: core._fence_closed in C. */
 static PyObject *
 m_fence_closed(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "fence_closed(work: bytes, start, end)");
+    const uchar *w;
+    ssz n, s, e;
+    if (bytes_two_offsets(args, nargs, "fence_closed(work: bytes, start, end)", &w, &n, &s,
+                          &e) < 0)
         return NULL;
-    }
-    ssz s = PyLong_AsSsize_t(args[1]);
-    if (s == -1 && PyErr_Occurred())
-        return NULL;
-    ssz e = PyLong_AsSsize_t(args[2]);
-    if (e == -1 && PyErr_Occurred())
-        return NULL;
-    return PyBool_FromLong(fence_closed((const uchar *)PyBytes_AS_STRING(args[0]),
-                                        PyBytes_GET_SIZE(args[0]), s, e));
+    return PyBool_FromLong(fence_closed(w, n, s, e));
 }
 
 /* code_blocks(spans, code_type, codes, starts, names, work): the code blocks as
@@ -2855,17 +2877,10 @@ static int
 zone_args(PyObject *const *args, Py_ssize_t nargs, const char *name, const uchar **w, ssz *n,
           ssz *first, ssz *end)
 {
-    if (nargs != 3 || !PyBytes_Check(args[0])) {
-        PyErr_Format(PyExc_TypeError, "%s(work: bytes, start, end)", name);
-        return -1;
-    }
-    *w = (const uchar *)PyBytes_AS_STRING(args[0]);
-    *n = PyBytes_GET_SIZE(args[0]);
-    ssz zs = PyLong_AsSsize_t(args[1]);
-    if (zs == -1 && PyErr_Occurred())
-        return -1;
-    ssz ze = PyLong_AsSsize_t(args[2]);
-    if (ze == -1 && PyErr_Occurred())
+    char usage[96];
+    PyOS_snprintf(usage, sizeof usage, "%s(work: bytes, start, end)", name);
+    ssz zs, ze;
+    if (bytes_two_offsets(args, nargs, usage, w, n, &zs, &ze) < 0)
         return -1;
     if (zs < 0 || ze < 0) {
         PyErr_Format(PyExc_ValueError, "%s(): offsets must not be negative", name);
@@ -5259,16 +5274,9 @@ m_head_names(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
         ssz level;
         if (h == NULL || int_at(h, 0, &level) < 0)
             goto fail;
-        PyObject *name = Py_None;
-        if (level > 1) {
-            PyObject *key = PyList_Check(keys) ? PyList_GET_ITEM(keys, i) : PyTuple_GET_ITEM(keys, i);
-            name = PyDict_GetItemWithError(names, key);
-            if (name == NULL) {
-                if (PyErr_Occurred())
-                    goto fail;
-                name = Py_None;
-            }
-        }
+        PyObject *name = head_name(names, keys, i, level);
+        if (name == NULL)
+            goto fail;
         int named = PyObject_IsTrue(name); /* (_index: `h.name or h.title`) */
         if (named < 0)
             goto fail;
@@ -5689,18 +5697,11 @@ rb_listed(const uchar *s, ssz n, ssz *ns, ssz *ne)
 static PyObject *
 m_listed_items(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "listed_items(work: bytes, pos: int, end: int)");
+    const uchar *w;
+    ssz n, pos, end;
+    if (bytes_two_offsets(args, nargs, "listed_items(work: bytes, pos: int, end: int)", &w, &n,
+                          &pos, &end) < 0)
         return NULL;
-    }
-    ssz pos = PyLong_AsSsize_t(args[1]);
-    if (pos == -1 && PyErr_Occurred())
-        return NULL;
-    ssz end = PyLong_AsSsize_t(args[2]);
-    if (end == -1 && PyErr_Occurred())
-        return NULL;
-    const uchar *w = (const uchar *)PyBytes_AS_STRING(args[0]);
-    ssz n = PyBytes_GET_SIZE(args[0]);
     if (pos < 0 || end > n || pos > end)
         Py_RETURN_NONE;
     for (ssz i = pos; i < end; i++)
